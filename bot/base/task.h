@@ -1,0 +1,88 @@
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace vigil {
+
+template <class T = void>
+using Task = boost::asio::awaitable<T>;
+
+using Logger = std::shared_ptr<spdlog::logger>;
+
+/// Default completion token: every co_await yields a tuple whose first element is the error code.
+using Token = boost::asio::as_tuple_t<boost::asio::use_awaitable_t<>>;
+inline constexpr Token kToken{};
+
+/// The only way to start a coroutine. An exception escaping it is logged with `what`
+/// (a bug or a database failure: §11.4), never silently dropped.
+inline void spawn(boost::asio::any_io_executor ex, Task<> task, Logger log, std::string what) {
+  boost::asio::co_spawn(ex, std::move(task),
+                        [log = std::move(log), what = std::move(what)](std::exception_ptr e) {
+                          if (!e) {
+                            return;
+                          }
+                          try {
+                            std::rethrow_exception(e);
+                          } catch (const std::exception& ex) {
+                            if (log) {
+                              log->critical("{} failed: {}", what, ex.what());
+                            }
+                          } catch (...) {
+                            if (log) {
+                              log->critical("{} failed with an unknown exception", what);
+                            }
+                          }
+                        });
+}
+
+/// Same, with a cancellation slot bound (for coroutines that must be stoppable).
+template <class CancellationSlot>
+void spawn(boost::asio::any_io_executor ex, Task<> task, Logger log, std::string what,
+           CancellationSlot slot) {
+  boost::asio::co_spawn(
+      ex, std::move(task),
+      boost::asio::bind_cancellation_slot(
+          slot, [log = std::move(log), what = std::move(what)](std::exception_ptr e) {
+            if (!e) {
+              return;
+            }
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              if (log) {
+                log->critical("{} failed: {}", what, ex.what());
+              }
+            } catch (...) {
+              if (log) {
+                log->critical("{} failed with an unknown exception", what);
+              }
+            }
+          }));
+}
+
+/// Runs blocking work `fn` on `pool` and resumes on the caller's executor with its result.
+template <class Fn>
+auto offload(boost::asio::thread_pool& pool, Fn fn) -> Task<decltype(fn())> {
+  using R = decltype(fn());
+  auto ex = co_await boost::asio::this_coro::executor;
+  co_return co_await boost::asio::co_spawn(
+      pool.get_executor(),
+      [fn = std::move(fn)]() mutable -> Task<R> { co_return fn(); },
+      boost::asio::bind_executor(ex, boost::asio::use_awaitable));
+}
+
+}  // namespace vigil

@@ -1,0 +1,228 @@
+#include "bot/cli.h"
+
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "bot/base/logging.h"
+#include "bot/base/redactor.h"
+#include "bot/config.h"
+#include "bot/store.h"
+#include "bot/timeline.h"
+
+namespace vigil {
+namespace {
+
+struct CliState {
+  std::string config_path;
+  bool json = false;
+  int limit = 20;
+  std::string state_filter;
+  std::string run_id;
+};
+
+// Loads the configuration, printing every problem; nullopt means exit 2.
+std::optional<Config> load_checked(const std::string& path, bool quiet_ok) {
+  const auto load = load_config(path, current_environment());
+  for (const auto& w : load.warnings) {
+    std::cerr << w.to_string() << " (warning)\n";
+  }
+  for (const auto& e : load.errors) {
+    std::cerr << e.to_string() << "\n";
+  }
+  if (!load.ok()) {
+    std::cerr << load.errors.size() << " problem" << (load.errors.size() == 1 ? "" : "s")
+              << " in the configuration\n";
+    return std::nullopt;
+  }
+  if (!quiet_ok) {
+    std::cout << (path.empty() ? std::string("defaults") : path) << ": configuration ok\n";
+  }
+  return load.config;
+}
+
+std::string config_path_from(const CliState& s) {
+  if (!s.config_path.empty()) {
+    return s.config_path;
+  }
+  const auto env = current_environment();
+  const auto it = env.find("VIGIL_CONFIG");
+  return it == env.end() ? std::string() : it->second;
+}
+
+int cmd_config_check(const CliState& s) {
+  return load_checked(config_path_from(s), false) ? kExitOk : kExitUsage;
+}
+
+int cmd_config_show(const CliState& s) {
+  const auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    return kExitUsage;
+  }
+  std::cout << render_config(*config);
+  return kExitOk;
+}
+
+std::unique_ptr<Store> open_store_or_report(const Config& config) {
+  auto store = Store::open(config.storage.database);
+  if (!store) {
+    std::cerr << "vigil: " << store.error().detail << "\n";
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+int cmd_runs_list(const CliState& s) {
+  const auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    return kExitUsage;
+  }
+  std::optional<RunState> filter;
+  if (!s.state_filter.empty()) {
+    filter = parse_run_state(s.state_filter);
+    if (!filter) {
+      std::cerr << "vigil: unknown run state '" << s.state_filter
+                << "' (queued, running, awaiting_approval, succeeded, failed, timed_out, "
+                   "cancelled, interrupted)\n";
+      return kExitUsage;
+    }
+  }
+  auto store = open_store_or_report(*config);
+  if (!store) {
+    return kExitFailure;
+  }
+  const auto runs = store->list_runs(s.limit, filter);
+  if (s.json) {
+    std::cout << "[";
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      std::cout << (i ? "," : "") << "\n" << format_run_json(*store, runs[i]);
+    }
+    std::cout << "]\n";
+    return kExitOk;
+  }
+  if (runs.empty()) {
+    std::cout << "no runs\n";
+    return kExitOk;
+  }
+  for (const auto& r : runs) {
+    std::string text = r.text.size() > 60 ? r.text.substr(0, 57) + "..." : r.text;
+    std::cout << r.id << "  " << format_time(r.created_at) << "  " << to_string(r.state) << "  "
+              << r.trigger_kind << "  " << text << "\n";
+  }
+  return kExitOk;
+}
+
+int cmd_runs_show(const CliState& s) {
+  const auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    return kExitUsage;
+  }
+  auto store = open_store_or_report(*config);
+  if (!store) {
+    return kExitFailure;
+  }
+  auto run = store->get_run(s.run_id);
+  if (!run) {
+    // Accept a unique prefix, as people copy the short form from Slack.
+    for (const auto& r : store->list_runs(1000)) {
+      if (r.id.rfind(s.run_id, 0) == 0) {
+        if (run) {
+          std::cerr << "vigil: run id prefix '" << s.run_id << "' is ambiguous\n";
+          return kExitUsage;
+        }
+        run = r;
+      }
+    }
+  }
+  if (!run) {
+    std::cerr << "vigil: no run " << s.run_id << "\n";
+    return kExitFailure;
+  }
+  std::cout << (s.json ? format_run_json(*store, *run) : format_run_text(*store, *run));
+  return kExitOk;
+}
+
+int cmd_serve(const CliState& s) {
+  const auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    return kExitUsage;
+  }
+  auto redactor = std::make_shared<Redactor>();
+  for (const auto& secret : config->secret_values()) {
+    redactor->add_secret(secret);
+  }
+  for (const auto& p : config->redaction.patterns) {
+    (void)redactor->add_pattern(p);
+  }
+  LogOptions log_options;
+  parse_log_level(config->logging.level, log_options.level);
+  log_options.json = config->logging.format == "json";
+  Logging logging(log_options, redactor);
+  auto log = logging.make("main");
+  auto store = Store::open(config->storage.database);
+  if (!store) {
+    log->error("{}", store.error().detail);
+    return kExitFailure;
+  }
+  log->info("database {} at schema version {}", config->storage.database, (*store)->schema_version());
+  if (!config->slack.has_tokens()) {
+    log->error(
+        "no Slack connection is configured: set SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN "
+        "(xoxb-…), or name token files in slack.app_token_file / slack.bot_token_file");
+    return kExitUsage;
+  }
+  log->error("the Slack transport is not part of this build yet; nothing to serve");
+  return kExitUsage;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"Vigil: an on-call engineer that lives in Slack"};
+  app.require_subcommand(1);
+  CliState state;
+  app.add_option("-c,--config", state.config_path, "configuration file (default: $VIGIL_CONFIG)");
+
+  int exit_code = kExitOk;
+  auto* serve = app.add_subcommand("serve", "connect to Slack and serve (the long-running process)");
+  serve->callback([&] { exit_code = cmd_serve(state); });
+
+  auto* config = app.add_subcommand("config", "check or show the configuration");
+  config->require_subcommand(1);
+  auto* check = config->add_subcommand("check", "validate a configuration file; exit 2 on problems");
+  check->add_option("file", state.config_path, "configuration file");
+  check->callback([&] { exit_code = cmd_config_check(state); });
+  auto* show = config->add_subcommand("show", "print the effective configuration, secrets as ***");
+  show->add_option("file", state.config_path, "configuration file");
+  show->callback([&] { exit_code = cmd_config_show(state); });
+
+  auto* runs = app.add_subcommand("runs", "read runs back from the database");
+  runs->require_subcommand(1);
+  auto* list = runs->add_subcommand("list", "list recent runs, newest first");
+  list->add_option("-n,--limit", state.limit, "how many")->check(CLI::Range(1, 100000));
+  list->add_option("--state", state.state_filter, "only runs in this state");
+  list->add_flag("--json", state.json, "machine-readable output");
+  list->callback([&] { exit_code = cmd_runs_list(state); });
+  auto* show_run = runs->add_subcommand("show", "a run's timeline, steps and outcome");
+  show_run->add_option("id", state.run_id, "run id (or a unique prefix)")->required();
+  show_run->add_flag("--json", state.json, "the run manifest as JSON");
+  show_run->callback([&] { exit_code = cmd_runs_show(state); });
+
+  auto* version = app.add_subcommand("version", "print the version");
+  version->callback([&] { std::cout << "vigil " << VIGIL_VERSION << "\n"; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return exit_code;
+}
+
+}  // namespace vigil

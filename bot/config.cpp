@@ -1,0 +1,743 @@
+#include "bot/config.h"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <boost/regex.hpp>
+#include <yaml-cpp/yaml.h>
+
+extern char** environ;
+
+namespace vigil {
+
+Environment current_environment() {
+  Environment env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string_view::npos) {
+      env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    }
+  }
+  return env;
+}
+
+std::string ConfigDiagnostic::to_string() const {
+  std::ostringstream out;
+  out << (file.empty() ? "<config>" : file);
+  if (line > 0) {
+    out << ':' << line << ':' << column;
+  }
+  out << ": ";
+  if (!key.empty()) {
+    out << key << ": ";
+  }
+  out << message;
+  return out.str();
+}
+
+std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::size_t pos = 0;
+  long long value = 0;
+  try {
+    value = std::stoll(text, &pos);
+  } catch (...) {
+    return std::nullopt;
+  }
+  if (value < 0) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(pos);
+  if (unit.empty() || unit == "s") {
+    return std::chrono::seconds(value);
+  }
+  if (unit == "m") {
+    return std::chrono::seconds(value * 60);
+  }
+  if (unit == "h") {
+    return std::chrono::seconds(value * 3600);
+  }
+  if (unit == "d") {
+    return std::chrono::seconds(value * 86400);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    prev[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string suggest(const std::string& key, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only close names
+  for (const auto& k : known) {
+    const auto d = edit_distance(key, k);
+    if (d < best_distance) {
+      best_distance = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+// Walks the YAML tree, converting values and collecting every problem with its mark.
+class ConfigReader {
+ public:
+  ConfigReader(std::string file, ConfigLoad& out) : file_(std::move(file)), out_(out) {}
+
+  void error(const YAML::Node& node, const std::string& key, const std::string& message) {
+    out_.errors.push_back(make(node, key, message));
+  }
+  void warning(const YAML::Node& node, const std::string& key, const std::string& message) {
+    out_.warnings.push_back(make(node, key, message));
+  }
+
+  // Checks `node` is a map and warns on keys not in `known`.
+  bool check_map(const YAML::Node& node, const std::string& path,
+                 const std::vector<std::string>& known) {
+    if (!node.IsMap()) {
+      error(node, path, "expected a mapping");
+      return false;
+    }
+    for (const auto& kv : node) {
+      const auto key = kv.first.Scalar();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        const auto near = suggest(key, known);
+        warning(kv.first, join(path, key),
+                "unknown key" + (near.empty() ? std::string() : ", did you mean '" + near + "'?"));
+      }
+    }
+    return true;
+  }
+
+  void read_string(const YAML::Node& map, const std::string& path, const char* key,
+                   std::string& out) {
+    const auto node = map[key];
+    if (!node) {
+      return;
+    }
+    if (!node.IsScalar()) {
+      error(node, join(path, key), "expected a string");
+      return;
+    }
+    out = node.Scalar();
+  }
+
+  void read_int(const YAML::Node& map, const std::string& path, const char* key, long long min,
+                long long max, long long& out) {
+    const auto node = map[key];
+    if (!node) {
+      return;
+    }
+    long long value = 0;
+    if (!node.IsScalar() || !YAML::convert<long long>::decode(node, value)) {
+      error(node, join(path, key), "expected an integer");
+      return;
+    }
+    if (value < min || value > max) {
+      error(node, join(path, key),
+            "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return;
+    }
+    out = value;
+  }
+
+  void read_int(const YAML::Node& map, const std::string& path, const char* key, long long min,
+                long long max, int& out) {
+    long long v = out;
+    read_int(map, path, key, min, max, v);
+    out = static_cast<int>(v);
+  }
+
+  void read_bool(const YAML::Node& map, const std::string& path, const char* key, bool& out) {
+    const auto node = map[key];
+    if (!node) {
+      return;
+    }
+    bool value = false;
+    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+      error(node, join(path, key), "expected true or false");
+      return;
+    }
+    out = value;
+  }
+
+  void read_duration(const YAML::Node& map, const std::string& path, const char* key,
+                     std::chrono::seconds min, std::chrono::seconds& out) {
+    const auto node = map[key];
+    if (!node) {
+      return;
+    }
+    std::optional<std::chrono::seconds> value;
+    if (node.IsScalar()) {
+      value = parse_duration(node.Scalar());
+    }
+    if (!value) {
+      error(node, join(path, key), "expected a duration such as 30s, 5m, 2h or 7d");
+      return;
+    }
+    if (*value < min) {
+      error(node, join(path, key), "must be at least " + std::to_string(min.count()) + "s");
+      return;
+    }
+    out = *value;
+  }
+
+  void read_list(const YAML::Node& map, const std::string& path, const char* key,
+                 std::vector<std::string>& out) {
+    const auto node = map[key];
+    if (!node) {
+      return;
+    }
+    if (node.IsNull()) {
+      out.clear();
+      return;
+    }
+    if (!node.IsSequence()) {
+      error(node, join(path, key), "expected a list");
+      return;
+    }
+    std::vector<std::string> values;
+    for (const auto& item : node) {
+      if (!item.IsScalar()) {
+        error(item, join(path, key), "expected a list of strings");
+        return;
+      }
+      values.push_back(item.Scalar());
+    }
+    out = std::move(values);
+  }
+
+  void read_enum(const YAML::Node& map, const std::string& path, const char* key,
+                 const std::vector<std::string>& allowed, std::string& out) {
+    const auto node = map[key];
+    if (!node) {
+      return;
+    }
+    if (!node.IsScalar() ||
+        std::find(allowed.begin(), allowed.end(), node.Scalar()) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) {
+        list += (list.empty() ? "" : ", ") + a;
+      }
+      error(node, join(path, key), "must be one of: " + list);
+      return;
+    }
+    out = node.Scalar();
+  }
+
+  // A secret may not be written inline: it comes from the environment or a file named here.
+  void refuse_inline_secret(const YAML::Node& map, const std::string& path, const char* key,
+                            const std::string& env_name, const std::string& file_key) {
+    const auto node = map[key];
+    if (node) {
+      error(node, join(path, key),
+            "secrets are not read from the configuration file; set " + env_name + " or " +
+                file_key);
+    }
+  }
+
+  // Reads the secret file named under `key` (if any) into `value`.
+  void read_secret_file(const YAML::Node& map, const std::string& path, const char* key,
+                        std::string& file_out, std::string& value) {
+    read_string(map, path, key, file_out);
+    if (file_out.empty()) {
+      return;
+    }
+    std::ifstream in(file_out);
+    if (!in) {
+      error(map[key], join(path, key), "cannot read secret file " + file_out);
+      return;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    value = ss.str();
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) {
+      value.pop_back();
+    }
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  ConfigDiagnostic make(const YAML::Node& node, const std::string& key,
+                        const std::string& message) const {
+    ConfigDiagnostic d;
+    d.file = file_;
+    const auto mark = node.Mark();
+    if (!mark.is_null()) {
+      d.line = mark.line + 1;
+      d.column = mark.column + 1;
+    }
+    d.key = key;
+    d.message = message;
+    return d;
+  }
+
+  std::string file_;
+  ConfigLoad& out_;
+};
+
+const std::vector<std::string> kBackends = {"runbook", "claude-code", "codex", "gemini", "command"};
+const std::vector<std::string> kRisks = {"low", "medium", "high"};
+
+bool valid_listen_address(const std::string& addr) {
+  const auto colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= addr.size()) {
+    return false;
+  }
+  try {
+    const auto port = std::stoi(addr.substr(colon + 1));
+    return port >= 0 && port <= 65535;
+  } catch (...) {
+    return false;
+  }
+}
+
+void read_document(const YAML::Node& root, ConfigReader& r, Config& c) {
+  if (!root || root.IsNull()) {
+    return;
+  }
+  if (!r.check_map(root, "", {"slack", "channels", "approvals", "agent", "kubernetes", "http",
+                              "redaction", "storage", "logging", "skills"})) {
+    return;
+  }
+  if (const auto s = root["slack"]) {
+    if (r.check_map(s, "slack", {"app_token_file", "bot_token_file", "api_url", "connections",
+                                 "ping_interval", "pong_timeout", "app_token", "bot_token"})) {
+      r.refuse_inline_secret(s, "slack", "app_token", "SLACK_APP_TOKEN", "slack.app_token_file");
+      r.refuse_inline_secret(s, "slack", "bot_token", "SLACK_BOT_TOKEN", "slack.bot_token_file");
+      r.read_secret_file(s, "slack", "app_token_file", c.slack.app_token_file, c.slack.app_token);
+      r.read_secret_file(s, "slack", "bot_token_file", c.slack.bot_token_file, c.slack.bot_token);
+      r.read_string(s, "slack", "api_url", c.slack.api_url);
+      r.read_int(s, "slack", "connections", 1, 10, c.slack.connections);
+      r.read_duration(s, "slack", "ping_interval", std::chrono::seconds(1), c.slack.ping_interval);
+      r.read_duration(s, "slack", "pong_timeout", std::chrono::seconds(1), c.slack.pong_timeout);
+      const auto api = s["api_url"];
+      if (api && api.IsScalar() && api.Scalar().rfind("https://", 0) != 0 &&
+          api.Scalar().rfind("http://", 0) != 0) {
+        r.error(api, "slack.api_url", "must start with https:// or http://");
+      }
+    }
+  }
+  if (const auto list = root["channels"]) {
+    if (!list.IsSequence()) {
+      r.error(list, "channels", "expected a list of channel bindings");
+    } else {
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto ch = list[i];
+        const std::string path = "channels[" + std::to_string(i) + "]";
+        if (!r.check_map(ch, path, {"id", "name_pattern", "backend", "auto_triage", "alert_bots"})) {
+          continue;
+        }
+        ChannelBinding b;
+        r.read_string(ch, path, "id", b.id);
+        r.read_string(ch, path, "name_pattern", b.name_pattern);
+        r.read_enum(ch, path, "backend", kBackends, b.backend);
+        r.read_bool(ch, path, "auto_triage", b.auto_triage);
+        r.read_list(ch, path, "alert_bots", b.alert_bots);
+        if (b.id.empty() && b.name_pattern.empty()) {
+          r.error(ch, path, "needs an id (C…) or a name_pattern");
+        }
+        if (!b.id.empty() && (b.id.size() < 2 || (b.id[0] != 'C' && b.id[0] != 'G'))) {
+          r.error(ch["id"], path + ".id", "a channel id starts with C or G (e.g. C0123ABCD)");
+        }
+        if (!b.name_pattern.empty()) {
+          try {
+            boost::regex re(b.name_pattern);
+          } catch (const boost::regex_error& e) {
+            r.error(ch["name_pattern"], path + ".name_pattern",
+                    std::string("invalid regular expression: ") + e.what());
+          }
+        }
+        c.channels.push_back(std::move(b));
+      }
+    }
+  }
+  if (const auto a = root["approvals"]) {
+    if (r.check_map(a, "approvals", {"users", "groups", "expiry", "allow_self_approval",
+                                     "two_approvers_for"})) {
+      r.read_list(a, "approvals", "users", c.approvals.users);
+      r.read_list(a, "approvals", "groups", c.approvals.groups);
+      r.read_duration(a, "approvals", "expiry", std::chrono::seconds(60), c.approvals.expiry);
+      r.read_bool(a, "approvals", "allow_self_approval", c.approvals.allow_self_approval);
+      r.read_list(a, "approvals", "two_approvers_for", c.approvals.two_approvers_for);
+      for (std::size_t i = 0; i < c.approvals.users.size(); ++i) {
+        const auto& u = c.approvals.users[i];
+        if (u.empty() || (u[0] != 'U' && u[0] != 'W')) {
+          r.error(a["users"][i], "approvals.users", "'" + u + "' is not a Slack user id (U… or W…)");
+        }
+      }
+      for (std::size_t i = 0; i < c.approvals.groups.size(); ++i) {
+        const auto& g = c.approvals.groups[i];
+        if (g.empty() || g[0] != 'S') {
+          r.error(a["groups"][i], "approvals.groups", "'" + g + "' is not a Slack user group id (S…)");
+        }
+      }
+      for (std::size_t i = 0; i < c.approvals.two_approvers_for.size(); ++i) {
+        const auto& risk = c.approvals.two_approvers_for[i];
+        if (std::find(kRisks.begin(), kRisks.end(), risk) == kRisks.end()) {
+          r.error(a["two_approvers_for"][i], "approvals.two_approvers_for",
+                  "'" + risk + "' is not a risk level (low, medium, high)");
+        }
+      }
+    }
+  }
+  if (const auto g = root["agent"]) {
+    if (r.check_map(g, "agent", {"backend", "command", "timeout", "grace", "max_concurrent",
+                                 "workspace_root", "retention", "env_allowlist", "knowledge_dirs",
+                                 "failure_threshold", "pause_for"})) {
+      r.read_enum(g, "agent", "backend", kBackends, c.agent.backend);
+      r.read_list(g, "agent", "command", c.agent.command);
+      r.read_duration(g, "agent", "timeout", std::chrono::seconds(1), c.agent.timeout);
+      r.read_duration(g, "agent", "grace", std::chrono::seconds(0), c.agent.grace);
+      r.read_int(g, "agent", "max_concurrent", 1, 256, c.agent.max_concurrent);
+      r.read_string(g, "agent", "workspace_root", c.agent.workspace_root);
+      r.read_list(g, "agent", "env_allowlist", c.agent.env_allowlist);
+      r.read_list(g, "agent", "knowledge_dirs", c.agent.knowledge_dirs);
+      r.read_int(g, "agent", "failure_threshold", 1, 100, c.agent.failure_threshold);
+      r.read_duration(g, "agent", "pause_for", std::chrono::seconds(0), c.agent.pause_for);
+      if (c.agent.backend == "command" && c.agent.command.empty()) {
+        r.error(g["backend"], "agent.command", "the command backend needs agent.command (an argv list)");
+      }
+      if (c.agent.workspace_root.empty() || c.agent.workspace_root[0] != '/') {
+        r.error(g["workspace_root"] ? g["workspace_root"] : g, "agent.workspace_root",
+                "must be an absolute path");
+      }
+      if (const auto ret = g["retention"]) {
+        if (r.check_map(ret, "agent.retention", {"succeeded_days", "failed_days", "max_total_bytes"})) {
+          r.read_int(ret, "agent.retention", "succeeded_days", 0, 3650, c.agent.retention.succeeded_days);
+          r.read_int(ret, "agent.retention", "failed_days", 0, 3650, c.agent.retention.failed_days);
+          r.read_int(ret, "agent.retention", "max_total_bytes", 0, 1LL << 50,
+                     c.agent.retention.max_total_bytes);
+        }
+      }
+    }
+  }
+  if (const auto k = root["kubernetes"]) {
+    if (r.check_map(k, "kubernetes", {"enabled", "kubectl", "read_only_kubeconfig",
+                                      "remediation_kubeconfig", "cluster"})) {
+      r.read_bool(k, "kubernetes", "enabled", c.kubernetes.enabled);
+      r.read_string(k, "kubernetes", "kubectl", c.kubernetes.kubectl);
+      r.read_string(k, "kubernetes", "read_only_kubeconfig", c.kubernetes.read_only_kubeconfig);
+      r.read_string(k, "kubernetes", "remediation_kubeconfig", c.kubernetes.remediation_kubeconfig);
+      r.read_string(k, "kubernetes", "cluster", c.kubernetes.cluster);
+      if (c.kubernetes.enabled && !c.kubernetes.read_only_kubeconfig.empty() &&
+          c.kubernetes.read_only_kubeconfig == c.kubernetes.remediation_kubeconfig) {
+        r.error(k["remediation_kubeconfig"], "kubernetes.remediation_kubeconfig",
+                "must differ from read_only_kubeconfig: investigation never gets write credentials");
+      }
+    }
+  }
+  if (const auto h = root["http"]) {
+    if (r.check_map(h, "http", {"listen", "alertmanager_token_file", "pagerduty_secrets_file",
+                                "opsgenie_token_file", "grafana_token_file", "alert_channel",
+                                "max_body_bytes", "alertmanager_token", "pagerduty_secrets",
+                                "opsgenie_token", "grafana_token"})) {
+      r.read_string(h, "http", "listen", c.http.listen);
+      if (h["listen"] && !valid_listen_address(c.http.listen)) {
+        r.error(h["listen"], "http.listen", "expected host:port, e.g. 127.0.0.1:9090");
+      }
+      r.refuse_inline_secret(h, "http", "alertmanager_token", "VIGIL_ALERTMANAGER_TOKEN",
+                             "http.alertmanager_token_file");
+      r.refuse_inline_secret(h, "http", "pagerduty_secrets", "VIGIL_PAGERDUTY_WEBHOOK_SECRETS",
+                             "http.pagerduty_secrets_file");
+      r.refuse_inline_secret(h, "http", "opsgenie_token", "VIGIL_OPSGENIE_TOKEN",
+                             "http.opsgenie_token_file");
+      r.refuse_inline_secret(h, "http", "grafana_token", "VIGIL_GRAFANA_TOKEN",
+                             "http.grafana_token_file");
+      r.read_secret_file(h, "http", "alertmanager_token_file", c.http.alertmanager_token_file,
+                         c.http.alertmanager_token);
+      std::string pd;
+      r.read_secret_file(h, "http", "pagerduty_secrets_file", c.http.pagerduty_secrets_file, pd);
+      if (!pd.empty()) {
+        std::istringstream lines(pd);
+        std::string line;
+        while (std::getline(lines, line)) {
+          if (!line.empty()) {
+            c.http.pagerduty_secrets.push_back(line);
+          }
+        }
+      }
+      r.read_secret_file(h, "http", "opsgenie_token_file", c.http.opsgenie_token_file,
+                         c.http.opsgenie_token);
+      r.read_secret_file(h, "http", "grafana_token_file", c.http.grafana_token_file,
+                         c.http.grafana_token);
+      r.read_string(h, "http", "alert_channel", c.http.alert_channel);
+      r.read_int(h, "http", "max_body_bytes", 1024, 64LL * 1024 * 1024, c.http.max_body_bytes);
+    }
+  }
+  if (const auto red = root["redaction"]) {
+    if (r.check_map(red, "redaction", {"patterns"})) {
+      r.read_list(red, "redaction", "patterns", c.redaction.patterns);
+      for (std::size_t i = 0; i < c.redaction.patterns.size(); ++i) {
+        try {
+          boost::regex re(c.redaction.patterns[i], boost::regex::perl);
+        } catch (const boost::regex_error& e) {
+          r.error(red["patterns"][i], "redaction.patterns",
+                  std::string("invalid regular expression: ") + e.what());
+        }
+      }
+    }
+  }
+  if (const auto st = root["storage"]) {
+    if (r.check_map(st, "storage", {"database", "processed_event_ttl"})) {
+      r.read_string(st, "storage", "database", c.storage.database);
+      r.read_duration(st, "storage", "processed_event_ttl", std::chrono::seconds(600),
+                      c.storage.processed_event_ttl);
+      if (c.storage.database.empty()) {
+        r.error(st["database"] ? st["database"] : st, "storage.database", "must not be empty");
+      }
+    }
+  }
+  if (const auto lg = root["logging"]) {
+    if (r.check_map(lg, "logging", {"level", "format"})) {
+      r.read_enum(lg, "logging", "level",
+                  {"trace", "debug", "info", "warn", "error", "critical", "off"}, c.logging.level);
+      r.read_enum(lg, "logging", "format", {"text", "json"}, c.logging.format);
+    }
+  }
+  if (const auto sk = root["skills"]) {
+    if (r.check_map(sk, "skills", {"dirs"})) {
+      r.read_list(sk, "skills", "dirs", c.skills.dirs);
+    }
+  }
+}
+
+std::vector<std::string> split_comma(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    while (!item.empty() && item.front() == ' ') {
+      item.erase(item.begin());
+    }
+    while (!item.empty() && item.back() == ' ') {
+      item.pop_back();
+    }
+    if (!item.empty()) {
+      out.push_back(item);
+    }
+  }
+  return out;
+}
+
+void apply_environment(const Environment& env, ConfigLoad& load) {
+  auto& c = load.config;
+  auto get = [&](const char* name) -> const std::string* {
+    const auto it = env.find(name);
+    return it == env.end() || it->second.empty() ? nullptr : &it->second;
+  };
+  if (const auto* v = get("SLACK_APP_TOKEN")) c.slack.app_token = *v;
+  if (const auto* v = get("SLACK_BOT_TOKEN")) c.slack.bot_token = *v;
+  if (const auto* v = get("SLACK_API_URL")) c.slack.api_url = *v;
+  if (const auto* v = get("VIGIL_DB")) c.storage.database = *v;
+  if (const auto* v = get("VIGIL_HTTP_ADDR")) {
+    if (valid_listen_address(*v)) {
+      c.http.listen = *v;
+    } else {
+      load.errors.push_back({"", 0, 0, "VIGIL_HTTP_ADDR", "expected host:port, got '" + *v + "'"});
+    }
+  }
+  if (const auto* v = get("VIGIL_LOG_LEVEL")) c.logging.level = *v;
+  if (const auto* v = get("VIGIL_ALERTMANAGER_TOKEN")) c.http.alertmanager_token = *v;
+  if (const auto* v = get("VIGIL_PAGERDUTY_WEBHOOK_SECRETS")) c.http.pagerduty_secrets = split_comma(*v);
+  if (const auto* v = get("VIGIL_OPSGENIE_TOKEN")) c.http.opsgenie_token = *v;
+  if (const auto* v = get("VIGIL_GRAFANA_TOKEN")) c.http.grafana_token = *v;
+  if (const auto* v = get("VIGIL_WORKSPACE_ROOT")) c.agent.workspace_root = *v;
+  if (!c.slack.app_token.empty() && c.slack.app_token.rfind("xapp-", 0) != 0) {
+    load.errors.push_back({"", 0, 0, "SLACK_APP_TOKEN",
+                           "an app-level token starts with xapp- (Basic Information → App-Level Tokens)"});
+  }
+  if (!c.slack.bot_token.empty() && c.slack.bot_token.rfind("xoxb-", 0) != 0) {
+    load.errors.push_back({"", 0, 0, "SLACK_BOT_TOKEN",
+                           "a bot token starts with xoxb- (OAuth & Permissions)"});
+  }
+  if (c.slack.api_url.empty() || c.slack.api_url.back() != '/') {
+    c.slack.api_url += '/';
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> Config::secret_values() const {
+  std::vector<std::string> out;
+  for (const auto* s : {&slack.app_token, &slack.bot_token, &http.alertmanager_token,
+                        &http.opsgenie_token, &http.grafana_token}) {
+    if (!s->empty()) {
+      out.push_back(*s);
+    }
+  }
+  out.insert(out.end(), http.pagerduty_secrets.begin(), http.pagerduty_secrets.end());
+  return out;
+}
+
+ConfigLoad load_config_text(const std::string& yaml, const std::string& file_name,
+                            const Environment& env) {
+  ConfigLoad load;
+  load.config.source_file = file_name;
+  ConfigReader reader(file_name, load);
+  try {
+    const auto docs = YAML::LoadAll(yaml);
+    if (docs.size() > 1) {
+      load.errors.push_back({file_name, 0, 0, "", "expected one YAML document, found " +
+                                                       std::to_string(docs.size())});
+    } else if (docs.size() == 1) {
+      read_document(docs.front(), reader, load.config);
+    }
+  } catch (const YAML::Exception& e) {
+    ConfigDiagnostic d;
+    d.file = file_name;
+    if (!e.mark.is_null()) {
+      d.line = e.mark.line + 1;
+      d.column = e.mark.column + 1;
+    }
+    d.message = "YAML syntax error: " + e.msg;
+    load.errors.push_back(std::move(d));
+    return load;
+  }
+  apply_environment(env, load);
+  return load;
+}
+
+ConfigLoad load_config(const std::string& path, const Environment& env) {
+  if (path.empty()) {
+    return load_config_text("", "", env);
+  }
+  std::ifstream in(path);
+  if (!in) {
+    ConfigLoad load;
+    load.errors.push_back({path, 0, 0, "", "cannot open the configuration file"});
+    return load;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(ss.str(), path, env);
+}
+
+std::string render_config(const Config& c) {
+  auto secret = [](const std::string& v) { return v.empty() ? std::string() : std::string("***"); };
+  auto seq = [](YAML::Emitter& out, const std::vector<std::string>& v) {
+    out << YAML::Flow << YAML::BeginSeq;
+    for (const auto& s : v) {
+      out << s;
+    }
+    out << YAML::EndSeq;
+  };
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "slack" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "app_token" << YAML::Value << secret(c.slack.app_token);
+  out << YAML::Key << "bot_token" << YAML::Value << secret(c.slack.bot_token);
+  out << YAML::Key << "app_token_file" << YAML::Value << c.slack.app_token_file;
+  out << YAML::Key << "bot_token_file" << YAML::Value << c.slack.bot_token_file;
+  out << YAML::Key << "api_url" << YAML::Value << c.slack.api_url;
+  out << YAML::Key << "connections" << YAML::Value << c.slack.connections;
+  out << YAML::Key << "ping_interval" << YAML::Value << (std::to_string(c.slack.ping_interval.count()) + "s");
+  out << YAML::Key << "pong_timeout" << YAML::Value << (std::to_string(c.slack.pong_timeout.count()) + "s");
+  out << YAML::EndMap;
+  out << YAML::Key << "channels" << YAML::Value << YAML::BeginSeq;
+  for (const auto& b : c.channels) {
+    out << YAML::BeginMap;
+    if (!b.id.empty()) out << YAML::Key << "id" << YAML::Value << b.id;
+    if (!b.name_pattern.empty()) out << YAML::Key << "name_pattern" << YAML::Value << b.name_pattern;
+    out << YAML::Key << "backend" << YAML::Value << (b.backend.empty() ? c.agent.backend : b.backend);
+    out << YAML::Key << "auto_triage" << YAML::Value << b.auto_triage;
+    out << YAML::Key << "alert_bots" << YAML::Value;
+    seq(out, b.alert_bots);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndSeq;
+  out << YAML::Key << "approvals" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "users" << YAML::Value;
+  seq(out, c.approvals.users);
+  out << YAML::Key << "groups" << YAML::Value;
+  seq(out, c.approvals.groups);
+  out << YAML::Key << "expiry" << YAML::Value << (std::to_string(c.approvals.expiry.count()) + "s");
+  out << YAML::Key << "allow_self_approval" << YAML::Value << c.approvals.allow_self_approval;
+  out << YAML::Key << "two_approvers_for" << YAML::Value;
+  seq(out, c.approvals.two_approvers_for);
+  out << YAML::EndMap;
+  out << YAML::Key << "agent" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "backend" << YAML::Value << c.agent.backend;
+  out << YAML::Key << "command" << YAML::Value;
+  seq(out, c.agent.command);
+  out << YAML::Key << "timeout" << YAML::Value << (std::to_string(c.agent.timeout.count()) + "s");
+  out << YAML::Key << "grace" << YAML::Value << (std::to_string(c.agent.grace.count()) + "s");
+  out << YAML::Key << "max_concurrent" << YAML::Value << c.agent.max_concurrent;
+  out << YAML::Key << "workspace_root" << YAML::Value << c.agent.workspace_root;
+  out << YAML::Key << "retention" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "succeeded_days" << YAML::Value << c.agent.retention.succeeded_days;
+  out << YAML::Key << "failed_days" << YAML::Value << c.agent.retention.failed_days;
+  out << YAML::Key << "max_total_bytes" << YAML::Value << c.agent.retention.max_total_bytes;
+  out << YAML::EndMap;
+  out << YAML::Key << "env_allowlist" << YAML::Value;
+  seq(out, c.agent.env_allowlist);
+  out << YAML::Key << "knowledge_dirs" << YAML::Value;
+  seq(out, c.agent.knowledge_dirs);
+  out << YAML::Key << "failure_threshold" << YAML::Value << c.agent.failure_threshold;
+  out << YAML::Key << "pause_for" << YAML::Value << (std::to_string(c.agent.pause_for.count()) + "s");
+  out << YAML::EndMap;
+  out << YAML::Key << "kubernetes" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << c.kubernetes.enabled;
+  out << YAML::Key << "kubectl" << YAML::Value << c.kubernetes.kubectl;
+  out << YAML::Key << "read_only_kubeconfig" << YAML::Value << c.kubernetes.read_only_kubeconfig;
+  out << YAML::Key << "remediation_kubeconfig" << YAML::Value << c.kubernetes.remediation_kubeconfig;
+  out << YAML::Key << "cluster" << YAML::Value << c.kubernetes.cluster;
+  out << YAML::EndMap;
+  out << YAML::Key << "http" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "listen" << YAML::Value << c.http.listen;
+  out << YAML::Key << "alertmanager_token" << YAML::Value << secret(c.http.alertmanager_token);
+  out << YAML::Key << "pagerduty_secrets" << YAML::Value
+      << (c.http.pagerduty_secrets.empty() ? std::string()
+                                           : std::to_string(c.http.pagerduty_secrets.size()) + " × ***");
+  out << YAML::Key << "opsgenie_token" << YAML::Value << secret(c.http.opsgenie_token);
+  out << YAML::Key << "grafana_token" << YAML::Value << secret(c.http.grafana_token);
+  out << YAML::Key << "alert_channel" << YAML::Value << c.http.alert_channel;
+  out << YAML::Key << "max_body_bytes" << YAML::Value << c.http.max_body_bytes;
+  out << YAML::EndMap;
+  out << YAML::Key << "redaction" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "patterns" << YAML::Value;
+  seq(out, c.redaction.patterns);
+  out << YAML::EndMap;
+  out << YAML::Key << "storage" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "database" << YAML::Value << c.storage.database;
+  out << YAML::Key << "processed_event_ttl" << YAML::Value
+      << (std::to_string(c.storage.processed_event_ttl.count()) + "s");
+  out << YAML::EndMap;
+  out << YAML::Key << "logging" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "level" << YAML::Value << c.logging.level;
+  out << YAML::Key << "format" << YAML::Value << c.logging.format;
+  out << YAML::EndMap;
+  out << YAML::Key << "skills" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "dirs" << YAML::Value;
+  seq(out, c.skills.dirs);
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace vigil

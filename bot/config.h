@@ -1,0 +1,152 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/base/error.h"
+
+namespace vigil {
+
+/// The process environment as a map, so tests can hand in their own.
+using Environment = std::map<std::string, std::string>;
+Environment current_environment();
+
+struct SlackConfig {
+  std::string app_token;  // xapp-…, from SLACK_APP_TOKEN or app_token_file
+  std::string bot_token;  // xoxb-…, from SLACK_BOT_TOKEN or bot_token_file
+  std::string app_token_file;
+  std::string bot_token_file;
+  std::string api_url = "https://slack.com/api/";
+  int connections = 2;
+  std::chrono::seconds ping_interval{5};
+  std::chrono::seconds pong_timeout{15};
+  bool has_tokens() const { return !app_token.empty() && !bot_token.empty(); }
+};
+
+struct ChannelBinding {
+  std::string id;            // C… (exact), or empty
+  std::string name_pattern;  // regular expression on the channel name, or empty
+  std::string backend;       // empty: agent.backend
+  bool auto_triage = true;
+  std::vector<std::string> alert_bots;  // bot ids whose messages are alerts; empty: any bot
+};
+
+struct ApprovalsConfig {
+  std::vector<std::string> users;   // U…
+  std::vector<std::string> groups;  // S… (Slack user groups)
+  std::chrono::seconds expiry{30 * 60};
+  bool allow_self_approval = false;
+  std::vector<std::string> two_approvers_for{"high"};  // risk levels that need two approvers
+};
+
+struct RetentionConfig {
+  int succeeded_days = 7;
+  int failed_days = 30;
+  long long max_total_bytes = 5LL * 1024 * 1024 * 1024;
+};
+
+struct AgentConfig {
+  std::string backend = "runbook";    // runbook, claude-code, codex, gemini, command
+  std::vector<std::string> command;   // argv for the command backend (or to override a CLI path)
+  std::chrono::seconds timeout{15 * 60};
+  std::chrono::seconds grace{30};
+  int max_concurrent = 4;
+  std::string workspace_root = "/var/lib/vigil/workspaces";
+  RetentionConfig retention;
+  std::vector<std::string> env_allowlist{"PATH", "HOME", "LANG", "LC_ALL", "TZ"};
+  std::vector<std::string> knowledge_dirs;
+  int failure_threshold = 3;  // consecutive failures before automatic triage pauses
+  std::chrono::seconds pause_for{60 * 60};
+};
+
+struct KubernetesConfig {
+  bool enabled = false;
+  std::string kubectl = "kubectl";
+  std::string read_only_kubeconfig;
+  std::string remediation_kubeconfig;
+  std::string cluster = "default";  // label on metrics
+};
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9090";
+  std::string alertmanager_token;               // VIGIL_ALERTMANAGER_TOKEN
+  std::vector<std::string> pagerduty_secrets;   // VIGIL_PAGERDUTY_WEBHOOK_SECRETS (comma-separated)
+  std::string opsgenie_token;                   // VIGIL_OPSGENIE_TOKEN
+  std::string grafana_token;                    // VIGIL_GRAFANA_TOKEN
+  std::string alertmanager_token_file;
+  std::string pagerduty_secrets_file;
+  std::string opsgenie_token_file;
+  std::string grafana_token_file;
+  std::string alert_channel;  // where webhook alerts go when no channel matches
+  long long max_body_bytes = 1024 * 1024;
+};
+
+struct RedactionConfig {
+  std::vector<std::string> patterns;
+};
+
+struct StorageConfig {
+  std::string database = "vigil.db";
+  std::chrono::seconds processed_event_ttl{60 * 60};
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+  std::string format = "text";  // text or json
+};
+
+struct SkillsConfig {
+  std::vector<std::string> dirs{"skills"};
+};
+
+struct Config {
+  std::string source_file;  // empty when only defaults and the environment were used
+  SlackConfig slack;
+  std::vector<ChannelBinding> channels;
+  ApprovalsConfig approvals;
+  AgentConfig agent;
+  KubernetesConfig kubernetes;
+  HttpConfig http;
+  RedactionConfig redaction;
+  StorageConfig storage;
+  LoggingConfig logging;
+  SkillsConfig skills;
+
+  /// Every secret value, so the redactor can remove them wherever they appear.
+  std::vector<std::string> secret_values() const;
+};
+
+/// One problem in a configuration file: where, which key, what.
+struct ConfigDiagnostic {
+  std::string file;
+  int line = 0;  // 1-based; 0 when not tied to a place
+  int column = 0;
+  std::string key;  // dotted path, e.g. slack.connections
+  std::string message;
+  std::string to_string() const;  // file:line:col: key: message
+};
+
+struct ConfigLoad {
+  Config config;
+  std::vector<ConfigDiagnostic> errors;
+  std::vector<ConfigDiagnostic> warnings;
+  bool ok() const { return errors.empty(); }
+};
+
+/// Reads `path` (empty: defaults only), applies the environment overrides, validates everything and
+/// reports every problem at once.
+ConfigLoad load_config(const std::string& path, const Environment& env);
+/// Same, from YAML text (tests).
+ConfigLoad load_config_text(const std::string& yaml, const std::string& file_name,
+                            const Environment& env);
+
+/// The effective configuration as YAML, every secret shown as ***.
+std::string render_config(const Config& config);
+
+/// "30s", "5m", "2h", "7d" or a plain number of seconds.
+std::optional<std::chrono::seconds> parse_duration(const std::string& text);
+
+}  // namespace vigil

@@ -1,0 +1,145 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil {
+
+/// DESIGN.md §3: queued → running → awaiting_approval ⇄ running → succeeded | failed | timed_out |
+/// cancelled, plus interrupted for work caught by a crash.
+enum class RunState {
+  Queued,
+  Running,
+  AwaitingApproval,
+  Succeeded,
+  Failed,
+  TimedOut,
+  Cancelled,
+  Interrupted,
+};
+
+std::string_view to_string(RunState s);
+std::optional<RunState> parse_run_state(std::string_view s);
+bool is_terminal(RunState s);
+
+enum class StepState {
+  Pending,
+  AwaitingApproval,
+  Running,
+  Succeeded,
+  Failed,
+  Skipped,
+  Denied,
+  Expired,
+  TimedOut,
+  Cancelled,
+  Interrupted,
+};
+
+std::string_view to_string(StepState s);
+std::optional<StepState> parse_step_state(std::string_view s);
+
+enum class ApprovalState { Pending, Approved, Denied, Expired, Cancelled };
+
+std::string_view to_string(ApprovalState s);
+std::optional<ApprovalState> parse_approval_state(std::string_view s);
+
+enum class Decision { Approve, Deny };
+
+struct IncidentRecord {
+  std::string id;
+  std::string title;
+  std::string severity;  // sev1..sev4, or as the alert source says
+  std::string state = "open";
+  std::string source;       // slack, alertmanager, pagerduty, opsgenie, grafana
+  std::string fingerprint;  // dedup key from the source, empty when declared by hand
+  std::string channel;
+  std::string thread_ts;
+  std::string declared_by;
+  long long created_at = 0;
+  std::optional<long long> resolved_at;
+  int alert_count = 0;
+};
+
+struct RunRecord {
+  std::string id;  // UUID
+  std::string incident_id;
+  std::string trigger_kind;  // slash_command, alert, mention, webhook, cli, runbook
+  std::string trigger_key;   // unique: a redelivered trigger finds the same run
+  std::string requester;     // Slack user id (or "cli:<user>")
+  std::string text;
+  std::string backend;
+  std::string skill;  // set when started as a runbook
+  RunState state = RunState::Queued;
+  std::string channel;
+  std::string thread_ts;
+  long long created_at = 0;
+  std::optional<long long> started_at;
+  std::optional<long long> finished_at;
+  std::string summary;
+  std::string error;
+  int repeat_count = 1;
+};
+
+struct RunEvent {
+  std::int64_t id = 0;
+  std::string run_id;
+  long long at_ms = 0;
+  std::string kind;  // created, state, started, tool_call, finding, text, proposal, step_started, …
+  std::string actor;
+  std::string text;
+  std::string data;  // JSON, may be empty
+};
+
+struct StepRecord {
+  std::int64_t id = 0;
+  std::string run_id;
+  std::string skill;
+  std::string step;
+  int seq = 0;
+  std::vector<std::string> argv;
+  std::string argv_hash;
+  bool mutating = false;
+  StepState state = StepState::Pending;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::string output;  // capped
+  bool output_truncated = false;
+  std::string output_path;  // the full output on disk
+  std::optional<long long> started_at;
+  std::optional<long long> finished_at;
+};
+
+struct ApprovalRecord {
+  std::string token;  // opaque, random 128-bit, hex
+  std::string run_id;
+  std::optional<std::int64_t> step_id;
+  std::string argv_hash;
+  std::string requester;
+  std::string policy;  // JSON: users, groups, oncall, allow_self_approval
+  std::string risk;    // low, medium, high
+  int required_approvals = 1;
+  ApprovalState state = ApprovalState::Pending;
+  long long created_at = 0;
+  long long expires_at = 0;
+  std::string decided_by;  // comma-separated when two approvers were needed
+  std::optional<long long> decided_at;
+  std::string reason;
+  std::string channel;
+  std::string message_ts;
+};
+
+struct AuditEntry {
+  std::int64_t id = 0;
+  long long at_ms = 0;
+  std::string actor;   // Slack user id, "system", "cli:<user>"
+  std::string action;  // approval.requested, approval.click, approval.refused, step.executed, …
+  std::string run_id;
+  std::string approval_token;
+  std::string detail;
+};
+
+}  // namespace vigil

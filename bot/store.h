@@ -1,0 +1,125 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/base/error.h"
+#include "bot/model.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace vigil {
+
+/// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
+/// for what the core needs; every state change is a conditional update, so of two writers racing
+/// for the same change exactly one wins. Synchronous and short: called on the io thread.
+/// Throws SQLite::Exception only when the database itself fails.
+class Store {
+ public:
+  /// The schema version this build writes.
+  static constexpr int kSchemaVersion = 2;
+
+  /// Opens (creating if needed) and migrates. A database written by a newer Vigil is refused.
+  static Result<std::unique_ptr<Store>> open(const std::string& path);
+  /// Opens and migrates only up to `version` (tests of migration paths).
+  static Result<std::unique_ptr<Store>> open_at_version(const std::string& path, int version);
+  ~Store();
+
+  int schema_version() const;
+  /// True when a write succeeds now (readiness probe).
+  bool is_writable();
+
+  // Incidents
+  Result<void> create_incident(const IncidentRecord& incident);
+  std::optional<IncidentRecord> get_incident(const std::string& id);
+  std::optional<IncidentRecord> find_open_incident_by_fingerprint(const std::string& source,
+                                                                  const std::string& fingerprint);
+  std::vector<IncidentRecord> list_incidents(int limit, bool open_only);
+  /// Adds one to the alert counter and returns the new count.
+  int bump_incident_alert_count(const std::string& id);
+  /// open → resolved; false when it was not open.
+  bool resolve_incident(const std::string& id, long long at);
+  void set_incident_thread(const std::string& id, const std::string& channel,
+                           const std::string& thread_ts);
+
+  // Runs
+  /// Inserts the run. When a run with the same trigger_key exists, returns Conflict with that
+  /// run's id as the detail (a redelivered trigger is harmless).
+  Result<void> create_run(const RunRecord& run);
+  std::optional<RunRecord> get_run(const std::string& id);
+  std::optional<RunRecord> find_run_by_trigger(const std::string& trigger_key);
+  std::optional<RunRecord> find_run_by_thread(const std::string& channel, const std::string& thread_ts);
+  /// Newest first; `state` filters when set.
+  std::vector<RunRecord> list_runs(int limit, std::optional<RunState> state = std::nullopt);
+  /// Queued runs, oldest first (the persisted queue).
+  std::vector<RunRecord> queued_runs();
+  /// Moves the run from one of `from` to `to`, recording the transition in run_events.
+  /// Returns false (and changes nothing) when the run is not in one of `from`.
+  bool transition_run(const std::string& id, const std::vector<RunState>& from, RunState to,
+                      long long at_ms, const std::string& actor = "system",
+                      const std::string& note = "");
+  void set_run_thread(const std::string& id, const std::string& channel, const std::string& thread_ts);
+  void set_run_summary(const std::string& id, const std::string& summary);
+  void set_run_error(const std::string& id, const std::string& error);
+  int bump_run_repeat_count(const std::string& id);
+  std::vector<RunRecord> runs_for_incident(const std::string& incident_id);
+
+  // Timeline
+  std::int64_t append_event(const RunEvent& event);
+  std::vector<RunEvent> list_events(const std::string& run_id);
+
+  // Steps
+  /// Inserts a step; fills its id.
+  std::int64_t create_step(StepRecord& step);
+  std::optional<StepRecord> get_step(std::int64_t id);
+  std::vector<StepRecord> list_steps(const std::string& run_id);
+  /// Conditional: moves the step from one of `from` to `to`.
+  bool transition_step(std::int64_t id, const std::vector<StepState>& from, StepState to,
+                       long long at);
+  void finish_step(std::int64_t id, StepState state, std::optional<int> exit_code,
+                   std::optional<int> signal, const std::string& output, bool truncated,
+                   const std::string& output_path, long long at);
+  /// Steps caught running by a crash become interrupted; returns them.
+  std::vector<StepRecord> interrupt_running_steps(long long at);
+
+  // Approvals
+  Result<void> create_approval(const ApprovalRecord& approval);
+  std::optional<ApprovalRecord> get_approval(const std::string& token);
+  std::vector<ApprovalRecord> pending_approvals();
+  void set_approval_message(const std::string& token, const std::string& channel,
+                            const std::string& ts);
+  /// Records one approver's vote (for approvals that need two distinct people). Returns the
+  /// number of distinct votes, or 0 when this user had already voted.
+  int add_approval_vote(const std::string& token, const std::string& user, long long at);
+  std::vector<std::string> approval_voters(const std::string& token);
+  /// The one conditional update that decides an approval:
+  /// `… WHERE token=? AND state='pending' AND expires_at > now`. True for exactly one caller.
+  bool claim_approval_decision(const std::string& token, Decision decision,
+                               const std::string& decided_by, const std::string& reason,
+                               long long now);
+  /// Pending approvals past their expiry become expired; returns them.
+  std::vector<ApprovalRecord> expire_approvals(long long now);
+  bool cancel_approval(const std::string& token, long long now);
+
+  // Audit
+  void append_audit(const AuditEntry& entry);
+  std::vector<AuditEntry> list_audit(const std::string& run_id = "", int limit = 1000);
+
+  // Processed Slack events (dedup of redeliveries)
+  /// True the first time an id is seen; false for a repeat.
+  bool mark_event_processed(const std::string& id, const std::string& kind, long long now);
+  /// Deletes ids older than `before`; returns how many.
+  int prune_processed_events(long long before);
+
+ private:
+  explicit Store(std::unique_ptr<SQLite::Database> db);
+  Result<void> migrate(int target);
+
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Vigil needs to build, test and run. Idempotent: silent when
+# everything is present. Needs root (or sudo) only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git ca-certificates
+  nlohmann-json3-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev
+  googletest libgmock-dev libgtest-dev
+  libboost1.81-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev
+)
+
+# Extra groups: `bootstrap.sh browser` adds what the browser test needs.
+for extra in "$@"; do
+  case "$extra" in
+    browser) packages+=(chromium nodejs npm) ;;
+    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "bootstrap: unknown extra '$extra'" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=sudo
+  else
+    echo "bootstrap: missing packages: ${missing[*]}" >&2
+    echo "bootstrap: run as root (or install sudo) so they can be installed with apt-get" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+
+echo "bootstrap: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+if ! $SUDO apt-get update -q >"$log" 2>&1; then
+  echo "bootstrap: apt-get update failed:" >&2
+  tail -n 20 "$log" >&2
+  rm -f "$log"
+  exit 1
+fi
+if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+  echo "bootstrap: apt-get install failed for: ${missing[*]}" >&2
+  tail -n 20 "$log" >&2
+  rm -f "$log"
+  exit 1
+fi
+rm -f "$log"

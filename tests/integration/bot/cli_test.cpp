@@ -1,0 +1,130 @@
+// End-to-end: the vigil binary itself.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include "bot/store.h"
+#include "tests/support/test_paths.h"
+
+namespace vigil {
+namespace {
+
+using test::run_process;
+using test::vigil_binary;
+
+std::string example_config() {
+  return (test::test_data_dir().parent_path() / "deploy" / "config.example.yaml").string();
+}
+
+TEST(VigilCli, ConfigCheckOfExampleExitsZero) {
+  const auto r = run_process({vigil_binary().string(), "config", "check", example_config()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("configuration ok"), std::string::npos);
+}
+
+TEST(VigilCli, BrokenConfigPrintsEveryProblemAndExitsTwo) {
+  test::TempDir dir;
+  test::write_file(dir / "bad.yaml",
+                   "slack:\n  connections: 0\n  bot_token: xyz\napprovals:\n  expiry: forever\n"
+                   "logging:\n  levle: debug\n");
+  const auto r = run_process({vigil_binary().string(), "config", "check", (dir / "bad.yaml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  const auto f = (dir / "bad.yaml").string();
+  EXPECT_NE(r.err.find(f + ":2:16: slack.connections: must be between 1 and 10"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(f + ":3:14: slack.bot_token: secrets are not read"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(f + ":5:11: approvals.expiry: expected a duration"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(f + ":7:3: logging.levle: unknown key, did you mean 'level'? (warning)"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 problems in the configuration"), std::string::npos) << r.err;
+}
+
+TEST(VigilCli, ConfigShowMasksSecrets) {
+  const std::string token = std::string("xox") + "b-42-42-secretvaluehere";
+  const auto r = run_process({vigil_binary().string(), "config", "show"},
+                             {{"SLACK_BOT_TOKEN", token}, {"VIGIL_CONFIG", example_config()}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("secretvaluehere"), std::string::npos);
+  EXPECT_NE(r.out.find("bot_token: \"***\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("connections: 2"), std::string::npos);
+}
+
+TEST(VigilCli, ServeWithoutSlackTokensSaysSoAndExitsTwo) {
+  test::TempDir dir;
+  const auto r = run_process({vigil_binary().string(), "--config", example_config(), "serve"},
+                             {{"VIGIL_DB", (dir / "v.db").string()},
+                              {"SLACK_APP_TOKEN", ""},
+                              {"SLACK_BOT_TOKEN", ""}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("no Slack connection is configured"), std::string::npos) << r.err;
+}
+
+TEST(VigilCli, RunsListAndShowReadTheDatabase) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  {
+    auto store = Store::open(db);
+    ASSERT_TRUE(store);
+    RunRecord run;
+    run.id = "6f1c2d3e-0000-4000-8000-000000000001";
+    run.trigger_kind = "slash_command";
+    run.trigger_key = "k";
+    run.requester = "U111";
+    run.text = "checkout latency";
+    run.backend = "runbook";
+    run.created_at = 1'800'000'000;
+    ASSERT_TRUE((*store)->create_run(run));
+    (*store)->append_event({0, run.id, 1'800'000'001'000, "finding", "runbook", "p99 at 4s", ""});
+  }
+  const auto list = run_process({vigil_binary().string(), "runs", "list"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("6f1c2d3e-0000-4000-8000-000000000001"), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find("checkout latency"), std::string::npos);
+
+  const auto show = run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("Run 6f1c2d3e-0000-4000-8000-000000000001 — queued"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("finding  [runbook]  p99 at 4s"), std::string::npos) << show.out;
+
+  const auto json = run_process({vigil_binary().string(), "runs", "show", "--json",
+                                 "6f1c2d3e-0000-4000-8000-000000000001"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_NE(json.out.find("\"state\": \"queued\""), std::string::npos) << json.out;
+
+  const auto missing = run_process({vigil_binary().string(), "runs", "show", "nope"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no run nope"), std::string::npos);
+
+  const auto bad_state = run_process({vigil_binary().string(), "runs", "list", "--state", "bogus"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(bad_state.exit_code, 2);
+}
+
+TEST(VigilCli, UsageErrorsExitTwoAndHelpExitsZero) {
+  EXPECT_EQ(run_process({vigil_binary().string()}).exit_code, 2);
+  EXPECT_EQ(run_process({vigil_binary().string(), "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run_process({vigil_binary().string(), "runs", "show"}).exit_code, 2);
+  const auto help = run_process({vigil_binary().string(), "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("serve"), std::string::npos);
+  const auto sub_help = run_process({vigil_binary().string(), "runs", "show", "--help"});
+  EXPECT_EQ(sub_help.exit_code, 0);
+  EXPECT_NE(sub_help.out.find("--json"), std::string::npos) << sub_help.out;
+  const auto version = run_process({vigil_binary().string(), "version"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("vigil 0."), std::string::npos);
+}
+
+TEST(VigilCli, NewerDatabaseIsRefusedClearly) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  { ASSERT_TRUE(Store::open(db)); }
+  {
+    // Bump the schema version behind Vigil's back.
+    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+    raw.exec("INSERT INTO schema_version(version, applied_at) VALUES (77, 0)");
+  }
+  const auto r = run_process({vigil_binary().string(), "runs", "list"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("written by a newer Vigil"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vigil::test {
+
+/// ../shared/fixtures, the real payloads collected from public projects.
+std::filesystem::path fixtures_dir();
+/// tests/ in the source tree.
+std::filesystem::path test_data_dir();
+/// The built vigil binary.
+std::filesystem::path vigil_binary();
+std::string read_file(const std::filesystem::path& p);
+void write_file(const std::filesystem::path& p, const std::string& content);
+
+/// A fresh directory under the system temp dir, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Result of running a program to completion.
+struct ProcessOutput {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs argv (no shell) with extra environment variables set, stdin from `input`, and waits.
+ProcessOutput run_process(const std::vector<std::string>& argv,
+                          const std::vector<std::pair<std::string, std::string>>& env = {},
+                          const std::string& input = "");
+
+}  // namespace vigil::test

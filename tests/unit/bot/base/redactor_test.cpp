@@ -1,0 +1,103 @@
+#include "bot/base/redactor.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil {
+namespace {
+
+// Fake-looking but shape-exact secrets, assembled at run time so no token-shaped literal sits in
+// the source tree.
+std::string slack_bot_token() { return std::string("xox") + "b-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"; }
+std::string slack_app_token() { return std::string("xap") + "p-1-A0123456789-1234567890123-abcdef0123456789"; }
+std::string aws_key() { return std::string("AKI") + "AIOSFODNN7EXAMPLE"; }
+
+TEST(Redactor, RemovesSlackTokens) {
+  Redactor r;
+  const auto out = r.redact("posting with " + slack_bot_token() + " and " + slack_app_token());
+  EXPECT_EQ(out.find("xoxb-"), std::string::npos) << out;
+  EXPECT_EQ(out.find("xapp-"), std::string::npos) << out;
+  EXPECT_NE(out.find("[REDACTED]"), std::string::npos);
+}
+
+TEST(Redactor, RemovesAwsGcpGithubAndBearer) {
+  Redactor r;
+  const std::string text = "key=" + aws_key() +
+                           " aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+                           "gcp AIzaSyA1234567890abcdefghijklmnopqrstuv\n"
+                           "gh ghp_abcdefghijklmnopqrstuvwxyz0123456789\n"
+                           "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.abc.def-ghi\n"
+                           "Authorization: Basic dXNlcjpwYXNzd29yZA==\n";
+  const auto out = r.redact(text);
+  EXPECT_EQ(out.find("AKIAIOSFODNN7EXAMPLE"), std::string::npos) << out;
+  EXPECT_EQ(out.find("wJalrXUtnFEMI"), std::string::npos) << out;
+  EXPECT_EQ(out.find("AIzaSyA"), std::string::npos) << out;
+  EXPECT_EQ(out.find("ghp_abc"), std::string::npos) << out;
+  EXPECT_EQ(out.find("eyJhbGci"), std::string::npos) << out;
+  EXPECT_EQ(out.find("dXNlcjpwYXNzd29yZA"), std::string::npos) << out;
+  EXPECT_NE(out.find("Authorization: Bearer [REDACTED]"), std::string::npos) << out;
+}
+
+TEST(Redactor, RemovesPemKeysAndUrlPasswords) {
+  Redactor r;
+  const std::string pem = std::string("-----BEGIN RSA PRI") + "VATE KEY-----\nMIIEpAIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----";
+  const auto out = r.redact("before\n" + pem + "\nafter postgres://admin:hunter2@db:5432/app");
+  EXPECT_EQ(out.find("MIIEpAIBAAKCAQEA"), std::string::npos) << out;
+  EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
+  EXPECT_NE(out.find("before"), std::string::npos);
+  EXPECT_NE(out.find("after postgres://admin:[REDACTED]@db:5432/app"), std::string::npos) << out;
+}
+
+TEST(Redactor, RemovesPasswordKeyValues) {
+  Redactor r;
+  const auto out = r.redact("DB_PASSWORD=s3cr3tvalue api_key: \"abcd1234efgh\" user=bob");
+  EXPECT_EQ(out.find("s3cr3tvalue"), std::string::npos) << out;
+  EXPECT_EQ(out.find("abcd1234efgh"), std::string::npos) << out;
+  EXPECT_NE(out.find("user=bob"), std::string::npos);
+}
+
+TEST(Redactor, RemovesKubernetesSecretDataInYamlAndJson) {
+  Redactor r;
+  const std::string yaml =
+      "apiVersion: v1\n"
+      "data:\n"
+      "  password: c3VwZXJzZWNyZXQ=\n"
+      "  username: YWRtaW4=\n"
+      "kind: Secret\n"
+      "metadata:\n"
+      "  name: db-creds\n";
+  const auto out = r.redact(yaml);
+  EXPECT_EQ(out.find("c3VwZXJzZWNyZXQ="), std::string::npos) << out;
+  EXPECT_EQ(out.find("YWRtaW4="), std::string::npos) << out;
+  EXPECT_NE(out.find("name: db-creds"), std::string::npos) << out;
+
+  const std::string json =
+      R"({"apiVersion":"v1","kind":"Secret","data":{"token":"dG9rZW4tdmFsdWU=","ca.crt":"LS0tLS1CRUdJTg=="},"metadata":{"name":"sa"}})";
+  const auto jout = r.redact(json);
+  EXPECT_EQ(jout.find("dG9rZW4tdmFsdWU="), std::string::npos) << jout;
+  EXPECT_EQ(jout.find("LS0tLS1CRUdJTg=="), std::string::npos) << jout;
+  EXPECT_NE(jout.find("\"name\":\"sa\""), std::string::npos) << jout;
+}
+
+TEST(Redactor, LeavesConfigMapDataAlone) {
+  Redactor r;
+  const std::string yaml = "kind: ConfigMap\ndata:\n  mode: fast\n";
+  EXPECT_EQ(r.redact(yaml), yaml);
+}
+
+TEST(Redactor, ConfiguredPatternsAndLiteralSecrets) {
+  Redactor r;
+  ASSERT_TRUE(r.add_pattern("INTERNAL-[0-9]{4}"));
+  r.add_secret("webhook-shared-secret-42");
+  const auto out = r.redact("ticket INTERNAL-1234 sig webhook-shared-secret-42 ok");
+  EXPECT_EQ(out, "ticket [REDACTED] sig [REDACTED] ok");
+  EXPECT_FALSE(r.add_pattern("(unclosed"));
+}
+
+TEST(Redactor, PlainTextUnchanged) {
+  Redactor r;
+  const std::string text = "pod api-7d9f crash-looping: OOMKilled, exit code 137, restarts 12";
+  EXPECT_EQ(r.redact(text), text);
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,170 @@
+#include "bot/config.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_paths.h"
+
+namespace vigil {
+namespace {
+
+std::string app_token() { return std::string("xap") + "p-1-A111-222-abcdef"; }
+std::string bot_token() { return std::string("xox") + "b-111-222-abcdefgh"; }
+
+TEST(Config, DefaultsWithoutFile) {
+  const auto load = load_config("", {});
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.slack.api_url, "https://slack.com/api/");
+  EXPECT_EQ(load.config.slack.connections, 2);
+  EXPECT_EQ(load.config.approvals.expiry, std::chrono::minutes(30));
+  EXPECT_EQ(load.config.agent.backend, "runbook");
+  EXPECT_FALSE(load.config.slack.has_tokens());
+}
+
+TEST(Config, ExampleFileIsValid) {
+  const auto path = test::test_data_dir().parent_path() / "deploy" / "config.example.yaml";
+  const auto load = load_config(path.string(), {});
+  for (const auto& e : load.errors) {
+    ADD_FAILURE() << e.to_string();
+  }
+  EXPECT_TRUE(load.warnings.empty());
+  ASSERT_EQ(load.config.channels.size(), 1u);
+  EXPECT_EQ(load.config.channels[0].name_pattern, "^inc(ident)?-.*");
+}
+
+TEST(Config, EnvironmentOverridesEverySecretAndAddress) {
+  const Environment env = {{"SLACK_APP_TOKEN", app_token()},
+                           {"SLACK_BOT_TOKEN", bot_token()},
+                           {"SLACK_API_URL", "http://127.0.0.1:4000/api"},
+                           {"VIGIL_DB", "/tmp/x.db"},
+                           {"VIGIL_HTTP_ADDR", "0.0.0.0:8081"},
+                           {"VIGIL_ALERTMANAGER_TOKEN", "am-token-123"},
+                           {"VIGIL_PAGERDUTY_WEBHOOK_SECRETS", "old-secret-1, new-secret-2"},
+                           {"VIGIL_OPSGENIE_TOKEN", "og-token-123"},
+                           {"VIGIL_GRAFANA_TOKEN", "gf-token-123"}};
+  const auto load = load_config_text("storage:\n  database: other.db\n", "c.yaml", env);
+  ASSERT_TRUE(load.ok());
+  const auto& c = load.config;
+  EXPECT_TRUE(c.slack.has_tokens());
+  EXPECT_EQ(c.slack.api_url, "http://127.0.0.1:4000/api/");
+  EXPECT_EQ(c.storage.database, "/tmp/x.db");
+  EXPECT_EQ(c.http.listen, "0.0.0.0:8081");
+  EXPECT_EQ(c.http.pagerduty_secrets, (std::vector<std::string>{"old-secret-1", "new-secret-2"}));
+  EXPECT_EQ(c.secret_values().size(), 7u);
+}
+
+TEST(Config, ReportsEveryProblemWithLineAndColumn) {
+  const std::string yaml =
+      "slack:\n"
+      "  connections: 11\n"
+      "  ping_interval: soon\n"
+      "approvals:\n"
+      "  users: [U123, bob]\n"
+      "  two_approvers_for: [critical]\n"
+      "agent:\n"
+      "  backend: chatgpt\n"
+      "  max_concurrent: zero\n";
+  const auto load = load_config_text(yaml, "bad.yaml", {});
+  ASSERT_EQ(load.errors.size(), 6u);
+  EXPECT_EQ(load.errors[0].to_string(), "bad.yaml:2:16: slack.connections: must be between 1 and 10");
+  EXPECT_EQ(load.errors[1].to_string(),
+            "bad.yaml:3:18: slack.ping_interval: expected a duration such as 30s, 5m, 2h or 7d");
+  EXPECT_EQ(load.errors[2].to_string(),
+            "bad.yaml:5:17: approvals.users: 'bob' is not a Slack user id (U… or W…)");
+  EXPECT_EQ(load.errors[3].to_string(),
+            "bad.yaml:6:23: approvals.two_approvers_for: 'critical' is not a risk level (low, medium, high)");
+  EXPECT_EQ(load.errors[4].line, 8);
+  EXPECT_EQ(load.errors[4].key, "agent.backend");
+  EXPECT_EQ(load.errors[5].key, "agent.max_concurrent");
+}
+
+TEST(Config, LoggingFormatValidated) {
+  const auto load = load_config_text("logging:\n  format: xml\n", "f.yaml", {});
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].to_string(), "f.yaml:2:11: logging.format: must be one of: text, json");
+}
+
+TEST(Config, UnknownKeysAreWarningsWithSuggestion) {
+  const auto load = load_config_text("slack:\n  conections: 3\nstorage:\n  databse: x.db\n", "w.yaml", {});
+  EXPECT_TRUE(load.ok());
+  ASSERT_EQ(load.warnings.size(), 2u);
+  EXPECT_EQ(load.warnings[0].to_string(),
+            "w.yaml:2:3: slack.conections: unknown key, did you mean 'connections'?");
+  EXPECT_EQ(load.warnings[1].to_string(),
+            "w.yaml:4:3: storage.databse: unknown key, did you mean 'database'?");
+}
+
+TEST(Config, InlineSecretsAreRefused) {
+  const auto load = load_config_text("slack:\n  bot_token: abc\n", "s.yaml", {});
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_NE(load.errors[0].to_string().find("s.yaml:2:14: slack.bot_token: secrets are not read"),
+            std::string::npos)
+      << load.errors[0].to_string();
+}
+
+TEST(Config, TokensFromFiles) {
+  test::TempDir dir;
+  test::write_file(dir / "app", app_token() + "\n");
+  test::write_file(dir / "bot", bot_token() + "\n");
+  const auto yaml = "slack:\n  app_token_file: " + (dir / "app").string() +
+                    "\n  bot_token_file: " + (dir / "bot").string() + "\n";
+  const auto load = load_config_text(yaml, "t.yaml", {});
+  ASSERT_TRUE(load.ok());
+  EXPECT_EQ(load.config.slack.app_token, app_token());
+  EXPECT_EQ(load.config.slack.bot_token, bot_token());
+  const auto missing = load_config_text("slack:\n  app_token_file: /nonexistent/token\n", "t.yaml", {});
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_EQ(missing.errors[0].line, 2);
+}
+
+TEST(Config, WrongTokenKindsAreErrors) {
+  const auto load = load_config_text("", "", {{"SLACK_APP_TOKEN", bot_token()}, {"SLACK_BOT_TOKEN", app_token()}});
+  EXPECT_EQ(load.errors.size(), 2u);
+}
+
+TEST(Config, YamlSyntaxErrorHasPosition) {
+  const auto load = load_config_text("slack:\n  connections: [1, 2\n", "y.yaml", {});
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_GT(load.errors[0].line, 0);
+  EXPECT_NE(load.errors[0].message.find("YAML syntax error"), std::string::npos);
+}
+
+TEST(Config, ChannelBindingsValidated) {
+  const auto load = load_config_text(
+      "channels:\n  - id: C0123\n    backend: codex\n  - name_pattern: '(['\n  - auto_triage: false\n",
+      "ch.yaml", {});
+  ASSERT_EQ(load.errors.size(), 2u);
+  EXPECT_EQ(load.errors[0].key, "channels[1].name_pattern");
+  EXPECT_EQ(load.errors[1].key, "channels[2]");
+  EXPECT_EQ(load.config.channels[0].backend, "codex");
+}
+
+TEST(Config, SameKubeconfigForBothRolesRefused) {
+  const auto load = load_config_text(
+      "kubernetes:\n  enabled: true\n  read_only_kubeconfig: /k\n  remediation_kubeconfig: /k\n", "k.yaml", {});
+  ASSERT_EQ(load.errors.size(), 1u);
+  EXPECT_EQ(load.errors[0].key, "kubernetes.remediation_kubeconfig");
+}
+
+TEST(Config, RenderMasksSecrets) {
+  const auto load = load_config_text("", "", {{"SLACK_APP_TOKEN", app_token()},
+                                              {"SLACK_BOT_TOKEN", bot_token()},
+                                              {"VIGIL_GRAFANA_TOKEN", "grafana-token-xyz"}});
+  ASSERT_TRUE(load.ok());
+  const auto text = render_config(load.config);
+  EXPECT_EQ(text.find(app_token()), std::string::npos);
+  EXPECT_EQ(text.find(bot_token()), std::string::npos);
+  EXPECT_EQ(text.find("grafana-token-xyz"), std::string::npos);
+  EXPECT_NE(text.find("bot_token: \"***\""), std::string::npos) << text;
+}
+
+TEST(Config, Durations) {
+  EXPECT_EQ(parse_duration("45"), std::chrono::seconds(45));
+  EXPECT_EQ(parse_duration("5m"), std::chrono::seconds(300));
+  EXPECT_EQ(parse_duration("2h"), std::chrono::seconds(7200));
+  EXPECT_EQ(parse_duration("7d"), std::chrono::seconds(7 * 86400));
+  EXPECT_FALSE(parse_duration("5 minutes"));
+  EXPECT_FALSE(parse_duration("-1s"));
+}
+
+}  // namespace
+}  // namespace vigil
