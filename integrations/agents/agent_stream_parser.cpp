@@ -1,0 +1,282 @@
+#include "integrations/agents/agent_stream_parser.h"
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::agents {
+namespace {
+
+using nlohmann::json;
+
+std::string cap(std::string text) {
+  if (text.size() > AgentStreamParser::kMaxEventText) {
+    text.resize(AgentStreamParser::kMaxEventText);
+    text += "… [truncated]";
+  }
+  return text;
+}
+
+std::string str(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) {
+    return {};
+  }
+  return it->get<std::string>();
+}
+
+// A one-line description of a tool's input: the command for shells, the path for file tools,
+// compact JSON otherwise.
+std::string summarize_input(const json& input) {
+  if (!input.is_object()) {
+    return input.is_null() ? std::string() : cap(input.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  for (const char* key : {"command", "cmd", "file_path", "path", "pattern", "query", "url"}) {
+    const auto it = input.find(key);
+    if (it != input.end()) {
+      if (it->is_string()) {
+        return cap(it->get<std::string>());
+      }
+      if (it->is_array()) {
+        std::string joined;
+        for (const auto& e : *it) {
+          if (e.is_string()) {
+            joined += (joined.empty() ? "" : " ") + e.get<std::string>();
+          }
+        }
+        return cap(joined);
+      }
+    }
+  }
+  auto text = input.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > 300) {
+    text = text.substr(0, 300) + "…";
+  }
+  return text;
+}
+
+// tool_result content is a string or a list of {type:text,text}.
+std::string content_text(const json& content) {
+  if (content.is_string()) {
+    return content.get<std::string>();
+  }
+  std::string out;
+  if (content.is_array()) {
+    for (const auto& part : content) {
+      if (part.is_object() && part.value("type", "") == "text") {
+        out += str(part, "text");
+      }
+    }
+  } else if (content.is_object()) {
+    out = str(content, "text");
+  }
+  return out;
+}
+
+void parse_claude_content(const json& content, std::vector<AgentEvent>& out) {
+  if (!content.is_array()) {
+    if (content.is_string()) {
+      out.push_back({AgentEvent::Kind::Text, "", "", cap(content.get<std::string>())});
+    }
+    return;
+  }
+  for (const auto& block : content) {
+    if (!block.is_object()) {
+      continue;
+    }
+    const auto type = str(block, "type");
+    if (type == "text") {
+      const auto text = str(block, "text");
+      if (!text.empty()) {
+        out.push_back({AgentEvent::Kind::Text, "", "", cap(text)});
+      }
+    } else if (type == "thinking") {
+      out.push_back({AgentEvent::Kind::Thinking, "", "", cap(str(block, "thinking"))});
+    } else if (type == "tool_use" || type == "server_tool_use") {
+      out.push_back({AgentEvent::Kind::ToolCall, str(block, "id"), str(block, "name"),
+                     summarize_input(block.value("input", json()))});
+    } else if (type == "tool_result") {
+      AgentEvent e{AgentEvent::Kind::ToolResult, str(block, "tool_use_id"), "",
+                   cap(content_text(block.value("content", json())))};
+      e.is_error = block.value("is_error", false);
+      out.push_back(std::move(e));
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<StreamFormat> stream_format_for_backend(std::string_view backend) {
+  if (backend == "claude-code" || backend == "command") {
+    return StreamFormat::ClaudeCode;
+  }
+  if (backend == "codex") {
+    return StreamFormat::Codex;
+  }
+  if (backend == "gemini") {
+    return StreamFormat::Gemini;
+  }
+  return std::nullopt;
+}
+
+std::vector<AgentEvent> AgentStreamParser::finish() {
+  std::vector<AgentEvent> out;
+  if (!pending_delta_.empty()) {
+    out.push_back({AgentEvent::Kind::Text, "", "", cap(std::move(pending_delta_))});
+    pending_delta_.clear();
+  }
+  return out;
+}
+
+std::vector<AgentEvent> AgentStreamParser::feed_line(std::string_view line) {
+  std::vector<AgentEvent> out;
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) {
+    line.remove_suffix(1);
+  }
+  if (line.empty()) {
+    return out;
+  }
+  const json j = json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    ++malformed_;
+    return out;
+  }
+  const auto type = str(j, "type");
+  // Gemini streams text as deltas; assemble them until something else arrives.
+  const bool is_delta = format_ == StreamFormat::Gemini && type == "message" && j.value("delta", false);
+  if (!is_delta && !pending_delta_.empty()) {
+    out = finish();
+  }
+  try {
+    switch (format_) {
+      case StreamFormat::ClaudeCode: {
+        if (type == "system") {
+          const auto sid = str(j, "session_id");
+          if (str(j, "subtype") == "init" && !sid.empty()) {
+            session_id_ = sid;
+            out.push_back({AgentEvent::Kind::Session, sid, "", str(j, "model")});
+          } else if (str(j, "subtype") == "task_started" || str(j, "subtype") == "task_progress") {
+            out.push_back({AgentEvent::Kind::Thinking, "", "", cap(str(j, "description"))});
+          }
+          // other system subtypes (hooks, task updates, future ones) are timeline noise
+        } else if (type == "assistant" || type == "user") {
+          const auto msg = j.value("message", json::object());
+          parse_claude_content(msg.is_object() ? msg.value("content", json()) : json(), out);
+          if (type == "user") {
+            // The user turn only matters for tool results; echoed prompt text is dropped.
+            std::erase_if(out, [](const AgentEvent& e) { return e.kind == AgentEvent::Kind::Text; });
+          }
+        } else if (type == "result") {
+          saw_result_ = true;
+          AgentEvent e{AgentEvent::Kind::Result, str(j, "session_id"), "", cap(str(j, "result"))};
+          e.is_error = j.value("is_error", false) || str(j, "subtype").rfind("error", 0) == 0;
+          if (e.is_error && e.text.empty()) {
+            e.text = str(j, "subtype");
+          }
+          if (session_id_.empty()) {
+            session_id_ = str(j, "session_id");
+          }
+          out.push_back(std::move(e));
+        } else if (type == "rate_limit_event" || type == "stream_event") {
+          // known, nothing to show
+        } else {
+          ++unknown_;
+        }
+        break;
+      }
+      case StreamFormat::Codex: {
+        if (type == "thread.started") {
+          session_id_ = str(j, "thread_id");
+          out.push_back({AgentEvent::Kind::Session, session_id_, "", ""});
+        } else if (type == "item.started" || type == "item.completed") {
+          const auto item = j.value("item", json::object());
+          const auto itype = item.is_object() ? str(item, "type") : std::string();
+          const bool done = type == "item.completed";
+          if (itype == "command_execution") {
+            if (!done) {
+              out.push_back({AgentEvent::Kind::ToolCall, str(item, "id"), "shell", cap(str(item, "command"))});
+            } else {
+              AgentEvent e{AgentEvent::Kind::ToolResult, str(item, "id"), "shell",
+                           cap(str(item, "aggregated_output"))};
+              if (item.contains("exit_code") && item["exit_code"].is_number_integer()) {
+                e.exit_code = item["exit_code"].get<int>();
+                e.is_error = *e.exit_code != 0;
+              }
+              out.push_back(std::move(e));
+            }
+          } else if (itype == "agent_message" && done) {
+            out.push_back({AgentEvent::Kind::Text, str(item, "id"), "", cap(str(item, "text"))});
+          } else if (itype == "reasoning" && done) {
+            out.push_back({AgentEvent::Kind::Thinking, str(item, "id"), "", cap(str(item, "text"))});
+          } else if ((itype == "mcp_tool_call" || itype == "web_search" || itype == "file_change") && !done) {
+            out.push_back({AgentEvent::Kind::ToolCall, str(item, "id"), itype,
+                           summarize_input(item.value("arguments", item.value("query", json())))});
+          } else if (itype == "error") {
+            AgentEvent e{AgentEvent::Kind::Text, str(item, "id"), "", cap(str(item, "message"))};
+            e.is_error = true;
+            out.push_back(std::move(e));
+          }
+        } else if (type == "turn.completed") {
+          saw_result_ = true;
+          out.push_back({AgentEvent::Kind::Result, session_id_, "", ""});
+        } else if (type == "turn.failed" || type == "error") {
+          saw_result_ = saw_result_ || type == "turn.failed";
+          const auto err = j.value("error", json::object());
+          AgentEvent e{type == "error" ? AgentEvent::Kind::Text : AgentEvent::Kind::Result, "", "",
+                       cap(err.is_object() ? str(err, "message") : str(j, "message"))};
+          e.is_error = true;
+          out.push_back(std::move(e));
+        } else if (type == "turn.started" || type == "item.updated") {
+          // known, nothing to show
+        } else {
+          ++unknown_;
+        }
+        break;
+      }
+      case StreamFormat::Gemini: {
+        if (type == "init") {
+          session_id_ = str(j, "session_id");
+          out.push_back({AgentEvent::Kind::Session, session_id_, "", str(j, "model")});
+        } else if (type == "message") {
+          if (str(j, "role") == "assistant") {
+            const auto text = j.contains("content") ? content_text(j["content"]) : std::string();
+            if (is_delta) {
+              pending_delta_ += text;
+            } else if (!text.empty()) {
+              out.push_back({AgentEvent::Kind::Text, "", "", cap(text)});
+            }
+          }
+        } else if (type == "tool_use") {
+          out.push_back({AgentEvent::Kind::ToolCall, str(j, "tool_id"), str(j, "tool_name"),
+                         summarize_input(j.value("parameters", json()))});
+        } else if (type == "tool_result") {
+          AgentEvent e{AgentEvent::Kind::ToolResult, str(j, "tool_id"), "", cap(str(j, "output"))};
+          e.is_error = str(j, "status") != "success";
+          if (e.is_error && j.contains("error") && j["error"].is_object()) {
+            e.text = cap(str(j["error"], "message"));
+          }
+          out.push_back(std::move(e));
+        } else if (type == "result") {
+          saw_result_ = true;
+          AgentEvent e{AgentEvent::Kind::Result, session_id_, "", ""};
+          e.is_error = str(j, "status") != "success";
+          if (e.is_error && j.contains("error") && j["error"].is_object()) {
+            e.text = cap(str(j["error"], "message"));
+          }
+          out.push_back(std::move(e));
+        } else if (type == "error") {
+          AgentEvent e{AgentEvent::Kind::Text, "", "", cap(str(j, "message"))};
+          e.is_error = true;
+          out.push_back(std::move(e));
+        } else {
+          ++unknown_;
+        }
+        break;
+      }
+    }
+  } catch (const json::exception&) {
+    // A field of an unexpected type deep inside: the line is malformed for us.
+    ++malformed_;
+  }
+  return out;
+}
+
+}  // namespace vigil::agents

@@ -1,0 +1,64 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vigil::agents {
+
+/// The JSON-lines dialects of the agent CLIs Vigil drives.
+enum class StreamFormat {
+  ClaudeCode,  // claude -p … --output-format stream-json --verbose
+  Codex,       // codex exec --json
+  Gemini,      // gemini -p … --output-format stream-json
+};
+
+std::optional<StreamFormat> stream_format_for_backend(std::string_view backend);
+
+/// One thing an agent did, in Vigil's words (the Slack layer and the terminal render these).
+struct AgentEvent {
+  enum class Kind {
+    Session,     // the CLI told us its session/thread id (for follow-ups)
+    ToolCall,    // tool = name, text = a one-line summary of its input
+    ToolResult,  // text = the (short) result, is_error
+    Text,        // something the agent said
+    Thinking,    // reasoning text (kept in the timeline, not posted)
+    Result,      // the final answer; is_error when the CLI reported failure
+  };
+  Kind kind = Kind::Text;
+  std::string id;    // tool-use id or session id
+  std::string tool;  // tool name for ToolCall
+  std::string text;
+  bool is_error = false;
+  std::optional<int> exit_code = std::nullopt;  // for command executions that report one
+};
+
+/// Turns lines of an agent CLI's output into AgentEvents. Untrusted input: broken lines and
+/// unknown event types are counted and skipped, never fatal. No exceptions escape.
+class AgentStreamParser {
+ public:
+  explicit AgentStreamParser(StreamFormat format) : format_(format) {}
+
+  std::vector<AgentEvent> feed_line(std::string_view line);
+  /// Flushes text still being assembled from deltas (call at end of stream).
+  std::vector<AgentEvent> finish();
+
+  const std::string& session_id() const { return session_id_; }
+  int malformed_lines() const { return malformed_; }
+  int unknown_events() const { return unknown_; }
+  bool saw_result() const { return saw_result_; }
+
+  /// Longest text kept per event; the rest is cut with a marker (the full stream is in agent.log).
+  static constexpr std::size_t kMaxEventText = 4000;
+
+ private:
+  StreamFormat format_;
+  std::string session_id_;
+  std::string pending_delta_;
+  int malformed_ = 0;
+  int unknown_ = 0;
+  bool saw_result_ = false;
+};
+
+}  // namespace vigil::agents

@@ -1,0 +1,132 @@
+#include "integrations/agents/agent_stream_parser.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_paths.h"
+
+namespace vigil::agents {
+namespace {
+
+using Kind = AgentEvent::Kind;
+
+std::vector<AgentEvent> parse_file(StreamFormat f, const std::string& name, AgentStreamParser* keep = nullptr) {
+  AgentStreamParser local(f);
+  auto& p = keep ? *keep : local;
+  std::ifstream in(test::fixtures_dir() / "agents" / name);
+  EXPECT_TRUE(in) << name;
+  std::vector<AgentEvent> all;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto evs = p.feed_line(line);
+    all.insert(all.end(), evs.begin(), evs.end());
+  }
+  auto rest = p.finish();
+  all.insert(all.end(), rest.begin(), rest.end());
+  return all;
+}
+
+TEST(AgentStreamParser, ClaudeCodeBasicQuery) {
+  AgentStreamParser p(StreamFormat::ClaudeCode);
+  const auto evs = parse_file(StreamFormat::ClaudeCode, "claude_code_stream_json_basic_query.ndjson", &p);
+  ASSERT_EQ(evs.size(), 3u);
+  EXPECT_EQ(evs[0].kind, Kind::Session);
+  EXPECT_EQ(p.session_id(), "1d1e46f9-35c7-4834-b529-846d5bb82288");
+  EXPECT_EQ(evs[1].kind, Kind::Text);
+  EXPECT_EQ(evs[1].text, "4");
+  EXPECT_EQ(evs[2].kind, Kind::Result);
+  EXPECT_FALSE(evs[2].is_error);
+  EXPECT_TRUE(p.saw_result());
+  EXPECT_EQ(p.malformed_lines(), 0);
+}
+
+TEST(AgentStreamParser, ClaudeCodeToolUseAndResultFiles) {
+  AgentStreamParser p(StreamFormat::ClaudeCode);
+  // Pretty-printed single objects: join the lines into one.
+  auto one = [&](const std::string& name) {
+    auto text = test::read_file(test::fixtures_dir() / "agents" / name);
+    std::erase(text, '\n');
+    return p.feed_line(text);
+  };
+  const auto tool = one("claude_code_stream_json_assistant_tool_use.json");
+  ASSERT_EQ(tool.size(), 1u);
+  EXPECT_EQ(tool[0].kind, Kind::ToolCall);
+  EXPECT_EQ(tool[0].tool, "Bash");
+  EXPECT_EQ(tool[0].text, "ls -la");
+  const auto result = one("claude_code_stream_json_user_tool_result.json");
+  ASSERT_EQ(result.size(), 1u);
+  EXPECT_EQ(result[0].kind, Kind::ToolResult);
+  const auto err = one("claude_code_stream_json_result_error_synthetic.json");
+  ASSERT_EQ(err.size(), 1u);
+  EXPECT_EQ(err[0].kind, Kind::Result);
+  EXPECT_TRUE(err[0].is_error);
+}
+
+TEST(AgentStreamParser, ClaudeSdkMessagesToleratesEverything) {
+  AgentStreamParser p(StreamFormat::ClaudeCode);
+  const auto evs = parse_file(StreamFormat::ClaudeCode, "claude_agent_sdk_parser_test_messages.jsonl", &p);
+  int tool_calls = 0, results = 0;
+  for (const auto& e : evs) {
+    tool_calls += e.kind == Kind::ToolCall;
+    results += e.kind == Kind::Result;
+  }
+  EXPECT_GE(tool_calls, 3);
+  EXPECT_GE(results, 1);
+  EXPECT_EQ(p.malformed_lines(), 0);
+}
+
+TEST(AgentStreamParser, CodexExecJson) {
+  AgentStreamParser p(StreamFormat::Codex);
+  const auto evs = parse_file(StreamFormat::Codex, "codex_exec_json_sample.jsonl", &p);
+  EXPECT_EQ(p.session_id(), "0199a213-81c0-7800-8aa1-bbab2a035a53");
+  std::vector<Kind> kinds;
+  for (const auto& e : evs) {
+    kinds.push_back(e.kind);
+  }
+  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::Session, Kind::Thinking, Kind::ToolCall, Kind::ToolResult,
+                                      Kind::Thinking, Kind::Text, Kind::Result}));
+  EXPECT_EQ(evs[2].text, "bash -lc ls");
+  EXPECT_EQ(evs[3].exit_code, 0);
+  EXPECT_NE(evs[5].text.find("README.md"), std::string::npos);
+}
+
+TEST(AgentStreamParser, GeminiStreamJsonAssemblesDeltas) {
+  AgentStreamParser p(StreamFormat::Gemini);
+  const auto evs = parse_file(StreamFormat::Gemini, "gemini_cli_stream_json_docs_example.jsonl", &p);
+  std::vector<Kind> kinds;
+  for (const auto& e : evs) {
+    kinds.push_back(e.kind);
+  }
+  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::Session, Kind::ToolCall, Kind::ToolResult, Kind::Text, Kind::Result}));
+  EXPECT_EQ(evs[1].text, "ls -la");
+  EXPECT_EQ(evs[3].text, "Here are the files...");
+  EXPECT_FALSE(evs[4].is_error);
+}
+
+TEST(AgentStreamParser, BrokenLinesAndUnknownTypesAreTolerated) {
+  AgentStreamParser p(StreamFormat::ClaudeCode);
+  EXPECT_TRUE(p.feed_line("{not json").empty());
+  EXPECT_TRUE(p.feed_line("[1,2,3]").empty());
+  EXPECT_TRUE(p.feed_line(R"({"type":"future_thing","x":1})").empty());
+  EXPECT_TRUE(p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"tool_use","name":5}]}})").size() <= 1);
+  EXPECT_TRUE(p.feed_line(R"({"type":"assistant","message":"oops"})").empty());
+  EXPECT_TRUE(p.feed_line("").empty());
+  EXPECT_EQ(p.malformed_lines(), 2);
+  EXPECT_EQ(p.unknown_events(), 1);
+  const auto ok = p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"text","text":"still here"}]}})");
+  ASSERT_EQ(ok.size(), 1u);
+  EXPECT_EQ(ok[0].text, "still here");
+}
+
+TEST(AgentStreamParser, HugeTextIsCapped) {
+  AgentStreamParser p(StreamFormat::ClaudeCode);
+  const std::string big(100000, 'x');
+  const auto evs = p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"text","text":")" + big + R"("}]}})");
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_LT(evs[0].text.size(), AgentStreamParser::kMaxEventText + 32);
+}
+
+}  // namespace
+}  // namespace vigil::agents
