@@ -1,0 +1,263 @@
+#include "integrations/agents/workspace.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "bot/base/ids.h"
+
+namespace vigil::agents {
+namespace fs = std::filesystem;
+namespace {
+
+Result<void> make_private_dir(const fs::path& p) {
+  if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) {
+    return make_error(Errc::Io, "cannot create " + p.string() + ": " + std::strerror(errno));
+  }
+  struct stat st{};
+  if (::lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return make_error(Errc::Io, p.string() + " is not a directory (symlinks are refused)");
+  }
+  if ((st.st_mode & 0777) != 0700) {
+    ::chmod(p.c_str(), 0700);
+  }
+  return {};
+}
+
+// Reads at most `cap` bytes of a regular file that is not a symlink. Empty optional: absent.
+Result<std::pair<std::string, bool>> read_regular_capped(const fs::path& p, std::size_t cap) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) {
+      return make_error(Errc::NotFound, p.filename().string() + " is missing");
+    }
+    if (errno == ELOOP) {
+      return make_error(Errc::Forbidden, p.filename().string() + " is a symlink; refused");
+    }
+    return make_error(Errc::Io, p.filename().string() + ": " + std::strerror(errno));
+  }
+  struct stat st{};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return make_error(Errc::Forbidden, p.filename().string() + " is not a regular file; refused");
+  }
+  std::string out;
+  out.resize(cap + 1);
+  std::size_t got = 0;
+  while (got < out.size()) {
+    const auto n = ::read(fd, out.data() + got, out.size() - got);
+    if (n <= 0) {
+      break;
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  const bool truncated = got > cap;
+  out.resize(std::min(got, cap));
+  return std::make_pair(std::move(out), truncated);
+}
+
+std::string scalar_to_string(const nlohmann::json& v) {
+  if (v.is_string()) {
+    return v.get<std::string>();
+  }
+  if (v.is_boolean()) {
+    return v.get<bool>() ? "true" : "false";
+  }
+  if (v.is_number_integer()) {
+    return std::to_string(v.get<long long>());
+  }
+  return v.dump();
+}
+
+}  // namespace
+
+Result<void> write_private_file(const fs::path& path, const std::string& content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return make_error(Errc::Io, "cannot write " + path.string() + ": " + std::strerror(errno));
+  }
+  std::size_t off = 0;
+  while (off < content.size()) {
+    const auto n = ::write(fd, content.data() + off, content.size() - off);
+    if (n <= 0) {
+      ::close(fd);
+      return make_error(Errc::Io, "short write to " + path.string());
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return {};
+}
+
+Result<fs::path> Workspace::path_for(const fs::path& root, const std::string& run_id) {
+  if (!is_uuid(run_id)) {
+    return make_error(Errc::InvalidInput, "run id '" + run_id.substr(0, 64) + "' is not a UUID");
+  }
+  if (root.empty() || !root.is_absolute()) {
+    return make_error(Errc::InvalidConfig, "workspace_root must be an absolute path");
+  }
+  std::error_code ec;
+  const auto canonical_root = fs::weakly_canonical(root, ec);
+  if (ec) {
+    return make_error(Errc::Io, "workspace_root: " + ec.message());
+  }
+  const auto dir = canonical_root / run_id;
+  if (dir.parent_path() != canonical_root) {
+    return make_error(Errc::Forbidden, "workspace path escapes workspace_root");
+  }
+  return dir;
+}
+
+Result<Workspace> Workspace::create(const fs::path& root, const std::string& run_id,
+                                    const WorkspaceInputs& in, const Redactor& redactor) {
+  auto dir = path_for(root, run_id);
+  if (!dir) {
+    return dir.error();
+  }
+  std::error_code ec;
+  fs::create_directories(dir->parent_path(), ec);
+  if (ec) {
+    return make_error(Errc::Io, "cannot create workspace_root: " + ec.message());
+  }
+  for (const auto& sub : {*dir, *dir / "context", *dir / "context" / "knowledge", *dir / "output",
+                          *dir / "output" / "artifacts"}) {
+    if (auto r = make_private_dir(sub); !r) {
+      return r.error();
+    }
+  }
+  auto dump = [&](const nlohmann::json& j) {
+    return redactor.redact(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
+  };
+  const std::vector<std::pair<fs::path, std::string>> files = {
+      {*dir / "context" / "incident.json", dump(in.incident)},
+      {*dir / "context" / "event.json", dump(in.event)},
+      {*dir / "context" / "system-instructions.txt", redactor.redact(in.system_instructions)},
+      {*dir / "PROMPT.md", redactor.redact(in.prompt)},
+  };
+  for (const auto& [path, content] : files) {
+    if (auto r = write_private_file(path, content); !r) {
+      return r.error();
+    }
+  }
+  for (const auto& [name, content] : in.knowledge) {
+    const fs::path leaf = fs::path(name).filename();
+    if (leaf.empty() || leaf == "." || leaf == "..") {
+      continue;
+    }
+    if (auto r = write_private_file(*dir / "context" / "knowledge" / leaf, redactor.redact(content)); !r) {
+      return r.error();
+    }
+  }
+  return Workspace(*dir);
+}
+
+Result<Workspace> Workspace::open(const fs::path& root, const std::string& run_id) {
+  auto dir = path_for(root, run_id);
+  if (!dir) {
+    return dir.error();
+  }
+  struct stat st{};
+  if (::lstat(dir->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return make_error(Errc::NotFound, "no workspace for run " + run_id);
+  }
+  return Workspace(*dir);
+}
+
+std::uintmax_t Workspace::size_bytes(const fs::path& dir) {
+  std::uintmax_t total = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    std::error_code sec;
+    const auto st = it->symlink_status(sec);
+    if (!sec && fs::is_regular_file(st)) {
+      total += it->file_size(sec);
+    }
+  }
+  return total;
+}
+
+WorkspaceOutput Workspace::collect() const {
+  WorkspaceOutput out;
+  const auto output = output_dir();
+  if (auto s = read_regular_capped(output / "summary.md", kMaxSummaryBytes)) {
+    out.summary = std::move(s->first);
+    out.summary_truncated = s->second;
+  } else if (!s.error().is(Errc::NotFound)) {
+    out.proposal_errors.push_back(s.error().detail);
+  }
+  if (auto p = read_regular_capped(output / "proposals.json", kMaxProposalsBytes)) {
+    if (p->second) {
+      out.proposal_errors.push_back("proposals.json is larger than 256 KiB; ignored");
+    } else {
+      const auto j = nlohmann::json::parse(p->first, nullptr, false);
+      if (j.is_discarded() || !j.is_array()) {
+        out.proposal_errors.push_back("proposals.json is not a JSON list");
+      } else {
+        for (std::size_t i = 0; i < j.size(); ++i) {
+          const auto& e = j[i];
+          const std::string where = "proposal " + std::to_string(i + 1);
+          if (!e.is_object() || !e.contains("skill") || !e["skill"].is_string()) {
+            out.proposal_errors.push_back(where + ": needs a \"skill\" string");
+            continue;
+          }
+          AgentProposal prop;
+          prop.skill = e["skill"].get<std::string>();
+          if (e.contains("reason") && e["reason"].is_string()) {
+            prop.reason = e["reason"].get<std::string>();
+          }
+          bool ok = true;
+          if (e.contains("params")) {
+            if (!e["params"].is_object()) {
+              out.proposal_errors.push_back(where + ": \"params\" must be an object");
+              continue;
+            }
+            for (const auto& [k, v] : e["params"].items()) {
+              if (v.is_object() || v.is_array() || v.is_null()) {
+                out.proposal_errors.push_back(where + ": parameter " + k + " must be a scalar");
+                ok = false;
+                break;
+              }
+              prop.params.emplace_back(k, scalar_to_string(v));
+            }
+          }
+          if (ok) {
+            out.proposals.push_back(std::move(prop));
+          }
+        }
+      }
+    }
+  } else if (!p.error().is(Errc::NotFound)) {
+    out.proposal_errors.push_back(p.error().detail);
+  }
+  const auto artifacts = output / "artifacts";
+  struct stat st{};
+  if (::lstat(artifacts.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) {
+      out.rejected_artifacts.push_back("artifacts (not a directory)");
+    } else {
+      std::error_code ec;
+      for (fs::recursive_directory_iterator it(artifacts, fs::directory_options::none, ec), end;
+           !ec && it != end; it.increment(ec)) {
+        const auto rel = fs::relative(it->path(), artifacts, ec).string();
+        std::error_code sec;
+        const auto s = it->symlink_status(sec);
+        if (fs::is_symlink(s)) {
+          out.rejected_artifacts.push_back(rel + " (symlink)");
+          it.disable_recursion_pending();
+        } else if (fs::is_regular_file(s)) {
+          out.artifacts.push_back(rel);
+        } else if (!fs::is_directory(s)) {
+          out.rejected_artifacts.push_back(rel + " (not a regular file)");
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace vigil::agents
