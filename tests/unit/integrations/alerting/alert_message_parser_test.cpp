@@ -1,0 +1,91 @@
+#include "integrations/alerting/alert_message_parser.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_paths.h"
+
+namespace vigil::alerting {
+namespace {
+
+AlertMessage attachment(const std::string& bot, const std::string& title, const std::string& text) {
+  AlertMessage m;
+  m.bot_name = bot;
+  m.attachments.push_back({title, text, title, ""});
+  return m;
+}
+
+TEST(AlertMessageParser, AlertmanagerSlackTemplateFiringAndResolvedShareFingerprint) {
+  const auto firing = parse_alert_message(
+      attachment("alertmanager", "[FIRING:2] KubePodCrashLooping (api prod)",
+                 "*Alert:* Pod is crash looping - `critical`\n*Labels:*\n• *alertname:* `KubePodCrashLooping`\n"
+                 "• *namespace:* `prod`\n• *severity:* `critical`"),
+      false);
+  ASSERT_TRUE(firing);
+  EXPECT_EQ(firing->source, "alertmanager");
+  EXPECT_EQ(firing->status, AlertStatus::Firing);
+  EXPECT_EQ(firing->alertname, "KubePodCrashLooping");
+  EXPECT_EQ(firing->severity, "critical");
+  const auto again = parse_alert_message(attachment("alertmanager", "[FIRING:3] KubePodCrashLooping (api prod)", ""), false);
+  EXPECT_EQ(again->fingerprint, firing->fingerprint);  // the count is not part of the key
+  const auto resolved = parse_alert_message(attachment("alertmanager", "[RESOLVED] KubePodCrashLooping (api prod)", ""), false);
+  EXPECT_EQ(resolved->status, AlertStatus::Resolved);
+  EXPECT_EQ(resolved->fingerprint, firing->fingerprint);
+}
+
+TEST(AlertMessageParser, GrafanaPagerDutyOpsGenie) {
+  const auto gf = parse_alert_message(attachment("Grafana", "[Alerting] High latency", ""), false);
+  ASSERT_TRUE(gf);
+  EXPECT_EQ(gf->source, "grafana");
+  EXPECT_EQ(gf->status, AlertStatus::Firing);
+  EXPECT_EQ(parse_alert_message(attachment("Grafana", "[OK] High latency", ""), false)->status, AlertStatus::Resolved);
+
+  AlertMessage pd;
+  pd.bot_name = "PagerDuty";
+  pd.text = "Triggered #1234: &lt;checkout&gt; 5xx rate above 5% on <https://x.pagerduty.com/incidents/P1|P1>";
+  const auto p = parse_alert_message(pd, false);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->source, "pagerduty");
+  EXPECT_EQ(p->status, AlertStatus::Firing);
+  EXPECT_EQ(p->fingerprint, "pagerduty-1234");
+  EXPECT_EQ(p->title, "<checkout> 5xx rate above 5% on P1");
+  pd.text = "Resolved #1234: <checkout> 5xx rate above 5%";
+  EXPECT_EQ(parse_alert_message(pd, false)->status, AlertStatus::Resolved);
+
+  AlertMessage og;
+  og.bot_name = "Opsgenie";
+  og.text = "[Opsgenie] Alert created: disk full on db-1";
+  EXPECT_EQ(parse_alert_message(og, false)->status, AlertStatus::Firing);
+}
+
+TEST(AlertMessageParser, OrdinaryMessagesAreNotAlertsUnlessTheBotIsAnAlertSource) {
+  AlertMessage m;
+  m.bot_name = "other-app";
+  m.text = "Hi there! Thanks for sharing the info!";
+  EXPECT_FALSE(parse_alert_message(m, false));
+  const auto forced = parse_alert_message(m, true);
+  ASSERT_TRUE(forced);
+  EXPECT_EQ(forced->status, AlertStatus::Firing);
+  EXPECT_EQ(forced->title, "Hi there! Thanks for sharing the info!");
+  EXPECT_FALSE(parse_alert_message(AlertMessage{}, true));
+}
+
+TEST(AlertMessageParser, FixtureBotMessagesAreNotAlerts) {
+  for (const auto* f : {"slack/events/message_subtype_bot_message.json", "slack/events/message_from_bot_with_bot_id.json"}) {
+    const auto j = nlohmann::json::parse(test::read_file(test::fixtures_dir() / f));
+    AlertMessage m;
+    m.text = j["event"]["text"].get<std::string>();
+    EXPECT_FALSE(parse_alert_message(m, false)) << f;
+  }
+}
+
+TEST(AlertMessageParser, HugeAndHostileTextIsBounded) {
+  AlertMessage m;
+  m.text = "[FIRING:1] " + std::string(100000, 'A') + "\n" + std::string(50000, '<');
+  const auto n = parse_alert_message(m, false);
+  ASSERT_TRUE(n);
+  EXPECT_LE(n->text.size(), 8000u);
+}
+
+}  // namespace
+}  // namespace vigil::alerting
