@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -303,7 +303,7 @@ Task<Result<ProcessResult>> ChildProcess::run(ProcessSpec spec) {
     co_return make_error(Errc::Io, "cannot start " + spec.argv[0] + ": " + std::strerror(rc));
   }
 
-  const int pidfd_raw = ::pidfd_open(pid, 0);
+  const int pidfd_raw = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   if (pidfd_raw < 0) {
     ::kill(-pid, SIGKILL);
     int status = 0;
