@@ -1,0 +1,19 @@
+#include "skills/approval_gate.h"
+
+namespace vigil::skills {
+
+std::string_view to_string(GateOutcome o) {
+  switch (o) {
+    case GateOutcome::Approved:
+      return "approved";
+    case GateOutcome::Denied:
+      return "denied";
+    case GateOutcome::Expired:
+      return "expired";
+    case GateOutcome::Cancelled:
+      return "cancelled";
+  }
+  return "denied";
+}
+
+}  // namespace vigil::skills

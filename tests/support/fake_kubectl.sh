@@ -1,0 +1,68 @@
+#!/bin/sh
+# A stand-in for kubectl in tests: answers from ../shared/fixtures/kubernetes and records every
+# invocation (KUBECONFIG, then each argument, tab-separated) to $FAKE_KUBECTL_LOG.
+# $FAKE_KUBECTL_FAIL: a word; an invocation containing it as an argument exits 1.
+fixtures="${FAKE_KUBECTL_FIXTURES:?}"
+if [ -n "$FAKE_KUBECTL_LOG" ]; then
+  { printf 'KUBECONFIG=%s' "$KUBECONFIG"; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >>"$FAKE_KUBECTL_LOG"
+fi
+dry=""
+for a in "$@"; do
+  case "$a" in
+    --dry-run=*) dry=" (server dry run)" ;;
+  esac
+  if [ -n "$FAKE_KUBECTL_FAIL" ] && [ "$a" = "$FAKE_KUBECTL_FAIL" ]; then
+    echo "error: the server has asked for the client to provide credentials" >&2
+    exit 1
+  fi
+done
+
+# Prints a HolmesGPT fixture without its two JSON header lines (and a leading "stdout:" line).
+show() { tail -n +3 "$fixtures/$1" | sed '1{/^stdout:$/d;}'; }
+
+verb="$1"; shift
+case "$verb" in
+  describe)
+    kind="$1"; name="$2"
+    if [ "$kind" = node ]; then show kubectl_describe_node_ready.txt; exit 0; fi
+    for f in "$fixtures"/kubectl_describe_pod_*.txt; do
+      if head -n 1 "$f" | grep -Eq "\"name\": ?\"$name\""; then show "$(basename "$f")"; exit 0; fi
+    done
+    echo "Error from server (NotFound): pods \"$name\" not found" >&2; exit 1 ;;
+  get)
+    case "$1" in
+      nodes|node) show kubectl_get_nodes.txt ;;
+      pods|pod)
+        case " $* " in
+          *" yaml "*|*"-o=yaml"*) show kubectl_get_pod_yaml_crashloop.txt ;;
+          *) show kubectl_get_pods_wide_imagepullbackoff.txt ;;
+        esac ;;
+      deployment|deployments|deployment/*)
+        echo "NAME        READY   UP-TO-DATE   AVAILABLE   AGE"
+        echo "checkout    3/3     3            3           12d" ;;
+      *) echo "NAME   AGE" ;;
+    esac ;;
+  events) show kubectl_events_pod_backoff.txt ;;
+  logs)
+    echo "2025-08-12T03:44:58Z starting server on :8080"
+    echo "2025-08-12T03:45:01Z fatal: connection to db refused" ;;
+  top)
+    echo "NAME                      CPU(cores)   MEMORY(bytes)"
+    echo "checkout-7d9f8b6c5-abcde  12m          250Mi" ;;
+  rollout)
+    sub="$1"; target="$2"
+    case "$sub" in
+      history) printf 'REVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n' ;;
+      status)
+        if [ -n "$FAKE_KUBECTL_ROLLOUT_FAIL" ]; then
+          echo "error: timed out waiting for the condition" >&2; exit 1
+        fi
+        echo "deployment \"${target#deployment/}\" successfully rolled out" ;;
+      restart) echo "${target%%/*}.apps/${target#*/} restarted$dry" ;;
+      undo) echo "${target%%/*}.apps/${target#*/} rolled back$dry" ;;
+      *) echo "fake kubectl: unsupported rollout $sub" >&2; exit 1 ;;
+    esac ;;
+  scale) echo "${1%%/*}.apps/${1#*/} scaled$dry" ;;
+  cordon) echo "node/$1 cordoned$dry" ;;
+  *) echo "fake kubectl: unsupported command $verb" >&2; exit 1 ;;
+esac

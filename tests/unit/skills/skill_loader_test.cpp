@@ -1,0 +1,149 @@
+#include "skills/skill_loader.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_paths.h"
+
+namespace vigil::skills {
+namespace {
+
+bool has(const std::vector<SkillDiagnostic>& ds, const std::string& text) {
+  for (const auto& d : ds) {
+    if (d.to_string() == text) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string all(const SkillLoad& l) {
+  std::string out;
+  for (const auto& d : l.errors) {
+    out += d.to_string() + "\n";
+  }
+  for (const auto& d : l.warnings) {
+    out += d.to_string() + " (warning)\n";
+  }
+  return out;
+}
+
+constexpr const char* kGood = R"(id: restart-web
+title: Restart web
+triggers:
+  alertnames: [WebDown]
+parameters:
+  - name: namespace
+    pattern: '[a-z]+'
+    required: true
+steps:
+  - id: get
+    run: [kubectl, get, pods, -n, '{{ params.namespace }}']
+    capture:
+      pod: '^(\S+)'
+  - id: restart
+    run: [kubectl, delete, 'pod/{{ steps.get.pod }}', -n, '{{ params.namespace }}']
+    mutating: true
+)";
+
+TEST(SkillLoader, LoadsAValidSkillAndForcesApprovalOnMutatingSteps) {
+  const auto l = SkillLoader::load_text(kGood, "s.yaml");
+  ASSERT_TRUE(l.ok()) << all(l);
+  ASSERT_EQ(l.skills.size(), 1u);
+  const auto& s = l.skills[0];
+  EXPECT_TRUE(s.requires_kubernetes);
+  EXPECT_TRUE(s.steps[1].requires_approval);
+  EXPECT_EQ(s.steps[1].risk, Risk::Medium);
+  EXPECT_TRUE(has(l.warnings, "s.yaml:14:5: step restart: mutating steps always require approval "
+                              "(requires_approval forced on)"))
+      << all(l);
+}
+
+TEST(SkillLoader, ReportsEveryProblemWithFileLineAndColumn) {
+  const std::string yaml = R"(id: broken
+title: Broken
+colour: red
+parameters:
+  - name: namespace
+    required: true
+  - name: mode
+    enum: [a, b]
+steps:
+  - id: one
+    run: [kubectl, get, pods, -n, '{{ params.namespace }}']
+    timeout: forever
+  - id: one
+    run: [echo, '{{ params.nope }}', '{{ steps.one.missing }}', '{{ params.mode }}']
+    risk: extreme
+  - id: three
+    run: [echo, '{{ params.mode ']
+    when: {step: later}
+    retries: 3
+)";
+  const auto l = SkillLoader::load_text(yaml, "b.yaml");
+  EXPECT_FALSE(l.ok());
+  EXPECT_TRUE(l.skills.empty());
+  const auto text = all(l);
+  EXPECT_TRUE(has(l.errors, "b.yaml:3:1: skill: unknown key 'colour' (known: description, id, "
+                            "parameters, requires_kubernetes, rollback, steps, title, triggers, "
+                            "verify)"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:11:35: step one.run: parameter namespace is substituted into "
+                            "argv but has neither a pattern nor an enum"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:12:14: step one.timeout: expected a duration such as 30s, 5m "
+                            "or 1h"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:13:9: step one: duplicate step id")) << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:14:17: step one.run: template variable {{ params.nope }} is "
+                            "not defined"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:14:38: step one.run: template variable {{ steps.one.missing "
+                            "}} is not defined (no earlier step captures it)"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:15:11: step one.risk: expected low, medium or high")) << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:17:17: step three.run: '{{' without a closing '}}'")) << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:18:18: step three.when: step 'later' is not an earlier step"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "b.yaml:19:5: step: unknown key 'retries' (known: allow_self_approval, "
+                            "approvers, capture, dry_run, id, mutating, on_failure, "
+                            "requires_approval, risk, run, timeout, title, when)"))
+      << text;
+}
+
+TEST(SkillLoader, YamlSyntaxErrorsCarryTheirPlace) {
+  const auto l = SkillLoader::load_text("id: x\nsteps: [\n", "y.yaml");
+  ASSERT_EQ(l.errors.size(), 1u);
+  EXPECT_EQ(l.errors[0].file, "y.yaml");
+  EXPECT_GT(l.errors[0].line, 0);
+}
+
+TEST(SkillLoader, ShippedSkillsLoadWithoutErrorsOrWarnings) {
+  const auto dir = test::test_data_dir().parent_path() / "skills";
+  const auto l = SkillLoader::load_dir(dir.string());
+  EXPECT_TRUE(l.ok()) << all(l);
+  EXPECT_TRUE(l.warnings.empty()) << all(l);
+  EXPECT_EQ(l.skills.size(), 6u);
+  for (const auto& s : l.skills) {
+    EXPECT_TRUE(s.requires_kubernetes) << s.id;
+    EXPECT_TRUE(s.has_remediation()) << s.id;
+    EXPECT_FALSE(s.verify.steps.empty()) << s.id;
+    for (const auto& step : s.steps) {
+      if (step.mutating) {
+        EXPECT_TRUE(step.requires_approval);
+        EXPECT_FALSE(step.dry_run.empty()) << s.id << "/" << step.id;
+      }
+    }
+  }
+}
+
+TEST(SkillLoader, DuplicateSkillIdsAcrossFilesAreErrors) {
+  test::TempDir dir;
+  test::write_file(dir / "a.yaml", kGood);
+  test::write_file(dir / "b.yaml", kGood);
+  const auto l = SkillLoader::load_dir(dir.path().string());
+  EXPECT_FALSE(l.ok());
+  EXPECT_EQ(l.skills.size(), 1u);
+}
+
+}  // namespace
+}  // namespace vigil::skills
