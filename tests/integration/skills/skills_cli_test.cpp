@@ -1,0 +1,124 @@
+// `vigil skills …` run as the real binary.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "bot/store.h"
+#include "tests/support/test_paths.h"
+
+namespace vigil {
+namespace {
+
+using test::run_process;
+using test::vigil_binary;
+
+class SkillsCli : public ::testing::Test {
+ protected:
+  std::string write_config(bool kubernetes_enabled) {
+    const auto path = dir_ / "vigil.yaml";
+    test::write_file(
+        path, "agent:\n  workspace_root: " + (dir_ / "ws").string() +
+                  "\n  env_allowlist: [PATH, FAKE_KUBECTL_FIXTURES, FAKE_KUBECTL_LOG]\n"
+                  "kubernetes:\n  enabled: " + (kubernetes_enabled ? "true" : "false") +
+                  "\n  kubectl: " + (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
+                  "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
+                  "storage:\n  database: " + (dir_ / "v.db").string() +
+                  "\nskills:\n  dirs: [" + (test::test_data_dir().parent_path() / "skills").string() +
+                  "]\n");
+    return path.string();
+  }
+  std::vector<std::pair<std::string, std::string>> env() const {
+    return {{"FAKE_KUBECTL_FIXTURES", (test::fixtures_dir() / "kubernetes").string()},
+            {"FAKE_KUBECTL_LOG", (dir_ / "kubectl.log").string()},
+            {"VIGIL_CONFIG", ""},
+            {"VIGIL_DB", ""}};
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(SkillsCli, ValidateOfABrokenDirectoryListsEveryProblemAndExitsTwo) {
+  test::write_file(dir_ / "bad" / "one.yaml",
+                   "id: one\ntitle: One\nsteps:\n  - id: a\n    run: [echo, '{{ params.who }}']\n    "
+                   "mutating: true\n    colour: blue\n");
+  test::write_file(dir_ / "bad" / "two.yaml",
+                   "id: two\ntitle: Two\nparameters:\n  - name: ns\nsteps:\n  - id: a\n    run: "
+                   "[kubectl, get, pods, -n, '{{ params.ns }}']\n");
+  const auto r = run_process({vigil_binary().string(), "skills", "validate", (dir_ / "bad").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const auto one = (dir_ / "bad" / "one.yaml").string();
+  const auto two = (dir_ / "bad" / "two.yaml").string();
+  EXPECT_NE(r.err.find(one + ":5:17: step a.run: template variable {{ params.who }} is not defined"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(one + ":7:5: step: unknown key 'colour'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(one + ":4:5: step a: mutating steps always require approval "
+                             "(requires_approval forced on) (warning)"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(two + ":7:35: step a.run: parameter ns is substituted into argv but has "
+                             "neither a pattern nor an enum"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 problems in the skills"), std::string::npos) << r.err;
+}
+
+TEST_F(SkillsCli, ValidateOfTheShippedSkillsExitsZero) {
+  const auto r = run_process({vigil_binary().string(), "skills", "validate",
+                              (test::test_data_dir().parent_path() / "skills").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("6 skills ok"), std::string::npos);
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST_F(SkillsCli, ListShowsKubernetesSkillsAsUnavailableWhenDisabled) {
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(false), "skills", "list"}, env());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pod-crashloop  Pod crash-looping  [unavailable (kubernetes.enabled is false)]"),
+            std::string::npos) << r.out;
+  const auto run = run_process({vigil_binary().string(), "-c", write_config(false), "skills", "run",
+                                "node-not-ready", "node=n1", "--yes"}, env());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("unavailable (kubernetes.enabled is false)"), std::string::npos) << run.err;
+}
+
+TEST_F(SkillsCli, RunWithYesApprovesOnTheTerminalAndPersistsTheRun) {
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
+                              "http-5xx-spike", "namespace=shop", "deployment=checkout", "--yes"},
+                             env());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("approved (--yes)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[kubectl] [scale] [deployment/checkout] [-n] [shop] [--replicas=4]"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("http-5xx-spike: succeeded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(verified)"), std::string::npos) << r.out;
+  auto store = Store::open((dir_ / "v.db").string());
+  ASSERT_TRUE(store);
+  const auto runs = (*store)->list_runs(10);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].state, RunState::Succeeded);
+  EXPECT_EQ(runs[0].skill, "http-5xx-spike");
+  EXPECT_FALSE((*store)->list_steps(runs[0].id).empty());
+}
+
+TEST_F(SkillsCli, RunAnsweredNoOnTheTerminalIsDenied) {
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
+                              "node-not-ready", "node=kind-double-node-worker"},
+                             env(), "no\n");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("type yes to approve"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("node-not-ready: denied"), std::string::npos) << r.out;
+  EXPECT_EQ(test::read_file(dir_ / "kubectl.log").find("\tcordon\tkind-double-node-worker\n"),
+            std::string::npos);
+}
+
+TEST_F(SkillsCli, RunRefusesAnInjectedParameterBeforeAnythingRuns) {
+  const auto marker = dir_ / "pwned";
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
+                              "pod-crashloop", "namespace=x; touch " + marker.string(), "pod=web-1",
+                              "--yes"},
+                             env());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("parameter namespace: value refused"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "kubectl.log"));
+  EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,468 @@
+// The executor end to end: real SQLite files, the fake kubectl as a real child process, scripted
+// gates, FakeClock for verification polls.
+#include "skills/step_executor.h"
+
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <gtest/gtest.h>
+
+#include "bot/base/logging.h"
+#include "bot/store.h"
+#include "integrations/process/child_process.h"
+#include "skills/argv_hash.h"
+#include "skills/skill_catalog.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/test_paths.h"
+
+namespace vigil::skills {
+namespace {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+/// Decides from a script (approve when the script is empty); `hold` never decides.
+class ScriptedGate final : public ApprovalGate {
+ public:
+  Task<GateDecision> request(GateRequest r) override {
+    requests.push_back(r);
+    if (hold) {
+      net::steady_timer forever(co_await net::this_coro::executor, net::steady_timer::time_point::max());
+      co_await forever.async_wait(kToken);
+      co_return GateDecision{GateOutcome::Cancelled, r.argv_hash, "", "held"};
+    }
+    GateDecision d{GateOutcome::Approved, r.argv_hash, "U_APPROVER", ""};
+    if (!script.empty()) {
+      d = script.front();
+      script.pop_front();
+      if (d.argv_hash == "same") {
+        d.argv_hash = r.argv_hash;
+      }
+    }
+    co_return d;
+  }
+  std::vector<GateRequest> requests;
+  std::deque<GateDecision> script;
+  bool hold = false;
+};
+
+Task<> drive(StepExecutor& ex, SkillRun run, std::optional<Result<SkillRunReport>>& out) {
+  out = co_await ex.run(std::move(run));
+}
+
+const Skill& shipped(const std::string& id) {
+  static SkillCatalog* catalog = [] {
+    auto* c = new SkillCatalog(true);
+    c->load_dirs({(test::test_data_dir().parent_path() / "skills").string()});
+    return c;
+  }();
+  const Skill* s = catalog->find(id);
+  if (!s) {
+    throw std::runtime_error("no shipped skill " + id);
+  }
+  return *s;
+}
+
+class StepExecutorTest : public ::testing::Test {
+ protected:
+  StepExecutorTest() {
+    db_ = (dir_ / "vigil.db").string();
+    log_ = (dir_ / "kubectl.log").string();
+    reopen();
+  }
+
+  void reopen() {
+    store_.reset();
+    store_ = std::move(*Store::open(db_));
+  }
+
+  ExecutorOptions options() const {
+    ExecutorOptions o;
+    o.kubectl.kubectl = (test::test_data_dir() / "support" / "fake_kubectl.sh").string();
+    o.kubectl.read_only_kubeconfig = "/etc/vigil/ro.kubeconfig";
+    o.kubectl.remediation_kubeconfig = "/etc/vigil/rw.kubeconfig";
+    o.env_allowlist = {"PATH", "FAKE_KUBECTL_FIXTURES", "FAKE_KUBECTL_LOG",
+                       "FAKE_KUBECTL_ROLLOUT_FAIL", "FAKE_KUBECTL_FAIL"};
+    o.environment = extra_env_;
+    o.environment["PATH"] = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
+    o.environment["FAKE_KUBECTL_FIXTURES"] = (test::fixtures_dir() / "kubernetes").string();
+    o.environment["FAKE_KUBECTL_LOG"] = log_;
+    o.workspace_root = (dir_ / "ws").string();
+    o.grace = 500ms;
+    return o;
+  }
+
+  void create_run(const std::string& id) {
+    RunRecord r;
+    r.id = id;
+    r.trigger_kind = "cli";
+    r.trigger_key = "test:" + id;
+    r.backend = "runbook";
+    r.state = RunState::Running;
+    r.created_at = 1;
+    ASSERT_TRUE(store_->create_run(r));
+  }
+
+  SkillRun make_run(const std::string& run_id, const std::string& skill,
+                    std::map<std::string, std::string> params) {
+    SkillRun r;
+    r.run_id = run_id;
+    r.skill = shipped(skill);
+    r.params = std::move(params);
+    r.requester = "U_REQUESTER";
+    return r;
+  }
+
+  // Runs to completion; verification polls are advanced on the fake clock.
+  Result<SkillRunReport> run(SkillRun r) {
+    net::io_context io;
+    process::ChildProcess runner(real_clock_, null_logger());
+    StepExecutor ex(*store_, runner, gate_, clock_, options(), null_logger());
+    std::optional<Result<SkillRunReport>> out;
+    spawn(io.get_executor(), drive(ex, std::move(r), out), null_logger(), "test");
+    while (!out) {
+      io.run_for(5ms);
+      if (clock_.sleepers() > 0) {
+        clock_.advance(60s);
+      }
+    }
+    return std::move(*out);
+  }
+
+  // Each kubectl invocation: KUBECONFIG=… then the arguments.
+  std::vector<std::vector<std::string>> calls() const {
+    std::vector<std::vector<std::string>> out;
+    if (!std::filesystem::exists(log_)) {
+      return out;
+    }
+    std::istringstream in(test::read_file(log_));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string> fields;
+      std::size_t start = 0;
+      for (;;) {
+        const auto tab = line.find('\t', start);
+        fields.push_back(line.substr(start, tab - start));
+        if (tab == std::string::npos) {
+          break;
+        }
+        start = tab + 1;
+      }
+      out.push_back(fields);
+    }
+    return out;
+  }
+
+  static bool has_arg(const std::vector<std::string>& call, const std::string& arg) {
+    return std::find(call.begin(), call.end(), arg) != call.end();
+  }
+  static bool is_dry(const std::vector<std::string>& call) { return has_arg(call, "--dry-run=server"); }
+
+  test::TempDir dir_;
+  std::string db_;
+  std::string log_;
+  std::unique_ptr<Store> store_;
+  test::FakeClock clock_;
+  SystemClock real_clock_;
+  ScriptedGate gate_;
+  std::map<std::string, std::string> extra_env_;
+};
+
+struct Case {
+  std::string skill;
+  std::map<std::string, std::string> params;
+  std::string mutation;  // the verb of the approved change
+  std::map<std::string, std::string> env;
+};
+
+TEST_F(StepExecutorTest, EveryShippedSkillRunsEndToEnd) {
+  const std::vector<Case> cases = {
+      {"pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}, "restart", {}},
+      {"image-pull-failure", {{"namespace", "default"}, {"pod", "customer-relations-webapp-5d98ffcfd-tz4nc"}}, "undo", {}},
+      {"oom-killed", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}, "restart", {}},
+      {"node-not-ready", {{"node", "kind-double-node-worker"}}, "cordon", {}},
+      {"deployment-rollout-stuck", {{"namespace", "shop"}, {"deployment", "checkout"}}, "undo",
+       {{"FAKE_KUBECTL_FAIL", "--timeout=5s"}}},
+      {"http-5xx-spike", {{"namespace", "shop"}, {"deployment", "checkout"}, {"replicas", "6"}}, "scale", {}},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.skill);
+    std::filesystem::remove(log_);
+    extra_env_ = c.env;
+    const std::string id = "run-" + std::to_string(++n);
+    create_run(id);
+    const auto before = gate_.requests.size();
+    auto report = run(make_run(id, c.skill, c.params));
+    ASSERT_TRUE(report) << report.error().detail;
+    EXPECT_EQ(report->outcome, RunOutcome::Succeeded) << report->message;
+    EXPECT_EQ(report->verification, Verification::Verified);
+    EXPECT_GT(gate_.requests.size(), before);
+    const auto& req = gate_.requests[before];
+    EXPECT_EQ(req.argv_hash, argv_hash(req.argv));
+    EXPECT_FALSE(req.dry_run_output.empty());
+    EXPECT_NE(req.dry_run_output.find("server dry run"), std::string::npos) << req.dry_run_output;
+
+    bool mutated = false;
+    for (const auto& call : calls()) {
+      ASSERT_GE(call.size(), 2u);
+      static const std::set<std::string> kVerbs{"restart", "undo", "scale", "cordon"};
+      const bool mutation = kVerbs.count(call[1]) || (call.size() > 2 && kVerbs.count(call[2]));
+      if (mutation && !is_dry(call)) {
+        mutated = mutated || has_arg(call, c.mutation);
+        EXPECT_EQ(call[0], "KUBECONFIG=/etc/vigil/rw.kubeconfig");
+      } else {
+        EXPECT_EQ(call[0], "KUBECONFIG=/etc/vigil/ro.kubeconfig") << call[1];
+      }
+    }
+    EXPECT_TRUE(mutated) << "no approved " << c.mutation;
+
+    // Every step is persisted with its output; mutating rows carry the approved hash.
+    for (const auto& row : store_->list_steps(id)) {
+      EXPECT_TRUE(row.state == StepState::Succeeded || row.state == StepState::Skipped ||
+                  row.state == StepState::Failed)
+          << row.step << " " << to_string(row.state);
+      if (row.mutating && row.state == StepState::Succeeded) {
+        EXPECT_EQ(row.argv_hash, argv_hash(row.argv));
+      }
+    }
+  }
+}
+
+TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubeconfig) {
+  create_run("r");
+  auto report = run(make_run("r", "pod-crashloop",
+                             {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  ASSERT_TRUE(report);
+  const auto c = calls();
+  ASSERT_GE(c.size(), 7u);
+  EXPECT_EQ(c[0], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/ro.kubeconfig", "describe", "pod",
+                                            "analytics-exporter-fast-76897854c-cw5wh", "-n", "default"}));
+  // rollout history of the captured deployment, dry run, then the approved restart.
+  EXPECT_EQ(c[3][3], "deployment/analytics-exporter-fast");
+  EXPECT_TRUE(is_dry(c[4]));
+  EXPECT_EQ(c[5], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/rw.kubeconfig", "rollout", "restart",
+                                            "deployment/analytics-exporter-fast", "-n", "default"}));
+  ASSERT_EQ(gate_.requests.size(), 1u);
+  EXPECT_EQ(gate_.requests[0].argv, (std::vector<std::string>{"kubectl", "rollout", "restart",
+                                                              "deployment/analytics-exporter-fast", "-n", "default"}));
+  EXPECT_EQ(gate_.requests[0].requester, "U_REQUESTER");
+  EXPECT_EQ(gate_.requests[0].risk, Risk::Medium);
+  // The full output is on disk in the run's workspace.
+  const auto steps = store_->list_steps("r");
+  ASSERT_FALSE(steps.empty());
+  EXPECT_TRUE(std::filesystem::exists(steps[0].output_path)) << steps[0].output_path;
+  EXPECT_NE(steps[0].output.find("OOMKilled"), std::string::npos);
+}
+
+TEST_F(StepExecutorTest, InjectionAttemptsAreRefusedBeforeAnythingRuns) {
+  const auto marker = std::filesystem::temp_directory_path() /
+                      ("vigil-pwned-" + std::to_string(::getpid()));
+  std::filesystem::remove(marker);
+  const std::vector<std::string> attempts = {
+      "x; touch " + marker.string(), "$(touch " + marker.string() + ")", "--kubeconfig=/etc/x",
+      "web\ntouch " + marker.string(), "{{ params.namespace }}", "`id`"};
+  int n = 0;
+  for (const auto& bad : attempts) {
+    for (const std::string param : {"namespace", "pod"}) {
+      SCOPED_TRACE(param + "=" + bad);
+      const std::string id = "inj-" + std::to_string(++n);
+      create_run(id);
+      std::map<std::string, std::string> params{{"namespace", "default"}, {"pod", "web-1"}};
+      params[param] = bad;
+      auto report = run(make_run(id, "pod-crashloop", params));
+      ASSERT_FALSE(report);
+      EXPECT_TRUE(report.error().is(Errc::InvalidInput));
+      EXPECT_TRUE(store_->list_steps(id).empty());
+    }
+  }
+  // Through the incident too (from_incident).
+  create_run("inj-incident");
+  SkillRun r = make_run("inj-incident", "pod-crashloop", {});
+  r.incident.labels = {{"namespace", "$(id)"}, {"pod", "web-1"}};
+  EXPECT_FALSE(run(r));
+  EXPECT_TRUE(calls().empty());
+  EXPECT_TRUE(gate_.requests.empty());
+  EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
+TEST_F(StepExecutorTest, MismatchingArgvHashIsRefused) {
+  create_run("h");
+  gate_.script.push_back({GateOutcome::Approved, "sha256:0000", "U_APPROVER", ""});
+  auto report = run(make_run("h", "pod-crashloop",
+                             {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->outcome, RunOutcome::Denied);
+  for (const auto& c : calls()) {
+    EXPECT_FALSE(has_arg(c, "restart") && !is_dry(c)) << "the restart ran";
+  }
+  bool refused = false;
+  for (const auto& a : store_->list_audit("h")) {
+    refused = refused || a.action == "approval.refused";
+  }
+  EXPECT_TRUE(refused);
+}
+
+TEST_F(StepExecutorTest, DenialAndExpiryAreRecordedAndNothingChanges) {
+  for (const auto outcome : {GateOutcome::Denied, GateOutcome::Expired}) {
+    std::filesystem::remove(log_);
+    const std::string id = std::string("d-") + std::string(to_string(outcome));
+    create_run(id);
+    gate_.script.push_back({outcome, "same", "U_BOSS", "not now"});
+    auto report = run(make_run(id, "node-not-ready", {{"node", "kind-double-node-worker"}}));
+    ASSERT_TRUE(report);
+    EXPECT_EQ(report->outcome, outcome == GateOutcome::Denied ? RunOutcome::Denied : RunOutcome::Expired);
+    for (const auto& c : calls()) {
+      EXPECT_FALSE(c[1] == "cordon" && !is_dry(c));
+    }
+    const auto steps = store_->list_steps(id);
+    ASSERT_FALSE(steps.empty());
+    EXPECT_EQ(steps.back().step, "cordon");
+    EXPECT_EQ(steps.back().state, outcome == GateOutcome::Denied ? StepState::Denied : StepState::Expired);
+    bool recorded = false;
+    for (const auto& e : store_->list_events(id)) {
+      recorded = recorded || e.kind == "approval_" + std::string(to_string(outcome));
+    }
+    EXPECT_TRUE(recorded);
+  }
+}
+
+TEST_F(StepExecutorTest, FailedVerificationOffersTheRollbackAsANewGatedProposal) {
+  extra_env_ = {{"FAKE_KUBECTL_ROLLOUT_FAIL", "1"}};
+  create_run("v");
+  auto report = run(make_run("v", "pod-crashloop",
+                             {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->verification, Verification::NotVerified);
+  EXPECT_EQ(report->outcome, RunOutcome::Failed);
+  EXPECT_TRUE(report->rollback_offered);
+  EXPECT_TRUE(report->rolled_back);
+  ASSERT_EQ(gate_.requests.size(), 2u);
+  EXPECT_FALSE(gate_.requests[0].is_rollback);
+  EXPECT_TRUE(gate_.requests[1].is_rollback);
+  EXPECT_EQ(gate_.requests[1].argv[2], "undo");
+  int polls = 0;
+  for (const auto& c : calls()) {
+    polls += c[1] == "rollout" && c[2] == "status";
+  }
+  EXPECT_EQ(polls, 10);  // verify.attempts
+}
+
+TEST_F(StepExecutorTest, DryRunShowsGatedStepsWithoutAskingOrExecuting) {
+  create_run("dry");
+  SkillRun r = make_run("dry", "http-5xx-spike", {{"namespace", "shop"}, {"deployment", "checkout"}});
+  r.dry_run = true;
+  auto report = run(r);
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->outcome, RunOutcome::DryRun);
+  EXPECT_TRUE(gate_.requests.empty());
+  for (const auto& c : calls()) {
+    EXPECT_EQ(c[0], "KUBECONFIG=/etc/vigil/ro.kubeconfig");
+    if (c[1] == "scale" || (c[1] == "rollout" && c[2] == "restart")) {
+      EXPECT_TRUE(is_dry(c));
+    }
+  }
+}
+
+TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce) {
+  create_run("p");
+  const std::map<std::string, std::string> params{{"namespace", "default"},
+                                                  {"pod", "analytics-exporter-fast-76897854c-cw5wh"}};
+  std::int64_t paused_step = 0;
+  {
+    // First process: runs up to the gate, then "crashes" (io_context and store go away).
+    gate_.hold = true;
+    process::ChildProcess runner(real_clock_, null_logger());
+    StepExecutor ex(*store_, runner, gate_, clock_, options(), null_logger());
+    std::optional<Result<SkillRunReport>> out;
+    net::io_context io;
+    spawn(io.get_executor(), drive(ex, make_run("p", "pod-crashloop", params), out), null_logger(), "test");
+    while (gate_.requests.empty()) {
+      io.run_for(5ms);
+    }
+    EXPECT_FALSE(out);
+    paused_step = gate_.requests[0].step_id;
+    EXPECT_EQ(store_->get_step(paused_step)->state, StepState::AwaitingApproval);
+    EXPECT_EQ(store_->get_run("p")->state, RunState::AwaitingApproval);
+  }
+  const auto before = calls();
+  ASSERT_EQ(before.size(), 5u);  // describe, logs, events, history, dry run
+  reopen();
+  store_->transition_run("p", {RunState::AwaitingApproval}, RunState::Running, 2);
+
+  gate_.hold = false;
+  gate_.requests.clear();
+  auto report = run(make_run("p", "pod-crashloop", params));
+  ASSERT_TRUE(report) << report.error().detail;
+  EXPECT_EQ(report->outcome, RunOutcome::Succeeded);
+  ASSERT_EQ(gate_.requests.size(), 1u);
+  EXPECT_EQ(gate_.requests[0].step_id, paused_step);  // the same step, not a new one
+  auto after = calls();
+  ASSERT_EQ(after.size(), 7u);  // only the restart and one verification poll are new
+  EXPECT_EQ(after[5][2], "restart");
+  EXPECT_FALSE(is_dry(after[5]));
+  EXPECT_EQ(after[6][2], "status");
+  EXPECT_EQ(store_->get_step(paused_step)->state, StepState::Succeeded);
+
+  // A third start finds everything done: nothing runs, nothing is asked.
+  gate_.requests.clear();
+  auto again = run(make_run("p", "pod-crashloop", params));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->outcome, RunOutcome::Succeeded);
+  EXPECT_TRUE(gate_.requests.empty());
+  EXPECT_EQ(calls().size(), 7u);
+}
+
+TEST_F(StepExecutorTest, InterruptedMutatingStepNeedsANewApproval) {
+  create_run("i");
+  const std::map<std::string, std::string> params{{"node", "kind-double-node-worker"}};
+  auto first = run(make_run("i", "node-not-ready", params));
+  ASSERT_TRUE(first);
+  // Pretend the cordon was caught running by a crash.
+  std::int64_t cordon = 0;
+  for (const auto& s : store_->list_steps("i")) {
+    if (s.step == "cordon") {
+      cordon = s.id;
+    }
+  }
+  ASSERT_NE(cordon, 0);
+  store_->finish_step(cordon, StepState::Running, std::nullopt, std::nullopt, "", false, "", 3);
+  EXPECT_EQ(store_->interrupt_running_steps(4).size(), 1u);
+  gate_.requests.clear();
+  const auto cordons_before = calls().size();
+  auto second = run(make_run("i", "node-not-ready", params));
+  ASSERT_TRUE(second);
+  ASSERT_EQ(gate_.requests.size(), 1u);
+  EXPECT_NE(gate_.requests[0].step_id, cordon);  // a new row and a new approval
+  EXPECT_EQ(store_->get_step(cordon)->state, StepState::Interrupted);
+  int executed = 0;
+  const auto c = calls();
+  for (std::size_t k = cordons_before; k < c.size(); ++k) {
+    executed += c[k][1] == "cordon" && !is_dry(c[k]);
+  }
+  EXPECT_EQ(executed, 1);
+}
+
+TEST_F(StepExecutorTest, AStepFoundRunningIsNotStartedTwice) {
+  create_run("busy");
+  StepRecord row;
+  row.run_id = "busy";
+  row.skill = "node-not-ready";
+  row.step = "nodes";
+  row.seq = 1;
+  row.argv = {"kubectl", "get", "nodes"};
+  row.state = StepState::Running;
+  store_->create_step(row);
+  auto r = run(make_run("busy", "node-not-ready", {{"node", "n1"}}));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is(Errc::Conflict));
+  EXPECT_TRUE(calls().empty());
+}
+
+}  // namespace
+}  // namespace vigil::skills
