@@ -132,6 +132,17 @@ struct ApprovalRecord {
   std::string message_ts;
 };
 
+/// Automatic triage for a backend or a skill, paused after repeated failures.
+struct AutoTriagePause {
+  std::string key;  // "backend:<name>" or "skill:<id>"
+  long long paused_at = 0;
+  long long resume_at = 0;
+  std::string reason;
+  std::string resumed_by;
+  std::optional<long long> resumed_at;
+  bool active(long long now) const { return !resumed_at && now < resume_at; }
+};
+
 struct AuditEntry {
   std::int64_t id = 0;
   long long at_ms = 0;

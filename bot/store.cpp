@@ -10,7 +10,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -122,6 +122,18 @@ CREATE TABLE approval_votes (
 );
 CREATE INDEX runs_thread ON runs(channel, thread_ts);
 CREATE INDEX audit_log_run ON audit_log(run_id, id);
+)sql",
+    // 3: automatic triage paused per backend or skill after repeated failures.
+    R"sql(
+CREATE TABLE auto_triage_pauses (
+  key TEXT PRIMARY KEY,
+  paused_at INTEGER NOT NULL,
+  resume_at INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  resumed_by TEXT NOT NULL DEFAULT '',
+  resumed_at INTEGER
+);
+CREATE INDEX runs_backend_skill ON runs(backend, skill, finished_at);
 )sql",
 };
 
@@ -595,6 +607,74 @@ std::vector<RunRecord> Store::runs_for_incident(const std::string& incident_id) 
     out.push_back(read_run(q));
   }
   return out;
+}
+
+void Store::set_run_skill(const std::string& id, const std::string& skill) {
+  SQLite::Statement q(*db_, "UPDATE runs SET skill=? WHERE id=?");
+  q.bind(1, skill);
+  q.bind(2, id);
+  q.exec();
+}
+
+std::vector<RunState> Store::recent_finished_states(const std::string& backend, const std::string& skill,
+                                                    long long since, int limit) {
+  SQLite::Statement q(*db_,
+                      "SELECT state FROM runs WHERE backend=? AND (?='' OR skill=?) AND finished_at IS NOT "
+                      "NULL AND finished_at > ? AND state NOT IN ('cancelled','interrupted') "
+                      "ORDER BY finished_at DESC, rowid DESC LIMIT ?");
+  q.bind(1, backend);
+  q.bind(2, skill);
+  q.bind(3, skill);
+  q.bind(4, static_cast<std::int64_t>(since));
+  q.bind(5, limit);
+  std::vector<RunState> out;
+  while (q.executeStep()) {
+    out.push_back(parse_run_state(q.getColumn(0).getString()).value_or(RunState::Failed));
+  }
+  return out;
+}
+
+// Automatic triage pauses
+
+void Store::pause_auto_triage(const AutoTriagePause& p) {
+  SQLite::Statement q(*db_,
+                      "INSERT INTO auto_triage_pauses(key, paused_at, resume_at, reason) VALUES (?,?,?,?) "
+                      "ON CONFLICT(key) DO UPDATE SET paused_at=excluded.paused_at, resume_at=excluded.resume_at, "
+                      "reason=excluded.reason, resumed_by='', resumed_at=NULL");
+  q.bind(1, p.key);
+  q.bind(2, static_cast<std::int64_t>(p.paused_at));
+  q.bind(3, static_cast<std::int64_t>(p.resume_at));
+  q.bind(4, p.reason);
+  q.exec();
+}
+
+std::optional<AutoTriagePause> Store::get_auto_triage_pause(const std::string& key) {
+  SQLite::Statement q(*db_,
+                      "SELECT key, paused_at, resume_at, reason, resumed_by, resumed_at FROM auto_triage_pauses "
+                      "WHERE key=?");
+  q.bind(1, key);
+  if (!q.executeStep()) {
+    return std::nullopt;
+  }
+  AutoTriagePause p;
+  p.key = q.getColumn(0).getString();
+  p.paused_at = q.getColumn(1).getInt64();
+  p.resume_at = q.getColumn(2).getInt64();
+  p.reason = q.getColumn(3).getString();
+  p.resumed_by = q.getColumn(4).getString();
+  p.resumed_at = opt_int64(q.getColumn(5));
+  return p;
+}
+
+bool Store::resume_auto_triage(const std::string& key, const std::string& by, long long now) {
+  SQLite::Statement q(*db_,
+                      "UPDATE auto_triage_pauses SET resumed_by=?, resumed_at=? WHERE key=? AND resumed_at IS "
+                      "NULL AND resume_at > ?");
+  q.bind(1, by);
+  q.bind(2, static_cast<std::int64_t>(now));
+  q.bind(3, key);
+  q.bind(4, static_cast<std::int64_t>(now));
+  return q.exec() == 1;
 }
 
 // Timeline

@@ -21,7 +21,7 @@ namespace vigil {
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// Opens (creating if needed) and migrates. A database written by a newer Vigil is refused.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
@@ -67,6 +67,17 @@ class Store {
   void set_run_error(const std::string& id, const std::string& error);
   int bump_run_repeat_count(const std::string& id);
   std::vector<RunRecord> runs_for_incident(const std::string& incident_id);
+  void set_run_skill(const std::string& id, const std::string& skill);
+  /// States of the newest finished runs of a backend (and skill, when not empty) that finished
+  /// after `since`, newest first; cancelled and interrupted runs are not counted.
+  std::vector<RunState> recent_finished_states(const std::string& backend, const std::string& skill,
+                                               long long since, int limit);
+
+  // Automatic triage pauses (the circuit breaker's state)
+  void pause_auto_triage(const AutoTriagePause& pause);
+  std::optional<AutoTriagePause> get_auto_triage_pause(const std::string& key);
+  /// Ends a pause early; false when there was no active pause.
+  bool resume_auto_triage(const std::string& key, const std::string& by, long long now);
 
   // Timeline
   std::int64_t append_event(const RunEvent& event);

@@ -124,6 +124,9 @@ void StepExecutor::event(const std::string& run_id, const std::string& kind,
   e.actor = actor;
   e.text = text;
   store_.append_event(e);
+  if (options_.on_event) {
+    options_.on_event(e);
+  }
 }
 
 Task<Result<SkillRunReport>> StepExecutor::run(SkillRun run) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,6 +38,8 @@ struct ExecutorOptions {
   std::string workspace_root;
   std::chrono::milliseconds grace{30'000};
   std::size_t output_cap = 256 * 1024;
+  /// Told of every timeline row the executor writes (after it is persisted), for live progress.
+  std::function<void(const RunEvent&)> on_event;
 };
 
 /// One skill run (new or resumed: the run id names it).

@@ -307,3 +307,38 @@ TEST_F(StoreTest, IncidentsByFingerprint) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StorePauses, PauseResumeAndRecentStates) {
+  test::TempDir dir;
+  auto store = Store::open((dir / "p.db").string());
+  ASSERT_TRUE(store);
+  auto& s = **store;
+  EXPECT_FALSE(s.get_auto_triage_pause("backend:codex"));
+  s.pause_auto_triage({"backend:codex", kNow, kNow + 3600, "3 consecutive failures", "", std::nullopt});
+  auto p = s.get_auto_triage_pause("backend:codex");
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->active(kNow + 10));
+  EXPECT_FALSE(p->active(kNow + 3600));
+  EXPECT_TRUE(s.resume_auto_triage("backend:codex", "U1", kNow + 20));
+  EXPECT_FALSE(s.resume_auto_triage("backend:codex", "U1", kNow + 21));
+  EXPECT_FALSE(s.get_auto_triage_pause("backend:codex")->active(kNow + 30));
+
+  for (int i = 0; i < 4; ++i) {
+    RunRecord r = make_run("r" + std::to_string(i), "k" + std::to_string(i));
+    r.backend = "codex";
+    ASSERT_TRUE(s.create_run(r));
+    ASSERT_TRUE(s.transition_run(r.id, {RunState::Queued}, RunState::Running, (kNow + i) * 1000));
+    ASSERT_TRUE(s.transition_run(r.id, {RunState::Running}, i == 0 ? RunState::Succeeded : RunState::Failed,
+                                 (kNow + 100 + i) * 1000));
+  }
+  const auto states = s.recent_finished_states("codex", "", kNow, 3);
+  EXPECT_EQ(states, (std::vector<RunState>{RunState::Failed, RunState::Failed, RunState::Failed}));
+  EXPECT_EQ(s.recent_finished_states("codex", "", kNow + 102, 10).size(), 1u);
+  EXPECT_TRUE(s.recent_finished_states("runbook", "", kNow, 3).empty());
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "bot/model.h"
+
+namespace vigil {
+
+/// What happened in a run, as the Slack layer and the terminal render it. Each is also a row of the
+/// run's timeline (run_events).
+enum class ProgressKind {
+  Queued,
+  Started,
+  ToolCall,
+  ToolResult,
+  Finding,
+  Text,
+  Proposal,
+  ProposalRejected,
+  StepStarted,
+  StepFinished,
+  WaitingForApproval,
+  Decision,
+  Note,
+  FollowUp,
+  AutoTriagePaused,
+  Finished,
+};
+
+std::string_view to_string(ProgressKind k);
+
+struct ProgressEvent {
+  ProgressKind kind = ProgressKind::Note;
+  std::string run_id;
+  std::string text;    // one line for people (already redacted)
+  std::string detail;  // longer text: tool output, step output, summary (already redacted)
+  std::string actor;   // who: a Slack user id, "agent", "system"
+  RunState state = RunState::Running;  // the run's state after this event
+  long long at_ms = 0;
+};
+
+/// Receives every progress event of every run, in order, on the io thread. Must not block.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void on_progress(const RunRecord& run, const ProgressEvent& event) = 0;
+};
+
+}  // namespace vigil

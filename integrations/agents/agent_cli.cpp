@@ -1,0 +1,189 @@
+#include "integrations/agents/agent_cli.h"
+
+#include <memory>
+
+#include "integrations/process/child_process.h"
+
+namespace vigil::agents {
+namespace {
+
+// Tools an investigating agent may use: reading files and read-only kubectl verbs.
+constexpr const char* kClaudeAllowedTools =
+    "Read,Grep,Glob,LS,"
+    "Bash(kubectl get:*),Bash(kubectl describe:*),Bash(kubectl logs:*),Bash(kubectl top:*),"
+    "Bash(kubectl events:*),Bash(kubectl rollout history:*),Bash(kubectl rollout status:*)";
+constexpr const char* kClaudeDisallowedTools = "Edit,Write,NotebookEdit,WebFetch,WebSearch";
+
+std::string program_for(const AgentCliOptions& o, const char* default_name) {
+  return o.command.empty() ? std::string(default_name) : o.command.front();
+}
+
+std::string first_turn_instruction() {
+  return "Read PROMPT.md in the current directory and follow it. The files under context/ describe "
+         "the incident. Write output/summary.md and output/proposals.json before you finish.";
+}
+
+// The question is untrusted user text: run_turn writes it to a file and argv only points there.
+std::string follow_up_instruction() {
+  return "A responder asked a follow-up question; it is in context/follow-up.md. Answer it from "
+         "what you can read, update output/summary.md, and keep to the read-only rules in "
+         "context/system-instructions.txt.";
+}
+
+}  // namespace
+
+std::string_view to_string(AgentTurnResult::Status s) {
+  switch (s) {
+    case AgentTurnResult::Status::Succeeded: return "succeeded";
+    case AgentTurnResult::Status::Failed: return "failed";
+    case AgentTurnResult::Status::TimedOut: return "timed_out";
+    case AgentTurnResult::Status::Cancelled: return "cancelled";
+    case AgentTurnResult::Status::Killed: return "killed";
+  }
+  return "failed";
+}
+
+std::vector<std::string> agent_argv(const AgentCliOptions& o, const AgentTurn& turn) {
+  const auto instruction = turn.question.empty() ? first_turn_instruction() : follow_up_instruction();
+  if (o.backend == "claude-code") {
+    std::vector<std::string> argv = {program_for(o, "claude"), "-p", instruction,
+                                     "--output-format", "stream-json", "--verbose",
+                                     "--allowedTools", kClaudeAllowedTools,
+                                     "--disallowedTools", kClaudeDisallowedTools};
+    if (!turn.session_id.empty()) {
+      argv.insert(argv.end(), {"--resume", turn.session_id});
+    }
+    return argv;
+  }
+  if (o.backend == "codex") {
+    if (!turn.session_id.empty()) {
+      return {program_for(o, "codex"), "exec", "resume", turn.session_id, "--json",
+              "--skip-git-repo-check", instruction};
+    }
+    return {program_for(o, "codex"), "exec", "--json", "--sandbox", "read-only",
+            "--skip-git-repo-check", instruction};
+  }
+  if (o.backend == "gemini") {
+    // No resume for gemini -p: a follow-up is a new turn whose context holds the earlier summary.
+    return {program_for(o, "gemini"), "-p", instruction, "--output-format", "stream-json"};
+  }
+  // command: the configured argv as given; the agent finds everything through the environment.
+  return o.command;
+}
+
+std::map<std::string, std::string> agent_environment(const AgentCliOptions& o, const std::string& run_id,
+                                                     const std::string& workspace_dir) {
+  auto allow = o.env_allowlist;
+  // API keys only through the environment, and only the chosen backend's.
+  if (o.backend == "claude-code") {
+    allow.insert(allow.end(), {"ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"});
+  } else if (o.backend == "codex") {
+    allow.insert(allow.end(), {"OPENAI_API_KEY", "CODEX_HOME"});
+  } else if (o.backend == "gemini") {
+    allow.insert(allow.end(), {"GEMINI_API_KEY", "GOOGLE_API_KEY"});
+  }
+  std::map<std::string, std::string> extra = {
+      {"INCIDENT_ID", run_id},
+      {"INCIDENT_WORKSPACE", workspace_dir},
+      {"VIGIL_READ_ONLY", "true"},
+  };
+  if (o.backend == "claude-code") {
+    extra["CLAUDE_READ_ONLY_MODE"] = "true";
+  }
+  if (!o.read_only_kubeconfig.empty()) {
+    extra["KUBECONFIG"] = o.read_only_kubeconfig;
+  } else {
+    extra["KUBECONFIG"] = "/dev/null";  // never a default (possibly writable) kubeconfig
+  }
+  return process::make_environment(allow, extra, o.environment);
+}
+
+StreamFormat detect_stream_format(const std::string& backend, std::string_view first_line) {
+  if (auto f = stream_format_for_backend(backend); f && backend != "command") {
+    return *f;
+  }
+  if (first_line.find("\"thread.started\"") != std::string_view::npos ||
+      first_line.find("\"turn.") != std::string_view::npos ||
+      first_line.find("\"item.") != std::string_view::npos) {
+    return StreamFormat::Codex;
+  }
+  if (first_line.find("\"type\":\"init\"") != std::string_view::npos ||
+      first_line.find("\"type\": \"init\"") != std::string_view::npos) {
+    return StreamFormat::Gemini;
+  }
+  return StreamFormat::ClaudeCode;
+}
+
+AgentCli::AgentCli(process::ChildProcess& runner, AgentCliOptions options, Logger log)
+    : runner_(runner), options_(std::move(options)), log_(std::move(log)) {}
+
+Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, AgentTurn turn, EventSink sink) {
+  if (options_.backend == "command" && options_.command.empty()) {
+    co_return make_error(Errc::InvalidConfig, "the command backend needs agent.command");
+  }
+  if (!turn.question.empty()) {
+    if (auto r = write_private_file(workspace.dir() / "context" / "follow-up.md", turn.question + "\n"); !r) {
+      co_return r.error();
+    }
+  }
+  process::ProcessSpec spec;
+  spec.argv = agent_argv(options_, turn);
+  spec.env = agent_environment(options_, turn.run_id, workspace.dir().string());
+  spec.working_dir = workspace.dir().string();
+  spec.timeout = options_.timeout;
+  spec.grace = options_.grace;
+  spec.output_cap = options_.output_cap;
+  spec.output_file = workspace.log_path().string();
+  // The parser lives as long as the turn; the format of a `command` agent is decided by its
+  // first line.
+  auto parser = std::make_shared<std::optional<AgentStreamParser>>();
+  const auto backend = options_.backend;
+  spec.on_line = [parser, backend, sink](std::string_view line, bool is_stderr) {
+    if (is_stderr) {
+      return;
+    }
+    if (!*parser) {
+      parser->emplace(detect_stream_format(backend, line));
+    }
+    for (const auto& e : (*parser)->feed_line(line)) {
+      sink(e);
+    }
+  };
+  auto ran = co_await runner_.run(std::move(spec));
+  if (!ran) {
+    co_return ran.error();
+  }
+  AgentTurnResult result;
+  result.exit_code = ran->exit_code;
+  result.signal = ran->signal;
+  result.duration = ran->duration;
+  if (*parser) {
+    for (const auto& e : (*parser)->finish()) {
+      sink(e);
+    }
+    result.session_id = (*parser)->session_id();
+    result.malformed_lines = (*parser)->malformed_lines();
+  }
+  if (ran->cancelled) {
+    result.status = AgentTurnResult::Status::Cancelled;
+    result.error = "cancelled";
+  } else if (ran->timed_out) {
+    result.status = AgentTurnResult::Status::TimedOut;
+    result.error = "timed out after " + std::to_string(options_.timeout.count() / 1000) + "s";
+  } else if (ran->signal) {
+    result.status = AgentTurnResult::Status::Killed;
+    result.error = "killed by signal " + std::to_string(*ran->signal);
+  } else if (ran->exit_code && *ran->exit_code == 0) {
+    result.status = AgentTurnResult::Status::Succeeded;
+  } else {
+    result.status = AgentTurnResult::Status::Failed;
+    result.error = "exited with code " + std::to_string(ran->exit_code.value_or(-1));
+    if (!ran->err.empty()) {
+      auto tail = ran->err.substr(ran->err.size() > 500 ? ran->err.size() - 500 : 0);
+      result.error += ": " + tail;
+    }
+  }
+  co_return result;
+}
+
+}  // namespace vigil::agents

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/base/error.h"
+#include "bot/base/redactor.h"
+#include "bot/base/task.h"
+#include "integrations/agents/agent_stream_parser.h"
+#include "integrations/agents/workspace.h"
+
+namespace vigil::process {
+class ChildProcess;
+}
+
+namespace vigil::agents {
+
+/// How the agent CLIs are run. Built from the `agent` and `kubernetes` configuration.
+struct AgentCliOptions {
+  std::string backend;               // claude-code, codex, gemini, command
+  std::vector<std::string> command;  // argv for `command`; for the others an optional program path
+  std::chrono::milliseconds timeout{15 * 60 * 1000};
+  std::chrono::milliseconds grace{30'000};
+  std::vector<std::string> env_allowlist;
+  std::map<std::string, std::string> environment;  // the source the allow-list picks from
+  std::string read_only_kubeconfig;
+  std::size_t output_cap = 256 * 1024;
+};
+
+/// One turn of an agent: the first investigation or a follow-up question.
+struct AgentTurn {
+  std::string run_id;
+  std::string question;    // empty for the first turn; a follow-up otherwise
+  std::string session_id;  // the CLI's session from an earlier turn (resume), may be empty
+};
+
+/// How a turn ended.
+struct AgentTurnResult {
+  enum class Status { Succeeded, Failed, TimedOut, Cancelled, Killed };
+  Status status = Status::Failed;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  std::string session_id;
+  std::string final_text;  // the CLI's result text, if it gave one
+  std::string error;       // why it failed, for people
+  int malformed_lines = 0;
+  std::chrono::milliseconds duration{0};
+};
+
+std::string_view to_string(AgentTurnResult::Status s);
+
+/// The argv for a turn (no shell; the prompt is a file in the workspace, so untrusted incident text
+/// never lands in argv). Read-only tool allow-lists where the CLI has them.
+std::vector<std::string> agent_argv(const AgentCliOptions& options, const AgentTurn& turn);
+/// The environment: the allow-list, the backend's API-key variable, INCIDENT_ID,
+/// INCIDENT_WORKSPACE, VIGIL_READ_ONLY=true (and CLAUDE_READ_ONLY_MODE=true for Claude Code), and
+/// KUBECONFIG pointing at the read-only kubeconfig.
+std::map<std::string, std::string> agent_environment(const AgentCliOptions& options,
+                                                     const std::string& run_id,
+                                                     const std::string& workspace_dir);
+/// The JSON-lines dialect a backend speaks; `command` agents are recognised by their first line.
+StreamFormat detect_stream_format(const std::string& backend, std::string_view first_line);
+
+/// Runs agent CLIs in their workspace, turning their output stream into AgentEvents as it arrives.
+class AgentCli {
+ public:
+  using EventSink = std::function<void(const AgentEvent&)>;
+
+  AgentCli(process::ChildProcess& runner, AgentCliOptions options, Logger log);
+
+  /// Runs one turn to its end (cancel through the awaiting coroutine's cancellation slot: SIGINT to
+  /// the agent's process group, then SIGKILL after the grace). Output goes to agent.log in full.
+  Task<Result<AgentTurnResult>> run_turn(const Workspace& workspace, AgentTurn turn, EventSink sink);
+
+  const AgentCliOptions& options() const { return options_; }
+
+ private:
+  process::ChildProcess& runner_;
+  AgentCliOptions options_;
+  Logger log_;
+};
+
+}  // namespace vigil::agents
