@@ -17,7 +17,7 @@ TEST(VigilInit, PipedAnswersWriteAConfigThatChecksAndKeepsTokensOutOfTheYaml) {
   test::write_file(dir / "ro.kubeconfig", "apiVersion: v1\nkind: Config\n");
   test::write_file(dir / "rem.kubeconfig", "apiVersion: v1\nkind: Config\n");
   const auto config = (dir / "etc" / "vigil.yaml").string();
-  const std::string answers = "xoxp-wrong\n" + app + "\n" + bot + "\n" + "#incidents, C0123ABCD\n" +
+  const std::string answers = "wrong-kind-of-token\n" + app + "\n" + bot + "\n" + "#incidents, C0123ABCD\n" +
                               "yes\n" + (dir / "ro.kubeconfig").string() + "\n" +
                               (dir / "rem.kubeconfig").string() + "\n" + "alertmanager\n" +
                               "U0123ABCD\n";
