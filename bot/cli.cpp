@@ -8,6 +8,7 @@
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/config.h"
+#include "bot/setup_commands.h"
 #include "bot/skills_commands.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
@@ -211,6 +212,7 @@ int run_cli(int argc, char** argv) {
   show_run->callback([&] { exit_code = cmd_runs_show(state); });
 
   register_skills_commands(app, state.config_path, exit_code);
+  add_setup_commands(app, state.config_path, exit_code);
 
   auto* version = app.add_subcommand("version", "print the version");
   version->callback([&] { std::cout << "vigil " << VIGIL_VERSION << "\n"; });
