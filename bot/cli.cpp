@@ -8,10 +8,12 @@
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/config.h"
+#include "bot/runtime_setup.h"
 #include "bot/setup_commands.h"
 #include "bot/skills_commands.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
+#include "bot/triage_command.h"
 
 namespace vigil {
 namespace {
@@ -26,32 +28,14 @@ struct CliState {
 
 // Loads the configuration, printing every problem; nullopt means exit 2.
 std::optional<Config> load_checked(const std::string& path, bool quiet_ok) {
-  const auto load = load_config(path, current_environment());
-  for (const auto& w : load.warnings) {
-    std::cerr << w.to_string() << " (warning)\n";
-  }
-  for (const auto& e : load.errors) {
-    std::cerr << e.to_string() << "\n";
-  }
-  if (!load.ok()) {
-    std::cerr << load.errors.size() << " problem" << (load.errors.size() == 1 ? "" : "s")
-              << " in the configuration\n";
-    return std::nullopt;
-  }
-  if (!quiet_ok) {
+  auto config = load_config_or_report(path);
+  if (config && !quiet_ok) {
     std::cout << (path.empty() ? std::string("defaults") : path) << ": configuration ok\n";
   }
-  return load.config;
+  return config;
 }
 
-std::string config_path_from(const CliState& s) {
-  if (!s.config_path.empty()) {
-    return s.config_path;
-  }
-  const auto env = current_environment();
-  const auto it = env.find("VIGIL_CONFIG");
-  return it == env.end() ? std::string() : it->second;
-}
+std::string config_path_from(const CliState& s) { return resolve_config_path(s.config_path); }
 
 int cmd_config_check(const CliState& s) {
   return load_checked(config_path_from(s), false) ? kExitOk : kExitUsage;
@@ -213,6 +197,7 @@ int run_cli(int argc, char** argv) {
 
   register_skills_commands(app, state.config_path, exit_code);
   add_setup_commands(app, state.config_path, exit_code);
+  register_triage_command(app, state.config_path, exit_code);
 
   auto* version = app.add_subcommand("version", "print the version");
   version->callback([&] { std::cout << "vigil " << VIGIL_VERSION << "\n"; });

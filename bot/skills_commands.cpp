@@ -19,6 +19,7 @@
 #include "bot/base/redactor.h"
 #include "bot/cli.h"
 #include "bot/config.h"
+#include "bot/runtime_setup.h"
 #include "bot/store.h"
 #include "integrations/process/child_process.h"
 #include "skills/skill_catalog.h"
@@ -39,26 +40,6 @@ struct SkillsState {
   std::string run_id;
 };
 
-std::optional<Config> load_config_quietly(const std::string& cli_path) {
-  std::string path = cli_path;
-  const auto env = current_environment();
-  if (path.empty()) {
-    if (const auto it = env.find("VIGIL_CONFIG"); it != env.end()) {
-      path = it->second;
-    }
-  }
-  const auto load = load_config(path, env);
-  for (const auto& w : load.warnings) {
-    std::cerr << w.to_string() << " (warning)\n";
-  }
-  for (const auto& e : load.errors) {
-    std::cerr << e.to_string() << "\n";
-  }
-  if (!load.ok()) {
-    return std::nullopt;
-  }
-  return load.config;
-}
 
 void print_diagnostics(const skills::SkillLoad& load) {
   for (const auto& w : load.warnings) {
@@ -70,7 +51,7 @@ void print_diagnostics(const skills::SkillLoad& load) {
 }
 
 int cmd_list(const std::string& config_path) {
-  const auto config = load_config_quietly(config_path);
+  const auto config = load_config_or_report(config_path);
   if (!config) {
     return kExitUsage;
   }
@@ -129,7 +110,7 @@ Task<> drive(skills::StepExecutor& executor, skills::SkillRun run,
 }
 
 int cmd_run(const std::string& config_path, const SkillsState& st) {
-  const auto config = load_config_quietly(config_path);
+  const auto config = load_config_or_report(config_path);
   if (!config) {
     return kExitUsage;
   }
@@ -195,14 +176,7 @@ int cmd_run(const std::string& config_path, const SkillsState& st) {
   }
   std::cout << "run " << run_id << ": " << skill->id << (st.dry_run ? " (dry run)" : "") << "\n";
 
-  skills::ExecutorOptions options;
-  options.kubectl.kubectl = config->kubernetes.kubectl;
-  options.kubectl.read_only_kubeconfig = config->kubernetes.read_only_kubeconfig;
-  options.kubectl.remediation_kubeconfig = config->kubernetes.remediation_kubeconfig;
-  options.env_allowlist = config->agent.env_allowlist;
-  options.environment = process::process_environment();
-  options.workspace_root = config->agent.workspace_root;
-  options.grace = std::chrono::duration_cast<std::chrono::milliseconds>(config->agent.grace);
+  const auto options = executor_options(*config);
 
   net::io_context io;
   process::ChildProcess runner(clock, logging.make("process"));

@@ -1,0 +1,81 @@
+#include "bot/runtime_setup.h"
+
+#include <iostream>
+
+#include "integrations/process/child_process.h"
+
+namespace vigil {
+
+std::string resolve_config_path(const std::string& cli_path) {
+  if (!cli_path.empty()) {
+    return cli_path;
+  }
+  const auto env = current_environment();
+  const auto it = env.find("VIGIL_CONFIG");
+  return it == env.end() ? std::string() : it->second;
+}
+
+std::optional<Config> load_config_or_report(const std::string& cli_path) {
+  const auto path = resolve_config_path(cli_path);
+  const auto load = load_config(path, current_environment());
+  for (const auto& w : load.warnings) {
+    std::cerr << w.to_string() << " (warning)\n";
+  }
+  for (const auto& e : load.errors) {
+    std::cerr << e.to_string() << "\n";
+  }
+  if (!load.ok()) {
+    std::cerr << load.errors.size() << " problem" << (load.errors.size() == 1 ? "" : "s")
+              << " in the configuration\n";
+    return std::nullopt;
+  }
+  return load.config;
+}
+
+std::shared_ptr<Redactor> make_redactor(const Config& config) {
+  auto redactor = std::make_shared<Redactor>();
+  for (const auto& secret : config.secret_values()) {
+    redactor->add_secret(secret);
+  }
+  for (const auto& p : config.redaction.patterns) {
+    (void)redactor->add_pattern(p);  // validated when the configuration was loaded
+  }
+  return redactor;
+}
+
+LogOptions log_options(const Config& config) {
+  LogOptions o;
+  parse_log_level(config.logging.level, o.level);
+  o.json = config.logging.format == "json";
+  return o;
+}
+
+skills::ExecutorOptions executor_options(const Config& config) {
+  skills::ExecutorOptions o;
+  o.kubectl.kubectl = config.kubernetes.kubectl;
+  o.kubectl.read_only_kubeconfig = config.kubernetes.read_only_kubeconfig;
+  o.kubectl.remediation_kubeconfig = config.kubernetes.remediation_kubeconfig;
+  o.env_allowlist = config.agent.env_allowlist;
+  o.environment = process::process_environment();
+  o.workspace_root = config.agent.workspace_root;
+  o.grace = std::chrono::duration_cast<std::chrono::milliseconds>(config.agent.grace);
+  return o;
+}
+
+RunManagerOptions run_manager_options(const Config& config) {
+  RunManagerOptions o;
+  o.default_backend = config.agent.backend;
+  o.max_concurrent = config.agent.max_concurrent;
+  o.workspace_root = config.agent.workspace_root;
+  o.failure_threshold = config.agent.failure_threshold;
+  o.pause_for = config.agent.pause_for;
+  o.agent.command = config.agent.command;
+  o.agent.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config.agent.timeout);
+  o.agent.grace = std::chrono::duration_cast<std::chrono::milliseconds>(config.agent.grace);
+  o.agent.env_allowlist = config.agent.env_allowlist;
+  o.agent.environment = process::process_environment();
+  o.agent.read_only_kubeconfig = config.kubernetes.enabled ? config.kubernetes.read_only_kubeconfig : "";
+  return o;
+}
+
+}  // namespace vigil

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bot/base/logging.h"
+#include "bot/base/redactor.h"
+#include "bot/config.h"
+#include "bot/run_manager.h"
+#include "skills/step_executor.h"
+
+namespace vigil {
+
+/// The configuration path: --config, else $VIGIL_CONFIG, else none (defaults).
+std::string resolve_config_path(const std::string& cli_path);
+/// Loads and validates the configuration, printing every problem to stderr; nullopt: exit 2.
+std::optional<Config> load_config_or_report(const std::string& cli_path);
+
+/// The redactor for a configuration: built-in patterns, configured ones, and every secret value.
+std::shared_ptr<Redactor> make_redactor(const Config& config);
+LogOptions log_options(const Config& config);
+
+/// Step executor and run manager settings from the configuration.
+skills::ExecutorOptions executor_options(const Config& config);
+RunManagerOptions run_manager_options(const Config& config);
+
+}  // namespace vigil

@@ -1,0 +1,82 @@
+// End-to-end: `vigil triage --local`, the binary itself, with real child processes.
+#include <gtest/gtest.h>
+
+#include "bot/store.h"
+#include "tests/support/test_paths.h"
+
+namespace vigil {
+namespace {
+
+class TriageCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::write_file(dir_ / "vigil.yaml",
+                     "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_runmanager").string() +
+                         "]\nagent:\n  workspace_root: " + (dir_ / "ws").string() +
+                         "\n  command: [" + (test::test_data_dir() / "support" / "agents" / "fake_agent.sh").string() +
+                         "]\n  env_allowlist: [PATH, FAKE_AGENT_MODE, FAKE_AGENT_FIXTURES]\n"
+                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n");
+    test::write_file(dir_ / "alert.json", R"({"status":"firing","alerts":[{"status":"firing",
+      "labels":{"alertname":"TestAlert","deployment":"checkout","namespace":"shop","severity":"critical"},
+      "annotations":{"summary":"checkout is down"},"fingerprint":"abc"}]})");
+  }
+  test::ProcessOutput triage(std::vector<std::string> args, const std::string& input = "",
+                             std::vector<std::pair<std::string, std::string>> env = {}) {
+    std::vector<std::string> argv = {test::vigil_binary().string(), "--config", (dir_ / "vigil.yaml").string(),
+                                     "triage", "--local"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    env.emplace_back("FAKE_AGENT_FIXTURES", (test::fixtures_dir() / "agents").string());
+    return test::run_process(argv, env, input);
+  }
+  test::TempDir dir_;
+};
+
+TEST_F(TriageCommandTest, RunbookTriageFromAnAlertAsksOnTheTerminal) {
+  const auto r = triage({"--alert", (dir_ / "alert.json").string(), "--backend", "runbook"}, "yes\n");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("runbook: Restart a test deployment"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("looking at checkout in shop"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("argv: [echo] [restarted] [checkout]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("type yes to approve"), std::string::npos);
+  EXPECT_NE(r.out.find("succeeded"), std::string::npos);
+  auto store = Store::open((dir_ / "v.db").string());
+  ASSERT_TRUE(store);
+  const auto runs = (*store)->list_runs(10);
+  ASSERT_EQ(runs.size(), 1u);
+  const auto steps = (*store)->list_steps(runs[0].id);
+  ASSERT_FALSE(steps.empty());
+  EXPECT_EQ(steps.back().state, StepState::Succeeded);
+  EXPECT_EQ(steps.back().argv, (std::vector<std::string>{"echo", "restarted", "checkout"}));
+}
+
+TEST_F(TriageCommandTest, DeclinedApprovalRunsNothing) {
+  const auto r = triage({"--alert", (dir_ / "alert.json").string(), "--backend", "runbook"}, "no\n");
+  EXPECT_NE(r.out.find("denied"), std::string::npos) << r.out;
+  auto store = Store::open((dir_ / "v.db").string());
+  const auto runs = (*store)->list_runs(10);
+  ASSERT_EQ(runs.size(), 1u);
+  for (const auto& s : (*store)->list_steps(runs[0].id)) {
+    EXPECT_FALSE(s.mutating && s.state == StepState::Succeeded) << s.step;
+  }
+}
+
+TEST_F(TriageCommandTest, AgentBackendPrintsToolCallsAndSummary) {
+  const auto r = triage({"api is down", "--backend", "command", "--yes"}, "", {{"FAKE_AGENT_MODE", "replay"}});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("tool_call  Bash: ls -la"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("OOMKilled"), std::string::npos);
+  EXPECT_EQ(r.out.find("1234567890-abcdefghij"), std::string::npos) << "token leaked to the terminal";
+}
+
+TEST_F(TriageCommandTest, UsageMistakesExitTwo) {
+  EXPECT_EQ(triage({}).exit_code, 2);
+  EXPECT_EQ(triage({"--alert", (dir_ / "missing.json").string()}).exit_code, 2);
+  test::write_file(dir_ / "bad.json", "{\"nope\":1}");
+  const auto bad = triage({"--alert", (dir_ / "bad.json").string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("not an Alertmanager"), std::string::npos) << bad.err;
+  EXPECT_EQ(triage({"x", "--backend", "gpt"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace vigil
