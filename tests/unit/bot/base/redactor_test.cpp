@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/test_paths.h"
+
 namespace vigil {
 namespace {
 
@@ -97,6 +99,34 @@ TEST(Redactor, PlainTextUnchanged) {
   Redactor r;
   const std::string text = "pod api-7d9f crash-looping: OOMKilled, exit code 137, restarts 12";
   EXPECT_EQ(r.redact(text), text);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// Real-looking secrets inside real kubectl output and a real alert annotation.
+TEST(Redactor, SecretsInsideKubectlOutputAndAlertAnnotations) {
+  Redactor r;
+  const std::string describe = test::read_file(test::fixtures_dir() / "kubernetes" / "kubectl_describe_pod_crashloopbackoff.txt");
+  const std::string leaked = describe + "\n    Environment:\n      DATABASE_URL:  postgres://app:Sup3rS3cret@db.prod:5432/app\n"
+                             "      AWS_ACCESS_KEY_ID:  " + std::string("AKI") + "AQWERTYUIOPASDFGH\n"
+                             "      SLACK_TOKEN:  " + std::string("xox") + "b-2222222222-3333333333-zzzzzzzzzzzzzzzzzzzzzzzz\n";
+  const auto out = r.redact(leaked);
+  EXPECT_EQ(out.find("Sup3rS3cret"), std::string::npos);
+  EXPECT_EQ(out.find("AQWERTYUIOPASDFGH"), std::string::npos);
+  EXPECT_EQ(out.find("zzzzzzzzzzzzzzzzzzzzzzzz"), std::string::npos);
+  EXPECT_NE(out.find("CrashLoopBackOff"), std::string::npos) << "ordinary output must survive";
+
+  std::string alert = test::read_file(test::fixtures_dir() / "alertmanager" / "webhook_firing_two_alerts_zulip.json");
+  const auto pos = alert.find("\"description\": \"");
+  ASSERT_NE(pos, std::string::npos);
+  alert.insert(pos + 16, "Authorization: Bearer abcdef0123456789abcdef ");
+  const auto aout = r.redact(alert);
+  EXPECT_EQ(aout.find("abcdef0123456789abcdef"), std::string::npos);
+  EXPECT_NE(aout.find("High CPU Temperature"), std::string::npos);
 }
 
 }  // namespace
