@@ -8,6 +8,7 @@
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/config.h"
+#include "bot/slack_service.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
 
@@ -172,8 +173,7 @@ int cmd_serve(const CliState& s) {
         "(xoxb-…), or name token files in slack.app_token_file / slack.bot_token_file");
     return kExitUsage;
   }
-  log->error("the Slack transport is not part of this build yet; nothing to serve");
-  return kExitUsage;
+  return serve_slack(*config, **store, logging);
 }
 
 }  // namespace

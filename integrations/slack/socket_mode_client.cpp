@@ -48,7 +48,7 @@ SocketModeClient::SocketModeClient(net::any_io_executor ex, Transport& transport
                                    Clock& clock, ProcessedEvents& processed, Metrics& metrics,
                                    Logger log, SocketModeOptions options)
     : ex_(ex), transport_(transport), web_(web), clock_(clock), processed_(processed),
-      metrics_(metrics), log_(std::move(log)), options_(std::move(options)), done_(ex),
+      metrics_(metrics), log_(std::move(log)), options_(std::move(options)), done_(ex), prune_wake_(ex),
       random_(options_.jitter_seed) {
   options_.connections = std::clamp(options_.connections, 1, 10);
   options_.dedup_ttl = std::max(options_.dedup_ttl, std::chrono::seconds(600));
@@ -89,6 +89,7 @@ void SocketModeClient::stop() {
       l->conn->abort();
     }
   }
+  prune_wake_.cancel();
   done_.cancel();
 }
 
@@ -103,7 +104,6 @@ void SocketModeClient::fail(Error error) {
 Task<Result<void>> SocketModeClient::run(Handler handler, net::any_io_executor handler_ex) {
   handler_ = std::move(handler);
   handler_ex_ = std::move(handler_ex);
-  stopping_ = false;
   fatal_.reset();
   slots_.clear();
   for (int i = 0; i < options_.connections; ++i) {
@@ -372,14 +372,13 @@ Task<> SocketModeClient::retire(std::shared_ptr<Link> link) {
 
 Task<> SocketModeClient::prune_loop() {
   TaskCount count(*this);
-  net::steady_timer timer(ex_);
   while (!stopping_) {
     const auto before = to_unix(clock_.now()) - options_.dedup_ttl.count();
     if (const int n = processed_.forget_before(before); n > 0) {
       log_->debug("forgot {} processed event ids older than {} s", n, options_.dedup_ttl.count());
     }
-    timer.expires_after(std::chrono::seconds(60));
-    co_await timer.async_wait(kToken);
+    prune_wake_.expires_after(std::chrono::seconds(60));
+    co_await prune_wake_.async_wait(kToken);
     if (stopping_) {
       break;
     }

@@ -108,6 +108,7 @@ class SocketModeClient {
   std::vector<Slot> slots_;
   std::set<std::shared_ptr<Link>> links_;  // every connection not yet gone
   boost::asio::steady_timer done_;
+  boost::asio::steady_timer prune_wake_;
   std::mt19937 random_;
   std::optional<Error> fatal_;
   bool stopping_ = false;
