@@ -59,6 +59,9 @@ void SlackClientHarness::start() {
       io_.get_executor(), *transport_, *web_, clock_,
       options_.processed ? *options_.processed : memory_, metrics_, test_logger("slack.socket"),
       options_.socket);
+  if (options_.ack_responder) {
+    client_->set_ack_responder(options_.ack_responder);
+  }
   spawn(io_.get_executor(), run_client(), null_logger(), "test client");
   thread_ = std::thread([this] { io_.run(); });
 }

@@ -36,6 +36,7 @@ class SlackClientHarness {
     std::chrono::milliseconds pong_timeout{15'000};
     slack::ProcessedEvents* processed = nullptr;  // default: in memory
     bool handlers_on_pool = false;                // run the handler on a thread pool
+    slack::SocketModeClient::AckResponder ack_responder;
   };
   SlackClientHarness(slack::SlackEmulator& emulator, Options options);
   ~SlackClientHarness();

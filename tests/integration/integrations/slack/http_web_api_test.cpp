@@ -140,7 +140,6 @@ TEST_F(WebApiTest, ABurstToOneChannelIsPacedNeverRejected) {
   // Emulator: at most 5 posts per channel per second (strict). Client: matching pace.
   emu_.set_channel_rate_limit(5, 1000ms);
   limiter_.set_limit("chat.postMessage", RateLimit{300, 5});
-  std::vector<Task<Result<MessageRef>>> tasks;
   int ok = 0;
   for (int i = 0; i < 20; ++i) {
     ok += run(web_->post_message(OutgoingMessage{"C111", std::nullopt, "m" + std::to_string(i), {}, false}))

@@ -361,17 +361,23 @@ TEST(SocketModeClient, InvalidAppTokenStops) {
 TEST(SocketModeClient, SlashCommandAckCarriesTheResponsePayload) {
   SlackEmulator emu;
   emu.start();
-  SlackClientHarness client(emu, fast_options(1));
+  auto o = fast_options(1);
+  o.ack_responder = [](const Envelope& e) -> std::optional<json> {
+    return json{{"text", "on it: " + e.payload.value("command", std::string())}};
+  };
+  SlackClientHarness client(emu, o);
   client.start();
   ASSERT_TRUE(emu.wait_for_connections(1, 5s));
-  auto e = fixture("slash_commands_envelope.json");
-  // (the responder is set on the io thread before the frame arrives)
-  boost::asio::post(client.io(), [] {});
-  const auto id = emu.send_envelope(e);
+  const auto id = emu.send_envelope(fixture("slash_commands_envelope.json"));
   auto ack = emu.wait_for_ack(id, 2s);
   ASSERT_TRUE(ack);
-  EXPECT_TRUE(ack->payload.is_null()) << "no responder: a bare ack";
-  ASSERT_TRUE(client.wait_for_events(1, 2s));
+  EXPECT_EQ(ack->payload, json({{"text", "on it: /hello-socket-mode"}}));
+  // Events never carry a response payload, whatever the responder says.
+  const auto ev = emu.send_envelope(event_envelope("EvNoPayload"));
+  auto ev_ack = emu.wait_for_ack(ev, 2s);
+  ASSERT_TRUE(ev_ack);
+  EXPECT_TRUE(ev_ack->payload.is_null());
+  ASSERT_TRUE(client.wait_for_events(2, 2s));
   const auto events = client.events();
   const auto& cmd = std::get<SlashCommand>(events[0].body);
   EXPECT_EQ(cmd.command, "/hello-socket-mode");
