@@ -11,6 +11,7 @@
 #include "bot/runtime_setup.h"
 #include "bot/setup_commands.h"
 #include "bot/skills_commands.h"
+#include "bot/slack_service.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
 #include "bot/triage_command.h"
@@ -134,17 +135,8 @@ int cmd_serve(const CliState& s) {
   if (!config) {
     return kExitUsage;
   }
-  auto redactor = std::make_shared<Redactor>();
-  for (const auto& secret : config->secret_values()) {
-    redactor->add_secret(secret);
-  }
-  for (const auto& p : config->redaction.patterns) {
-    (void)redactor->add_pattern(p);
-  }
-  LogOptions log_options;
-  parse_log_level(config->logging.level, log_options.level);
-  log_options.json = config->logging.format == "json";
-  Logging logging(log_options, redactor);
+  auto redactor = make_redactor(*config);
+  Logging logging(log_options(*config), redactor);
   auto log = logging.make("main");
   auto store = Store::open(config->storage.database);
   if (!store) {
@@ -158,8 +150,7 @@ int cmd_serve(const CliState& s) {
         "(xoxb-…), or name token files in slack.app_token_file / slack.bot_token_file");
     return kExitUsage;
   }
-  log->error("the Slack transport is not part of this build yet; nothing to serve");
-  return kExitUsage;
+  return serve_slack(*config, **store, logging);
 }
 
 }  // namespace

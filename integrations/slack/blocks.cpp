@@ -1,0 +1,281 @@
+#include "integrations/slack/blocks.h"
+
+#include <algorithm>
+
+namespace vigil::slack::blocks {
+namespace {
+
+using nlohmann::json;
+
+std::size_t utf8_floor(std::string_view s, std::size_t n) {
+  n = std::min(n, s.size());
+  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) {
+    --n;
+  }
+  return n;
+}
+
+json plain(std::string_view text, std::size_t limit) {
+  return json{{"type", "plain_text"}, {"text", truncate(text, limit, "…")}, {"emoji", true}};
+}
+
+json mrkdwn(const std::string& text) {
+  return json{{"type", "mrkdwn"}, {"text", truncate(text, kMaxSectionText)}};
+}
+
+json section(const std::string& text) { return json{{"type", "section"}, {"text", mrkdwn(text)}}; }
+
+json context(const std::vector<std::string>& items) {
+  json elements = json::array();
+  for (const auto& item : items) {
+    if (elements.size() == kMaxContextElements) {
+      break;
+    }
+    if (!item.empty()) {
+      elements.push_back(mrkdwn(item));
+    }
+  }
+  return json{{"type", "context"}, {"elements", elements}};
+}
+
+std::string id(std::string_view s) { return std::string(s.substr(0, utf8_floor(s, kMaxId))); }
+
+json button(std::string_view text, const char* action_id, const std::string& token,
+            const char* style = nullptr) {
+  json b{{"type", "button"},
+         {"text", plain(text, kMaxButtonText)},
+         {"action_id", id(action_id)},
+         {"value", token.substr(0, kMaxValue)}};
+  if (style) {
+    b["style"] = style;
+  }
+  return b;
+}
+
+std::string short_id(const std::string& run_id) { return run_id.substr(0, 8); }
+
+std::string user(const std::string& who) {
+  if (who.empty()) {
+    return "someone";
+  }
+  // Slack ids become mentions; anything else (alertmanager, a cron) is shown as text.
+  const bool is_id = (who[0] == 'U' || who[0] == 'W') && who.size() >= 9 &&
+                     std::all_of(who.begin(), who.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+  return is_id ? "<@" + who + ">" : escape(who);
+}
+
+std::string elapsed(std::chrono::seconds s) {
+  const auto total = s.count();
+  if (total < 60) {
+    return std::to_string(total) + "s";
+  }
+  if (total < 3600) {
+    return std::to_string(total / 60) + "m " + std::to_string(total % 60) + "s";
+  }
+  return std::to_string(total / 3600) + "h " + std::to_string((total % 3600) / 60) + "m";
+}
+
+const char* status_emoji(const std::string& status) {
+  if (status == "queued") return ":hourglass:";
+  if (status == "running") return ":mag:";
+  if (status == "awaiting_approval") return ":raised_hand:";
+  if (status == "succeeded") return ":white_check_mark:";
+  if (status == "failed" || status == "timed_out") return ":x:";
+  if (status == "cancelled") return ":no_entry_sign:";
+  if (status == "interrupted") return ":warning:";
+  return ":grey_question:";
+}
+
+const char* risk_emoji(const std::string& risk) {
+  if (risk == "high") return ":red_circle:";
+  if (risk == "medium") return ":large_orange_circle:";
+  return ":large_green_circle:";
+}
+
+const char* severity_emoji(const std::string& severity) {
+  if (severity == "critical") return ":red_circle:";
+  if (severity == "warning") return ":warning:";
+  return ":information_source:";
+}
+
+Message finish(std::string text, json blocks) {
+  return Message{truncate(text, kMaxFallbackText), cap_blocks(std::move(blocks))};
+}
+
+}  // namespace
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string truncate(std::string_view text, std::size_t limit, std::string_view note) {
+  if (text.size() <= limit) {
+    return std::string(text);
+  }
+  const std::size_t room = limit > note.size() ? limit - note.size() : 0;
+  std::size_t cut = utf8_floor(text, room);
+  // Prefer a line break in the last fifth, so a log excerpt ends on a whole line.
+  if (const auto nl = text.substr(0, cut).rfind('\n'); nl != std::string_view::npos && nl > cut * 4 / 5) {
+    cut = nl;
+  }
+  // Never leave half an entity (&amp;) behind.
+  if (const auto amp = text.substr(0, cut).rfind('&'); amp != std::string_view::npos && cut - amp < 6 &&
+                                                         text.substr(amp, cut - amp).find(';') == std::string_view::npos) {
+    cut = amp;
+  }
+  std::string out(text.substr(0, cut));
+  out += note.substr(0, std::min(note.size(), limit - out.size()));
+  return out;
+}
+
+std::string code_block(std::string_view text, std::size_t limit) {
+  static constexpr std::string_view kOpen = "```\n";
+  static constexpr std::string_view kClose = "\n```";
+  static constexpr std::string_view kNote = "\n…(truncated)";
+  const auto body = escape(text.empty() ? std::string_view("(no output)") : text);
+  const auto room = limit - kOpen.size() - kClose.size();
+  std::string inner = body.size() <= room ? body : truncate(body, room, kNote);
+  return std::string(kOpen) + inner + std::string(kClose);
+}
+
+std::string display_argv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    const bool needs_quotes = a.empty() || a.find_first_of(" \t\n'\"\\$`") != std::string::npos;
+    if (!needs_quotes) {
+      out += a;
+      continue;
+    }
+    out += '\'';
+    for (char c : a) {
+      out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+json cap_blocks(json blocks) {
+  if (!blocks.is_array() || blocks.size() <= kMaxBlocks) {
+    return blocks;
+  }
+  const auto left_out = blocks.size() - (kMaxBlocks - 1);
+  json kept = json::array();
+  for (std::size_t i = 0; i + 1 < kMaxBlocks; ++i) {
+    kept.push_back(std::move(blocks[i]));
+  }
+  kept.push_back(context({"…" + std::to_string(left_out) + " more not shown (Slack allows 50 blocks "
+                          "per message); the full record is in `vigil runs show`"}));
+  return kept;
+}
+
+Message run_root(const RunView& run) {
+  json blocks = json::array();
+  const auto title = run.title.empty() ? std::string("Triage run") : run.title;
+  blocks.push_back(json{{"type", "header"}, {"text", plain(title, kMaxHeaderText)}});
+  std::string summary = std::string(status_emoji(run.status)) + " *" + escape(run.status) + "*";
+  if (!run.incident.empty()) {
+    summary += "  ·  incident *" + escape(run.incident) + "*";
+  }
+  blocks.push_back(section(summary));
+  blocks.push_back(context({"run `" + escape(short_id(run.run_id)) + "`",
+                            "requested by " + user(run.requester),
+                            "elapsed " + elapsed(run.elapsed)}));
+  if (!run.cancel_token.empty()) {
+    blocks.push_back(json{{"type", "actions"},
+                          {"block_id", id("run:" + short_id(run.run_id))},
+                          {"elements", json::array({button("Cancel", kActionCancelRun,
+                                                            run.cancel_token, "danger")})}});
+  }
+  return finish("Triage run " + short_id(run.run_id) + ": " + run.status + " — " + title,
+                std::move(blocks));
+}
+
+Message progress(const std::string& line) {
+  json blocks = json::array({context({escape(line)})});
+  return finish(line, std::move(blocks));
+}
+
+Message findings(const std::string& run_id, const std::vector<Finding>& items) {
+  json blocks = json::array();
+  blocks.push_back(section("*Findings* for run `" + escape(short_id(run_id)) + "`"));
+  for (const auto& f : items) {
+    std::string head = std::string(severity_emoji(f.severity)) + " *" + escape(f.title) + "*";
+    if (f.detail.empty()) {
+      blocks.push_back(section(head));
+      continue;
+    }
+    const auto head_part = truncate(head, 500, "…");
+    blocks.push_back(section(head_part + "\n" + code_block(f.detail, kMaxSectionText - head_part.size() - 1)));
+  }
+  if (items.empty()) {
+    blocks.push_back(section("_Nothing found._"));
+  }
+  return finish(std::to_string(items.size()) + " finding" + (items.size() == 1 ? "" : "s") +
+                    " for run " + short_id(run_id),
+                std::move(blocks));
+}
+
+Message approval_card(const ApprovalView& a) {
+  json blocks = json::array();
+  blocks.push_back(json{{"type", "header"}, {"text", plain("Approval needed: " + a.step, kMaxHeaderText)}});
+  blocks.push_back(section("This step *changes* something. It runs exactly this command:\n" +
+                           code_block(display_argv(a.argv), kMaxSectionText - 60)));
+  if (!a.dry_run_output.empty()) {
+    blocks.push_back(section("*Dry run*\n" + code_block(a.dry_run_output, kMaxSectionText - 10)));
+  }
+  blocks.push_back(context({std::string(risk_emoji(a.risk)) + " risk *" + escape(a.risk) + "*",
+                            "requested by " + user(a.requester),
+                            "expires " + escape(a.expires_at),
+                            "run `" + escape(short_id(a.run_id)) + "`"}));
+  json approve = button("Approve", kActionApprove, a.token, "primary");
+  approve["confirm"] = json{
+      {"title", plain("Run this step?", 100)},
+      {"text", plain("This runs: " + display_argv(a.argv), 300)},
+      {"confirm", plain("Approve and run", 30)},
+      {"deny", plain("Back", 30)},
+      {"style", a.risk == "high" ? "danger" : "primary"}};
+  blocks.push_back(json{{"type", "actions"},
+                        {"block_id", id("approval:" + a.token.substr(0, 32))},
+                        {"elements", json::array({approve, button("Deny", kActionDeny, a.token, "danger")})}});
+  return finish("Approval needed for " + a.step + " (" + a.risk + " risk): " + display_argv(a.argv),
+                std::move(blocks));
+}
+
+Message decision(const DecisionView& d) {
+  json blocks = json::array();
+  const std::string verb = d.approved ? "Approved" : "Denied";
+  blocks.push_back(section(std::string(d.approved ? ":white_check_mark:" : ":no_entry:") + " *" + verb +
+                           "* by " + user(d.by) + " at " + escape(d.at) + ": *" + escape(d.step) + "*"));
+  if (!d.argv.empty()) {
+    blocks.push_back(section(code_block(display_argv(d.argv))));
+  }
+  if (!d.reason.empty()) {
+    blocks.push_back(context({escape(d.reason)}));
+  }
+  return finish(verb + " by " + d.by + " at " + d.at + ": " + d.step, std::move(blocks));
+}
+
+Message error(const std::string& title, const std::string& detail) {
+  json blocks = json::array();
+  blocks.push_back(section(":x: *" + escape(title) + "*"));
+  if (!detail.empty()) {
+    blocks.push_back(section(code_block(detail)));
+  }
+  return finish(title, std::move(blocks));
+}
+
+}  // namespace vigil::slack::blocks

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::slack::blocks {
+
+/// Every Slack message Vigil posts is built here, and every Block Kit limit
+/// (slack-protocol.md §4) is enforced here: long text is cut cleanly with a note, so Slack never
+/// answers invalid_blocks or msg_too_long. Buttons carry only an opaque token in `value`.
+
+inline constexpr std::size_t kMaxBlocks = 50;
+inline constexpr std::size_t kMaxSectionText = 3000;
+inline constexpr std::size_t kMaxHeaderText = 150;
+inline constexpr std::size_t kMaxButtonText = 75;
+inline constexpr std::size_t kMaxValue = 2000;
+inline constexpr std::size_t kMaxId = 255;
+inline constexpr std::size_t kMaxContextElements = 10;
+inline constexpr std::size_t kMaxFallbackText = 3000;  // well below the 40,000 truncation
+
+// Action ids the Router matches on (prefix before the dot).
+inline constexpr const char* kActionCancelRun = "run.cancel";
+inline constexpr const char* kActionApprove = "approval.approve";
+inline constexpr const char* kActionDeny = "approval.deny";
+
+/// A built message: notification fallback text plus the blocks array.
+struct Message {
+  std::string text;
+  nlohmann::json blocks = nlohmann::json::array();
+};
+
+struct RunView {
+  std::string run_id;       // shown short (first 8 characters)
+  std::string status;       // queued, running, awaiting_approval, succeeded, …
+  std::string title;        // what was asked / the alert
+  std::string incident;     // incident id or name, may be empty
+  std::string requester;    // Slack user id (U…), or a source such as "alertmanager"
+  std::chrono::seconds elapsed{0};
+  std::string cancel_token; // empty: no Cancel button (finished runs)
+};
+
+struct Finding {
+  std::string severity;  // info, warning, critical
+  std::string title;
+  std::string detail;    // tool output excerpt etc.; shown as a code block
+};
+
+struct ApprovalView {
+  std::string run_id;
+  std::string step;                // skill step id / title
+  std::vector<std::string> argv;   // the exact command that will run
+  std::string dry_run_output;      // may be empty
+  std::string risk;                // low, medium, high
+  std::string requester;           // U…
+  std::string expires_at;          // human time, e.g. "2026-11-22 03:41 UTC"
+  std::string token;               // opaque approval token: the only thing in the buttons
+};
+
+struct DecisionView {
+  bool approved = false;
+  std::string step;
+  std::vector<std::string> argv;
+  std::string by;      // U…
+  std::string at;      // human time
+  std::string reason;  // optional
+};
+
+Message run_root(const RunView& run);
+Message progress(const std::string& line);
+Message findings(const std::string& run_id, const std::vector<Finding>& items);
+Message approval_card(const ApprovalView& approval);
+Message decision(const DecisionView& decision);
+Message error(const std::string& title, const std::string& detail);
+
+// ---- the limit helpers (used above; public for tests) ----
+
+/// Escapes &, <, > for mrkdwn (log excerpts, user text).
+std::string escape(std::string_view text);
+/// At most `limit` bytes (never more characters than that), cut on a UTF-8 boundary, preferably at
+/// a line break, never inside an &entity;, with `note` appended when something was cut.
+std::string truncate(std::string_view text, std::size_t limit,
+                     std::string_view note = "\n…(truncated)");
+/// ```text``` within `limit`, text escaped and cut so the fence stays closed.
+std::string code_block(std::string_view text, std::size_t limit = kMaxSectionText);
+/// Joins argv for display, quoting elements with spaces or quotes.
+std::string display_argv(const std::vector<std::string>& argv);
+/// At most 50 blocks: the last kept block says how many were left out.
+nlohmann::json cap_blocks(nlohmann::json blocks);
+
+}  // namespace vigil::slack::blocks

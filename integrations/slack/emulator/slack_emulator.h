@@ -1,0 +1,142 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::slack {
+
+struct EmulatorOptions {
+  std::chrono::milliseconds ack_deadline{3'000};  // Slack's 3 seconds
+  int max_redeliveries = 3;                        // events_api envelopes not acked in time
+  bool redeliver = true;
+  bool check_tokens = true;  // Web API: Bearer xoxb-…; apps.connections.open: Bearer xapp-…
+  std::string app_id = "A0VIGIL";
+  std::string bot_user_id = "U0VIGIL";
+  std::string bot_id = "B0VIGIL";
+};
+
+/// One Web API call as the emulator received it.
+struct EmulatedCall {
+  std::string method;
+  nlohmann::json args;  // JSON body, or form/query fields as strings (blocks parsed back to JSON)
+  std::string content_type;
+  std::string token;
+  int status = 200;
+  std::string error;  // Slack's error string when ok:false or 429
+};
+
+struct EmulatedAck {
+  std::string envelope_id;
+  int connection = 0;
+  nlohmann::json payload;  // null when the ack carried none
+  std::chrono::microseconds latency{0};  // envelope written → ack read
+  bool late = false;                     // after the ack deadline
+};
+
+struct EmulatedMessage {
+  std::string channel;
+  std::string ts;
+  std::string thread_ts;
+  std::string user;
+  std::string text;
+  nlohmann::json blocks;
+  bool edited = false;
+  bool deleted = false;
+  bool ephemeral = false;
+  std::vector<std::string> reactions;
+};
+
+struct EmulatedChannel {
+  std::string id;
+  std::string name;
+  bool is_private = false;
+  std::vector<std::string> members;
+};
+
+/// A Slack stand-in on 127.0.0.1 (port 0) for tests, benchmarks and the sandbox: the Web API
+/// methods Vigil uses (JSON and form bodies, Slack-shaped answers and errors, per-method and
+/// per-channel rate limits with 429 + Retry-After, a record of every call), response_url
+/// endpoints, and a Socket Mode websocket (hello, envelopes, ack checking against the deadline,
+/// redelivery with retry_attempt/retry_reason, disconnect messages, abrupt closes, refused
+/// upgrades, frozen links). Runs on its own thread and io_context; every public function is
+/// thread-safe and meant to be called from the test's thread.
+class SlackEmulator {
+ public:
+  explicit SlackEmulator(EmulatorOptions options = {});
+  ~SlackEmulator();
+  SlackEmulator(const SlackEmulator&) = delete;
+  SlackEmulator& operator=(const SlackEmulator&) = delete;
+
+  void start();
+  void stop();
+  unsigned short port() const { return port_; }
+  std::string api_url() const;  // http://127.0.0.1:PORT/api/
+  std::string response_url(const std::string& id) const;
+  const EmulatorOptions& options() const { return options_; }
+
+  // ---- Socket Mode ----
+  /// Waits until at least `n` connections have been sent hello.
+  bool wait_for_connections(int n, std::chrono::milliseconds timeout);
+  /// Open connections that were sent hello (ids start at 1).
+  std::vector<int> connections() const;
+  int connections_accepted() const;
+  /// Sends an envelope (its envelope_id is kept, or one is assigned) to `connection`, or to any
+  /// ready connection when 0 (queued until one exists). Returns the envelope_id.
+  std::string send_envelope(nlohmann::json envelope, int connection = 0);
+  /// Sends any text frame as is (malformed frames).
+  void send_raw(int connection, std::string text);
+  std::optional<EmulatedAck> wait_for_ack(const std::string& envelope_id,
+                                          std::chrono::milliseconds timeout);
+  std::vector<EmulatedAck> acks() const;
+  int redeliveries() const;
+  /// {"type":"disconnect","reason":…}; after warning/refresh_requested the connection gets no new
+  /// untargeted envelopes (it stays open until the client closes it).
+  void send_disconnect(int connection, const std::string& reason);
+  /// abrupt: TCP dropped without a close frame; else a close handshake.
+  void close_connection(int connection, bool abrupt);
+  /// Stops reading the connection: no pongs, acks unseen. The socket stays open (half-dead link).
+  void freeze_connection(int connection);
+  /// The next `count` websocket upgrades are answered with HTTP `status` instead of 101.
+  void refuse_upgrades(int count, int status);
+  /// Waits until a connection ends (closed by either side).
+  bool wait_for_closed(int connection, std::chrono::milliseconds timeout);
+
+  // ---- Web API ----
+  /// The next `count` calls of `method` fail with ok:false `error`.
+  void fail_next(const std::string& method, const std::string& error, int count = 1);
+  /// The next `count` calls of `method` get HTTP `status` (429 carries Retry-After: retry_after_s).
+  void fail_next_http(const std::string& method, int status, int count = 1, int retry_after_s = 1);
+  /// At most `max_calls` of `method` per `window`; more get 429 + Retry-After.
+  void set_rate_limit(const std::string& method, int max_calls, std::chrono::milliseconds window);
+  /// chat.postMessage per channel (Slack: ~1 per second).
+  void set_channel_rate_limit(int max_calls, std::chrono::milliseconds window);
+  std::vector<EmulatedCall> calls(const std::string& method = "") const;
+  int rate_limited_count() const;
+
+  // ---- State (queryable by the sandbox page) ----
+  void add_channel(const std::string& id, const std::string& name, bool is_private = false);
+  void add_user(const std::string& id, const std::string& name, const std::string& email);
+  void add_usergroup(const std::string& id, std::vector<std::string> users);
+  std::vector<EmulatedMessage> messages(const std::string& channel = "") const;
+  std::vector<EmulatedChannel> channels() const;
+  std::vector<std::pair<std::string, nlohmann::json>> response_posts() const;
+
+  class Impl;
+
+ private:
+  EmulatorOptions options_;
+  std::unique_ptr<Impl> impl_;
+  unsigned short port_ = 0;
+};
+
+}  // namespace vigil::slack

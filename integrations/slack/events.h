@@ -1,0 +1,106 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <variant>
+
+#include "integrations/slack/socket_mode.h"
+
+namespace vigil::slack {
+
+/// Typed, normalised inputs: the only shape of a Slack input the rest of Vigil sees.
+
+/// Where an input came from (for logs and dedup).
+struct Origin {
+  std::string envelope_id;
+  EnvelopeType type = EnvelopeType::EventsApi;
+  int retry_attempt = 0;
+  std::string retry_reason;
+  std::string dedup_key;
+};
+
+struct SlashCommand {
+  std::string command;  // "/triage"
+  std::string text;     // everything after the command
+  std::string user_id;
+  std::string user_name;
+  std::string channel_id;
+  std::string channel_name;
+  std::string team_id;
+  std::string response_url;
+  std::string trigger_id;
+};
+
+enum class MessageKind {
+  ChannelMessage,  // a person's message in a channel (no thread)
+  AppMention,      // app_mention event
+  ThreadReply,     // a reply in a thread (thread_ts ≠ ts)
+  BotMessage,      // another bot's message (alert bots): bot_id set
+};
+const char* to_string(MessageKind k);
+
+struct MessageEvent {
+  MessageKind kind = MessageKind::ChannelMessage;
+  std::string event_id;
+  std::string channel;
+  std::string channel_type;  // channel, group, im, mpim
+  std::string user;
+  std::string bot_id;
+  std::string subtype;  // empty, bot_message, thread_broadcast, file_share, me_message
+  std::string text;     // as Slack sent it (mrkdwn-escaped)
+  std::string ts;
+  std::string thread_ts;  // set for thread replies
+  std::string team_id;
+};
+
+struct BlockAction {
+  std::string action_id;
+  std::string block_id;
+  std::string value;  // for our buttons: an opaque token only
+  std::string action_ts;
+  std::string user_id;
+  std::string user_name;
+  std::string channel_id;
+  std::string message_ts;      // the message hosting the button
+  std::string container_type;  // message, view, message_attachment
+  std::string view_id;
+  std::string trigger_id;
+  std::string response_url;
+  std::string team_id;
+};
+
+struct ViewSubmission {
+  std::string view_id;
+  std::string callback_id;
+  std::string private_metadata;
+  std::string hash;
+  std::string user_id;
+  std::string trigger_id;
+  /// "block_id.action_id" → the submitted value (text, selected option value, user, …).
+  std::map<std::string, std::string> values;
+};
+
+struct InboundEvent {
+  Origin origin;
+  std::variant<SlashCommand, MessageEvent, BlockAction, ViewSubmission> body;
+};
+
+/// Known, deliberately not handled, with the reason (logged at debug).
+struct Ignored {
+  std::string reason;
+};
+
+/// Who the bot is (from auth.test), so its own messages are dropped.
+struct SelfIdentity {
+  std::string user_id;  // U… of the bot user
+  std::string bot_id;   // B…
+};
+
+/// Pure: one envelope → one typed input, or the reason it is ignored (edits, deletes, the bot's own
+/// messages, joins, shortcuts, unknown types).
+std::variant<InboundEvent, Ignored> normalize(const Envelope& envelope, const SelfIdentity& self);
+
+/// A short description for logs: "slash_command /triage from U1 in C1".
+std::string describe(const InboundEvent& e);
+
+}  // namespace vigil::slack

@@ -1,0 +1,102 @@
+#include "integrations/slack/rate_limiter.h"
+
+#include <algorithm>
+
+namespace vigil::slack {
+
+RateLimit limit_for(Tier t) {
+  switch (t) {
+    case Tier::Tier1: return {1, 1};
+    case Tier::Tier2: return {20, 3};
+    case Tier::Tier3: return {50, 5};
+    case Tier::Tier4: return {100, 10};
+    case Tier::PostMessagePerChannel: return {60, 2};
+  }
+  return {50, 5};
+}
+
+Tier tier_of(const std::string& method) {
+  static const std::map<std::string, Tier> kTiers{
+      {"chat.postMessage", Tier::PostMessagePerChannel},
+      {"chat.update", Tier::Tier3},
+      {"chat.delete", Tier::Tier3},
+      {"chat.postEphemeral", Tier::Tier4},
+      {"reactions.add", Tier::Tier3},
+      {"views.open", Tier::Tier4},
+      {"views.update", Tier::Tier4},
+      {"views.push", Tier::Tier4},
+      {"conversations.info", Tier::Tier3},
+      {"conversations.create", Tier::Tier2},
+      {"conversations.invite", Tier::Tier3},
+      {"conversations.replies", Tier::Tier3},
+      {"users.info", Tier::Tier4},
+      {"users.lookupByEmail", Tier::Tier3},
+      {"usergroups.users.list", Tier::Tier2},
+      {"apps.connections.open", Tier::Tier3},
+      {"auth.test", Tier::Tier4},
+  };
+  const auto it = kTiers.find(method);
+  return it == kTiers.end() ? Tier::Tier3 : it->second;
+}
+
+std::string RateLimiter::key_for(const std::string& method, const std::string& channel) {
+  if (method == "chat.postMessage" && !channel.empty()) {
+    return method + ":" + channel;
+  }
+  return method;
+}
+
+void RateLimiter::set_limit(const std::string& prefix, RateLimit limit) { overrides_[prefix] = limit; }
+
+RateLimit RateLimiter::limit_of(const std::string& key) const {
+  const RateLimit* best = nullptr;
+  std::size_t best_len = 0;
+  for (const auto& [prefix, limit] : overrides_) {
+    if (key.rfind(prefix, 0) == 0 && prefix.size() >= best_len) {
+      best = &limit;
+      best_len = prefix.size();
+    }
+  }
+  if (best) {
+    return *best;
+  }
+  return limit_for(tier_of(key.substr(0, key.find(':'))));
+}
+
+Task<void> RateLimiter::acquire(std::string key) {
+  auto& bucket = buckets_[key];
+  const auto limit = limit_of(key);
+  if (pacing_ && limit.per_minute > 0) {
+    // GCRA: reserve a slot first (so concurrent callers queue in order), then sleep until it.
+    const auto interval = std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::duration<double>(60.0 / limit.per_minute));
+    const auto tolerance = interval * std::max(0, limit.burst - 1);
+    const auto now = clock_.now();
+    bucket.tat = std::max(bucket.tat, now);
+    const auto allowed_at = bucket.tat - tolerance;
+    bucket.tat += interval;
+    if (allowed_at > now) {
+      co_await clock_.sleep_for(
+          std::chrono::ceil<std::chrono::milliseconds>(allowed_at - now));
+    }
+  }
+  // A 429 may have arrived while we waited; honour it before going out.
+  for (int i = 0; i < 100; ++i) {
+    const auto now = clock_.now();
+    auto& b = buckets_[key];
+    if (b.suspended_until <= now) {
+      break;
+    }
+    if (!co_await clock_.sleep_for(
+            std::chrono::ceil<std::chrono::milliseconds>(b.suspended_until - now))) {
+      break;  // cancelled
+    }
+  }
+}
+
+void RateLimiter::suspend(const std::string& key, std::chrono::milliseconds retry_after) {
+  auto& b = buckets_[key];
+  b.suspended_until = std::max(b.suspended_until, clock_.now() + retry_after);
+}
+
+}  // namespace vigil::slack

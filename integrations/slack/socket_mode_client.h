@@ -1,0 +1,120 @@
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bot/base/clock.h"
+#include "bot/base/metrics.h"
+#include "bot/base/task.h"
+#include "integrations/slack/events.h"
+#include "integrations/slack/processed_events.h"
+#include "integrations/slack/transport.h"
+#include "integrations/slack/web_api.h"
+
+namespace vigil::slack {
+
+struct SocketModeOptions {
+  int connections = 2;  // parallel websockets, 1..10 (Slack's cap is 10 per app)
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{30'000};
+  std::chrono::milliseconds too_many_websockets_backoff{5'000};  // first wait; doubles, max 2 min
+  std::chrono::milliseconds hello_timeout{10'000};
+  /// After a replacement said hello, the old socket is closed once it has been quiet this long
+  /// (frames still arriving on it are acked), and at the latest after drain_max.
+  std::chrono::milliseconds drain_quiet{200};
+  std::chrono::milliseconds drain_max{3'000};
+  std::chrono::seconds dedup_ttl{600};  // at least 10 minutes (Slack retries for ~5)
+  SelfIdentity self;                    // from auth.test: the bot's own messages are ignored
+  unsigned jitter_seed = std::random_device{}();
+};
+
+/// Keeps N Socket Mode connections alive and turns frames into InboundEvents:
+/// read → ack at once → drop redeliveries → normalise → post to the handler. One reconnect path
+/// per connection slot: capped exponential back-off with jitter, reset after hello; make-before-
+/// break on warning/refresh_requested; link_disabled stops; too_many_websockets backs off.
+class SocketModeClient {
+ public:
+  /// Called with every new input, posted to the handler executor (never inside the read loop).
+  using Handler = std::function<void(InboundEvent)>;
+  /// Optional: the payload of a slash command's ack (an immediate response), decided at once.
+  using AckResponder = std::function<std::optional<nlohmann::json>(const Envelope&)>;
+
+  SocketModeClient(boost::asio::any_io_executor ex, Transport& transport, WebApi& web,
+                   Clock& clock, ProcessedEvents& processed, Metrics& metrics, Logger log,
+                   SocketModeOptions options);
+  ~SocketModeClient();
+
+  /// Runs until stop() (ok) or until Slack says the app cannot connect (link_disabled,
+  /// invalid_auth…: an error saying what to fix). Handlers run on `handler_ex`.
+  Task<Result<void>> run(Handler handler, boost::asio::any_io_executor handler_ex);
+  /// Graceful stop: closes every connection; run() returns once everything has ended.
+  void stop();
+  void set_ack_responder(AckResponder responder) { ack_responder_ = std::move(responder); }
+
+  /// Connections that said hello and are not being replaced.
+  int live_connections() const;
+  long long connections_opened() const { return opened_; }
+
+ private:
+  struct Link;
+  enum class SlotEventKind { Dead, Replace, TooMany, Fatal };
+  struct SlotEvent {
+    SlotEventKind kind;
+    std::shared_ptr<Link> link;
+    std::string reason;
+  };
+  struct Slot {
+    int index = 0;
+    std::deque<SlotEvent> events;
+    std::unique_ptr<boost::asio::steady_timer> wake;
+    std::shared_ptr<Link> current;
+  };
+  class TaskCount;
+
+  Task<> maintain(int slot);
+  Task<Result<std::shared_ptr<Link>>> establish(Slot& slot);
+  Task<> read_loop(std::shared_ptr<Link> link);
+  Task<> retire(std::shared_ptr<Link> link);
+  Task<> prune_loop();
+  Task<bool> handle_frame(std::shared_ptr<Link> link, std::string text,
+                          std::chrono::steady_clock::time_point received);
+  /// Waits for a slot event, stop, or the deadline; returns the event when there is one.
+  Task<std::optional<SlotEvent>> next_event(Slot& slot, std::chrono::steady_clock::time_point deadline);
+  void push(int slot, SlotEvent event);
+  void fail(Error error);
+  void task_done();
+
+  boost::asio::any_io_executor ex_;
+  Transport& transport_;
+  WebApi& web_;
+  Clock& clock_;
+  ProcessedEvents& processed_;
+  Metrics& metrics_;
+  Logger log_;
+  SocketModeOptions options_;
+  Handler handler_;
+  boost::asio::any_io_executor handler_ex_;
+  AckResponder ack_responder_;
+  std::vector<Slot> slots_;
+  std::set<std::shared_ptr<Link>> links_;  // every connection not yet gone
+  boost::asio::steady_timer done_;
+  boost::asio::steady_timer prune_wake_;
+  std::mt19937 random_;
+  std::optional<Error> fatal_;
+  bool stopping_ = false;
+  int tasks_ = 0;
+  long long opened_ = 0;
+  long long next_link_id_ = 1;
+};
+
+}  // namespace vigil::slack

@@ -1,0 +1,388 @@
+// The real Socket Mode client (Beast websockets, HTTP Web API) against the Slack emulator on
+// loopback.
+#include "integrations/slack/socket_mode_client.h"
+
+#include <filesystem>
+#include <future>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "bot/store.h"
+#include "bot/store_processed_events.h"
+#include "tests/support/slack_harness.h"
+#include "tests/support/test_paths.h"
+
+namespace vigil::slack {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::SlackClientHarness;
+
+json fixture(const std::string& name) {
+  return json::parse(test::read_file(test::fixtures_dir() / "slack" / "socket_mode" / name));
+}
+
+// An events_api envelope carrying a distinct event id.
+json event_envelope(const std::string& event_id, int retry_attempt = 0) {
+  auto e = fixture("events_api_message_envelope.json");
+  e.erase("envelope_id");
+  e["payload"]["event_id"] = event_id;
+  e["payload"]["event"]["ts"] = "1800000000." + event_id;
+  e["retry_attempt"] = retry_attempt;
+  e["retry_reason"] = retry_attempt ? "timeout" : "";
+  return e;
+}
+
+std::set<std::string> event_ids(const std::vector<InboundEvent>& events) {
+  std::set<std::string> ids;
+  for (const auto& e : events) {
+    if (const auto* m = std::get_if<MessageEvent>(&e.body)) {
+      ids.insert(m->event_id);
+    }
+  }
+  return ids;
+}
+
+SlackClientHarness::Options fast_options(int connections = 1) {
+  SlackClientHarness::Options o;
+  o.socket.connections = connections;
+  o.socket.backoff_initial = 50ms;
+  o.socket.backoff_max = 500ms;
+  o.socket.too_many_websockets_backoff = 400ms;
+  o.socket.jitter_seed = 7;
+  return o;
+}
+
+TEST(SocketModeClient, ConnectsWithTwoConnectionsAndReceivesHello) {
+  SlackEmulator emu;
+  emu.start();
+  SlackClientHarness client(emu, fast_options(2));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(2, 5s));
+  EXPECT_EQ(emu.calls("apps.connections.open").size(), 2u);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, EveryEnvelopeFixtureIsParsedAckedAndDelivered) {
+  SlackEmulator emu;
+  emu.start();
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  int n = 0;
+  std::vector<std::string> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(test::fixtures_dir() / "slack" / "socket_mode")) {
+    auto e = json::parse(test::read_file(entry.path()));
+    if (!e.contains("envelope_id")) {
+      continue;  // hello / disconnect
+    }
+    // Fixtures share ids (Ev111, 111.222.xxx); make each one distinct so none is a "redelivery".
+    ++n;
+    e["envelope_id"] = "fx-" + std::to_string(n);
+    if (e["payload"].contains("event_id")) {
+      e["payload"]["event_id"] = "EvFx" + std::to_string(n);
+    }
+    if (e["payload"].contains("trigger_id")) {
+      e["payload"]["trigger_id"] = "trig-" + std::to_string(n);
+    }
+    if (e["payload"].contains("actions")) {
+      e["payload"]["actions"][0]["action_ts"] = std::to_string(n);
+    }
+    ids.push_back(emu.send_envelope(e));
+  }
+  ASSERT_GE(n, 8);
+  for (const auto& id : ids) {
+    auto ack = emu.wait_for_ack(id, 5s);
+    ASSERT_TRUE(ack) << id;
+    EXPECT_FALSE(ack->late);
+  }
+  // Everything but the global shortcut becomes a typed input.
+  ASSERT_TRUE(client.wait_for_events(static_cast<std::size_t>(n - 1), 5s));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(client.events().size(), static_cast<std::size_t>(n - 1));
+  EXPECT_EQ(client.metrics().counter("vigil_socket_envelopes_total"), n);
+  EXPECT_GE(client.metrics().counter("vigil_socket_envelopes_total", "type", "slash_commands"), 2);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, AckIsWrittenBeforeTheHandlerSoABlockedHandlerDelaysNoAck) {
+  SlackEmulator emu;
+  emu.start();
+  auto options = fast_options(1);
+  options.handlers_on_pool = true;
+  SlackClientHarness client(emu, options);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> handled{0};
+  client.on_event = [&](InboundEvent e) {
+    if (handled++ == 0) {
+      released.wait_for(10s);  // the first handler blocks until the test releases it
+    }
+    client.collect(std::move(e));
+  };
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  const auto first = emu.send_envelope(event_envelope("EvBlock1"));
+  ASSERT_TRUE(emu.wait_for_ack(first, 2s));
+  while (handled.load() == 0) {
+    std::this_thread::sleep_for(1ms);
+  }
+  // The handler is now blocked; the next envelopes are still acked at once.
+  for (int i = 0; i < 5; ++i) {
+    const auto id = emu.send_envelope(event_envelope("EvNext" + std::to_string(i)));
+    auto ack = emu.wait_for_ack(id, 2s);
+    ASSERT_TRUE(ack);
+    EXPECT_LT(ack->latency, 500ms);
+  }
+  release.set_value();
+  ASSERT_TRUE(client.wait_for_events(6, 5s));
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, RefreshRequestedWithEnvelopesInFlightLosesNothing) {
+  EmulatorOptions eo;
+  eo.ack_deadline = 1s;
+  SlackEmulator emu(eo);
+  emu.start();
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  const int old_conn = emu.connections().front();
+  std::set<std::string> sent;
+  for (int i = 0; i < 10; ++i) {
+    sent.insert("EvA" + std::to_string(i));
+    emu.send_envelope(event_envelope("EvA" + std::to_string(i)), old_conn);
+  }
+  emu.send_disconnect(old_conn, "refresh_requested");
+  for (int i = 0; i < 10; ++i) {
+    sent.insert("EvB" + std::to_string(i));
+    emu.send_envelope(event_envelope("EvB" + std::to_string(i)), old_conn);  // still on the old socket
+    sent.insert("EvC" + std::to_string(i));
+    emu.send_envelope(event_envelope("EvC" + std::to_string(i)));  // wherever Slack likes
+  }
+  ASSERT_TRUE(client.wait_for_events(sent.size(), 10s));
+  EXPECT_EQ(event_ids(client.events()), sent);
+  EXPECT_TRUE(emu.wait_for_closed(old_conn, 5s)) << "old connection closed after the switch";
+  EXPECT_EQ(emu.connections().size(), 1u);
+  EXPECT_NE(emu.connections().front(), old_conn);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(client.events().size(), sent.size()) << "nothing handled twice";
+  EXPECT_EQ(client.metrics().counter("vigil_socket_reconnects_total", "reason", "refresh_requested"), 1);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, AbruptCloseReconnectsAndARedeliveredEventIsHandledOnce) {
+  SlackEmulator emu;
+  emu.start();
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  const auto first = emu.send_envelope(event_envelope("EvOnce"));
+  ASSERT_TRUE(emu.wait_for_ack(first, 2s));
+  emu.close_connection(emu.connections().front(), /*abrupt=*/true);
+  ASSERT_TRUE(emu.wait_for_closed(1, 5s));
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  const auto again = emu.send_envelope(event_envelope("EvOnce", 1));
+  ASSERT_TRUE(emu.wait_for_ack(again, 2s)) << "a redelivery is still acked";
+  const auto other = emu.send_envelope(event_envelope("EvOther"));
+  ASSERT_TRUE(emu.wait_for_ack(other, 2s));
+  ASSERT_TRUE(client.wait_for_events(2, 2s));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(client.events().size(), 2u);
+  EXPECT_EQ(client.metrics().counter("vigil_socket_duplicates_total"), 1);
+  EXPECT_GE(client.metrics().counter("vigil_socket_reconnects_total", "reason", "closed"), 1);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, UnackedEventIsRedeliveredByTheEmulatorAndHandledOnce) {
+  EmulatorOptions eo;
+  eo.ack_deadline = 300ms;
+  SlackEmulator emu(eo);
+  emu.start();
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  // Freeze the link right away: the envelope is never acked, so the emulator redelivers it with
+  // retry_attempt 1 on the replacement connection.
+  emu.freeze_connection(emu.connections().front());
+  std::this_thread::sleep_for(50ms);
+  emu.send_envelope(event_envelope("EvRetry"));
+  std::this_thread::sleep_for(400ms);
+  emu.close_connection(1, true);
+  ASSERT_TRUE(client.wait_for_events(1, 5s));
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(client.events().size(), 1u);
+  EXPECT_GE(client.events()[0].origin.retry_attempt, 1);
+  EXPECT_GE(emu.redeliveries(), 1);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, RedeliveryAfterARestartIsDroppedThroughTheStore) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  SlackEmulator emu;
+  emu.start();
+  {
+    auto store = Store::open(db);
+    ASSERT_TRUE(store);
+    StoreProcessedEvents processed(**store);
+    auto o = fast_options(1);
+    o.processed = &processed;
+    SlackClientHarness client(emu, o);
+    client.start();
+    ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+    ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvRestart")), 2s));
+    ASSERT_TRUE(client.wait_for_events(1, 2s));
+    EXPECT_TRUE(client.stop());
+  }
+  auto store = Store::open(db);
+  ASSERT_TRUE(store);
+  StoreProcessedEvents processed(**store);
+  auto o = fast_options(1);
+  o.processed = &processed;
+  SlackClientHarness client(emu, o);
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvRestart", 1)), 2s));
+  ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvAfter")), 2s));
+  ASSERT_TRUE(client.wait_for_events(1, 2s));
+  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(client.events().size(), 1u);
+  EXPECT_EQ(std::get<MessageEvent>(client.events()[0].body).event_id, "EvAfter");
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, DeadSocketWithoutPongsIsDetectedWithinTheDeadline) {
+  SlackEmulator emu;
+  emu.start();
+  auto o = fast_options(1);
+  o.pong_timeout = 1s;
+  SlackClientHarness client(emu, o);
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  emu.freeze_connection(1);  // socket open, nothing read: no pongs
+  while (emu.connections_accepted() < 2 && std::chrono::steady_clock::now() - t0 < 5s) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto detected = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(emu.connections_accepted(), 2);
+  EXPECT_LT(detected, 2500ms) << "1 s deadline + back-off";
+  EXPECT_GE(detected, 400ms) << "not before the deadline";
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  EXPECT_GE(client.metrics().counter("vigil_socket_reconnects_total", "reason", "timeout"), 1);
+  emu.close_connection(1, true);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, MalformedFramesAreLoggedAndSurvived) {
+  SlackEmulator emu;
+  emu.start();
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  emu.send_raw(1, "{not json");
+  emu.send_raw(1, R"({"type":"events_api","payload":{"event_id":"EvNoId"}})");
+  emu.send_raw(1, R"({"envelope_id":"unknown-1","type":"brand_new_type","payload":{}})");
+  emu.send_raw(1, std::string(5 * 1024 * 1024, 'x'));
+  emu.send_raw(1, "[1,2,3]");
+  const auto good = emu.send_envelope(event_envelope("EvAfterJunk"));
+  ASSERT_TRUE(emu.wait_for_ack(good, 5s));
+  EXPECT_TRUE(emu.wait_for_ack("unknown-1", 1s)) << "an unknown type is still acked";
+  ASSERT_TRUE(client.wait_for_events(1, 2s));
+  EXPECT_EQ(emu.connections_accepted(), 1) << "the same connection survived";
+  EXPECT_EQ(client.metrics().counter("vigil_socket_bad_frames_total"), 5);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, LinkDisabledStopsWithAClearError) {
+  SlackEmulator emu;
+  emu.start();
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  emu.send_disconnect(1, "link_disabled");
+  auto r = client.wait_for_end(5s);
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(*r);
+  EXPECT_NE(r->error().detail.find("link_disabled"), std::string::npos) << r->error().detail;
+  EXPECT_TRUE(emu.wait_for_closed(1, 2s));
+  EXPECT_EQ(emu.connections_accepted(), 1) << "no reconnect after link_disabled";
+  (void)client.stop();
+}
+
+TEST(SocketModeClient, TooManyWebsocketsBacksOff) {
+  SlackEmulator emu;
+  emu.start();
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  const auto t0 = std::chrono::steady_clock::now();
+  emu.send_disconnect(1, "too_many_websockets");
+  ASSERT_TRUE(emu.wait_for_closed(1, 2s));
+  while (emu.connections().empty() && std::chrono::steady_clock::now() - t0 < 5s) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 200ms) << "backed off (400 ms, jitter over the upper half)";
+  EXPECT_EQ(emu.connections().size(), 1u);
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, RateLimitedConnectionsOpenIsHonouredAndRefusedUpgradesAreRetried) {
+  SlackEmulator emu;
+  emu.start();
+  emu.fail_next_http("apps.connections.open", 429, 1, 1);
+  emu.refuse_upgrades(2, 409);
+  SlackClientHarness client(emu, fast_options(1));
+  const auto t0 = std::chrono::steady_clock::now();
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 10s));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 1s) << "Retry-After: 1 was waited out";
+  EXPECT_EQ(emu.calls("apps.connections.open").size(), 4u) << "429, two refused upgrades, success";
+  EXPECT_EQ(emu.connections().size(), 1u) << "refused sockets are not kept";
+  EXPECT_TRUE(client.stop());
+}
+
+TEST(SocketModeClient, InvalidAppTokenStops) {
+  SlackEmulator emu;
+  emu.start();
+  emu.fail_next("apps.connections.open", "invalid_auth", 1);
+  SlackClientHarness client(emu, fast_options(1));
+  client.start();
+  auto r = client.wait_for_end(5s);
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(*r);
+  EXPECT_NE(r->error().detail.find("invalid_auth"), std::string::npos);
+  (void)client.stop();
+}
+
+TEST(SocketModeClient, SlashCommandAckCarriesTheResponsePayload) {
+  SlackEmulator emu;
+  emu.start();
+  auto o = fast_options(1);
+  o.ack_responder = [](const Envelope& e) -> std::optional<json> {
+    return json{{"text", "on it: " + e.payload.value("command", std::string())}};
+  };
+  SlackClientHarness client(emu, o);
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  const auto id = emu.send_envelope(fixture("slash_commands_envelope.json"));
+  auto ack = emu.wait_for_ack(id, 2s);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->payload, json({{"text", "on it: /hello-socket-mode"}}));
+  // Events never carry a response payload, whatever the responder says.
+  const auto ev = emu.send_envelope(event_envelope("EvNoPayload"));
+  auto ev_ack = emu.wait_for_ack(ev, 2s);
+  ASSERT_TRUE(ev_ack);
+  EXPECT_TRUE(ev_ack->payload.is_null());
+  ASSERT_TRUE(client.wait_for_events(2, 2s));
+  const auto events = client.events();
+  const auto& cmd = std::get<SlashCommand>(events[0].body);
+  EXPECT_EQ(cmd.command, "/hello-socket-mode");
+  EXPECT_TRUE(client.stop());
+}
+
+}  // namespace
+}  // namespace vigil::slack

@@ -1,0 +1,170 @@
+#include "integrations/slack/blocks.h"
+
+#include <cstdlib>
+#include <functional>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/test_paths.h"
+
+namespace vigil::slack::blocks {
+namespace {
+
+using nlohmann::json;
+
+json as_json(const Message& m) { return json{{"text", m.text}, {"blocks", m.blocks}}; }
+
+// Golden files in tests/golden/; VIGIL_UPDATE_GOLDEN=1 rewrites them (review the diff!).
+void expect_golden(const std::string& name, const Message& m) {
+  const auto path = test::test_data_dir() / "golden" / (name + ".json");
+  const auto actual = as_json(m);
+  if (std::getenv("VIGIL_UPDATE_GOLDEN")) {
+    test::write_file(path, actual.dump(2) + "\n");
+  }
+  ASSERT_TRUE(std::filesystem::exists(path)) << path << " missing; run with VIGIL_UPDATE_GOLDEN=1";
+  EXPECT_EQ(json::parse(test::read_file(path)), actual) << "golden " << name << " differs:\n"
+                                                        << actual.dump(2);
+}
+
+// Every limit of slack-protocol.md §4 that our builders can touch.
+void expect_within_limits(const Message& m) {
+  EXPECT_LE(m.text.size(), kMaxFallbackText);
+  ASSERT_TRUE(m.blocks.is_array());
+  EXPECT_LE(m.blocks.size(), kMaxBlocks);
+  std::function<void(const json&, const std::string&)> walk = [&](const json& j, const std::string& parent) {
+    if (j.is_object()) {
+      const auto type = j.value("type", std::string());
+      if (type == "button") {
+        EXPECT_LE(j["text"]["text"].get<std::string>().size(), kMaxButtonText);
+        EXPECT_LE(j["value"].get<std::string>().size(), kMaxValue);
+        EXPECT_LE(j["action_id"].get<std::string>().size(), kMaxId);
+      }
+      if (type == "header") {
+        EXPECT_LE(j["text"]["text"].get<std::string>().size(), kMaxHeaderText);
+      }
+      if (type == "context") {
+        EXPECT_LE(j["elements"].size(), kMaxContextElements);
+      }
+      if (j.contains("block_id")) {
+        EXPECT_LE(j["block_id"].get<std::string>().size(), kMaxId);
+      }
+      if ((type == "mrkdwn" || type == "plain_text") && j.contains("text")) {
+        EXPECT_LE(j["text"].get<std::string>().size(), kMaxSectionText) << parent;
+        EXPECT_FALSE(j["text"].get<std::string>().empty());
+      }
+      for (const auto& [k, v] : j.items()) {
+        walk(v, parent + "/" + k);
+      }
+    } else if (j.is_array()) {
+      for (const auto& v : j) {
+        walk(v, parent);
+      }
+    }
+  };
+  walk(m.blocks, "");
+}
+
+ApprovalView sample_approval() {
+  ApprovalView a;
+  a.run_id = "6f1c2d3e-0000-4000-8000-000000000001";
+  a.step = "restart-deployment";
+  a.argv = {"kubectl", "-n", "shop", "rollout", "restart", "deployment/checkout"};
+  a.dry_run_output = "deployment.apps/checkout restarted (server dry run)";
+  a.risk = "medium";
+  a.requester = "U0123ABCD";
+  a.expires_at = "2026-11-22 03:41 UTC";
+  a.token = "q3VbT0kq2m9yWJr1xk3d8A";
+  return a;
+}
+
+TEST(Blocks, RunRootMatchesGolden) {
+  RunView run{"6f1c2d3e-0000-4000-8000-000000000001", "running", "checkout p99 latency > 2s",
+              "INC-42", "U0123ABCD", std::chrono::seconds(125), "cancel-token-1"};
+  const auto m = run_root(run);
+  expect_golden("run_root", m);
+  expect_within_limits(m);
+  EXPECT_EQ(m.blocks.back()["elements"][0]["value"], "cancel-token-1") << "only the token";
+}
+
+TEST(Blocks, FinishedRunHasNoCancelButton) {
+  RunView run{"6f1c2d3e", "succeeded", "t", "", "alertmanager", std::chrono::seconds(4000), ""};
+  const auto m = run_root(run);
+  for (const auto& b : m.blocks) {
+    EXPECT_NE(b["type"], "actions");
+  }
+  expect_golden("run_root_finished", m);
+}
+
+TEST(Blocks, ProgressFindingsDecisionAndErrorMatchGolden) {
+  expect_golden("progress", progress("kubectl get pods -n shop: 3 of 5 Running <CrashLoopBackOff>"));
+  expect_golden("findings",
+                findings("6f1c2d3e-0000", {{"critical", "checkout-7d9 is OOMKilled",
+                                            "Last State: Terminated\n  Reason: OOMKilled\n  Exit Code: 137"},
+                                           {"info", "node pool healthy", ""}}));
+  expect_golden("decision_approved", decision({true, "restart-deployment",
+                                                {"kubectl", "rollout", "restart", "deployment/checkout"},
+                                                "U0123ABCD", "03:12 UTC", ""}));
+  expect_golden("decision_denied", decision({false, "scale-up", {}, "U0999ZZZZ", "03:13 UTC",
+                                              "not during the freeze"}));
+  expect_golden("error", error("The agent failed", "exit code 2: permission denied"));
+}
+
+TEST(Blocks, ApprovalCardMatchesGoldenWithConfirmDialogAndExactArgv) {
+  const auto m = approval_card(sample_approval());
+  expect_golden("approval_card", m);
+  expect_within_limits(m);
+  const auto& actions = m.blocks.back();
+  ASSERT_EQ(actions["type"], "actions");
+  const auto& approve = actions["elements"][0];
+  EXPECT_EQ(approve["action_id"], kActionApprove);
+  EXPECT_EQ(approve["value"], "q3VbT0kq2m9yWJr1xk3d8A");
+  EXPECT_TRUE(approve.contains("confirm"));
+  EXPECT_EQ(actions["elements"][1]["action_id"], kActionDeny);
+  EXPECT_NE(m.blocks[1]["text"]["text"].get<std::string>().find(
+                "kubectl -n shop rollout restart deployment/checkout"),
+            std::string::npos);
+}
+
+TEST(Blocks, HugeInputsAreCutCleanlyWithinEveryLimit) {
+  auto a = sample_approval();
+  a.step = std::string(500, 's');
+  a.argv = {"sh-free", std::string(10'000, 'a')};
+  a.dry_run_output = std::string(20'000, 'x') + "<&>";
+  a.token = std::string(3000, 't');
+  a.expires_at = std::string(4000, 'e');
+  const auto m = approval_card(a);
+  expect_within_limits(m);
+  const auto dry = m.blocks[2]["text"]["text"].get<std::string>();
+  EXPECT_NE(dry.find("…(truncated)"), std::string::npos);
+  EXPECT_EQ(dry.substr(dry.size() - 3), "```") << "the fence stays closed";
+
+  std::vector<Finding> many;
+  for (int i = 0; i < 120; ++i) {
+    many.push_back({"warning", "finding " + std::to_string(i), std::string(5000, 'l')});
+  }
+  const auto f = findings("run", many);
+  expect_within_limits(f);
+  EXPECT_EQ(f.blocks.size(), kMaxBlocks);
+  EXPECT_NE(f.blocks.back().dump().find("72 more not shown"), std::string::npos) << f.blocks.back().dump();
+  expect_within_limits(run_root({"r", "running", std::string(1000, 'T'), std::string(4000, 'I'),
+                                 std::string(300, 'U'), std::chrono::seconds(1), std::string(5000, 'c')}));
+  expect_within_limits(progress(std::string(50'000, 'p')));
+  expect_within_limits(error(std::string(5000, 'e'), std::string(50'000, 'd')));
+}
+
+TEST(Blocks, EscapesAndCutsOnBoundaries) {
+  EXPECT_EQ(escape("a & b <c> d"), "a &amp; b &lt;c&gt; d");
+  EXPECT_EQ(truncate("short", 10), "short");
+  // Never half an entity, never half a UTF-8 character.
+  const auto t = truncate("aaaa&amp;bbbb", 8, "…");
+  EXPECT_EQ(t.find("&am"), std::string::npos) << t;
+  const std::string euro = "€€€€€";  // 3 bytes each
+  const auto cut = truncate(euro, 8, "");
+  EXPECT_EQ(cut, "€€");
+  EXPECT_EQ(display_argv({"kubectl", "annotate", "pod/x", "note=it's down"}),
+            "kubectl annotate pod/x 'note=it'\\''s down'");
+  EXPECT_EQ(code_block("x<y"), "```\nx&lt;y\n```");
+}
+
+}  // namespace
+}  // namespace vigil::slack::blocks

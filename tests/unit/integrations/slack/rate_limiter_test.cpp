@@ -1,0 +1,83 @@
+#include "integrations/slack/rate_limiter.h"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "bot/base/logging.h"
+#include "tests/support/fake_clock.h"
+
+namespace vigil::slack {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Poster {
+  RateLimiter& limiter;
+  test::FakeClock& clock;
+  std::vector<std::chrono::system_clock::time_point>& sent;
+  Task<> post(std::string key) {
+    co_await limiter.acquire(std::move(key));
+    sent.push_back(clock.now());
+  }
+};
+
+void drive(boost::asio::io_context& io, test::FakeClock& clock, std::size_t expected,
+           const std::vector<std::chrono::system_clock::time_point>& sent) {
+  for (int i = 0; i < 100000 && sent.size() < expected; ++i) {
+    io.poll();
+    if (sent.size() < expected) {
+      clock.advance(100ms);
+    }
+  }
+  io.poll();
+}
+
+TEST(RateLimiter, ABurstOf200PostsToOneChannelIsPacedNeverRejected) {
+  boost::asio::io_context io;
+  test::FakeClock clock;
+  RateLimiter limiter(clock);
+  std::vector<std::chrono::system_clock::time_point> sent;
+  Poster p{limiter, clock, sent};
+  const auto start = clock.now();
+  for (int i = 0; i < 200; ++i) {
+    spawn(io.get_executor(), p.post(RateLimiter::key_for("chat.postMessage", "C1")), null_logger(), "post");
+  }
+  drive(io, clock, 200, sent);
+  ASSERT_EQ(sent.size(), 200u);
+  // ~1 per second per channel after a burst of 2.
+  EXPECT_GE(sent.back() - start, 195s);
+  EXPECT_LE(sent.back() - start, 200s);
+  for (std::size_t i = 2; i < sent.size(); ++i) {
+    EXPECT_GE(sent[i] - sent[i - 1], 900ms) << i;
+  }
+}
+
+TEST(RateLimiter, ChannelsAreIndependentAndA429SuspendsOnlyItsKey) {
+  boost::asio::io_context io;
+  test::FakeClock clock;
+  RateLimiter limiter(clock);
+  std::vector<std::chrono::system_clock::time_point> sent_a, sent_b;
+  Poster a{limiter, clock, sent_a};
+  Poster b{limiter, clock, sent_b};
+  limiter.suspend("chat.postMessage:C1", 30s);
+  const auto start = clock.now();
+  spawn(io.get_executor(), a.post(RateLimiter::key_for("chat.postMessage", "C1")), null_logger(), "a");
+  spawn(io.get_executor(), b.post(RateLimiter::key_for("chat.postMessage", "C2")), null_logger(), "b");
+  io.poll();
+  ASSERT_EQ(sent_b.size(), 1u) << "another channel is not held up";
+  EXPECT_EQ(sent_a.size(), 0u);
+  drive(io, clock, 1, sent_a);
+  ASSERT_EQ(sent_a.size(), 1u);
+  EXPECT_GE(sent_a[0] - start, 30s);
+}
+
+TEST(RateLimiter, TiersAndKeys) {
+  EXPECT_EQ(tier_of("chat.update"), Tier::Tier3);
+  EXPECT_EQ(tier_of("users.info"), Tier::Tier4);
+  EXPECT_EQ(tier_of("chat.postMessage"), Tier::PostMessagePerChannel);
+  EXPECT_EQ(RateLimiter::key_for("chat.postMessage", "C9"), "chat.postMessage:C9");
+  EXPECT_EQ(RateLimiter::key_for("chat.update", "C9"), "chat.update");
+}
+
+}  // namespace
+}  // namespace vigil::slack

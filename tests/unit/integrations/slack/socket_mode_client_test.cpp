@@ -1,0 +1,130 @@
+#include "integrations/slack/socket_mode_client.h"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "bot/base/logging.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/fake_transport.h"
+
+namespace vigil::slack {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string event_frame(const std::string& envelope_id, const std::string& event_id, int retry = 0) {
+  return nlohmann::json{{"envelope_id", envelope_id},
+                        {"type", "events_api"},
+                        {"retry_attempt", retry},
+                        {"payload",
+                         {{"event_id", event_id},
+                          {"event", {{"type", "message"}, {"user", "U1"}, {"channel", "C1"}, {"text", "hi"}, {"ts", "1.1"}}}}}}
+      .dump();
+}
+
+struct Fixture {
+  boost::asio::io_context io;
+  test::FakeClock clock;
+  Metrics metrics;
+  MemoryProcessedEvents processed;
+  test::FakeTransport transport{io.get_executor()};
+  test::FakeWebApi web;
+  SocketModeOptions options = [] {
+    SocketModeOptions o;
+    o.connections = 1;
+    o.backoff_initial = 1ms;
+    o.backoff_max = 2ms;
+    o.drain_quiet = 1ms;
+    o.jitter_seed = 1;
+    return o;
+  }();
+  SocketModeClient client{io.get_executor(), transport, web, clock, processed, metrics, null_logger(), options};
+  std::vector<InboundEvent> delivered;
+  std::vector<std::size_t> writes_seen_at_delivery;
+  bool done = false;
+
+  Task<> run() {
+    auto* self = this;
+    auto r = co_await client.run(
+        [self](InboundEvent e) {
+          self->writes_seen_at_delivery.push_back(self->transport.connections.back()->writes().size());
+          self->delivered.push_back(std::move(e));
+        },
+        io.get_executor());
+    (void)r;
+    done = true;
+  }
+  void settle() {
+    for (int i = 0; i < 20; ++i) {
+      io.run_for(2ms);
+    }
+  }
+};
+
+TEST(SocketModeClientUnit, AckIsWrittenBeforeTheHandlerRuns) {
+  Fixture f;
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  f.settle();
+  ASSERT_EQ(f.transport.connections.size(), 1u);
+  f.transport.connections[0]->push(event_frame("E1", "Ev1"));
+  f.settle();
+  ASSERT_EQ(f.delivered.size(), 1u);
+  ASSERT_EQ(f.writes_seen_at_delivery[0], 1u) << "the ack was already written";
+  EXPECT_EQ(f.transport.connections[0]->writes()[0], R"({"envelope_id":"E1"})");
+  f.client.stop();
+  f.settle();
+  EXPECT_TRUE(f.done);
+}
+
+TEST(SocketModeClientUnit, DuplicatesAreAckedButNotDelivered) {
+  Fixture f;
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  f.settle();
+  auto* c = f.transport.connections[0];
+  c->push(event_frame("E1", "Ev1"));
+  c->push(event_frame("E2", "Ev1", 1));
+  c->push(event_frame("E3", "Ev1", 2));
+  f.settle();
+  EXPECT_EQ(c->writes().size(), 3u);
+  EXPECT_EQ(f.delivered.size(), 1u);
+  f.client.stop();
+  f.settle();
+}
+
+TEST(SocketModeClientUnit, ADisconnectLeadsToAFreshUrlAndTheOldSocketIsClosedAfterTheNewHello) {
+  Fixture f;
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  f.settle();
+  auto* old = f.transport.connections[0];
+  old->push(R"({"type":"disconnect","reason":"warning"})");
+  old->push(event_frame("E9", "Ev9"));  // still arriving on the old socket
+  f.settle();
+  ASSERT_EQ(f.transport.connections.size(), 2u);
+  EXPECT_NE(f.transport.urls[0], f.transport.urls[1]) << "a fresh apps.connections.open per socket";
+  EXPECT_EQ(old->writes().size(), 1u) << "acked on the old socket";
+  EXPECT_TRUE(old->closed());
+  EXPECT_FALSE(f.transport.connections[1]->closed());
+  EXPECT_EQ(f.client.live_connections(), 1);
+  f.client.stop();
+  f.settle();
+  EXPECT_TRUE(f.done);
+}
+
+TEST(SocketModeClientUnit, ADroppedConnectionIsReplacedThroughTheSinglePath) {
+  Fixture f;
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  f.settle();
+  for (int i = 0; i < 3; ++i) {
+    f.transport.connections.back()->drop();
+    f.settle();
+  }
+  EXPECT_EQ(f.transport.connections.size(), 4u);
+  EXPECT_EQ(f.web.socket_urls, 4);
+  EXPECT_EQ(f.metrics.counter("vigil_socket_reconnects_total", "reason", "closed"), 3);
+  f.client.stop();
+  f.settle();
+  EXPECT_TRUE(f.done);
+}
+
+}  // namespace
+}  // namespace vigil::slack
