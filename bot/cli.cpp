@@ -150,7 +150,7 @@ int cmd_serve(const CliState& s) {
         "(xoxb-…), or name token files in slack.app_token_file / slack.bot_token_file");
     return kExitUsage;
   }
-  return serve_slack(*config, **store, logging);
+  return serve_slack(*config, **store, logging, redactor);
 }
 
 }  // namespace

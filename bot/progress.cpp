@@ -19,6 +19,7 @@ std::string_view to_string(ProgressKind k) {
     case ProgressKind::Note: return "note";
     case ProgressKind::FollowUp: return "follow_up";
     case ProgressKind::AutoTriagePaused: return "auto_triage_paused";
+    case ProgressKind::Repeat: return "repeat";
     case ProgressKind::Finished: return "finished";
   }
   return "note";

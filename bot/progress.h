@@ -25,6 +25,7 @@ enum class ProgressKind {
   Note,
   FollowUp,
   AutoTriagePaused,
+  Repeat,  // the same alert came again; the root shows the count
   Finished,
 };
 

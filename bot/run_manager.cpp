@@ -400,6 +400,17 @@ void RunManager::recover() {
   pump();
 }
 
+void RunManager::note(const std::string& run_id, const std::string& text, const std::string& actor) {
+  emit(run_id, ProgressKind::Note, text, "", actor);
+}
+
+int RunManager::repeat(const std::string& run_id) {
+  const int count = store_.bump_run_repeat_count(run_id);
+  // The count lives in the run row; one timeline row per repeat would drown the timeline.
+  emit(run_id, ProgressKind::Repeat, "seen " + std::to_string(count) + " times", "", "system", false);
+  return count;
+}
+
 bool RunManager::resume_auto_triage(const std::string& key, const std::string& by) {
   return breaker_.resume(key, by);
 }

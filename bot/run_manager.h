@@ -71,6 +71,10 @@ class RunManager {
   /// A question in a finished run's thread: the agent's conversation continues where the CLI
   /// supports it, otherwise a new turn starts with the earlier summary as context.
   Result<void> follow_up(const std::string& run_id, const std::string& user, const std::string& text);
+  /// A note in the run's thread and timeline (an alert resolved, an acknowledgement, …).
+  void note(const std::string& run_id, const std::string& text, const std::string& actor = "system");
+  /// The trigger came again (an alert repeat): counts it and refreshes the run's root message.
+  int repeat(const std::string& run_id);
   /// At start-up: running runs become interrupted (nothing re-runs), runs waiting for an approval
   /// wait again, queued runs start.
   void recover();

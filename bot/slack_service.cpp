@@ -2,10 +2,10 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "bot/app.h"
 #include "bot/base/clock.h"
 #include "bot/base/metrics.h"
 #include "bot/shutdown_signals.h"
-#include "bot/store_processed_events.h"
 #include "integrations/http/beast_http_client.h"
 #include "integrations/slack/beast_transport.h"
 #include "integrations/slack/http_web_api.h"
@@ -14,50 +14,24 @@
 namespace vigil {
 namespace {
 
-struct ServeContext {
-  boost::asio::io_context& io;
-  slack::WebApi& web;
-  slack::SocketModeClient& client;
-  ShutdownSignals& signals;
-  Logger log;
-  Logger router_log;
+struct ServeState {
   int exit_code = 0;
   bool stop_requested = false;
 };
 
-// Stands in for the Router until the handlers exist: every normalised input is logged.
-void route(const Logger& log, const slack::InboundEvent& event) {
-  log->debug("envelope={} {} (retry_attempt={})", event.origin.envelope_id, slack::describe(event),
-             event.origin.retry_attempt);
-}
-
-Task<> run_service(ServeContext& ctx) {
-  auto who = co_await ctx.web.auth_test();
-  if (!who) {
-    ctx.log->error("auth.test with the bot token failed: {} (check SLACK_BOT_TOKEN)",
-                   who.error().message());
-    ctx.exit_code = who.error().is(Errc::SlackApi) ? 2 : 1;
-    ctx.signals.release();
-    co_return;
-  }
-  ctx.log->info("Slack: bot user {} (bot {}) in team {}", who->user_id, who->bot_id, who->team_id);
-  if (ctx.stop_requested) {
-    ctx.signals.release();
-    co_return;
-  }
-  auto router_log = ctx.router_log;
-  auto result = co_await ctx.client.run(
-      [router_log](slack::InboundEvent e) { route(router_log, e); }, ctx.io.get_executor());
+Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log) {
+  auto result = co_await app.run();
   if (!result) {
-    ctx.log->error("{}", result.error().message());
-    ctx.exit_code = result.error().is(Errc::InvalidConfig) ? 2 : 1;
+    log->error("{}", result.error().message());
+    state.exit_code = result.error().is(Errc::InvalidConfig) || result.error().is(Errc::SlackApi) ? 2 : 1;
   }
-  ctx.signals.release();
+  signals.release();
 }
 
 }  // namespace
 
-int serve_slack(const Config& config, Store& store, const Logging& logging) {
+int serve_slack(const Config& config, Store& store, const Logging& logging,
+                std::shared_ptr<const Redactor> redactor) {
   boost::asio::io_context io{1};
   auto log = logging.make("main");
   SystemClock clock;
@@ -74,28 +48,18 @@ int serve_slack(const Config& config, Store& store, const Logging& logging) {
   slack::BeastTransportOptions transport_options;
   transport_options.proxy = proxy;
   transport_options.pong_timeout = config.slack.pong_timeout;
-  auto transport = slack::make_beast_transport(io.get_executor(), transport_options,
-                                               logging.make("slack.socket"));
-  StoreProcessedEvents processed(store);
-  slack::SocketModeOptions options;
-  options.connections = config.slack.connections;
-  options.dedup_ttl = std::max(config.storage.processed_event_ttl, std::chrono::seconds(600));
-  slack::SocketModeClient client(io.get_executor(), *transport, web, clock, processed, metrics,
-                                 logging.make("slack.socket"), options);
-  ServeContext* ctx_ptr = nullptr;
+  auto transport = slack::make_beast_transport(io.get_executor(), transport_options, logging.make("slack.socket"));
+  App app(io.get_executor(), config, AppPorts{web, *transport, clock, store, metrics}, logging, std::move(redactor));
+  ServeState state;
   ShutdownSignals signals(io, [&] {
     log->info("stopping (signal); a second signal stops at once");
-    if (ctx_ptr) {
-      ctx_ptr->stop_requested = true;
-    }
-    client.stop();
+    state.stop_requested = true;
+    app.stop();
   });
-  ServeContext ctx{io, web, client, signals, log, logging.make("router")};
-  ctx_ptr = &ctx;
-  spawn(io.get_executor(), run_service(ctx), log, "slack service");
+  spawn(io.get_executor(), run_app(app, signals, state, log), log, "vigil");
   io.run();
   log->info("stopped");
-  return ctx.exit_code;
+  return state.exit_code;
 }
 
 }  // namespace vigil

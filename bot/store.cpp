@@ -494,6 +494,35 @@ std::optional<RunRecord> Store::find_run_by_trigger(const std::string& trigger_k
   return std::nullopt;
 }
 
+std::vector<RunRecord> Store::find_runs_by_prefix(const std::string& prefix, int limit) {
+  // The id alphabet is hex and '-', so the prefix cannot carry LIKE wildcards; check anyway.
+  if (prefix.find_first_not_of("0123456789abcdefABCDEF-") != std::string::npos) {
+    return {};
+  }
+  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
+                                " FROM runs WHERE id >= ? AND id < ? ORDER BY created_at DESC LIMIT ?");
+  q.bind(1, prefix);
+  q.bind(2, prefix + "\x7f");
+  q.bind(3, limit);
+  std::vector<RunRecord> out;
+  while (q.executeStep()) {
+    out.push_back(read_run(q));
+  }
+  return out;
+}
+
+std::vector<RunRecord> Store::active_runs_in_channel(const std::string& channel) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
+                                " FROM runs WHERE channel=? AND state IN ('queued','running','awaiting_approval') "
+                                "ORDER BY created_at, rowid");
+  q.bind(1, channel);
+  std::vector<RunRecord> out;
+  while (q.executeStep()) {
+    out.push_back(read_run(q));
+  }
+  return out;
+}
+
 std::optional<RunRecord> Store::find_run_by_thread(const std::string& channel,
                                                    const std::string& thread_ts) {
   SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
@@ -860,6 +889,18 @@ std::vector<ApprovalRecord> Store::pending_approvals() {
     out.push_back(read_approval(q));
   }
   return out;
+}
+
+std::optional<ApprovalRecord> Store::find_approval_for_step(const std::string& run_id, std::int64_t step_id) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + kApprovalColumns +
+                                " FROM approvals WHERE run_id=? AND step_id=? ORDER BY created_at DESC, rowid DESC "
+                                "LIMIT 1");
+  q.bind(1, run_id);
+  q.bind(2, static_cast<std::int64_t>(step_id));
+  if (q.executeStep()) {
+    return read_approval(q);
+  }
+  return std::nullopt;
 }
 
 void Store::set_approval_message(const std::string& token, const std::string& channel,

@@ -52,6 +52,10 @@ class Store {
   Result<void> create_run(const RunRecord& run);
   std::optional<RunRecord> get_run(const std::string& id);
   std::optional<RunRecord> find_run_by_trigger(const std::string& trigger_key);
+  /// Runs whose id starts with `prefix` (people copy the short id from Slack), newest first.
+  std::vector<RunRecord> find_runs_by_prefix(const std::string& prefix, int limit);
+  /// Active runs (queued, running, awaiting approval) in a channel, oldest first.
+  std::vector<RunRecord> active_runs_in_channel(const std::string& channel);
   std::optional<RunRecord> find_run_by_thread(const std::string& channel, const std::string& thread_ts);
   /// Newest first; `state` filters when set.
   std::vector<RunRecord> list_runs(int limit, std::optional<RunState> state = std::nullopt);
@@ -101,6 +105,8 @@ class Store {
   Result<void> create_approval(const ApprovalRecord& approval);
   std::optional<ApprovalRecord> get_approval(const std::string& token);
   std::vector<ApprovalRecord> pending_approvals();
+  /// The newest approval asked for a step (a resumed run finds its card again).
+  std::optional<ApprovalRecord> find_approval_for_step(const std::string& run_id, std::int64_t step_id);
   void set_approval_message(const std::string& token, const std::string& channel,
                             const std::string& ts);
   /// Records one approver's vote (for approvals that need two distinct people). Returns the

@@ -191,9 +191,19 @@ Message run_root(const RunView& run) {
     summary += "  ·  incident *" + escape(run.incident) + "*";
   }
   blocks.push_back(section(summary));
-  blocks.push_back(context({"run `" + escape(short_id(run.run_id)) + "`",
-                            "requested by " + user(run.requester),
-                            "elapsed " + elapsed(run.elapsed)}));
+  std::vector<std::string> meta = {"run `" + escape(short_id(run.run_id)) + "`",
+                                   "requested by " + user(run.requester), "elapsed " + elapsed(run.elapsed)};
+  if (run.repeats > 1) {
+    meta.push_back(":repeat: seen *" + std::to_string(run.repeats) + "* times");
+  }
+  blocks.push_back(context(meta));
+  if (!run.steps.empty()) {
+    std::string lines;
+    for (const auto& st : run.steps) {
+      lines += "• " + escape(st) + "\n";
+    }
+    blocks.push_back(section(lines));
+  }
   if (!run.cancel_token.empty()) {
     blocks.push_back(json{{"type", "actions"},
                           {"block_id", id("run:" + short_id(run.run_id))},
@@ -241,6 +251,9 @@ Message approval_card(const ApprovalView& a) {
                             "requested by " + user(a.requester),
                             "expires " + escape(a.expires_at),
                             "run `" + escape(short_id(a.run_id)) + "`"}));
+  if (!a.status.empty()) {
+    blocks.push_back(context({a.status}));
+  }
   json approve = button("Approve", kActionApprove, a.token, "primary");
   approve["confirm"] = json{
       {"title", plain("Run this step?", 100)},
@@ -276,6 +289,55 @@ Message error(const std::string& title, const std::string& detail) {
     blocks.push_back(section(code_block(detail)));
   }
   return finish(title, std::move(blocks));
+}
+
+}  // namespace vigil::slack::blocks
+
+namespace vigil::slack::blocks {
+
+Message approval_closed(const std::string& step, const std::vector<std::string>& argv, const std::string& status) {
+  json blocks = json::array();
+  blocks.push_back(section(":hourglass: *" + escape(step) + "* — " + status));
+  if (!argv.empty()) {
+    blocks.push_back(section(code_block(display_argv(argv))));
+  }
+  return finish(step + ": " + status, std::move(blocks));
+}
+
+Message text(const std::string& mrkdwn_text) {
+  json blocks = json::array();
+  std::string_view rest(mrkdwn_text);
+  // Sections of at most 3000 characters, cut at line breaks where possible.
+  while (!rest.empty() && blocks.size() < kMaxBlocks) {
+    if (rest.size() <= kMaxSectionText) {
+      blocks.push_back(section(std::string(rest)));
+      break;
+    }
+    auto cut = rest.substr(0, kMaxSectionText).rfind('\n');
+    if (cut == std::string_view::npos || cut < kMaxSectionText / 2) {
+      cut = utf8_floor(rest, kMaxSectionText);
+    }
+    blocks.push_back(section(std::string(rest.substr(0, cut))));
+    rest.remove_prefix(cut);
+  }
+  return finish(mrkdwn_text, cap_blocks(std::move(blocks)));
+}
+
+json deny_reason_modal(const std::string& callback_id, const std::string& token) {
+  return json{{"type", "modal"},
+              {"callback_id", id(callback_id)},
+              {"private_metadata", token.substr(0, 3000)},
+              {"title", plain("Deny this step", 24)},
+              {"submit", plain("Deny", 24)},
+              {"close", plain("Back", 24)},
+              {"blocks", json::array({json{{"type", "input"},
+                                           {"block_id", "reason"},
+                                           {"optional", true},
+                                           {"label", plain("Why? (optional; goes in the audit log)", 2000)},
+                                           {"element", json{{"type", "plain_text_input"},
+                                                            {"action_id", "reason"},
+                                                            {"multiline", true},
+                                                            {"max_length", 2000}}}}})}};
 }
 
 }  // namespace vigil::slack::blocks

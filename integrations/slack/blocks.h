@@ -41,6 +41,8 @@ struct RunView {
   std::string requester;    // Slack user id (U…), or a source such as "alertmanager"
   std::chrono::seconds elapsed{0};
   std::string cancel_token; // empty: no Cancel button (finished runs)
+  int repeats = 1;          // how often the trigger came (an alert storm shows one count)
+  std::vector<std::string> steps = {};  // "step: state" lines
 };
 
 struct Finding {
@@ -58,6 +60,7 @@ struct ApprovalView {
   std::string requester;           // U…
   std::string expires_at;          // human time, e.g. "2026-11-22 03:41 UTC"
   std::string token;               // opaque approval token: the only thing in the buttons
+  std::string status = {};         // e.g. "approved by @x; 1 more needed" (may be empty)
 };
 
 struct DecisionView {
@@ -75,6 +78,15 @@ Message findings(const std::string& run_id, const std::vector<Finding>& items);
 Message approval_card(const ApprovalView& approval);
 Message decision(const DecisionView& decision);
 Message error(const std::string& title, const std::string& detail);
+/// A card that can no longer be decided (expired, cancelled): no buttons, the reason.
+Message approval_closed(const std::string& step, const std::vector<std::string>& argv,
+                        const std::string& status);
+/// Thread replies and private answers whose text is already Slack mrkdwn (callers escape whatever
+/// came from outside): split into sections within the limits.
+Message text(const std::string& mrkdwn);
+/// The modal asking for an optional reason when someone denies (callback_id, token in
+/// private_metadata).
+nlohmann::json deny_reason_modal(const std::string& callback_id, const std::string& token);
 
 // ---- the limit helpers (used above; public for tests) ----
 

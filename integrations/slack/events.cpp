@@ -59,6 +59,18 @@ std::variant<InboundEvent, Ignored> event(const Envelope& env, Origin origin,
   m.text = str(e, "text");
   m.ts = str(e, "ts");
   m.thread_ts = str(e, "thread_ts");
+  m.bot_name = str(child(e, "bot_profile"), "name");
+  if (m.bot_name.empty()) {
+    m.bot_name = str(e, "username");
+  }
+  if (const auto& atts = child(e, "attachments"); atts.is_array()) {
+    for (const auto& a : atts) {
+      if (!a.is_object() || m.attachments.size() >= 20) {
+        continue;
+      }
+      m.attachments.push_back({str(a, "title"), str(a, "text"), str(a, "fallback"), str(a, "pretext")});
+    }
+  }
   if (m.subtype == "message_changed") {
     return Ignored{"message edit"};
   }

@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "integrations/slack/socket_mode.h"
 
@@ -39,6 +40,14 @@ enum class MessageKind {
 };
 const char* to_string(MessageKind k);
 
+/// A legacy attachment (alert bots still post these): the parts an alert parser reads.
+struct MessageAttachment {
+  std::string title;
+  std::string text;
+  std::string fallback;
+  std::string pretext;
+};
+
 struct MessageEvent {
   MessageKind kind = MessageKind::ChannelMessage;
   std::string event_id;
@@ -48,6 +57,8 @@ struct MessageEvent {
   std::string bot_id;
   std::string subtype;  // empty, bot_message, thread_broadcast, file_share, me_message
   std::string text;     // as Slack sent it (mrkdwn-escaped)
+  std::string bot_name;  // bot_profile.name or username, for bot messages
+  std::vector<MessageAttachment> attachments;  // at most 20 kept
   std::string ts;
   std::string thread_ts;  // set for thread replies
   std::string team_id;

@@ -60,6 +60,8 @@ class SocketModeClient {
   /// Graceful stop: closes every connection; run() returns once everything has ended.
   void stop();
   void set_ack_responder(AckResponder responder) { ack_responder_ = std::move(responder); }
+  /// Who the bot is (from auth.test, known only once connected to the Web API).
+  void set_self(SelfIdentity self) { options_.self = std::move(self); }
 
   /// Connections that said hello and are not being replaced.
   int live_connections() const;

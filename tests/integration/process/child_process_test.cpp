@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <optional>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -40,7 +41,17 @@ class ChildProcessTest : public ::testing::Test {
   }
 
   // A process is gone, or a zombie waiting for its parent (init) to reap it.
+  // SIGKILL is delivered asynchronously: wait (bounded) until the kernel has ended the process.
   static bool is_dead(pid_t pid) {
+    for (int i = 0; i < 200; ++i) {
+      if (is_dead_now(pid)) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  static bool is_dead_now(pid_t pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     if (!stat) {
       return true;

@@ -1,0 +1,113 @@
+#include "bot/alert_intake.h"
+
+#include "bot/base/ids.h"
+#include "bot/run_manager.h"
+#include "bot/store.h"
+
+namespace vigil {
+
+AlertIntake::AlertIntake(Store& store, RunManager& runs, Clock& clock, std::chrono::seconds window)
+    : store_(store), runs_(runs), clock_(clock), window_(window) {}
+
+Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, const AlertTarget& target) {
+  const long long now = to_unix(clock_.now());
+  AlertOutcome out;
+  auto incident = store_.find_open_incident_by_fingerprint(a.source, a.fingerprint);
+  if (incident && now - incident->created_at > window_.count()) {
+    // An old open incident of the same fingerprint: a new occurrence gets its own.
+    incident.reset();
+  }
+  std::string run_id;
+  if (incident) {
+    out.incident_id = incident->id;
+    const auto runs = store_.runs_for_incident(incident->id);
+    if (!runs.empty()) {
+      run_id = runs.back().id;
+    }
+  }
+  out.run_id = run_id;
+  switch (a.status) {
+    case alerting::AlertStatus::Firing: {
+      if (incident) {
+        out.kind = AlertOutcome::Kind::Repeat;
+        out.count = store_.bump_incident_alert_count(incident->id);
+        if (!run_id.empty()) {
+          runs_.repeat(run_id);
+        }
+        return out;
+      }
+      if (!target.auto_triage) {
+        out.message = "auto-triage is off in this channel";
+        return out;
+      }
+      IncidentRecord rec;
+      rec.id = new_uuid();
+      rec.title = a.title.empty() ? a.alertname : a.title;
+      rec.severity = a.severity;
+      rec.source = a.source;
+      rec.fingerprint = a.fingerprint;
+      rec.channel = target.channel;
+      rec.thread_ts = target.thread_ts;
+      rec.declared_by = a.source;
+      rec.created_at = now;
+      rec.alert_count = 1;
+      if (auto created = store_.create_incident(rec); !created) {
+        return created.error();
+      }
+      RunTrigger t;
+      t.kind = target.thread_ts.empty() ? "webhook" : "alert";
+      t.key = "alert:" + rec.id;
+      t.requester = a.source;
+      t.text = rec.title;
+      t.channel = target.channel;
+      t.thread_ts = target.thread_ts;
+      t.backend = target.backend;
+      t.incident.id = rec.id;
+      t.incident.title = rec.title;
+      t.incident.text = a.text;
+      t.incident.alertname = a.alertname;
+      t.incident.severity = a.severity;
+      t.incident.source = a.source;
+      t.incident.fingerprint = a.fingerprint;
+      t.incident.labels = a.labels;
+      t.incident_id = rec.id;
+      t.event = {{"source", a.source}, {"event", a.event}, {"fingerprint", a.fingerprint},
+                 {"delivery", target.event_id}, {"url", a.url}, {"annotations", a.annotations}};
+      t.automatic = true;
+      out.incident_id = rec.id;
+      auto started = runs_.start(std::move(t));
+      if (!started) {
+        out.kind = AlertOutcome::Kind::Refused;
+        out.message = started.error().detail;
+        return out;
+      }
+      out.kind = AlertOutcome::Kind::Started;
+      out.run_id = started->run_id;
+      out.count = 1;
+      return out;
+    }
+    case alerting::AlertStatus::Resolved:
+      if (!incident) {
+        out.message = "no open incident for this alert";
+        return out;
+      }
+      store_.resolve_incident(incident->id, now);
+      out.kind = AlertOutcome::Kind::Resolved;
+      if (!run_id.empty()) {
+        runs_.note(run_id, ":white_check_mark: " + a.source + " reports the alert resolved; incident marked resolved",
+                   a.source);
+      }
+      return out;
+    case alerting::AlertStatus::Other:
+      if (!incident || run_id.empty()) {
+        out.message = "no open incident for this alert";
+        return out;
+      }
+      out.kind = AlertOutcome::Kind::Noted;
+      runs_.note(run_id, a.source + ": " + a.event + (a.text.empty() ? "" : " — " + a.text.substr(0, 500)), a.source);
+      return out;
+  }
+  return out;
+}
+
+}  // namespace vigil

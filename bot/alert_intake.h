@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "bot/base/clock.h"
+#include "bot/base/error.h"
+#include "integrations/alerting/alert_notification.h"
+
+namespace vigil {
+
+class Store;
+class RunManager;
+
+/// What happened to one alert.
+struct AlertOutcome {
+  enum class Kind {
+    Started,   // a new incident and a triage run
+    Repeat,    // grouped onto the open incident of the same fingerprint; counter bumped
+    Resolved,  // the incident was marked resolved and the thread told
+    Noted,     // acknowledged, annotated, …: noted in the thread
+    Ignored,   // nothing to attach it to (a resolve for an unknown alert, auto-triage off)
+    Refused,   // the circuit breaker paused automatic triage
+  };
+  Kind kind = Kind::Ignored;
+  std::string incident_id;
+  std::string run_id;
+  int count = 0;
+  std::string message;
+};
+
+/// Where an alert lands: the channel, the thread (an alert message's own ts; empty for webhooks,
+/// whose run posts a new root), and the run settings of that channel.
+struct AlertTarget {
+  std::string channel;
+  std::string thread_ts;
+  std::string backend;
+  bool auto_triage = true;
+  std::string event_id;  // the Slack event or webhook delivery, for the timeline
+};
+
+/// One path for every alert, from a bot's message in an incident channel or from a webhook: group
+/// by source and fingerprint within a window (one incident and one run per fingerprint; a repeat
+/// bumps the counters), start a run for a new firing alert, mark the incident resolved on a
+/// resolve, and note everything else in the run's thread.
+class AlertIntake {
+ public:
+  AlertIntake(Store& store, RunManager& runs, Clock& clock,
+              std::chrono::seconds window = std::chrono::hours(4));
+
+  Result<AlertOutcome> intake(const alerting::AlertNotification& alert, const AlertTarget& target);
+
+ private:
+  Store& store_;
+  RunManager& runs_;
+  Clock& clock_;
+  std::chrono::seconds window_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,152 @@
+#include "bot/app.h"
+
+#include <boost/asio/this_coro.hpp>
+
+#include "bot/runtime_setup.h"
+#include "bot/workspace_retention.h"
+
+namespace vigil {
+namespace {
+
+slack::SocketModeOptions socket_options(const Config& c) {
+  slack::SocketModeOptions o;
+  o.connections = c.slack.connections;
+  o.dedup_ttl = std::max(c.storage.processed_event_ttl, std::chrono::seconds(600));
+  return o;
+}
+
+}  // namespace
+
+App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, const Logging& logging,
+         std::shared_ptr<const Redactor> redactor)
+    : ex_(ex),
+      config_(config),
+      ports_(ports),
+      redactor_(std::move(redactor)),
+      log_(logging.make("app")),
+      router_log_(logging.make("router")),
+      runner_(ports.clock, logging.make("process")),
+      catalog_(config.kubernetes.enabled),
+      directory_(ports.web, ports.clock),
+      channels_(config.channels, ports.web, ports.clock),
+      presenter_(ex, ports.store, ports.web, ports.clock, logging.make("slack.thread")),
+      gate_(ex, ports.store, ports.web, ports.clock, *redactor_, directory_, config.approvals,
+            logging.make("approval")),
+      runs_(ex, ports.store, catalog_, runner_, gate_, ports.clock, *redactor_, knowledge_,
+            executor_options(config), run_manager_options(config), logging.make("run")),
+      intake_(ports.store, runs_, ports.clock),
+      context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
+               catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers")},
+      slash_(context_),
+      interactions_(context_),
+      processed_(ports.store),
+      client_(ex, ports.transport, ports.web, ports.clock, processed_, ports.metrics,
+              logging.make("slack.socket"), socket_options(config)),
+      chores_timer_(ex) {
+  const auto load = catalog_.load_dirs(config.skills.dirs);
+  for (const auto& e : load.errors) {
+    log_->error("{} (skill left out)", e.to_string());
+  }
+  for (const auto& w : load.warnings) {
+    log_->warn("{}", w.to_string());
+  }
+  knowledge_.load(config.agent.knowledge_dirs);
+  log_->info("{} skills, {} knowledge documents", catalog_.size(), knowledge_.size());
+  runs_.add_observer(&presenter_);
+  gate_.set_before_card([this](std::string run_id) -> Task<> { return presenter_.flush_now(std::move(run_id)); });
+  // A usage mistake in a slash command is answered in the ack itself: instantly, no Web API call.
+  client_.set_ack_responder([](const slack::Envelope& e) -> std::optional<nlohmann::json> {
+    if (e.type != slack::EnvelopeType::SlashCommands || !e.payload.is_object()) {
+      return std::nullopt;
+    }
+    const auto command = e.payload.value("command", std::string());
+    const auto text = e.payload.contains("text") && e.payload["text"].is_string()
+                          ? e.payload["text"].get<std::string>()
+                          : std::string();
+    return handlers::SlashCommandHandler::ack_payload(command, text);
+  });
+}
+
+App::~App() = default;
+
+void App::dispatch(slack::InboundEvent event) {
+  if (stopping_) {
+    router_log_->info("envelope={}: stopping; {} not handled", event.origin.envelope_id, slack::describe(event));
+    return;
+  }
+  ++handlers_in_flight_;
+  spawn(ex_, handle(std::move(event)), router_log_, "handler");
+}
+
+Task<> App::handle(slack::InboundEvent event) {
+  router_log_->debug("envelope={} {}", event.origin.envelope_id, slack::describe(event));
+  try {
+    if (auto* c = std::get_if<slack::SlashCommand>(&event.body)) {
+      co_await slash_.handle(std::move(*c));
+    } else if (auto* m = std::get_if<slack::MessageEvent>(&event.body)) {
+      if (messages_) {
+        co_await messages_->handle(std::move(*m));
+      }
+    } else if (auto* a = std::get_if<slack::BlockAction>(&event.body)) {
+      co_await interactions_.handle(std::move(*a));
+    } else if (auto* v = std::get_if<slack::ViewSubmission>(&event.body)) {
+      co_await interactions_.handle(std::move(*v));
+    }
+  } catch (const std::exception& e) {
+    // A database failure or a bug in one handler: logged once, the process keeps serving.
+    router_log_->error("envelope={}: handler failed: {}", event.origin.envelope_id, e.what());
+  }
+  --handlers_in_flight_;
+}
+
+Task<> App::chores() {
+  co_await boost::asio::this_coro::throw_if_cancelled(false);
+  long long last_retention = 0;
+  while (!stopping_) {
+    co_await gate_.expire_due();
+    const long long now = to_unix(ports_.clock.now());
+    ports_.store.prune_processed_events(now - std::max<long long>(600, config_.storage.processed_event_ttl.count()));
+    if (now - last_retention >= 3600 && !config_.agent.workspace_root.empty()) {
+      last_retention = now;
+      const auto report = prune_workspaces(config_.agent.workspace_root, ports_.store, config_.agent.retention, now);
+      ports_.metrics.inc("vigil_workspace_prunes_total", "", "", 1);
+      if (report.deleted > 0) {
+        log_->info("workspaces: deleted {}, {} bytes left", report.deleted, report.bytes_after);
+      }
+    }
+    chores_timer_.expires_after(std::chrono::seconds(30));
+    co_await chores_timer_.async_wait(kToken);
+  }
+}
+
+Task<Result<void>> App::run() {
+  auto who = co_await ports_.web.auth_test();
+  if (!who) {
+    log_->error("auth.test with the bot token failed: {} (check SLACK_BOT_TOKEN)", who.error().message());
+    co_return who.error();
+  }
+  log_->info("Slack: bot user {} (bot {}) in team {}", who->user_id, who->bot_id, who->team_id);
+  messages_ = std::make_unique<handlers::IncidentMessageHandler>(context_, intake_, who->user_id);
+  client_.set_self({who->user_id, who->bot_id});
+  runs_.recover();
+  spawn(ex_, chores(), log_, "chores");
+  if (stopping_) {
+    co_return Result<void>{};
+  }
+  // A named handler: g++ 12 destroys a temporary in a co_await expression twice.
+  slack::SocketModeClient::Handler handler = [this](slack::InboundEvent e) { dispatch(std::move(e)); };
+  auto result = co_await client_.run(std::move(handler), ex_);
+  co_return result;
+}
+
+void App::stop() {
+  if (stopping_) {
+    return;
+  }
+  stopping_ = true;
+  client_.stop();
+  runs_.stop_all();
+  chores_timer_.cancel();
+}
+
+}  // namespace vigil

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bot/alert_intake.h"
+#include "bot/approver_directory.h"
+#include "bot/base/clock.h"
+#include "bot/base/logging.h"
+#include "bot/base/metrics.h"
+#include "bot/channel_bindings.h"
+#include "bot/config.h"
+#include "bot/knowledge_base.h"
+#include "bot/run_manager.h"
+#include "bot/slack_approval_gate.h"
+#include "bot/slack_run_presenter.h"
+#include "bot/store.h"
+#include "bot/store_processed_events.h"
+#include "handlers/handler_context.h"
+#include "handlers/incident_message_handler.h"
+#include "handlers/interaction_handler.h"
+#include "handlers/slash_command_handler.h"
+#include "integrations/process/child_process.h"
+#include "integrations/slack/socket_mode_client.h"
+#include "integrations/slack/transport.h"
+#include "integrations/slack/web_api.h"
+#include "skills/skill_catalog.h"
+
+namespace vigil {
+
+/// The outside world the App talks to, made by main (real adapters) or by tests (the emulator).
+struct AppPorts {
+  slack::WebApi& web;
+  slack::Transport& transport;
+  Clock& clock;
+  Store& store;
+  Metrics& metrics;
+};
+
+/// Everything between Slack and the runs: builds the skill catalogue, the run manager, the Slack
+/// approval gate and presenter, the handlers and the Socket Mode client from the configuration,
+/// routes every normalised input to its handler (each in its own coroutine, so the read loop never
+/// waits), recovers runs at start-up and keeps the periodic chores (expiring approvals, pruning
+/// dedup ids and old workspaces).
+class App {
+ public:
+  App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, const Logging& logging,
+      std::shared_ptr<const Redactor> redactor);
+  ~App();
+
+  /// Runs until stop() or until Slack refuses the app (an error saying what to fix).
+  Task<Result<void>> run();
+  /// Graceful stop: closes the sockets, stops active runs (runs waiting for approval stay so).
+  void stop();
+
+  /// One normalised input, as the Socket Mode client delivers it.
+  void dispatch(slack::InboundEvent event);
+
+  RunManager& runs() { return runs_; }
+  SlackRunPresenter& presenter() { return presenter_; }
+  AlertIntake& alerts() { return intake_; }
+  bool connected() const { return client_.live_connections() > 0; }
+  bool idle() const { return runs_.idle() && presenter_.idle() && handlers_in_flight_ == 0; }
+
+ private:
+  Task<> handle(slack::InboundEvent event);
+  Task<> chores();
+
+  boost::asio::any_io_executor ex_;
+  const Config& config_;
+  AppPorts ports_;
+  std::shared_ptr<const Redactor> redactor_;
+  Logger log_;
+  Logger router_log_;
+  process::ChildProcess runner_;
+  skills::SkillCatalog catalog_;
+  KnowledgeBase knowledge_;
+  ApproverDirectory directory_;
+  ChannelBindings channels_;
+  SlackRunPresenter presenter_;
+  SlackApprovalGate gate_;
+  RunManager runs_;
+  AlertIntake intake_;
+  handlers::HandlerContext context_;
+  handlers::SlashCommandHandler slash_;
+  std::unique_ptr<handlers::IncidentMessageHandler> messages_;
+  handlers::InteractionHandler interactions_;
+  StoreProcessedEvents processed_;
+  slack::SocketModeClient client_;
+  boost::asio::steady_timer chores_timer_;
+  int handlers_in_flight_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace vigil

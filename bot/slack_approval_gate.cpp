@@ -1,0 +1,390 @@
+#include "bot/slack_approval_gate.h"
+
+#include <algorithm>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "bot/base/ids.h"
+#include "bot/store.h"
+#include "bot/timeline.h"
+#include "integrations/slack/blocks.h"
+#include "integrations/slack/web_api.h"
+
+namespace vigil {
+namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;
+using nlohmann::json;
+
+std::vector<std::string> strings_of(const json& j, const char* key) {
+  std::vector<std::string> out;
+  if (j.contains(key) && j[key].is_array()) {
+    for (const auto& v : j[key]) {
+      if (v.is_string()) {
+        out.push_back(v.get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+// g++ 12 mishandles braced temporaries in co_return; build decisions in a plain function.
+skills::GateDecision cancelled_decision(const std::string& reason) {
+  skills::GateDecision d;
+  d.outcome = skills::GateOutcome::Cancelled;
+  d.reason = reason;
+  return d;
+}
+
+std::string human_time(long long unix_seconds) {
+  auto t = format_time(unix_seconds);  // 2026-11-22T03:41:00Z
+  t[10] = ' ';
+  return t.substr(0, 16) + " UTC";
+}
+
+}  // namespace
+
+SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
+                                     Clock& clock, const Redactor& redactor, ApproverDirectory& directory,
+                                     ApprovalsConfig config, Logger log)
+    : ex_(std::move(ex)),
+      store_(store),
+      web_(web),
+      clock_(clock),
+      redactor_(redactor),
+      directory_(directory),
+      config_(std::move(config)),
+      log_(std::move(log)) {}
+
+SlackApprovalGate::~SlackApprovalGate() = default;
+
+long long SlackApprovalGate::now_s() const { return to_unix(clock_.now()); }
+
+void SlackApprovalGate::audit(const std::string& actor, const std::string& action, const std::string& run_id,
+                              const std::string& token, const std::string& detail) {
+  store_.append_audit({0, to_unix_ms(clock_.now()), actor, action, run_id, token, redactor_.redact(detail)});
+}
+
+skills::GateDecision SlackApprovalGate::decision_of(const ApprovalRecord& a) const {
+  skills::GateDecision d;
+  switch (a.state) {
+    case ApprovalState::Approved: d.outcome = skills::GateOutcome::Approved; break;
+    case ApprovalState::Denied: d.outcome = skills::GateOutcome::Denied; break;
+    case ApprovalState::Expired: d.outcome = skills::GateOutcome::Expired; break;
+    default: d.outcome = skills::GateOutcome::Cancelled; break;
+  }
+  d.argv_hash = a.argv_hash;  // the hash of the argv that was on the card
+  d.decided_by = a.decided_by;
+  d.reason = a.reason;
+  return d;
+}
+
+Task<Result<std::string>> SlackApprovalGate::post_card(const RunRecord& run, const ApprovalRecord& a,
+                                                       const skills::GateRequest& r) {
+  slack::blocks::ApprovalView view;
+  view.run_id = run.id;
+  view.step = r.title.empty() ? r.skill + " / " + r.step : r.title;
+  for (const auto& arg : r.argv) {
+    view.argv.push_back(redactor_.redact(arg));
+  }
+  view.dry_run_output = redactor_.redact(r.dry_run_ok ? r.dry_run_output : "(dry run failed)\n" + r.dry_run_output);
+  view.risk = a.risk;
+  view.requester = a.requester;
+  view.expires_at = human_time(a.expires_at);
+  view.token = a.token;
+  if (a.required_approvals > 1) {
+    view.status = "needs " + std::to_string(a.required_approvals) + " different approvers";
+  }
+  const auto built = slack::blocks::approval_card(view);
+  slack::OutgoingMessage m;
+  m.channel = run.channel;
+  if (!run.thread_ts.empty()) {
+    m.thread_ts = run.thread_ts;
+  }
+  m.text = built.text;
+  m.blocks = built.blocks;
+  auto posted = co_await web_.post_message(std::move(m));
+  if (!posted) {
+    co_return posted.error();
+  }
+  co_return posted->ts;
+}
+
+Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string& status_line) {
+  if (a.channel.empty() || a.message_ts.empty()) {
+    co_return;
+  }
+  std::string step = "step";
+  std::vector<std::string> argv;
+  if (a.step_id) {
+    if (const auto s = store_.get_step(*a.step_id)) {
+      step = (s->skill.empty() ? "" : s->skill + " / ") + s->step;
+      for (const auto& arg : s->argv) {
+        argv.push_back(redactor_.redact(arg));
+      }
+    }
+  }
+  slack::blocks::Message built;
+  if (a.state == ApprovalState::Approved || a.state == ApprovalState::Denied) {
+    slack::blocks::DecisionView d;
+    d.approved = a.state == ApprovalState::Approved;
+    d.step = step;
+    d.argv = argv;
+    d.by = a.decided_by;
+    d.at = human_time(a.decided_at.value_or(now_s()));
+    d.reason = redactor_.redact(a.reason);
+    built = slack::blocks::decision(d);
+  } else if (a.state == ApprovalState::Pending) {
+    slack::blocks::ApprovalView view;
+    view.run_id = a.run_id;
+    view.step = step;
+    view.argv = argv;
+    view.risk = a.risk;
+    view.requester = a.requester;
+    view.expires_at = human_time(a.expires_at);
+    view.token = a.token;
+    view.status = status_line;
+    built = slack::blocks::approval_card(view);
+  } else {
+    built = slack::blocks::approval_closed(step, argv, status_line);
+  }
+  slack::MessageRef where{a.channel, a.message_ts};
+  slack::OutgoingMessage m;
+  m.channel = a.channel;
+  m.text = built.text;
+  m.blocks = built.blocks;
+  auto r = co_await web_.update_message(std::move(where), std::move(m));
+  if (!r) {
+    log_->warn("approval={} channel={}: could not update the card: {}", a.token.substr(0, 8), a.channel,
+               r.error().message());
+  }
+}
+
+Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
+  co_await boost::asio::this_coro::throw_if_cancelled(false);
+  const auto run = store_.get_run(r.run_id);
+  if (!run) {
+    co_return cancelled_decision("run not found");
+  }
+  // A resumed run finds the approval it asked for before (the card still works).
+  std::optional<ApprovalRecord> approval;
+  if (r.step_id != 0) {
+    approval = store_.find_approval_for_step(r.run_id, r.step_id);
+    if (approval && approval->argv_hash != r.argv_hash) {
+      approval.reset();  // a different command now: a new approval
+    }
+    if (approval && approval->state == ApprovalState::Pending && approval->expires_at <= now_s()) {
+      co_await expire_due();
+      approval = store_.get_approval(approval->token);
+    }
+    if (approval && (approval->state == ApprovalState::Approved || approval->state == ApprovalState::Denied)) {
+      co_return decision_of(*approval);
+    }
+    if (approval && approval->state != ApprovalState::Pending) {
+      approval.reset();  // expired or cancelled before: ask again
+    }
+  }
+  if (!approval) {
+    ApprovalRecord a;
+    a.token = random_hex(16);
+    a.run_id = r.run_id;
+    if (r.step_id != 0) {
+      a.step_id = r.step_id;
+    }
+    a.argv_hash = r.argv_hash;
+    a.requester = r.requester;
+    a.risk = std::string(skills::to_string(r.risk));
+    const bool two = std::find(config_.two_approvers_for.begin(), config_.two_approvers_for.end(), a.risk) !=
+                     config_.two_approvers_for.end();
+    a.required_approvals = two ? 2 : 1;
+    std::vector<std::string> users = config_.users, groups = config_.groups;
+    if (!r.approvers.empty()) {
+      users.clear();
+      groups.clear();
+      for (const auto& who : r.approvers) {
+        (who.rfind("S", 0) == 0 ? groups : users).push_back(who);
+      }
+    }
+    a.policy = json{{"users", users},
+                    {"groups", groups},
+                    {"allow_self_approval", r.allow_self_approval || config_.allow_self_approval},
+                    {"required_approvals", a.required_approvals}}
+                   .dump();
+    a.created_at = now_s();
+    a.expires_at = a.created_at + config_.expiry.count();
+    // The row first, the card second: a click can only ever find a recorded approval.
+    if (auto created = store_.create_approval(a); !created) {
+      log_->error("run={} cannot record the approval: {}", r.run_id, created.error().message());
+      co_return cancelled_decision("could not record the approval");
+    }
+    audit(r.requester, "approval.requested", r.run_id, a.token,
+          r.step + ": " + slack::blocks::display_argv(r.argv) + " (risk " + a.risk + ")");
+    if (before_card_) {
+      std::string id = r.run_id;
+      co_await before_card_(std::move(id));
+    }
+    const auto current = store_.get_run(r.run_id);  // the thread may exist only now
+    auto posted = co_await post_card(current ? *current : *run, a, r);
+    if (posted) {
+      store_.set_approval_message(a.token, run->channel, *posted);
+      a.channel = run->channel;
+      a.message_ts = *posted;
+    } else {
+      log_->error("run={} approval={}: the approval card could not be posted: {}", r.run_id,
+                  a.token.substr(0, 8), posted.error().message());
+    }
+    approval = a;
+  }
+  const auto token = approval->token;
+  auto& waiter = waiters_[token];
+  waiter.wake = std::make_unique<boost::asio::steady_timer>(ex_, boost::asio::steady_timer::time_point::max());
+  auto* timer = waiter.wake.get();
+  const auto remaining = std::chrono::seconds(std::max<long long>(0, approval->expires_at - now_s()));
+  // Decision (the timer is cancelled by wake()), expiry, or the run being cancelled.
+  auto result = co_await (timer->async_wait(kToken) || clock_.sleep_for(remaining));
+  waiters_.erase(token);
+  (void)result;
+  auto now_record = store_.get_approval(token);
+  if (!now_record) {
+    co_return cancelled_decision("approval vanished");
+  }
+  if (now_record->state == ApprovalState::Pending) {
+    const auto cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none) {
+      store_.cancel_approval(token, now_s());
+      audit("system", "approval.cancelled", r.run_id, token, "the run was cancelled");
+      now_record = store_.get_approval(token);
+      co_await update_card(*now_record, "Cancelled: the run was cancelled.");
+    } else {
+      co_await expire_due();
+      now_record = store_.get_approval(token);
+    }
+  }
+  co_return decision_of(*now_record);
+}
+
+Task<Result<bool>> SlackApprovalGate::is_authorised(const ApprovalRecord& a, const std::string& user) {
+  const auto policy = json::parse(a.policy, nullptr, false);
+  if (policy.is_discarded()) {
+    co_return false;
+  }
+  const auto users = strings_of(policy, "users");
+  if (std::find(users.begin(), users.end(), user) != users.end()) {
+    co_return true;
+  }
+  for (const auto& group : strings_of(policy, "groups")) {
+    auto member = co_await directory_.is_member(group, user);
+    if (!member) {
+      co_return member.error();
+    }
+    if (*member) {
+      co_return true;
+    }
+  }
+  co_return false;
+}
+
+Task<ClickOutcome> SlackApprovalGate::click(std::string token, std::string user, Decision decision,
+                                            std::string reason) {
+  ClickOutcome out;
+  const std::string verb = decision == Decision::Approve ? "approve" : "deny";
+  const auto approval = token.size() == 32 ? store_.get_approval(token) : std::nullopt;
+  if (!approval) {
+    audit(user, "approval.refused", "", token.substr(0, 64), "unknown approval token (" + verb + ")");
+    out.message = "This approval is not known to Vigil; nothing was done.";
+    co_return out;
+  }
+  out.run_id = approval->run_id;
+  audit(user, "approval.click", approval->run_id, token, verb);
+  if (approval->state != ApprovalState::Pending) {
+    out.message = "This approval is already " + std::string(to_string(approval->state)) +
+                  (approval->decided_by.empty() ? "" : " (by <@" + approval->decided_by + ">)") + ".";
+    audit(user, "approval.refused", approval->run_id, token, "already " + std::string(to_string(approval->state)));
+    co_return out;
+  }
+  if (approval->expires_at <= now_s()) {
+    co_await expire_due();
+    out.message = "This approval has expired; ask for the step again.";
+    audit(user, "approval.refused", approval->run_id, token, "expired");
+    co_return out;
+  }
+  const auto policy = json::parse(approval->policy, nullptr, false);
+  const bool self_ok = !policy.is_discarded() && policy.value("allow_self_approval", false);
+  const bool is_requester = user == approval->requester;
+  // The requester may always withdraw (deny) their own request; approving it needs someone else.
+  if (!(decision == Decision::Deny && is_requester)) {
+    auto allowed = co_await is_authorised(*approval, user);
+    if (!allowed) {
+      out.message = "Vigil could not check your approver rights (" + allowed.error().message() +
+                    "); nothing was done. Try again in a moment.";
+      audit(user, "approval.refused", approval->run_id, token, "authorisation lookup failed");
+      co_return out;
+    }
+    if (!*allowed) {
+      out.message = "You are not an approver for this step; nothing was done. The card stays for someone who is.";
+      audit(user, "approval.refused", approval->run_id, token, "not an approver");
+      co_return out;
+    }
+    if (decision == Decision::Approve && is_requester && !self_ok) {
+      out.message = "You asked for this step, so someone else must approve it.";
+      audit(user, "approval.refused", approval->run_id, token, "self-approval");
+      co_return out;
+    }
+  }
+  std::string decided_by = user;
+  if (decision == Decision::Approve && approval->required_approvals > 1) {
+    const int votes = store_.add_approval_vote(token, user, now_s());
+    if (votes == 0) {
+      out.message = "You already approved; a second, different approver is needed.";
+      audit(user, "approval.refused", approval->run_id, token, "second vote by the same person");
+      co_return out;
+    }
+    if (votes < approval->required_approvals) {
+      out.kind = ClickOutcome::Kind::Recorded;
+      out.message = "Your approval is recorded; " + std::to_string(approval->required_approvals - votes) +
+                    " more approver(s) needed.";
+      audit(user, "approval.vote", approval->run_id, token, std::to_string(votes) + " of " +
+                                                                std::to_string(approval->required_approvals));
+      co_await update_card(*approval, "approved by <@" + user + ">; " +
+                                          std::to_string(approval->required_approvals - votes) + " more needed");
+      co_return out;
+    }
+    decided_by.clear();
+    for (const auto& v : store_.approval_voters(token)) {
+      decided_by += (decided_by.empty() ? "" : ",") + v;
+    }
+  }
+  if (!store_.claim_approval_decision(token, decision, decided_by, redactor_.redact(reason), now_s())) {
+    const auto now = store_.get_approval(token);
+    out.message = "Someone else decided first: this approval is " +
+                  std::string(now ? to_string(now->state) : "gone") + ".";
+    audit(user, "approval.refused", approval->run_id, token, "lost the race");
+    co_return out;
+  }
+  out.kind = ClickOutcome::Kind::Decided;
+  out.message = decision == Decision::Approve ? "Approved; the step runs now." : "Denied; the step will not run.";
+  audit(decided_by, decision == Decision::Approve ? "approval.approved" : "approval.denied", approval->run_id,
+        token, reason);
+  const auto decided = store_.get_approval(token);
+  co_await update_card(*decided, "");
+  wake(token);
+  co_return out;
+}
+
+void SlackApprovalGate::wake(const std::string& token) {
+  if (auto it = waiters_.find(token); it != waiters_.end() && it->second.wake) {
+    it->second.wake->cancel();
+  }
+}
+
+Task<> SlackApprovalGate::expire_due() {
+  const auto expired = store_.expire_approvals(now_s());
+  for (const auto& a : expired) {
+    audit("system", "approval.expired", a.run_id, a.token, "expired at " + human_time(a.expires_at));
+    co_await update_card(a, "Expired at " + human_time(a.expires_at) + " without a decision; nothing ran.");
+    wake(a.token);
+  }
+}
+
+}  // namespace vigil

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bot/approver_directory.h"
+#include "bot/base/clock.h"
+#include "bot/base/redactor.h"
+#include "bot/config.h"
+#include "bot/model.h"
+#include "skills/approval_gate.h"
+
+namespace vigil {
+
+class Store;
+namespace slack {
+class WebApi;
+}
+
+/// What a click did, for the person who clicked (an ephemeral reply) and the audit log.
+struct ClickOutcome {
+  enum class Kind {
+    Decided,   // this click decided the approval
+    Recorded,  // counted as the first of two required approvals
+    Refused,   // not allowed, expired, already decided, unknown token: nothing changed
+  };
+  Kind kind = Kind::Refused;
+  std::string message;
+  std::string run_id;
+};
+
+/// The Slack approval gate (DESIGN.md §2, ideas 3 and 4). The approval row is written before the
+/// card is posted; the buttons carry only an opaque 128-bit token; a click is decided with one
+/// conditional update, so double clicks, two approvers racing and restarts all end in exactly one
+/// decision; the decision binds to the argv hash shown on the card. Who may approve is checked on
+/// every click: configured users, Slack user groups, the step's own approvers; the requester may not
+/// approve their own request unless the step allows it; high-risk steps (configurable) need two
+/// distinct approvers. Approvals expire, and the card says so.
+class SlackApprovalGate final : public skills::ApprovalGate {
+ public:
+  SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
+                    const Redactor& redactor, ApproverDirectory& directory, ApprovalsConfig config,
+                    Logger log);
+  ~SlackApprovalGate() override;
+
+  Task<skills::GateDecision> request(skills::GateRequest request) override;
+
+  /// An Approve or Deny click (or a Deny-with-reason modal). Never throws for bad input.
+  Task<ClickOutcome> click(std::string token, std::string user, Decision decision, std::string reason);
+  /// Expires every overdue pending approval and updates its card (called periodically and at
+  /// start-up).
+  Task<> expire_due();
+
+  /// Called before a card is posted, so the run's thread exists and reads in order.
+  void set_before_card(std::function<Task<>(std::string run_id)> hook) { before_card_ = std::move(hook); }
+
+  /// Pending approvals with a waiting run in this process.
+  std::size_t waiters() const { return waiters_.size(); }
+
+ private:
+  struct Waiter {
+    std::unique_ptr<boost::asio::steady_timer> wake;
+  };
+
+  Task<Result<std::string>> post_card(const RunRecord& run, const ApprovalRecord& approval,
+                                      const skills::GateRequest& request);
+  Task<> update_card(const ApprovalRecord& approval, const std::string& status_line);
+  Task<Result<bool>> is_authorised(const ApprovalRecord& approval, const std::string& user);
+  skills::GateDecision decision_of(const ApprovalRecord& approval) const;
+  void audit(const std::string& actor, const std::string& action, const std::string& run_id,
+             const std::string& token, const std::string& detail);
+  void wake(const std::string& token);
+  long long now_s() const;
+
+  boost::asio::any_io_executor ex_;
+  Store& store_;
+  slack::WebApi& web_;
+  Clock& clock_;
+  const Redactor& redactor_;
+  ApproverDirectory& directory_;
+  ApprovalsConfig config_;
+  Logger log_;
+  std::map<std::string, Waiter> waiters_;
+  std::function<Task<>(std::string)> before_card_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,258 @@
+#include "bot/slack_run_presenter.h"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "bot/store.h"
+#include "integrations/slack/blocks.h"
+#include "integrations/slack/web_api.h"
+
+namespace vigil {
+namespace {
+
+// Event text comes from agents, tools and people: escaped before it is shown.
+std::string line_for(const ProgressEvent& e) {
+  using slack::blocks::code_block;
+  using slack::blocks::escape;
+  const auto detail = e.detail.empty() ? std::string() : "\n" + code_block(e.detail, 1500);
+  switch (e.kind) {
+    case ProgressKind::Finding:
+      return ":mag: " + escape(e.text) + detail;
+    case ProgressKind::Text:
+      return escape(e.text) + detail;
+    case ProgressKind::Proposal:
+      return ":bulb: " + escape(e.text) + (e.detail.empty() ? "" : " — " + escape(e.detail));
+    case ProgressKind::ProposalRejected:
+      return ":x: " + escape(e.text) + (e.detail.empty() ? "" : " — " + escape(e.detail));
+    case ProgressKind::StepStarted:
+      return ":arrow_forward: " + escape(e.text);
+    case ProgressKind::StepFinished:
+      return ":white_small_square: " + escape(e.text);
+    case ProgressKind::Note:
+      return ":information_source: " + escape(e.text);
+    case ProgressKind::FollowUp:
+      return ":speech_balloon: " + (e.actor.rfind("U", 0) == 0 ? "<@" + e.actor + "> asked: " : "asked: ") +
+             escape(e.text);
+    case ProgressKind::AutoTriagePaused:
+      return ":double_vertical_bar: " + escape(e.text);
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+SlackRunPresenter::SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
+                                     Clock& clock, Logger log, std::chrono::milliseconds interval)
+    : ex_(std::move(ex)), store_(store), web_(web), clock_(clock), log_(std::move(log)), interval_(interval) {}
+
+bool SlackRunPresenter::idle() const {
+  for (const auto& [id, v] : views_) {
+    if (v.loop_running || v.flushing) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void SlackRunPresenter::on_progress(const RunRecord& run, const ProgressEvent& e) {
+  if (run.channel.empty()) {
+    return;  // a run from the terminal: nothing to show in Slack
+  }
+  auto& v = views_[run.id];
+  if (v.channel.empty()) {
+    v.channel = run.channel;
+    v.thread_ts = run.thread_ts;
+  }
+  switch (e.kind) {
+    case ProgressKind::ToolCall:
+      v.tool_calls.push_back(e.text);
+      break;
+    case ProgressKind::Queued:
+    case ProgressKind::Started:
+    case ProgressKind::WaitingForApproval:
+    case ProgressKind::Decision:
+    case ProgressKind::ToolResult:
+    case ProgressKind::Repeat:
+      v.root_dirty = true;
+      break;
+    case ProgressKind::Finished:
+      v.root_dirty = true;
+      v.finished = true;
+      v.summary = ":checkered_flag: *Run " + std::string(to_string(e.state)) + "*" +
+                  (e.text.empty() || e.text == std::string(to_string(e.state)) ? "" : " — " + slack::blocks::escape(e.text)) +
+                  (e.detail.empty() ? "" : "\n" + slack::blocks::escape(e.detail));
+      break;
+    default: {
+      auto line = line_for(e);
+      if (!line.empty()) {
+        v.lines.push_back(std::move(line));
+      }
+      v.root_dirty = v.root_dirty || e.kind == ProgressKind::StepFinished;
+    }
+  }
+  ensure_loop(run.id);
+}
+
+void SlackRunPresenter::touch(const std::string& run_id) {
+  if (auto it = views_.find(run_id); it != views_.end()) {
+    it->second.root_dirty = true;
+    ensure_loop(run_id);
+  }
+}
+
+void SlackRunPresenter::ensure_loop(const std::string& run_id) {
+  auto& v = views_[run_id];
+  if (!v.loop_running) {
+    v.loop_running = true;
+    spawn(ex_, flush_loop(run_id), log_, "slack presenter " + run_id);
+  }
+}
+
+Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
+  const auto run = store_.get_run(run_id);
+  if (!run) {
+    co_return;
+  }
+  slack::blocks::RunView rv;
+  rv.run_id = run->id;
+  rv.status = std::string(to_string(run->state));
+  rv.title = run->text;
+  rv.incident = run->incident_id;
+  rv.requester = run->requester;
+  const auto start = run->started_at.value_or(run->created_at);
+  const auto end = run->finished_at.value_or(to_unix(clock_.now()));
+  rv.elapsed = std::chrono::seconds(std::max<long long>(0, end - start));
+  rv.cancel_token = is_terminal(run->state) ? "" : run->id;
+  rv.repeats = run->repeat_count;
+  for (const auto& s : store_.list_steps(run_id)) {
+    rv.steps.push_back(s.step + ": " + std::string(to_string(s.state)));
+  }
+  const auto built = slack::blocks::run_root(rv);
+  slack::OutgoingMessage m;
+  m.channel = v.channel;
+  m.text = built.text;
+  m.blocks = built.blocks;
+  v.root_dirty = false;
+  v.last_root_update = clock_.now();
+  if (v.root_ts.empty()) {
+    if (!v.thread_ts.empty()) {
+      m.thread_ts = v.thread_ts;
+    }
+    auto posted = co_await web_.post_message(std::move(m));
+    if (!posted) {
+      log_->warn("run={} channel={}: root message not posted: {}", run_id, v.channel, posted.error().message());
+      co_return;
+    }
+    v.root_ts = posted->ts;
+    if (v.thread_ts.empty()) {
+      v.thread_ts = posted->ts;
+    }
+    store_.set_run_thread(run_id, v.channel, v.thread_ts);
+  } else {
+    slack::MessageRef where{v.channel, v.root_ts};
+    auto updated = co_await web_.update_message(std::move(where), std::move(m));
+    if (!updated) {
+      log_->warn("run={} channel={}: root message not updated: {}", run_id, v.channel, updated.error().message());
+    }
+  }
+}
+
+Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {
+  auto it = views_.find(run_id);
+  if (it == views_.end()) {
+    co_return;
+  }
+  auto* v = &it->second;
+  // One flush at a time per run (the loop and flush_now may meet): otherwise two roots.
+  while (v->flushing) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(ex_, boost::asio::steady_timer::time_point::max());
+    v->flush_waiters.push_back(timer);
+    co_await timer->async_wait(kToken);
+  }
+  v->flushing = true;
+  if (v->root_ts.empty() ||
+      (v->root_dirty && (force_root || clock_.now() - v->last_root_update >= interval_))) {
+    co_await post_root(run_id, *v);
+  }
+  if (v->root_ts.empty()) {
+    release(*v);
+    co_return;  // Slack refused the root: the lines wait for the next round
+  }
+  std::string text;
+  if (!v->tool_calls.empty()) {
+    text = ":wrench: " + std::to_string(v->tool_calls.size()) + " tool call" +
+           (v->tool_calls.size() == 1 ? "" : "s") + ":";
+    for (const auto& t : v->tool_calls) {
+      text += "\n• `" + slack::blocks::escape(t.substr(0, 200)) + "`";
+    }
+    v->tool_calls.clear();
+  }
+  for (auto& l : v->lines) {
+    text += (text.empty() ? "" : "\n") + l;
+  }
+  v->lines.clear();
+  if (!text.empty()) {
+    const auto built = slack::blocks::text(text);
+    slack::OutgoingMessage m;
+    m.channel = v->channel;
+    m.thread_ts = v->thread_ts;
+    m.text = built.text;
+    m.blocks = built.blocks;
+    auto posted = co_await web_.post_message(std::move(m));
+    if (!posted) {
+      log_->warn("run={}: progress not posted: {}", run_id, posted.error().message());
+    }
+  }
+  if (v->finished && !v->summary_posted) {
+    v->summary_posted = true;
+    const auto built = slack::blocks::text(v->summary);
+    slack::OutgoingMessage m;
+    m.channel = v->channel;
+    m.thread_ts = v->thread_ts;
+    m.text = built.text;
+    m.blocks = built.blocks;
+    auto posted = co_await web_.post_message(std::move(m));
+    if (!posted) {
+      log_->warn("run={}: summary not posted: {}", run_id, posted.error().message());
+    }
+  }
+  release(*v);
+}
+
+void SlackRunPresenter::release(View& v) {
+  v.flushing = false;
+  auto waiters = std::move(v.flush_waiters);
+  v.flush_waiters.clear();
+  for (auto& t : waiters) {
+    t->cancel();
+  }
+}
+
+Task<> SlackRunPresenter::flush_now(std::string run_id) {
+  if (views_.count(run_id)) {
+    co_await flush(run_id, true);
+  }
+}
+
+Task<> SlackRunPresenter::flush_loop(std::string run_id) {
+  while (true) {
+    co_await flush(run_id, false);
+    auto& v = views_[run_id];
+    const bool pending = v.root_dirty || !v.lines.empty() || !v.tool_calls.empty() ||
+                         (v.finished && !v.summary_posted) || v.root_ts.empty();
+    if (!pending && v.finished) {
+      break;
+    }
+    if (!pending) {
+      // Quiet run: stop the loop; the next event starts it again.
+      break;
+    }
+    co_await clock_.sleep_for(interval_);
+  }
+  views_[run_id].loop_running = false;
+  if (views_[run_id].finished && views_[run_id].summary_posted && !views_[run_id].root_dirty) {
+    views_.erase(run_id);
+  }
+}
+
+}  // namespace vigil

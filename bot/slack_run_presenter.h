@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "bot/base/clock.h"
+#include "bot/base/task.h"
+#include "bot/progress.h"
+
+namespace vigil {
+
+class Store;
+namespace slack {
+class WebApi;
+}
+
+/// Shows runs in Slack: a root message per run (status, elapsed time, repeats, a Cancel button),
+/// updated in place, and thread replies for findings, tool calls (grouped), proposals, steps and
+/// the final summary. Updates are coalesced: at most one chat.update per run per interval, and the
+/// thread lines of an interval go out as one message, so an alert storm cannot start a 429 loop.
+/// Everything it receives was redacted by the run manager; it builds messages only through blocks.
+class SlackRunPresenter final : public RunObserver {
+ public:
+  SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
+                    Logger log, std::chrono::milliseconds interval = std::chrono::seconds(1));
+
+  void on_progress(const RunRecord& run, const ProgressEvent& event) override;
+  /// The run was asked for again (an alert repeat): the root shows the new count.
+  void touch(const std::string& run_id);
+  /// Posts whatever is pending for the run now (before an approval card, so the thread reads in
+  /// order), creating the root message if needed.
+  Task<> flush_now(std::string run_id);
+
+  bool idle() const;
+
+ private:
+  struct View {
+    std::string channel;
+    std::string thread_ts;  // where replies go (set once the root is posted, or given)
+    std::string root_ts;
+    bool root_dirty = true;
+    std::vector<std::string> lines;
+    std::vector<std::string> tool_calls;
+    std::string summary;  // posted once, after the run finished
+    bool finished = false;
+    bool summary_posted = false;
+    bool loop_running = false;
+    bool flushing = false;
+    std::chrono::system_clock::time_point last_root_update{};
+    std::vector<std::shared_ptr<boost::asio::steady_timer>> flush_waiters;
+  };
+
+  Task<> flush_loop(std::string run_id);
+  Task<> flush(const std::string& run_id, bool force_root);
+  Task<> post_root(const std::string& run_id, View& view);
+  void ensure_loop(const std::string& run_id);
+  void release(View& view);
+
+  boost::asio::any_io_executor ex_;
+  Store& store_;
+  slack::WebApi& web_;
+  Clock& clock_;
+  Logger log_;
+  std::chrono::milliseconds interval_;
+  std::map<std::string, View> views_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,42 @@
+#pragma once
+
+#include "bot/approver_directory.h"
+#include "bot/base/clock.h"
+#include "bot/base/redactor.h"
+#include "bot/base/task.h"
+#include "bot/channel_bindings.h"
+#include "bot/config.h"
+#include "bot/run_manager.h"
+#include "bot/slack_approval_gate.h"
+#include "bot/slack_run_presenter.h"
+#include "bot/store.h"
+#include "integrations/slack/web_api.h"
+#include "skills/skill_catalog.h"
+
+namespace vigil::handlers {
+
+/// What every handler works with, handed in once by the App (dependencies through constructors).
+struct HandlerContext {
+  Store& store;
+  RunManager& runs;
+  slack::WebApi& web;
+  ChannelBindings& channels;
+  SlackApprovalGate& gate;
+  SlackRunPresenter& presenter;
+  const skills::SkillCatalog& catalog;
+  ApproverDirectory& directory;
+  Clock& clock;
+  const Redactor& redactor;
+  const Config& config;
+  Logger log;
+
+  void audit(const std::string& actor, const std::string& action, const std::string& run_id,
+             const std::string& detail) const {
+    store.append_audit({0, to_unix_ms(clock.now()), actor, action, run_id, "", redactor.redact(detail)});
+  }
+  /// Configured approvers (users or user groups) may act on any run: cancel, resume automatic
+  /// triage. The person who started a run may always cancel it.
+  Task<bool> is_approver(const std::string& user) const;
+};
+
+}  // namespace vigil::handlers

@@ -1,0 +1,244 @@
+#include "handlers/slash_command_handler.h"
+
+#include "bot/timeline.h"
+#include "handlers/command_parser.h"
+#include "handlers/replies.h"
+#include "integrations/slack/blocks.h"
+
+namespace vigil::handlers {
+namespace {
+
+std::string short_id(const std::string& id) { return id.substr(0, 8); }
+
+std::string run_line(const RunRecord& r, long long now) {
+  const auto start = r.started_at.value_or(r.created_at);
+  const auto end = r.finished_at.value_or(now);
+  std::string line = "• `" + short_id(r.id) + "` *" + std::string(to_string(r.state)) + "* " +
+                     slack::blocks::escape(r.text.substr(0, 120)) + " — " + r.backend +
+                     ", " + std::to_string(std::max<long long>(0, end - start)) + "s";
+  if (!r.requester.empty() && r.requester[0] == 'U') {
+    line += ", by <@" + r.requester + ">";
+  }
+  if (r.repeat_count > 1) {
+    line += ", seen " + std::to_string(r.repeat_count) + "×";
+  }
+  if (!r.channel.empty() && !r.thread_ts.empty()) {
+    line += " (thread in <#" + r.channel + ">)";
+  }
+  return line;
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> SlashCommandHandler::ack_payload(const std::string& command, const std::string& text) {
+  const auto parsed = parse_command(command, text);
+  if (const auto* e = std::get_if<UsageError>(&parsed)) {
+    return nlohmann::json{{"response_type", "ephemeral"},
+                          {"text", slack::blocks::truncate(e->message, slack::blocks::kMaxSectionText)}};
+  }
+  return std::nullopt;
+}
+
+Task<> SlashCommandHandler::reply(const slack::SlashCommand& c, const std::string& text) {
+  co_await reply_privately(ctx_.web, ctx_.log, c.response_url, c.channel_id, c.user_id, text);
+}
+
+std::variant<RunRecord, std::string> SlashCommandHandler::resolve_run(const std::string& id) {
+  if (auto run = ctx_.store.get_run(id)) {
+    return *run;
+  }
+  const auto runs = ctx_.store.find_runs_by_prefix(id, 2);
+  if (runs.empty()) {
+    return "There is no run `" + slack::blocks::escape(id.substr(0, 36)) + "`.";
+  }
+  if (runs.size() > 1) {
+    return "`" + slack::blocks::escape(id) + "` matches more than one run; give more of the id.";
+  }
+  return runs.front();
+}
+
+Task<> SlashCommandHandler::handle(slack::SlashCommand c) {
+  if (c.command == "/triage") {
+    co_await triage(c);
+  } else if (c.command == "/runbook") {
+    co_await runbook(c);
+  } else {
+    ctx_.log->debug("user={} channel={}: ignoring unknown command {}", c.user_id, c.channel_id, c.command);
+  }
+}
+
+Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
+  const auto parsed = parse_triage(c.text);
+  const auto* cmd = std::get_if<ParsedCommand>(&parsed);
+  if (!cmd) {
+    co_return;  // the ack already carried the usage help
+  }
+  const long long now = to_unix(ctx_.clock.now());
+  if (cmd->verb == "help") {
+    co_await reply(c, triage_usage());
+  } else if (cmd->verb == "start") {
+    const auto binding = co_await ctx_.channels.find(c.channel_id);
+    RunTrigger t;
+    t.kind = "slash_command";
+    t.key = "slack:command:" + (c.trigger_id.empty() ? c.channel_id + ":" + c.text : c.trigger_id);
+    t.requester = c.user_id;
+    t.text = cmd->argument;
+    t.channel = c.channel_id;
+    t.backend = binding && !binding->backend.empty() ? binding->backend : "";
+    t.incident.title = cmd->argument;
+    t.incident.text = cmd->argument;
+    t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id},
+               {"channel", c.channel_id}};
+    ctx_.audit(c.user_id, "run.requested", "", "/triage " + cmd->argument);
+    const auto started = ctx_.runs.start(std::move(t));
+    if (!started) {
+      co_await reply(c, ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail));
+    } else if (!started->created) {
+      co_await reply(c, "This request already started run `" + short_id(started->run_id) + "` (" +
+                            std::string(to_string(started->state)) + ").");
+    } else if (started->queue_position > 0) {
+      co_await reply(c, ":hourglass: Run `" + short_id(started->run_id) + "` is queued (position " +
+                            std::to_string(started->queue_position) + "); it starts when a slot is free.");
+    } else {
+      co_await reply(c, ":rocket: Starting run `" + short_id(started->run_id) +
+                            "`; follow it in the thread I'm posting here.");
+    }
+  } else if (cmd->verb == "status") {
+    if (cmd->argument.empty()) {
+      const auto runs = ctx_.store.active_runs_in_channel(c.channel_id);
+      std::string text = runs.empty() ? "No active runs in this channel." : "*Active runs here*";
+      for (const auto& r : runs) {
+        text += "\n" + run_line(r, now);
+      }
+      co_await reply(c, text);
+    } else {
+      const auto found = resolve_run(cmd->argument);
+      if (const auto* msg = std::get_if<std::string>(&found)) {
+        co_await reply(c, *msg);
+      } else {
+        const auto& r = std::get<RunRecord>(found);
+        std::string text = run_line(r, now);
+        if (!r.summary.empty()) {
+          text += "\n" + r.summary.substr(0, 2000);
+        }
+        if (!r.error.empty()) {
+          text += "\n:warning: " + slack::blocks::escape(r.error);
+        }
+        co_await reply(c, text);
+      }
+    }
+  } else if (cmd->verb == "list") {
+    const auto runs = ctx_.store.list_runs(10);
+    std::string text = runs.empty() ? "No runs yet." : "*Recent runs*";
+    for (const auto& r : runs) {
+      text += "\n" + run_line(r, now);
+    }
+    co_await reply(c, text);
+  } else if (cmd->verb == "cancel") {
+    const auto found = resolve_run(cmd->argument);
+    if (const auto* msg = std::get_if<std::string>(&found)) {
+      co_await reply(c, *msg);
+      co_return;
+    }
+    const auto& r = std::get<RunRecord>(found);
+    bool allowed = r.requester == c.user_id;
+    if (!allowed) {
+      allowed = co_await ctx_.is_approver(c.user_id);
+    }
+    if (!allowed) {
+      ctx_.audit(c.user_id, "run.cancel_refused", r.id, "not the requester or an approver");
+      co_await reply(c, "Only the person who started run `" + short_id(r.id) + "` or an approver can cancel it.");
+      co_return;
+    }
+    const auto cancelled = ctx_.runs.cancel(r.id, c.user_id);
+    ctx_.audit(c.user_id, cancelled ? "run.cancelled" : "run.cancel_failed", r.id,
+               cancelled ? "" : cancelled.error().detail);
+    co_await reply(c, cancelled ? ":octagonal_sign: Cancelling run `" + short_id(r.id) + "`."
+                                : "Run `" + short_id(r.id) + "`: " + cancelled.error().detail + ".");
+  } else if (cmd->verb == "timeline") {
+    const auto found = resolve_run(cmd->argument);
+    if (const auto* msg = std::get_if<std::string>(&found)) {
+      co_await reply(c, *msg);
+      co_return;
+    }
+    co_await reply(c, slack::blocks::code_block(format_run_text(ctx_.store, std::get<RunRecord>(found))));
+  } else if (cmd->verb == "resume-auto") {
+    const bool approver = co_await ctx_.is_approver(c.user_id);
+    if (!approver) {
+      ctx_.audit(c.user_id, "auto_triage.resume_refused", "", cmd->argument);
+      co_await reply(c, "Only an approver can resume automatic triage.");
+      co_return;
+    }
+    const auto key = cmd->argument;
+    const bool resumed = ctx_.runs.resume_auto_triage(key, c.user_id);
+    ctx_.audit(c.user_id, "auto_triage.resumed", "", key);
+    co_await reply(c, resumed ? ":arrow_forward: Automatic triage with `" + key + "` resumed."
+                              : "Automatic triage with `" + key + "` was not paused.");
+  }
+}
+
+Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
+  const auto parsed = parse_runbook(c.text);
+  const auto* cmd = std::get_if<ParsedCommand>(&parsed);
+  if (!cmd) {
+    co_return;
+  }
+  if (cmd->verb == "help") {
+    co_await reply(c, runbook_usage());
+  } else if (cmd->verb == "list") {
+    std::string text = "*Runbooks*";
+    for (const auto* s : ctx_.catalog.all()) {
+      text += "\n• `" + s->id + "` " + slack::blocks::escape(s->title);
+      if (!ctx_.catalog.is_available(*s)) {
+        text += " — _" + ctx_.catalog.availability(*s) + "_";
+      }
+    }
+    co_await reply(c, ctx_.catalog.size() == 0 ? "No runbooks are loaded." : text);
+  } else if (cmd->verb == "show") {
+    const auto* s = ctx_.catalog.find(cmd->argument);
+    if (!s) {
+      co_await reply(c, "There is no runbook `" + slack::blocks::escape(cmd->argument.substr(0, 64)) +
+                            "`; `/runbook list` shows them.");
+      co_return;
+    }
+    std::string text = "*" + slack::blocks::escape(s->title) + "* (`" + s->id + "`)\n" +
+                       slack::blocks::escape(s->description) + "\n*Parameters*";
+    for (const auto& p : s->parameters) {
+      text += "\n• `" + p.name + "`" + (p.required ? " (required)" : "") +
+              (p.from_incident.empty() ? "" : " from the incident's " + p.from_incident) +
+              (p.description.empty() ? "" : ": " + slack::blocks::escape(p.description));
+    }
+    text += "\n*Steps*";
+    for (const auto& st : s->steps) {
+      text += "\n• `" + st.id + "` " + slack::blocks::escape(st.title.empty() ? st.id : st.title) +
+              (st.is_gated() ? " — :lock: needs approval (" + std::string(skills::to_string(st.risk)) + " risk)" : "");
+    }
+    if (!ctx_.catalog.is_available(*s)) {
+      text += "\n_" + ctx_.catalog.availability(*s) + "_";
+    }
+    co_await reply(c, text);
+  } else if (cmd->verb == "run") {
+    const auto* s = ctx_.catalog.find(cmd->argument);
+    if (!s) {
+      co_await reply(c, "There is no runbook `" + slack::blocks::escape(cmd->argument.substr(0, 64)) + "`.");
+      co_return;
+    }
+    RunTrigger t;
+    t.kind = "runbook";
+    t.key = "slack:command:" + (c.trigger_id.empty() ? c.channel_id + ":" + c.text : c.trigger_id);
+    t.requester = c.user_id;
+    t.text = "/runbook run " + s->id;
+    t.channel = c.channel_id;
+    t.skill = s->id;
+    t.params = cmd->params;
+    t.incident.title = s->title;
+    t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id}};
+    ctx_.audit(c.user_id, "run.requested", "", "/runbook run " + s->id);
+    const auto started = ctx_.runs.start(std::move(t));
+    co_await reply(c, started ? ":rocket: Running `" + s->id + "` as run `" + short_id(started->run_id) +
+                                    "`; steps that change something will ask for approval."
+                              : ":warning: " + slack::blocks::escape(started.error().detail));
+  }
+}
+
+}  // namespace vigil::handlers

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "handlers/handler_context.h"
+#include "integrations/slack/events.h"
+
+namespace vigil::handlers {
+
+/// `/triage` and `/runbook`: validate, call the core, reply privately. Mistakes get
+/// the usage help (already in the ack, so instantly); the root message of a run is posted by the
+/// presenter.
+class SlashCommandHandler {
+ public:
+  explicit SlashCommandHandler(HandlerContext& ctx) : ctx_(ctx) {}
+
+  Task<> handle(slack::SlashCommand command);
+
+  /// The ack's payload for a slash command envelope, decided at once without I/O: usage help for
+  /// a mistake, nothing otherwise (the handler answers through response_url).
+  static std::optional<nlohmann::json> ack_payload(const std::string& command, const std::string& text);
+
+ private:
+  Task<> triage(const slack::SlashCommand& c);
+  Task<> runbook(const slack::SlashCommand& c);
+  Task<> reply(const slack::SlashCommand& c, const std::string& text);
+  /// A run by its full id or a unique prefix; an error text otherwise.
+  std::variant<RunRecord, std::string> resolve_run(const std::string& id);
+
+  HandlerContext& ctx_;
+};
+
+}  // namespace vigil::handlers
