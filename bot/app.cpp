@@ -139,6 +139,16 @@ Task<Result<void>> App::run() {
   co_return result;
 }
 
+Task<> App::quiesce() {
+  boost::asio::steady_timer timer(ex_);
+  const auto deadline = std::chrono::steady_clock::now() + config_.agent.grace + std::chrono::seconds(10);
+  while ((runs_.running_runs() > 0 || handlers_in_flight_ > 0 || !presenter_.idle()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(kToken);
+  }
+}
+
 void App::stop() {
   if (stopping_) {
     return;

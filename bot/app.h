@@ -55,6 +55,9 @@ class App {
   Task<Result<void>> run();
   /// Graceful stop: closes the sockets, stops active runs (runs waiting for approval stay so).
   void stop();
+  /// After stop(): waits (bounded) until no run is doing work and no handler is in flight, so the
+  /// io_context can be stopped without losing anything that is not already in the store.
+  Task<> quiesce();
 
   /// One normalised input, as the Socket Mode client delivers it.
   void dispatch(slack::InboundEvent event);

@@ -358,11 +358,13 @@ Result<void> RunManager::cancel(const std::string& run_id, const std::string& by
 void RunManager::stop_all() {
   stopping_ = true;
   for (auto& [id, a] : active_) {
+    // A run waiting for a person is left exactly as it is: its approval stays pending in the
+    // store and the run resumes after the restart.
     if (!a->waiting_for_approval) {
       a->cancel_requested = true;
       a->cancelled_by = "shutdown";
+      a->signal.emit(boost::asio::cancellation_type::terminal);
     }
-    a->signal.emit(boost::asio::cancellation_type::terminal);
   }
 }
 

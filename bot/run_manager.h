@@ -78,7 +78,8 @@ class RunManager {
   /// At start-up: running runs become interrupted (nothing re-runs), runs waiting for an approval
   /// wait again, queued runs start.
   void recover();
-  /// Cancels every active run (graceful shutdown); runs waiting for approval stay as they are.
+  /// Cancels every working run (graceful shutdown); runs waiting for approval stay as they are
+  /// (their coroutines are abandoned with the io_context; the store holds their state).
   void stop_all();
 
   /// Ends a pause of automatic triage; false when nothing was paused.

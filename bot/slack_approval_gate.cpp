@@ -224,8 +224,11 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
       std::string id = r.run_id;
       co_await before_card_(std::move(id));
     }
-    const auto current = store_.get_run(r.run_id);  // the thread may exist only now
-    auto posted = co_await post_card(current ? *current : *run, a, r);
+    RunRecord current = *run;
+    if (auto fresh = store_.get_run(r.run_id)) {
+      current = std::move(*fresh);  // the thread may exist only now
+    }
+    auto posted = co_await post_card(current, a, r);
     if (posted) {
       store_.set_approval_message(a.token, run->channel, *posted);
       a.channel = run->channel;

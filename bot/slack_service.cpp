@@ -19,13 +19,19 @@ struct ServeState {
   bool stop_requested = false;
 };
 
-Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log) {
+Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log,
+               boost::asio::io_context& io) {
   auto result = co_await app.run();
   if (!result) {
     log->error("{}", result.error().message());
     state.exit_code = result.error().is(Errc::InvalidConfig) || result.error().is(Errc::SlackApi) ? 2 : 1;
   }
+  app.stop();
+  co_await app.quiesce();
   signals.release();
+  // Runs waiting for an approval are still suspended; their state is in the store and they resume
+  // after the restart, so the loop can stop here.
+  io.stop();
 }
 
 }  // namespace
@@ -56,7 +62,7 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
     state.stop_requested = true;
     app.stop();
   });
-  spawn(io.get_executor(), run_app(app, signals, state, log), log, "vigil");
+  spawn(io.get_executor(), run_app(app, signals, state, log, io), log, "vigil");
   io.run();
   log->info("stopped");
   return state.exit_code;

@@ -153,8 +153,9 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
     const auto cancelled = ctx_.runs.cancel(r.id, c.user_id);
     ctx_.audit(c.user_id, cancelled ? "run.cancelled" : "run.cancel_failed", r.id,
                cancelled ? "" : cancelled.error().detail);
-    co_await reply(c, cancelled ? ":octagonal_sign: Cancelling run `" + short_id(r.id) + "`."
-                                : "Run `" + short_id(r.id) + "`: " + cancelled.error().detail + ".");
+    const std::string text = cancelled ? ":octagonal_sign: Cancelling run `" + short_id(r.id) + "`."
+                                       : "Run `" + short_id(r.id) + "`: " + cancelled.error().detail + ".";
+    co_await reply(c, text);
   } else if (cmd->verb == "timeline") {
     const auto found = resolve_run(cmd->argument);
     if (const auto* msg = std::get_if<std::string>(&found)) {
@@ -172,8 +173,9 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
     const auto key = cmd->argument;
     const bool resumed = ctx_.runs.resume_auto_triage(key, c.user_id);
     ctx_.audit(c.user_id, "auto_triage.resumed", "", key);
-    co_await reply(c, resumed ? ":arrow_forward: Automatic triage with `" + key + "` resumed."
-                              : "Automatic triage with `" + key + "` was not paused.");
+    const std::string text = resumed ? ":arrow_forward: Automatic triage with `" + key + "` resumed."
+                                     : "Automatic triage with `" + key + "` was not paused.";
+    co_await reply(c, text);
   }
 }
 
@@ -193,7 +195,10 @@ Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
         text += " — _" + ctx_.catalog.availability(*s) + "_";
       }
     }
-    co_await reply(c, ctx_.catalog.size() == 0 ? "No runbooks are loaded." : text);
+    if (ctx_.catalog.size() == 0) {
+      text = "No runbooks are loaded.";
+    }
+    co_await reply(c, text);
   } else if (cmd->verb == "show") {
     const auto* s = ctx_.catalog.find(cmd->argument);
     if (!s) {
@@ -235,9 +240,10 @@ Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
     t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id}};
     ctx_.audit(c.user_id, "run.requested", "", "/runbook run " + s->id);
     const auto started = ctx_.runs.start(std::move(t));
-    co_await reply(c, started ? ":rocket: Running `" + s->id + "` as run `" + short_id(started->run_id) +
-                                    "`; steps that change something will ask for approval."
-                              : ":warning: " + slack::blocks::escape(started.error().detail));
+    const std::string text = started ? ":rocket: Running `" + s->id + "` as run `" + short_id(started->run_id) +
+                                           "`; steps that change something will ask for approval."
+                                     : ":warning: " + slack::blocks::escape(started.error().detail);
+    co_await reply(c, text);
   }
 }
 

@@ -10,7 +10,9 @@ RateLimit limit_for(Tier t) {
     case Tier::Tier2: return {20, 3};
     case Tier::Tier3: return {50, 5};
     case Tier::Tier4: return {100, 10};
-    case Tier::PostMessagePerChannel: return {60, 2};
+    // Slack: about one message per second per channel. Bursts are sometimes tolerated, but a burst
+    // is exactly what starts a 429 loop in an alert storm, so Vigil never bursts.
+    case Tier::PostMessagePerChannel: return {60, 1};
   }
   return {50, 5};
 }

@@ -13,60 +13,15 @@
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/test_paths.h"
-
-extern char** environ;
+#include "tests/support/vigil_process.h"
 
 namespace vigil::slack {
 namespace {
 
 using namespace std::chrono_literals;
+using test::start_vigil;
+using test::wait_exit;
 using nlohmann::json;
-
-pid_t start_vigil(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-                  const std::string& log_path) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    const std::string kv(*e);
-    if (kv.rfind("SLACK_", 0) != 0 && kv.rfind("VIGIL_", 0) != 0) {
-      env_strings.push_back(kv);
-    }
-  }
-  env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_strings{test::vigil_binary().string()};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) {
-    argv.push_back(s.data());
-  }
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
-
-int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  return -1;
-}
 
 TEST(VigilServe, ConnectsAcksASlashCommandAndStopsCleanlyOnSigterm) {
   test::TempDir dir;

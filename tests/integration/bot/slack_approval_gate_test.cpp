@@ -1,0 +1,165 @@
+// The Slack approval gate against the emulator with a fake clock: expiry updates the card,
+// cancellation withdraws it, a decided approval is found again after a restart.
+#include "bot/slack_approval_gate.h"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "bot/base/logging.h"
+#include "bot/store.h"
+#include "integrations/http/beast_http_client.h"
+#include "integrations/slack/emulator/slack_emulator.h"
+#include "integrations/slack/http_web_api.h"
+#include "integrations/slack/rate_limiter.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/slack_harness.h"
+#include "tests/support/test_paths.h"
+
+namespace vigil {
+namespace {
+
+using namespace std::chrono_literals;
+
+class SlackApprovalGateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emu_.add_channel("C1", "inc-x");
+    emu_.start();
+    http_ = http::make_beast_http_client(io_.get_executor(), {}, null_logger());
+    slack::HttpWebApiOptions o;
+    o.api_url = emu_.api_url();
+    o.bot_token = test::fake_bot_token();
+    web_ = std::make_unique<slack::HttpWebApi>(*http_, limiter_, clock_, null_logger(), o, nullptr);
+    auto s = Store::open((dir_ / "v.db").string());
+    ASSERT_TRUE(s);
+    store_ = std::move(*s);
+    RunRecord run;
+    run.id = "00000000-0000-4000-8000-00000000000a";
+    run.trigger_kind = "slash_command";
+    run.trigger_key = "k";
+    run.requester = "U_REQ";
+    run.backend = "runbook";
+    run.channel = "C1";
+    run.thread_ts = "1800000000.000001";
+    run.created_at = to_unix(clock_.now());
+    ASSERT_TRUE(store_->create_run(run));
+    step_.run_id = run.id;
+    step_.skill = "restart";
+    step_.step = "restart";
+    step_.seq = 1;
+    step_.argv = {"kubectl", "rollout", "restart", "deployment/api"};
+    step_.mutating = true;
+    step_.state = StepState::AwaitingApproval;
+    store_->create_step(step_);
+    ApprovalsConfig config;
+    config.users = {"U_OK"};
+    config.expiry = 30min;
+    directory_ = std::make_unique<ApproverDirectory>(*web_, clock_);
+    gate_ = std::make_unique<SlackApprovalGate>(io_.get_executor(), *store_, *web_, clock_, redactor_, *directory_,
+                                                config, null_logger());
+  }
+
+  skills::GateRequest request() {
+    skills::GateRequest r;
+    r.run_id = step_.run_id;
+    r.step_id = step_.id;
+    r.skill = "restart";
+    r.step = "restart";
+    r.argv = step_.argv;
+    r.argv_hash = "hash-1";
+    r.risk = skills::Risk::Medium;
+    r.requester = "U_REQ";
+    return r;
+  }
+
+  Task<> ask(skills::GateRequest r, std::optional<skills::GateDecision>& out) {
+    out = co_await gate_->request(std::move(r));
+  }
+
+  template <class Pred>
+  bool run_until(Pred pred) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return false;
+      }
+      if (io_.stopped()) {
+        io_.restart();
+      }
+      io_.run_one_for(20ms);
+    }
+    return true;
+  }
+
+  std::string updates() {
+    std::string out;
+    for (const auto& c : emu_.calls("chat.update")) {
+      out += c.args.dump() + "\n";
+    }
+    return out;
+  }
+
+  test::TempDir dir_;
+  slack::SlackEmulator emu_;
+  boost::asio::io_context io_;
+  test::FakeClock clock_;
+  slack::RateLimiter limiter_{clock_};
+  std::unique_ptr<http::HttpClient> http_;
+  std::unique_ptr<slack::HttpWebApi> web_;
+  std::unique_ptr<Store> store_;
+  StepRecord step_;
+  Redactor redactor_;
+  std::unique_ptr<ApproverDirectory> directory_;
+  std::unique_ptr<SlackApprovalGate> gate_;
+};
+
+TEST_F(SlackApprovalGateTest, ExpiryUpdatesTheCardAndRunsNothing) {
+  std::optional<skills::GateDecision> decision;
+  spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1 && emu_.calls("chat.postMessage").size() == 1; }));
+  const auto card = emu_.calls("chat.postMessage")[0].args;
+  EXPECT_EQ(card["thread_ts"], "1800000000.000001");
+  EXPECT_NE(card.dump().find("kubectl rollout restart deployment/api"), std::string::npos);
+  clock_.advance(31min);
+  ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
+  EXPECT_EQ(decision->outcome, skills::GateOutcome::Expired);
+  const auto pending = store_->pending_approvals();
+  EXPECT_TRUE(pending.empty());
+  ASSERT_TRUE(run_until([&] { return updates().find("Expired at") != std::string::npos; })) << updates();
+  EXPECT_EQ(updates().find("approval.approve"), std::string::npos) << "no buttons on an expired card";
+  // A click after expiry is refused and changes nothing.
+  std::optional<ClickOutcome> late;
+  const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
+  auto click = [&]() -> Task<> { late = co_await gate_->click(token, "U_OK", Decision::Approve, ""); };
+  spawn(io_.get_executor(), click(), null_logger(), "click");
+  ASSERT_TRUE(run_until([&] { return late.has_value(); }));
+  EXPECT_EQ(late->kind, ClickOutcome::Kind::Refused);
+  EXPECT_NE(late->message.find("already expired"), std::string::npos) << late->message;
+}
+
+TEST_F(SlackApprovalGateTest, ApprovedWhileNobodyWaitedIsFoundAgainAfterARestart) {
+  std::optional<skills::GateDecision> first;
+  spawn(io_.get_executor(), ask(request(), first), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1; }));
+  const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
+  // "Restart": a new gate over the same store; the old waiter is gone with the old process.
+  ApprovalsConfig config;
+  config.users = {"U_OK"};
+  SlackApprovalGate fresh(io_.get_executor(), *store_, *web_, clock_, redactor_, *directory_, config, null_logger());
+  std::optional<ClickOutcome> clicked;
+  auto click = [&]() -> Task<> { clicked = co_await fresh.click(token, "U_OK", Decision::Approve, ""); };
+  spawn(io_.get_executor(), click(), null_logger(), "click");
+  ASSERT_TRUE(run_until([&] { return clicked.has_value(); }));
+  EXPECT_EQ(clicked->kind, ClickOutcome::Kind::Decided);
+  std::optional<skills::GateDecision> resumed;
+  auto again = [&]() -> Task<> { resumed = co_await fresh.request(request()); };
+  spawn(io_.get_executor(), again(), null_logger(), "again");
+  ASSERT_TRUE(run_until([&] { return resumed.has_value(); }));
+  EXPECT_EQ(resumed->outcome, skills::GateOutcome::Approved);
+  EXPECT_EQ(resumed->argv_hash, "hash-1");
+  EXPECT_EQ(resumed->decided_by, "U_OK");
+  EXPECT_EQ(emu_.calls("chat.postMessage").size(), 1u) << "no second card";
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,408 @@
+// End to end: the `vigil serve` binary against the Slack emulator, with real envelope shapes.
+// What is checked is what people would see: the messages posted, the buttons on a card, the
+// ephemeral replies, the rows in the database.
+#include <signal.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "bot/store.h"
+#include "integrations/slack/emulator/slack_emulator.h"
+#include "tests/support/slack_harness.h"
+#include "tests/support/test_paths.h"
+#include "tests/support/vigil_process.h"
+
+namespace vigil {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using slack::SlackEmulator;
+
+constexpr const char* kChannel = "C0INC";
+constexpr const char* kRequester = "U0REQ";
+constexpr const char* kApprover = "U0APPROVER";
+constexpr const char* kApprover2 = "U0APPROVER2";
+constexpr const char* kStranger = "U0STRANGER";
+
+class ChatOps : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emu_.add_channel(kChannel, "inc-api");
+    emu_.add_channel("C0OTHER", "random");
+    emu_.start();
+    write_config();
+    start();
+  }
+  void TearDown() override { stop(); }
+
+  void write_config() {
+    test::write_file(dir_ / "vigil.yaml",
+                     "channels:\n  - id: " + std::string(kChannel) +
+                         "\n    backend: runbook\n    auto_triage: true\n"
+                         "approvals:\n  users: [" + kApprover + ", " + kApprover2 + ", U0APPROVER3]\n"
+                         "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
+                         "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
+                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
+                         "logging:\n  level: debug\n");
+  }
+  void start() {
+    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
+                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+                              "SLACK_BOT_TOKEN=" + test::fake_bot_token()},
+                             log_path());
+    ASSERT_GT(pid_, 0);
+    ++starts_;
+    ASSERT_TRUE(test::eventually([&] { return emu_.connections().size() >= 2 && emu_.connections_accepted() >= starts_ * 2; },
+                                 15s))
+        << log();
+  }
+  void stop() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      exit_code_ = test::wait_exit(pid_, 20s);
+      pid_ = -1;
+    }
+  }
+  std::string log_path() const { return (dir_ / "vigil.log").string(); }
+  std::string log() const { return test::read_file(log_path()); }
+
+  std::string send(json envelope) {
+    const auto id = emu_.send_envelope(std::move(envelope));
+    const auto ack = emu_.wait_for_ack(id, 3s);
+    EXPECT_TRUE(ack) << "not acked within Slack's 3 seconds";
+    if (ack) {
+      last_ack_ = ack->payload;
+    }
+    return id;
+  }
+  std::string slash(const std::string& command, const std::string& text, const std::string& user = kRequester) {
+    const auto n = std::to_string(++counter_);
+    return send({{"envelope_id", "env-cmd-" + n},
+                 {"type", "slash_commands"},
+                 {"accepts_response_payload", true},
+                 {"payload",
+                  {{"command", command}, {"text", text}, {"user_id", user}, {"user_name", "u"},
+                   {"channel_id", kChannel}, {"channel_name", "inc-api"}, {"team_id", "T1"},
+                   {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}});
+  }
+  std::string click(const std::string& action_id, const std::string& value, const std::string& user) {
+    const auto n = std::to_string(++counter_);
+    return send({{"envelope_id", "env-click-" + n},
+                 {"type", "interactive"},
+                 {"accepts_response_payload", true},
+                 {"payload",
+                  {{"type", "block_actions"},
+                   {"user", {{"id", user}, {"username", "u"}, {"team_id", "T1"}}},
+                   {"team", {{"id", "T1"}}},
+                   {"channel", {{"id", kChannel}, {"name", "inc-api"}}},
+                   {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kChannel}}},
+                   {"trigger_id", "trig-" + n},
+                   {"response_url", emu_.response_url("click-" + n)},
+                   {"actions",
+                    json::array({{{"action_id", action_id}, {"block_id", "b"}, {"value", value},
+                                  {"type", "button"}, {"action_ts", "1700000000." + n}}})}}}});
+  }
+  std::string alert_message(const std::string& title, const std::string& ts) {
+    const auto n = std::to_string(++counter_);
+    return send({{"envelope_id", "env-alert-" + n},
+                 {"type", "events_api"},
+                 {"accepts_response_payload", false},
+                 {"payload",
+                  {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvAlert" + n},
+                   {"event",
+                    {{"type", "message"}, {"subtype", "bot_message"}, {"bot_id", "B0ALERTMANAGER"},
+                     {"username", "alertmanager"}, {"channel", kChannel}, {"ts", ts}, {"text", ""},
+                     {"attachments", json::array({{{"title", title},
+                                                   {"text", "*Labels:*\n• *alertname:* `ApiDown`\n• *severity:* `critical`"},
+                                                   {"fallback", title}}})}}}}}});
+  }
+  std::string thread_reply(const std::string& thread_ts, const std::string& text, const std::string& user) {
+    const auto n = std::to_string(++counter_);
+    return send({{"envelope_id", "env-msg-" + n},
+                 {"type", "events_api"},
+                 {"payload",
+                  {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvMsg" + n},
+                   {"event",
+                    {{"type", "message"}, {"user", user}, {"channel", kChannel}, {"ts", "1800000100." + n},
+                     {"thread_ts", thread_ts}, {"text", text}}}}}});
+  }
+
+  // The approval tokens on every card posted so far.
+  std::vector<std::string> approval_tokens() {
+    std::vector<std::string> out;
+    for (const auto& c : emu_.calls("chat.postMessage")) {
+      const auto text = c.args.dump();
+      if (text.find("approval.approve") == std::string::npos) {
+        continue;
+      }
+      for (const auto& b : c.args.value("blocks", json::array())) {
+        for (const auto& e : b.value("elements", json::array())) {
+          if (e.value("action_id", "") == "approval.approve") {
+            out.push_back(e.value("value", ""));
+          }
+        }
+      }
+    }
+    return out;
+  }
+  std::string responses() {
+    std::string out;
+    for (const auto& [id, body] : emu_.response_posts()) {
+      out += id + ": " + body.dump() + "\n";
+    }
+    for (const auto& c : emu_.calls("chat.postEphemeral")) {
+      out += "ephemeral: " + c.args.dump() + "\n";
+    }
+    return out;
+  }
+  std::string all_posts() {
+    std::string out;
+    for (const auto& c : emu_.calls()) {
+      if (c.method == "chat.postMessage" || c.method == "chat.update") {
+        out += c.method + ": " + c.args.dump() + "\n";
+      }
+    }
+    return out;
+  }
+  std::unique_ptr<Store> store() {
+    auto s = Store::open((dir_ / "v.db").string());
+    return s ? std::move(*s) : nullptr;
+  }
+  std::optional<RunRecord> only_run() {
+    auto s = store();
+    const auto runs = s->list_runs(10);
+    if (runs.size() != 1) {
+      return std::nullopt;
+    }
+    return runs[0];
+  }
+  int executed(const std::string& step) {
+    auto s = store();
+    int n = 0;
+    for (const auto& r : s->list_runs(100)) {
+      for (const auto& st : s->list_steps(r.id)) {
+        n += st.step == step && st.state == StepState::Succeeded;
+      }
+    }
+    return n;
+  }
+  bool audit_has(const std::string& action, const std::string& actor = "") {
+    auto s = store();
+    for (const auto& a : s->list_audit("", 10000)) {
+      if (a.action == action && (actor.empty() || a.actor == actor)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  test::TempDir dir_;
+  SlackEmulator emu_;
+  pid_t pid_ = -1;
+  int starts_ = 0;
+  int exit_code_ = -1;
+  int counter_ = 0;
+  json last_ack_;
+};
+
+TEST_F(ChatOps, SlashCommandRootThreadCardApprovalStepOnceAndSummary) {
+  slash("/triage", "api is down since 14:02");
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log() << all_posts();
+  // The person got an immediate private "starting run".
+  EXPECT_NE(responses().find("Starting run"), std::string::npos) << responses();
+  // A root message in the channel, and the diagnostics in its thread.
+  const auto run = only_run();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->state, RunState::AwaitingApproval);
+  EXPECT_FALSE(run->thread_ts.empty());
+  const auto posts = all_posts();
+  EXPECT_NE(posts.find("pods of api in prod are CrashLoopBackOff"), std::string::npos) << posts;
+  // The card shows the exact argv and the dry run, and its buttons carry only the token.
+  const auto token = approval_tokens()[0];
+  EXPECT_EQ(token.size(), 32u);
+  EXPECT_NE(posts.find("(server dry run)"), std::string::npos);
+  EXPECT_NE(posts.find("\"confirm\""), std::string::npos) << "Approve asks for confirmation";
+  EXPECT_EQ(executed("restart"), 0);
+
+  click("approval.approve", token, kApprover);
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = only_run();
+    return r && r->state == RunState::Succeeded;
+  })) << log();
+  EXPECT_EQ(executed("restart"), 1);
+  ASSERT_TRUE(test::eventually([&] { return all_posts().find("Run succeeded") != std::string::npos; })) << all_posts();
+  const auto after = all_posts();
+  EXPECT_NE(after.find("Approved* by <@U0APPROVER>"), std::string::npos) << after;
+  EXPECT_NE(after.find("deployment.apps/api restarted"), std::string::npos) << after;
+  EXPECT_TRUE(audit_has("approval.approved", kApprover));
+  EXPECT_EQ(emu_.rate_limited_count(), 0);
+}
+
+TEST_F(ChatOps, UnauthorisedRequesterAndDoubleClicks) {
+  // The requester is an approver too, and still may not approve their own request.
+  slash("/triage", "api is down", kApprover);
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
+  const auto token = approval_tokens()[0];
+  click("approval.approve", token, kStranger);
+  click("approval.approve", token, kApprover);
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = responses();
+    return r.find("not an approver") != std::string::npos && r.find("someone else must approve") != std::string::npos;
+  })) << responses();
+  EXPECT_EQ(executed("restart"), 0);
+  EXPECT_TRUE(audit_has("approval.refused", kStranger));
+  EXPECT_TRUE(audit_has("approval.refused", kApprover));
+  // Two approvers racing, each clicking twice: exactly one decision, the step runs once.
+  click("approval.approve", token, kApprover2);
+  click("approval.approve", token, "U0APPROVER3");
+  click("approval.approve", token, kApprover2);
+  click("approval.approve", token, "U0APPROVER3");
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = only_run();
+    return r && r->state == RunState::Succeeded;
+  })) << log();
+  EXPECT_TRUE(test::eventually([&] { return responses().find("already approved") != std::string::npos; }))
+      << responses();
+  EXPECT_EQ(executed("restart"), 1);
+}
+
+TEST_F(ChatOps, DenyWithAReasonRunsNothing) {
+  slash("/triage", "api is down");
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
+  const auto token = approval_tokens()[0];
+  click("approval.deny", token, kApprover);
+  ASSERT_TRUE(test::eventually([&] { return !emu_.calls("views.open").empty(); })) << log();
+  const auto modal = emu_.calls("views.open")[0].args;
+  EXPECT_EQ(modal["view"]["private_metadata"], token);
+  send({{"envelope_id", "env-view-1"},
+        {"type", "interactive"},
+        {"payload",
+         {{"type", "view_submission"},
+          {"user", {{"id", kApprover}}},
+          {"view",
+           {{"id", "V1"}, {"callback_id", "approval.deny_reason"}, {"private_metadata", token}, {"hash", "h"},
+            {"state", {{"values", {{"reason", {{"reason", {{"type", "plain_text_input"}, {"value", "not during peak"}}}}}}}}}}}}}});
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = only_run();
+    return r && is_terminal(r->state);
+  })) << log();
+  EXPECT_EQ(executed("restart"), 0);
+  EXPECT_NE(all_posts().find("not during peak"), std::string::npos) << all_posts();
+  EXPECT_TRUE(audit_has("approval.denied", kApprover));
+}
+
+TEST_F(ChatOps, HighRiskNeedsTwoDistinctApprovers) {
+  slash("/runbook", "run scale-api replicas=8");
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
+  const auto token = approval_tokens()[0];
+  click("approval.approve", token, kApprover);
+  ASSERT_TRUE(test::eventually([&] { return responses().find("1 more approver") != std::string::npos; })) << responses();
+  click("approval.approve", token, kApprover);  // the same person again does not count
+  ASSERT_TRUE(test::eventually([&] { return responses().find("second, different approver") != std::string::npos; }));
+  EXPECT_EQ(executed("scale"), 0);
+  click("approval.approve", token, kApprover2);
+  ASSERT_TRUE(test::eventually([&] { return executed("scale") == 1; })) << log();
+}
+
+TEST_F(ChatOps, CancelMidRunFromTheRootButton) {
+  slash("/triage", "slow problem");
+  std::optional<RunRecord> run;
+  ASSERT_TRUE(test::eventually([&] {
+    run = only_run();
+    auto s = store();
+    return run && !s->list_steps(run->id).empty() && s->list_steps(run->id)[0].state == StepState::Running;
+  })) << log();
+  EXPECT_NE(all_posts().find("run.cancel"), std::string::npos) << "the root has a Cancel button";
+  click("run.cancel", run->id, kStranger);
+  ASSERT_TRUE(test::eventually([&] { return responses().find("Only the person who started") != std::string::npos; }));
+  click("run.cancel", run->id, kRequester);
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = only_run();
+    return r && r->state == RunState::Cancelled;
+  }, 15s)) << log();
+  EXPECT_TRUE(audit_has("run.cancelled", kRequester));
+}
+
+TEST_F(ChatOps, RestartBetweenCardAndClickStillRunsTheStepOnce) {
+  slash("/triage", "api is down");
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
+  const auto token = approval_tokens()[0];
+  stop();
+  EXPECT_EQ(exit_code_, 0) << log();
+  start();
+  click("approval.approve", token, kApprover);
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = only_run();
+    return r && r->state == RunState::Succeeded;
+  })) << log();
+  EXPECT_EQ(executed("restart"), 1);
+  EXPECT_EQ(approval_tokens().size(), 1u) << "the old card was reused, not posted again";
+}
+
+TEST_F(ChatOps, AlertStormIsOneRunWithACounterAndNo429s) {
+  emu_.set_channel_rate_limit(1, 1000ms);  // Slack: about one message per second per channel
+  for (int i = 0; i < 200; ++i) {
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "1800000000.%06d", 100 + i);
+    alert_message("[FIRING:" + std::to_string(1 + i % 3) + "] ApiDown (api prod)", ts);
+  }
+  ASSERT_TRUE(test::eventually([&] {
+    auto s = store();
+    const auto runs = s->list_runs(10);
+    return runs.size() == 1 && runs[0].repeat_count == 200;
+  }, 30s)) << log();
+  auto s = store();
+  const auto incidents = s->list_incidents(10, false);
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].alert_count, 200);
+  ASSERT_TRUE(test::eventually([&] { return all_posts().find("seen *200* times") != std::string::npos; }, 30s))
+      << all_posts();
+  std::string limited;
+  for (const auto& c : emu_.calls()) {
+    if (c.status == 429) {
+      limited += c.method + " " + c.args.value("channel", "") + "\n";
+    }
+  }
+  EXPECT_EQ(emu_.rate_limited_count(), 0) << limited;
+  // The run lives in the alert's own thread.
+  EXPECT_EQ(s->list_runs(1)[0].thread_ts, "1800000000.000100");
+}
+
+TEST_F(ChatOps, ThreadFollowUpReachesTheRun) {
+  slash("/triage", "api is down");
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
+  const auto run = only_run();
+  thread_reply(run->thread_ts, "<@U0VIGIL> why did it crash?", kRequester);
+  ASSERT_TRUE(test::eventually([&] { return responses().find("still awaiting_approval") != std::string::npos; }))
+      << responses() << log();
+}
+
+TEST_F(ChatOps, UsageMistakesAreAnsweredInTheAck) {
+  slash("/triage", "cancel");
+  ASSERT_TRUE(last_ack_.is_object()) << last_ack_.dump();
+  EXPECT_NE(last_ack_.dump().find("needs a run id"), std::string::npos);
+  slash("/runbook", "run restart-api prod");
+  EXPECT_NE(last_ack_.dump().find("is not key=value"), std::string::npos);
+  EXPECT_TRUE(store()->list_runs(10).empty());
+}
+
+TEST_F(ChatOps, MalformedPayloadsCauseNoActionButAnAuditRow) {
+  slash("/triage", "api is down");
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
+  click("approval.approve", "0123456789abcdef0123456789abcdef", kApprover);  // forged token
+  click("something.else", "x", kApprover);                                     // unknown action
+  send({{"envelope_id", "env-bad-1"}, {"type", "interactive"}, {"payload", {{"type", "block_actions"}}}});
+  send({{"envelope_id", "env-bad-2"}, {"type", "slash_commands"}, {"payload", {{"command", 5}}}});
+  emu_.send_raw(1, "{not json");
+  ASSERT_TRUE(test::eventually([&] { return audit_has("approval.refused") && audit_has("interaction.unknown"); }))
+      << log();
+  EXPECT_EQ(executed("restart"), 0);
+  EXPECT_EQ(only_run()->state, RunState::AwaitingApproval);
+  // Still serving.
+  click("approval.approve", approval_tokens()[0], kApprover);
+  ASSERT_TRUE(test::eventually([&] { return executed("restart") == 1; })) << log();
+}
+
+}  // namespace
+}  // namespace vigil
