@@ -766,6 +766,9 @@ class SlackEmulator::Impl {
     deliver(std::move(again), 0);
   }
 
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int live_tasks_ = 0;
   EmulatorOptions options_;
   net::io_context io_;
   tcp::acceptor acceptor_;
@@ -782,10 +785,8 @@ class SlackEmulator::Impl {
   std::vector<json> undelivered_;
   unsigned round_robin_ = 0;
 
-  // shared with the test thread, under mu_
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  int live_tasks_ = 0;
+  // shared with the test thread, under mu_ (declared first: coroutine frames left in io_ at
+  // destruction still count themselves down)
   int accepted_ = 0;
   std::set<int> ready_;
   std::set<int> closed_;
