@@ -35,6 +35,7 @@ struct Fixture {
     o.backoff_initial = 1ms;
     o.backoff_max = 2ms;
     o.drain_quiet = 1ms;
+    o.too_many_websockets_backoff = 2ms;
     o.jitter_seed = 1;
     return o;
   }();
@@ -80,7 +81,7 @@ TEST(SocketModeClientUnit, DuplicatesAreAckedButNotDelivered) {
   Fixture f;
   spawn(f.io.get_executor(), f.run(), null_logger(), "client");
   f.settle();
-  auto* c = f.transport.connections[0];
+  auto c = f.transport.connections[0];
   c->push(event_frame("E1", "Ev1"));
   c->push(event_frame("E2", "Ev1", 1));
   c->push(event_frame("E3", "Ev1", 2));
@@ -95,7 +96,7 @@ TEST(SocketModeClientUnit, ADisconnectLeadsToAFreshUrlAndTheOldSocketIsClosedAft
   Fixture f;
   spawn(f.io.get_executor(), f.run(), null_logger(), "client");
   f.settle();
-  auto* old = f.transport.connections[0];
+  auto old = f.transport.connections[0];
   old->push(R"({"type":"disconnect","reason":"warning"})");
   old->push(event_frame("E9", "Ev9"));  // still arriving on the old socket
   f.settle();
@@ -124,6 +125,40 @@ TEST(SocketModeClientUnit, ADroppedConnectionIsReplacedThroughTheSinglePath) {
   f.client.stop();
   f.settle();
   EXPECT_TRUE(f.done);
+}
+
+TEST(SocketModeClientUnit, ADisconnectBeforeHelloIsSurvived) {
+  // bolt-js#2225: too_many_websockets mid-handshake crashed a client's state machine.
+  Fixture f;
+  f.transport.scripts.push_back({R"({"type":"disconnect","reason":"too_many_websockets"})"});
+  f.transport.scripts.push_back({R"({"type":"disconnect","reason":"refresh_requested"})"});
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  for (int i = 0; i < 200 && f.client.live_connections() == 0; ++i) {
+    f.io.run_for(5ms);
+  }
+  EXPECT_EQ(f.client.live_connections(), 1);
+  ASSERT_EQ(f.transport.connections.size(), 3u);
+  EXPECT_TRUE(f.transport.connections[0]->closed());
+  EXPECT_TRUE(f.transport.connections[1]->closed());
+  f.client.stop();
+  f.settle();
+  EXPECT_TRUE(f.done);
+}
+
+TEST(SocketModeClientUnit, ConnectionsAreClampedToSlacksCapOfTen) {
+  Fixture f;
+  f.options.connections = 25;
+  SocketModeClient many{f.io.get_executor(), f.transport, f.web, f.clock, f.processed, f.metrics,
+                        null_logger(), f.options};
+  struct Runner {
+    SocketModeClient& c;
+    Task<> run(boost::asio::any_io_executor ex) { (void)co_await c.run([](InboundEvent) {}, ex); }
+  } runner{many};
+  spawn(f.io.get_executor(), runner.run(f.io.get_executor()), null_logger(), "many");
+  f.settle();
+  EXPECT_EQ(many.live_connections(), 10);
+  many.stop();
+  f.settle();
 }
 
 }  // namespace
