@@ -45,9 +45,13 @@ Task<> run_service(ServeContext& ctx) {
     ctx.signals.release();
     co_return;
   }
+  // A named handler: g++ 12 destroys a lambda temporary inside a co_await expression twice.
   auto router_log = ctx.router_log;
-  auto result = co_await ctx.client.run(
-      [router_log](slack::InboundEvent e) { route(router_log, e); }, ctx.io.get_executor());
+  const slack::SocketModeClient::Handler handler = [router_log](slack::InboundEvent e) {
+    route(router_log, e);
+  };
+  const boost::asio::any_io_executor handler_ex = ctx.io.get_executor();
+  auto result = co_await ctx.client.run(handler, handler_ex);
   if (!result) {
     ctx.log->error("{}", result.error().message());
     ctx.exit_code = result.error().is(Errc::InvalidConfig) ? 2 : 1;

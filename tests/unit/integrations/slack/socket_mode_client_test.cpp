@@ -46,12 +46,12 @@ struct Fixture {
 
   Task<> run() {
     auto* self = this;
-    auto r = co_await client.run(
-        [self](InboundEvent e) {
-          self->writes_seen_at_delivery.push_back(self->transport.connections.back()->writes().size());
-          self->delivered.push_back(std::move(e));
-        },
-        io.get_executor());
+    const SocketModeClient::Handler handler = [self](InboundEvent e) {
+      self->writes_seen_at_delivery.push_back(self->transport.connections.back()->writes().size());
+      self->delivered.push_back(std::move(e));
+    };
+    const boost::asio::any_io_executor ex = io.get_executor();
+    auto r = co_await client.run(handler, ex);
     (void)r;
     done = true;
   }
@@ -152,7 +152,10 @@ TEST(SocketModeClientUnit, ConnectionsAreClampedToSlacksCapOfTen) {
                         null_logger(), f.options};
   struct Runner {
     SocketModeClient& c;
-    Task<> run(boost::asio::any_io_executor ex) { (void)co_await c.run([](InboundEvent) {}, ex); }
+    Task<> run(boost::asio::any_io_executor ex) {
+      const SocketModeClient::Handler handler = [](InboundEvent) {};
+      (void)co_await c.run(handler, ex);
+    }
   } runner{many};
   spawn(f.io.get_executor(), runner.run(f.io.get_executor()), null_logger(), "many");
   f.settle();
