@@ -53,8 +53,9 @@ json envelope(long long i) {
 struct Client {
   Task<> run(SocketModeClient& c, std::atomic<long long>& handled) {
     auto* counter = &handled;
-    auto r = co_await c.run([counter](InboundEvent) { counter->fetch_add(1); },
-                            co_await boost::asio::this_coro::executor);
+    const SocketModeClient::Handler handler = [counter](InboundEvent) { counter->fetch_add(1); };
+    const boost::asio::any_io_executor ex = co_await boost::asio::this_coro::executor;
+    auto r = co_await c.run(handler, ex);
     (void)r;
   }
 };

@@ -54,7 +54,8 @@ inline ssl::context make_client_tls_context() {
 
 inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, ssl::context& tls_ctx,
                                                     Url url, ProxySettings proxies,
-                                                    std::chrono::steady_clock::time_point deadline) {
+                                                    std::chrono::steady_clock::time_point deadline,
+                                                    bool always_tunnel = false) {
   const auto proxy = proxies.proxy_for(url);
   const Url& first_hop = proxy ? *proxy : url;
   tcp::resolver resolver(ex);
@@ -71,8 +72,8 @@ inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, ssl
   }
   stream.socket().set_option(tcp::no_delay(true));
   ConnectedStream out;
-  if (proxy && url.is_tls()) {
-    // Tunnel through the proxy: CONNECT host:port, then TLS inside the tunnel.
+  if (proxy && (url.is_tls() || always_tunnel)) {
+    // Tunnel through the proxy: CONNECT host:port, then TLS (or a websocket) inside the tunnel.
     bhttp::request<bhttp::empty_body> req{bhttp::verb::connect, url.host + ":" + url.port, 11};
     req.set(bhttp::field::host, url.host + ":" + url.port);
     if (!proxy->userinfo.empty()) {

@@ -127,7 +127,8 @@ class BeastTransport final : public Transport {
       co_return Error(Errc::InvalidInput, "not a ws:// or wss:// URL");
     }
     const auto deadline = std::chrono::steady_clock::now() + options_.handshake_timeout;
-    auto stream = co_await connect_stream(ex_, tls_, *url, options_.proxy, deadline);
+    // Websockets always go through a CONNECT tunnel when a proxy applies (ws:// too).
+    auto stream = co_await connect_stream(ex_, tls_, *url, options_.proxy, deadline, true);
     if (!stream) {
       co_return stream.error();
     }

@@ -2,31 +2,35 @@
 
 namespace vigil::test {
 
-void FakeConnection::push(std::string frame) {
-  frames_.push_back(std::move(frame));
-  wake_.cancel();
+void FakeSocket::push(std::string frame) {
+  frames.push_back(std::move(frame));
+  wake.cancel();
 }
 
-void FakeConnection::drop() { abort(); }
+void FakeSocket::drop() {
+  is_closed = true;
+  wake.cancel();
+}
 
 Task<Result<std::string>> FakeConnection::read() {
-  while (frames_.empty() && !closed_) {
-    wake_.expires_at(boost::asio::steady_timer::time_point::max());
-    co_await wake_.async_wait(kToken);
+  auto s = socket_;
+  while (s->frames.empty() && !s->is_closed) {
+    s->wake.expires_at(boost::asio::steady_timer::time_point::max());
+    co_await s->wake.async_wait(kToken);
   }
-  if (closed_) {
+  if (s->is_closed) {
     co_return Error(Errc::Closed, "fake closed");
   }
-  auto f = std::move(frames_.front());
-  frames_.pop_front();
+  auto f = std::move(s->frames.front());
+  s->frames.pop_front();
   co_return f;
 }
 
 Task<Result<void>> FakeConnection::write(std::string text) {
-  if (closed_) {
+  if (socket_->is_closed) {
     co_return Error(Errc::Closed, "fake closed");
   }
-  writes_.push_back(std::move(text));
+  socket_->written.push_back(std::move(text));
   co_return Result<void>{};
 }
 
@@ -35,17 +39,21 @@ Task<> FakeConnection::close() {
   co_return;
 }
 
-void FakeConnection::abort() {
-  closed_ = true;
-  wake_.cancel();
-}
+void FakeConnection::abort() { socket_->drop(); }
 
 Task<Result<std::unique_ptr<slack::Connection>>> FakeTransport::connect(std::string url) {
   urls.push_back(url);
-  auto c = std::make_unique<FakeConnection>(ex_);
-  c->push(R"({"type":"hello","num_connections":1})");
-  connections.push_back(c.get());
-  co_return std::unique_ptr<slack::Connection>(std::move(c));
+  auto socket = std::make_shared<FakeSocket>(ex_);
+  if (!scripts.empty()) {
+    for (auto& f : scripts.front()) {
+      socket->push(f);
+    }
+    scripts.pop_front();
+  } else {
+    socket->push(R"({"type":"hello","num_connections":1})");
+  }
+  connections.push_back(socket);
+  co_return std::unique_ptr<slack::Connection>(std::make_unique<FakeConnection>(socket));
 }
 
 }  // namespace vigil::test

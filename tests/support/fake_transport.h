@@ -12,25 +12,33 @@
 
 namespace vigil::test {
 
-/// A scripted websocket: the test pushes frames in, the client's writes are recorded.
-class FakeConnection final : public slack::Connection {
+/// The test's side of a scripted websocket: frames pushed in, the client's writes recorded. Kept
+/// alive by the transport, so a test can look at a connection the client already dropped.
+class FakeSocket {
  public:
-  explicit FakeConnection(boost::asio::any_io_executor ex) : wake_(ex) {}
+  explicit FakeSocket(boost::asio::any_io_executor ex) : wake(ex) {}
   void push(std::string frame);
   void drop();  // the peer goes away
-  const std::vector<std::string>& writes() const { return writes_; }
-  bool closed() const { return closed_; }
+  const std::vector<std::string>& writes() const { return written; }
+  bool closed() const { return is_closed; }
 
+  boost::asio::steady_timer wake;
+  std::deque<std::string> frames;
+  std::vector<std::string> written;
+  bool is_closed = false;
+};
+
+/// The client's side: a Connection over a FakeSocket.
+class FakeConnection final : public slack::Connection {
+ public:
+  explicit FakeConnection(std::shared_ptr<FakeSocket> socket) : socket_(std::move(socket)) {}
   Task<Result<std::string>> read() override;
   Task<Result<void>> write(std::string text) override;
   Task<> close() override;
   void abort() override;
 
  private:
-  boost::asio::steady_timer wake_;
-  std::deque<std::string> frames_;
-  std::vector<std::string> writes_;
-  bool closed_ = false;
+  std::shared_ptr<FakeSocket> socket_;
 };
 
 /// Hands out FakeConnections (each starts with a hello) and keeps them for the test.
@@ -38,8 +46,10 @@ class FakeTransport final : public slack::Transport {
  public:
   explicit FakeTransport(boost::asio::any_io_executor ex) : ex_(ex) {}
   Task<Result<std::unique_ptr<slack::Connection>>> connect(std::string url) override;
-  std::vector<FakeConnection*> connections;
+  std::vector<std::shared_ptr<FakeSocket>> connections;
   std::vector<std::string> urls;
+  /// Frames for the next connections, in order, instead of the usual hello.
+  std::deque<std::vector<std::string>> scripts;
 
  private:
   boost::asio::any_io_executor ex_;

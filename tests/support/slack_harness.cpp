@@ -70,8 +70,10 @@ Task<> SlackClientHarness::run_client() {
   auto handler_ex = options_.handlers_on_pool ? boost::asio::any_io_executor(pool_.get_executor())
                                               : boost::asio::any_io_executor(io_.get_executor());
   auto* self = this;
-  auto r = co_await client_->run([self](slack::InboundEvent e) { self->on_event(std::move(e)); },
-                                 handler_ex);
+  const slack::SocketModeClient::Handler handler = [self](slack::InboundEvent e) {
+    self->on_event(std::move(e));
+  };
+  auto r = co_await client_->run(handler, handler_ex);
   std::lock_guard lock(mu_);
   result_ = std::move(r);
   cv_.notify_all();

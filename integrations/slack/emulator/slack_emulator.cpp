@@ -182,6 +182,10 @@ class SlackEmulator::Impl {
         break;
       }
       socket.set_option(tcp::no_delay(true));
+      {
+        std::lock_guard lock(mu_);
+        ++http_accepted_;
+      }
       spawn(io_.get_executor(), serve(std::move(socket)), log_, "emulator session");
     }
   }
@@ -234,6 +238,22 @@ class SlackEmulator::Impl {
         http_sockets_.erase(sock);
         co_await websocket_session(std::move(*sock), std::move(req));
         co_return;
+      }
+      std::chrono::milliseconds stall{0};
+      {
+        std::lock_guard lock(mu_);
+        const std::string target(req.target());
+        const auto method = target.rfind("/api/", 0) == 0 ? target.substr(5, target.find('?') - 5) : "";
+        if (auto it = stalls_.find(method); it != stalls_.end() && it->second.second > 0) {
+          --it->second.second;
+          stall = it->second.first;
+        }
+      }
+      if (stall.count() > 0) {
+        auto timer = std::make_shared<net::steady_timer>(io_, stall);
+        timers_.insert(timer);
+        co_await timer->async_wait(kToken);
+        timers_.erase(timer);
       }
       auto res = handle_http(req);
       res.keep_alive(req.keep_alive());
@@ -766,6 +786,9 @@ class SlackEmulator::Impl {
     deliver(std::move(again), 0);
   }
 
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int live_tasks_ = 0;
   EmulatorOptions options_;
   net::io_context io_;
   tcp::acceptor acceptor_;
@@ -782,16 +805,16 @@ class SlackEmulator::Impl {
   std::vector<json> undelivered_;
   unsigned round_robin_ = 0;
 
-  // shared with the test thread, under mu_
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  int live_tasks_ = 0;
+  // shared with the test thread, under mu_ (declared first: coroutine frames left in io_ at
+  // destruction still count themselves down)
   int accepted_ = 0;
   std::set<int> ready_;
   std::set<int> closed_;
   std::map<std::string, EmulatedAck> acks_;
   std::vector<std::string> ack_order_;
   int redeliveries_ = 0;
+  int http_accepted_ = 0;
+  std::map<std::string, std::pair<std::chrono::milliseconds, int>> stalls_;
   int refuse_count_ = 0;
   int refuse_status_ = 0;
   std::vector<EmulatedCall> calls_;
@@ -972,6 +995,16 @@ void SlackEmulator::set_channel_rate_limit(int max_calls, std::chrono::milliseco
   std::lock_guard lock(impl_->mu_);
   impl_->channel_limit_.max = max_calls;
   impl_->channel_limit_.window = window;
+}
+
+void SlackEmulator::stall_next(const std::string& method, std::chrono::milliseconds delay, int count) {
+  std::lock_guard lock(impl_->mu_);
+  impl_->stalls_[method] = {delay, count};
+}
+
+int SlackEmulator::http_connections_accepted() const {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->http_accepted_;
 }
 
 std::vector<EmulatedCall> SlackEmulator::calls(const std::string& method) const {

@@ -120,7 +120,11 @@ class SlackEmulator {
   void set_rate_limit(const std::string& method, int max_calls, std::chrono::milliseconds window);
   /// chat.postMessage per channel (Slack: ~1 per second).
   void set_channel_rate_limit(int max_calls, std::chrono::milliseconds window);
+  /// The next `count` calls of `method` are answered only after `delay` (timeouts).
+  void stall_next(const std::string& method, std::chrono::milliseconds delay, int count = 1);
   std::vector<EmulatedCall> calls(const std::string& method = "") const;
+  /// TCP connections accepted on the HTTP port (keep-alive reuse shows as few).
+  int http_connections_accepted() const;
   int rate_limited_count() const;
 
   // ---- State (queryable by the sandbox page) ----

@@ -75,6 +75,30 @@ TEST_F(WebApiTest, PostsUpdatesReactsAndReadsBackWithKeepAlive) {
   EXPECT_NE(calls[0].content_type.find("application/json"), std::string::npos);
   EXPECT_EQ(calls[0].args["blocks"][0]["type"], "section");
   EXPECT_EQ(emu_.connections_accepted(), 0);
+  EXPECT_EQ(emu_.http_connections_accepted(), 1) << "one keep-alive connection for every call";
+}
+
+TEST_F(WebApiTest, EveryRequestHasATimeoutAndATimedOutCallIsRetried) {
+  HttpWebApiOptions o;
+  o.api_url = emu_.api_url();
+  o.bot_token = test::fake_bot_token();
+  o.timeout = 300ms;
+  o.error_backoff = 10ms;
+  HttpWebApi quick(*http_, limiter_, clock_, null_logger(), o);
+  emu_.stall_next("conversations.info", 3s, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto info = run(quick.conversations_info("C111"));
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(info->name, "random");
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  emu_.stall_next("users.info", 3s, 10);
+  o.max_error_retries = 1;
+  HttpWebApi give_up(*http_, limiter_, clock_, null_logger(), o);
+  auto user = run(give_up.users_info("U111"));
+  ASSERT_FALSE(user);
+  EXPECT_TRUE(user.error().is(Errc::Unavailable)) << user.error().message();
+  EXPECT_NE(user.error().detail.find("timed out"), std::string::npos) << user.error().detail;
 }
 
 TEST_F(WebApiTest, ErrorsAreTypedWithSlacksErrorString) {

@@ -35,6 +35,7 @@ struct Fixture {
     o.backoff_initial = 1ms;
     o.backoff_max = 2ms;
     o.drain_quiet = 1ms;
+    o.too_many_websockets_backoff = 2ms;
     o.jitter_seed = 1;
     return o;
   }();
@@ -45,12 +46,12 @@ struct Fixture {
 
   Task<> run() {
     auto* self = this;
-    auto r = co_await client.run(
-        [self](InboundEvent e) {
-          self->writes_seen_at_delivery.push_back(self->transport.connections.back()->writes().size());
-          self->delivered.push_back(std::move(e));
-        },
-        io.get_executor());
+    const SocketModeClient::Handler handler = [self](InboundEvent e) {
+      self->writes_seen_at_delivery.push_back(self->transport.connections.back()->writes().size());
+      self->delivered.push_back(std::move(e));
+    };
+    const boost::asio::any_io_executor ex = io.get_executor();
+    auto r = co_await client.run(handler, ex);
     (void)r;
     done = true;
   }
@@ -80,7 +81,7 @@ TEST(SocketModeClientUnit, DuplicatesAreAckedButNotDelivered) {
   Fixture f;
   spawn(f.io.get_executor(), f.run(), null_logger(), "client");
   f.settle();
-  auto* c = f.transport.connections[0];
+  auto c = f.transport.connections[0];
   c->push(event_frame("E1", "Ev1"));
   c->push(event_frame("E2", "Ev1", 1));
   c->push(event_frame("E3", "Ev1", 2));
@@ -95,7 +96,7 @@ TEST(SocketModeClientUnit, ADisconnectLeadsToAFreshUrlAndTheOldSocketIsClosedAft
   Fixture f;
   spawn(f.io.get_executor(), f.run(), null_logger(), "client");
   f.settle();
-  auto* old = f.transport.connections[0];
+  auto old = f.transport.connections[0];
   old->push(R"({"type":"disconnect","reason":"warning"})");
   old->push(event_frame("E9", "Ev9"));  // still arriving on the old socket
   f.settle();
@@ -124,6 +125,43 @@ TEST(SocketModeClientUnit, ADroppedConnectionIsReplacedThroughTheSinglePath) {
   f.client.stop();
   f.settle();
   EXPECT_TRUE(f.done);
+}
+
+TEST(SocketModeClientUnit, ADisconnectBeforeHelloIsSurvived) {
+  // bolt-js#2225: too_many_websockets mid-handshake crashed a client's state machine.
+  Fixture f;
+  f.transport.scripts.push_back({R"({"type":"disconnect","reason":"too_many_websockets"})"});
+  f.transport.scripts.push_back({R"({"type":"disconnect","reason":"refresh_requested"})"});
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  for (int i = 0; i < 200 && f.client.live_connections() == 0; ++i) {
+    f.io.run_for(5ms);
+  }
+  EXPECT_EQ(f.client.live_connections(), 1);
+  ASSERT_EQ(f.transport.connections.size(), 3u);
+  EXPECT_TRUE(f.transport.connections[0]->closed());
+  EXPECT_TRUE(f.transport.connections[1]->closed());
+  f.client.stop();
+  f.settle();
+  EXPECT_TRUE(f.done);
+}
+
+TEST(SocketModeClientUnit, ConnectionsAreClampedToSlacksCapOfTen) {
+  Fixture f;
+  f.options.connections = 25;
+  SocketModeClient many{f.io.get_executor(), f.transport, f.web, f.clock, f.processed, f.metrics,
+                        null_logger(), f.options};
+  struct Runner {
+    SocketModeClient& c;
+    Task<> run(boost::asio::any_io_executor ex) {
+      const SocketModeClient::Handler handler = [](InboundEvent) {};
+      (void)co_await c.run(handler, ex);
+    }
+  } runner{many};
+  spawn(f.io.get_executor(), runner.run(f.io.get_executor()), null_logger(), "many");
+  f.settle();
+  EXPECT_EQ(many.live_connections(), 10);
+  many.stop();
+  f.settle();
 }
 
 }  // namespace
