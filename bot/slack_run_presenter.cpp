@@ -9,6 +9,8 @@
 namespace vigil {
 namespace {
 
+constexpr int kMaxRootFailures = 5;
+
 // Event text comes from agents, tools and people: escaped before it is shown.
 std::string line_for(const ProgressEvent& e) {
   using slack::blocks::code_block;
@@ -55,8 +57,8 @@ bool SlackRunPresenter::idle() const {
 }
 
 void SlackRunPresenter::on_progress(const RunRecord& run, const ProgressEvent& e) {
-  if (run.channel.empty()) {
-    return;  // a run from the terminal: nothing to show in Slack
+  if (run.channel.empty() || given_up_.count(run.id)) {
+    return;  // a run from the terminal, or one Slack refused to show
   }
   auto& v = views_[run.id];
   if (v.channel.empty()) {
@@ -140,7 +142,10 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
     }
     auto posted = co_await web_.post_message(std::move(m));
     if (!posted) {
-      log_->warn("run={} channel={}: root message not posted: {}", run_id, v.channel, posted.error().message());
+      ++v.root_failures;
+      v.root_dirty = true;
+      log_->warn("run={} channel={}: root message not posted ({} of {} tries): {}", run_id, v.channel,
+                 v.root_failures, kMaxRootFailures, posted.error().message());
       co_return;
     }
     v.root_ts = posted->ts;
@@ -238,6 +243,14 @@ Task<> SlackRunPresenter::flush_loop(std::string run_id) {
   while (true) {
     co_await flush(run_id, false);
     auto& v = views_[run_id];
+    if (v.root_ts.empty() && v.root_failures >= kMaxRootFailures) {
+      // Slack keeps refusing (the bot is not in the channel, the channel is archived…): the run
+      // goes on and its timeline is complete; only its Slack view is dropped.
+      log_->error("run={} channel={}: giving up on showing this run in Slack", run_id, v.channel);
+      given_up_.insert(run_id);
+      views_.erase(run_id);
+      co_return;
+    }
     const bool pending = v.root_dirty || !v.lines.empty() || !v.tool_calls.empty() ||
                          (v.finished && !v.summary_posted) || v.root_ts.empty();
     if (!pending && v.finished) {

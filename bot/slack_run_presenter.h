@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,7 @@ class SlackRunPresenter final : public RunObserver {
     bool summary_posted = false;
     bool loop_running = false;
     bool flushing = false;
+    int root_failures = 0;  // Slack refused the root (not_in_channel, …): given up after a few
     std::chrono::system_clock::time_point last_root_update{};
     std::vector<std::shared_ptr<boost::asio::steady_timer>> flush_waiters;
   };
@@ -69,6 +71,7 @@ class SlackRunPresenter final : public RunObserver {
   Logger log_;
   std::chrono::milliseconds interval_;
   std::map<std::string, View> views_;
+  std::set<std::string> given_up_;  // runs Slack would not show (bounded by the process life)
 };
 
 }  // namespace vigil

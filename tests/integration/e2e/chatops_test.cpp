@@ -406,3 +406,23 @@ TEST_F(ChatOps, MalformedPayloadsCauseNoActionButAnAuditRow) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST_F(ChatOps, AChannelThatRefusesPostsIsNotRetriedForever) {
+  emu_.fail_next("chat.postMessage", "not_in_channel", 1000);
+  slash("/triage", "api is down");
+  ASSERT_TRUE(test::eventually([&] { return log().find("giving up on showing this run in Slack") != std::string::npos; },
+                               30s))
+      << log();
+  const auto attempts = emu_.calls("chat.postMessage").size();
+  EXPECT_LE(attempts, 8u);
+  // Vigil keeps serving: the run is in the database and usage help still answers at once.
+  slash("/triage", "cancel");
+  EXPECT_NE(last_ack_.dump().find("needs a run id"), std::string::npos);
+  EXPECT_EQ(store()->list_runs(10).size(), 1u);
+}
+
+}  // namespace
+}  // namespace vigil
