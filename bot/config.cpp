@@ -327,14 +327,13 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c) {
   }
   if (const auto s = root["slack"]) {
     if (r.check_map(s, "slack", {"app_token_file", "bot_token_file", "api_url", "connections",
-                                 "ping_interval", "pong_timeout", "app_token", "bot_token"})) {
+                                 "pong_timeout", "app_token", "bot_token"})) {
       r.refuse_inline_secret(s, "slack", "app_token", "SLACK_APP_TOKEN", "slack.app_token_file");
       r.refuse_inline_secret(s, "slack", "bot_token", "SLACK_BOT_TOKEN", "slack.bot_token_file");
       r.read_secret_file(s, "slack", "app_token_file", c.slack.app_token_file, c.slack.app_token);
       r.read_secret_file(s, "slack", "bot_token_file", c.slack.bot_token_file, c.slack.bot_token);
       r.read_string(s, "slack", "api_url", c.slack.api_url);
       r.read_int(s, "slack", "connections", 1, 10, c.slack.connections);
-      r.read_duration(s, "slack", "ping_interval", std::chrono::seconds(1), c.slack.ping_interval);
       r.read_duration(s, "slack", "pong_timeout", std::chrono::seconds(1), c.slack.pong_timeout);
       const auto api = s["api_url"];
       if (api && api.IsScalar() && api.Scalar().rfind("https://", 0) != 0 &&
@@ -656,7 +655,6 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "bot_token_file" << YAML::Value << c.slack.bot_token_file;
   out << YAML::Key << "api_url" << YAML::Value << c.slack.api_url;
   out << YAML::Key << "connections" << YAML::Value << c.slack.connections;
-  out << YAML::Key << "ping_interval" << YAML::Value << (std::to_string(c.slack.ping_interval.count()) + "s");
   out << YAML::Key << "pong_timeout" << YAML::Value << (std::to_string(c.slack.pong_timeout.count()) + "s");
   out << YAML::EndMap;
   out << YAML::Key << "channels" << YAML::Value << YAML::BeginSeq;

@@ -21,7 +21,8 @@ struct SlackConfig {
   std::string bot_token_file;
   std::string api_url = "https://slack.com/api/";
   int connections = 2;
-  std::chrono::seconds ping_interval{5};
+  /// A socket with nothing received (no frame, no pong) for this long is dead and replaced; a ping
+  /// goes out after half of it.
   std::chrono::seconds pong_timeout{15};
   bool has_tokens() const { return !app_token.empty() && !bot_token.empty(); }
 };

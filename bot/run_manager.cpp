@@ -659,8 +659,13 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   inputs.event = trigger.event;
   inputs.system_instructions = system_instructions();
   inputs.prompt = prompt_for(trigger);
-  for (const auto& m : knowledge_.relevant(trigger.incident, options_.knowledge_per_run)) {
-    inputs.knowledge.emplace_back(m.doc->name, m.doc->text);
+  const auto docs = knowledge_.relevant(trigger.incident, options_.knowledge_per_run);
+  if (!docs.empty()) {
+    inputs.prompt += "\n## Runbooks and notes that look relevant\n\n";
+    for (const auto& m : docs) {
+      inputs.knowledge.emplace_back(m.doc->name, m.doc->text);
+      inputs.prompt += "- context/knowledge/" + m.doc->name + ": " + m.doc->title + "\n";
+    }
   }
   auto ws = agents::Workspace::create(options_.workspace_root, run.id, inputs, redactor_);
   if (!ws) {

@@ -386,3 +386,28 @@ TEST_F(RunManagerTest, FollowUpContinuesTheConversation) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST_F(RunManagerTest, RelevantKnowledgeIsCopiedAndListedInThePrompt) {
+  test::write_file(dir_ / "kb" / "checkout-oom.md", "# Checkout OOM runbook\nWhen KubePodOOMKilled fires for checkout, raise the limit.\n");
+  test::write_file(dir_ / "kb" / "unrelated.md", "# Printer jams\nTurn it off and on.\n");
+  knowledge_.load({(dir_ / "kb").string()});
+  auto m = make_manager("replay");
+  auto t = trigger("checkout pods restarting");
+  t.incident.alertname = "KubePodOOMKilled";
+  auto r = m->start(t);
+  ASSERT_TRUE(run_until([&] { return m->idle(); }));
+  const auto ws = fs::weakly_canonical(dir_ / "ws") / r->run_id;
+  EXPECT_TRUE(fs::exists(ws / "context" / "knowledge" / "checkout-oom.md"));
+  EXPECT_FALSE(fs::exists(ws / "context" / "knowledge" / "unrelated.md"));
+  const auto prompt = test::read_file(ws / "PROMPT.md");
+  EXPECT_NE(prompt.find("context/knowledge/checkout-oom.md: Checkout OOM runbook"), std::string::npos) << prompt;
+  const auto instructions = test::read_file(ws / "context" / "system-instructions.txt");
+  EXPECT_NE(instructions.find("READ-ONLY"), std::string::npos);
+  EXPECT_NE(instructions.find("- test-restart: Restart a test deployment"), std::string::npos) << instructions;
+}
+
+}  // namespace
+}  // namespace vigil

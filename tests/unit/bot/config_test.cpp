@@ -56,7 +56,7 @@ TEST(Config, ReportsEveryProblemWithLineAndColumn) {
   const std::string yaml =
       "slack:\n"
       "  connections: 11\n"
-      "  ping_interval: soon\n"
+      "  pong_timeout: soon\n"
       "approvals:\n"
       "  users: [U123, bob]\n"
       "  two_approvers_for: [critical]\n"
@@ -67,7 +67,7 @@ TEST(Config, ReportsEveryProblemWithLineAndColumn) {
   ASSERT_EQ(load.errors.size(), 6u);
   EXPECT_EQ(load.errors[0].to_string(), "bad.yaml:2:16: slack.connections: must be between 1 and 10");
   EXPECT_EQ(load.errors[1].to_string(),
-            "bad.yaml:3:18: slack.ping_interval: expected a duration such as 30s, 5m, 2h or 7d");
+            "bad.yaml:3:17: slack.pong_timeout: expected a duration such as 30s, 5m, 2h or 7d");
   EXPECT_EQ(load.errors[2].to_string(),
             "bad.yaml:5:17: approvals.users: 'bob' is not a Slack user id (U… or W…)");
   EXPECT_EQ(load.errors[3].to_string(),
