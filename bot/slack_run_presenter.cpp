@@ -197,31 +197,26 @@ Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {
   }
   v->lines.clear();
   if (!text.empty()) {
-    const auto built = slack::blocks::text(text);
-    slack::OutgoingMessage m;
-    m.channel = v->channel;
-    m.thread_ts = v->thread_ts;
-    m.text = built.text;
-    m.blocks = built.blocks;
-    auto posted = co_await web_.post_message(std::move(m));
-    if (!posted) {
-      log_->warn("run={}: progress not posted: {}", run_id, posted.error().message());
-    }
+    co_await post_in_thread(run_id, *v, text);
   }
   if (v->finished && !v->summary_posted) {
     v->summary_posted = true;
-    const auto built = slack::blocks::text(v->summary);
-    slack::OutgoingMessage m;
-    m.channel = v->channel;
-    m.thread_ts = v->thread_ts;
-    m.text = built.text;
-    m.blocks = built.blocks;
-    auto posted = co_await web_.post_message(std::move(m));
-    if (!posted) {
-      log_->warn("run={}: summary not posted: {}", run_id, posted.error().message());
-    }
+    co_await post_in_thread(run_id, *v, v->summary);
   }
   release(*v);
+}
+
+Task<> SlackRunPresenter::post_in_thread(const std::string& run_id, const View& v, const std::string& mrkdwn) {
+  const auto built = slack::blocks::text(mrkdwn);
+  slack::OutgoingMessage m;
+  m.channel = v.channel;
+  m.thread_ts = v.thread_ts;
+  m.text = built.text;
+  m.blocks = built.blocks;
+  auto posted = co_await web_.post_message(std::move(m));
+  if (!posted) {
+    log_->warn("run={}: thread reply not posted: {}", run_id, posted.error().message());
+  }
 }
 
 void SlackRunPresenter::release(View& v) {

@@ -63,6 +63,7 @@ class SlackRunPresenter final : public RunObserver {
   Task<> post_root(const std::string& run_id, View& view);
   void ensure_loop(const std::string& run_id);
   void release(View& view);
+  Task<> post_in_thread(const std::string& run_id, const View& view, const std::string& mrkdwn);
 
   boost::asio::any_io_executor ex_;
   Store& store_;
