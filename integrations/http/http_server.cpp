@@ -1,5 +1,6 @@
 #include "integrations/http/http_server.h"
 
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <map>
@@ -66,6 +67,23 @@ Task<bool> write_response(beast::tcp_stream& stream, const HttpResponse& respons
   co_return !ec;
 }
 
+// After an error answer the client may still be sending its body; reading (and dropping) it for a
+// moment before closing lets the answer arrive instead of a connection reset.
+Task<> drain(beast::tcp_stream& stream) {
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::milliseconds(500));
+  std::array<char, 4096> scratch{};
+  std::size_t total = 0;
+  while (total < 8 * 1024 * 1024) {
+    auto [ec, n] = co_await stream.async_read_some(net::buffer(scratch), kToken);
+    if (ec) {
+      break;
+    }
+    total += n;
+  }
+}
+
 Task<HttpResponse> dispatch(std::shared_ptr<Core> core, HttpRequest request) {
   const std::string path(request_path(request.url));
   const auto route = core->routes.find({request.method, path});
@@ -107,9 +125,16 @@ Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
       if (ec == bhttp::error::header_limit) {
         auto r = plain(431, "request header fields too large\n");
         co_await write_response(stream, r, 11, false, options.write_timeout);
+        co_await drain(stream);
+      } else if (ec == bhttp::error::body_limit) {
+        // A Content-Length over the limit is refused as soon as the header is read.
+        auto r = plain(413, "request body too large\n");
+        co_await write_response(stream, r, 11, false, options.write_timeout);
+        co_await drain(stream);
       } else if (!is_disconnect(ec)) {
         auto r = plain(400, "bad request\n");
         co_await write_response(stream, r, 11, false, options.write_timeout);
+        co_await drain(stream);
       }
       break;
     }
@@ -118,6 +143,7 @@ Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
     if (length && *length > options.max_body_bytes) {
       auto r = plain(413, "request body too large\n");
       co_await write_response(stream, r, version, false, options.write_timeout);
+      co_await drain(stream);
       break;
     }
     if (parser.get()[bhttp::field::expect] == "100-continue") {
@@ -134,9 +160,11 @@ Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
       if (bec == bhttp::error::body_limit) {
         auto r = plain(413, "request body too large\n");
         co_await write_response(stream, r, version, false, options.write_timeout);
+        co_await drain(stream);
       } else if (!is_disconnect(bec)) {
         auto r = plain(400, "bad request\n");
         co_await write_response(stream, r, version, false, options.write_timeout);
+        co_await drain(stream);
       }
       break;
     }
