@@ -88,6 +88,9 @@ http::HttpResponse OpsEndpoints::readyz() {
   if (!slack_connected_ || !slack_connected_()) {
     reasons += "slack: no Socket Mode connection has received hello\n";
   }
+  if (!intake_open_) {
+    reasons += "alerts: webhook intake opens once runs are recovered\n";
+  }
   if (!store_.is_writable()) {
     reasons += "store: the database is not writable\n";
   }
@@ -147,6 +150,17 @@ http::HttpResponse OpsEndpoints::webhook(const std::string& source,
   const auto delivery = store_.record_webhook_delivery(source, epoch_seconds(clock_), request.body);
   metrics_.inc("vigil_webhook_deliveries_total", "source", source);
 
+  nlohmann::json summary{{"delivery", delivery}, {"source", source}, {"alerts", alerts->size()}};
+  if (!intake_open_) {
+    // Runs are not recovered yet: a run started now could be taken for a crashed one.
+    summary["deferred"] = true;
+    return json_response(202, summary);
+  }
+  summary["outcomes"] = intake_delivery(source, delivery, *alerts);
+  return json_response(202, summary);
+}
+
+AlertTarget OpsEndpoints::webhook_target(const std::string& source, std::int64_t delivery) const {
   AlertTarget target;
   target.channel = config_.http.alert_channel;
   target.backend = config_.agent.backend;
@@ -159,10 +173,15 @@ http::HttpResponse OpsEndpoints::webhook(const std::string& source,
     }
   }
   target.event_id = "webhook:" + source + ":" + std::to_string(delivery);
+  return target;
+}
 
+nlohmann::json OpsEndpoints::intake_delivery(const std::string& source, std::int64_t delivery,
+                                          const std::vector<alerting::AlertNotification>& alerts) {
+  const auto target = webhook_target(source, delivery);
   nlohmann::json outcomes = nlohmann::json::array();
   bool failed = false;
-  for (const auto& alert : *alerts) {
+  for (const auto& alert : alerts) {
     try {
       const auto outcome = intake_.intake(alert, target);
       if (outcome) {
@@ -187,12 +206,30 @@ http::HttpResponse OpsEndpoints::webhook(const std::string& source,
     }
   }
   store_.mark_webhook_processed(delivery, failed ? "failed" : "processed", epoch_seconds(clock_));
-  log_->info("webhook {} delivery={} alerts={}", source, delivery, alerts->size());
-  const nlohmann::json summary{{"delivery", delivery},
-                               {"source", source},
-                               {"alerts", alerts->size()},
-                               {"outcomes", outcomes}};
-  return json_response(202, summary);
+  log_->info("webhook {} delivery={} alerts={}", source, delivery, alerts.size());
+  return outcomes;
+}
+
+int OpsEndpoints::open_intake() {
+  intake_open_ = true;
+  if (config_.http.alert_channel.empty()) {
+    return 0;
+  }
+  int replayed = 0;
+  for (const auto& d : store_.list_webhook_deliveries(100'000)) {
+    if (d.status != "received") {
+      continue;
+    }
+    const auto alerts = alerting::parse_alert_webhook(d.source, d.body);
+    if (!alerts) {
+      store_.mark_webhook_processed(d.id, "failed", epoch_seconds(clock_));
+      continue;
+    }
+    log_->info("webhook {} delivery={}: taking in a stored delivery", d.source, d.id);
+    intake_delivery(d.source, d.id, *alerts);
+    ++replayed;
+  }
+  return replayed;
 }
 
 }  // namespace vigil

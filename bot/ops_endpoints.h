@@ -1,7 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "bot/alert_intake.h"
 #include "bot/base/clock.h"
@@ -32,8 +36,19 @@ class OpsEndpoints {
   http::HttpResponse metrics();
   http::HttpResponse webhook(const std::string& source, const http::HttpRequest& request);
 
+  /// Until the App has recovered its runs (it is connected to Slack), webhook bodies are stored and
+  /// answered 202 but taken in only here. Opens the intake and takes in every delivery stored but
+  /// not yet taken in (also those of a process that stopped between the commit and the intake);
+  /// returns how many.
+  int open_intake();
+  bool is_intake_open() const { return intake_open_; }
+
  private:
   void refresh_gauges();
+  AlertTarget webhook_target(const std::string& source, std::int64_t delivery) const;
+  /// Intakes each alert, marks the delivery processed or failed, returns the outcomes.
+  nlohmann::json intake_delivery(const std::string& source, std::int64_t delivery,
+                                 const std::vector<alerting::AlertNotification>& alerts);
 
   const Config& config_;
   Store& store_;
@@ -44,6 +59,7 @@ class OpsEndpoints {
   RunManager* runs_;
   WebhookAuth auth_;
   Logger log_;
+  bool intake_open_ = false;
 };
 
 }  // namespace vigil

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "bot/app.h"
 #include "bot/base/clock.h"
@@ -36,6 +37,19 @@ Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log
   // Runs waiting for an approval are still suspended; their state is in the store and they resume
   // after the restart, so the loop can stop here.
   io.stop();
+}
+
+// The App recovers its runs before it connects to Slack; webhook alerts are taken in after that.
+Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, boost::asio::io_context& io) {
+  boost::asio::steady_timer timer(io);
+  while (!app.connected()) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    auto [ec] = co_await timer.async_wait(kToken);
+    if (ec) {
+      co_return;
+    }
+  }
+  ops.open_intake();
 }
 
 }  // namespace
@@ -81,6 +95,7 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
     app.stop();
   });
   spawn(io.get_executor(), run_app(app, signals, state, log, io), log, "vigil");
+  spawn(io.get_executor(), open_intake_when_connected(app, ops, io), log, "webhook intake");
   io.run();
   log->info("stopped");
   return state.exit_code;

@@ -119,8 +119,11 @@ class OpsHttp : public ::testing::Test {
       return true;
     }, 15s)) << log();
   }
+  // Connected to Slack, runs recovered, webhook intake open.
   void wait_connected() {
     ASSERT_TRUE(test::eventually([&] { return emu_.connections().size() >= 2; }, 15s)) << log();
+    ASSERT_TRUE(test::eventually([&] { return raw_http(port_, http_request("GET", "/readyz")).status == 200; }, 15s))
+        << log();
   }
   std::string log() const { return test::read_file(dir_ / "vigil.log"); }
   std::unique_ptr<Store> store() {
@@ -154,9 +157,17 @@ TEST_F(OpsHttp, ReadyOnlyAfterSlackSaysHello) {
   const auto before = raw_http(port_, http_request("GET", "/readyz"));
   EXPECT_EQ(before.status, 503);
   EXPECT_NE(before.body.find("slack"), std::string::npos) << before.body;
+  // A webhook meanwhile is stored and answered, and taken in once the runs are recovered.
+  const auto body = test::read_file(test::fixtures_dir() / "alertmanager" / "webhook_firing_oncall_example.json");
+  const auto early = post("alertmanager", body, auth_for("alertmanager", body));
+  EXPECT_EQ(early.status, 202);
+  EXPECT_NE(early.body.find("\"deferred\":true"), std::string::npos) << early.body;
   wait_connected();
-  EXPECT_TRUE(test::eventually([&] { return raw_http(port_, http_request("GET", "/readyz")).status == 200; }, 10s))
-      << log();
+  EXPECT_TRUE(test::eventually([&] {
+    auto s = store();
+    const auto d = s->list_webhook_deliveries();
+    return d.size() == 1 && d[0].status == "processed" && !s->list_incidents(10, false).empty();
+  }, 10s)) << log();
 }
 
 TEST_F(OpsHttp, EveryWebhookFixtureIsAcceptedAndBecomesAnIncident) {
