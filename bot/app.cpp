@@ -15,6 +15,12 @@ slack::SocketModeOptions socket_options(const Config& c) {
   return o;
 }
 
+RunManagerOptions with_metrics(RunManagerOptions options, Metrics& metrics, const Config& c) {
+  options.metrics = &metrics;
+  options.cluster = c.kubernetes.cluster;
+  return options;
+}
+
 }  // namespace
 
 App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, const Logging& logging,
@@ -31,9 +37,10 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       channels_(config.channels, ports.web, ports.clock),
       presenter_(ex, ports.store, ports.web, ports.clock, logging.make("slack.thread")),
       gate_(ex, ports.store, ports.web, ports.clock, *redactor_, directory_, config.approvals,
-            logging.make("approval")),
+            logging.make("approval"), &ports.metrics),
       runs_(ex, ports.store, catalog_, runner_, gate_, ports.clock, *redactor_, knowledge_,
-            executor_options(config), run_manager_options(config), logging.make("run")),
+            executor_options(config), with_metrics(run_manager_options(config), ports.metrics, config),
+            logging.make("run")),
       intake_(ports.store, runs_, ports.clock),
       context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
                catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers")},

@@ -1,15 +1,33 @@
 #include "bot/run_manager.h"
 
+#include <filesystem>
+
 #include <boost/asio/this_coro.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bot/base/ids.h"
+#include "bot/base/metrics.h"
 #include "bot/store.h"
 #include "integrations/agents/workspace.h"
 #include "skills/template.h"
 
 namespace vigil {
 namespace {
+
+std::uintmax_t directory_bytes(const std::filesystem::path& root) {
+  std::error_code ec;
+  std::uintmax_t total = 0;
+  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const auto size = it->file_size(size_ec);
+      if (!size_ec) {
+        total += size;
+      }
+    }
+  }
+  return total;
+}
 
 constexpr std::size_t kExcerptLines = 40;
 constexpr std::size_t kExcerptBytes = 2500;
@@ -98,6 +116,25 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skil
   executor_options.on_event = [this](const RunEvent& e) { on_executor_event(e); };
   executor_ = std::make_unique<skills::StepExecutor>(store_, runner_, *gate_, clock_,
                                                      std::move(executor_options), log_);
+  if (options_.metrics != nullptr) {
+    // Gauges exist from the start, so dashboards and alerts see 0 rather than no data.
+    auto& m = *options_.metrics;
+    m.describe("agent_runtime_invocations_total", "Agent runs finished, by cluster and final status.");
+    m.describe("agent_runtime_duration_seconds", "Agent run duration in seconds, by cluster and status.");
+    m.describe("agent_runtime_active_agents", "Agent runs in progress.");
+    m.describe("agent_runtime_workspace_size_bytes", "Bytes in the run workspaces.");
+    m.describe("agent_runtime_errors_total", "Agent runs that failed, by error type.");
+    m.describe("vigil_run_duration_seconds", "Run duration in seconds, by final state.");
+    m.describe("vigil_runs_finished_total", "Runs finished, by backend and final state.");
+    m.describe("vigil_workspace_bytes", "Bytes in the run workspaces.");
+    const Metrics::Labels cluster{{"cluster", options_.cluster}};
+    m.set("agent_runtime_active_agents", cluster, 0);
+    const auto bytes = options_.workspace_root.empty()
+                           ? 0.0
+                           : static_cast<double>(directory_bytes(options_.workspace_root));
+    m.set("agent_runtime_workspace_size_bytes", cluster, bytes);
+    m.set("vigil_workspace_bytes", {}, bytes);
+  }
 }
 
 RunManager::~RunManager() = default;
@@ -278,6 +315,11 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
   emit(run_id, ProgressKind::Started,
        resume ? "resumed after a restart" : "investigating with " + run->backend + (run->skill.empty() ? "" : " (" + run->skill + ")"));
   Outcome outcome;
+  const auto drive_started = std::chrono::steady_clock::now();
+  const bool is_agent = run->backend != "runbook";
+  if (is_agent && options_.metrics != nullptr) {
+    options_.metrics->add("agent_runtime_active_agents", {{"cluster", options_.cluster}}, 1);
+  }
   try {
     // Two statements, not a conditional expression: g++ 12 mishandles co_await inside ?:.
     if (run->backend == "runbook") {
@@ -295,7 +337,44 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
     outcome.state = RunState::Cancelled;
     outcome.error = "cancelled by " + it->second->cancelled_by;
   }
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - drive_started;
+  record_run_metrics(run->backend, outcome, took.count());
   finish(run_id, std::move(outcome));
+}
+
+void RunManager::record_run_metrics(const std::string& backend, const Outcome& outcome, double seconds) {
+  if (options_.metrics == nullptr) {
+    return;
+  }
+  auto& m = *options_.metrics;
+  const std::string state(to_string(outcome.state));
+  m.inc("vigil_runs_finished_total", {{"backend", backend}, {"state", state}});
+  m.observe("vigil_run_duration_seconds", {{"state", state}}, seconds);
+  if (backend == "runbook") {
+    return;
+  }
+  // The names operators of the earlier triage runtime already graph and alert on.
+  const Metrics::Labels cluster{{"cluster", options_.cluster}};
+  const Metrics::Labels labels{{"cluster", options_.cluster}, {"status", state}};
+  m.inc("agent_runtime_invocations_total", labels);
+  m.observe("agent_runtime_duration_seconds", labels, seconds);
+  m.add("agent_runtime_active_agents", cluster, -1);
+  if (outcome.state == RunState::Failed || outcome.state == RunState::TimedOut) {
+    std::string type = "agent_failed";
+    if (outcome.state == RunState::TimedOut) {
+      type = "timeout";
+    } else if (outcome.error.rfind("workspace", 0) == 0) {
+      type = "workspace";
+    } else if (outcome.error.rfind("internal error", 0) == 0) {
+      type = "internal";
+    }
+    m.inc("agent_runtime_errors_total", {{"cluster", options_.cluster}, {"error_type", type}});
+  }
+  if (!options_.workspace_root.empty()) {
+    const auto bytes = static_cast<double>(directory_bytes(options_.workspace_root));
+    m.set("agent_runtime_workspace_size_bytes", cluster, bytes);
+    m.set("vigil_workspace_bytes", {}, bytes);
+  }
 }
 
 void RunManager::finish(const std::string& run_id, Outcome outcome) {

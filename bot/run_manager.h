@@ -28,6 +28,7 @@
 namespace vigil {
 
 class Store;
+class Metrics;
 
 struct RunManagerOptions {
   std::string default_backend = "runbook";
@@ -37,6 +38,8 @@ struct RunManagerOptions {
   int failure_threshold = 3;
   std::chrono::seconds pause_for{3600};
   std::size_t knowledge_per_run = 3;
+  Metrics* metrics = nullptr;     // optional: run and agent_runtime_* metrics
+  std::string cluster = "default";  // the cluster label of agent_runtime_* metrics
 };
 
 struct StartResult {
@@ -104,6 +107,7 @@ class RunManager {
     std::string summary;
     std::string error;
   };
+  void record_run_metrics(const std::string& backend, const Outcome& outcome, double seconds);
   class RunGate;
   friend class RunGate;
 

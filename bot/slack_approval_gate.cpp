@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "bot/base/ids.h"
+#include "bot/base/metrics.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
 #include "integrations/slack/blocks.h"
@@ -47,7 +48,7 @@ std::string human_time(long long unix_seconds) {
 
 SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
                                      Clock& clock, const Redactor& redactor, ApproverDirectory& directory,
-                                     ApprovalsConfig config, Logger log)
+                                     ApprovalsConfig config, Logger log, Metrics* metrics)
     : ex_(std::move(ex)),
       store_(store),
       web_(web),
@@ -55,7 +56,8 @@ SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& sto
       redactor_(redactor),
       directory_(directory),
       config_(std::move(config)),
-      log_(std::move(log)) {}
+      log_(std::move(log)),
+      metrics_(metrics) {}
 
 SlackApprovalGate::~SlackApprovalGate() = default;
 
@@ -64,6 +66,10 @@ long long SlackApprovalGate::now_s() const { return to_unix(clock_.now()); }
 void SlackApprovalGate::audit(const std::string& actor, const std::string& action, const std::string& run_id,
                               const std::string& token, const std::string& detail) {
   store_.append_audit({0, to_unix_ms(clock_.now()), actor, action, run_id, token, redactor_.redact(detail)});
+  constexpr std::string_view kPrefix = "approval.";
+  if (metrics_ != nullptr && action.rfind(kPrefix, 0) == 0) {
+    metrics_->inc("vigil_approvals_total", "outcome", action.substr(kPrefix.size()));
+  }
 }
 
 skills::GateDecision SlackApprovalGate::decision_of(const ApprovalRecord& a) const {

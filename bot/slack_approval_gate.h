@@ -21,6 +21,7 @@
 namespace vigil {
 
 class Store;
+class Metrics;
 namespace slack {
 class WebApi;
 }
@@ -48,7 +49,7 @@ class SlackApprovalGate final : public skills::ApprovalGate {
  public:
   SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
                     const Redactor& redactor, ApproverDirectory& directory, ApprovalsConfig config,
-                    Logger log);
+                    Logger log, Metrics* metrics = nullptr);
   ~SlackApprovalGate() override;
 
   Task<skills::GateDecision> request(skills::GateRequest request) override;
@@ -88,6 +89,7 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   ApproverDirectory& directory_;
   ApprovalsConfig config_;
   Logger log_;
+  Metrics* metrics_ = nullptr;  // optional: vigil_approvals_total{outcome}
   std::map<std::string, Waiter> waiters_;
   std::function<Task<>(std::string)> before_card_;
 };

@@ -1,12 +1,17 @@
 #include "bot/slack_service.h"
 
+#include <algorithm>
+
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "bot/app.h"
 #include "bot/base/clock.h"
 #include "bot/base/metrics.h"
+#include "bot/ops_endpoints.h"
 #include "bot/shutdown_signals.h"
 #include "integrations/http/beast_http_client.h"
+#include "integrations/http/http_server.h"
 #include "integrations/slack/beast_transport.h"
 #include "integrations/slack/http_web_api.h"
 #include "integrations/slack/socket_mode_client.h"
@@ -34,6 +39,19 @@ Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log
   io.stop();
 }
 
+// The App recovers its runs before it connects to Slack; webhook alerts are taken in after that.
+Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, boost::asio::io_context& io) {
+  boost::asio::steady_timer timer(io);
+  while (!app.connected()) {
+    timer.expires_after(std::chrono::milliseconds(100));
+    auto [ec] = co_await timer.async_wait(kToken);
+    if (ec) {
+      co_return;
+    }
+  }
+  ops.open_intake();
+}
+
 }  // namespace
 
 int serve_slack(const Config& config, Store& store, const Logging& logging,
@@ -56,13 +74,28 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
   transport_options.pong_timeout = config.slack.pong_timeout;
   auto transport = slack::make_beast_transport(io.get_executor(), transport_options, logging.make("slack.socket"));
   App app(io.get_executor(), config, AppPorts{web, *transport, clock, store, metrics}, logging, std::move(redactor));
+  // /healthz, /readyz, /metrics and the webhooks share the io_context with Slack.
+  http::HttpServerOptions http_options;
+  http_options.listen = config.http.listen;
+  http_options.max_body_bytes = static_cast<std::size_t>(std::max(1024LL, config.http.max_body_bytes));
+  auto http_server = http::make_beast_http_server(io.get_executor(), http_options, logging.make("http.server"));
+  OpsEndpoints ops(config, store, metrics, app.alerts(), clock, [&app] { return app.connected(); }, &app.runs(),
+                   logging.make("webhook"));
+  ops.register_routes(*http_server);
+  if (auto started = http_server->start(); !started) {
+    log->error("{}", started.error().message());
+    return 2;
+  }
+  log->info("http listening on {} (port {})", config.http.listen, http_server->port());
   ServeState state;
   ShutdownSignals signals(io, [&] {
     log->info("stopping (signal); a second signal stops at once");
     state.stop_requested = true;
+    http_server->stop();
     app.stop();
   });
   spawn(io.get_executor(), run_app(app, signals, state, log, io), log, "vigil");
+  spawn(io.get_executor(), open_intake_when_connected(app, ops, io), log, "webhook intake");
   io.run();
   log->info("stopped");
   return state.exit_code;

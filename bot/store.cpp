@@ -10,7 +10,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -134,6 +134,18 @@ CREATE TABLE auto_triage_pauses (
   resumed_at INTEGER
 );
 CREATE INDEX runs_backend_skill ON runs(backend, skill, finished_at);
+)sql",
+    // 4: webhook bodies, written before the 2xx so an accepted delivery is never lost.
+    R"sql(
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'received',
+  processed_at INTEGER
+);
+CREATE INDEX webhook_deliveries_status ON webhook_deliveries(status, id);
 )sql",
 };
 
@@ -335,6 +347,56 @@ Result<void> Store::migrate(int target) {
     return make_error(Errc::Io, std::string("database migration failed: ") + e.what());
   }
   return {};
+}
+
+// Webhook deliveries
+std::int64_t Store::record_webhook_delivery(const std::string& source, long long received_at,
+                                           const std::string& body) {
+  SQLite::Statement q(*db_,
+                      "INSERT INTO webhook_deliveries(source, received_at, body, status) "
+                      "VALUES (?, ?, ?, 'received')");
+  q.bind(1, source);
+  q.bind(2, static_cast<std::int64_t>(received_at));
+  q.bind(3, body);
+  q.exec();
+  return db_->getLastInsertRowid();
+}
+
+bool Store::mark_webhook_processed(std::int64_t id, const std::string& status, long long at) {
+  SQLite::Statement q(*db_,
+                      "UPDATE webhook_deliveries SET status = ?, processed_at = ? "
+                      "WHERE id = ? AND status = 'received'");
+  q.bind(1, status);
+  q.bind(2, static_cast<std::int64_t>(at));
+  q.bind(3, id);
+  return q.exec() == 1;
+}
+
+std::vector<WebhookDelivery> Store::list_webhook_deliveries(int limit) {
+  SQLite::Statement q(*db_,
+                      "SELECT id, source, received_at, body, status FROM webhook_deliveries "
+                      "ORDER BY id LIMIT ?");
+  q.bind(1, limit);
+  std::vector<WebhookDelivery> out;
+  while (q.executeStep()) {
+    WebhookDelivery d;
+    d.id = q.getColumn(0).getInt64();
+    d.source = q.getColumn(1).getString();
+    d.received_at = q.getColumn(2).getInt64();
+    d.body = q.getColumn(3).getString();
+    d.status = q.getColumn(4).getString();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::map<std::string, int> Store::count_runs_by_state() {
+  SQLite::Statement q(*db_, "SELECT state, COUNT(*) FROM runs GROUP BY state");
+  std::map<std::string, int> out;
+  while (q.executeStep()) {
+    out[q.getColumn(0).getString()] = q.getColumn(1).getInt();
+  }
+  return out;
 }
 
 bool Store::is_writable() {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +16,15 @@ class Database;
 
 namespace vigil {
 
+/// One webhook body as received (status: received, processed, failed).
+struct WebhookDelivery {
+  std::int64_t id = 0;
+  std::string source;
+  long long received_at = 0;
+  std::string body;
+  std::string status;
+};
+
 /// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
 /// for what the core needs; every state change is a conditional update, so of two writers racing
 /// for the same change exactly one wins. Synchronous and short: called on the io thread.
@@ -21,7 +32,7 @@ namespace vigil {
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   /// Opens (creating if needed) and migrates. A database written by a newer Vigil is refused.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
@@ -125,6 +136,18 @@ class Store {
   // Audit
   void append_audit(const AuditEntry& entry);
   std::vector<AuditEntry> list_audit(const std::string& run_id = "", int limit = 1000);
+
+  // Webhook deliveries
+  /// Inserts (committed when it returns) a delivery in state received; returns its id.
+  std::int64_t record_webhook_delivery(const std::string& source, long long received_at,
+                                       const std::string& body);
+  /// received → `status` (processed or failed); false when it was not received.
+  bool mark_webhook_processed(std::int64_t id, const std::string& status, long long at);
+  /// Oldest first.
+  std::vector<WebhookDelivery> list_webhook_deliveries(int limit = 1000);
+
+  /// Number of runs per state name (for /metrics).
+  std::map<std::string, int> count_runs_by_state();
 
   // Processed Slack events (dedup of redeliveries)
   /// True the first time an id is seen; false for a repeat.

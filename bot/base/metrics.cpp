@@ -28,6 +28,34 @@ std::string label_key(const std::string& name, const std::string& value) {
   return name + "=\"" + escaped + "\"";
 }
 
+std::string labels_key(const Metrics::Labels& labels) {
+  std::string key;
+  for (const auto& [n, v] : labels) {
+    if (n.empty()) {
+      continue;
+    }
+    if (!key.empty()) {
+      key += ',';
+    }
+    key += label_key(n, v);
+  }
+  return key;
+}
+
+std::string escape_help(const std::string& help) {
+  std::string out;
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 void Metrics::inc(const std::string& name, const std::string& label_name,
@@ -36,9 +64,44 @@ void Metrics::inc(const std::string& name, const std::string& label_name,
   counters_[name][label_key(label_name, label_value)] += by;
 }
 
+void Metrics::inc(const std::string& name, const Labels& labels, double by) {
+  std::lock_guard lock(mutex_);
+  counters_[name][labels_key(labels)] += by;
+}
+
+void Metrics::set(const std::string& name, const std::string& label_name,
+                  const std::string& label_value, double value) {
+  std::lock_guard lock(mutex_);
+  gauges_[name][label_key(label_name, label_value)] = value;
+}
+
+void Metrics::set(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard lock(mutex_);
+  gauges_[name][labels_key(labels)] = value;
+}
+
+void Metrics::add(const std::string& name, const Labels& labels, double by) {
+  std::lock_guard lock(mutex_);
+  gauges_[name][labels_key(labels)] += by;
+}
+
+void Metrics::describe(const std::string& name, const std::string& help) {
+  std::lock_guard lock(mutex_);
+  help_[name] = help;
+}
+
 void Metrics::observe(const std::string& name, double value) {
   std::lock_guard lock(mutex_);
-  auto& h = histograms_[name];
+  observe_locked(name, "", value);
+}
+
+void Metrics::observe(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard lock(mutex_);
+  observe_locked(name, labels_key(labels), value);
+}
+
+void Metrics::observe_locked(const std::string& name, const std::string& key, double value) {
+  auto& h = histograms_[name][key];
   if (h.bounds.empty()) {
     h.bounds = default_bounds();
     h.buckets.assign(h.bounds.size(), 0);
@@ -50,6 +113,26 @@ void Metrics::observe(const std::string& name, double value) {
   ++h.count;
   h.sum += value;
   h.max = std::max(h.max, value);
+}
+
+double Metrics::counter(const std::string& name, const Labels& labels) const {
+  std::lock_guard lock(mutex_);
+  const auto c = counters_.find(name);
+  if (c == counters_.end()) {
+    return 0;
+  }
+  const auto v = c->second.find(labels_key(labels));
+  return v == c->second.end() ? 0 : v->second;
+}
+
+double Metrics::gauge(const std::string& name, const Labels& labels) const {
+  std::lock_guard lock(mutex_);
+  const auto g = gauges_.find(name);
+  if (g == gauges_.end()) {
+    return 0;
+  }
+  const auto v = g->second.find(labels_key(labels));
+  return v == g->second.end() ? 0 : v->second;
 }
 
 double Metrics::counter(const std::string& name, const std::string& label_name,
@@ -70,11 +153,15 @@ double Metrics::counter(const std::string& name, const std::string& label_name,
   return v == c->second.end() ? 0 : v->second;
 }
 
-Metrics::HistogramSnapshot Metrics::histogram(const std::string& name) const {
+Metrics::HistogramSnapshot Metrics::histogram(const std::string& name, const Labels& labels) const {
   std::lock_guard lock(mutex_);
   HistogramSnapshot s;
-  const auto it = histograms_.find(name);
-  if (it == histograms_.end()) {
+  const auto family = histograms_.find(name);
+  if (family == histograms_.end()) {
+    return s;
+  }
+  const auto it = family->second.find(labels_key(labels));
+  if (it == family->second.end()) {
     return s;
   }
   s.bounds = it->second.bounds;
@@ -105,21 +192,38 @@ double Metrics::HistogramSnapshot::quantile(double q) const {
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   std::ostringstream out;
-  for (const auto& [name, series] : counters_) {
-    out << "# TYPE " << name << " counter\n";
-    for (const auto& [labels, value] : series) {
-      out << name << (labels.empty() ? "" : "{" + labels + "}") << " " << value << "\n";
+  const auto header = [&](const std::string& name, const char* type) {
+    const auto h = help_.find(name);
+    if (h != help_.end()) {
+      out << "# HELP " << name << " " << escape_help(h->second) << "\n";
     }
-  }
-  for (const auto& [name, h] : histograms_) {
-    out << "# TYPE " << name << " histogram\n";
-    unsigned long long running = 0;
-    for (std::size_t i = 0; i < h.bounds.size(); ++i) {
-      running += h.buckets[i];
-      out << name << "_bucket{le=\"" << h.bounds[i] << "\"} " << running << "\n";
+    out << "# TYPE " << name << " " << type << "\n";
+  };
+  const auto series = [&](const char* type,
+                          const std::map<std::string, std::map<std::string, double>>& family) {
+    for (const auto& [name, values] : family) {
+      header(name, type);
+      for (const auto& [labels, value] : values) {
+        out << name << (labels.empty() ? "" : "{" + labels + "}") << " " << value << "\n";
+      }
     }
-    out << name << "_bucket{le=\"+Inf\"} " << h.count << "\n";
-    out << name << "_sum " << h.sum << "\n" << name << "_count " << h.count << "\n";
+  };
+  series("counter", counters_);
+  series("gauge", gauges_);
+  for (const auto& [name, family] : histograms_) {
+    header(name, "histogram");
+    for (const auto& [labels, h] : family) {
+      const std::string prefix = labels.empty() ? "" : labels + ",";
+      const std::string suffix = labels.empty() ? "" : "{" + labels + "}";
+      unsigned long long running = 0;
+      for (std::size_t i = 0; i < h.bounds.size(); ++i) {
+        running += h.buckets[i];
+        out << name << "_bucket{" << prefix << "le=\"" << h.bounds[i] << "\"} " << running << "\n";
+      }
+      out << name << "_bucket{" << prefix << "le=\"+Inf\"} " << h.count << "\n";
+      out << name << "_sum" << suffix << " " << h.sum << "\n"
+          << name << "_count" << suffix << " " << h.count << "\n";
+    }
   }
   return out.str();
 }

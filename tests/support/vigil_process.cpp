@@ -23,6 +23,14 @@ pid_t start_vigil(const std::vector<std::string>& args, const std::vector<std::s
       env_strings.push_back(kv);
     }
   }
+  // Tests run in parallel: the HTTP listener takes a free port unless the test chooses one.
+  bool has_http_addr = false;
+  for (const auto& kv : extra_env) {
+    has_http_addr = has_http_addr || kv.rfind("VIGIL_HTTP_ADDR=", 0) == 0;
+  }
+  if (!has_http_addr) {
+    env_strings.emplace_back("VIGIL_HTTP_ADDR=127.0.0.1:0");
+  }
   env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
   std::vector<char*> envp;
   for (auto& s : env_strings) {

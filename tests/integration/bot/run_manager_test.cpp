@@ -13,6 +13,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "bot/base/logging.h"
+#include "bot/base/metrics.h"
 #include "bot/store.h"
 #include "integrations/process/child_process.h"
 #include "tests/support/test_paths.h"
@@ -106,6 +107,8 @@ class RunManagerTest : public ::testing::Test {
                            {"NOT_ALLOWED_SECRET", "must-not-leak"}};
     o.agent.read_only_kubeconfig = "/etc/vigil/readonly.kubeconfig";
     o.failure_threshold = 3;
+    o.metrics = &metrics_;
+    o.cluster = "test-cluster";
     auto m = std::make_unique<RunManager>(io_.get_executor(), *store_, catalog_, runner_, gate_, clock_, redactor_,
                                           knowledge_, eo, o, log_);
     m->add_observer(&recorder_);
@@ -150,6 +153,7 @@ class RunManagerTest : public ::testing::Test {
   Redactor redactor_;
   KnowledgeBase knowledge_;
   Recorder recorder_;
+  Metrics metrics_;
 };
 
 TEST_F(RunManagerTest, AgentRunStreamsProgressKeepsSummaryAndTurnsProposalsIntoGatedRuns) {
@@ -212,6 +216,20 @@ TEST_F(RunManagerTest, NonZeroExitFailsWithTheCode) {
   EXPECT_EQ(run->state, RunState::Failed);
   EXPECT_NE(run->error.find("exited with code 3"), std::string::npos) << run->error;
   EXPECT_NE(run->error.find("something broke"), std::string::npos);
+}
+
+TEST_F(RunManagerTest, AgentRunsAreCountedUnderTheAgentRuntimeNames) {
+  auto m = make_manager("fail");
+  const Metrics::Labels cluster{{"cluster", "test-cluster"}};
+  EXPECT_EQ(metrics_.gauge("agent_runtime_active_agents", cluster), 0);
+  ASSERT_TRUE(m->start(trigger("x")));
+  ASSERT_TRUE(run_until([&] { return m->idle(); }));
+  EXPECT_EQ(metrics_.counter("agent_runtime_invocations_total", {{"cluster", "test-cluster"}, {"status", "failed"}}), 1);
+  EXPECT_EQ(metrics_.counter("agent_runtime_errors_total", {{"cluster", "test-cluster"}, {"error_type", "agent_failed"}}), 1);
+  EXPECT_EQ(metrics_.histogram("agent_runtime_duration_seconds", {{"cluster", "test-cluster"}, {"status", "failed"}}).count, 1u);
+  EXPECT_EQ(metrics_.gauge("agent_runtime_active_agents", cluster), 0);
+  EXPECT_GT(metrics_.gauge("agent_runtime_workspace_size_bytes", cluster), 0);
+  EXPECT_EQ(metrics_.counter("vigil_runs_finished_total", {{"backend", "command"}, {"state", "failed"}}), 1);
 }
 
 TEST_F(RunManagerTest, TimeoutStopsTheAgent) {

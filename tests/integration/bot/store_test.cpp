@@ -342,3 +342,27 @@ TEST(StorePauses, PauseResumeAndRecentStates) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StoreWebhooks, DeliveriesAreStoredAndMarkedOnce) {
+  test::TempDir dir;
+  auto store = Store::open((dir / "v.db").string());
+  ASSERT_TRUE(store);
+  auto& s = **store;
+  const auto id = s.record_webhook_delivery("grafana", 1700000000, "{\"a\":1}");
+  EXPECT_GT(id, 0);
+  auto all = s.list_webhook_deliveries();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].source, "grafana");
+  EXPECT_EQ(all[0].body, "{\"a\":1}");
+  EXPECT_EQ(all[0].status, "received");
+  EXPECT_TRUE(s.mark_webhook_processed(id, "processed", 1700000001));
+  EXPECT_FALSE(s.mark_webhook_processed(id, "failed", 1700000002));
+  EXPECT_EQ(s.list_webhook_deliveries()[0].status, "processed");
+  EXPECT_TRUE(s.count_runs_by_state().empty());
+}
+
+}  // namespace
+}  // namespace vigil

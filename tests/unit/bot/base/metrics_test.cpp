@@ -26,5 +26,32 @@ TEST(Metrics, CountersHistogramsAndPrometheusText) {
   EXPECT_NE(text.find("ack_count 100"), std::string::npos);
 }
 
+TEST(Metrics, GaugesMultipleLabelsAndHelp) {
+  Metrics m;
+  m.describe("agent_runtime_active_agents", "Agent runs in progress.");
+  m.set("agent_runtime_active_agents", {{"cluster", "prod"}}, 0);
+  m.add("agent_runtime_active_agents", {{"cluster", "prod"}}, 2);
+  m.add("agent_runtime_active_agents", {{"cluster", "prod"}}, -1);
+  EXPECT_EQ(m.gauge("agent_runtime_active_agents", {{"cluster", "prod"}}), 1);
+  m.inc("agent_runtime_invocations_total", {{"cluster", "prod"}, {"status", "failed"}});
+  EXPECT_EQ(m.counter("agent_runtime_invocations_total", {{"cluster", "prod"}, {"status", "failed"}}), 1);
+  m.observe("agent_runtime_duration_seconds", {{"cluster", "prod"}, {"status", "succeeded"}}, 0.3);
+  EXPECT_EQ(m.histogram("agent_runtime_duration_seconds", {{"cluster", "prod"}, {"status", "succeeded"}}).count, 1u);
+  m.set("vigil_runs", "state", "queued", 3);
+  const auto text = m.render();
+  EXPECT_NE(text.find("# HELP agent_runtime_active_agents Agent runs in progress.\n"
+                      "# TYPE agent_runtime_active_agents gauge\n"
+                      "agent_runtime_active_agents{cluster=\"prod\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("agent_runtime_invocations_total{cluster=\"prod\",status=\"failed\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("agent_runtime_duration_seconds_bucket{cluster=\"prod\",status=\"succeeded\",le=\"0.5\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("agent_runtime_duration_seconds_count{cluster=\"prod\",status=\"succeeded\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("vigil_runs{state=\"queued\"} 3"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil
