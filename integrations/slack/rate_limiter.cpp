@@ -11,8 +11,9 @@ RateLimit limit_for(Tier t) {
     case Tier::Tier3: return {50, 5};
     case Tier::Tier4: return {100, 10};
     // Slack: about one message per second per channel. Bursts are sometimes tolerated, but a burst
-    // is exactly what starts a 429 loop in an alert storm, so Vigil never bursts.
-    case Tier::PostMessagePerChannel: return {60, 1};
+    // is exactly what starts a 429 loop in an alert storm, so Vigil never bursts, and it paces a
+    // little under 1/s so network jitter cannot make two posts arrive less than a second apart.
+    case Tier::PostMessagePerChannel: return {55, 1};
   }
   return {50, 5};
 }
