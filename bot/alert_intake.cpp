@@ -6,6 +6,18 @@
 
 namespace vigil {
 
+skills::Incident incident_from_alert(const alerting::AlertNotification& a) {
+  skills::Incident i;
+  i.title = a.title.empty() ? a.alertname : a.title;
+  i.text = a.text;
+  i.alertname = a.alertname;
+  i.severity = a.severity;
+  i.source = a.source;
+  i.fingerprint = a.fingerprint;
+  i.labels = a.labels;
+  return i;
+}
+
 AlertIntake::AlertIntake(Store& store, RunManager& runs, Clock& clock, std::chrono::seconds window)
     : store_(store), runs_(runs), clock_(clock), window_(window) {}
 
@@ -62,14 +74,9 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
       t.channel = target.channel;
       t.thread_ts = target.thread_ts;
       t.backend = target.backend;
+      t.incident = incident_from_alert(a);
       t.incident.id = rec.id;
       t.incident.title = rec.title;
-      t.incident.text = a.text;
-      t.incident.alertname = a.alertname;
-      t.incident.severity = a.severity;
-      t.incident.source = a.source;
-      t.incident.fingerprint = a.fingerprint;
-      t.incident.labels = a.labels;
       t.incident_id = rec.id;
       t.event = {{"source", a.source}, {"event", a.event}, {"fingerprint", a.fingerprint},
                  {"delivery", target.event_id}, {"url", a.url}, {"annotations", a.annotations}};

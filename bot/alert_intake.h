@@ -6,11 +6,15 @@
 #include "bot/base/clock.h"
 #include "bot/base/error.h"
 #include "integrations/alerting/alert_notification.h"
+#include "skills/incident.h"
 
 namespace vigil {
 
 class Store;
 class RunManager;
+
+/// The incident a triage run sees for an alert (title, text, alert name, severity, labels…).
+skills::Incident incident_from_alert(const alerting::AlertNotification& alert);
 
 /// What happened to one alert.
 struct AlertOutcome {

@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "bot/alert_intake.h"
 #include "bot/cli.h"
 #include "bot/knowledge_base.h"
 #include "bot/runtime_setup.h"
@@ -33,7 +34,7 @@ struct TriageOptions {
 };
 
 // The first firing alert of a webhook body, as the run's incident.
-Result<skills::Incident> incident_from_alert(const std::string& file, const std::string& source) {
+Result<skills::Incident> incident_from_alert_file(const std::string& file, const std::string& source) {
   std::ifstream in(file);
   if (!in) {
     return make_error(Errc::NotFound, "cannot read " + file);
@@ -57,15 +58,7 @@ Result<skills::Incident> incident_from_alert(const std::string& file, const std:
       if (a.status != alerting::AlertStatus::Firing && parsed->size() > 1) {
         continue;
       }
-      skills::Incident i;
-      i.title = a.title;
-      i.text = a.text;
-      i.alertname = a.alertname;
-      i.severity = a.severity;
-      i.source = a.source;
-      i.fingerprint = a.fingerprint;
-      i.labels = a.labels;
-      return i;
+      return incident_from_alert(a);
     }
   }
   return make_error(Errc::InvalidInput, file + ": not an Alertmanager, Grafana, PagerDuty or OpsGenie webhook body");
@@ -96,7 +89,7 @@ int run_local_triage(const std::string& config_path, const TriageOptions& t) {
   trigger.incident.title = t.text;
   trigger.incident.text = t.text;
   if (!t.alert_file.empty()) {
-    auto incident = incident_from_alert(t.alert_file, t.source);
+    auto incident = incident_from_alert_file(t.alert_file, t.source);
     if (!incident) {
       std::cerr << "vigil triage: " << incident.error().detail << "\n";
       return kExitUsage;
