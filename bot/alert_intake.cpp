@@ -43,6 +43,8 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
       if (incident) {
         out.kind = AlertOutcome::Kind::Repeat;
         out.count = store_.bump_incident_alert_count(incident->id);
+        store_.append_incident_event({0, incident->id, to_unix_ms(clock_.now()), "alert_repeat", a.source,
+                                      a.alertname + " fired again (" + std::to_string(out.count) + "×)"});
         if (!run_id.empty()) {
           runs_.repeat(run_id);
         }
@@ -66,6 +68,9 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
       if (auto created = store_.create_incident(rec); !created) {
         return created.error();
       }
+      store_.append_incident_event({0, rec.id, to_unix_ms(clock_.now()), "alert_fired", a.source,
+                                    (a.alertname.empty() || a.alertname == rec.title ? rec.title : a.alertname + ": " + rec.title) +
+                                        (a.severity.empty() ? "" : " [" + a.severity + "]")});
       RunTrigger t;
       t.kind = target.thread_ts.empty() ? "webhook" : "alert";
       t.key = "alert:" + rec.id;
@@ -98,7 +103,11 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
         out.message = "no open incident for this alert";
         return out;
       }
-      store_.resolve_incident(incident->id, now);
+      store_.append_incident_event({0, incident->id, to_unix_ms(clock_.now()), "alert_resolved", a.source,
+                                    (a.alertname.empty() ? incident->title : a.alertname) + " resolved"});
+      if (store_.resolve_incident(incident->id, now)) {
+        store_.append_incident_event({0, incident->id, to_unix_ms(clock_.now()), "resolved", a.source, "the alert source reports it resolved"});
+      }
       out.kind = AlertOutcome::Kind::Resolved;
       if (!run_id.empty()) {
         runs_.note(run_id, ":white_check_mark: " + a.source + " reports the alert resolved; incident marked resolved",
@@ -111,6 +120,8 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
         return out;
       }
       out.kind = AlertOutcome::Kind::Noted;
+      store_.append_incident_event({0, incident->id, to_unix_ms(clock_.now()), "alert_note", a.source,
+                                    a.event + (a.text.empty() ? "" : ": " + a.text.substr(0, 300))});
       runs_.note(run_id, a.source + ": " + a.event + (a.text.empty() ? "" : " — " + a.text.substr(0, 500)), a.source);
       return out;
   }

@@ -12,6 +12,7 @@
 #include "bot/setup_commands.h"
 #include "bot/skills_commands.h"
 #include "bot/slack_service.h"
+#include "bot/markdown_timeline.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
 #include "bot/triage_command.h"
@@ -24,7 +25,8 @@ struct CliState {
   bool json = false;
   int limit = 20;
   std::string state_filter;
-  std::string run_id;
+  std::string run_id;  // or an incident id
+  bool open_only = false;
 };
 
 // Loads the configuration, printing every problem; nullopt means exit 2.
@@ -126,7 +128,57 @@ int cmd_runs_show(const CliState& s) {
     std::cerr << "vigil: no run " << s.run_id << "\n";
     return kExitFailure;
   }
-  std::cout << (s.json ? format_run_json(*store, *run) : format_run_text(*store, *run));
+  std::cout << (s.json ? format_run_json(*store, *run) : format_run_markdown(*store, *run));
+  return kExitOk;
+}
+
+int cmd_incidents_list(const CliState& s) {
+  const auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    return kExitUsage;
+  }
+  auto store = open_store_or_report(*config);
+  if (!store) {
+    return kExitFailure;
+  }
+  const auto incidents = store->list_incidents(s.limit, s.open_only);
+  if (incidents.empty()) {
+    std::cout << (s.open_only ? "no open incidents\n" : "no incidents\n");
+    return kExitOk;
+  }
+  for (const auto& i : incidents) {
+    std::string title = i.title.size() > 60 ? i.title.substr(0, 57) + "..." : i.title;
+    std::cout << i.id << "  " << format_time(i.created_at) << "  " << i.state << "  "
+              << (i.severity.empty() ? "-" : i.severity) << "  " << i.source << "  " << title << "\n";
+  }
+  return kExitOk;
+}
+
+int cmd_incidents_show(const CliState& s) {
+  const auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    return kExitUsage;
+  }
+  auto store = open_store_or_report(*config);
+  if (!store) {
+    return kExitFailure;
+  }
+  auto incident = store->get_incident(s.run_id);
+  if (!incident) {
+    const auto found = store->find_incidents_by_prefix(s.run_id, 2);
+    if (found.size() > 1) {
+      std::cerr << "vigil: incident id prefix '" << s.run_id << "' is ambiguous\n";
+      return kExitUsage;
+    }
+    if (found.size() == 1) {
+      incident = found.front();
+    }
+  }
+  if (!incident) {
+    std::cerr << "vigil: no incident " << s.run_id << "\n";
+    return kExitFailure;
+  }
+  std::cout << format_incident_markdown(*store, *incident);
   return kExitOk;
 }
 
@@ -181,10 +233,20 @@ int run_cli(int argc, char** argv) {
   list->add_option("--state", state.state_filter, "only runs in this state");
   list->add_flag("--json", state.json, "machine-readable output");
   list->callback([&] { exit_code = cmd_runs_list(state); });
-  auto* show_run = runs->add_subcommand("show", "a run's timeline, steps and outcome");
+  auto* show_run = runs->add_subcommand("show", "a run's timeline, approvals, actions and outcome (Markdown)");
   show_run->add_option("id", state.run_id, "run id (or a unique prefix)")->required();
   show_run->add_flag("--json", state.json, "the run manifest as JSON");
   show_run->callback([&] { exit_code = cmd_runs_show(state); });
+
+  auto* incidents = app.add_subcommand("incidents", "read incidents back from the database");
+  incidents->require_subcommand(1);
+  auto* list_incidents = incidents->add_subcommand("list", "list recent incidents, newest first");
+  list_incidents->add_option("-n,--limit", state.limit, "how many")->check(CLI::Range(1, 100000));
+  list_incidents->add_flag("--open", state.open_only, "only open incidents");
+  list_incidents->callback([&] { exit_code = cmd_incidents_list(state); });
+  auto* show_incident = incidents->add_subcommand("show", "an incident's Markdown timeline (alerts, runs, approvals, actions)");
+  show_incident->add_option("id", state.run_id, "incident id (or a unique prefix)")->required();
+  show_incident->callback([&] { exit_code = cmd_incidents_show(state); });
 
   register_skills_commands(app, state.config_path, exit_code);
   add_setup_commands(app, state.config_path, exit_code);

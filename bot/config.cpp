@@ -322,7 +322,7 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c) {
     return;
   }
   if (!r.check_map(root, "", {"slack", "channels", "approvals", "agent", "kubernetes", "http",
-                              "redaction", "storage", "logging", "skills"})) {
+                              "redaction", "storage", "logging", "skills", "incidents"})) {
     return;
   }
   if (const auto s = root["slack"]) {
@@ -522,6 +522,18 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c) {
   if (const auto sk = root["skills"]) {
     if (r.check_map(sk, "skills", {"dirs"})) {
       r.read_list(sk, "skills", "dirs", c.skills.dirs);
+    }
+  }
+  if (const auto in = root["incidents"]) {
+    if (r.check_map(in, "incidents", {"create_channel", "channel_prefix"})) {
+      r.read_bool(in, "incidents", "create_channel", c.incidents.create_channel);
+      r.read_string(in, "incidents", "channel_prefix", c.incidents.channel_prefix);
+      // Slack channel names: lower case letters, digits, - and _; the date and slug follow.
+      static const boost::regex kPrefix("[a-z0-9][a-z0-9_-]{0,19}");
+      if (!boost::regex_match(c.incidents.channel_prefix, kPrefix)) {
+        r.error(in["channel_prefix"] ? in["channel_prefix"] : in, "incidents.channel_prefix",
+                "must be 1-20 lower-case letters, digits, - or _ (Slack channel name rules)");
+      }
     }
   }
 }
@@ -733,6 +745,10 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "skills" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "dirs" << YAML::Value;
   seq(out, c.skills.dirs);
+  out << YAML::EndMap;
+  out << YAML::Key << "incidents" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "create_channel" << YAML::Value << c.incidents.create_channel;
+  out << YAML::Key << "channel_prefix" << YAML::Value << c.incidents.channel_prefix;
   out << YAML::EndMap;
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";

@@ -103,6 +103,12 @@ struct SkillsConfig {
   std::vector<std::string> dirs{"skills"};
 };
 
+struct IncidentsConfig {
+  /// `/incident declare` also creates a channel <prefix>-YYYYMMDD-<slug> and invites the declarer.
+  bool create_channel = false;
+  std::string channel_prefix = "inc";
+};
+
 struct Config {
   std::string source_file;  // empty when only defaults and the environment were used
   SlackConfig slack;
@@ -115,6 +121,7 @@ struct Config {
   StorageConfig storage;
   LoggingConfig logging;
   SkillsConfig skills;
+  IncidentsConfig incidents;
 
   /// Every secret value, so the redactor can remove them wherever they appear.
   std::vector<std::string> secret_values() const;

@@ -64,6 +64,17 @@ struct IncidentRecord {
   int alert_count = 0;
 };
 
+/// One row of an incident's own timeline: declared, alert_fired, alert_repeat, alert_resolved,
+/// alert_note, channel_created, resolved, reopened.
+struct IncidentEvent {
+  std::int64_t id = 0;
+  std::string incident_id;
+  long long at_ms = 0;
+  std::string kind;
+  std::string actor;
+  std::string text;
+};
+
 struct RunRecord {
   std::string id;  // UUID
   std::string incident_id;

@@ -38,12 +38,6 @@ skills::GateDecision cancelled_decision(const std::string& reason) {
   return d;
 }
 
-std::string human_time(long long unix_seconds) {
-  auto t = format_time(unix_seconds);  // 2026-11-22T03:41:00Z
-  t[10] = ' ';
-  return t.substr(0, 16) + " UTC";
-}
-
 }  // namespace
 
 SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,

@@ -10,7 +10,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -146,6 +146,19 @@ CREATE TABLE webhook_deliveries (
   processed_at INTEGER
 );
 CREATE INDEX webhook_deliveries_status ON webhook_deliveries(status, id);
+)sql",
+    // 5: what happened to an incident itself (declared, alerts, channel, resolved) for its timeline.
+    R"sql(
+CREATE TABLE incident_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id),
+  at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incident_events_incident ON incident_events(incident_id, id);
+CREATE INDEX incidents_channel ON incidents(channel, state, created_at);
 )sql",
 };
 
@@ -495,6 +508,66 @@ void Store::set_incident_thread(const std::string& id, const std::string& channe
   q.bind(2, thread_ts);
   q.bind(3, id);
   q.exec();
+}
+
+std::vector<IncidentRecord> Store::find_incidents_by_prefix(const std::string& prefix, int limit) {
+  if (prefix.empty()) {
+    return {};
+  }
+  SQLite::Statement q(*db_, std::string("SELECT ") + kIncidentColumns +
+                                " FROM incidents WHERE substr(id, 1, ?) = ? ORDER BY created_at DESC, rowid DESC "
+                                "LIMIT ?");
+  q.bind(1, static_cast<int>(prefix.size()));
+  q.bind(2, prefix);
+  q.bind(3, limit);
+  std::vector<IncidentRecord> out;
+  while (q.executeStep()) {
+    out.push_back(read_incident(q));
+  }
+  return out;
+}
+
+std::vector<IncidentRecord> Store::open_incidents_in_channel(const std::string& channel) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + kIncidentColumns +
+                                " FROM incidents WHERE channel=? AND state='open' "
+                                "ORDER BY created_at DESC, rowid DESC");
+  q.bind(1, channel);
+  std::vector<IncidentRecord> out;
+  while (q.executeStep()) {
+    out.push_back(read_incident(q));
+  }
+  return out;
+}
+
+std::int64_t Store::append_incident_event(const IncidentEvent& ev) {
+  SQLite::Statement q(*db_,
+                      "INSERT INTO incident_events(incident_id, at_ms, kind, actor, text) VALUES (?,?,?,?,?)");
+  q.bind(1, ev.incident_id);
+  q.bind(2, static_cast<std::int64_t>(ev.at_ms));
+  q.bind(3, ev.kind);
+  q.bind(4, ev.actor);
+  q.bind(5, ev.text);
+  q.exec();
+  return db_->getLastInsertRowid();
+}
+
+std::vector<IncidentEvent> Store::list_incident_events(const std::string& incident_id) {
+  SQLite::Statement q(*db_,
+                      "SELECT id, incident_id, at_ms, kind, actor, text FROM incident_events "
+                      "WHERE incident_id=? ORDER BY id");
+  q.bind(1, incident_id);
+  std::vector<IncidentEvent> out;
+  while (q.executeStep()) {
+    IncidentEvent e;
+    e.id = q.getColumn(0).getInt64();
+    e.incident_id = q.getColumn(1).getString();
+    e.at_ms = q.getColumn(2).getInt64();
+    e.kind = q.getColumn(3).getString();
+    e.actor = q.getColumn(4).getString();
+    e.text = q.getColumn(5).getString();
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 // Runs
@@ -946,6 +1019,17 @@ std::optional<ApprovalRecord> Store::get_approval(const std::string& token) {
 std::vector<ApprovalRecord> Store::pending_approvals() {
   SQLite::Statement q(*db_, std::string("SELECT ") + kApprovalColumns +
                                 " FROM approvals WHERE state='pending' ORDER BY created_at");
+  std::vector<ApprovalRecord> out;
+  while (q.executeStep()) {
+    out.push_back(read_approval(q));
+  }
+  return out;
+}
+
+std::vector<ApprovalRecord> Store::list_approvals(const std::string& run_id) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + kApprovalColumns +
+                                " FROM approvals WHERE run_id=? ORDER BY created_at, rowid");
+  q.bind(1, run_id);
   std::vector<ApprovalRecord> out;
   while (q.executeStep()) {
     out.push_back(read_approval(q));

@@ -32,7 +32,7 @@ struct WebhookDelivery {
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   /// Opens (creating if needed) and migrates. A database written by a newer Vigil is refused.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
@@ -56,6 +56,13 @@ class Store {
   bool resolve_incident(const std::string& id, long long at);
   void set_incident_thread(const std::string& id, const std::string& channel,
                            const std::string& thread_ts);
+  /// Incidents whose id starts with `prefix` (the short id people copy from Slack), newest first.
+  std::vector<IncidentRecord> find_incidents_by_prefix(const std::string& prefix, int limit);
+  /// Open incidents whose thread lives in `channel`, newest first.
+  std::vector<IncidentRecord> open_incidents_in_channel(const std::string& channel);
+  std::int64_t append_incident_event(const IncidentEvent& event);
+  /// Oldest first.
+  std::vector<IncidentEvent> list_incident_events(const std::string& incident_id);
 
   // Runs
   /// Inserts the run. When a run with the same trigger_key exists, returns Conflict with that
@@ -116,6 +123,8 @@ class Store {
   Result<void> create_approval(const ApprovalRecord& approval);
   std::optional<ApprovalRecord> get_approval(const std::string& token);
   std::vector<ApprovalRecord> pending_approvals();
+  /// Every approval asked for in a run, oldest first.
+  std::vector<ApprovalRecord> list_approvals(const std::string& run_id);
   /// The newest approval asked for a step (a resumed run finds its card again).
   std::optional<ApprovalRecord> find_approval_for_step(const std::string& run_id, std::int64_t step_id);
   void set_approval_message(const std::string& token, const std::string& channel,

@@ -1,9 +1,9 @@
 #include "bot/timeline.h"
 
 #include <ctime>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
+
 
 namespace vigil {
 
@@ -14,6 +14,12 @@ std::string format_time(long long unix_seconds) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string human_time(long long unix_seconds) {
+  auto t = format_time(unix_seconds);  // 2026-11-22T03:41:00Z
+  t[10] = ' ';
+  return t.substr(0, 16) + " UTC";
 }
 
 std::string format_time_ms(long long unix_ms) {
@@ -27,100 +33,6 @@ std::string format_time_ms(long long unix_ms) {
   return buf;
 }
 
-namespace {
-
-std::string join_argv(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& a : argv) {
-    if (!out.empty()) {
-      out += ' ';
-    }
-    const bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`") == std::string::npos;
-    if (plain) {
-      out += a;
-    } else {
-      out += '\'';
-      for (char c : a) {
-        if (c == '\'') {
-          out += "'\\''";
-        } else {
-          out += c;
-        }
-      }
-      out += '\'';
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string format_run_text(Store& store, const RunRecord& run) {
-  std::ostringstream out;
-  out << "Run " << run.id << " — " << to_string(run.state) << "\n";
-  out << "  trigger:  " << run.trigger_kind;
-  if (!run.requester.empty()) {
-    out << " by " << run.requester;
-  }
-  if (!run.channel.empty()) {
-    out << " in " << run.channel;
-  }
-  out << "\n";
-  out << "  backend:  " << run.backend << (run.skill.empty() ? "" : " (skill " + run.skill + ")")
-      << "\n";
-  if (!run.incident_id.empty()) {
-    out << "  incident: " << run.incident_id << "\n";
-  }
-  if (!run.text.empty()) {
-    out << "  text:     " << run.text << "\n";
-  }
-  out << "  created:  " << format_time(run.created_at) << "\n";
-  if (run.started_at) {
-    out << "  started:  " << format_time(*run.started_at) << "\n";
-  }
-  if (run.finished_at) {
-    out << "  finished: " << format_time(*run.finished_at) << "\n";
-  }
-  if (run.repeat_count > 1) {
-    out << "  repeats:  " << run.repeat_count << "\n";
-  }
-  out << "\nTimeline\n";
-  for (const auto& e : store.list_events(run.id)) {
-    out << "  " << format_time_ms(e.at_ms) << "  " << e.kind;
-    if (!e.actor.empty()) {
-      out << "  [" << e.actor << "]";
-    }
-    if (!e.text.empty()) {
-      out << "  " << e.text;
-    }
-    out << "\n";
-  }
-  const auto steps = store.list_steps(run.id);
-  if (!steps.empty()) {
-    out << "\nSteps\n";
-    for (const auto& s : steps) {
-      out << "  #" << s.seq << " " << (s.skill.empty() ? "" : s.skill + "/") << s.step << "  "
-          << to_string(s.state);
-      if (s.exit_code) {
-        out << "  exit " << *s.exit_code;
-      }
-      if (s.signal) {
-        out << "  signal " << *s.signal;
-      }
-      if (s.mutating) {
-        out << "  (mutating)";
-      }
-      out << "\n      $ " << join_argv(s.argv) << "\n";
-    }
-  }
-  if (!run.summary.empty()) {
-    out << "\nSummary\n" << run.summary << "\n";
-  }
-  if (!run.error.empty()) {
-    out << "\nError: " << run.error << "\n";
-  }
-  return out.str();
-}
 
 std::string format_run_json(Store& store, const RunRecord& run) {
   using nlohmann::json;

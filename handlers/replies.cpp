@@ -34,4 +34,33 @@ Task<> reply_privately(slack::WebApi& web, const Logger& log, const std::string&
   }
 }
 
+Task<> post_document(slack::WebApi& web, const Logger& log, const std::string& response_url,
+                     const std::string& channel, const std::string& thread_ts,
+                     const slack::blocks::Message& document) {
+  slack::OutgoingMessage m;
+  m.channel = channel;
+  if (!thread_ts.empty()) {
+    m.thread_ts = thread_ts;
+  }
+  m.text = document.text;
+  m.blocks = document.blocks;
+  auto posted = co_await web.post_message(std::move(m));
+  if (posted) {
+    co_return;
+  }
+  log->info("channel={}: could not post the document ({}); answering privately", channel,
+            posted.error().message());
+  if (response_url.empty()) {
+    co_return;
+  }
+  slack::ResponseMessage r;
+  r.text = document.text;
+  r.blocks = document.blocks;
+  std::string url = response_url;
+  auto sent = co_await web.respond(std::move(url), std::move(r));
+  if (!sent) {
+    log->warn("channel={}: private document reply failed: {}", channel, sent.error().message());
+  }
+}
+
 }  // namespace vigil::handlers

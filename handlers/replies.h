@@ -4,6 +4,8 @@
 
 #include "bot/base/task.h"
 
+#include "integrations/slack/blocks.h"
+
 namespace vigil::slack {
 class WebApi;
 }
@@ -16,5 +18,12 @@ namespace vigil::handlers {
 /// references must outlive it).
 Task<> reply_privately(slack::WebApi& web, const Logger& log, const std::string& response_url,
                        const std::string& channel, const std::string& user, const std::string& text);
+
+/// Posts a document (a timeline) where the channel sees it: in `thread_ts` of `channel` when given,
+/// else as a new message. Where the bot cannot post (not a member), the person gets it privately
+/// through `response_url`. Failures are logged, never thrown; co_await it directly.
+Task<> post_document(slack::WebApi& web, const Logger& log, const std::string& response_url,
+                     const std::string& channel, const std::string& thread_ts,
+                     const slack::blocks::Message& document);
 
 }  // namespace vigil::handlers

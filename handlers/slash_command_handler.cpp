@@ -1,6 +1,6 @@
 #include "handlers/slash_command_handler.h"
 
-#include "bot/timeline.h"
+#include "bot/markdown_timeline.h"
 #include "handlers/command_parser.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"
@@ -62,6 +62,8 @@ Task<> SlashCommandHandler::handle(slack::SlashCommand c) {
     co_await triage(c);
   } else if (c.command == "/runbook") {
     co_await runbook(c);
+  } else if (c.command == "/incident") {
+    co_await incidents_.handle(std::move(c));
   } else {
     ctx_.log->debug("user={} channel={}: ignoring unknown command {}", c.user_id, c.channel_id, c.command);
   }
@@ -87,6 +89,15 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
     t.backend = binding && !binding->backend.empty() ? binding->backend : "";
     t.incident.title = cmd->argument;
     t.incident.text = cmd->argument;
+    // In a channel with a declared incident, the run belongs to it (the newest open one).
+    for (const auto& i : ctx_.store.open_incidents_in_channel(c.channel_id)) {
+      if (i.source == "slack") {
+        t.incident_id = i.id;
+        t.incident.id = i.id;
+        t.incident.severity = i.severity;
+        break;
+      }
+    }
     t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id},
                {"channel", c.channel_id}};
     ctx_.audit(c.user_id, "run.requested", "", "/triage " + cmd->argument);
@@ -162,7 +173,12 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
       co_await reply(c, *msg);
       co_return;
     }
-    co_await reply(c, slack::blocks::code_block(format_run_text(ctx_.store, std::get<RunRecord>(found))));
+    const auto& run = std::get<RunRecord>(found);
+    const auto markdown = ctx_.redactor.redact(format_run_markdown(ctx_.store, run));
+    const auto doc = slack::blocks::document("Timeline of run " + short_id(run.id), markdown,
+                                             "vigil runs show " + run.id);
+    const std::string thread = run.channel == c.channel_id ? run.thread_ts : std::string();
+    co_await post_document(ctx_.web, ctx_.log, c.response_url, c.channel_id, thread, doc);
   } else if (cmd->verb == "resume-auto") {
     const bool approver = co_await ctx_.is_approver(c.user_id);
     if (!approver) {

@@ -5,16 +5,18 @@
 #include <nlohmann/json.hpp>
 
 #include "handlers/handler_context.h"
+#include "handlers/incident_command_handler.h"
 #include "integrations/slack/events.h"
 
 namespace vigil::handlers {
 
-/// `/triage` and `/runbook`: validate, call the core, reply privately. Mistakes get
+/// `/triage` and `/runbook` (and `/incident`, through IncidentCommandHandler): validate, call the
+/// core, reply privately. Mistakes get
 /// the usage help (already in the ack, so instantly); the root message of a run is posted by the
 /// presenter.
 class SlashCommandHandler {
  public:
-  explicit SlashCommandHandler(HandlerContext& ctx) : ctx_(ctx) {}
+  explicit SlashCommandHandler(HandlerContext& ctx) : ctx_(ctx), incidents_(ctx) {}
 
   Task<> handle(slack::SlashCommand command);
 
@@ -30,6 +32,7 @@ class SlashCommandHandler {
   std::variant<RunRecord, std::string> resolve_run(const std::string& id);
 
   HandlerContext& ctx_;
+  IncidentCommandHandler incidents_;
 };
 
 }  // namespace vigil::handlers

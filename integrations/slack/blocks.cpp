@@ -214,6 +214,86 @@ Message run_root(const RunView& run) {
                 std::move(blocks));
 }
 
+Message incident_root(const IncidentView& inc) {
+  json blocks = json::array();
+  const bool open = inc.state != "resolved";
+  const auto title = std::string(open ? "🚨 " : "✅ ") + (inc.title.empty() ? std::string("Incident") : inc.title);
+  blocks.push_back(json{{"type", "header"}, {"text", plain(title, kMaxHeaderText)}});
+  std::string summary = open ? ":rotating_light: *open*" : ":white_check_mark: *resolved*";
+  if (!inc.severity.empty()) {
+    summary += "  ·  severity *" + escape(inc.severity) + "*";
+  }
+  if (!open && !inc.resolved_by.empty()) {
+    summary += "  ·  resolved by " + user(inc.resolved_by);
+    if (!inc.duration.empty()) {
+      summary += " after " + escape(inc.duration);
+    }
+  }
+  blocks.push_back(section(summary));
+  std::vector<std::string> meta = {"incident `" + escape(short_id(inc.id)) + "`",
+                                   "declared by " + user(inc.declared_by), "opened " + escape(inc.opened_at)};
+  if (!inc.resolved_at.empty()) {
+    meta.push_back("resolved " + escape(inc.resolved_at));
+  }
+  if (!inc.channel.empty()) {
+    meta.push_back("channel <#" + escape(inc.channel) + ">");
+  }
+  blocks.push_back(context(meta));
+  if (open) {
+    blocks.push_back(context({"`/incident status` · `/incident timeline` · `/incident resolve` · `/triage <what is wrong>` "
+                              "attaches a triage run"}));
+  }
+  return finish(std::string(open ? "Incident open: " : "Incident resolved: ") + inc.title + " (" +
+                    short_id(inc.id) + ")",
+                std::move(blocks));
+}
+
+Message document(const std::string& title, const std::string& body, const std::string& more) {
+  json blocks = json::array();
+  blocks.push_back(json{{"type", "header"}, {"text", plain(title, kMaxHeaderText)}});
+  // Sections of whole lines; the fence and escaping must fit in each section's 3000 characters.
+  constexpr std::size_t kRoom = kMaxSectionText - 200;
+  constexpr std::size_t kMaxSections = kMaxBlocks - 2;
+  std::vector<std::string> chunks;
+  std::string current;
+  std::size_t pos = 0;
+  while (pos < body.size()) {
+    auto nl = body.find('\n', pos);
+    if (nl == std::string::npos) {
+      nl = body.size();
+    }
+    std::string line = body.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (escape(line).size() > kRoom) {
+      line = truncate(line, kRoom / 6, "…");  // a very long line: its start is enough
+    }
+    if (escape(current).size() + escape(line).size() + 1 > kRoom) {
+      chunks.push_back(std::move(current));
+      current.clear();
+    }
+    current += line;
+    current += '\n';
+  }
+  if (!current.empty()) {
+    chunks.push_back(std::move(current));
+  }
+  bool cut = false;
+  if (chunks.size() > kMaxSections) {
+    chunks.resize(kMaxSections);
+    cut = true;
+  }
+  for (auto& c : chunks) {
+    while (!c.empty() && c.back() == '\n') {
+      c.pop_back();
+    }
+    blocks.push_back(section(code_block(c)));
+  }
+  if (cut && !more.empty()) {
+    blocks.push_back(context({"…too long for one message; the rest: " + escape(more)}));
+  }
+  return finish(title, std::move(blocks));
+}
+
 Message progress(const std::string& line) {
   json blocks = json::array({context({escape(line)})});
   return finish(line, std::move(blocks));

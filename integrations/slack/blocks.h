@@ -72,7 +72,25 @@ struct DecisionView {
   std::string reason;  // optional
 };
 
+struct IncidentView {
+  std::string id;           // shown short
+  std::string title;
+  std::string severity;     // sev1…sev4 or the source's word; may be empty
+  std::string state;        // open, resolved
+  std::string declared_by;  // U… or a source
+  std::string opened_at;    // human time
+  std::string resolved_by;  // U… or a source; empty while open
+  std::string resolved_at;  // human time; empty while open
+  std::string duration;     // "1h 2m" once resolved
+  std::string channel;      // the incident's own channel (C…), may be empty
+};
+
 Message run_root(const RunView& run);
+/// The root message of a declared incident (its thread collects what happens to it).
+Message incident_root(const IncidentView& incident);
+/// A long plain-text document (a Markdown timeline) as fenced code sections split on line breaks,
+/// so it stays copyable; what does not fit in one message is cut with a pointer to `more`.
+Message document(const std::string& title, const std::string& body, const std::string& more);
 Message progress(const std::string& line);
 Message findings(const std::string& run_id, const std::vector<Finding>& items);
 Message approval_card(const ApprovalView& approval);

@@ -81,8 +81,9 @@ TEST(VigilCli, RunsListAndShowReadTheDatabase) {
 
   const auto show = run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e"}, {{"VIGIL_DB", db}});
   EXPECT_EQ(show.exit_code, 0) << show.err;
-  EXPECT_NE(show.out.find("Run 6f1c2d3e-0000-4000-8000-000000000001 — queued"), std::string::npos) << show.out;
-  EXPECT_NE(show.out.find("finding  [runbook]  p99 at 4s"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("# Run 6f1c2d3e — queued"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("| Run | `6f1c2d3e-0000-4000-8000-000000000001` |"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find(" | Finding | runbook | p99 at 4s |"), std::string::npos) << show.out;
 
   const auto json = run_process({vigil_binary().string(), "runs", "show", "--json",
                                  "6f1c2d3e-0000-4000-8000-000000000001"}, {{"VIGIL_DB", db}});

@@ -166,5 +166,54 @@ TEST(Blocks, EscapesAndCutsOnBoundaries) {
   EXPECT_EQ(code_block("x<y"), "```\nx&lt;y\n```");
 }
 
+TEST(Blocks, IncidentRootOpenAndResolvedMatchGolden) {
+  IncidentView open{"0b9d4e1a-0000-4000-8000-000000000002", "Checkout down for EU", "sev1", "open", "U0IC00001",
+                    "2026-11-22 03:04 UTC", "", "", "", "C0INC2"};
+  const auto m = incident_root(open);
+  expect_golden("incident_root", m);
+  expect_within_limits(m);
+  EXPECT_EQ(m.text, "Incident open: Checkout down for EU (0b9d4e1a)");
+  auto resolved = open;
+  resolved.state = "resolved";
+  resolved.resolved_by = "U0IC00001";
+  resolved.resolved_at = "2026-11-22 04:10 UTC";
+  resolved.duration = "1h 6m";
+  const auto r = incident_root(resolved);
+  expect_golden("incident_root_resolved", r);
+  expect_within_limits(r);
+  EXPECT_NE(r.blocks.dump().find("resolved by <@U0IC00001> after 1h 6m"), std::string::npos);
+  EXPECT_EQ(r.blocks.dump().find("/incident resolve"), std::string::npos) << "no hints once resolved";
+}
+
+TEST(Blocks, DocumentSplitsOnLinesKeepsFencesAndCutsWithAPointer) {
+  std::string body;
+  for (int i = 0; i < 40; ++i) {
+    body += "| 2026-11-22 03:04:05 | Tool call | agent | kubectl get pods -n prod <" + std::to_string(i) + "> |\n";
+  }
+  const auto small = document("Timeline of run 6f1c2d3e", body, "vigil runs show 6f1c2d3e");
+  expect_within_limits(small);
+  ASSERT_GE(small.blocks.size(), 2u);
+  EXPECT_EQ(small.blocks[0]["type"], "header");
+  std::string joined;
+  for (std::size_t i = 1; i < small.blocks.size(); ++i) {
+    const std::string text = small.blocks[i]["text"]["text"];
+    EXPECT_EQ(text.rfind("```\n", 0), 0u) << text;
+    EXPECT_EQ(text.substr(text.size() - 4), "\n```") << text;
+    joined += text;
+  }
+  EXPECT_NE(joined.find("&lt;39&gt;"), std::string::npos) << "escaped, nothing lost";
+  EXPECT_EQ(small.blocks.dump().find("too long"), std::string::npos);
+
+  std::string huge;
+  for (int i = 0; i < 5000; ++i) {
+    huge += "| row " + std::to_string(i) + " | " + std::string(80, 'x') + " |\n";
+  }
+  huge += std::string(20000, 'y') + "\n";  // one absurd line
+  const auto big = document("Timeline: storm", huge, "vigil incidents show 0b9d4e1a");
+  expect_within_limits(big);
+  EXPECT_EQ(big.blocks.size(), kMaxBlocks);
+  EXPECT_NE(big.blocks.back().dump().find("vigil incidents show 0b9d4e1a"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::slack::blocks

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+#include "bot/store.h"
+
+namespace vigil {
+
+/// The Markdown timeline of one run, as read back from the store: what triggered it, every tool
+/// call, finding, proposal, approval (who and when), action and the outcome. This is what
+/// `/triage timeline`, `vigil runs show` and postmortem write-ups use; it is GitHub-flavoured
+/// Markdown (tables), and everything that came from outside is escaped for table cells.
+std::string format_run_markdown(Store& store, const RunRecord& run);
+
+/// The Markdown timeline of an incident: its own events (declared, alerts, channel, resolved)
+/// merged in time order with the timelines of every run attached to it, then the approvals, the
+/// actions and the outcome.
+std::string format_incident_markdown(Store& store, const IncidentRecord& incident);
+
+/// "1h 2m", "3m 4s", "5s".
+std::string format_duration(long long seconds);
+
+}  // namespace vigil
