@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bot/markdown_timeline.h"
 #include "bot/store.h"
 #include "integrations/pagerduty/pagerduty_signature.h"
 #include "integrations/slack/emulator/slack_emulator.h"
@@ -209,6 +210,20 @@ TEST_F(OpsHttp, EveryWebhookFixtureIsAcceptedAndBecomesAnIncident) {
   const auto again = test::read_file(test::fixtures_dir() / "grafana" / "grafana_v11_alerting_firing_with_values.json");
   EXPECT_EQ(post("grafana", again, auth_for("grafana", again)).status, 202);
   EXPECT_EQ(store()->list_incidents(100, false).size(), incidents);
+  // The incident's own timeline has the alert, its repeat, and the run triggered by it.
+  auto after = store();
+  bool checked = false;
+  for (const auto& incident : after->list_incidents(100, false)) {
+    if (incident.source != "grafana" || incident.alert_count < 2) {
+      continue;
+    }
+    const auto md = format_incident_markdown(*after, incident);
+    EXPECT_NE(md.find("| Alert fired | grafana |"), std::string::npos) << md;
+    EXPECT_NE(md.find("| Alert repeated | grafana |"), std::string::npos) << md;
+    EXPECT_NE(md.find(": Triggered | grafana | webhook"), std::string::npos) << md;
+    checked = true;
+  }
+  EXPECT_TRUE(checked) << "the repeated grafana alert's incident";
 }
 
 TEST_F(OpsHttp, BadAuthMalformedAndOversizeStoreNothing) {
