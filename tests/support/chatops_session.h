@@ -20,8 +20,12 @@ class ChatOpsSession {
  public:
   using json = nlohmann::json;
 
-  /// `config_yaml` is written to vigil.yaml; `{dir}` in it becomes the session's directory.
+  /// `config_yaml` is written to vigil.yaml (empty: the one written before is kept); `{dir}` in it
+  /// becomes the session's directory.
   void start(std::string config_yaml) {
+    if (config_yaml.empty()) {
+      config_yaml = read_file(dir_ / "vigil.yaml");
+    }
     for (auto at = config_yaml.find("{dir}"); at != std::string::npos; at = config_yaml.find("{dir}")) {
       config_yaml.replace(at, 5, dir_.path().string());
     }
@@ -41,12 +45,15 @@ class ChatOpsSession {
         std::chrono::seconds(15)))
         << log();
   }
-  void stop() {
+  /// SIGTERM and wait; the exit code (-1 when it was not running).
+  int stop() {
+    int code = -1;
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);
-      wait_exit(pid_, std::chrono::seconds(20));
+      code = wait_exit(pid_, std::chrono::seconds(20));
       pid_ = -1;
     }
+    return code;
   }
   ~ChatOpsSession() { stop(); }
 

@@ -6,11 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "bot/store.h"
-#include "integrations/slack/emulator/slack_emulator.h"
-#include "tests/support/slack_harness.h"
-#include "tests/support/test_paths.h"
-#include "tests/support/vigil_process.h"
+#include "tests/support/chatops_session.h"
 
 namespace vigil {
 namespace {
@@ -30,78 +26,30 @@ class ChatOps : public ::testing::Test {
   void SetUp() override {
     emu_.add_channel(kChannel, "inc-api");
     emu_.add_channel("C0OTHER", "random");
-    emu_.start();
-    write_config();
-    start();
+    session_.start("channels:\n  - id: " + std::string(kChannel) +
+                   "\n    backend: runbook\n    auto_triage: true\n"
+                   "approvals:\n  users: [" + kApprover + ", " + kApprover2 + ", U0APPROVER3]\n"
+                   "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
+                   "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n"
+                   "storage:\n  database: {dir}/v.db\n"
+                   "logging:\n  level: debug\n");
   }
-  void TearDown() override { stop(); }
 
-  void write_config() {
-    test::write_file(dir_ / "vigil.yaml",
-                     "channels:\n  - id: " + std::string(kChannel) +
-                         "\n    backend: runbook\n    auto_triage: true\n"
-                         "approvals:\n  users: [" + kApprover + ", " + kApprover2 + ", U0APPROVER3]\n"
-                         "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
-                         "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
-                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                         "logging:\n  level: debug\n");
-  }
-  void start() {
-    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
-                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                              "SLACK_BOT_TOKEN=" + test::fake_bot_token()},
-                             log_path());
-    ASSERT_GT(pid_, 0);
-    ++starts_;
-    ASSERT_TRUE(test::eventually([&] { return emu_.connections().size() >= 2 && emu_.connections_accepted() >= starts_ * 2; },
-                                 15s))
-        << log();
-  }
-  void stop() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      exit_code_ = test::wait_exit(pid_, 20s);
-      pid_ = -1;
-    }
-  }
-  std::string log_path() const { return (dir_ / "vigil.log").string(); }
-  std::string log() const { return test::read_file(log_path()); }
-
+  void start() { session_.start(""); }
+  void stop() { exit_code_ = session_.stop(); }
+  std::string log() const { return session_.log(); }
   std::string send(json envelope) {
-    const auto id = emu_.send_envelope(std::move(envelope));
-    const auto ack = emu_.wait_for_ack(id, 3s);
-    EXPECT_TRUE(ack) << "not acked within Slack's 3 seconds";
-    if (ack) {
-      last_ack_ = ack->payload;
-    }
+    const auto id = session_.send(std::move(envelope));
+    last_ack_ = session_.last_ack();
     return id;
   }
   std::string slash(const std::string& command, const std::string& text, const std::string& user = kRequester) {
-    const auto n = std::to_string(++counter_);
-    return send({{"envelope_id", "env-cmd-" + n},
-                 {"type", "slash_commands"},
-                 {"accepts_response_payload", true},
-                 {"payload",
-                  {{"command", command}, {"text", text}, {"user_id", user}, {"user_name", "u"},
-                   {"channel_id", kChannel}, {"channel_name", "inc-api"}, {"team_id", "T1"},
-                   {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}});
+    const auto id = session_.slash(command, text, user, kChannel, "inc-api");
+    last_ack_ = session_.last_ack();
+    return id;
   }
   std::string click(const std::string& action_id, const std::string& value, const std::string& user) {
-    const auto n = std::to_string(++counter_);
-    return send({{"envelope_id", "env-click-" + n},
-                 {"type", "interactive"},
-                 {"accepts_response_payload", true},
-                 {"payload",
-                  {{"type", "block_actions"},
-                   {"user", {{"id", user}, {"username", "u"}, {"team_id", "T1"}}},
-                   {"team", {{"id", "T1"}}},
-                   {"channel", {{"id", kChannel}, {"name", "inc-api"}}},
-                   {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kChannel}}},
-                   {"trigger_id", "trig-" + n},
-                   {"response_url", emu_.response_url("click-" + n)},
-                   {"actions",
-                    json::array({{{"action_id", action_id}, {"block_id", "b"}, {"value", value},
-                                  {"type", "button"}, {"action_ts", "1700000000." + n}}})}}}});
+    return session_.click(action_id, value, user, kChannel);
   }
   std::string alert_message(const std::string& title, const std::string& ts) {
     const auto n = std::to_string(++counter_);
@@ -127,48 +75,10 @@ class ChatOps : public ::testing::Test {
                     {{"type", "message"}, {"user", user}, {"channel", kChannel}, {"ts", "1800000100." + n},
                      {"thread_ts", thread_ts}, {"text", text}}}}}});
   }
-
-  // The approval tokens on every card posted so far.
-  std::vector<std::string> approval_tokens() {
-    std::vector<std::string> out;
-    for (const auto& c : emu_.calls("chat.postMessage")) {
-      const auto text = c.args.dump();
-      if (text.find("approval.approve") == std::string::npos) {
-        continue;
-      }
-      for (const auto& b : c.args.value("blocks", json::array())) {
-        for (const auto& e : b.value("elements", json::array())) {
-          if (e.value("action_id", "") == "approval.approve") {
-            out.push_back(e.value("value", ""));
-          }
-        }
-      }
-    }
-    return out;
-  }
-  std::string responses() {
-    std::string out;
-    for (const auto& [id, body] : emu_.response_posts()) {
-      out += id + ": " + body.dump() + "\n";
-    }
-    for (const auto& c : emu_.calls("chat.postEphemeral")) {
-      out += "ephemeral: " + c.args.dump() + "\n";
-    }
-    return out;
-  }
-  std::string all_posts() {
-    std::string out;
-    for (const auto& c : emu_.calls()) {
-      if (c.method == "chat.postMessage" || c.method == "chat.update") {
-        out += c.method + ": " + c.args.dump() + "\n";
-      }
-    }
-    return out;
-  }
-  std::unique_ptr<Store> store() {
-    auto s = Store::open((dir_ / "v.db").string());
-    return s ? std::move(*s) : nullptr;
-  }
+  std::vector<std::string> approval_tokens() { return session_.approval_tokens(); }
+  std::string responses() { return session_.responses(); }
+  std::string all_posts() { return session_.posts(); }
+  std::unique_ptr<Store> store() { return session_.store(); }
   std::optional<RunRecord> only_run() {
     auto s = store();
     const auto runs = s->list_runs(10);
@@ -197,10 +107,8 @@ class ChatOps : public ::testing::Test {
     return false;
   }
 
-  test::TempDir dir_;
-  SlackEmulator emu_;
-  pid_t pid_ = -1;
-  int starts_ = 0;
+  test::ChatOpsSession session_;
+  SlackEmulator& emu_ = session_.emulator();
   int exit_code_ = -1;
   int counter_ = 0;
   json last_ack_;
