@@ -250,6 +250,9 @@ bool SandboxWeb::host_allowed(const http::HttpRequest& request) const {
     return true;  // deliberately served beyond this machine
   }
   auto host = http::request_header(request, "host");
+  if (host.empty()) {
+    return true;  // HTTP/1.0 tools; a browser always names the host
+  }
   if (!host.empty() && host.front() == '[') {
     host = host.substr(1, host.find(']') - 1);
   } else if (const auto colon = host.rfind(':'); colon != std::string::npos) {
