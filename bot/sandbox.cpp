@@ -27,9 +27,10 @@ struct DemoPerson {
   bool approver;
 };
 constexpr DemoPerson kPeople[] = {
-    {"U0ALEX", "alex", "on call, approver", true},
-    {"U0SAM", "sam", "approver", true},
-    {"U0JORDAN", "jordan", "not an approver", false},
+    // Slack-shaped ids (9+ characters), so cards mention them as people.
+    {"U0DEMOALEX", "alex", "on call, approver", true},
+    {"U0DEMOSAM", "sam", "approver", true},
+    {"U0DEMOJORDAN", "jordan", "not an approver", false},
 };
 
 // Token-shaped values made at run time: the emulator checks the prefixes, nothing else.

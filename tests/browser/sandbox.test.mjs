@@ -101,12 +101,12 @@ test('the sandbox page: demo alert → findings → approve → remediation → 
     const thread = page.getByTestId('thread-messages');
     await thread.waitFor({ timeout: WAIT });
 
-    // 3. The findings from the demo cluster, then the approval card with its buttons.
+    // 3. The runbook, its diagnostics against the demo cluster, then the approval card.
     const card = thread.getByTestId('message').filter({ has: page.getByRole('button', { name: 'Approve' }) });
     await card.waitFor({ timeout: WAIT });
     const threadText = await thread.innerText();
-    assert.match(threadText, /Pod crash-looping/);
-    assert.match(threadText, /corrupt flag cache/);
+    assert.match(threadText, /runbook: Pod crash-looping/);
+    assert.match(threadText, /previous_logs: succeeded/);
     assert.match(await card.innerText(), /rollout restart deployment\/checkout -n demo/);
     assert.match(await card.innerText(), /server dry run/);
     const approve = card.getByRole('button', { name: 'Approve' });
@@ -130,8 +130,12 @@ test('the sandbox page: demo alert → findings → approve → remediation → 
     assert.match(await sameCard.innerText(), /\(edited\)/);
     assert.equal(await sameCard.getByRole('button', { name: 'Approve' }).count(), 0, 'no buttons after the decision');
 
-    // 6. The remediation output, the verification and the resolved alert arrive as thread replies.
-    await thread.getByText('deployment.apps/checkout restarted', { exact: false }).first().waitFor({ timeout: WAIT });
+    // 6. The findings, the remediation's output, the verification and the resolved alert arrive
+    //    as thread replies.
+    const changeOutput = thread.getByTestId('message').filter({ hasText: 'output of the approved change' });
+    await changeOutput.waitFor({ timeout: WAIT });
+    assert.match(await changeOutput.innerText(), /deployment\.apps\/checkout restarted(?! \(server dry run\))/);
+    await thread.getByText('corrupt flag cache', { exact: false }).first().waitFor({ timeout: WAIT });
     await thread.getByText('successfully rolled out', { exact: false }).first().waitFor({ timeout: WAIT });
     await thread.getByText('incident marked resolved', { exact: false }).first().waitFor({ timeout: WAIT });
     await page.getByTestId('messages').getByTestId('message').filter({ hasText: '[RESOLVED] KubePodCrashLooping' })

@@ -112,7 +112,7 @@ TEST_F(Sandbox, ServeWithoutTokensPrintsTheAddressAndServesThePage) {
   // The demo cluster is written next to the database.
   EXPECT_TRUE(std::filesystem::exists(dir_ / "state" / "vigil-sandbox" / "demo-cluster" / "kubectl"));
   // Usage help answers a slash command typed on the page.
-  post("/api/command", {{"user", "U0ALEX"}, {"channel", "C222"}, {"command", "/triage"}, {"text", "help"}});
+  post("/api/command", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"command", "/triage"}, {"text", "help"}});
   ASSERT_TRUE(test::eventually([&] { return get_state()["ephemerals"].dump().find("/triage") != std::string::npos; }))
       << get_state()["ephemerals"].dump() << log();
 }
@@ -122,21 +122,21 @@ TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
   EXPECT_NE(fired.value("note", "").find("KubePodCrashLooping"), std::string::npos);
   std::optional<std::pair<std::string, std::string>> card;
   ASSERT_TRUE(test::eventually([&] { return (card = approval_card()).has_value(); }, 60s)) << everything() << log();
-  // Findings from the demo cluster are in the alert's thread.
+  // The matching runbook, the diagnostics run against the demo cluster, the card with its dry run.
   const auto findings = everything();
-  EXPECT_NE(findings.find("Pod crash-looping"), std::string::npos) << findings;
-  EXPECT_NE(findings.find("corrupt flag cache"), std::string::npos) << findings;
-  EXPECT_NE(findings.find("(server dry run)"), std::string::npos) << findings;
+  EXPECT_NE(findings.find("runbook: Pod crash-looping"), std::string::npos) << findings;
+  EXPECT_NE(findings.find("previous_logs: succeeded"), std::string::npos) << findings;
+  EXPECT_NE(findings.find("deployment.apps/checkout restarted (server dry run)"), std::string::npos) << findings;
   const auto run = only_run();
   ASSERT_TRUE(run);
   EXPECT_EQ(run->state, RunState::AwaitingApproval);
 
   // jordan is not an approver: refused, privately.
-  post("/api/action", {{"user", "U0JORDAN"}, {"channel", "C222"}, {"message_ts", card->first},
+  post("/api/action", {{"user", "U0DEMOJORDAN"}, {"channel", "C222"}, {"message_ts", card->first},
                        {"block_id", card->second}, {"action_id", "approval.approve"}});
   ASSERT_TRUE(test::eventually([&] { return get_state()["ephemerals"].dump().find("not an approver") != std::string::npos; }))
       << get_state()["ephemerals"].dump();
-  post("/api/action", {{"user", "U0ALEX"}, {"channel", "C222"}, {"message_ts", card->first},
+  post("/api/action", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"message_ts", card->first},
                        {"block_id", card->second}, {"action_id", "approval.approve"}});
   ASSERT_TRUE(test::eventually([&] {
     const auto r = only_run();
@@ -147,8 +147,10 @@ TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
   ASSERT_TRUE(test::eventually([&] { return everything().find("incident marked resolved") != std::string::npos; }, 30s))
       << everything();
   const auto after = everything();
-  EXPECT_NE(after.find("Approved* by <@U0ALEX>"), std::string::npos) << after;
-  EXPECT_NE(after.find("deployment.apps/checkout restarted"), std::string::npos) << after;
+  EXPECT_NE(after.find("Approved* by <@U0DEMOALEX>"), std::string::npos) << after;
+  EXPECT_NE(after.find("corrupt flag cache"), std::string::npos) << "the diagnostics' output" << after;
+  EXPECT_NE(after.find("restart_deployment: output of the approved change"), std::string::npos) << after;
+  EXPECT_NE(after.find("deployment.apps/checkout restarted\\n"), std::string::npos) << "not only the dry run" << after;
   EXPECT_NE(after.find("successfully rolled out"), std::string::npos) << after;
   EXPECT_EQ(test::read_file(dir_ / "state" / "vigil-sandbox" / "demo-cluster" / "state" / "checkout"), "healthy\n");
 }

@@ -125,10 +125,10 @@
   const blocks = (list, inModal) => (list || []).map((b) => block(b, inModal)).join('');
 
   function attachment(a) {
-    const colors = { good: '#2eb67d', warning: '#ecb22e', danger: '#e01e5a' };
-    const color = colors[a.color] || (/^#?[0-9a-f]{6}$/i.test(a.color || '') ? (a.color.startsWith('#') ? a.color : `#${a.color}`) : '#ddd');
+    // Legacy attachment colours: good, warning, danger, or a hex value (shown as neutral).
+    const tone = ['good', 'warning', 'danger'].includes(a.color) ? a.color : 'neutral';
     const fields = (a.fields || []).map((f) => `<div><b>${esc(f.title)}</b><br>${mrkdwn(f.value)}</div>`).join('');
-    return `<div class="attachment" style="border-left-color:${esc(color)}">` +
+    return `<div class="attachment tone-${tone}">` +
       (a.pretext ? `<div>${mrkdwn(a.pretext)}</div>` : '') +
       (a.title ? `<div class="title">${mrkdwn(a.title)}</div>` : '') +
       (a.text ? `<div class="text">${mrkdwn(a.text)}</div>` : '') +
@@ -141,8 +141,8 @@
     const [bi, bf = ''] = String(b).split('.');
     return Number(ai) - Number(bi) || af.padEnd(6, '0').localeCompare(bf.padEnd(6, '0'));
   };
-  const PALETTE = ['#e01e5a', '#2eb67d', '#36c5f0', '#ecb22e', '#4a154b', '#1264a3', '#9e3997'];
-  const color = (s) => PALETTE[[...String(s)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % PALETTE.length];
+  // One of seven avatar colours (classes: the page's CSP allows no inline styles).
+  const color = (s) => `c${[...String(s)].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 7}`;
 
   function author(m) {
     const bot = S.data.bot;
@@ -163,13 +163,13 @@
       ? `<div class="reactions">${m.reactions.map((r) => `<span class="reaction" data-testid="reaction">${emoji(`:${esc(r)}:`)} 1</span>`).join('')}</div>` : '';
     const more = replies > 0 && !parent
       ? `<button type="button" class="replies" data-testid="replies" data-open-thread="${esc(m.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>` : '';
-    return `<div class="avatar" style="background:${color(a.key)}">${esc(a.name.slice(0, 1).toUpperCase())}</div>` +
+    return `<div class="avatar ${color(a.key)}">${esc(a.name.slice(0, 1).toUpperCase())}</div>` +
       `<div class="body"><div><span class="who">${esc(a.name)}</span>${badge}<span class="when">${when(m.channel + ':' + m.ts)}</span>` +
       `${m.edited ? '<span class="edited" data-testid="edited">(edited)</span>' : ''}</div>${content}${atts}${reactions}${more}</div>`;
   }
   function ephemeralHtml(e) {
     const content = (e.blocks && e.blocks.length) ? blocks(e.blocks) : `<div class="text">${mrkdwn(e.text)}</div>`;
-    return `<div class="avatar" style="background:${color('vigil')}">V</div><div class="body">` +
+    return `<div class="avatar ${color('vigil')}">V</div><div class="body">` +
       `<div class="only-you"><span class="who">vigil</span><span class="badge">APP</span>` +
       `<span>${e.in_channel ? 'Visible to everyone' : 'Only visible to you'}</span>` +
       `<button type="button" class="btn btn-plain" data-dismiss="${esc(e.id)}">Dismiss</button></div>${content}</div>`;
