@@ -1,9 +1,10 @@
 // The sandbox page in a real browser: starts the real `vigil serve` in sandbox mode (no Slack
 // tokens, page on a free port), opens the page in Debian's headless chromium and goes through the
-// whole demo as a person would: fire the demo alert, open its thread, read the findings, click
-// Approve and confirm, then watch the card change in place, the remediation output, the
-// verification and the resolved alert arrive — all without reloading the page.
-import { test } from 'node:test';
+// demo as a person would: fire the demo alert, open its thread, read the findings, click Approve
+// and confirm, then watch the card change in place, the remediation output, the verification and
+// the resolved alert arrive — all without reloading the page. Then a slash command typed in the
+// composer, and a Deny with its reason typed into the modal Vigil opens.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,15 +62,21 @@ function stopVigil(child) {
   });
 }
 
-test('the sandbox page: demo alert → findings → approve → remediation → resolved, live', { timeout: 300_000 }, async () => {
-  assert.ok(vigilBinary && fs.existsSync(vigilBinary), `VIGIL_BINARY=${vigilBinary} must be the built vigil`);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-'));
-  const { child, url } = startVigil(dir);
+describe('the sandbox page', { timeout: 400_000 }, () => {
+  let dir;
+  let vigil;
   let browser;
   let page;
-  let ok = false;
-  try {
-    const address = await url;
+  let address;
+  let navigations = 0;
+  const errors = [];
+  let failed = false;
+
+  before(async () => {
+    assert.ok(vigilBinary && fs.existsSync(vigilBinary), `VIGIL_BINARY=${vigilBinary} must be the built vigil`);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-browser-'));
+    vigil = startVigil(dir);
+    address = await vigil.url;
     browser = await chromium.launch({
       executablePath: chromiumPath,
       headless: true,
@@ -77,13 +84,37 @@ test('the sandbox page: demo alert → findings → approve → remediation → 
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-    const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    let navigations = 0;
     page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations += 1; });
-
     await page.goto(address);
     await page.getByTestId('status').filter({ hasText: 'Vigil connected' }).waitFor({ timeout: WAIT });
+  });
+
+  after(async () => {
+    if (failed && page) {
+      const shot = path.join(dir, 'failure.png');
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      fs.writeFileSync(path.join(dir, 'failure.html'), await page.content().catch(() => ''));
+      console.log(`screenshot of the failure: ${shot}`);
+    } else if (page && process.env.VIGIL_BROWSER_SCREENSHOT) {
+      await page.screenshot({ path: process.env.VIGIL_BROWSER_SCREENSHOT, fullPage: true });
+    }
+    if (browser) await browser.close();
+    const code = vigil ? await stopVigil(vigil.child) : 0;
+    if (failed) {
+      console.log(`vigil's log (${path.join(dir, 'vigil.log')}):\n${fs.readFileSync(path.join(dir, 'vigil.log'), 'utf8').slice(-6000)}`);
+    } else {
+      assert.equal(code, 0, 'vigil stops cleanly on SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Marks the suite failed (keeping the screenshot and the log) when a step throws.
+  const step = (name, fn) => test(name, async () => {
+    try { await fn(); } catch (e) { failed = true; throw e; }
+  });
+
+  step('demo alert → findings → approve → remediation → resolved, live', async () => {
     const loadedAt = await page.evaluate(() => window.sandbox.loadedAt);
     // What is demo says so.
     assert.match(await page.getByTestId('banner').innerText(), /DEMO/);
@@ -140,8 +171,7 @@ test('the sandbox page: demo alert → findings → approve → remediation → 
     await thread.getByText('incident marked resolved', { exact: false }).first().waitFor({ timeout: WAIT });
     await page.getByTestId('messages').getByTestId('message').filter({ hasText: '[RESOLVED] KubePodCrashLooping' })
       .waitFor({ timeout: WAIT });
-    const root = thread.getByTestId('message').filter({ hasText: /succeeded/ }).first();
-    await root.waitFor({ timeout: WAIT });
+    await thread.getByTestId('message').filter({ hasText: /succeeded\s+·\s+incident/ }).first().waitFor({ timeout: WAIT });
     assert.ok(await thread.getByTestId('message').count() > repliesBefore, 'new thread replies appeared');
 
     // 7. All of it live: one page load, updates applied from the long-poll.
@@ -149,25 +179,40 @@ test('the sandbox page: demo alert → findings → approve → remediation → 
     assert.equal(navigations, 1, 'no navigation after the first load');
     assert.ok(await page.evaluate(() => window.sandbox.updates) > 5);
     assert.deepEqual(errors, [], 'no script errors');
-    if (process.env.VIGIL_BROWSER_SCREENSHOT) {
-      await page.screenshot({ path: process.env.VIGIL_BROWSER_SCREENSHOT, fullPage: true });
-    }
-    ok = true;
-  } finally {
-    if (!ok && page) {
-      const shot = path.join(dir, 'failure.png');
-      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-      console.log(`screenshot of the failure: ${shot}`);
-      const html = await page.content().catch(() => '');
-      fs.writeFileSync(path.join(dir, 'failure.html'), html);
-    }
-    if (browser) await browser.close();
-    const code = await stopVigil(child);
-    if (!ok) {
-      console.log(`vigil's log (${path.join(dir, 'vigil.log')}):\n${fs.readFileSync(path.join(dir, 'vigil.log'), 'utf8').slice(-6000)}`);
-    } else {
-      assert.equal(code, 0, 'vigil stops cleanly on SIGTERM');
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  }
+  });
+
+  step('a slash command typed in the composer is answered privately', async () => {
+    await page.getByTestId('thread').getByTitle('Close the thread').click();
+    const composer = page.locator('#composer-text');
+    await composer.fill('/runbook list');
+    await composer.press('Enter');
+    const reply = page.getByTestId('messages').getByTestId('ephemeral').filter({ hasText: 'pod-crashloop' });
+    await reply.waitFor({ timeout: WAIT });
+    assert.match(await reply.innerText(), /Only visible to you/);
+    await reply.getByRole('button', { name: 'Dismiss' }).click();
+    await reply.waitFor({ state: 'detached', timeout: WAIT });
+  });
+
+  step('Deny opens a modal; its reason is submitted and shown on the card', async () => {
+    await page.getByTestId('action-demo-alert').click();
+    const alerts = page.getByTestId('messages').getByTestId('message').filter({ hasText: '[FIRING:1] KubePodCrashLooping' });
+    await alerts.nth(1).getByTestId('replies').waitFor({ timeout: WAIT });
+    await alerts.nth(1).getByTestId('replies').click();
+    const thread = page.getByTestId('thread-messages');
+    const card = thread.getByTestId('message').filter({ has: page.getByRole('button', { name: 'Deny' }) });
+    await card.waitFor({ timeout: WAIT });
+    const cardKey = await card.getAttribute('data-key');
+    await card.getByRole('button', { name: 'Deny' }).click();
+    const modal = page.getByTestId('modal');
+    await modal.waitFor({ timeout: WAIT });
+    assert.match(await modal.innerText(), /Deny this step/);
+    await modal.locator('textarea').fill('not during the demo, checkout is frozen');
+    await modal.getByTestId('modal-submit').click();
+    await modal.waitFor({ state: 'detached', timeout: WAIT });
+    const sameCard = thread.locator(`[data-key="${cardKey}"]`);
+    await sameCard.filter({ hasText: 'Denied' }).waitFor({ timeout: WAIT });
+    assert.match(await sameCard.innerText(), /Denied by @alex/);
+    await thread.getByText('not during the demo, checkout is frozen', { exact: false }).first().waitFor({ timeout: WAIT });
+    assert.deepEqual(errors, [], 'no script errors');
+  });
 });

@@ -29,8 +29,9 @@ class Sandbox : public ::testing::Test {
                      "agent:\n  workspace_root: " + (dir_ / "no-such-dir").string() + "\n  grace: 1s\n"
                      "logging:\n  level: debug\n");
     std::filesystem::create_directories(dir_ / "state");
-    // No SLACK_* variables at all (start_vigil drops the test's own).
-    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve", "--sandbox=127.0.0.1:0"}, {},
+    // No SLACK_* variables at all (start_vigil drops the test's own): plain `vigil serve` is the
+    // sandbox, on the address VIGIL_SANDBOX_ADDR names (a free port here).
+    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"}, {"VIGIL_SANDBOX_ADDR=127.0.0.1:0"},
                              log_path());
     ASSERT_GT(pid_, 0);
     ASSERT_TRUE(test::eventually([&] { return page_port() != 0; }, 20s)) << log();
@@ -65,14 +66,16 @@ class Sandbox : public ::testing::Test {
   // Every message's text and blocks, as one string to search.
   std::string everything() const {
     std::string out;
-    for (const auto& m : get_state()["messages"]) {
+    const auto st = get_state();
+    for (const auto& m : st["messages"]) {
       out += m.dump() + "\n";
     }
     return out;
   }
   // The approval card's message and its Approve button's block.
   std::optional<std::pair<std::string, std::string>> approval_card() const {
-    for (const auto& m : get_state()["messages"]) {
+    const auto st = get_state();
+    for (const auto& m : st["messages"]) {
       for (const auto& b : m.value("blocks", json::array())) {
         for (const auto& e : b.value("elements", json::array())) {
           if (e.value("action_id", "") == "approval.approve") {

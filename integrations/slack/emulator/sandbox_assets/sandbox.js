@@ -15,6 +15,9 @@
     seen: new Map(),        // message key → time first shown
     modalKey: '',           // the modal on screen (id + JSON), so typing survives updates
     dialogOpen: false,
+    shownChannel: '',       // what was rendered last, to start a newly opened one at its end
+    shownThread: '',
+    closedViews: new Set(),  // submitted or closed here (an update in flight may still list them)
   };
   // For tests and the curious: when the page was loaded and how many updates it has applied.
   window.sandbox = { loadedAt: Date.now(), updates: 0, state: () => S.data };
@@ -176,8 +179,8 @@
   }
 
   // Keeps existing elements whose content did not change; changed ones flash (a live edit).
-  function reconcile(container, items) {
-    const nearBottom = container.scrollHeight - container.scrollTop - container.clientHeight < 80;
+  function reconcile(container, items, jump) {
+    const nearBottom = jump || container.scrollHeight - container.scrollTop - container.clientHeight < 80;
     const existing = new Map();
     for (const el of container.children) existing.set(el.dataset.key, el);
     let prev = null;
@@ -227,10 +230,11 @@
         data: { testid: 'ephemeral', ephemeral: e.id, channel: e.channel } });
     }
     items.sort((a, b) => cmpTs(a.order[0], b.order[0]) || a.order[1] - b.order[1]);
-    reconcile($('messages'), items);
+    reconcile($('messages'), items, S.shownChannel !== S.channel);
+    S.shownChannel = S.channel;
 
     const thread = $('thread');
-    if (!S.thread) { thread.hidden = true; return; }
+    if (!S.thread) { thread.hidden = true; S.shownThread = ''; return; }
     thread.hidden = false;
     const parent = d.messages.find((m) => m.channel === S.thread.channel && m.ts === S.thread.ts);
     $('thread-channel').textContent = `#${channelName(S.thread.channel)}`;
@@ -247,7 +251,9 @@
       titems.push({ order: [e.anchor, 1], key: `e:${e.id}`, cls: 'msg ephemeral', html: ephemeralHtml(e), data: { testid: 'ephemeral', ephemeral: e.id, channel: e.channel } });
     }
     titems.sort((a, b) => cmpTs(a.order[0], b.order[0]) || a.order[1] - b.order[1]);
-    reconcile($('thread-messages'), titems);
+    const threadKey = `${S.thread.channel}:${S.thread.ts}`;
+    reconcile($('thread-messages'), titems, S.shownThread !== threadKey);
+    S.shownThread = threadKey;
   }
 
   function renderChrome() {
@@ -307,7 +313,7 @@
   }
   function renderModal() {
     if (S.dialogOpen) return;
-    const view = (S.data?.views || []).find((v) => v.user === S.me);
+    const view = (S.data?.views || []).find((v) => v.user === S.me && !S.closedViews.has(v.id));
     if (!view) { if (S.modalKey) closeOverlay(); return; }
     const key = view.id + JSON.stringify(view.view);
     if (key === S.modalKey) return;
@@ -320,6 +326,7 @@
     S.modalKey = key;
     const form = o.querySelector('form');
     o.querySelector('[data-testid=modal-close]').onclick = async () => {
+      S.closedViews.add(view.id);
       closeOverlay();
       await post('/api/view_close', { user: S.me, view_id: view.id });
     };
@@ -336,7 +343,10 @@
         (values[input.dataset.blockId] ||= {})[input.dataset.actionId] = text;
       }
       const r = await post('/api/view_submission', { user: S.me, view_id: view.id, values });
-      if (r.ok) closeOverlay();
+      if (r.ok) {
+        S.closedViews.add(view.id);
+        closeOverlay();
+      }
     };
   }
 
