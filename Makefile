@@ -19,11 +19,14 @@ build: bootstrap
 	@cmake -S . -B $(BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Starts Vigil: against Slack when SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set, else the sandbox.
+# Starts Vigil: against Slack when SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set, else the sandbox
+# (a Slack emulator and a demo cluster, with a page on http://127.0.0.1:8080).
 run: build
 	@./scripts/run.sh $(BUILD_DIR)
 
+# The browser test needs chromium, node and npm: installed here when missing (as root), else skipped.
 test: build
+	@./scripts/bootstrap.sh browser || echo "make test: chromium/node not installed; the browser test will be skipped" >&2
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.

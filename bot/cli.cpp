@@ -1,5 +1,6 @@
 #include "bot/cli.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "bot/base/redactor.h"
 #include "bot/config.h"
 #include "bot/runtime_setup.h"
+#include "bot/sandbox.h"
 #include "bot/setup_commands.h"
 #include "bot/skills_commands.h"
 #include "bot/slack_service.h"
@@ -27,6 +29,8 @@ struct CliState {
   std::string state_filter;
   std::string run_id;  // or an incident id
   bool open_only = false;
+  bool sandbox = false;      // --sandbox given
+  std::string sandbox_addr;  // its value, if any
 };
 
 // Loads the configuration, printing every problem; nullopt means exit 2.
@@ -182,11 +186,41 @@ int cmd_incidents_show(const CliState& s) {
   return kExitOk;
 }
 
+// Where the sandbox page listens: --sandbox=ADDR, else $VIGIL_SANDBOX_ADDR, else 127.0.0.1:8080.
+std::string sandbox_address(const CliState& s) {
+  if (!s.sandbox_addr.empty()) {
+    return s.sandbox_addr;
+  }
+  if (const char* env = std::getenv("VIGIL_SANDBOX_ADDR"); env && *env) {
+    return env;
+  }
+  return SandboxOptions{}.listen;
+}
+
 int cmd_serve(const CliState& s) {
-  const auto config = load_checked(config_path_from(s), true);
+  auto config = load_checked(config_path_from(s), true);
   if (!config) {
     return kExitUsage;
   }
+  // No Slack tokens at all (or --sandbox): the built-in sandbox. Only one of the two is a mistake.
+  std::unique_ptr<Sandbox> sandbox;
+  const bool some_token = !config->slack.app_token.empty() || !config->slack.bot_token.empty();
+  if (!s.sandbox && some_token && !config->slack.has_tokens()) {
+    std::cerr << "vigil: only one Slack token is set: set both SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN "
+                 "(xoxb-…), or name token files in slack.app_token_file / slack.bot_token_file; with neither, "
+                 "`vigil serve` starts the sandbox\n";
+    return kExitUsage;
+  }
+  if (s.sandbox || !config->slack.has_tokens()) {
+    SandboxOptions options;
+    options.listen = sandbox_address(s);
+    sandbox = std::make_unique<Sandbox>(options);
+    if (auto prepared = sandbox->prepare(*config); !prepared) {
+      std::cerr << "vigil: sandbox: " << prepared.error().detail << "\n";
+      return kExitFailure;
+    }
+  }
+  // After the sandbox's changes: its generated tokens are secrets like any other.
   auto redactor = make_redactor(*config);
   Logging logging(log_options(*config), redactor);
   auto log = logging.make("main");
@@ -196,13 +230,17 @@ int cmd_serve(const CliState& s) {
     return kExitFailure;
   }
   log->info("database {} at schema version {}", config->storage.database, (*store)->schema_version());
-  if (!config->slack.has_tokens()) {
-    log->error(
-        "no Slack connection is configured: set SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN "
-        "(xoxb-…), or name token files in slack.app_token_file / slack.bot_token_file");
-    return kExitUsage;
+  if (sandbox) {
+    if (auto opened = sandbox->open_page(logging); !opened) {
+      log->error("{}", opened.error().detail);
+      return kExitUsage;
+    }
   }
-  return serve_slack(*config, **store, logging, redactor);
+  const int code = serve_slack(*config, **store, logging, redactor);
+  if (sandbox) {
+    sandbox->stop();
+  }
+  return code;
 }
 
 }  // namespace
@@ -214,8 +252,17 @@ int run_cli(int argc, char** argv) {
   app.add_option("-c,--config", state.config_path, "configuration file (default: $VIGIL_CONFIG)");
 
   int exit_code = kExitOk;
-  auto* serve = app.add_subcommand("serve", "connect to Slack and serve (the long-running process)");
-  serve->callback([&] { exit_code = cmd_serve(state); });
+  auto* serve = app.add_subcommand(
+      "serve", "connect to Slack and serve (the long-running process); without Slack tokens, the sandbox");
+  serve->add_option("--sandbox", state.sandbox_addr,
+                    "serve the built-in sandbox (Slack emulator, demo cluster, a page at ADDR; default "
+                    "$VIGIL_SANDBOX_ADDR or 127.0.0.1:8080), even when Slack tokens are set")
+      ->expected(0, 1)
+      ->type_name("ADDR");
+  serve->callback([&] {
+    state.sandbox = serve->count("--sandbox") > 0;
+    exit_code = cmd_serve(state);
+  });
 
   auto* config = app.add_subcommand("config", "check or show the configuration");
   config->require_subcommand(1);

@@ -597,8 +597,11 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
       line += " — " + s.note;
     }
     steps += line + "\n";
-    if (!s.gated && !s.reused && s.state == StepState::Succeeded && !s.output.empty()) {
-      emit(run.id, ProgressKind::Finding, s.step_id + ": output", excerpt(s.output));
+    // A gated step that succeeded ran after its approval: this is the change's own output (the dry
+    // run's was on the card), which people want to see as much as the diagnostics'.
+    if (!s.reused && s.state == StepState::Succeeded && !s.output.empty()) {
+      emit(run.id, ProgressKind::Finding, s.step_id + (s.gated ? ": output of the approved change" : ": output"),
+           excerpt(s.output));
     }
   }
   std::string summary = "*Runbook:* " + skill->title + " (" + reason + ")\n*Outcome:* " +

@@ -13,7 +13,13 @@ packages=(
 # Extra groups: `bootstrap.sh browser` adds what the browser test needs.
 for extra in "$@"; do
   case "$extra" in
-    browser) packages+=(chromium nodejs npm) ;;
+    browser)
+      packages+=(chromium)
+      # A node from elsewhere (e.g. NodeSource's, which bundles npm and conflicts with Debian's
+      # npm package) is kept: Debian's nodejs and npm only where there is no node or npm at all.
+      command -v node >/dev/null 2>&1 || packages+=(nodejs)
+      command -v npm >/dev/null 2>&1 || packages+=(npm)
+      ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "bootstrap: unknown extra '$extra'" >&2; exit 2 ;;
   esac

@@ -11,6 +11,7 @@ namespace vigil::alerting {
 namespace {
 
 constexpr std::size_t kMaxScan = 8000;
+constexpr std::size_t kMaxLabels = 32;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -130,6 +131,15 @@ std::optional<AlertNotification> parse_alert_message(const AlertMessage& m, bool
   }
   if (boost::regex_search(body, match, severity_label)) {
     n.severity = lower(match[1].str());
+  }
+  // The common Alertmanager Slack template lists the labels as "• *name:* `value`" lines; they
+  // carry what skills need (namespace, pod, deployment …).
+  static const boost::regex label_line(R"(^[ \t]*(?:•|[-*])[ \t]+\*?([A-Za-z_][A-Za-z0-9_]{0,62})\*?[ \t]*:[ \t]*\*?[ \t]*`?([^`\r\n]{1,256}?)`?[ \t]*$)");
+  for (boost::sregex_iterator it(body.begin(), body.end(), label_line), end; it != end && n.labels.size() < kMaxLabels; ++it) {
+    const auto value = trim((*it)[2].str());
+    if (!value.empty()) {
+      n.labels.emplace((*it)[1].str(), value);
+    }
   }
   if (!n.alertname.empty()) {
     n.labels["alertname"] = n.alertname;

@@ -356,6 +356,7 @@ class SlackEmulator::Impl {
       }
       auto body = json::parse(req.body(), nullptr, false);
       response_posts_.emplace_back(id, body.is_discarded() ? json(req.body()) : body);
+      ++changes_;
       cv_.notify_all();
       return reply(200, json{{"ok", true}});
     }
@@ -374,7 +375,9 @@ class SlackEmulator::Impl {
     call.args.erase("token");
     std::lock_guard lock(mu_);
     auto res = api(call);
+    call.response = json::parse(res.body(), nullptr, false);
     calls_.push_back(call);
+    ++changes_;
     cv_.notify_all();
     return res;
   }
@@ -654,6 +657,7 @@ class SlackEmulator::Impl {
         {
           std::lock_guard lock(mu_);
           ready_.insert(s->id);
+          ++changes_;
           cv_.notify_all();
         }
         flush_undelivered();
@@ -699,6 +703,7 @@ class SlackEmulator::Impl {
         acks_[id] = record;
         ack_order_.push_back(id);
       }
+      ++changes_;
       cv_.notify_all();
     }
     s->closed = true;
@@ -709,6 +714,7 @@ class SlackEmulator::Impl {
     std::lock_guard lock(mu_);
     ready_.erase(s->id);
     closed_.insert(s->id);
+    ++changes_;
     cv_.notify_all();
   }
 
@@ -835,6 +841,7 @@ class SlackEmulator::Impl {
   std::map<std::string, int> response_uses_;
   std::vector<std::pair<std::string, json>> response_posts_;
   int ts_counter_ = 100;
+  std::uint64_t changes_ = 0;
   int tickets_ = 0;
   int views_ = 0;
   long long envelope_counter_ = 0;
@@ -1026,16 +1033,19 @@ int SlackEmulator::rate_limited_count() const {
 void SlackEmulator::add_channel(const std::string& id, const std::string& name, bool is_private) {
   std::lock_guard lock(impl_->mu_);
   impl_->channels_[id] = EmulatedChannel{id, name, is_private, {}};
+  ++impl_->changes_;
 }
 
 void SlackEmulator::add_user(const std::string& id, const std::string& name, const std::string& email) {
   std::lock_guard lock(impl_->mu_);
   impl_->users_[id] = {id, name, email};
+  ++impl_->changes_;
 }
 
 void SlackEmulator::add_usergroup(const std::string& id, std::vector<std::string> users) {
   std::lock_guard lock(impl_->mu_);
   impl_->usergroups_[id] = std::move(users);
+  ++impl_->changes_;
 }
 
 std::vector<EmulatedMessage> SlackEmulator::messages(const std::string& channel) const {
@@ -1061,6 +1071,23 @@ std::vector<EmulatedChannel> SlackEmulator::channels() const {
 std::vector<std::pair<std::string, json>> SlackEmulator::response_posts() const {
   std::lock_guard lock(impl_->mu_);
   return impl_->response_posts_;
+}
+
+std::string SlackEmulator::post_message(EmulatedMessage message) {
+  std::lock_guard lock(impl_->mu_);
+  if (message.ts.empty()) {
+    message.ts = impl_->next_ts();
+  }
+  auto ts = message.ts;
+  impl_->messages_.push_back(std::move(message));
+  ++impl_->changes_;
+  impl_->cv_.notify_all();
+  return ts;
+}
+
+std::uint64_t SlackEmulator::changes() const {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->changes_;
 }
 
 }  // namespace vigil::slack

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -33,6 +34,7 @@ struct EmulatedCall {
   std::string token;
   int status = 200;
   std::string error;  // Slack's error string when ok:false or 429
+  nlohmann::json response;  // the JSON answer sent (ok, ts, view id, error …)
 };
 
 struct EmulatedAck {
@@ -54,6 +56,10 @@ struct EmulatedMessage {
   bool deleted = false;
   bool ephemeral = false;
   std::vector<std::string> reactions;
+  // Messages that people or other bots posted (post_message): who, and legacy attachments.
+  std::string bot_id;
+  std::string username;
+  nlohmann::json attachments;
 };
 
 struct EmulatedChannel {
@@ -134,6 +140,13 @@ class SlackEmulator {
   std::vector<EmulatedMessage> messages(const std::string& channel = "") const;
   std::vector<EmulatedChannel> channels() const;
   std::vector<std::pair<std::string, nlohmann::json>> response_posts() const;
+  /// Records a message a person or another bot posted in Slack (Vigil's own posts are recorded by
+  /// the Web API); assigns its ts when empty and returns it. Sending the matching event is up to
+  /// the caller (send_envelope).
+  std::string post_message(EmulatedMessage message);
+  /// Grows at every recorded change (a Web API call, a response_url post, an ack, a connection
+  /// ready or closed, a posted message, a channel or user added): the sandbox page waits on it.
+  std::uint64_t changes() const;
 
   class Impl;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "bot/store.h"
+#include "tests/support/slack_harness.h"
 #include "tests/support/test_paths.h"
 
 namespace vigil {
@@ -47,14 +48,17 @@ TEST(VigilCli, ConfigShowMasksSecrets) {
   EXPECT_NE(r.out.find("connections: 2"), std::string::npos);
 }
 
-TEST(VigilCli, ServeWithoutSlackTokensSaysSoAndExitsTwo) {
+// Without either token `vigil serve` starts the sandbox (tests/integration/e2e/sandbox_test.cpp);
+// only one of the two is a mistake worth stopping for.
+TEST(VigilCli, ServeWithOnlyOneSlackTokenSaysSoAndExitsTwo) {
   test::TempDir dir;
   const auto r = run_process({vigil_binary().string(), "--config", example_config(), "serve"},
                              {{"VIGIL_DB", (dir / "v.db").string()},
                               {"SLACK_APP_TOKEN", ""},
-                              {"SLACK_BOT_TOKEN", ""}});
+                              {"SLACK_BOT_TOKEN", test::fake_bot_token()}});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("no Slack connection is configured"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("only one Slack token is set"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(test::fake_bot_token()), std::string::npos);
 }
 
 TEST(VigilCli, RunsListAndShowReadTheDatabase) {

@@ -33,6 +33,25 @@ TEST(AlertMessageParser, AlertmanagerSlackTemplateFiringAndResolvedShareFingerpr
   EXPECT_EQ(resolved->fingerprint, firing->fingerprint);
 }
 
+TEST(AlertMessageParser, LabelLinesOfTheSlackTemplateBecomeLabels) {
+  const auto a = parse_alert_message(
+      attachment("alertmanager", "[FIRING:1] KubePodCrashLooping (checkout demo)",
+                 "*Alert:* Pod is crash looping\n*Labels:*\n• *alertname:* `KubePodCrashLooping`\n"
+                 "• *namespace:* `demo`\n• *pod:* `checkout-7d9f8b6c5-x2x9k`\n- severity: warning\n"
+                 "• *bad key:* `x`\nnot a bullet: y\n*Heading:* text"),
+      false);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->labels.at("namespace"), "demo");
+  EXPECT_EQ(a->labels.at("pod"), "checkout-7d9f8b6c5-x2x9k");
+  EXPECT_EQ(a->labels.at("severity"), "warning");
+  EXPECT_EQ(a->labels.at("alertname"), "KubePodCrashLooping");
+  EXPECT_EQ(a->labels.count("bad key"), 0u);
+  EXPECT_EQ(a->labels.count("not a bullet"), 0u);
+  EXPECT_EQ(a->labels.count("Heading"), 0u);
+  EXPECT_EQ(a->labels.count("Alert"), 0u);
+  EXPECT_EQ(a->labels.size(), 4u);
+}
+
 TEST(AlertMessageParser, GrafanaPagerDutyOpsGenie) {
   const auto gf = parse_alert_message(attachment("Grafana", "[Alerting] High latency", ""), false);
   ASSERT_TRUE(gf);

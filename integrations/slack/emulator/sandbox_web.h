@@ -1,0 +1,165 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bot/base/error.h"
+#include "bot/base/task.h"
+#include "integrations/http/http_server.h"
+#include "integrations/slack/emulator/slack_emulator.h"
+
+namespace vigil::slack {
+
+/// A person the sandbox page can act as.
+struct SandboxUser {
+  std::string id;    // U…
+  std::string name;  // shown, and @name in the composer
+  std::string role;  // shown next to the name, e.g. "on call, approver"
+};
+
+struct SandboxWebOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  std::string workspace = "Vigil sandbox";
+  std::string team_id = "T0SANDBOX";
+  std::string banner;                // the line across the top of the page (what is demo)
+  std::vector<SandboxUser> users;    // the first is the page's default user
+  std::string default_channel;       // channel id shown first
+  std::chrono::milliseconds poll_wait{25'000};  // longest wait of one /api/state long-poll
+};
+
+/// The sandbox page: a small Slack client in the browser over a SlackEmulator. It serves the
+/// embedded page (web/index.html, sandbox.js, sandbox.css) and a JSON API on loopback:
+///
+///   GET  /api/state?since=N   the workspace as the page shows it (channels, messages with their
+///                             blocks, edits and reactions, ephemeral replies, open modals); waits
+///                             (long-poll) until something changed after version N
+///   POST /api/message         {user, channel, text, thread_ts?}: a person's message (+ its event)
+///   POST /api/command         {user, channel, command, text}: a slash command envelope
+///   POST /api/action          {user, channel, message_ts | ephemeral_id, block_id, action_id}:
+///                             a button click (block_actions, the button taken from the message)
+///   POST /api/view_submission {user, view_id, values: {block_id: {action_id: text}}}
+///   POST /api/view_close      {user, view_id}
+///   POST /api/run/<name>      a button of the page's header (add_action), e.g. a demo alert
+///
+/// Everything it sends to Vigil is an envelope shaped like Slack's (see the fixtures), delivered
+/// through the emulator's Socket Mode connection; replies come back through the emulator's Web API
+/// and response_url records. Runs on its own thread and io_context; the public functions are
+/// thread-safe. POSTs must be JSON (so a foreign web page cannot send one without a CORS
+/// preflight, which is never answered), and on loopback the Host header must be a loopback name.
+class SandboxWeb {
+ public:
+  /// A header button: returns a line to show, or an error.
+  using Action = std::function<Result<std::string>()>;
+
+  SandboxWeb(SlackEmulator& emulator, SandboxWebOptions options, Logger log);
+  ~SandboxWeb();
+  SandboxWeb(const SandboxWeb&) = delete;
+  SandboxWeb& operator=(const SandboxWeb&) = delete;
+
+  /// Before start(): a button in the page's header that calls `action` (on the page's thread).
+  void add_action(std::string name, std::string label, Action action);
+  /// Before start(): calls `tick` every `period` on the page's thread until stop().
+  void every(std::chrono::milliseconds period, std::function<void()> tick);
+
+  /// Binds the address and starts serving (InvalidConfig or Io when it cannot).
+  Result<void> start();
+  void stop();
+  unsigned short port() const { return port_; }
+  /// http://host:port/ as a browser would open it.
+  std::string url() const;
+
+  struct Sent {
+    std::string ts;           // the message's ts (messages only)
+    std::string envelope_id;  // the envelope sent to Vigil
+  };
+  /// A person's message: recorded in the channel (or thread), then the message event (and an
+  /// app_mention event when it mentions the bot). "@name" becomes a <@U…> mention.
+  Result<Sent> post_as_user(const std::string& user, const std::string& channel, const std::string& text,
+                            const std::string& thread_ts = "");
+  /// Another bot's message ({bot_id, username, text, attachments}), e.g. an alert.
+  Result<Sent> post_as_bot(const std::string& channel, const nlohmann::json& message);
+  Result<Sent> slash_command(const std::string& user, const std::string& channel, const std::string& command,
+                             const std::string& text, const std::string& thread_ts = "");
+  /// A click on the button (block_id, action_id) of a message (message_ts) or of an ephemeral
+  /// reply (ephemeral_id, as /api/state names it).
+  Result<Sent> click(const std::string& user, const std::string& channel, const std::string& message_ts,
+                     const std::string& ephemeral_id, const std::string& block_id, const std::string& action_id);
+  /// Submits an open modal with the values typed into its inputs.
+  Result<Sent> submit_view(const std::string& user, const std::string& view_id, const nlohmann::json& values);
+  void close_view(const std::string& view_id);
+
+  /// What the page shows (the body of GET /api/state).
+  nlohmann::json state() const;
+  /// Grows at every change the page can see.
+  std::uint64_t version() const;
+
+ private:
+  struct Context {
+    std::string user;
+    std::string channel;
+    std::string thread_ts;
+    std::string message_ts;  // the message whose button was clicked
+  };
+
+  Task<http::HttpResponse> serve_state(http::HttpRequest request);
+  Task<> ticker(std::chrono::milliseconds period, std::function<void()> tick);
+  http::HttpResponse serve_post(const http::HttpRequest& request,
+                                const std::function<Result<nlohmann::json>(const nlohmann::json&)>& fn);
+  bool host_allowed(const http::HttpRequest& request) const;
+  void register_routes();
+
+  const SandboxUser* find_user(const std::string& id) const;
+  bool channel_exists(const std::string& id) const;
+  std::string channel_name(const std::string& id) const;
+  std::string with_mentions(const std::string& text) const;
+  nlohmann::json user_json(const std::string& user) const;
+  std::string new_response_url(const Context& c);
+  std::string new_trigger_id(const Context& c);
+  std::string send(nlohmann::json envelope, const Context& c);
+  nlohmann::json event_envelope(nlohmann::json event);
+  nlohmann::json ephemerals_locked(const std::vector<EmulatedMessage>& messages,
+                                   std::map<std::string, nlohmann::json>& replaced,
+                                   std::set<std::string>& deleted) const;
+
+  SlackEmulator& emulator_;
+  SandboxWebOptions options_;
+  Logger log_;
+  boost::asio::io_context io_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::thread thread_;
+  unsigned short port_ = 0;
+  std::string host_;
+  bool stopping_ = false;  // the page's thread only
+
+  struct HeaderAction {
+    std::string name;
+    std::string label;
+    Action action;
+  };
+  std::vector<HeaderAction> actions_;
+  std::vector<std::pair<std::chrono::milliseconds, std::function<void()>>> tickers_;
+
+  mutable std::mutex mu_;
+  std::uint64_t counter_ = 0;
+  std::uint64_t local_changes_ = 0;
+  std::map<std::string, Context> responses_;  // response_url id → who and where
+  std::map<std::string, Context> triggers_;   // trigger_id → who and where
+  std::map<std::string, Context> envelopes_;  // envelope_id → who and where (ack replies)
+  std::set<std::string> closed_views_;
+  mutable std::map<std::string, std::string> anchors_;  // ephemeral id → the newest ts when first seen
+  std::vector<std::string> notes_;                      // lines from header actions
+  int in_flight_ = 0;                                   // long-polls and tickers running
+};
+
+}  // namespace vigil::slack

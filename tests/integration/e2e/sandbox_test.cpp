@@ -1,0 +1,162 @@
+// End to end: `vigil serve` without Slack tokens is the sandbox. The real binary starts the
+// emulator, prints the page's address, answers the page, and the whole demo flow works through the
+// page's API: demo alert → triage in the thread → approval card → Approve → the demo kubectl
+// restarts the deployment → verified → the demo Alertmanager resolves the alert.
+#include <signal.h>
+
+#include <regex>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "bot/store.h"
+#include "tests/support/raw_http.h"
+#include "tests/support/test_paths.h"
+#include "tests/support/vigil_process.h"
+
+namespace vigil {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+class Sandbox : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::write_file(dir_ / "vigil.yaml",
+                     "skills:\n  dirs: [" + (test::test_data_dir().parent_path() / "skills").string() + "]\n"
+                     "storage:\n  database: " + (dir_ / "state" / "vigil.db").string() + "\n"
+                     "agent:\n  workspace_root: " + (dir_ / "no-such-dir").string() + "\n  grace: 1s\n"
+                     "logging:\n  level: debug\n");
+    std::filesystem::create_directories(dir_ / "state");
+    // No SLACK_* variables at all (start_vigil drops the test's own): plain `vigil serve` is the
+    // sandbox, on the address VIGIL_SANDBOX_ADDR names (a free port here).
+    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"}, {"VIGIL_SANDBOX_ADDR=127.0.0.1:0"},
+                             log_path());
+    ASSERT_GT(pid_, 0);
+    ASSERT_TRUE(test::eventually([&] { return page_port() != 0; }, 20s)) << log();
+    ASSERT_TRUE(test::eventually([&] { return get_state().value("connected", false); }, 20s)) << log();
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      EXPECT_EQ(test::wait_exit(pid_, 20s), 0) << log();
+    }
+  }
+
+  std::string log_path() const { return (dir_ / "vigil.log").string(); }
+  std::string log() const { return test::read_file(log_path()); }
+  unsigned short page_port() const {
+    static const std::regex line(R"(Sandbox: open http://127\.0\.0\.1:(\d+))");
+    std::smatch m;
+    const auto text = log();
+    return std::regex_search(text, m, line) ? static_cast<unsigned short>(std::stoi(m[1].str())) : 0;
+  }
+  json get_state() const {
+    const auto r = test::raw_http(page_port(), test::http_request("GET", "/api/state"));
+    auto j = json::parse(r.body, nullptr, false);
+    return j.is_discarded() ? json::object() : j;
+  }
+  json post(const std::string& path, const json& body) const {
+    const auto r = test::raw_http(page_port(), test::http_request("POST", path, {{"Content-Type", "application/json"}},
+                                                                  body.dump()));
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  // Every message's text and blocks, as one string to search.
+  std::string everything() const {
+    std::string out;
+    const auto st = get_state();
+    for (const auto& m : st["messages"]) {
+      out += m.dump() + "\n";
+    }
+    return out;
+  }
+  // The approval card's message and its Approve button's block.
+  std::optional<std::pair<std::string, std::string>> approval_card() const {
+    const auto st = get_state();
+    for (const auto& m : st["messages"]) {
+      for (const auto& b : m.value("blocks", json::array())) {
+        for (const auto& e : b.value("elements", json::array())) {
+          if (e.value("action_id", "") == "approval.approve") {
+            return std::make_pair(m["ts"].get<std::string>(), b["block_id"].get<std::string>());
+          }
+        }
+      }
+    }
+    return std::nullopt;
+  }
+  std::optional<RunRecord> only_run() const {
+    auto store = Store::open((dir_ / "state" / "vigil.db").string());
+    if (!store) {
+      return std::nullopt;
+    }
+    const auto runs = (*store)->list_runs(10);
+    return runs.size() == 1 ? std::optional<RunRecord>(runs[0]) : std::nullopt;
+  }
+
+  test::TempDir dir_;
+  pid_t pid_ = -1;
+};
+
+TEST_F(Sandbox, ServeWithoutTokensPrintsTheAddressAndServesThePage) {
+  EXPECT_NE(log().find("Sandbox: open http://127.0.0.1:"), std::string::npos);
+  const auto page = test::raw_http(page_port(), test::http_request("GET", "/"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Vigil sandbox"), std::string::npos);
+  const auto st = get_state();
+  std::vector<std::string> channels;
+  for (const auto& c : st["channels"]) {
+    channels.push_back(c["name"]);
+  }
+  EXPECT_NE(std::find(channels.begin(), channels.end(), "incidents"), channels.end());
+  EXPECT_NE(st["banner"].get<std::string>().find("DEMO cluster"), std::string::npos);
+  EXPECT_EQ(st["actions"][0]["label"], "Fire a demo alert");
+  // The demo cluster is written next to the database.
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "state" / "vigil-sandbox" / "demo-cluster" / "kubectl"));
+  // Usage help answers a slash command typed on the page.
+  post("/api/command", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"command", "/triage"}, {"text", "help"}});
+  ASSERT_TRUE(test::eventually([&] { return get_state()["ephemerals"].dump().find("/triage") != std::string::npos; }))
+      << get_state()["ephemerals"].dump() << log();
+}
+
+TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
+  const auto fired = post("/api/run/demo-alert", json::object());
+  EXPECT_NE(fired.value("note", "").find("KubePodCrashLooping"), std::string::npos);
+  std::optional<std::pair<std::string, std::string>> card;
+  ASSERT_TRUE(test::eventually([&] { return (card = approval_card()).has_value(); }, 60s)) << everything() << log();
+  // The matching runbook, the diagnostics run against the demo cluster, the card with its dry run.
+  const auto findings = everything();
+  EXPECT_NE(findings.find("runbook: Pod crash-looping"), std::string::npos) << findings;
+  EXPECT_NE(findings.find("previous_logs: succeeded"), std::string::npos) << findings;
+  EXPECT_NE(findings.find("deployment.apps/checkout restarted (server dry run)"), std::string::npos) << findings;
+  const auto run = only_run();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->state, RunState::AwaitingApproval);
+
+  // jordan is not an approver: refused, privately.
+  post("/api/action", {{"user", "U0DEMOJORDAN"}, {"channel", "C222"}, {"message_ts", card->first},
+                       {"block_id", card->second}, {"action_id", "approval.approve"}});
+  ASSERT_TRUE(test::eventually([&] { return get_state()["ephemerals"].dump().find("not an approver") != std::string::npos; }))
+      << get_state()["ephemerals"].dump();
+  post("/api/action", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"message_ts", card->first},
+                       {"block_id", card->second}, {"action_id", "approval.approve"}});
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = only_run();
+    return r && r->state == RunState::Succeeded;
+  }, 60s)) << everything() << log();
+  ASSERT_TRUE(test::eventually([&] { return everything().find("[RESOLVED] KubePodCrashLooping") != std::string::npos; }, 30s))
+      << everything();
+  ASSERT_TRUE(test::eventually([&] { return everything().find("incident marked resolved") != std::string::npos; }, 30s))
+      << everything();
+  const auto after = everything();
+  EXPECT_NE(after.find("Approved* by <@U0DEMOALEX>"), std::string::npos) << after;
+  EXPECT_NE(after.find("corrupt flag cache"), std::string::npos) << "the diagnostics' output" << after;
+  EXPECT_NE(after.find("restart_deployment: output of the approved change"), std::string::npos) << after;
+  EXPECT_NE(after.find("deployment.apps/checkout restarted\\n"), std::string::npos) << "not only the dry run" << after;
+  EXPECT_NE(after.find("successfully rolled out"), std::string::npos) << after;
+  EXPECT_EQ(test::read_file(dir_ / "state" / "vigil-sandbox" / "demo-cluster" / "state" / "checkout"), "healthy\n");
+}
+
+}  // namespace
+}  // namespace vigil
