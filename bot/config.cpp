@@ -384,7 +384,7 @@ void read_pagerduty(const YAML::Node& p, ConfigReader& r, PagerDutyConfig& pd, D
   if (p["api_url"] && !is_http_url(pd.api_url)) {
     r.error(p["api_url"], "pagerduty.api_url", "must start with https:// or http://");
   }
-  if (p["from_email"] && pd.from_email.find('@') == std::string::npos) {
+  if (!pd.from_email.empty() && pd.from_email.find('@') == std::string::npos) {
     r.error(p["from_email"], "pagerduty.from_email", "expected the e-mail address of a PagerDuty user");
   }
   marks.keep(p["notes"], "pagerduty.notes");

@@ -1,9 +1,9 @@
 #include "integrations/pagerduty/pagerduty_api.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/fake_http_client.h"
 
