@@ -27,9 +27,9 @@ using namespace std::chrono_literals;
 
 constexpr const char* kSchedule = "PSCHED1";
 constexpr const char* kOgSchedule = "Primary On Call";
-constexpr const char* kOnCall = "U0ONCALL";
-constexpr const char* kNext = "U0NEXTUP";
-constexpr const char* kLead = "U0LEAD";  // configured approver
+constexpr const char* kOnCall = "U0ONCALL1";
+constexpr const char* kNext = "U0NEXTUP1";
+constexpr const char* kLead = "U0LEADER1";  // configured approver
 constexpr const char* kStranger = "U0STRANGER";
 
 class OnCallApproval : public ::testing::TestWithParam<std::string> {
@@ -124,13 +124,16 @@ class OnCallApproval : public ::testing::TestWithParam<std::string> {
     return true;
   }
 
+  // Named coroutines: a lambda's captures die with the lambda, before the coroutine ends.
+  Task<> request_approval(skills::GateRequest r) { decision_ = co_await gate_->request(std::move(r)); }
+  Task<> click_task(std::string token, std::string user, Decision d, std::optional<ClickOutcome>& out) {
+    std::string reason;
+    out = co_await gate_->click(std::move(token), std::move(user), d, std::move(reason));
+  }
+
   // Asks for approval and waits for the card; returns its token.
   std::string ask() {
-    auto go = [this]() -> Task<> {
-      auto r = request();
-      decision_ = co_await gate_->request(std::move(r));
-    };
-    spawn(io_.get_executor(), go(), null_logger(), "ask");
+    spawn(io_.get_executor(), request_approval(request()), null_logger(), "ask");
     EXPECT_TRUE(run_until([&] { return gate_->waiters() == 1 && emu_.calls("chat.postMessage").size() == 1; }));
     const auto a = store_->find_approval_for_step(step_.run_id, step_.id);
     return a ? a->token : std::string();
@@ -138,11 +141,7 @@ class OnCallApproval : public ::testing::TestWithParam<std::string> {
 
   ClickOutcome click(const std::string& token, const std::string& user, Decision d = Decision::Approve) {
     std::optional<ClickOutcome> out;
-    auto go = [&]() -> Task<> {
-      std::string t = token, u = user, reason;
-      out = co_await gate_->click(std::move(t), std::move(u), d, std::move(reason));
-    };
-    spawn(io_.get_executor(), go(), null_logger(), "click");
+    spawn(io_.get_executor(), click_task(token, user, d, out), null_logger(), "click");
     EXPECT_TRUE(run_until([&] { return out.has_value(); }));
     return out.value_or(ClickOutcome{});
   }
@@ -170,7 +169,7 @@ class OnCallApproval : public ::testing::TestWithParam<std::string> {
 
 TEST_P(OnCallApproval, TheOnCallPersonCanApproveAndTheCardSaysWhoIsOnCall) {
   const auto token = ask();
-  EXPECT_NE(card().find("On call now in " + service_name() + ": <@U0ONCALL>"), std::string::npos) << card();
+  EXPECT_NE(card().find("On call now in " + service_name() + ": <@U0ONCALL1>"), std::string::npos) << card();
   // The request went to the service with its credential and its API's conventions.
   const auto asked = paging_.requests();
   ASSERT_FALSE(asked.empty());
@@ -201,7 +200,7 @@ TEST_P(OnCallApproval, SomeoneNeitherOnCallNorConfiguredIsRefusedAndToldWhoMay) 
   const auto out = click(token, kStranger);
   EXPECT_EQ(out.kind, ClickOutcome::Kind::Refused);
   EXPECT_NE(out.message.find("not an approver"), std::string::npos) << out.message;
-  EXPECT_NE(out.message.find("Who may approve: on call now in " + service_name() + ": <@U0ONCALL>; also <@U0LEAD>."), std::string::npos)
+  EXPECT_NE(out.message.find("Who may approve: on call now in " + service_name() + ": <@U0ONCALL1>; also <@U0LEADER1>."), std::string::npos)
       << out.message;
   EXPECT_TRUE(store_->get_approval(token)->state == ApprovalState::Pending);
   // The configured approver still can.
@@ -214,13 +213,13 @@ TEST_P(OnCallApproval, AScheduleChangeTakesEffectAfterTheCacheExpires) {
   // Within the cache time the answer is the one the card showed.
   clock_.advance(30s);
   const auto cached = click(token, kStranger);
-  EXPECT_NE(cached.message.find("<@U0ONCALL>"), std::string::npos) << cached.message;
+  EXPECT_NE(cached.message.find("<@U0ONCALL1>"), std::string::npos) << cached.message;
   const auto asked_before = lookups();
   clock_.advance(31s);
   // Ana went off call: refused now; Ned may approve.
   const auto off = click(token, kOnCall);
   EXPECT_EQ(off.kind, ClickOutcome::Kind::Refused) << off.message;
-  EXPECT_NE(off.message.find("on call now in " + service_name() + ": <@U0NEXTUP>"), std::string::npos) << off.message;
+  EXPECT_NE(off.message.find("on call now in " + service_name() + ": <@U0NEXTUP1>"), std::string::npos) << off.message;
   EXPECT_EQ(lookups(), asked_before + 1);
   EXPECT_EQ(click(token, kNext).kind, ClickOutcome::Kind::Decided);
 }
@@ -231,14 +230,14 @@ TEST_P(OnCallApproval, ServiceDownFallsBackToTheLastAnswerThenToConfiguredApprov
   clock_.advance(61s);
   // The last good answer is recent: the on-call person is still known.
   auto out = click(token, kStranger);
-  EXPECT_NE(out.message.find("<@U0ONCALL> (as of"), std::string::npos) << out.message;
+  EXPECT_NE(out.message.find("<@U0ONCALL1> (as of"), std::string::npos) << out.message;
   EXPECT_NE(out.message.find("the lookup is failing"), std::string::npos) << out.message;
   // Too old: fail closed. Nobody is let in because the lookup failed.
   clock_.advance(11min);
   out = click(token, kOnCall);
   EXPECT_EQ(out.kind, ClickOutcome::Kind::Refused);
   EXPECT_NE(out.message.find("on-call lookup is failing, so only the configured approvers can approve right now: "
-                             "<@U0LEAD>"),
+                             "<@U0LEADER1>"),
             std::string::npos)
       << out.message;
   EXPECT_EQ(click(token, kStranger).kind, ClickOutcome::Kind::Refused);
@@ -257,11 +256,7 @@ TEST_P(OnCallApproval, ACardPostedWhileTheServiceIsDownSaysOnlyConfiguredApprove
 TEST_P(OnCallApproval, AStepWithItsOwnApproversDoesNotAskWhoIsOnCall) {
   auto r = request();
   r.approvers = {"U0OWNER1"};
-  auto go = [&]() -> Task<> {
-    auto copy = r;
-    decision_ = co_await gate_->request(std::move(copy));
-  };
-  spawn(io_.get_executor(), go(), null_logger(), "ask");
+  spawn(io_.get_executor(), request_approval(r), null_logger(), "ask");
   ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1 && emu_.calls("chat.postMessage").size() == 1; }));
   const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
   EXPECT_EQ(card().find("On call"), std::string::npos);

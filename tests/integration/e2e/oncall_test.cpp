@@ -24,9 +24,9 @@ using nlohmann::json;
 using slack::SlackEmulator;
 
 constexpr const char* kAlerts = "C0ALERTS";
-constexpr const char* kOnCall = "U0ONCALL";
+constexpr const char* kOnCall = "U0ONCALL1";
 constexpr const char* kStranger = "U0STRANGER";
-constexpr const char* kLead = "U0LEAD";
+constexpr const char* kLead = "U0LEADER1";
 
 std::string api_token() { return "pd-api-" + std::string("e2e-token"); }
 
@@ -174,7 +174,7 @@ TEST_F(OnCallE2E, PagerDutyIncidentOnCallApprovalAndNotes) {
 
   // The card names who is on call now.
   ASSERT_TRUE(test::eventually([&] { return cards().size() == 1; })) << log();
-  EXPECT_NE(cards()[0].find("On call now in PagerDuty: <@U0ONCALL>"), std::string::npos) << cards()[0];
+  EXPECT_NE(cards()[0].find("On call now in PagerDuty: <@U0ONCALL1>"), std::string::npos) << cards()[0];
   // The incident got a note when triage started.
   ASSERT_TRUE(test::eventually([&] { return !notes().empty(); })) << log();
   EXPECT_NE(notes()[0].find("Vigil started triage run"), std::string::npos) << notes()[0];
@@ -185,7 +185,7 @@ TEST_F(OnCallE2E, PagerDutyIncidentOnCallApprovalAndNotes) {
   click(token, kStranger);
   ASSERT_TRUE(test::eventually([&] { return responses().find("not an approver") != std::string::npos; }))
       << responses() << log();
-  EXPECT_NE(responses().find("on call now in PagerDuty: <@U0ONCALL>; also <@U0LEAD>"), std::string::npos)
+  EXPECT_NE(responses().find("on call now in PagerDuty: <@U0ONCALL1>; also <@U0LEADER1>"), std::string::npos)
       << responses();
 
   // The on-call engineer approves; the step runs; the incident gets the closing note.

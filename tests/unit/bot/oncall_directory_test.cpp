@@ -111,13 +111,18 @@ class OnCallDirectoryTest : public ::testing::Test {
                                                    null_logger());
   }
 
+  // A named coroutine (a coroutine lambda's captures may die before it ends).
+  Task<> ask(std::vector<OnCallSnapshot>& into) {
+    auto s = co_await directory_->current();
+    into.push_back(std::move(s));
+  }
+
   OnCallSnapshot now() {
-    std::optional<OnCallSnapshot> out;
-    auto ask = [&]() -> Task<> { out = co_await directory_->current(); };
-    spawn(io_.get_executor(), ask(), null_logger(), "ask");
+    std::vector<OnCallSnapshot> out;
+    spawn(io_.get_executor(), ask(out), null_logger(), "ask");
     io_.restart();
     io_.run();
-    return *out;
+    return out.at(0);
   }
 
   boost::asio::io_context io_;
@@ -233,12 +238,8 @@ TEST_F(OnCallDirectoryTest, ConcurrentCallersShareOneLookup) {
   paging_.emails = {"ada@example.com"};
   paging_.hold = true;
   std::vector<OnCallSnapshot> answers;
-  auto ask = [&]() -> Task<> {
-    auto s = co_await directory_->current();
-    answers.push_back(std::move(s));
-  };
   for (int i = 0; i < 3; ++i) {
-    spawn(io_.get_executor(), ask(), null_logger(), "ask");
+    spawn(io_.get_executor(), ask(answers), null_logger(), "ask");
   }
   io_.restart();
   io_.poll();
