@@ -23,11 +23,9 @@ OnCallDirectory::OnCallDirectory(boost::asio::any_io_executor ex, alerting::Pagi
       options_(options),
       log_(std::move(log)) {}
 
-OnCallDirectory::~OnCallDirectory() {
-  for (auto& t : waiting_) {
-    t->cancel();
-  }
-}
+// Waiters are not woken here: they would resume into a destroyed directory. Their timers belong
+// to their frames, which go with the io_context.
+OnCallDirectory::~OnCallDirectory() = default;
 
 OnCallSnapshot OnCallDirectory::snapshot(std::chrono::system_clock::time_point now) const {
   OnCallSnapshot s;
