@@ -85,6 +85,9 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
       t.incident_id = rec.id;
       t.event = {{"source", a.source}, {"event", a.event}, {"fingerprint", a.fingerprint},
                  {"delivery", target.event_id}, {"url", a.url}, {"annotations", a.annotations}};
+      if (!a.source_id.empty()) {
+        t.event["source_id"] = a.source_id;  // incident notes write to it
+      }
       t.automatic = true;
       out.incident_id = rec.id;
       auto started = runs_.start(std::move(t));

@@ -21,6 +21,38 @@ RunManagerOptions with_metrics(RunManagerOptions options, Metrics& metrics, cons
   return options;
 }
 
+std::unique_ptr<OnCallDirectory> make_oncall(boost::asio::any_io_executor ex, const Config& c, const AppPorts& p,
+                                             const Logging& logging) {
+  const auto& oc = c.approvals.oncall;
+  if (!oc.enabled()) {
+    return nullptr;
+  }
+  const bool pd = !oc.pagerduty_schedule.empty();
+  alerting::PagingService* service = pd ? p.pagerduty : p.opsgenie;
+  auto log = logging.make("oncall");
+  if (service == nullptr) {
+    // Fail closed: without the API only the configured approvers can approve.
+    log->error("approvals.oncall is set but the {} API is not configured; only configured approvers can approve",
+               pd ? "PagerDuty" : "OpsGenie");
+    return nullptr;
+  }
+  OnCallOptions o;
+  o.cache = oc.cache;
+  o.max_stale = oc.max_stale;
+  return std::make_unique<OnCallDirectory>(ex, *service, pd ? oc.pagerduty_schedule : oc.opsgenie_schedule, p.web,
+                                           p.clock, o, std::move(log));
+}
+
+std::unique_ptr<IncidentNotes> make_notes(boost::asio::any_io_executor ex, const Config& c, const AppPorts& p,
+                                          const Logging& logging) {
+  auto* pagerduty = c.pagerduty.notes ? p.pagerduty : nullptr;
+  auto* opsgenie = c.opsgenie.notes ? p.opsgenie : nullptr;
+  if (pagerduty == nullptr && opsgenie == nullptr) {
+    return nullptr;
+  }
+  return std::make_unique<IncidentNotes>(ex, p.store, pagerduty, opsgenie, logging.make("notes"));
+}
+
 }  // namespace
 
 App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, const Logging& logging,
@@ -34,13 +66,15 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       runner_(ports.clock, logging.make("process")),
       catalog_(config.kubernetes.enabled),
       directory_(ports.web, ports.clock),
+      oncall_(make_oncall(ex, config, ports, logging)),
       channels_(config.channels, ports.web, ports.clock),
       presenter_(ex, ports.store, ports.web, ports.clock, logging.make("slack.thread")),
       gate_(ex, ports.store, ports.web, ports.clock, *redactor_, directory_, config.approvals,
-            logging.make("approval"), &ports.metrics),
+            logging.make("approval"), &ports.metrics, oncall_.get()),
       runs_(ex, ports.store, catalog_, runner_, gate_, ports.clock, *redactor_, knowledge_,
             executor_options(config), with_metrics(run_manager_options(config), ports.metrics, config),
             logging.make("run")),
+      notes_(make_notes(ex, config, ports, logging)),
       intake_(ports.store, runs_, ports.clock),
       context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
                catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers")},
@@ -60,6 +94,13 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
   knowledge_.load(config.agent.knowledge_dirs);
   log_->info("{} skills, {} knowledge documents", catalog_.size(), knowledge_.size());
   runs_.add_observer(&presenter_);
+  if (notes_) {
+    runs_.add_observer(notes_.get());
+  }
+  if (oncall_) {
+    log_->info("approvals: whoever is on call in {} schedule {} may approve too", oncall_->service_name(),
+               oncall_->schedule());
+  }
   gate_.set_before_card([this](std::string run_id) -> Task<> { return presenter_.flush_now(std::move(run_id)); });
   // A usage mistake in a slash command is answered in the ack itself: instantly, no Web API call.
   client_.set_ack_responder([](const slack::Envelope& e) -> std::optional<nlohmann::json> {
@@ -149,7 +190,8 @@ Task<Result<void>> App::run() {
 Task<> App::quiesce() {
   boost::asio::steady_timer timer(ex_);
   const auto deadline = std::chrono::steady_clock::now() + config_.agent.grace + std::chrono::seconds(10);
-  while ((runs_.running_runs() > 0 || handlers_in_flight_ > 0 || !presenter_.idle()) &&
+  while ((runs_.running_runs() > 0 || handlers_in_flight_ > 0 || !presenter_.idle() ||
+          (notes_ && !notes_->idle())) &&
          std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(kToken);

@@ -13,7 +13,9 @@
 #include "bot/base/metrics.h"
 #include "bot/channel_bindings.h"
 #include "bot/config.h"
+#include "bot/incident_notes.h"
 #include "bot/knowledge_base.h"
+#include "bot/oncall_directory.h"
 #include "bot/run_manager.h"
 #include "bot/slack_approval_gate.h"
 #include "bot/slack_run_presenter.h"
@@ -23,6 +25,7 @@
 #include "handlers/incident_message_handler.h"
 #include "handlers/interaction_handler.h"
 #include "handlers/slash_command_handler.h"
+#include "integrations/alerting/paging_service.h"
 #include "integrations/process/child_process.h"
 #include "integrations/slack/socket_mode_client.h"
 #include "integrations/slack/transport.h"
@@ -38,6 +41,10 @@ struct AppPorts {
   Clock& clock;
   Store& store;
   Metrics& metrics;
+  /// The PagerDuty and OpsGenie REST APIs when their credentials are configured (on-call approvers,
+  /// incident notes); null otherwise.
+  alerting::PagingService* pagerduty = nullptr;
+  alerting::PagingService* opsgenie = nullptr;
 };
 
 /// Everything between Slack and the runs: builds the skill catalogue, the run manager, the Slack
@@ -82,10 +89,12 @@ class App {
   skills::SkillCatalog catalog_;
   KnowledgeBase knowledge_;
   ApproverDirectory directory_;
+  std::unique_ptr<OnCallDirectory> oncall_;  // when approvals.oncall is configured
   ChannelBindings channels_;
   SlackRunPresenter presenter_;
   SlackApprovalGate gate_;
   RunManager runs_;
+  std::unique_ptr<IncidentNotes> notes_;  // when pagerduty.notes or opsgenie.notes is on
   AlertIntake intake_;
   handlers::HandlerContext context_;
   handlers::SlashCommandHandler slash_;

@@ -1,8 +1,10 @@
 #include "bot/config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -317,12 +319,100 @@ bool valid_listen_address(const std::string& addr) {
   }
 }
 
-void read_document(const YAML::Node& root, ConfigReader& r, Config& c) {
+// Where the keys are whose checks depend on the environment (a token may come from there), so
+// those errors still point at the file after the environment was applied.
+struct DeferredMarks {
+  std::map<std::string, YAML::Mark> at;  // dotted key → mark
+
+  void keep(const YAML::Node& node, const std::string& key) {
+    if (node) {
+      at[key] = node.Mark();
+    }
+  }
+  const YAML::Mark* find(const std::string& key) const {
+    const auto it = at.find(key);
+    return it == at.end() ? nullptr : &it->second;
+  }
+};
+
+bool is_http_url(const std::string& url) {
+  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
+}
+
+void read_oncall(const YAML::Node& o, ConfigReader& r, OnCallConfig& oc, DeferredMarks& marks) {
+  const std::string path = "approvals.oncall";
+  if (o.IsNull()) {
+    return;
+  }
+  if (!r.check_map(o, path, {"pagerduty_schedule", "opsgenie_schedule", "cache", "max_stale"})) {
+    return;
+  }
+  r.read_string(o, path, "pagerduty_schedule", oc.pagerduty_schedule);
+  r.read_string(o, path, "opsgenie_schedule", oc.opsgenie_schedule);
+  r.read_duration(o, path, "cache", std::chrono::seconds(0), oc.cache);
+  r.read_duration(o, path, "max_stale", std::chrono::seconds(0), oc.max_stale);
+  marks.keep(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule");
+  marks.keep(o["opsgenie_schedule"], "approvals.oncall.opsgenie_schedule");
+  marks.keep(o, "approvals.oncall");
+  if (!oc.pagerduty_schedule.empty() && !oc.opsgenie_schedule.empty()) {
+    r.error(o["opsgenie_schedule"], "approvals.oncall",
+            "set pagerduty_schedule or opsgenie_schedule, not both");
+  }
+  if (o["pagerduty_schedule"] && oc.pagerduty_schedule.empty()) {
+    r.error(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule", "must not be empty");
+  }
+  if (o["opsgenie_schedule"] && oc.opsgenie_schedule.empty()) {
+    r.error(o["opsgenie_schedule"], "approvals.oncall.opsgenie_schedule", "must not be empty");
+  }
+  if (!oc.pagerduty_schedule.empty() &&
+      !std::all_of(oc.pagerduty_schedule.begin(), oc.pagerduty_schedule.end(),
+                   [](unsigned char ch) { return std::isalnum(ch) != 0; })) {
+    r.error(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule",
+            "a PagerDuty schedule id is letters and digits (e.g. PXXXXXX, from the schedule's URL)");
+  }
+}
+
+void read_pagerduty(const YAML::Node& p, ConfigReader& r, PagerDutyConfig& pd, DeferredMarks& marks) {
+  if (!r.check_map(p, "pagerduty", {"api_url", "api_token_file", "notes", "from_email", "api_token"})) {
+    return;
+  }
+  r.refuse_inline_secret(p, "pagerduty", "api_token", "VIGIL_PAGERDUTY_API_TOKEN", "pagerduty.api_token_file");
+  r.read_secret_file(p, "pagerduty", "api_token_file", pd.api_token_file, pd.api_token);
+  r.read_string(p, "pagerduty", "api_url", pd.api_url);
+  r.read_bool(p, "pagerduty", "notes", pd.notes);
+  r.read_string(p, "pagerduty", "from_email", pd.from_email);
+  if (p["api_url"] && !is_http_url(pd.api_url)) {
+    r.error(p["api_url"], "pagerduty.api_url", "must start with https:// or http://");
+  }
+  if (!pd.from_email.empty() && pd.from_email.find('@') == std::string::npos) {
+    r.error(p["from_email"], "pagerduty.from_email", "expected the e-mail address of a PagerDuty user");
+  }
+  marks.keep(p["notes"], "pagerduty.notes");
+  marks.keep(p, "pagerduty");
+}
+
+void read_opsgenie(const YAML::Node& g, ConfigReader& r, OpsGenieConfig& og, DeferredMarks& marks) {
+  if (!r.check_map(g, "opsgenie", {"api_url", "api_key_file", "notes", "api_key"})) {
+    return;
+  }
+  r.refuse_inline_secret(g, "opsgenie", "api_key", "VIGIL_OPSGENIE_API_KEY", "opsgenie.api_key_file");
+  r.read_secret_file(g, "opsgenie", "api_key_file", og.api_key_file, og.api_key);
+  r.read_string(g, "opsgenie", "api_url", og.api_url);
+  r.read_bool(g, "opsgenie", "notes", og.notes);
+  if (g["api_url"] && !is_http_url(og.api_url)) {
+    r.error(g["api_url"], "opsgenie.api_url", "must start with https:// or http://");
+  }
+  marks.keep(g["notes"], "opsgenie.notes");
+  marks.keep(g, "opsgenie");
+}
+
+void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredMarks& marks) {
   if (!root || root.IsNull()) {
     return;
   }
   if (!r.check_map(root, "", {"slack", "channels", "approvals", "agent", "kubernetes", "http",
-                              "redaction", "storage", "logging", "skills", "incidents"})) {
+                              "pagerduty", "opsgenie", "redaction", "storage", "logging",
+                              "skills", "incidents"})) {
     return;
   }
   if (const auto s = root["slack"]) {
@@ -377,8 +467,11 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c) {
     }
   }
   if (const auto a = root["approvals"]) {
-    if (r.check_map(a, "approvals", {"users", "groups", "expiry", "allow_self_approval",
+    if (r.check_map(a, "approvals", {"users", "groups", "oncall", "expiry", "allow_self_approval",
                                      "two_approvers_for"})) {
+      if (const auto o = a["oncall"]) {
+        read_oncall(o, r, c.approvals.oncall, marks);
+      }
       r.read_list(a, "approvals", "users", c.approvals.users);
       r.read_list(a, "approvals", "groups", c.approvals.groups);
       r.read_duration(a, "approvals", "expiry", std::chrono::seconds(60), c.approvals.expiry);
@@ -489,6 +582,12 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c) {
       r.read_int(h, "http", "max_body_bytes", 1024, 64LL * 1024 * 1024, c.http.max_body_bytes);
     }
   }
+  if (const auto p = root["pagerduty"]) {
+    read_pagerduty(p, r, c.pagerduty, marks);
+  }
+  if (const auto g = root["opsgenie"]) {
+    read_opsgenie(g, r, c.opsgenie, marks);
+  }
   if (const auto red = root["redaction"]) {
     if (r.check_map(red, "redaction", {"patterns"})) {
       r.read_list(red, "redaction", "patterns", c.redaction.patterns);
@@ -579,6 +678,8 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
   if (const auto* v = get("VIGIL_OPSGENIE_TOKEN")) c.http.opsgenie_token = *v;
   if (const auto* v = get("VIGIL_GRAFANA_TOKEN")) c.http.grafana_token = *v;
   if (const auto* v = get("VIGIL_WORKSPACE_ROOT")) c.agent.workspace_root = *v;
+  if (const auto* v = get("VIGIL_PAGERDUTY_API_TOKEN")) c.pagerduty.api_token = *v;
+  if (const auto* v = get("VIGIL_OPSGENIE_API_KEY")) c.opsgenie.api_key = *v;
   if (!c.slack.app_token.empty() && c.slack.app_token.rfind("xapp-", 0) != 0) {
     load.errors.push_back({"", 0, 0, "SLACK_APP_TOKEN",
                            "an app-level token starts with xapp- (Basic Information → App-Level Tokens)"});
@@ -592,12 +693,62 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
   }
 }
 
+// Checks that need the environment applied first (a token may come from there); the errors point
+// at the key in the file that needs the token.
+void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoad& load) {
+  const auto& c = load.config;
+  auto report = [&](const std::string& mark_key, const std::string& key, const std::string& message) {
+    ConfigDiagnostic d;
+    d.file = file;
+    if (const auto* m = marks.find(mark_key); m && !m->is_null()) {
+      d.line = m->line + 1;
+      d.column = m->column + 1;
+    }
+    d.key = key;
+    d.message = message;
+    load.errors.push_back(std::move(d));
+  };
+  const auto& oc = c.approvals.oncall;
+  if (!oc.pagerduty_schedule.empty() && c.pagerduty.api_token.empty()) {
+    report("approvals.oncall.pagerduty_schedule", "approvals.oncall.pagerduty_schedule",
+           "needs a PagerDuty API token: set VIGIL_PAGERDUTY_API_TOKEN or pagerduty.api_token_file");
+  }
+  if (!oc.opsgenie_schedule.empty() && c.opsgenie.api_key.empty()) {
+    report("approvals.oncall.opsgenie_schedule", "approvals.oncall.opsgenie_schedule",
+           "needs an OpsGenie API key: set VIGIL_OPSGENIE_API_KEY or opsgenie.api_key_file");
+  }
+  if (c.pagerduty.notes && c.pagerduty.api_token.empty()) {
+    report("pagerduty.notes", "pagerduty.notes",
+           "notes need a PagerDuty API token: set VIGIL_PAGERDUTY_API_TOKEN or pagerduty.api_token_file");
+  }
+  if (c.pagerduty.notes && c.pagerduty.from_email.empty()) {
+    report("pagerduty.notes", "pagerduty.from_email",
+           "notes need pagerduty.from_email (PagerDuty requires a From header naming one of its users)");
+  }
+  if (c.opsgenie.notes && c.opsgenie.api_key.empty()) {
+    report("opsgenie.notes", "opsgenie.notes",
+           "notes need an OpsGenie API key: set VIGIL_OPSGENIE_API_KEY or opsgenie.api_key_file");
+  }
+  if (oc.enabled() && c.approvals.users.empty() && c.approvals.groups.empty()) {
+    ConfigDiagnostic d;
+    d.file = file;
+    if (const auto* m = marks.find("approvals.oncall"); m && !m->is_null()) {
+      d.line = m->line + 1;
+      d.column = m->column + 1;
+    }
+    d.key = "approvals.oncall";
+    d.message = "no approvals.users or approvals.groups: while the on-call lookup fails, nobody can approve";
+    load.warnings.push_back(std::move(d));
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> Config::secret_values() const {
   std::vector<std::string> out;
   for (const auto* s : {&slack.app_token, &slack.bot_token, &http.alertmanager_token,
-                        &http.opsgenie_token, &http.grafana_token}) {
+                        &http.opsgenie_token, &http.grafana_token, &pagerduty.api_token,
+                        &opsgenie.api_key}) {
     if (!s->empty()) {
       out.push_back(*s);
     }
@@ -611,13 +762,14 @@ ConfigLoad load_config_text(const std::string& yaml, const std::string& file_nam
   ConfigLoad load;
   load.config.source_file = file_name;
   ConfigReader reader(file_name, load);
+  DeferredMarks marks;
   try {
     const auto docs = YAML::LoadAll(yaml);
     if (docs.size() > 1) {
       load.errors.push_back({file_name, 0, 0, "", "expected one YAML document, found " +
                                                        std::to_string(docs.size())});
     } else if (docs.size() == 1) {
-      read_document(docs.front(), reader, load.config);
+      read_document(docs.front(), reader, load.config, marks);
     }
   } catch (const YAML::Exception& e) {
     ConfigDiagnostic d;
@@ -631,6 +783,7 @@ ConfigLoad load_config_text(const std::string& yaml, const std::string& file_nam
     return load;
   }
   apply_environment(env, load);
+  check_paging(marks, file_name, load);
   return load;
 }
 
@@ -686,6 +839,19 @@ std::string render_config(const Config& c) {
   seq(out, c.approvals.users);
   out << YAML::Key << "groups" << YAML::Value;
   seq(out, c.approvals.groups);
+  if (c.approvals.oncall.enabled()) {
+    out << YAML::Key << "oncall" << YAML::Value << YAML::BeginMap;
+    if (!c.approvals.oncall.pagerduty_schedule.empty()) {
+      out << YAML::Key << "pagerduty_schedule" << YAML::Value << c.approvals.oncall.pagerduty_schedule;
+    }
+    if (!c.approvals.oncall.opsgenie_schedule.empty()) {
+      out << YAML::Key << "opsgenie_schedule" << YAML::Value << c.approvals.oncall.opsgenie_schedule;
+    }
+    out << YAML::Key << "cache" << YAML::Value << (std::to_string(c.approvals.oncall.cache.count()) + "s");
+    out << YAML::Key << "max_stale" << YAML::Value
+        << (std::to_string(c.approvals.oncall.max_stale.count()) + "s");
+    out << YAML::EndMap;
+  }
   out << YAML::Key << "expiry" << YAML::Value << (std::to_string(c.approvals.expiry.count()) + "s");
   out << YAML::Key << "allow_self_approval" << YAML::Value << c.approvals.allow_self_approval;
   out << YAML::Key << "two_approvers_for" << YAML::Value;
@@ -728,6 +894,19 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "grafana_token" << YAML::Value << secret(c.http.grafana_token);
   out << YAML::Key << "alert_channel" << YAML::Value << c.http.alert_channel;
   out << YAML::Key << "max_body_bytes" << YAML::Value << c.http.max_body_bytes;
+  out << YAML::EndMap;
+  out << YAML::Key << "pagerduty" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "api_url" << YAML::Value << c.pagerduty.api_url;
+  out << YAML::Key << "api_token" << YAML::Value << secret(c.pagerduty.api_token);
+  out << YAML::Key << "api_token_file" << YAML::Value << c.pagerduty.api_token_file;
+  out << YAML::Key << "notes" << YAML::Value << c.pagerduty.notes;
+  out << YAML::Key << "from_email" << YAML::Value << c.pagerduty.from_email;
+  out << YAML::EndMap;
+  out << YAML::Key << "opsgenie" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "api_url" << YAML::Value << c.opsgenie.api_url;
+  out << YAML::Key << "api_key" << YAML::Value << secret(c.opsgenie.api_key);
+  out << YAML::Key << "api_key_file" << YAML::Value << c.opsgenie.api_key_file;
+  out << YAML::Key << "notes" << YAML::Value << c.opsgenie.notes;
   out << YAML::EndMap;
   out << YAML::Key << "redaction" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "patterns" << YAML::Value;

@@ -35,9 +35,21 @@ struct ChannelBinding {
   std::vector<std::string> alert_bots;  // bot ids whose messages are alerts; empty: any bot
 };
 
+/// Whoever is on call now in one PagerDuty or OpsGenie schedule may approve too.
+struct OnCallConfig {
+  std::string pagerduty_schedule;  // P… (needs pagerduty.api_token)
+  std::string opsgenie_schedule;   // id or name (needs opsgenie.api_key)
+  std::chrono::seconds cache{60};  // how long an answer is reused
+  /// After a failed lookup the last good answer is used while it is younger than this; after that
+  /// only the configured users and groups can approve (fail closed).
+  std::chrono::seconds max_stale{15 * 60};
+  bool enabled() const { return !pagerduty_schedule.empty() || !opsgenie_schedule.empty(); }
+};
+
 struct ApprovalsConfig {
   std::vector<std::string> users;   // U…
   std::vector<std::string> groups;  // S… (Slack user groups)
+  OnCallConfig oncall;
   std::chrono::seconds expiry{30 * 60};
   bool allow_self_approval = false;
   std::vector<std::string> two_approvers_for{"high"};  // risk levels that need two approvers
@@ -85,6 +97,23 @@ struct HttpConfig {
   long long max_body_bytes = 1024 * 1024;
 };
 
+/// The PagerDuty REST API: who is on call (approvals.oncall) and notes on incidents.
+struct PagerDutyConfig {
+  std::string api_url = "https://api.pagerduty.com";
+  std::string api_token;  // VIGIL_PAGERDUTY_API_TOKEN or api_token_file
+  std::string api_token_file;
+  bool notes = false;      // a note on the PagerDuty incident when triage starts and ends
+  std::string from_email;  // the From header PagerDuty requires on writes (a PagerDuty user's e-mail)
+};
+
+/// The OpsGenie REST API: who is on call (approvals.oncall) and notes on alerts.
+struct OpsGenieConfig {
+  std::string api_url = "https://api.opsgenie.com";  // EU: https://api.eu.opsgenie.com
+  std::string api_key;  // VIGIL_OPSGENIE_API_KEY or api_key_file
+  std::string api_key_file;
+  bool notes = false;  // a note on the OpsGenie alert when triage starts and ends
+};
+
 struct RedactionConfig {
   std::vector<std::string> patterns;
 };
@@ -117,6 +146,8 @@ struct Config {
   AgentConfig agent;
   KubernetesConfig kubernetes;
   HttpConfig http;
+  PagerDutyConfig pagerduty;
+  OpsGenieConfig opsgenie;
   RedactionConfig redaction;
   StorageConfig storage;
   LoggingConfig logging;

@@ -38,11 +38,36 @@ skills::GateDecision cancelled_decision(const std::string& reason) {
   return d;
 }
 
+bool policy_has_oncall(const json& policy) {
+  return !policy.is_discarded() && policy.is_object() && policy.value("oncall", false);
+}
+
+// "<@U1>, <@U2> and 3 more": people in an ephemeral message (no notification).
+std::string mentions(const std::vector<std::string>& users, const std::vector<std::string>& groups) {
+  std::vector<std::string> parts;
+  for (const auto& u : users) {
+    parts.push_back("<@" + u + ">");
+  }
+  for (const auto& g : groups) {
+    parts.push_back("members of <!subteam^" + g + ">");
+  }
+  std::string out;
+  constexpr std::size_t kShown = 10;
+  for (std::size_t i = 0; i < parts.size() && i < kShown; ++i) {
+    out += (i == 0 ? "" : ", ") + parts[i];
+  }
+  if (parts.size() > kShown) {
+    out += " and " + std::to_string(parts.size() - kShown) + " more";
+  }
+  return out;
+}
+
 }  // namespace
 
 SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
                                      Clock& clock, const Redactor& redactor, ApproverDirectory& directory,
-                                     ApprovalsConfig config, Logger log, Metrics* metrics)
+                                     ApprovalsConfig config, Logger log, Metrics* metrics,
+                                     OnCallDirectory* oncall)
     : ex_(std::move(ex)),
       store_(store),
       web_(web),
@@ -51,7 +76,8 @@ SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& sto
       directory_(directory),
       config_(std::move(config)),
       log_(std::move(log)),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      oncall_(oncall) {}
 
 SlackApprovalGate::~SlackApprovalGate() = default;
 
@@ -96,6 +122,7 @@ Task<Result<std::string>> SlackApprovalGate::post_card(const RunRecord& run, con
   if (a.required_approvals > 1) {
     view.status = "needs " + std::to_string(a.required_approvals) + " different approvers";
   }
+  view.on_call = co_await on_call_view(a.policy);
   const auto built = slack::blocks::approval_card(view);
   slack::OutgoingMessage m;
   m.channel = run.channel;
@@ -145,6 +172,7 @@ Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string
     view.expires_at = human_time(a.expires_at);
     view.token = a.token;
     view.status = status_line;
+    view.on_call = co_await on_call_view(a.policy);
     built = slack::blocks::approval_card(view);
   } else {
     built = slack::blocks::approval_closed(step, argv, status_line);
@@ -206,8 +234,11 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
         (who.rfind("S", 0) == 0 ? groups : users).push_back(who);
       }
     }
+    // A step that names its own approvers replaces the configured policy, on-call included.
+    const bool oncall = oncall_ != nullptr && r.approvers.empty();
     a.policy = json{{"users", users},
                     {"groups", groups},
+                    {"oncall", oncall},
                     {"allow_self_approval", r.allow_self_approval || config_.allow_self_approval},
                     {"required_approvals", a.required_approvals}}
                    .dump();
@@ -267,21 +298,100 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
   co_return decision_of(*now_record);
 }
 
-Task<Result<bool>> SlackApprovalGate::is_authorised(const ApprovalRecord& a, const std::string& user) {
+Task<std::optional<slack::blocks::OnCallView>> SlackApprovalGate::on_call_view(const std::string& policy_text) {
+  std::optional<slack::blocks::OnCallView> out;
+  if (oncall_ == nullptr || !policy_has_oncall(json::parse(policy_text, nullptr, false))) {
+    co_return out;
+  }
+  const auto now = co_await oncall_->current();
+  slack::blocks::OnCallView v;
+  v.service = now.service;
+  v.users = now.users;
+  v.unavailable = now.source == OnCallSnapshot::Source::None;
+  if (now.source == OnCallSnapshot::Source::LastGood) {
+    v.as_of = human_time(now.as_of);
+  }
+  out = std::move(v);
+  co_return out;
+}
+
+std::string SlackApprovalGate::who_may_approve(const std::string& policy_text,
+                                               const std::optional<OnCallSnapshot>& on_call) const {
+  const auto policy = json::parse(policy_text, nullptr, false);
+  const auto configured = policy.is_discarded() ? std::string()
+                                                : mentions(strings_of(policy, "users"), strings_of(policy, "groups"));
+  if (!on_call) {
+    return configured.empty() ? "Nobody is configured to approve it." : "Who may approve: " + configured + ".";
+  }
+  if (on_call->source == OnCallSnapshot::Source::None) {
+    const std::string who =
+        configured.empty() ? " (none are configured; try again when the lookup works)." : ": " + configured + ".";
+    return "The " + on_call->service + " on-call lookup is failing, so only the configured approvers can approve " +
+           "right now" + who;
+  }
+  std::string out = on_call->users.empty()
+                        ? "nobody on call in " + on_call->service + " has a Slack account Vigil can match"
+                        : "on call now in " + on_call->service + ": " + mentions(on_call->users, {});
+  if (on_call->source == OnCallSnapshot::Source::LastGood) {
+    out += " (as of " + human_time(on_call->as_of) + "; the lookup is failing)";
+  }
+  if (!configured.empty()) {
+    out += "; also " + configured;
+  }
+  return "Who may approve: " + out + ".";
+}
+
+Task<SlackApprovalGate::Authorisation> SlackApprovalGate::authorise(const ApprovalRecord& a, const std::string& user) {
+  Authorisation out;
   const auto policy = json::parse(a.policy, nullptr, false);
   if (policy.is_discarded()) {
-    co_return false;
+    co_return out;
   }
   const auto users = strings_of(policy, "users");
   if (std::find(users.begin(), users.end(), user) != users.end()) {
-    co_return true;
+    out.allowed = true;
+    co_return out;
+  }
+  // The on-call person is checked on every click (the answer is cached briefly): whoever went off
+  // call is refused from then on. A failed lookup leaves only the configured users and groups.
+  if (oncall_ != nullptr && policy_has_oncall(policy)) {
+    out.on_call = co_await oncall_->current();
+    if (out.on_call->contains(user)) {
+      out.allowed = true;
+      out.via = "on call in " + out.on_call->service + " schedule " + out.on_call->schedule +
+                (out.on_call->source == OnCallSnapshot::Source::LastGood
+                     ? " (answer from " + human_time(out.on_call->as_of) + "; the lookup is failing)"
+                     : "");
+      co_return out;
+    }
   }
   for (const auto& group : strings_of(policy, "groups")) {
     auto member = co_await directory_.is_member(group, user);
     if (!member) {
-      co_return member.error();
+      out.lookup_failed = member.error();
+      co_return out;
     }
     if (*member) {
+      out.allowed = true;
+      co_return out;
+    }
+  }
+  co_return out;
+}
+
+Task<bool> SlackApprovalGate::is_configured_approver(std::string user) {
+  if (std::find(config_.users.begin(), config_.users.end(), user) != config_.users.end()) {
+    co_return true;
+  }
+  if (oncall_ != nullptr) {
+    const auto now = co_await oncall_->current();
+    if (now.contains(user)) {
+      co_return true;
+    }
+  }
+  for (const auto& g : config_.groups) {
+    auto member = co_await directory_.is_member(g, user);
+    if (member && *member) {
       co_return true;
     }
   }
@@ -317,17 +427,25 @@ Task<ClickOutcome> SlackApprovalGate::click(std::string token, std::string user,
   const bool is_requester = user == approval->requester;
   // The requester may always withdraw (deny) their own request; approving it needs someone else.
   if (!(decision == Decision::Deny && is_requester)) {
-    auto allowed = co_await is_authorised(*approval, user);
-    if (!allowed) {
-      out.message = "Vigil could not check your approver rights (" + allowed.error().message() +
+    const auto allowed = co_await authorise(*approval, user);
+    if (allowed.lookup_failed) {
+      out.message = "Vigil could not check your approver rights (" + allowed.lookup_failed->message() +
                     "); nothing was done. Try again in a moment.";
       audit(user, "approval.refused", approval->run_id, token, "authorisation lookup failed");
       co_return out;
     }
-    if (!*allowed) {
-      out.message = "You are not an approver for this step; nothing was done. The card stays for someone who is.";
-      audit(user, "approval.refused", approval->run_id, token, "not an approver");
+    if (!allowed.allowed) {
+      out.message = "You are not an approver for this step; nothing was done. " +
+                    who_may_approve(approval->policy, allowed.on_call);
+      std::string detail = "not an approver";
+      if (allowed.on_call && allowed.on_call->source == OnCallSnapshot::Source::None) {
+        detail += " (on-call lookup failing: " + allowed.on_call->problem + ")";
+      }
+      audit(user, "approval.refused", approval->run_id, token, detail);
       co_return out;
+    }
+    if (!allowed.via.empty()) {
+      audit(user, "approver.oncall", approval->run_id, token, allowed.via);
     }
     if (decision == Decision::Approve && is_requester && !self_ok) {
       out.message = "You asked for this step, so someone else must approve it.";

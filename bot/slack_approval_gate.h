@@ -16,6 +16,8 @@
 #include "bot/base/redactor.h"
 #include "bot/config.h"
 #include "bot/model.h"
+#include "bot/oncall_directory.h"
+#include "integrations/slack/blocks.h"
 #include "skills/approval_gate.h"
 
 namespace vigil {
@@ -42,14 +44,16 @@ struct ClickOutcome {
 /// card is posted; the buttons carry only an opaque 128-bit token; a click is decided with one
 /// conditional update, so double clicks, two approvers racing and restarts all end in exactly one
 /// decision; the decision binds to the argv hash shown on the card. Who may approve is checked on
-/// every click: configured users, Slack user groups, the step's own approvers; the requester may not
+/// every click: configured users, Slack user groups, whoever is on call now in the configured PagerDuty
+/// or OpsGenie schedule (when `oncall` is given; a failed lookup never widens the policy), the step's
+/// own approvers (which replace the configured ones); the requester may not
 /// approve their own request unless the step allows it; high-risk steps (configurable) need two
 /// distinct approvers. Approvals expire, and the card says so.
 class SlackApprovalGate final : public skills::ApprovalGate {
  public:
   SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
                     const Redactor& redactor, ApproverDirectory& directory, ApprovalsConfig config,
-                    Logger log, Metrics* metrics = nullptr);
+                    Logger log, Metrics* metrics = nullptr, OnCallDirectory* oncall = nullptr);
   ~SlackApprovalGate() override;
 
   Task<skills::GateDecision> request(skills::GateRequest request) override;
@@ -63,6 +67,10 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   /// Called before a card is posted, so the run's thread exists and reads in order.
   void set_before_card(std::function<Task<>(std::string run_id)> hook) { before_card_ = std::move(hook); }
 
+  /// Whether `user` is an approver by the configured policy (users, groups, on call now), for
+  /// actions on any run such as cancelling. A failed group lookup counts as no.
+  Task<bool> is_configured_approver(std::string user);
+
   /// Pending approvals with a waiting run in this process.
   std::size_t waiters() const { return waiters_.size(); }
 
@@ -74,7 +82,16 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   Task<Result<std::string>> post_card(const RunRecord& run, const ApprovalRecord& approval,
                                       const skills::GateRequest& request);
   Task<> update_card(const ApprovalRecord& approval, const std::string& status_line);
-  Task<Result<bool>> is_authorised(const ApprovalRecord& approval, const std::string& user);
+  struct Authorisation {
+    bool allowed = false;
+    std::optional<Error> lookup_failed;  // a group lookup failed: nothing can be said
+    std::string via;                     // how the user was allowed (for the audit), e.g. "on call in PagerDuty"
+    std::optional<OnCallSnapshot> on_call;  // when the policy includes the on-call person
+  };
+  Task<Authorisation> authorise(const ApprovalRecord& approval, const std::string& user);
+  /// The on-call line of a card, when the approval's policy includes the on-call person.
+  Task<std::optional<slack::blocks::OnCallView>> on_call_view(const std::string& policy);
+  std::string who_may_approve(const std::string& policy, const std::optional<OnCallSnapshot>& on_call) const;
   skills::GateDecision decision_of(const ApprovalRecord& approval) const;
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,
              const std::string& token, const std::string& detail);
@@ -90,6 +107,7 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   ApprovalsConfig config_;
   Logger log_;
   Metrics* metrics_ = nullptr;  // optional: vigil_approvals_total{outcome}
+  OnCallDirectory* oncall_ = nullptr;  // optional: the on-call person may approve
   std::map<std::string, Waiter> waiters_;
   std::function<Task<>(std::string)> before_card_;
 };

@@ -12,6 +12,8 @@
 #include "bot/shutdown_signals.h"
 #include "integrations/http/beast_http_client.h"
 #include "integrations/http/http_server.h"
+#include "integrations/opsgenie/opsgenie_api.h"
+#include "integrations/pagerduty/pagerduty_api.h"
 #include "integrations/slack/beast_transport.h"
 #include "integrations/slack/http_web_api.h"
 #include "integrations/slack/socket_mode_client.h"
@@ -73,7 +75,25 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
   transport_options.proxy = proxy;
   transport_options.pong_timeout = config.slack.pong_timeout;
   auto transport = slack::make_beast_transport(io.get_executor(), transport_options, logging.make("slack.socket"));
-  App app(io.get_executor(), config, AppPorts{web, *transport, clock, store, metrics}, logging, std::move(redactor));
+  // PagerDuty and OpsGenie REST APIs (on-call approvers, incident notes) share the HTTP client.
+  std::unique_ptr<pagerduty::PagerDutyApi> pagerduty;
+  if (!config.pagerduty.api_token.empty()) {
+    pagerduty::PagerDutyApiOptions o;
+    o.api_url = config.pagerduty.api_url;
+    o.token = config.pagerduty.api_token;
+    o.from_email = config.pagerduty.from_email;
+    pagerduty = std::make_unique<pagerduty::PagerDutyApi>(*http_client, o);
+  }
+  std::unique_ptr<opsgenie::OpsGenieApi> opsgenie;
+  if (!config.opsgenie.api_key.empty()) {
+    opsgenie::OpsGenieApiOptions o;
+    o.api_url = config.opsgenie.api_url;
+    o.api_key = config.opsgenie.api_key;
+    opsgenie = std::make_unique<opsgenie::OpsGenieApi>(*http_client, o);
+  }
+  App app(io.get_executor(), config,
+          AppPorts{web, *transport, clock, store, metrics, pagerduty.get(), opsgenie.get()}, logging,
+          std::move(redactor));
   // /healthz, /readyz, /metrics and the webhooks share the io_context with Slack.
   http::HttpServerOptions http_options;
   http_options.listen = config.http.listen;

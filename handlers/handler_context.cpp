@@ -1,21 +1,12 @@
 #include "handlers/handler_context.h"
 
-#include <algorithm>
-
 namespace vigil::handlers {
 
 Task<bool> HandlerContext::is_approver(const std::string& user) const {
-  const auto& users = config.approvals.users;
-  if (std::find(users.begin(), users.end(), user) != users.end()) {
-    co_return true;
-  }
-  for (const auto& g : config.approvals.groups) {
-    auto member = co_await directory.is_member(g, user);
-    if (member && *member) {
-      co_return true;
-    }
-  }
-  co_return false;
+  // The gate's policy: configured users and groups, and whoever is on call now.
+  std::string who = user;
+  const bool allowed = co_await gate.is_configured_approver(std::move(who));
+  co_return allowed;
 }
 
 }  // namespace vigil::handlers

@@ -34,8 +34,8 @@ struct HandlerContext {
              const std::string& detail) const {
     store.append_audit({0, to_unix_ms(clock.now()), actor, action, run_id, "", redactor.redact(detail)});
   }
-  /// Configured approvers (users or user groups) may act on any run: cancel, resume automatic
-  /// triage. The person who started a run may always cancel it.
+  /// Configured approvers (users, user groups, whoever is on call now) may act on any run: cancel,
+  /// resume automatic triage. The person who started a run may always cancel it.
   Task<bool> is_approver(const std::string& user) const;
 };
 

@@ -192,6 +192,7 @@ Result<std::vector<AlertNotification>> parse_pagerduty_webhook(std::string_view 
   if (n.fingerprint.empty()) {
     return make_error(Errc::InvalidInput, "missing incident id in event.data");
   }
+  n.source_id = n.fingerprint;
   n.title = str(incident, "title");
   if (n.title.empty()) {
     n.title = str(incident, "summary");
@@ -235,6 +236,7 @@ Result<std::vector<AlertNotification>> parse_opsgenie_webhook(std::string_view b
   if (n.fingerprint.empty()) {
     return make_error(Errc::InvalidInput, "alert has neither alias nor alertId");
   }
+  n.source_id = str(alert, "alertId");
   n.title = str(alert, "message");
   n.alertname = n.title;
   n.text = str(alert, "description");

@@ -23,6 +23,7 @@ struct AlertNotification {
   AlertStatus status = AlertStatus::Other;
   std::string event;        // the source's own event name (incident.acknowledged, Close, …)
   std::string fingerprint;  // the source's dedup key: one incident per fingerprint while open
+  std::string source_id;    // the source's own id for its API: PagerDuty incident id, OpsGenie alertId
   std::string title;
   std::string alertname;
   std::string severity;

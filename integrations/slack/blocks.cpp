@@ -334,6 +334,9 @@ Message approval_card(const ApprovalView& a) {
   if (!a.status.empty()) {
     blocks.push_back(context({a.status}));
   }
+  if (a.on_call) {
+    blocks.push_back(context({on_call_line(*a.on_call)}));
+  }
   json approve = button("Approve", kActionApprove, a.token, "primary");
   approve["confirm"] = json{
       {"title", plain("Run this step?", 100)},
@@ -346,6 +349,27 @@ Message approval_card(const ApprovalView& a) {
                         {"elements", json::array({approve, button("Deny", kActionDeny, a.token, "danger")})}});
   return finish("Approval needed for " + a.step + " (" + a.risk + " risk): " + display_argv(a.argv),
                 std::move(blocks));
+}
+
+std::string on_call_line(const OnCallView& o) {
+  const std::string service = escape(o.service);
+  if (o.unavailable) {
+    return ":warning: The " + service + " on-call lookup is failing: only the configured approvers can approve "
+           "right now.";
+  }
+  if (o.users.empty()) {
+    return ":pager: Nobody on call in " + service + " has a Slack account Vigil can match; the configured "
+           "approvers can approve.";
+  }
+  std::string who;
+  for (std::size_t i = 0; i < o.users.size() && i < 10; ++i) {
+    who += (i == 0 ? "" : ", ") + user(o.users[i]);
+  }
+  if (o.users.size() > 10) {
+    who += " and " + std::to_string(o.users.size() - 10) + " more";
+  }
+  return ":pager: On call now in " + service + (o.as_of.empty() ? "" : " (as of " + escape(o.as_of) + ")") + ": " +
+         who + ". They can approve, as can the configured approvers.";
 }
 
 Message decision(const DecisionView& d) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,14 @@ struct Finding {
   std::string detail;    // tool output excerpt etc.; shown as a code block
 };
 
+/// Who is on call, on a card whose approvers include the person on call in PagerDuty or OpsGenie.
+struct OnCallView {
+  std::string service;             // PagerDuty, OpsGenie
+  std::vector<std::string> users;  // U… on call now
+  std::string as_of;               // human time of an older answer (the lookup is failing); empty when fresh
+  bool unavailable = false;        // the lookup failed: only configured approvers can approve now
+};
+
 struct ApprovalView {
   std::string run_id;
   std::string step;                // skill step id / title
@@ -61,6 +70,7 @@ struct ApprovalView {
   std::string expires_at;          // human time, e.g. "2026-11-22 03:41 UTC"
   std::string token;               // opaque approval token: the only thing in the buttons
   std::string status = {};         // e.g. "approved by @x; 1 more needed" (may be empty)
+  std::optional<OnCallView> on_call = {};  // when the on-call person may approve
 };
 
 struct DecisionView {
@@ -94,6 +104,8 @@ Message document(const std::string& title, const std::string& body, const std::s
 Message progress(const std::string& line);
 Message findings(const std::string& run_id, const std::vector<Finding>& items);
 Message approval_card(const ApprovalView& approval);
+/// The one-line mrkdwn about who is on call on an approval card.
+std::string on_call_line(const OnCallView& on_call);
 Message decision(const DecisionView& decision);
 Message error(const std::string& title, const std::string& detail);
 /// A card that can no longer be decided (expired, cancelled): no buttons, the reason.
