@@ -246,6 +246,15 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
     approval = a;
   }
   const auto token = approval->token;
+  // A click can be decided while the card is on its way (a person sees it before Slack's answer
+  // reaches Vigil): it found no waiter to wake and no card ts to update, so both happen here.
+  if (const auto current = store_.get_approval(token); current && current->state != ApprovalState::Pending) {
+    if (current->state == ApprovalState::Approved || current->state == ApprovalState::Denied) {
+      const std::string no_status;
+      co_await update_card(*current, no_status);
+    }
+    co_return decision_of(*current);
+  }
   auto& waiter = waiters_[token];
   waiter.wake = std::make_unique<boost::asio::steady_timer>(ex_, boost::asio::steady_timer::time_point::max());
   auto* timer = waiter.wake.get();
