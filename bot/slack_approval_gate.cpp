@@ -185,6 +185,10 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
       approval = store_.get_approval(approval->token);
     }
     if (approval && (approval->state == ApprovalState::Approved || approval->state == ApprovalState::Denied)) {
+      // Decided before this request: the process that took the click may have died before it
+      // updated the card, which would still show its buttons.
+      const std::string no_status;
+      co_await update_card(*approval, no_status);
       co_return decision_of(*approval);
     }
     if (approval && approval->state != ApprovalState::Pending) {
