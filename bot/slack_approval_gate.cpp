@@ -207,6 +207,10 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
       approval = store_.get_approval(approval->token);
     }
     if (approval && (approval->state == ApprovalState::Approved || approval->state == ApprovalState::Denied)) {
+      // Decided before this request: the process that took the click may have died before it
+      // updated the card, which would still show its buttons.
+      const std::string no_status;
+      co_await update_card(*approval, no_status);
       co_return decision_of(*approval);
     }
     if (approval && approval->state != ApprovalState::Pending) {
@@ -271,6 +275,15 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
     approval = a;
   }
   const auto token = approval->token;
+  // A click can be decided while the card is on its way (a person sees it before Slack's answer
+  // reaches Vigil): it found no waiter to wake and no card ts to update, so both happen here.
+  if (const auto current = store_.get_approval(token); current && current->state != ApprovalState::Pending) {
+    if (current->state == ApprovalState::Approved || current->state == ApprovalState::Denied) {
+      const std::string no_status;
+      co_await update_card(*current, no_status);
+    }
+    co_return decision_of(*current);
+  }
   auto& waiter = waiters_[token];
   waiter.wake = std::make_unique<boost::asio::steady_timer>(ex_, boost::asio::steady_timer::time_point::max());
   auto* timer = waiter.wake.get();

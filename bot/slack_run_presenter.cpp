@@ -10,6 +10,10 @@ namespace vigil {
 namespace {
 
 constexpr int kMaxRootFailures = 5;
+// A timeline row saying where the run's root message is (its ts), so a later view of the run (a
+// note after it finished, or the process after a restart) updates that root instead of posting
+// a second one.
+constexpr const char* kRootEvent = "slack_root";
 
 // Event text comes from agents, tools and people: escaped before it is shown.
 std::string line_for(const ProgressEvent& e) {
@@ -64,6 +68,9 @@ void SlackRunPresenter::on_progress(const RunRecord& run, const ProgressEvent& e
   if (v.channel.empty()) {
     v.channel = run.channel;
     v.thread_ts = run.thread_ts;
+    if (!run.thread_ts.empty()) {
+      v.root_ts = posted_root(run.id);
+    }
   }
   switch (e.kind) {
     case ProgressKind::ToolCall:
@@ -149,6 +156,7 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
       co_return;
     }
     v.root_ts = posted->ts;
+    store_.append_event({0, run_id, to_unix_ms(clock_.now()), kRootEvent, "system", v.root_ts, ""});
     if (v.thread_ts.empty()) {
       v.thread_ts = posted->ts;
     }
@@ -160,6 +168,16 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
       log_->warn("run={} channel={}: root message not updated: {}", run_id, v.channel, updated.error().message());
     }
   }
+}
+
+std::string SlackRunPresenter::posted_root(const std::string& run_id) {
+  std::string ts;
+  for (const auto& e : store_.list_events(run_id)) {
+    if (e.kind == kRootEvent) {
+      ts = e.text;
+    }
+  }
+  return ts;
 }
 
 Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {

@@ -63,6 +63,8 @@ class SlackRunPresenter final : public RunObserver {
   Task<> post_root(const std::string& run_id, View& view);
   void ensure_loop(const std::string& run_id);
   void release(View& view);
+  /// The ts of the root message posted for the run earlier (by this process or before a restart).
+  std::string posted_root(const std::string& run_id);
   Task<> post_in_thread(const std::string& run_id, const View& view, const std::string& mrkdwn);
 
   boost::asio::any_io_executor ex_;

@@ -263,6 +263,9 @@ Task<Result<ProcessResult>> ChildProcess::run(ProcessSpec spec) {
   ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
   ::posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
+  // Nothing else of Vigil's: its sockets (Slack, the webhook listener) are not close-on-exec, and a
+  // child must neither use them nor keep them open after a crash of Vigil.
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!spec.working_dir.empty()) {
     ::posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
   }

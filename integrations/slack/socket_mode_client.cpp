@@ -343,6 +343,12 @@ Task<> SocketModeClient::read_loop(std::shared_ptr<Link> link) {
     const auto received = SteadyClock::now();
     link->last_frame_at = received;
     if (!co_await handle_frame(link, std::move(*frame), received)) {
+      // An ack could not be written: the socket is broken even if no read has failed yet. It is
+      // replaced like a dropped one (the unacked envelope comes again on the new socket).
+      link->conn->abort();
+      if (!link->superseded && !stopping_) {
+        push(link->slot, SlotEvent{SlotEventKind::Dead, link, "write failed"});
+      }
       break;
     }
   }

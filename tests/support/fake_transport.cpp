@@ -27,7 +27,7 @@ Task<Result<std::string>> FakeConnection::read() {
 }
 
 Task<Result<void>> FakeConnection::write(std::string text) {
-  if (socket_->is_closed) {
+  if (socket_->is_closed || socket_->fail_writes) {
     co_return Error(Errc::Closed, "fake closed");
   }
   socket_->written.push_back(std::move(text));

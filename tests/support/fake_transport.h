@@ -19,6 +19,8 @@ class FakeSocket {
   explicit FakeSocket(boost::asio::any_io_executor ex) : wake(ex) {}
   void push(std::string frame);
   void drop();  // the peer goes away
+  /// Writes fail from now on while reads still return what was pushed (a reset seen on write).
+  bool fail_writes = false;
   const std::vector<std::string>& writes() const { return written; }
   bool closed() const { return is_closed; }
 

@@ -1,7 +1,9 @@
 #include "integrations/slack/emulator/slack_emulator.h"
 
+#include <algorithm>
 #include <deque>
 #include <future>
+#include <random>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -382,6 +384,35 @@ class SlackEmulator::Impl {
     return res;
   }
 
+  // Called with mu_ held. 0, or the HTTP status of a random fault for this call.
+  int random_fault(const EmulatedCall& call) {
+    const auto& f = random_faults_;
+    if (f.server_error_rate <= 0 && f.rate_limit_rate <= 0) {
+      return 0;
+    }
+    if (!f.methods.empty() && std::find(f.methods.begin(), f.methods.end(), call.method) == f.methods.end()) {
+      return 0;
+    }
+    // A retry carries the same body: the same request fails at most max_in_a_row times in a row.
+    const auto key = call.method + "\n" + call.args.dump();
+    const double x = std::uniform_real_distribution<double>(0.0, 1.0)(fault_random_);
+    int status = 0;
+    if (fault_streaks_[key] < f.max_in_a_row) {
+      if (x < f.rate_limit_rate) {
+        status = 429;
+      } else if (x < f.rate_limit_rate + f.server_error_rate) {
+        static constexpr int kServerErrors[] = {500, 502, 503};
+        status = kServerErrors[fault_random_() % 3];
+      }
+    }
+    if (status == 0) {
+      fault_streaks_.erase(key);
+    } else {
+      ++fault_streaks_[key];
+    }
+    return status;
+  }
+
   std::string next_ts() {
     ++ts_counter_;
     char buf[32];
@@ -406,6 +437,16 @@ class SlackEmulator::Impl {
         return reply(429, json{{"ok", false}, {"error", "ratelimited"}}, it->second.retry_after);
       }
       return reply(it->second.status, json{{"ok", false}, {"error", "internal_error"}});
+    }
+    if (const int status = random_fault(call); status != 0) {
+      call.status = status;
+      if (status == 429) {
+        call.error = "ratelimited";
+        ++rate_limited_;
+        return reply(429, json{{"ok", false}, {"error", "ratelimited"}}, random_faults_.retry_after_s);
+      }
+      call.error = "http_" + std::to_string(status);
+      return reply(status, json{{"ok", false}, {"error", "internal_error"}});
     }
     int retry_after = 0;
     if (auto w = limits_.find(m); w != limits_.end() && !window_hit(w->second, m, retry_after)) {
@@ -752,7 +793,7 @@ class SlackEmulator::Impl {
     p.is_event = jstr(envelope, "type") == "events_api";
     s->outbox.push_back(envelope.dump());
     s->wake.cancel();
-    if (options_.redeliver && p.is_event) {
+    if (options_.redeliver && (p.is_event || options_.redeliver_all_types)) {
       spawn(io_.get_executor(), watch_ack(id), log_, "emulator ack watch");
     }
   }
@@ -831,6 +872,9 @@ class SlackEmulator::Impl {
     int retry_after = 1;
   };
   std::map<std::string, HttpFailure> fail_http_;
+  RandomFaults random_faults_;
+  std::mt19937 fault_random_{1};
+  std::map<std::string, int> fault_streaks_;  // request → faults in a row
   std::map<std::string, std::pair<std::string, int>> fail_next_;
   std::map<std::string, Window> limits_;
   Window channel_limit_;
@@ -988,6 +1032,13 @@ void SlackEmulator::fail_next(const std::string& method, const std::string& erro
 void SlackEmulator::fail_next_http(const std::string& method, int status, int count, int retry_after_s) {
   std::lock_guard lock(impl_->mu_);
   impl_->fail_http_[method] = {status, count, retry_after_s};
+}
+
+void SlackEmulator::set_random_faults(RandomFaults faults) {
+  std::lock_guard lock(impl_->mu_);
+  impl_->fault_random_.seed(faults.seed);
+  impl_->fault_streaks_.clear();
+  impl_->random_faults_ = std::move(faults);
 }
 
 void SlackEmulator::set_rate_limit(const std::string& method, int max_calls,

@@ -20,10 +20,25 @@ struct EmulatorOptions {
   std::chrono::milliseconds ack_deadline{3'000};  // Slack's 3 seconds
   int max_redeliveries = 3;                        // events_api envelopes not acked in time
   bool redeliver = true;
+  /// Also redeliver slash_commands and interactive envelopes that were not acked in time (Slack
+  /// documents redelivery only for events; bolt-js#2188 suggests the others are retried too).
+  bool redeliver_all_types = false;
   bool check_tokens = true;  // Web API: Bearer xoxb-…; apps.connections.open: Bearer xapp-…
   std::string app_id = "A0VIGIL";
   std::string bot_user_id = "U0VIGIL";
   std::string bot_id = "B0VIGIL";
+};
+
+/// Web API faults at random, from a seed (chaos tests): each call fails with HTTP 5xx or 429 at the
+/// given rates, but the same request (method and body) never fails more than `max_in_a_row` times
+/// in a row, so a client that retries gets through and a test stays deterministic in its outcome.
+struct RandomFaults {
+  unsigned seed = 1;
+  double server_error_rate = 0;  // HTTP 500/502/503
+  double rate_limit_rate = 0;    // HTTP 429 + Retry-After
+  int retry_after_s = 1;
+  int max_in_a_row = 2;
+  std::vector<std::string> methods;  // empty: every Web API method
 };
 
 /// One Web API call as the emulator received it.
@@ -124,6 +139,8 @@ class SlackEmulator {
   void fail_next_http(const std::string& method, int status, int count = 1, int retry_after_s = 1);
   /// At most `max_calls` of `method` per `window`; more get 429 + Retry-After.
   void set_rate_limit(const std::string& method, int max_calls, std::chrono::milliseconds window);
+  /// Random 5xx / 429 answers from now on (RandomFaults{} with zero rates turns them off).
+  void set_random_faults(RandomFaults faults);
   /// chat.postMessage per channel (Slack: ~1 per second).
   void set_channel_rate_limit(int max_calls, std::chrono::milliseconds window);
   /// The next `count` calls of `method` are answered only after `delay` (timeouts).

@@ -161,5 +161,27 @@ TEST_F(SlackApprovalGateTest, ApprovedWhileNobodyWaitedIsFoundAgainAfterARestart
   EXPECT_EQ(emu_.calls("chat.postMessage").size(), 1u) << "no second card";
 }
 
+// The person can see the card before Slack's answer to chat.postMessage reaches Vigil (a slow
+// answer, or the chaos test clicking at once): a click decided in that gap is not missed, or the
+// run would wait until the approval expired.
+TEST_F(SlackApprovalGateTest, AClickDecidedWhileTheCardIsBeingPostedIsNotMissed) {
+  emu_.stall_next("chat.postMessage", 1s);
+  std::optional<skills::GateDecision> decision;
+  spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return !store_->pending_approvals().empty(); }));
+  const auto token = store_->pending_approvals()[0].token;
+  std::optional<ClickOutcome> clicked;
+  auto click = [&]() -> Task<> { clicked = co_await gate_->click(token, "U_OK", Decision::Approve, ""); };
+  spawn(io_.get_executor(), click(), null_logger(), "click");
+  ASSERT_TRUE(run_until([&] { return clicked.has_value(); }));
+  EXPECT_EQ(clicked->kind, ClickOutcome::Kind::Decided) << clicked->message;
+  EXPECT_TRUE(emu_.calls("chat.postMessage").empty()) << "the click came before the card's answer";
+  ASSERT_TRUE(run_until([&] { return decision.has_value(); })) << "the decision was missed";
+  EXPECT_EQ(decision->outcome, skills::GateOutcome::Approved);
+  EXPECT_EQ(decision->decided_by, "U_OK");
+  // The card, posted after the decision, is brought up to date.
+  ASSERT_TRUE(run_until([&] { return updates().find("Approved") != std::string::npos; })) << updates();
+}
+
 }  // namespace
 }  // namespace vigil

@@ -2,6 +2,8 @@
 #include "integrations/process/child_process.h"
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -80,6 +82,23 @@ TEST_F(ChildProcessTest, CapturesStdoutStderrAndExitCode) {
   EXPECT_EQ(r->err, "err\n");
   EXPECT_FALSE(r->timed_out);
   EXPECT_FALSE(r->succeeded());
+}
+
+// A step or an agent must not get Vigil's own sockets (the Slack websockets, the webhook
+// listener: an agent could accept() on it and read webhook tokens), and a step left running by a
+// crashed Vigil must not keep them open (the restarted Vigil could not bind its port). Found by the
+// crash-restart test.
+TEST_F(ChildProcessTest, VigilsOwnDescriptorsAreNotInherited) {
+  const int inheritable = ::socket(AF_INET, SOCK_STREAM, 0);  // no SOCK_CLOEXEC, like Asio's sockets
+  ASSERT_GE(inheritable, 3);
+  const auto fd = "/proc/$$/fd/" + std::to_string(inheritable);
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c", "if [ -e " + fd + " ]; then echo inherited; else echo closed; fi"};
+  spec.env = base_env();
+  auto r = run(spec);
+  ::close(inheritable);
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->out, "closed\n");
 }
 
 TEST_F(ChildProcessTest, ArgvIsNeverInterpretedByAShell) {

@@ -127,6 +127,31 @@ TEST(SocketModeClientUnit, ADroppedConnectionIsReplacedThroughTheSinglePath) {
   EXPECT_TRUE(f.done);
 }
 
+// Found by the chaos test: the peer reset the socket between Vigil reading an envelope and writing
+// its ack. The slot must reconnect, or it stays without a connection for good.
+TEST(SocketModeClientUnit, AnAckThatCannotBeWrittenReplacesTheConnection) {
+  Fixture f;
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  f.settle();
+  ASSERT_EQ(f.transport.connections.size(), 1u);
+  auto broken = f.transport.connections[0];
+  broken->fail_writes = true;
+  broken->push(event_frame("E1", "Ev1"));
+  f.settle();
+  ASSERT_EQ(f.transport.connections.size(), 2u) << "the slot reconnected";
+  EXPECT_TRUE(broken->closed()) << "the broken socket was let go";
+  EXPECT_EQ(f.client.live_connections(), 1);
+  EXPECT_EQ(f.metrics.counter("vigil_socket_reconnects_total", "reason", "write failed"), 1);
+  // The envelope was handled once; its redelivery on the new socket is acked and dropped.
+  f.transport.connections[1]->push(event_frame("E1-retry1", "Ev1", 1));
+  f.settle();
+  EXPECT_EQ(f.delivered.size(), 1u);
+  EXPECT_EQ(f.transport.connections[1]->writes().size(), 1u);
+  f.client.stop();
+  f.settle();
+  EXPECT_TRUE(f.done);
+}
+
 TEST(SocketModeClientUnit, ADisconnectBeforeHelloIsSurvived) {
   // bolt-js#2225: too_many_websockets mid-handshake crashed a client's state machine.
   Fixture f;

@@ -1,0 +1,450 @@
+// Crash and restart: `vigil serve` is killed with SIGKILL at the awkward moments of a run and
+// started again on the same SQLite file. The skill's steps run a script that waits on a gate file
+// (so the test decides where the run is when the process dies) and appends every execution to a
+// side-effect file (so "ran twice" is counted from the outside, not from Vigil's own records).
+//
+// What must hold after the restart (DESIGN.md §2.5): nothing is lost (every run exists, ends in a
+// sensible state and says so in its thread), no step runs twice, a remediation caught by the crash
+// is never re-run without a new approval, and an approval card posted before the crash still works.
+#include <signal.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "bot/store.h"
+#include "integrations/slack/emulator/slack_emulator.h"
+#include "tests/support/slack_harness.h"
+#include "tests/support/test_paths.h"
+#include "tests/support/vigil_process.h"
+
+namespace vigil {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using slack::SlackEmulator;
+
+constexpr const char* kChannel = "C0CRASH";
+constexpr const char* kRequester = "U0REQ";
+constexpr const char* kApprover = "U0APPROVER";
+
+slack::EmulatorOptions emulator_options() {
+  slack::EmulatorOptions o;
+  o.redeliver_all_types = true;  // an envelope that meets a dying socket comes again
+  return o;
+}
+
+class CrashRestart : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emu_.add_channel(kChannel, "inc-crash");
+    emu_.start();
+    std::filesystem::create_directories(dir_ / "gates");
+    write_skill();
+    write_config();
+    start();
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      EXPECT_EQ(test::wait_exit(pid_, 30s), 0) << log();
+      pid_ = -1;
+    }
+    kill_orphaned_tools();
+  }
+
+  void write_skill() {
+    const auto tool = (test::test_data_dir() / "support" / "gated_tool.sh").string();
+    const auto effects = (dir_ / "side-effects.log").string();
+    const auto gates = (dir_ / "gates").string();
+    std::filesystem::create_directories(dir_ / "skills");
+    test::write_file(dir_ / "skills" / "crash-fix.yaml",
+                     "id: crash-fix\n"
+                     "title: Fix a crash-test incident\n"
+                     "description: Looks, then fixes; each step waits on a gate file the test opens.\n"
+                     "parameters:\n"
+                     "  - name: tag\n"
+                     "    pattern: '[a-z0-9]{1,12}'\n"
+                     "    required: true\n"
+                     "steps:\n"
+                     "  - id: look\n"
+                     "    title: Look at it\n"
+                     "    run: ['" + tool + "', '" + effects + "', '" + gates + "/look-{{ params.tag }}', look, '{{ params.tag }}']\n"
+                     "  - id: fix\n"
+                     "    title: Fix it\n"
+                     "    run: ['" + tool + "', '" + effects + "', '" + gates + "/fix-{{ params.tag }}', fix, '{{ params.tag }}']\n"
+                     "    dry_run: [echo, 'would fix', '{{ params.tag }}']\n"
+                     "    mutating: true\n"
+                     "    requires_approval: true\n"
+                     "    risk: medium\n");
+  }
+  void write_config() {
+    test::write_file(dir_ / "vigil.yaml",
+                     "channels:\n  - id: " + std::string(kChannel) + "\n    backend: runbook\n"
+                     "approvals:\n  users: [" + kApprover + "]\n"
+                     "skills:\n  dirs: [" + (dir_ / "skills").string() + "]\n"
+                     "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n  max_concurrent: 1\n"
+                     "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
+                     "logging:\n  level: debug\n");
+  }
+  void start() {
+    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
+                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+                              "SLACK_BOT_TOKEN=" + test::fake_bot_token()},
+                             log_path());
+    ASSERT_GT(pid_, 0);
+    ++starts_;
+    ASSERT_TRUE(test::eventually([&] { return emu_.connections().size() >= 2 && emu_.connections_accepted() >= starts_ * 2; },
+                                 30s))
+        << log();
+  }
+  // SIGKILL, as an OOM kill would: no shutdown code runs. The step the process was running is
+  // killed too (its pod would be gone), and the sockets it held must be seen closed before the new
+  // process connects, so nothing is sent to a dead socket.
+  void crash() {
+    ASSERT_GT(pid_, 0);
+    ::kill(pid_, SIGKILL);
+    EXPECT_EQ(test::wait_exit(pid_, 30s), 128 + SIGKILL);
+    pid_ = -1;
+    kill_orphaned_tools();
+    ASSERT_TRUE(test::eventually([&] { return emu_.connections().empty(); }, 30s));
+    test::write_file(log_path(), test::read_file(log_path()) + "\n----- SIGKILL -----\n\n");
+  }
+  void restart() { start(); }
+
+  // The tool processes of this test still running (their argv names this test's directory), found
+  // after Vigil is dead, so none can start meanwhile.
+  void kill_orphaned_tools() {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const auto name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) {
+        continue;
+      }
+      std::string cmdline;
+      try {
+        cmdline = test::read_file(entry.path() / "cmdline");
+      } catch (const std::exception&) {
+        continue;  // gone meanwhile
+      }
+      if (cmdline.find("gated_tool.sh") != std::string::npos && cmdline.find(dir_.path().string()) != std::string::npos) {
+        ::kill(static_cast<pid_t>(std::stol(name)), SIGKILL);
+      }
+    }
+  }
+
+  std::string log_path() const { return (dir_ / "vigil.log").string(); }
+  std::string log() const { return test::read_file(log_path()); }
+  std::string side_effects() const {
+    return std::filesystem::exists(dir_ / "side-effects.log") ? test::read_file(dir_ / "side-effects.log") : "";
+  }
+  // How often `step` of `tag` started (what) or finished ("done"), from the tool's own record.
+  int count(const std::string& what, const std::string& step, const std::string& tag) const {
+    int n = 0;
+    std::istringstream lines(side_effects());
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream words(line);
+      std::string w, name, pid, t;
+      words >> w >> name >> pid >> t;
+      n += w == what && name == step && t == tag ? 1 : 0;
+    }
+    return n;
+  }
+  void open_gate(const std::string& step, const std::string& tag) {
+    test::write_file(dir_ / "gates" / (step + "-" + tag), "open\n");
+  }
+
+  std::string send(json envelope) {
+    const auto id = emu_.send_envelope(std::move(envelope));
+    EXPECT_TRUE(emu_.wait_for_ack(id, 10s)) << "envelope " << id << " not acked\n" << log();
+    return id;
+  }
+  void runbook(const std::string& tag) {
+    const auto n = std::to_string(++counter_);
+    send({{"envelope_id", "env-cmd-" + n},
+          {"type", "slash_commands"},
+          {"accepts_response_payload", true},
+          {"payload",
+           {{"command", "/runbook"}, {"text", "run crash-fix tag=" + tag}, {"user_id", kRequester},
+            {"user_name", "req"}, {"channel_id", kChannel}, {"channel_name", "inc-crash"}, {"team_id", "T1"},
+            {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}});
+  }
+  void click(const std::string& token) {
+    const auto n = std::to_string(++counter_);
+    send({{"envelope_id", "env-click-" + n},
+          {"type", "interactive"},
+          {"accepts_response_payload", true},
+          {"payload",
+           {{"type", "block_actions"},
+            {"user", {{"id", kApprover}, {"username", "approver"}, {"team_id", "T1"}}},
+            {"team", {{"id", "T1"}}},
+            {"channel", {{"id", kChannel}, {"name", "inc-crash"}}},
+            {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kChannel}}},
+            {"trigger_id", "trig-" + n},
+            {"response_url", emu_.response_url("click-" + n)},
+            {"actions", json::array({{{"action_id", "approval.approve"}, {"block_id", "b"}, {"value", token},
+                                      {"type", "button"}, {"action_ts", "1800000300." + n}}})}}}});
+  }
+
+  std::unique_ptr<Store> store() {
+    auto s = Store::open((dir_ / "v.db").string());
+    return s ? std::move(*s) : nullptr;
+  }
+  // Waits for the run the last command created (the newest one not seen before).
+  std::optional<RunRecord> new_run() {
+    std::optional<RunRecord> found;
+    test::eventually([&] {
+      for (const auto& r : store()->list_runs(100)) {
+        if (!known_runs_.count(r.id)) {
+          found = r;
+          return true;
+        }
+      }
+      return false;
+    });
+    if (found) {
+      known_runs_.insert(found->id);
+    }
+    return found;
+  }
+  std::optional<RunRecord> run(const std::string& id) { return store()->get_run(id); }
+  bool run_is(const std::string& id, RunState state) {
+    const auto r = run(id);
+    return r && r->state == state;
+  }
+  std::optional<StepRecord> step(const std::string& run_id, const std::string& name) {
+    std::optional<StepRecord> out;
+    for (const auto& s : store()->list_steps(run_id)) {
+      if (s.step == name) {
+        out = s;  // the newest row of that step
+      }
+    }
+    return out;
+  }
+
+  // Accepted chat.postMessage calls.
+  std::vector<slack::EmulatedCall> posts() {
+    std::vector<slack::EmulatedCall> out;
+    for (auto& c : emu_.calls("chat.postMessage")) {
+      if (c.status == 200 && c.error.empty()) {
+        out.push_back(std::move(c));
+      }
+    }
+    return out;
+  }
+  std::vector<std::string> card_tokens(const std::string& run_id) {
+    std::vector<std::string> out;
+    auto s = store();
+    for (const auto& p : posts()) {
+      for (const auto& b : p.args.value("blocks", json::array())) {
+        for (const auto& e : b.value("elements", json::array())) {
+          if (e.value("action_id", "") == "approval.approve") {
+            const auto a = s->get_approval(e.value("value", ""));
+            if (a && a->run_id == run_id) {
+              out.push_back(a->token);
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+  // Root messages posted for the run (a root is updated in place, never posted again).
+  int roots(const std::string& run_id) {
+    int n = 0;
+    for (const auto& p : posts()) {
+      n += p.args.value("text", "").rfind("Triage run " + run_id.substr(0, 8), 0) == 0 ? 1 : 0;
+    }
+    return n;
+  }
+  // The approval card as Slack shows it now.
+  std::string card_now(const std::string& token) {
+    const auto a = store()->get_approval(token);
+    for (const auto& m : emu_.messages(kChannel)) {
+      if (a && m.ts == a->message_ts) {
+        return m.text + "\n" + m.blocks.dump();
+      }
+    }
+    return {};
+  }
+  // Everything posted in the run's thread, as text.
+  std::string thread(const std::string& run_id) {
+    const auto r = run(run_id);
+    std::string out;
+    for (const auto& p : posts()) {
+      if (r && !r->thread_ts.empty() && p.args.value("thread_ts", "") == r->thread_ts) {
+        out += p.args.dump() + "\n";
+      }
+    }
+    return out;
+  }
+  bool thread_says(const std::string& run_id, const std::string& text) {
+    return thread(run_id).find(text) != std::string::npos;
+  }
+  std::string responses() {
+    std::string out;
+    for (const auto& [id, body] : emu_.response_posts()) {
+      out += id + ": " + body.dump() + "\n";
+    }
+    return out;
+  }
+  std::string all_posts() {
+    std::string out;
+    for (const auto& c : emu_.calls()) {
+      if (c.method == "chat.postMessage" || c.method == "chat.update") {
+        out += c.method + ": " + c.args.dump() + "\n";
+      }
+    }
+    return out;
+  }
+
+  // A run of crash-fix for `tag` that has posted its approval card (the diagnostic passed).
+  RunRecord run_to_the_card(const std::string& tag) {
+    open_gate("look", tag);
+    runbook(tag);
+    const auto r = new_run();
+    EXPECT_TRUE(r);
+    EXPECT_TRUE(test::eventually([&] { return card_tokens(r->id).size() == 1; })) << log() << all_posts();
+    EXPECT_TRUE(test::eventually([&] { return run_is(r->id, RunState::AwaitingApproval); })) << log();
+    return *r;
+  }
+
+  test::TempDir dir_;
+  SlackEmulator emu_{emulator_options()};
+  pid_t pid_ = -1;
+  int starts_ = 0;
+  int counter_ = 0;
+  std::set<std::string> known_runs_;
+};
+
+TEST_F(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
+  runbook("a");
+  const auto a = new_run();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(test::eventually([&] { return count("start", "look", "a") == 1; })) << log();
+  runbook("b");  // max_concurrent is 1: b waits behind a
+  const auto b = new_run();
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(test::eventually([&] { return run_is(b->id, RunState::Queued); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return roots(a->id) == 1 && roots(b->id) == 1; })) << all_posts();
+
+  crash();
+  open_gate("look", "b");
+  open_gate("fix", "b");
+  restart();
+
+  // a was inside a read-only step: interrupted, said so in its thread, nothing re-run.
+  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::Interrupted); })) << log();
+  EXPECT_EQ(step(a->id, "look")->state, StepState::Interrupted);
+  ASSERT_TRUE(test::eventually([&] { return thread_says(a->id, "Vigil restarted while this run was in progress"); }))
+      << all_posts();
+  // b was queued: it starts now, and goes through its approval.
+  ASSERT_TRUE(test::eventually([&] { return card_tokens(b->id).size() == 1; })) << log() << all_posts();
+  click(card_tokens(b->id)[0]);
+  ASSERT_TRUE(test::eventually([&] { return run_is(b->id, RunState::Succeeded); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return thread_says(b->id, "Run succeeded"); })) << all_posts();
+
+  EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
+  EXPECT_EQ(count("start", "fix", "a"), 0) << side_effects();
+  EXPECT_EQ(count("start", "look", "b"), 1) << side_effects();
+  EXPECT_EQ(count("start", "fix", "b"), 1) << side_effects();
+  // Each run kept its one root message, updated in place after the restart.
+  EXPECT_EQ(roots(a->id), 1) << all_posts();
+  EXPECT_EQ(roots(b->id), 1) << all_posts();
+}
+
+TEST_F(CrashRestart, KilledWhileWaitingForApprovalTheOldCardStillWorks) {
+  const auto a = run_to_the_card("a");
+  const auto token = card_tokens(a.id)[0];
+  crash();
+  open_gate("fix", "a");
+  restart();
+
+  ASSERT_TRUE(test::eventually([&] { return thread_says(a.id, "still waiting for an approval"); })) << all_posts();
+  EXPECT_EQ(run(a.id)->state, RunState::AwaitingApproval);
+  click(token);  // the card posted by the first process
+  ASSERT_TRUE(test::eventually([&] { return run_is(a.id, RunState::Succeeded); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return thread_says(a.id, "Run succeeded"); })) << all_posts();
+  EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
+  EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
+  EXPECT_EQ(card_tokens(a.id).size(), 1u) << "the old card was used, no new one posted";
+  EXPECT_EQ(roots(a.id), 1) << all_posts();
+}
+
+TEST_F(CrashRestart, KilledRightAfterTheApproveClickWasAcked) {
+  const auto a = run_to_the_card("a");
+  const auto token = card_tokens(a.id)[0];
+  click(token);  // returns once the emulator has the ack
+  crash();
+
+  // Where the first process got to decides what a person sees; every outcome must be sound.
+  auto s = store();
+  const auto approval = s->get_approval(token);
+  ASSERT_TRUE(approval);
+  const auto fix = step(a.id, "fix");
+  ASSERT_TRUE(fix);
+  const bool decided = approval->state == ApprovalState::Approved;
+  const bool fix_started = count("start", "fix", "a") > 0;
+  std::printf("killed after the click was acked: approval %s, fix step %s, fix tool %s\n",
+              std::string(to_string(approval->state)).c_str(), std::string(to_string(fix->state)).c_str(),
+              fix_started ? "started" : "not started");
+  s.reset();
+  open_gate("fix", "a");
+  restart();
+
+  if (!fix_started && fix->state != StepState::Running) {
+    if (!decided) {
+      // The click died with the process before it was recorded (Slack had its ack): the card is
+      // still pending and still works.
+      EXPECT_EQ(approval->state, ApprovalState::Pending);
+      click(token);
+    }
+    ASSERT_TRUE(test::eventually([&] { return run_is(a.id, RunState::Succeeded); })) << log();
+    EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
+  } else {
+    // The change was under way: never re-run without a new approval.
+    ASSERT_TRUE(test::eventually([&] { return run_is(a.id, RunState::Interrupted); })) << log();
+    ASSERT_TRUE(test::eventually([&] { return thread_says(a.id, "will not be re-run without a new approval"); }))
+        << all_posts();
+    EXPECT_LE(count("start", "fix", "a"), 1) << side_effects();
+  }
+  EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
+  EXPECT_EQ(card_tokens(a.id).size(), 1u);
+  // Whoever took the decision, the card ends up saying so (no buttons left to click).
+  EXPECT_TRUE(test::eventually([&] { return card_now(token).find("Approved by") != std::string::npos; }))
+      << card_now(token);
+  EXPECT_EQ(card_now(token).find("approval.approve"), std::string::npos) << card_now(token);
+  EXPECT_EQ(roots(a.id), 1) << all_posts();
+}
+
+TEST_F(CrashRestart, KilledInsideARemediationItIsNeverRerunWithoutANewApproval) {
+  const auto a = run_to_the_card("a");
+  const auto token = card_tokens(a.id)[0];
+  click(token);
+  ASSERT_TRUE(test::eventually([&] { return count("start", "fix", "a") == 1; })) << log();
+  crash();
+  open_gate("fix", "a");  // if Vigil ran the step again, it would now finish
+  restart();
+
+  ASSERT_TRUE(test::eventually([&] { return run_is(a.id, RunState::Interrupted); })) << log();
+  EXPECT_EQ(step(a.id, "fix")->state, StepState::Interrupted);
+  ASSERT_TRUE(test::eventually([&] {
+    return thread_says(a.id, "step `fix` was running (a change): it will not be re-run without a new approval");
+  })) << all_posts();
+  // The old card cannot start it again.
+  click(token);
+  ASSERT_TRUE(test::eventually([&] { return responses().find("already approved") != std::string::npos; }))
+      << responses();
+  EXPECT_EQ(run(a.id)->state, RunState::Interrupted);
+  EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
+  EXPECT_EQ(count("done", "fix", "a"), 0) << side_effects();
+  EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
+  EXPECT_EQ(roots(a.id), 1) << all_posts();
+}
+
+}  // namespace
+}  // namespace vigil
