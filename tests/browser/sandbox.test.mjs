@@ -156,7 +156,9 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
 
     // 5. The same card changes in place (chat.update): approved by the page's user.
     const sameCard = thread.locator(`[data-key="${cardKey}"]`);
-    await sameCard.filter({ hasText: 'Approved' }).waitFor({ timeout: WAIT });
+    // A regex, not the string 'Approved': Playwright matches strings case-insensitively against
+    // textContent, where the buttons read "ApproveDeny" and so already contain "approved".
+    await sameCard.filter({ hasText: /Approved by @/ }).waitFor({ timeout: WAIT });
     assert.match(await sameCard.innerText(), /Approved by @alex/);
     assert.match(await sameCard.innerText(), /\(edited\)/);
     assert.equal(await sameCard.getByRole('button', { name: 'Approve' }).count(), 0, 'no buttons after the decision');
@@ -210,7 +212,7 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
     await modal.getByTestId('modal-submit').click();
     await modal.waitFor({ state: 'detached', timeout: WAIT });
     const sameCard = thread.locator(`[data-key="${cardKey}"]`);
-    await sameCard.filter({ hasText: 'Denied' }).waitFor({ timeout: WAIT });
+    await sameCard.filter({ hasText: /Denied by @/ }).waitFor({ timeout: WAIT });
     assert.match(await sameCard.innerText(), /Denied by @alex/);
     await thread.getByText('not during the demo, checkout is frozen', { exact: false }).first().waitFor({ timeout: WAIT });
     assert.deepEqual(errors, [], 'no script errors');

@@ -987,6 +987,11 @@ void SlackEmulator::close_connection(int connection, bool abrupt) {
       return;
     }
     auto s = it->second;
+    // Idempotent: a second graceful close of the same connection would start a second
+    // async_close on the websocket, which Beast does not allow. An abrupt close may still follow.
+    if (s->closed || (s->closing && !abrupt)) {
+      return;
+    }
     s->closing = true;
     boost::system::error_code ignored;
     if (abrupt) {
