@@ -71,11 +71,11 @@ TEST(CommandParser, UsageAnswersQuoteWholeCharacters) {
            {"/incident", word}}) {
     const auto message = err(parse_command(command, text));
     EXPECT_NE(message.find(std::string(63, 'K') + "`"), std::string::npos) << command << " " << text;
-    EXPECT_NO_THROW((void)nlohmann::json{{"text", message}}.dump()) << command << " " << text;
+    EXPECT_NO_THROW(((void)nlohmann::json{{"text", message}}.dump())) << command << " " << text;
   }
   const auto unknown = err(parse_command("/" + std::string(30, 'K') + "\xF4\x8D\x9A\x8C", "x"));  // cut at 32
   EXPECT_NE(unknown.find("/" + std::string(30, 'K') + "."), std::string::npos);
-  EXPECT_NO_THROW((void)nlohmann::json{{"text", unknown}}.dump());
+  EXPECT_NO_THROW(((void)nlohmann::json{{"text", unknown}}.dump()));
 }
 
 // Found by fuzz/fuzz_command_parser: "declare" followed by only a vertical tab made split_words

@@ -154,7 +154,7 @@ TEST(SkillLoader, HugeRepetitionCountsAndBackReferencesAreRefused) {
                "pattern: '[a-z0-9]([-a-z0-9]{0,555555555555555555555555555555555555555561}[a-z0-9])?'");
   auto l = SkillLoader::load_text(yaml, "r.yaml");
   EXPECT_FALSE(l.ok());
-  EXPECT_TRUE(has(l.errors, "r.yaml:7:14: parameter namespace.pattern: bad regular expression: a "
+  EXPECT_TRUE(has(l.errors, "r.yaml:7:14: parameters.namespace.pattern: bad regular expression: a "
                             "repetition count or back-reference is too large"))
       << all(l);
   yaml = kGood;
