@@ -1,11 +1,13 @@
 # Vigil: the two quick-start commands are `make run` and `make test`.
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all bootstrap build run test asan bench clean
+.PHONY: all bootstrap build run test asan fuzz bench clean
 
 all: build
 
@@ -36,8 +38,13 @@ asan: bootstrap
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 --repeat until-pass:2
 
+# Coverage-guided fuzzing of the parsers of untrusted input (clang, libFuzzer, ASan + UBSan):
+# replays fuzz/regressions/, then runs each fuzz/fuzz_*.cpp target for FUZZ_SECONDS seconds.
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD_DIR=$(FUZZ_DIR) JOBS=$(JOBS) ./scripts/fuzz.sh
+
 bench: build
 	@./scripts/bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -3,17 +3,23 @@
 #include <algorithm>
 #include <cctype>
 
+#include "bot/base/utf8.h"
+
 namespace vigil::handlers {
 namespace {
 
 constexpr std::size_t kMaxText = 3000;
+constexpr std::size_t kMaxQuoted = 64;  // bytes of the user's text quoted back in a usage answer
+
+// The same whitespace as split_words (std::isspace): a text of only \v or \f is empty.
+constexpr const char* kSpace = " \t\r\n\v\f";
 
 std::string trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
+  const auto b = s.find_first_not_of(kSpace);
   if (b == std::string_view::npos) {
     return {};
   }
-  const auto e = s.find_last_not_of(" \t\r\n");
+  const auto e = s.find_last_not_of(kSpace);
   return std::string(s.substr(b, e - b + 1));
 }
 
@@ -25,7 +31,7 @@ std::string lower(std::string s) {
 // The first word and the rest.
 std::pair<std::string, std::string> head(std::string_view text) {
   const auto t = trim(text);
-  const auto sp = t.find_first_of(" \t\n");
+  const auto sp = t.find_first_of(kSpace);
   if (sp == std::string::npos) {
     return {t, ""};
   }
@@ -119,7 +125,7 @@ CommandParse parse_triage(std::string_view raw) {
   }
   if (verb == "status") {
     if (!rest.empty() && !looks_like_run_id(rest)) {
-      return usage("`" + rest.substr(0, 64) + "` is not a run id.", triage_usage());
+      return usage("`" + utf8_prefix(rest, kMaxQuoted) + "` is not a run id.", triage_usage());
     }
     return ParsedCommand{"status", rest, {}, ""};
   }
@@ -128,7 +134,7 @@ CommandParse parse_triage(std::string_view raw) {
       return usage("`" + verb + "` needs a run id.", triage_usage());
     }
     if (!looks_like_run_id(rest)) {
-      return usage("`" + rest.substr(0, 64) + "` is not a run id.", triage_usage());
+      return usage("`" + utf8_prefix(rest, kMaxQuoted) + "` is not a run id.", triage_usage());
     }
     return ParsedCommand{verb, rest, {}, ""};
   }
@@ -169,7 +175,7 @@ CommandParse parse_runbook(std::string_view raw) {
     for (std::size_t i = 1; i < words.size(); ++i) {
       const auto eq = words[i].find('=');
       if (eq == std::string::npos || eq == 0) {
-        return usage("`" + words[i].substr(0, 64) + "` is not key=value.", runbook_usage());
+        return usage("`" + utf8_prefix(words[i], kMaxQuoted) + "` is not key=value.", runbook_usage());
       }
       const auto key = words[i].substr(0, eq);
       if (c.params.count(key)) {
@@ -179,7 +185,7 @@ CommandParse parse_runbook(std::string_view raw) {
     }
     return c;
   }
-  return usage("I don't know `" + first.substr(0, 64) + "`.", runbook_usage());
+  return usage("I don't know `" + utf8_prefix(first, kMaxQuoted) + "`.", runbook_usage());
 }
 
 CommandParse parse_incident(std::string_view raw) {
@@ -194,7 +200,7 @@ CommandParse parse_incident(std::string_view raw) {
     }
     ParsedCommand c{"declare", rest, {}, ""};
     const auto words = split_words(rest);
-    const auto last = lower(words.back());
+    const auto last = words.empty() ? std::string() : lower(words.back());
     if (words.size() > 1 && (last == "sev1" || last == "sev2" || last == "sev3" || last == "sev4")) {
       c.severity = last;
       c.argument = trim(std::string_view(rest).substr(0, rest.rfind(words.back())));
@@ -207,14 +213,14 @@ CommandParse parse_incident(std::string_view raw) {
   if (verb == "help" || verb.empty()) {
     return ParsedCommand{"help", "", {}, ""};
   }
-  return usage("I don't know `" + first.substr(0, 64) + "`.", incident_usage());
+  return usage("I don't know `" + utf8_prefix(first, kMaxQuoted) + "`.", incident_usage());
 }
 
 CommandParse parse_command(std::string_view command, std::string_view text) {
   if (command == "/triage") return parse_triage(text);
   if (command == "/runbook") return parse_runbook(text);
   if (command == "/incident") return parse_incident(text);
-  return UsageError{"Vigil does not know the command " + std::string(command.substr(0, 32)) + "."};
+  return UsageError{"Vigil does not know the command " + utf8_prefix(command, 32) + "."};
 }
 
 }  // namespace vigil::handlers

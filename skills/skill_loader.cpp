@@ -23,7 +23,39 @@ SourceMark mark_of(const YAML::Node& n) {
   return {m.line + 1, m.column + 1};
 }
 
+// libstdc++'s regex compiler reads a repetition count ({n,m}) or a back-reference (\n) into a
+// long without an overflow check (undefined behaviour on "a{99999999999999999999}"), so numbers
+// past what a pattern can use are refused before it sees them. Its own state limit (100000)
+// refuses the large counts below this bound.
+constexpr std::size_t kMaxRegexNumberDigits = 6;
+
+bool regex_numbers_fit(const std::string& r) {
+  std::size_t digits = 0;
+  bool counting = false;  // inside {n,m} or right after a backslash
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    const char c = r[i];
+    if (c >= '0' && c <= '9') {
+      if (counting && ++digits > kMaxRegexNumberDigits) {
+        return false;
+      }
+      continue;
+    }
+    digits = 0;
+    if (c == '\\' && i + 1 < r.size() && !(r[i + 1] >= '0' && r[i + 1] <= '9')) {
+      counting = false;
+      ++i;  // an escaped character, never a count
+      continue;
+    }
+    counting = c == '\\' || c == '{' || (c == ',' && counting);
+  }
+  return true;
+}
+
 bool valid_regex(const std::string& r, std::string& why) {
+  if (!regex_numbers_fit(r)) {
+    why = "a repetition count or back-reference is too large";
+    return false;
+  }
   try {
     std::regex re(r, std::regex::ECMAScript);
     return true;

@@ -98,22 +98,6 @@ std::map<std::string, std::string> agent_environment(const AgentCliOptions& o, c
   return process::make_environment(allow, extra, o.environment);
 }
 
-StreamFormat detect_stream_format(const std::string& backend, std::string_view first_line) {
-  if (auto f = stream_format_for_backend(backend); f && backend != "command") {
-    return *f;
-  }
-  if (first_line.find("\"thread.started\"") != std::string_view::npos ||
-      first_line.find("\"turn.") != std::string_view::npos ||
-      first_line.find("\"item.") != std::string_view::npos) {
-    return StreamFormat::Codex;
-  }
-  if (first_line.find("\"type\":\"init\"") != std::string_view::npos ||
-      first_line.find("\"type\": \"init\"") != std::string_view::npos) {
-    return StreamFormat::Gemini;
-  }
-  return StreamFormat::ClaudeCode;
-}
-
 AgentCli::AgentCli(process::ChildProcess& runner, AgentCliOptions options, Logger log)
     : runner_(runner), options_(std::move(options)), log_(std::move(log)) {}
 

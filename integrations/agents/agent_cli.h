@@ -62,8 +62,6 @@ std::vector<std::string> agent_argv(const AgentCliOptions& options, const AgentT
 std::map<std::string, std::string> agent_environment(const AgentCliOptions& options,
                                                      const std::string& run_id,
                                                      const std::string& workspace_dir);
-/// The JSON-lines dialect a backend speaks; `command` agents are recognised by their first line.
-StreamFormat detect_stream_format(const std::string& backend, std::string_view first_line);
 
 /// Runs agent CLIs in their workspace, turning their output stream into AgentEvents as it arrives.
 class AgentCli {

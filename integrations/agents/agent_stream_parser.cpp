@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/base/untrusted_json.h"
+#include "bot/base/utf8.h"
+
 namespace vigil::agents {
 namespace {
 
@@ -9,7 +12,7 @@ using nlohmann::json;
 
 std::string cap(std::string text) {
   if (text.size() > AgentStreamParser::kMaxEventText) {
-    text.resize(AgentStreamParser::kMaxEventText);
+    utf8_truncate(text, AgentStreamParser::kMaxEventText);
     text += "… [truncated]";
   }
   return text;
@@ -48,7 +51,7 @@ std::string summarize_input(const json& input) {
   }
   auto text = input.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 300) {
-    text = text.substr(0, 300) + "…";
+    text = utf8_prefix(text, 300) + "…";
   }
   return text;
 }
@@ -117,6 +120,22 @@ std::optional<StreamFormat> stream_format_for_backend(std::string_view backend) 
   return std::nullopt;
 }
 
+StreamFormat detect_stream_format(const std::string& backend, std::string_view first_line) {
+  if (auto f = stream_format_for_backend(backend); f && backend != "command") {
+    return *f;
+  }
+  if (first_line.find("\"thread.started\"") != std::string_view::npos ||
+      first_line.find("\"turn.") != std::string_view::npos ||
+      first_line.find("\"item.") != std::string_view::npos) {
+    return StreamFormat::Codex;
+  }
+  if (first_line.find("\"type\":\"init\"") != std::string_view::npos ||
+      first_line.find("\"type\": \"init\"") != std::string_view::npos) {
+    return StreamFormat::Gemini;
+  }
+  return StreamFormat::ClaudeCode;
+}
+
 std::vector<AgentEvent> AgentStreamParser::finish() {
   std::vector<AgentEvent> out;
   if (!pending_delta_.empty()) {
@@ -134,14 +153,17 @@ std::vector<AgentEvent> AgentStreamParser::feed_line(std::string_view line) {
   if (line.empty()) {
     return out;
   }
-  const json j = json::parse(line, nullptr, false);
+  const json j = parse_untrusted_json(line);
   if (j.is_discarded() || !j.is_object()) {
     ++malformed_;
     return out;
   }
   const auto type = str(j, "type");
   // Gemini streams text as deltas; assemble them until something else arrives.
-  const bool is_delta = format_ == StreamFormat::Gemini && type == "message" && j.value("delta", false);
+  // (Read without value(): a "delta" that is not a boolean must not throw out of here.)
+  const auto delta = j.find("delta");
+  const bool is_delta = format_ == StreamFormat::Gemini && type == "message" && delta != j.end() &&
+                        delta->is_boolean() && delta->get<bool>();
   if (!is_delta && !pending_delta_.empty()) {
     out = finish();
   }

@@ -15,6 +15,8 @@ enum class StreamFormat {
 };
 
 std::optional<StreamFormat> stream_format_for_backend(std::string_view backend);
+/// The JSON-lines dialect a backend speaks; `command` agents are recognised by their first line.
+StreamFormat detect_stream_format(const std::string& backend, std::string_view first_line);
 
 /// One thing an agent did, in Vigil's words (the Slack layer and the terminal render these).
 struct AgentEvent {

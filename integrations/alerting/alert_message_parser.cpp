@@ -6,6 +6,7 @@
 #include <boost/regex.hpp>
 
 #include "bot/base/ids.h"
+#include "bot/base/utf8.h"
 
 namespace vigil::alerting {
 namespace {
@@ -69,8 +70,8 @@ std::optional<AlertNotification> parse_alert_message(const AlertMessage& m, bool
   if (!m.text.empty()) {
     body = m.text + (body.empty() ? "" : "\n" + body);
   }
-  head = trim(unslack(head.substr(0, kMaxScan)));
-  body = unslack(body.substr(0, kMaxScan));
+  head = trim(unslack(utf8_prefix(head, kMaxScan)));
+  body = unslack(utf8_prefix(body, kMaxScan));
   const auto bot = lower(m.bot_name);
 
   AlertNotification n;
@@ -121,7 +122,7 @@ std::optional<AlertNotification> parse_alert_message(const AlertMessage& m, bool
     n.source = bot.empty() ? "slack" : bot;
     n.status = AlertStatus::Firing;
     n.event = "message";
-    n.title = head.substr(0, 300);
+    n.title = utf8_prefix(head, 300);
     n.alertname = n.title;
   } else {
     return std::nullopt;

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/base/ids.h"
+#include "bot/base/untrusted_json.h"
+#include "bot/base/utf8.h"
 
 namespace vigil::alerting {
 namespace {
@@ -21,9 +23,7 @@ std::string str(const json& j, const char* key) {
   }
   if (it->is_string()) {
     auto s = it->get<std::string>();
-    if (s.size() > kMaxText) {
-      s.resize(kMaxText);
-    }
+    utf8_truncate(s, kMaxText);
     return s;
   }
   if (it->is_number() || it->is_boolean()) {
@@ -39,7 +39,7 @@ std::map<std::string, std::string> string_map(const json& j) {
   }
   for (const auto& [k, v] : j.items()) {
     if (v.is_string()) {
-      out[k] = v.get<std::string>().substr(0, kMaxText);
+      out[k] = utf8_prefix(v.get_ref<const std::string&>(), kMaxText);
     } else if (v.is_number() || v.is_boolean()) {
       out[k] = v.dump();
     }
@@ -48,6 +48,9 @@ std::map<std::string, std::string> string_map(const json& j) {
 }
 
 Result<json> parse_object(std::string_view body) {
+  if (!json_depth_within(body)) {
+    return make_error(Errc::InvalidInput, "body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   const auto j = json::parse(body, nullptr, false);
   if (j.is_discarded()) {
     return make_error(Errc::InvalidInput, "body is not valid JSON");

@@ -2,18 +2,12 @@
 
 #include <algorithm>
 
+#include "bot/base/utf8.h"
+
 namespace vigil::slack::blocks {
 namespace {
 
 using nlohmann::json;
-
-std::size_t utf8_floor(std::string_view s, std::size_t n) {
-  n = std::min(n, s.size());
-  while (n > 0 && n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) {
-    --n;
-  }
-  return n;
-}
 
 json plain(std::string_view text, std::size_t limit) {
   return json{{"type", "plain_text"}, {"text", truncate(text, limit, "…")}, {"emoji", true}};

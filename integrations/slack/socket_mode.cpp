@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "bot/base/untrusted_json.h"
+#include "bot/base/utf8.h"
+
 namespace vigil::slack {
 namespace {
 
@@ -40,9 +43,9 @@ const char* to_string(DisconnectReason r) {
 }
 
 Frame parse_frame(std::string_view text) {
-  auto j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  auto j = parse_untrusted_json(text);
   if (j.is_discarded()) {
-    return BadFrame{"malformed JSON (" + std::to_string(text.size()) + " bytes)", {}};
+    return BadFrame{"malformed or too deeply nested JSON (" + std::to_string(text.size()) + " bytes)", {}};
   }
   if (!j.is_object()) {
     return BadFrame{"frame is not a JSON object", {}};
@@ -57,7 +60,8 @@ Frame parse_frame(std::string_view text) {
     h.app_id = nested(j, "connection_info", "app_id");
     h.host = nested(j, "debug_info", "host");
     if (auto d = j.find("debug_info"); d != j.end() && d->is_object()) {
-      if (auto t = d->find("approximate_connection_time"); t != d->end() && t->is_number()) {
+      // An integer: a float such as 1e300 does not fit a long long (undefined behaviour).
+      if (auto t = d->find("approximate_connection_time"); t != d->end() && t->is_number_integer()) {
         h.approximate_connection_time = std::chrono::seconds(t->get<long long>());
       }
     }
@@ -86,7 +90,7 @@ Frame parse_frame(std::string_view text) {
   } else if (type == "interactive") {
     e.type = EnvelopeType::Interactive;
   } else {
-    return BadFrame{"unknown frame type '" + type.substr(0, 64) + "'", envelope_id};
+    return BadFrame{"unknown frame type '" + utf8_prefix(type, 64) + "'", envelope_id};
   }
   if (envelope_id.empty()) {
     return BadFrame{std::string(to_string(e.type)) + " frame without envelope_id", {}};

@@ -1,6 +1,7 @@
 #include "handlers/command_parser.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace vigil::handlers {
 namespace {
@@ -56,6 +57,34 @@ TEST(CommandParser, Incident) {
   EXPECT_EQ(ok(parse_incident("status")).verb, "status");
   EXPECT_NE(err(parse_incident("declare")).find("needs a title"), std::string::npos);
   EXPECT_NE(err(parse_command("/other", "x")).find("does not know"), std::string::npos);
+}
+
+// Found by fuzz/fuzz_command_parser (fuzz/regressions/command_parser/): a quoted word cut at
+// byte 64 in the middle of a character made the ack's JSON dump throw.
+TEST(CommandParser, UsageAnswersQuoteWholeCharacters) {
+  const std::string word = std::string(63, 'K') + "\xF4\x8D\x9A\x8C";  // a 4-byte character at 63..66
+  for (const auto& [command, text] : std::vector<std::pair<std::string, std::string>>{
+           {"/triage", "status " + word},
+           {"/triage", "cancel " + word},
+           {"/runbook", word},
+           {"/runbook", "run skill " + word},
+           {"/incident", word}}) {
+    const auto message = err(parse_command(command, text));
+    EXPECT_NE(message.find(std::string(63, 'K') + "`"), std::string::npos) << command << " " << text;
+    EXPECT_NO_THROW(((void)nlohmann::json{{"text", message}}.dump())) << command << " " << text;
+  }
+  const auto unknown = err(parse_command("/" + std::string(30, 'K') + "\xF4\x8D\x9A\x8C", "x"));  // cut at 32
+  EXPECT_NE(unknown.find("/" + std::string(30, 'K') + "."), std::string::npos);
+  EXPECT_NO_THROW(((void)nlohmann::json{{"text", unknown}}.dump()));
+}
+
+// Found by fuzz/fuzz_command_parser: "declare" followed by only a vertical tab made split_words
+// return nothing and words.back() read before the vector.
+TEST(CommandParser, DeclareWithOnlyOddWhitespaceIsNotATitle) {
+  EXPECT_NE(err(parse_incident("declare \v")).find("needs a title"), std::string::npos);
+  EXPECT_NE(err(parse_incident("declare \f\v ")).find("needs a title"), std::string::npos);
+  EXPECT_EQ(ok(parse_incident("declare\vDB down\fsev2")).argument, "DB down");
+  EXPECT_EQ(ok(parse_incident("declare\vDB down\fsev2")).severity, "sev2");
 }
 
 }  // namespace

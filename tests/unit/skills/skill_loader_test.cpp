@@ -145,5 +145,28 @@ TEST(SkillLoader, DuplicateSkillIdsAcrossFilesAreErrors) {
   EXPECT_EQ(l.skills.size(), 1u);
 }
 
+// Found by fuzz/fuzz_skill_loader (fuzz/regressions/skill_loader/): libstdc++'s regex compiler
+// overflowed a long reading "{0,5555…}" (undefined behaviour); such numbers are refused first.
+TEST(SkillLoader, HugeRepetitionCountsAndBackReferencesAreRefused) {
+  std::string yaml = kGood;
+  const std::string pattern = "pattern: '[a-z]+'";
+  yaml.replace(yaml.find(pattern), pattern.size(),
+               "pattern: '[a-z0-9]([-a-z0-9]{0,555555555555555555555555555555555555555561}[a-z0-9])?'");
+  auto l = SkillLoader::load_text(yaml, "r.yaml");
+  EXPECT_FALSE(l.ok());
+  EXPECT_TRUE(has(l.errors, "r.yaml:7:14: parameters.namespace.pattern: bad regular expression: a "
+                            "repetition count or back-reference is too large"))
+      << all(l);
+  yaml = kGood;
+  yaml.replace(yaml.find(pattern), pattern.size(), "pattern: '(a)\\99999999999999999999'");
+  l = SkillLoader::load_text(yaml, "r.yaml");
+  EXPECT_FALSE(l.ok()) << all(l);
+  // Ordinary counts, escaped braces and digits elsewhere are untouched.
+  yaml = kGood;
+  yaml.replace(yaml.find(pattern), pattern.size(), "pattern: '[a-z]{1,63}\\{12345678\\}x12345678(\\d{4})\\1'");
+  l = SkillLoader::load_text(yaml, "r.yaml");
+  EXPECT_TRUE(l.ok()) << all(l);
+}
+
 }  // namespace
 }  // namespace vigil::skills

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/test_paths.h"
 
@@ -126,6 +127,47 @@ TEST(AgentStreamParser, HugeTextIsCapped) {
   const auto evs = p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"text","text":")" + big + R"("}]}})");
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_LT(evs[0].text.size(), AgentStreamParser::kMaxEventText + 32);
+}
+
+// Found by fuzz/fuzz_agent_stream (fuzz/regressions/agent_stream/): a Gemini message whose
+// "delta" was not a boolean threw json::type_error out of feed_line.
+TEST(AgentStreamParser, NonBooleanDeltaIsNotAnException) {
+  AgentStreamParser p(StreamFormat::Gemini);
+  std::vector<AgentEvent> evs;
+  EXPECT_NO_THROW(evs = p.feed_line(R"({"type":"message","role":"assistant","content":"hi","delta":"assistant"})"));
+  ASSERT_EQ(evs.size(), 1u);  // not a delta: a whole message
+  EXPECT_EQ(evs[0].text, "hi");
+  EXPECT_NO_THROW(evs = p.feed_line(R"({"type":"message","role":"assistant","content":"a","delta":1})"));
+  EXPECT_NO_THROW(evs = p.feed_line(R"({"type":"message","role":"assistant","content":"b","delta":true})"));
+  EXPECT_TRUE(evs.empty());
+  evs = p.finish();
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].text, "b");
+}
+
+// Found by fuzz/fuzz_agent_stream: the cap cut text in the middle of a character, and the
+// event's text then broke the JSON of the Slack message and the timeline.
+TEST(AgentStreamParser, CappedTextEndsOnACharacter) {
+  AgentStreamParser p(StreamFormat::ClaudeCode);
+  const std::string text = std::string(AgentStreamParser::kMaxEventText - 1, 'x') + "\xC3\xA9\xC3\xA9";
+  const auto evs = p.feed_line(R"({"type":"result","subtype":"success","result":")" + text + R"("})");
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].text, std::string(AgentStreamParser::kMaxEventText - 1, 'x') + "… [truncated]");
+  EXPECT_NO_THROW((void)nlohmann::json(evs[0].text).dump());
+  const std::string input = std::string(293, 'y') + "\xC3\xA9";  // {"a":"yy…é: é at bytes 299-300
+  const auto call = p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"x","input":{"a":")" + input + R"("}}]}})");
+  ASSERT_EQ(call.size(), 1u);
+  EXPECT_EQ(call[0].text, R"({"a":")" + std::string(293, 'y') + "…");
+  EXPECT_NO_THROW((void)nlohmann::json(call[0].text).dump());
+}
+
+// Kept under fuzz/regressions/agent_stream/: a line of 100000 nested arrays as a tool's input was
+// copied and dumped recursively and overflowed the stack; it is now a malformed line.
+TEST(AgentStreamParser, DeeplyNestedLinesAreMalformed) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  AgentStreamParser p(StreamFormat::Gemini);
+  EXPECT_TRUE(p.feed_line(R"({"type":"tool_use","tool_id":"t","parameters":)" + deep + "}").empty());
+  EXPECT_EQ(p.malformed_lines(), 1);
 }
 
 }  // namespace

@@ -106,5 +106,25 @@ TEST(AlertMessageParser, HugeAndHostileTextIsBounded) {
   EXPECT_LE(n->text.size(), 8000u);
 }
 
+// Found by fuzz/fuzz_alert_message (fuzz/regressions/alert_message/): the 300-byte title of an
+// unrecognised message from a listed bot (and the 8000-byte scan limit) cut a character in two, and
+// the alert's JSON (Slack, the store) could not be written.
+TEST(AlertMessageParser, CutsKeepWholeCharacters) {
+  AlertMessage m;
+  m.bot_name = "custom-bot";
+  m.text = std::string(299, 'd') + "\xE2\x80\xA2 disk full";
+  const auto n = parse_alert_message(m, true);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->title, std::string(299, 'd'));
+  EXPECT_NO_THROW((void)nlohmann::json(n->title).dump());
+
+  AlertMessage big;
+  big.text = "[FIRING:1] DiskFull\n" + std::string(7979, 'e') + "\xC3\xA9 tail";  // é at 7999-8000
+  const auto b = parse_alert_message(big, false);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->text.size(), 7999u);
+  EXPECT_NO_THROW((void)nlohmann::json(b->text).dump());
+}
+
 }  // namespace
 }  // namespace vigil::alerting

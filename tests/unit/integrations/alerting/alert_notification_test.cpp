@@ -1,6 +1,7 @@
 #include "integrations/alerting/alert_notification.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/test_paths.h"
 
@@ -118,6 +119,36 @@ TEST(AlertNotification, MalformedBodiesGiveShortReasons) {
   // Wrong types inside do not throw.
   EXPECT_FALSE(parse_alertmanager_webhook(R"({"alerts":[{"labels":[1,2],"annotations":"x"}]})"));
   EXPECT_TRUE(parse_alertmanager_webhook(R"({"alerts":[{"labels":{"alertname":7},"fingerprint":{"x":1}}]})"));
+}
+
+// Kept under fuzz/regressions/alert_webhook/: the 8000-byte cap on a field cut a character in
+// two, and the labels could not be written as JSON (store, Slack).
+TEST(AlertNotification, CappedFieldsEndOnACharacter) {
+  const std::string long_text = std::string(7999, 'v') + "\xC3\xA9";  // é at bytes 7999-8000
+  const auto body = nlohmann::json{{"alerts", {{{"labels", {{"alertname", "DiskFull"}, {"pod", long_text}}},
+                                                {"annotations", {{"description", long_text}}}}}}}
+                        .dump();
+  const auto r = parse_alertmanager_webhook(body);
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].labels.at("pod"), std::string(7999, 'v'));
+  EXPECT_EQ((*r)[0].text, std::string(7999, 'v'));
+  EXPECT_NO_THROW((void)nlohmann::json((*r)[0].labels).dump());
+  const auto og = parse_opsgenie_webhook(
+      nlohmann::json{{"action", "Create"}, {"alert", {{"alertId", "a1"}, {"message", long_text}}}}.dump());
+  ASSERT_TRUE(og) << og.error().message();
+  EXPECT_EQ((*og)[0].title, std::string(7999, 'v'));
+}
+
+// Kept under fuzz/regressions/alert_webhook/: a 200 KB body of 100000 nested arrays (well inside
+// the 1 MB webhook limit) overflowed the stack when the parser copied event.data.
+TEST(AlertNotification, DeeplyNestedBodiesAreRefused) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto pd = parse_pagerduty_webhook(R"({"event":{"event_type":"incident.triggered","data":{"id":"P1","x":)" + deep + "}}}");
+  ASSERT_FALSE(pd);
+  EXPECT_EQ(pd.error().detail, "body nests deeper than 128 levels");
+  EXPECT_FALSE(parse_alertmanager_webhook(R"({"alerts":[{"labels":{"alertname":"x"}}],"commonLabels":)" + deep + "}"));
+  EXPECT_FALSE(parse_opsgenie_webhook(R"({"action":"Create","alert":{"alertId":"a","x":)" + deep + "}}"));
 }
 
 }  // namespace

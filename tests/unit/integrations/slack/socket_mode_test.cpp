@@ -113,5 +113,29 @@ TEST(SocketMode, BackoffGrowsIsCappedHasJitterAndResets) {
   EXPECT_LE(b.next(0.9).count(), 100);
 }
 
+// Kept under fuzz/regressions/socket_mode/: a float approximate_connection_time such as 1e300 was
+// converted to long long (undefined behaviour); only integers are read.
+TEST(SocketMode, HelloWithAFloatConnectionTimeIsIgnoredNotConverted) {
+  const auto f = parse_frame(
+      R"({"type":"hello","num_connections":1,"debug_info":{"host":"h","approximate_connection_time":1e300}})");
+  const auto& h = std::get<Hello>(f);
+  EXPECT_EQ(h.approximate_connection_time.count(), 0);
+  EXPECT_EQ(h.host, "h");
+}
+
+// Kept under fuzz/regressions/socket_mode/: 100000 nested arrays in a payload (200 KB) parsed
+// fine, then normalize() copied them recursively and overflowed the stack.
+TEST(SocketMode, DeeplyNestedFramesAreBadFrames) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto f = parse_frame(R"({"type":"interactive","envelope_id":"e1","payload":{"type":"block_actions",)"
+                             R"("actions":[{"action_id":"a","selected_option":)" + deep + "}]}}");
+  const auto* bad = std::get_if<BadFrame>(&f);
+  ASSERT_NE(bad, nullptr);
+  EXPECT_NE(bad->reason.find("too deeply nested"), std::string::npos) << bad->reason;
+  // Real payloads nest far less than the limit.
+  EXPECT_TRUE(std::holds_alternative<Envelope>(parse_frame(
+      R"({"type":"events_api","envelope_id":"e2","payload":{"event":{"blocks":[[[[[[[[[[{}]]]]]]]]]]}}})")));
+}
+
 }  // namespace
 }  // namespace vigil::slack
