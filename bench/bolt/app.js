@@ -1,7 +1,7 @@
 // Reference Bolt app for bench/bolt_compare_bench.cpp: Socket Mode, one listener that does what
-// `vigil serve` does for the same envelope (an app_mention with no question): the envelope is
-// acked (Bolt acks Events API envelopes before running the listener), then one Web API call,
-// chat.postEphemeral to the person who mentioned the app.
+// `vigil serve` does for the same envelope, the slash command `/triage help`: ack the envelope,
+// then answer with one POST to the command's response_url (an ephemeral reply with the usage text,
+// as Vigil's, a section block and its fallback text).
 //
 // Environment: SLACK_API_URL (the emulator's http://127.0.0.1:PORT/api/), SLACK_BOT_TOKEN,
 // SLACK_APP_TOKEN.
@@ -32,14 +32,24 @@ const app = new App({
   clientOptions: { slackApiUrl },
 });
 
-const text = 'Tell me what to look at, e.g. `@vigil investigate checkout 5xx since 14:02`.';
+// Vigil's triage_usage() (handlers/command_parser.cpp), word for word.
+const usage = [
+  '*Usage*',
+  '`/triage <what is wrong>` start a triage run here',
+  '`/triage status [run]` a run\'s status (or the active runs in this channel)',
+  '`/triage list` recent runs',
+  '`/triage cancel <run>` stop a run',
+  '`/triage timeline <run>` a run\'s full timeline',
+  '`/triage resume-auto <backend:x|skill:y>` resume paused automatic triage',
+  '`/triage help` this help',
+].join('\n');
 
-app.event('app_mention', async ({ event, client }) => {
-  await client.chat.postEphemeral({
-    channel: event.channel,
-    user: event.user,
-    text,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+app.command('/triage', async ({ ack, respond }) => {
+  await ack();
+  await respond({
+    response_type: 'ephemeral',
+    text: usage,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: usage } }],
   });
 });
 
