@@ -12,6 +12,9 @@
 // the agents achieved (a reader that falls behind blocks their pipes), Vigil's CPU and peak RSS,
 // and how long after the last agent exited the last run's final state was visible.
 //
+// Exits 1 only when the work did not get done (an envelope never acked, an agent never finished,
+// a run's final state never shown); a missed performance target is printed as MISSED.
+//
 // BENCH_RUNS (50), BENCH_AGENT_SECONDS (10), BENCH_AGENT_KIB (1024 KiB/s per agent),
 // BENCH_AGENT_TURNS (20 turns/s per agent, 3 lines each) and BENCH_RATE (500 envelopes/s) override
 // the sizes.
@@ -122,6 +125,7 @@ std::map<std::string, RunView> views(const slack::SlackEmulator& emu) {
 }  // namespace
 
 int main(int, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows when the output is a file
   const int runs = env_int("BENCH_RUNS", 50);
   const int agent_seconds = env_int("BENCH_AGENT_SECONDS", 10);
   const int rate = env_int("BENCH_RATE", 500);
@@ -304,9 +308,12 @@ int main(int, char** argv) {
   std::printf("no 429 from the emulator: %s\n", no_429 ? "met" : "MISSED");
   std::printf("every run's final state visible: %s\n", all_visible ? "met" : "MISSED");
   std::printf("every agent streamed at >= 95%% of its rate (Vigil kept up reading): %s\n", agents_ok ? "met" : "MISSED");
-  const bool ok = ack_ok && no_429 && all_visible && agents_ok;
+  // Missed performance targets are reported above; the exit code says whether the work got done
+  // (every envelope acked, every agent finished, every run's final state shown).
+  const bool ok = static_cast<long long>(ack_ms.size()) == sent && static_cast<int>(agent_rates.size()) == runs &&
+                  all_visible && exit_code == 0;
   std::error_code ec;
-  if (ok) {
+  if (ok && ack_ok && no_429 && agents_ok) {
     fs::remove_all(tmp, ec);
   } else {
     fs::remove_all(tmp / "workspaces", ec);  // the agents' output: hundreds of MB

@@ -21,7 +21,7 @@ if (!slackApiUrl || !token || !appToken) {
 // receiver is built here with the emulator's URL too.
 const receiver = new SocketModeReceiver({
   appToken,
-  logLevel: LogLevel.ERROR,
+  logLevel: LogLevel.WARN, // pong timeouts and reconnections show in the bench's log
   installerOptions: { clientOptions: { slackApiUrl } },
 });
 
