@@ -358,6 +358,7 @@ class SlackEmulator::Impl {
       }
       auto body = json::parse(req.body(), nullptr, false);
       response_posts_.emplace_back(id, body.is_discarded() ? json(req.body()) : body);
+      response_post_times_.push_back(SteadyClock::now());
       ++changes_;
       cv_.notify_all();
       return reply(200, json{{"ok", true}});
@@ -366,6 +367,7 @@ class SlackEmulator::Impl {
       return reply(404, json{{"ok", false}, {"error", "not_found"}});
     }
     EmulatedCall call;
+    call.received_at = SteadyClock::now();
     call.method = path.substr(5);
     call.args = parse_args(req, call.content_type);
     std::string auth(req[bhttp::field::authorization]);
@@ -884,6 +886,7 @@ class SlackEmulator::Impl {
   std::vector<EmulatedMessage> messages_;
   std::map<std::string, int> response_uses_;
   std::vector<std::pair<std::string, json>> response_posts_;
+  std::vector<SteadyClock::time_point> response_post_times_;  // parallel to response_posts_
   int ts_counter_ = 100;
   std::uint64_t changes_ = 0;
   int tickets_ = 0;
@@ -1127,6 +1130,17 @@ std::vector<EmulatedChannel> SlackEmulator::channels() const {
 std::vector<std::pair<std::string, json>> SlackEmulator::response_posts() const {
   std::lock_guard lock(impl_->mu_);
   return impl_->response_posts_;
+}
+
+std::vector<EmulatedResponsePost> SlackEmulator::response_post_log() const {
+  std::lock_guard lock(impl_->mu_);
+  std::vector<EmulatedResponsePost> out;
+  out.reserve(impl_->response_posts_.size());
+  for (std::size_t i = 0; i < impl_->response_posts_.size(); ++i) {
+    const auto& [id, body] = impl_->response_posts_[i];
+    out.push_back(EmulatedResponsePost{id, body, impl_->response_post_times_[i]});
+  }
+  return out;
 }
 
 std::string SlackEmulator::post_message(EmulatedMessage message) {

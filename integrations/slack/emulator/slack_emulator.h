@@ -50,6 +50,14 @@ struct EmulatedCall {
   int status = 200;
   std::string error;  // Slack's error string when ok:false or 429
   nlohmann::json response;  // the JSON answer sent (ok, ts, view id, error …)
+  std::chrono::steady_clock::time_point received_at{};  // when the request was read (benchmarks)
+};
+
+/// One POST to a response_url as the emulator received it.
+struct EmulatedResponsePost {
+  std::string id;  // the id given to response_url()
+  nlohmann::json body;
+  std::chrono::steady_clock::time_point received_at{};
 };
 
 struct EmulatedAck {
@@ -157,6 +165,8 @@ class SlackEmulator {
   std::vector<EmulatedMessage> messages(const std::string& channel = "") const;
   std::vector<EmulatedChannel> channels() const;
   std::vector<std::pair<std::string, nlohmann::json>> response_posts() const;
+  /// The same posts with the time each was received (end-to-end latency in benchmarks).
+  std::vector<EmulatedResponsePost> response_post_log() const;
   /// Records a message a person or another bot posted in Slack (Vigil's own posts are recorded by
   /// the Web API); assigns its ts when empty and returns it. Sending the matching event is up to
   /// the caller (send_envelope).

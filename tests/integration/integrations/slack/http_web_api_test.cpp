@@ -185,5 +185,27 @@ TEST_F(WebApiTest, RespondPostsToTheResponseUrl) {
   EXPECT_EQ(posts[0].second["response_type"], "in_channel");
 }
 
+TEST_F(WebApiTest, TheEmulatorStampsEachCallAndResponsePostWithItsArrival) {
+  const auto before = std::chrono::steady_clock::now();
+  OutgoingMessage m;
+  m.channel = "C111";
+  m.text = "hello";
+  ASSERT_TRUE(run(web_->post_message(m)));
+  ResponseMessage r;
+  r.text = "on it";
+  ASSERT_TRUE(run(web_->respond(emu_.response_url("abc"), r)));
+  const auto after = std::chrono::steady_clock::now();
+  const auto calls = emu_.calls("chat.postMessage");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_GE(calls[0].received_at, before);
+  EXPECT_LE(calls[0].received_at, after);
+  const auto log = emu_.response_post_log();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].id, "abc");
+  EXPECT_EQ(log[0].body["text"], "on it");
+  EXPECT_GE(log[0].received_at, calls[0].received_at);
+  EXPECT_LE(log[0].received_at, after);
+}
+
 }  // namespace
 }  // namespace vigil::slack

@@ -1,0 +1,127 @@
+#pragma once
+// Helpers shared by the benchmark programs that drive a child process (`vigil serve`, the Bolt
+// app) against the Slack emulator: starting and stopping it, and reading its CPU time and memory
+// from /proc.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace vigil::bench {
+
+inline std::string app_token() { return std::string("xa") + "pp-1-BENCH-0-" + "emulated"; }
+inline std::string bot_token() { return std::string("xo") + "xb-0-0-" + "emulated"; }
+
+/// Starts `argv` with exactly `env`, stdout and stderr appended to `log_path`, in `cwd` when given.
+/// Returns the pid or -1.
+inline pid_t start_process(std::vector<std::string> argv, std::vector<std::string> env,
+                           const std::string& log_path, const std::string& cwd = "") {
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  if (!cwd.empty()) {
+    ::posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  }
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+/// SIGTERM, then SIGKILL after `grace`. Returns the exit code, 128+signal, or -1.
+inline int stop_process(pid_t pid, std::chrono::milliseconds grace = std::chrono::seconds(20)) {
+  if (pid <= 0) {
+    return -1;
+  }
+  ::kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  while (true) {
+    const pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      break;
+    }
+    if (r < 0) {
+      return -1;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+/// User + system CPU seconds of the process (all its threads), from /proc/<pid>/stat.
+inline double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = all.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) {
+    return -1;
+  }
+  std::istringstream rest(all.substr(close + 2));
+  std::string field;
+  // Fields after the name start at 3 (state); utime is 14, stime 15.
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// A "Vm…:" line of /proc/<pid>/status in KiB (VmRSS, VmHWM), or -1.
+inline long status_kib(pid_t pid, const std::string& key) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(key + ":", 0) == 0) {
+      return std::stol(line.substr(key.size() + 1));
+    }
+  }
+  return -1;
+}
+
+inline double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
+
+/// The q-quantile (0..1) of `values` (sorted here), or 0 when empty.
+inline double quantile(std::vector<double> values, double q) {
+  if (values.empty()) {
+    return 0;
+  }
+  std::sort(values.begin(), values.end());
+  const auto i = std::min(values.size() - 1, static_cast<std::size_t>(q * static_cast<double>(values.size())));
+  return values[i];
+}
+
+inline double max_of(const std::vector<double>& values) {
+  return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+}
+
+}  // namespace vigil::bench
