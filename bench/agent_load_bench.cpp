@@ -54,17 +54,10 @@ std::string channel_id(int i) {
 }
 
 json chatter(long long i) {
-  return json{{"envelope_id", "noise-" + std::to_string(i)},
-              {"type", "events_api"},
-              {"accepts_response_payload", false},
-              {"payload",
-               {{"type", "event_callback"},
-                {"event_id", "EvNoise" + std::to_string(i)},
-                {"team_id", "T111"},
-                {"event",
-                 {{"type", "message"}, {"user", "U0PERSON" + std::to_string(100 + i % 50)}, {"channel", "C0CHATTER"},
-                  {"channel_type", "channel"}, {"text", "deploy of checkout 2.14 looks fine from here"},
-                  {"ts", "1800000000." + std::to_string(100000 + i)}}}}}};
+  return channel_message_envelope("noise-" + std::to_string(i), "EvNoise" + std::to_string(i),
+                                  "U0PERSON" + std::to_string(100 + i % 50), "C0CHATTER",
+                                  "deploy of checkout 2.14 looks fine from here",
+                                  "1800000000." + std::to_string(100000 + i));
 }
 
 json triage(int run, const std::string& response_url) {
@@ -172,13 +165,8 @@ int main(int, char** argv) {
   emu.set_channel_rate_limit(1, 1000ms);
   emu.set_rate_limit("chat.update", 50, 60000ms);
 
-  const char* path_env = std::getenv("PATH");
   const std::string log_path = (tmp / "vigil.log").string();
-  const pid_t pid = start_process(
-      {vigil.string(), "--config", (tmp / "config.yaml").string(), "serve"},
-      {std::string("PATH=") + (path_env ? path_env : "/usr/bin:/bin"), "HOME=" + tmp.string(),
-       "SLACK_API_URL=" + emu.api_url(), "SLACK_APP_TOKEN=" + app_token(), "SLACK_BOT_TOKEN=" + bot_token()},
-      log_path, tmp.string());
+  const pid_t pid = start_vigil_serve(vigil, tmp, emu.api_url());
   if (pid < 0 || !emu.wait_for_connections(2, 30s)) {
     std::printf("vigil serve did not connect; log %s\n", log_path.c_str());
     stop_process(pid);

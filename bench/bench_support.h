@@ -11,11 +11,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 extern char** environ;
 
@@ -75,6 +79,37 @@ inline int stop_process(pid_t pid, std::chrono::milliseconds grace = std::chrono
     return WEXITSTATUS(status);
   }
   return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+/// Starts the `vigil` binary as `vigil --config <dir>/config.yaml serve` in `dir` against the
+/// emulator at `api_url` (PATH and HOME only, plus the Slack settings), its output in
+/// <dir>/vigil.log. Returns the pid or -1.
+inline pid_t start_vigil_serve(const std::filesystem::path& vigil, const std::filesystem::path& dir,
+                               const std::string& api_url) {
+  const char* path_env = std::getenv("PATH");
+  return start_process({vigil.string(), "--config", (dir / "config.yaml").string(), "serve"},
+                       {std::string("PATH=") + (path_env ? path_env : "/usr/bin:/bin"), "HOME=" + dir.string(),
+                        "SLACK_API_URL=" + api_url, "SLACK_APP_TOKEN=" + app_token(),
+                        "SLACK_BOT_TOKEN=" + bot_token()},
+                       (dir / "vigil.log").string(), dir.string());
+}
+
+/// An events_api envelope carrying a person's message in a public channel, as Slack sends it
+/// for message.channels.
+inline nlohmann::json channel_message_envelope(const std::string& envelope_id, const std::string& event_id,
+                                               const std::string& user, const std::string& channel,
+                                               const std::string& text, const std::string& ts) {
+  return nlohmann::json{
+      {"envelope_id", envelope_id},
+      {"type", "events_api"},
+      {"accepts_response_payload", false},
+      {"payload",
+       {{"type", "event_callback"},
+        {"event_id", event_id},
+        {"team_id", "T111"},
+        {"event",
+         {{"type", "message"}, {"user", user}, {"channel", channel}, {"channel_type", "channel"},
+          {"text", text}, {"ts", ts}}}}}};
 }
 
 /// User + system CPU seconds of the process (all its threads), from /proc/<pid>/stat.

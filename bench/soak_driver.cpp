@@ -40,16 +40,9 @@ constexpr int kChannels = 10;
 std::string channel_id(int i) { return "C0SOAK" + std::to_string(1000 + i % kChannels); }
 
 json chatter(long long i) {
-  return json{{"envelope_id", "noise-" + std::to_string(i)},
-              {"type", "events_api"},
-              {"payload",
-               {{"type", "event_callback"},
-                {"event_id", "EvSoak" + std::to_string(i)},
-                {"team_id", "T111"},
-                {"event",
-                 {{"type", "message"}, {"user", "U0PERSON" + std::to_string(100 + i % 50)}, {"channel", "C0CHATTER"},
-                  {"channel_type", "channel"}, {"text", "all quiet on checkout"},
-                  {"ts", "1800000000." + std::to_string(100000 + i)}}}}}};
+  return channel_message_envelope("noise-" + std::to_string(i), "EvSoak" + std::to_string(i),
+                                  "U0PERSON" + std::to_string(100 + i % 50), "C0CHATTER", "all quiet on checkout",
+                                  "1800000000." + std::to_string(100000 + i));
 }
 
 json triage(long long run, const std::string& response_url) {
@@ -123,13 +116,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kChannels; ++i) {
     emu.add_channel(channel_id(i), "soak-" + std::to_string(i));
   }
-  const char* path_env = std::getenv("PATH");
   const std::string log_path = (tmp / "vigil.log").string();
-  const pid_t pid = start_process(
-      {vigil.string(), "--config", (tmp / "config.yaml").string(), "serve"},
-      {std::string("PATH=") + (path_env ? path_env : "/usr/bin:/bin"), "HOME=" + tmp.string(),
-       "SLACK_API_URL=" + emu.api_url(), "SLACK_APP_TOKEN=" + app_token(), "SLACK_BOT_TOKEN=" + bot_token()},
-      log_path, tmp.string());
+  const pid_t pid = start_vigil_serve(vigil, tmp, emu.api_url());
   if (pid < 0 || !emu.wait_for_connections(2, 30s)) {
     std::printf("vigil serve did not connect; log %s\n", log_path.c_str());
     stop_process(pid);

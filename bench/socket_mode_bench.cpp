@@ -2,29 +2,24 @@
 //   A. in process: envelopes/s one connection acks and hands to a trivial handler;
 //      ack latency p50/p99/max at 500 envelopes/s.
 //   B. the real `vigil serve` binary: resident memory idle and under 500 envelopes/s.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "bench/bench_support.h"
 #include "bot/base/logging.h"
 #include "integrations/http/beast_http_client.h"
 #include "integrations/slack/beast_transport.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "integrations/slack/http_web_api.h"
 #include "integrations/slack/socket_mode_client.h"
-
-extern char** environ;
 
 using namespace vigil;
 using namespace vigil::slack;
@@ -34,20 +29,9 @@ using Steady = std::chrono::steady_clock;
 
 namespace {
 
-std::string app_token() { return std::string("xa") + "pp-1-BENCH-0-" + "emulated"; }
-std::string bot_token() { return std::string("xo") + "xb-0-0-" + "emulated"; }
-
 json envelope(long long i) {
-  return json{{"envelope_id", "bench-" + std::to_string(i)},
-              {"type", "events_api"},
-              {"accepts_response_payload", false},
-              {"payload",
-               {{"type", "event_callback"},
-                {"event_id", "EvBench" + std::to_string(i)},
-                {"team_id", "T111"},
-                {"event",
-                 {{"type", "message"}, {"user", "U222"}, {"channel", "C111"}, {"channel_type", "channel"},
-                  {"text", "disk usage above 90% on node-7"}, {"ts", "1800000000." + std::to_string(i)}}}}}};
+  return bench::channel_message_envelope("bench-" + std::to_string(i), "EvBench" + std::to_string(i), "U222", "C111",
+                                         "disk usage above 90% on node-7", "1800000000." + std::to_string(i));
 }
 
 struct Client {
@@ -93,17 +77,6 @@ std::vector<std::chrono::microseconds> paced(SlackEmulator& emu, long long first
   return lat;
 }
 
-long rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      return std::stol(line.substr(6));
-    }
-  }
-  return -1;
-}
-
 void in_process() {
   EmulatorOptions eo;
   eo.redeliver = false;
@@ -117,8 +90,8 @@ void in_process() {
   RateLimiter limiter(clock);
   HttpWebApiOptions wo;
   wo.api_url = emu.api_url();
-  wo.app_token = app_token();
-  wo.bot_token = bot_token();
+  wo.app_token = bench::app_token();
+  wo.bot_token = bench::bot_token();
   HttpWebApi web(*http, limiter, clock, null_logger(), wo);
   auto transport = make_beast_transport(io.get_executor(), {}, null_logger());
   SocketModeOptions so;
@@ -167,17 +140,11 @@ void serve_process(const std::filesystem::path& vigil) {
   SlackEmulator emu(eo);
   emu.start();
   const auto db = std::filesystem::temp_directory_path() / ("vigil-bench-" + std::to_string(::getpid()) + ".db");
-  std::vector<std::string> env{"SLACK_API_URL=" + emu.api_url(), "SLACK_APP_TOKEN=" + app_token(),
-                               "SLACK_BOT_TOKEN=" + bot_token(), "VIGIL_DB=" + db.string(),
+  std::vector<std::string> env{"SLACK_API_URL=" + emu.api_url(), "SLACK_APP_TOKEN=" + bench::app_token(),
+                               "SLACK_BOT_TOKEN=" + bench::bot_token(), "VIGIL_DB=" + db.string(),
                                "VIGIL_LOG_LEVEL=warn", "PATH=/usr/bin:/bin"};
-  std::vector<char*> envp;
-  for (auto& s : env) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string bin = vigil.string();
-  std::string serve = "serve";
-  char* argv[] = {bin.data(), serve.data(), nullptr};
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv, envp.data()) != 0) {
+  const pid_t pid = bench::start_process({vigil.string(), "serve"}, env, "/dev/null");
+  if (pid < 0) {
     std::printf("cannot start vigil\n");
     return;
   }
@@ -185,16 +152,13 @@ void serve_process(const std::filesystem::path& vigil) {
     std::printf("vigil serve did not connect\n");
   }
   std::this_thread::sleep_for(2s);
-  const long idle = rss_kib(pid);
+  const long idle = bench::status_kib(pid, "VmRSS");
   auto lat = paced(emu, 2'000'000, 5000, 500);
-  const long loaded = rss_kib(pid);
+  const long loaded = bench::status_kib(pid, "VmRSS");
   std::printf("vigil serve (2 connections, SQLite dedup): RSS idle %.1f MiB, after 10 s at 500 envelopes/s %.1f MiB\n",
               idle / 1024.0, loaded / 1024.0);
   print_latency("vigil serve ack latency at 500/s", lat);
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::printf("vigil serve exit code after SIGTERM: %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  std::printf("vigil serve exit code after SIGTERM: %d\n", bench::stop_process(pid));
   std::filesystem::remove(db);
   std::filesystem::remove(db.string() + "-wal");
   std::filesystem::remove(db.string() + "-shm");
