@@ -81,7 +81,7 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       slash_(context_),
       interactions_(context_),
       processed_(ports.store),
-      client_(ex, ports.transport, ports.web, ports.clock, processed_, ports.metrics,
+      client_(ports.socket_executor.value_or(ex), ports.transport, ports.web, ports.clock, processed_, ports.metrics,
               logging.make("slack.socket"), socket_options(config)),
       chores_timer_(ex) {
   const auto load = catalog_.load_dirs(config.skills.dirs);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -45,6 +46,9 @@ struct AppPorts {
   /// incident notes); null otherwise.
   alerting::PagingService* pagerduty = nullptr;
   alerting::PagingService* opsgenie = nullptr;
+  /// Where Socket Mode frames are read and acked (with `transport`'s connections). Unset: the App's
+  /// own executor. `vigil serve` gives it a thread of its own, so acks never wait behind the work.
+  std::optional<boost::asio::any_io_executor> socket_executor;
 };
 
 /// Everything between Slack and the runs: builds the skill catalogue, the run manager, the Slack

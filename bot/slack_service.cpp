@@ -7,6 +7,7 @@
 
 #include "bot/app.h"
 #include "bot/base/clock.h"
+#include "bot/base/io_thread.h"
 #include "bot/base/metrics.h"
 #include "bot/ops_endpoints.h"
 #include "bot/shutdown_signals.h"
@@ -71,10 +72,13 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
   web_options.bot_token = config.slack.bot_token;
   web_options.app_token = config.slack.app_token;
   slack::HttpWebApi web(*http_client, limiter, clock, logging.make("slack.web"), web_options, &metrics);
+  // Socket Mode frames are read and acked on a thread of their own (DESIGN: ack first): agent
+  // output, SQLite and Web API calls on the main loop cannot delay an ack.
+  IoThread socket_thread;
   slack::BeastTransportOptions transport_options;
   transport_options.proxy = proxy;
   transport_options.pong_timeout = config.slack.pong_timeout;
-  auto transport = slack::make_beast_transport(io.get_executor(), transport_options, logging.make("slack.socket"));
+  auto transport = slack::make_beast_transport(socket_thread.executor(), transport_options, logging.make("slack.socket"));
   // PagerDuty and OpsGenie REST APIs (on-call approvers, incident notes) share the HTTP client.
   std::unique_ptr<pagerduty::PagerDutyApi> pagerduty;
   if (!config.pagerduty.api_token.empty()) {
@@ -92,8 +96,14 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
     opsgenie = std::make_unique<opsgenie::OpsGenieApi>(*http_client, o);
   }
   App app(io.get_executor(), config,
-          AppPorts{web, *transport, clock, store, metrics, pagerduty.get(), opsgenie.get()}, logging,
-          std::move(redactor));
+          AppPorts{web, *transport, clock, store, metrics, pagerduty.get(), opsgenie.get(),
+                   socket_thread.executor()},
+          logging, std::move(redactor));
+  // Before the App and the transport go: the socket thread's queued work refers to both.
+  struct FinishSocketThread {
+    IoThread& thread;
+    ~FinishSocketThread() { thread.finish(); }
+  } finish_socket_thread{socket_thread};
   // /healthz, /readyz, /metrics and the webhooks share the io_context with Slack.
   http::HttpServerOptions http_options;
   http_options.listen = config.http.listen;

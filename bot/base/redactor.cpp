@@ -1,6 +1,7 @@
 #include "bot/base/redactor.h"
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include <boost/regex.hpp>
@@ -10,6 +11,10 @@ namespace vigil {
 struct Redactor::Rule {
   boost::regex re;
   std::string replacement;  // boost format string: $1 keeps a prefix
+  // A match needs one of these in the text (lower case when `icase`); empty: always run the regex.
+  // Most text has none of them, and a substring search is far cheaper than the regex.
+  std::vector<std::string> needs_one_of;
+  bool icase = false;
 };
 
 namespace {
@@ -80,39 +85,57 @@ std::string redact_secret_objects(const std::string& text) {
 Redactor::Redactor() {
   const auto flags = boost::regex::perl;
   const auto icase = boost::regex::perl | boost::regex::icase;
-  auto add = [&](const char* re, const char* replacement, boost::regex::flag_type f) {
-    rules_.push_back(Rule{boost::regex(re, f), replacement});
+  auto add = [&](const char* re, const char* replacement, boost::regex::flag_type f,
+                 std::vector<std::string> needs_one_of) {
+    const bool icase = (f & boost::regex::icase) != 0;
+    rules_.push_back(Rule{boost::regex(re, f), replacement, std::move(needs_one_of), icase});
   };
   // PEM private keys (also a truncated one without its END line).
   add(R"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----|.*\z))",
-      kMaskFmt, flags | boost::regex::mod_s);
+      kMaskFmt, flags | boost::regex::mod_s,
+      {"-----BEGIN "});
   // Slack tokens and webhook URLs.
-  add(R"(\bxox[abeoprs]-[A-Za-z0-9-]{6,})", kMaskFmt, flags);
-  add(R"(\bxapp-[0-9]+-[A-Za-z0-9-]{6,})", kMaskFmt, flags);
+  add(R"(\bxox[abeoprs]-[A-Za-z0-9-]{6,})", kMaskFmt, flags,
+      {"xox"});
+  add(R"(\bxapp-[0-9]+-[A-Za-z0-9-]{6,})", kMaskFmt, flags,
+      {"xapp-"});
   add(R"(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+)", kMaskFmt,
-      flags);
+      flags,
+      {"https://hooks.slack.com/"});
   // AWS access key ids and secret keys written as key=value.
-  add(R"(\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b)", kMaskFmt, flags);
+  add(R"(\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b)", kMaskFmt, flags,
+      {"AKIA", "ASIA", "AROA", "AIDA"});
   add(R"((aws_secret_access_key|aws_session_token|secretaccesskey)(["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,})",
-      "$1$2[REDACTED]", icase);
+      "$1$2[REDACTED]", icase,
+      {"aws_secret_access_key", "aws_session_token", "secretaccesskey"});
   // GCP API keys and OAuth access tokens; service-account private keys are PEM (above).
-  add(R"(\bAIza[0-9A-Za-z_-]{35}\b)", kMaskFmt, flags);
-  add(R"(\bya29\.[0-9A-Za-z_-]{20,})", kMaskFmt, flags);
+  add(R"(\bAIza[0-9A-Za-z_-]{35}\b)", kMaskFmt, flags,
+      {"AIza"});
+  add(R"(\bya29\.[0-9A-Za-z_-]{20,})", kMaskFmt, flags,
+      {"ya29."});
   // GitHub tokens.
-  add(R"(\bgh[pousr]_[A-Za-z0-9]{30,})", kMaskFmt, flags);
-  add(R"(\bgithub_pat_[A-Za-z0-9_]{20,})", kMaskFmt, flags);
+  add(R"(\bgh[pousr]_[A-Za-z0-9]{30,})", kMaskFmt, flags,
+      {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"});
+  add(R"(\bgithub_pat_[A-Za-z0-9_]{20,})", kMaskFmt, flags,
+      {"github_pat_"});
   // Anthropic / OpenAI style API keys.
-  add(R"(\bsk-(?:ant-)?[A-Za-z0-9_-]{20,})", kMaskFmt, flags);
+  add(R"(\bsk-(?:ant-)?[A-Za-z0-9_-]{20,})", kMaskFmt, flags,
+      {"sk-"});
   // JWTs (Kubernetes service-account tokens among them).
-  add(R"(\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})", kMaskFmt, flags);
+  add(R"(\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})", kMaskFmt, flags,
+      {"eyJ"});
   // Authorization headers.
-  add(R"(\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,})", "$1[REDACTED]", icase);
-  add(R"(\b(basic\s+)[A-Za-z0-9+/=]{8,})", "$1[REDACTED]", icase);
+  add(R"(\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,})", "$1[REDACTED]", icase,
+      {"bearer"});
+  add(R"(\b(basic\s+)[A-Za-z0-9+/=]{8,})", "$1[REDACTED]", icase,
+      {"basic"});
   // user:password@ in URLs.
-  add(R"(\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@)", "$1[REDACTED]@", icase);
+  add(R"(\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@)", "$1[REDACTED]@", icase,
+      {"://"});
   // password=..., token: ..., "api_key": "..."
   add(R"re(((?:password|passwd|pwd|secret|client_secret|token|api[_-]?key|access[_-]?key|private[_-]?key)["']?\s*[:=]\s*["']?)(?!\[REDACTED\])[^\s"',;&]{4,})re",
-      "$1[REDACTED]", icase);
+      "$1[REDACTED]", icase,
+      {"password", "passwd", "pwd", "secret", "token", "api", "access", "private"});
 }
 
 Redactor::~Redactor() = default;
@@ -139,6 +162,22 @@ void Redactor::add_secret(std::string value) {
 
 std::string Redactor::redact(std::string_view text) const {
   std::string out(text);
+  std::string lower;  // `out` in lower case, for the icase rules' literals; refreshed after a change
+  bool lower_current = false;
+  auto may_match = [&](const Rule& rule) {
+    if (rule.needs_one_of.empty()) {
+      return true;
+    }
+    if (rule.icase && !lower_current) {
+      lower = out;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      lower_current = true;
+    }
+    const auto& haystack = rule.icase ? lower : out;
+    return std::any_of(rule.needs_one_of.begin(), rule.needs_one_of.end(),
+                       [&](const std::string& literal) { return haystack.find(literal) != std::string::npos; });
+  };
   for (const auto& secret : secrets_) {
     std::string::size_type pos = 0;
     while ((pos = out.find(secret, pos)) != std::string::npos) {
@@ -147,8 +186,15 @@ std::string Redactor::redact(std::string_view text) const {
     }
   }
   for (const auto& rule : rules_) {
+    if (!may_match(rule)) {
+      continue;
+    }
     try {
-      out = boost::regex_replace(out, rule.re, rule.replacement);
+      auto replaced = boost::regex_replace(out, rule.re, rule.replacement);
+      if (replaced != out) {
+        out = std::move(replaced);
+        lower_current = false;
+      }
     } catch (const std::runtime_error&) {
       // A pathological input made the matcher give up (boost's complexity limit). Fail closed.
       return std::string(kMask);

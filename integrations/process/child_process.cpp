@@ -97,19 +97,38 @@ struct Capture {
       }
     }
     if (on_line) {
-      auto& p = partial[which];
-      for (std::size_t i = 0; i < n; ++i) {
-        if (data[i] == '\n') {
-          on_line(p, which == 1);
-          p.clear();
-        } else {
-          p.push_back(data[i]);
-          if (p.size() >= kMaxLine) {
-            on_line(p, which == 1);
-            p.clear();
-          }
-        }
+      split_lines(which, std::string_view(data, n));
+    }
+  }
+
+  // Whole lines are handed over straight from the read buffer; only a line cut by the end of a
+  // read is copied (into partial) until its end arrives.
+  void split_lines(int which, std::string_view data) {
+    auto& p = partial[which];
+    while (!data.empty()) {
+      const auto nl = data.find('\n');
+      const auto piece = data.substr(0, nl == std::string_view::npos ? data.size() : nl);
+      const auto room = kMaxLine - p.size();
+      if (piece.size() >= room) {
+        // Too long for one line: delivered in pieces of kMaxLine.
+        p.append(piece.substr(0, room));
+        on_line(p, which == 1);
+        p.clear();
+        data.remove_prefix(room);
+        continue;
       }
+      if (nl == std::string_view::npos) {
+        p.append(piece);
+        return;
+      }
+      if (p.empty()) {
+        on_line(piece, which == 1);
+      } else {
+        p.append(piece);
+        on_line(p, which == 1);
+        p.clear();
+      }
+      data.remove_prefix(nl + 1);
     }
   }
 
@@ -130,7 +149,7 @@ Task<void> read_stream(std::shared_ptr<Capture> cap, int which) {
   co_await net::this_coro::reset_cancellation_state(
       [](net::cancellation_type_t) { return net::cancellation_type::none; });
   auto& sd = which == 0 ? cap->out : cap->err;
-  std::array<char, 16 * 1024> buf;
+  std::array<char, 64 * 1024> buf;
   for (;;) {
     auto [ec, n] = co_await sd.async_read_some(net::buffer(buf), kToken);
     if (n > 0) {

@@ -6,16 +6,20 @@ namespace vigil::slack {
 
 RateLimit limit_for(Tier t) {
   switch (t) {
+    // Slack counts calls per method per minute (Tier 1: 1+, Tier 2: 20+, Tier 3: 50+, Tier 4:
+    // 100+). A pace of r a minute with a burst of b lets r + b - 1 calls into one 60 s window, so
+    // each pace is set so that sum stays below the tier's figure, with a call to spare for
+    // network jitter: a burst never buys a 429.
     case Tier::Tier1: return {1, 1};
-    case Tier::Tier2: return {20, 3};
-    case Tier::Tier3: return {50, 5};
-    case Tier::Tier4: return {100, 10};
+    case Tier::Tier2: return {17, 2};
+    case Tier::Tier3: return {45, 4};
+    case Tier::Tier4: return {92, 7};
     // Slack: about one message per second per channel. Bursts are sometimes tolerated, but a burst
     // is exactly what starts a 429 loop in an alert storm, so Vigil never bursts, and it paces a
     // little under 1/s so network jitter cannot make two posts arrive less than a second apart.
     case Tier::PostMessagePerChannel: return {55, 1};
   }
-  return {50, 5};
+  return limit_for(Tier::Tier3);
 }
 
 Tier tier_of(const std::string& method) {

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 namespace vigil::slack {
 namespace net = boost::asio;
@@ -48,7 +51,7 @@ SocketModeClient::SocketModeClient(net::any_io_executor ex, Transport& transport
                                    Clock& clock, ProcessedEvents& processed, Metrics& metrics,
                                    Logger log, SocketModeOptions options)
     : ex_(ex), transport_(transport), web_(web), clock_(clock), processed_(processed),
-      metrics_(metrics), log_(std::move(log)), options_(std::move(options)), done_(ex), prune_wake_(ex),
+      metrics_(metrics), log_(std::move(log)), options_(std::move(options)), done_(ex),
       random_(options_.jitter_seed) {
   options_.connections = std::clamp(options_.connections, 1, 10);
   options_.dedup_ttl = std::max(options_.dedup_ttl, std::chrono::seconds(600));
@@ -61,12 +64,12 @@ void SocketModeClient::task_done() {
   done_.cancel();
 }
 
-int SocketModeClient::live_connections() const {
+void SocketModeClient::publish_live() {
   int n = 0;
   for (const auto& l : links_) {
     n += (l->hello && !l->superseded) ? 1 : 0;
   }
-  return n;
+  live_.store(n);
 }
 
 void SocketModeClient::push(int slot, SlotEvent event) {
@@ -76,6 +79,14 @@ void SocketModeClient::push(int slot, SlotEvent event) {
 }
 
 void SocketModeClient::stop() {
+  if (stop_requested_.exchange(true)) {
+    return;
+  }
+  net::post(ex_, [this] { stop_here(); });
+}
+
+void SocketModeClient::stop_here() {
+  stop_requested_.store(true);
   if (stopping_) {
     return;
   }
@@ -89,7 +100,6 @@ void SocketModeClient::stop() {
       l->conn->abort();
     }
   }
-  prune_wake_.cancel();
   done_.cancel();
 }
 
@@ -98,12 +108,20 @@ void SocketModeClient::fail(Error error) {
     log_->error("Socket Mode stopped: {}", error.message());
     fatal_ = std::move(error);
   }
-  stop();
+  stop_here();
 }
 
 Task<Result<void>> SocketModeClient::run(Handler handler, net::any_io_executor handler_ex) {
   handler_ = std::move(handler);
   handler_ex_ = std::move(handler_ex);
+  // The connections live on the client's executor; this coroutine resumes on the handler's.
+  auto connections = run_connections();
+  auto result = co_await net::co_spawn(ex_, std::move(connections),
+                                       net::bind_executor(handler_ex_, net::use_awaitable));
+  co_return result;
+}
+
+Task<Result<void>> SocketModeClient::run_connections() {
   fatal_.reset();
   slots_.clear();
   for (int i = 0; i < options_.connections; ++i) {
@@ -117,12 +135,12 @@ Task<Result<void>> SocketModeClient::run(Handler handler, net::any_io_executor h
   for (int i = 0; i < options_.connections; ++i) {
     spawn(ex_, maintain(i), log_, "socket mode connection slot");
   }
-  spawn(ex_, prune_loop(), log_, "processed event pruning");
   while (tasks_ > 0 || !stopping_) {
     done_.expires_at(SteadyClock::time_point::max());
     co_await done_.async_wait(kToken);
   }
   links_.clear();
+  publish_live();
   if (fatal_) {
     co_return *fatal_;
   }
@@ -158,6 +176,7 @@ Task<> SocketModeClient::maintain(int index) {
       if (stopping_) {
         if (link) {
           (*link)->superseded = true;
+          publish_live();
           co_await (*link)->conn->close();
         }
         break;
@@ -199,6 +218,7 @@ Task<> SocketModeClient::maintain(int index) {
         metrics_.inc("vigil_socket_reconnects_total", "reason", ev->reason);
         log_->warn("connection={} lost ({}); reconnecting", current->id, ev->reason);
         links_.erase(current);
+        publish_live();
         slot.current.reset();
         if (SteadyClock::now() - current->opened_at > std::chrono::minutes(1)) {
           crowded.reset();
@@ -214,9 +234,11 @@ Task<> SocketModeClient::maintain(int index) {
         log_->warn("connection={}: Slack says too many websockets; closing it, retrying in {} ms",
                    current->id, delay.count());
         current->superseded = true;
+        publish_live();
         slot.current.reset();
         co_await current->conn->close();
         links_.erase(current);
+        publish_live();
         while (co_await next_event(slot, wait_for(delay))) {
         }
         break;
@@ -231,12 +253,14 @@ Task<> SocketModeClient::maintain(int index) {
           if (fresh) {
             if (stopping_) {
               (*fresh)->superseded = true;
+              publish_live();
               co_await (*fresh)->conn->close();
               break;
             }
             slot.current = *fresh;
             spawn(ex_, read_loop(*fresh), log_, "socket mode read loop");
             current->superseded = true;
+            publish_live();
             spawn(ex_, retire(current), log_, "socket mode retire");
             break;
           }
@@ -265,12 +289,20 @@ Task<> SocketModeClient::maintain(int index) {
   if (slot.current) {
     auto current = std::move(slot.current);
     current->superseded = true;
+    publish_live();
     co_await current->conn->close();
   }
 }
 
-Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establish(Slot& slot) {
+Task<Result<std::string>> SocketModeClient::open_socket_url() {
   auto url = co_await web_.open_socket_url();
+  co_return url;
+}
+
+Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establish(Slot& slot) {
+  // The Web API (its HTTP client, its rate limiter) belongs to the handler executor.
+  auto open = open_socket_url();
+  auto url = co_await net::co_spawn(handler_ex_, std::move(open), net::bind_executor(ex_, net::use_awaitable));
   if (!url) {
     co_return url.error();
   }
@@ -286,6 +318,7 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
   link->slot = slot.index;
   link->conn = std::move(*conn);
   links_.insert(link);
+  publish_live();
   ++opened_;
   if (stopping_) {
     link->conn->abort();
@@ -302,6 +335,7 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
     auto frame = co_await link->conn->read();
     if (!frame) {
       links_.erase(link);
+      publish_live();
       co_return Error(frame.error().code, "before hello: " + frame.error().detail);
     }
     const auto received = SteadyClock::now();
@@ -309,7 +343,9 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
     if (const auto* d = std::get_if<Disconnect>(&parsed)) {
       // A disconnect before hello (seen with too_many_websockets): this socket is not usable.
       links_.erase(link);
+      publish_live();
       link->superseded = true;
+      publish_live();
       co_await link->conn->close();
       if (d->reason == DisconnectReason::LinkDisabled) {
         fail(Error(Errc::InvalidConfig, "Slack disabled Socket Mode for this app (link_disabled): "
@@ -319,6 +355,7 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
     }
     if (!co_await handle_frame(link, std::move(*frame), received)) {
       links_.erase(link);
+      publish_live();
       co_return Error(Errc::Closed, "connection failed before hello");
     }
   }
@@ -354,6 +391,7 @@ Task<> SocketModeClient::read_loop(std::shared_ptr<Link> link) {
   }
   if (link->superseded || stopping_) {
     links_.erase(link);
+    publish_live();
   }
 }
 
@@ -374,20 +412,44 @@ Task<> SocketModeClient::retire(std::shared_ptr<Link> link) {
   log_->info("connection={} retired", link->id);
   co_await link->conn->close();
   links_.erase(link);
+  publish_live();
 }
 
-Task<> SocketModeClient::prune_loop() {
-  TaskCount count(*this);
-  while (!stopping_) {
-    const auto before = to_unix(clock_.now()) - options_.dedup_ttl.count();
-    if (const int n = processed_.forget_before(before); n > 0) {
-      log_->debug("forgot {} processed event ids older than {} s", n, options_.dedup_ttl.count());
+void SocketModeClient::prune_processed() {
+  const auto now = SteadyClock::now();
+  if (last_prune_ != SteadyClock::time_point{} && now - last_prune_ < std::chrono::seconds(60)) {
+    return;
+  }
+  last_prune_ = now;
+  const auto before = to_unix(clock_.now()) - options_.dedup_ttl.count();
+  if (const int n = processed_.forget_before(before); n > 0) {
+    log_->debug("forgot {} processed event ids older than {} s", n, options_.dedup_ttl.count());
+  }
+}
+
+void SocketModeClient::accept(Envelope envelope) {
+  // Runs on the handler executor, so the store and the handlers are only ever used from there.
+  try {
+    prune_processed();
+    std::string kind;
+    const auto key = dedup_key(envelope, &kind);
+    if (!processed_.first_time(key, kind, to_unix(clock_.now()))) {
+      metrics_.inc("vigil_socket_duplicates_total");
+      log_->info("envelope={} {} already handled (retry_attempt={} {}); dropped", envelope.envelope_id, key,
+                 envelope.retry_attempt, envelope.retry_reason);
+      return;
     }
-    prune_wake_.expires_after(std::chrono::seconds(60));
-    co_await prune_wake_.async_wait(kToken);
-    if (stopping_) {
-      break;
+    auto normalized = normalize(envelope, options_.self);
+    if (auto* ignored = std::get_if<Ignored>(&normalized)) {
+      log_->debug("envelope={} ignored: {}", envelope.envelope_id, ignored->reason);
+      return;
     }
+    if (handler_) {
+      handler_(std::get<InboundEvent>(std::move(normalized)));
+    }
+  } catch (const std::exception& e) {
+    // A database failure: the envelope is acked already; the error is logged once, here.
+    log_->error("envelope={}: not handled: {}", envelope.envelope_id, e.what());
   }
 }
 
@@ -409,28 +471,14 @@ Task<bool> SocketModeClient::handle_frame(std::shared_ptr<Link> link, std::strin
       log_->warn("envelope={} connection={}: ack not written ({}); Slack will redeliver",
                  e->envelope_id, link->id, written.error().message());
     }
-    std::string kind;
-    const auto key = dedup_key(*e, &kind);
-    if (!processed_.first_time(key, kind, to_unix(clock_.now()))) {
-      metrics_.inc("vigil_socket_duplicates_total");
-      log_->info("envelope={} {} already handled (retry_attempt={} {}); dropped", e->envelope_id,
-                 key, e->retry_attempt, e->retry_reason);
-      co_return written.has_value();
-    }
-    auto normalized = normalize(*e, options_.self);
-    if (auto* ignored = std::get_if<Ignored>(&normalized)) {
-      log_->debug("envelope={} ignored: {}", e->envelope_id, ignored->reason);
-      co_return written.has_value();
-    }
-    auto& event = std::get<InboundEvent>(normalized);
-    if (handler_) {
-      net::post(handler_ex_, [h = handler_, ev = std::move(event)]() mutable { h(std::move(ev)); });
-    }
+    // Everything after the ack happens on the handler executor; the reader goes back to reading.
+    net::post(handler_ex_, [this, envelope = std::move(*e)]() mutable { accept(std::move(envelope)); });
     co_return written.has_value();
   }
   if (auto* h = std::get_if<Hello>(&frame)) {
     if (!link->hello) {
       link->hello = true;
+      publish_live();
       log_->debug("connection={} hello: num_connections={} host={} lifetime~{}s", link->id,
                   h->num_connections, h->host, h->approximate_connection_time.count());
     }

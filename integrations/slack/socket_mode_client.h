@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -39,9 +40,17 @@ struct SocketModeOptions {
 };
 
 /// Keeps N Socket Mode connections alive and turns frames into InboundEvents:
-/// read → ack at once → drop redeliveries → normalise → post to the handler. One reconnect path
-/// per connection slot: capped exponential back-off with jitter, reset after hello; make-before-
-/// break on warning/refresh_requested; link_disabled stops; too_many_websockets backs off.
+/// read → ack at once → (on the handler executor) drop redeliveries → normalise → handler. One
+/// reconnect path per connection slot: capped exponential back-off with jitter, reset after hello;
+/// make-before-break on warning/refresh_requested; link_disabled stops; too_many_websockets backs
+/// off.
+///
+/// Two executors: the client's own (`ex`) reads and acks frames and keeps the connections; the
+/// handler executor (`run`'s `handler_ex`) does everything else: dedup, normalising, handlers and
+/// the Web API call for a socket URL. They may be the same. When `ex` runs on a thread of its own,
+/// acks never wait behind the work on the handler executor (agent output, Web API calls, SQLite),
+/// which is what keeps them within Slack's 3 seconds under load. Everything of the client except
+/// `stop()`, `live_connections()` and `connections_opened()` then lives on that thread.
 class SocketModeClient {
  public:
   /// Called with every new input, posted to the handler executor (never inside the read loop).
@@ -55,17 +64,19 @@ class SocketModeClient {
   ~SocketModeClient();
 
   /// Runs until stop() (ok) or until Slack says the app cannot connect (link_disabled,
-  /// invalid_auth…: an error saying what to fix). Handlers run on `handler_ex`.
+  /// invalid_auth…: an error saying what to fix). Handlers run on `handler_ex`, and run() must be
+  /// awaited from a coroutine on `handler_ex`.
   Task<Result<void>> run(Handler handler, boost::asio::any_io_executor handler_ex);
-  /// Graceful stop: closes every connection; run() returns once everything has ended.
+  /// Graceful stop: closes every connection; run() returns once everything has ended. May be
+  /// called from any thread.
   void stop();
   void set_ack_responder(AckResponder responder) { ack_responder_ = std::move(responder); }
   /// Who the bot is (from auth.test, known only once connected to the Web API).
   void set_self(SelfIdentity self) { options_.self = std::move(self); }
 
-  /// Connections that said hello and are not being replaced.
-  int live_connections() const;
-  long long connections_opened() const { return opened_; }
+  /// Connections that said hello and are not being replaced (any thread).
+  int live_connections() const { return live_.load(); }
+  long long connections_opened() const { return opened_.load(); }
 
  private:
   struct Link;
@@ -83,18 +94,24 @@ class SocketModeClient {
   };
   class TaskCount;
 
+  Task<Result<void>> run_connections();
   Task<> maintain(int slot);
   Task<Result<std::shared_ptr<Link>>> establish(Slot& slot);
+  Task<Result<std::string>> open_socket_url();
   Task<> read_loop(std::shared_ptr<Link> link);
   Task<> retire(std::shared_ptr<Link> link);
-  Task<> prune_loop();
   Task<bool> handle_frame(std::shared_ptr<Link> link, std::string text,
                           std::chrono::steady_clock::time_point received);
   /// Waits for a slot event, stop, or the deadline; returns the event when there is one.
   Task<std::optional<SlotEvent>> next_event(Slot& slot, std::chrono::steady_clock::time_point deadline);
+  /// On the handler executor: drops redeliveries, normalises, calls the handler.
+  void accept(Envelope envelope);
+  void prune_processed();
   void push(int slot, SlotEvent event);
+  void stop_here();
   void fail(Error error);
   void task_done();
+  void publish_live();
 
   boost::asio::any_io_executor ex_;
   Transport& transport_;
@@ -110,13 +127,15 @@ class SocketModeClient {
   std::vector<Slot> slots_;
   std::set<std::shared_ptr<Link>> links_;  // every connection not yet gone
   boost::asio::steady_timer done_;
-  boost::asio::steady_timer prune_wake_;
   std::mt19937 random_;
   std::optional<Error> fatal_;
   bool stopping_ = false;
+  std::atomic<bool> stop_requested_{false};
   int tasks_ = 0;
-  long long opened_ = 0;
+  std::atomic<int> live_{0};
+  std::atomic<long long> opened_{0};
   long long next_link_id_ = 1;
+  std::chrono::steady_clock::time_point last_prune_{};  // handler executor
 };
 
 }  // namespace vigil::slack

@@ -167,6 +167,28 @@ TEST_F(ChildProcessTest, LinesAreStreamedToTheCallback) {
   EXPECT_EQ(lines, (std::vector<std::string>{"err:c", "out:a", "out:b"}));
 }
 
+TEST_F(ChildProcessTest, LinesCutAcrossReadsArriveWholeAndAnOverlongLineComesInPiecesOf64KiB) {
+  std::vector<std::string> lines;
+  ProcessSpec spec;
+  // 3,000 numbered lines (about 40 KB, so several reads cut lines in two), then one line of
+  // 150,000 characters, then "end".
+  spec.argv = {"/bin/sh", "-c",
+               "i=0; while [ $i -lt 3000 ]; do echo \"line number $i of the output\"; i=$((i+1)); done; "
+               "head -c 150000 /dev/zero | tr '\\0' x; printf '\\nend\\n'"};
+  spec.env = base_env();
+  spec.on_line = [&lines](std::string_view line, bool) { lines.emplace_back(line); };
+  auto r = run(spec);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(lines.size(), 3000u + 3u + 1u);
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_EQ(lines[static_cast<std::size_t>(i)], "line number " + std::to_string(i) + " of the output");
+  }
+  EXPECT_EQ(lines[3000], std::string(65536, 'x'));
+  EXPECT_EQ(lines[3001], std::string(65536, 'x'));
+  EXPECT_EQ(lines[3002], std::string(150000 - 2 * 65536, 'x'));
+  EXPECT_EQ(lines[3003], "end");
+}
+
 TEST_F(ChildProcessTest, MissingProgramIsAnError) {
   ProcessSpec spec;
   spec.argv = {"no-such-program-vigil"};

@@ -57,6 +57,27 @@ TEST(Redactor, RemovesPasswordKeyValues) {
   EXPECT_NE(out.find("user=bob"), std::string::npos);
 }
 
+// The literal pre-check that lets most text skip the regexes must not skip a match: case-insensitive
+// rules match in any case, and a secret far into a long text is still found.
+TEST(Redactor, FindsSecretsInAnyCaseAfterLongPlainText) {
+  Redactor r;
+  std::string plain;
+  while (plain.size() < 100'000) {
+    plain += "2026-12-04T14:00:00Z INFO checkout request path=/api/cart status=200\n";
+  }
+  const auto out = r.redact(plain + "AUTHORIZATION: BEARER abcdefgh12345678\n"
+                                    "HTTPS://ADMIN:Hunter2Hunter2@db.internal/app\n"
+                                    "ApiKey=0123456789abcdef ClientSecret: zyxwvu987654\n" +
+                            slack_bot_token());
+  EXPECT_EQ(out.find("abcdefgh12345678"), std::string::npos);
+  EXPECT_EQ(out.find("Hunter2Hunter2"), std::string::npos);
+  EXPECT_EQ(out.find("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(out.find("zyxwvu987654"), std::string::npos);
+  EXPECT_EQ(out.find(slack_bot_token()), std::string::npos);
+  EXPECT_EQ(out.substr(0, plain.size()), plain);
+  EXPECT_NE(out.find("AUTHORIZATION: BEARER [REDACTED]"), std::string::npos);
+}
+
 TEST(Redactor, RemovesKubernetesSecretDataInYamlAndJson) {
   Redactor r;
   const std::string yaml =

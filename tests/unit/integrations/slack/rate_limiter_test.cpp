@@ -52,6 +52,36 @@ TEST(RateLimiter, ABurstOf200PostsToOneChannelIsPacedNeverRejected) {
   }
 }
 
+// Slack's tier figures are calls per minute; the emulator (like Slack) counts them in a sliding
+// 60 s window. Pace plus burst must never put more than that many calls into any window.
+TEST(RateLimiter, NoSixtySecondWindowHoldsMoreCallsThanTheTierAllows) {
+  const std::vector<std::pair<std::string, int>> methods{
+      {"conversations.create", 20}, {"chat.update", 50}, {"users.info", 100}};
+  for (const auto& [method, per_minute] : methods) {
+    boost::asio::io_context io;
+    test::FakeClock clock;
+    RateLimiter limiter(clock);
+    std::vector<std::chrono::system_clock::time_point> sent;
+    Poster p{limiter, clock, sent};
+    const std::size_t calls = static_cast<std::size_t>(per_minute) * 4;
+    for (std::size_t i = 0; i < calls; ++i) {
+      spawn(io.get_executor(), p.post(RateLimiter::key_for(method, "C1")), null_logger(), "post");
+    }
+    drive(io, clock, calls, sent);
+    ASSERT_EQ(sent.size(), calls) << method;
+    std::size_t most = 0;
+    for (std::size_t first = 0, last = 0; last < sent.size(); ++last) {
+      while (sent[last] - sent[first] >= 60s) {
+        ++first;
+      }
+      most = std::max(most, last - first + 1);
+    }
+    EXPECT_LT(most, static_cast<std::size_t>(per_minute)) << method;
+    // And not far below it: the pacing is there to stay under the limit, not to waste it.
+    EXPECT_GE(most, static_cast<std::size_t>(per_minute * 0.8)) << method;
+  }
+}
+
 TEST(RateLimiter, ChannelsAreIndependentAndA429SuspendsOnlyItsKey) {
   boost::asio::io_context io;
   test::FakeClock clock;
