@@ -134,11 +134,12 @@ Task<Result<json>> HttpWebApi::call(std::string method, json args, Encoding enco
   int rate_limited = 0;
   int failures = 0;
   for (;;) {
-    co_await limiter_.acquire(key);
+    auto turn = co_await limiter_.acquire(key);
     if (metrics_) {
       metrics_->inc("vigil_slack_api_calls_total", "method", method);
     }
     auto res = co_await http_.send(req);
+    turn.release();  // the answer is in: the next call on this key may go
     std::string transient;
     if (!res) {
       if (res.error().is(Errc::Cancelled) || res.error().is(Errc::InvalidInput)) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <boost/asio/this_coro.hpp>
+
 namespace vigil::slack {
 
 RateLimit limit_for(Tier t) {
@@ -70,8 +72,65 @@ RateLimit RateLimiter::limit_of(const std::string& key) const {
   return limit_for(tier_of(key.substr(0, key.find(':'))));
 }
 
-Task<void> RateLimiter::acquire(std::string key) {
+RateLimiter::Turn& RateLimiter::Turn::operator=(Turn&& other) noexcept {
+  if (this != &other) {
+    release();
+    limiter_ = other.limiter_;
+    key_ = std::move(other.key_);
+    other.limiter_ = nullptr;
+  }
+  return *this;
+}
+
+void RateLimiter::Turn::release() {
+  if (limiter_ != nullptr) {
+    auto* limiter = limiter_;
+    limiter_ = nullptr;
+    limiter->release(key_);
+  }
+}
+
+void RateLimiter::release(const std::string& key) {
+  auto& b = buckets_[key];
+  const auto limit = limit_of(key);
+  if (pacing_ && limit.burst <= 1 && limit.per_minute > 0) {
+    const auto interval = std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::duration<double>(60.0 / limit.per_minute));
+    b.tat = std::max(b.tat, clock_.now() + interval);
+  }
+  if (b.waiters.empty()) {
+    b.in_flight = false;
+    return;
+  }
+  // Handed straight to the first waiter: a caller arriving meanwhile cannot overtake it.
+  auto* next = b.waiters.front();
+  b.waiters.pop_front();
+  next->granted = true;
+  next->wake->cancel();
+}
+
+Task<RateLimiter::Turn> RateLimiter::acquire(std::string key) {
+  if (buckets_[key].in_flight) {
+    auto ex = co_await boost::asio::this_coro::executor;
+    boost::asio::steady_timer wake(ex, std::chrono::steady_clock::now() + kMaxInFlightWait);
+    Waiter me{&wake, false};
+    buckets_[key].waiters.push_back(&me);
+    // Leaves the queue however the wait ends (granted, timed out, or the coroutine destroyed).
+    struct Leave {
+      std::deque<Waiter*>& q;
+      Waiter* w;
+      ~Leave() { std::erase(q, w); }
+    } leave{buckets_[key].waiters, &me};
+    while (!me.granted) {
+      auto [ec] = co_await wake.async_wait(kToken);
+      if (!ec) {
+        break;  // the call in flight is stuck: go anyway
+      }
+    }
+  }
   auto& bucket = buckets_[key];
+  bucket.in_flight = true;
+  Turn turn(this, key);
   const auto limit = limit_of(key);
   if (pacing_ && limit.per_minute > 0) {
     // GCRA: reserve a slot first (so concurrent callers queue in order), then sleep until it.
@@ -99,6 +158,7 @@ Task<void> RateLimiter::acquire(std::string key) {
       break;  // cancelled
     }
   }
+  co_return turn;
 }
 
 void RateLimiter::suspend(const std::string& key, std::chrono::milliseconds retry_after) {

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <string>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "bot/base/clock.h"
 #include "bot/base/task.h"
@@ -25,15 +28,40 @@ Tier tier_of(const std::string& method);
 /// (~1 message per second per channel). Calls wait their turn (GCRA: first come, first served);
 /// nothing is ever rejected. A 429 suspends its key for Retry-After. Waits go through Clock.
 /// One executor only.
+///
+/// One call per key is in flight at a time: the next waits until the previous one's answer is in
+/// (its Turn is released), so calls reach Slack in the order and at the spacing they were let out,
+/// however long one waited for a connection on a busy loop. For a key without burst
+/// (chat.postMessage per channel) the next call also leaves a whole interval after that answer.
 class RateLimiter {
  public:
+  /// The right to have one call on a key in flight; released by release() or the destructor.
+  class Turn {
+   public:
+    Turn() = default;
+    Turn(RateLimiter* limiter, std::string key) : limiter_(limiter), key_(std::move(key)) {}
+    Turn(Turn&& other) noexcept : limiter_(other.limiter_), key_(std::move(other.key_)) { other.limiter_ = nullptr; }
+    Turn& operator=(Turn&& other) noexcept;
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+    ~Turn() { release(); }
+    void release();
+
+   private:
+    RateLimiter* limiter_ = nullptr;
+    std::string key_;
+  };
+
+  /// A call still in flight after this long no longer holds up the next one on its key.
+  static constexpr std::chrono::seconds kMaxInFlightWait{10};
+
   explicit RateLimiter(Clock& clock) : clock_(clock) {}
 
   /// "chat.postMessage:C123" for posts, else the method name.
   static std::string key_for(const std::string& method, const std::string& channel);
 
-  /// Waits until a call on `key` may go out.
-  Task<void> acquire(std::string key);
+  /// Waits until a call on `key` may go out; hold the Turn until its answer is in.
+  Task<Turn> acquire(std::string key);
   /// A 429 was seen on `key`: nothing on it goes out before now + retry_after.
   void suspend(const std::string& key, std::chrono::milliseconds retry_after);
 
@@ -44,10 +72,17 @@ class RateLimiter {
 
  private:
   RateLimit limit_of(const std::string& key) const;
+  void release(const std::string& key);
 
+  struct Waiter {
+    boost::asio::steady_timer* wake = nullptr;
+    bool granted = false;
+  };
   struct Bucket {
     std::chrono::system_clock::time_point tat{};  // theoretical arrival time
     std::chrono::system_clock::time_point suspended_until{};
+    bool in_flight = false;
+    std::deque<Waiter*> waiters;  // first come, first served
   };
   Clock& clock_;
   bool pacing_ = true;

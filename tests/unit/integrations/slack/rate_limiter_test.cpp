@@ -16,8 +16,21 @@ struct Poster {
   test::FakeClock& clock;
   std::vector<std::chrono::system_clock::time_point>& sent;
   Task<> post(std::string key) {
-    co_await limiter.acquire(std::move(key));
+    auto turn = co_await limiter.acquire(std::move(key));
     sent.push_back(clock.now());
+  }
+};
+
+// Holds its turn (the call "in flight") for `answer_after` of fake time.
+struct SlowPoster {
+  RateLimiter& limiter;
+  test::FakeClock& clock;
+  std::vector<std::chrono::system_clock::time_point>& sent;
+  std::chrono::milliseconds answer_after;
+  Task<> post(std::string key) {
+    auto turn = co_await limiter.acquire(std::move(key));
+    sent.push_back(clock.now());
+    co_await clock.sleep_for(answer_after);
   }
 };
 
@@ -79,6 +92,36 @@ TEST(RateLimiter, NoSixtySecondWindowHoldsMoreCallsThanTheTierAllows) {
     EXPECT_LT(most, static_cast<std::size_t>(per_minute)) << method;
     // And not far below it: the pacing is there to stay under the limit, not to waste it.
     EXPECT_GE(most, static_cast<std::size_t>(per_minute * 0.8)) << method;
+  }
+}
+
+// A call whose answer is slow (a busy loop, a connection queue) holds up the next call on its key,
+// so two calls never reach Slack closer together than they were let out; a post to a channel
+// leaves a whole interval after the previous post's answer.
+TEST(RateLimiter, TheNextCallOnAKeyWaitsForThePreviousAnswer) {
+  for (const std::string method : {"chat.postMessage", "chat.update"}) {
+    boost::asio::io_context io;
+    test::FakeClock clock;
+    RateLimiter limiter(clock);
+    std::vector<std::chrono::system_clock::time_point> sent;
+    SlowPoster p{limiter, clock, sent, 3s};
+    const auto start = clock.now();
+    for (int i = 0; i < 3; ++i) {
+      spawn(io.get_executor(), p.post(RateLimiter::key_for(method, "C1")), null_logger(), "post");
+    }
+    drive(io, clock, 3, sent);
+    ASSERT_EQ(sent.size(), 3u) << method;
+    EXPECT_EQ(sent[0], start) << method;
+    if (method == "chat.postMessage") {
+      EXPECT_GE(sent[1] - sent[0], 3s + 1090ms) << method;
+      EXPECT_LE(sent[1] - sent[0], 3s + 1300ms) << method;
+      EXPECT_GE(sent[2] - sent[1], 3s + 1090ms) << method;
+    } else {
+      // chat.update has a burst: only the answer is waited for.
+      EXPECT_GE(sent[1] - sent[0], 3s) << method;
+      EXPECT_LE(sent[1] - sent[0], 3100ms) << method;
+      EXPECT_GE(sent[2] - sent[1], 3s) << method;
+    }
   }
 }
 
