@@ -104,11 +104,12 @@ int main(int argc, char** argv) {
   const std::string session = "bench-session-" + run_id;
   const auto started = Steady::now();
   long long written = 0;
-  auto emit = [&](const std::string& line) {
-    if (!write_all(line + "\n")) {
+  auto emit = [&](std::string line) {
+    line += '\n';
+    if (!write_all(line)) {
       std::exit(1);
     }
-    written += static_cast<long long>(line.size()) + 1;
+    written += static_cast<long long>(line.size());
   };
   emit(R"({"type":"system","subtype":"init","cwd":".","session_id":")" + session +
        R"(","tools":["Bash","Read","Grep"],"mcp_servers":[],"model":"claude-opus-4-5-20251101","permissionMode":"default","claude_code_version":"2.1.7","uuid":"init-)" +
@@ -120,6 +121,9 @@ int main(int argc, char** argv) {
   const std::size_t output_bytes = static_cast<std::size_t>(std::max(256.0, (turn_bytes - 1500) / 2));
   const auto turn_interval = std::chrono::duration<double>(1.0 / o.turns_per_second);
   const long long turns = static_cast<long long>(o.seconds * o.turns_per_second);
+  // The tool output is generated once: the stand-in should spend its CPU writing, not formatting,
+  // so that on a small machine the figures are Vigil's and not the agents'.
+  const auto out = escaped(log_output(output_bytes, 0));
   for (long long t = 0; t < turns; ++t) {
     std::this_thread::sleep_until(started + std::chrono::duration_cast<Steady::duration>(turn_interval * t));
     const std::string tool_id = "toolu_bench_" + std::to_string(t);
@@ -127,7 +131,6 @@ int main(int argc, char** argv) {
          R"(","type":"message","role":"assistant","content":[{"type":"tool_use","id":")" + tool_id +
          R"(","name":"Bash","input":{"command":"kubectl logs deploy/checkout -n prod --since=5m --tail=2000","description":"Read the checkout logs"}}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"cache_creation_input_tokens":3556,"cache_read_input_tokens":17254,"output_tokens":4,"service_tier":"standard"}},"parent_tool_use_id":null,"session_id":")" +
          session + R"(","uuid":"u-)" + std::to_string(t) + R"(-a"})");
-    const auto out = escaped(log_output(output_bytes, t));
     emit(R"({"type":"user","message":{"role":"user","content":[{"tool_use_id":")" + tool_id +
          R"(","type":"tool_result","content":")" + out +
          R"(","is_error":false}]},"parent_tool_use_id":null,"session_id":")" + session + R"(","uuid":"u-)" +

@@ -612,12 +612,15 @@ Result<void> Store::create_run(const RunRecord& r) {
 }
 
 std::optional<RunRecord> Store::get_run(const std::string& id) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns + " FROM runs WHERE id=?");
+  static const std::string kSql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE id=?";
+  auto& q = prepared(kSql.c_str());
   q.bind(1, id);
+  std::optional<RunRecord> run;
   if (q.executeStep()) {
-    return read_run(q);
+    run = read_run(q);
   }
-  return std::nullopt;
+  q.reset();
+  return run;
 }
 
 std::optional<RunRecord> Store::find_run_by_trigger(const std::string& trigger_key) {
@@ -843,9 +846,19 @@ bool Store::resume_auto_triage(const std::string& key, const std::string& by, lo
 
 // Timeline
 
+SQLite::Statement& Store::prepared(const char* sql) {
+  auto& slot = prepared_[sql];
+  if (!slot) {
+    slot = std::make_unique<SQLite::Statement>(*db_, sql);
+  } else {
+    slot->reset();
+    slot->clearBindings();
+  }
+  return *slot;
+}
+
 std::int64_t Store::append_event(const RunEvent& ev) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO run_events(run_id, at_ms, kind, actor, text, data) VALUES (?,?,?,?,?,?)");
+  auto& q = prepared("INSERT INTO run_events(run_id, at_ms, kind, actor, text, data) VALUES (?,?,?,?,?,?)");
   q.bind(1, ev.run_id);
   q.bind(2, static_cast<std::int64_t>(ev.at_ms));
   q.bind(3, ev.kind);
@@ -1176,9 +1189,7 @@ std::vector<AuditEntry> Store::list_audit(const std::string& run_id, int limit) 
 // Processed events
 
 bool Store::mark_event_processed(const std::string& id, const std::string& kind, long long now) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO processed_events(id, kind, seen_at) VALUES (?,?,?) "
-                      "ON CONFLICT(id) DO NOTHING");
+  auto& q = prepared("INSERT INTO processed_events(id, kind, seen_at) VALUES (?,?,?) ON CONFLICT(id) DO NOTHING");
   q.bind(1, id);
   q.bind(2, kind);
   q.bind(3, static_cast<std::int64_t>(now));

@@ -12,6 +12,7 @@
 
 namespace SQLite {
 class Database;
+class Statement;
 }
 
 namespace vigil {
@@ -167,8 +168,12 @@ class Store {
  private:
   explicit Store(std::unique_ptr<SQLite::Database> db);
   Result<void> migrate(int target);
+  /// A prepared statement kept for the hot single-row queries (an agent's timeline rows, run
+  /// lookups, the dedup insert), reset and unbound. Not for a statement still being stepped.
+  SQLite::Statement& prepared(const char* sql);
 
   std::unique_ptr<SQLite::Database> db_;
+  std::map<const char*, std::unique_ptr<SQLite::Statement>> prepared_;  // keyed by the literal
 };
 
 }  // namespace vigil

@@ -101,6 +101,48 @@ std::map<std::string, std::string> agent_environment(const AgentCliOptions& o, c
 AgentCli::AgentCli(process::ChildProcess& runner, AgentCliOptions options, Logger log)
     : runner_(runner), options_(std::move(options)), log_(std::move(log)) {}
 
+struct AgentCli::Stream {
+  std::string backend;
+  EventSink sink;
+  std::optional<AgentStreamParser> parser;
+};
+
+namespace {
+
+std::vector<std::optional<nlohmann::json>> parse_lines(const std::vector<std::string>& lines) {
+  std::vector<std::optional<nlohmann::json>> parsed;
+  parsed.reserve(lines.size());
+  for (const auto& line : lines) {
+    parsed.push_back(AgentStreamParser::parse_line(line));
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Task<> AgentCli::consume(std::shared_ptr<Stream> stream, std::vector<std::string> lines) {
+  if (lines.empty()) {
+    co_return;
+  }
+  if (!stream->parser) {
+    stream->parser.emplace(detect_stream_format(stream->backend, lines.front()));
+  }
+  std::vector<std::optional<nlohmann::json>> parsed;
+  if (options_.parse_pool != nullptr) {
+    // Named, not temporaries in the co_await expression (g++ 12, GCC PR 100611).
+    auto parse = [lines = std::move(lines)] { return parse_lines(lines); };
+    auto parsing = offload(*options_.parse_pool, std::move(parse));
+    parsed = co_await std::move(parsing);
+  } else {
+    parsed = parse_lines(lines);
+  }
+  for (const auto& j : parsed) {
+    for (const auto& e : stream->parser->feed_parsed(j)) {
+      stream->sink(e);
+    }
+  }
+}
+
 Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, AgentTurn turn, EventSink sink) {
   if (options_.backend == "command" && options_.command.empty()) {
     co_return make_error(Errc::InvalidConfig, "the command backend needs agent.command");
@@ -120,20 +162,17 @@ Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, Age
   spec.output_file = workspace.log_path().string();
   // The parser lives as long as the turn; the format of a `command` agent is decided by its
   // first line.
-  auto parser = std::make_shared<std::optional<AgentStreamParser>>();
-  const auto backend = options_.backend;
-  spec.on_line = [parser, backend, sink](std::string_view line, bool is_stderr) {
+  auto stream = std::make_shared<Stream>();
+  stream->backend = options_.backend;
+  stream->sink = sink;
+  spec.on_lines = [this, stream](std::vector<std::string> lines, bool is_stderr) -> Task<> {
     if (is_stderr) {
-      return;
+      lines.clear();  // stderr is in agent.log; it is not the event stream
     }
-    if (!*parser) {
-      parser->emplace(detect_stream_format(backend, line));
-    }
-    for (const auto& e : (*parser)->feed_line(line)) {
-      sink(e);
-    }
+    return consume(stream, std::move(lines));
   };
   auto ran = co_await runner_.run(std::move(spec));
+  auto& parser = stream->parser;
   if (!ran) {
     co_return ran.error();
   }
@@ -141,12 +180,12 @@ Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, Age
   result.exit_code = ran->exit_code;
   result.signal = ran->signal;
   result.duration = ran->duration;
-  if (*parser) {
-    for (const auto& e : (*parser)->finish()) {
+  if (parser) {
+    for (const auto& e : parser->finish()) {
       sink(e);
     }
-    result.session_id = (*parser)->session_id();
-    result.malformed_lines = (*parser)->malformed_lines();
+    result.session_id = parser->session_id();
+    result.malformed_lines = parser->malformed_lines();
   }
   if (ran->cancelled) {
     result.status = AgentTurnResult::Status::Cancelled;

@@ -28,8 +28,9 @@ namespace {
 
 // After the leader is gone, readers get this long to see end-of-file before the pipes are closed.
 constexpr std::chrono::milliseconds kDrainLimit{2000};
-// A line longer than this is delivered in pieces.
-constexpr std::size_t kMaxLine = 64 * 1024;
+// A line longer than this is delivered in pieces. An agent's JSON line carries a whole tool result
+// (a file it read, a log it fetched), so this is well above what a terminal line would need.
+constexpr std::size_t kMaxLine = 1024 * 1024;
 
 // Closes a file descriptor when it goes out of scope.
 struct Fd {
@@ -63,6 +64,8 @@ struct Capture {
   std::size_t cap = 0;
   int file = -1;
   std::function<void(std::string_view, bool)> on_line;
+  std::function<Task<>(std::vector<std::string>, bool)> on_lines;
+  std::array<std::vector<std::string>, 2> batch;  // on_lines: the lines of the current read
   std::array<std::string, 2> kept;
   std::array<std::size_t, 2> total{0, 0};
   std::array<std::string, 2> partial;
@@ -96,8 +99,16 @@ struct Capture {
         off += static_cast<std::size_t>(w);
       }
     }
-    if (on_line) {
+    if (on_line || on_lines) {
       split_lines(which, std::string_view(data, n));
+    }
+  }
+
+  void deliver(int which, std::string_view line) {
+    if (on_lines) {
+      batch[which].emplace_back(line);
+    } else {
+      on_line(line, which == 1);
     }
   }
 
@@ -112,7 +123,7 @@ struct Capture {
       if (piece.size() >= room) {
         // Too long for one line: delivered in pieces of kMaxLine.
         p.append(piece.substr(0, room));
-        on_line(p, which == 1);
+        deliver(which, p);
         p.clear();
         data.remove_prefix(room);
         continue;
@@ -122,10 +133,10 @@ struct Capture {
         return;
       }
       if (p.empty()) {
-        on_line(piece, which == 1);
+        deliver(which, piece);
       } else {
         p.append(piece);
-        on_line(p, which == 1);
+        deliver(which, p);
         p.clear();
       }
       data.remove_prefix(nl + 1);
@@ -133,7 +144,7 @@ struct Capture {
   }
 
   void finish(int which) {
-    if (on_line && !partial[which].empty()) {
+    if (on_line && !on_lines && !partial[which].empty()) {
       on_line(partial[which], which == 1);
       partial[which].clear();
     }
@@ -144,7 +155,7 @@ struct Capture {
   }
 };
 
-Task<void> read_stream(std::shared_ptr<Capture> cap, int which) {
+Task<void> read_stream(std::shared_ptr<Capture> cap, int which, Logger log) {
   // Readers stop at end-of-file (or when the runner closes the pipe), never on cancellation.
   co_await net::this_coro::reset_cancellation_state(
       [](net::cancellation_type_t) { return net::cancellation_type::none; });
@@ -154,6 +165,22 @@ Task<void> read_stream(std::shared_ptr<Capture> cap, int which) {
     auto [ec, n] = co_await sd.async_read_some(net::buffer(buf), kToken);
     if (n > 0) {
       cap->take(which, buf.data(), n);
+    }
+    if (ec && cap->on_lines && !cap->partial[which].empty()) {
+      cap->batch[which].push_back(std::move(cap->partial[which]));
+      cap->partial[which].clear();
+    }
+    if (cap->on_lines && !cap->batch[which].empty()) {
+      auto lines = std::move(cap->batch[which]);
+      cap->batch[which].clear();
+      // Named, not a temporary in the co_await expression (g++ 12, GCC PR 100611).
+      auto consumed = cap->on_lines(std::move(lines), which == 1);
+      try {
+        co_await std::move(consumed);
+      } catch (const std::exception& e) {
+        // The consumer's bug must not stop the reading: the child would block on a full pipe.
+        log->error("output consumer failed: {}", e.what());
+      }
     }
     if (ec) {
       break;
@@ -338,8 +365,9 @@ Task<Result<ProcessResult>> ChildProcess::run(ProcessSpec spec) {
   cap->cap = spec.output_cap;
   cap->file = file.release();
   cap->on_line = spec.on_line;
-  vigil::spawn(ex, read_stream(cap, 0), log_, "child stdout reader");
-  vigil::spawn(ex, read_stream(cap, 1), log_, "child stderr reader");
+  cap->on_lines = spec.on_lines;
+  vigil::spawn(ex, read_stream(cap, 0, log_), log_, "child stdout reader");
+  vigil::spawn(ex, read_stream(cap, 1, log_), log_, "child stderr reader");
 
   ProcessResult result;
   bool exited = false;

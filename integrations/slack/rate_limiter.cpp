@@ -76,6 +76,7 @@ RateLimiter::Turn& RateLimiter::Turn::operator=(Turn&& other) noexcept {
   if (this != &other) {
     release();
     limiter_ = other.limiter_;
+    alive_ = std::move(other.alive_);
     key_ = std::move(other.key_);
     other.limiter_ = nullptr;
   }
@@ -86,7 +87,9 @@ void RateLimiter::Turn::release() {
   if (limiter_ != nullptr) {
     auto* limiter = limiter_;
     limiter_ = nullptr;
-    limiter->release(key_);
+    if (alive_ && *alive_) {
+      limiter->release(key_);
+    }
   }
 }
 
@@ -119,8 +122,13 @@ Task<RateLimiter::Turn> RateLimiter::acquire(std::string key) {
     struct Leave {
       std::deque<Waiter*>& q;
       Waiter* w;
-      ~Leave() { std::erase(q, w); }
-    } leave{buckets_[key].waiters, &me};
+      std::shared_ptr<const bool> alive;
+      ~Leave() {
+        if (*alive) {
+          std::erase(q, w);
+        }
+      }
+    } leave{buckets_[key].waiters, &me, alive_};
     while (!me.granted) {
       auto [ec] = co_await wake.async_wait(kToken);
       if (!ec) {

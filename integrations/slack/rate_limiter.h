@@ -3,6 +3,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
@@ -39,8 +40,12 @@ class RateLimiter {
   class Turn {
    public:
     Turn() = default;
-    Turn(RateLimiter* limiter, std::string key) : limiter_(limiter), key_(std::move(key)) {}
-    Turn(Turn&& other) noexcept : limiter_(other.limiter_), key_(std::move(other.key_)) { other.limiter_ = nullptr; }
+    Turn(RateLimiter* limiter, std::string key)
+        : limiter_(limiter), alive_(limiter->alive_), key_(std::move(key)) {}
+    Turn(Turn&& other) noexcept
+        : limiter_(other.limiter_), alive_(std::move(other.alive_)), key_(std::move(other.key_)) {
+      other.limiter_ = nullptr;
+    }
     Turn& operator=(Turn&& other) noexcept;
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
@@ -49,6 +54,8 @@ class RateLimiter {
 
    private:
     RateLimiter* limiter_ = nullptr;
+    std::shared_ptr<const bool> alive_;  // false once the limiter is gone (a coroutine frame
+                                         // destroyed with its io_context at exit outlives it)
     std::string key_;
   };
 
@@ -56,6 +63,9 @@ class RateLimiter {
   static constexpr std::chrono::seconds kMaxInFlightWait{10};
 
   explicit RateLimiter(Clock& clock) : clock_(clock) {}
+  ~RateLimiter() { *alive_ = false; }
+  RateLimiter(const RateLimiter&) = delete;
+  RateLimiter& operator=(const RateLimiter&) = delete;
 
   /// "chat.postMessage:C123" for posts, else the method name.
   static std::string key_for(const std::string& method, const std::string& channel);
@@ -85,6 +95,7 @@ class RateLimiter {
     std::deque<Waiter*> waiters;  // first come, first served
   };
   Clock& clock_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   bool pacing_ = true;
   std::map<std::string, Bucket> buckets_;
   std::map<std::string, RateLimit> overrides_;

@@ -167,14 +167,14 @@ TEST_F(ChildProcessTest, LinesAreStreamedToTheCallback) {
   EXPECT_EQ(lines, (std::vector<std::string>{"err:c", "out:a", "out:b"}));
 }
 
-TEST_F(ChildProcessTest, LinesCutAcrossReadsArriveWholeAndAnOverlongLineComesInPiecesOf64KiB) {
+TEST_F(ChildProcessTest, LinesCutAcrossReadsArriveWholeAndAnOverlongLineComesInPiecesOf1MiB) {
   std::vector<std::string> lines;
   ProcessSpec spec;
-  // 3,000 numbered lines (about 40 KB, so several reads cut lines in two), then one line of
-  // 150,000 characters, then "end".
+  // 3,000 numbered lines (about 90 KB, so reads cut lines in two), then one line of 2,500,000
+  // characters, then "end".
   spec.argv = {"/bin/sh", "-c",
                "i=0; while [ $i -lt 3000 ]; do echo \"line number $i of the output\"; i=$((i+1)); done; "
-               "head -c 150000 /dev/zero | tr '\\0' x; printf '\\nend\\n'"};
+               "head -c 2500000 /dev/zero | tr '\\0' x; printf '\\nend\\n'"};
   spec.env = base_env();
   spec.on_line = [&lines](std::string_view line, bool) { lines.emplace_back(line); };
   auto r = run(spec);
@@ -183,10 +183,45 @@ TEST_F(ChildProcessTest, LinesCutAcrossReadsArriveWholeAndAnOverlongLineComesInP
   for (int i = 0; i < 3000; ++i) {
     ASSERT_EQ(lines[static_cast<std::size_t>(i)], "line number " + std::to_string(i) + " of the output");
   }
-  EXPECT_EQ(lines[3000], std::string(65536, 'x'));
-  EXPECT_EQ(lines[3001], std::string(65536, 'x'));
-  EXPECT_EQ(lines[3002], std::string(150000 - 2 * 65536, 'x'));
+  EXPECT_EQ(lines[3000], std::string(1 << 20, 'x'));
+  EXPECT_EQ(lines[3001], std::string(1 << 20, 'x'));
+  EXPECT_EQ(lines[3002], std::string(2500000 - 2 * (1 << 20), 'x'));
   EXPECT_EQ(lines[3003], "end");
+}
+
+// The asynchronous consumer gets the same lines, batch by batch, in order.
+struct LineCollector {
+  std::vector<std::string> lines;
+  int batches = 0;
+  Task<> take(std::vector<std::string> batch) {
+    ++batches;
+    for (auto& l : batch) {
+      lines.push_back(std::move(l));
+    }
+    co_return;
+  }
+};
+
+TEST_F(ChildProcessTest, AnAsynchronousConsumerGetsEveryLineInOrderBatchByBatch) {
+  LineCollector out;
+  ProcessSpec spec;
+  spec.argv = {"/bin/sh", "-c",
+               "i=0; while [ $i -lt 3000 ]; do echo \"line number $i of the output\"; i=$((i+1)); done; "
+               "printf 'last line without newline'"};
+  spec.env = base_env();
+  spec.on_lines = [&out](std::vector<std::string> batch, bool is_stderr) -> Task<> {
+    EXPECT_FALSE(is_stderr);
+    return out.take(std::move(batch));
+  };
+  auto r = run(spec);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(out.lines.size(), 3001u);
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_EQ(out.lines[static_cast<std::size_t>(i)], "line number " + std::to_string(i) + " of the output");
+  }
+  EXPECT_EQ(out.lines[3000], "last line without newline");
+  EXPECT_GE(out.batches, 1);
+  EXPECT_LT(out.batches, 3001) << "lines of one read come together";
 }
 
 TEST_F(ChildProcessTest, MissingProgramIsAnError) {
