@@ -15,10 +15,8 @@ slack::SocketModeOptions socket_options(const Config& c) {
   return o;
 }
 
-RunManagerOptions with_ports(RunManagerOptions options, Metrics& metrics, const Config& c,
-                             boost::asio::thread_pool& parse_pool) {
+RunManagerOptions with_metrics(RunManagerOptions options, Metrics& metrics, const Config& c) {
   options.metrics = &metrics;
-  options.agent.parse_pool = &parse_pool;
   options.cluster = c.kubernetes.cluster;
   return options;
 }
@@ -65,7 +63,6 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       redactor_(std::move(redactor)),
       log_(logging.make("app")),
       router_log_(logging.make("router")),
-      parse_pool_(1),
       runner_(ports.clock, logging.make("process")),
       catalog_(config.kubernetes.enabled),
       directory_(ports.web, ports.clock),
@@ -75,7 +72,7 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       gate_(ex, ports.store, ports.web, ports.clock, *redactor_, directory_, config.approvals,
             logging.make("approval"), &ports.metrics, oncall_.get()),
       runs_(ex, ports.store, catalog_, runner_, gate_, ports.clock, *redactor_, knowledge_,
-            executor_options(config), with_ports(run_manager_options(config), ports.metrics, config, parse_pool_),
+            executor_options(config), with_metrics(run_manager_options(config), ports.metrics, config),
             logging.make("run")),
       notes_(make_notes(ex, config, ports, logging)),
       intake_(ports.store, runs_, ports.clock),

@@ -6,7 +6,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 
 #include "bot/alert_intake.h"
 #include "bot/approver_directory.h"
@@ -90,8 +89,6 @@ class App {
   std::shared_ptr<const Redactor> redactor_;
   Logger log_;
   Logger router_log_;
-  // Agents' output is parsed here, off the main loop (the runs use it; declared before them).
-  boost::asio::thread_pool parse_pool_;
   process::ChildProcess runner_;
   skills::SkillCatalog catalog_;
   KnowledgeBase knowledge_;

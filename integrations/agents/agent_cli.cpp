@@ -127,15 +127,7 @@ Task<> AgentCli::consume(std::shared_ptr<Stream> stream, std::vector<std::string
   if (!stream->parser) {
     stream->parser.emplace(detect_stream_format(stream->backend, lines.front()));
   }
-  std::vector<std::optional<nlohmann::json>> parsed;
-  if (options_.parse_pool != nullptr) {
-    // Named, not temporaries in the co_await expression (g++ 12, GCC PR 100611).
-    auto parse = [lines = std::move(lines)] { return parse_lines(lines); };
-    auto parsing = offload(*options_.parse_pool, std::move(parse));
-    parsed = co_await std::move(parsing);
-  } else {
-    parsed = parse_lines(lines);
-  }
+  const auto parsed = parse_lines(lines);
   for (const auto& j : parsed) {
     for (const auto& e : stream->parser->feed_parsed(j)) {
       stream->sink(e);

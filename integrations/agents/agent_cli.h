@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "bot/base/error.h"
 #include "bot/base/redactor.h"
 #include "bot/base/task.h"
@@ -32,9 +30,6 @@ struct AgentCliOptions {
   std::map<std::string, std::string> environment;  // the source the allow-list picks from
   std::string read_only_kubeconfig;
   std::size_t output_cap = 256 * 1024;
-  /// Where the agent's JSON lines are parsed (the costly part of following a fast agent), so the
-  /// main loop only turns parsed lines into events. Null: parsed on the caller's executor.
-  boost::asio::thread_pool* parse_pool = nullptr;
 };
 
 /// One turn of an agent: the first investigation or a follow-up question.
