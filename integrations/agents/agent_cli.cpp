@@ -101,40 +101,6 @@ std::map<std::string, std::string> agent_environment(const AgentCliOptions& o, c
 AgentCli::AgentCli(process::ChildProcess& runner, AgentCliOptions options, Logger log)
     : runner_(runner), options_(std::move(options)), log_(std::move(log)) {}
 
-struct AgentCli::Stream {
-  std::string backend;
-  EventSink sink;
-  std::optional<AgentStreamParser> parser;
-};
-
-namespace {
-
-std::vector<std::optional<nlohmann::json>> parse_lines(const std::vector<std::string>& lines) {
-  std::vector<std::optional<nlohmann::json>> parsed;
-  parsed.reserve(lines.size());
-  for (const auto& line : lines) {
-    parsed.push_back(AgentStreamParser::parse_line(line));
-  }
-  return parsed;
-}
-
-}  // namespace
-
-Task<> AgentCli::consume(std::shared_ptr<Stream> stream, std::vector<std::string> lines) {
-  if (lines.empty()) {
-    co_return;
-  }
-  if (!stream->parser) {
-    stream->parser.emplace(detect_stream_format(stream->backend, lines.front()));
-  }
-  const auto parsed = parse_lines(lines);
-  for (const auto& j : parsed) {
-    for (const auto& e : stream->parser->feed_parsed(j)) {
-      stream->sink(e);
-    }
-  }
-}
-
 Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, AgentTurn turn, EventSink sink) {
   if (options_.backend == "command" && options_.command.empty()) {
     co_return make_error(Errc::InvalidConfig, "the command backend needs agent.command");
@@ -154,17 +120,20 @@ Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, Age
   spec.output_file = workspace.log_path().string();
   // The parser lives as long as the turn; the format of a `command` agent is decided by its
   // first line.
-  auto stream = std::make_shared<Stream>();
-  stream->backend = options_.backend;
-  stream->sink = sink;
-  spec.on_lines = [this, stream](std::vector<std::string> lines, bool is_stderr) -> Task<> {
+  auto parser = std::make_shared<std::optional<AgentStreamParser>>();
+  const auto backend = options_.backend;
+  spec.on_line = [parser, backend, sink](std::string_view line, bool is_stderr) {
     if (is_stderr) {
-      lines.clear();  // stderr is in agent.log; it is not the event stream
+      return;
     }
-    return consume(stream, std::move(lines));
+    if (!*parser) {
+      parser->emplace(detect_stream_format(backend, line));
+    }
+    for (const auto& e : (*parser)->feed_line(line)) {
+      sink(e);
+    }
   };
   auto ran = co_await runner_.run(std::move(spec));
-  auto& parser = stream->parser;
   if (!ran) {
     co_return ran.error();
   }
@@ -172,12 +141,12 @@ Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, Age
   result.exit_code = ran->exit_code;
   result.signal = ran->signal;
   result.duration = ran->duration;
-  if (parser) {
-    for (const auto& e : parser->finish()) {
+  if (*parser) {
+    for (const auto& e : (*parser)->finish()) {
       sink(e);
     }
-    result.session_id = parser->session_id();
-    result.malformed_lines = parser->malformed_lines();
+    result.session_id = (*parser)->session_id();
+    result.malformed_lines = (*parser)->malformed_lines();
   }
   if (ran->cancelled) {
     result.status = AgentTurnResult::Status::Cancelled;

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,9 +77,6 @@ class AgentCli {
   const AgentCliOptions& options() const { return options_; }
 
  private:
-  struct Stream;
-  Task<> consume(std::shared_ptr<Stream> stream, std::vector<std::string> lines);
-
   process::ChildProcess& runner_;
   AgentCliOptions options_;
   Logger log_;

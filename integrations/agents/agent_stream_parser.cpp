@@ -145,26 +145,15 @@ std::vector<AgentEvent> AgentStreamParser::finish() {
   return out;
 }
 
-std::optional<json> AgentStreamParser::parse_line(std::string_view line) {
+std::vector<AgentEvent> AgentStreamParser::feed_line(std::string_view line) {
+  std::vector<AgentEvent> out;
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) {
     line.remove_suffix(1);
   }
   if (line.empty()) {
-    return std::nullopt;
-  }
-  return parse_untrusted_json(line);
-}
-
-std::vector<AgentEvent> AgentStreamParser::feed_line(std::string_view line) {
-  return feed_parsed(parse_line(line));
-}
-
-std::vector<AgentEvent> AgentStreamParser::feed_parsed(const std::optional<json>& parsed) {
-  std::vector<AgentEvent> out;
-  if (!parsed) {
     return out;
   }
-  const json& j = *parsed;
+  const json j = parse_untrusted_json(line);
   if (j.is_discarded() || !j.is_object()) {
     ++malformed_;
     return out;

@@ -5,8 +5,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace vigil::agents {
 
 /// The JSON-lines dialects of the agent CLIs Vigil drives.
@@ -45,12 +43,6 @@ class AgentStreamParser {
   explicit AgentStreamParser(StreamFormat format) : format_(format) {}
 
   std::vector<AgentEvent> feed_line(std::string_view line);
-
-  /// The JSON of one line, or nothing for a blank line (discarded JSON when it is not valid).
-  /// The costly half of feed_line, with no state: it may run on another thread.
-  static std::optional<nlohmann::json> parse_line(std::string_view line);
-  /// The other half: what parse_line gave, in stream order.
-  std::vector<AgentEvent> feed_parsed(const std::optional<nlohmann::json>& parsed);
   /// Flushes text still being assembled from deltas (call at end of stream).
   std::vector<AgentEvent> finish();
 

@@ -64,8 +64,6 @@ struct Capture {
   std::size_t cap = 0;
   int file = -1;
   std::function<void(std::string_view, bool)> on_line;
-  std::function<Task<>(std::vector<std::string>, bool)> on_lines;
-  std::array<std::vector<std::string>, 2> batch;  // on_lines: the lines of the current read
   std::array<std::string, 2> kept;
   std::array<std::size_t, 2> total{0, 0};
   std::array<std::string, 2> partial;
@@ -99,16 +97,8 @@ struct Capture {
         off += static_cast<std::size_t>(w);
       }
     }
-    if (on_line || on_lines) {
+    if (on_line) {
       split_lines(which, std::string_view(data, n));
-    }
-  }
-
-  void deliver(int which, std::string_view line) {
-    if (on_lines) {
-      batch[which].emplace_back(line);
-    } else {
-      on_line(line, which == 1);
     }
   }
 
@@ -123,7 +113,7 @@ struct Capture {
       if (piece.size() >= room) {
         // Too long for one line: delivered in pieces of kMaxLine.
         p.append(piece.substr(0, room));
-        deliver(which, p);
+        on_line(p, which == 1);
         p.clear();
         data.remove_prefix(room);
         continue;
@@ -133,10 +123,10 @@ struct Capture {
         return;
       }
       if (p.empty()) {
-        deliver(which, piece);
+        on_line(piece, which == 1);
       } else {
         p.append(piece);
-        deliver(which, p);
+        on_line(p, which == 1);
         p.clear();
       }
       data.remove_prefix(nl + 1);
@@ -144,7 +134,7 @@ struct Capture {
   }
 
   void finish(int which) {
-    if (on_line && !on_lines && !partial[which].empty()) {
+    if (on_line && !partial[which].empty()) {
       on_line(partial[which], which == 1);
       partial[which].clear();
     }
@@ -155,7 +145,7 @@ struct Capture {
   }
 };
 
-Task<void> read_stream(std::shared_ptr<Capture> cap, int which, Logger log) {
+Task<void> read_stream(std::shared_ptr<Capture> cap, int which) {
   // Readers stop at end-of-file (or when the runner closes the pipe), never on cancellation.
   co_await net::this_coro::reset_cancellation_state(
       [](net::cancellation_type_t) { return net::cancellation_type::none; });
@@ -165,22 +155,6 @@ Task<void> read_stream(std::shared_ptr<Capture> cap, int which, Logger log) {
     auto [ec, n] = co_await sd.async_read_some(net::buffer(buf), kToken);
     if (n > 0) {
       cap->take(which, buf.data(), n);
-    }
-    if (ec && cap->on_lines && !cap->partial[which].empty()) {
-      cap->batch[which].push_back(std::move(cap->partial[which]));
-      cap->partial[which].clear();
-    }
-    if (cap->on_lines && !cap->batch[which].empty()) {
-      auto lines = std::move(cap->batch[which]);
-      cap->batch[which].clear();
-      // Named, not a temporary in the co_await expression (g++ 12, GCC PR 100611).
-      auto consumed = cap->on_lines(std::move(lines), which == 1);
-      try {
-        co_await std::move(consumed);
-      } catch (const std::exception& e) {
-        // The consumer's bug must not stop the reading: the child would block on a full pipe.
-        log->error("output consumer failed: {}", e.what());
-      }
     }
     if (ec) {
       break;
@@ -365,9 +339,8 @@ Task<Result<ProcessResult>> ChildProcess::run(ProcessSpec spec) {
   cap->cap = spec.output_cap;
   cap->file = file.release();
   cap->on_line = spec.on_line;
-  cap->on_lines = spec.on_lines;
-  vigil::spawn(ex, read_stream(cap, 0, log_), log_, "child stdout reader");
-  vigil::spawn(ex, read_stream(cap, 1, log_), log_, "child stderr reader");
+  vigil::spawn(ex, read_stream(cap, 0), log_, "child stdout reader");
+  vigil::spawn(ex, read_stream(cap, 1), log_, "child stderr reader");
 
   ProcessResult result;
   bool exited = false;

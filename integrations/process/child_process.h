@@ -26,10 +26,6 @@ struct ProcessSpec {
   std::string output_file;                 // when set, every byte of both streams goes here (0600)
   /// Called for each complete line (and a final unterminated one), stdout and stderr alike.
   std::function<void(std::string_view line, bool is_stderr)> on_line;
-  /// Instead of on_line: the complete lines of each read of one stream, in order. That stream is
-  /// not read again until the returned task has finished, so a slow consumer slows the child down
-  /// (its pipe fills) instead of piling its output up in memory.
-  std::function<Task<>(std::vector<std::string> lines, bool is_stderr)> on_lines;
 };
 
 struct ProcessResult {

@@ -189,41 +189,6 @@ TEST_F(ChildProcessTest, LinesCutAcrossReadsArriveWholeAndAnOverlongLineComesInP
   EXPECT_EQ(lines[3003], "end");
 }
 
-// The asynchronous consumer gets the same lines, batch by batch, in order.
-struct LineCollector {
-  std::vector<std::string> lines;
-  int batches = 0;
-  Task<> take(std::vector<std::string> batch) {
-    ++batches;
-    for (auto& l : batch) {
-      lines.push_back(std::move(l));
-    }
-    co_return;
-  }
-};
-
-TEST_F(ChildProcessTest, AnAsynchronousConsumerGetsEveryLineInOrderBatchByBatch) {
-  LineCollector out;
-  ProcessSpec spec;
-  spec.argv = {"/bin/sh", "-c",
-               "i=0; while [ $i -lt 3000 ]; do echo \"line number $i of the output\"; i=$((i+1)); done; "
-               "printf 'last line without newline'"};
-  spec.env = base_env();
-  spec.on_lines = [&out](std::vector<std::string> batch, bool is_stderr) -> Task<> {
-    EXPECT_FALSE(is_stderr);
-    return out.take(std::move(batch));
-  };
-  auto r = run(spec);
-  ASSERT_TRUE(r);
-  ASSERT_EQ(out.lines.size(), 3001u);
-  for (int i = 0; i < 3000; ++i) {
-    ASSERT_EQ(out.lines[static_cast<std::size_t>(i)], "line number " + std::to_string(i) + " of the output");
-  }
-  EXPECT_EQ(out.lines[3000], "last line without newline");
-  EXPECT_GE(out.batches, 1);
-  EXPECT_LT(out.batches, 3001) << "lines of one read come together";
-}
-
 TEST_F(ChildProcessTest, MissingProgramIsAnError) {
   ProcessSpec spec;
   spec.argv = {"no-such-program-vigil"};
