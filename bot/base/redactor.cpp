@@ -144,7 +144,7 @@ Redactor& Redactor::operator=(const Redactor&) = default;
 
 Result<void> Redactor::add_pattern(const std::string& pattern) {
   try {
-    rules_.push_back(Rule{boost::regex(pattern, boost::regex::perl), kMaskFmt});
+    rules_.push_back(Rule{boost::regex(pattern, boost::regex::perl), kMaskFmt, {}, false});
   } catch (const boost::regex_error& e) {
     return make_error(Errc::InvalidConfig, "invalid redaction pattern '" + pattern + "': " + e.what());
   }
