@@ -12,7 +12,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -72,17 +71,6 @@ void spawn(boost::asio::any_io_executor ex, Task<> task, Logger log, std::string
               }
             }
           }));
-}
-
-/// Runs blocking work `fn` on `pool` and resumes on the caller's executor with its result.
-template <class Fn>
-auto offload(boost::asio::thread_pool& pool, Fn fn) -> Task<decltype(fn())> {
-  using R = decltype(fn());
-  auto ex = co_await boost::asio::this_coro::executor;
-  co_return co_await boost::asio::co_spawn(
-      pool.get_executor(),
-      [fn = std::move(fn)]() mutable -> Task<R> { co_return fn(); },
-      boost::asio::bind_executor(ex, boost::asio::use_awaitable));
 }
 
 }  // namespace vigil
