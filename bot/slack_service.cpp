@@ -64,8 +64,10 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
   SystemClock clock;
   Metrics metrics;
   const auto proxy = http::ProxySettings::from_environment(current_environment());
-  auto http_client = http::make_beast_http_client(io.get_executor(), {proxy, 4, "vigil/" VIGIL_VERSION},
-                                                  logging.make("http"));
+  http::BeastHttpClientOptions client_options;
+  client_options.proxy = proxy;
+  client_options.user_agent = "vigil/" VIGIL_VERSION;
+  auto http_client = http::make_beast_http_client(io.get_executor(), client_options, logging.make("http"));
   slack::RateLimiter limiter(clock);
   slack::HttpWebApiOptions web_options;
   web_options.api_url = config.slack.api_url;

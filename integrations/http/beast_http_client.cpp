@@ -1,8 +1,12 @@
 #include "integrations/http/beast_http_client.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
+#include <memory>
 #include <vector>
+
+#include <boost/asio/steady_timer.hpp>
 
 #include "integrations/http/beast_connect.h"
 
@@ -54,7 +58,10 @@ class BeastHttpClient final : public HttpClient {
  public:
   BeastHttpClient(net::any_io_executor ex, BeastHttpClientOptions options, Logger log)
       : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)),
-        tls_(make_client_tls_context()) {}
+        tls_(make_client_tls_context()) {
+    options_.max_connections_per_origin = std::max<std::size_t>(1, options_.max_connections_per_origin);
+  }
+  ~BeastHttpClient() override { *alive_ = false; }
 
   Task<Result<HttpResponse>> send(HttpRequest request) override {
     const auto url = Url::parse(request.url);
@@ -63,8 +70,14 @@ class BeastHttpClient final : public HttpClient {
     }
     const auto deadline = std::chrono::steady_clock::now() + request.timeout;
     const auto origin = url->origin();
+    auto leased = co_await lease(origin, deadline);
+    if (!leased) {
+      co_return leased.error();
+    }
+    // The slot on the origin's cap is ours from here; it goes back however this ends.
+    SlotGuard slot{this, alive_, origin, true};
+    std::unique_ptr<PooledConnection> conn = std::move(*leased);
     for (int attempt = 0; attempt < 2; ++attempt) {
-      std::unique_ptr<PooledConnection> conn = take_idle(origin);
       const bool reused = conn != nullptr;
       if (!conn) {
         auto connected = co_await connect_stream(ex_, tls_, *url, options_.proxy, deadline);
@@ -100,7 +113,8 @@ class BeastHttpClient final : public HttpClient {
                                 deadline, keep_alive);
       }
       if (!res) {
-        // A pooled connection the server closed while idle: try once more on a fresh one.
+        // A pooled connection the server closed while idle: once more on a fresh one, same slot.
+        conn.reset();
         if (reused && attempt == 0 && !res.error().is(Errc::Timeout) &&
             std::chrono::steady_clock::now() < deadline) {
           continue;
@@ -108,6 +122,7 @@ class BeastHttpClient final : public HttpClient {
         co_return res;
       }
       if (keep_alive) {
+        slot.held = false;
         give_back(origin, std::move(conn));
       }
       co_return res;
@@ -116,20 +131,106 @@ class BeastHttpClient final : public HttpClient {
   }
 
  private:
-  std::unique_ptr<PooledConnection> take_idle(const std::string& origin) {
-    auto it = idle_.find(origin);
-    if (it == idle_.end() || it->second.empty()) {
-      return nullptr;
+  struct Waiter {
+    net::steady_timer* wake = nullptr;
+    bool granted = false;   // a slot on the cap was handed over, with `conn` or to open one
+    bool consumed = false;  // the waiting coroutine took it
+    std::unique_ptr<PooledConnection> conn;
+  };
+  struct Origin {
+    std::vector<std::unique_ptr<PooledConnection>> idle;
+    std::size_t open = 0;         // counted against the cap: in use, being opened, or idle
+    std::deque<Waiter*> waiters;  // first come, first served
+  };
+  // Gives the slot of a request that ended without a reusable connection back to the origin.
+  struct SlotGuard {
+    BeastHttpClient* client;
+    std::shared_ptr<const bool> alive;
+    std::string origin;
+    bool held = true;
+    ~SlotGuard() {
+      if (held && *alive) {
+        client->release_slot(origin);
+      }
     }
-    auto conn = std::move(it->second.back());
-    it->second.pop_back();
-    return conn;
+  };
+
+  /// A slot under the origin's cap: an idle connection, or nullptr meaning "open a new one".
+  Task<Result<std::unique_ptr<PooledConnection>>> lease(std::string origin,
+                                                        std::chrono::steady_clock::time_point deadline) {
+    auto& o = origins_[origin];
+    if (!o.idle.empty()) {
+      std::unique_ptr<PooledConnection> conn = std::move(o.idle.back());
+      o.idle.pop_back();
+      co_return std::move(conn);
+    }
+    if (o.open < options_.max_connections_per_origin) {
+      ++o.open;
+      std::unique_ptr<PooledConnection> none;
+      co_return std::move(none);
+    }
+    net::steady_timer wake(ex_, deadline);
+    Waiter me;
+    me.wake = &wake;
+    o.waiters.push_back(&me);
+    // Leaves the queue however the wait ends; a slot handed over but never taken goes back.
+    struct Leave {
+      BeastHttpClient* client;
+      std::shared_ptr<const bool> alive;
+      const std::string& origin;
+      Waiter* w;
+      ~Leave() {
+        if (!*alive) {
+          return;
+        }
+        std::erase(client->origins_[origin].waiters, w);
+        if (w->granted && !w->consumed) {
+          w->conn.reset();
+          client->release_slot(origin);
+        }
+      }
+    } leave{this, alive_, origin, &me};
+    while (!me.granted) {
+      auto [ec] = co_await wake.async_wait(kToken);
+      if (!ec) {
+        break;  // the deadline
+      }
+    }
+    if (!me.granted) {
+      co_return Error(Errc::Timeout, "no free connection to " + origin + " before the deadline (" +
+                                         std::to_string(options_.max_connections_per_origin) +
+                                         " in use)");
+    }
+    me.consumed = true;
+    co_return std::move(me.conn);
+  }
+
+  // Hands the slot (and `conn`, when given) to the first waiter, else keeps or closes it.
+  void hand_over(Origin& o, std::unique_ptr<PooledConnection> conn) {
+    auto* next = o.waiters.front();
+    o.waiters.pop_front();
+    next->granted = true;
+    next->conn = std::move(conn);
+    next->wake->cancel();
   }
 
   void give_back(const std::string& origin, std::unique_ptr<PooledConnection> conn) {
-    auto& list = idle_[origin];
-    if (list.size() < options_.max_idle_per_origin) {
-      list.push_back(std::move(conn));
+    auto& o = origins_[origin];
+    if (!o.waiters.empty()) {
+      hand_over(o, std::move(conn));
+    } else if (o.idle.size() < options_.max_idle_per_origin) {
+      o.idle.push_back(std::move(conn));
+    } else {
+      --o.open;  // closed as `conn` goes
+    }
+  }
+
+  void release_slot(const std::string& origin) {
+    auto& o = origins_[origin];
+    if (!o.waiters.empty()) {
+      hand_over(o, nullptr);
+    } else if (o.open > 0) {
+      --o.open;
     }
   }
 
@@ -137,7 +238,8 @@ class BeastHttpClient final : public HttpClient {
   BeastHttpClientOptions options_;
   Logger log_;
   ssl::context tls_;
-  std::map<std::string, std::vector<std::unique_ptr<PooledConnection>>> idle_;
+  std::map<std::string, Origin> origins_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace
