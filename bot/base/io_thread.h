@@ -14,8 +14,12 @@ namespace vigil {
 /// work: `vigil serve` reads and acks Socket Mode frames on one (Slack wants every ack within 3 s,
 /// whatever the runs are doing). Nothing else runs there; results are posted to the main loop.
 ///
-/// finish() (also run by the destructor) stops the loop, joins the thread and destroys what was
-/// still queued. Call it before destroying the objects that the queued work refers to.
+/// Ending it takes two steps, because two kinds of object refer to it:
+/// - finish() stops the loop, joins the thread and destroys the work still queued (coroutine frames
+///   of a loop stopped early). Call it before destroying the objects that queued work points to.
+/// - The destructor destroys the io_context itself. Timers and sockets made from executor() must be
+///   destroyed before that (their destructors deregister from the io_context's services), so the
+///   IoThread has to outlive them. The destructor runs finish() first if it was not called.
 class IoThread {
  public:
   IoThread();
@@ -27,9 +31,17 @@ class IoThread {
   void finish();
 
  private:
-  std::unique_ptr<boost::asio::io_context> io_;
+  /// An io_context whose pending work can be destroyed without destroying the context
+  /// (execution_context::shutdown is what ~io_context runs first).
+  struct Context : boost::asio::io_context {
+    Context() : boost::asio::io_context(1) {}
+    using boost::asio::io_context::shutdown;
+  };
+
+  std::unique_ptr<Context> io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
+  bool finished_ = false;
 };
 
 }  // namespace vigil
