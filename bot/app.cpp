@@ -83,6 +83,9 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       processed_(ports.store),
       client_(ports.socket_executor.value_or(ex), ports.transport, ports.web, ports.clock, processed_, ports.metrics,
               logging.make("slack.socket"), socket_options(config)),
+      inputs_(ex, kMaxHandlersInFlight,
+              [this](slack::InboundEvent e) -> Task<> { return handle(std::move(e)); }, router_log_,
+              &ports.metrics),
       chores_timer_(ex) {
   const auto load = catalog_.load_dirs(config.skills.dirs);
   for (const auto& e : load.errors) {
@@ -122,8 +125,7 @@ void App::dispatch(slack::InboundEvent event) {
     router_log_->info("envelope={}: stopping; {} not handled", event.origin.envelope_id, slack::describe(event));
     return;
   }
-  ++handlers_in_flight_;
-  spawn(ex_, handle(std::move(event)), router_log_, "handler");
+  inputs_.push(std::move(event));
 }
 
 Task<> App::handle(slack::InboundEvent event) {
@@ -144,7 +146,6 @@ Task<> App::handle(slack::InboundEvent event) {
     // A database failure or a bug in one handler: logged once, the process keeps serving.
     router_log_->error("envelope={}: handler failed: {}", event.origin.envelope_id, e.what());
   }
-  --handlers_in_flight_;
 }
 
 Task<> App::chores() {
@@ -190,11 +191,15 @@ Task<Result<void>> App::run() {
 Task<> App::quiesce() {
   boost::asio::steady_timer timer(ex_);
   const auto deadline = std::chrono::steady_clock::now() + config_.agent.grace + std::chrono::seconds(10);
-  while ((runs_.running_runs() > 0 || handlers_in_flight_ > 0 || !presenter_.idle() ||
-          (notes_ && !notes_->idle())) &&
+  // Inputs already acked and waiting for a handler are still handled: they are not redelivered.
+  while ((runs_.running_runs() > 0 || !inputs_.idle() || !presenter_.idle() || (notes_ && !notes_->idle())) &&
          std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(kToken);
+  }
+  if (inputs_.waiting() > 0) {
+    log_->warn("stopping: {} acked inputs were still waiting for a handler and are not handled",
+               inputs_.waiting());
   }
 }
 

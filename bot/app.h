@@ -15,6 +15,7 @@
 #include "bot/channel_bindings.h"
 #include "bot/config.h"
 #include "bot/incident_notes.h"
+#include "bot/input_queue.h"
 #include "bot/knowledge_base.h"
 #include "bot/oncall_directory.h"
 #include "bot/run_manager.h"
@@ -77,7 +78,11 @@ class App {
   SlackRunPresenter& presenter() { return presenter_; }
   AlertIntake& alerts() { return intake_; }
   bool connected() const { return client_.live_connections() > 0; }
-  bool idle() const { return runs_.idle() && presenter_.idle() && handlers_in_flight_ == 0; }
+  bool idle() const { return runs_.idle() && presenter_.idle() && inputs_.idle(); }
+
+  /// Handler coroutines at most in flight; further slash commands and messages wait their turn
+  /// (InputQueue). Enough to keep 16 connections per host busy, small next to a flood's backlog.
+  static constexpr std::size_t kMaxHandlersInFlight = 256;
 
  private:
   Task<> handle(slack::InboundEvent event);
@@ -106,8 +111,8 @@ class App {
   handlers::InteractionHandler interactions_;
   StoreProcessedEvents processed_;
   slack::SocketModeClient client_;
+  InputQueue inputs_;
   boost::asio::steady_timer chores_timer_;
-  int handlers_in_flight_ = 0;
   bool stopping_ = false;
 };
 
