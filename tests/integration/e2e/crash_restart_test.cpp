@@ -261,6 +261,15 @@ class CrashRestart : public ::testing::Test {
     }
     return n;
   }
+  // Whether the store knows the ts of the run's root message (the presenter's slack_root row).
+  bool root_recorded(const std::string& run_id) {
+    for (const auto& e : store()->list_events(run_id)) {
+      if (e.kind == "slack_root") {
+        return true;
+      }
+    }
+    return false;
+  }
   // The approval card as Slack shows it now.
   std::string card_now(const std::string& token) {
     const auto a = store()->get_approval(token);
@@ -331,6 +340,9 @@ TEST_F(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
   ASSERT_TRUE(b);
   ASSERT_TRUE(test::eventually([&] { return run_is(b->id, RunState::Queued); })) << log();
   ASSERT_TRUE(test::eventually([&] { return roots(a->id) == 1 && roots(b->id) == 1; })) << all_posts();
+  // Killed once both roots are recorded. A kill between Slack taking a post and its ts reaching the
+  // store (a known window, microseconds long; slower under ASan) would post a second root.
+  ASSERT_TRUE(test::eventually([&] { return root_recorded(a->id) && root_recorded(b->id); })) << log();
 
   crash();
   open_gate("look", "b");
