@@ -30,7 +30,9 @@ class SandboxWebApi : public ::testing::Test {
     emu_.start();
     client_ = std::make_unique<test::SlackClientHarness>(emu_, test::SlackClientHarness::Options{});
     client_->start();
-    ASSERT_TRUE(emu_.wait_for_connections(1, 10s));
+    // Both of the client's connections (the default 2): a second one opening later would change
+    // the emulator's state (apps.connections.open, hello) during a test's long-poll.
+    ASSERT_TRUE(emu_.wait_for_connections(2, 10s));
     SandboxWebOptions o;
     o.listen = "127.0.0.1:0";
     o.users = {{kAlex, "alex", "approver"}, {"U0JORDAN", "jordan", "not an approver"}};
