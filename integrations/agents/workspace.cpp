@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "bot/base/ids.h"
+#include "bot/base/untrusted_json.h"
 
 namespace vigil::agents {
 namespace fs = std::filesystem;
@@ -194,8 +195,13 @@ WorkspaceOutput Workspace::collect() const {
     if (p->second) {
       out.proposal_errors.push_back("proposals.json is larger than 256 KiB; ignored");
     } else {
-      const auto j = nlohmann::json::parse(p->first, nullptr, false);
-      if (j.is_discarded() || !j.is_array()) {
+      // Agent output: a deep nest would overflow the stack when the document is destroyed.
+      const bool shallow = json_depth_within(p->first);
+      const auto j = shallow ? nlohmann::json::parse(p->first, nullptr, false) : nlohmann::json();
+      if (!shallow) {
+        out.proposal_errors.push_back("proposals.json nests deeper than " + std::to_string(kMaxJsonDepth) +
+                                      " levels; ignored");
+      } else if (j.is_discarded() || !j.is_array()) {
         out.proposal_errors.push_back("proposals.json is not a JSON list");
       } else {
         for (std::size_t i = 0; i < j.size(); ++i) {

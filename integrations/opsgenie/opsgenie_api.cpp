@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/base/untrusted_json.h"
 #include "integrations/http/url.h"
 
 namespace vigil::opsgenie {
@@ -36,7 +37,7 @@ bool is_schedule_id(std::string_view s) {
 }
 
 Result<std::vector<std::string>> parse_on_calls(std::string_view body) {
-  const auto j = json::parse(body, nullptr, false);
+  const auto j = parse_untrusted_json(body);
   if (j.is_discarded() || !j.is_object() || !j.contains("data") || !j["data"].is_object()) {
     return make_error(Errc::Protocol, "OpsGenie on-calls answer has no \"data\" object");
   }
@@ -59,7 +60,7 @@ Result<std::vector<std::string>> parse_on_calls(std::string_view body) {
 }
 
 std::string error_message(std::string_view body) {
-  const auto j = json::parse(body, nullptr, false);
+  const auto j = parse_untrusted_json(body);
   if (j.is_discarded() || !j.is_object() || !j.contains("message") || !j["message"].is_string()) {
     return {};
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/base/untrusted_json.h"
 #include "integrations/http/url.h"
 
 namespace vigil::pagerduty {
@@ -21,7 +22,7 @@ std::string trim_slash(std::string url) {
 }  // namespace
 
 Result<std::vector<std::string>> parse_oncalls(std::string_view body) {
-  const auto j = json::parse(body, nullptr, false);
+  const auto j = parse_untrusted_json(body);
   if (j.is_discarded() || !j.is_object()) {
     return make_error(Errc::Protocol, "PagerDuty /oncalls answer is not a JSON object");
   }
@@ -48,7 +49,7 @@ Result<std::vector<std::string>> parse_oncalls(std::string_view body) {
 }
 
 std::string error_message(std::string_view body) {
-  const auto j = json::parse(body, nullptr, false);
+  const auto j = parse_untrusted_json(body);
   if (j.is_discarded() || !j.is_object() || !j.contains("error") || !j["error"].is_object()) {
     return {};
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bot/base/untrusted_json.h"
 #include "integrations/http/url.h"
 
 namespace vigil::slack {
@@ -99,7 +100,7 @@ bool is_rate_limited_answer(const std::string& body) {
   if (body.size() > 4096 || body.find("rate") == std::string::npos) {
     return false;
   }
-  const auto j = json::parse(body, nullptr, false);
+  const auto j = parse_untrusted_json(body);
   const auto error = str(j, "error");
   return j.is_object() && !flag(j, "ok") && (error == "ratelimited" || error == "rate_limited");
 }
@@ -174,7 +175,7 @@ Task<Result<json>> HttpWebApi::call(std::string method, json args, Encoding enco
       co_await clock_.sleep_for(wait);
       continue;
     }
-    auto body = json::parse(res->body, nullptr, false);
+    auto body = parse_untrusted_json(res->body);
     if (body.is_discarded() || !body.is_object()) {
       co_return Error(Errc::Protocol, method + ": answer is not a JSON object");
     }
@@ -376,7 +377,7 @@ Task<Result<void>> HttpWebApi::respond(std::string response_url, ResponseMessage
   for (int attempt = 0;; ++attempt) {
     auto res = co_await http_.send(req);
     if (res && res->status >= 200 && res->status < 300) {
-      auto j = json::parse(res->body, nullptr, false);
+      auto j = parse_untrusted_json(res->body);
       if (j.is_object() && j.contains("ok") && !flag(j, "ok")) {
         co_return Error(Errc::SlackApi, str(j, "error").empty() ? "response_url_failed" : str(j, "error"));
       }

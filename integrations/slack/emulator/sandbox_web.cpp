@@ -9,6 +9,7 @@
 
 #include "bot/base/embedded_files.h"
 #include "bot/base/ids.h"
+#include "bot/base/untrusted_json.h"
 #include "integrations/http/url.h"
 
 namespace vigil::slack {
@@ -348,7 +349,7 @@ http::HttpResponse SandboxWeb::serve_post(const http::HttpRequest& request,
   if (http::request_header(request, "content-type").find("application/json") == std::string::npos) {
     return error_response(415, "send application/json");
   }
-  const auto body = json::parse(request.body, nullptr, false);
+  const auto body = parse_untrusted_json(request.body);
   if (body.is_discarded() || !body.is_object()) {
     return error_response(400, "the body is not a JSON object");
   }

@@ -90,6 +90,21 @@ TEST(Workspace, CollectsSummaryProposalsAndArtifacts) {
   EXPECT_EQ(out.rejected_artifacts.size(), 2u);
 }
 
+// Agent output is untrusted. nlohmann::json destroys and copies a document recursively: a few
+// hundred thousand nested lists overflow the stack (250,000 at -O2; fewer under ASan). The 256 KiB
+// cap allows 130,000; a nest is refused before it is parsed.
+TEST(Workspace, DeeplyNestedProposalsAreRefusedNotFollowed) {
+  test::TempDir root;
+  auto ws = Workspace::create(root.path(), new_uuid(), inputs(), Redactor());
+  ASSERT_TRUE(ws);
+  constexpr std::size_t kDepth = 130'000;
+  test::write_file(ws->output_dir() / "proposals.json", std::string(kDepth, '[') + std::string(kDepth, ']'));
+  const auto out = ws->collect();
+  EXPECT_TRUE(out.proposals.empty());
+  ASSERT_EQ(out.proposal_errors.size(), 1u);
+  EXPECT_EQ(out.proposal_errors[0], "proposals.json nests deeper than 128 levels; ignored");
+}
+
 TEST(Workspace, SummaryThroughSymlinkIsRefused) {
   test::TempDir root;
   auto ws = Workspace::create(root.path(), new_uuid(), inputs(), Redactor());

@@ -38,6 +38,15 @@ TEST(OpsGenieApi, ParsesFlatRecipients) {
   EXPECT_FALSE(parse_on_calls("[]"));
 }
 
+TEST(OpsGenieApi, ADeeplyNestedAnswerIsAnErrorNotACrash) {
+  constexpr std::size_t kDepth = 200'000;  // nlohmann::json destroys a document recursively
+  const std::string nested =
+      "{\"data\":{\"onCallRecipients\":" + std::string(kDepth, '[') + std::string(kDepth, ']') + "}}";
+  const auto emails = parse_on_calls(nested);
+  ASSERT_FALSE(emails);
+  EXPECT_TRUE(emails.error().is(Errc::Protocol));
+}
+
 TEST(OpsGenieApi, ScheduleIdOrName) {
   EXPECT_TRUE(is_schedule_id("d875a654-9b4e-4219-a803-0c26936d18de"));
   EXPECT_FALSE(is_schedule_id("Primary On Call"));

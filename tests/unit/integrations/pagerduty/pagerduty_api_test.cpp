@@ -49,6 +49,21 @@ TEST(PagerDutyApi, ParsesOnCallEmailsOnceEach) {
   EXPECT_FALSE(parse_oncalls(R"({"error": {}})"));
 }
 
+TEST(PagerDutyApi, ADeeplyNestedAnswerIsAnErrorNotACrash) {
+  constexpr std::size_t kDepth = 200'000;  // nlohmann::json destroys a document recursively
+  const std::string nested = "{\"oncalls\":" + std::string(kDepth, '[') + std::string(kDepth, ']') + "}";
+  const auto emails = parse_oncalls(nested);
+  ASSERT_FALSE(emails);
+  EXPECT_TRUE(emails.error().is(Errc::Protocol));
+  boost::asio::io_context io;
+  test::FakeHttpClient http;
+  http.answer(400, nested);
+  PagerDutyApi api(http, {"https://pd.example", "tok-123", "", std::chrono::seconds(3)});
+  const auto refused = run(io, api.on_call_emails("P1"));
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().detail.find("HTTP 400"), std::string::npos) << refused.error().detail;
+}
+
 TEST(PagerDutyApi, AsksForTheScheduleWithUsersAndTheV2Headers) {
   boost::asio::io_context io;
   test::FakeHttpClient http;
