@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cctype>
 
+#include "bot/base/utf8.h"
+
 namespace vigil::alerting {
 
 Error paging_status_error(std::string_view service, int status, std::string_view service_message) {
   std::string detail = std::string(service) + " answered HTTP " + std::to_string(status);
   if (!service_message.empty()) {
-    detail += ": " + std::string(service_message.substr(0, 200));
+    // The service's own text, shortened without cutting a character (the detail ends up in JSON).
+    detail += ": " + utf8_prefix(service_message, 200);
   }
   if (status == 401 || status == 403) {
     return make_error(Errc::Forbidden, detail + " (check the API credential and its permissions)");
