@@ -199,11 +199,17 @@ CommandParse parse_incident(std::string_view raw) {
       return usage("`declare` needs a title.", incident_usage());
     }
     ParsedCommand c{"declare", rest, {}, ""};
-    const auto words = split_words(rest);
-    const auto last = words.empty() ? std::string() : lower(words.back());
-    if (words.size() > 1 && (last == "sev1" || last == "sev2" || last == "sev3" || last == "sev4")) {
-      c.severity = last;
-      c.argument = trim(std::string_view(rest).substr(0, rest.rfind(words.back())));
+    // The severity is the last word as typed, bare or in quotes ("sev1"), after a title.
+    const auto cut = rest.find_last_of(kSpace);
+    if (cut != std::string::npos) {
+      std::string last = lower(rest.substr(cut + 1));
+      if (last.size() >= 2 && (last.front() == '"' || last.front() == '\'') && last.back() == last.front()) {
+        last = last.substr(1, last.size() - 2);
+      }
+      if (last == "sev1" || last == "sev2" || last == "sev3" || last == "sev4") {
+        c.severity = last;
+        c.argument = trim(std::string_view(rest).substr(0, cut));
+      }
     }
     return c;
   }

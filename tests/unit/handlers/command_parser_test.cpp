@@ -87,5 +87,15 @@ TEST(CommandParser, DeclareWithOnlyOddWhitespaceIsNotATitle) {
   EXPECT_EQ(ok(parse_incident("declare\vDB down\fsev2")).severity, "sev2");
 }
 
+TEST(CommandParser, DeclareTakesAQuotedSeverityWithoutAStrayQuoteInTheTitle) {
+  // A quoted severity is still the severity, and leaves no stray quote in the title.
+  EXPECT_EQ(ok(parse_incident("declare x \"sev1\"")).argument, "x");
+  EXPECT_EQ(ok(parse_incident("declare x \"sev1\"")).severity, "sev1");
+  EXPECT_EQ(ok(parse_incident("declare Payments 'SEV3'")).severity, "sev3");
+  // Inside a quoted title it is part of the title.
+  EXPECT_EQ(ok(parse_incident("declare \"DB down sev2\"")).argument, "\"DB down sev2\"");
+  EXPECT_EQ(ok(parse_incident("declare \"DB down sev2\"")).severity, "");
+}
+
 }  // namespace
 }  // namespace vigil::handlers
