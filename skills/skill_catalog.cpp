@@ -1,7 +1,8 @@
 #include "skills/skill_catalog.h"
 
 #include <algorithm>
-#include <regex>
+
+#include "skills/skill_regex.h"
 
 namespace vigil::skills {
 
@@ -94,14 +95,13 @@ std::vector<SkillMatch> SkillCatalog::match(const Incident& incident) const {
       reasons.push_back("alertname " + incident.alertname);
     }
     for (const auto& pattern : t.text) {
-      try {
-        const std::regex re(pattern, std::regex::ECMAScript | std::regex::icase);
-        if (std::regex_search(incident.title, re) || std::regex_search(incident.text, re)) {
-          m.score += 10;
-          reasons.push_back("text /" + pattern + "/");
-        }
-      } catch (const std::regex_error&) {
-        // The loader refuses bad patterns; a skill added by hand may still carry one.
+      // A pattern that does not compile (the loader refuses those) or a match that gave up on a
+      // long text counts as no match.
+      const auto in_title = regex_search(pattern, incident.title, RegexLines::Whole, true);
+      const auto in_text = regex_search(pattern, incident.text, RegexLines::Whole, true);
+      if ((in_title && *in_title) || (in_text && *in_text)) {
+        m.score += 10;
+        reasons.push_back("text /" + pattern + "/");
       }
     }
     const bool only_labels = t.alertnames.empty() && t.text.empty();

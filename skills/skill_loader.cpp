@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
+#include "skills/skill_regex.h"
 #include "skills/template.h"
 
 namespace vigil::skills {
@@ -23,10 +23,9 @@ SourceMark mark_of(const YAML::Node& n) {
   return {m.line + 1, m.column + 1};
 }
 
-// libstdc++'s regex compiler reads a repetition count ({n,m}) or a back-reference (\n) into a
-// long without an overflow check (undefined behaviour on "a{99999999999999999999}"), so numbers
-// past what a pattern can use are refused before it sees them. Its own state limit (100000)
-// refuses the large counts below this bound.
+// Repetition counts ({n,m}) and back-references (\n) past what a pattern can use are refused
+// before a regex compiler sees them (libstdc++'s, used here before skills/skill_regex.h, read them
+// into a long without an overflow check; Boost.Regex refuses them too, this keeps the reason short).
 constexpr std::size_t kMaxRegexNumberDigits = 6;
 
 bool regex_numbers_fit(const std::string& r) {
@@ -56,13 +55,12 @@ bool valid_regex(const std::string& r, std::string& why) {
     why = "a repetition count or back-reference is too large";
     return false;
   }
-  try {
-    std::regex re(r, std::regex::ECMAScript);
-    return true;
-  } catch (const std::regex_error& e) {
-    why = e.what();
+  auto compiled = check_regex(r);
+  if (!compiled) {
+    why = compiled.error().detail;
     return false;
   }
+  return true;
 }
 
 bool is_id(const std::string& s) {

@@ -3,13 +3,13 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <regex>
 
 #include <boost/asio/this_coro.hpp>
 
 #include "bot/store.h"
 #include "integrations/process/child_process.h"
 #include "skills/argv_hash.h"
+#include "skills/skill_regex.h"
 
 namespace vigil::skills {
 namespace net = boost::asio;
@@ -309,13 +309,13 @@ bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c,
     return false;
   }
   if (!c.output_matches.empty()) {
-    try {
-      if (!std::regex_search(output, std::regex(c.output_matches, std::regex::ECMAScript))) {
-        return false;
-      }
-    } catch (const std::regex_error&) {
+    const auto found = regex_search(c.output_matches, output, RegexLines::Whole);
+    if (!found) {
+      log_->warn("run={} when.output_matches {}; the condition does not hold", rs.run.run_id,
+                 found.error().detail);
       return false;
     }
+    return *found;
   }
   return true;
 }
@@ -330,26 +330,25 @@ void StepExecutor::capture(RunContext& rs, const Step& step, const StepResult& r
     out.resize(pos);
   }
   for (const auto& c : step.captures) {
-    try {
-      std::smatch m;
-      const std::regex re(c.regex, std::regex::ECMAScript | std::regex::multiline);
-      if (!std::regex_search(out, m, re)) {
-        log_->info("run={} step={} capture {}: no match", rs.run.run_id, step.id, c.name);
-        continue;
-      }
-      std::string value = m.size() > 1 ? m[1].str() : m[0].str();
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\n' || value.back() == '\r')) {
-        value.pop_back();
-      }
-      const std::string pattern = c.pattern.empty() ? std::string(kSafeValuePattern) : c.pattern;
-      if (!check_value_shape(value) || !full_match(pattern, value)) {
-        log_->warn("run={} step={} capture {}: value refused", rs.run.run_id, step.id, c.name);
-        continue;
-      }
-      rs.values.captures[step.id][c.name] = value;
-    } catch (const std::regex_error&) {
+    const auto match = regex_capture(c.regex, out);
+    if (!match) {
+      log_->warn("run={} step={} capture {}: {}", rs.run.run_id, step.id, c.name, match.error().detail);
       continue;
     }
+    if (!*match) {
+      log_->info("run={} step={} capture {}: no match", rs.run.run_id, step.id, c.name);
+      continue;
+    }
+    std::string value = **match;
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\n' || value.back() == '\r')) {
+      value.pop_back();
+    }
+    const std::string pattern = c.pattern.empty() ? std::string(kSafeValuePattern) : c.pattern;
+    if (!check_value_shape(value) || !full_match(pattern, value)) {
+      log_->warn("run={} step={} capture {}: value refused", rs.run.run_id, step.id, c.name);
+      continue;
+    }
+    rs.values.captures[step.id][c.name] = value;
   }
 }
 

@@ -1,7 +1,8 @@
 #include "skills/template.h"
 
 #include <algorithm>
-#include <regex>
+
+#include "skills/skill_regex.h"
 
 namespace vigil::skills {
 namespace {
@@ -209,11 +210,8 @@ Result<void> check_value_shape(std::string_view value) {
 }
 
 bool full_match(const std::string& pattern, const std::string& value) {
-  try {
-    return std::regex_match(value, std::regex(pattern, std::regex::ECMAScript));
-  } catch (const std::regex_error&) {
-    return false;
-  }
+  const auto matched = regex_full_match(pattern, value);
+  return matched && *matched;
 }
 
 Result<void> check_parameter_value(const Parameter& p, const std::string& value) {

@@ -87,7 +87,7 @@ class StepExecutorTest : public ::testing::Test {
     o.kubectl.read_only_kubeconfig = "/etc/vigil/ro.kubeconfig";
     o.kubectl.remediation_kubeconfig = "/etc/vigil/rw.kubeconfig";
     o.env_allowlist = {"PATH", "FAKE_KUBECTL_FIXTURES", "FAKE_KUBECTL_LOG",
-                       "FAKE_KUBECTL_ROLLOUT_FAIL", "FAKE_KUBECTL_FAIL"};
+                       "FAKE_KUBECTL_ROLLOUT_FAIL", "FAKE_KUBECTL_FAIL", "FAKE_KUBECTL_PAD"};
     o.environment = extra_env_;
     o.environment["PATH"] = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
     o.environment["FAKE_KUBECTL_FIXTURES"] = (test::fixtures_dir() / "kubernetes").string();
@@ -258,6 +258,35 @@ TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubec
   ASSERT_FALSE(steps.empty());
   EXPECT_TRUE(std::filesystem::exists(steps[0].output_path)) << steps[0].output_path;
   EXPECT_NE(steps[0].output.find("OOMKilled"), std::string::npos);
+}
+
+// A skill's regexes over long tool output: libstdc++'s std::regex recursed once per character,
+// and a capture like `[a-z ]+ down` or a condition like `.*OOMKilled` over a 200 KB line
+// overflowed the stack and took Vigil down mid-run. Now such a match gives up: the capture is not
+// set, the condition does not hold, the step it guards is skipped, and the run carries on.
+TEST_F(StepExecutorTest, ARegexThatGivesUpOnLongOutputSkipsInsteadOfCrashing) {
+  extra_env_["FAKE_KUBECTL_PAD"] = "200000";
+  create_run("r");
+  auto run_def = make_run("r", "pod-crashloop",
+                          {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
+  Skill& skill = run_def.skill;
+  ASSERT_GE(skill.steps.size(), 4u);
+  ASSERT_EQ(skill.steps[3].id, "rollout_history");
+  skill.steps[0].captures[0].regex = "[a-z ]+ down";
+  skill.steps[3].when->output_matches = ".*OOMKilled";
+  skill.steps.resize(4);
+  skill.steps.erase(skill.steps.begin() + 1, skill.steps.begin() + 3);  // describe_pod, rollout_history
+  auto report = run(std::move(run_def));
+  ASSERT_TRUE(report) << report.error().message();
+  ASSERT_EQ(report->steps.size(), 2u);
+  EXPECT_EQ(report->steps[0].step_id, "describe_pod");
+  EXPECT_EQ(report->steps[0].state, StepState::Succeeded);
+  EXPECT_GT(report->steps[0].output.size(), 200'000u);
+  EXPECT_EQ(report->steps[1].step_id, "rollout_history");
+  EXPECT_EQ(report->steps[1].state, StepState::Skipped);
+  const auto c = calls();
+  ASSERT_EQ(c.size(), 1u);  // only the describe ran
+  EXPECT_TRUE(has_arg(c[0], "describe"));
 }
 
 TEST_F(StepExecutorTest, InjectionAttemptsAreRefusedBeforeAnythingRuns) {
