@@ -403,20 +403,35 @@ Message approval_closed(const std::string& step, const std::vector<std::string>&
 }
 
 Message text(const std::string& mrkdwn_text) {
+  constexpr std::string_view kFence = "```";
   json blocks = json::array();
   std::string_view rest(mrkdwn_text);
-  // Sections of at most 3000 characters, cut at line breaks where possible.
+  bool in_fence = false;  // the previous section was cut inside a ``` block
+  // Sections of at most 3000 characters, cut at line breaks where possible. A cut inside a code
+  // block closes it at the end of the section and opens it again at the start of the next, so
+  // each section renders on its own.
   while (!rest.empty() && blocks.size() < kMaxBlocks) {
-    if (rest.size() <= kMaxSectionText) {
-      blocks.push_back(section(std::string(rest)));
+    const std::string reopen = in_fence ? std::string(kFence) + "\n" : std::string();
+    if (reopen.size() + rest.size() <= kMaxSectionText) {
+      blocks.push_back(section(reopen + std::string(rest)));
       break;
     }
-    auto cut = rest.substr(0, kMaxSectionText).rfind('\n');
-    if (cut == std::string_view::npos || cut < kMaxSectionText / 2) {
-      cut = utf8_floor(rest, kMaxSectionText);
+    const std::size_t room = kMaxSectionText - reopen.size() - kFence.size() - 1;
+    auto cut = rest.substr(0, room).rfind('\n');
+    if (cut == std::string_view::npos || cut < room / 2) {
+      cut = utf8_floor(rest, room);
     }
-    blocks.push_back(section(std::string(rest.substr(0, cut))));
+    const auto piece = rest.substr(0, cut);
+    std::size_t fences = 0;
+    for (auto at = piece.find(kFence); at != std::string_view::npos; at = piece.find(kFence, at + kFence.size())) {
+      ++fences;
+    }
+    in_fence = in_fence != (fences % 2 == 1);
+    blocks.push_back(section(reopen + std::string(piece) + (in_fence ? "\n" + std::string(kFence) : "")));
     rest.remove_prefix(cut);
+    if (in_fence && !rest.empty() && rest.front() == '\n') {
+      rest.remove_prefix(1);  // the reopening fence starts the line
+    }
   }
   return finish(mrkdwn_text, cap_blocks(std::move(blocks)));
 }

@@ -185,6 +185,65 @@ TEST(Blocks, IncidentRootOpenAndResolvedMatchGolden) {
   EXPECT_EQ(r.blocks.dump().find("/incident resolve"), std::string::npos) << "no hints once resolved";
 }
 
+std::size_t fences_in(const std::string& s) {
+  std::size_t n = 0;
+  for (auto at = s.find("```"); at != std::string::npos; at = s.find("```", at + 3)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(Blocks, LongTextIsCutAtLineBreaksWithNothingLost) {
+  std::string long_text;
+  for (int i = 0; i < 120; ++i) {
+    long_text += "line " + std::to_string(i) + ": " + std::string(50, 'x') + "\n";
+  }
+  const auto m = text(long_text);
+  expect_within_limits(m);
+  ASSERT_GE(m.blocks.size(), 3u);
+  std::string joined;
+  for (const auto& b : m.blocks) {
+    const std::string t = b["text"]["text"];
+    EXPECT_LE(t.size(), 3000u);
+    joined += t;
+  }
+  EXPECT_EQ(joined, long_text);
+  EXPECT_EQ(std::string(m.blocks[1]["text"]["text"]).rfind("\nline ", 0), 0u) << "cut at a line break";
+}
+
+// An agent's summary with kubectl output in a code block longer than one section: each section
+// closes and reopens the block, so neither shows stray ``` or the rest of the summary as code.
+TEST(Blocks, ACodeBlockCutBetweenSectionsStaysACodeBlockInEach) {
+  std::string summary = "## Root cause\nThe pod ran out of memory:\n```\n";
+  for (int i = 0; i < 120; ++i) {
+    summary += "checkout-7d9c8b6f5d-" + std::to_string(10000 + i) + "   0/1   OOMKilled   " + std::to_string(i) +
+               "   3m\n";
+  }
+  summary += "```\nRaise the memory limit to 512Mi.\n";
+  ASSERT_GT(summary.size(), 4000u);
+  const auto m = text(summary);
+  expect_within_limits(m);
+  ASSERT_GE(m.blocks.size(), 2u);
+  std::string lines;
+  for (std::size_t i = 0; i < m.blocks.size(); ++i) {
+    const std::string t = m.blocks[i]["text"]["text"];
+    EXPECT_LE(t.size(), 3000u);
+    EXPECT_EQ(fences_in(t) % 2, 0u) << "section " << i << ":\n" << t;
+    if (i > 0) {
+      EXPECT_EQ(t.rfind("```\n", 0), 0u) << "section " << i << " reopens the block";
+    }
+    if (i + 1 < m.blocks.size()) {
+      EXPECT_EQ(t.substr(t.size() - 4), "\n```") << "section " << i << " closes the block";
+    }
+    lines += t;
+  }
+  const std::string last = m.blocks.back()["text"]["text"];
+  EXPECT_NE(last.find("```\nRaise the memory limit to 512Mi."), std::string::npos) << last;
+  for (int i = 0; i < 120; ++i) {
+    EXPECT_NE(lines.find("checkout-7d9c8b6f5d-" + std::to_string(10000 + i) + " "), std::string::npos) << i;
+  }
+}
+
 TEST(Blocks, DocumentSplitsOnLinesKeepsFencesAndCutsWithAPointer) {
   std::string body;
   for (int i = 0; i < 40; ++i) {
