@@ -457,6 +457,25 @@ Task<bool> SocketModeClient::handle_frame(std::shared_ptr<Link> link, std::strin
                                           SteadyClock::time_point received) {
   auto frame = parse_frame(text);
   if (auto* e = std::get_if<Envelope>(&frame)) {
+    if (stop_requested_.load()) {
+      // Stopping: nothing new is taken on, and nothing is acked that would then be dropped. An
+      // event stays unacked, so Slack delivers it again (to another instance, or to this one
+      // after the restart); a click or a modal submission stays unacked, so Slack shows the person
+      // an error and the card or modal can be used again; a slash command, which Slack never
+      // delivers twice, is answered in its ack.
+      metrics_.inc("vigil_socket_refused_while_stopping_total", "type", to_string(e->type));
+      if (e->type != EnvelopeType::SlashCommands || !e->accepts_response_payload) {
+        log_->info("envelope={} ({}) arrived while stopping; left unacked", e->envelope_id, to_string(e->type));
+        co_return true;
+      }
+      log_->info("envelope={} slash command arrived while stopping; asked to send it again", e->envelope_id);
+      const nlohmann::json again{
+          {"response_type", "ephemeral"},
+          {"text", ":warning: Vigil is restarting and did not take this command. Send it again in a minute."}};
+      std::string ack = make_ack(e->envelope_id, again);
+      auto answered = co_await link->conn->write(std::move(ack));
+      co_return answered.has_value();
+    }
     // Ack first: nothing (dedup, parsing, handlers) stands between the frame and its ack.
     std::optional<nlohmann::json> payload;
     if (ack_responder_ && e->type == EnvelopeType::SlashCommands && e->accepts_response_payload) {

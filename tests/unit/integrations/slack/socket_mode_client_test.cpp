@@ -77,6 +77,48 @@ TEST(SocketModeClientUnit, AckIsWrittenBeforeTheHandlerRuns) {
   EXPECT_TRUE(f.done);
 }
 
+// What arrives after stop() was asked for is not taken on, and not acked and then dropped: an
+// event stays unacked (Slack delivers it again), a click too (Slack shows the person an error and
+// the card can be clicked again), and a slash command is answered in its ack.
+TEST(SocketModeClientUnit, WhileStoppingEventsAndClicksStayUnackedAndACommandIsAskedAgain) {
+  Fixture f;
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  f.settle();
+  ASSERT_EQ(f.transport.connections.size(), 1u);
+  auto c = f.transport.connections[0];
+  c->push(event_frame("E1", "Ev1"));
+  f.settle();
+  ASSERT_EQ(c->writes().size(), 1u);
+  c->push(event_frame("E2", "Ev2"));
+  c->push(nlohmann::json{{"envelope_id", "S1"},
+                         {"type", "slash_commands"},
+                         {"accepts_response_payload", true},
+                         {"payload",
+                          {{"command", "/triage"}, {"text", "checkout is down"}, {"user_id", "U0ALEX0001"},
+                           {"channel_id", "C1"}, {"response_url", "https://hooks.slack.example/commands/1"},
+                           {"trigger_id", "1.2"}}}}
+              .dump());
+  c->push(nlohmann::json{{"envelope_id", "B1"},
+                         {"type", "interactive"},
+                         {"payload",
+                          {{"type", "block_actions"},
+                           {"user", {{"id", "U0ALEX0001"}}},
+                           {"actions", nlohmann::json::array({{{"action_id", "approval.approve"}, {"value", "t"}}})}}}}
+              .dump());
+  f.client.stop();  // before the loop runs again: the three frames are read after it
+  f.settle();
+  EXPECT_TRUE(f.done);
+  ASSERT_EQ(f.delivered.size(), 1u) << "only the frame before stop()";
+  ASSERT_EQ(c->writes().size(), 2u) << "E1's ack and S1's answer; E2 and B1 unacked";
+  const auto answer = nlohmann::json::parse(c->writes()[1]);
+  EXPECT_EQ(answer["envelope_id"], "S1");
+  EXPECT_EQ(answer["payload"]["response_type"], "ephemeral");
+  EXPECT_NE(answer["payload"]["text"].get<std::string>().find("Vigil is restarting"), std::string::npos);
+  const auto metrics = f.metrics.render();
+  EXPECT_NE(metrics.find("vigil_socket_refused_while_stopping_total{type=\"events_api\"} 1"), std::string::npos)
+      << metrics;
+}
+
 TEST(SocketModeClientUnit, DuplicatesAreAckedButNotDelivered) {
   Fixture f;
   spawn(f.io.get_executor(), f.run(), null_logger(), "client");
