@@ -317,6 +317,47 @@ Task<Result<void>> HttpWebApi::conversations_invite(std::string channel,
   co_return Result<void>{};
 }
 
+Task<Result<std::vector<ListedMessage>>> HttpWebApi::recent_messages(std::string channel, std::string thread_ts,
+                                                                     std::string oldest, int limit) {
+  json args = json{{"channel", channel}, {"limit", std::to_string(std::clamp(limit, 1, 200))}};
+  if (!oldest.empty()) {
+    args["oldest"] = oldest;
+    args["inclusive"] = "true";
+  }
+  if (!thread_ts.empty()) {
+    args["ts"] = thread_ts;
+  }
+  std::string method = thread_ts.empty() ? "conversations.history" : "conversations.replies";
+  auto r = co_await call(std::move(method), std::move(args), Encoding::Form);
+  if (!r) {
+    co_return r.error();
+  }
+  std::vector<ListedMessage> out;
+  const auto it = r->find("messages");
+  if (it != r->end() && it->is_array()) {
+    for (const auto& m : *it) {
+      ListedMessage lm;
+      lm.ts = str(m, "ts");
+      if (lm.ts.empty()) {
+        continue;
+      }
+      lm.thread_ts = str(m, "thread_ts");
+      lm.text = str(m, "text");
+      lm.user = str(m, "user");
+      lm.bot_id = str(m, "bot_id");
+      if (const auto blocks = m.find("blocks"); blocks != m.end() && blocks->is_array()) {
+        for (const auto& b : *blocks) {
+          if (auto id = str(b, "block_id"); !id.empty()) {
+            lm.block_ids.push_back(std::move(id));
+          }
+        }
+      }
+      out.push_back(std::move(lm));
+    }
+  }
+  co_return out;
+}
+
 Task<Result<UserInfo>> HttpWebApi::users_info(std::string user) {
   json args = json{{"user", user}};
   auto r = co_await call("users.info", std::move(args), Encoding::Form);

@@ -49,6 +49,8 @@ class HttpWebApi final : public WebApi {
   Task<Result<ChannelInfo>> conversations_info(std::string channel) override;
   Task<Result<ChannelInfo>> conversations_create(std::string name, bool is_private) override;
   Task<Result<void>> conversations_invite(std::string channel, std::vector<std::string> users) override;
+  Task<Result<std::vector<ListedMessage>>> recent_messages(std::string channel, std::string thread_ts,
+                                                           std::string oldest, int limit) override;
   Task<Result<UserInfo>> users_info(std::string user) override;
   Task<Result<std::vector<std::string>>> usergroup_users(std::string usergroup) override;
   Task<Result<UserInfo>> lookup_user_by_email(std::string email) override;

@@ -51,6 +51,16 @@ struct UserInfo {
   bool deleted = false;
 };
 
+/// A message as conversations.history and conversations.replies list it.
+struct ListedMessage {
+  std::string ts;
+  std::string thread_ts;
+  std::string text;
+  std::string user;
+  std::string bot_id;  // set when a bot (Vigil too) posted it
+  std::vector<std::string> block_ids;
+};
+
 /// What to send to a response_url (slash commands and clicks).
 struct ResponseMessage {
   std::string text;
@@ -84,6 +94,11 @@ class WebApi {
   virtual Task<Result<ChannelInfo>> conversations_create(std::string name, bool is_private) = 0;
   virtual Task<Result<void>> conversations_invite(std::string channel,
                                                   std::vector<std::string> users) = 0;
+  /// The latest messages of a channel (conversations.history), or of a thread when `thread_ts` is
+  /// given (conversations.replies: the parent and its replies), posted at or after `oldest` (a Slack
+  /// ts; empty: any), at most `limit` (Slack's page size).
+  virtual Task<Result<std::vector<ListedMessage>>> recent_messages(std::string channel, std::string thread_ts,
+                                                                   std::string oldest, int limit) = 0;
   virtual Task<Result<UserInfo>> users_info(std::string user) = 0;
   virtual Task<Result<std::vector<std::string>>> usergroup_users(std::string usergroup) = 0;
   virtual Task<Result<UserInfo>> lookup_user_by_email(std::string email) = 0;

@@ -246,18 +246,22 @@ class SlackEmulator::Impl {
         std::lock_guard lock(mu_);
         const std::string target(req.target());
         const auto method = target.rfind("/api/", 0) == 0 ? target.substr(5, target.find('?') - 5) : "";
-        if (auto it = stalls_.find(method); it != stalls_.end() && it->second.second > 0) {
-          --it->second.second;
-          stall = it->second.first;
-        }
+        stall = take_delay(stalls_, method, req.body());
       }
       if (stall.count() > 0) {
-        auto timer = std::make_shared<net::steady_timer>(io_, stall);
-        timers_.insert(timer);
-        co_await timer->async_wait(kToken);
-        timers_.erase(timer);
+        co_await wait_delayed(stall);
       }
       auto res = handle_http(req);
+      std::chrono::milliseconds hold{0};
+      {
+        std::lock_guard lock(mu_);
+        const std::string target(req.target());
+        const auto method = target.rfind("/api/", 0) == 0 ? target.substr(5, target.find('?') - 5) : "";
+        hold = take_delay(holds_, method, req.body());
+      }
+      if (hold.count() > 0) {
+        co_await wait_delayed(hold);
+      }
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       auto [wec, wn] = co_await bhttp::async_write(*sock, res, kToken);
@@ -594,6 +598,53 @@ class SlackEmulator::Impl {
                                   {"is_private", it->second.is_private}, {"is_member", true},
                                   {"is_archived", false}}}});
     }
+    if (m == "conversations.history" || m == "conversations.replies") {
+      if (!channel_known) {
+        return fail("channel_not_found");
+      }
+      const auto thread = jstr(a, "ts");
+      if (m == "conversations.replies" && thread.empty()) {
+        return fail("thread_not_found");
+      }
+      const auto oldest = jstr(a, "oldest");
+      std::size_t limit = 100;
+      try {
+        limit = std::clamp<std::size_t>(std::stoul(jstr(a, "limit").empty() ? "100" : jstr(a, "limit")), 1, 999);
+      } catch (const std::exception&) {
+        return fail("invalid_limit");
+      }
+      // ts values share one width here, so they order as strings.
+      auto listed = json::array();
+      for (const auto& msg : messages_) {
+        if (msg.channel != channel_id || msg.deleted || msg.ephemeral || (!oldest.empty() && msg.ts < oldest)) {
+          continue;
+        }
+        const bool top_level = msg.thread_ts.empty() || msg.thread_ts == msg.ts;
+        if (m == "conversations.history" ? !top_level : (msg.ts != thread && msg.thread_ts != thread)) {
+          continue;
+        }
+        json item{{"type", "message"}, {"ts", msg.ts}, {"text", msg.text}, {"user", msg.user}};
+        if (!msg.thread_ts.empty()) {
+          item["thread_ts"] = msg.thread_ts;
+        }
+        const auto bot = msg.user == options_.bot_user_id ? options_.bot_id : msg.bot_id;
+        if (!bot.empty()) {
+          item["bot_id"] = bot;
+        }
+        if (msg.blocks.is_array()) {
+          item["blocks"] = msg.blocks;
+        }
+        listed.push_back(std::move(item));
+      }
+      if (m == "conversations.history") {
+        std::reverse(listed.begin(), listed.end());  // newest first, as Slack lists a channel
+      }
+      const bool more = listed.size() > limit;
+      if (more) {
+        listed.erase(listed.begin() + static_cast<std::ptrdiff_t>(limit), listed.end());
+      }
+      return ok(json{{"messages", std::move(listed)}, {"has_more", more}});
+    }
     if (m == "conversations.create") {
       const auto name = jstr(a, "name");
       if (name.empty()) {
@@ -863,7 +914,40 @@ class SlackEmulator::Impl {
   std::vector<std::string> ack_order_;
   int redeliveries_ = 0;
   int http_accepted_ = 0;
-  std::map<std::string, std::pair<std::chrono::milliseconds, int>> stalls_;
+  struct Delay {
+    std::chrono::milliseconds delay{0};
+    int count = 0;
+    std::string body_contains;  // empty: any call of the method
+  };
+  // The delay for this call when one is armed for its method (and its body matches); under mu_.
+  static std::chrono::milliseconds take_delay(std::map<std::string, Delay>& armed, const std::string& method,
+                                              const std::string& body) {
+    auto it = armed.find(method);
+    if (it == armed.end() || it->second.count <= 0 ||
+        (!it->second.body_contains.empty() && body.find(it->second.body_contains) == std::string::npos)) {
+      return std::chrono::milliseconds{0};
+    }
+    --it->second.count;
+    return it->second.delay;
+  }
+  // A stalled call or a held answer waits here (counted in delayed_now_ meanwhile).
+  Task<> wait_delayed(std::chrono::milliseconds delay) {
+    auto timer = std::make_shared<net::steady_timer>(io_, delay);
+    timers_.insert(timer);
+    {
+      std::lock_guard lock(mu_);
+      ++delayed_now_;
+    }
+    co_await timer->async_wait(kToken);
+    {
+      std::lock_guard lock(mu_);
+      --delayed_now_;
+    }
+    timers_.erase(timer);
+  }
+  int delayed_now_ = 0;
+  std::map<std::string, Delay> stalls_;
+  std::map<std::string, Delay> holds_;
   int refuse_count_ = 0;
   int refuse_status_ = 0;
   std::vector<EmulatedCall> calls_;
@@ -1063,9 +1147,21 @@ void SlackEmulator::set_channel_rate_limit(int max_calls, std::chrono::milliseco
   impl_->channel_limit_.window = window;
 }
 
-void SlackEmulator::stall_next(const std::string& method, std::chrono::milliseconds delay, int count) {
+void SlackEmulator::stall_next(const std::string& method, std::chrono::milliseconds delay, int count,
+                               const std::string& body_contains) {
   std::lock_guard lock(impl_->mu_);
-  impl_->stalls_[method] = {delay, count};
+  impl_->stalls_[method] = {delay, count, body_contains};
+}
+
+void SlackEmulator::hold_answers(const std::string& method, std::chrono::milliseconds delay, int count,
+                                 const std::string& body_contains) {
+  std::lock_guard lock(impl_->mu_);
+  impl_->holds_[method] = {delay, count, body_contains};
+}
+
+int SlackEmulator::calls_delayed_now() const {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->delayed_now_;
 }
 
 int SlackEmulator::http_connections_accepted() const {

@@ -151,8 +151,18 @@ class SlackEmulator {
   void set_random_faults(RandomFaults faults);
   /// chat.postMessage per channel (Slack: ~1 per second).
   void set_channel_rate_limit(int max_calls, std::chrono::milliseconds window);
-  /// The next `count` calls of `method` are answered only after `delay` (timeouts).
-  void stall_next(const std::string& method, std::chrono::milliseconds delay, int count = 1);
+  /// The next `count` calls of `method` (whose body contains `body_contains`, when given) are
+  /// carried out and answered only after `delay` (timeouts; a client that dies meanwhile: Slack
+  /// never took it).
+  void stall_next(const std::string& method, std::chrono::milliseconds delay, int count = 1,
+                  const std::string& body_contains = "");
+  /// The next `count` calls of `method` (matched as for stall_next) are carried out at once but
+  /// answered only after `delay`:
+  /// Slack took the message, and the client that dies meanwhile never learns its ts.
+  void hold_answers(const std::string& method, std::chrono::milliseconds delay, int count = 1,
+                    const std::string& body_contains = "");
+  /// Calls stalled or with their answer held right now.
+  int calls_delayed_now() const;
   std::vector<EmulatedCall> calls(const std::string& method = "") const;
   /// TCP connections accepted on the HTTP port (keep-alive reuse shows as few).
   int http_connections_accepted() const;

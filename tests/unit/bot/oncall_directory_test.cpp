@@ -82,6 +82,10 @@ class ScriptedSlackUsers final : public slack::WebApi {
   Task<Result<slack::ChannelInfo>> conversations_info(std::string) override { co_return no(); }
   Task<Result<slack::ChannelInfo>> conversations_create(std::string, bool) override { co_return no(); }
   Task<Result<void>> conversations_invite(std::string, std::vector<std::string>) override { co_return no(); }
+  Task<Result<std::vector<slack::ListedMessage>>> recent_messages(std::string, std::string, std::string,
+                                                                  int) override {
+    co_return no();
+  }
   Task<Result<slack::UserInfo>> users_info(std::string) override { co_return no(); }
   Task<Result<std::vector<std::string>>> usergroup_users(std::string) override { co_return no(); }
   Task<Result<void>> respond(std::string, slack::ResponseMessage) override { co_return no(); }

@@ -78,6 +78,59 @@ TEST_F(WebApiTest, PostsUpdatesReactsAndReadsBackWithKeepAlive) {
   EXPECT_EQ(emu_.http_connections_accepted(), 1) << "one keep-alive connection for every call";
 }
 
+// conversations.history (a channel, newest first) and conversations.replies (a thread, parent
+// first), as the presenter reads them to find a root whose post was never answered.
+TEST_F(WebApiTest, RecentMessagesListAChannelNewestFirstOrOneThread) {
+  OutgoingMessage m;
+  m.channel = "C111";
+  m.text = "first";
+  auto first = run(web_->post_message(m));
+  ASSERT_TRUE(first);
+  m.text = "second";
+  auto second = run(web_->post_message(m));
+  ASSERT_TRUE(second);
+  m.thread_ts = first->ts;
+  m.text = "a reply";
+  ASSERT_TRUE(run(web_->post_message(m)));
+  EmulatedMessage person;
+  person.channel = "C111";
+  person.user = "U0PERSON01";
+  person.text = "a person's message";
+  emu_.post_message(person);
+
+  auto channel = run(web_->recent_messages("C111", "", "", 50));
+  ASSERT_TRUE(channel) << channel.error().message();
+  ASSERT_EQ(channel->size(), 3u) << "top-level messages only";
+  EXPECT_EQ((*channel)[0].text, "a person's message");
+  EXPECT_TRUE((*channel)[0].bot_id.empty());
+  EXPECT_EQ((*channel)[0].user, "U0PERSON01");
+  EXPECT_EQ((*channel)[1].ts, second->ts);
+  EXPECT_EQ((*channel)[1].bot_id, emu_.options().bot_id);
+  EXPECT_EQ((*channel)[2].ts, first->ts);
+
+  auto newest = run(web_->recent_messages("C111", "", second->ts, 50));
+  ASSERT_TRUE(newest);
+  ASSERT_EQ(newest->size(), 2u) << "oldest is inclusive";
+  auto one = run(web_->recent_messages("C111", "", "", 1));
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->size(), 1u);
+
+  auto thread = run(web_->recent_messages("C111", first->ts, "", 50));
+  ASSERT_TRUE(thread) << thread.error().message();
+  ASSERT_EQ(thread->size(), 2u);
+  EXPECT_EQ((*thread)[0].text, "first");
+  EXPECT_EQ((*thread)[1].text, "a reply");
+  EXPECT_EQ((*thread)[1].thread_ts, first->ts);
+  const auto calls = emu_.calls("conversations.replies");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].args["ts"], first->ts);
+  EXPECT_NE(calls[0].content_type.find("x-www-form-urlencoded"), std::string::npos);
+
+  auto missing = run(web_->recent_messages("C0NOPE", "", "", 50));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().detail, "channel_not_found");
+}
+
 TEST_F(WebApiTest, EveryRequestHasATimeoutAndATimedOutCallIsRetried) {
   HttpWebApiOptions o;
   o.api_url = emu_.api_url();
