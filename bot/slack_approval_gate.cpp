@@ -189,6 +189,50 @@ Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string
   }
 }
 
+skills::GateDecision SlackApprovalGate::no_card_decision(const skills::GateRequest& r, const std::string& token,
+                                                         const Error& why) {
+  log_->error("run={} approval={}: the approval card could not be posted, so nobody can decide: {}", r.run_id,
+              token.substr(0, 8), why.message());
+  audit("system", "approval.cancelled", r.run_id, token, "the approval card could not be posted: " + why.message());
+  return cancelled_decision("the approval card could not be posted (" + why.message() + ")");
+}
+
+Task<Result<void>> SlackApprovalGate::recover_card(ApprovalRecord& a, const skills::GateRequest& r) {
+  const auto run = store_.get_run(a.run_id);
+  if (!run || run->channel.empty()) {
+    co_return make_error(Errc::NotFound, "the run has no channel");
+  }
+  // Slack may have taken the card before the process died: look for its buttons in the thread.
+  const auto oldest = std::to_string(std::max<long long>(0, a.created_at - 60)) + ".000000";
+  auto listed = co_await web_.recent_messages(run->channel, run->thread_ts, oldest, 50);
+  if (listed) {
+    const auto block_id = slack::blocks::approval_card_block_id(a.token);
+    for (const auto& m : *listed) {
+      if (!m.bot_id.empty() && std::find(m.block_ids.begin(), m.block_ids.end(), block_id) != m.block_ids.end()) {
+        log_->info("run={} approval={}: the card posted before the restart is ts={}", a.run_id, a.token.substr(0, 8),
+                   m.ts);
+        store_.set_approval_message(a.token, run->channel, m.ts);
+        a.channel = run->channel;
+        a.message_ts = m.ts;
+        co_return Result<void>{};
+      }
+    }
+  } else {
+    log_->warn("run={} approval={}: cannot look for the card posted before the restart (posting it again): {}",
+               a.run_id, a.token.substr(0, 8), listed.error().message());
+  }
+  // Not in Slack: without a card nobody could decide before it expires. Same token: one decision.
+  auto posted = co_await post_card(*run, a, r);
+  if (!posted) {
+    co_return posted.error();
+  }
+  log_->info("run={} approval={}: the card was not in Slack; posted it again", a.run_id, a.token.substr(0, 8));
+  store_.set_approval_message(a.token, run->channel, *posted);
+  a.channel = run->channel;
+  a.message_ts = *posted;
+  co_return Result<void>{};
+}
+
 Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
   co_await boost::asio::this_coro::throw_if_cancelled(false);
   const auto run = store_.get_run(r.run_id);
@@ -268,11 +312,16 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
       store_.set_approval_message(a.token, run->channel, *posted);
       a.channel = run->channel;
       a.message_ts = *posted;
-    } else {
-      log_->error("run={} approval={}: the approval card could not be posted: {}", r.run_id,
-                  a.token.substr(0, 8), posted.error().message());
+    } else if (store_.cancel_approval(a.token, now_s())) {
+      // Nobody can decide without the card (Slack refused it, or stayed down through the retries):
+      // the step is not left waiting until the approval expires.
+      co_return no_card_decision(r, a.token, posted.error());
     }
     approval = a;
+  } else if (approval->message_ts.empty()) {
+    if (auto shown = co_await recover_card(*approval, r); !shown && store_.cancel_approval(approval->token, now_s())) {
+      co_return no_card_decision(r, approval->token, shown.error());
+    }
   }
   const auto token = approval->token;
   // A click can be decided while the card is on its way (a person sees it before Slack's answer

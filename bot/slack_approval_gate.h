@@ -82,6 +82,13 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   Task<Result<std::string>> post_card(const RunRecord& run, const ApprovalRecord& approval,
                                       const skills::GateRequest& request);
   Task<> update_card(const ApprovalRecord& approval, const std::string& status_line);
+  /// A resumed run's pending approval whose card ts never reached the store (the process died
+  /// between recording the approval and Slack's answer): finds the card in the thread, or posts it
+  /// again with the same token when Slack never took it.
+  Task<Result<void>> recover_card(ApprovalRecord& approval, const skills::GateRequest& request);
+  /// The decision when the card cannot be shown: cancelled, said why (logged and audited once).
+  skills::GateDecision no_card_decision(const skills::GateRequest& request, const std::string& token,
+                                        const Error& why);
   struct Authorisation {
     bool allowed = false;
     std::optional<Error> lookup_failed;  // a group lookup failed: nothing can be said

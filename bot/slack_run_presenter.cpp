@@ -14,6 +14,10 @@ constexpr int kMaxRootFailures = 5;
 // note after it finished, or the process after a restart) updates that root instead of posting
 // a second one.
 constexpr const char* kRootEvent = "slack_root";
+// Written before the first chat.postMessage of a run's root: with no slack_root row after it, the
+// post's outcome is unknown (a crash or a timeout between Slack taking it and its answer), and the
+// root is looked for in Slack before another is posted.
+constexpr const char* kRootPostEvent = "slack_root_post";
 
 // Event text comes from agents, tools and people: escaped before it is shown.
 std::string line_for(const ProgressEvent& e) {
@@ -143,24 +147,35 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
   m.blocks = built.blocks;
   v.root_dirty = false;
   v.last_root_update = clock_.now();
+  if (v.root_ts.empty() && !v.root_looked_up) {
+    v.root_looked_up = true;
+    auto found = co_await find_unanswered_root(run_id, v);
+    if (!found.empty()) {
+      log_->info("run={} channel={}: root message ts={} was posted but its answer never came; updating it",
+                 run_id, v.channel, found);
+      adopt_root(run_id, v, found);
+    }
+  }
   if (v.root_ts.empty()) {
     if (!v.thread_ts.empty()) {
       m.thread_ts = v.thread_ts;
+    }
+    if (!v.root_post_recorded) {
+      v.root_post_recorded = true;
+      store_.append_event({0, run_id, to_unix_ms(clock_.now()), kRootPostEvent, "system", "", ""});
     }
     auto posted = co_await web_.post_message(std::move(m));
     if (!posted) {
       ++v.root_failures;
       v.root_dirty = true;
+      // No answer is not no message: Slack may have taken it. Look before posting again.
+      v.root_looked_up = !(posted.error().is(Errc::Timeout) || posted.error().is(Errc::Unavailable) ||
+                           posted.error().is(Errc::Closed));
       log_->warn("run={} channel={}: root message not posted ({} of {} tries): {}", run_id, v.channel,
                  v.root_failures, kMaxRootFailures, posted.error().message());
       co_return;
     }
-    v.root_ts = posted->ts;
-    store_.append_event({0, run_id, to_unix_ms(clock_.now()), kRootEvent, "system", v.root_ts, ""});
-    if (v.thread_ts.empty()) {
-      v.thread_ts = posted->ts;
-    }
-    store_.set_run_thread(run_id, v.channel, v.thread_ts);
+    adopt_root(run_id, v, posted->ts);
   } else {
     slack::MessageRef where{v.channel, v.root_ts};
     auto updated = co_await web_.update_message(std::move(where), std::move(m));
@@ -168,6 +183,44 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
       log_->warn("run={} channel={}: root message not updated: {}", run_id, v.channel, updated.error().message());
     }
   }
+}
+
+void SlackRunPresenter::adopt_root(const std::string& run_id, View& v, const std::string& ts) {
+  v.root_ts = ts;
+  store_.append_event({0, run_id, to_unix_ms(clock_.now()), kRootEvent, "system", v.root_ts, ""});
+  if (v.thread_ts.empty()) {
+    v.thread_ts = ts;
+  }
+  store_.set_run_thread(run_id, v.channel, v.thread_ts);
+}
+
+Task<std::string> SlackRunPresenter::find_unanswered_root(const std::string& run_id, const View& v) {
+  std::optional<long long> first_post_ms;
+  for (const auto& e : store_.list_events(run_id)) {
+    if (e.kind == kRootPostEvent) {
+      first_post_ms = e.at_ms;
+      break;
+    }
+  }
+  if (!first_post_ms) {
+    co_return std::string();  // never posted: nothing to find
+  }
+  // A minute before our clock said we posted: Slack's clock and ours need not agree to the second.
+  const auto oldest = std::to_string(std::max<long long>(0, *first_post_ms / 1000 - 60)) + ".000000";
+  auto listed = co_await web_.recent_messages(v.channel, v.thread_ts, oldest, 50);
+  if (!listed) {
+    log_->warn("run={} channel={}: cannot look for a root posted before (a second one may show): {}", run_id,
+               v.channel, listed.error().message());
+    co_return std::string();
+  }
+  const auto prefix = slack::blocks::run_root_text_prefix(run_id);
+  std::string earliest;
+  for (const auto& m : *listed) {
+    if (!m.bot_id.empty() && m.text.rfind(prefix, 0) == 0 && (earliest.empty() || m.ts < earliest)) {
+      earliest = m.ts;
+    }
+  }
+  co_return earliest;
 }
 
 std::string SlackRunPresenter::posted_root(const std::string& run_id) {

@@ -54,6 +54,8 @@ class SlackRunPresenter final : public RunObserver {
     bool loop_running = false;
     bool flushing = false;
     int root_failures = 0;  // Slack refused the root (not_in_channel, …): given up after a few
+    bool root_post_recorded = false;  // the kRootPostEvent row is written
+    bool root_looked_up = false;      // Slack's history was searched for a post never answered
     std::chrono::system_clock::time_point last_root_update{};
     std::vector<std::shared_ptr<boost::asio::steady_timer>> flush_waiters;
   };
@@ -65,6 +67,12 @@ class SlackRunPresenter final : public RunObserver {
   void release(View& view);
   /// The ts of the root message posted for the run earlier (by this process or before a restart).
   std::string posted_root(const std::string& run_id);
+  /// A root posted earlier whose answer (its ts) never arrived: the process died between Slack
+  /// taking chat.postMessage and the slack_root row, or the answer timed out. Found in the channel's
+  /// (or the thread's) latest messages by its text; empty when there is none or Slack cannot say.
+  /// Records `ts` as the run's root (and its thread when the run had none).
+  void adopt_root(const std::string& run_id, View& view, const std::string& ts);
+  Task<std::string> find_unanswered_root(const std::string& run_id, const View& view);
   Task<> post_in_thread(const std::string& run_id, const View& view, const std::string& mrkdwn);
 
   boost::asio::any_io_executor ex_;

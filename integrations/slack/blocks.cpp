@@ -204,9 +204,12 @@ Message run_root(const RunView& run) {
                           {"elements", json::array({button("Cancel", kActionCancelRun,
                                                             run.cancel_token, "danger")})}});
   }
-  return finish("Triage run " + short_id(run.run_id) + ": " + run.status + " — " + title,
-                std::move(blocks));
+  return finish(run_root_text_prefix(run.run_id) + run.status + " — " + title, std::move(blocks));
 }
+
+std::string approval_card_block_id(const std::string& token) { return id("approval:" + token.substr(0, 32)); }
+
+std::string run_root_text_prefix(const std::string& run_id) { return "Triage run " + short_id(run_id) + ": "; }
 
 Message incident_root(const IncidentView& inc) {
   json blocks = json::array();
@@ -339,7 +342,7 @@ Message approval_card(const ApprovalView& a) {
       {"deny", plain("Back", 30)},
       {"style", a.risk == "high" ? "danger" : "primary"}};
   blocks.push_back(json{{"type", "actions"},
-                        {"block_id", id("approval:" + a.token.substr(0, 32))},
+                        {"block_id", approval_card_block_id(a.token)},
                         {"elements", json::array({approve, button("Deny", kActionDeny, a.token, "danger")})}});
   return finish("Approval needed for " + a.step + " (" + a.risk + " risk): " + display_argv(a.argv),
                 std::move(blocks));

@@ -96,6 +96,9 @@ struct IncidentView {
 };
 
 Message run_root(const RunView& run);
+/// How the fallback text of every run_root for `run_id` begins ("Triage run 1a2b3c4d: "): finds a
+/// root in a channel's history whose post was never answered.
+std::string run_root_text_prefix(const std::string& run_id);
 /// The root message of a declared incident (its thread collects what happens to it).
 Message incident_root(const IncidentView& incident);
 /// A long plain-text document (a Markdown timeline) as fenced code sections split on line breaks,
@@ -104,6 +107,8 @@ Message document(const std::string& title, const std::string& body, const std::s
 Message progress(const std::string& line);
 Message findings(const std::string& run_id, const std::vector<Finding>& items);
 Message approval_card(const ApprovalView& approval);
+/// The block_id of an approval card's buttons: finds a card whose post was never answered.
+std::string approval_card_block_id(const std::string& token);
 /// The one-line mrkdwn about who is on call on an approval card.
 std::string on_call_line(const OnCallView& on_call);
 Message decision(const DecisionView& decision);

@@ -183,5 +183,47 @@ TEST_F(SlackApprovalGateTest, AClickDecidedWhileTheCardIsBeingPostedIsNotMissed)
   ASSERT_TRUE(run_until([&] { return updates().find("Approved") != std::string::npos; })) << updates();
 }
 
+// Slack refuses the card (here not_in_channel; the same after the retries of an outage): nobody
+// could decide, so the step is not left waiting half an hour for its expiry.
+TEST_F(SlackApprovalGateTest, ACardSlackRefusesCancelsTheApprovalAtOnceWithTheReason) {
+  emu_.fail_next("chat.postMessage", "not_in_channel");
+  std::optional<skills::GateDecision> decision;
+  spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
+  EXPECT_EQ(decision->outcome, skills::GateOutcome::Cancelled);
+  EXPECT_NE(decision->reason.find("the approval card could not be posted"), std::string::npos) << decision->reason;
+  EXPECT_NE(decision->reason.find("not_in_channel"), std::string::npos) << decision->reason;
+  EXPECT_TRUE(store_->pending_approvals().empty());
+  const auto a = store_->find_approval_for_step(step_.run_id, step_.id);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->state, ApprovalState::Cancelled);
+  EXPECT_EQ(gate_->waiters(), 0u);
+}
+
+// A resumed run whose approval's card never reached Slack (the process died on the way) posts it
+// again, with the same token, in the run's thread.
+TEST_F(SlackApprovalGateTest, AResumedApprovalWithoutItsCardPostsItAgainWithTheSameToken) {
+  ApprovalRecord a;
+  a.token = "0123456789abcdef0123456789abcdef";
+  a.run_id = step_.run_id;
+  a.step_id = step_.id;
+  a.argv_hash = "hash-1";
+  a.requester = "U_REQ";
+  a.risk = "medium";
+  a.required_approvals = 1;
+  a.policy = R"({"users":["U_OK"],"groups":[],"oncall":false,"allow_self_approval":false,"required_approvals":1})";
+  a.created_at = to_unix(clock_.now());
+  a.expires_at = a.created_at + 1800;
+  ASSERT_TRUE(store_->create_approval(a));
+  std::optional<skills::GateDecision> decision;
+  spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1 && emu_.calls("chat.postMessage").size() == 1; }));
+  const auto card = emu_.calls("chat.postMessage")[0];
+  EXPECT_EQ(card.args["thread_ts"], "1800000000.000001");
+  EXPECT_NE(card.args.dump().find(a.token), std::string::npos) << "the same token: one decision";
+  EXPECT_EQ(emu_.calls("conversations.replies").size(), 1u) << "looked for it in the thread first";
+  EXPECT_EQ(store_->get_approval(a.token)->message_ts, card.response.value("ts", ""));
+}
+
 }  // namespace
 }  // namespace vigil

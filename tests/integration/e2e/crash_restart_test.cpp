@@ -369,6 +369,94 @@ TEST_F(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
   EXPECT_EQ(roots(b->id), 1) << all_posts();
 }
 
+// Slack took the root message but the process died before the answer (its ts) came: the new
+// process finds that root in the channel and carries on in it instead of posting a second one.
+TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheRootTheRootIsFoundNotPostedAgain) {
+  emu_.hold_answers("chat.postMessage", 120s, 1);  // the run's first post is its root
+  runbook("a");
+  const auto a = new_run();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(test::eventually([&] { return roots(a->id) == 1; })) << all_posts();
+  ASSERT_TRUE(test::eventually([&] { return count("start", "look", "a") == 1; })) << log();
+  EXPECT_FALSE(root_recorded(a->id)) << "the answer is held: Vigil cannot know the root's ts";
+  const auto held_ts = posts()[0].response.value("ts", "");
+  ASSERT_FALSE(held_ts.empty());
+
+  crash();
+  restart();
+
+  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::Interrupted); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return thread_says(a->id, "Vigil restarted while this run was in progress"); }))
+      << all_posts();
+  EXPECT_EQ(roots(a->id), 1) << all_posts();
+  EXPECT_EQ(run(a->id)->thread_ts, held_ts) << "the thread hangs under the root Slack took";
+  EXPECT_TRUE(root_recorded(a->id));
+  ASSERT_TRUE(test::eventually([&] {
+    for (const auto& c : emu_.calls("chat.update")) {
+      if (c.args.value("ts", "") == held_ts && c.args.value("text", "").find("interrupted") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  })) << all_posts();
+  EXPECT_EQ(emu_.calls("conversations.history").size(), 1u);
+  EXPECT_NE(log().find("was posted but its answer never came"), std::string::npos) << log();
+  EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
+}
+
+// Slack took the approval card but the process died before the answer (the card's ts): after the
+// restart the card is found in the thread, its click works, and it changes in place.
+TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheCardTheCardIsFoundAndStillWorks) {
+  emu_.hold_answers("chat.postMessage", 120s, 1, "approval.approve");
+  open_gate("look", "a");
+  runbook("a");
+  const auto a = new_run();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(test::eventually([&] { return card_tokens(a->id).size() == 1; })) << log() << all_posts();
+  const auto token = card_tokens(a->id)[0];
+  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::AwaitingApproval); })) << log();
+  EXPECT_TRUE(store()->get_approval(token)->message_ts.empty()) << "the answer is held";
+
+  crash();
+  open_gate("fix", "a");
+  restart();
+
+  ASSERT_TRUE(test::eventually([&] { return !store()->get_approval(token)->message_ts.empty(); })) << log();
+  EXPECT_NE(log().find("the card posted before the restart is ts="), std::string::npos) << log();
+  click(token);
+  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::Succeeded); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return card_now(token).find("approval.approve") == std::string::npos; }))
+      << "the card lost its buttons in place\n" << card_now(token);
+  EXPECT_EQ(card_tokens(a->id).size(), 1u) << "no second card";
+  EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
+  EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
+}
+
+// The process died with the card on its way, before Slack took it: after the restart the same
+// approval's card is posted (nobody could have decided without it), and it works.
+TEST_F(CrashRestart, KilledBeforeSlackTookTheCardTheCardIsPostedAfterTheRestart) {
+  emu_.stall_next("chat.postMessage", 120s, 1, "approval.approve");
+  open_gate("look", "a");
+  runbook("a");
+  const auto a = new_run();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::AwaitingApproval); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return emu_.calls_delayed_now() == 1; })) << log();
+  ASSERT_EQ(store()->list_approvals(a->id).size(), 1u);
+  EXPECT_TRUE(card_tokens(a->id).empty()) << "the card has not reached Slack";
+
+  crash();
+  open_gate("fix", "a");
+  restart();
+
+  ASSERT_TRUE(test::eventually([&] { return card_tokens(a->id).size() == 1; })) << log() << all_posts();
+  EXPECT_NE(log().find("the card was not in Slack; posted it again"), std::string::npos) << log();
+  click(card_tokens(a->id)[0]);
+  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::Succeeded); })) << log();
+  EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
+  EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
+}
+
 TEST_F(CrashRestart, KilledWhileWaitingForApprovalTheOldCardStillWorks) {
   const auto a = run_to_the_card("a");
   const auto token = card_tokens(a.id)[0];
