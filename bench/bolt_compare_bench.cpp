@@ -354,9 +354,16 @@ int main(int, char** argv) {
         if (f.rows[i].label == "flat out") {
           continue;
         }
+        // The floor's own p99 is noisy (one run's tail): below it, a target is met only by luck of
+        // the run, and a miss says nothing about the app.
+        const double tenth = b.rows[i].ack_p99 / 10;
+        const char* note = "";
+        if (f.rows[i].ack_p99 > tenth) {
+          note = v.rows[i].ack_p99 <= tenth ? "  (met, though below this run's floor)"
+                                            : "  (below the floor: a miss here says nothing about the app)";
+        }
         std::printf("p99 ack at %-6s floor %.2f ms, Vigil %.2f ms, a tenth of Bolt's %.2f ms%s\n",
-                    f.rows[i].label.c_str(), f.rows[i].ack_p99, v.rows[i].ack_p99, b.rows[i].ack_p99 / 10,
-                    f.rows[i].ack_p99 > b.rows[i].ack_p99 / 10 ? "  (below the floor: no app meets it here)" : "");
+                    f.rows[i].label.c_str(), f.rows[i].ack_p99, v.rows[i].ack_p99, tenth, note);
       }
     }
   } else {
