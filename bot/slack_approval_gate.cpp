@@ -189,6 +189,12 @@ Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string
   }
 }
 
+void SlackApprovalGate::record_card(ApprovalRecord& a, const std::string& channel, const std::string& ts) {
+  store_.set_approval_message(a.token, channel, ts);
+  a.channel = channel;
+  a.message_ts = ts;
+}
+
 skills::GateDecision SlackApprovalGate::no_card_decision(const skills::GateRequest& r, const std::string& token,
                                                          const Error& why) {
   log_->error("run={} approval={}: the approval card could not be posted, so nobody can decide: {}", r.run_id,
@@ -203,7 +209,7 @@ Task<Result<void>> SlackApprovalGate::recover_card(ApprovalRecord& a, const skil
     co_return make_error(Errc::NotFound, "the run has no channel");
   }
   // Slack may have taken the card before the process died: look for its buttons in the thread.
-  const auto oldest = std::to_string(std::max<long long>(0, a.created_at - 60)) + ".000000";
+  const auto oldest = slack::ts_a_minute_before(a.created_at);
   auto listed = co_await web_.recent_messages(run->channel, run->thread_ts, oldest, 50);
   if (listed) {
     const auto block_id = slack::blocks::approval_card_block_id(a.token);
@@ -211,9 +217,7 @@ Task<Result<void>> SlackApprovalGate::recover_card(ApprovalRecord& a, const skil
       if (!m.bot_id.empty() && std::find(m.block_ids.begin(), m.block_ids.end(), block_id) != m.block_ids.end()) {
         log_->info("run={} approval={}: the card posted before the restart is ts={}", a.run_id, a.token.substr(0, 8),
                    m.ts);
-        store_.set_approval_message(a.token, run->channel, m.ts);
-        a.channel = run->channel;
-        a.message_ts = m.ts;
+        record_card(a, run->channel, m.ts);
         co_return Result<void>{};
       }
     }
@@ -227,9 +231,7 @@ Task<Result<void>> SlackApprovalGate::recover_card(ApprovalRecord& a, const skil
     co_return posted.error();
   }
   log_->info("run={} approval={}: the card was not in Slack; posted it again", a.run_id, a.token.substr(0, 8));
-  store_.set_approval_message(a.token, run->channel, *posted);
-  a.channel = run->channel;
-  a.message_ts = *posted;
+  record_card(a, run->channel, *posted);
   co_return Result<void>{};
 }
 
@@ -309,9 +311,7 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
     }
     auto posted = co_await post_card(current, a, r);
     if (posted) {
-      store_.set_approval_message(a.token, run->channel, *posted);
-      a.channel = run->channel;
-      a.message_ts = *posted;
+      record_card(a, run->channel, *posted);
     } else if (store_.cancel_approval(a.token, now_s())) {
       // Nobody can decide without the card (Slack refused it, or stayed down through the retries):
       // the step is not left waiting until the approval expires.

@@ -86,6 +86,8 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   /// between recording the approval and Slack's answer): finds the card in the thread, or posts it
   /// again with the same token when Slack never took it.
   Task<Result<void>> recover_card(ApprovalRecord& approval, const skills::GateRequest& request);
+  /// Where the approval's card is, in the store and in `approval`.
+  void record_card(ApprovalRecord& approval, const std::string& channel, const std::string& ts);
   /// The decision when the card cannot be shown: cancelled, said why (logged and audited once).
   skills::GateDecision no_card_decision(const skills::GateRequest& request, const std::string& token,
                                         const Error& why);

@@ -205,8 +205,7 @@ Task<std::string> SlackRunPresenter::find_unanswered_root(const std::string& run
   if (!first_post_ms) {
     co_return std::string();  // never posted: nothing to find
   }
-  // A minute before our clock said we posted: Slack's clock and ours need not agree to the second.
-  const auto oldest = std::to_string(std::max<long long>(0, *first_post_ms / 1000 - 60)) + ".000000";
+  const auto oldest = slack::ts_a_minute_before(*first_post_ms / 1000);
   auto listed = co_await web_.recent_messages(v.channel, v.thread_ts, oldest, 50);
   if (!listed) {
     log_->warn("run={} channel={}: cannot look for a root posted before (a second one may show): {}", run_id,

@@ -67,11 +67,11 @@ class SlackRunPresenter final : public RunObserver {
   void release(View& view);
   /// The ts of the root message posted for the run earlier (by this process or before a restart).
   std::string posted_root(const std::string& run_id);
+  /// Records `ts` as the run's root (and its thread when the run had none).
+  void adopt_root(const std::string& run_id, View& view, const std::string& ts);
   /// A root posted earlier whose answer (its ts) never arrived: the process died between Slack
   /// taking chat.postMessage and the slack_root row, or the answer timed out. Found in the channel's
   /// (or the thread's) latest messages by its text; empty when there is none or Slack cannot say.
-  /// Records `ts` as the run's root (and its thread when the run had none).
-  void adopt_root(const std::string& run_id, View& view, const std::string& ts);
   Task<std::string> find_unanswered_root(const std::string& run_id, const View& view);
   Task<> post_in_thread(const std::string& run_id, const View& view, const std::string& mrkdwn);
 

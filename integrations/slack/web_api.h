@@ -61,6 +61,12 @@ struct ListedMessage {
   std::vector<std::string> block_ids;
 };
 
+/// The Slack ts (`oldest` of recent_messages) a minute before `unix_seconds`: Slack's clock and
+/// ours need not agree to the second.
+inline std::string ts_a_minute_before(long long unix_seconds) {
+  return std::to_string(unix_seconds > 60 ? unix_seconds - 60 : 0) + ".000000";
+}
+
 /// What to send to a response_url (slash commands and clicks).
 struct ResponseMessage {
   std::string text;

@@ -241,25 +241,13 @@ class SlackEmulator::Impl {
         co_await websocket_session(std::move(*sock), std::move(req));
         co_return;
       }
-      std::chrono::milliseconds stall{0};
-      {
-        std::lock_guard lock(mu_);
-        const std::string target(req.target());
-        const auto method = target.rfind("/api/", 0) == 0 ? target.substr(5, target.find('?') - 5) : "";
-        stall = take_delay(stalls_, method, req.body());
-      }
-      if (stall.count() > 0) {
+      const std::string target(req.target());
+      const auto method = target.rfind("/api/", 0) == 0 ? target.substr(5, target.find('?') - 5) : "";
+      if (const auto stall = take_delay(stalls_, method, req.body()); stall.count() > 0) {
         co_await wait_delayed(stall);
       }
       auto res = handle_http(req);
-      std::chrono::milliseconds hold{0};
-      {
-        std::lock_guard lock(mu_);
-        const std::string target(req.target());
-        const auto method = target.rfind("/api/", 0) == 0 ? target.substr(5, target.find('?') - 5) : "";
-        hold = take_delay(holds_, method, req.body());
-      }
-      if (hold.count() > 0) {
+      if (const auto hold = take_delay(holds_, method, req.body()); hold.count() > 0) {
         co_await wait_delayed(hold);
       }
       res.keep_alive(req.keep_alive());
@@ -919,9 +907,10 @@ class SlackEmulator::Impl {
     int count = 0;
     std::string body_contains;  // empty: any call of the method
   };
-  // The delay for this call when one is armed for its method (and its body matches); under mu_.
-  static std::chrono::milliseconds take_delay(std::map<std::string, Delay>& armed, const std::string& method,
-                                              const std::string& body) {
+  // The delay for this call when one is armed for its method (and its body matches).
+  std::chrono::milliseconds take_delay(std::map<std::string, Delay>& armed, const std::string& method,
+                                       const std::string& body) {
+    std::lock_guard lock(mu_);
     auto it = armed.find(method);
     if (it == armed.end() || it->second.count <= 0 ||
         (!it->second.body_contains.empty() && body.find(it->second.body_contains) == std::string::npos)) {

@@ -408,13 +408,8 @@ TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheRootTheRootIsFoundNotPostedAga
 // restart the card is found in the thread, its click works, and it changes in place.
 TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheCardTheCardIsFoundAndStillWorks) {
   emu_.hold_answers("chat.postMessage", 120s, 1, "approval.approve");
-  open_gate("look", "a");
-  runbook("a");
-  const auto a = new_run();
-  ASSERT_TRUE(a);
-  ASSERT_TRUE(test::eventually([&] { return card_tokens(a->id).size() == 1; })) << log() << all_posts();
-  const auto token = card_tokens(a->id)[0];
-  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::AwaitingApproval); })) << log();
+  const auto a = run_to_the_card("a");  // the card is in Slack; Vigil has no answer
+  const auto token = card_tokens(a.id)[0];
   EXPECT_TRUE(store()->get_approval(token)->message_ts.empty()) << "the answer is held";
 
   crash();
@@ -424,10 +419,10 @@ TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheCardTheCardIsFoundAndStillWork
   ASSERT_TRUE(test::eventually([&] { return !store()->get_approval(token)->message_ts.empty(); })) << log();
   EXPECT_NE(log().find("the card posted before the restart is ts="), std::string::npos) << log();
   click(token);
-  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::Succeeded); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return run_is(a.id, RunState::Succeeded); })) << log();
   ASSERT_TRUE(test::eventually([&] { return card_now(token).find("approval.approve") == std::string::npos; }))
       << "the card lost its buttons in place\n" << card_now(token);
-  EXPECT_EQ(card_tokens(a->id).size(), 1u) << "no second card";
+  EXPECT_EQ(card_tokens(a.id).size(), 1u) << "no second card";
   EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
   EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
 }

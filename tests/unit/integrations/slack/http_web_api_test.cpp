@@ -74,5 +74,36 @@ TEST_F(HttpWebApiAnswers, ADeeplyNestedAnswerIsAProtocolErrorNotACrash) {
   EXPECT_EQ(ok->user_id, "U0BOT00001");
 }
 
+// conversations.history answers are read for a crash's unanswered posts: items that are not
+// messages, a message without a ts, blocks that are not an array or have no string block_id are
+// skipped, not fatal; a "messages" that is not an array is an empty list.
+TEST_F(HttpWebApiAnswers, OddItemsInAHistoryAnswerAreSkipped) {
+  http_.answer(200, R"({"ok":true,"messages":[
+      "not a message", 7, null, {"text":"no ts"},
+      {"ts":"1800000000.000101","text":"Triage run 1a2b3c4d: running","bot_id":"B0VIGIL","blocks":{"block_id":"x"}},
+      {"ts":"1800000000.000102","user":["U1"],"bot_id":5,
+       "blocks":[7,{"block_id":9},{"type":"actions","block_id":"approval:abc"},{"type":"divider"}]}]})");
+  auto listed = run(io_, web_->recent_messages("C0INC00001", "", slack::ts_a_minute_before(1'800'000'060), 15));
+  ASSERT_TRUE(listed) << listed.error().message();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].text, "Triage run 1a2b3c4d: running");
+  EXPECT_EQ((*listed)[0].bot_id, "B0VIGIL");
+  EXPECT_TRUE((*listed)[0].block_ids.empty());
+  EXPECT_TRUE((*listed)[1].user.empty());
+  EXPECT_TRUE((*listed)[1].bot_id.empty()) << "a bot_id that is not a string is no bot";
+  EXPECT_EQ((*listed)[1].block_ids, std::vector<std::string>{"approval:abc"});
+  ASSERT_EQ(http_.requests.size(), 1u);
+  EXPECT_EQ(http_.requests[0].url, "https://slack.example/api/conversations.history");
+  EXPECT_NE(http_.requests[0].body.find("oldest=1800000000.000000"), std::string::npos) << http_.requests[0].body;
+  EXPECT_NE(http_.requests[0].body.find("limit=15"), std::string::npos) << http_.requests[0].body;
+
+  http_.answer(200, R"({"ok":true,"messages":{"ts":"1"}})");
+  auto odd = run(io_, web_->recent_messages("C0INC00001", "1800000000.000101", "", 500));
+  ASSERT_TRUE(odd);
+  EXPECT_TRUE(odd->empty());
+  EXPECT_EQ(http_.requests[1].url, "https://slack.example/api/conversations.replies");
+  EXPECT_NE(http_.requests[1].body.find("limit=200"), std::string::npos) << "Slack's page size caps the limit";
+}
+
 }  // namespace
 }  // namespace vigil::slack
