@@ -26,9 +26,10 @@ build: bootstrap
 run: build
 	@./scripts/run.sh $(BUILD_DIR)
 
-# The browser test needs chromium, node and npm: installed here when missing (as root), else skipped.
+# The browser test needs chromium, node and npm, and the peer tests the real promtool and
+# Alertmanager: installed here when missing (as root), else those tests are skipped with a message.
 test: build
-	@./scripts/bootstrap.sh browser || echo "make test: chromium/node not installed; the browser test will be skipped" >&2
+	@./scripts/bootstrap.sh browser peers || echo "make test: chromium/node/prometheus/alertmanager not all installed; the tests that need them will be skipped" >&2
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -10,7 +10,8 @@ packages=(
   libboost1.81-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev
 )
 
-# Extra groups: `bootstrap.sh browser` adds what the browser test needs.
+# Extra groups: `bootstrap.sh browser` adds what the browser test needs; `peers` the real programs
+# the suite runs Vigil against (Prometheus' promtool, Alertmanager and amtool).
 for extra in "$@"; do
   case "$extra" in
     browser)
@@ -21,6 +22,7 @@ for extra in "$@"; do
       command -v npm >/dev/null 2>&1 || packages+=(npm)
       ;;
     fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    peers) packages+=(prometheus prometheus-alertmanager) ;;
     *) echo "bootstrap: unknown extra '$extra'" >&2; exit 2 ;;
   esac
 done

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A stand-in for kubectl in tests: answers from ../shared/fixtures/kubernetes and records every
+# A stand-in for kubectl in tests: answers from tests/fixtures/kubernetes and records every
 # invocation (KUBECONFIG, then each argument, tab-separated) to $FAKE_KUBECTL_LOG.
 # $FAKE_KUBECTL_FAIL: a word; an invocation containing it as an argument exits 1.
 # $FAKE_KUBECTL_PAD: a number of bytes; `describe` prints a line of that many "a" first.

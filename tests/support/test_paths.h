@@ -7,7 +7,7 @@
 
 namespace vigil::test {
 
-/// ../shared/fixtures, the real payloads collected from public projects.
+/// tests/fixtures: real payloads from public projects (tests/fixtures/SOURCES.md) and our own.
 std::filesystem::path fixtures_dir();
 /// tests/ in the source tree.
 std::filesystem::path test_data_dir();

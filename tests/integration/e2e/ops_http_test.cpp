@@ -1,5 +1,5 @@
 // End to end: the ops endpoints and alert webhooks of `vigil serve`, against the Slack emulator.
-// The webhooks carry the real payloads in ../shared/fixtures; what is checked is the answer each
+// The webhooks carry the real payloads in tests/fixtures; what is checked is the answer each
 // sender gets and what ends up in the database.
 #include <signal.h>
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A stand-in for an agent CLI in tests. It runs in the workspace (cwd) Vigil prepared and behaves
-# as FAKE_AGENT_MODE says. FAKE_AGENT_FIXTURES points at ../shared/fixtures/agents.
+# as FAKE_AGENT_MODE says. FAKE_AGENT_FIXTURES points at tests/fixtures/agents.
 set -u
 mode=${FAKE_AGENT_MODE:-replay}
 fixtures=${FAKE_AGENT_FIXTURES:-}
