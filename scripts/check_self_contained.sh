@@ -13,8 +13,8 @@
 #      /work folder) in a build file, script, test or document;
 #   3. a relative path with ../ in a build file or script that climbs above the repository root;
 #   4. a Markdown link to a relative path that climbs above the root or names no file.
-# Third-party data in tests/fixtures/ (captured payloads may hold their authors' paths) is exempt
-# from 2; fixtures and fuzz inputs are data, so 3 and 4 skip them as well.
+# Captured data (tests/fixtures/, fuzz corpora and regressions) is exempt: third-party payloads may
+# hold their authors' paths, and they are data, not references.
 set -uo pipefail
 
 self_test() {
@@ -70,61 +70,69 @@ fi
 
 problems=()
 sibling='\.\./shar''ed'
+machine='(^|[^A-Za-z0-9_.])/(wor''k|root|home/[a-z][a-z0-9_-]*)/'
+code=()      # build files, scripts, tests, documents: everything but captured data
+scripts=()   # build files and scripts, checked for ../ that climbs out
+markdown=()
 for f in "${files[@]}"; do
   [ -f "$f" ] || continue
   case "$f" in
     build/* | build-*/*) continue ;;
   esac
-  data=0
+  # 1. the reference folder beside the checkout, anywhere but captured data
   case "$f" in
-    tests/fixtures/* | fuzz/corpus/* | fuzz/regressions/* | *.png | *.ico) data=1 ;;
+    tests/fixtures/* | fuzz/corpus/* | fuzz/regressions/* | *.png | *.ico) continue ;;
   esac
-  # 1. the reference folder beside the checkout
-  if [ $data -eq 0 ] && grep -nE "$sibling" "$f" >/tmp/self-contained.$$ 2>/dev/null; then
-    while IFS= read -r line; do problems+=("$f:${line%%:*}: refers to the folder beside the checkout"); done </tmp/self-contained.$$
-  fi
-  [ $data -eq 1 ] && continue
-  # 2. a developer's machine
-  if grep -nE '(^|[^A-Za-z0-9_.])/(wor''k|root|home/[a-z][a-z0-9_-]*)/' "$f" >/tmp/self-contained.$$ 2>/dev/null; then
-    while IFS= read -r line; do problems+=("$f:${line%%:*}: an absolute path on a developer's machine"); done </tmp/self-contained.$$
-  fi
-  dir=$(dirname "$f")
-  # 3. build files and scripts that climb out
+  code+=("$f")
   case "$f" in
-    CMakeLists.txt | */CMakeLists.txt | *.cmake | Makefile | *.sh | .ci/* | scripts/*)
-      while IFS= read -r hit; do
-        lineno=${hit%%:*}
-        for rel in $(printf '%s\n' "${hit#*:}" | grep -oE '(\.\./)+[A-Za-z0-9_./-]*'); do
-          base=$dir
-          case "${hit#*:}" in *CMAKE_CURRENT_SOURCE_DIR* | *'$(dirname "$0")'* | *'dirname "$0"'*) ;; *PROJECT_SOURCE_DIR* | *CMAKE_SOURCE_DIR*) base=. ;; esac
-          resolved=$(realpath -m --relative-to="$root" "$root/$base/$rel")
-          case "$resolved" in ..*) problems+=("$f:$lineno: '$rel' climbs out of the repository") ;; esac
-        done
-      done < <(grep -nE '\.\./' "$f" 2>/dev/null)
-      ;;
-  esac
-  # 4. Markdown links
-  case "$f" in
-    *.md)
-      while IFS= read -r hit; do
-        lineno=${hit%%:*}
-        while IFS= read -r target; do
-          target=${target#](}
-          target=${target%)}
-          target=${target%%#*}
-          target=${target%% *}
-          case "$target" in '' | http:* | https:* | mailto:* | /*) continue ;; esac
-          resolved=$(realpath -m --relative-to="$root" "$root/$dir/$target")
-          case "$resolved" in
-            ..*) problems+=("$f:$lineno: link '$target' points outside the repository") ;;
-            *) [ -e "$root/$resolved" ] || problems+=("$f:$lineno: link '$target' names no file") ;;
-          esac
-        done < <(printf '%s\n' "${hit#*:}" | sed 's/`[^`]*`//g' | grep -oE '\]\([^][(){} ]+\)')
-      done < <(grep -nE '\]\([^)]+\)' "$f" 2>/dev/null)
-      ;;
+    CMakeLists.txt | */CMakeLists.txt | *.cmake | Makefile | *.sh | .ci/* | scripts/*) scripts+=("$f") ;;
+    *.md) markdown+=("$f") ;;
   esac
 done
-rm -f /tmp/self-contained.$$
+
+# 1 and 2, one grep over all of them.
+if [ ${#code[@]} -gt 0 ]; then
+  while IFS= read -r hit; do
+    problems+=("${hit%%:*}:$(cut -d: -f2 <<<"$hit"): refers to the folder beside the checkout")
+  done < <(printf '%s\0' "${code[@]}" | xargs -0 grep -nHE "$sibling" 2>/dev/null)
+  while IFS= read -r hit; do
+    problems+=("${hit%%:*}:$(cut -d: -f2 <<<"$hit"): an absolute path on a developer's machine")
+  done < <(printf '%s\0' "${code[@]}" | xargs -0 grep -nHE "$machine" 2>/dev/null)
+fi
+
+# 3. build files and scripts that climb out
+for f in "${scripts[@]}"; do
+  dir=$(dirname "$f")
+  while IFS= read -r hit; do
+    lineno=${hit%%:*}
+    for rel in $(printf '%s\n' "${hit#*:}" | grep -oE '(\.\./)+[A-Za-z0-9_./-]*'); do
+      base=$dir
+      case "${hit#*:}" in *CMAKE_CURRENT_SOURCE_DIR* | *'$(dirname "$0")'* | *'dirname "$0"'*) ;; *PROJECT_SOURCE_DIR* | *CMAKE_SOURCE_DIR*) base=. ;; esac
+      resolved=$(realpath -m --relative-to="$root" "$root/$base/$rel")
+      case "$resolved" in ..*) problems+=("$f:$lineno: '$rel' climbs out of the repository") ;; esac
+    done
+  done < <(grep -nE '\.\./' "$f" 2>/dev/null)
+done
+
+# 4. Markdown links
+for f in "${markdown[@]}"; do
+  dir=$(dirname "$f")
+  while IFS= read -r hit; do
+    lineno=${hit%%:*}
+    while IFS= read -r target; do
+      target=${target#](}
+      target=${target%)}
+      target=${target%%#*}
+      target=${target%% *}
+      case "$target" in '' | http:* | https:* | mailto:* | /*) continue ;; esac
+      resolved=$(realpath -m --relative-to="$root" "$root/$dir/$target")
+      case "$resolved" in
+        ..*) problems+=("$f:$lineno: link '$target' points outside the repository") ;;
+        *) [ -e "$root/$resolved" ] || problems+=("$f:$lineno: link '$target' names no file") ;;
+      esac
+    done < <(printf '%s\n' "${hit#*:}" | sed 's/`[^`]*`//g' | grep -oE '\]\([^][(){} ]+\)')
+  done < <(grep -nE '\]\([^)]+\)' "$f" 2>/dev/null)
+done
 
 if [ ${#problems[@]} -gt 0 ]; then
   echo "The repository refers to paths outside itself (a clone with nothing beside it would break):" >&2
