@@ -15,6 +15,14 @@ skills::Incident incident_from_alert(const alerting::AlertNotification& a) {
   i.source = a.source;
   i.fingerprint = a.fingerprint;
   i.labels = a.labels;
+  if (!a.differing_labels.empty()) {
+    std::string names;
+    for (const auto& n : a.differing_labels) {
+      names += (names.empty() ? "" : ", ") + n;
+    }
+    i.labels_note = "The alert message holds several alerts whose " + names +
+                    " differ, so Vigil did not pick one; start a run for one of them with /runbook run.";
+  }
   return i;
 }
 
@@ -29,6 +37,16 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
     // An old open incident of the same fingerprint: a new occurrence gets its own.
     incident.reset();
   }
+  if (!incident && !target.edited_ts.empty()) {
+    // An edited message whose title changed: the incident is the one in that message's thread.
+    for (auto& open : store_.open_incidents_in_channel(target.channel)) {
+      if (open.thread_ts == target.edited_ts) {
+        incident = std::move(open);
+        break;
+      }
+    }
+  }
+  const bool firing_edit = incident && !target.edited_ts.empty() && a.status == alerting::AlertStatus::Firing;
   std::string run_id;
   if (incident) {
     out.incident_id = incident->id;
@@ -38,7 +56,7 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
     }
   }
   out.run_id = run_id;
-  switch (a.status) {
+  switch (firing_edit ? alerting::AlertStatus::Other : a.status) {
     case alerting::AlertStatus::Firing: {
       if (incident) {
         out.kind = AlertOutcome::Kind::Repeat;
@@ -80,6 +98,9 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
       t.thread_ts = target.thread_ts;
       t.backend = target.backend;
       t.incident = incident_from_alert(a);
+      if (!target.labels_note.empty()) {
+        t.incident.labels_note = target.labels_note;
+      }
       t.incident.id = rec.id;
       t.incident.title = rec.title;
       t.incident_id = rec.id;

@@ -41,6 +41,11 @@ struct AlertTarget {
   std::string backend;
   bool auto_triage = true;
   std::string event_id;  // the Slack event or webhook delivery, for the timeline
+  /// The alert bot edited its message (ts of that message): the incident is found by the message
+  /// when its fingerprint changed, and a firing edit is a note, not a repeat.
+  std::string edited_ts;
+  /// Why the alert's labels are incomplete and how to fix it (skills::Incident::labels_note).
+  std::string labels_note;
 };
 
 /// One path for every alert, from a bot's message in an incident channel or from a webhook: group

@@ -175,7 +175,7 @@ Task<Result<void>> App::run() {
     co_return who.error();
   }
   log_->info("Slack: bot user {} (bot {}) in team {}", who->user_id, who->bot_id, who->team_id);
-  messages_ = std::make_unique<handlers::IncidentMessageHandler>(context_, intake_, who->user_id);
+  messages_ = std::make_unique<handlers::IncidentMessageHandler>(context_, intake_, who->user_id, ports_.alertmanager);
   client_.set_self({who->user_id, who->bot_id});
   runs_.recover();
   spawn(ex_, chores(), log_, "chores");

@@ -28,6 +28,7 @@
 #include "handlers/interaction_handler.h"
 #include "handlers/slash_command_handler.h"
 #include "integrations/alerting/paging_service.h"
+#include "integrations/alertmanager/alertmanager_api.h"
 #include "integrations/process/child_process.h"
 #include "integrations/slack/socket_mode_client.h"
 #include "integrations/slack/transport.h"
@@ -50,6 +51,9 @@ struct AppPorts {
   /// Where Socket Mode frames are read and acked (with `transport`'s connections). Unset: the App's
   /// own executor. `vigil serve` gives it a thread of its own, so acks never wait behind the work.
   std::optional<boost::asio::any_io_executor> socket_executor;
+  /// Alertmanager's API (alertmanager.url): the labels of alerts posted with its default Slack
+  /// message, which shows only their values. Null when not configured.
+  alertmanager::AlertmanagerApi* alertmanager = nullptr;
 };
 
 /// Everything between Slack and the runs: builds the skill catalogue, the run manager, the Slack

@@ -406,13 +406,26 @@ void read_opsgenie(const YAML::Node& g, ConfigReader& r, OpsGenieConfig& og, Def
   marks.keep(g, "opsgenie");
 }
 
+void read_alertmanager(const YAML::Node& a, ConfigReader& r, AlertmanagerConfig& am) {
+  if (!r.check_map(a, "alertmanager", {"url", "api_token_file", "api_token"})) {
+    return;
+  }
+  r.refuse_inline_secret(a, "alertmanager", "api_token", "VIGIL_ALERTMANAGER_API_TOKEN",
+                         "alertmanager.api_token_file");
+  r.read_secret_file(a, "alertmanager", "api_token_file", am.api_token_file, am.api_token);
+  r.read_string(a, "alertmanager", "url", am.url);
+  if (!am.url.empty() && !is_http_url(am.url)) {
+    r.error(a["url"], "alertmanager.url", "must start with https:// or http:// (Alertmanager's own address, e.g. http://alertmanager:9093)");
+  }
+}
+
 void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredMarks& marks) {
   if (!root || root.IsNull()) {
     return;
   }
   if (!r.check_map(root, "", {"slack", "channels", "approvals", "agent", "kubernetes", "http",
-                              "pagerduty", "opsgenie", "redaction", "storage", "logging",
-                              "skills", "incidents"})) {
+                              "pagerduty", "opsgenie", "alertmanager", "redaction", "storage",
+                              "logging", "skills", "incidents"})) {
     return;
   }
   if (const auto s = root["slack"]) {
@@ -588,6 +601,9 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
   if (const auto g = root["opsgenie"]) {
     read_opsgenie(g, r, c.opsgenie, marks);
   }
+  if (const auto a = root["alertmanager"]) {
+    read_alertmanager(a, r, c.alertmanager);
+  }
   if (const auto red = root["redaction"]) {
     if (r.check_map(red, "redaction", {"patterns"})) {
       r.read_list(red, "redaction", "patterns", c.redaction.patterns);
@@ -680,6 +696,14 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
   if (const auto* v = get("VIGIL_WORKSPACE_ROOT")) c.agent.workspace_root = *v;
   if (const auto* v = get("VIGIL_PAGERDUTY_API_TOKEN")) c.pagerduty.api_token = *v;
   if (const auto* v = get("VIGIL_OPSGENIE_API_KEY")) c.opsgenie.api_key = *v;
+  if (const auto* v = get("VIGIL_ALERTMANAGER_URL")) {
+    if (is_http_url(*v)) {
+      c.alertmanager.url = *v;
+    } else {
+      load.errors.push_back({"", 0, 0, "VIGIL_ALERTMANAGER_URL", "must start with https:// or http://, got '" + *v + "'"});
+    }
+  }
+  if (const auto* v = get("VIGIL_ALERTMANAGER_API_TOKEN")) c.alertmanager.api_token = *v;
   if (!c.slack.app_token.empty() && c.slack.app_token.rfind("xapp-", 0) != 0) {
     load.errors.push_back({"", 0, 0, "SLACK_APP_TOKEN",
                            "an app-level token starts with xapp- (Basic Information → App-Level Tokens)"});
@@ -748,7 +772,7 @@ std::vector<std::string> Config::secret_values() const {
   std::vector<std::string> out;
   for (const auto* s : {&slack.app_token, &slack.bot_token, &http.alertmanager_token,
                         &http.opsgenie_token, &http.grafana_token, &pagerduty.api_token,
-                        &opsgenie.api_key}) {
+                        &opsgenie.api_key, &alertmanager.api_token}) {
     if (!s->empty()) {
       out.push_back(*s);
     }
@@ -907,6 +931,11 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "api_key" << YAML::Value << secret(c.opsgenie.api_key);
   out << YAML::Key << "api_key_file" << YAML::Value << c.opsgenie.api_key_file;
   out << YAML::Key << "notes" << YAML::Value << c.opsgenie.notes;
+  out << YAML::EndMap;
+  out << YAML::Key << "alertmanager" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "url" << YAML::Value << c.alertmanager.url;
+  out << YAML::Key << "api_token" << YAML::Value << secret(c.alertmanager.api_token);
+  out << YAML::Key << "api_token_file" << YAML::Value << c.alertmanager.api_token_file;
   out << YAML::EndMap;
   out << YAML::Key << "redaction" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "patterns" << YAML::Value;

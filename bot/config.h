@@ -114,6 +114,15 @@ struct OpsGenieConfig {
   bool notes = false;  // a note on the OpsGenie alert when triage starts and ends
 };
 
+/// Alertmanager's API v2, read when an alert arrives as Alertmanager's default Slack message, whose
+/// title shows label values without their names: the labels are looked up instead of guessed.
+struct AlertmanagerConfig {
+  std::string url;        // e.g. http://alertmanager.monitoring:9093 (VIGIL_ALERTMANAGER_URL); empty: off
+  std::string api_token;  // bearer token, when a proxy in front asks for one (VIGIL_ALERTMANAGER_API_TOKEN)
+  std::string api_token_file;
+  bool enabled() const { return !url.empty(); }
+};
+
 struct RedactionConfig {
   std::vector<std::string> patterns;
 };
@@ -148,6 +157,7 @@ struct Config {
   HttpConfig http;
   PagerDutyConfig pagerduty;
   OpsGenieConfig opsgenie;
+  AlertmanagerConfig alertmanager;
   RedactionConfig redaction;
   StorageConfig storage;
   LoggingConfig logging;

@@ -582,8 +582,14 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
   auto report = co_await executor_->run(std::move(sr));
   if (!report) {
     emit(run.id, ProgressKind::ProposalRejected, report.error().detail);
+    // Parameters missing because the alert's labels could not be read: say why and how to fix it.
+    std::string how_to_fix;
+    if (report.error().is(Errc::InvalidInput) && !trigger.incident.labels_note.empty()) {
+      how_to_fix = trigger.incident.labels_note;
+      emit(run.id, ProgressKind::Note, how_to_fix);
+    }
     {
-      Outcome result{RunState::Failed, "", report.error().detail};
+      Outcome result{RunState::Failed, how_to_fix, report.error().detail};
       co_return result;
     }
   }

@@ -24,7 +24,8 @@ nlohmann::json RunTrigger::to_json() const {
             {"severity", incident.severity},
             {"source", incident.source},
             {"fingerprint", incident.fingerprint},
-            {"labels", labels}}},
+            {"labels", labels},
+            {"labels_note", incident.labels_note}}},
           {"incident_id", incident_id},
           {"event", event},
           {"automatic", automatic},
@@ -63,6 +64,7 @@ RunTrigger RunTrigger::from_json(const nlohmann::json& j) {
     t.incident.severity = s(i, "severity");
     t.incident.source = s(i, "source");
     t.incident.fingerprint = s(i, "fingerprint");
+    t.incident.labels_note = s(i, "labels_note");
     if (i.contains("labels") && i["labels"].is_object()) {
       for (const auto& [k, v] : i["labels"].items()) {
         if (v.is_string()) {

@@ -97,9 +97,16 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
     o.api_key = config.opsgenie.api_key;
     opsgenie = std::make_unique<opsgenie::OpsGenieApi>(*http_client, o);
   }
+  std::unique_ptr<alertmanager::AlertmanagerApi> alertmanager;
+  if (config.alertmanager.enabled()) {
+    alertmanager::AlertmanagerApiOptions o;
+    o.url = config.alertmanager.url;
+    o.api_token = config.alertmanager.api_token;
+    alertmanager = std::make_unique<alertmanager::AlertmanagerApi>(*http_client, o);
+  }
   App app(io.get_executor(), config,
           AppPorts{web, *transport, clock, store, metrics, pagerduty.get(), opsgenie.get(),
-                   socket_thread.executor()},
+                   socket_thread.executor(), alertmanager.get()},
           logging, std::move(redactor));
   // Before the App and the transport go: the socket thread's queued work refers to both.
   struct FinishSocketThread {

@@ -19,6 +19,16 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
+// What an alert message says, for telling whether an edit changed it.
+std::string status_of(const std::variant<alerting::AlertNotification, alerting::NotAnAlert>& parsed) {
+  const auto* a = std::get_if<alerting::AlertNotification>(&parsed);
+  return a ? std::string(alerting::to_string(a->status)) + "/" + a->event : std::string();
+}
+
+constexpr const char* kTemplateHint =
+    "use the Slack template in deploy/alerting/alertmanager-slack.tmpl (it lists the labels as "
+    "`key: value`), or set alertmanager.url so that Vigil reads them from Alertmanager's API";
+
 }  // namespace
 
 bool IncidentMessageHandler::first_time(const slack::MessageEvent& m) {
@@ -65,6 +75,12 @@ Task<> IncidentMessageHandler::handle(slack::MessageEvent m) {
     case slack::MessageKind::ChannelMessage:
       if (!bot_user_id_.empty() && m.text.find("<@" + bot_user_id_ + ">") != std::string::npos) {
         co_await mention(m);  // the app_mention event may come later or not at all
+      } else if (const slack::MessageContent shown{m.text, m.attachments, m.blocks};
+                 std::holds_alternative<alerting::AlertNotification>(
+                     alerting::parse_alert_message(alerting::alert_message_of("", shown), false))) {
+        // A person pasting an alert: only alert bots' messages start runs.
+        ctx_.log->info("channel={} ts={}: a person's message that looks like an alert is not taken as one", m.channel,
+                       m.ts);
       } else {
         ctx_.log->debug("channel={} ts={}: a person's message, not for Vigil", m.channel, m.ts);
       }
@@ -86,31 +102,85 @@ Task<> IncidentMessageHandler::alert(const slack::MessageEvent& m) {
     ctx_.log->debug("channel={}: bot {} is not one of this channel's alert sources", m.channel, m.bot_id);
     co_return;
   }
-  alerting::AlertMessage am;
-  am.bot_name = m.bot_name;
-  am.text = m.text;
-  for (const auto& a : m.attachments) {
-    am.attachments.push_back({a.title, a.text, a.fallback, a.pretext});
-  }
-  const auto parsed = alerting::parse_alert_message(am, listed);
-  if (!parsed) {
-    ctx_.log->debug("channel={} ts={}: bot message does not look like an alert", m.channel, m.ts);
+  const slack::MessageContent shown{m.text, m.attachments, m.blocks};
+  auto parsed = alerting::parse_alert_message(alerting::alert_message_of(m.bot_name, shown), listed);
+  if (const auto* no = std::get_if<alerting::NotAnAlert>(&parsed)) {
+    ctx_.log->info("channel={} ts={}: a message of bot {} ({}) is not taken as an alert: {}", m.channel, m.ts,
+                   m.bot_id, m.bot_name, no->reason);
     co_return;
   }
+  if (!m.edited_ts.empty()) {
+    // Slack also reports edits that change nothing an alert says (a link preview added).
+    const auto before = alerting::parse_alert_message(alerting::alert_message_of(m.bot_name, m.previous), listed);
+    if (status_of(before) == status_of(parsed)) {
+      ctx_.log->debug("channel={} ts={}: an edit of an alert message that changes nothing", m.channel, m.edited_ts);
+      co_return;
+    }
+  }
+  auto& alert = std::get<alerting::AlertNotification>(parsed);
   AlertTarget target;
+  if (alert.labels_without_keys && alert.status == alerting::AlertStatus::Firing) {
+    target.labels_note = co_await recover_labels(alert);
+  }
   target.channel = m.channel;
-  target.thread_ts = m.thread_ts.empty() ? m.ts : m.thread_ts;
+  target.thread_ts = !m.thread_ts.empty() ? m.thread_ts : !m.edited_ts.empty() ? m.edited_ts : m.ts;
   target.backend = binding->backend;
   target.auto_triage = binding->auto_triage;
   target.event_id = m.event_id;
-  const auto outcome = intake_.intake(*parsed, target);
+  target.edited_ts = m.edited_ts;
+  const auto outcome = intake_.intake(alert, target);
   if (!outcome) {
     ctx_.log->error("channel={} ts={}: alert not taken in: {}", m.channel, m.ts, outcome.error().message());
     co_return;
   }
-  ctx_.log->info("channel={} incident={} run={}: {} alert {} ({})", m.channel, outcome->incident_id,
-                 outcome->run_id, parsed->source, alerting::to_string(parsed->status),
-                 static_cast<int>(outcome->kind));
+  ctx_.log->info("channel={} incident={} run={}: {} alert {}{} ({})", m.channel, outcome->incident_id,
+                 outcome->run_id, alert.source, alerting::to_string(alert.status),
+                 m.edited_ts.empty() ? "" : " (message edited)", static_cast<int>(outcome->kind));
+}
+
+Task<std::string> IncidentMessageHandler::recover_labels(alerting::AlertNotification& alert) {
+  const std::string shown = "Alertmanager's default Slack message shows the alert's label values without their names, "
+                            "so Vigil cannot tell which is the namespace or the pod";
+  std::string note;
+  if (!alertmanager_) {
+    note = shown + ". To fix it, " + kTemplateHint + ".";
+    co_return note;
+  }
+  const auto link = alertmanager::origin_of(alert.url);
+  const auto configured = alertmanager::origin_of(alertmanager_->url());
+  if (link.empty() || link != configured) {
+    note = shown + ", and its link (" + (link.empty() ? std::string("none") : link) +
+           ") is not the Alertmanager in alertmanager.url (" + configured +
+           "), so Vigil did not ask it. Set alertmanager.url to the Alertmanager that sends these messages "
+           "(its --web.external-url), or use the Slack template in deploy/alerting/alertmanager-slack.tmpl.";
+    co_return note;
+  }
+  auto groups = co_await alertmanager_->alert_groups();
+  if (!groups) {
+    ctx_.log->warn("alertmanager: labels of '{}' not looked up: {}", alert.title, groups.error().message());
+    note = shown + ", and Alertmanager's API did not answer (" + groups.error().detail +
+           "). Use the Slack template in deploy/alerting/alertmanager-slack.tmpl to carry the labels in the message.";
+    co_return note;
+  }
+  const auto match = alertmanager::match_default_title(*groups, alert.receiver, alert.title);
+  if (!match.found) {
+    ctx_.log->info("alertmanager: labels of '{}' not found: {}", alert.title, match.why_not);
+    note = shown + ", and Alertmanager's API could not tell them: " + match.why_not + ".";
+    co_return note;
+  }
+  for (const auto& [k, v] : match.labels) {
+    alert.labels[k] = v;
+  }
+  if (const auto it = match.labels.find("alertname"); it != match.labels.end()) {
+    alert.alertname = it->second;
+  }
+  if (const auto it = match.labels.find("severity"); it != match.labels.end()) {
+    alert.severity = it->second;
+  }
+  alert.labels_without_keys = false;
+  alert.differing_labels = match.differing;
+  ctx_.log->info("alertmanager: {} labels of '{}' read from {}", match.labels.size(), alert.title, alertmanager_->url());
+  co_return note;
 }
 
 Task<> IncidentMessageHandler::mention(const slack::MessageEvent& m) {

@@ -16,6 +16,10 @@ struct Incident {
   std::string source;
   std::string fingerprint;
   std::map<std::string, std::string> labels;
+  /// When the alert's labels could not all be read (a message that named label values without
+  /// their names, or several alerts whose values differ): why, and how to fix it. Shown in the
+  /// run's thread when a parameter that would come from the labels is missing. Vigil's own text.
+  std::string labels_note;
 
   /// Flat view for templates: "title", "alertname", …, "labels.<key>".
   std::map<std::string, std::string> values() const {

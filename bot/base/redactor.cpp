@@ -33,12 +33,16 @@ std::string redact_secret_objects(const std::string& text) {
     std::string result;
     auto begin = out.cbegin();
     boost::smatch m;
-    while (boost::regex_search(begin, out.cend(), m, json_data)) {
-      result.append(begin, m[0].first);
-      result += m[1].str();
-      result += boost::regex_replace(m[2].str(), json_value, std::string("$1\"") + kMaskFmt + "\"");
-      result += m[3].str();
-      begin = m[0].second;
+    try {
+      while (boost::regex_search(begin, out.cend(), m, json_data)) {
+        result.append(begin, m[0].first);
+        result += m[1].str();
+        result += boost::regex_replace(m[2].str(), json_value, std::string("$1\"") + kMaskFmt + "\"");
+        result += m[3].str();
+        begin = m[0].second;
+      }
+    } catch (const std::runtime_error&) {
+      return kMaskFmt;  // the matcher gave up on a pathological input: fail closed
     }
     result.append(begin, out.cend());
     out = std::move(result);

@@ -31,6 +31,14 @@ struct AlertNotification {
   std::string url;   // link back to the source
   std::map<std::string, std::string> labels;
   std::map<std::string, std::string> annotations;
+  /// A Slack message that showed label values without their names (Alertmanager's default title,
+  /// "[FIRING:1] KubePodCrashLooping shop (app checkout-7d9f8-x2x4q critical)"): `labels` holds
+  /// none of them; they can only be looked up (Alertmanager's API) or asked for.
+  bool labels_without_keys = false;
+  /// The Alertmanager receiver its link names (`…/#/alerts?receiver=slack`), for that lookup.
+  std::string receiver;
+  /// Label names whose values differ between the alerts of one message: left out of `labels`.
+  std::vector<std::string> differing_labels;
 };
 
 /// Parsers of the sources' webhook bodies. A malformed body is an InvalidInput error whose detail

@@ -40,6 +40,78 @@ std::variant<InboundEvent, Ignored> command(const Envelope& env, Origin origin) 
   return InboundEvent{std::move(origin), std::move(c)};
 }
 
+constexpr std::size_t kMaxAttachments = 20;
+constexpr std::size_t kMaxBlocks = 50;
+constexpr std::size_t kMaxBlockText = 8000;
+
+// A text object ({"type":"mrkdwn"|"plain_text","text":…}) or a rich-text element tree.
+void append_text_object(const json& j, std::string& out) {
+  if (j.is_object()) {
+    out += str(j, "text");
+  }
+}
+
+void append_rich_text(const json& element, std::string& out, int depth) {
+  if (!element.is_object() || depth > 4 || out.size() > kMaxBlockText) {
+    return;
+  }
+  const auto type = str(element, "type");
+  if (type == "text") {
+    out += str(element, "text");
+  } else if (type == "link") {
+    const auto text = str(element, "text");
+    out += text.empty() ? str(element, "url") : text;
+  } else if (type == "user") {
+    out += "<@" + str(element, "user_id") + ">";
+  } else if (type == "channel") {
+    out += "<#" + str(element, "channel_id") + ">";
+  } else if (type == "emoji") {
+    out += ":" + str(element, "name") + ":";
+  }
+  const auto& children = child(element, "elements");
+  if (!children.is_array()) {
+    return;
+  }
+  const bool list = type == "rich_text_list";
+  for (const auto& c : children) {
+    if (list) {
+      out += "\n\xE2\x80\xA2 ";  // a list item reads as a bullet line
+    }
+    append_rich_text(c, out, depth + 1);
+  }
+  if (type == "rich_text_section" || type == "rich_text_preformatted" || type == "rich_text_quote") {
+    out += "\n";
+  }
+}
+
+std::vector<MessageAttachment> attachments_of(const json& message) {
+  std::vector<MessageAttachment> out;
+  const auto& atts = child(message, "attachments");
+  if (!atts.is_array()) {
+    return out;
+  }
+  for (const auto& a : atts) {
+    if (!a.is_object() || out.size() >= kMaxAttachments) {
+      continue;
+    }
+    MessageAttachment m{str(a, "title"), str(a, "title_link"), str(a, "text"), str(a, "fallback"),
+                        str(a, "pretext"), str(a, "footer"), {}};
+    if (const auto& fields = child(a, "fields"); fields.is_array()) {
+      for (const auto& f : fields) {
+        if (f.is_object() && m.fields.size() < kMaxAttachments) {
+          m.fields.emplace_back(str(f, "title"), str(f, "value"));
+        }
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+MessageContent content_of(const json& message) {
+  return MessageContent{str(message, "text"), attachments_of(message), block_texts(child(message, "blocks"))};
+}
+
 std::variant<InboundEvent, Ignored> event(const Envelope& env, Origin origin,
                                           const SelfIdentity& self) {
   const auto& p = env.payload;
@@ -53,32 +125,39 @@ std::variant<InboundEvent, Ignored> event(const Envelope& env, Origin origin,
   m.team_id = str(p, "team_id");
   m.channel = str(e, "channel");
   m.channel_type = str(e, "channel_type");
-  m.user = str(e, "user");
-  m.bot_id = str(e, "bot_id");
   m.subtype = str(e, "subtype");
-  m.text = str(e, "text");
   m.ts = str(e, "ts");
-  m.thread_ts = str(e, "thread_ts");
-  m.bot_name = str(child(e, "bot_profile"), "name");
+  // An edit carries the message as it is now in "message" and as it was in "previous_message".
+  const bool edit = m.subtype == "message_changed";
+  const auto& shown = edit ? child(e, "message") : e;
+  m.user = str(shown, "user");
+  m.bot_id = str(shown, "bot_id");
+  m.text = str(shown, "text");
+  m.thread_ts = str(shown, "thread_ts");
+  m.bot_name = str(child(shown, "bot_profile"), "name");
   if (m.bot_name.empty()) {
-    m.bot_name = str(e, "username");
+    m.bot_name = str(shown, "username");
   }
-  if (const auto& atts = child(e, "attachments"); atts.is_array()) {
-    for (const auto& a : atts) {
-      if (!a.is_object() || m.attachments.size() >= 20) {
-        continue;
-      }
-      m.attachments.push_back({str(a, "title"), str(a, "text"), str(a, "fallback"), str(a, "pretext")});
+  m.attachments = attachments_of(shown);
+  m.blocks = block_texts(child(shown, "blocks"));
+  if (edit) {
+    if (m.bot_id.empty()) {
+      return Ignored{"message edit"};  // people's edits are not new input
     }
-  }
-  if (m.subtype == "message_changed") {
-    return Ignored{"message edit"};
+    m.edited_ts = str(shown, "ts");
+    if (m.edited_ts.empty()) {
+      return Ignored{"message edit without the ts of the message"};
+    }
+    if (m.thread_ts == m.edited_ts) {
+      m.thread_ts.clear();  // a thread's parent names its own ts
+    }
+    m.previous = content_of(child(e, "previous_message"));
   }
   if (m.subtype == "message_deleted") {
     return Ignored{"message deletion"};
   }
   if (!m.subtype.empty() && m.subtype != "bot_message" && m.subtype != "thread_broadcast" &&
-      m.subtype != "file_share" && m.subtype != "me_message") {
+      m.subtype != "file_share" && m.subtype != "me_message" && !edit) {
     return Ignored{"message subtype '" + m.subtype + "' not handled"};
   }
   // The bot receives its own posts: drop them by bot user id and by bot id (bolt's ignoreSelf).
@@ -86,7 +165,7 @@ std::variant<InboundEvent, Ignored> event(const Envelope& env, Origin origin,
     return Ignored{"own message"};
   }
   if (!self.bot_id.empty() && m.bot_id == self.bot_id) {
-    return Ignored{"own bot message"};
+    return Ignored{edit ? "own message edited" : "own bot message"};
   }
   if (type == "app_mention") {
     m.kind = MessageKind::AppMention;
@@ -180,6 +259,47 @@ std::variant<InboundEvent, Ignored> interactive(const Envelope& env, Origin orig
 }
 
 }  // namespace
+
+std::vector<std::string> block_texts(const json& blocks) {
+  std::vector<std::string> out;
+  if (!blocks.is_array()) {
+    return out;
+  }
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < blocks.size() && i < kMaxBlocks && total < kMaxBlockText; ++i) {
+    const auto& b = blocks[i];
+    const auto type = str(b, "type");
+    std::string text;
+    if (type == "header" || type == "section") {
+      append_text_object(child(b, "text"), text);
+      if (const auto& fields = child(b, "fields"); fields.is_array()) {
+        for (const auto& f : fields) {
+          text += text.empty() ? "" : "\n";
+          append_text_object(f, text);
+        }
+      }
+    } else if (type == "context") {
+      if (const auto& elements = child(b, "elements"); elements.is_array()) {
+        for (const auto& el : elements) {
+          if (str(el, "type") != "image") {
+            text += text.empty() ? "" : " ";
+            append_text_object(el, text);
+          }
+        }
+      }
+    } else if (type == "rich_text") {
+      append_rich_text(b, text, 0);
+    }
+    while (!text.empty() && text.back() == '\n') {
+      text.pop_back();
+    }
+    if (!text.empty()) {
+      total += text.size();
+      out.push_back(std::move(text));
+    }
+  }
+  return out;
+}
 
 const char* to_string(MessageKind k) {
   switch (k) {

@@ -43,9 +43,20 @@ const char* to_string(MessageKind k);
 /// A legacy attachment (alert bots still post these): the parts an alert parser reads.
 struct MessageAttachment {
   std::string title;
+  std::string title_link;
   std::string text;
   std::string fallback;
   std::string pretext;
+  std::string footer;
+  std::vector<std::pair<std::string, std::string>> fields;  // title, value; at most 20 kept
+};
+
+/// What a message shows: its text, legacy attachments (at most 20 kept) and the text of its Block
+/// Kit blocks (block_texts).
+struct MessageContent {
+  std::string text;  // as Slack sent it (mrkdwn-escaped)
+  std::vector<MessageAttachment> attachments;
+  std::vector<std::string> blocks;
 };
 
 struct MessageEvent {
@@ -55,13 +66,18 @@ struct MessageEvent {
   std::string channel_type;  // channel, group, im, mpim
   std::string user;
   std::string bot_id;
-  std::string subtype;  // empty, bot_message, thread_broadcast, file_share, me_message
+  std::string subtype;  // empty, bot_message, thread_broadcast, file_share, me_message, message_changed
   std::string text;     // as Slack sent it (mrkdwn-escaped)
   std::string bot_name;  // bot_profile.name or username, for bot messages
   std::vector<MessageAttachment> attachments;  // at most 20 kept
-  std::string ts;
+  std::vector<std::string> blocks;             // block_texts of its blocks
+  std::string ts;         // the event's own ts (for an edit: when it was edited)
   std::string thread_ts;  // set for thread replies
   std::string team_id;
+  /// A bot that updated its message in place (message_changed; alert apps do on acknowledge and
+  /// resolve): the ts of the message that changed, and what it showed before.
+  std::string edited_ts;
+  MessageContent previous;
 };
 
 struct BlockAction {
@@ -107,8 +123,13 @@ struct SelfIdentity {
   std::string bot_id;   // B…
 };
 
-/// Pure: one envelope → one typed input, or the reason it is ignored (edits, deletes, the bot's own
-/// messages, joins, shortcuts, unknown types).
+/// The text of Block Kit blocks, one entry per block that has any (header, section text and fields,
+/// context elements, rich text), at most 50 blocks and 8000 bytes in all. Anything else is skipped.
+std::vector<std::string> block_texts(const nlohmann::json& blocks);
+
+/// Pure: one envelope → one typed input, or the reason it is ignored (people's edits, deletes, the
+/// bot's own messages, joins, shortcuts, unknown types). Another bot's edit of its own message
+/// (message_changed) is a BotMessage with `edited_ts` set.
 std::variant<InboundEvent, Ignored> normalize(const Envelope& envelope, const SelfIdentity& self);
 
 /// A short description for logs: "slash_command /triage from U1 in C1".

@@ -116,6 +116,10 @@ class SlackEmulator::Impl {
     bool acked = false;
     bool is_event = false;
   };
+  struct AppBot {
+    std::string bot_id;
+    std::string name;
+  };
   struct Window {
     int max = 0;
     std::chrono::milliseconds window{0};
@@ -414,6 +418,103 @@ class SlackEmulator::Impl {
     return buf;
   }
 
+  // Called with mu_ held: an events_api envelope around `event`, delivered on the io thread.
+  void send_event(json event) {
+    const auto n = ++envelope_counter_;
+    json envelope{{"type", "events_api"},
+                  {"envelope_id", "emu-" + std::to_string(n)},
+                  {"accepts_response_payload", false},
+                  {"retry_attempt", 0},
+                  {"retry_reason", ""},
+                  {"payload",
+                   {{"token", "emulated"},
+                    {"team_id", "T111"},
+                    {"api_app_id", options_.app_id},
+                    {"event", std::move(event)},
+                    {"type", "event_callback"},
+                    {"event_id", "Ev0EMU" + std::to_string(n)},
+                    {"event_time", 1800000000 + n}}}};
+    net::post(io_, [this, envelope = std::move(envelope)]() mutable { deliver(std::move(envelope), 0); });
+  }
+
+  // Called with mu_ held. Another app's post or edit (an alert bot), as Slack would take it and
+  // tell Vigil about it.
+  bhttp::response<bhttp::string_body> app_bot_post(EmulatedCall& call, const AppBot& bot) {
+    auto fail = [&](const std::string& error) {
+      call.error = error;
+      return reply(200, json{{"ok", false}, {"error", error}});
+    };
+    const auto& a = call.args;
+    auto channel = jstr(a, "channel");
+    if (!channel.empty() && channel[0] == '#') {
+      for (const auto& [id, c] : channels_) {
+        if ("#" + c.name == channel) {
+          channel = id;
+        }
+      }
+    }
+    if (!channels_.count(channel)) {
+      return fail("channel_not_found");
+    }
+    const auto text = jstr(a, "text");
+    const auto attachments = a.contains("attachments") && a["attachments"].is_array() ? a["attachments"] : json::array();
+    const auto blocks = a.contains("blocks") && a["blocks"].is_array() ? a["blocks"] : json();
+    if (text.empty() && attachments.empty() && blocks.is_null()) {
+      return fail("no_text");
+    }
+    auto shown = [&](const EmulatedMessage& msg) {
+      json j{{"type", "message"}, {"text", msg.text}, {"ts", msg.ts}, {"bot_id", bot.bot_id},
+             {"bot_profile", {{"id", bot.bot_id}, {"name", bot.name}, {"app_id", "A" + bot.bot_id}}}};
+      if (!msg.username.empty()) {
+        j["username"] = msg.username;
+      }
+      if (!msg.attachments.empty()) {
+        j["attachments"] = msg.attachments;
+      }
+      if (msg.blocks.is_array()) {
+        j["blocks"] = msg.blocks;
+      }
+      return j;
+    };
+    if (call.method == "chat.update") {
+      const auto ts = jstr(a, "ts");
+      for (auto& msg : messages_) {
+        if (msg.channel == channel && msg.ts == ts && msg.bot_id == bot.bot_id && !msg.deleted) {
+          const auto before = shown(msg);
+          msg.text = text;
+          msg.attachments = attachments;
+          msg.blocks = blocks;
+          msg.edited = true;
+          json event{{"type", "message"},      {"subtype", "message_changed"}, {"hidden", true},
+                     {"channel", channel},     {"ts", next_ts()},              {"event_ts", ts},
+                     {"message", shown(msg)},  {"previous_message", before},   {"channel_type", "channel"}};
+          send_event(std::move(event));
+          return reply(200, json{{"ok", true}, {"channel", channel}, {"ts", ts}, {"text", text}});
+        }
+      }
+      return fail("message_not_found");
+    }
+    EmulatedMessage msg;
+    msg.channel = channel;
+    msg.ts = next_ts();
+    msg.thread_ts = jstr(a, "thread_ts");
+    msg.text = text;
+    msg.bot_id = bot.bot_id;
+    msg.username = jstr(a, "username");
+    msg.attachments = attachments;
+    msg.blocks = blocks;
+    messages_.push_back(msg);
+    auto event = shown(msg);
+    event["channel"] = channel;
+    event["event_ts"] = msg.ts;
+    event["channel_type"] = "channel";
+    if (!msg.thread_ts.empty()) {
+      event["thread_ts"] = msg.thread_ts;
+    }
+    send_event(std::move(event));
+    return reply(200, json{{"ok", true}, {"channel", channel}, {"ts", msg.ts}, {"message", shown(msg)}});
+  }
+
   // Called with mu_ held.
   bhttp::response<bhttp::string_body> api(EmulatedCall& call) {
     auto fail = [&](const std::string& error) {
@@ -491,6 +592,10 @@ class SlackEmulator::Impl {
     if (m == "auth.test") {
       return ok(json{{"url", "https://emulated.slack.com/"}, {"team", "Emulated"}, {"user", "vigil"},
                      {"team_id", "T111"}, {"user_id", options_.bot_user_id}, {"bot_id", options_.bot_id}});
+    }
+    if (const auto bot = app_bots_.find(call.token);
+        bot != app_bots_.end() && (m == "chat.postMessage" || m == "chat.update")) {
+      return app_bot_post(call, bot->second);
     }
     if (m == "chat.postMessage" || m == "chat.postEphemeral") {
       if (channel_id.empty()) {
@@ -955,6 +1060,7 @@ class SlackEmulator::Impl {
   Window channel_limit_;
   std::map<std::string, EmulatedChannel> channels_;
   std::map<std::string, std::array<std::string, 3>> users_;
+  std::map<std::string, AppBot> app_bots_;  // by token
   std::map<std::string, std::vector<std::string>> usergroups_;
   std::vector<EmulatedMessage> messages_;
   std::map<std::string, int> response_uses_;
@@ -1183,6 +1289,12 @@ void SlackEmulator::add_channel(const std::string& id, const std::string& name, 
 void SlackEmulator::add_user(const std::string& id, const std::string& name, const std::string& email) {
   std::lock_guard lock(impl_->mu_);
   impl_->users_[id] = {id, name, email};
+  ++impl_->changes_;
+}
+
+void SlackEmulator::add_app_bot(const std::string& token, const std::string& bot_id, const std::string& name) {
+  std::lock_guard lock(impl_->mu_);
+  impl_->app_bots_[token] = Impl::AppBot{bot_id, name};
   ++impl_->changes_;
 }
 

@@ -172,6 +172,11 @@ class SlackEmulator {
   void add_channel(const std::string& id, const std::string& name, bool is_private = false);
   void add_user(const std::string& id, const std::string& name, const std::string& email);
   void add_usergroup(const std::string& id, std::vector<std::string> users);
+  /// Another app installed in the workspace (an alert bot such as Alertmanager's or Grafana's Slack
+  /// receiver): chat.postMessage with its bot token posts as bot `bot_id` named `name` (text,
+  /// legacy attachments or blocks; the channel by id or by #name), and its chat.update of its own
+  /// message edits it; each sends Vigil the `message` (or `message_changed`) event Slack would.
+  void add_app_bot(const std::string& token, const std::string& bot_id, const std::string& name);
   std::vector<EmulatedMessage> messages(const std::string& channel = "") const;
   std::vector<EmulatedChannel> channels() const;
   std::vector<std::pair<std::string, nlohmann::json>> response_posts() const;
