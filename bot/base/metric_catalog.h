@@ -38,6 +38,9 @@ struct MetricFamily {
 inline constexpr double kLatencyBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005,
                                              0.01,   0.025,   0.05,   0.1,   0.25,  0.5,
                                              1,      2.5,     5,      10};
+/// Seconds: a run, from a second to about an hour (an approval alone may wait 30 minutes).
+inline constexpr double kRunBuckets[] = {1,   2.5, 5,    10,   30,   60,   120, 300,
+                                         600, 900, 1200, 1800, 2700, 3600, 7200};
 
 inline constexpr MetricFamily kMetricCatalog[] = {
     // ---- Socket Mode (integrations/slack/socket_mode_client.cpp)
@@ -76,7 +79,8 @@ inline constexpr MetricFamily kMetricCatalog[] = {
     {"vigil_runs_finished_total", MetricType::Counter, "", "backend state",
      "Runs finished, by backend and final state."},
     {"vigil_run_duration_seconds", MetricType::Histogram, "seconds", "state",
-     "Time a run took from start (or resumption) to its end, in seconds, by final state."},
+     "Time a run took from start (or resumption) to its end, in seconds, by final state.",
+     kRunBuckets},
     {"vigil_workspace_bytes", MetricType::Gauge, "bytes", "", "Bytes in the run workspaces."},
     {"vigil_workspace_prunes_total", MetricType::Counter, "", "",
      "Passes of the workspace retention policy."},
@@ -93,7 +97,7 @@ inline constexpr MetricFamily kMetricCatalog[] = {
     {"agent_runtime_invocations_total", MetricType::Counter, "", "cluster status",
      "Agent runs finished, by cluster and final status.", {}, true},
     {"agent_runtime_duration_seconds", MetricType::Histogram, "seconds", "cluster status",
-     "Agent run duration in seconds, by cluster and final status.", {}, true},
+     "Agent run duration in seconds, by cluster and final status.", kRunBuckets, true},
     {"agent_runtime_active_agents", MetricType::Gauge, "", "cluster", "Agent runs in progress.",
      {}, true},
     {"agent_runtime_workspace_size_bytes", MetricType::Gauge, "bytes", "cluster",

@@ -110,6 +110,31 @@ TEST(MetricCatalog, HistogramBucketsIncreaseAndCoverWhatTheyMeasure) {
   Metrics m;
   m.observe("vigil_socket_ack_seconds", 0.00005);
   EXPECT_EQ(m.histogram("vigil_socket_ack_seconds").counts.front(), 1u);
+  // Runs take minutes (an approval may wait 30): a 40-minute run is told from a 20-minute one, and
+  // from one over an hour, instead of all landing in +Inf past 10 s.
+  for (const char* state : {"succeeded", "succeeded", "failed"}) {
+    m.observe("vigil_run_duration_seconds", {{"state", state}}, std::string(state) == "failed" ? 4000 : 1200);
+  }
+  m.observe("vigil_run_duration_seconds", {{"state", "succeeded"}}, 2400);
+  const auto runs = m.histogram("vigil_run_duration_seconds", {{"state", "succeeded"}});
+  EXPECT_EQ(runs.bounds.back(), 7200);
+  EXPECT_DOUBLE_EQ(runs.quantile(0.5), 1200);
+  EXPECT_DOUBLE_EQ(runs.quantile(1), 2400);
+  EXPECT_EQ(m.histogram("vigil_run_duration_seconds", {{"state", "failed"}}).counts.back(), 1u);
+  const auto text = m.render();
+  EXPECT_NE(text.find("vigil_run_duration_seconds_bucket{state=\"succeeded\",le=\"1800\"} 2\n"
+                      "vigil_run_duration_seconds_bucket{state=\"succeeded\",le=\"2700\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("vigil_run_duration_seconds_bucket{state=\"failed\",le=\"3600\"} 0\n"
+                      "vigil_run_duration_seconds_bucket{state=\"failed\",le=\"7200\"} 1\n"),
+            std::string::npos)
+      << text;
+  const auto agents = m.histogram("agent_runtime_duration_seconds");
+  EXPECT_TRUE(agents.bounds.empty()) << "no series yet";
+  m.observe("agent_runtime_duration_seconds", {{"cluster", "c"}, {"status", "succeeded"}}, 1);
+  EXPECT_EQ(m.histogram("agent_runtime_duration_seconds", {{"cluster", "c"}, {"status", "succeeded"}}).bounds,
+            std::vector<double>(std::begin(kRunBuckets), std::end(kRunBuckets)));
 }
 
 TEST(MetricCatalog, EveryFamilyRendersWithItsHelpTypeAndLabels) {
