@@ -11,8 +11,8 @@ namespace vigil {
 /// `# HELP` text, in the order /metrics renders them. The registry (`bot/base/metrics.h`) takes only
 /// names from this table, checked when the code is compiled: recording under a name that is not
 /// here, or as another type, does not compile. So a family cannot reach /metrics without its
-/// `# HELP` and `# TYPE`, and this file is the one list to read
-/// (tests/unit/bot/base/metric_catalog_test.cpp checks it against the Prometheus naming rules).
+/// `# HELP` and `# TYPE`, and this file is the one list to read. README's metrics table follows
+/// it; tests/unit/bot/base/metric_catalog_test.cpp checks both, and the Prometheus naming rules.
 ///
 /// Naming (https://prometheus.io/docs/practices/naming/): snake_case, the `vigil_` prefix, base
 /// units as a suffix (`_seconds`, `_bytes`), `_total` on counters and only on counters, no

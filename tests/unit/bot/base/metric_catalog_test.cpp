@@ -1,6 +1,6 @@
 // The metric catalogue: every family follows Prometheus' naming rules
 // (https://prometheus.io/docs/practices/naming/, and what `promtool check metrics` lints), renders
-// with its # HELP and # TYPE.
+// with its # HELP and # TYPE, and is documented in README's metrics table.
 #include "bot/base/metric_catalog.h"
 
 #include <cmath>
@@ -165,6 +165,14 @@ TEST(MetricCatalog, TheExpositionCheckCatchesWhatTheCatalogueForbids) {
   EXPECT_EQ(problems("# HELP vigil_runs x\n# TYPE vigil_runs gauge\nvigil_runs{phase=\"queued\"} 1\n"), 1u)
       << "uncatalogued label";
   EXPECT_EQ(problems("# HELP vigil_runs x\n# TYPE vigil_runs gauge\nvigil_runs{state=\"queued\"} 1\n"), 0u);
+}
+
+TEST(MetricCatalog, ReadmeDocumentsEveryFamily) {
+  const auto readme = test::read_file(test::test_data_dir().parent_path() / "README.md");
+  for (const auto& f : kMetricCatalog) {
+    EXPECT_NE(readme.find("| `" + std::string(f.name) + "` |"), std::string::npos)
+        << f.name << " is missing from README.md's metrics table";
+  }
 }
 
 }  // namespace
