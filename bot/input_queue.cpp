@@ -14,8 +14,6 @@ InputQueue::InputQueue(boost::asio::any_io_executor ex, std::size_t max_in_fligh
       log_(std::move(log)),
       metrics_(metrics) {
   if (metrics_ != nullptr) {
-    metrics_->describe("vigil_inputs_waiting",
-                       "Slack inputs acked and waiting for a free handler (slash commands and messages)");
     publish_waiting();
   }
 }

@@ -62,13 +62,7 @@ OpsEndpoints::OpsEndpoints(const Config& config, Store& store, Metrics& metrics,
       slack_connected_(std::move(slack_connected)),
       runs_(runs),
       auth_(config.http),
-      log_(std::move(log)) {
-  metrics_.describe("vigil_webhook_deliveries_total", "Webhook bodies accepted and stored, by source.");
-  metrics_.describe("vigil_webhook_rejected_total", "Webhook requests refused, by reason.");
-  metrics_.describe("vigil_runs", "Runs in the store, by state.");
-  metrics_.describe("vigil_runs_active", "Runs being driven now (running or awaiting approval).");
-  metrics_.describe("vigil_run_queue_depth", "Runs waiting for a free slot.");
-}
+      log_(std::move(log)) {}
 
 void OpsEndpoints::register_routes(http::HttpServer& server) {
   server.route("GET", "/healthz", [this](http::HttpRequest) { return ready(healthz()); });

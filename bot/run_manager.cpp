@@ -119,14 +119,6 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skil
   if (options_.metrics != nullptr) {
     // Gauges exist from the start, so dashboards and alerts see 0 rather than no data.
     auto& m = *options_.metrics;
-    m.describe("agent_runtime_invocations_total", "Agent runs finished, by cluster and final status.");
-    m.describe("agent_runtime_duration_seconds", "Agent run duration in seconds, by cluster and status.");
-    m.describe("agent_runtime_active_agents", "Agent runs in progress.");
-    m.describe("agent_runtime_workspace_size_bytes", "Bytes in the run workspaces.");
-    m.describe("agent_runtime_errors_total", "Agent runs that failed, by error type.");
-    m.describe("vigil_run_duration_seconds", "Run duration in seconds, by final state.");
-    m.describe("vigil_runs_finished_total", "Runs finished, by backend and final state.");
-    m.describe("vigil_workspace_bytes", "Bytes in the run workspaces.");
     const Metrics::Labels cluster{{"cluster", options_.cluster}};
     m.set("agent_runtime_active_agents", cluster, 0);
     const auto bytes = options_.workspace_root.empty()

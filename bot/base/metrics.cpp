@@ -1,17 +1,14 @@
 #include "bot/base/metrics.h"
 
 #include <algorithm>
-#include <sstream>
+#include <charconv>
+#include <cmath>
 
 namespace vigil {
 namespace {
 
-// Seconds: 100 µs … 10 s, enough resolution for ack latency (target p99 < 2 ms).
-const std::vector<double>& default_bounds() {
-  static const std::vector<double> kBounds{0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01,
-                                           0.025,  0.05,    0.1,    0.25,  0.5,   1,     2.5,
-                                           5,      10};
-  return kBounds;
+std::span<const double> bounds_of(const MetricFamily& family) {
+  return family.buckets.empty() ? std::span<const double>(kLatencyBuckets) : family.buckets;
 }
 
 std::string label_key(const std::string& name, const std::string& value) {
@@ -42,8 +39,7 @@ std::string labels_key(const Metrics::Labels& labels) {
   return key;
 }
 
-std::string escape_help(const std::string& help) {
-  std::string out;
+void append_help(std::string& out, std::string_view help) {
   for (char c : help) {
     if (c == '\\') {
       out += "\\\\";
@@ -53,118 +49,135 @@ std::string escape_help(const std::string& help) {
       out += c;
     }
   }
-  return out;
+}
+
+// A value as Prometheus reads it, exactly: a whole number in digits, else the shortest text that
+// gives the same double back (a stream's default 6 digits made a counter of 1234567 1.23457e+06),
+// and +Inf, -Inf, NaN.
+void append_number(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  char buf[32];
+  const auto r = std::trunc(value) == value && std::fabs(value) < 1e15
+                     ? std::to_chars(buf, buf + sizeof buf, static_cast<long long>(value))
+                     : std::to_chars(buf, buf + sizeof buf, value, std::chars_format::general);
+  out.append(buf, r.ptr);
+}
+
+void append_number(std::string& out, unsigned long long value) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, r.ptr);
+}
+
+const char* type_name(MetricType type) {
+  switch (type) {
+    case MetricType::Counter: return "counter";
+    case MetricType::Gauge: return "gauge";
+    case MetricType::Histogram: return "histogram";
+  }
+  return "untyped";
 }
 
 }  // namespace
 
-void Metrics::inc(const std::string& name, const std::string& label_name,
-                  const std::string& label_value, double by) {
+void Metrics::inc(CounterName name, const std::string& label_name, const std::string& label_value,
+                  double by) {
   std::lock_guard lock(mutex_);
-  counters_[name][label_key(label_name, label_value)] += by;
+  families_[name.index()].values[label_key(label_name, label_value)] += by;
 }
 
-void Metrics::inc(const std::string& name, const Labels& labels, double by) {
+void Metrics::inc(CounterName name, const Labels& labels, double by) {
   std::lock_guard lock(mutex_);
-  counters_[name][labels_key(labels)] += by;
+  families_[name.index()].values[labels_key(labels)] += by;
 }
 
-void Metrics::set(const std::string& name, const std::string& label_name,
-                  const std::string& label_value, double value) {
+void Metrics::set(GaugeName name, const std::string& label_name, const std::string& label_value,
+                  double value) {
   std::lock_guard lock(mutex_);
-  gauges_[name][label_key(label_name, label_value)] = value;
+  families_[name.index()].values[label_key(label_name, label_value)] = value;
 }
 
-void Metrics::set(const std::string& name, const Labels& labels, double value) {
+void Metrics::set(GaugeName name, const Labels& labels, double value) {
   std::lock_guard lock(mutex_);
-  gauges_[name][labels_key(labels)] = value;
+  families_[name.index()].values[labels_key(labels)] = value;
 }
 
-void Metrics::add(const std::string& name, const Labels& labels, double by) {
+void Metrics::add(GaugeName name, const Labels& labels, double by) {
   std::lock_guard lock(mutex_);
-  gauges_[name][labels_key(labels)] += by;
+  families_[name.index()].values[labels_key(labels)] += by;
 }
 
-void Metrics::describe(const std::string& name, const std::string& help) {
+void Metrics::observe(HistogramName name, double value) {
   std::lock_guard lock(mutex_);
-  help_[name] = help;
+  observe_locked(name.index(), std::string(), value);
 }
 
-void Metrics::observe(const std::string& name, double value) {
+void Metrics::observe(HistogramName name, const Labels& labels, double value) {
   std::lock_guard lock(mutex_);
-  observe_locked(name, "", value);
+  observe_locked(name.index(), labels_key(labels), value);
 }
 
-void Metrics::observe(const std::string& name, const Labels& labels, double value) {
-  std::lock_guard lock(mutex_);
-  observe_locked(name, labels_key(labels), value);
-}
-
-void Metrics::observe_locked(const std::string& name, const std::string& key, double value) {
-  auto& h = histograms_[name][key];
-  if (h.bounds.empty()) {
-    h.bounds = default_bounds();
-    h.buckets.assign(h.bounds.size(), 0);
+void Metrics::observe_locked(std::size_t family, const std::string& key, double value) {
+  const auto bounds = bounds_of(kMetricCatalog[family]);
+  auto& h = families_[family].histograms[key];
+  if (h.buckets.empty()) {
+    h.buckets.assign(bounds.size(), 0);
   }
-  const auto it = std::lower_bound(h.bounds.begin(), h.bounds.end(), value);
-  if (it != h.bounds.end()) {
-    ++h.buckets[static_cast<std::size_t>(it - h.bounds.begin())];
+  const auto it = std::lower_bound(bounds.begin(), bounds.end(), value);
+  if (it != bounds.end()) {
+    ++h.buckets[static_cast<std::size_t>(it - bounds.begin())];
   }
   ++h.count;
   h.sum += value;
   h.max = std::max(h.max, value);
 }
 
-double Metrics::counter(const std::string& name, const Labels& labels) const {
+double Metrics::counter(CounterName name, const Labels& labels) const {
   std::lock_guard lock(mutex_);
-  const auto c = counters_.find(name);
-  if (c == counters_.end()) {
-    return 0;
-  }
-  const auto v = c->second.find(labels_key(labels));
-  return v == c->second.end() ? 0 : v->second;
+  const auto& values = families_[name.index()].values;
+  const auto v = values.find(labels_key(labels));
+  return v == values.end() ? 0 : v->second;
 }
 
-double Metrics::gauge(const std::string& name, const Labels& labels) const {
+double Metrics::gauge(GaugeName name, const Labels& labels) const {
   std::lock_guard lock(mutex_);
-  const auto g = gauges_.find(name);
-  if (g == gauges_.end()) {
-    return 0;
-  }
-  const auto v = g->second.find(labels_key(labels));
-  return v == g->second.end() ? 0 : v->second;
+  const auto& values = families_[name.index()].values;
+  const auto v = values.find(labels_key(labels));
+  return v == values.end() ? 0 : v->second;
 }
 
-double Metrics::counter(const std::string& name, const std::string& label_name,
+double Metrics::counter(CounterName name, const std::string& label_name,
                         const std::string& label_value) const {
   std::lock_guard lock(mutex_);
-  const auto c = counters_.find(name);
-  if (c == counters_.end()) {
-    return 0;
-  }
+  const auto& values = families_[name.index()].values;
   if (label_name.empty()) {
     double total = 0;
-    for (const auto& [k, v] : c->second) {
+    for (const auto& [k, v] : values) {
       total += v;
     }
     return total;
   }
-  const auto v = c->second.find(label_key(label_name, label_value));
-  return v == c->second.end() ? 0 : v->second;
+  const auto v = values.find(label_key(label_name, label_value));
+  return v == values.end() ? 0 : v->second;
 }
 
-Metrics::HistogramSnapshot Metrics::histogram(const std::string& name, const Labels& labels) const {
+Metrics::HistogramSnapshot Metrics::histogram(HistogramName name, const Labels& labels) const {
   std::lock_guard lock(mutex_);
   HistogramSnapshot s;
-  const auto family = histograms_.find(name);
-  if (family == histograms_.end()) {
+  const auto& series = families_[name.index()].histograms;
+  const auto it = series.find(labels_key(labels));
+  if (it == series.end()) {
     return s;
   }
-  const auto it = family->second.find(labels_key(labels));
-  if (it == family->second.end()) {
-    return s;
-  }
-  s.bounds = it->second.bounds;
+  const auto bounds = bounds_of(name.family());
+  s.bounds.assign(bounds.begin(), bounds.end());
   unsigned long long running = 0;
   for (auto b : it->second.buckets) {
     running += b;
@@ -191,41 +204,72 @@ double Metrics::HistogramSnapshot::quantile(double q) const {
 
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
-  std::ostringstream out;
-  const auto header = [&](const std::string& name, const char* type) {
-    const auto h = help_.find(name);
-    if (h != help_.end()) {
-      out << "# HELP " << name << " " << escape_help(h->second) << "\n";
+  std::string out;
+  const auto sample = [&out](std::string_view name, std::string_view suffix, const std::string& labels,
+                             auto value) {
+    out += name;
+    out += suffix;
+    if (!labels.empty()) {
+      out += '{';
+      out += labels;
+      out += '}';
     }
-    out << "# TYPE " << name << " " << type << "\n";
+    out += ' ';
+    append_number(out, value);
+    out += '\n';
   };
-  const auto series = [&](const char* type,
-                          const std::map<std::string, std::map<std::string, double>>& family) {
-    for (const auto& [name, values] : family) {
-      header(name, type);
-      for (const auto& [labels, value] : values) {
-        out << name << (labels.empty() ? "" : "{" + labels + "}") << " " << value << "\n";
+  for (std::size_t i = 0; i < kMetricFamilies; ++i) {
+    const MetricFamily& family = kMetricCatalog[i];
+    const Family& state = families_[i];
+    const bool histogram = family.type == MetricType::Histogram;
+    const bool empty = histogram ? state.histograms.empty() : state.values.empty();
+    // Nothing happened yet: a counter or histogram without labels says 0; the rest wait.
+    const bool zero = empty && family.labels.empty() && family.type != MetricType::Gauge;
+    if (empty && !zero) {
+      continue;
+    }
+    out += "# HELP ";
+    out += family.name;
+    out += ' ';
+    append_help(out, family.help);
+    out += "\n# TYPE ";
+    out += family.name;
+    out += ' ';
+    out += type_name(family.type);
+    out += '\n';
+    if (!histogram) {
+      if (zero) {
+        sample(family.name, "", std::string(), 0.0);
       }
+      for (const auto& [labels, value] : state.values) {
+        sample(family.name, "", labels, value);
+      }
+      continue;
     }
-  };
-  series("counter", counters_);
-  series("gauge", gauges_);
-  for (const auto& [name, family] : histograms_) {
-    header(name, "histogram");
-    for (const auto& [labels, h] : family) {
+    const auto bounds = bounds_of(family);
+    const auto histogram_series = [&](const std::string& labels, const Histogram* h) {
       const std::string prefix = labels.empty() ? "" : labels + ",";
-      const std::string suffix = labels.empty() ? "" : "{" + labels + "}";
       unsigned long long running = 0;
-      for (std::size_t i = 0; i < h.bounds.size(); ++i) {
-        running += h.buckets[i];
-        out << name << "_bucket{" << prefix << "le=\"" << h.bounds[i] << "\"} " << running << "\n";
+      for (std::size_t b = 0; b < bounds.size(); ++b) {
+        running += h == nullptr ? 0 : h->buckets[b];
+        std::string le = prefix + "le=\"";
+        append_number(le, bounds[b]);
+        le += '"';
+        sample(family.name, "_bucket", le, running);
       }
-      out << name << "_bucket{" << prefix << "le=\"+Inf\"} " << h.count << "\n";
-      out << name << "_sum" << suffix << " " << h.sum << "\n"
-          << name << "_count" << suffix << " " << h.count << "\n";
+      const unsigned long long count = h == nullptr ? 0 : h->count;
+      sample(family.name, "_bucket", prefix + "le=\"+Inf\"", count);
+      sample(family.name, "_sum", labels, h == nullptr ? 0.0 : h->sum);
+      sample(family.name, "_count", labels, count);
+    };
+    if (zero) {
+      histogram_series(std::string(), nullptr);
+    }
+    for (const auto& [labels, h] : state.histograms) {
+      histogram_series(labels, &h);
     }
   }
-  return out.str();
+  return out;
 }
 
 }  // namespace vigil

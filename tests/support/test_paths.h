@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,6 +37,9 @@ struct ProcessOutput {
   std::string out;
   std::string err;
 };
+
+/// The first executable `program` in the directories of PATH, if any.
+std::optional<std::filesystem::path> find_on_path(const std::string& program);
 
 /// Runs argv (no shell) with extra environment variables set, stdin from `input`, and waits.
 ProcessOutput run_process(const std::vector<std::string>& argv,

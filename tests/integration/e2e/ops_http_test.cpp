@@ -3,8 +3,8 @@
 // sender gets and what ends up in the database.
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <regex>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "bot/store.h"
 #include "integrations/pagerduty/pagerduty_signature.h"
 #include "integrations/slack/emulator/slack_emulator.h"
+#include "tests/support/metrics_check.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/test_paths.h"
@@ -22,6 +23,7 @@ namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
+using nlohmann::json;
 using slack::SlackEmulator;
 using test::http_request;
 using test::raw_http;
@@ -30,54 +32,8 @@ constexpr const char* kAlerts = "C0ALERTS";
 constexpr const char* kAmToken = "am-token-123";
 constexpr const char* kOgToken = "og-token-456";
 constexpr const char* kGfToken = "gf-token-789";
-
-// The Prometheus text format, line by line: comments are HELP or TYPE, every sample belongs to a
-// family declared by TYPE. Returns the problems; fills the family names and their types.
-std::vector<std::string> check_exposition(const std::string& text, std::map<std::string, std::string>& types) {
-  static const std::regex kHelp(R"(^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .*$)");
-  static const std::regex kType(R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$)");
-  static const std::regex kSample(
-      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\\n]|\\.)*")*\})? (-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$)");
-  std::vector<std::string> problems;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) {
-      problems.push_back("no newline at the end");
-      end = text.size();
-    }
-    const std::string line = text.substr(start, end - start);
-    start = end + 1;
-    std::smatch m;
-    if (std::regex_match(line, m, kHelp)) {
-      continue;
-    }
-    if (std::regex_match(line, m, kType)) {
-      if (types.count(m[1])) {
-        problems.push_back("TYPE twice: " + line);
-      }
-      types[m[1]] = m[2];
-      continue;
-    }
-    if (!std::regex_match(line, m, kSample)) {
-      problems.push_back("not a sample: " + line);
-      continue;
-    }
-    std::string family = m[1];
-    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-      const std::string s = suffix;
-      if (!types.count(family) && family.size() > s.size() && family.ends_with(s) &&
-          types.count(family.substr(0, family.size() - s.size())) &&
-          types[family.substr(0, family.size() - s.size())] == "histogram") {
-        family = family.substr(0, family.size() - s.size());
-      }
-    }
-    if (!types.count(family)) {
-      problems.push_back("sample before its TYPE: " + line);
-    }
-  }
-  return problems;
-}
+constexpr const char* kRequester = "U0REQ";
+constexpr const char* kApprover = "U0APPROVER";
 
 class OpsHttp : public ::testing::Test {
  protected:
@@ -87,6 +43,7 @@ class OpsHttp : public ::testing::Test {
     test::write_file(dir_ / "vigil.yaml",
                      "channels:\n  - id: " + std::string(kAlerts) +
                          "\n    backend: runbook\n    auto_triage: true\n"
+                         "approvals:\n  users: [" + kApprover + "]\n"
                          "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
                          "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
                          "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
@@ -127,6 +84,68 @@ class OpsHttp : public ::testing::Test {
         << log();
   }
   std::string log() const { return test::read_file(dir_ / "vigil.log"); }
+  // Socket Mode envelopes shaped as Slack sends them, acked within Slack's 3 seconds.
+  json send(json envelope) {
+    const auto id = emu_.send_envelope(std::move(envelope));
+    const auto ack = emu_.wait_for_ack(id, 3s);
+    EXPECT_TRUE(ack) << "envelope " << id << " not acked within Slack's 3 seconds";
+    return ack ? ack->payload : json();
+  }
+  json slash(const std::string& command, const std::string& text) {
+    const auto n = std::to_string(++envelopes_);
+    return send({{"envelope_id", "env-cmd-" + n},
+                 {"type", "slash_commands"},
+                 {"accepts_response_payload", true},
+                 {"payload",
+                  {{"command", command}, {"text", text}, {"user_id", kRequester}, {"user_name", "u"},
+                   {"channel_id", kAlerts}, {"channel_name", "alerts"}, {"team_id", "T1"},
+                   {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}});
+  }
+  // A button click; Slack may deliver the same click twice (same user, action and action_ts).
+  json click(const std::string& action_id, const std::string& value, const std::string& action_ts) {
+    const auto n = std::to_string(++envelopes_);
+    return send({{"envelope_id", "env-click-" + n},
+                 {"type", "interactive"},
+                 {"accepts_response_payload", true},
+                 {"payload",
+                  {{"type", "block_actions"},
+                   {"user", {{"id", kApprover}, {"username", "u"}, {"team_id", "T1"}}},
+                   {"team", {{"id", "T1"}}},
+                   {"channel", {{"id", kAlerts}, {"name", "alerts"}}},
+                   {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kAlerts}}},
+                   {"trigger_id", "trig-" + n},
+                   {"response_url", emu_.response_url("click-" + n)},
+                   {"actions", json::array({{{"action_id", action_id}, {"block_id", "b"}, {"value", value},
+                                             {"type", "button"}, {"action_ts", action_ts}}})}}}});
+  }
+  std::vector<std::string> approval_tokens() const {
+    std::vector<std::string> out;
+    for (const auto& c : emu_.calls("chat.postMessage")) {
+      for (const auto& b : c.args.value("blocks", json::array())) {
+        for (const auto& e : b.value("elements", json::array())) {
+          if (e.value("action_id", "") == "approval.approve") {
+            out.push_back(e.value("value", ""));
+          }
+        }
+      }
+    }
+    return out;
+  }
+  std::string metrics_text() {
+    const auto r = raw_http(port_, http_request("GET", "/metrics"));
+    EXPECT_EQ(r.status, 200) << r.body;
+    const auto type = r.headers.find("content-type");
+    EXPECT_TRUE(type != r.headers.end() && type->second.rfind("text/plain; version=0.0.4", 0) == 0);
+    return r.body;
+  }
+  // What a Prometheus operator runs on the endpoint: promtool's parser and lint, silent and exit 0;
+  // and every family as the catalogue has it (help, type, label names).
+  void expect_promtool_clean(const std::filesystem::path& promtool, const std::string& text) {
+    const auto result = test::promtool_check_metrics(promtool, text);
+    EXPECT_EQ(result.exit_code, 0) << "promtool check metrics:\n" << result.out << "\n/metrics:\n" << text;
+    EXPECT_EQ(result.out, "") << "promtool check metrics:\n" << result.out << "\n/metrics:\n" << text;
+    EXPECT_EQ(test::exposition_problems(text), std::vector<std::string>{}) << text;
+  }
   std::unique_ptr<Store> store() {
     auto s = Store::open((dir_ / "v.db").string());
     return s ? std::move(*s) : nullptr;
@@ -148,6 +167,7 @@ class OpsHttp : public ::testing::Test {
   test::TempDir dir_;
   pid_t pid_ = -1;
   unsigned short port_ = 0;
+  int envelopes_ = 0;
 };
 
 TEST_F(OpsHttp, ReadyOnlyAfterSlackSaysHello) {
@@ -250,33 +270,95 @@ TEST_F(OpsHttp, BadAuthMalformedAndOversizeStoreNothing) {
   EXPECT_TRUE(s->list_incidents(100, false).empty());
 }
 
-TEST_F(OpsHttp, MetricsAreValidPrometheusTextWithTheNamesOperatorsUse) {
+// The value of one series in a /metrics text (-1 when it is not there).
+double sample(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+}
+
+TEST_F(OpsHttp, MetricsOfAnIdleProcessPassPromtool) {
+  const auto promtool = test::find_promtool();
+  if (!promtool) {
+    GTEST_SKIP() << test::kPromtoolMissing;
+  }
+  start();
+  expect_promtool_clean(*promtool, metrics_text());
+  wait_connected();
+  const auto text = metrics_text();
+  expect_promtool_clean(*promtool, text);
+  // Counters without labels are there at 0 from the start, so a rate or an alert sees 0, not no data.
+  EXPECT_NE(text.find("\nvigil_socket_connect_failures_total 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nvigil_socket_duplicates_total 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nagent_runtime_active_agents{cluster=\"default\"} 0\n"), std::string::npos) << text;
+}
+
+// A day's worth of activity in small: a webhook (and a refused one), a /triage through Socket Mode
+// that runs a runbook to its approval card, a click on Approve (delivered twice), a frame Slack
+// would never send, a 429 from Slack. Then /metrics is what promtool accepts without a word.
+TEST_F(OpsHttp, MetricsAfterWebhooksATriageAndAClickPassPromtool) {
+  const auto promtool = test::find_promtool();
+  if (!promtool) {
+    GTEST_SKIP() << test::kPromtoolMissing;
+  }
   start();
   wait_connected();
   const auto body = test::read_file(test::fixtures_dir() / "alertmanager" / "webhook_firing_oncall_example.json");
   EXPECT_EQ(post("alertmanager", body, auth_for("alertmanager", body)).status, 202);
   EXPECT_EQ(post("alertmanager", body, {}).status, 401);
-  const auto r = raw_http(port_, http_request("GET", "/metrics"));
-  ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.headers.at("content-type").rfind("text/plain; version=0.0.4", 0), 0u) << r.headers.at("content-type");
-  std::map<std::string, std::string> types;
-  const auto problems = check_exposition(r.body, types);
-  EXPECT_TRUE(problems.empty()) << ::testing::PrintToString(problems) << "\n" << r.body;
-  for (const auto& [name, type] : std::map<std::string, std::string>{
-           {"vigil_socket_connections_opened_total", "counter"},
-           {"vigil_slack_api_calls_total", "counter"},
-           {"vigil_runs", "gauge"},
-           {"vigil_runs_active", "gauge"},
-           {"vigil_run_queue_depth", "gauge"},
-           {"vigil_webhook_deliveries_total", "counter"},
-           {"vigil_webhook_rejected_total", "counter"},
-           {"agent_runtime_active_agents", "gauge"},
-           {"agent_runtime_workspace_size_bytes", "gauge"}}) {
-    EXPECT_EQ(types[name], type) << name << "\n" << r.body;
+
+  emu_.fail_next_http("chat.postMessage", 429, 1, 1);
+  slash("/triage", "api is down since 14:02");
+  ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
+  const auto token = approval_tokens()[0];
+  click("approval.approve", token, "1800000000.000100");
+  click("approval.approve", token, "1800000000.000100");  // Slack's redelivery: dropped
+  ASSERT_TRUE(test::eventually([&] {
+    auto s = store();
+    for (const auto& run : s->list_runs(10)) {
+      if (run.trigger_kind == "slash_command" && run.state == RunState::Succeeded) {
+        return true;
+      }
+    }
+    return false;
+  })) << log();
+  const auto connection = emu_.connections().front();
+  emu_.send_raw(connection, "this is not a Socket Mode frame");
+
+  std::string text;
+  ASSERT_TRUE(test::eventually([&] {
+    text = metrics_text();
+    return text.find("\nvigil_socket_bad_frames_total 1\n") != std::string::npos;
+  })) << text;
+  expect_promtool_clean(*promtool, text);
+
+  // What operators graph and alert on, as they see it. (The webhook's alert matches no runbook:
+  // its run ends too, so the run families count at least the /triage one.)
+  for (const std::string line :
+       {"vigil_webhook_deliveries_total{source=\"alertmanager\"} 1",
+        "vigil_webhook_rejected_total{reason=\"unauthorized\"} 1",
+        "vigil_socket_envelopes_total{type=\"slash_commands\"} 1",
+        "vigil_socket_envelopes_total{type=\"interactive\"} 2",
+        "vigil_socket_duplicates_total 1",
+        "vigil_slack_api_rate_limited_total{method=\"chat.postMessage\"} 1",
+        "vigil_approvals_total{outcome=\"approved\"} 1",
+        "agent_runtime_active_agents{cluster=\"default\"} 0"}) {
+    EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos) << line << "\n" << text;
   }
-  EXPECT_NE(r.body.find("agent_runtime_active_agents{cluster=\"default\"} 0"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("vigil_webhook_deliveries_total{source=\"alertmanager\"} 1"), std::string::npos);
-  EXPECT_NE(r.body.find("vigil_webhook_rejected_total{reason=\"unauthorized\"} 1"), std::string::npos);
+  EXPECT_GE(sample(text, "vigil_runs_finished_total{backend=\"runbook\",state=\"succeeded\"}"), 1) << text;
+  const auto runs = sample(text, "vigil_run_duration_seconds_count{state=\"succeeded\"}");
+  EXPECT_GE(runs, 1) << text;
+  EXPECT_EQ(sample(text, "vigil_run_duration_seconds_bucket{state=\"succeeded\",le=\"3600\"}"), runs) << text;
+  EXPECT_GE(sample(text, "vigil_runs{state=\"succeeded\"}"), 1) << text;
+  const auto families = test::families_with_samples(text);
+  for (const std::string family :
+       {"vigil_socket_envelopes_total", "vigil_socket_ack_seconds", "vigil_socket_duplicates_total",
+        "vigil_socket_bad_frames_total", "vigil_socket_connections_opened_total", "vigil_slack_api_calls_total",
+        "vigil_slack_api_rate_limited_total", "vigil_inputs_waiting", "vigil_runs", "vigil_runs_active",
+        "vigil_run_queue_depth", "vigil_runs_finished_total", "vigil_run_duration_seconds",
+        "vigil_workspace_bytes", "vigil_approvals_total", "vigil_webhook_deliveries_total",
+        "vigil_webhook_rejected_total", "agent_runtime_active_agents", "agent_runtime_workspace_size_bytes"}) {
+    EXPECT_NE(std::find(families.begin(), families.end(), family), families.end()) << family << "\n" << text;
+  }
 }
 
 }  // namespace
