@@ -180,7 +180,8 @@ Task<Result<void>> App::run() {
   runs_.recover();
   spawn(ex_, chores(), log_, "chores");
   if (stopping_) {
-    co_return Result<void>{};
+    Result<void> done;
+    co_return done;
   }
   // A named handler: g++ 12 destroys a temporary in a co_await expression twice.
   slack::SocketModeClient::Handler handler = [this](slack::InboundEvent e) { dispatch(std::move(e)); };

@@ -218,7 +218,8 @@ Task<Result<void>> SlackApprovalGate::recover_card(ApprovalRecord& a, const skil
         log_->info("run={} approval={}: the card posted before the restart is ts={}", a.run_id, a.token.substr(0, 8),
                    m.ts);
         record_card(a, run->channel, m.ts);
-        co_return Result<void>{};
+        Result<void> done;
+        co_return done;
       }
     }
   } else {
@@ -232,7 +233,8 @@ Task<Result<void>> SlackApprovalGate::recover_card(ApprovalRecord& a, const skil
   }
   log_->info("run={} approval={}: the card was not in Slack; posted it again", a.run_id, a.token.substr(0, 8));
   record_card(a, run->channel, *posted);
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
@@ -351,7 +353,8 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
       store_.cancel_approval(token, now_s());
       audit("system", "approval.cancelled", r.run_id, token, "the run was cancelled");
       now_record = store_.get_approval(token);
-      co_await update_card(*now_record, "Cancelled: the run was cancelled.");
+      const std::string cancelled_note = "Cancelled: the run was cancelled.";
+      co_await update_card(*now_record, cancelled_note);
     } else {
       co_await expire_due();
       now_record = store_.get_approval(token);
@@ -529,8 +532,9 @@ Task<ClickOutcome> SlackApprovalGate::click(std::string token, std::string user,
                     " more approver(s) needed.";
       audit(user, "approval.vote", approval->run_id, token, std::to_string(votes) + " of " +
                                                                 std::to_string(approval->required_approvals));
-      co_await update_card(*approval, "approved by <@" + user + ">; " +
-                                          std::to_string(approval->required_approvals - votes) + " more needed");
+      const std::string vote_note = "approved by <@" + user + ">; " +
+                                    std::to_string(approval->required_approvals - votes) + " more needed";
+      co_await update_card(*approval, vote_note);
       co_return out;
     }
     decided_by.clear();
@@ -550,7 +554,8 @@ Task<ClickOutcome> SlackApprovalGate::click(std::string token, std::string user,
   audit(decided_by, decision == Decision::Approve ? "approval.approved" : "approval.denied", approval->run_id,
         token, reason);
   const auto decided = store_.get_approval(token);
-  co_await update_card(*decided, "");
+  const std::string no_status;
+  co_await update_card(*decided, no_status);
   wake(token);
   co_return out;
 }
@@ -565,7 +570,8 @@ Task<> SlackApprovalGate::expire_due() {
   const auto expired = store_.expire_approvals(now_s());
   for (const auto& a : expired) {
     audit("system", "approval.expired", a.run_id, a.token, "expired at " + human_time(a.expires_at));
-    co_await update_card(a, "Expired at " + human_time(a.expires_at) + " without a decision; nothing ran.");
+    const std::string expired_note = "Expired at " + human_time(a.expires_at) + " without a decision; nothing ran.";
+    co_await update_card(a, expired_note);
     wake(a.token);
   }
 }

@@ -192,8 +192,9 @@ Task<> IncidentMessageHandler::mention(const slack::MessageEvent& m) {
     }
   }
   if (text.empty()) {
-    co_await reply_privately(ctx_.web, ctx_.log, "", m.channel, m.user,
-                             "Tell me what to look at, e.g. `@vigil investigate checkout 5xx since 14:02`.");
+    const std::string no_response_url;
+    const std::string usage_hint = "Tell me what to look at, e.g. `@vigil investigate checkout 5xx since 14:02`.";
+    co_await reply_privately(ctx_.web, ctx_.log, no_response_url, m.channel, m.user, usage_hint);
     co_return;
   }
   const auto binding = co_await ctx_.channels.find(m.channel);
@@ -211,8 +212,10 @@ Task<> IncidentMessageHandler::mention(const slack::MessageEvent& m) {
   ctx_.audit(m.user, "run.requested", "", "mention: " + text);
   const auto started = ctx_.runs.start(std::move(t));
   if (!started) {
-    co_await reply_privately(ctx_.web, ctx_.log, "", m.channel, m.user,
-                             ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail));
+    const std::string no_response_url;
+    const std::string start_failed_note =
+        ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail);
+    co_await reply_privately(ctx_.web, ctx_.log, no_response_url, m.channel, m.user, start_failed_note);
   }
 }
 
@@ -231,7 +234,8 @@ Task<> IncidentMessageHandler::thread_reply(const slack::MessageEvent& m) {
   const auto asked = ctx_.runs.follow_up(run->id, m.user, question);
   ctx_.audit(m.user, "run.follow_up", run->id, question);
   if (!asked) {
-    co_await reply_privately(ctx_.web, ctx_.log, "", m.channel, m.user, asked.error().detail);
+    const std::string no_response_url;
+    co_await reply_privately(ctx_.web, ctx_.log, no_response_url, m.channel, m.user, asked.error().detail);
   }
 }
 

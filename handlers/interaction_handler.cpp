@@ -11,7 +11,8 @@ Task<> InteractionHandler::handle(slack::BlockAction a) {
     co_return;
   }
   if (a.action_id == slack::blocks::kActionApprove) {
-    co_await decide(a, Decision::Approve, "");
+    const std::string no_reason;
+    co_await decide(a, Decision::Approve, no_reason);
   } else if (a.action_id == slack::blocks::kActionDeny) {
     // Ask for an optional reason; the trigger_id is good for 3 seconds, so the modal opens first.
     bool opened = false;
@@ -26,7 +27,8 @@ Task<> InteractionHandler::handle(slack::BlockAction a) {
       }
     }
     if (!opened) {
-      co_await decide(a, Decision::Deny, "");
+      const std::string no_reason;
+      co_await decide(a, Decision::Deny, no_reason);
     }
   } else if (a.action_id == slack::blocks::kActionCancelRun) {
     co_await cancel_run(a);
@@ -47,8 +49,8 @@ Task<> InteractionHandler::cancel_run(const slack::BlockAction& a) {
   const auto run = ctx_.store.get_run(a.value);
   if (!run) {
     ctx_.audit(a.user_id, "run.cancel_refused", "", "unknown run in a Cancel button: " + a.value.substr(0, 64));
-    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id,
-                             "That run is not known to Vigil; nothing was done.");
+    const std::string unknown_run_note = "That run is not known to Vigil; nothing was done.";
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, unknown_run_note);
     co_return;
   }
   bool allowed = run->requester == a.user_id;
@@ -57,16 +59,16 @@ Task<> InteractionHandler::cancel_run(const slack::BlockAction& a) {
   }
   if (!allowed) {
     ctx_.audit(a.user_id, "run.cancel_refused", run->id, "not the requester or an approver");
-    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id,
-                             "Only the person who started this run or an approver can cancel it.");
+    const std::string not_allowed_note = "Only the person who started this run or an approver can cancel it.";
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, not_allowed_note);
     co_return;
   }
   const auto cancelled = ctx_.runs.cancel(run->id, a.user_id);
   ctx_.audit(a.user_id, cancelled ? "run.cancelled" : "run.cancel_failed", run->id,
              cancelled ? "" : cancelled.error().detail);
   if (!cancelled) {
-    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id,
-                             "Nothing to cancel: " + cancelled.error().detail + ".");
+    const std::string nothing_to_cancel_note = "Nothing to cancel: " + cancelled.error().detail + ".";
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, nothing_to_cancel_note);
   }
 }
 

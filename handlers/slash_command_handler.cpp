@@ -103,16 +103,21 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
     ctx_.audit(c.user_id, "run.requested", "", "/triage " + cmd->argument);
     const auto started = ctx_.runs.start(std::move(t));
     if (!started) {
-      co_await reply(c, ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail));
+      const std::string start_failed_note =
+          ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail);
+      co_await reply(c, start_failed_note);
     } else if (!started->created) {
-      co_await reply(c, "This request already started run `" + short_id(started->run_id) + "` (" +
-                            std::string(to_string(started->state)) + ").");
+      const std::string already_started_note = "This request already started run `" + short_id(started->run_id) +
+                                               "` (" + std::string(to_string(started->state)) + ").";
+      co_await reply(c, already_started_note);
     } else if (started->queue_position > 0) {
-      co_await reply(c, ":hourglass: Run `" + short_id(started->run_id) + "` is queued (position " +
-                            std::to_string(started->queue_position) + "); it starts when a slot is free.");
+      const std::string queued_note = ":hourglass: Run `" + short_id(started->run_id) + "` is queued (position " +
+                                      std::to_string(started->queue_position) + "); it starts when a slot is free.";
+      co_await reply(c, queued_note);
     } else {
-      co_await reply(c, ":rocket: Starting run `" + short_id(started->run_id) +
-                            "`; follow it in the thread I'm posting here.");
+      const std::string starting_note =
+          ":rocket: Starting run `" + short_id(started->run_id) + "`; follow it in the thread I'm posting here.";
+      co_await reply(c, starting_note);
     }
   } else if (cmd->verb == "status") {
     if (cmd->argument.empty()) {
@@ -158,7 +163,9 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
     }
     if (!allowed) {
       ctx_.audit(c.user_id, "run.cancel_refused", r.id, "not the requester or an approver");
-      co_await reply(c, "Only the person who started run `" + short_id(r.id) + "` or an approver can cancel it.");
+      const std::string not_allowed_note =
+          "Only the person who started run `" + short_id(r.id) + "` or an approver can cancel it.";
+      co_await reply(c, not_allowed_note);
       co_return;
     }
     const auto cancelled = ctx_.runs.cancel(r.id, c.user_id);
@@ -183,7 +190,8 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
     const bool approver = co_await ctx_.is_approver(c.user_id);
     if (!approver) {
       ctx_.audit(c.user_id, "auto_triage.resume_refused", "", cmd->argument);
-      co_await reply(c, "Only an approver can resume automatic triage.");
+      const std::string not_approver_note = "Only an approver can resume automatic triage.";
+      co_await reply(c, not_approver_note);
       co_return;
     }
     const auto key = cmd->argument;
@@ -218,8 +226,10 @@ Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
   } else if (cmd->verb == "show") {
     const auto* s = ctx_.catalog.find(cmd->argument);
     if (!s) {
-      co_await reply(c, "There is no runbook `" + slack::blocks::escape(cmd->argument.substr(0, 64)) +
-                            "`; `/runbook list` shows them.");
+      const std::string no_such_runbook_note = "There is no runbook `" +
+                                               slack::blocks::escape(cmd->argument.substr(0, 64)) +
+                                               "`; `/runbook list` shows them.";
+      co_await reply(c, no_such_runbook_note);
       co_return;
     }
     std::string text = "*" + slack::blocks::escape(s->title) + "* (`" + s->id + "`)\n" +
@@ -241,7 +251,9 @@ Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
   } else if (cmd->verb == "run") {
     const auto* s = ctx_.catalog.find(cmd->argument);
     if (!s) {
-      co_await reply(c, "There is no runbook `" + slack::blocks::escape(cmd->argument.substr(0, 64)) + "`.");
+      const std::string no_such_runbook_note =
+          "There is no runbook `" + slack::blocks::escape(cmd->argument.substr(0, 64)) + "`.";
+      co_await reply(c, no_such_runbook_note);
       co_return;
     }
     RunTrigger t;

@@ -239,8 +239,8 @@ Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& repo
   for (int attempt = 1; attempt <= verify.attempts; ++attempt) {
     bool all_ok = true;
     for (const auto& step : verify.steps) {
-      auto res = co_await run_step(rs, step, Section::Verify,
-                                   "verify." + step.id + "." + std::to_string(attempt));
+      const std::string verify_key = "verify." + step.id + "." + std::to_string(attempt);
+      auto res = co_await run_step(rs, step, Section::Verify, verify_key);
       if (res.state == StepState::Cancelled) {
         report.steps.push_back(std::move(res));
         co_return Verification::NotRun;
@@ -276,7 +276,8 @@ Task<bool> StepExecutor::run_rollback(RunContext& rs, SkillRunReport& report) {
   event(rs.run.run_id, "rollback_offered", "rollback offered as a new gated proposal");
   bool all_ok = true;
   for (const auto& step : rs.run.skill.rollback) {
-    auto res = co_await run_step(rs, step, Section::Rollback, "rollback." + step.id);
+    const std::string rollback_key = "rollback." + step.id;
+    auto res = co_await run_step(rs, step, Section::Rollback, rollback_key);
     const StepState state = res.state;
     report.steps.push_back(std::move(res));
     if (state == StepState::Skipped) {

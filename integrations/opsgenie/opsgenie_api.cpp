@@ -109,7 +109,8 @@ Task<Result<void>> OpsGenieApi::add_note(std::string alert_id, std::string text)
   if (answer->status != 200 && answer->status != 201 && answer->status != 202) {
     co_return alerting::paging_status_error("OpsGenie note", answer->status, error_message(answer->body));
   }
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 }  // namespace vigil::opsgenie

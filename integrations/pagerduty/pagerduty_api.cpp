@@ -106,7 +106,8 @@ Task<Result<void>> PagerDutyApi::add_note(std::string incident_id, std::string t
   if (answer->status != 200 && answer->status != 201) {
     co_return alerting::paging_status_error("PagerDuty note", answer->status, error_message(answer->body));
   }
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 }  // namespace vigil::pagerduty

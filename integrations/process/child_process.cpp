@@ -147,8 +147,8 @@ struct Capture {
 
 Task<void> read_stream(std::shared_ptr<Capture> cap, int which) {
   // Readers stop at end-of-file (or when the runner closes the pipe), never on cancellation.
-  co_await net::this_coro::reset_cancellation_state(
-      [](net::cancellation_type_t) { return net::cancellation_type::none; });
+  const auto ignore_all_cancellation = [](net::cancellation_type_t) { return net::cancellation_type::none; };
+  co_await net::this_coro::reset_cancellation_state(ignore_all_cancellation);
   auto& sd = which == 0 ? cap->out : cap->err;
   std::array<char, 64 * 1024> buf;
   for (;;) {

@@ -59,7 +59,8 @@ class BeastConnection final : public Connection {
     t.keep_alive_pings = true;
     ws_.set_option(t);
     ws_.text(true);
-    co_return Result<void>{};
+    Result<void> done;
+    co_return done;
   }
 
   Task<Result<std::string>> read() override {
@@ -85,7 +86,8 @@ class BeastConnection final : public Connection {
     if (ec) {
       co_return ws_error(ec, "websocket write");
     }
-    co_return Result<void>{};
+    Result<void> done;
+    co_return done;
   }
 
   Task<> close() override {

@@ -194,15 +194,18 @@ Task<Result<json>> HttpWebApi::call(std::string method, json args, Encoding enco
 }
 
 Task<Result<AuthInfo>> HttpWebApi::auth_test() {
-  auto r = co_await call("auth.test", json::object(), Encoding::Form);
+  const std::string method = "auth.test";
+  auto r = co_await call(method, json::object(), Encoding::Form);
   if (!r) {
     co_return r.error();
   }
-  co_return AuthInfo{str(*r, "user_id"), str(*r, "bot_id"), str(*r, "team_id"), str(*r, "user")};
+  AuthInfo auth{str(*r, "user_id"), str(*r, "bot_id"), str(*r, "team_id"), str(*r, "user")};
+  co_return auth;
 }
 
 Task<Result<std::string>> HttpWebApi::open_socket_url() {
-  auto r = co_await call("apps.connections.open", json::object(), Encoding::Form, true);
+  const std::string method = "apps.connections.open";
+  auto r = co_await call(method, json::object(), Encoding::Form, true);
   if (!r) {
     co_return r.error();
   }
@@ -214,11 +217,17 @@ Task<Result<std::string>> HttpWebApi::open_socket_url() {
 }
 
 Task<Result<MessageRef>> HttpWebApi::post_message(OutgoingMessage m) {
-  auto r = co_await call("chat.postMessage", message_args(m), Encoding::Json);
+  const std::string method = "chat.postMessage";
+  auto r = co_await call(method, message_args(m), Encoding::Json);
   if (!r) {
     co_return r.error();
   }
-  co_return MessageRef{str(*r, "channel").empty() ? m.channel : str(*r, "channel"), str(*r, "ts")};
+  std::string channel = str(*r, "channel");
+  if (channel.empty()) {
+    channel = m.channel;
+  }
+  MessageRef posted{std::move(channel), str(*r, "ts")};
+  co_return posted;
 }
 
 Task<Result<void>> HttpWebApi::update_message(MessageRef where, OutgoingMessage m) {
@@ -229,17 +238,20 @@ Task<Result<void>> HttpWebApi::update_message(MessageRef where, OutgoingMessage 
   if (!m.blocks.is_array()) {
     args["blocks"] = json::array();  // an update without blocks removes the old ones
   }
-  auto r = co_await call("chat.update", args, Encoding::Json);
+  const std::string method = "chat.update";
+  auto r = co_await call(method, args, Encoding::Json);
   if (!r) {
     co_return r.error();
   }
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<Result<std::string>> HttpWebApi::post_ephemeral(std::string user, OutgoingMessage m) {
   auto args = message_args(m);
   args["user"] = user;
-  auto r = co_await call("chat.postEphemeral", args, Encoding::Json);
+  const std::string method = "chat.postEphemeral";
+  auto r = co_await call(method, args, Encoding::Json);
   if (!r) {
     co_return r.error();
   }
@@ -248,25 +260,30 @@ Task<Result<std::string>> HttpWebApi::post_ephemeral(std::string user, OutgoingM
 
 Task<Result<void>> HttpWebApi::delete_message(MessageRef where) {
   json args = json{{"channel", where.channel}, {"ts", where.ts}};
-  auto r = co_await call("chat.delete", std::move(args), Encoding::Json);
+  const std::string method = "chat.delete";
+  auto r = co_await call(method, std::move(args), Encoding::Json);
   if (!r) {
     co_return r.error();
   }
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<Result<void>> HttpWebApi::add_reaction(MessageRef where, std::string name) {
   json args = json{{"channel", where.channel}, {"timestamp", where.ts}, {"name", name}};
-  auto r = co_await call("reactions.add", std::move(args), Encoding::Json);
+  const std::string method = "reactions.add";
+  auto r = co_await call(method, std::move(args), Encoding::Json);
   if (!r) {
     co_return r.error();
   }
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<Result<std::string>> HttpWebApi::views_open(std::string trigger_id, json view) {
   json args = json{{"trigger_id", trigger_id}, {"view", view}};
-  auto r = co_await call("views.open", std::move(args), Encoding::Json);
+  const std::string method = "views.open";
+  auto r = co_await call(method, std::move(args), Encoding::Json);
   if (!r) {
     co_return r.error();
   }
@@ -278,16 +295,19 @@ Task<Result<void>> HttpWebApi::views_update(std::string view_id, json view, std:
   if (!hash.empty()) {
     args["hash"] = hash;
   }
-  auto r = co_await call("views.update", args, Encoding::Json);
+  const std::string method = "views.update";
+  auto r = co_await call(method, args, Encoding::Json);
   if (!r) {
     co_return r.error();
   }
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<Result<ChannelInfo>> HttpWebApi::conversations_info(std::string channel) {
   json args = json{{"channel", channel}};
-  auto r = co_await call("conversations.info", std::move(args), Encoding::Form);
+  const std::string method = "conversations.info";
+  auto r = co_await call(method, std::move(args), Encoding::Form);
   if (!r) {
     co_return r.error();
   }
@@ -296,7 +316,8 @@ Task<Result<ChannelInfo>> HttpWebApi::conversations_info(std::string channel) {
 
 Task<Result<ChannelInfo>> HttpWebApi::conversations_create(std::string name, bool is_private) {
   json args = json{{"name", name}, {"is_private", is_private ? "true" : "false"}};
-  auto r = co_await call("conversations.create", std::move(args), Encoding::Form);
+  const std::string method = "conversations.create";
+  auto r = co_await call(method, std::move(args), Encoding::Form);
   if (!r) {
     co_return r.error();
   }
@@ -310,11 +331,13 @@ Task<Result<void>> HttpWebApi::conversations_invite(std::string channel,
     list += (list.empty() ? "" : ",") + u;
   }
   json args = json{{"channel", channel}, {"users", list}};
-  auto r = co_await call("conversations.invite", std::move(args), Encoding::Form);
+  const std::string method = "conversations.invite";
+  auto r = co_await call(method, std::move(args), Encoding::Form);
   if (!r) {
     co_return r.error();
   }
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<Result<std::vector<ListedMessage>>> HttpWebApi::recent_messages(std::string channel, std::string thread_ts,
@@ -360,7 +383,8 @@ Task<Result<std::vector<ListedMessage>>> HttpWebApi::recent_messages(std::string
 
 Task<Result<UserInfo>> HttpWebApi::users_info(std::string user) {
   json args = json{{"user", user}};
-  auto r = co_await call("users.info", std::move(args), Encoding::Form);
+  const std::string method = "users.info";
+  auto r = co_await call(method, std::move(args), Encoding::Form);
   if (!r) {
     co_return r.error();
   }
@@ -369,7 +393,8 @@ Task<Result<UserInfo>> HttpWebApi::users_info(std::string user) {
 
 Task<Result<std::vector<std::string>>> HttpWebApi::usergroup_users(std::string usergroup) {
   json args = json{{"usergroup", usergroup}};
-  auto r = co_await call("usergroups.users.list", std::move(args), Encoding::Form);
+  const std::string method = "usergroups.users.list";
+  auto r = co_await call(method, std::move(args), Encoding::Form);
   if (!r) {
     co_return r.error();
   }
@@ -386,7 +411,8 @@ Task<Result<std::vector<std::string>>> HttpWebApi::usergroup_users(std::string u
 
 Task<Result<UserInfo>> HttpWebApi::lookup_user_by_email(std::string email) {
   json args = json{{"email", email}};
-  auto r = co_await call("users.lookupByEmail", std::move(args), Encoding::Form);
+  const std::string method = "users.lookupByEmail";
+  auto r = co_await call(method, std::move(args), Encoding::Form);
   if (!r) {
     co_return r.error();
   }
@@ -420,20 +446,33 @@ Task<Result<void>> HttpWebApi::respond(std::string response_url, ResponseMessage
     if (res && res->status >= 200 && res->status < 300) {
       auto j = parse_untrusted_json(res->body);
       if (j.is_object() && j.contains("ok") && !flag(j, "ok")) {
-        co_return Error(Errc::SlackApi, str(j, "error").empty() ? "response_url_failed" : str(j, "error"));
+        std::string slack_error = str(j, "error");
+        if (slack_error.empty()) {
+          slack_error = "response_url_failed";
+        }
+        Error refused(Errc::SlackApi, std::move(slack_error));
+        co_return refused;
       }
-      co_return Result<void>{};
+      Result<void> done;
+      co_return done;
     }
     if (res && res->status < 500 && res->status != 429) {
       co_return Error(Errc::SlackApi, "response_url: HTTP " + std::to_string(res->status));
     }
     if (attempt >= options_.max_error_retries) {
-      co_return res ? Error(Errc::Unavailable, "response_url: HTTP " + std::to_string(res->status))
-                    : res.error();
+      if (res) {
+        Error still_failing(Errc::Unavailable, "response_url: HTTP " + std::to_string(res->status));
+        co_return still_failing;
+      }
+      Error send_failure = res.error();
+      co_return send_failure;
     }
-    co_await clock_.sleep_for(res && res->status == 429
-                                  ? parse_retry_after(res->header("retry-after"), options_.error_backoff)
-                                  : options_.error_backoff * (1 << attempt));
+    std::chrono::milliseconds wait = options_.error_backoff * (1 << attempt);
+    if (res && res->status == 429) {
+      const std::string retry_after = res->header("retry-after");
+      wait = parse_retry_after(retry_after, options_.error_backoff);
+    }
+    co_await clock_.sleep_for(wait);
   }
 }
 

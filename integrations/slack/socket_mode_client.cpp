@@ -145,7 +145,8 @@ Task<Result<void>> SocketModeClient::run_connections() {
     co_return *fatal_;
   }
   log_->info("Socket Mode: stopped");
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::next_event(
@@ -351,7 +352,12 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
         fail(Error(Errc::InvalidConfig, "Slack disabled Socket Mode for this app (link_disabled): "
                                         "turn Socket Mode on in the app settings"));
       }
-      co_return Error(Errc::Unavailable, d->reason_text.empty() ? "disconnect" : d->reason_text);
+      std::string disconnect_reason = d->reason_text;
+      if (disconnect_reason.empty()) {
+        disconnect_reason = "disconnect";
+      }
+      Error disconnected(Errc::Unavailable, std::move(disconnect_reason));
+      co_return disconnected;
     }
     if (!co_await handle_frame(link, std::move(*frame), received)) {
       links_.erase(link);

@@ -31,7 +31,8 @@ Task<Result<void>> FakeConnection::write(std::string text) {
     co_return Error(Errc::Closed, "fake closed");
   }
   socket_->written.push_back(std::move(text));
-  co_return Result<void>{};
+  Result<void> done;
+  co_return done;
 }
 
 Task<> FakeConnection::close() {

@@ -61,7 +61,10 @@ class FakeTransport final : public slack::Transport {
 class FakeWebApi final : public slack::WebApi {
  public:
   int socket_urls = 0;
-  Task<Result<slack::AuthInfo>> auth_test() override { co_return slack::AuthInfo{"U0VIGIL", "B0VIGIL", "T1", "vigil"}; }
+  Task<Result<slack::AuthInfo>> auth_test() override {
+    slack::AuthInfo auth{"U0VIGIL", "B0VIGIL", "T1", "vigil"};
+    co_return auth;
+  }
   Task<Result<std::string>> open_socket_url() override {
     co_return "wss://fake/link/?ticket=" + std::to_string(++socket_urls);
   }

@@ -27,7 +27,8 @@ class ApproveAllGate final : public skills::ApprovalGate {
  public:
   Task<skills::GateDecision> request(skills::GateRequest r) override {
     requests.push_back(r);
-    co_return skills::GateDecision{skills::GateOutcome::Approved, r.argv_hash, "U_APPROVER", ""};
+    skills::GateDecision approved{skills::GateOutcome::Approved, r.argv_hash, "U_APPROVER", ""};
+    co_return approved;
   }
   std::vector<skills::GateRequest> requests;
 };

@@ -130,7 +130,11 @@ TEST_F(SlackApprovalGateTest, ExpiryUpdatesTheCardAndRunsNothing) {
   // A click after expiry is refused and changes nothing.
   std::optional<ClickOutcome> late;
   const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
-  auto click = [&]() -> Task<> { late = co_await gate_->click(token, "U_OK", Decision::Approve, ""); };
+  auto click = [&]() -> Task<> {
+    const std::string approver = "U_OK";
+    const std::string no_reason;
+    late = co_await gate_->click(token, approver, Decision::Approve, no_reason);
+  };
   spawn(io_.get_executor(), click(), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return late.has_value(); }));
   EXPECT_EQ(late->kind, ClickOutcome::Kind::Refused);
@@ -147,7 +151,11 @@ TEST_F(SlackApprovalGateTest, ApprovedWhileNobodyWaitedIsFoundAgainAfterARestart
   config.users = {"U_OK"};
   SlackApprovalGate fresh(io_.get_executor(), *store_, *web_, clock_, redactor_, *directory_, config, null_logger());
   std::optional<ClickOutcome> clicked;
-  auto click = [&]() -> Task<> { clicked = co_await fresh.click(token, "U_OK", Decision::Approve, ""); };
+  auto click = [&]() -> Task<> {
+    const std::string approver = "U_OK";
+    const std::string no_reason;
+    clicked = co_await fresh.click(token, approver, Decision::Approve, no_reason);
+  };
   spawn(io_.get_executor(), click(), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return clicked.has_value(); }));
   EXPECT_EQ(clicked->kind, ClickOutcome::Kind::Decided);
@@ -171,7 +179,11 @@ TEST_F(SlackApprovalGateTest, AClickDecidedWhileTheCardIsBeingPostedIsNotMissed)
   ASSERT_TRUE(run_until([&] { return !store_->pending_approvals().empty(); }));
   const auto token = store_->pending_approvals()[0].token;
   std::optional<ClickOutcome> clicked;
-  auto click = [&]() -> Task<> { clicked = co_await gate_->click(token, "U_OK", Decision::Approve, ""); };
+  auto click = [&]() -> Task<> {
+    const std::string approver = "U_OK";
+    const std::string no_reason;
+    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
+  };
   spawn(io_.get_executor(), click(), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return clicked.has_value(); }));
   EXPECT_EQ(clicked->kind, ClickOutcome::Kind::Decided) << clicked->message;

@@ -34,7 +34,8 @@ class ScriptedGate final : public ApprovalGate {
     if (hold) {
       net::steady_timer forever(co_await net::this_coro::executor, net::steady_timer::time_point::max());
       co_await forever.async_wait(kToken);
-      co_return GateDecision{GateOutcome::Cancelled, r.argv_hash, "", "held"};
+      GateDecision cancelled{GateOutcome::Cancelled, r.argv_hash, "", "held"};
+      co_return cancelled;
     }
     GateDecision d{GateOutcome::Approved, r.argv_hash, "U_APPROVER", ""};
     if (!script.empty()) {

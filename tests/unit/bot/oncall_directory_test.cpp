@@ -44,7 +44,10 @@ class ScriptedPaging final : public alerting::PagingService {
     }
     co_return emails;
   }
-  Task<Result<void>> add_note(std::string, std::string) override { co_return Result<void>{}; }
+  Task<Result<void>> add_note(std::string, std::string) override {
+    Result<void> done;
+    co_return done;
+  }
   std::string last_schedule;
 
  private:
