@@ -32,15 +32,18 @@ test: build
 	@./scripts/bootstrap.sh browser peers || echo "make test: chromium/node/prometheus/alertmanager not all installed; the tests that need them will be skipped" >&2
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
-# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The whole suite built with clang (the second compiler, so one compiler's coroutine bug cannot
+# hide) under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: bootstrap
-	@cmake -S . -B $(ASAN_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF >/dev/null
+	@./scripts/bootstrap.sh clang peers || echo "make asan: prometheus/alertmanager not installed; the tests that need them will be skipped" >&2
+	@CC=clang CXX=clang++ cmake -S . -B $(ASAN_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=Debug -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_DIR) -j $(JOBS)
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 --repeat until-pass:2
 
 # Coverage-guided fuzzing of the parsers of untrusted input (clang, libFuzzer, ASan + UBSan):
 # replays fuzz/regressions/, then runs each fuzz/fuzz_*.cpp target for FUZZ_SECONDS seconds.
+# FUZZ_PARALLEL=2 fuzzes two targets at once; FUZZ_KEEP_CORPUS=1 merges what a run found into fuzz/corpus/.
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD_DIR=$(FUZZ_DIR) JOBS=$(JOBS) ./scripts/fuzz.sh
 

@@ -11,7 +11,8 @@ packages=(
 )
 
 # Extra groups: `bootstrap.sh browser` adds what the browser test needs; `peers` the real programs
-# the suite runs Vigil against (Prometheus' promtool, Alertmanager and amtool).
+# the suite runs Vigil against (Prometheus' promtool, Alertmanager and amtool); `clang` (or `fuzz`)
+# the second compiler, for the sanitizer build and the fuzzers.
 for extra in "$@"; do
   case "$extra" in
     browser)
@@ -21,7 +22,7 @@ for extra in "$@"; do
       command -v node >/dev/null 2>&1 || packages+=(nodejs)
       command -v npm >/dev/null 2>&1 || packages+=(npm)
       ;;
-    fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    fuzz | clang) packages+=(clang libclang-rt-14-dev) ;;
     peers) packages+=(prometheus prometheus-alertmanager) ;;
     *) echo "bootstrap: unknown extra '$extra'" >&2; exit 2 ;;
   esac
