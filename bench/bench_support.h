@@ -37,6 +37,7 @@ inline pid_t start_process(std::vector<std::string> argv, std::vector<std::strin
   ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
   ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // no inherited sockets: a stopped peer stays stopped
   if (!cwd.empty()) {
     ::posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   }

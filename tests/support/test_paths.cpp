@@ -110,6 +110,7 @@ ProcessOutput run_process(const std::vector<std::string>& argv,
       args.push_back(const_cast<char*>(a.c_str()));
     }
     args.push_back(nullptr);
+    ::close_range(3, ~0U, 0);  // no inherited sockets (see vigil_process.cpp)
     ::execv(args[0], args.data());
     ::_exit(127);
   }

@@ -150,22 +150,7 @@ class SlackEmulator::Impl {
     if (!thread_.joinable()) {
       return;
     }
-    net::post(io_, [this] {
-      stopping_ = true;
-      boost::system::error_code ec;
-      acceptor_.close(ec);
-      for (auto& [id, s] : sessions_) {
-        s->closed = true;
-        beast::get_lowest_layer(s->ws).socket().close(ec);
-        s->wake.cancel();
-      }
-      for (auto& t : timers_) {
-        t->cancel();
-      }
-      for (auto& s : http_sockets_) {
-        s->close(ec);
-      }
-    });
+    net::post(io_, [this] { close_everything(); });
     // Give the coroutines a moment to unwind, then stop hard.
     auto deadline = SteadyClock::now() + std::chrono::seconds(2);
     while (SteadyClock::now() < deadline) {
@@ -177,6 +162,26 @@ class SlackEmulator::Impl {
     }
     io_.stop();
     thread_.join();
+    // A busy io thread may have stopped before it ran the posted close; with the thread gone, close
+    // here, so that Slack is really gone: new connections are refused, open ones see EOF.
+    close_everything();
+  }
+
+  void close_everything() {
+    stopping_ = true;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    for (auto& [id, s] : sessions_) {
+      s->closed = true;
+      beast::get_lowest_layer(s->ws).socket().close(ec);
+      s->wake.cancel();
+    }
+    for (auto& t : timers_) {
+      t->cancel();
+    }
+    for (auto& s : http_sockets_) {
+      s->close(ec);
+    }
   }
 
   // ------------------------------------------------------------------ accept + HTTP

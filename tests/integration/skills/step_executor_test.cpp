@@ -79,7 +79,7 @@ class StepExecutorTest : public ::testing::Test {
 
   void reopen() {
     store_.reset();
-    store_ = std::move(*Store::open(db_));
+    store_ = *Store::open(db_);
   }
 
   ExecutorOptions options() const {
