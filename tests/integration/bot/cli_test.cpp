@@ -1,4 +1,6 @@
 // End-to-end: the vigil binary itself.
+#include <filesystem>
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
@@ -129,6 +131,32 @@ TEST(VigilCli, NewerDatabaseIsRefusedClearly) {
   const auto r = run_process({vigil_binary().string(), "runs", "list"}, {{"VIGIL_DB", db}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("written by a newer Vigil"), std::string::npos) << r.err;
+}
+
+// What a new user runs: no configuration file, no VIGIL_* variables, from some folder.
+const std::vector<std::pair<std::string, std::string>> kNoConfiguration = {
+    {"VIGIL_CONFIG", ""}, {"VIGIL_DB", ""}, {"VIGIL_HTTP_ADDR", ""}, {"VIGIL_SANDBOX_ADDR", ""}};
+
+std::vector<std::string> vigil_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{vigil_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+TEST(VigilCli, ReadOnlyCommandsWithoutADatabaseSaySoAndCreateNothing) {
+  test::TempDir dir;
+  const auto database = std::filesystem::canonical(dir.path()) / "vigil.db";
+  const auto expected = "vigil: no database at " + database.string() +
+                        " (set storage.database in a configuration file or pass --config)\n";
+  const std::vector<std::vector<std::string>> commands = {
+      {"runs", "list"}, {"runs", "show", "6f1c2d3e"}, {"incidents", "list"}, {"incidents", "show", "1"}};
+  for (const auto& command : commands) {
+    const auto r = run_process(vigil_argv(command), kNoConfiguration, "", dir.path());
+    EXPECT_EQ(r.exit_code, 1) << command[0] << " " << command[1];
+    EXPECT_EQ(r.err, expected) << command[0] << " " << command[1];
+    EXPECT_EQ(r.out, "") << command[0] << " " << command[1];
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
 }  // namespace
