@@ -2,6 +2,8 @@
 #include <filesystem>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
 #include "bot/store.h"
@@ -143,6 +145,14 @@ std::vector<std::string> vigil_argv(const std::vector<std::string>& args) {
   return argv;
 }
 
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
 TEST(VigilCli, ReadOnlyCommandsWithoutADatabaseSaySoAndCreateNothing) {
   test::TempDir dir;
   const auto database = std::filesystem::canonical(dir.path()) / "vigil.db";
@@ -157,6 +167,46 @@ TEST(VigilCli, ReadOnlyCommandsWithoutADatabaseSaySoAndCreateNothing) {
     EXPECT_EQ(r.out, "") << command[0] << " " << command[1];
   }
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+// A listening loopback socket on a free port, as another program holding the port would have.
+class TakenPort {
+ public:
+  TakenPort() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {}
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+TEST(VigilCli, ServeOnATakenHttpPortSaysWhatToChangeAndExitsTwo) {
+  test::TempDir dir;
+  const TakenPort taken;
+  const auto config = (dir / "vigil.yaml").string();
+  test::write_file(config, "http:\n  listen: " + taken.address() + "\n");
+  const auto r = run_process(vigil_argv({"--config", config, "serve", "--sandbox=127.0.0.1:0"}),
+                             kNoConfiguration, "", dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto expected = "cannot listen on " + taken.address() +
+                        ": address already in use; another program has this port: set http.listen in " +
+                        config + " (or VIGIL_HTTP_ADDR), or port 0 for a free one";
+  EXPECT_EQ(count(r.err, expected), 1u) << r.err;
+  EXPECT_EQ(count(r.err, "cannot listen"), 1u) << r.err;
+}
+
+TEST(VigilCli, SandboxOnATakenPagePortSaysWhatToChangeAndExitsTwo) {
+  test::TempDir dir;
+  const TakenPort taken;
+  const auto r = run_process(vigil_argv({"serve", "--sandbox=" + taken.address()}), kNoConfiguration, "",
+                             dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto expected = "the sandbox page cannot listen on " + taken.address() +
+                        ": address already in use; another program has this port: set --sandbox=127.0.0.1:PORT "
+                        "or VIGIL_SANDBOX_ADDR, or port 0 for a free one";
+  EXPECT_EQ(count(r.err, expected), 1u) << r.err;
+  EXPECT_EQ(count(r.err, "cannot listen"), 1u) << r.err;
 }
 
 }  // namespace
