@@ -169,6 +169,65 @@ TEST(VigilCli, ReadOnlyCommandsWithoutADatabaseSaySoAndCreateNothing) {
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 
+// A relative storage.database is next to the configuration file, wherever Vigil is started.
+TEST(VigilCli, RelativeDatabaseIsReadNextToTheConfigurationFile) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "elsewhere");
+  const auto config = (dir / "etc" / "vigil.yaml").string();
+  test::write_file(config, "storage:\n  database: state/vigil.db\n");
+  const auto missing = run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "",
+                                   dir / "elsewhere");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "vigil: no database at " + (dir / "etc" / "state" / "vigil.db").string() +
+                             " (set storage.database in " + config + " or pass --config)\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "etc" / "state"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
+
+  std::filesystem::create_directories(dir / "etc" / "state");
+  { ASSERT_TRUE(Store::open((dir / "etc" / "state" / "vigil.db").string())); }
+  const auto found = run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "",
+                                 dir / "elsewhere");
+  EXPECT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(found.out, "no runs\n");
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
+}
+
+// Without skills.dirs, the skills shipped with Vigil, found from the binary, not the working folder.
+TEST(VigilCli, ShippedSkillsAreListedFromAnyDirectory) {
+  test::TempDir dir;
+  const auto r = run_process(vigil_argv({"skills", "list"}), kNoConfiguration, "", dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pod-crashloop"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.err.find("no skills"), std::string::npos) << r.err;
+}
+
+TEST(VigilCli, RelativeSkillFoldersAreReadNextToTheConfigurationFile) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "elsewhere");
+  const auto config = (dir / "etc" / "vigil.yaml").string();
+  test::write_file(config, "skills:\n  dirs: [runbooks]\n");
+  const auto shipped = test::test_data_dir().parent_path() / "skills";
+  test::write_file(dir / "etc" / "runbooks" / "oom-killed.yaml", test::read_file(shipped / "oom-killed.yaml"));
+  const auto r = run_process(vigil_argv({"--config", config, "skills", "list"}), kNoConfiguration, "",
+                             dir / "elsewhere");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("oom-killed"), std::string::npos) << r.out << r.err;
+  // Only the configured folder: the shipped skills are not added behind the user's back.
+  EXPECT_EQ(r.out.find("pod-crashloop"), std::string::npos) << r.out;
+}
+
+TEST(VigilCli, NoSkillsIsAWarningNamingTheFoldersSearched) {
+  test::TempDir dir;
+  const auto config = (dir / "vigil.yaml").string();
+  test::write_file(config, "skills:\n  dirs: [empty]\n");
+  std::filesystem::create_directories(dir / "empty");
+  const auto r = run_process(vigil_argv({"--config", config, "skills", "list"}), kNoConfiguration);
+  EXPECT_EQ(r.out, "no skills\n");
+  EXPECT_NE(r.err.find("vigil: no skills in " + (dir / "empty").string() + "; check skills.dirs in " + config),
+            std::string::npos)
+      << r.err;
+}
+
 // A listening loopback socket on a free port, as another program holding the port would have.
 class TakenPort {
  public:
