@@ -26,16 +26,16 @@ struct WebhookDelivery {
   std::string status;
 };
 
-/// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
-/// for what the core needs; every state change is a conditional update, so of two writers racing
-/// for the same change exactly one wins. Synchronous and short: called on the io thread.
-/// Throws SQLite::Exception only when the database itself fails.
 /// What Store::open does when the file is not there.
 enum class StoreOpenMode {
   CreateIfMissing,  // serving: a new, empty database
   MustExist,        // reading back (`vigil runs list`): Errc::NotFound, and no file is created
 };
 
+/// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
+/// for what the core needs; every state change is a conditional update, so of two writers racing
+/// for the same change exactly one wins. Synchronous and short: called on the io thread.
+/// Throws SQLite::Exception only when the database itself fails.
 class Store {
  public:
   /// The schema version this build writes.
