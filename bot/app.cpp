@@ -94,6 +94,11 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
   for (const auto& w : load.warnings) {
     log_->warn("{}", w.to_string());
   }
+  if (catalog_.size() == 0) {
+    if (const auto warning = missing_skills_warning(config); !warning.empty()) {
+      log_->warn("{}", warning);
+    }
+  }
   knowledge_.load(config.agent.knowledge_dirs);
   log_->info("{} skills, {} knowledge documents", catalog_.size(), knowledge_.size());
   runs_.add_observer(&presenter_);

@@ -1,6 +1,7 @@
 #include "bot/cli.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -57,8 +58,18 @@ int cmd_config_show(const CliState& s) {
   return kExitOk;
 }
 
+// The commands that read the database back never create one: a missing file says where it was
+// looked for and what names it.
 std::unique_ptr<Store> open_store_or_report(const Config& config) {
-  auto store = Store::open(config.storage.database);
+  auto store = Store::open(config.storage.database, StoreOpenMode::MustExist);
+  if (!store && store.error().is(Errc::NotFound)) {
+    std::error_code ec;
+    const auto where = std::filesystem::absolute(config.storage.database, ec).lexically_normal();
+    std::cerr << "vigil: no database at " << where.string() << " (set storage.database in "
+              << (config.source_file.empty() ? std::string("a configuration file") : config.source_file)
+              << " or pass --config)\n";
+    return nullptr;
+  }
   if (!store) {
     std::cerr << "vigil: " << store.error().detail << "\n";
     return nullptr;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -99,6 +100,14 @@ std::string suggest(const std::string& key, const std::vector<std::string>& know
     }
   }
   return best;
+}
+
+// A relative path read from a configuration file is relative to the file's folder.
+std::string relative_to(const std::filesystem::path& folder, const std::string& path) {
+  if (path.empty() || folder.empty() || std::filesystem::path(path).is_absolute()) {
+    return path;
+  }
+  return (folder / path).lexically_normal().string();
 }
 
 // Walks the YAML tree, converting values and collecting every problem with its mark.
@@ -265,6 +274,7 @@ class ConfigReader {
     if (file_out.empty()) {
       return;
     }
+    file_out = relative_to(std::filesystem::path(file_).parent_path(), file_out);
     std::ifstream in(file_out);
     if (!in) {
       error(map[key], join(path, key), "cannot read secret file " + file_out);
@@ -634,9 +644,13 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
       r.read_enum(lg, "logging", "format", {"text", "json"}, c.logging.format);
     }
   }
-  if (const auto sk = root["skills"]) {
+  // A `skills:` with every key commented out (as in the example) leaves the default.
+  if (const auto sk = root["skills"]; sk && !sk.IsNull()) {
     if (r.check_map(sk, "skills", {"dirs"})) {
-      r.read_list(sk, "skills", "dirs", c.skills.dirs);
+      if (sk["dirs"]) {
+        c.skills.shipped = false;
+        r.read_list(sk, "skills", "dirs", c.skills.dirs);
+      }
     }
   }
   if (const auto in = root["incidents"]) {
@@ -669,6 +683,34 @@ std::vector<std::string> split_comma(const std::string& text) {
     }
   }
   return out;
+}
+
+// Relative paths in the file, and the relative default database, are relative to the file's folder
+// (the working directory without a file); the environment's are relative to the working directory.
+// Without skills.dirs in the file, the skills shipped with Vigil.
+void resolve_paths(const std::filesystem::path& folder, Config& c) {
+  if (c.storage.database != ":memory:") {
+    c.storage.database = relative_to(folder, c.storage.database);
+  }
+  for (auto& dir : c.agent.knowledge_dirs) {
+    dir = relative_to(folder, dir);
+  }
+  c.kubernetes.read_only_kubeconfig = relative_to(folder, c.kubernetes.read_only_kubeconfig);
+  c.kubernetes.remediation_kubeconfig = relative_to(folder, c.kubernetes.remediation_kubeconfig);
+  if (!c.skills.shipped) {
+    for (auto& dir : c.skills.dirs) {
+      dir = relative_to(folder, dir);
+    }
+    return;
+  }
+  c.skills.dirs.clear();
+  for (const auto& candidate : shipped_skill_dirs()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(candidate, ec)) {
+      c.skills.dirs.push_back(candidate);
+      return;
+    }
+  }
 }
 
 void apply_environment(const Environment& env, ConfigLoad& load) {
@@ -768,6 +810,49 @@ void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoa
 
 }  // namespace
 
+std::vector<std::string> shipped_skill_dirs() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const auto binary = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto prefix = binary.parent_path().parent_path();
+    out.push_back((prefix / "skills").string());
+    out.push_back((prefix / "share" / "vigil" / "skills").string());
+  }
+  out.emplace_back("/usr/share/vigil/skills");
+#ifdef VIGIL_SOURCE_DIR
+  out.emplace_back(VIGIL_SOURCE_DIR "/skills");
+#endif
+  std::vector<std::string> unique;
+  for (auto& dir : out) {
+    if (std::find(unique.begin(), unique.end(), dir) == unique.end()) {
+      unique.push_back(std::move(dir));
+    }
+  }
+  return unique;
+}
+
+std::string missing_skills_warning(const Config& config) {
+  const auto& skills = config.skills;
+  if (!skills.shipped && skills.dirs.empty()) {
+    return {};
+  }
+  const std::string where =
+      config.source_file.empty() ? std::string("a configuration file (--config)") : config.source_file;
+  auto join = [](const std::vector<std::string>& dirs) {
+    std::string text;
+    for (const auto& dir : dirs) {
+      text += (text.empty() ? "" : ", ") + dir;
+    }
+    return text;
+  };
+  if (skills.shipped && skills.dirs.empty()) {
+    return "no skills: the skills shipped with Vigil are not in " + join(shipped_skill_dirs()) +
+           "; set skills.dirs in " + where;
+  }
+  return "no skills in " + join(skills.dirs) + "; check skills.dirs in " + where;
+}
+
 std::vector<std::string> Config::secret_values() const {
   std::vector<std::string> out;
   for (const auto* s : {&slack.app_token, &slack.bot_token, &http.alertmanager_token,
@@ -806,6 +891,7 @@ ConfigLoad load_config_text(const std::string& yaml, const std::string& file_nam
     load.errors.push_back(std::move(d));
     return load;
   }
+  resolve_paths(std::filesystem::path(file_name).parent_path(), load.config);
   apply_environment(env, load);
   check_paging(marks, file_name, load);
   return load;

@@ -128,6 +128,7 @@ struct RedactionConfig {
 };
 
 struct StorageConfig {
+  /// Relative: to the configuration file's folder (the working directory when there is none).
   std::string database = "vigil.db";
   std::chrono::seconds processed_event_ttl{60 * 60};
 };
@@ -138,7 +139,10 @@ struct LoggingConfig {
 };
 
 struct SkillsConfig {
-  std::vector<std::string> dirs{"skills"};
+  /// Folders of skill YAML files. When the file does not set skills.dirs: the skills shipped with
+  /// Vigil (the first of shipped_skill_dirs() that exists), or none when none exists.
+  std::vector<std::string> dirs;
+  bool shipped = true;  // dirs is the built-in default, not the file's
 };
 
 struct IncidentsConfig {
@@ -194,6 +198,15 @@ ConfigLoad load_config_text(const std::string& yaml, const std::string& file_nam
 
 /// The effective configuration as YAML, every secret shown as ***.
 std::string render_config(const Config& config);
+
+/// Where the skills shipped with Vigil may be, in the order searched: skills/ next to the binary's
+/// folder (build/vigil in a checkout), <prefix>/share/vigil/skills (installed as <prefix>/bin/vigil),
+/// /usr/share/vigil/skills (the container image), and the checkout this binary was built from.
+std::vector<std::string> shipped_skill_dirs();
+
+/// The warning for a catalog with no skills: the folders searched and what to set. Empty when no
+/// skills were expected (skills.dirs: [] in the file).
+std::string missing_skills_warning(const Config& config);
 
 /// "30s", "5m", "2h", "7d" or a plain number of seconds.
 std::optional<std::chrono::seconds> parse_duration(const std::string& text);

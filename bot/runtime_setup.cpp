@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <boost/system/errc.hpp>
+
 #include "integrations/process/child_process.h"
 
 namespace vigil {
@@ -30,6 +32,31 @@ std::optional<Config> load_config_or_report(const std::string& cli_path) {
     return std::nullopt;
   }
   return load.config;
+}
+
+std::string listen_failure_message(const std::string& address, const Error& error, const std::string& setting) {
+  const std::string head = "cannot listen on " + address + ": ";
+  if (error.code == boost::system::errc::address_in_use) {
+    return head + "address already in use; another program has this port: set " + setting +
+           ", or port 0 for a free one";
+  }
+  if (error.code == boost::system::errc::permission_denied) {
+    return head + "permission denied (a port below 1024 needs privileges): set " + setting +
+           " to a port above 1023";
+  }
+  if (error.code == boost::system::errc::address_not_available) {
+    return head + "no network interface of this machine has this address: set " + setting +
+           " (127.0.0.1 for this machine only)";
+  }
+  const bool ours = error.code.category() == vigil_category();
+  return head + (ours ? error.detail : error.code.message()) + ": set " + setting;
+}
+
+std::string http_listen_setting(const Config& config) {
+  if (config.source_file.empty()) {
+    return "http.listen in a configuration file (--config) or VIGIL_HTTP_ADDR";
+  }
+  return "http.listen in " + config.source_file + " (or VIGIL_HTTP_ADDR)";
 }
 
 std::shared_ptr<Redactor> make_redactor(const Config& config) {

@@ -17,6 +17,13 @@ std::string resolve_config_path(const std::string& cli_path);
 /// Loads and validates the configuration, printing every problem to stderr; nullopt: exit 2.
 std::optional<Config> load_config_or_report(const std::string& cli_path);
 
+/// A listener that could not bind, said with what to change, e.g. "cannot listen on 127.0.0.1:9090:
+/// address already in use; another program has this port: set <setting>, or port 0 for a free one".
+/// `setting` names where the address comes from ("http.listen in vigil.yaml (or VIGIL_HTTP_ADDR)").
+std::string listen_failure_message(const std::string& address, const Error& error, const std::string& setting);
+/// Where http.listen is set, for listen_failure_message.
+std::string http_listen_setting(const Config& config);
+
 /// The redactor for a configuration: built-in patterns, configured ones, and every secret value.
 std::shared_ptr<Redactor> make_redactor(const Config& config);
 LogOptions log_options(const Config& config);

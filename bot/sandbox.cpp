@@ -8,6 +8,7 @@
 
 #include "bot/base/embedded_files.h"
 #include "bot/base/ids.h"
+#include "bot/runtime_setup.h"
 #include "integrations/slack/emulator/sandbox_web.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 
@@ -168,9 +169,9 @@ Result<void> Sandbox::open_page(const Logging& logging) {
   web_->add_action("demo-alert", "Fire a demo alert", [this] { return fire_alert(); });
   web_->every(std::chrono::milliseconds(500), [this] { check_resolved(); });
   if (auto started = web_->start(); !started) {
-    return make_error(Errc::InvalidConfig,
-                      "the sandbox page cannot listen on " + options_.listen + " (" + started.error().detail +
-                          "); choose another address with --sandbox=127.0.0.1:PORT or VIGIL_SANDBOX_ADDR");
+    const auto message = listen_failure_message(options_.listen, started.error(),
+                                                "--sandbox=127.0.0.1:PORT or VIGIL_SANDBOX_ADDR");
+    return make_error(Errc::InvalidConfig, "the sandbox page " + message);
   }
   auto url = web_->url();
   if (!url.empty() && url.back() == '/') {

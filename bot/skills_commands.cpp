@@ -59,6 +59,9 @@ int cmd_list(const std::string& config_path) {
   const auto load = catalog.load_dirs(config->skills.dirs);
   print_diagnostics(load);
   if (catalog.size() == 0) {
+    if (const auto warning = missing_skills_warning(*config); !warning.empty()) {
+      std::cerr << "vigil: " << warning << "\n";
+    }
     std::cout << "no skills\n";
   }
   for (const auto* s : catalog.all()) {

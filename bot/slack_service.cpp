@@ -10,6 +10,7 @@
 #include "bot/base/io_thread.h"
 #include "bot/base/metrics.h"
 #include "bot/ops_endpoints.h"
+#include "bot/runtime_setup.h"
 #include "bot/shutdown_signals.h"
 #include "integrations/http/beast_http_client.h"
 #include "integrations/http/http_server.h"
@@ -122,7 +123,7 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
                    logging.make("webhook"));
   ops.register_routes(*http_server);
   if (auto started = http_server->start(); !started) {
-    log->error("{}", started.error().message());
+    log->error("{}", listen_failure_message(config.http.listen, started.error(), http_listen_setting(config)));
     return 2;
   }
   log->info("http listening on {} (port {})", config.http.listen, http_server->port());

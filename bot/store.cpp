@@ -1,6 +1,7 @@
 #include "bot/store.h"
 
 #include <array>
+#include <filesystem>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <nlohmann/json.hpp>
@@ -295,10 +296,15 @@ ApprovalRecord read_approval(SQLite::Statement& q) {
   return a;
 }
 
-Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path) {
+Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path, StoreOpenMode mode) {
+  int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX;
+  if (mode == StoreOpenMode::CreateIfMissing) {
+    flags |= SQLite::OPEN_CREATE;
+  } else if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
+    return make_error(Errc::NotFound, "no database at " + path);
+  }
   try {
-    auto db = std::make_unique<SQLite::Database>(
-        path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+    auto db = std::make_unique<SQLite::Database>(path, flags);
     db->setBusyTimeout(5000);
     db->exec("PRAGMA journal_mode=WAL");
     db->exec("PRAGMA synchronous=NORMAL");
@@ -314,12 +320,16 @@ Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path)
 Store::Store(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
-  return open_at_version(path, kSchemaVersion);
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOpenMode mode) {
+  return open_with(path, kSchemaVersion, mode);
 }
 
 Result<std::unique_ptr<Store>> Store::open_at_version(const std::string& path, int version) {
-  auto db = open_database(path);
+  return open_with(path, version, StoreOpenMode::CreateIfMissing);
+}
+
+Result<std::unique_ptr<Store>> Store::open_with(const std::string& path, int version, StoreOpenMode mode) {
+  auto db = open_database(path, mode);
   if (!db) {
     return db.error();
   }

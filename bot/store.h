@@ -26,6 +26,12 @@ struct WebhookDelivery {
   std::string status;
 };
 
+/// What Store::open does when the file is not there.
+enum class StoreOpenMode {
+  CreateIfMissing,  // serving: a new, empty database
+  MustExist,        // reading back (`vigil runs list`): Errc::NotFound, and no file is created
+};
+
 /// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
 /// for what the core needs; every state change is a conditional update, so of two writers racing
 /// for the same change exactly one wins. Synchronous and short: called on the io thread.
@@ -35,8 +41,10 @@ class Store {
   /// The schema version this build writes.
   static constexpr int kSchemaVersion = 5;
 
-  /// Opens (creating if needed) and migrates. A database written by a newer Vigil is refused.
-  static Result<std::unique_ptr<Store>> open(const std::string& path);
+  /// Opens (creating if needed, unless `mode` says otherwise) and migrates. A database written by a
+  /// newer Vigil is refused.
+  static Result<std::unique_ptr<Store>> open(const std::string& path,
+                                             StoreOpenMode mode = StoreOpenMode::CreateIfMissing);
   /// Opens and migrates only up to `version` (tests of migration paths).
   static Result<std::unique_ptr<Store>> open_at_version(const std::string& path, int version);
   ~Store();
@@ -167,6 +175,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<SQLite::Database> db);
+  static Result<std::unique_ptr<Store>> open_with(const std::string& path, int version, StoreOpenMode mode);
   Result<void> migrate(int target);
   /// A prepared statement kept for the hot single-row queries (an agent's timeline rows, run
   /// lookups, the dedup insert), reset and unbound. Not for a statement still being stepped.

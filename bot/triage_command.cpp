@@ -113,6 +113,11 @@ int run_local_triage(const std::string& config_path, const TriageOptions& t) {
   for (const auto& e : load.errors) {
     std::cerr << e.to_string() << " (skill left out)\n";
   }
+  if (catalog.size() == 0) {
+    if (const auto warning = missing_skills_warning(*config); !warning.empty()) {
+      std::cerr << "vigil: " << warning << "\n";
+    }
+  }
   KnowledgeBase knowledge;
   knowledge.load(config->agent.knowledge_dirs);
 

@@ -255,7 +255,8 @@ class BeastHttpServer final : public HttpServer {
     if (ec) {
       beast::error_code ignored;
       acceptor.close(ignored);
-      return make_error(Errc::Io, "http.listen " + core_->options.listen + ": " + ec.message());
+      // The socket's own code (address_in_use, access_denied, …), so the caller can say what to change.
+      return Error(ec, core_->options.listen);
     }
     port_ = acceptor.local_endpoint(ec).port();
     spawn(core_->ex, accept_loop(core_), core_->log, "http listener");

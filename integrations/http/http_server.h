@@ -37,7 +37,8 @@ class HttpServer {
   virtual ~HttpServer() = default;
   /// Adds a route (before or after start()). The path is matched without the query string.
   virtual void route(std::string method, std::string path, HttpHandler handler) = 0;
-  /// Binds and starts accepting; InvalidConfig for a bad address, Io when the bind fails.
+  /// Binds and starts accepting; InvalidConfig for a bad address, the socket's error code
+  /// (boost::asio::error::address_in_use, …) with the address as detail when the bind fails.
   virtual Result<void> start() = 0;
   /// The bound port (after start()).
   virtual unsigned short port() const = 0;

@@ -89,7 +89,7 @@ std::optional<std::filesystem::path> find_on_path(const std::string& program) {
 
 ProcessOutput run_process(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& env,
-                          const std::string& input) {
+                          const std::string& input, const std::filesystem::path& working_dir) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe(in_pipe) || ::pipe(out_pipe) || ::pipe(err_pipe)) {
     throw std::runtime_error("pipe failed");
@@ -104,6 +104,9 @@ ProcessOutput run_process(const std::vector<std::string>& argv,
     }
     for (const auto& [k, v] : env) {
       ::setenv(k.c_str(), v.c_str(), 1);
+    }
+    if (!working_dir.empty() && ::chdir(working_dir.c_str()) != 0) {
+      ::_exit(126);
     }
     std::vector<char*> args;
     for (const auto& a : argv) {

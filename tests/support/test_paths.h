@@ -41,9 +41,10 @@ struct ProcessOutput {
 /// The first executable `program` in the directories of PATH, if any.
 std::optional<std::filesystem::path> find_on_path(const std::string& program);
 
-/// Runs argv (no shell) with extra environment variables set, stdin from `input`, and waits.
+/// Runs argv (no shell) with extra environment variables set, stdin from `input`, in `working_dir`
+/// (empty: the test's), and waits.
 ProcessOutput run_process(const std::vector<std::string>& argv,
                           const std::vector<std::pair<std::string, std::string>>& env = {},
-                          const std::string& input = "");
+                          const std::string& input = "", const std::filesystem::path& working_dir = {});
 
 }  // namespace vigil::test

@@ -1,5 +1,9 @@
 // End-to-end: the vigil binary itself.
+#include <filesystem>
+
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
 #include "bot/store.h"
@@ -129,6 +133,139 @@ TEST(VigilCli, NewerDatabaseIsRefusedClearly) {
   const auto r = run_process({vigil_binary().string(), "runs", "list"}, {{"VIGIL_DB", db}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("written by a newer Vigil"), std::string::npos) << r.err;
+}
+
+// What a new user runs: no configuration file, no VIGIL_* variables, from some folder.
+const std::vector<std::pair<std::string, std::string>> kNoConfiguration = {
+    {"VIGIL_CONFIG", ""}, {"VIGIL_DB", ""}, {"VIGIL_HTTP_ADDR", ""}, {"VIGIL_SANDBOX_ADDR", ""}};
+
+std::vector<std::string> vigil_argv(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{vigil_binary().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(VigilCli, ReadOnlyCommandsWithoutADatabaseSaySoAndCreateNothing) {
+  test::TempDir dir;
+  const auto database = std::filesystem::canonical(dir.path()) / "vigil.db";
+  const auto expected = "vigil: no database at " + database.string() +
+                        " (set storage.database in a configuration file or pass --config)\n";
+  const std::vector<std::vector<std::string>> commands = {
+      {"runs", "list"}, {"runs", "show", "6f1c2d3e"}, {"incidents", "list"}, {"incidents", "show", "1"}};
+  for (const auto& command : commands) {
+    const auto r = run_process(vigil_argv(command), kNoConfiguration, "", dir.path());
+    EXPECT_EQ(r.exit_code, 1) << command[0] << " " << command[1];
+    EXPECT_EQ(r.err, expected) << command[0] << " " << command[1];
+    EXPECT_EQ(r.out, "") << command[0] << " " << command[1];
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+// A relative storage.database is next to the configuration file, wherever Vigil is started.
+TEST(VigilCli, RelativeDatabaseIsReadNextToTheConfigurationFile) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "elsewhere");
+  const auto config = (dir / "etc" / "vigil.yaml").string();
+  test::write_file(config, "storage:\n  database: state/vigil.db\n");
+  const auto missing = run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "",
+                                   dir / "elsewhere");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "vigil: no database at " + (dir / "etc" / "state" / "vigil.db").string() +
+                             " (set storage.database in " + config + " or pass --config)\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "etc" / "state"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
+
+  std::filesystem::create_directories(dir / "etc" / "state");
+  { ASSERT_TRUE(Store::open((dir / "etc" / "state" / "vigil.db").string())); }
+  const auto found = run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "",
+                                 dir / "elsewhere");
+  EXPECT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_EQ(found.out, "no runs\n");
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
+}
+
+// Without skills.dirs, the skills shipped with Vigil, found from the binary, not the working folder.
+TEST(VigilCli, ShippedSkillsAreListedFromAnyDirectory) {
+  test::TempDir dir;
+  const auto r = run_process(vigil_argv({"skills", "list"}), kNoConfiguration, "", dir.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pod-crashloop"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.err.find("no skills"), std::string::npos) << r.err;
+}
+
+TEST(VigilCli, RelativeSkillFoldersAreReadNextToTheConfigurationFile) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "elsewhere");
+  const auto config = (dir / "etc" / "vigil.yaml").string();
+  test::write_file(config, "skills:\n  dirs: [runbooks]\n");
+  const auto shipped = test::test_data_dir().parent_path() / "skills";
+  test::write_file(dir / "etc" / "runbooks" / "oom-killed.yaml", test::read_file(shipped / "oom-killed.yaml"));
+  const auto r = run_process(vigil_argv({"--config", config, "skills", "list"}), kNoConfiguration, "",
+                             dir / "elsewhere");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("oom-killed"), std::string::npos) << r.out << r.err;
+  // Only the configured folder: the shipped skills are not added behind the user's back.
+  EXPECT_EQ(r.out.find("pod-crashloop"), std::string::npos) << r.out;
+}
+
+TEST(VigilCli, NoSkillsIsAWarningNamingTheFoldersSearched) {
+  test::TempDir dir;
+  const auto config = (dir / "vigil.yaml").string();
+  test::write_file(config, "skills:\n  dirs: [empty]\n");
+  std::filesystem::create_directories(dir / "empty");
+  const auto r = run_process(vigil_argv({"--config", config, "skills", "list"}), kNoConfiguration);
+  EXPECT_EQ(r.out, "no skills\n");
+  EXPECT_NE(r.err.find("vigil: no skills in " + (dir / "empty").string() + "; check skills.dirs in " + config),
+            std::string::npos)
+      << r.err;
+}
+
+// A listening loopback socket on a free port, as another program holding the port would have.
+class TakenPort {
+ public:
+  TakenPort() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {}
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+};
+
+TEST(VigilCli, ServeOnATakenHttpPortSaysWhatToChangeAndExitsTwo) {
+  test::TempDir dir;
+  const TakenPort taken;
+  const auto config = (dir / "vigil.yaml").string();
+  test::write_file(config, "http:\n  listen: " + taken.address() + "\n");
+  const auto r = run_process(vigil_argv({"--config", config, "serve", "--sandbox=127.0.0.1:0"}),
+                             kNoConfiguration, "", dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto expected = "cannot listen on " + taken.address() +
+                        ": address already in use; another program has this port: set http.listen in " +
+                        config + " (or VIGIL_HTTP_ADDR), or port 0 for a free one";
+  EXPECT_EQ(count(r.err, expected), 1u) << r.err;
+  EXPECT_EQ(count(r.err, "cannot listen"), 1u) << r.err;
+}
+
+TEST(VigilCli, SandboxOnATakenPagePortSaysWhatToChangeAndExitsTwo) {
+  test::TempDir dir;
+  const TakenPort taken;
+  const auto r = run_process(vigil_argv({"serve", "--sandbox=" + taken.address()}), kNoConfiguration, "",
+                             dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto expected = "the sandbox page cannot listen on " + taken.address() +
+                        ": address already in use; another program has this port: set --sandbox=127.0.0.1:PORT "
+                        "or VIGIL_SANDBOX_ADDR, or port 0 for a free one";
+  EXPECT_EQ(count(r.err, expected), 1u) << r.err;
+  EXPECT_EQ(count(r.err, "cannot listen"), 1u) << r.err;
 }
 
 }  // namespace

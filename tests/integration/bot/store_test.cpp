@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -16,6 +17,22 @@ namespace vigil {
 namespace {
 
 constexpr long long kNow = 1'800'000'000;
+
+// `vigil runs list` and the other read-back commands open with MustExist: no file is created.
+TEST(StoreOpen, MustExistRefusesAMissingFileAndCreatesNothing) {
+  test::TempDir dir;
+  const auto db = (dir / "vigil.db").string();
+  const auto missing = Store::open(db, StoreOpenMode::MustExist);
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(missing.error().is(Errc::NotFound));
+  EXPECT_EQ(missing.error().detail, "no database at " + db);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+
+  { ASSERT_TRUE(Store::open(db)); }
+  const auto existing = Store::open(db, StoreOpenMode::MustExist);
+  ASSERT_TRUE(existing);
+  EXPECT_EQ((*existing)->schema_version(), Store::kSchemaVersion);
+}
 
 RunRecord make_run(const std::string& id, const std::string& key) {
   RunRecord r;

@@ -1,5 +1,8 @@
 #include "bot/config.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "tests/support/test_paths.h"
@@ -155,6 +158,74 @@ TEST(Config, RenderMasksSecrets) {
   EXPECT_EQ(text.find(bot_token()), std::string::npos);
   EXPECT_EQ(text.find("grafana-token-xyz"), std::string::npos);
   EXPECT_NE(text.find("bot_token: \"***\""), std::string::npos) << text;
+}
+
+TEST(Config, RelativePathsAreRelativeToTheFilesFolder) {
+  const auto load = load_config_text(
+      "storage:\n  database: state/v.db\nskills:\n  dirs: [runbooks, /opt/skills, ../team-skills]\n"
+      "agent:\n  knowledge_dirs: [notes]\n"
+      "kubernetes:\n  read_only_kubeconfig: kube/ro\n  remediation_kubeconfig: /etc/kube/rw\n",
+      "/etc/vigil/vigil.yaml", {});
+  ASSERT_TRUE(load.ok());
+  const auto& c = load.config;
+  EXPECT_EQ(c.storage.database, "/etc/vigil/state/v.db");
+  EXPECT_EQ(c.skills.dirs,
+            (std::vector<std::string>{"/etc/vigil/runbooks", "/opt/skills", "/etc/team-skills"}));
+  EXPECT_EQ(c.agent.knowledge_dirs, std::vector<std::string>{"/etc/vigil/notes"});
+  EXPECT_EQ(c.kubernetes.read_only_kubeconfig, "/etc/vigil/kube/ro");
+  EXPECT_EQ(c.kubernetes.remediation_kubeconfig, "/etc/kube/rw");
+}
+
+TEST(Config, DefaultDatabaseIsNextToTheFileAndTheEnvironmentsInTheWorkingDirectory) {
+  EXPECT_EQ(load_config_text("", "/etc/vigil/vigil.yaml", {}).config.storage.database, "/etc/vigil/vigil.db");
+  EXPECT_EQ(load_config_text("", "", {}).config.storage.database, "vigil.db");
+  EXPECT_EQ(load_config_text("", "/etc/vigil/vigil.yaml", {{"VIGIL_DB", "data/v.db"}}).config.storage.database,
+            "data/v.db");
+  EXPECT_EQ(load_config_text("storage:\n  database: \":memory:\"\n", "/etc/vigil/vigil.yaml", {})
+                .config.storage.database,
+            ":memory:");
+}
+
+TEST(Config, SecretFilesAreReadRelativeToTheFilesFolder) {
+  test::TempDir dir;
+  test::write_file(dir / "secrets" / "app-token", app_token() + "\n");
+  test::write_file(dir / "vigil.yaml", "slack:\n  app_token_file: secrets/app-token\n");
+  const auto load = load_config((dir / "vigil.yaml").string(), {});
+  for (const auto& e : load.errors) {
+    ADD_FAILURE() << e.to_string();
+  }
+  EXPECT_EQ(load.config.slack.app_token, app_token());
+  EXPECT_EQ(load.config.slack.app_token_file, (dir / "secrets" / "app-token").string());
+}
+
+TEST(Config, WithoutSkillsDirsTheShippedSkillsAreUsed) {
+  const auto load = load_config_text("logging:\n  level: info\n", "/etc/vigil/vigil.yaml", {});
+  ASSERT_TRUE(load.ok());
+  EXPECT_TRUE(load.config.skills.shipped);
+  ASSERT_EQ(load.config.skills.dirs.size(), 1u);
+  // The first candidate that exists; for this test binary, the checkout it was built from.
+  const auto candidates = shipped_skill_dirs();
+  EXPECT_NE(std::find(candidates.begin(), candidates.end(), load.config.skills.dirs[0]), candidates.end());
+  const std::filesystem::path shipped = load.config.skills.dirs[0];
+  EXPECT_TRUE(std::filesystem::exists(shipped / "pod-crashloop.yaml"));
+  EXPECT_EQ(missing_skills_warning(load.config).find("no skills in " + load.config.skills.dirs[0]), 0u);
+}
+
+TEST(Config, MissingSkillsWarningNamesTheFoldersSearched) {
+  Config shipped_not_found;
+  shipped_not_found.source_file = "/etc/vigil/vigil.yaml";
+  const auto warning = missing_skills_warning(shipped_not_found);
+  EXPECT_EQ(warning.find("no skills: the skills shipped with Vigil are not in "), 0u) << warning;
+  for (const auto& dir : shipped_skill_dirs()) {
+    EXPECT_NE(warning.find(dir), std::string::npos) << warning;
+  }
+  EXPECT_NE(warning.find("; set skills.dirs in /etc/vigil/vigil.yaml"), std::string::npos) << warning;
+
+  const auto configured = load_config_text("skills:\n  dirs: [a, /b]\n", "/etc/vigil/vigil.yaml", {});
+  EXPECT_EQ(missing_skills_warning(configured.config),
+            "no skills in /etc/vigil/a, /b; check skills.dirs in /etc/vigil/vigil.yaml");
+  // `dirs: []` asks for none: nothing to warn about.
+  EXPECT_EQ(missing_skills_warning(load_config_text("skills:\n  dirs: []\n", "v.yaml", {}).config), "");
 }
 
 TEST(Config, Durations) {
