@@ -313,7 +313,7 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
     options_.metrics->add("agent_runtime_active_agents", {{"cluster", options_.cluster}}, 1);
   }
   try {
-    // Two statements, not a conditional expression: g++ 12 mishandles co_await inside ?:.
+    // Two statements, not a conditional expression: g++ 12 mishandles one inside a co_await.
     if (run->backend == "runbook") {
       outcome = co_await drive_runbook(*run, trigger);
     } else {
