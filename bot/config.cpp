@@ -110,6 +110,16 @@ std::string relative_to(const std::filesystem::path& folder, const std::string& 
   return (folder / path).lexically_normal().string();
 }
 
+// "15" is read as 15 seconds, which is rarely what someone who meant minutes wrote: say so.
+// Empty for a duration with a unit, and for 0.
+std::string unitless_duration_hint(const std::string& text) {
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+      text.find_first_not_of('0') == std::string::npos) {
+    return {};
+  }
+  return "a number without a unit is read as seconds; write " + text + "s (or m, h, d) to say which";
+}
+
 // Walks the YAML tree, converting values and collecting every problem with its mark.
 class ConfigReader {
  public:
@@ -209,6 +219,9 @@ class ConfigReader {
     if (*value < min) {
       error(node, join(path, key), "must be at least " + std::to_string(min.count()) + "s");
       return;
+    }
+    if (const auto unitless = unitless_duration_hint(node.Scalar()); !unitless.empty()) {
+      warning(node, join(path, key), unitless);
     }
     out = *value;
   }

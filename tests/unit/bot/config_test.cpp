@@ -237,5 +237,15 @@ TEST(Config, Durations) {
   EXPECT_FALSE(parse_duration("-1s"));
 }
 
+TEST(Config, DurationsWithoutAUnitAreSecondsWithAWarning) {
+  const auto load = load_config_text("agent:\n  timeout: 15\n  grace: 0\napprovals:\n  expiry: 30m\n", "d.yaml", {});
+  EXPECT_TRUE(load.ok());
+  EXPECT_EQ(load.config.agent.timeout, std::chrono::seconds(15));
+  ASSERT_EQ(load.warnings.size(), 1u);
+  EXPECT_EQ(load.warnings[0].to_string(),
+            "d.yaml:2:12: agent.timeout: a number without a unit is read as seconds; write 15s (or m, h, d) to say "
+            "which");
+}
+
 }  // namespace
 }  // namespace vigil
