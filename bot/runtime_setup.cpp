@@ -1,5 +1,9 @@
 #include "bot/runtime_setup.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 
 #include <boost/system/errc.hpp>
@@ -103,6 +107,18 @@ RunManagerOptions run_manager_options(const Config& config) {
   o.agent.environment = process::process_environment();
   o.agent.read_only_kubeconfig = config.kubernetes.enabled ? config.kubernetes.read_only_kubeconfig : "";
   return o;
+}
+
+std::string cli_actor() {
+  for (const char* name : {"USER", "LOGNAME"}) {
+    if (const char* value = std::getenv(name); value != nullptr && *value != '\0') {
+      return std::string("cli:") + value;
+    }
+  }
+  if (const passwd* account = ::getpwuid(::geteuid()); account != nullptr && account->pw_name != nullptr) {
+    return std::string("cli:") + account->pw_name;
+  }
+  return "cli:uid-" + std::to_string(::geteuid());
 }
 
 }  // namespace vigil

@@ -24,6 +24,10 @@ std::string listen_failure_message(const std::string& address, const Error& erro
 /// Where http.listen is set, for listen_failure_message.
 std::string http_listen_setting(const Config& config);
 
+/// Who runs a CLI command, as runs and timelines name them: "cli:<login>" from $USER, $LOGNAME or the
+/// account of the effective user id ($USER is unset under sudo -i, systemd, cron and in containers).
+std::string cli_actor();
+
 /// The redactor for a configuration: built-in patterns, configured ones, and every secret value.
 std::shared_ptr<Redactor> make_redactor(const Config& config);
 LogOptions log_options(const Config& config);

@@ -101,11 +101,6 @@ std::string random_id() {
   return out.str();
 }
 
-std::string cli_user() {
-  const char* user = ::getenv("USER");
-  return std::string("cli:") + (user && *user ? user : "unknown");
-}
-
 // Runs the executor and keeps its report; a named coroutine (no capturing coroutine lambdas).
 Task<> drive(skills::StepExecutor& executor, skills::SkillRun run,
              std::optional<Result<skills::SkillRunReport>>& out) {
@@ -154,7 +149,7 @@ int cmd_run(const std::string& config_path, const SkillsState& st) {
   }
   auto& store = **opened;
   SystemClock clock;
-  const std::string user = cli_user();
+  const std::string user = cli_actor();
   std::string run_id = st.run_id;
   if (run_id.empty() || !store.get_run(run_id)) {
     RunRecord run;

@@ -82,8 +82,7 @@ int run_local_triage(const std::string& config_path, const TriageOptions& t) {
   }
   RunTrigger trigger;
   trigger.kind = "cli";
-  const char* user = std::getenv("USER");
-  trigger.requester = std::string("cli:") + (user ? user : "unknown");
+  trigger.requester = cli_actor();
   trigger.text = t.text;
   trigger.backend = config->agent.backend;
   trigger.incident.title = t.text;

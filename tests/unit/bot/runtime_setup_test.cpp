@@ -1,5 +1,10 @@
 #include "bot/runtime_setup.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <boost/asio/error.hpp>
 #include <boost/system/errc.hpp>
 #include <gtest/gtest.h>
@@ -34,6 +39,32 @@ TEST(ListenFailureMessage, TheSettingNamesTheConfigurationFile) {
   EXPECT_EQ(http_listen_setting(config), "http.listen in a configuration file (--config) or VIGIL_HTTP_ADDR");
   config.source_file = "/etc/vigil/vigil.yaml";
   EXPECT_EQ(http_listen_setting(config), "http.listen in /etc/vigil/vigil.yaml (or VIGIL_HTTP_ADDR)");
+}
+
+// `vigil triage --local` under sudo -i, systemd or in a container has no $USER: the timeline said
+// "cli:unknown".
+TEST(CliActor, NamesTheLoginOrTheAccountOfTheEffectiveUser) {
+  const char* saved_user = std::getenv("USER");
+  const char* saved_logname = std::getenv("LOGNAME");
+  const std::string user = saved_user != nullptr ? saved_user : "";
+  const std::string logname = saved_logname != nullptr ? saved_logname : "";
+
+  ::setenv("USER", "alice", 1);
+  EXPECT_EQ(cli_actor(), "cli:alice");
+  ::unsetenv("USER");
+  ::setenv("LOGNAME", "bob", 1);
+  EXPECT_EQ(cli_actor(), "cli:bob");
+  ::unsetenv("LOGNAME");
+  const passwd* account = ::getpwuid(::geteuid());
+  ASSERT_NE(account, nullptr);
+  EXPECT_EQ(cli_actor(), std::string("cli:") + account->pw_name);
+
+  if (saved_user != nullptr) {
+    ::setenv("USER", user.c_str(), 1);
+  }
+  if (saved_logname != nullptr) {
+    ::setenv("LOGNAME", logname.c_str(), 1);
+  }
 }
 
 }  // namespace
