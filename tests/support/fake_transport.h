@@ -66,7 +66,8 @@ class FakeWebApi final : public slack::WebApi {
     co_return auth;
   }
   Task<Result<std::string>> open_socket_url() override {
-    co_return "wss://fake/link/?ticket=" + std::to_string(++socket_urls);
+    std::string url = "wss://fake/link/?ticket=" + std::to_string(++socket_urls);
+    co_return url;
   }
   Task<Result<slack::MessageRef>> post_message(slack::OutgoingMessage) override { co_return unsupported(); }
   Task<Result<void>> update_message(slack::MessageRef, slack::OutgoingMessage) override { co_return unsupported(); }
