@@ -4,6 +4,7 @@
 // shapes Slack sends and read back what people would see (posts, private replies, database rows).
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -45,15 +46,32 @@ class ChatOpsSession {
         std::chrono::seconds(15)))
         << log();
   }
-  /// SIGTERM and wait; the exit code (-1 when it was not running).
-  int stop() {
+  /// SIGTERM and wait; the exit code (-1 when it was not running or did not end within `wait`).
+  int stop(std::chrono::seconds wait = std::chrono::seconds(20)) {
     int code = -1;
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);
-      code = wait_exit(pid_, std::chrono::seconds(20));
+      code = wait_exit(pid_, wait);
       pid_ = -1;
     }
     return code;
+  }
+  /// Still running: not exited, not killed by a signal. Otherwise says how it ended, with the log.
+  ::testing::AssertionResult running() {
+    if (pid_ <= 0) {
+      return ::testing::AssertionFailure() << "vigil is not running";
+    }
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == 0) {
+      return ::testing::AssertionSuccess();
+    }
+    pid_ = -1;
+    if (r > 0 && WIFSIGNALED(status)) {
+      return ::testing::AssertionFailure() << "vigil died of signal " << WTERMSIG(status) << "\n" << log();
+    }
+    const int code = r > 0 ? WEXITSTATUS(status) : -1;
+    return ::testing::AssertionFailure() << "vigil exited with " << code << "\n" << log();
   }
   ~ChatOpsSession() { stop(); }
 
@@ -74,14 +92,19 @@ class ChatOpsSession {
   }
   std::string slash(const std::string& command, const std::string& text, const std::string& user,
                     const std::string& channel, const std::string& channel_name = "incidents") {
+    return send(slash_envelope(command, text, user, channel, channel_name));
+  }
+  /// A slash command's envelope as Slack sends it, with its own envelope id and response_url.
+  json slash_envelope(const std::string& command, const std::string& text, const std::string& user,
+                      const std::string& channel, const std::string& channel_name = "incidents") {
     const auto n = std::to_string(++counter_);
-    return send({{"envelope_id", "env-cmd-" + n},
-                 {"type", "slash_commands"},
-                 {"accepts_response_payload", true},
-                 {"payload",
-                  {{"command", command}, {"text", text}, {"user_id", user}, {"user_name", "u"},
-                   {"channel_id", channel}, {"channel_name", channel_name}, {"team_id", "T1"},
-                   {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}});
+    return {{"envelope_id", "env-cmd-" + n},
+            {"type", "slash_commands"},
+            {"accepts_response_payload", true},
+            {"payload",
+             {{"command", command}, {"text", text}, {"user_id", user}, {"user_name", "u"},
+              {"channel_id", channel}, {"channel_name", channel_name}, {"team_id", "T1"},
+              {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}};
   }
   std::string click(const std::string& action_id, const std::string& value, const std::string& user,
                     const std::string& channel) {

@@ -6,9 +6,6 @@
 //
 // VIGIL_OUTAGE_COMMANDS sets the size of the burst (default 1500; the report that found the crash
 // used 5000).
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -16,19 +13,13 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include "bot/store.h"
-#include "integrations/slack/emulator/slack_emulator.h"
-#include "tests/support/slack_harness.h"
-#include "tests/support/test_paths.h"
-#include "tests/support/vigil_process.h"
+#include "tests/support/chatops_session.h"
 
 namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
-using nlohmann::json;
 
 constexpr const char* kChannel = "C0OUTAGE";
 constexpr const char* kRequester = "U0REQ";
@@ -52,10 +43,9 @@ int occurrences(const std::string& text, const std::string& needle) {
 class SlackOutage : public ::testing::Test {
  protected:
   void SetUp() override {
-    emu_.add_channel(kChannel, "inc-outage");
-    emu_.start();
-    std::filesystem::create_directories(dir_ / "skills");
-    test::write_file(dir_ / "skills" / "outage-drill.yaml",
+    session_.emulator().add_channel(kChannel, "inc-outage");
+    std::filesystem::create_directories(session_.dir() / "skills");
+    test::write_file(session_.dir() / "skills" / "outage-drill.yaml",
                      "id: outage-drill\n"
                      "title: Outage drill\n"
                      "description: Looks once; nothing to approve.\n"
@@ -65,43 +55,14 @@ class SlackOutage : public ::testing::Test {
                      "  - id: look\n"
                      "    title: Look\n"
                      "    run: [echo, looked]\n");
-    test::write_file(dir_ / "vigil.yaml",
-                     std::string("channels:\n  - id: ") + kChannel + "\n    backend: runbook\n"
-                     "skills:\n  dirs: [" + (dir_ / "skills").string() + "]\n"
-                     "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
-                     "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                     "logging:\n  level: info\n");
-    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
-                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                              "SLACK_BOT_TOKEN=" + test::fake_bot_token()},
-                             log_path());
-    ASSERT_GT(pid_, 0);
-    ASSERT_TRUE(test::eventually([&] { return emu_.connections().size() >= 2; }, 30s)) << log();
-  }
-  void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    session_.start(std::string("channels:\n  - id: ") + kChannel + "\n    backend: runbook\n" +
+                   "skills:\n  dirs: [{dir}/skills]\n"
+                   "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n"
+                   "storage:\n  database: {dir}/v.db\n"
+                   "logging:\n  level: info\n");
   }
 
-  std::string log_path() const { return (dir_ / "vigil.log").string(); }
-  std::string log() const { return test::read_file(log_path()); }
-
-  // Still running: not exited, not killed by a signal. Reaps and describes it otherwise.
-  ::testing::AssertionResult still_running() {
-    int status = 0;
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == 0) {
-      return ::testing::AssertionSuccess();
-    }
-    pid_ = -1;
-    if (r > 0 && WIFSIGNALED(status)) {
-      return ::testing::AssertionFailure() << "vigil died of signal " << WTERMSIG(status) << "\n" << log();
-    }
-    return ::testing::AssertionFailure() << "vigil exited with " << (r > 0 ? WEXITSTATUS(status) : -1) << "\n"
-                                         << log();
-  }
+  std::string log() const { return session_.log(); }
 
   // Waits until `done` holds while Vigil stays up; a crash or exit on the way fails at once, with
   // the signal and the log.
@@ -110,7 +71,7 @@ class SlackOutage : public ::testing::Test {
     ::testing::AssertionResult alive = ::testing::AssertionSuccess();
     const bool reached = test::eventually(
         [&] {
-          alive = still_running();
+          alive = session_.running();
           return !alive || done();
         },
         timeout);
@@ -123,36 +84,24 @@ class SlackOutage : public ::testing::Test {
     return ::testing::AssertionSuccess();
   }
 
-  void slash(int n, const std::string& text) {
-    const auto id = std::to_string(n);
-    emu_.send_envelope({{"envelope_id", "env-cmd-" + id},
-                        {"type", "slash_commands"},
-                        {"accepts_response_payload", true},
-                        {"payload",
-                         {{"command", "/triage"}, {"text", text}, {"user_id", kRequester}, {"user_name", "req"},
-                          {"channel_id", kChannel}, {"channel_name", "inc-outage"}, {"team_id", "T1"},
-                          {"response_url", emu_.response_url("cmd-" + id)}, {"trigger_id", "trig-" + id}}}});
-  }
-
-  test::TempDir dir_;
-  slack::SlackEmulator emu_;
-  pid_t pid_ = -1;
+  test::ChatOpsSession session_;
 };
 
 TEST_F(SlackOutage, SlackStopsWhileAnswersAreQueuedAndVigilLivesThenExitsCleanly) {
   const int commands = burst_size();
   // Half of them start a run (a database row, a thread, a step), half ask for the list of runs
   // (an answer through response_url only).
+  auto& emu = session_.emulator();
   for (int i = 0; i < commands; ++i) {
     const std::string text = i % 2 == 0 ? "outage drill " + std::to_string(i) : "list";
-    slash(i, text);
+    emu.send_envelope(session_.slash_envelope("/triage", text, kRequester, kChannel, "inc-outage"));
   }
   // Slack goes away once Vigil has taken a quarter of the burst and before it has answered it all.
-  ASSERT_TRUE(test::eventually([&] { return static_cast<int>(emu_.acks().size()) >= commands / 4; }, 120s))
-      << "acked " << emu_.acks().size() << " of " << commands << "\n" << log();
-  const int acked = static_cast<int>(emu_.acks().size());
-  const int answered = static_cast<int>(emu_.response_posts().size());
-  emu_.stop();
+  ASSERT_TRUE(test::eventually([&] { return static_cast<int>(emu.acks().size()) >= commands / 4; }, 120s))
+      << "acked " << emu.acks().size() << " of " << commands << "\n" << log();
+  const int acked = static_cast<int>(emu.acks().size());
+  const int answered = static_cast<int>(emu.response_posts().size());
+  emu.stop();
   std::printf("slack stopped after %d of %d commands acked, %d answered through response_url\n", acked, commands,
               answered);
   EXPECT_LT(answered, acked) << "every answer was already out: the outage came too late to test anything";
@@ -177,15 +126,13 @@ TEST_F(SlackOutage, SlackStopsWhileAnswersAreQueuedAndVigilLivesThenExitsCleanly
   EXPECT_EQ(occurrences(text, "retry 4 of"), 0);
   EXPECT_EQ(occurrences(text, " of 4 in"), 0);
 
-  ::kill(pid_, SIGTERM);
-  const int exit_code = test::wait_exit(pid_, 60s);
-  pid_ = -1;
+  const int exit_code = session_.stop(60s);
   EXPECT_EQ(exit_code, 0) << "vigil did not exit cleanly on SIGTERM after the outage\n" << log();
 
   // What was taken is stored: the runs the acked commands started are in the database.
-  auto store = Store::open((dir_ / "v.db").string());
-  ASSERT_TRUE(store) << store.error().message();
-  EXPECT_GE((*store)->list_runs(100000).size(), 1u);
+  const auto store = session_.store();
+  ASSERT_TRUE(store);
+  EXPECT_GE(store->list_runs(100000).size(), 1u);
 }
 
 }  // namespace
