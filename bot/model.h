@@ -25,6 +25,32 @@ std::string_view to_string(RunState s);
 std::optional<RunState> parse_run_state(std::string_view s);
 bool is_terminal(RunState s);
 
+/// What a finished run came to, as people read it: the run's state says how its work ended, this
+/// says what it did. Shown (with its icon) wherever a finished run is shown: the root message and
+/// summary in Slack, `vigil runs list|show`, `/triage list`, the timeline and the runs metric.
+enum class RunResult {
+  Fixed,        // an approved change ran (and verified, when the skill verifies)
+  Diagnosed,    // the diagnosis ran; no change was made (none offered, or a dry run)
+  Denied,       // the change was offered and a person denied it (or its approval expired)
+  NothingToDo,  // nothing matched: no runbook for this incident, nothing was run
+  Skipped,      // automatic triage is paused: this alert was not triaged
+  NeedsInput,   // a required parameter could not be filled: asked for in the thread
+  Failed,       // a step, the agent or Vigil itself failed
+  Cancelled,
+  TimedOut,
+  Interrupted,
+};
+
+std::string_view to_string(RunResult r);
+std::optional<RunResult> parse_run_result(std::string_view s);
+/// One short phrase for people: "fixed", "diagnosed, no change made", "fix denied", …
+std::string_view label_of(RunResult r);
+/// The Slack emoji shown beside it (":white_check_mark:", …).
+std::string_view icon_of(RunResult r);
+/// The result a terminal state implies when none was recorded (rows written before results
+/// existed): failed, cancelled, timed out, interrupted; none for succeeded (it could be anything).
+std::optional<RunResult> default_result_for(RunState terminal_state);
+
 enum class StepState {
   Pending,
   AwaitingApproval,
@@ -93,6 +119,10 @@ struct RunRecord {
   std::string summary;
   std::string error;
   int repeat_count = 1;
+  std::optional<RunResult> result;  // set when the run finished
+
+  /// The result to show: the recorded one, else the one its terminal state implies.
+  std::optional<RunResult> shown_result() const;
 };
 
 struct RunEvent {

@@ -1,5 +1,7 @@
 #include "bot/run_manager.h"
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include <boost/asio/this_coro.hpp>
@@ -322,11 +324,12 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
   } catch (const std::exception& e) {
     // A database failure or a bug: the run fails visibly instead of hanging.
     log_->error("run={} failed: {}", run_id, e.what());
-    outcome = {RunState::Failed, "", std::string("internal error: ") + e.what()};
+    outcome = {RunState::Failed, "", std::string("internal error: ") + e.what(), RunResult::Failed};
   }
   const auto it = active_.find(run_id);
   if (it != active_.end() && it->second->cancel_requested) {
     outcome.state = RunState::Cancelled;
+    outcome.result = RunResult::Cancelled;
     outcome.error = "cancelled by " + it->second->cancelled_by;
   }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - drive_started;
@@ -376,6 +379,10 @@ void RunManager::finish(const std::string& run_id, Outcome outcome) {
   }
   if (!outcome.error.empty()) {
     store_.set_run_error(run_id, redactor_.redact(outcome.error));
+  }
+  const auto result = outcome.result ? outcome.result : default_result_for(outcome.state);
+  if (result) {
+    store_.set_run_result(run_id, *result);
   }
   store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued},
                         outcome.state, now_ms(), "system", outcome.error);
@@ -518,13 +525,13 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
     skill = catalog_.find(trigger.skill);
     if (!skill) {
       {
-        Outcome result{RunState::Failed, "", "no skill '" + trigger.skill + "' (see /runbook list)"};
+        Outcome result{RunState::Failed, "", "no skill '" + trigger.skill + "' (see /runbook list)", RunResult::Failed};
         co_return result;
       }
     }
     if (!catalog_.is_available(*skill)) {
       {
-        Outcome result{RunState::Failed, "", skill->id + " is " + catalog_.availability(*skill)};
+        Outcome result{RunState::Failed, "", skill->id + " is " + catalog_.availability(*skill), RunResult::Failed};
         co_return result;
       }
     }
@@ -558,7 +565,7 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
     }
     emit(run.id, ProgressKind::Finding, "no runbook matches this incident");
     {
-      Outcome result{RunState::Succeeded, summary, ""};
+      Outcome result{RunState::Succeeded, summary, "", RunResult::NothingToDo};
       co_return result;
     }
   }
@@ -581,7 +588,7 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
       emit(run.id, ProgressKind::Note, how_to_fix);
     }
     {
-      Outcome result{RunState::Failed, how_to_fix, report.error().detail};
+      Outcome result{RunState::Failed, how_to_fix, report.error().detail, RunResult::Failed};
       co_return result;
     }
   }
@@ -617,20 +624,37 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
   switch (report->outcome) {
     case skills::RunOutcome::Failed:
       {
-        Outcome result{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message};
+        Outcome result{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message, RunResult::Failed};
         co_return result;
       }
     case skills::RunOutcome::Cancelled:
       {
-        Outcome result{RunState::Cancelled, summary, ""};
+        Outcome result{RunState::Cancelled, summary, "", RunResult::Cancelled};
         co_return result;
       }
-    default:
+    case skills::RunOutcome::Denied:
+    case skills::RunOutcome::Expired:
       {
-        Outcome result{RunState::Succeeded, summary, ""};
+        Outcome result{RunState::Succeeded, summary, "", RunResult::Denied};
         co_return result;
       }
+    case skills::RunOutcome::DryRun:
+      {
+        Outcome result{RunState::Succeeded, summary, "", RunResult::Diagnosed};
+        co_return result;
+      }
+    case skills::RunOutcome::Succeeded:
+      break;
   }
+  // A change counts as made only when an approved step ran to success in this run.
+  const bool changed = std::any_of(report->steps.begin(), report->steps.end(), [](const auto& s) {
+    return s.gated && s.state == StepState::Succeeded;
+  });
+  Outcome succeeded{RunState::Succeeded, summary, "", RunResult::Diagnosed};
+  if (changed) {
+    succeeded.result = RunResult::Fixed;
+  }
+  co_return succeeded;
 }
 
 std::string RunManager::system_instructions() const {
@@ -750,7 +774,7 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   auto ws = agents::Workspace::create(options_.workspace_root, run.id, inputs, redactor_);
   if (!ws) {
     {
-      Outcome result{RunState::Failed, "", "workspace: " + ws.error().detail};
+      Outcome result{RunState::Failed, "", "workspace: " + ws.error().detail, RunResult::Failed};
       co_return result;
     }
   }
@@ -765,7 +789,7 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   auto turn = co_await cli.run_turn(*ws, std::move(first_turn), std::move(sink));
   if (!turn) {
     {
-      Outcome result{RunState::Failed, "", "agent: " + turn.error().detail};
+      Outcome result{RunState::Failed, "", "agent: " + turn.error().detail, RunResult::Failed};
       co_return result;
     }
   }
@@ -782,18 +806,18 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   switch (turn->status) {
     case agents::AgentTurnResult::Status::Cancelled:
       {
-        Outcome result{RunState::Cancelled, summary, ""};
+        Outcome result{RunState::Cancelled, summary, "", RunResult::Cancelled};
         co_return result;
       }
     case agents::AgentTurnResult::Status::TimedOut:
       {
-        Outcome result{RunState::TimedOut, summary, turn->error};
+        Outcome result{RunState::TimedOut, summary, turn->error, RunResult::TimedOut};
         co_return result;
       }
     case agents::AgentTurnResult::Status::Killed:
     case agents::AgentTurnResult::Status::Failed:
       {
-        Outcome result{RunState::Failed, summary, "agent " + turn->error};
+        Outcome result{RunState::Failed, summary, "agent " + turn->error, RunResult::Failed};
         co_return result;
       }
     case agents::AgentTurnResult::Status::Succeeded:
@@ -810,7 +834,7 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   }
   propose(run, trigger, collected.proposals);
   {
-    Outcome result{RunState::Succeeded, summary, ""};
+    Outcome result{RunState::Succeeded, summary, "", RunResult::Diagnosed};
     co_return result;
   }
 }

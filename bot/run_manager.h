@@ -106,6 +106,7 @@ class RunManager {
     RunState state = RunState::Succeeded;
     std::string summary;
     std::string error;
+    std::optional<RunResult> result;  // unset: the one the state implies (default_result_for)
   };
   void record_run_metrics(const std::string& backend, const Outcome& outcome, double seconds);
   class RunGate;

@@ -11,7 +11,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -161,6 +161,10 @@ CREATE TABLE incident_events (
 CREATE INDEX incident_events_incident ON incident_events(incident_id, id);
 CREATE INDEX incidents_channel ON incidents(channel, state, created_at);
 )sql",
+    // 6: what a finished run came to (fixed, diagnosed, denied, nothing_to_do, skipped, …).
+    R"sql(
+ALTER TABLE runs ADD COLUMN result TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 std::string argv_to_json(const std::vector<std::string>& argv) { return nlohmann::json(argv).dump(); }
@@ -222,7 +226,7 @@ IncidentRecord read_incident(SQLite::Statement& q) {
 
 constexpr const char* kRunColumns =
     "id, COALESCE(incident_id,''), trigger_kind, trigger_key, requester, text, backend, skill, state, "
-    "channel, thread_ts, created_at, started_at, finished_at, summary, error, repeat_count";
+    "channel, thread_ts, created_at, started_at, finished_at, summary, error, repeat_count, result";
 
 RunRecord read_run(SQLite::Statement& q) {
   RunRecord r;
@@ -243,6 +247,7 @@ RunRecord read_run(SQLite::Statement& q) {
   r.summary = q.getColumn(14).getString();
   r.error = q.getColumn(15).getString();
   r.repeat_count = q.getColumn(16).getInt();
+  r.result = parse_run_result(q.getColumn(17).getString());
   return r;
 }
 
@@ -757,6 +762,13 @@ void Store::set_run_thread(const std::string& id, const std::string& channel,
 void Store::set_run_summary(const std::string& id, const std::string& summary) {
   SQLite::Statement q(*db_, "UPDATE runs SET summary=? WHERE id=?");
   q.bind(1, summary);
+  q.bind(2, id);
+  q.exec();
+}
+
+void Store::set_run_result(const std::string& id, RunResult result) {
+  SQLite::Statement q(*db_, "UPDATE runs SET result=? WHERE id=?");
+  q.bind(1, std::string(to_string(result)));
   q.bind(2, id);
   q.exec();
 }

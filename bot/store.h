@@ -95,6 +95,7 @@ class Store {
                       const std::string& note = "");
   void set_run_thread(const std::string& id, const std::string& channel, const std::string& thread_ts);
   void set_run_summary(const std::string& id, const std::string& summary);
+  void set_run_result(const std::string& id, RunResult result);
   void set_run_error(const std::string& id, const std::string& error);
   int bump_run_repeat_count(const std::string& id);
   std::vector<RunRecord> runs_for_incident(const std::string& incident_id);

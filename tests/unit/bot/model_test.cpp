@@ -22,5 +22,30 @@ TEST(Model, StepAndApprovalStatesRoundTrip) {
   EXPECT_FALSE(parse_approval_state("maybe"));
 }
 
+TEST(RunResult, EveryResultHasANameALabelAndAnIconAndParsesBack) {
+  for (auto r : {RunResult::Fixed, RunResult::Diagnosed, RunResult::Denied, RunResult::NothingToDo,
+                 RunResult::Skipped, RunResult::NeedsInput, RunResult::Failed, RunResult::Cancelled,
+                 RunResult::TimedOut, RunResult::Interrupted}) {
+    EXPECT_EQ(parse_run_result(to_string(r)), r);
+    EXPECT_NE(label_of(r), "unknown");
+    EXPECT_EQ(icon_of(r).front(), ':');
+  }
+  EXPECT_FALSE(parse_run_result("succeeded"));
+  EXPECT_EQ(label_of(RunResult::Denied), "fix denied, no change made");
+}
+
+TEST(RunResult, ARunShowsItsRecordedResultElseTheOneItsStateImplies) {
+  RunRecord run;
+  run.state = RunState::Running;
+  run.result = RunResult::Fixed;
+  EXPECT_FALSE(run.shown_result()) << "a run still working has no result yet";
+  run.state = RunState::Succeeded;
+  EXPECT_EQ(run.shown_result(), RunResult::Fixed);
+  run.result.reset();
+  EXPECT_FALSE(run.shown_result()) << "an old succeeded row could be anything";
+  run.state = RunState::Interrupted;
+  EXPECT_EQ(run.shown_result(), RunResult::Interrupted);
+}
+
 }  // namespace
 }  // namespace vigil
