@@ -8,7 +8,7 @@
 //
 // Targets: ack p99 under 10 ms during the load; no 429 from the emulator; every run's progress
 // eventually visible: the last chat.update of each run's root message shows its final state
-// (succeeded), and its thread holds the summary and the agent's last line. Also printed: the rate
+// (diagnosed, no change made), and its thread holds the summary and the agent's last line. Also printed: the rate
 // the agents achieved (a reader that falls behind blocks their pipes), Vigil's CPU and peak RSS,
 // and how long after the last agent exited the last run's final state was visible.
 //
@@ -82,7 +82,9 @@ struct RunView {
   std::string final_text;  // the last chat.update of the root (or the root post)
   bool summary = false;
   bool last_line = false;
-  bool visible() const { return final_text.find(": succeeded") != std::string::npos && summary && last_line; }
+  bool visible() const {
+    return final_text.find(": Diagnosed, no change made") != std::string::npos && summary && last_line;
+  }
 };
 
 // What the emulator's call log shows for each channel's run.
@@ -105,7 +107,7 @@ std::map<std::string, RunView> views(const slack::SlackEmulator& emu) {
         v.root_ts = c.response.value("ts", std::string());
         v.final_text = text;
       } else {
-        v.summary = v.summary || text.find("Run succeeded") != std::string::npos;
+        v.summary = v.summary || text.find(":mag: *Diagnosed, no change made*") != std::string::npos;
         v.last_line = v.last_line || text.find("stream-agent finished") != std::string::npos;
       }
     } else if (c.method == "chat.update" && c.args.value("ts", std::string()) == v.root_ts) {

@@ -76,7 +76,9 @@ int finished_runs(const slack::SlackEmulator& emu) {
   }
   int n = 0;
   for (const auto& r : roots) {
-    n += last_text[r].find(": succeeded") != std::string::npos ? 1 : 0;
+    // A run that worked: its root says what it came to (an approved fix, or a diagnosis).
+    const auto& t = last_text[r];
+    n += t.find(": Fixed") != std::string::npos || t.find(": Diagnosed") != std::string::npos ? 1 : 0;
   }
   return n;
 }

@@ -101,6 +101,7 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
   }
   knowledge_.load(config.agent.knowledge_dirs);
   log_->info("{} skills, {} knowledge documents", catalog_.size(), knowledge_.size());
+  presenter_.set_incident_channel(config.http.alert_channel);
   runs_.add_observer(&presenter_);
   if (notes_) {
     runs_.add_observer(notes_.get());

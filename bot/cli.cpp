@@ -28,6 +28,7 @@ struct CliState {
   bool json = false;
   int limit = 20;
   std::string state_filter;
+  std::string result_filter;
   std::string run_id;  // or an incident id
   bool open_only = false;
   bool sandbox = false;      // --sandbox given
@@ -41,6 +42,13 @@ std::optional<Config> load_checked(const std::string& path, bool quiet_ok) {
     std::cout << (path.empty() ? std::string("defaults") : path) << ": configuration ok\n";
   }
   return config;
+}
+
+std::string pad(std::string text, std::size_t width) {
+  if (text.size() < width) {
+    text.append(width - text.size(), ' ');
+  }
+  return text;
 }
 
 std::string config_path_from(const CliState& s) { return resolve_config_path(s.config_path); }
@@ -92,11 +100,24 @@ int cmd_runs_list(const CliState& s) {
       return kExitUsage;
     }
   }
+  std::optional<RunResult> result_filter;
+  if (!s.result_filter.empty()) {
+    result_filter = parse_run_result(s.result_filter);
+    if (!result_filter) {
+      std::cerr << "vigil: unknown run result '" << s.result_filter
+                << "' (fixed, diagnosed, denied, nothing_to_do, skipped, needs_input, failed, cancelled, "
+                   "timed_out, interrupted)\n";
+      return kExitUsage;
+    }
+  }
   auto store = open_store_or_report(*config);
   if (!store) {
     return kExitFailure;
   }
-  const auto runs = store->list_runs(s.limit, filter);
+  auto runs = store->list_runs(s.limit, filter);
+  if (result_filter) {
+    std::erase_if(runs, [&](const RunRecord& r) { return r.shown_result() != result_filter; });
+  }
   if (s.json) {
     std::cout << "[";
     for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -111,8 +132,9 @@ int cmd_runs_list(const CliState& s) {
   }
   for (const auto& r : runs) {
     std::string text = r.text.size() > 60 ? r.text.substr(0, 57) + "..." : r.text;
-    std::cout << r.id << "  " << format_time(r.created_at) << "  " << to_string(r.state) << "  "
-              << r.trigger_kind << "  " << text << "\n";
+    // A finished run shows what it came to ("fix denied, no change made"), a live one its state.
+    std::cout << r.id << "  " << format_time(r.created_at) << "  " << pad(r.shown_status(), 26) << "  "
+              << pad(r.trigger_kind, 13) << "  " << text << "\n";
   }
   return kExitOk;
 }
@@ -289,6 +311,8 @@ int run_cli(int argc, char** argv) {
   auto* list = runs->add_subcommand("list", "list recent runs, newest first");
   list->add_option("-n,--limit", state.limit, "how many")->check(CLI::Range(1, 100000));
   list->add_option("--state", state.state_filter, "only runs in this state");
+  list->add_option("--result", state.result_filter,
+                   "only finished runs that came to this (fixed, diagnosed, denied, nothing_to_do, skipped, …)");
   list->add_flag("--json", state.json, "machine-readable output");
   list->callback([&] { exit_code = cmd_runs_list(state); });
   auto* show_run = runs->add_subcommand("show", "a run's timeline, approvals, actions and outcome (Markdown)");

@@ -245,7 +245,7 @@ std::string steps_section(Store& store, const std::vector<RunRecord>& runs, bool
 }
 
 std::string outcome_of(const RunRecord& run) {
-  std::string out = "**" + std::string(to_string(run.state)) + "**";
+  std::string out = "**" + run.shown_status() + "**";
   if (run.started_at && run.finished_at) {
     out += " after " + format_duration(std::max<long long>(0, *run.finished_at - *run.started_at));
   }
@@ -276,7 +276,7 @@ std::string format_duration(long long seconds) {
 
 std::string format_run_markdown(Store& store, const RunRecord& run) {
   std::ostringstream out;
-  out << "# Run " << short_id(run.id) << " — " << to_string(run.state) << "\n\n";
+  out << "# Run " << short_id(run.id) << " — " << run.shown_status() << "\n\n";
   out << "| | |\n|---|---|\n";
   out << "| Run | `" << run.id << "` |\n";
   if (!run.incident_id.empty()) {
@@ -386,9 +386,9 @@ std::string format_incident_markdown(Store& store, const IncidentRecord& inciden
   }
   for (const auto& run : runs) {
     if (!run.summary.empty()) {
-      out << "\n**Run `" << short_id(run.id) << "`** (" << to_string(run.state) << "): " << run.summary << "\n";
+      out << "\n**Run `" << short_id(run.id) << "`** (" << run.shown_status() << "): " << run.summary << "\n";
     } else if (!run.error.empty()) {
-      out << "\n**Run `" << short_id(run.id) << "`** (" << to_string(run.state) << "): " << cell(run.error, 2000)
+      out << "\n**Run `" << short_id(run.id) << "`** (" << run.shown_status() << "): " << cell(run.error, 2000)
           << "\n";
     }
   }

@@ -131,6 +131,13 @@ std::optional<RunResult> RunRecord::shown_result() const {
   return default_result_for(state);
 }
 
+std::string RunRecord::shown_status() const {
+  if (const auto r = shown_result()) {
+    return std::string(label_of(*r));
+  }
+  return std::string(to_string(state));
+}
+
 std::string_view to_string(RunState s) { return name_of(kRunStates, s); }
 std::optional<RunState> parse_run_state(std::string_view s) { return parse_of(kRunStates, s); }
 bool is_terminal(RunState s) {

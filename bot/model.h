@@ -123,6 +123,9 @@ struct RunRecord {
 
   /// The result to show: the recorded one, else the one its terminal state implies.
   std::optional<RunResult> shown_result() const;
+  /// One phrase for a list: the result's label once finished ("fix denied, no change made"), else
+  /// the state ("running", "awaiting_approval"; "succeeded" only for rows older than results).
+  std::string shown_status() const;
 };
 
 struct RunEvent {

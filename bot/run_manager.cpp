@@ -10,6 +10,7 @@
 #include "bot/base/ids.h"
 #include "bot/base/metrics.h"
 #include "bot/store.h"
+#include "bot/timeline.h"
 #include "integrations/agents/workspace.h"
 #include "skills/template.h"
 
@@ -63,6 +64,28 @@ std::string urgency(const std::string& severity) {
     return "Important: investigate thoroughly but promptly (aim for 20 minutes).";
   }
   return "Routine: be thorough; there is time to check alternatives.";
+}
+
+/// What a runbook run came to, from its executor report. A change counts as made only when an
+/// approved (gated) step ran to success in this run.
+RunResult result_of(const skills::SkillRunReport& report) {
+  switch (report.outcome) {
+    case skills::RunOutcome::Failed:
+      return RunResult::Failed;
+    case skills::RunOutcome::Cancelled:
+      return RunResult::Cancelled;
+    case skills::RunOutcome::Denied:
+    case skills::RunOutcome::Expired:
+      return RunResult::Denied;
+    case skills::RunOutcome::DryRun:
+      return RunResult::Diagnosed;
+    case skills::RunOutcome::Succeeded:
+      break;
+  }
+  const bool changed = std::any_of(report.steps.begin(), report.steps.end(), [](const auto& s) {
+    return s.gated && s.state == StepState::Succeeded;
+  });
+  return changed ? RunResult::Fixed : RunResult::Diagnosed;
 }
 
 }  // namespace
@@ -186,11 +209,13 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
     return make_error(Errc::Unavailable, "Vigil is shutting down; try again in a moment");
   }
   const auto backend = backend_for(trigger);
+  // An automatic trigger while its backend (or requested skill) is paused is still recorded, as a
+  // run that is skipped at once and says so in its own thread.
+  std::optional<AutoTriagePause> skipped_by;
   if (trigger.automatic) {
-    if (auto p = breaker_.active_pause(CircuitBreaker::key_for(backend, trigger.skill))) {
-      return make_error(Errc::Unavailable,
-                        "automatic triage with " + p->key + " is paused (" + p->reason +
-                            ") until a person resumes it with /triage resume-auto");
+    auto pause = breaker_.active_pause(CircuitBreaker::key_for(backend, trigger.skill));
+    if (skips_for_pause(trigger.automatic, pause, to_unix(clock_.now()))) {
+      skipped_by = std::move(pause);
     }
   }
   if (backend != "runbook" && options_.workspace_root.empty()) {
@@ -220,6 +245,11 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
   }
   store_.append_event({0, run.id, now_ms(), "trigger", trigger.requester, trigger.kind,
                        redactor_.redact(trigger.to_json().dump())});
+  if (skipped_by) {
+    skip(run.id, backend, *skipped_by);
+    const auto now = store_.get_run(run.id);
+    return StartResult{run.id, true, now ? now->state : RunState::Succeeded, 0};
+  }
   const auto queued_before = store_.queued_runs().size() - 1;
   const bool starts_now = running_runs() < static_cast<std::size_t>(options_.max_concurrent) && queued_before == 0;
   emit(run.id, ProgressKind::Queued,
@@ -332,6 +362,9 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
     outcome.result = RunResult::Cancelled;
     outcome.error = "cancelled by " + it->second->cancelled_by;
   }
+  if (!outcome.result) {
+    outcome.result = default_result_for(outcome.state);
+  }
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - drive_started;
   record_run_metrics(run->backend, outcome, took.count());
   finish(run_id, std::move(outcome));
@@ -343,7 +376,8 @@ void RunManager::record_run_metrics(const std::string& backend, const Outcome& o
   }
   auto& m = *options_.metrics;
   const std::string state(to_string(outcome.state));
-  m.inc("vigil_runs_finished_total", {{"backend", backend}, {"state", state}});
+  const std::string result(outcome.result ? to_string(*outcome.result) : std::string_view("unknown"));
+  m.inc("vigil_runs_finished_total", {{"backend", backend}, {"state", state}, {"result", result}});
   m.observe("vigil_run_duration_seconds", {{"state", state}}, seconds);
   if (backend == "runbook") {
     return;
@@ -387,20 +421,32 @@ void RunManager::finish(const std::string& run_id, Outcome outcome) {
   store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued},
                         outcome.state, now_ms(), "system", outcome.error);
   active_.erase(run_id);
-  std::string text = std::string(to_string(outcome.state));
+  // The line people read first: what the run came to ("fix denied, no change made: …").
+  std::string text = result ? std::string(label_of(*result)) : std::string(to_string(outcome.state));
   if (!outcome.error.empty()) {
     text += ": " + outcome.error;
   }
   emit(run_id, ProgressKind::Finished, text, outcome.summary);
   if (run) {
     run = store_.get_run(run_id);
-    if (auto pause = breaker_.record_finish(run->backend, run->skill)) {
+    if (auto pause = breaker_.record_finish(*run)) {
       emit(run_id, ProgressKind::AutoTriagePaused,
-           "automatic triage with " + pause->key + " is paused after " + pause->reason +
-               "; a person can resume it with /triage resume-auto " + pause->key);
+           "automatic triage with " + pause->key + " is now paused until " + human_time(pause->resume_at) +
+               "; a person can resume it with /triage resume-auto " + pause->key,
+           pause_announcement(*pause));
     }
   }
   pump();
+}
+
+void RunManager::skip(const std::string& run_id, const std::string& backend, const AutoTriagePause& pause) {
+  log_->info("run={} skipped: automatic triage with {} is paused", run_id, pause.key);
+  if (options_.metrics != nullptr) {
+    options_.metrics->inc("vigil_runs_finished_total",
+                          {{"backend", backend}, {"state", std::string(to_string(RunState::Succeeded))},
+                           {"result", std::string(to_string(RunResult::Skipped))}});
+  }
+  finish(run_id, Outcome{RunState::Succeeded, skipped_text(pause), "", RunResult::Skipped});
 }
 
 Result<void> RunManager::cancel(const std::string& run_id, const std::string& by) {
@@ -422,6 +468,7 @@ Result<void> RunManager::cancel(const std::string& run_id, const std::string& by
   }
   if (store_.transition_run(run_id, {RunState::Queued, RunState::AwaitingApproval}, RunState::Cancelled,
                             now_ms(), by, "cancelled by " + by)) {
+    store_.set_run_result(run_id, RunResult::Cancelled);
     for (const auto& a : store_.pending_approvals()) {
       if (a.run_id == run_id) {
         store_.cancel_approval(a.token, to_unix(clock_.now()));
@@ -468,6 +515,7 @@ void RunManager::recover() {
       launch(run.id, true);
       continue;
     }
+    store_.set_run_result(run.id, RunResult::Interrupted);
     store_.transition_run(run.id, {RunState::Running}, RunState::Interrupted, now * 1000, "system",
                           "Vigil restarted");
     emit(run.id, ProgressKind::Finished,
@@ -521,6 +569,7 @@ void RunManager::on_executor_event(const RunEvent& e) {
 Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger trigger) {
   const skills::Skill* skill = nullptr;
   std::string reason;
+  std::optional<AutoTriagePause> paused_match;  // the matching skill skipped because it is paused
   if (!trigger.skill.empty()) {
     skill = catalog_.find(trigger.skill);
     if (!skill) {
@@ -543,8 +592,12 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
         continue;
       }
       if (trigger.automatic) {
-        if (auto p = breaker_.active_pause(CircuitBreaker::key_for("runbook", m.skill->id))) {
+        auto p = breaker_.active_pause(CircuitBreaker::key_for("runbook", m.skill->id));
+        if (skips_for_pause(trigger.automatic, p, to_unix(clock_.now()))) {
           emit(run.id, ProgressKind::Note, m.skill->id + " matches but its automatic triage is paused");
+          if (!paused_match) {
+            paused_match = std::move(p);
+          }
           continue;
         }
       }
@@ -558,8 +611,18 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
   for (const auto& d : docs) {
     related += "• " + d.doc->title + " (`" + d.doc->path.string() + "`)\n";
   }
+  if (!skill && paused_match) {
+    store_.set_run_skill(run.id, paused_match->key.substr(paused_match->key.find(':') + 1));
+    Outcome skipped{RunState::Succeeded, skipped_text(*paused_match), "", RunResult::Skipped};
+    co_return skipped;
+  }
   if (!skill) {
     std::string summary = "No runbook matches this incident, so nothing was run.";
+    if (!trigger.automatic) {
+      // A person asked: say how to ask so that something runs.
+      summary += "\n`/runbook list` shows the runbooks and what they match; `/runbook run <runbook> "
+                 "name=value …` runs one; `/triage <what is wrong>` matches by the words of an alert.";
+    }
     if (!related.empty()) {
       summary += "\n*Related notes:*\n" + related;
     }
@@ -609,8 +672,12 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
            excerpt(s.output));
     }
   }
+  const auto result = result_of(*report);
   std::string summary = "*Runbook:* " + skill->title + " (" + reason + ")\n*Outcome:* " +
-                        std::string(skills::to_string(report->outcome));
+                        std::string(icon_of(result)) + " " + std::string(label_of(result));
+  if (report->outcome == skills::RunOutcome::Expired) {
+    summary += " (the approval expired)";
+  }
   if (report->verification != skills::Verification::NotRun) {
     summary += "\n*Verification:* " + std::string(skills::to_string(report->verification));
   }
@@ -624,37 +691,19 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
   switch (report->outcome) {
     case skills::RunOutcome::Failed:
       {
-        Outcome result{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message, RunResult::Failed};
-        co_return result;
+        Outcome failed{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message, result};
+        co_return failed;
       }
     case skills::RunOutcome::Cancelled:
       {
-        Outcome result{RunState::Cancelled, summary, "", RunResult::Cancelled};
-        co_return result;
+        Outcome cancelled{RunState::Cancelled, summary, "", result};
+        co_return cancelled;
       }
-    case skills::RunOutcome::Denied:
-    case skills::RunOutcome::Expired:
-      {
-        Outcome result{RunState::Succeeded, summary, "", RunResult::Denied};
-        co_return result;
-      }
-    case skills::RunOutcome::DryRun:
-      {
-        Outcome result{RunState::Succeeded, summary, "", RunResult::Diagnosed};
-        co_return result;
-      }
-    case skills::RunOutcome::Succeeded:
+    default:
       break;
   }
-  // A change counts as made only when an approved step ran to success in this run.
-  const bool changed = std::any_of(report->steps.begin(), report->steps.end(), [](const auto& s) {
-    return s.gated && s.state == StepState::Succeeded;
-  });
-  Outcome succeeded{RunState::Succeeded, summary, "", RunResult::Diagnosed};
-  if (changed) {
-    succeeded.result = RunResult::Fixed;
-  }
-  co_return succeeded;
+  Outcome done{RunState::Succeeded, summary, "", result};
+  co_return done;
 }
 
 std::string RunManager::system_instructions() const {

@@ -67,7 +67,8 @@ class RunManager {
   void add_observer(RunObserver* observer);
 
   /// Records the run (or finds it, for a redelivered trigger) and starts it when a slot is free.
-  /// Automatic triggers are refused (Unavailable) while their backend is paused by the breaker.
+  /// An automatic trigger while its backend (or skill) is paused by the breaker is recorded as a run
+  /// that ends at once with result Skipped, its thread saying why and how to resume.
   Result<StartResult> start(RunTrigger trigger);
   /// Stops a queued or active run: the agent or step gets SIGINT, then SIGKILL after the grace.
   Result<void> cancel(const std::string& run_id, const std::string& by);
@@ -121,6 +122,8 @@ class RunManager {
   Task<Outcome> drive_agent(RunRecord run, RunTrigger trigger);
   Task<> answer_follow_up(std::string run_id, std::string user, std::string text);
   void finish(const std::string& run_id, Outcome outcome);
+  /// An automatic trigger while its triage is paused: the run ends at once with result Skipped.
+  void skip(const std::string& run_id, const std::string& backend, const AutoTriagePause& pause);
   void propose(const RunRecord& parent, const RunTrigger& trigger,
                const std::vector<agents::AgentProposal>& proposals);
 

@@ -49,13 +49,72 @@ std::string line_for(const ProgressEvent& e) {
   }
 }
 
+std::string capitalized(std::string text) {
+  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') {
+    text[0] = static_cast<char>(text[0] - 'a' + 'A');
+  }
+  return text;
+}
+
+std::string finished_line(const RunRecord& run, const ProgressEvent& e) {
+  using slack::blocks::escape;
+  const auto result = run.shown_result();
+  std::string head;
+  std::string rest = e.text;
+  if (result) {
+    std::string label(label_of(*result));
+    head = std::string(icon_of(*result)) + " *" + capitalized(label) + "*";
+    // The run manager's line starts with the same label ("failed: a step failed"): said once.
+    if (rest == label) {
+      rest.clear();
+    } else if (rest.rfind(label + ": ", 0) == 0) {
+      rest = rest.substr(label.size() + 2);
+    }
+  } else {
+    const std::string state(to_string(e.state));
+    head = ":checkered_flag: *Run " + state + "*";
+    if (rest == state) {
+      rest.clear();
+    }
+  }
+  return head + (rest.empty() ? "" : " — " + escape(rest)) + (e.detail.empty() ? "" : "\n" + escape(e.detail));
+}
+
 }  // namespace
 
 SlackRunPresenter::SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
                                      Clock& clock, Logger log, std::chrono::milliseconds interval)
     : ex_(std::move(ex)), store_(store), web_(web), clock_(clock), log_(std::move(log)), interval_(interval) {}
 
+void SlackRunPresenter::set_incident_channel(std::string channel) { incident_channel_ = std::move(channel); }
+
+void SlackRunPresenter::announce_pause(const RunRecord& run, const std::string& announcement) {
+  const auto& channel = incident_channel_.empty() ? run.channel : incident_channel_;
+  if (channel.empty() || announcement.empty()) {
+    return;
+  }
+  ++announcing_;
+  spawn(ex_, post_announcement(channel, announcement), log_, "slack pause announcement");
+}
+
+Task<> SlackRunPresenter::post_announcement(std::string channel, std::string mrkdwn) {
+  // Top level, not in the run's thread: the people watching the incident channel must see it.
+  const auto built = slack::blocks::text(":double_vertical_bar: " + slack::blocks::escape(mrkdwn));
+  slack::OutgoingMessage m;
+  m.channel = channel;
+  m.text = built.text;
+  m.blocks = built.blocks;
+  auto posted = co_await web_.post_message(std::move(m));
+  if (!posted) {
+    log_->warn("channel={}: pause announcement not posted: {}", channel, posted.error().message());
+  }
+  --announcing_;
+}
+
 bool SlackRunPresenter::idle() const {
+  if (announcing_ > 0) {
+    return false;
+  }
   for (const auto& [id, v] : views_) {
     if (v.loop_running || v.flushing) {
       return false;
@@ -91,9 +150,11 @@ void SlackRunPresenter::on_progress(const RunRecord& run, const ProgressEvent& e
     case ProgressKind::Finished:
       v.root_dirty = true;
       v.finished = true;
-      v.summary = ":checkered_flag: *Run " + std::string(to_string(e.state)) + "*" +
-                  (e.text.empty() || e.text == std::string(to_string(e.state)) ? "" : " — " + slack::blocks::escape(e.text)) +
-                  (e.detail.empty() ? "" : "\n" + slack::blocks::escape(e.detail));
+      v.summary = finished_line(run, e);
+      break;
+    case ProgressKind::AutoTriagePaused:
+      v.lines.push_back(line_for(e));
+      announce_pause(run, e.detail);
       break;
     default: {
       auto line = line_for(e);
@@ -129,6 +190,10 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
   slack::blocks::RunView rv;
   rv.run_id = run->id;
   rv.status = std::string(to_string(run->state));
+  if (const auto result = run->shown_result()) {
+    rv.result_icon = std::string(icon_of(*result));
+    rv.result_label = capitalized(std::string(label_of(*result)));
+  }
   rv.title = run->text;
   rv.incident = run->incident_id;
   rv.requester = run->requester;

@@ -39,6 +39,9 @@ class SlackRunPresenter final : public RunObserver {
   Task<> flush_now(std::string run_id);
 
   bool idle() const;
+  /// Where a pause of automatic triage is announced (top level): the configured incident channel
+  /// (http.alert_channel); when empty, the channel of the run that tripped the breaker.
+  void set_incident_channel(std::string channel);
 
  private:
   struct View {
@@ -74,6 +77,8 @@ class SlackRunPresenter final : public RunObserver {
   /// (or the thread's) latest messages by its text; empty when there is none or Slack cannot say.
   Task<std::string> find_unanswered_root(const std::string& run_id, const View& view);
   Task<> post_in_thread(const std::string& run_id, const View& view, const std::string& mrkdwn);
+  void announce_pause(const RunRecord& run, const std::string& announcement);
+  Task<> post_announcement(std::string channel, std::string mrkdwn);
 
   boost::asio::any_io_executor ex_;
   Store& store_;
@@ -82,6 +87,8 @@ class SlackRunPresenter final : public RunObserver {
   Logger log_;
   std::chrono::milliseconds interval_;
   std::map<std::string, View> views_;
+  std::string incident_channel_;
+  int announcing_ = 0;
   std::set<std::string> given_up_;  // runs Slack would not show (bounded by the process life)
 };
 

@@ -805,20 +805,19 @@ void Store::set_run_skill(const std::string& id, const std::string& skill) {
   q.exec();
 }
 
-std::vector<RunState> Store::recent_finished_states(const std::string& backend, const std::string& skill,
-                                                    long long since, int limit) {
-  SQLite::Statement q(*db_,
-                      "SELECT state FROM runs WHERE backend=? AND (?='' OR skill=?) AND finished_at IS NOT "
-                      "NULL AND finished_at > ? AND state NOT IN ('cancelled','interrupted') "
-                      "ORDER BY finished_at DESC, rowid DESC LIMIT ?");
+std::vector<RunRecord> Store::recent_finished_runs(const std::string& backend, const std::string& skill,
+                                                  long long since, int limit) {
+  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
+                                " FROM runs WHERE backend=? AND (?='' OR skill=?) AND finished_at IS NOT NULL "
+                                "AND finished_at > ? ORDER BY finished_at DESC, rowid DESC LIMIT ?");
   q.bind(1, backend);
   q.bind(2, skill);
   q.bind(3, skill);
   q.bind(4, static_cast<std::int64_t>(since));
   q.bind(5, limit);
-  std::vector<RunState> out;
+  std::vector<RunRecord> out;
   while (q.executeStep()) {
-    out.push_back(parse_run_state(q.getColumn(0).getString()).value_or(RunState::Failed));
+    out.push_back(read_run(q));
   }
   return out;
 }

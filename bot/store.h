@@ -100,10 +100,10 @@ class Store {
   int bump_run_repeat_count(const std::string& id);
   std::vector<RunRecord> runs_for_incident(const std::string& incident_id);
   void set_run_skill(const std::string& id, const std::string& skill);
-  /// States of the newest finished runs of a backend (and skill, when not empty) that finished
-  /// after `since`, newest first; cancelled and interrupted runs are not counted.
-  std::vector<RunState> recent_finished_states(const std::string& backend, const std::string& skill,
-                                               long long since, int limit);
+  /// The newest finished runs of a backend (and skill, when not empty) that finished after
+  /// `since`, newest first (the circuit breaker weighs them).
+  std::vector<RunRecord> recent_finished_runs(const std::string& backend, const std::string& skill,
+                                              long long since, int limit);
 
   // Automatic triage pauses (the circuit breaker's state)
   void pause_auto_triage(const AutoTriagePause& pause);

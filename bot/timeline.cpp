@@ -39,6 +39,8 @@ std::string format_run_json(Store& store, const RunRecord& run) {
   json j;
   j["id"] = run.id;
   j["state"] = std::string(to_string(run.state));
+  const auto result = run.shown_result();
+  j["result"] = result ? json(std::string(to_string(*result))) : json(nullptr);
   j["incident_id"] = run.incident_id;
   j["trigger"] = {{"kind", run.trigger_kind}, {"key", run.trigger_key}, {"requester", run.requester},
                   {"channel", run.channel}, {"thread_ts", run.thread_ts}};

@@ -151,12 +151,36 @@ int run_local_triage(const std::string& config_path, const TriageOptions& t) {
   signals.cancel();
   const auto run = store.get_run(run_id);
   std::cout << "\n" << (run ? run->summary : std::string()) << "\n";
-  std::cout << "run " << run_id << " " << (run ? to_string(run->state) : "unknown")
+  const auto result = run ? run->shown_result() : std::nullopt;
+  std::cout << "run " << run_id << ": " << (run ? run->shown_status() : "unknown")
             << " — `vigil runs show " << run_id.substr(0, 8) << "` for the timeline\n";
-  return run && run->state == RunState::Succeeded ? kExitOk : kExitFailure;
+  return triage_exit_code(result);
 }
 
 }  // namespace
+
+int triage_exit_code(std::optional<RunResult> result) {
+  if (!result) {
+    return kExitFailure;
+  }
+  switch (*result) {
+    case RunResult::Fixed:
+    case RunResult::Diagnosed:
+      return kExitOk;
+    case RunResult::Denied:
+    case RunResult::NothingToDo:
+    case RunResult::NeedsInput:
+    case RunResult::Skipped:
+      return kExitNoChange;
+    case RunResult::Cancelled:
+      return kExitCancelled;
+    case RunResult::Failed:
+    case RunResult::TimedOut:
+    case RunResult::Interrupted:
+      return kExitFailure;
+  }
+  return kExitFailure;
+}
 
 void register_triage_command(CLI::App& app, const std::string& config_path, int& exit_code) {
   auto options = std::make_shared<TriageOptions>();

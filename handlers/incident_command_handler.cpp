@@ -248,7 +248,9 @@ Task<> IncidentCommandHandler::status(const slack::SlashCommand& c, const Parsed
   const auto runs = ctx_.store.runs_for_incident(i.id);
   text += runs.empty() ? "\nNo triage runs yet." : "\n*Runs*";
   for (const auto& r : runs) {
-    text += "\n• `" + short_id(r.id) + "` *" + std::string(to_string(r.state)) + "* " + escape(r.text.substr(0, 120));
+    const auto result = r.shown_result();
+    text += "\n• `" + short_id(r.id) + "` " + (result ? std::string(icon_of(*result)) + " " : "") + "*" +
+            r.shown_status() + "* " + escape(r.text.substr(0, 120));
   }
   if (cmd.argument.empty() && here.size() > 1) {
     text += "\n_" + std::to_string(here.size() - 1) + " more open here; `/incident status <id>` for one._";

@@ -13,7 +13,9 @@ std::string short_id(const std::string& id) { return id.substr(0, 8); }
 std::string run_line(const RunRecord& r, long long now) {
   const auto start = r.started_at.value_or(r.created_at);
   const auto end = r.finished_at.value_or(now);
-  std::string line = "• `" + short_id(r.id) + "` *" + std::string(to_string(r.state)) + "* " +
+  const auto result = r.shown_result();
+  std::string line = "• `" + short_id(r.id) + "` " + (result ? std::string(icon_of(*result)) + " " : "") + "*" +
+                     r.shown_status() + "* " +
                      slack::blocks::escape(r.text.substr(0, 120)) + " — " + r.backend +
                      ", " + std::to_string(std::max<long long>(0, end - start)) + "s";
   if (!r.requester.empty() && r.requester[0] == 'U') {

@@ -76,8 +76,9 @@ inline constexpr MetricFamily kMetricCatalog[] = {
     {"vigil_runs_active", MetricType::Gauge, "", "",
      "Runs being driven now (running or awaiting approval)."},
     {"vigil_run_queue_depth", MetricType::Gauge, "", "", "Runs waiting for a free slot."},
-    {"vigil_runs_finished_total", MetricType::Counter, "", "backend state",
-     "Runs finished, by backend and final state."},
+    {"vigil_runs_finished_total", MetricType::Counter, "", "backend state result",
+     "Runs finished, by backend, final state and result (fixed, diagnosed, denied, nothing_to_do, "
+     "skipped, needs_input, failed, cancelled, timed_out, interrupted)."},
     {"vigil_run_duration_seconds", MetricType::Histogram, "seconds", "state",
      "Time a run took from start (or resumption) to its end, in seconds, by final state.",
      kRunBuckets},

@@ -180,7 +180,10 @@ Message run_root(const RunView& run) {
   json blocks = json::array();
   const auto title = run.title.empty() ? std::string("Triage run") : run.title;
   blocks.push_back(json{{"type", "header"}, {"text", plain(title, kMaxHeaderText)}});
-  std::string summary = std::string(status_emoji(run.status)) + " *" + escape(run.status) + "*";
+  const bool has_result = !run.result_label.empty();
+  const auto shown = has_result ? run.result_label : run.status;
+  std::string summary = (has_result && !run.result_icon.empty() ? run.result_icon : std::string(status_emoji(run.status))) +
+                        " *" + escape(shown) + "*";
   if (!run.incident.empty()) {
     summary += "  ·  incident *" + escape(run.incident) + "*";
   }
@@ -204,7 +207,7 @@ Message run_root(const RunView& run) {
                           {"elements", json::array({button("Cancel", kActionCancelRun,
                                                             run.cancel_token, "danger")})}});
   }
-  return finish(run_root_text_prefix(run.run_id) + run.status + " — " + title, std::move(blocks));
+  return finish(run_root_text_prefix(run.run_id) + shown + " — " + title, std::move(blocks));
 }
 
 std::string approval_card_block_id(const std::string& token) { return id("approval:" + token.substr(0, 32)); }

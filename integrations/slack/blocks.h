@@ -44,6 +44,10 @@ struct RunView {
   std::string cancel_token; // empty: no Cancel button (finished runs)
   int repeats = 1;          // how often the trigger came (an alert storm shows one count)
   std::vector<std::string> steps = {};  // "step: state" lines
+  // A finished run: what it came to, shown instead of its state (":no_entry_sign:", "Fix denied, no
+  // change made"). Empty while it runs.
+  std::string result_icon = {};
+  std::string result_label = {};
 };
 
 struct Finding {

@@ -173,7 +173,7 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
     await thread.getByText('incident marked resolved', { exact: false }).first().waitFor({ timeout: WAIT });
     await page.getByTestId('messages').getByTestId('message').filter({ hasText: '[RESOLVED] KubePodCrashLooping' })
       .waitFor({ timeout: WAIT });
-    await thread.getByTestId('message').filter({ hasText: /succeeded\s+·\s+incident/ }).first().waitFor({ timeout: WAIT });
+    await thread.getByTestId('message').filter({ hasText: /Fixed\s+·\s+incident/ }).first().waitFor({ timeout: WAIT });
     assert.ok(await thread.getByTestId('message').count() > repliesBefore, 'new thread replies appeared');
 
     // 7. All of it live: one page load, updates applied from the long-poll.
@@ -215,6 +215,8 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
     await sameCard.filter({ hasText: /Denied by @/ }).waitFor({ timeout: WAIT });
     assert.match(await sameCard.innerText(), /Denied by @alex/);
     await thread.getByText('not during the demo, checkout is frozen', { exact: false }).first().waitFor({ timeout: WAIT });
+    // An honest outcome: the summary and the root say the fix was denied, never "succeeded".
+    await thread.getByText('Fix denied, no change made', { exact: false }).first().waitFor({ timeout: WAIT });
     assert.deepEqual(errors, [], 'no script errors');
   });
 });

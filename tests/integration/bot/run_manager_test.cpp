@@ -215,6 +215,7 @@ TEST_F(RunManagerTest, NonZeroExitFailsWithTheCode) {
   ASSERT_TRUE(run_until([&] { return m->idle(); }));
   const auto run = store_->get_run(r->run_id);
   EXPECT_EQ(run->state, RunState::Failed);
+  EXPECT_EQ(run->result, RunResult::Failed);
   EXPECT_NE(run->error.find("exited with code 3"), std::string::npos) << run->error;
   EXPECT_NE(run->error.find("something broke"), std::string::npos);
 }
@@ -230,7 +231,8 @@ TEST_F(RunManagerTest, AgentRunsAreCountedUnderTheAgentRuntimeNames) {
   EXPECT_EQ(metrics_.histogram("agent_runtime_duration_seconds", {{"cluster", "test-cluster"}, {"status", "failed"}}).count, 1u);
   EXPECT_EQ(metrics_.gauge("agent_runtime_active_agents", cluster), 0);
   EXPECT_GT(metrics_.gauge("agent_runtime_workspace_size_bytes", cluster), 0);
-  EXPECT_EQ(metrics_.counter("vigil_runs_finished_total", {{"backend", "command"}, {"state", "failed"}}), 1);
+  EXPECT_EQ(metrics_.counter("vigil_runs_finished_total",
+                             {{"backend", "command"}, {"state", "failed"}, {"result", "failed"}}), 1);
 }
 
 TEST_F(RunManagerTest, TimeoutStopsTheAgent) {
@@ -347,7 +349,9 @@ TEST_F(RunManagerTest, RestartInterruptsRunningAndStartsQueued) {
   m->recover();
   ASSERT_TRUE(run_until([&] { return m->idle(); }));
   EXPECT_EQ(store_->get_run("00000000-0000-4000-8000-000000000001")->state, RunState::Interrupted);
+  EXPECT_EQ(store_->get_run("00000000-0000-4000-8000-000000000001")->result, RunResult::Interrupted);
   EXPECT_EQ(store_->get_run(queued.id)->state, RunState::Succeeded);
+  EXPECT_EQ(store_->get_run(queued.id)->result, RunResult::Diagnosed);
   EXPECT_NE(recorder_.all_text().find("Vigil restarted"), std::string::npos);
 }
 
@@ -359,6 +363,8 @@ TEST_F(RunManagerTest, RunbookBackendMatchesSkillRunsDiagnosticsAndGatedStep) {
   ASSERT_TRUE(run_until([&] { return m->idle(); }));
   const auto run = store_->get_run(r->run_id);
   EXPECT_EQ(run->state, RunState::Succeeded) << run->error;
+  EXPECT_EQ(run->result, RunResult::Fixed) << "the approved change ran";
+  EXPECT_NE(run->summary.find("*Outcome:* :white_check_mark: fixed"), std::string::npos) << run->summary;
   EXPECT_EQ(run->skill, "test-restart");
   EXPECT_NE(run->summary.find("*Runbook:* Restart a test deployment"), std::string::npos) << run->summary;
   EXPECT_NE(recorder_.all_text().find("looking at api in prod"), std::string::npos) << recorder_.all_text();
@@ -370,25 +376,82 @@ TEST_F(RunManagerTest, RunbookBackendMatchesSkillRunsDiagnosticsAndGatedStep) {
   EXPECT_EQ(steps.back().state, StepState::Succeeded);
 }
 
-TEST_F(RunManagerTest, CircuitBreakerPausesAutomaticTriageAfterThreeFailures) {
+TEST_F(RunManagerTest, CircuitBreakerPausesAutomaticTriageAfterThreeSystemFailures) {
   auto m = make_manager("fail");
   for (int i = 0; i < 3; ++i) {
     auto t = trigger("alert " + std::to_string(i));
+    t.kind = "alert";
     t.automatic = true;
     ASSERT_TRUE(m->start(t));
     ASSERT_TRUE(run_until([&] { return m->idle(); }, std::chrono::seconds(5))) << recorder_.all_text();
   }
-  EXPECT_EQ(recorder_.count(ProgressKind::AutoTriagePaused), 1);
+  ASSERT_EQ(recorder_.count(ProgressKind::AutoTriagePaused), 1);
+  // The announcement says what, why (the failing runs), until when, and how to resume.
+  std::string announcement;
+  for (const auto& e : recorder_.events) {
+    if (e.kind == ProgressKind::AutoTriagePaused) {
+      announcement = e.detail;
+    }
+  }
+  EXPECT_NE(announcement.find("Automatic triage with backend:command is paused until"), std::string::npos)
+      << announcement;
+  EXPECT_NE(announcement.find("3 automatic runs in a row failed"), std::string::npos) << announcement;
+  EXPECT_NE(announcement.find("exited with code 3"), std::string::npos) << announcement;
+  EXPECT_NE(announcement.find("/triage resume-auto backend:command"), std::string::npos) << announcement;
+
+  // The next alert is still a run: skipped at once, nothing started, its summary says why.
   auto t = trigger("alert 4");
+  t.kind = "alert";
   t.automatic = true;
-  const auto refused = m->start(t);
-  ASSERT_FALSE(refused);
-  EXPECT_TRUE(refused.error().is(Errc::Unavailable));
-  // A person can still start runs by hand, and can resume automatic triage.
-  EXPECT_TRUE(m->start(trigger("by hand")));
-  EXPECT_TRUE(m->resume_auto_triage("backend:command", "U_ONCALL"));
-  EXPECT_TRUE(m->start(t));
+  const auto skipped = m->start(t);
+  ASSERT_TRUE(skipped) << skipped.error().detail;
   ASSERT_TRUE(run_until([&] { return m->idle(); }));
+  const auto run = store_->get_run(skipped->run_id);
+  EXPECT_EQ(run->result, RunResult::Skipped);
+  EXPECT_EQ(recorder_.finished.count(run->id), 1u);
+  EXPECT_NE(run->summary.find("automatic triage with backend:command is paused since"), std::string::npos)
+      << run->summary;
+  EXPECT_NE(run->summary.find("resume it now with `/triage resume-auto backend:command`"), std::string::npos);
+  EXPECT_EQ(metrics_.counter("vigil_runs_finished_total",
+                             {{"backend", "command"}, {"state", "succeeded"}, {"result", "skipped"}}), 1);
+  EXPECT_EQ(recorder_.count(ProgressKind::Started), 3) << "the skipped alert started nothing";
+
+  // A person can still start runs by hand, and can resume automatic triage.
+  auto by_hand = m->start(trigger("by hand"));
+  ASSERT_TRUE(by_hand);
+  ASSERT_TRUE(run_until([&] { return m->idle(); }));
+  EXPECT_EQ(store_->get_run(by_hand->run_id)->result, RunResult::Failed);
+  EXPECT_TRUE(m->resume_auto_triage("backend:command", "U_ONCALL"));
+  t.key = "alert-5";
+  auto again = m->start(t);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(run_until([&] { return m->idle(); }));
+  EXPECT_EQ(store_->get_run(again->run_id)->result, RunResult::Failed) << "it ran";
+}
+
+TEST_F(RunManagerTest, PeoplesFailedRequestsNeverTripTheBreaker) {
+  auto m = make_manager("fail");
+  // Five failed runs a person asked for, between two failed alerts: no streak of three alerts.
+  auto alert = [&](int i) {
+    auto t = trigger("alert " + std::to_string(i));
+    t.kind = "alert";
+    t.automatic = true;
+    return t;
+  };
+  ASSERT_TRUE(m->start(alert(1)));
+  ASSERT_TRUE(run_until([&] { return m->idle(); }, std::chrono::seconds(5)));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(m->start(trigger("by hand " + std::to_string(i))));
+    ASSERT_TRUE(run_until([&] { return m->idle(); }, std::chrono::seconds(5)));
+  }
+  ASSERT_TRUE(m->start(alert(2)));
+  ASSERT_TRUE(run_until([&] { return m->idle(); }, std::chrono::seconds(5)));
+  EXPECT_EQ(recorder_.count(ProgressKind::AutoTriagePaused), 0) << recorder_.all_text();
+  EXPECT_FALSE(m->auto_triage_pause("command", ""));
+  // The people's runs neither count nor break the streak: the third failed alert pauses.
+  ASSERT_TRUE(m->start(alert(3)));
+  ASSERT_TRUE(run_until([&] { return m->idle(); }, std::chrono::seconds(5)));
+  EXPECT_EQ(recorder_.count(ProgressKind::AutoTriagePaused), 1) << recorder_.all_text();
 }
 
 TEST_F(RunManagerTest, FollowUpContinuesTheConversation) {

@@ -351,10 +351,14 @@ TEST(StorePauses, PauseResumeAndRecentStates) {
     ASSERT_TRUE(s.transition_run(r.id, {RunState::Running}, i == 0 ? RunState::Succeeded : RunState::Failed,
                                  (kNow + 100 + i) * 1000));
   }
-  const auto states = s.recent_finished_states("codex", "", kNow, 3);
-  EXPECT_EQ(states, (std::vector<RunState>{RunState::Failed, RunState::Failed, RunState::Failed}));
-  EXPECT_EQ(s.recent_finished_states("codex", "", kNow + 102, 10).size(), 1u);
-  EXPECT_TRUE(s.recent_finished_states("runbook", "", kNow, 3).empty());
+  const auto runs = s.recent_finished_runs("codex", "", kNow, 3);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].id, "r3") << "newest first";
+  for (const auto& r : runs) {
+    EXPECT_EQ(r.state, RunState::Failed);
+  }
+  EXPECT_EQ(s.recent_finished_runs("codex", "", kNow + 102, 10).size(), 1u);
+  EXPECT_TRUE(s.recent_finished_runs("runbook", "", kNow, 3).empty());
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ TEST_F(TriageCommandTest, RunbookTriageFromAnAlertAsksOnTheTerminal) {
   EXPECT_NE(r.out.find("looking at checkout in shop"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("argv: [echo] [restarted] [checkout]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("type yes to approve"), std::string::npos);
-  EXPECT_NE(r.out.find("succeeded"), std::string::npos);
+  EXPECT_NE(r.out.find(": fixed — `vigil runs show"), std::string::npos) << r.out;
   auto store = Store::open((dir_ / "v.db").string());
   ASSERT_TRUE(store);
   const auto runs = (*store)->list_runs(10);
@@ -51,7 +51,8 @@ TEST_F(TriageCommandTest, RunbookTriageFromAnAlertAsksOnTheTerminal) {
 
 TEST_F(TriageCommandTest, DeclinedApprovalRunsNothing) {
   const auto r = triage({"--alert", (dir_ / "alert.json").string(), "--backend", "runbook"}, "no\n");
-  EXPECT_NE(r.out.find("denied"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": fix denied, no change made — `vigil runs show"), std::string::npos) << r.out;
+  EXPECT_EQ(r.exit_code, 3) << "no change made" << r.err;
   auto store = Store::open((dir_ / "v.db").string());
   const auto runs = (*store)->list_runs(10);
   ASSERT_EQ(runs.size(), 1u);

@@ -459,7 +459,7 @@ TEST_F(Chaos, NoEnvelopeLostNoCommandLostNoSideEffectTwice) {
   ASSERT_TRUE(test::eventually([&] {
     int summaries = 0;
     for (const auto& p : posts()) {
-      summaries += p.args.dump().find("Run succeeded") != std::string::npos ? 1 : 0;
+      summaries += p.args.dump().find(":white_check_mark: *Fixed*") != std::string::npos ? 1 : 0;
     }
     return summaries >= kRuns;
   }, 60s)) << chaos_report() << log();
@@ -512,7 +512,7 @@ TEST_F(Chaos, NoEnvelopeLostNoCommandLostNoSideEffectTwice) {
       const auto text = p.args.value("text", "");
       roots += text.rfind("Triage run " + run.id.substr(0, 8), 0) == 0 ? 1 : 0;
       summaries += p.args.value("thread_ts", "") == run.thread_ts &&
-                           p.args.dump().find("Run succeeded") != std::string::npos
+                           p.args.dump().find(":white_check_mark: *Fixed*") != std::string::npos
                        ? 1
                        : 0;
     }

@@ -139,7 +139,7 @@ TEST_F(ChatOps, SlashCommandRootThreadCardApprovalStepOnceAndSummary) {
     return r && r->state == RunState::Succeeded;
   })) << log();
   EXPECT_EQ(executed("restart"), 1);
-  ASSERT_TRUE(test::eventually([&] { return all_posts().find("Run succeeded") != std::string::npos; })) << all_posts();
+  ASSERT_TRUE(test::eventually([&] { return all_posts().find(":white_check_mark: *Fixed*") != std::string::npos; })) << all_posts();
   const auto after = all_posts();
   EXPECT_NE(after.find("Approved* by <@U0APPROVER>"), std::string::npos) << after;
   EXPECT_NE(after.find("deployment.apps/api restarted"), std::string::npos) << after;

@@ -358,7 +358,7 @@ TEST_F(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
   ASSERT_TRUE(test::eventually([&] { return card_tokens(b->id).size() == 1; })) << log() << all_posts();
   click(card_tokens(b->id)[0]);
   ASSERT_TRUE(test::eventually([&] { return run_is(b->id, RunState::Succeeded); })) << log();
-  ASSERT_TRUE(test::eventually([&] { return thread_says(b->id, "Run succeeded"); })) << all_posts();
+  ASSERT_TRUE(test::eventually([&] { return thread_says(b->id, ":white_check_mark: *Fixed*"); })) << all_posts();
 
   EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
   EXPECT_EQ(count("start", "fix", "a"), 0) << side_effects();
@@ -463,7 +463,7 @@ TEST_F(CrashRestart, KilledWhileWaitingForApprovalTheOldCardStillWorks) {
   EXPECT_EQ(run(a.id)->state, RunState::AwaitingApproval);
   click(token);  // the card posted by the first process
   ASSERT_TRUE(test::eventually([&] { return run_is(a.id, RunState::Succeeded); })) << log();
-  ASSERT_TRUE(test::eventually([&] { return thread_says(a.id, "Run succeeded"); })) << all_posts();
+  ASSERT_TRUE(test::eventually([&] { return thread_says(a.id, ":white_check_mark: *Fixed*"); })) << all_posts();
   EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
   EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
   EXPECT_EQ(card_tokens(a.id).size(), 1u) << "the old card was used, no new one posted";

@@ -159,7 +159,7 @@ TEST_F(Incidents, DeclareInItsOwnChannelTriageApproveResolveAndTimeline) {
   s_.slash("/triage", "timeline " + run_id.substr(0, 8), kCommander, incident_channel, "inc");
   ASSERT_TRUE(test::eventually([&] {
     for (const auto& c : s_.emulator().calls("chat.postMessage")) {
-      if (block_text(c.args).find("# Run " + run_id.substr(0, 8) + " — succeeded") != std::string::npos) {
+      if (block_text(c.args).find("# Run " + run_id.substr(0, 8) + " — fixed") != std::string::npos) {
         return !c.args.value("thread_ts", "").empty();
       }
     }

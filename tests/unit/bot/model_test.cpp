@@ -47,5 +47,18 @@ TEST(RunResult, ARunShowsItsRecordedResultElseTheOneItsStateImplies) {
   EXPECT_EQ(run.shown_result(), RunResult::Interrupted);
 }
 
+TEST(RunResult, AListShowsTheResultsLabelOnceFinishedElseTheState) {
+  RunRecord run;
+  run.state = RunState::AwaitingApproval;
+  EXPECT_EQ(run.shown_status(), "awaiting_approval");
+  run.state = RunState::Succeeded;
+  run.result = RunResult::Denied;
+  EXPECT_EQ(run.shown_status(), "fix denied, no change made");
+  run.result = RunResult::NothingToDo;
+  EXPECT_EQ(run.shown_status(), "nothing to do");
+  run.result.reset();
+  EXPECT_EQ(run.shown_status(), "succeeded") << "a row older than results";
+}
+
 }  // namespace
 }  // namespace vigil

@@ -95,6 +95,16 @@ TEST(Blocks, FinishedRunHasNoCancelButton) {
   expect_golden("run_root_finished", m);
 }
 
+TEST(Blocks, AFinishedRunShowsWhatItCameToNotItsState) {
+  RunView run{"6f1c2d3e", "succeeded", "api is down", "", "U0123ABCD", std::chrono::seconds(40), ""};
+  run.result_icon = ":no_entry_sign:";
+  run.result_label = "Fix denied, no change made";
+  const auto m = run_root(run);
+  EXPECT_EQ(m.text, "Triage run 6f1c2d3e: Fix denied, no change made — api is down");
+  EXPECT_EQ(m.blocks[1]["text"]["text"], ":no_entry_sign: *Fix denied, no change made*");
+  EXPECT_EQ(m.blocks.dump().find("succeeded"), std::string::npos) << m.blocks.dump();
+}
+
 TEST(Blocks, ProgressFindingsDecisionAndErrorMatchGolden) {
   expect_golden("progress", progress("kubectl get pods -n shop: 3 of 5 Running <CrashLoopBackOff>"));
   expect_golden("findings",
