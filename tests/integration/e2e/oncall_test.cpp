@@ -195,7 +195,7 @@ TEST_F(OnCallE2E, PagerDutyIncidentOnCallApprovalAndNotes) {
     return r && r->state == RunState::Succeeded;
   })) << log();
   ASSERT_TRUE(test::eventually([&] { return notes().size() == 2; })) << log();
-  EXPECT_NE(notes()[1].find("ended: succeeded"), std::string::npos) << notes()[1];
+  EXPECT_NE(notes()[1].find("ended: fixed"), std::string::npos) << notes()[1];
   EXPECT_NE(notes()[1].find("https://slack.com/archives/C0ALERTS/p"), std::string::npos) << notes()[1];
   // The on-call lookup went to the schedule with the API token, and the token is in no log line.
   const auto lookups = paging_.requests("/oncalls");

@@ -344,7 +344,9 @@ TEST_F(OpsHttp, MetricsAfterWebhooksATriageAndAClickPassPromtool) {
         "agent_runtime_active_agents{cluster=\"default\"} 0"}) {
     EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos) << line << "\n" << text;
   }
-  EXPECT_GE(sample(text, "vigil_runs_finished_total{backend=\"runbook\",state=\"succeeded\"}"), 1) << text;
+  // The approved /triage run: its state, and what it came to.
+  EXPECT_GE(sample(text, "vigil_runs_finished_total{backend=\"runbook\",state=\"succeeded\",result=\"fixed\"}"), 1)
+      << text;
   const auto runs = sample(text, "vigil_run_duration_seconds_count{state=\"succeeded\"}");
   EXPECT_GE(runs, 1) << text;
   EXPECT_EQ(sample(text, "vigil_run_duration_seconds_bucket{state=\"succeeded\",le=\"3600\"}"), runs) << text;
