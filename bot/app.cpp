@@ -4,6 +4,7 @@
 
 #include "bot/runtime_setup.h"
 #include "bot/workspace_retention.h"
+#include "handlers/parameters_handler.h"
 
 namespace vigil {
 namespace {
@@ -53,6 +54,24 @@ std::unique_ptr<IncidentNotes> make_notes(boost::asio::any_io_executor ex, const
   return std::make_unique<IncidentNotes>(ex, p.store, pagerduty, opsgenie, logging.make("notes"));
 }
 
+/// Names of objects in the cluster through the READ-ONLY kubeconfig, when Kubernetes is on.
+std::unique_ptr<kubernetes::KubectlObjectNames> make_object_names(const Config& c, process::ChildProcess& runner,
+                                                                  const Logging& logging) {
+  if (!c.kubernetes.enabled || c.kubernetes.read_only_kubeconfig.empty()) {
+    return nullptr;
+  }
+  const auto executor = executor_options(c);
+  kubernetes::ObjectNameOptions o;
+  o.environment = process::make_environment(executor.env_allowlist, {}, executor.environment);
+  return std::make_unique<kubernetes::KubectlObjectNames>(kubernetes::Kubectl(executor.kubectl), runner, o,
+                                                          logging.make("kubectl.names"));
+}
+
+RunManagerOptions with_object_names(RunManagerOptions o, kubernetes::ObjectNameLookup* names) {
+  o.object_names = names;
+  return o;
+}
+
 }  // namespace
 
 App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, const Logging& logging,
@@ -71,9 +90,12 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       presenter_(ex, ports.store, ports.web, ports.clock, logging.make("slack.thread")),
       gate_(ex, ports.store, ports.web, ports.clock, *redactor_, directory_, config.approvals,
             logging.make("approval"), &ports.metrics, oncall_.get()),
+      object_names_(make_object_names(config, runner_, logging)),
       runs_(ex, ports.store, catalog_, runner_, gate_, ports.clock, *redactor_, knowledge_,
-            executor_options(config), with_metrics(run_manager_options(config), ports.metrics, config),
+            executor_options(config),
+            with_object_names(with_metrics(run_manager_options(config), ports.metrics, config), object_names_.get()),
             logging.make("run")),
+      parameter_asks_(ex, ports.store, ports.web, presenter_, catalog_, logging.make("slack.params")),
       notes_(make_notes(ex, config, ports, logging)),
       intake_(ports.store, runs_, ports.clock),
       context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
@@ -112,7 +134,12 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
   }
   gate_.set_before_card([this](std::string run_id) -> Task<> { return presenter_.flush_now(std::move(run_id)); });
   // A usage mistake in a slash command is answered in the ack itself: instantly, no Web API call.
-  client_.set_ack_responder([](const slack::Envelope& e) -> std::optional<nlohmann::json> {
+  runs_.add_observer(&parameter_asks_);
+  client_.set_ack_responder([this](const slack::Envelope& e) -> std::optional<nlohmann::json> {
+    if (e.type == slack::EnvelopeType::Interactive) {
+      // A parameters modal with wrong values stays open with a message under each wrong input.
+      return handlers::ParametersHandler::submission_ack(ports_.store, catalog_, e);
+    }
     if (e.type != slack::EnvelopeType::SlashCommands || !e.payload.is_object()) {
       return std::nullopt;
     }

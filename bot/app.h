@@ -18,6 +18,7 @@
 #include "bot/input_queue.h"
 #include "bot/knowledge_base.h"
 #include "bot/oncall_directory.h"
+#include "bot/parameter_ask.h"
 #include "bot/run_manager.h"
 #include "bot/slack_approval_gate.h"
 #include "bot/slack_run_presenter.h"
@@ -29,6 +30,7 @@
 #include "handlers/slash_command_handler.h"
 #include "integrations/alerting/paging_service.h"
 #include "integrations/alertmanager/alertmanager_api.h"
+#include "integrations/kubernetes/object_names.h"
 #include "integrations/process/child_process.h"
 #include "integrations/slack/socket_mode_client.h"
 #include "integrations/slack/transport.h"
@@ -106,7 +108,9 @@ class App {
   ChannelBindings channels_;
   SlackRunPresenter presenter_;
   SlackApprovalGate gate_;
+  std::unique_ptr<kubernetes::KubectlObjectNames> object_names_;  // when kubernetes.enabled
   RunManager runs_;
+  ParameterAskPoster parameter_asks_;
   std::unique_ptr<IncidentNotes> notes_;  // when pagerduty.notes or opsgenie.notes is on
   AlertIntake intake_;
   handlers::HandlerContext context_;

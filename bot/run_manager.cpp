@@ -9,9 +9,11 @@
 
 #include "bot/base/ids.h"
 #include "bot/base/metrics.h"
+#include "bot/parameter_ask.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
 #include "integrations/agents/workspace.h"
+#include "skills/parameter_input.h"
 #include "skills/template.h"
 
 namespace vigil {
@@ -634,6 +636,33 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
   }
   store_.set_run_skill(run.id, skill->id);
   emit(run.id, ProgressKind::Finding, "runbook: " + skill->title + " (" + reason + ")");
+  // Parameters come from what was given, the alert's labels, and for free text from its words and
+  // the names of objects that exist. What is still missing is asked for in the thread: the run
+  // ends as needing input, not as failed, and nothing runs with a guessed value.
+  const auto incident_values = trigger.incident.values();
+  auto check = skills::validate_parameters(*skill, trigger.params, incident_values);
+  skills::TextParameters from_text;
+  if (!check.ok() && trigger.incident.alertname.empty() && !trigger.incident.text.empty()) {
+    kubernetes::ClusterObjects known;
+    if (options_.object_names != nullptr && skill->requires_kubernetes) {
+      known = co_await options_.object_names->list();
+    }
+    from_text = skills::extract_parameters(*skill, trigger.incident.text, known);
+    for (const auto& [name, value] : from_text.values) {
+      trigger.params.emplace(name, value);
+    }
+    check = skills::validate_parameters(*skill, trigger.params, incident_values);
+  }
+  if (!check.ok()) {
+    const auto need = parameter_need(*skill, check, from_text, trigger.incident.labels_note);
+    store_.append_event({0, run.id, now_ms(), kNeedsInputEvent, "system", need.sentence(),
+                         redactor_.redact(need.to_json().dump())});
+    if (!trigger.incident.labels_note.empty()) {
+      emit(run.id, ProgressKind::Note, trigger.incident.labels_note);
+    }
+    Outcome needs_input{RunState::Succeeded, need.sentence() + ": asked for in the thread.", "", RunResult::NeedsInput};
+    co_return needs_input;
+  }
   skills::SkillRun sr;
   sr.run_id = run.id;
   sr.skill = *skill;

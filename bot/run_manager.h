@@ -22,6 +22,7 @@
 #include "bot/run_trigger.h"
 #include "integrations/agents/agent_cli.h"
 #include "skills/approval_gate.h"
+#include "integrations/kubernetes/object_names.h"
 #include "skills/skill_catalog.h"
 #include "skills/step_executor.h"
 
@@ -40,6 +41,9 @@ struct RunManagerOptions {
   std::size_t knowledge_per_run = 3;
   Metrics* metrics = nullptr;     // optional: run and agent_runtime_* metrics
   std::string cluster = "default";  // the cluster label of agent_runtime_* metrics
+  /// Names of namespaces, pods and deployments that exist (read-only kubectl), so free text can
+  /// fill a skill's parameters; null: only what the text itself says.
+  kubernetes::ObjectNameLookup* object_names = nullptr;
 };
 
 struct StartResult {

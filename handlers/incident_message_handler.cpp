@@ -193,7 +193,7 @@ Task<> IncidentMessageHandler::mention(const slack::MessageEvent& m) {
   }
   if (text.empty()) {
     const std::string no_response_url;
-    const std::string usage_hint = "Tell me what to look at, e.g. `@vigil investigate checkout 5xx since 14:02`.";
+    const std::string usage_hint = "Tell me what to look at, e.g. `@vigil investigate checkout errors`.";
     co_await reply_privately(ctx_.web, ctx_.log, no_response_url, m.channel, m.user, usage_hint);
     co_return;
   }

@@ -1,5 +1,6 @@
 #include "handlers/interaction_handler.h"
 
+#include "bot/parameter_ask.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"
 
@@ -32,6 +33,8 @@ Task<> InteractionHandler::handle(slack::BlockAction a) {
     }
   } else if (a.action_id == slack::blocks::kActionCancelRun) {
     co_await cancel_run(a);
+  } else if (a.action_id == kActionGiveParameters) {
+    co_await parameters_.open(a);
   } else {
     ctx_.audit(a.user_id, "interaction.unknown", "", "action_id " + a.action_id.substr(0, 255));
     ctx_.log->info("user={}: unknown action_id {}; nothing done", a.user_id, a.action_id.substr(0, 64));
@@ -73,6 +76,10 @@ Task<> InteractionHandler::cancel_run(const slack::BlockAction& a) {
 }
 
 Task<> InteractionHandler::handle(slack::ViewSubmission v) {
+  if (v.callback_id == kParametersCallback) {
+    co_await parameters_.submit(v);
+    co_return;
+  }
   if (v.callback_id != kDenyReasonCallback) {
     ctx_.audit(v.user_id.empty() ? "unknown" : v.user_id, "interaction.unknown", "",
                "view callback " + v.callback_id.substr(0, 255));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "handlers/handler_context.h"
+#include "handlers/parameters_handler.h"
 #include "integrations/slack/events.h"
 
 namespace vigil::handlers {
@@ -10,7 +11,7 @@ namespace vigil::handlers {
 /// a private reason and changes nothing; unknown actions and forged tokens only leave an audit row.
 class InteractionHandler {
  public:
-  explicit InteractionHandler(HandlerContext& ctx) : ctx_(ctx) {}
+  explicit InteractionHandler(HandlerContext& ctx) : ctx_(ctx), parameters_(ctx) {}
 
   Task<> handle(slack::BlockAction action);
   Task<> handle(slack::ViewSubmission submission);
@@ -22,6 +23,7 @@ class InteractionHandler {
   Task<> cancel_run(const slack::BlockAction& a);
 
   HandlerContext& ctx_;
+  ParametersHandler parameters_;  // Give parameters (button and modal)
 };
 
 }  // namespace vigil::handlers

@@ -4,6 +4,7 @@
 #include "handlers/command_parser.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"
+#include "skills/parameter_input.h"
 
 namespace vigil::handlers {
 namespace {
@@ -31,6 +32,15 @@ std::string run_line(const RunRecord& r, long long now) {
 }
 
 }  // namespace
+
+std::string runbook_run_usage(const skills::Skill& skill, const skills::ParameterCheck& check) {
+  std::string text;
+  for (const auto& p : check.problems) {
+    text += ":warning: " + slack::blocks::escape(p.message) + "\n";
+  }
+  text += "Nothing was started. *Usage:* " + slack::blocks::escape(skills::usage_text(skill));
+  return slack::blocks::truncate(text, slack::blocks::kMaxSectionText);
+}
 
 std::optional<nlohmann::json> SlashCommandHandler::ack_payload(const std::string& command, const std::string& text) {
   const auto parsed = parse_command(command, text);
@@ -256,6 +266,15 @@ Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
       const std::string no_such_runbook_note =
           "There is no runbook `" + slack::blocks::escape(cmd->argument.substr(0, 64)) + "`.";
       co_await reply(c, no_such_runbook_note);
+      co_return;
+    }
+    // Every parameter is checked before anything starts: a mistake gets the usage at once and no run.
+    const std::map<std::string, std::string> no_incident;
+    const auto check = skills::validate_parameters(*s, cmd->params, no_incident);
+    if (!check.ok()) {
+      ctx_.audit(c.user_id, "run.refused", "", "/runbook run " + s->id + ": " + check.problems.front().message);
+      const auto usage = runbook_run_usage(*s, check);
+      co_await reply(c, usage);
       co_return;
     }
     RunTrigger t;

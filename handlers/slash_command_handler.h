@@ -7,6 +7,7 @@
 #include "handlers/handler_context.h"
 #include "handlers/incident_command_handler.h"
 #include "integrations/slack/events.h"
+#include "skills/parameter_input.h"
 
 namespace vigil::handlers {
 
@@ -14,6 +15,10 @@ namespace vigil::handlers {
 /// core, reply privately. Mistakes get
 /// the usage help (already in the ack, so instantly); the root message of a run is posted by the
 /// presenter.
+/// The private answer to `/runbook run` with parameters that are missing, unknown or refused: each
+/// problem in words, then the usage with every parameter described and an example. Pure.
+std::string runbook_run_usage(const skills::Skill& skill, const skills::ParameterCheck& check);
+
 class SlashCommandHandler {
  public:
   explicit SlashCommandHandler(HandlerContext& ctx) : ctx_(ctx), incidents_(ctx) {}

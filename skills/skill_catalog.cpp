@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "skills/free_text.h"
 #include "skills/skill_regex.h"
 
 namespace vigil::skills {
@@ -71,7 +72,7 @@ std::vector<SkillMatch> SkillCatalog::match(const Incident& incident) const {
   for (const auto& sp : skills_) {
     const Skill& s = *sp;
     const Triggers& t = s.triggers;
-    if (t.empty()) {
+    if (t.empty() && !incident.alertname.empty()) {
       continue;
     }
     bool labels_ok = true;
@@ -104,7 +105,19 @@ std::vector<SkillMatch> SkillCatalog::match(const Incident& incident) const {
         reasons.push_back("text /" + pattern + "/");
       }
     }
-    const bool only_labels = t.alertnames.empty() && t.text.empty();
+    const bool only_labels = t.alertnames.empty() && t.text.empty() && !t.labels.empty();
+    if (m.score == 0 && incident.alertname.empty()) {
+      // Free text that no trigger fits: the skill's words, below any trigger match.
+      const auto words = word_score(s, incident.text.empty() ? incident.title : incident.text);
+      if (words.score >= kMinWordScore) {
+        m.score = std::min(words.score, 9);
+        std::string list;
+        for (const auto& w : words.words) {
+          list += (list.empty() ? "" : ", ") + w;
+        }
+        reasons.push_back("words: " + list);
+      }
+    }
     if (m.score == 0 && !only_labels) {
       continue;
     }

@@ -12,7 +12,7 @@ namespace vigil::skills {
 
 struct SkillMatch {
   const Skill* skill = nullptr;
-  int score = 0;       // alert name 100, text 10 per pattern, labels 1 per label
+  int score = 0;       // alert name 100, text 10 per pattern, labels 1 per label, words 3..9
   std::string reason;  // "alertname KubePodCrashLooping", "text /CrashLoopBackOff/"
   bool available = true;
 };
@@ -38,7 +38,9 @@ class SkillCatalog {
 
   /// Skills whose triggers fit the incident, best first, available ones before unavailable ones.
   /// A skill matches on its alert name or a text pattern (title and text, case-insensitive), or on
-  /// its labels alone when it has no other trigger; when it names labels, all must be equal.
+  /// its labels alone when it has no other trigger; when it names labels, all must be equal. Free
+  /// text (an incident without an alert name) that no trigger fits may match by its words
+  /// (word_score, at least kMinWordScore), scored below every trigger match.
   std::vector<SkillMatch> match(const Incident& incident) const;
 
  private:

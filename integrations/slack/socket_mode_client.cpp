@@ -484,7 +484,7 @@ Task<bool> SocketModeClient::handle_frame(std::shared_ptr<Link> link, std::strin
     }
     // Ack first: nothing (dedup, parsing, handlers) stands between the frame and its ack.
     std::optional<nlohmann::json> payload;
-    if (ack_responder_ && e->type == EnvelopeType::SlashCommands && e->accepts_response_payload) {
+    if (ack_responder_ && e->type != EnvelopeType::EventsApi && e->accepts_response_payload) {
       payload = ack_responder_(*e);
     }
     auto written = co_await link->conn->write(make_ack(e->envelope_id, payload));

@@ -315,9 +315,19 @@ void SandboxWeb::register_routes() {
     return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
   });
   post("/api/view_submission", [this](const json& b) -> Result<json> {
-    auto sent = submit_view(str(b, "user"), str(b, "view_id"), b.value("values", json::object()));
+    const auto view_id = str(b, "view_id");
+    auto sent = submit_view(str(b, "user"), view_id, b.value("values", json::object()));
     if (!sent) {
       return sent.error();
+    }
+    // Like Slack: an ack with `response_action: errors` keeps the modal open, a message under
+    // each named input.
+    const auto ack = emulator_.wait_for_ack(sent->envelope_id, std::chrono::seconds(3));
+    if (ack && ack->payload.is_object() && str(ack->payload, "response_action") == "errors") {
+      reopen_view(view_id);
+      return ok_json(json{{"ok", true},
+                          {"envelope_id", sent->envelope_id},
+                          {"errors", ack->payload.value("errors", json::object())}});
     }
     return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
   });
@@ -797,6 +807,13 @@ Result<SandboxWeb::Sent> SandboxWeb::submit_view(const std::string& user, const 
   sent.envelope_id =
       send(json{{"type", "interactive"}, {"accepts_response_payload", true}, {"payload", std::move(payload)}}, c);
   return sent;
+}
+
+void SandboxWeb::reopen_view(const std::string& view_id) {
+  std::lock_guard lock(mu_);
+  if (closed_views_.erase(view_id) > 0) {
+    ++local_changes_;
+  }
 }
 
 void SandboxWeb::close_view(const std::string& view_id) {

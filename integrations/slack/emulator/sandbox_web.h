@@ -98,6 +98,8 @@ class SandboxWeb {
   /// Submits an open modal with the values typed into its inputs.
   Result<Sent> submit_view(const std::string& user, const std::string& view_id, const nlohmann::json& values);
   void close_view(const std::string& view_id);
+  /// Shows a submitted modal again (its submission was answered with errors).
+  void reopen_view(const std::string& view_id);
 
   /// What the page shows (the body of GET /api/state).
   nlohmann::json state() const;

@@ -158,5 +158,69 @@ TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
   EXPECT_EQ(test::read_file(dir_ / "state" / "vigil-sandbox" / "demo-cluster" / "state" / "checkout"), "healthy\n");
 }
 
+// The examples the sandbox page and the README's quick start show: every command as a person would
+// type it on the page. None may answer "no runbook matches" or an error; the README's own
+// `@vigil investigate checkout errors` finds a runbook and fills its parameters from the demo
+// cluster's names (namespace demo, deployment checkout: read-only kubectl).
+std::vector<std::string> shown_examples() {
+  const auto root = test::test_data_dir().parent_path();
+  std::vector<std::string> out;
+  const auto collect = [&](const std::string& text, const std::regex& code) {
+    for (std::sregex_iterator it(text.begin(), text.end(), code), end; it != end; ++it) {
+      const auto example = (*it)[1].str();
+      if ((example.starts_with("/") || example.starts_with("@vigil ")) &&
+          std::find(out.begin(), out.end(), example) == out.end()) {
+        out.push_back(example);
+      }
+    }
+  };
+  const auto page = test::read_file(root / "integrations" / "slack" / "emulator" / "sandbox_assets" / "index.html");
+  collect(page, std::regex("<code>([^<]+)</code>"));
+  const auto readme = test::read_file(root / "README.md");
+  const auto from = readme.find("The composer takes messages");
+  const auto to = readme.find("in the\nchannel or in a thread", from);
+  EXPECT_NE(from, std::string::npos);
+  collect(readme.substr(from, to == std::string::npos ? 600 : to - from), std::regex("`([^`]+)`"));
+  return out;
+}
+
+TEST_F(Sandbox, EveryExampleShownWorks) {
+  const auto examples = shown_examples();
+  ASSERT_GE(examples.size(), 4u);
+  for (const auto& example : examples) {
+    SCOPED_TRACE(example);
+    if (example.starts_with("@vigil ")) {
+      post("/api/message", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"text", example}});
+    } else {
+      const auto space = example.find(' ');
+      post("/api/command", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"command", example.substr(0, space)},
+                            {"text", space == std::string::npos ? "" : example.substr(space + 1)}});
+    }
+  }
+  // Each slash command answered privately; the mention found a runbook with its parameters filled.
+  ASSERT_TRUE(test::eventually([&] { return approval_card().has_value(); }, 60s)) << everything() << log();
+  const auto all = everything() + get_state()["ephemerals"].dump();
+  EXPECT_NE(all.find("runbook: HTTP 5xx or latency spike (words: errors)"), std::string::npos) << all;
+  EXPECT_NE(all.find("deployment.apps/checkout restarted (server dry run)"), std::string::npos) << all;
+  EXPECT_EQ(all.find("o runbook matches"), std::string::npos) << all;
+  const auto answers = get_state()["ephemerals"].dump();
+  EXPECT_GE(get_state()["ephemerals"].size(), examples.size() - 1) << answers;
+  for (const char* wrong : {":warning:", "There is no", "needs a run id", "is not key=value", "Could not"}) {
+    EXPECT_EQ(answers.find(wrong), std::string::npos) << wrong << " in " << answers;
+  }
+  auto store = Store::open((dir_ / "state" / "vigil.db").string());
+  ASSERT_TRUE(store);
+  std::map<std::string, RunRecord> by_skill;
+  for (const auto& r : (*store)->list_runs(10)) {
+    by_skill[r.skill] = r;
+  }
+  ASSERT_TRUE(by_skill.count("http-5xx-spike")) << all;
+  // The crash-loop example names three pods' common start: the namespace is filled, the pods listed.
+  ASSERT_TRUE(by_skill.count("pod-crashloop")) << all;
+  EXPECT_TRUE(test::eventually([&] { return everything().find("pod-crashloop needs pod") != std::string::npos; }, 20s))
+      << everything();
+  EXPECT_NE(everything().find("checkout-7d9f8b6c5-x2x9k"), std::string::npos) << everything();
+}
+
 }  // namespace
 }  // namespace vigil

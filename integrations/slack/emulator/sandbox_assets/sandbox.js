@@ -115,12 +115,14 @@
       case 'input': {
         const el = b.element || {};
         const id = `in-${esc(b.block_id)}-${esc(el.action_id)}`;
+        const initial = esc(el.initial_value || '');
+        const placeholder = el.placeholder ? ` placeholder="${esc(el.placeholder.text || '')}"` : '';
         const field = el.multiline
-          ? `<textarea id="${id}" rows="4" maxlength="${Number(el.max_length) || 3000}"></textarea>`
-          : `<input id="${id}" maxlength="${Number(el.max_length) || 3000}">`;
+          ? `<textarea id="${id}" rows="4" maxlength="${Number(el.max_length) || 3000}"${placeholder}>${initial}</textarea>`
+          : `<input id="${id}" maxlength="${Number(el.max_length) || 3000}" value="${initial}"${placeholder}>`;
         const attrs = `data-block-id="${esc(b.block_id)}" data-action-id="${esc(el.action_id)}" data-optional="${b.optional ? 1 : 0}"`;
         if (!inModal) return `<div class="b-unsupported">[input]</div>`;
-        return `<div class="b-input" ${attrs}><label for="${id}">${plain(b.label)}${b.optional ? ' <span class="when">(optional)</span>' : ''}</label>${field}${b.hint ? `<div class="when">${plain(b.hint)}</div>` : ''}</div>`;
+        return `<div class="b-input" ${attrs}><label for="${id}">${plain(b.label)}${b.optional ? ' <span class="when">(optional)</span>' : ''}</label>${field}${b.hint ? `<div class="when">${plain(b.hint)}</div>` : ''}<div class="error field-error" data-testid="field-error"></div></div>`;
       }
       default: return `<div class="b-unsupported">[${esc(b.type)} block]</div>`;
     }
@@ -337,12 +339,21 @@
         const field = input.querySelector('textarea, input');
         const text = field.value.trim();
         if (!text && input.dataset.optional !== '1') {
-          form.querySelector('.error').textContent = 'Please fill in the required fields.';
+          form.querySelector('.content > .error').textContent = 'Please fill in the required fields.';
           return;
         }
         (values[input.dataset.blockId] ||= {})[input.dataset.actionId] = text;
       }
       const r = await post('/api/view_submission', { user: S.me, view_id: view.id, values });
+      for (const e of form.querySelectorAll('.field-error')) e.textContent = '';
+      if (r.ok && r.errors && Object.keys(r.errors).length) {
+        // The app answered `response_action: errors`: the modal stays, each message under its input.
+        for (const [blockId, message] of Object.entries(r.errors)) {
+          const input = [...form.querySelectorAll('.b-input')].find((i) => i.dataset.blockId === blockId);
+          if (input) input.querySelector('.field-error').textContent = String(message);
+        }
+        return;
+      }
       if (r.ok) {
         S.closedViews.add(view.id);
         closeOverlay();

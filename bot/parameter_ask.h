@@ -1,0 +1,97 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bot/base/task.h"
+#include "bot/progress.h"
+#include "skills/free_text.h"
+#include "skills/parameter_input.h"
+#include "skills/skill.h"
+#include "skills/skill_catalog.h"
+
+namespace vigil {
+
+class Store;
+class SlackRunPresenter;
+namespace slack {
+class WebApi;
+}
+
+/// The timeline row kind a run that could not fill its parameters writes, with a ParameterNeed.
+inline constexpr const char* kNeedsInputEvent = "needs_input";
+/// The button on the ask (its value: the run id only) and the modal it opens.
+inline constexpr const char* kActionGiveParameters = "runbook.give_parameters";
+inline constexpr const char* kParametersCallback = "runbook.parameters";
+
+/// What a run needed and did not have: the skill, the values it found (given, from the alert, from
+/// the text), the required ones still missing, the refused ones, and names that fit several objects.
+struct ParameterNeed {
+  std::string skill;
+  std::map<std::string, std::string> found;
+  std::vector<std::string> missing;
+  std::vector<std::string> problems;  // "pod: 'X' is not a pod name (…)", missing ones included
+  std::map<std::string, std::vector<std::string>> candidates;
+  std::string note;  // why the alert's labels could not be read, when that is the cause
+
+  /// "pod-crashloop needs namespace and pod" (or "… needs valid pod" when only refused values).
+  std::string sentence() const;
+  nlohmann::json to_json() const;
+  static ParameterNeed from_json(const nlohmann::json& j);
+};
+
+ParameterNeed parameter_need(const skills::Skill& skill, const skills::ParameterCheck& check,
+                             const skills::TextParameters& from_text, const std::string& labels_note);
+/// The run's ParameterNeed, from its timeline; nullopt when it has none.
+std::optional<ParameterNeed> find_parameter_need(Store& store, const std::string& run_id);
+
+/// The ask posted in the run's thread: what is missing, what was found, the candidates, and the
+/// "Give parameters" button (value: the run id).
+nlohmann::json parameter_ask_blocks(const std::string& run_id, const ParameterNeed& need, const skills::Skill& skill);
+
+/// The modal: one input per parameter of the skill (label, description and form as hint, pre-filled
+/// with what was found); the run id in private_metadata.
+nlohmann::json parameters_modal(const std::string& run_id, const skills::Skill& skill, const ParameterNeed& need);
+/// The block id of a parameter's input (its action id is "value").
+std::string parameter_block_id(const std::string& name);
+
+/// A modal submission read and checked: the values to start the skill with, or one message per
+/// input block that is wrong (Slack's `response_action: errors`).
+struct ParameterSubmission {
+  std::map<std::string, std::string> values;
+  std::map<std::string, std::string> errors;  // block id → message
+  bool ok() const { return errors.empty(); }
+};
+/// `values`: "block_id.action_id" → text, as slack::ViewSubmission carries them. `incident`: the
+/// run's incident values (from_incident still fills what was left empty).
+ParameterSubmission read_parameter_submission(const skills::Skill& skill,
+                                              const std::map<std::string, std::string>& values,
+                                              const std::map<std::string, std::string>& incident);
+/// The ack body that keeps the modal open with the messages under their inputs.
+nlohmann::json submission_errors_ack(const ParameterSubmission& submission);
+
+/// Posts the ask in the thread of each run that finished needing parameters, after the presenter
+/// has posted what came before (the root, the thread lines, the summary).
+class ParameterAskPoster final : public RunObserver {
+ public:
+  ParameterAskPoster(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, SlackRunPresenter& presenter,
+                     const skills::SkillCatalog& catalog, Logger log);
+  void on_progress(const RunRecord& run, const ProgressEvent& event) override;
+
+ private:
+  Task<> post(std::string run_id);
+  boost::asio::any_io_executor ex_;
+  Store& store_;
+  slack::WebApi& web_;
+  SlackRunPresenter& presenter_;
+  const skills::SkillCatalog& catalog_;
+  Logger log_;
+};
+
+}  // namespace vigil

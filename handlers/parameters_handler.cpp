@@ -1,0 +1,145 @@
+#include "handlers/parameters_handler.h"
+
+#include "bot/parameter_ask.h"
+#include "bot/run_trigger.h"
+#include "handlers/replies.h"
+#include "integrations/slack/blocks.h"
+
+namespace vigil::handlers {
+namespace {
+
+RunTrigger trigger_of(Store& store, const std::string& run_id) {
+  for (const auto& e : store.list_events(run_id)) {
+    if (e.kind == "trigger") {
+      const auto j = nlohmann::json::parse(e.data, nullptr, false);
+      if (!j.is_discarded()) {
+        return RunTrigger::from_json(j);
+      }
+    }
+  }
+  return {};
+}
+
+/// The run that asked, its need and its skill; empty when any is missing or the run asks no more.
+struct Asking {
+  RunRecord run;
+  ParameterNeed need;
+  const skills::Skill* skill = nullptr;
+};
+
+std::optional<Asking> asking_run(Store& store, const skills::SkillCatalog& catalog, const std::string& run_id) {
+  if (run_id.empty() || run_id.size() > 64) {
+    return std::nullopt;
+  }
+  auto run = store.get_run(run_id);
+  if (!run || run->result != RunResult::NeedsInput) {
+    return std::nullopt;
+  }
+  auto need = find_parameter_need(store, run_id);
+  if (!need) {
+    return std::nullopt;
+  }
+  const auto* skill = catalog.find(need->skill);
+  if (!skill) {
+    return std::nullopt;
+  }
+  return Asking{std::move(*run), std::move(*need), skill};
+}
+
+}  // namespace
+
+Task<> ParametersHandler::open(const slack::BlockAction& a) {
+  const auto asking = asking_run(ctx_.store, ctx_.catalog, a.value);
+  if (!asking) {
+    ctx_.audit(a.user_id, "params.refused", "", "no run waiting for parameters: " + a.value.substr(0, 64));
+    const std::string note = "That run is not waiting for parameters; nothing was done.";
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, note);
+    co_return;
+  }
+  // The button is in the run's own thread: a click from anywhere else is a forged value.
+  if (!a.channel_id.empty() && a.channel_id != asking->run.channel) {
+    ctx_.audit(a.user_id, "params.refused", asking->run.id, "button clicked outside the run's channel");
+    const std::string note = "That button belongs to another channel; nothing was done.";
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, note);
+    co_return;
+  }
+  if (!ctx_.catalog.is_available(*asking->skill)) {
+    const std::string note = "`" + asking->skill->id + "` is " + ctx_.catalog.availability(*asking->skill) + ".";
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, note);
+    co_return;
+  }
+  auto view = parameters_modal(asking->run.id, *asking->skill, asking->need);
+  std::string trigger = a.trigger_id;
+  auto opened = co_await ctx_.web.views_open(std::move(trigger), std::move(view));
+  if (!opened) {
+    ctx_.log->info("user={} run={}: parameters modal not opened ({})", a.user_id, asking->run.id,
+                   opened.error().message());
+    const std::string note = "Could not open the form (" + opened.error().message() + "); use `" +
+                             skills::usage_line(*asking->skill) + "`.";
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, note);
+  }
+}
+
+Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
+  const auto asking = asking_run(ctx_.store, ctx_.catalog, v.private_metadata);
+  if (!asking || v.user_id.empty()) {
+    ctx_.audit(v.user_id.empty() ? "unknown" : v.user_id, "params.refused", "",
+               "parameters for a run not waiting for them: " + v.private_metadata.substr(0, 64));
+    co_return;
+  }
+  const auto& parent = asking->run;
+  const auto parent_trigger = trigger_of(ctx_.store, parent.id);
+  const auto submission =
+      read_parameter_submission(*asking->skill, v.values, parent_trigger.incident.values());
+  if (!submission.ok()) {
+    co_return;  // the ack showed the messages under the inputs; the modal is still open
+  }
+  RunTrigger t;
+  t.kind = "runbook";
+  t.key = "slack:view:" + v.view_id + ":" + v.hash;
+  t.requester = v.user_id;
+  t.text = "/runbook run " + asking->skill->id;
+  for (const auto& [k, value] : submission.values) {
+    t.text += " " + k + "=" + value;
+  }
+  t.channel = parent.channel;
+  t.thread_ts = parent.thread_ts;
+  t.skill = asking->skill->id;
+  t.params = submission.values;
+  t.incident = parent_trigger.incident;
+  t.incident_id = parent_trigger.incident_id;
+  t.event = {{"type", "view_submission"}, {"callback_id", v.callback_id}, {"user", v.user_id}, {"run", parent.id}};
+  ctx_.audit(v.user_id, "run.requested", parent.id, t.text);
+  const auto started = ctx_.runs.start(std::move(t));
+  const std::string no_response_url;
+  if (!started) {
+    const std::string note = ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail);
+    co_await reply_privately(ctx_.web, ctx_.log, no_response_url, parent.channel, v.user_id, note);
+  }
+}
+
+std::optional<nlohmann::json> ParametersHandler::submission_ack(Store& store, const skills::SkillCatalog& catalog,
+                                                                const slack::Envelope& envelope) {
+  if (envelope.type != slack::EnvelopeType::Interactive || !envelope.payload.is_object() ||
+      envelope.payload.value("type", std::string()) != "view_submission") {
+    return std::nullopt;
+  }
+  const auto normalized = slack::normalize(envelope, {});
+  const auto* input = std::get_if<slack::InboundEvent>(&normalized);
+  const auto* v = input ? std::get_if<slack::ViewSubmission>(&input->body) : nullptr;
+  if (!v || v->callback_id != kParametersCallback) {
+    return std::nullopt;
+  }
+  const auto asking = asking_run(store, catalog, v->private_metadata);
+  if (!asking) {
+    return std::nullopt;
+  }
+  const auto incident = trigger_of(store, asking->run.id).incident.values();
+  const auto submission = read_parameter_submission(*asking->skill, v->values, incident);
+  if (submission.ok()) {
+    return std::nullopt;
+  }
+  return submission_errors_ack(submission);
+}
+
+}  // namespace vigil::handlers
