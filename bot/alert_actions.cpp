@@ -195,9 +195,18 @@ void AlertActions::audit(const std::string& actor, const std::string& action, co
 
 std::optional<slack::blocks::AlertActionsView> AlertActions::root_view(const RunRecord& run) {
   std::optional<slack::blocks::AlertActionsView> out;
-  const auto alert = alert_source_of(run, run.trigger_kind == "alert" || run.trigger_kind == "webhook"
-                                              ? store_.list_events(run.id)
-                                              : std::vector<RunEvent>{});
+  if ((run.trigger_kind != "alert" && run.trigger_kind != "webhook") || run.incident_id.empty()) {
+    return out;
+  }
+  auto cached = sources_.find(run.id);
+  if (cached == sources_.end()) {
+    constexpr std::size_t kMaxCached = 1000;
+    if (sources_.size() >= kMaxCached) {
+      sources_.clear();
+    }
+    cached = sources_.emplace(run.id, alert_source_of(run, store_.list_events(run.id))).first;
+  }
+  const auto& alert = cached->second;
   if (!alert) {
     return out;
   }

@@ -130,6 +130,9 @@ class AlertActions {
   Peers peers_;
   Logger log_;
   std::set<std::string> in_flight_;  // incidents with a silence or acknowledgement on its way
+  /// The alert behind each run whose root was drawn (a trigger never changes): the root is redrawn
+  /// every second while a run is active, and its timeline can be long. Bounded.
+  std::map<std::string, std::optional<AlertSource>> sources_;
 };
 
 }  // namespace vigil
