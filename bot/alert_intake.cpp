@@ -1,8 +1,11 @@
 #include "bot/alert_intake.h"
 
+#include "bot/alert_actions.h"
+
 #include "bot/base/ids.h"
 #include "bot/run_manager.h"
 #include "bot/store.h"
+#include "bot/timeline.h"
 
 namespace vigil {
 
@@ -58,14 +61,21 @@ Result<AlertOutcome> AlertIntake::intake(const alerting::AlertNotification& a, c
   out.run_id = run_id;
   switch (firing_edit ? alerting::AlertStatus::Other : a.status) {
     case alerting::AlertStatus::Firing: {
+      // Snoozed from the run's root (the Snooze button): counted, but no new triage and no repeats.
+      const auto snooze = store_.get_auto_triage_pause(snooze_key(a.source, a.fingerprint));
+      const bool snoozed = snooze && snooze->active(now);
       if (incident) {
         out.kind = AlertOutcome::Kind::Repeat;
         out.count = store_.bump_incident_alert_count(incident->id);
         store_.append_incident_event({0, incident->id, to_unix_ms(clock_.now()), "alert_repeat", a.source,
                                       a.alertname + " fired again (" + std::to_string(out.count) + "×)"});
-        if (!run_id.empty()) {
+        if (!run_id.empty() && !snoozed) {
           runs_.repeat(run_id);
         }
+        return out;
+      }
+      if (snoozed) {
+        out.message = "snoozed until " + human_time(snooze->resume_at);
         return out;
       }
       if (!target.auto_triage) {

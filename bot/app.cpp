@@ -98,8 +98,12 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       parameter_asks_(ex, ports.store, ports.web, presenter_, catalog_, logging.make("slack.params")),
       notes_(make_notes(ex, config, ports, logging)),
       intake_(ports.store, runs_, ports.clock),
+      alert_actions_(ports.store, runs_, ports.clock, *redactor_,
+                     AlertActions::Peers{ports.alertmanager, ports.pagerduty, ports.opsgenie},
+                     logging.make("alerts")),
       context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
-               catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers")},
+               catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers"),
+               alert_actions_},
       slash_(context_),
       interactions_(context_),
       processed_(ports.store),
@@ -132,6 +136,7 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
     log_->info("approvals: whoever is on call in {} schedule {} may approve too", oncall_->service_name(),
                oncall_->schedule());
   }
+  presenter_.set_alert_view([this](const RunRecord& run) { return alert_actions_.root_view(run); });
   gate_.set_before_card([this](std::string run_id) -> Task<> { return presenter_.flush_now(std::move(run_id)); });
   // A usage mistake in a slash command is answered in the ack itself: instantly, no Web API call.
   runs_.add_observer(&parameter_asks_);

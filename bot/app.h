@@ -113,6 +113,7 @@ class App {
   ParameterAskPoster parameter_asks_;
   std::unique_ptr<IncidentNotes> notes_;  // when pagerduty.notes or opsgenie.notes is on
   AlertIntake intake_;
+  AlertActions alert_actions_;
   handlers::HandlerContext context_;
   handlers::SlashCommandHandler slash_;
   std::unique_ptr<handlers::IncidentMessageHandler> messages_;

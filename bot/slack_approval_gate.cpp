@@ -38,6 +38,12 @@ skills::GateDecision cancelled_decision(const std::string& reason) {
   return d;
 }
 
+void add_unique(std::vector<std::string>& parts, const std::string& item) {
+  if (std::find(parts.begin(), parts.end(), item) == parts.end()) {
+    parts.push_back(item);
+  }
+}
+
 bool policy_has_oncall(const json& policy) {
   return !policy.is_discarded() && policy.is_object() && policy.value("oncall", false);
 }
@@ -63,6 +69,55 @@ std::string mentions(const std::vector<std::string>& users, const std::vector<st
 }
 
 }  // namespace
+
+std::vector<long long> approval_reminder_times(long long created_at, long long expires_at) {
+  constexpr long long kFirstAfter = 5 * 60;
+  constexpr long long kMaxLead = 5 * 60;
+  std::vector<long long> out;
+  const long long life = expires_at - created_at;
+  if (life <= 0) {
+    return out;
+  }
+  if (created_at + kFirstAfter < expires_at) {
+    out.push_back(created_at + kFirstAfter);
+  }
+  const long long lead = std::min(kMaxLead, life / 5);
+  const long long last = expires_at - std::max<long long>(lead, 1);
+  if (last > created_at && (out.empty() || last > out.back())) {
+    out.push_back(last);
+  }
+  return out;
+}
+
+std::string approval_reminder_text(const std::string& mentions, long long waited_s, const std::string& card_link,
+                                   const std::string& expires_at, bool last) {
+  const auto who = mentions.empty() ? std::string("Approvers") : mentions;
+  const auto card = card_link.empty() ? std::string("the card above") : "<" + slack::blocks::escape(card_link) + "|the card>";
+  const long long minutes = std::max<long long>(1, waited_s / 60);
+  if (last) {
+    return ":hourglass_flowing_sand: " + who + ": an approval expires at " + expires_at + " without a decision (" +
+           card + "). Nothing runs unless someone approves it.";
+  }
+  return ":bell: " + who + ": an approval has waited " + std::to_string(minutes) + " min for a decision (" + card +
+         "). It expires at " + expires_at + ".";
+}
+
+std::string slack_message_link(const std::string& channel, const std::string& ts, const std::string& thread_ts) {
+  if (channel.empty() || ts.empty()) {
+    return {};
+  }
+  std::string digits;
+  for (const char c : ts) {
+    if (c != '.') {
+      digits += c;
+    }
+  }
+  auto link = "https://slack.com/archives/" + channel + "/p" + digits;
+  if (!thread_ts.empty() && thread_ts != ts) {
+    link += "?thread_ts=" + thread_ts + "&cid=" + channel;
+  }
+  return link;
+}
 
 SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
                                      Clock& clock, const Redactor& redactor, ApproverDirectory& directory,
@@ -338,11 +393,47 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
   auto& waiter = waiters_[token];
   waiter.wake = std::make_unique<boost::asio::steady_timer>(ex_, boost::asio::steady_timer::time_point::max());
   auto* timer = waiter.wake.get();
-  const auto remaining = std::chrono::seconds(std::max<long long>(0, approval->expires_at - now_s()));
-  // Decision (the timer is cancelled by wake()), expiry, or the run being cancelled.
-  auto result = co_await (timer->async_wait(kToken) || clock_.sleep_for(remaining));
+  // Reminders are re-armed from the approval's own times (after a restart too); those already
+  // posted are in the audit log, and of those whose time passed unseen only the latest is posted.
+  const auto reminders = approval_reminder_times(approval->created_at, approval->expires_at);
+  std::size_t sent = reminders_sent(*approval);
+  while (sent + 1 < reminders.size() && reminders[sent + 1] <= now_s()) {
+    ++sent;
+  }
+  while (true) {
+    // Checked before every wait: a decision taken while a reminder was being posted found no
+    // wait to wake.
+    if (const auto current = store_.get_approval(token); !current || current->state != ApprovalState::Pending) {
+      break;
+    }
+    const long long now = now_s();
+    if (now >= approval->expires_at) {
+      break;
+    }
+    const bool reminder_next = sent < reminders.size();
+    const long long until = reminder_next ? std::min(reminders[sent], approval->expires_at) : approval->expires_at;
+    const auto wait = std::chrono::seconds(std::max<long long>(0, until - now));
+    // Decision (the timer is cancelled by wake()), the next reminder, expiry, or the run being cancelled.
+    auto result = co_await (timer->async_wait(kToken) || clock_.sleep_for(wait));
+    if (result.index() == 0) {
+      break;
+    }
+    const auto cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none) {
+      break;
+    }
+    if (reminder_next && now_s() < approval->expires_at) {
+      while (sent + 1 < reminders.size() && reminders[sent + 1] <= now_s()) {
+        ++sent;  // time jumped past a reminder: only the latest is worth posting
+      }
+      if (now_s() >= reminders[sent]) {
+        const bool last = sent + 1 == reminders.size();
+        ++sent;
+        co_await remind(token, last);
+      }
+    }
+  }
   waiters_.erase(token);
-  (void)result;
   auto now_record = store_.get_approval(token);
   if (!now_record) {
     co_return cancelled_decision("approval vanished");
@@ -361,6 +452,76 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
     }
   }
   co_return decision_of(*now_record);
+}
+
+std::size_t SlackApprovalGate::reminders_sent(const ApprovalRecord& a) {
+  std::size_t n = 0;
+  for (const auto& e : store_.list_audit(a.run_id)) {
+    n += e.action == "approval_reminder.posted" && e.approval_token == a.token ? 1 : 0;
+  }
+  return n;
+}
+
+Task<std::string> SlackApprovalGate::approver_mentions(const std::string& policy_text) {
+  std::vector<std::string> parts;
+  const auto policy = json::parse(policy_text, nullptr, false);
+  if (!policy.is_discarded()) {
+    for (const auto& u : strings_of(policy, "users")) {
+      add_unique(parts, "<@" + u + ">");
+    }
+    for (const auto& g : strings_of(policy, "groups")) {
+      add_unique(parts, "<!subteam^" + g + ">");
+    }
+  }
+  // Whoever is on call now, the way the card names them.
+  const auto on_call = co_await on_call_view(policy_text);
+  if (on_call) {
+    for (const auto& u : on_call->users) {
+      add_unique(parts, "<@" + u + ">");
+    }
+  }
+  std::string out;
+  for (const auto& p : parts) {
+    out += (out.empty() ? "" : " ") + p;
+  }
+  co_return out;
+}
+
+Task<> SlackApprovalGate::remind(const std::string& token, bool last) {
+  const auto a = store_.get_approval(token);
+  if (!a || a->state != ApprovalState::Pending || a->expires_at <= now_s()) {
+    co_return;
+  }
+  const auto run = store_.get_run(a->run_id);
+  if (!run || run->channel.empty()) {
+    co_return;
+  }
+  const auto who = co_await approver_mentions(a->policy);
+  if (const auto again = store_.get_approval(token); !again || again->state != ApprovalState::Pending) {
+    co_return;  // decided while the on-call lookup ran
+  }
+  const std::string which = last ? "before it expires" : "after 5 minutes";
+  for (const auto& e : store_.list_audit(a->run_id)) {
+    if (e.action == "approval_reminder.posted" && e.approval_token == token && e.detail == which) {
+      co_return;  // posted already (by this process before a restart, or by another waiter)
+    }
+  }
+  const auto link = slack_message_link(a->channel, a->message_ts, run->thread_ts);
+  const auto text = approval_reminder_text(who, now_s() - a->created_at, link, human_time(a->expires_at), last);
+  // Audited first: a reminder is posted at most once, even when Slack's answer is lost.
+  store_.append_audit({0, to_unix_ms(clock_.now()), "system", "approval_reminder.posted", a->run_id, token, which});
+  const auto built = slack::blocks::text(text);
+  slack::OutgoingMessage m;
+  m.channel = run->channel;
+  if (!run->thread_ts.empty()) {
+    m.thread_ts = run->thread_ts;
+  }
+  m.text = built.text;
+  m.blocks = built.blocks;
+  auto posted = co_await web_.post_message(std::move(m));
+  if (!posted) {
+    log_->warn("run={} approval={}: reminder not posted: {}", a->run_id, token.substr(0, 8), posted.error().message());
+  }
 }
 
 Task<std::optional<slack::blocks::OnCallView>> SlackApprovalGate::on_call_view(const std::string& policy_text) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -39,6 +40,19 @@ struct ClickOutcome {
   std::string message;
   std::string run_id;
 };
+
+/// When a pending approval's approvers are reminded in the run's thread (Unix seconds): once it
+/// has waited 5 minutes, and again shortly before it expires (5 minutes before, or 20% of its
+/// life when that is shorter), each only strictly inside its life and after the one before.
+std::vector<long long> approval_reminder_times(long long created_at, long long expires_at);
+
+/// The reminder's text: who is asked (mentions, already mrkdwn), how long the card waited, the
+/// card's link and when it expires.
+std::string approval_reminder_text(const std::string& mentions, long long waited_s, const std::string& card_link,
+                                   const std::string& expires_at, bool last);
+
+/// A Slack permalink to message `ts` in `channel` (inside the thread `thread_ts` when given).
+std::string slack_message_link(const std::string& channel, const std::string& ts, const std::string& thread_ts);
 
 /// The Slack approval gate (DESIGN.md §2, ideas 3 and 4). The approval row is written before the
 /// card is posted; the buttons carry only an opaque 128-bit token; a click is decided with one
@@ -79,6 +93,12 @@ class SlackApprovalGate final : public skills::ApprovalGate {
     std::unique_ptr<boost::asio::steady_timer> wake;
   };
 
+  /// Posts a reminder in the run's thread when the approval is still pending (audited, so a
+  /// restarted gate does not repeat it).
+  Task<> remind(const std::string& token, bool last);
+  std::size_t reminders_sent(const ApprovalRecord& approval);
+  /// `<@U…>`, `<!subteam^S…>` and whoever is on call now, as the card names them.
+  Task<std::string> approver_mentions(const std::string& policy);
   Task<Result<std::string>> post_card(const RunRecord& run, const ApprovalRecord& approval,
                                       const skills::GateRequest& request);
   Task<> update_card(const ApprovalRecord& approval, const std::string& status_line);

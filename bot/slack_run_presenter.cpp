@@ -37,8 +37,17 @@ std::string line_for(const ProgressEvent& e) {
       return ":arrow_forward: " + escape(e.text);
     case ProgressKind::StepFinished:
       return ":white_small_square: " + escape(e.text);
-    case ProgressKind::Note:
-      return ":information_source: " + escape(e.text);
+    case ProgressKind::Note: {
+      // A person's action ("acknowledged by <@U…>") may mention that person, and only them.
+      auto line = ":information_source: " + escape(e.text);
+      if (slack::blocks::is_user_id(e.actor)) {
+        const auto escaped = "&lt;@" + e.actor + "&gt;";
+        for (auto at = line.find(escaped); at != std::string::npos; at = line.find(escaped, at)) {
+          line.replace(at, escaped.size(), "<@" + e.actor + ">");
+        }
+      }
+      return line;
+    }
     case ProgressKind::FollowUp:
       return ":speech_balloon: " + (e.actor.rfind("U", 0) == 0 ? "<@" + e.actor + "> asked: " : "asked: ") +
              escape(e.text);
@@ -204,6 +213,9 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
   rv.repeats = run->repeat_count;
   for (const auto& s : store_.list_steps(run_id)) {
     rv.steps.push_back(s.step + ": " + std::string(to_string(s.state)));
+  }
+  if (alert_view_) {
+    rv.alert = alert_view_(*run);
   }
   const auto built = slack::blocks::run_root(rv);
   slack::OutgoingMessage m;

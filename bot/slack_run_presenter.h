@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "bot/base/clock.h"
 #include "bot/base/task.h"
 #include "bot/progress.h"
+#include "integrations/slack/blocks.h"
 
 namespace vigil {
 
@@ -42,6 +45,11 @@ class SlackRunPresenter final : public RunObserver {
   /// Where a pause of automatic triage is announced (top level): the configured incident channel
   /// (http.alert_channel); when empty, the channel of the run that tripped the breaker.
   void set_incident_channel(std::string channel);
+
+  /// The alert buttons and their status on the root of a run started by an alert (nullopt for
+  /// other runs); set by the App.
+  using AlertView = std::function<std::optional<slack::blocks::AlertActionsView>(const RunRecord&)>;
+  void set_alert_view(AlertView view) { alert_view_ = std::move(view); }
 
  private:
   struct View {
@@ -90,6 +98,7 @@ class SlackRunPresenter final : public RunObserver {
   std::string incident_channel_;
   int announcing_ = 0;
   std::set<std::string> given_up_;  // runs Slack would not show (bounded by the process life)
+  AlertView alert_view_;
 };
 
 }  // namespace vigil

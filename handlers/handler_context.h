@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bot/alert_actions.h"
 #include "bot/approver_directory.h"
 #include "bot/base/clock.h"
 #include "bot/base/redactor.h"
@@ -29,6 +30,7 @@ struct HandlerContext {
   const Redactor& redactor;
   const Config& config;
   Logger log;
+  AlertActions& alerts;  // the alert buttons on a run's root
 
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,
              const std::string& detail) const {

@@ -35,6 +35,8 @@ Task<> InteractionHandler::handle(slack::BlockAction a) {
     co_await cancel_run(a);
   } else if (a.action_id == kActionGiveParameters) {
     co_await parameters_.open(a);
+  } else if (const auto action = parse_alert_action(a.action_id)) {
+    co_await alert_click(a, *action);
   } else {
     ctx_.audit(a.user_id, "interaction.unknown", "", "action_id " + a.action_id.substr(0, 255));
     ctx_.log->info("user={}: unknown action_id {}; nothing done", a.user_id, a.action_id.substr(0, 64));
@@ -72,6 +74,25 @@ Task<> InteractionHandler::cancel_run(const slack::BlockAction& a) {
   if (!cancelled) {
     const std::string nothing_to_cancel_note = "Nothing to cancel: " + cancelled.error().detail + ".";
     co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, nothing_to_cancel_note);
+  }
+}
+
+Task<> InteractionHandler::alert_click(const slack::BlockAction& a, AlertAction action) {
+  AlertClick click;
+  click.action = action;
+  click.run_id = a.value;
+  click.user = a.user_id;
+  click.user_name = a.user_name;
+  click.channel = a.channel_id;
+  if (action == AlertAction::Silence) {
+    click.is_approver = co_await ctx_.is_approver(a.user_id);
+  }
+  const auto outcome = co_await ctx_.alerts.click(std::move(click));
+  if (!outcome.done) {
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, outcome.message);
+  }
+  if (!outcome.run_id.empty()) {
+    ctx_.presenter.touch(outcome.run_id);  // the root shows who did what
   }
 }
 

@@ -7,7 +7,8 @@
 namespace vigil::handlers {
 
 /// Button clicks and modal submissions: Approve / Deny (with an optional reason in a modal) on
-/// approval cards, Cancel on a run's root. Every click is checked and audited; a refused click gets
+/// approval cards, Cancel on a run's root, and the alert buttons (Acknowledge, Silence, Snooze,
+/// Resolve, the source link) on the root of a run started by an alert. Every click is checked and audited; a refused click gets
 /// a private reason and changes nothing; unknown actions and forged tokens only leave an audit row.
 class InteractionHandler {
  public:
@@ -21,6 +22,7 @@ class InteractionHandler {
  private:
   Task<> decide(const slack::BlockAction& a, Decision decision, const std::string& reason);
   Task<> cancel_run(const slack::BlockAction& a);
+  Task<> alert_click(const slack::BlockAction& a, AlertAction action);
 
   HandlerContext& ctx_;
   ParametersHandler parameters_;  // Give parameters (button and modal)

@@ -7,6 +7,10 @@
 
 namespace vigil::alerting {
 
+Task<Result<void>> PagingService::acknowledge(std::string, std::string) {
+  co_return make_error(Errc::InvalidInput, std::string(name()) + " cannot acknowledge from Vigil");
+}
+
 Error paging_status_error(std::string_view service, int status, std::string_view service_message) {
   std::string detail = std::string(service) + " answered HTTP " + std::to_string(status);
   if (!service_message.empty()) {

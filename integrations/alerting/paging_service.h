@@ -22,6 +22,9 @@ class PagingService {
   virtual Task<Result<std::vector<std::string>>> on_call_emails(std::string schedule) = 0;
   /// A note on incident (PagerDuty) or alert (OpsGenie) `id`.
   virtual Task<Result<void>> add_note(std::string id, std::string text) = 0;
+  /// Acknowledges incident (PagerDuty) or alert (OpsGenie) `id`; `note` says who did it in Slack.
+  /// A service that cannot acknowledge answers InvalidInput.
+  virtual Task<Result<void>> acknowledge(std::string id, std::string note);
 };
 
 }  // namespace vigil::alerting

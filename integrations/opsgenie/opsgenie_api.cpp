@@ -113,4 +113,19 @@ Task<Result<void>> OpsGenieApi::add_note(std::string alert_id, std::string text)
   co_return done;
 }
 
+Task<Result<void>> OpsGenieApi::acknowledge(std::string alert_id, std::string note) {
+  auto r = request("POST", "/v2/alerts/" + http::url_encode(alert_id) + "/acknowledge?identifierType=id");
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.body = json{{"note", note}, {"source", "Vigil"}, {"user", "Vigil"}}.dump();
+  auto answer = co_await http_.send(std::move(r));
+  if (!answer) {
+    co_return Error(answer.error().code, "OpsGenie acknowledge: " + answer.error().detail);
+  }
+  if (answer->status != 200 && answer->status != 201 && answer->status != 202) {
+    co_return alerting::paging_status_error("OpsGenie acknowledge", answer->status, error_message(answer->body));
+  }
+  Result<void> done;
+  co_return done;
+}
+
 }  // namespace vigil::opsgenie

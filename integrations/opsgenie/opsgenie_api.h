@@ -29,6 +29,8 @@ class OpsGenieApi final : public alerting::PagingService {
   Task<Result<std::vector<std::string>>> on_call_emails(std::string schedule) override;
   /// `alert_id` is the alert's id (alertId in its webhooks), not its alias or tiny id.
   Task<Result<void>> add_note(std::string alert_id, std::string text) override;
+  /// POST /v2/alerts/{id}/acknowledge with `note`.
+  Task<Result<void>> acknowledge(std::string alert_id, std::string note) override;
 
  private:
   http::HttpRequest request(std::string method, std::string path_and_query) const;

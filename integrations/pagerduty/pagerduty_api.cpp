@@ -110,4 +110,21 @@ Task<Result<void>> PagerDutyApi::add_note(std::string incident_id, std::string t
   co_return done;
 }
 
+Task<Result<void>> PagerDutyApi::acknowledge(std::string incident_id, std::string note) {
+  auto r = request("PUT", "/incidents/" + http::url_encode(incident_id));
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("From", options_.from_email);
+  r.body = json{{"incident", {{"type", "incident_reference"}, {"status", "acknowledged"}}}}.dump();
+  auto answer = co_await http_.send(std::move(r));
+  if (!answer) {
+    co_return Error(answer.error().code, "PagerDuty acknowledge: " + answer.error().detail);
+  }
+  if (answer->status != 200) {
+    co_return alerting::paging_status_error("PagerDuty acknowledge", answer->status, error_message(answer->body));
+  }
+  // PagerDuty's acknowledgement carries no text: who acknowledged goes in a note.
+  auto noted = co_await add_note(std::move(incident_id), std::move(note));
+  co_return noted;
+}
+
 }  // namespace vigil::pagerduty

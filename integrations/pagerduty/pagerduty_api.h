@@ -28,6 +28,8 @@ class PagerDutyApi final : public alerting::PagingService {
   std::string_view name() const override { return "PagerDuty"; }
   Task<Result<std::vector<std::string>>> on_call_emails(std::string schedule) override;
   Task<Result<void>> add_note(std::string incident_id, std::string text) override;
+  /// PUT /incidents/{id} with status "acknowledged" (From: the configured e-mail).
+  Task<Result<void>> acknowledge(std::string incident_id, std::string note) override;
 
  private:
   http::HttpRequest request(std::string method, std::string path_and_query) const;

@@ -53,9 +53,7 @@ std::string user(const std::string& who) {
     return "someone";
   }
   // Slack ids become mentions; anything else (alertmanager, a cron) is shown as text.
-  const bool is_id = (who[0] == 'U' || who[0] == 'W') && who.size() >= 9 &&
-                     std::all_of(who.begin(), who.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
-  return is_id ? "<@" + who + ">" : escape(who);
+  return is_user_id(who) ? "<@" + who + ">" : escape(who);
 }
 
 std::string elapsed(std::chrono::seconds s) {
@@ -97,6 +95,11 @@ Message finish(std::string text, json blocks) {
 }
 
 }  // namespace
+
+bool is_user_id(std::string_view who) {
+  return who.size() >= 9 && who.size() <= 32 && (who[0] == 'U' || who[0] == 'W') &&
+         std::all_of(who.begin(), who.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+}
 
 std::string escape(std::string_view text) {
   std::string out;
@@ -201,11 +204,40 @@ Message run_root(const RunView& run) {
     }
     blocks.push_back(section(lines));
   }
+  if (run.alert && !run.alert->status.empty()) {
+    blocks.push_back(context(run.alert->status));
+  }
   if (!run.cancel_token.empty()) {
     blocks.push_back(json{{"type", "actions"},
                           {"block_id", id("run:" + short_id(run.run_id))},
                           {"elements", json::array({button("Cancel", kActionCancelRun,
                                                             run.cancel_token, "danger")})}});
+  }
+  if (run.alert) {
+    const auto& a = *run.alert;
+    json elements = json::array();
+    if (a.acknowledge) {
+      elements.push_back(button("Acknowledge", kActionAlertAck, a.token, "primary"));
+    }
+    if (a.silence) {
+      elements.push_back(button("Silence 1h", kActionAlertSilence, a.token));
+    }
+    if (a.snooze) {
+      elements.push_back(button("Snooze 1h", kActionAlertSnooze, a.token));
+    }
+    if (a.resolve) {
+      elements.push_back(button("Resolve", kActionAlertResolve, a.token));
+    }
+    if (!a.source_url.empty() && a.source_url.size() <= 3000) {
+      auto link = button("Open in " + (a.source_name.empty() ? std::string("source") : a.source_name),
+                         kActionAlertSource, a.token);
+      link["url"] = a.source_url;
+      elements.push_back(std::move(link));
+    }
+    if (!elements.empty()) {
+      blocks.push_back(json{{"type", "actions"}, {"block_id", id("alert:" + short_id(run.run_id))},
+                            {"elements", std::move(elements)}});
+    }
   }
   return finish(run_root_text_prefix(run.run_id) + shown + " — " + title, std::move(blocks));
 }

@@ -27,11 +27,29 @@ inline constexpr std::size_t kMaxFallbackText = 3000;  // well below the 40,000 
 inline constexpr const char* kActionCancelRun = "run.cancel";
 inline constexpr const char* kActionApprove = "approval.approve";
 inline constexpr const char* kActionDeny = "approval.deny";
+// The alert buttons on the root of a run started by an alert (value: the run id).
+inline constexpr const char* kActionAlertAck = "alert.ack";
+inline constexpr const char* kActionAlertSilence = "alert.silence";
+inline constexpr const char* kActionAlertSnooze = "alert.snooze";
+inline constexpr const char* kActionAlertResolve = "alert.resolve";
+inline constexpr const char* kActionAlertSource = "alert.source";  // a link button: Slack still reports the click
 
 /// A built message: notification fallback text plus the blocks array.
 struct Message {
   std::string text;
   nlohmann::json blocks = nlohmann::json::array();
+};
+
+/// The alert buttons of a run's root and what was done with them ("Acknowledged by <@U…>").
+struct AlertActionsView {
+  std::string token;  // the run id: the only thing in the buttons
+  bool acknowledge = false;
+  bool silence = false;  // Alertmanager's silence for 1 h
+  bool snooze = false;   // Vigil's own snooze for 1 h
+  bool resolve = false;
+  std::string source_url;   // http(s) only; empty: no link button
+  std::string source_name;  // "Alertmanager", "Grafana", …: the link button says "Open in <name>"
+  std::vector<std::string> status = {};  // mrkdwn lines, already escaped
 };
 
 struct RunView {
@@ -48,6 +66,7 @@ struct RunView {
   // change made"). Empty while it runs.
   std::string result_icon = {};
   std::string result_label = {};
+  std::optional<AlertActionsView> alert = {};  // a run started by an alert
 };
 
 struct Finding {
@@ -129,6 +148,8 @@ nlohmann::json deny_reason_modal(const std::string& callback_id, const std::stri
 
 // ---- the limit helpers (used above; public for tests) ----
 
+/// A Slack user id (U… or W…, letters and digits): safe to put in a <@…> mention.
+bool is_user_id(std::string_view who);
 /// Escapes &, <, > for mrkdwn (log excerpts, user text).
 std::string escape(std::string_view text);
 /// At most `limit` bytes (never more characters than that), cut on a UTF-8 boundary, preferably at

@@ -70,12 +70,14 @@ void FakePagingServer::start() {
   route("GET", "/oncalls", "pd.oncalls");
   for (const auto& id : incidents_) {
     route("POST", "/incidents/" + http::url_encode(id) + "/notes", "pd.note");
+    route("PUT", "/incidents/" + http::url_encode(id), "pd.ack");
   }
   for (const auto& s : og_schedules_) {
     route("GET", "/v2/schedules/" + http::url_encode(s) + "/on-calls", "og.on-calls:" + s);
   }
   for (const auto& id : og_alerts_) {
     route("POST", "/v2/alerts/" + http::url_encode(id) + "/notes", "og.note");
+    route("POST", "/v2/alerts/" + http::url_encode(id) + "/acknowledge", "og.ack");
   }
   if (auto started = server_->start(); !started) {
     throw std::runtime_error("fake paging server: " + started.error().message());
@@ -153,6 +155,13 @@ http::HttpResponse FakePagingServer::answer(const std::string& kind, const http:
                                      {"errors", json::array({"Requester User Not Found"})}}}});
     }
     const auto body = json::parse(request.body, nullptr, false);
+    if (kind == "pd.ack") {
+      if (body.is_discarded() || !body.contains("incident") || !body["incident"].is_object() ||
+          body["incident"].value("status", "") != "acknowledged") {
+        return json_answer(400, json{{"error", {{"message", "Invalid Input Provided"}, {"code", 2001}}}});
+      }
+      return json_answer(200, json{{"incident", {{"id", "PFQZPSY"}, {"status", "acknowledged"}}}});
+    }
     if (body.is_discarded() || !body.contains("note") || !body["note"].is_object() ||
         !body["note"].contains("content")) {
       return json_answer(400, json{{"error", {{"message", "Invalid Input Provided"}, {"code", 2001}}}});

@@ -29,8 +29,9 @@ struct PagingRequest {
 };
 
 /// A PagerDuty and OpsGenie REST API stand-in on 127.0.0.1 (port 0), on its own thread: GET /oncalls
-/// and POST /incidents/{id}/notes (PagerDuty, "Token token=…"), GET /v2/schedules/{id or
-/// name}/on-calls?flat=true and POST /v2/alerts/{id}/notes (OpsGenie, "GenieKey …"). Answers are
+/// POST /incidents/{id}/notes and PUT /incidents/{id} (acknowledge) (PagerDuty, "Token token=…"), GET
+/// /v2/schedules/{id or name}/on-calls?flat=true, POST /v2/alerts/{id}/notes and
+/// /v2/alerts/{id}/acknowledge (OpsGenie, "GenieKey …"). Answers are
 /// shaped like the services' documented ones; every request is recorded. Schedules, incidents and
 /// alerts are declared before start(); who is on call and outages can change at any time.
 class FakePagingServer {

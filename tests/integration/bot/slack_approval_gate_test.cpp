@@ -239,3 +239,139 @@ TEST_F(SlackApprovalGateTest, AResumedApprovalWithoutItsCardPostsItAgainWithTheS
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// Reminders: an undecided card mentions its approvers in the run's thread after 5 minutes and
+// again shortly before it expires; never after a decision; a restarted gate re-arms them from the
+// approval's own times.
+class ApprovalReminderTest : public SlackApprovalGateTest {
+ protected:
+  void SetUp() override {
+    SlackApprovalGateTest::SetUp();
+    ApprovalsConfig config;
+    config.users = {"U0OKAPPROVER"};
+    config.groups = {"S0SRETEAM"};
+    config.expiry = 30min;
+    gate_ = std::make_unique<SlackApprovalGate>(io_.get_executor(), *store_, *web_, clock_, redactor_, *directory_,
+                                                config, null_logger());
+  }
+  std::vector<std::string> thread_posts() {
+    std::vector<std::string> out;
+    for (const auto& c : emu_.calls("chat.postMessage")) {
+      out.push_back(c.args.value("thread_ts", "") + " " + c.args.value("text", ""));
+    }
+    return out;
+  }
+  void settle() {
+    for (int i = 0; i < 20; ++i) {
+      io_.restart();
+      io_.run_one_for(10ms);
+    }
+  }
+};
+
+TEST_F(ApprovalReminderTest, AfterFiveMinutesAndBeforeExpiryWithTheApproversMentioned) {
+  std::optional<skills::GateDecision> decision;
+  spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1 && emu_.calls("chat.postMessage").size() == 1; }));
+  const auto card_ts = emu_.calls("chat.postMessage")[0].response.value("ts", "");
+  clock_.advance(4min);
+  settle();
+  EXPECT_EQ(emu_.calls("chat.postMessage").size(), 1u) << "nothing before 5 minutes";
+  clock_.advance(1min);
+  ASSERT_TRUE(run_until([&] { return emu_.calls("chat.postMessage").size() == 2; }));
+  const auto first = emu_.calls("chat.postMessage")[1].args;
+  EXPECT_EQ(first["thread_ts"], "1800000000.000001");
+  const auto text = first.dump();
+  EXPECT_NE(text.find("<@U0OKAPPROVER> <!subteam^S0SRETEAM>: an approval has waited 5 min"), std::string::npos)
+      << text;
+  std::string digits;
+  for (const char c : card_ts) {
+    if (c != '.') {
+      digits += c;
+    }
+  }
+  EXPECT_NE(text.find("https://slack.com/archives/C1/p" + digits), std::string::npos) << text;
+  // 25 minutes in: 5 minutes before it expires.
+  clock_.advance(20min);
+  ASSERT_TRUE(run_until([&] { return emu_.calls("chat.postMessage").size() == 3; }));
+  const auto last = emu_.calls("chat.postMessage")[2].args.dump();
+  EXPECT_NE(last.find("<@U0OKAPPROVER> <!subteam^S0SRETEAM>: an approval expires at"), std::string::npos) << last;
+  clock_.advance(6min);
+  ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
+  EXPECT_EQ(decision->outcome, skills::GateOutcome::Expired);
+  EXPECT_EQ(emu_.calls("chat.postMessage").size(), 3u) << "two reminders, no more";
+  int audited = 0;
+  for (const auto& e : store_->list_audit(step_.run_id)) {
+    audited += e.action == "approval_reminder.posted" ? 1 : 0;
+  }
+  EXPECT_EQ(audited, 2);
+}
+
+TEST_F(ApprovalReminderTest, NoReminderAfterADecision) {
+  std::optional<skills::GateDecision> decision;
+  spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1 && emu_.calls("chat.postMessage").size() == 1; }));
+  clock_.advance(2min);
+  const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
+  std::optional<ClickOutcome> clicked;
+  auto click = [&]() -> Task<> {
+    const std::string approver = "U0OKAPPROVER";
+    const std::string no_reason;
+    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
+  };
+  spawn(io_.get_executor(), click(), null_logger(), "click");
+  ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
+  EXPECT_EQ(decision->outcome, skills::GateOutcome::Approved);
+  clock_.advance(10min);
+  settle();
+  clock_.advance(20min);
+  settle();
+  EXPECT_EQ(emu_.calls("chat.postMessage").size(), 1u) << "only the card";
+}
+
+TEST_F(ApprovalReminderTest, ARestartedGateRemindsFromTheApprovalsOwnTimes) {
+  // The approval was asked for 6 minutes before the restart; its card is in Slack; no reminder yet.
+  ApprovalRecord a;
+  a.token = "0123456789abcdef0123456789abcdef";
+  a.run_id = step_.run_id;
+  a.step_id = step_.id;
+  a.argv_hash = "hash-1";
+  a.requester = "U_REQ";
+  a.risk = "medium";
+  a.policy = R"({"users":["U0OKAPPROVER"],"groups":[],"oncall":false,"allow_self_approval":false,"required_approvals":1})";
+  a.created_at = to_unix(clock_.now()) - 6 * 60;
+  a.expires_at = a.created_at + 1800;
+  ASSERT_TRUE(store_->create_approval(a));
+  store_->set_approval_message(a.token, "C1", "1800000000.000002");
+  std::optional<skills::GateDecision> decision;
+  spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
+  // The 5-minute reminder is due already: posted at once.
+  ASSERT_TRUE(run_until([&] { return emu_.calls("chat.postMessage").size() == 1; }));
+  EXPECT_NE(emu_.calls("chat.postMessage")[0].args.dump().find("<@U0OKAPPROVER>: an approval has waited 6 min"),
+            std::string::npos)
+      << emu_.calls("chat.postMessage")[0].args.dump();
+  // Another restart (a second gate over the same store): the reminder is in the audit log, so it
+  // is not posted again, and the one before expiry is posted once although two gates wait.
+  ApprovalsConfig config;
+  config.users = {"U0OKAPPROVER"};
+  SlackApprovalGate fresh(io_.get_executor(), *store_, *web_, clock_, redactor_, *directory_, config, null_logger());
+  std::optional<skills::GateDecision> again;
+  auto ask_again = [&]() -> Task<> { again = co_await fresh.request(request()); };
+  spawn(io_.get_executor(), ask_again(), null_logger(), "ask again");
+  ASSERT_TRUE(run_until([&] { return fresh.waiters() == 1; }));
+  settle();
+  EXPECT_EQ(emu_.calls("chat.postMessage").size(), 1u);
+  clock_.advance(19min);  // 25 minutes after it was asked for
+  ASSERT_TRUE(run_until([&] { return emu_.calls("chat.postMessage").size() == 2; }));
+  settle();
+  EXPECT_EQ(emu_.calls("chat.postMessage").size(), 2u);
+  EXPECT_NE(emu_.calls("chat.postMessage")[1].args.dump().find("an approval expires at"), std::string::npos);
+  clock_.advance(6min);
+  ASSERT_TRUE(run_until([&] { return decision.has_value() && again.has_value(); }));
+}
+
+}  // namespace
+}  // namespace vigil

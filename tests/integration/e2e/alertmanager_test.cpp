@@ -224,6 +224,103 @@ TEST_F(RealAlertmanager, DefaultSlackMessageWithTheApiUrlGetsTheRealLabels) {
   EXPECT_TRUE(test::eventually([&] { return incidents().at(0).state == "resolved"; }, 20s)) << log() << am->log();
 }
 
+// The Silence button on the root of an Alertmanager alert's run: Vigil creates a silence through
+// Alertmanager's API v2 for exactly the alert's labels, for an hour, by the person who clicked;
+// amtool sees it; the thread and the root say who silenced it, until when, and the silence id.
+// Silencing mutes the alert for everyone, so someone who is not an approver is refused.
+TEST_F(RealAlertmanager, SilenceButtonCreatesASilenceThatAmtoolSees) {
+  auto am = std::make_unique<test::AlertmanagerPeer>(slack_receiver());
+  start_vigil("alertmanager:\n  url: " + am->url() + "\napprovals:\n  users: [U0ONCALL01]\n");
+  ASSERT_TRUE(am->wait_ready()) << am->log();
+  ASSERT_EQ(am->alert(kCrashLoop).exit_code, 0);
+  ASSERT_TRUE(test::eventually([&] { return incidents().size() == 1; }, 20s)) << log() << am->log();
+  const auto root = [&]() -> std::optional<slack::EmulatedMessage> {
+    for (const auto& m : emu_.messages(kAlerts)) {
+      if (m.user == emu_.options().bot_user_id && m.text.rfind("Triage run ", 0) == 0) {
+        return m;
+      }
+    }
+    return std::nullopt;
+  };
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = root();
+    return r && r->blocks.dump().find("\"alert.silence\"") != std::string::npos;
+  }, 20s)) << vigil_posts() << log();
+  const auto run_id = store()->runs_for_incident(incidents().at(0).id).at(0).id;
+  int n = 0;
+  const auto click = [&](const std::string& user, const std::string& name) {
+    const auto id = emu_.send_envelope(
+        {{"envelope_id", "env-silence-" + std::to_string(++n)},
+         {"type", "interactive"},
+         {"accepts_response_payload", true},
+         {"payload",
+          {{"type", "block_actions"},
+           {"user", {{"id", user}, {"username", name}, {"team_id", "T1"}}},
+           {"team", {{"id", "T1"}}},
+           {"channel", {{"id", kAlerts}, {"name", "alerts"}}},
+           {"container", {{"type", "message"}, {"message_ts", root()->ts}, {"channel_id", kAlerts}}},
+           {"trigger_id", "trig-" + std::to_string(n)},
+           {"response_url", emu_.response_url("silence-" + std::to_string(n))},
+           {"actions", json::array({{{"action_id", "alert.silence"}, {"block_id", "b"}, {"value", run_id},
+                                     {"type", "button"}, {"action_ts", "1700000000." + std::to_string(n)}}})}}}});
+    EXPECT_TRUE(emu_.wait_for_ack(id, 3s));
+  };
+  const auto silences = [&]() {
+    const auto out = am->amtool({"silence", "query", "-o", "json"});
+    const auto j = json::parse(out.out, nullptr, false);
+    return j.is_array() ? j : json::array();
+  };
+  // Not an approver: refused, privately; no silence.
+  click("U0TEAMMATE", "sam");
+  ASSERT_TRUE(test::eventually([&] {
+    for (const auto& [id, body] : emu_.response_posts()) {
+      if (body.dump().find("takes an approver") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }, 10s)) << log();
+  EXPECT_TRUE(silences().empty());
+
+  click("U0ONCALL01", "ana");
+  ASSERT_TRUE(test::eventually([&] { return silences().size() == 1; }, 20s)) << log() << am->log();
+  const auto silence = silences().at(0);
+  EXPECT_EQ(silence.value("createdBy", ""), "ana (U0ONCALL01) via Vigil");
+  EXPECT_NE(silence.value("comment", "").find("Vigil incident " + incidents().at(0).id.substr(0, 8)), std::string::npos)
+      << silence.dump();
+  std::map<std::string, std::string> matchers;
+  for (const auto& m : silence["matchers"]) {
+    EXPECT_TRUE(m.value("isEqual", true));
+    EXPECT_FALSE(m.value("isRegex", true));
+    matchers[m.value("name", "")] = m.value("value", "");
+  }
+  EXPECT_EQ(matchers.at("alertname"), "KubePodCrashLooping");
+  EXPECT_EQ(matchers.at("pod"), "checkout-7d9f8-x2x4q");
+  EXPECT_EQ(matchers.at("namespace"), "shop");
+  const auto id = silence.value("id", "");
+  ASSERT_FALSE(id.empty());
+  // The thread says who, until when and the silence id; the root too, without its Silence button.
+  ASSERT_TRUE(test::eventually([&] {
+    const auto posts = vigil_posts();
+    return posts.find("silenced in Alertmanager by <@U0ONCALL01> until") != std::string::npos &&
+           posts.find("(silence " + id + ")") != std::string::npos;
+  }, 10s)) << vigil_posts();
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = root();
+    return r && r->blocks.dump().find("Silenced in Alertmanager by <@U0ONCALL01>") != std::string::npos &&
+           r->blocks.dump().find("\"alert.silence\"") == std::string::npos;
+  }, 10s)) << (root() ? root()->blocks.dump() : "no root");
+  int audited = 0;
+  for (const auto& e : store()->list_audit()) {
+    audited += e.action == "alert.silenced" && e.actor == "U0ONCALL01" && e.detail.find(id) != std::string::npos;
+  }
+  EXPECT_EQ(audited, 1);
+  // The alert is silenced in Alertmanager itself.
+  EXPECT_TRUE(test::eventually([&] {
+    return am->amtool({"alert", "query", "--silenced", "-o", "json"}).out.find(id) != std::string::npos;
+  }, 10s)) << am->amtool({"alert", "query", "--silenced", "-o", "json"}).out;
+}
+
 // Without alertmanager.url Vigil never guesses a pod or namespace from a bare value list: the run
 // stops before any step, and the thread says what is missing and how to fix it.
 TEST_F(RealAlertmanager, DefaultSlackMessageWithoutTheApiUrlSaysWhatIsMissing) {
