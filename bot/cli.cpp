@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -36,10 +37,16 @@ struct CliState {
 };
 
 // Loads the configuration, printing every problem; nullopt means exit 2.
+// Warnings do not fail a check (exit 0): Vigil starts, and they say what will not work.
 std::optional<Config> load_checked(const std::string& path, bool quiet_ok) {
-  auto config = load_config_or_report(path);
+  std::size_t warnings = 0;
+  auto config = load_config_or_report(path, &warnings);
   if (config && !quiet_ok) {
-    std::cout << (path.empty() ? std::string("defaults") : path) << ": configuration ok\n";
+    std::cout << (path.empty() ? std::string("defaults") : path) << ": configuration ok";
+    if (warnings > 0) {
+      std::cout << ", " << warnings << " warning" << (warnings == 1 ? "" : "s") << " (on stderr)";
+    }
+    std::cout << "\n";
   }
   return config;
 }
@@ -66,16 +73,23 @@ int cmd_config_show(const CliState& s) {
   return kExitOk;
 }
 
-// The commands that read the database back never create one: a missing file says where it was
-// looked for and what names it.
+// The commands that read the database back never write one: a missing file says where it was
+// looked for and what names it; a database of another schema version is refused, not upgraded.
 std::unique_ptr<Store> open_store_or_report(const Config& config) {
-  auto store = Store::open(config.storage.database, StoreOpenMode::MustExist);
+  auto store = Store::open(config.storage.database, StoreOpenMode::ReadOnly);
   if (!store && store.error().is(Errc::NotFound)) {
     std::error_code ec;
     const auto where = std::filesystem::absolute(config.storage.database, ec).lexically_normal();
+    const auto env = current_environment();
+    const auto named_by_env = env.find("VIGIL_DB");
+    if (named_by_env != env.end() && !named_by_env->second.empty()) {
+      std::cerr << "vigil: no database at " << where.string()
+                << " (VIGIL_DB names this file: point it at the database, or unset it to use storage.database)\n";
+      return nullptr;
+    }
     std::cerr << "vigil: no database at " << where.string() << " (set storage.database in "
               << (config.source_file.empty() ? std::string("a configuration file") : config.source_file)
-              << " or pass --config)\n";
+              << " and pass --config, or set VIGIL_DB to the database file)\n";
     return nullptr;
   }
   if (!store) {
@@ -269,7 +283,13 @@ int cmd_serve(const CliState& s) {
       return kExitUsage;
     }
   }
-  const int code = serve_slack(*config, **store, logging, redactor);
+  // The page's address is printed only once every listener is bound: a port conflict on
+  // http.listen exits 2 with what to change, never after an address that does not answer.
+  std::function<void()> announce;
+  if (sandbox) {
+    announce = [&sandbox] { sandbox->announce(); };
+  }
+  const int code = serve_slack(*config, **store, logging, redactor, announce);
   if (sandbox) {
     sandbox->stop();
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -100,6 +101,33 @@ std::string suggest(const std::string& key, const std::vector<std::string>& know
     }
   }
   return best;
+}
+
+// Its letters, and what the kind is called in messages.
+struct SlackIdShape {
+  const char* letters;
+  const char* name;
+  const char* example;
+};
+
+SlackIdShape shape_of(SlackIdKind kind) {
+  switch (kind) {
+    case SlackIdKind::Channel:
+      return {"CG", "a Slack channel id (C… or G…)", "C0123ABCD"};
+    case SlackIdKind::User:
+      return {"UW", "a Slack user id (U… or W…)", "U0123ABCD"};
+    case SlackIdKind::UserGroup:
+      return {"S", "a Slack user group id (S…)", "S0123ABCD"};
+    case SlackIdKind::Bot:
+      return {"B", "a Slack bot id (B…)", "B0123ABCD"};
+  }
+  return {"", "", ""};
+}
+
+bool has_id_shape(const std::string& value, const char* letters) {
+  return value.size() >= 3 && std::strchr(letters, value[0]) != nullptr &&
+         std::all_of(value.begin() + 1, value.end(),
+                     [](unsigned char c) { return std::isupper(c) || std::isdigit(c); });
 }
 
 // A relative path read from a configuration file is relative to the file's folder.
@@ -489,6 +517,15 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
         }
         if (!b.id.empty() && (b.id.size() < 2 || (b.id[0] != 'C' && b.id[0] != 'G'))) {
           r.error(ch["id"], path + ".id", "a channel id starts with C or G (e.g. C0123ABCD)");
+        } else if (const auto problem = slack_id_problem(b.id, SlackIdKind::Channel);
+                   !b.id.empty() && !problem.empty()) {
+          r.warning(ch["id"], path + ".id", problem);
+        }
+        for (std::size_t j = 0; j < b.alert_bots.size(); ++j) {
+          if (const auto problem = slack_id_problem(b.alert_bots[j], SlackIdKind::Bot); !problem.empty()) {
+            r.warning(ch["alert_bots"][j], path + ".alert_bots",
+                      problem + "; alert_bots names the bot_id of the messages that are alerts");
+          }
         }
         if (!b.name_pattern.empty()) {
           try {
@@ -514,15 +551,14 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
       r.read_bool(a, "approvals", "allow_self_approval", c.approvals.allow_self_approval);
       r.read_list(a, "approvals", "two_approvers_for", c.approvals.two_approvers_for);
       for (std::size_t i = 0; i < c.approvals.users.size(); ++i) {
-        const auto& u = c.approvals.users[i];
-        if (u.empty() || (u[0] != 'U' && u[0] != 'W')) {
-          r.error(a["users"][i], "approvals.users", "'" + u + "' is not a Slack user id (U… or W…)");
+        if (const auto problem = slack_id_problem(c.approvals.users[i], SlackIdKind::User); !problem.empty()) {
+          r.error(a["users"][i], "approvals.users", problem);
         }
       }
       for (std::size_t i = 0; i < c.approvals.groups.size(); ++i) {
-        const auto& g = c.approvals.groups[i];
-        if (g.empty() || g[0] != 'S') {
-          r.error(a["groups"][i], "approvals.groups", "'" + g + "' is not a Slack user group id (S…)");
+        if (const auto problem = slack_id_problem(c.approvals.groups[i], SlackIdKind::UserGroup);
+            !problem.empty()) {
+          r.error(a["groups"][i], "approvals.groups", problem);
         }
       }
       for (std::size_t i = 0; i < c.approvals.two_approvers_for.size(); ++i) {
@@ -546,6 +582,11 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
       r.read_string(g, "agent", "workspace_root", c.agent.workspace_root);
       r.read_list(g, "agent", "env_allowlist", c.agent.env_allowlist);
       r.read_list(g, "agent", "knowledge_dirs", c.agent.knowledge_dirs);
+      if (const auto kd = g["knowledge_dirs"]; kd && kd.IsSequence()) {
+        for (std::size_t i = 0; i < kd.size(); ++i) {
+          marks.keep(kd[i], "agent.knowledge_dirs[" + std::to_string(i) + "]");
+        }
+      }
       r.read_int(g, "agent", "failure_threshold", 1, 100, c.agent.failure_threshold);
       r.read_duration(g, "agent", "pause_for", std::chrono::seconds(0), c.agent.pause_for);
       if (c.agent.backend == "command" && c.agent.command.empty()) {
@@ -572,6 +613,9 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
       r.read_string(k, "kubernetes", "kubectl", c.kubernetes.kubectl);
       r.read_string(k, "kubernetes", "read_only_kubeconfig", c.kubernetes.read_only_kubeconfig);
       r.read_string(k, "kubernetes", "remediation_kubeconfig", c.kubernetes.remediation_kubeconfig);
+      marks.keep(k["read_only_kubeconfig"], "kubernetes.read_only_kubeconfig");
+      marks.keep(k["remediation_kubeconfig"], "kubernetes.remediation_kubeconfig");
+      marks.keep(k["enabled"] ? k["enabled"] : k, "kubernetes.enabled");
       r.read_string(k, "kubernetes", "cluster", c.kubernetes.cluster);
       if (c.kubernetes.enabled && !c.kubernetes.read_only_kubeconfig.empty() &&
           c.kubernetes.read_only_kubeconfig == c.kubernetes.remediation_kubeconfig) {
@@ -615,6 +659,12 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
       r.read_secret_file(h, "http", "grafana_token_file", c.http.grafana_token_file,
                          c.http.grafana_token);
       r.read_string(h, "http", "alert_channel", c.http.alert_channel);
+      if (const auto problem = slack_id_problem(c.http.alert_channel, SlackIdKind::Channel);
+          !c.http.alert_channel.empty() && !problem.empty()) {
+        r.warning(h["alert_channel"], "http.alert_channel",
+                  problem + "; webhook alerts are posted there, and Slack's API takes the id");
+      }
+      marks.keep(h["alert_channel"] ? h["alert_channel"] : h, "http.alert_channel");
       r.read_int(h, "http", "max_body_bytes", 1024, 64LL * 1024 * 1024, c.http.max_body_bytes);
     }
   }
@@ -663,6 +713,11 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
       if (sk["dirs"]) {
         c.skills.shipped = false;
         r.read_list(sk, "skills", "dirs", c.skills.dirs);
+        if (const auto dirs = sk["dirs"]; dirs.IsSequence()) {
+          for (std::size_t i = 0; i < dirs.size(); ++i) {
+            marks.keep(dirs[i], "skills.dirs[" + std::to_string(i) + "]");
+          }
+        }
       }
     }
   }
@@ -821,7 +876,95 @@ void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoa
   }
 }
 
+// Files and folders the configuration names that are not there, and settings whose feature cannot
+// work as configured: warnings (Vigil starts; `config check` says what will not work), each at the
+// key in the file when there is one.
+void check_references(const DeferredMarks& marks, const std::string& file, ConfigLoad& load) {
+  const auto& c = load.config;
+  auto warn = [&](const std::string& mark_key, const std::string& key, const std::string& message) {
+    ConfigDiagnostic d;
+    d.file = file;
+    if (const auto* m = marks.find(mark_key); m && !m->is_null()) {
+      d.line = m->line + 1;
+      d.column = m->column + 1;
+    }
+    d.key = key;
+    d.message = message;
+    load.warnings.push_back(std::move(d));
+  };
+  std::error_code ec;
+  if (c.kubernetes.enabled) {
+    for (const auto& [key, path] : {std::pair<std::string, std::string>{"kubernetes.read_only_kubeconfig",
+                                                                        c.kubernetes.read_only_kubeconfig},
+                                    {"kubernetes.remediation_kubeconfig", c.kubernetes.remediation_kubeconfig}}) {
+      if (path.empty()) {
+        warn("kubernetes.enabled", key, "not set: kubectl steps cannot run without it");
+      } else if (!std::filesystem::is_regular_file(path, ec)) {
+        warn(key, key, "no file at " + path);
+      }
+    }
+  }
+  if (!c.skills.shipped) {
+    for (std::size_t i = 0; i < c.skills.dirs.size(); ++i) {
+      if (!std::filesystem::is_directory(c.skills.dirs[i], ec)) {
+        const auto key = "skills.dirs[" + std::to_string(i) + "]";
+        warn(key, "skills.dirs", "no folder at " + c.skills.dirs[i]);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < c.agent.knowledge_dirs.size(); ++i) {
+    if (!std::filesystem::is_directory(c.agent.knowledge_dirs[i], ec)) {
+      const auto key = "agent.knowledge_dirs[" + std::to_string(i) + "]";
+      warn(key, "agent.knowledge_dirs", "no folder at " + c.agent.knowledge_dirs[i]);
+    }
+  }
+  if (const auto message = webhook_channel_warning(c); !message.empty()) {
+    warn("http.alert_channel", "http.alert_channel", message);
+  }
+}
+
 }  // namespace
+
+std::string slack_id_problem(const std::string& value, SlackIdKind kind) {
+  const auto want = shape_of(kind);
+  if (has_id_shape(value, want.letters)) {
+    return {};
+  }
+  const std::string quoted = "'" + value + "'";
+  if (!value.empty() && value[0] == '#' && kind == SlackIdKind::Channel) {
+    return quoted + " is a channel name, not " + want.name +
+           ": the id is at the bottom of the channel's details (e.g. " + want.example + ")";
+  }
+  if (!value.empty() && value[0] == '@') {
+    return quoted + " is a name, not " + want.name + " (e.g. " + want.example + ")";
+  }
+  for (const auto other : {SlackIdKind::Channel, SlackIdKind::User, SlackIdKind::UserGroup, SlackIdKind::Bot}) {
+    if (other != kind && has_id_shape(value, shape_of(other).letters)) {
+      return quoted + " is " + shape_of(other).name + ", not " + want.name;
+    }
+  }
+  return quoted + " is not " + want.name;
+}
+
+std::string webhook_channel_warning(const Config& c) {
+  if (!c.http.alert_channel.empty()) {
+    return {};
+  }
+  std::vector<std::string> sources;
+  if (!c.http.alertmanager_token.empty()) sources.emplace_back("alertmanager");
+  if (!c.http.pagerduty_secrets.empty()) sources.emplace_back("pagerduty");
+  if (!c.http.opsgenie_token.empty()) sources.emplace_back("opsgenie");
+  if (!c.http.grafana_token.empty()) sources.emplace_back("grafana");
+  if (sources.empty()) {
+    return {};
+  }
+  std::string list;
+  for (const auto& s : sources) {
+    list += (list.empty() ? "/webhooks/" : ", /webhooks/") + s;
+  }
+  return "not set, so " + list + " answer every alert with 503 (no alert channel): set it to the channel id "
+         "(C…) where webhook alerts are posted";
+}
 
 std::vector<std::string> shipped_skill_dirs() {
   std::vector<std::string> out;
@@ -907,6 +1050,7 @@ ConfigLoad load_config_text(const std::string& yaml, const std::string& file_nam
   resolve_paths(std::filesystem::path(file_name).parent_path(), load.config);
   apply_environment(env, load);
   check_paging(marks, file_name, load);
+  check_references(marks, file_name, load);
   return load;
 }
 

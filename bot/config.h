@@ -208,6 +208,21 @@ std::vector<std::string> shipped_skill_dirs();
 /// skills were expected (skills.dirs: [] in the file).
 std::string missing_skills_warning(const Config& config);
 
+/// The kinds of Slack id settings hold.
+enum class SlackIdKind {
+  Channel,    // C… or G… (http.alert_channel, channels[].id)
+  User,       // U… or W… (approvals.users)
+  UserGroup,  // S… (approvals.groups)
+  Bot,        // B… (channels[].alert_bots)
+};
+/// Empty when `value` has the shape of that kind of Slack id (its letter, then upper-case letters and
+/// digits); otherwise what is wrong, naming the kind it is when it is another kind of id or a #name.
+std::string slack_id_problem(const std::string& value, SlackIdKind kind);
+
+/// Webhook alerts are enabled (a webhook token or secret is set) but http.alert_channel is empty, so
+/// every /webhooks/* request is answered 503: what to set. Empty when there is nothing to say.
+std::string webhook_channel_warning(const Config& config);
+
 /// "30s", "5m", "2h", "7d" or a plain number of seconds.
 std::optional<std::chrono::seconds> parse_duration(const std::string& text);
 

@@ -222,11 +222,8 @@ EnvLines read_lines(const fs::path& path) {
 }
 
 // Written to a temporary file with `mode` from the start, then renamed: never briefly readable.
+// The folder must exist: the wizard creates no folder.
 Result<void> write_private(const fs::path& path, const std::string& text, mode_t mode) {
-  std::error_code ec;
-  if (path.has_parent_path()) {
-    fs::create_directories(path.parent_path(), ec);
-  }
   const auto tmp = path.string() + ".tmp-" + random_hex(4);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) {
@@ -293,18 +290,29 @@ YAML::Node map_at(YAML::Node root, const char* key) {
 
 }  // namespace
 
-InitWizard::InitWizard(std::istream& in, std::ostream& out) : in_(in), out_(out) {}
+InitWizard::InitWizard(std::istream& in, std::ostream& out, InitTerminal terminal)
+    : in_(in), out_(out), terminal_(std::move(terminal)) {}
 
 Result<std::string> InitWizard::ask_value(const std::string& question, const std::string& current,
-                                          const std::string& shown, const Check& check) {
+                                          const std::string& shown, const Check& check, bool secret) {
   for (;;) {
+    // Echo goes off before the prompt shows, so nothing typed after it is ever on the screen.
+    const bool hidden = secret && terminal_.echo;
+    if (hidden) {
+      terminal_.echo(false);
+    }
     out_ << question;
     if (!shown.empty()) {
       out_ << " [" << shown << "]";
     }
-    out_ << ": " << std::flush;
+    out_ << (hidden ? " (typing is not shown)" : "") << ": " << std::flush;
     std::string line;
-    if (!std::getline(in_, line)) {
+    const bool got = static_cast<bool>(std::getline(in_, line));
+    if (hidden) {
+      terminal_.echo(true);
+      out_ << "\n";  // the Enter was not echoed either
+    }
+    if (!got) {
       out_ << "\n";
       return make_error(Errc::InvalidInput,
                         "the input ended before every question was answered; nothing was written");
@@ -340,14 +348,16 @@ Result<InitAnswers> InitWizard::ask(const InitAnswers& current) {
       "Slack app-level token (xapp-…)", current.app_token, mask(current.app_token),
       [](const std::string& v) {
         return token_problem(v, "xapp-", "xoxb-", "Basic Information → App-Level Tokens, scope connections:write");
-      });
+      },
+      true);
   if (!app) return app.error();
   a.app_token = *app;
 
   auto bot = ask_value("Slack bot token (xoxb-…)", current.bot_token, mask(current.bot_token),
                        [](const std::string& v) {
                          return token_problem(v, "xoxb-", "xapp-", "OAuth & Permissions → Bot User OAuth Token");
-                       });
+                       },
+                       true);
   if (!bot) return bot.error();
   a.bot_token = *bot;
 
@@ -407,9 +417,27 @@ Result<InitAnswers> InitWizard::ask(const InitAnswers& current) {
                                      ? std::string()
                                      : std::string("expected the signing secret PagerDuty shows "
                                                    "once when the subscription is created");
-                        });
+                        },
+                        true);
     if (!pd) return pd.error();
     a.pagerduty_secret = *pd;
+  }
+  if (!a.alert_sources.empty()) {
+    // Without it every webhook is answered 503 (no alert channel).
+    std::string suggested = current.alert_channel;
+    for (const auto& c : a.channels) {
+      if (suggested.empty() && is_channel_id(c)) {
+        suggested = c;
+      }
+    }
+    auto channel = ask_value("Channel where webhook alerts are posted (http.alert_channel): a channel id, C…/G…",
+                             suggested, suggested, [](const std::string& v) {
+                               return v.empty() ? std::string("webhook alerts need a channel; its id is at the "
+                                                              "bottom of the channel's details (C…)")
+                                                : slack_id_problem(v, SlackIdKind::Channel);
+                             });
+    if (!channel) return channel.error();
+    a.alert_channel = *channel;
   }
 
   auto approvers = ask_value(
@@ -443,6 +471,7 @@ Result<InitAnswers> InitWizard::load(const fs::path& config_path, const fs::path
     a.approvers.insert(a.approvers.end(), c.approvals.groups.begin(), c.approvals.groups.end());
     a.app_token = c.slack.app_token;  // from slack.app_token_file, if one is named
     a.bot_token = c.slack.bot_token;
+    a.alert_channel = c.http.alert_channel;
   }
   for (const auto& line : read_lines(env_path)) {
     const auto kv = parse_env_line(line);
@@ -468,18 +497,14 @@ Result<InitAnswers> InitWizard::load(const fs::path& config_path, const fs::path
   return a;
 }
 
-Result<void> InitWizard::write(const InitAnswers& a, const fs::path& config_path,
-                               const fs::path& env_path) {
-  // The env file: our keys replaced in place, sources no longer chosen removed, the rest kept.
-  const auto old_lines = read_lines(env_path);
+EnvValues InitWizard::env_values(const InitAnswers& a, const fs::path& env_path) {
   std::map<std::string, std::string> old_values;
-  for (const auto& line : old_lines) {
+  for (const auto& line : read_lines(env_path)) {
     if (const auto kv = parse_env_line(line)) {
       old_values[kv->first] = kv->second;
     }
   }
-  std::vector<std::pair<std::string, std::string>> values = {{"SLACK_APP_TOKEN", a.app_token},
-                                                             {"SLACK_BOT_TOKEN", a.bot_token}};
+  EnvValues values = {{"SLACK_APP_TOKEN", a.app_token}, {"SLACK_BOT_TOKEN", a.bot_token}};
   for (const auto& s : a.alert_sources) {
     const auto key = source_env_key(s);
     std::string v = s == "pagerduty" ? a.pagerduty_secret : old_values[key];
@@ -488,10 +513,65 @@ Result<void> InitWizard::write(const InitAnswers& a, const fs::path& config_path
     }
     values.emplace_back(key, v);
   }
-  std::vector<std::string> managed = {"SLACK_APP_TOKEN", "SLACK_BOT_TOKEN"};
-  for (const auto& s : kAlertSources) {
-    managed.push_back(source_env_key(s));
+  return values;
+}
+
+Result<EnvValues> InitWizard::merge_env(const EnvValues& wanted, const fs::path& env_path,
+                                        std::vector<std::string>& removed) {
+  std::map<std::string, std::string> old_values;
+  for (const auto& line : read_lines(env_path)) {
+    if (const auto kv = parse_env_line(line); kv && !kv->second.empty()) {
+      old_values[kv->first] = kv->second;
+    }
   }
+  const auto file = env_path.filename().string();
+  const std::string piped = " (the answers do not come from a terminal, so nothing already in " + file +
+                            " is replaced; edit the file to change it)";
+  EnvValues merged;
+  for (const auto& [key, value] : wanted) {
+    const auto old = old_values.find(key);
+    if (old == old_values.end() || old->second == value) {
+      merged.emplace_back(key, value);
+      continue;
+    }
+    bool replace = false;
+    if (terminal_.interactive) {
+      auto yes = ask_yes_no("Replace " + key + " in " + file + " (" + mask(old->second) + ") with the new value (" +
+                                mask(value) + ")?",
+                            false);
+      if (!yes) return yes.error();
+      replace = *yes;
+    } else {
+      out_ << "  kept " << key << " as it is in " << file << piped << "\n";
+    }
+    merged.emplace_back(key, replace ? value : old->second);
+  }
+  for (const auto& s : kAlertSources) {
+    const auto key = source_env_key(s);
+    const bool still = std::any_of(wanted.begin(), wanted.end(), [&key](const auto& kv) { return kv.first == key; });
+    if (still || old_values.count(key) == 0) {
+      continue;
+    }
+    bool remove = false;
+    if (terminal_.interactive) {
+      auto yes = ask_yes_no("Remove " + key + " from " + file + "? While it is set, /webhooks/" + s + " takes alerts",
+                            false);
+      if (!yes) return yes.error();
+      remove = *yes;
+    } else {
+      out_ << "  kept " << key << " in " << file << ": /webhooks/" << s << " still takes alerts" << piped << "\n";
+    }
+    if (remove) {
+      removed.push_back(key);
+    }
+  }
+  return merged;
+}
+
+Result<void> InitWizard::write(const InitAnswers& a, const EnvValues& values, const std::vector<std::string>& removed,
+                               const fs::path& config_path, const fs::path& env_path) {
+  // The env file: our keys replaced in place, the removed ones dropped, every other line kept.
+  const auto old_lines = read_lines(env_path);
   std::string env_text;
   if (old_lines.empty()) {
     env_text =
@@ -501,15 +581,19 @@ Result<void> InitWizard::write(const InitAnswers& a, const fs::path& config_path
   std::vector<std::string> written;
   for (const auto& line : old_lines) {
     const auto kv = parse_env_line(line);
-    if (!kv || std::find(managed.begin(), managed.end(), kv->first) == managed.end()) {
+    if (kv && std::find(removed.begin(), removed.end(), kv->first) != removed.end()) {
+      continue;
+    }
+    const auto ours = kv ? std::find_if(values.begin(), values.end(),
+                                        [&kv](const auto& value) { return value.first == kv->first; })
+                         : values.end();
+    if (ours == values.end()) {
       env_text += line + "\n";
       continue;
     }
-    for (const auto& [k, v] : values) {
-      if (k == kv->first && std::find(written.begin(), written.end(), k) == written.end()) {
-        env_text += k + "=" + v + "\n";
-        written.push_back(k);
-      }
+    if (std::find(written.begin(), written.end(), ours->first) == written.end()) {
+      env_text += ours->first + "=" + ours->second + "\n";
+      written.push_back(ours->first);
     }
   }
   for (const auto& [k, v] : values) {
@@ -541,6 +625,9 @@ Result<void> InitWizard::write(const InitAnswers& a, const fs::path& config_path
     auto approvals = map_at(root, "approvals");
     approvals["users"] = string_seq(users);
     approvals["groups"] = string_seq(groups);
+    if (!a.alert_sources.empty()) {
+      map_at(root, "http")["alert_channel"] = a.alert_channel;
+    }
     auto k8s = map_at(root, "kubernetes");
     k8s["enabled"] = a.kubernetes_enabled;
     if (a.kubernetes_enabled) {
@@ -559,6 +646,12 @@ Result<void> InitWizard::write(const InitAnswers& a, const fs::path& config_path
 
   // Check before writing anything: the result must load as it will at `vigil serve`.
   Environment env;
+  for (const auto& line : old_lines) {
+    if (const auto kv = parse_env_line(line);
+        kv && std::find(removed.begin(), removed.end(), kv->first) == removed.end()) {
+      env[kv->first] = kv->second;
+    }
+  }
   for (const auto& [k, v] : values) {
     env[k] = v;
   }
@@ -577,26 +670,47 @@ Result<void> InitWizard::write(const InitAnswers& a, const fs::path& config_path
 }
 
 Result<void> InitWizard::run(const fs::path& config_path, const fs::path& env_path) {
+  // Only the two files it is given: a missing folder is the person's to create, not a typo to make.
+  for (const auto& file : {config_path, env_path}) {
+    const auto folder = file.parent_path();
+    std::error_code ec;
+    if (!folder.empty() && !fs::is_directory(folder, ec)) {
+      return make_error(Errc::InvalidInput, "no folder " + folder.string() + " for " + file.filename().string() +
+                                                ": vigil init creates no folders; create it first, or choose "
+                                                "another path (--output, --env-file)");
+    }
+  }
   std::error_code ec;
   const bool existed = fs::exists(config_path, ec);
+  const bool env_existed = fs::exists(env_path, ec);
   auto current = load(config_path, env_path);
   if (!current) {
     return current.error();
   }
   out_ << (existed ? "Updating " : "Creating ") << config_path.string() << " and "
-       << env_path.string() << ".\n";
+       << (env_existed ? "merging into " : "") << env_path.string() << ".\n";
+  if (env_existed) {
+    out_ << env_path.string() << " exists: its lines and values are kept"
+         << (terminal_.interactive ? "; you are asked before one is replaced or removed.\n"
+                                   : "; answers that are not typed at a terminal never replace one.\n");
+  }
   auto answers = ask(*current);
   if (!answers) {
     return answers.error();
   }
-  if (auto r = write(*answers, config_path, env_path); !r) {
+  std::vector<std::string> removed;
+  auto values = merge_env(env_values(*answers, env_path), env_path, removed);
+  if (!values) {
+    return values.error();
+  }
+  if (auto r = write(*answers, *values, removed, config_path, env_path); !r) {
     return r;
   }
   out_ << "\nWrote " << config_path.string() << " (no secrets) and " << env_path.string()
        << " (mode 0600: the tokens).\n";
   for (const auto& s : answers->alert_sources) {
     out_ << "  " << s << ": POST http://<vigil-host>:9090/webhooks/" << s << ", secret in "
-         << source_env_key(s) << " (" << env_path.string() << ")\n";
+         << source_env_key(s) << " (" << env_path.string() << "); alerts go to " << answers->alert_channel << "\n";
   }
   out_ << "Next: vigil config check " << config_path.string() << "\n"
        << "      set -a; . " << env_path.string() << "; set +a; vigil --config "

@@ -21,9 +21,12 @@ std::string resolve_config_path(const std::string& cli_path) {
   return it == env.end() ? std::string() : it->second;
 }
 
-std::optional<Config> load_config_or_report(const std::string& cli_path) {
+std::optional<Config> load_config_or_report(const std::string& cli_path, std::size_t* warnings) {
   const auto path = resolve_config_path(cli_path);
   const auto load = load_config(path, current_environment());
+  if (warnings != nullptr) {
+    *warnings = load.warnings.size();
+  }
   for (const auto& w : load.warnings) {
     std::cerr << w.to_string() << " (warning)\n";
   }

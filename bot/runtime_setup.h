@@ -14,8 +14,9 @@ namespace vigil {
 
 /// The configuration path: --config, else $VIGIL_CONFIG, else none (defaults).
 std::string resolve_config_path(const std::string& cli_path);
-/// Loads and validates the configuration, printing every problem to stderr; nullopt: exit 2.
-std::optional<Config> load_config_or_report(const std::string& cli_path);
+/// Loads and validates the configuration, printing every problem to stderr (warnings as
+/// "file:line:col: key: message (warning)"); nullopt: exit 2. `warnings` gets how many were printed.
+std::optional<Config> load_config_or_report(const std::string& cli_path, std::size_t* warnings = nullptr);
 
 /// A listener that could not bind, said with what to change, e.g. "cannot listen on 127.0.0.1:9090:
 /// address already in use; another program has this port: set <setting>, or port 0 for a free one".

@@ -173,7 +173,11 @@ Result<void> Sandbox::open_page(const Logging& logging) {
                                                 "--sandbox=127.0.0.1:PORT or VIGIL_SANDBOX_ADDR");
     return make_error(Errc::InvalidConfig, "the sandbox page " + message);
   }
-  auto url = web_->url();
+  return {};
+}
+
+void Sandbox::announce() {
+  auto url = web_ ? web_->url() : std::string();
   if (!url.empty() && url.back() == '/') {
     url.pop_back();
   }
@@ -183,7 +187,6 @@ Result<void> Sandbox::open_page(const Logging& logging) {
             << std::flush;
   log_->info("Sandbox: open {} (Slack emulator on 127.0.0.1:{}, demo cluster in {})", url, emulator_->port(),
              demo_dir_.string());
-  return {};
 }
 
 std::string Sandbox::cluster_state() const { return read_text(demo_dir_ / "state" / "checkout"); }

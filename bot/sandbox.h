@@ -29,8 +29,8 @@ struct SandboxOptions {
 /// prepare() starts the emulator and points the configuration at it and at the demo cluster:
 /// fake tokens made at run time, #incidents bound with auto_triage and the demo Alertmanager as
 /// its alert bot, demo approvers (alex, sam; jordan is not one), the runbook backend, the demo
-/// kubectl with a read-only and a remediation kubeconfig. open_page() serves the page and prints
-/// its address. The page's "Fire a demo alert" puts the demo cluster back into crash-looping and
+/// kubectl with a read-only and a remediation kubeconfig. open_page() serves the page; announce()
+/// prints its address. The page's "Fire a demo alert" puts the demo cluster back into crash-looping and
 /// posts the alert; once the pods have been healthy for resolve_after, the demo Alertmanager
 /// posts "[RESOLVED]".
 class Sandbox {
@@ -41,8 +41,11 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
 
   Result<void> prepare(Config& config);
-  /// Serves the page; prints "Sandbox: open http://…" to stdout and the log.
+  /// Binds the page's listener and serves it; prints nothing (see announce()).
   Result<void> open_page(const Logging& logging);
+  /// Prints "Sandbox: open http://…" to stdout and the log. Called once every listener of `vigil
+  /// serve` is bound, so an address is never shown for a process about to exit on a port conflict.
+  void announce();
   void stop();
 
   const std::filesystem::path& demo_dir() const { return demo_dir_; }

@@ -59,7 +59,7 @@ Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, boost::asio::io_c
 }  // namespace
 
 int serve_slack(const Config& config, Store& store, const Logging& logging,
-                std::shared_ptr<const Redactor> redactor) {
+                std::shared_ptr<const Redactor> redactor, const std::function<void()>& on_listening) {
   boost::asio::io_context io{1};
   auto log = logging.make("main");
   SystemClock clock;
@@ -127,6 +127,9 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
     return 2;
   }
   log->info("http listening on {} (port {})", config.http.listen, http_server->port());
+  if (on_listening) {
+    on_listening();
+  }
   ServeState state;
   ShutdownSignals signals(io, [&] {
     log->info("stopping (signal); a second signal stops at once");

@@ -302,7 +302,8 @@ ApprovalRecord read_approval(SQLite::Statement& q) {
 }
 
 Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path, StoreOpenMode mode) {
-  int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX;
+  const bool read_only = mode == StoreOpenMode::ReadOnly;
+  int flags = (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) | SQLite::OPEN_FULLMUTEX;
   if (mode == StoreOpenMode::CreateIfMissing) {
     flags |= SQLite::OPEN_CREATE;
   } else if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
@@ -311,6 +312,9 @@ Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
   try {
     auto db = std::make_unique<SQLite::Database>(path, flags);
     db->setBusyTimeout(5000);
+    if (read_only) {
+      return db;  // the journal mode is the writer's; nothing here changes the file
+    }
     db->exec("PRAGMA journal_mode=WAL");
     db->exec("PRAGMA synchronous=NORMAL");
     db->exec("PRAGMA foreign_keys=ON");
@@ -339,6 +343,12 @@ Result<std::unique_ptr<Store>> Store::open_with(const std::string& path, int ver
     return db.error();
   }
   std::unique_ptr<Store> store(new Store(std::move(*db)));
+  if (mode == StoreOpenMode::ReadOnly) {
+    if (auto r = store->check_readable(path); !r) {
+      return r.error();
+    }
+    return store;
+  }
   if (auto r = store->migrate(version); !r) {
     return r.error();
   }
@@ -347,6 +357,33 @@ Result<std::unique_ptr<Store>> Store::open_with(const std::string& path, int ver
 
 int Store::schema_version() const {
   return db_->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_version").getInt();
+}
+
+Result<void> Store::check_readable(const std::string& path) const {
+  try {
+    const bool vigil = db_->tableExists("schema_version");
+    const int current = vigil ? schema_version() : 0;
+    if (!vigil || current == 0) {
+      return make_error(Errc::InvalidConfig, path + " is not a Vigil database (no schema version); check "
+                                                   "storage.database");
+    }
+    if (current > kSchemaVersion) {
+      return make_error(Errc::InvalidConfig,
+                        "the database was written by a newer Vigil (schema version " + std::to_string(current) +
+                            ", this build knows up to " + std::to_string(kSchemaVersion) +
+                            "); upgrade Vigil or point storage.database at another file");
+    }
+    if (current < kSchemaVersion) {
+      return make_error(Errc::InvalidConfig,
+                        "the database " + path + " has schema version " + std::to_string(current) +
+                            " and this Vigil reads version " + std::to_string(kSchemaVersion) +
+                            "; commands that only read never upgrade it: `vigil serve` upgrades it when it "
+                            "starts (back the file up first), or read it with the Vigil that wrote it");
+    }
+  } catch (const SQLite::Exception& e) {
+    return make_error(Errc::Io, "cannot read database " + path + ": " + e.what());
+  }
+  return {};
 }
 
 Result<void> Store::migrate(int target) {

@@ -29,7 +29,10 @@ struct WebhookDelivery {
 /// What Store::open does when the file is not there.
 enum class StoreOpenMode {
   CreateIfMissing,  // serving: a new, empty database
-  MustExist,        // reading back (`vigil runs list`): Errc::NotFound, and no file is created
+  MustExist,        // Errc::NotFound when missing, and no file is created; migrated like the first
+  /// Reading back (`vigil runs list`): must exist (Errc::NotFound), opened read-only and never
+  /// migrated; a schema other than kSchemaVersion is refused (Errc::InvalidConfig) with what to do.
+  ReadOnly,
 };
 
 /// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
@@ -178,6 +181,7 @@ class Store {
   explicit Store(std::unique_ptr<SQLite::Database> db);
   static Result<std::unique_ptr<Store>> open_with(const std::string& path, int version, StoreOpenMode mode);
   Result<void> migrate(int target);
+  Result<void> check_readable(const std::string& path) const;
   /// A prepared statement kept for the hot single-row queries (an agent's timeline rows, run
   /// lookups, the dedup insert), reset and unbound. Not for a statement still being stepped.
   SQLite::Statement& prepared(const char* sql);

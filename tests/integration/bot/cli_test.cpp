@@ -153,11 +153,75 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// `runs list` reads an older database as it is: never upgraded (another Vigil may still be using
+// it), never written; it says what would upgrade it.
+TEST(VigilCli, AnOlderDatabaseIsReadOnlyAndNeverMigrated) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  { ASSERT_TRUE(Store::open_at_version(db, 3)); }
+  const auto before = test::read_file(db);
+  const auto r = run_process({vigil_binary().string(), "runs", "list"}, {{"VIGIL_DB", db}, {"VIGIL_CONFIG", ""}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "vigil: the database " + db + " has schema version 3 and this Vigil reads version " +
+                       std::to_string(Store::kSchemaVersion) +
+                       "; commands that only read never upgrade it: `vigil serve` upgrades it when it starts (back "
+                       "the file up first), or read it with the Vigil that wrote it\n");
+  EXPECT_EQ(r.out, "");
+  SQLite::Database raw(db, SQLite::OPEN_READONLY);
+  EXPECT_EQ(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt(), 3);
+  EXPECT_EQ(test::read_file(db), before) << "the file is not written";
+}
+
+TEST(VigilCli, NoDatabaseWhereVigilDbPointsSaysSo) {
+  test::TempDir dir;
+  const auto db = (dir / "nowhere.db").string();
+  const auto r = run_process({vigil_binary().string(), "runs", "list"}, {{"VIGIL_DB", db}, {"VIGIL_CONFIG", ""}});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "vigil: no database at " + db +
+                       " (VIGIL_DB names this file: point it at the database, or unset it to use storage.database)\n");
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+// `config check` passes with warnings (exit 0) and says, at each key's line, what will not work.
+TEST(VigilCli, ConfigCheckWarnsAboutWhatWillNotWorkAndStillPasses) {
+  test::TempDir dir;
+  const auto config = (dir / "vigil.yaml").string();
+  test::write_file(config,
+                   "agent:\n  timeout: 15\n"
+                   "kubernetes:\n  enabled: true\n  read_only_kubeconfig: kube/ro.yaml\n"
+                   "  remediation_kubeconfig: /nowhere/rw.yaml\n"
+                   "skills:\n  dirs: [skills]\n"
+                   "http:\n  alert_channel: alerts\n");
+  test::write_file(dir / "kube" / "ro.yaml", "apiVersion: v1\n");
+  const auto r = run_process(vigil_argv({"config", "check", config}), kNoConfiguration);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, config + ": configuration ok, 4 warnings (on stderr)\n");
+  EXPECT_EQ(r.err, config + ":2:12: agent.timeout: a number without a unit is read as seconds; write 15s (or m, h, "
+                            "d) to say which (warning)\n" +
+                       config + ":10:18: http.alert_channel: 'alerts' is not a Slack channel id (C… or G…); webhook "
+                                "alerts are posted there, and Slack's API takes the id (warning)\n" +
+                       config + ":6:27: kubernetes.remediation_kubeconfig: no file at /nowhere/rw.yaml (warning)\n" +
+                       config + ":8:10: skills.dirs: no folder at " + (dir / "skills").string() + " (warning)\n");
+
+  // A webhook secret in the environment without http.alert_channel: every alert would get a 503.
+  const auto plain = (dir / "plain.yaml").string();
+  test::write_file(plain, "http:\n  listen: 127.0.0.1:9090\n");
+  auto env = kNoConfiguration;
+  env.emplace_back("VIGIL_ALERTMANAGER_TOKEN", "am-token-0123456789");
+  const auto webhook = run_process(vigil_argv({"config", "check", plain}), env);
+  EXPECT_EQ(webhook.exit_code, 0) << webhook.err;
+  EXPECT_EQ(webhook.out, plain + ": configuration ok, 1 warning (on stderr)\n");
+  EXPECT_EQ(webhook.err, plain + ":2:3: http.alert_channel: not set, so /webhooks/alertmanager answer every alert "
+                                 "with 503 (no alert channel): set it to the channel id (C…) where webhook alerts "
+                                 "are posted (warning)\n");
+}
+
 TEST(VigilCli, ReadOnlyCommandsWithoutADatabaseSaySoAndCreateNothing) {
   test::TempDir dir;
   const auto database = std::filesystem::canonical(dir.path()) / "vigil.db";
   const auto expected = "vigil: no database at " + database.string() +
-                        " (set storage.database in a configuration file or pass --config)\n";
+                        " (set storage.database in a configuration file and pass --config, or set VIGIL_DB to the "
+                        "database file)\n";
   const std::vector<std::vector<std::string>> commands = {
       {"runs", "list"}, {"runs", "show", "6f1c2d3e"}, {"incidents", "list"}, {"incidents", "show", "1"}};
   for (const auto& command : commands) {
@@ -179,7 +243,8 @@ TEST(VigilCli, RelativeDatabaseIsReadNextToTheConfigurationFile) {
                                    dir / "elsewhere");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err, "vigil: no database at " + (dir / "etc" / "state" / "vigil.db").string() +
-                             " (set storage.database in " + config + " or pass --config)\n");
+                             " (set storage.database in " + config +
+                             " and pass --config, or set VIGIL_DB to the database file)\n");
   EXPECT_FALSE(std::filesystem::exists(dir / "etc" / "state"));
   EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
 
@@ -253,6 +318,27 @@ TEST(VigilCli, ServeOnATakenHttpPortSaysWhatToChangeAndExitsTwo) {
                         config + " (or VIGIL_HTTP_ADDR), or port 0 for a free one";
   EXPECT_EQ(count(r.err, expected), 1u) << r.err;
   EXPECT_EQ(count(r.err, "cannot listen"), 1u) << r.err;
+  // The sandbox page was bound, but its address is printed only once every listener is: nobody is
+  // sent to a page whose process is exiting.
+  EXPECT_EQ(r.out.find("Sandbox: open"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("Sandbox: open"), std::string::npos) << r.err;
+}
+
+// What a new user meets with Prometheus on 127.0.0.1:9090: no configuration file, the port named by
+// VIGIL_HTTP_ADDR here (the default otherwise), the setting to change in the message, no address.
+TEST(VigilCli, SandboxWithTheHttpPortTakenPrintsNoAddressAndNamesTheSetting) {
+  test::TempDir dir;
+  const TakenPort taken;
+  auto env = kNoConfiguration;
+  env.emplace_back("VIGIL_HTTP_ADDR", taken.address());
+  const auto r = run_process(vigil_argv({"serve", "--sandbox=127.0.0.1:0"}), env, "", dir.path());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(count(r.err, "cannot listen on " + taken.address() +
+                             ": address already in use; another program has this port: set http.listen in a "
+                             "configuration file (--config) or VIGIL_HTTP_ADDR, or port 0 for a free one"),
+            1u)
+      << r.err;
+  EXPECT_EQ(r.out, "") << "no address before the exit";
 }
 
 TEST(VigilCli, SandboxOnATakenPagePortSaysWhatToChangeAndExitsTwo) {

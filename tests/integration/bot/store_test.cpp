@@ -34,6 +34,41 @@ TEST(StoreOpen, MustExistRefusesAMissingFileAndCreatesNothing) {
   EXPECT_EQ((*existing)->schema_version(), Store::kSchemaVersion);
 }
 
+// The read-back commands open ReadOnly: nothing is created, migrated or written.
+TEST(StoreOpen, ReadOnlyNeverCreatesMigratesOrWrites) {
+  test::TempDir dir;
+  const auto db = (dir / "vigil.db").string();
+  const auto missing = Store::open(db, StoreOpenMode::ReadOnly);
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(missing.error().is(Errc::NotFound));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+
+  { ASSERT_TRUE(Store::open_at_version(db, 2)); }
+  const auto older = Store::open(db, StoreOpenMode::ReadOnly);
+  ASSERT_FALSE(older);
+  EXPECT_TRUE(older.error().is(Errc::InvalidConfig));
+  EXPECT_NE(older.error().detail.find("has schema version 2 and this Vigil reads version " +
+                                      std::to_string(Store::kSchemaVersion)),
+            std::string::npos)
+      << older.error().detail;
+  {
+    SQLite::Database raw(db, SQLite::OPEN_READONLY);
+    EXPECT_EQ(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt(), 2) << "not migrated";
+  }
+
+  { ASSERT_TRUE(Store::open(db)); }  // `vigil serve` upgrades it
+  const auto current = Store::open(db, StoreOpenMode::ReadOnly);
+  ASSERT_TRUE(current) << current.error().detail;
+  EXPECT_EQ((*current)->schema_version(), Store::kSchemaVersion);
+  EXPECT_TRUE((*current)->list_runs(10).empty());
+  EXPECT_FALSE((*current)->is_writable()) << "opened read-only";
+
+  test::write_file(dir / "other.db", "");
+  const auto empty = Store::open((dir / "other.db").string(), StoreOpenMode::ReadOnly);
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().detail.find("is not a Vigil database"), std::string::npos) << empty.error().detail;
+}
+
 RunRecord make_run(const std::string& id, const std::string& key) {
   RunRecord r;
   r.id = id;

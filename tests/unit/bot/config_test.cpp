@@ -247,5 +247,94 @@ TEST(Config, DurationsWithoutAUnitAreSecondsWithAWarning) {
             "which");
 }
 
+TEST(Config, SlackIdsOfTheWrongKindSayWhatTheyAre) {
+  EXPECT_EQ(slack_id_problem("C0123ABCD", SlackIdKind::Channel), "");
+  EXPECT_EQ(slack_id_problem("G0123ABCD", SlackIdKind::Channel), "");
+  EXPECT_EQ(slack_id_problem("U0123ABCD", SlackIdKind::User), "");
+  EXPECT_EQ(slack_id_problem("W0123ABCD", SlackIdKind::User), "");
+  EXPECT_EQ(slack_id_problem("S0123ABCD", SlackIdKind::UserGroup), "");
+  EXPECT_EQ(slack_id_problem("B0ALERTMANAGER", SlackIdKind::Bot), "");
+  EXPECT_EQ(slack_id_problem("#alerts", SlackIdKind::Channel),
+            "'#alerts' is a channel name, not a Slack channel id (C… or G…): the id is at the bottom of the "
+            "channel's details (e.g. C0123ABCD)");
+  EXPECT_EQ(slack_id_problem("U0123ABCD", SlackIdKind::Channel),
+            "'U0123ABCD' is a Slack user id (U… or W…), not a Slack channel id (C… or G…)");
+  EXPECT_EQ(slack_id_problem("S0123ABCD", SlackIdKind::User),
+            "'S0123ABCD' is a Slack user group id (S…), not a Slack user id (U… or W…)");
+  EXPECT_EQ(slack_id_problem("U0123ABCD", SlackIdKind::UserGroup),
+            "'U0123ABCD' is a Slack user id (U… or W…), not a Slack user group id (S…)");
+  EXPECT_EQ(slack_id_problem("@alice", SlackIdKind::User), "'@alice' is a name, not a Slack user id (U… or W…) (e.g. "
+                                                            "U0123ABCD)");
+  EXPECT_EQ(slack_id_problem("alerts", SlackIdKind::Channel), "'alerts' is not a Slack channel id (C… or G…)");
+  EXPECT_EQ(slack_id_problem("Calerts", SlackIdKind::Channel), "'Calerts' is not a Slack channel id (C… or G…)");
+  EXPECT_EQ(slack_id_problem("", SlackIdKind::Bot), "'' is not a Slack bot id (B…)");
+}
+
+TEST(Config, IdsOfTheWrongKindInTheFileAreReportedAtTheirLine) {
+  const auto load = load_config_text(
+      "http:\n  alert_channel: '#alerts'\napprovals:\n  users: [U0123ABCD, S0456EFGH]\n  groups: [U0777]\n"
+      "channels:\n  - id: C0123ABCD\n    alert_bots: [U0ALERTS]\n",
+      "ids.yaml", {});
+  ASSERT_EQ(load.errors.size(), 2u);
+  EXPECT_EQ(load.errors[0].to_string(),
+            "ids.yaml:4:22: approvals.users: 'S0456EFGH' is a Slack user group id (S…), not a Slack user id (U… or W…)");
+  EXPECT_EQ(load.errors[1].to_string(),
+            "ids.yaml:5:12: approvals.groups: 'U0777' is a Slack user id (U… or W…), not a Slack user group id (S…)");
+  ASSERT_EQ(load.warnings.size(), 2u);
+  EXPECT_EQ(load.warnings[0].to_string(),
+            "ids.yaml:8:18: channels[0].alert_bots: 'U0ALERTS' is a Slack user id (U… or W…), not a Slack bot id "
+            "(B…); alert_bots names the bot_id of the messages that are alerts");
+  EXPECT_EQ(load.warnings[1].to_string(),
+            "ids.yaml:2:18: http.alert_channel: '#alerts' is a channel name, not a Slack channel id (C… or G…): the "
+            "id is at the bottom of the channel's details (e.g. C0123ABCD); webhook alerts are posted there, and "
+            "Slack's API takes the id");
+}
+
+TEST(Config, WebhooksWithoutAnAlertChannelAreAWarning) {
+  const Environment tokens = {{"VIGIL_ALERTMANAGER_TOKEN", "am-token-123"}, {"VIGIL_GRAFANA_TOKEN", "gf-token-1"}};
+  const auto without = load_config_text("http:\n  listen: 127.0.0.1:9090\n", "w.yaml", tokens);
+  ASSERT_TRUE(without.ok());
+  ASSERT_EQ(without.warnings.size(), 1u);
+  EXPECT_EQ(without.warnings[0].to_string(),
+            "w.yaml:2:3: http.alert_channel: not set, so /webhooks/alertmanager, /webhooks/grafana answer every "
+            "alert with 503 (no alert channel): set it to the channel id (C…) where webhook alerts are posted");
+  EXPECT_TRUE(load_config_text("http:\n  alert_channel: C0ALERTS\n", "w.yaml", tokens).warnings.empty());
+  EXPECT_TRUE(load_config_text("http:\n  listen: 127.0.0.1:9090\n", "w.yaml", {}).warnings.empty())
+      << "no webhook secret: no webhook, nothing to warn about";
+  Config config;
+  config.http.pagerduty_secrets = {"s1"};
+  EXPECT_NE(webhook_channel_warning(config).find("/webhooks/pagerduty answer"), std::string::npos);
+  config.http.alert_channel = "C0ALERTS";
+  EXPECT_EQ(webhook_channel_warning(config), "");
+}
+
+TEST(Config, MissingKubeconfigsAndFoldersAreWarningsAtTheirLine) {
+  test::TempDir dir;
+  test::write_file(dir / "kube" / "ro", "apiVersion: v1\n");
+  std::filesystem::create_directories(dir / "skills");
+  const auto file = (dir / "vigil.yaml").string();
+  const auto load = load_config_text(
+      "kubernetes:\n  enabled: true\n  read_only_kubeconfig: kube/ro\n  remediation_kubeconfig: kube/rw\n"
+      "skills:\n  dirs: [skills, team-skills]\nagent:\n  knowledge_dirs: [notes]\n",
+      file, {});
+  ASSERT_TRUE(load.ok());
+  std::vector<std::string> seen;
+  for (const auto& w : load.warnings) {
+    seen.push_back(w.to_string());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      file + ":4:27: kubernetes.remediation_kubeconfig: no file at " + (dir / "kube" / "rw").string(),
+                      file + ":6:18: skills.dirs: no folder at " + (dir / "team-skills").string(),
+                      file + ":8:20: agent.knowledge_dirs: no folder at " + (dir / "notes").string(),
+                  }));
+  // Kubernetes off: its kubeconfigs are not used, so they are not checked.
+  const auto off = load_config_text("kubernetes:\n  enabled: false\n  read_only_kubeconfig: /nowhere/ro\n", file, {});
+  EXPECT_TRUE(off.warnings.empty());
+  const auto unset = load_config_text("kubernetes:\n  enabled: true\n", file, {});
+  ASSERT_EQ(unset.warnings.size(), 2u);
+  EXPECT_EQ(unset.warnings[0].to_string(),
+            file + ":2:12: kubernetes.read_only_kubeconfig: not set: kubectl steps cannot run without it");
+}
+
 }  // namespace
 }  // namespace vigil
