@@ -660,7 +660,8 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
     if (!trigger.incident.labels_note.empty()) {
       emit(run.id, ProgressKind::Note, trigger.incident.labels_note);
     }
-    Outcome needs_input{RunState::Succeeded, need.sentence() + ": asked for in the thread.", "", RunResult::NeedsInput};
+    Outcome needs_input{RunState::Succeeded, need.sentence() + " (" + skills::usage_line(*skill) + ").", "",
+                        RunResult::NeedsInput};
     co_return needs_input;
   }
   skills::SkillRun sr;

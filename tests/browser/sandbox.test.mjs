@@ -219,4 +219,30 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
     await thread.getByText('Fix denied, no change made', { exact: false }).first().waitFor({ timeout: WAIT });
     assert.deepEqual(errors, [], 'no script errors');
   });
+
+  step('a parameter is asked for in the thread and given in a modal', async () => {
+    const composer = page.locator('#composer-text');
+    await composer.fill('/triage checkout crash looping in namespace demo');
+    await composer.press('Enter');
+    const root = page.getByTestId('messages').getByTestId('message').filter({ hasText: 'checkout crash looping in namespace demo' });
+    await root.getByTestId('replies').waitFor({ timeout: WAIT });
+    await root.getByTestId('replies').click();
+    const thread = page.getByTestId('thread-messages');
+    const ask = thread.getByTestId('message').filter({ hasText: 'pod-crashloop needs pod' });
+    await ask.waitFor({ timeout: WAIT });
+    assert.match(await ask.innerText(), /checkout-7d9f8b6c5-x2x9k/);
+    await ask.getByRole('button', { name: 'Give parameters' }).click();
+    const modal = page.getByTestId('modal');
+    await modal.waitFor({ timeout: WAIT });
+    const inputs = modal.locator('input');
+    assert.equal(await inputs.nth(0).inputValue(), 'demo', 'pre-filled with what was found');
+    await inputs.nth(1).fill('Bad_Pod');
+    await modal.getByTestId('modal-submit').click();
+    await modal.getByTestId('field-error').filter({ hasText: 'is not a pod name' }).waitFor({ timeout: WAIT });
+    await inputs.nth(1).fill('checkout-7d9f8b6c5-x2x9k');
+    await modal.getByTestId('modal-submit').click();
+    await modal.waitFor({ state: 'detached', timeout: WAIT });
+    await thread.getByText('runbook: Pod crash-looping (requested)', { exact: false }).first().waitFor({ timeout: WAIT });
+    assert.deepEqual(errors, [], 'no script errors');
+  });
 });

@@ -324,11 +324,11 @@ void SandboxWeb::register_routes() {
     // each named input.
     const auto ack = emulator_.wait_for_ack(sent->envelope_id, std::chrono::seconds(3));
     if (ack && ack->payload.is_object() && str(ack->payload, "response_action") == "errors") {
-      reopen_view(view_id);
       return ok_json(json{{"ok", true},
                           {"envelope_id", sent->envelope_id},
                           {"errors", ack->payload.value("errors", json::object())}});
     }
+    close_view(view_id);
     return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
   });
   post("/api/view_close", [this](const json& b) -> Result<json> {
@@ -802,18 +802,10 @@ Result<SandboxWeb::Sent> SandboxWeb::submit_view(const std::string& user, const 
                {"trigger_id", new_trigger_id(c)},
                {"view", submitted},
                {"response_urls", json::array()}};
-  close_view(view_id);
   Sent sent;
   sent.envelope_id =
       send(json{{"type", "interactive"}, {"accepts_response_payload", true}, {"payload", std::move(payload)}}, c);
   return sent;
-}
-
-void SandboxWeb::reopen_view(const std::string& view_id) {
-  std::lock_guard lock(mu_);
-  if (closed_views_.erase(view_id) > 0) {
-    ++local_changes_;
-  }
 }
 
 void SandboxWeb::close_view(const std::string& view_id) {

@@ -95,11 +95,10 @@ class SandboxWeb {
   /// reply (ephemeral_id, as /api/state names it).
   Result<Sent> click(const std::string& user, const std::string& channel, const std::string& message_ts,
                      const std::string& ephemeral_id, const std::string& block_id, const std::string& action_id);
-  /// Submits an open modal with the values typed into its inputs.
+  /// Submits an open modal with the values typed into its inputs (the caller closes it unless the
+  /// ack answered `response_action: errors`).
   Result<Sent> submit_view(const std::string& user, const std::string& view_id, const nlohmann::json& values);
   void close_view(const std::string& view_id);
-  /// Shows a submitted modal again (its submission was answered with errors).
-  void reopen_view(const std::string& view_id);
 
   /// What the page shows (the body of GET /api/state).
   nlohmann::json state() const;

@@ -75,7 +75,7 @@ TEST_F(Parameters, RunbookRunWithABadValueAnswersTheUsageAtOnceAndStartsNothing)
   EXPECT_NE(answer.find("pod: 'Bad_Pod!' is not a pod name (lowercase letters, digits, '-' and '.')"), std::string::npos)
       << answer;
   EXPECT_NE(answer.find("namespace is required"), std::string::npos) << answer;
-  EXPECT_NE(answer.find("/runbook run pod-crashloop namespace=<namespace> pod=<pod>"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("/runbook run pod-crashloop namespace=&lt;namespace&gt; pod=&lt;pod&gt;"), std::string::npos) << answer;
   EXPECT_NE(answer.find("the crash-looping pod"), std::string::npos) << "each parameter described: " << answer;
   EXPECT_EQ(answer.find("[a-z0-9]"), std::string::npos) << "no regex dump: " << answer;
   EXPECT_NE(answer.find("ephemeral"), std::string::npos) << answer;

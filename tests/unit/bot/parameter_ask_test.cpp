@@ -33,7 +33,7 @@ TEST_F(ParameterAsk, TheAskSaysWhatIsMissingWhatWasFoundAndCarriesOnlyTheRunId) 
   EXPECT_NE(text.find("*pod-crashloop needs pod*"), std::string::npos) << text;
   EXPECT_NE(text.find("Found: namespace `demo`"), std::string::npos) << text;
   EXPECT_NE(text.find("`pod` could be any of `checkout-1`, `checkout-2`"), std::string::npos) << text;
-  EXPECT_NE(text.find("/runbook run pod-crashloop namespace=<namespace> pod=<pod>"), std::string::npos) << text;
+  EXPECT_NE(text.find("/runbook run pod-crashloop namespace=&lt;namespace&gt; pod=&lt;pod&gt;"), std::string::npos) << text;
   const auto button = blocks[1]["elements"][0];
   EXPECT_EQ(button["action_id"], kActionGiveParameters);
   EXPECT_EQ(button["text"]["text"], "Give parameters");
