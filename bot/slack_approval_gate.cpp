@@ -401,9 +401,13 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
     ++sent;
   }
   while (true) {
-    // Checked before every wait: a decision taken while a reminder was being posted found no
-    // wait to wake.
+    // Checked before every wait: a decision or a cancel that came while a reminder was being
+    // posted found no wait to wake.
     if (const auto current = store_.get_approval(token); !current || current->state != ApprovalState::Pending) {
+      break;
+    }
+    const auto before = co_await boost::asio::this_coro::cancellation_state;
+    if (before.cancelled() != boost::asio::cancellation_type::none) {
       break;
     }
     const long long now = now_s();

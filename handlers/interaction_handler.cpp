@@ -91,7 +91,7 @@ Task<> InteractionHandler::alert_click(const slack::BlockAction& a, AlertAction 
   if (!outcome.done) {
     co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, outcome.message);
   }
-  if (!outcome.run_id.empty()) {
+  if (outcome.done && action != AlertAction::OpenSource) {
     ctx_.presenter.touch(outcome.run_id);  // the root shows who did what
   }
 }
