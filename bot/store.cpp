@@ -166,6 +166,8 @@ CREATE INDEX incidents_channel ON incidents(channel, state, created_at);
 ALTER TABLE runs ADD COLUMN result TEXT NOT NULL DEFAULT '';
 )sql",
 };
+static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),
+              "Store::kSchemaVersion is the number of the newest migration");
 
 std::string argv_to_json(const std::vector<std::string>& argv) { return nlohmann::json(argv).dump(); }
 
