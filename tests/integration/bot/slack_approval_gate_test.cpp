@@ -282,6 +282,7 @@ TEST_F(ApprovalReminderTest, AfterFiveMinutesAndBeforeExpiryWithTheApproversMent
   EXPECT_EQ(emu_.calls("chat.postMessage").size(), 1u) << "nothing before 5 minutes";
   clock_.advance(1min);
   ASSERT_TRUE(run_until([&] { return emu_.calls("chat.postMessage").size() == 2; }));
+  settle();  // Slack's answer reaches the gate before time moves again (a web call's timeout is on the clock)
   const auto first = emu_.calls("chat.postMessage")[1].args;
   EXPECT_EQ(first["thread_ts"], "1800000000.000001");
   const auto text = first.dump();
@@ -297,6 +298,7 @@ TEST_F(ApprovalReminderTest, AfterFiveMinutesAndBeforeExpiryWithTheApproversMent
   // 25 minutes in: 5 minutes before it expires.
   clock_.advance(20min);
   ASSERT_TRUE(run_until([&] { return emu_.calls("chat.postMessage").size() == 3; }));
+  settle();
   const auto last = emu_.calls("chat.postMessage")[2].args.dump();
   EXPECT_NE(last.find("<@U0OKAPPROVER> <!subteam^S0SRETEAM>: an approval expires at"), std::string::npos) << last;
   clock_.advance(6min);
@@ -350,6 +352,7 @@ TEST_F(ApprovalReminderTest, ARestartedGateRemindsFromTheApprovalsOwnTimes) {
   spawn(io_.get_executor(), ask(request(), decision), null_logger(), "ask");
   // The 5-minute reminder is due already: posted at once.
   ASSERT_TRUE(run_until([&] { return emu_.calls("chat.postMessage").size() == 1; }));
+  settle();
   EXPECT_NE(emu_.calls("chat.postMessage")[0].args.dump().find("<@U0OKAPPROVER>: an approval has waited 6 min"),
             std::string::npos)
       << emu_.calls("chat.postMessage")[0].args.dump();
