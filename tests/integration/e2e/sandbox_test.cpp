@@ -214,9 +214,10 @@ TEST_F(Sandbox, EvidenceAndTheDiagnosisComeBeforeTheCard) {
     const auto r = only_run();
     return r && r->state == RunState::Succeeded;
   }, 60s)) << everything() << log();
-  ASSERT_TRUE(test::eventually([&] { return everything().find("*Diagnosis:* the container exits 1") != std::string::npos &&
-                                            everything().find("Run succeeded") != std::string::npos; }, 30s))
-      << everything();
+  // The summary leads with the diagnosis, then the other findings.
+  ASSERT_TRUE(test::eventually([&] {
+    return everything().find("*Also found:* latest rollout: revision 5 (image checkout:2.14.1)") != std::string::npos;
+  }, 30s)) << everything();
   std::size_t describes = 0;
   for (const auto& m : get_state()["messages"]) {
     describes += m.dump().find("Controlled By:") != std::string::npos;
