@@ -71,6 +71,7 @@ const std::map<std::string, std::string>& run_kind_labels() {
       {"started", "Started"},
       {"tool_call", "Tool call"},
       {"finding", "Finding"},
+      {"diagnosis", "Diagnosis"},
       {"proposal", "Proposal"},
       {"proposal_rejected", "Proposal refused"},
       {"step_started", "Step started"},

@@ -52,6 +52,54 @@ std::string excerpt(const std::string& text) {
   return out;
 }
 
+// A step's output as evidence in the thread: all of it when short, else its first and last lines
+// (a description's head, a log's tail) with a pointer to the rest.
+constexpr std::size_t kEvidenceHeadLines = 12;
+constexpr std::size_t kEvidenceTailLines = 12;
+constexpr std::size_t kEvidencePartBytes = 650;
+
+std::string evidence_excerpt(const std::string& output, const std::string& run_id) {
+  std::vector<std::string_view> lines;
+  std::string_view rest(output);
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    lines.push_back(rest.substr(0, nl));
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string_view::npos) {
+    lines.pop_back();
+  }
+  const auto take = [&](std::size_t from, std::size_t to) {
+    std::string out;
+    for (std::size_t i = from; i < to; ++i) {
+      if (out.size() + lines[i].size() + 1 > kEvidencePartBytes) {
+        out += "…\n";
+        break;
+      }
+      out += std::string(lines[i]) + "\n";
+    }
+    return out;
+  };
+  const auto pointer = "`vigil runs show " + run_id.substr(0, 8) + "`";
+  if (lines.size() <= kEvidenceHeadLines + kEvidenceTailLines && output.size() <= 2 * kEvidencePartBytes) {
+    auto all = take(0, lines.size());
+    if (!all.empty() && all.back() == '\n') {
+      all.pop_back();
+    }
+    return all;
+  }
+  const std::size_t head = std::min(kEvidenceHeadLines, lines.size());
+  const std::size_t tail_from = std::max(head, lines.size() - std::min(kEvidenceTailLines, lines.size()));
+  std::string out = take(0, head);
+  out += "… (" + std::to_string(lines.size()) + " lines, " + std::to_string(output.size()) +
+         " bytes in all; " + pointer + " has the rest)\n";
+  out += take(tail_from, lines.size());
+  if (!out.empty() && out.back() == '\n') {
+    out.pop_back();
+  }
+  return out;
+}
+
 std::string urgency(const std::string& severity) {
   std::string s;
   for (char c : severity) {
@@ -141,6 +189,12 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skil
       gate_(std::make_unique<RunGate>(*this, gate)),
       breaker_(store, clock, options_.failure_threshold, options_.pause_for) {
   executor_options.on_event = [this](const RunEvent& e) { on_executor_event(e); };
+  executor_options.on_step_finished = [this](const std::string& run_id, const skills::StepResult& r) {
+    on_step_finished(run_id, r);
+  };
+  executor_options.on_findings = [this](const std::string& run_id, const std::vector<skills::FindingResult>& f) {
+    on_findings(run_id, f);
+  };
   executor_ = std::make_unique<skills::StepExecutor>(store_, runner_, *gate_, clock_,
                                                      std::move(executor_options), log_);
   if (options_.metrics != nullptr) {
@@ -551,6 +605,9 @@ std::optional<AutoTriagePause> RunManager::auto_triage_pause(const std::string& 
 }
 
 void RunManager::on_executor_event(const RunEvent& e) {
+  if (e.kind == "step_finished") {
+    return;  // shown by on_step_finished, with the step's output
+  }
   static const std::map<std::string, ProgressKind> kinds = {
       {"step_started", ProgressKind::StepStarted},
       {"step_finished", ProgressKind::StepFinished},
@@ -566,6 +623,53 @@ void RunManager::on_executor_event(const RunEvent& e) {
   };
   const auto it = kinds.find(e.kind);
   emit(e.run_id, it == kinds.end() ? ProgressKind::Note : it->second, e.text, "", e.actor, false);
+}
+
+void RunManager::on_step_finished(const std::string& run_id, const skills::StepResult& r) {
+  std::string text = r.key + ": " + std::string(to_string(r.state));
+  if (r.exit_code) {
+    text += " (exit " + std::to_string(*r.exit_code) + ")";
+  }
+  if (r.signal) {
+    text += " (signal " + std::to_string(*r.signal) + ")";
+  }
+  if (!r.exit_code && !r.signal && r.state == StepState::Failed && !r.note.empty()) {
+    text = r.key + ": failed to start: " + r.note;
+  }
+  // A dry run's output goes on the approval card; every other step's output is evidence.
+  std::string detail;
+  if (!r.dry_run && !r.output.empty() && r.output != r.note) {
+    detail = evidence_excerpt(r.output, run_id);
+  }
+  emit(run_id, ProgressKind::StepFinished, text, detail, "system", false);
+}
+
+void RunManager::on_findings(const std::string& run_id, const std::vector<skills::FindingResult>& findings) {
+  auto active = active_.find(run_id);
+  std::set<std::string> none;
+  auto& shown = active == active_.end() ? none : active->second->findings_shown;
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    const auto& f = findings[i];
+    if (!shown.insert(f.text).second) {
+      continue;
+    }
+    std::string evidence;
+    for (const auto& line : f.evidence) {
+      evidence += (evidence.empty() ? "" : "\n") + line;
+    }
+    if (i == 0) {
+      // The diagnosis: its own timeline row, which the run's root message shows first.
+      nlohmann::json data;
+      if (!evidence.empty()) {
+        data["evidence"] = redactor_.redact(evidence);
+      }
+      data["finding"] = f.id;
+      store_.append_event({0, run_id, now_ms(), "diagnosis", "system", redactor_.redact(f.text), data.dump()});
+      emit(run_id, ProgressKind::Finding, "Diagnosis: " + f.text, evidence, "system", false);
+    } else {
+      emit(run_id, ProgressKind::Finding, f.text, evidence);
+    }
+  }
 }
 
 Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger trigger) {
@@ -695,15 +799,17 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
       line += " — " + s.note;
     }
     steps += line + "\n";
-    // A gated step that succeeded ran after its approval: this is the change's own output (the dry
-    // run's was on the card), which people want to see as much as the diagnostics'.
-    if (!s.reused && s.state == StepState::Succeeded && !s.output.empty()) {
-      emit(run.id, ProgressKind::Finding, s.step_id + (s.gated ? ": output of the approved change" : ": output"),
-           excerpt(s.output));
+    // Each step's output (the approved change's too) was shown as the step finished.
+  }
+  std::string summary;
+  if (!report->findings.empty()) {
+    summary = "*Diagnosis:* " + report->findings.front().text + "\n";
+    for (std::size_t i = 1; i < report->findings.size(); ++i) {
+      summary += "*Also found:* " + report->findings[i].text + "\n";
     }
   }
   const auto result = result_of(*report);
-  std::string summary = "*Runbook:* " + skill->title + " (" + reason + ")\n*Outcome:* " +
+  summary += "*Runbook:* " + skill->title + " (" + reason + ")\n*Outcome:* " +
                         std::string(icon_of(result)) + " " + std::string(label_of(result));
   if (report->outcome == skills::RunOutcome::Expired) {
     summary += " (the approval expired)";

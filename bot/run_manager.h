@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,6 +107,7 @@ class RunManager {
     bool cancel_requested = false;
     std::string cancelled_by;
     bool waiting_for_approval = false;
+    std::set<std::string> findings_shown;  // finding sentences already in the thread
   };
   struct Outcome {
     RunState state = RunState::Succeeded;
@@ -135,6 +137,10 @@ class RunManager {
   std::string system_instructions() const;
   std::string prompt_for(const RunTrigger& trigger) const;
   void on_executor_event(const RunEvent& event);
+  /// A step's output as it finishes: the evidence, shown before any approval card.
+  void on_step_finished(const std::string& run_id, const skills::StepResult& step);
+  /// The skill's findings so far: the diagnosis first, each new one shown once.
+  void on_findings(const std::string& run_id, const std::vector<skills::FindingResult>& findings);
   void on_agent_event(const std::string& run_id, const agents::AgentEvent& event);
 
   /// Persists (unless already persisted) and tells every observer.

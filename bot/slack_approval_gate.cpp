@@ -170,6 +170,8 @@ Task<Result<std::string>> SlackApprovalGate::post_card(const RunRecord& run, con
     view.argv.push_back(redactor_.redact(arg));
   }
   view.dry_run_output = redactor_.redact(r.dry_run_ok ? r.dry_run_output : "(dry run failed)\n" + r.dry_run_output);
+  view.why = why_view(r);
+  why_[a.token] = *view.why;
   view.risk = a.risk;
   view.requester = a.requester;
   view.expires_at = human_time(a.expires_at);
@@ -191,6 +193,21 @@ Task<Result<std::string>> SlackApprovalGate::post_card(const RunRecord& run, con
     co_return posted.error();
   }
   co_return posted->ts;
+}
+
+slack::blocks::WhyView SlackApprovalGate::why_view(const skills::GateRequest& r) const {
+  slack::blocks::WhyView why;
+  if (!r.findings.empty()) {
+    why.diagnosis = redactor_.redact(r.findings.front().text);
+    for (const auto& line : r.findings.front().evidence) {
+      why.evidence.push_back(redactor_.redact(line));
+    }
+    for (std::size_t i = 1; i < r.findings.size() && i < 4; ++i) {
+      why.also.push_back(redactor_.redact(r.findings[i].text));
+    }
+  }
+  why.full_output = "`vigil runs show " + r.run_id.substr(0, 8) + "`";
+  return why;
 }
 
 Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string& status_line) {
@@ -227,6 +244,9 @@ Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string
     view.expires_at = human_time(a.expires_at);
     view.token = a.token;
     view.status = status_line;
+    if (const auto why = why_.find(a.token); why != why_.end()) {
+      view.why = why->second;
+    }
     view.on_call = co_await on_call_view(a.policy);
     built = slack::blocks::approval_card(view);
   } else {
@@ -438,6 +458,7 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
     }
   }
   waiters_.erase(token);
+  why_.erase(token);
   auto now_record = store_.get_approval(token);
   if (!now_record) {
     co_return cancelled_decision("approval vanished");

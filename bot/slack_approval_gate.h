@@ -102,6 +102,8 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   Task<Result<std::string>> post_card(const RunRecord& run, const ApprovalRecord& approval,
                                       const skills::GateRequest& request);
   Task<> update_card(const ApprovalRecord& approval, const std::string& status_line);
+  /// The card's "Why this fix" from the request's findings (redacted).
+  slack::blocks::WhyView why_view(const skills::GateRequest& request) const;
   /// A resumed run's pending approval whose card ts never reached the store (the process died
   /// between recording the approval and Slack's answer): finds the card in the thread, or posts it
   /// again with the same token when Slack never took it.
@@ -138,6 +140,8 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   Metrics* metrics_ = nullptr;  // optional: vigil_approvals_total{outcome}
   OnCallDirectory* oncall_ = nullptr;  // optional: the on-call person may approve
   std::map<std::string, Waiter> waiters_;
+  /// Each pending card's "Why this fix", by token, so a redrawn card keeps it.
+  std::map<std::string, slack::blocks::WhyView> why_;
   std::function<Task<>(std::string)> before_card_;
 };
 

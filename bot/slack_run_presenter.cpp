@@ -36,7 +36,7 @@ std::string line_for(const ProgressEvent& e) {
     case ProgressKind::StepStarted:
       return ":arrow_forward: " + escape(e.text);
     case ProgressKind::StepFinished:
-      return ":white_small_square: " + escape(e.text);
+      return ":white_small_square: " + escape(e.text) + detail;  // the step's output: evidence
     case ProgressKind::Note: {
       // A person's action ("acknowledged by <@U…>") may mention that person, and only them.
       auto line = ":information_source: " + escape(e.text);
@@ -211,6 +211,7 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
   rv.elapsed = std::chrono::seconds(std::max<long long>(0, end - start));
   rv.cancel_token = is_terminal(run->state) ? "" : run->id;
   rv.repeats = run->repeat_count;
+  rv.diagnosis = latest_diagnosis(run_id);
   for (const auto& s : store_.list_steps(run_id)) {
     rv.steps.push_back(s.step + ": " + std::string(to_string(s.state)));
   }
@@ -297,6 +298,16 @@ Task<std::string> SlackRunPresenter::find_unanswered_root(const std::string& run
     }
   }
   co_return earliest;
+}
+
+std::string SlackRunPresenter::latest_diagnosis(const std::string& run_id) {
+  std::string text;
+  for (const auto& e : store_.list_events(run_id)) {
+    if (e.kind == "diagnosis") {
+      text = e.text;  // already redacted
+    }
+  }
+  return text;
 }
 
 std::string SlackRunPresenter::posted_root(const std::string& run_id) {

@@ -78,6 +78,8 @@ class SlackRunPresenter final : public RunObserver {
   void release(View& view);
   /// The ts of the root message posted for the run earlier (by this process or before a restart).
   std::string posted_root(const std::string& run_id);
+  /// The run's diagnosis (its latest "diagnosis" timeline row), shown first in the root; empty: none.
+  std::string latest_diagnosis(const std::string& run_id);
   /// Records `ts` as the run's root (and its thread when the run had none).
   void adopt_root(const std::string& run_id, View& view, const std::string& ts);
   /// A root posted earlier whose answer (its ts) never arrived: the process died between Slack

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "bot/base/task.h"
+#include "skills/findings.h"
 #include "skills/skill.h"
 
 namespace vigil::skills {
@@ -29,6 +30,9 @@ struct GateRequest {
   bool allow_self_approval = false;
   std::string requester;
   bool is_rollback = false;  // offered after a failed step or a failed verification
+  /// Why this fix: the skill's findings that hold over the steps run so far (the first is the
+  /// diagnosis), with the lines of output behind them. Empty: no finding matched.
+  std::vector<FindingResult> findings = {};
 };
 
 struct GateDecision {

@@ -88,6 +88,37 @@ struct Verify {
   SourceMark mark;
 };
 
+/// A value a finding pulls out of a step's output for its sentence: group 1 of `regex` (else the
+/// whole match) in `step`'s output, the first occurrence or, with `last`, the last one.
+struct FindingCapture {
+  std::string name;
+  std::string step;
+  std::string regex;
+  bool last = false;
+  std::string default_value = "unknown";  // when the step did not run or nothing matched
+  SourceMark mark;
+};
+
+/// Lines quoted as the evidence of a finding: every line of `step`'s output that `regex` matches.
+struct EvidencePattern {
+  std::string step;
+  std::string regex;
+  SourceMark mark;
+};
+
+/// A rule over the steps' outputs that says in one line what is wrong (skills/README.md,
+/// "Findings"). It holds when every condition in `when` holds; its sentence is `say` with
+/// `{{ findings.<capture> }}`, `{{ params.x }}`, `{{ steps.<id>.<capture> }}` and
+/// `{{ incident.x }}` filled in. The first finding that holds is the run's diagnosis.
+struct Finding {
+  std::string id;
+  std::vector<Condition> when;
+  std::vector<FindingCapture> captures;
+  std::string say;
+  std::vector<EvidencePattern> evidence;
+  SourceMark mark;
+};
+
 struct Triggers {
   std::vector<std::string> alertnames;         // exact alert names
   std::map<std::string, std::string> labels;   // every one must equal the incident's label
@@ -105,6 +136,7 @@ struct Skill {
   std::vector<Step> steps;
   Verify verify;
   std::vector<Step> rollback;
+  std::vector<Finding> findings;
   bool requires_kubernetes = false;
 
   const Parameter* find_parameter(std::string_view name) const;

@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "skills/findings.h"
 #include "skills/skill_regex.h"
 #include "skills/template.h"
 
@@ -509,6 +510,157 @@ class Parser {
     return s;
   }
 
+  void check_regex_at(const YAML::Node& n, const std::string& where, const std::string& regex) {
+    std::string why;
+    if (regex.empty()) {
+      error(n, where + ": regex is required");
+    } else if (!valid_regex(regex, why)) {
+      error(n, where + ": bad regular expression: " + why);
+    }
+  }
+
+  // findings: after every step, so a rule may read any step of the skill (main or verify).
+  void parse_findings(const YAML::Node& n, Skill& skill, const std::set<std::string>& steps) {
+    if (!n.IsSequence()) {
+      error(n, "findings: expected a list");
+      return;
+    }
+    std::set<std::string> ids;
+    for (const auto& fn : n) {
+      if (!check_map(fn, "finding", {"id", "when", "capture", "say", "evidence"})) {
+        continue;
+      }
+      Finding f;
+      f.mark = mark_of(fn);
+      if (!read_string(fn, "id", "finding", f.id) || !is_id(f.id)) {
+        error(fn["id"] ? fn["id"] : fn, "finding: id is required (lower case letters, digits, - and _, at most 64)");
+        continue;
+      }
+      const std::string where = "finding " + f.id;
+      if (!ids.insert(f.id).second) {
+        error(fn["id"], where + ": duplicate finding id");
+      }
+      const auto check_step = [&](const YAML::Node& at, const std::string& what, const std::string& step) {
+        if (!steps.count(step)) {
+          error(at, where + "." + what + ": step '" + step + "' is not a step of this skill");
+        }
+      };
+      const auto w = fn["when"];
+      if (!w) {
+        error(fn, where + ": when is required (a condition, or a list of them, on a step's output)");
+      } else {
+        std::vector<YAML::Node> conds;
+        if (w.IsSequence()) {
+          for (const auto& c : w) {
+            conds.push_back(c);
+          }
+        } else {
+          conds.push_back(w);
+        }
+        if (conds.empty()) {
+          error(w, where + ".when: expected at least one condition");
+        }
+        for (const auto& cn : conds) {
+          Condition c;
+          parse_condition(cn, where + ".when", c, true);
+          if (c.step.empty()) {
+            continue;
+          }
+          check_step(cn["step"] ? cn["step"] : cn, "when", c.step);
+          if (!c.output_matches.empty()) {
+            std::string why;
+            if (!valid_regex(c.output_matches, why)) {
+              continue;  // parse_condition said so
+            }
+          }
+          f.when.push_back(std::move(c));
+        }
+      }
+      const std::string first_step = f.when.empty() ? std::string() : f.when.front().step;
+      std::set<std::string> names;
+      if (const auto cap = fn["capture"]) {
+        if (!cap.IsMap()) {
+          error(cap, where + ".capture: expected a mapping of name to regex");
+        } else {
+          for (const auto& kv : cap) {
+            FindingCapture c;
+            c.name = kv.first.Scalar();
+            c.mark = mark_of(kv.first);
+            c.step = first_step;
+            const std::string cw = where + ".capture." + c.name;
+            if (!is_param_name(c.name)) {
+              error(kv.first, where + ".capture: bad capture name '" + c.name + "'");
+              continue;
+            }
+            if (kv.second.IsScalar()) {
+              c.regex = kv.second.Scalar();
+            } else if (check_map(kv.second, cw, {"step", "regex", "last", "default"})) {
+              read_string(kv.second, "step", cw, c.step);
+              read_string(kv.second, "regex", cw, c.regex);
+              read_bool(kv.second, "last", cw, c.last);
+              read_string(kv.second, "default", cw, c.default_value);
+              if (kv.second["step"]) {
+                check_step(kv.second["step"], "capture." + c.name, c.step);
+              }
+            } else {
+              continue;
+            }
+            check_regex_at(kv.second, cw, c.regex);
+            names.insert(c.name);
+            f.captures.push_back(std::move(c));
+          }
+        }
+      }
+      if (!read_string(fn, "say", where, f.say) || f.say.empty()) {
+        error(fn["say"] ? fn["say"] : fn, where + ": say is required (the one-line diagnosis)");
+      } else if (auto used = finding_placeholders(f.say); !used) {
+        error(fn["say"], where + ".say: " + used.error().detail);
+      } else {
+        for (const auto& name : *used) {
+          const auto dot = name.find('.');
+          const auto kind = name.substr(0, dot);
+          const auto rest = name.substr(dot + 1);
+          if (kind == "findings" && !names.count(rest)) {
+            error(fn["say"], where + ".say: {{ " + name + " }} is not a capture of this finding");
+          } else if (kind == "params" && !skill.find_parameter(rest)) {
+            error(fn["say"], where + ".say: {{ " + name + " }}: no parameter " + rest);
+          } else if (kind == "steps") {
+            const auto d2 = rest.find('.');
+            const auto it = captures_.find(rest.substr(0, d2));
+            if (it == captures_.end() || !it->second.count(rest.substr(d2 + 1))) {
+              error(fn["say"], where + ".say: {{ " + name + " }}: no step captures it");
+            }
+          }
+        }
+      }
+      if (const auto ev = fn["evidence"]) {
+        if (!ev.IsSequence()) {
+          error(ev, where + ".evidence: expected a list of regexes (or {step, regex})");
+        } else {
+          for (const auto& en : ev) {
+            EvidencePattern e;
+            e.mark = mark_of(en);
+            e.step = first_step;
+            if (en.IsScalar()) {
+              e.regex = en.Scalar();
+            } else if (check_map(en, where + ".evidence", {"step", "regex"})) {
+              read_string(en, "step", where + ".evidence", e.step);
+              read_string(en, "regex", where + ".evidence", e.regex);
+              if (en["step"]) {
+                check_step(en["step"], "evidence", e.step);
+              }
+            } else {
+              continue;
+            }
+            check_regex_at(en, where + ".evidence", e.regex);
+            f.evidence.push_back(std::move(e));
+          }
+        }
+      }
+      skill.findings.push_back(std::move(f));
+    }
+  }
+
   void parse_step_list(const YAML::Node& n, const std::string& where, Section section,
                        Skill& skill, std::vector<Step>& out) {
     if (!n.IsSequence()) {
@@ -525,7 +677,7 @@ class Parser {
   std::optional<Skill> parse(const YAML::Node& root) {
     if (!check_map(root, "skill",
                    {"id", "title", "description", "triggers", "parameters", "steps", "verify",
-                    "rollback", "requires_kubernetes"})) {
+                    "rollback", "findings", "requires_kubernetes"})) {
       return std::nullopt;
     }
     Skill skill;
@@ -580,6 +732,16 @@ class Parser {
     captures_ = main_captures;
     if (const auto r = root["rollback"]) {
       parse_step_list(r, "rollback", Section::Rollback, skill, skill.rollback);
+    }
+    if (const auto f = root["findings"]) {
+      captures_ = main_captures;
+      std::set<std::string> readable;
+      for (const auto* list : {&skill.steps, &skill.verify.steps}) {
+        for (const auto& s : *list) {
+          readable.insert(s.id);
+        }
+      }
+      parse_findings(f, skill, readable);
     }
     for (const auto& s : skill.steps) {
       if (s.on_failure == OnFailure::Rollback && skill.rollback.empty()) {

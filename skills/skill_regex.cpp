@@ -55,6 +55,44 @@ Result<std::optional<std::string>> regex_capture(const std::string& pattern, std
   }
 }
 
+Result<std::optional<std::string>> regex_capture_last(const std::string& pattern, std::string_view text) {
+  try {
+    const boost::regex re(pattern, flags(RegexLines::Each, false));
+    std::optional<std::string> last;
+    boost::regex_iterator<std::string_view::const_iterator> it(text.begin(), text.end(), re), end;
+    for (; it != end; ++it) {
+      const auto& m = *it;
+      last = m.size() > 1 ? m[1].str() : m[0].str();
+    }
+    return last;
+  } catch (const std::exception& e) {
+    return failed(pattern, e);
+  }
+}
+
+Result<std::vector<std::string>> regex_matching_lines(const std::string& pattern, std::string_view text,
+                                                      std::size_t max) {
+  try {
+    const boost::regex re(pattern, flags(RegexLines::Whole, false));
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size() && lines.size() < max) {
+      auto end = text.find('\n', start);
+      if (end == std::string_view::npos) {
+        end = text.size();
+      }
+      const auto line = text.substr(start, end - start);
+      if (boost::regex_search(line.begin(), line.end(), re)) {
+        lines.emplace_back(line);
+      }
+      start = end + 1;
+    }
+    return lines;
+  } catch (const std::exception& e) {
+    return failed(pattern, e);
+  }
+}
+
 Result<bool> regex_full_match(const std::string& pattern, std::string_view value) {
   try {
     const boost::regex re(pattern, flags(RegexLines::Whole, false));

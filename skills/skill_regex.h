@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bot/base/error.h"
 
@@ -28,6 +29,15 @@ Result<bool> regex_search(const std::string& pattern, std::string_view text, Reg
 /// The first match of `pattern` in `text`: its group 1 when it has groups, else the whole match;
 /// nullopt when it does not occur.
 Result<std::optional<std::string>> regex_capture(const std::string& pattern, std::string_view text);
+
+/// The last match of `pattern` in `text` (group 1 when it has groups, else the whole match);
+/// nullopt when it does not occur. Matches are searched one after another, as a global search.
+Result<std::optional<std::string>> regex_capture_last(const std::string& pattern, std::string_view text);
+
+/// The lines of `text` in which `pattern` occurs (each without its line break), at most `max`.
+/// The pattern is compiled once; a line's `^` and `$` are its start and end.
+Result<std::vector<std::string>> regex_matching_lines(const std::string& pattern, std::string_view text,
+                                                      std::size_t max);
 
 /// Whether `pattern` matches the whole of `value`.
 Result<bool> regex_full_match(const std::string& pattern, std::string_view value);

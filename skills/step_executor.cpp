@@ -100,6 +100,7 @@ struct StepExecutor::RunContext {
   std::map<std::string, StepRecord> rows;      // persisted rows by key (the latest per key)
   int next_seq = 1;
   bool remediated = false;
+  std::vector<FindingResult> findings;  // as last told to on_findings
 };
 
 StepExecutor::StepExecutor(Store& store, process::ChildProcess& runner, ApprovalGate& gate,
@@ -229,6 +230,7 @@ Task<Result<SkillRunReport>> StepExecutor::run(SkillRun run) {
   if (report.message.empty()) {
     report.message = "all steps done";
   }
+  report.findings = update_findings(rs);
   event(rs.run.run_id, "skill_finished",
         skill.id + ": " + std::string(to_string(report.outcome)) + " (" + report.message + ")");
   co_return report;
@@ -289,6 +291,29 @@ Task<bool> StepExecutor::run_rollback(RunContext& rs, SkillRunReport& report) {
     }
   }
   co_return all_ok;
+}
+
+std::vector<FindingResult> StepExecutor::update_findings(RunContext& rs) {
+  if (rs.run.skill.findings.empty()) {
+    return {};
+  }
+  FindingInputs in;
+  in.values = rs.values;
+  for (const auto& [id, r] : rs.results) {
+    in.steps[id] = StepOutcome{status_word(r.state), r.output};
+  }
+  std::vector<std::string> problems;
+  auto found = evaluate_findings(rs.run.skill.findings, in, &problems);
+  for (const auto& p : problems) {
+    log_->warn("run={} skill {} findings: {}", rs.run.run_id, rs.run.skill.id, p);
+  }
+  if (found != rs.findings) {
+    rs.findings = found;
+    if (options_.on_findings && !found.empty()) {
+      options_.on_findings(rs.run.run_id, found);
+    }
+  }
+  return found;
 }
 
 bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c,
@@ -528,6 +553,7 @@ Task<StepResult> StepExecutor::run_gated(RunContext& rs, const Step& step, std::
   req.allow_self_approval = step.allow_self_approval;
   req.requester = rs.run.requester;
   req.is_rollback = is_rollback;
+  req.findings = update_findings(rs);
   const GateDecision decision = co_await gate_.request(std::move(req));
 
   store_.transition_run(rs.run.run_id, {vigil::RunState::AwaitingApproval}, vigil::RunState::Running,
@@ -606,6 +632,7 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepRec
   r.row_id = row.id;
   r.argv = row.argv;
   r.gated = step.is_gated();
+  r.dry_run = row.step.size() > 8 && row.step.ends_with(".dry-run");
 
   process::ProcessSpec spec;
   std::map<std::string, std::string> extra;
@@ -646,6 +673,9 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepRec
     r.note = result.error().detail;
     store_.finish_step(row.id, r.state, std::nullopt, std::nullopt, r.output, false, "", now_s());
     event(rs.run.run_id, "step_finished", row.step + ": failed to start: " + r.output);
+    if (options_.on_step_finished) {
+      options_.on_step_finished(rs.run.run_id, r);
+    }
     co_return r;
   }
   r.exit_code = result->exit_code;
@@ -676,6 +706,9 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepRec
         row.step + ": " + std::string(to_string(r.state)) +
             (r.exit_code ? " (exit " + std::to_string(*r.exit_code) + ")" : "") +
             (r.signal ? " (signal " + std::to_string(*r.signal) + ")" : ""));
+  if (options_.on_step_finished) {
+    options_.on_step_finished(rs.run.run_id, r);
+  }
   co_return r;
 }
 

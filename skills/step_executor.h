@@ -16,6 +16,7 @@
 #include "bot/model.h"
 #include "integrations/kubernetes/kubectl.h"
 #include "skills/approval_gate.h"
+#include "skills/findings.h"
 #include "skills/incident.h"
 #include "skills/skill.h"
 #include "skills/template.h"
@@ -29,6 +30,8 @@ class ChildProcess;
 
 namespace vigil::skills {
 
+struct StepResult;
+
 struct ExecutorOptions {
   kubernetes::KubectlOptions kubectl;
   std::vector<std::string> env_allowlist{"PATH", "HOME", "LANG", "LC_ALL", "TZ"};
@@ -40,6 +43,12 @@ struct ExecutorOptions {
   std::size_t output_cap = 256 * 1024;
   /// Told of every timeline row the executor writes (after it is persisted), for live progress.
   std::function<void(const RunEvent&)> on_event;
+  /// Told when a step's process has finished (read-only steps, dry runs, approved changes, verify
+  /// and rollback steps), with its output: the evidence a person reads before deciding.
+  std::function<void(const std::string& run_id, const StepResult&)> on_step_finished;
+  /// Told when the skill's findings over the steps run so far change: before a gated step asks
+  /// for approval, and at the end of the run. The first finding is the diagnosis.
+  std::function<void(const std::string& run_id, const std::vector<FindingResult>&)> on_findings;
 };
 
 /// One skill run (new or resumed: the run id names it).
@@ -71,6 +80,7 @@ struct StepResult {
   std::string output_path;
   bool gated = false;
   bool reused = false;  // found finished in the store (a resumed run), not run again
+  bool dry_run = false; // the dry run of a gated step (its output goes on the approval card)
   std::string note;     // why skipped / denied / refused
 };
 
@@ -81,6 +91,8 @@ struct SkillRunReport {
   bool rolled_back = false;
   std::vector<StepResult> steps;
   std::string message;
+  /// The skill's findings over every step that ran (the first is the diagnosis).
+  std::vector<FindingResult> findings;
 };
 
 /// Runs a skill's steps for a run. Each step row is written to the Store before the step runs, so a
@@ -117,6 +129,8 @@ class StepExecutor {
                      const std::vector<std::string>& argv, bool mutating);
   void capture(RunContext& rs, const Step& step, const StepResult& result);
   bool condition_holds(const RunContext& rs, const Condition& c, const StepResult* subject) const;
+  /// Evaluates the skill's findings over the steps so far; tells on_findings when they changed.
+  std::vector<FindingResult> update_findings(RunContext& rs);
   long long now_s() const;
   long long now_ms() const;
   void event(const std::string& run_id, const std::string& kind, const std::string& text,

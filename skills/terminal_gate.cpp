@@ -15,6 +15,18 @@ Task<GateDecision> TerminalGate::request(GateRequest request) {
   if (!request.title.empty()) {
     out_ << "   " << request.title << "\n";
   }
+  out_ << "   why this fix: ";
+  if (request.findings.empty()) {
+    out_ << "no finding of this runbook matched; read the step outputs above\n";
+  } else {
+    out_ << request.findings.front().text << "\n";
+    for (const auto& line : request.findings.front().evidence) {
+      out_ << "     > " << line << "\n";
+    }
+    for (std::size_t i = 1; i < request.findings.size(); ++i) {
+      out_ << "   also: " << request.findings[i].text << "\n";
+    }
+  }
   out_ << "   argv:";
   for (const auto& a : request.argv) {
     out_ << " [" << a << "]";

@@ -183,6 +183,9 @@ Message run_root(const RunView& run) {
   json blocks = json::array();
   const auto title = run.title.empty() ? std::string("Triage run") : run.title;
   blocks.push_back(json{{"type", "header"}, {"text", plain(title, kMaxHeaderText)}});
+  if (!run.diagnosis.empty()) {
+    blocks.push_back(section(":stethoscope: *Diagnosis:* " + escape(truncate(run.diagnosis, 600, "…"))));
+  }
   const bool has_result = !run.result_label.empty();
   const auto shown = has_result ? run.result_label : run.status;
   std::string summary = (has_result && !run.result_icon.empty() ? run.result_icon : std::string(status_emoji(run.status))) +
@@ -351,11 +354,37 @@ Message findings(const std::string& run_id, const std::vector<Finding>& items) {
                 std::move(blocks));
 }
 
+std::string why_text(const WhyView& w) {
+  std::string out = "*Why this fix*\n";
+  if (w.diagnosis.empty()) {
+    out += "No finding of this runbook matched the output: read the steps' output above before approving.";
+  } else {
+    out += ":stethoscope: " + escape(truncate(w.diagnosis, 500, "…"));
+    if (!w.evidence.empty()) {
+      std::string lines;
+      for (const auto& e : w.evidence) {
+        lines += truncate(e, 240, "…") + "\n";
+      }
+      out += "\n" + code_block(lines, 1400);
+    }
+    for (const auto& more : w.also) {
+      out += "\n• " + escape(truncate(more, 300, "…"));
+    }
+  }
+  if (!w.full_output.empty()) {
+    out += "\n_Full output: the steps above in this thread, or " + w.full_output + "_";
+  }
+  return truncate(out, kMaxSectionText - 10, "…");
+}
+
 Message approval_card(const ApprovalView& a) {
   json blocks = json::array();
   blocks.push_back(json{{"type", "header"}, {"text", plain("Approval needed: " + a.step, kMaxHeaderText)}});
   blocks.push_back(section("This step *changes* something. It runs exactly this command:\n" +
                            code_block(display_argv(a.argv), kMaxSectionText - 60)));
+  if (a.why) {
+    blocks.push_back(section(why_text(*a.why)));
+  }
   if (!a.dry_run_output.empty()) {
     blocks.push_back(section("*Dry run*\n" + code_block(a.dry_run_output, kMaxSectionText - 10)));
   }

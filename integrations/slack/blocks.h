@@ -67,6 +67,7 @@ struct RunView {
   std::string result_icon = {};
   std::string result_label = {};
   std::optional<AlertActionsView> alert = {};  // a run started by an alert
+  std::string diagnosis = {};  // one line: what is wrong (a skill's first finding); shown first
 };
 
 struct Finding {
@@ -83,6 +84,14 @@ struct OnCallView {
   bool unavailable = false;        // the lookup failed: only configured approvers can approve now
 };
 
+/// Why an approval card proposes its fix.
+struct WhyView {
+  std::string diagnosis;               // one line; empty: no finding of the runbook matched
+  std::vector<std::string> evidence;   // lines of step output behind it
+  std::vector<std::string> also = {};  // further findings, one line each
+  std::string full_output;             // where the whole output is, e.g. "`vigil runs show 1a2b3c4d`"
+};
+
 struct ApprovalView {
   std::string run_id;
   std::string step;                // skill step id / title
@@ -94,6 +103,9 @@ struct ApprovalView {
   std::string token;               // opaque approval token: the only thing in the buttons
   std::string status = {};         // e.g. "approved by @x; 1 more needed" (may be empty)
   std::optional<OnCallView> on_call = {};  // when the on-call person may approve
+  /// "Why this fix": the diagnosis and the evidence lines that chose it. Absent: not known (a card
+  /// redrawn after a restart); present with an empty diagnosis: no finding matched.
+  std::optional<WhyView> why = {};
 };
 
 struct DecisionView {
@@ -130,6 +142,8 @@ Message document(const std::string& title, const std::string& body, const std::s
 Message progress(const std::string& line);
 Message findings(const std::string& run_id, const std::vector<Finding>& items);
 Message approval_card(const ApprovalView& approval);
+/// The "Why this fix" section of an approval card (mrkdwn; the diagnosis and evidence escaped).
+std::string why_text(const WhyView& why);
 /// The block_id of an approval card's buttons: finds a card whose post was never answered.
 std::string approval_card_block_id(const std::string& token);
 /// The one-line mrkdwn about who is on call on an approval card.

@@ -138,6 +138,11 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
     const threadText = await thread.innerText();
     assert.match(threadText, /runbook: Pod crash-looping/);
     assert.match(threadText, /previous_logs: succeeded/);
+    // The evidence and the diagnosis are in the thread before the card, and the card says why.
+    assert.match(threadText, /refusing to start with a corrupt flag cache/);
+    assert.match(threadText, /Diagnosis: the container exits 1 \(Error\)/);
+    assert.match(await card.innerText(), /Why this fix/);
+    assert.match(await card.innerText(), /the container exits 1 \(Error\)/);
     assert.match(await card.innerText(), /rollout restart deployment\/checkout -n demo/);
     assert.match(await card.innerText(), /server dry run/);
     const approve = card.getByRole('button', { name: 'Approve' });
@@ -165,7 +170,7 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
 
     // 6. The findings, the remediation's output, the verification and the resolved alert arrive
     //    as thread replies.
-    const changeOutput = thread.getByTestId('message').filter({ hasText: 'output of the approved change' });
+    const changeOutput = thread.getByTestId('message').filter({ hasText: 'restart_deployment: succeeded' });
     await changeOutput.waitFor({ timeout: WAIT });
     assert.match(await changeOutput.innerText(), /deployment\.apps\/checkout restarted(?! \(server dry run\))/);
     await thread.getByText('corrupt flag cache', { exact: false }).first().waitFor({ timeout: WAIT });

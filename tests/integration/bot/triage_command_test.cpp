@@ -79,5 +79,42 @@ TEST_F(TriageCommandTest, UsageMistakesExitTwo) {
   EXPECT_EQ(triage({"x", "--backend", "gpt"}).exit_code, 2);
 }
 
+// The shipped pod-crashloop runbook against a fake kubectl answering with a real OOMKilled pod
+// description: every diagnostic step's output and the diagnosis are printed before the question.
+TEST_F(TriageCommandTest, EvidenceAndDiagnosisArePrintedBeforeTheQuestion) {
+  test::write_file(dir_ / "kube.yaml",
+                   "agent:\n  workspace_root: " + (dir_ / "ws").string() +
+                       "\n  env_allowlist: [PATH, FAKE_KUBECTL_FIXTURES]\n"
+                       "kubernetes:\n  enabled: true\n  kubectl: " +
+                       (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
+                       "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
+                       "storage:\n  database: " + (dir_ / "k.db").string() +
+                       "\nskills:\n  dirs: [" + (test::test_data_dir().parent_path() / "skills").string() + "]\n");
+  test::write_file(dir_ / "oom.json", R"({"status":"firing","alerts":[{"status":"firing",
+      "labels":{"alertname":"KubePodCrashLooping","namespace":"default","pod":"analytics-exporter-fast-76897854c-cw5wh"},
+      "annotations":{"summary":"analytics-exporter is crash looping"},"fingerprint":"oom1"}]})");
+  const auto r = test::run_process({test::vigil_binary().string(), "--config", (dir_ / "kube.yaml").string(), "triage",
+                                    "--local", "--alert", (dir_ / "oom.json").string(), "--backend", "runbook"},
+                                   {{"FAKE_KUBECTL_FIXTURES", (test::fixtures_dir() / "kubernetes").string()}}, "no\n");
+  const auto question = r.out.find("run it?");
+  ASSERT_NE(question, std::string::npos) << r.out << r.err;
+  const auto before = r.out.substr(0, question);
+  // The pod's description, the crashed container's logs, the events: as each step finished.
+  EXPECT_NE(before.find("describe_pod: succeeded (exit 0)"), std::string::npos) << r.out;
+  EXPECT_NE(before.find("│ Name:             analytics-exporter-fast-76897854c-cw5wh"), std::string::npos) << r.out;
+  EXPECT_NE(before.find("│ 2025-08-12T03:45:01Z fatal: connection to db refused"), std::string::npos) << r.out;
+  EXPECT_NE(before.find("Back-off restarting failed container main"), std::string::npos) << r.out;
+  // The diagnosis and its evidence, then why the fix is proposed.
+  const auto diagnosis = before.find("Diagnosis: the container was OOMKilled (exit 137) at its memory limit 100Mi");
+  EXPECT_NE(diagnosis, std::string::npos) << r.out;
+  EXPECT_NE(before.find("│ Exit Code:    137", diagnosis), std::string::npos) << r.out;
+  EXPECT_NE(before.find("why this fix: the container was OOMKilled (exit 137)"), std::string::npos) << r.out;
+  EXPECT_NE(before.find("argv: [kubectl] [rollout] [restart] [deployment/analytics-exporter-fast]"), std::string::npos)
+      << r.out;
+  // The summary leads with the diagnosis too.
+  const auto summary = r.out.find("*Diagnosis:* the container was OOMKilled", question);
+  EXPECT_NE(summary, std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace vigil

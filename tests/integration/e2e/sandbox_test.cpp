@@ -152,7 +152,7 @@ TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
   const auto after = everything();
   EXPECT_NE(after.find("Approved* by <@U0DEMOALEX>"), std::string::npos) << after;
   EXPECT_NE(after.find("corrupt flag cache"), std::string::npos) << "the diagnostics' output" << after;
-  EXPECT_NE(after.find("restart_deployment: output of the approved change"), std::string::npos) << after;
+  EXPECT_NE(after.find("restart_deployment: succeeded (exit 0)"), std::string::npos) << after;
   EXPECT_NE(after.find("deployment.apps/checkout restarted\\n"), std::string::npos) << "not only the dry run" << after;
   EXPECT_NE(after.find("successfully rolled out"), std::string::npos) << after;
   EXPECT_EQ(test::read_file(dir_ / "state" / "vigil-sandbox" / "demo-cluster" / "state" / "checkout"), "healthy\n");
@@ -220,6 +220,73 @@ TEST_F(Sandbox, EveryExampleShownWorks) {
   EXPECT_TRUE(test::eventually([&] { return everything().find("pod-crashloop needs pod") != std::string::npos; }, 20s))
       << everything();
   EXPECT_NE(everything().find("checkout-7d9f8b6c5-x2x9k"), std::string::npos) << everything();
+}
+
+// What a person sees in the thread, in order: each diagnostic step's output and the diagnosis,
+// then the approval card, which says why it proposes its fix.
+TEST_F(Sandbox, EvidenceAndTheDiagnosisComeBeforeTheCard) {
+  post("/api/run/demo-alert", json::object());
+  std::optional<std::pair<std::string, std::string>> card;
+  ASSERT_TRUE(test::eventually([&] { return (card = approval_card()).has_value(); }, 60s)) << everything() << log();
+  const auto messages = get_state()["messages"];
+  std::optional<std::size_t> describe, logs, diagnosis, card_at;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto text = messages[i].dump();
+    if (!describe && text.find("describe_pod: succeeded (exit 0)") != std::string::npos &&
+        text.find("Controlled By:") != std::string::npos) {
+      describe = i;
+    }
+    if (!logs && text.find("previous_logs: succeeded (exit 0)") != std::string::npos &&
+        text.find("refusing to start with a corrupt flag cache") != std::string::npos) {
+      logs = i;
+    }
+    if (!diagnosis && text.find("Diagnosis: the container exits 1 (Error)") != std::string::npos &&
+        text.find("approval.approve") == std::string::npos) {
+      diagnosis = i;
+    }
+    if (messages[i].value("ts", "") == card->first) {
+      card_at = i;
+    }
+  }
+  const auto all = everything();
+  ASSERT_TRUE(describe && logs && diagnosis && card_at) << all;
+  EXPECT_LT(*describe, *card_at) << all;
+  EXPECT_LT(*logs, *card_at) << all;
+  EXPECT_LT(*diagnosis, *card_at) << all;
+  // The pod's description is not posted again after the run (it was shown as it finished).
+  const auto card_text = messages[*card_at].dump();
+  EXPECT_NE(card_text.find("Why this fix"), std::string::npos) << card_text;
+  EXPECT_NE(card_text.find("the container exits 1 (Error); its last log line:"), std::string::npos) << card_text;
+  EXPECT_NE(card_text.find("Exit Code:    1"), std::string::npos) << "the evidence line" << card_text;
+  EXPECT_NE(card_text.find("latest rollout: revision 5 (image checkout:2.14.1), after revision 4"), std::string::npos)
+      << card_text;
+  EXPECT_NE(card_text.find("vigil runs show"), std::string::npos) << card_text;
+  // The run's root message leads with the diagnosis.
+  const auto run = only_run();
+  ASSERT_TRUE(run);
+  bool root_has_it = false;
+  for (const auto& m : messages) {
+    const auto text = m.dump();
+    root_has_it = root_has_it || (text.find("Triage run " + run->id.substr(0, 8)) != std::string::npos &&
+                                  text.find("*Diagnosis:* the container exits 1 (Error)") != std::string::npos);
+  }
+  EXPECT_TRUE(root_has_it) << all;
+
+  post("/api/action", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"message_ts", card->first},
+                       {"block_id", card->second}, {"action_id", "approval.approve"}});
+  ASSERT_TRUE(test::eventually([&] {
+    const auto r = only_run();
+    return r && r->state == RunState::Succeeded;
+  }, 60s)) << everything() << log();
+  // The summary leads with the diagnosis, then the other findings.
+  ASSERT_TRUE(test::eventually([&] {
+    return everything().find("*Also found:* latest rollout: revision 5 (image checkout:2.14.1)") != std::string::npos;
+  }, 30s)) << everything();
+  std::size_t describes = 0;
+  for (const auto& m : get_state()["messages"]) {
+    describes += m.dump().find("Controlled By:") != std::string::npos;
+  }
+  EXPECT_EQ(describes, 1u) << "the description once, before the card" << everything();
 }
 
 }  // namespace

@@ -83,7 +83,7 @@ steps:
   EXPECT_FALSE(l.ok());
   EXPECT_TRUE(l.skills.empty());
   const auto text = all(l);
-  EXPECT_TRUE(has(l.errors, "b.yaml:3:1: skill: unknown key 'colour' (known: description, id, "
+  EXPECT_TRUE(has(l.errors, "b.yaml:3:1: skill: unknown key 'colour' (known: description, findings, id, "
                             "parameters, requires_kubernetes, rollback, steps, title, triggers, "
                             "verify)"))
       << text;
@@ -110,6 +110,59 @@ steps:
       << text;
 }
 
+TEST(SkillLoader, ReadsFindings) {
+  const std::string yaml = std::string(kGood) + R"(findings:
+  - id: crash
+    when: [{step: get, output_matches: 'CrashLoopBackOff'}, {step: restart, status: succeeded}]
+    capture:
+      code: 'Exit Code:\s+(\d+)'
+      last: {step: restart, regex: '^(.+)$', last: true, default: none}
+    say: 'exits {{ findings.code }} in {{ params.namespace }} ({{ steps.get.pod }}): {{ findings.last }}'
+    evidence: ['Exit Code:', {step: restart, regex: 'deleted'}]
+)";
+  const auto l = SkillLoader::load_text(yaml, "f.yaml");
+  ASSERT_TRUE(l.ok()) << all(l);
+  const auto& f = l.skills.at(0).findings.at(0);
+  EXPECT_EQ(f.id, "crash");
+  ASSERT_EQ(f.when.size(), 2u);
+  EXPECT_EQ(f.when[1].status, "succeeded");
+  ASSERT_EQ(f.captures.size(), 2u);
+  EXPECT_EQ(f.captures[0].step, "get");  // the first condition's step
+  EXPECT_TRUE(f.captures[1].last);
+  EXPECT_EQ(f.captures[1].default_value, "none");
+  ASSERT_EQ(f.evidence.size(), 2u);
+  EXPECT_EQ(f.evidence[1].step, "restart");
+}
+
+TEST(SkillLoader, FindingProblemsCarryTheirPlace) {
+  const std::string yaml = std::string(kGood) + R"(findings:
+  - id: bad
+    when: {step: nowhere, output_matches: '('}
+    capture:
+      code: '(['
+    say: 'exit {{ findings.nope }} {{ params.missing }} {{ env.HOME }}'
+    evidence: ['x', {step: gone, regex: 'y'}]
+    severity: high
+  - id: quiet
+    when: {step: get}
+)";
+  const auto l = SkillLoader::load_text(yaml, "f.yaml");
+  EXPECT_FALSE(l.ok());
+  const auto text = all(l);
+  EXPECT_TRUE(has(l.errors, "f.yaml:24:5: finding: unknown key 'severity' (known: capture, evidence, id, say, "
+                            "when)"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "f.yaml:19:18: finding bad.when: step 'nowhere' is not a step of this skill")) << text;
+  EXPECT_NE(text.find("f.yaml:19:43: finding bad.when.output_matches: bad regular expression"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("f.yaml:21:13: finding bad.capture.code: bad regular expression"), std::string::npos) << text;
+  EXPECT_TRUE(has(l.errors, "f.yaml:22:10: finding bad.say: {{ env.HOME }}: expected findings.<capture>, "
+                            "params.<name>, steps.<step>.<capture> or incident.<key>"))
+      << text;
+  EXPECT_TRUE(has(l.errors, "f.yaml:23:28: finding bad.evidence: step 'gone' is not a step of this skill")) << text;
+  EXPECT_TRUE(has(l.errors, "f.yaml:25:5: finding quiet: say is required (the one-line diagnosis)")) << text;
+}
+
 TEST(SkillLoader, YamlSyntaxErrorsCarryTheirPlace) {
   const auto l = SkillLoader::load_text("id: x\nsteps: [\n", "y.yaml");
   ASSERT_EQ(l.errors.size(), 1u);
@@ -127,6 +180,7 @@ TEST(SkillLoader, ShippedSkillsLoadWithoutErrorsOrWarnings) {
     EXPECT_TRUE(s.requires_kubernetes) << s.id;
     EXPECT_TRUE(s.has_remediation()) << s.id;
     EXPECT_FALSE(s.verify.steps.empty()) << s.id;
+    EXPECT_GE(s.findings.size(), 2u) << s.id;
     for (const auto& step : s.steps) {
       if (step.mutating) {
         EXPECT_TRUE(step.requires_approval);
