@@ -59,45 +59,56 @@ constexpr std::size_t kEvidenceTailLines = 12;
 constexpr std::size_t kEvidencePartBytes = 650;
 
 std::string evidence_excerpt(const std::string& output, const std::string& run_id) {
-  std::vector<std::string_view> lines;
+  constexpr std::size_t kLineBytes = 240;
+  std::vector<std::string> lines;
   std::string_view rest(output);
   while (!rest.empty()) {
     const auto nl = rest.find('\n');
-    lines.push_back(rest.substr(0, nl));
+    auto line = rest.substr(0, nl);
+    lines.emplace_back(line.size() > kLineBytes ? std::string(line.substr(0, kLineBytes)) + "…" : std::string(line));
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
-  while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string_view::npos) {
+  while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string::npos) {
     lines.pop_back();
   }
-  const auto take = [&](std::size_t from, std::size_t to) {
+  const auto join = [&](std::size_t from, std::size_t to) {
     std::string out;
     for (std::size_t i = from; i < to; ++i) {
-      if (out.size() + lines[i].size() + 1 > kEvidencePartBytes) {
-        out += "…\n";
-        break;
-      }
-      out += std::string(lines[i]) + "\n";
+      out += (out.empty() ? "" : "\n") + lines[i];
     }
     return out;
   };
-  const auto pointer = "`vigil runs show " + run_id.substr(0, 8) + "`";
-  if (lines.size() <= kEvidenceHeadLines + kEvidenceTailLines && output.size() <= 2 * kEvidencePartBytes) {
-    auto all = take(0, lines.size());
-    if (!all.empty() && all.back() == '\n') {
-      all.pop_back();
+  std::size_t total = 0;
+  for (const auto& l : lines) {
+    total += l.size() + 1;
+  }
+  if (lines.size() <= kEvidenceHeadLines + kEvidenceTailLines && total <= 2 * kEvidencePartBytes) {
+    return join(0, lines.size());
+  }
+  // The first lines (a description's head) and the last ones (a log's end, the latest events).
+  std::size_t head = 0;
+  for (std::size_t bytes = 0; head < lines.size() && head < kEvidenceHeadLines; ++head) {
+    bytes += lines[head].size() + 1;
+    if (bytes > kEvidencePartBytes) {
+      break;
     }
-    return all;
   }
-  const std::size_t head = std::min(kEvidenceHeadLines, lines.size());
-  const std::size_t tail_from = std::max(head, lines.size() - std::min(kEvidenceTailLines, lines.size()));
-  std::string out = take(0, head);
-  out += "… (" + std::to_string(lines.size()) + " lines, " + std::to_string(output.size()) +
-         " bytes in all; " + pointer + " has the rest)\n";
-  out += take(tail_from, lines.size());
-  if (!out.empty() && out.back() == '\n') {
-    out.pop_back();
+  std::size_t tail_from = lines.size();
+  for (std::size_t bytes = 0; tail_from > head && lines.size() - tail_from < kEvidenceTailLines;) {
+    bytes += lines[tail_from - 1].size() + 1;
+    if (bytes > kEvidencePartBytes) {
+      break;
+    }
+    --tail_from;
   }
-  return out;
+  std::string out = join(0, head);
+  if (tail_from > head) {
+    out += (out.empty() ? "" : "\n") + std::string("… (") + std::to_string(lines.size()) + " lines, " +
+           std::to_string(output.size()) + " bytes in all; `vigil runs show " + run_id.substr(0, 8) +
+           "` has the rest)";
+  }
+  const auto tail = join(tail_from, lines.size());
+  return tail.empty() ? out : out + "\n" + tail;
 }
 
 std::string urgency(const std::string& severity) {

@@ -357,7 +357,8 @@ Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {
   if (!text.empty()) {
     co_await post_in_thread(run_id, *v, text);
   }
-  if (v->finished && !v->summary_posted) {
+  // Lines that came while the last post was on its way (a verify step's output) go before the summary.
+  if (v->finished && !v->summary_posted && v->lines.empty() && v->tool_calls.empty()) {
     v->summary_posted = true;
     co_await post_in_thread(run_id, *v, v->summary);
   }

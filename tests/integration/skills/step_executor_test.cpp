@@ -235,6 +235,52 @@ TEST_F(StepExecutorTest, EveryShippedSkillRunsEndToEnd) {
   }
 }
 
+// Each step's output is told as it finishes, the findings before the gate asks, and the gate's
+// request carries them (the card's "Why this fix").
+TEST_F(StepExecutorTest, StepOutputsAndFindingsAreToldBeforeTheGateAsks) {
+  create_run("r-evidence");
+  std::vector<std::string> told;
+  auto o = options();
+  o.on_step_finished = [&](const std::string& run_id, const StepResult& r) {
+    EXPECT_EQ(run_id, "r-evidence");
+    told.push_back("step " + r.key + (r.dry_run ? " (dry run)" : "") + (r.output.empty() ? "" : " with output"));
+  };
+  o.on_findings = [&](const std::string&, const std::vector<FindingResult>& f) {
+    told.push_back("findings " + f.front().text);
+  };
+  gate_.script = {GateDecision{GateOutcome::Denied, "same", "U_APPROVER", "not now"}};
+  net::io_context io;
+  process::ChildProcess runner(real_clock_, null_logger());
+  StepExecutor ex(*store_, runner, gate_, clock_, o, null_logger());
+  std::optional<Result<SkillRunReport>> out;
+  spawn(io.get_executor(),
+        drive(ex, make_run("r-evidence", "pod-crashloop",
+                           {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}),
+              out),
+        null_logger(), "test");
+  while (!out) {
+    io.run_for(5ms);
+  }
+  ASSERT_TRUE(*out) << out->error().detail;
+  const std::vector<std::string> expected = {
+      "step describe_pod with output",
+      "step previous_logs with output",
+      "step events with output",
+      "step rollout_history with output",
+      "step restart_deployment.dry-run (dry run) with output",
+      "findings the container was OOMKilled (exit 137) at its memory limit 100Mi",
+  };
+  EXPECT_EQ(told, expected);
+  ASSERT_EQ(gate_.requests.size(), 1u);
+  const auto& why = gate_.requests[0].findings;
+  ASSERT_GE(why.size(), 2u);
+  EXPECT_EQ(why[0].text, "the container was OOMKilled (exit 137) at its memory limit 100Mi");
+  EXPECT_EQ(why[0].step, "describe_pod");
+  EXPECT_FALSE(why[0].evidence.empty());
+  EXPECT_EQ((*out)->outcome, RunOutcome::Denied);
+  EXPECT_EQ((*out)->findings, why) << "the same findings at the end: nothing ran after the gate";
+}
+
 TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubeconfig) {
   create_run("r");
   auto report = run(make_run("r", "pod-crashloop",
