@@ -102,6 +102,8 @@ const std::map<std::string, std::string>& incident_kind_labels() {
       {"alert_repeat", "Alert repeated"},  {"alert_resolved", "Alert resolved"},
       {"alert_note", "Alert update"},      {"channel_created", "Channel created"},
       {"resolved", "Incident resolved"},   {"severity", "Severity changed"},
+      {"acknowledged", "Acknowledged"},    {"silenced", "Silenced in Alertmanager"},
+      {"snoozed", "Snoozed"},
   };
   return labels;
 }

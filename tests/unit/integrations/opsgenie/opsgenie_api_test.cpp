@@ -85,5 +85,23 @@ TEST(OpsGenieApi, NotesGoToTheAlertIdAndAcceptA202) {
   EXPECT_NE(refused.error().detail.find("Key is not authorized"), std::string::npos);
 }
 
+// The Acknowledge button on the root of a run started by an OpsGenie webhook.
+TEST(OpsGenieApi, AcknowledgeGoesToTheAlertIdWithTheNote) {
+  boost::asio::io_context io;
+  test::FakeHttpClient http;
+  http.answer(202, R"({"result": "Request will be processed", "took": 0.1, "requestId": "r"})");
+  http.answer(404, R"({"message": "Alert does not exist", "took": 0.0})");
+  OpsGenieApi api(http, {"https://og.example", "key-9", std::chrono::seconds(4)});
+  ASSERT_TRUE(run(io, api.acknowledge("ec03dad6-62c8-4c94-b38b-d88f398e900f", "Acknowledged in Slack by ana")));
+  EXPECT_EQ(http.requests[0].method, "POST");
+  EXPECT_EQ(http.requests[0].url,
+            "https://og.example/v2/alerts/ec03dad6-62c8-4c94-b38b-d88f398e900f/acknowledge?identifierType=id");
+  EXPECT_EQ(nlohmann::json::parse(http.requests[0].body)["note"], "Acknowledged in Slack by ana");
+  const auto missing = run(io, api.acknowledge("a", "b"));
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(missing.error().is(Errc::NotFound));
+  EXPECT_NE(missing.error().detail.find("Alert does not exist"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::opsgenie
