@@ -393,7 +393,7 @@ TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheRootTheRootIsFoundNotPostedAga
   EXPECT_TRUE(root_recorded(a->id));
   ASSERT_TRUE(test::eventually([&] {
     for (const auto& c : emu_.calls("chat.update")) {
-      if (c.args.value("ts", "") == held_ts && c.args.value("text", "").find("interrupted") != std::string::npos) {
+      if (c.args.value("ts", "") == held_ts && c.args.value("text", "").find("Interrupted") != std::string::npos) {
         return true;
       }
     }
