@@ -53,6 +53,13 @@ std::unique_ptr<IncidentNotes> make_notes(boost::asio::any_io_executor ex, const
   return std::make_unique<IncidentNotes>(ex, p.store, pagerduty, opsgenie, logging.make("notes"));
 }
 
+FullOutputOptions full_output_options(const Config& config) {
+  FullOutputOptions o;
+  o.workspace_root = config.agent.workspace_root;
+  o.max_bytes = static_cast<std::size_t>(config.agent.step_output_max_bytes);
+  return o;
+}
+
 }  // namespace
 
 App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, const Logging& logging,
@@ -76,8 +83,11 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
             logging.make("run")),
       notes_(make_notes(ex, config, ports, logging)),
       intake_(ports.store, runs_, ports.clock),
+      full_output_(ports.store, ports.web, *redactor_, ports.clock, full_output_options(config),
+                   logging.make("full_output")),
+      users_(ports.web, ports.clock),
       context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
-               catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers")},
+               catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers"), full_output_, users_},
       slash_(context_),
       interactions_(context_),
       processed_(ports.store),

@@ -109,6 +109,8 @@ class App {
   RunManager runs_;
   std::unique_ptr<IncidentNotes> notes_;  // when pagerduty.notes or opsgenie.notes is on
   AlertIntake intake_;
+  FullOutputService full_output_;
+  UserDirectory users_;
   handlers::HandlerContext context_;
   handlers::SlashCommandHandler slash_;
   std::unique_ptr<handlers::IncidentMessageHandler> messages_;

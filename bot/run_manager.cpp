@@ -32,7 +32,8 @@ std::uintmax_t directory_bytes(const std::filesystem::path& root) {
 constexpr std::size_t kExcerptLines = 40;
 constexpr std::size_t kExcerptBytes = 2500;
 
-std::string excerpt(const std::string& text) {
+// The first lines of a long output; `rest` says where the rest can be read ("" when nowhere).
+std::string excerpt(const std::string& text, bool more_than_text = false, const std::string& rest = "") {
   std::string out;
   std::size_t lines = 0;
   for (std::size_t i = 0; i < text.size() && out.size() < kExcerptBytes; ++i) {
@@ -41,8 +42,9 @@ std::string excerpt(const std::string& text) {
       break;
     }
   }
-  if (out.size() < text.size()) {
-    out += "\n… (" + std::to_string(text.size()) + " bytes in all; `vigil runs show` has the rest)";
+  if (out.size() < text.size() || more_than_text) {
+    out += "\n… (" + std::string(more_than_text ? "more than " : "") + std::to_string(text.size()) +
+           " bytes in all; " + (rest.empty() ? std::string("cut here") : rest) + ")";
   }
   return out;
 }
@@ -114,6 +116,7 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skil
       gate_(std::make_unique<RunGate>(*this, gate)),
       breaker_(store, clock, options_.failure_threshold, options_.pause_for) {
   executor_options.on_event = [this](const RunEvent& e) { on_executor_event(e); };
+  executor_options.redact = [this](std::string_view text) { return redactor_.redact(text); };
   executor_ = std::make_unique<skills::StepExecutor>(store_, runner_, *gate_, clock_,
                                                      std::move(executor_options), log_);
   if (options_.metrics != nullptr) {
@@ -153,8 +156,11 @@ std::size_t RunManager::running_runs() const {
 std::size_t RunManager::queue_depth() { return store_.queued_runs().size(); }
 
 void RunManager::emit(const std::string& run_id, ProgressKind kind, const std::string& text,
-                      const std::string& detail, const std::string& actor, bool persist) {
+                      const std::string& detail, const std::string& actor, bool persist,
+                      std::int64_t output_step, bool output_cut) {
   ProgressEvent e;
+  e.output_step = output_step;
+  e.output_cut = output_cut;
   e.kind = kind;
   e.run_id = run_id;
   e.text = redactor_.redact(text);
@@ -598,8 +604,11 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
     // A gated step that succeeded ran after its approval: this is the change's own output (the dry
     // run's was on the card), which people want to see as much as the diagnostics'.
     if (!s.reused && s.state == StepState::Succeeded && !s.output.empty()) {
+      const auto shown = excerpt(s.output, s.truncated,
+                                 "the Full output button or `vigil runs show " + run.id.substr(0, 8) +
+                                     " --full` has the rest");
       emit(run.id, ProgressKind::Finding, s.step_id + (s.gated ? ": output of the approved change" : ": output"),
-           excerpt(s.output));
+           shown, "system", true, s.row_id, s.truncated || shown != s.output);
     }
   }
   std::string summary = "*Runbook:* " + skill->title + " (" + reason + ")\n*Outcome:* " +

@@ -6,10 +6,12 @@
 #include "bot/base/task.h"
 #include "bot/channel_bindings.h"
 #include "bot/config.h"
+#include "bot/full_output_service.h"
 #include "bot/run_manager.h"
 #include "bot/slack_approval_gate.h"
 #include "bot/slack_run_presenter.h"
 #include "bot/store.h"
+#include "bot/user_directory.h"
 #include "integrations/slack/web_api.h"
 #include "skills/skill_catalog.h"
 
@@ -29,6 +31,8 @@ struct HandlerContext {
   const Redactor& redactor;
   const Config& config;
   Logger log;
+  FullOutputService& full_output;
+  UserDirectory& users;  // names in timelines
 
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,
              const std::string& detail) const {

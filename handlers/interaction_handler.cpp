@@ -32,6 +32,8 @@ Task<> InteractionHandler::handle(slack::BlockAction a) {
     }
   } else if (a.action_id == slack::blocks::kActionCancelRun) {
     co_await cancel_run(a);
+  } else if (a.action_id.rfind(slack::blocks::kActionFullOutput, 0) == 0) {
+    co_await share_full_output(a);
   } else {
     ctx_.audit(a.user_id, "interaction.unknown", "", "action_id " + a.action_id.substr(0, 255));
     ctx_.log->info("user={}: unknown action_id {}; nothing done", a.user_id, a.action_id.substr(0, 64));
@@ -69,6 +71,13 @@ Task<> InteractionHandler::cancel_run(const slack::BlockAction& a) {
   if (!cancelled) {
     const std::string nothing_to_cancel_note = "Nothing to cancel: " + cancelled.error().detail + ".";
     co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, nothing_to_cancel_note);
+  }
+}
+
+Task<> InteractionHandler::share_full_output(const slack::BlockAction& a) {
+  const auto shared = co_await ctx_.full_output.share(a.value, a.user_id, a.channel_id);
+  if (!shared.shared) {
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, shared.message);
   }
 }
 

@@ -6,7 +6,7 @@
 namespace vigil::handlers {
 
 /// Button clicks and modal submissions: Approve / Deny (with an optional reason in a modal) on
-/// approval cards, Cancel on a run's root. Every click is checked and audited; a refused click gets
+/// approval cards, Cancel on a run's root, Full output under a step's cut output. Every click is checked and audited; a refused click gets
 /// a private reason and changes nothing; unknown actions and forged tokens only leave an audit row.
 class InteractionHandler {
  public:
@@ -20,6 +20,7 @@ class InteractionHandler {
  private:
   Task<> decide(const slack::BlockAction& a, Decision decision, const std::string& reason);
   Task<> cancel_run(const slack::BlockAction& a);
+  Task<> share_full_output(const slack::BlockAction& a);
 
   HandlerContext& ctx_;
 };
