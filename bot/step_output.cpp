@@ -55,14 +55,16 @@ StepOutput read_step_output(const StepRecord& step, const std::string& workspace
                                            : "its file " + step.output_path +
                                                  " is gone (workspace retention removes old runs' files)";
   } else {
-    std::string text(max_bytes, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(max_bytes));
+    // Room for the executor's own marker line after its cut.
+    const std::size_t room = max_bytes + 1024;
+    std::string text(room, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(room));
     text.resize(static_cast<std::size_t>(in.gcount()));
     const bool more = in.peek() != std::char_traits<char>::eof();
     out.source = StepOutputSource::File;
     out.text = redactor.redact(text);
     if (more) {
-      out.note = "cut at " + std::to_string(max_bytes) + " bytes";
+      out.note = "cut at " + std::to_string(room) + " bytes";
     }
     return out;
   }
