@@ -342,7 +342,8 @@ Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {
   }
   if (v->finished && !v->summary_posted) {
     v->summary_posted = true;
-    co_await post_in_thread(run_id, *v, v->summary);
+    std::vector<std::pair<std::string, std::int64_t>> no_buttons;
+    co_await post_in_thread(run_id, *v, v->summary, std::move(no_buttons));
   }
   release(*v);
 }

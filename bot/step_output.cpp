@@ -24,7 +24,7 @@ bool inside(const fs::path& root, const fs::path& path) {
     return false;
   }
   const auto rel = p.lexically_relative(r);
-  return !rel.empty() && *rel.begin() != ".." && rel.is_relative();
+  return !rel.empty() && rel != "." && *rel.begin() != ".." && rel.is_relative();
 }
 
 std::string db_note(const StepRecord& step, const std::string& why) {

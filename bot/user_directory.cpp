@@ -71,9 +71,16 @@ std::string mention_user_ids(std::string_view text) {
     if (in_code || mentioned) {
       return;
     }
-    out.append(text.substr(copied, at - copied));
+    // A mention someone wrote, escaped on its way here ("&lt;@U…&gt;"): a mention again.
+    std::size_t begin = at;
+    std::size_t end = at + n;
+    if (at >= 5 && text.substr(at - 5, 5) == "&lt;@" && text.substr(end, 4) == "&gt;") {
+      begin = at - 5;
+      end += 4;
+    }
+    out.append(text.substr(copied, begin - copied));
     out += "<@" + std::string(text.substr(at, n)) + ">";
-    copied = at + n;
+    copied = end;
   });
   out.append(text.substr(copied));
   return out;

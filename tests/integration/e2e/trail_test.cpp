@@ -32,7 +32,7 @@ class Trail : public ::testing::Test {
     for (const auto& m : emu_.messages(kChannel)) {
       for (const auto& b : m.blocks.is_array() ? m.blocks : json::array()) {
         for (const auto& e : b.value("elements", json::array())) {
-          if (e.value("text", json::object()).value("text", "") == "Full output: " + step) {
+          if (e.value("type", "") == "button" && e["text"].value("text", "") == "Full output: " + step) {
             return e;
           }
         }

@@ -22,6 +22,7 @@ TEST(UserIds, BareIdsBecomeMentionsOutsideCode) {
             "restart: denied by <@U0DEMOALEX>: not now");
   // Already a mention, or inside code: left alone.
   EXPECT_EQ(mention_user_ids("asked by <@U0DEMOALEX>"), "asked by <@U0DEMOALEX>");
+  EXPECT_EQ(mention_user_ids("ask &lt;@U0DEMOALEX&gt; please"), "ask <@U0DEMOALEX> please") << "escaped on its way";
   EXPECT_EQ(mention_user_ids("• `U0DEMOALEX` denied by U0DEMOALEX"), "• `U0DEMOALEX` denied by <@U0DEMOALEX>");
   EXPECT_EQ(mention_user_ids("```\nU0DEMOALEX\n```\nby U0DEMOALEX"), "```\nU0DEMOALEX\n```\nby <@U0DEMOALEX>");
 }
