@@ -188,10 +188,11 @@ int cmd_runs_show(const CliState& s) {
     std::cout << format_run_json(*store, *run);
     return kExitOk;
   }
+  // Redacted as /triage timeline is: commands and texts can hold secrets.
+  const auto redactor = make_redactor(*config);
   const auto names = slack_names(*config, people_in_run(*store, *run));
-  std::cout << format_run_markdown(*store, *run, names);
+  std::cout << redactor->redact(format_run_markdown(*store, *run, names));
   if (s.full) {
-    const auto redactor = make_redactor(*config);
     std::cout << full_output_markdown(*store, *run, config->agent.workspace_root,
                                       static_cast<std::size_t>(config->agent.step_output_max_bytes), *redactor);
   }
@@ -245,7 +246,7 @@ int cmd_incidents_show(const CliState& s) {
     return kExitFailure;
   }
   const auto names = slack_names(*config, people_in_incident(*store, *incident));
-  std::cout << format_incident_markdown(*store, *incident, names);
+  std::cout << make_redactor(*config)->redact(format_incident_markdown(*store, *incident, names));
   return kExitOk;
 }
 

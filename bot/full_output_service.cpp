@@ -52,7 +52,7 @@ Task<FullOutputShare> FullOutputService::share(std::string value, std::string us
     co_return out;
   }
   const auto output = read_step_output(*step, options_.workspace_root, options_.max_bytes, redactor_);
-  std::string content = step_output_section(*step, output);
+  std::string content = redactor_.redact(step_output_section(*step, output));
   const auto bytes = content.size();
   slack::FileShare where;
   where.title = "Full output of " + step->step + " (run " + run->id.substr(0, 8) + ")";

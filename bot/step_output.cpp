@@ -99,7 +99,7 @@ std::string full_output_text(Store& store, const RunRecord& run, const std::stri
     if (!out.empty()) {
       out += "\n";
     }
-    out += step_output_section(s, read_step_output(s, workspace_root, max_bytes, redactor));
+    out += redactor.redact(step_output_section(s, read_step_output(s, workspace_root, max_bytes, redactor)));
   }
   return out;
 }
@@ -112,7 +112,8 @@ std::string full_output_markdown(Store& store, const RunRecord& run, const std::
     return out + "\nNo step ran.\n";
   }
   for (const auto& s : steps) {
-    const auto section = step_output_section(s, read_step_output(s, workspace_root, max_bytes, redactor));
+    // The command line is redacted too (a secret given as an argument).
+    const auto section = redactor.redact(step_output_section(s, read_step_output(s, workspace_root, max_bytes, redactor)));
     // A fence longer than any run of backticks in the output, so nothing in it can close the block.
     std::size_t longest = 0;
     std::size_t run_len = 0;
