@@ -72,6 +72,13 @@ RunManagerOptions with_object_names(RunManagerOptions o, kubernetes::ObjectNameL
   return o;
 }
 
+FullOutputOptions full_output_options(const Config& config) {
+  FullOutputOptions o;
+  o.workspace_root = config.agent.workspace_root;
+  o.max_bytes = static_cast<std::size_t>(config.agent.step_output_max_bytes);
+  return o;
+}
+
 }  // namespace
 
 App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, const Logging& logging,
@@ -101,9 +108,12 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       alert_actions_(ports.store, runs_, ports.clock, *redactor_,
                      AlertActions::Peers{ports.alertmanager, ports.pagerduty, ports.opsgenie},
                      logging.make("alerts")),
+      full_output_(ports.store, ports.web, *redactor_, ports.clock, full_output_options(config),
+                   logging.make("full_output")),
+      users_(ports.web, ports.clock),
       context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
                catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers"),
-               alert_actions_},
+               alert_actions_, full_output_, users_},
       slash_(context_),
       interactions_(context_),
       processed_(ports.store),

@@ -114,6 +114,8 @@ class App {
   std::unique_ptr<IncidentNotes> notes_;  // when pagerduty.notes or opsgenie.notes is on
   AlertIntake intake_;
   AlertActions alert_actions_;
+  FullOutputService full_output_;
+  UserDirectory users_;
   handlers::HandlerContext context_;
   handlers::SlashCommandHandler slash_;
   std::unique_ptr<handlers::IncidentMessageHandler> messages_;

@@ -6,8 +6,10 @@
 #include <iostream>
 #include <memory>
 
+#include <boost/asio/io_context.hpp>
 #include <CLI/CLI.hpp>
 
+#include "bot/base/clock.h"
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/config.h"
@@ -17,9 +19,15 @@
 #include "bot/skills_commands.h"
 #include "bot/slack_service.h"
 #include "bot/markdown_timeline.h"
+#include "bot/step_output.h"
 #include "bot/store.h"
 #include "bot/timeline.h"
 #include "bot/triage_command.h"
+#include "bot/user_directory.h"
+#include "integrations/http/beast_http_client.h"
+#include "integrations/http/proxy_settings.h"
+#include "integrations/slack/http_web_api.h"
+#include "integrations/slack/rate_limiter.h"
 
 namespace vigil {
 namespace {
@@ -27,6 +35,7 @@ namespace {
 struct CliState {
   std::string config_path;
   bool json = false;
+  bool full = false;  // runs show --full
   int limit = 20;
   std::string state_filter;
   std::string result_filter;
@@ -97,6 +106,38 @@ std::unique_ptr<Store> open_store_or_report(const Config& config) {
     return nullptr;
   }
   return std::move(*store);
+}
+
+Task<> fill_names(UserDirectory& users, std::set<std::string> ids, PeopleNames& out) {
+  out = co_await users.names(std::move(ids), 20);
+}
+
+// The names of the people a timeline names, from Slack (users.info) when a bot token is
+// configured, within a few seconds at most; without one (or when Slack does not answer) the
+// timeline shows their ids.
+PeopleNames slack_names(const Config& config, std::set<std::string> ids) {
+  PeopleNames names;
+  if (ids.empty() || config.slack.bot_token.empty()) {
+    return names;
+  }
+  boost::asio::io_context io{1};
+  SystemClock clock;
+  http::BeastHttpClientOptions client_options;
+  client_options.proxy = http::ProxySettings::from_environment(current_environment());
+  client_options.user_agent = "vigil/" VIGIL_VERSION;
+  auto http_client = http::make_beast_http_client(io.get_executor(), client_options, null_logger());
+  slack::RateLimiter limiter(clock);
+  slack::HttpWebApiOptions web_options;
+  web_options.api_url = config.slack.api_url;
+  web_options.bot_token = config.slack.bot_token;
+  web_options.timeout = std::chrono::seconds(3);
+  web_options.max_error_retries = 0;
+  web_options.max_rate_limit_retries = 0;
+  slack::HttpWebApi web(*http_client, limiter, clock, null_logger(), web_options);
+  UserDirectory users(web, clock);
+  spawn(io.get_executor(), fill_names(users, std::move(ids), names), null_logger(), "timeline names");
+  io.run_for(std::chrono::seconds(8));
+  return names;
 }
 
 int cmd_runs_list(const CliState& s) {
@@ -179,7 +220,18 @@ int cmd_runs_show(const CliState& s) {
     std::cerr << "vigil: no run " << s.run_id << "\n";
     return kExitFailure;
   }
-  std::cout << (s.json ? format_run_json(*store, *run) : format_run_markdown(*store, *run));
+  if (s.json) {
+    std::cout << format_run_json(*store, *run);
+    return kExitOk;
+  }
+  // Redacted as /triage timeline is: commands and texts can hold secrets.
+  const auto redactor = make_redactor(*config);
+  const auto names = slack_names(*config, people_in_run(*store, *run));
+  std::cout << redactor->redact(format_run_markdown(*store, *run, names));
+  if (s.full) {
+    std::cout << full_output_markdown(*store, *run, config->agent.workspace_root,
+                                      static_cast<std::size_t>(config->agent.step_output_max_bytes), *redactor);
+  }
   return kExitOk;
 }
 
@@ -229,7 +281,8 @@ int cmd_incidents_show(const CliState& s) {
     std::cerr << "vigil: no incident " << s.run_id << "\n";
     return kExitFailure;
   }
-  std::cout << format_incident_markdown(*store, *incident);
+  const auto names = slack_names(*config, people_in_incident(*store, *incident));
+  std::cout << make_redactor(*config)->redact(format_incident_markdown(*store, *incident, names));
   return kExitOk;
 }
 
@@ -337,7 +390,9 @@ int run_cli(int argc, char** argv) {
   list->callback([&] { exit_code = cmd_runs_list(state); });
   auto* show_run = runs->add_subcommand("show", "a run's timeline, approvals, actions and outcome (Markdown)");
   show_run->add_option("id", state.run_id, "run id (or a unique prefix)")->required();
-  show_run->add_flag("--json", state.json, "the run manifest as JSON");
+  auto* show_json = show_run->add_flag("--json", state.json, "the run manifest as JSON");
+  show_run->add_flag("--full", state.full, "also every step's full output (redacted, from the run's workspace)")
+      ->excludes(show_json);
   show_run->callback([&] { exit_code = cmd_runs_show(state); });
 
   auto* incidents = app.add_subcommand("incidents", "read incidents back from the database");

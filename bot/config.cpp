@@ -573,13 +573,14 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
   if (const auto g = root["agent"]) {
     if (r.check_map(g, "agent", {"backend", "command", "timeout", "grace", "max_concurrent",
                                  "workspace_root", "retention", "env_allowlist", "knowledge_dirs",
-                                 "failure_threshold", "pause_for"})) {
+                                 "failure_threshold", "pause_for", "step_output_max_bytes"})) {
       r.read_enum(g, "agent", "backend", kBackends, c.agent.backend);
       r.read_list(g, "agent", "command", c.agent.command);
       r.read_duration(g, "agent", "timeout", std::chrono::seconds(1), c.agent.timeout);
       r.read_duration(g, "agent", "grace", std::chrono::seconds(0), c.agent.grace);
       r.read_int(g, "agent", "max_concurrent", 1, 256, c.agent.max_concurrent);
       r.read_string(g, "agent", "workspace_root", c.agent.workspace_root);
+      r.read_int(g, "agent", "step_output_max_bytes", 1024, 1LL << 30, c.agent.step_output_max_bytes);
       r.read_list(g, "agent", "env_allowlist", c.agent.env_allowlist);
       r.read_list(g, "agent", "knowledge_dirs", c.agent.knowledge_dirs);
       if (const auto kd = g["knowledge_dirs"]; kd && kd.IsSequence()) {
@@ -1132,6 +1133,7 @@ std::string render_config(const Config& c) {
   out << YAML::Key << "grace" << YAML::Value << (std::to_string(c.agent.grace.count()) + "s");
   out << YAML::Key << "max_concurrent" << YAML::Value << c.agent.max_concurrent;
   out << YAML::Key << "workspace_root" << YAML::Value << c.agent.workspace_root;
+  out << YAML::Key << "step_output_max_bytes" << YAML::Value << c.agent.step_output_max_bytes;
   out << YAML::Key << "retention" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "succeeded_days" << YAML::Value << c.agent.retention.succeeded_days;
   out << YAML::Key << "failed_days" << YAML::Value << c.agent.retention.failed_days;

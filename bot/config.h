@@ -68,6 +68,7 @@ struct AgentConfig {
   std::chrono::seconds grace{30};
   int max_concurrent = 4;
   std::string workspace_root = "/var/lib/vigil/workspaces";
+  long long step_output_max_bytes = 1024 * 1024;  // a step's full output kept on disk
   RetentionConfig retention;
   std::vector<std::string> env_allowlist{"PATH", "HOME", "LANG", "LC_ALL", "TZ"};
   std::vector<std::string> knowledge_dirs;

@@ -108,16 +108,60 @@ const std::map<std::string, std::string>& incident_kind_labels() {
   return labels;
 }
 
-std::string who(const std::string& actor) {
+bool is_user_id(const std::string& actor) {
+  return actor.size() > 1 && (actor[0] == 'U' || actor[0] == 'W') &&
+         std::all_of(actor.begin() + 1, actor.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+}
+
+std::string person(const PeopleNames& names, const std::string& id) {
+  if (const auto it = names.find(id); it != names.end()) {
+    return "@" + cell(it->second, 64) + " (" + id + ")";
+  }
+  return "@" + id;
+}
+
+std::string who(const PeopleNames& names, const std::string& actor) {
   if (actor.empty()) {
     return "";
   }
-  if (actor.size() > 1 && (actor[0] == 'U' || actor[0] == 'W') &&
-      std::all_of(actor.begin() + 1, actor.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
-    return "@" + actor;
+  if (is_user_id(actor)) {
+    return person(names, actor);
   }
   return cell(actor, 64);
 }
+
+// A cell of text from the timeline with every known person named: "denied by @alex (U0DEMOALEX)".
+std::string named(const PeopleNames& names, std::string_view text, std::size_t limit = kMaxCell) {
+  std::string out = cell(text, limit);
+  for (const auto& [id, name] : names) {
+    (void)name;
+    std::string replaced;
+    std::size_t from = 0;
+    for (auto at = out.find(id); at != std::string::npos; at = out.find(id, at + id.size())) {
+      const bool starts = at == 0 || !std::isalnum(static_cast<unsigned char>(out[at - 1]));
+      const bool ends = at + id.size() == out.size() || !std::isalnum(static_cast<unsigned char>(out[at + id.size()]));
+      if (!starts || !ends) {
+        continue;
+      }
+      // "<@U…>" and "@U…" become the name too.
+      std::size_t begin = at;
+      std::size_t end = at + id.size();
+      if (begin >= 2 && out.compare(begin - 2, 2, "<@") == 0 && end < out.size() && out[end] == '>') {
+        begin -= 2;
+        ++end;
+      } else if (begin >= 1 && out[begin - 1] == '@') {
+        --begin;
+      }
+      replaced += out.substr(from, begin - from) + person(names, id);
+      from = end;
+    }
+    if (from > 0) {
+      out = replaced + out.substr(from);
+    }
+  }
+  return out;
+}
+
 
 std::string trigger_detail(const RunRecord& run, const RunEvent& e) {
   std::string d = e.text.empty() ? run.trigger_kind : e.text;
@@ -127,7 +171,8 @@ std::string trigger_detail(const RunRecord& run, const RunEvent& e) {
   return d;
 }
 
-void add_run_rows(Store& store, const RunRecord& run, const std::string& prefix, std::vector<Row>& rows) {
+void add_run_rows(Store& store, const RunRecord& run, const std::string& prefix, std::vector<Row>& rows,
+                  const PeopleNames& names) {
   const auto& labels = run_kind_labels();
   for (const auto& e : store.list_events(run.id)) {
     const auto it = labels.find(e.kind);
@@ -138,8 +183,8 @@ void add_run_rows(Store& store, const RunRecord& run, const std::string& prefix,
     r.at_ms = e.at_ms;
     r.order = static_cast<std::int64_t>(rows.size());
     r.what = prefix + it->second;
-    r.who = who(e.actor);
-    r.detail = cell(e.kind == "trigger" ? trigger_detail(run, e) : e.text);
+    r.who = who(names, e.actor);
+    r.detail = named(names, e.kind == "trigger" ? trigger_detail(run, e) : e.text);
     rows.push_back(std::move(r));
   }
 }
@@ -157,7 +202,7 @@ void write_rows(std::ostringstream& out, std::vector<Row> rows) {
   }
 }
 
-std::string approvers_text(const ApprovalRecord& a) {
+std::string approvers_text(const ApprovalRecord& a, const PeopleNames& names) {
   if (a.decided_by.empty()) {
     return "";
   }
@@ -168,13 +213,14 @@ std::string approvers_text(const ApprovalRecord& a) {
     if (!out.empty()) {
       out += ", ";
     }
-    out += who(one);
+    out += who(names, one);
   }
   return out;
 }
 
 /// The approvals of these runs as a table; empty when none was asked.
-std::string approvals_section(Store& store, const std::vector<RunRecord>& runs, bool with_run) {
+std::string approvals_section(Store& store, const std::vector<RunRecord>& runs, bool with_run,
+                              const PeopleNames& names) {
   std::ostringstream out;
   int n = 0;
   for (const auto& run : runs) {
@@ -194,8 +240,8 @@ std::string approvals_section(Store& store, const std::vector<RunRecord>& runs, 
         out << "| `" << short_id(run.id) << "` ";
       }
       out << "| " << cell(step, 80) << " | " << cell(a.risk, 16) << " | " << row_time(a.created_at * 1000) << " | "
-          << who(a.requester) << " | " << to_string(a.state) << " | " << approvers_text(a) << " | "
-          << (a.decided_at ? row_time(*a.decided_at * 1000) : "") << " | " << cell(a.reason, 200) << " |\n";
+          << who(names, a.requester) << " | " << to_string(a.state) << " | " << approvers_text(a, names) << " | "
+          << (a.decided_at ? row_time(*a.decided_at * 1000) : "") << " | " << named(names, a.reason, 200) << " |\n";
     }
   }
   return out.str();
@@ -277,7 +323,51 @@ std::string format_duration(long long seconds) {
   return std::to_string(s) + "s";
 }
 
-std::string format_run_markdown(Store& store, const RunRecord& run) {
+std::set<std::string> people_in_run(Store& store, const RunRecord& run) {
+  std::set<std::string> ids;
+  auto add = [&](const std::string& text) {
+    if (is_user_id(text)) {
+      ids.insert(text);
+    }
+    for (auto& id : user_ids_in(text)) {
+      ids.insert(std::move(id));
+    }
+  };
+  add(run.requester);
+  add(run.error);
+  for (const auto& e : store.list_events(run.id)) {
+    add(e.actor);
+    add(e.text);
+  }
+  for (const auto& a : store.list_approvals(run.id)) {
+    add(a.requester);
+    std::stringstream in(a.decided_by);
+    for (std::string one; std::getline(in, one, ',');) {
+      add(one);
+    }
+    add(a.reason);
+  }
+  return ids;
+}
+
+std::set<std::string> people_in_incident(Store& store, const IncidentRecord& incident) {
+  std::set<std::string> ids;
+  if (is_user_id(incident.declared_by)) {
+    ids.insert(incident.declared_by);
+  }
+  for (const auto& e : store.list_incident_events(incident.id)) {
+    if (is_user_id(e.actor)) {
+      ids.insert(e.actor);
+    }
+    ids.merge(user_ids_in(e.text));
+  }
+  for (const auto& run : store.runs_for_incident(incident.id)) {
+    ids.merge(people_in_run(store, run));
+  }
+  return ids;
+}
+
+std::string format_run_markdown(Store& store, const RunRecord& run, const PeopleNames& names) {
   std::ostringstream out;
   out << "# Run " << short_id(run.id) << " — " << run.shown_status() << "\n\n";
   out << "| | |\n|---|---|\n";
@@ -289,7 +379,7 @@ std::string format_run_markdown(Store& store, const RunRecord& run) {
   }
   out << "| Trigger | " << cell(run.trigger_kind, 32);
   if (!run.requester.empty()) {
-    out << " by " << who(run.requester);
+    out << " by " << who(names, run.requester);
   }
   out << " |\n";
   if (!run.text.empty()) {
@@ -310,22 +400,22 @@ std::string format_run_markdown(Store& store, const RunRecord& run) {
   out << "| Outcome | " << outcome_of(run) << " |\n";
   out << "\n## Timeline\n\n";
   std::vector<Row> rows;
-  add_run_rows(store, run, "", rows);
+  add_run_rows(store, run, "", rows, names);
   write_rows(out, std::move(rows));
   const std::vector<RunRecord> runs{run};
-  out << approvals_section(store, runs, false);
+  out << approvals_section(store, runs, false, names);
   out << steps_section(store, runs, false);
   out << "\n## Outcome\n\n" << outcome_of(run) << "\n";
   if (!run.summary.empty()) {
     out << "\n" << run.summary << "\n";
   }
   if (!run.error.empty()) {
-    out << "\n**Error:** " << cell(run.error, 2000) << "\n";
+    out << "\n**Error:** " << named(names, run.error, 2000) << "\n";
   }
   return out.str();
 }
 
-std::string format_incident_markdown(Store& store, const IncidentRecord& incident) {
+std::string format_incident_markdown(Store& store, const IncidentRecord& incident, const PeopleNames& names) {
   const auto runs = store.runs_for_incident(incident.id);
   std::ostringstream out;
   out << "# Incident: " << cell(incident.title, 200) << "\n\n";
@@ -337,7 +427,7 @@ std::string format_incident_markdown(Store& store, const IncidentRecord& inciden
   }
   out << "| Source | " << cell(incident.source, 32);
   if (!incident.declared_by.empty() && incident.declared_by != incident.source) {
-    out << ", declared by " << who(incident.declared_by);
+    out << ", declared by " << who(names, incident.declared_by);
   }
   out << " |\n";
   out << "| Opened | " << row_time(incident.created_at * 1000) << " |\n";
@@ -358,23 +448,23 @@ std::string format_incident_markdown(Store& store, const IncidentRecord& inciden
     r.at_ms = e.at_ms;
     r.order = static_cast<std::int64_t>(rows.size());
     r.what = it == labels.end() ? cell(e.kind, 32) : it->second;
-    r.who = who(e.actor);
-    r.detail = cell(e.text);
+    r.who = who(names, e.actor);
+    r.detail = named(names, e.text);
     rows.push_back(std::move(r));
   }
   for (const auto& run : runs) {
-    add_run_rows(store, run, "Run `" + short_id(run.id) + "`: ", rows);
+    add_run_rows(store, run, "Run `" + short_id(run.id) + "`: ", rows, names);
   }
   write_rows(out, std::move(rows));
   if (!runs.empty()) {
     out << "\n## Runs\n\n| Run | Trigger | Backend | Outcome |\n|---|---|---|---|\n";
     for (const auto& run : runs) {
       out << "| `" << short_id(run.id) << "` | " << cell(run.trigger_kind, 32)
-          << (run.requester.empty() ? "" : " by " + who(run.requester)) << " | " << cell(run.backend, 32)
+          << (run.requester.empty() ? "" : " by " + who(names, run.requester)) << " | " << cell(run.backend, 32)
           << (run.skill.empty() ? "" : " (`" + cell(run.skill, 64) + "`)") << " | " << outcome_of(run) << " |\n";
     }
   }
-  out << approvals_section(store, runs, true);
+  out << approvals_section(store, runs, true, names);
   out << steps_section(store, runs, true);
   out << "\n## Outcome\n\n";
   if (incident.state == "resolved") {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,10 @@ struct ProgressEvent {
   std::string actor;   // who: a Slack user id, "agent", "system"
   RunState state = RunState::Running;  // the run's state after this event
   long long at_ms = 0;
+  /// A step's output in `detail`: its step row (its full output can be shared), and whether
+  /// `detail` is only part of it.
+  std::int64_t output_step = 0;
+  bool output_cut = false;
 };
 
 /// Receives every progress event of every run, in order, on the io thread. Must not block.

@@ -37,7 +37,8 @@ std::uintmax_t directory_bytes(const std::filesystem::path& root) {
 constexpr std::size_t kExcerptLines = 40;
 constexpr std::size_t kExcerptBytes = 2500;
 
-std::string excerpt(const std::string& text) {
+// The first lines of a long output; `rest` says where the rest can be read ("" when nowhere).
+std::string excerpt(const std::string& text, bool more_than_text = false, const std::string& rest = "") {
   std::string out;
   std::size_t lines = 0;
   for (std::size_t i = 0; i < text.size() && out.size() < kExcerptBytes; ++i) {
@@ -46,8 +47,9 @@ std::string excerpt(const std::string& text) {
       break;
     }
   }
-  if (out.size() < text.size()) {
-    out += "\n… (" + std::to_string(text.size()) + " bytes in all; `vigil runs show` has the rest)";
+  if (out.size() < text.size() || more_than_text) {
+    out += "\n… (" + std::string(more_than_text ? "more than " : "") + std::to_string(text.size()) +
+           " bytes in all; " + (rest.empty() ? std::string("cut here") : rest) + ")";
   }
   return out;
 }
@@ -104,8 +106,8 @@ std::string evidence_excerpt(const std::string& output, const std::string& run_i
   std::string out = join(0, head);
   if (tail_from > head) {
     out += (out.empty() ? "" : "\n") + std::string("… (") + std::to_string(lines.size()) + " lines, " +
-           std::to_string(output.size()) + " bytes in all; `vigil runs show " + run_id.substr(0, 8) +
-           "` has the rest)";
+           std::to_string(output.size()) + " bytes in all; the Full output button or `vigil runs show " + run_id.substr(0, 8) +
+           " --full` has the rest)";
   }
   const auto tail = join(tail_from, lines.size());
   return tail.empty() ? out : out + "\n" + tail;
@@ -206,6 +208,7 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skil
   executor_options.on_findings = [this](const std::string& run_id, const std::vector<skills::FindingResult>& f) {
     on_findings(run_id, f);
   };
+  executor_options.redact = [this](std::string_view text) { return redactor_.redact(text); };
   executor_ = std::make_unique<skills::StepExecutor>(store_, runner_, *gate_, clock_,
                                                      std::move(executor_options), log_);
   if (options_.metrics != nullptr) {
@@ -245,8 +248,11 @@ std::size_t RunManager::running_runs() const {
 std::size_t RunManager::queue_depth() { return store_.queued_runs().size(); }
 
 void RunManager::emit(const std::string& run_id, ProgressKind kind, const std::string& text,
-                      const std::string& detail, const std::string& actor, bool persist) {
+                      const std::string& detail, const std::string& actor, bool persist,
+                      std::int64_t output_step, bool output_cut) {
   ProgressEvent e;
+  e.output_step = output_step;
+  e.output_cut = output_cut;
   e.kind = kind;
   e.run_id = run_id;
   e.text = redactor_.redact(text);
@@ -652,7 +658,9 @@ void RunManager::on_step_finished(const std::string& run_id, const skills::StepR
   if (!r.dry_run && !r.output.empty() && r.output != r.note) {
     detail = evidence_excerpt(r.output, run_id);
   }
-  emit(run_id, ProgressKind::StepFinished, text, detail, "system", false);
+  // Cut (here or when it was stored): the thread offers the whole output as a file.
+  const bool cut = !detail.empty() && (r.truncated || detail != r.output);
+  emit(run_id, ProgressKind::StepFinished, text, detail, "system", false, detail.empty() ? 0 : r.row_id, cut);
 }
 
 void RunManager::on_findings(const std::string& run_id, const std::vector<skills::FindingResult>& findings) {

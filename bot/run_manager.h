@@ -145,7 +145,8 @@ class RunManager {
 
   /// Persists (unless already persisted) and tells every observer.
   void emit(const std::string& run_id, ProgressKind kind, const std::string& text,
-            const std::string& detail = "", const std::string& actor = "system", bool persist = true);
+            const std::string& detail = "", const std::string& actor = "system", bool persist = true,
+            std::int64_t output_step = 0, bool output_cut = false);
   long long now_ms() const;
 
   boost::asio::any_io_executor ex_;

@@ -92,6 +92,7 @@ skills::ExecutorOptions executor_options(const Config& config) {
   o.env_allowlist = config.agent.env_allowlist;
   o.environment = process::process_environment();
   o.workspace_root = config.agent.workspace_root;
+  o.full_output_cap = static_cast<std::size_t>(config.agent.step_output_max_bytes);
   o.grace = std::chrono::duration_cast<std::chrono::milliseconds>(config.agent.grace);
   return o;
 }

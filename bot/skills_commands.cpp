@@ -174,7 +174,8 @@ int cmd_run(const std::string& config_path, const SkillsState& st) {
   }
   std::cout << "run " << run_id << ": " << skill->id << (st.dry_run ? " (dry run)" : "") << "\n";
 
-  const auto options = executor_options(*config);
+  auto options = executor_options(*config);
+  options.redact = [redactor](std::string_view text) { return redactor->redact(text); };
 
   net::io_context io;
   process::ChildProcess runner(clock, logging.make("process"));

@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "bot/store.h"
+#include "bot/user_directory.h"
 #include "integrations/slack/blocks.h"
 #include "integrations/slack/web_api.h"
 
@@ -10,6 +11,8 @@ namespace vigil {
 namespace {
 
 constexpr int kMaxRootFailures = 5;
+// A thread line shows this much of an event's detail (line_for's code block).
+constexpr std::size_t kDetailShown = 1500;
 // A timeline row saying where the run's root message is (its ts), so a later view of the run (a
 // note after it finished, or the process after a restart) updates that root instead of posting
 // a second one.
@@ -19,27 +22,30 @@ constexpr const char* kRootEvent = "slack_root";
 // root is looked for in Slack before another is posted.
 constexpr const char* kRootPostEvent = "slack_root_post";
 
+// Escaped text with people's ids as mentions (Slack shows their names): "denied by <@U0…>".
+std::string shown(const std::string& text) { return mention_user_ids(slack::blocks::escape(text)); }
+
 // Event text comes from agents, tools and people: escaped before it is shown.
 std::string line_for(const ProgressEvent& e) {
   using slack::blocks::code_block;
   using slack::blocks::escape;
-  const auto detail = e.detail.empty() ? std::string() : "\n" + code_block(e.detail, 1500);
+  const auto detail = e.detail.empty() ? std::string() : "\n" + code_block(e.detail, kDetailShown);
   switch (e.kind) {
     case ProgressKind::Finding:
-      return ":mag: " + escape(e.text) + detail;
+      return ":mag: " + shown(e.text) + detail;
     case ProgressKind::Text:
-      return escape(e.text) + detail;
+      return shown(e.text) + detail;
     case ProgressKind::Proposal:
-      return ":bulb: " + escape(e.text) + (e.detail.empty() ? "" : " — " + escape(e.detail));
+      return ":bulb: " + shown(e.text) + (e.detail.empty() ? "" : " — " + shown(e.detail));
     case ProgressKind::ProposalRejected:
-      return ":x: " + escape(e.text) + (e.detail.empty() ? "" : " — " + escape(e.detail));
+      return ":x: " + shown(e.text) + (e.detail.empty() ? "" : " — " + shown(e.detail));
     case ProgressKind::StepStarted:
-      return ":arrow_forward: " + escape(e.text);
+      return ":arrow_forward: " + shown(e.text);
     case ProgressKind::StepFinished:
-      return ":white_small_square: " + escape(e.text) + detail;  // the step's output: evidence
+      return ":white_small_square: " + shown(e.text) + detail;  // the step's output: evidence
     case ProgressKind::Note: {
       // A person's action ("acknowledged by <@U…>") may mention that person, and only them.
-      auto line = ":information_source: " + escape(e.text);
+      auto line = ":information_source: " + shown(e.text);
       if (slack::blocks::is_user_id(e.actor)) {
         const auto escaped = "&lt;@" + e.actor + "&gt;";
         for (auto at = line.find(escaped); at != std::string::npos; at = line.find(escaped, at)) {
@@ -50,9 +56,9 @@ std::string line_for(const ProgressEvent& e) {
     }
     case ProgressKind::FollowUp:
       return ":speech_balloon: " + (e.actor.rfind("U", 0) == 0 ? "<@" + e.actor + "> asked: " : "asked: ") +
-             escape(e.text);
+             shown(e.text);
     case ProgressKind::AutoTriagePaused:
-      return ":double_vertical_bar: " + escape(e.text);
+      return ":double_vertical_bar: " + shown(e.text);
     default:
       return {};
   }
@@ -91,9 +97,34 @@ std::string finished_line(const RunRecord& run, const ProgressEvent& e) {
 
 }  // namespace
 
+std::optional<std::chrono::milliseconds> root_refresh_due_in(RunState state,
+                                                             std::chrono::system_clock::time_point last_update,
+                                                             std::chrono::system_clock::time_point now,
+                                                             std::chrono::milliseconds pace) {
+  if (is_terminal(state) || pace.count() <= 0) {
+    return std::nullopt;
+  }
+  const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_update);
+  if (since >= pace) {
+    return std::chrono::milliseconds(0);
+  }
+  return pace - std::max(since, std::chrono::milliseconds(0));
+}
+
+bool offers_full_output(const ProgressEvent& e) {
+  return e.output_step != 0 && (e.output_cut || e.detail.size() > kDetailShown);
+}
+
 SlackRunPresenter::SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
-                                     Clock& clock, Logger log, std::chrono::milliseconds interval)
-    : ex_(std::move(ex)), store_(store), web_(web), clock_(clock), log_(std::move(log)), interval_(interval) {}
+                                     Clock& clock, Logger log, std::chrono::milliseconds interval,
+                                     std::chrono::milliseconds refresh_pace)
+    : ex_(std::move(ex)),
+      store_(store),
+      web_(web),
+      clock_(clock),
+      log_(std::move(log)),
+      interval_(interval),
+      refresh_pace_(refresh_pace) {}
 
 void SlackRunPresenter::set_incident_channel(std::string channel) { incident_channel_ = std::move(channel); }
 
@@ -169,6 +200,12 @@ void SlackRunPresenter::on_progress(const RunRecord& run, const ProgressEvent& e
       auto line = line_for(e);
       if (!line.empty()) {
         v.lines.push_back(std::move(line));
+        if (offers_full_output(e)) {
+          const auto step = store_.get_step(e.output_step);
+          if (step && step->run_id == run.id) {
+            v.output_buttons.emplace_back(step->step, step->id);
+          }
+        }
       }
       v.root_dirty = v.root_dirty || e.kind == ProgressKind::StepFinished;
     }
@@ -254,13 +291,45 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
       co_return;
     }
     adopt_root(run_id, v, posted->ts);
+    ensure_refresh(run_id);
   } else {
     slack::MessageRef where{v.channel, v.root_ts};
     auto updated = co_await web_.update_message(std::move(where), std::move(m));
     if (!updated) {
       log_->warn("run={} channel={}: root message not updated: {}", run_id, v.channel, updated.error().message());
     }
+    ensure_refresh(run_id);
   }
+}
+
+void SlackRunPresenter::ensure_refresh(const std::string& run_id) {
+  if (refresh_pace_.count() > 0 && refreshing_.insert(run_id).second) {
+    spawn(ex_, refresh_loop(run_id), log_, "slack root refresh " + run_id);
+  }
+}
+
+Task<> SlackRunPresenter::refresh_loop(std::string run_id) {
+  for (;;) {
+    const auto it = views_.find(run_id);
+    const auto run = store_.get_run(run_id);
+    if (it == views_.end() || !run) {
+      break;
+    }
+    auto due = root_refresh_due_in(run->state, it->second.last_root_update, clock_.now(), refresh_pace_);
+    if (!due) {
+      break;
+    }
+    if (due->count() == 0) {
+      it->second.root_dirty = true;
+      ensure_loop(run_id);
+      due = refresh_pace_;
+    }
+    const std::chrono::milliseconds wait = *due;
+    if (!co_await clock_.sleep_for(wait)) {
+      break;
+    }
+  }
+  refreshing_.erase(run_id);
 }
 
 void SlackRunPresenter::adopt_root(const std::string& run_id, View& v, const std::string& ts) {
@@ -354,19 +423,27 @@ Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {
     text += (text.empty() ? "" : "\n") + l;
   }
   v->lines.clear();
+  auto buttons = std::move(v->output_buttons);
+  v->output_buttons.clear();
   if (!text.empty()) {
-    co_await post_in_thread(run_id, *v, text);
+    co_await post_in_thread(run_id, *v, text, std::move(buttons));
   }
   // Lines that came while the last post was on its way (a verify step's output) go before the summary.
   if (v->finished && !v->summary_posted && v->lines.empty() && v->tool_calls.empty()) {
     v->summary_posted = true;
-    co_await post_in_thread(run_id, *v, v->summary);
+    std::vector<std::pair<std::string, std::int64_t>> no_buttons;
+    co_await post_in_thread(run_id, *v, v->summary, std::move(no_buttons));
   }
   release(*v);
 }
 
-Task<> SlackRunPresenter::post_in_thread(const std::string& run_id, const View& v, const std::string& mrkdwn) {
-  const auto built = slack::blocks::text(mrkdwn);
+Task<> SlackRunPresenter::post_in_thread(const std::string& run_id, const View& v, const std::string& mrkdwn,
+                                         std::vector<std::pair<std::string, std::int64_t>> output_buttons) {
+  std::vector<slack::blocks::FullOutputButton> buttons;
+  for (const auto& [step, row] : output_buttons) {
+    buttons.push_back({step, run_id, row});
+  }
+  const auto built = slack::blocks::text_with_full_output(mrkdwn, buttons);
   slack::OutgoingMessage m;
   m.channel = v.channel;
   m.thread_ts = v.thread_ts;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -24,6 +25,17 @@ namespace slack {
 class WebApi;
 }
 
+/// When a run's root should be shown again so its elapsed time moves: `pace` after its last update
+/// while the run is queued, running or awaiting approval (0: now); nullopt once the run is over.
+std::optional<std::chrono::milliseconds> root_refresh_due_in(RunState state,
+                                                             std::chrono::system_clock::time_point last_update,
+                                                             std::chrono::system_clock::time_point now,
+                                                             std::chrono::milliseconds pace);
+
+/// Whether thread lines for `event` get a "Full output" button: a step's output that the thread
+/// shows only part of (cut by the run manager, or longer than a thread line's code block).
+bool offers_full_output(const ProgressEvent& event);
+
 /// Shows runs in Slack: a root message per run (status, elapsed time, repeats, a Cancel button),
 /// updated in place, and thread replies for findings, tool calls (grouped), proposals, steps and
 /// the final summary. Updates are coalesced: at most one chat.update per run per interval, and the
@@ -31,8 +43,10 @@ class WebApi;
 /// Everything it receives was redacted by the run manager; it builds messages only through blocks.
 class SlackRunPresenter final : public RunObserver {
  public:
+  /// `refresh_pace`: how often the root of an unfinished run is shown again (its elapsed time).
   SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
-                    Logger log, std::chrono::milliseconds interval = std::chrono::seconds(1));
+                    Logger log, std::chrono::milliseconds interval = std::chrono::seconds(1),
+                    std::chrono::milliseconds refresh_pace = std::chrono::seconds(60));
 
   void on_progress(const RunRecord& run, const ProgressEvent& event) override;
   /// The run was asked for again (an alert repeat): the root shows the new count.
@@ -59,6 +73,7 @@ class SlackRunPresenter final : public RunObserver {
     bool root_dirty = true;
     std::vector<std::string> lines;
     std::vector<std::string> tool_calls;
+    std::vector<std::pair<std::string, std::int64_t>> output_buttons;  // step name, step row
     std::string summary;  // posted once, after the run finished
     bool finished = false;
     bool summary_posted = false;
@@ -72,6 +87,10 @@ class SlackRunPresenter final : public RunObserver {
   };
 
   Task<> flush_loop(std::string run_id);
+  /// Marks the root dirty at the refresh pace while the run is unfinished (a timer, not work:
+  /// idle() does not wait for it).
+  Task<> refresh_loop(std::string run_id);
+  void ensure_refresh(const std::string& run_id);
   Task<> flush(const std::string& run_id, bool force_root);
   Task<> post_root(const std::string& run_id, View& view);
   void ensure_loop(const std::string& run_id);
@@ -86,7 +105,8 @@ class SlackRunPresenter final : public RunObserver {
   /// taking chat.postMessage and the slack_root row, or the answer timed out. Found in the channel's
   /// (or the thread's) latest messages by its text; empty when there is none or Slack cannot say.
   Task<std::string> find_unanswered_root(const std::string& run_id, const View& view);
-  Task<> post_in_thread(const std::string& run_id, const View& view, const std::string& mrkdwn);
+  Task<> post_in_thread(const std::string& run_id, const View& view, const std::string& mrkdwn,
+                        std::vector<std::pair<std::string, std::int64_t>> output_buttons = {});
   void announce_pause(const RunRecord& run, const std::string& announcement);
   Task<> post_announcement(std::string channel, std::string mrkdwn);
 
@@ -96,6 +116,8 @@ class SlackRunPresenter final : public RunObserver {
   Clock& clock_;
   Logger log_;
   std::chrono::milliseconds interval_;
+  std::chrono::milliseconds refresh_pace_;
+  std::set<std::string> refreshing_;  // runs with a refresh_loop
   std::map<std::string, View> views_;
   std::string incident_channel_;
   int announcing_ = 0;

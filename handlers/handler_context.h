@@ -7,10 +7,12 @@
 #include "bot/base/task.h"
 #include "bot/channel_bindings.h"
 #include "bot/config.h"
+#include "bot/full_output_service.h"
 #include "bot/run_manager.h"
 #include "bot/slack_approval_gate.h"
 #include "bot/slack_run_presenter.h"
 #include "bot/store.h"
+#include "bot/user_directory.h"
 #include "integrations/slack/web_api.h"
 #include "skills/skill_catalog.h"
 
@@ -31,6 +33,8 @@ struct HandlerContext {
   const Config& config;
   Logger log;
   AlertActions& alerts;  // the alert buttons on a run's root
+  FullOutputService& full_output;
+  UserDirectory& users;  // names in timelines
 
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,
              const std::string& detail) const {

@@ -339,7 +339,9 @@ Task<> IncidentCommandHandler::timeline(const slack::SlashCommand& c, const Pars
     co_return;
   }
   const auto& i = std::get<IncidentRecord>(found);
-  const auto markdown = ctx_.redactor.redact(format_incident_markdown(ctx_.store, i));
+  auto people = people_in_incident(ctx_.store, i);
+  const auto names = co_await ctx_.users.names(std::move(people));
+  const auto markdown = ctx_.redactor.redact(format_incident_markdown(ctx_.store, i, names));
   const auto doc = slack::blocks::document("Timeline: " + i.title, markdown, "vigil incidents show " + i.id);
   const std::string thread = i.channel == c.channel_id ? i.thread_ts : std::string();
   co_await post_document(ctx_.web, ctx_.log, c.response_url, c.channel_id, thread, doc);

@@ -37,6 +37,8 @@ Task<> InteractionHandler::handle(slack::BlockAction a) {
     co_await parameters_.open(a);
   } else if (const auto action = parse_alert_action(a.action_id)) {
     co_await alert_click(a, *action);
+  } else if (a.action_id.rfind(slack::blocks::kActionFullOutput, 0) == 0) {
+    co_await share_full_output(a);
   } else {
     ctx_.audit(a.user_id, "interaction.unknown", "", "action_id " + a.action_id.substr(0, 255));
     ctx_.log->info("user={}: unknown action_id {}; nothing done", a.user_id, a.action_id.substr(0, 64));
@@ -93,6 +95,13 @@ Task<> InteractionHandler::alert_click(const slack::BlockAction& a, AlertAction 
   }
   if (outcome.done && action != AlertAction::OpenSource) {
     ctx_.presenter.touch(outcome.run_id);  // the root shows who did what
+  }
+}
+
+Task<> InteractionHandler::share_full_output(const slack::BlockAction& a) {
+  const auto shared = co_await ctx_.full_output.share(a.value, a.user_id, a.channel_id);
+  if (!shared.shared) {
+    co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, shared.message);
   }
 }
 

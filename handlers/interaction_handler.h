@@ -7,8 +7,9 @@
 namespace vigil::handlers {
 
 /// Button clicks and modal submissions: Approve / Deny (with an optional reason in a modal) on
-/// approval cards, Cancel on a run's root, and the alert buttons (Acknowledge, Silence, Snooze,
-/// Resolve, the source link) on the root of a run started by an alert. Every click is checked and audited; a refused click gets
+/// approval cards, Cancel on a run's root, Full output under a step's cut output, and the alert
+/// buttons (Acknowledge, Silence, Snooze, Resolve, the source link) on the root of a run started by
+/// an alert. Every click is checked and audited; a refused click gets
 /// a private reason and changes nothing; unknown actions and forged tokens only leave an audit row.
 class InteractionHandler {
  public:
@@ -23,6 +24,7 @@ class InteractionHandler {
   Task<> decide(const slack::BlockAction& a, Decision decision, const std::string& reason);
   Task<> cancel_run(const slack::BlockAction& a);
   Task<> alert_click(const slack::BlockAction& a, AlertAction action);
+  Task<> share_full_output(const slack::BlockAction& a);
 
   HandlerContext& ctx_;
   ParametersHandler parameters_;  // Give parameters (button and modal)

@@ -193,7 +193,9 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
       co_return;
     }
     const auto& run = std::get<RunRecord>(found);
-    const auto markdown = ctx_.redactor.redact(format_run_markdown(ctx_.store, run));
+    auto people = people_in_run(ctx_.store, run);
+    const auto names = co_await ctx_.users.names(std::move(people));
+    const auto markdown = ctx_.redactor.redact(format_run_markdown(ctx_.store, run, names));
     const auto doc = slack::blocks::document("Timeline of run " + short_id(run.id), markdown,
                                              "vigil runs show " + run.id);
     const std::string thread = run.channel == c.channel_id ? run.thread_ts : std::string();

@@ -1,11 +1,16 @@
 #include "skills/step_executor.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include <boost/asio/this_coro.hpp>
 
+#include "bot/base/utf8.h"
 #include "bot/store.h"
 #include "integrations/process/child_process.h"
 #include "skills/argv_hash.h"
@@ -55,6 +60,29 @@ StepResult from_row(const StepRecord& row, const std::string& step_id) {
   return r;
 }
 
+// The step's output file, readable by Vigil's user only.
+Result<void> write_output_file(const std::string& path, std::string_view text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return make_error(Errc::Io, "cannot write " + path + ": " + std::strerror(errno));
+  }
+  std::size_t off = 0;
+  while (off < text.size()) {
+    const auto w = ::write(fd, text.data() + off, text.size() - off);
+    if (w < 0 && errno == EINTR) {
+      continue;
+    }
+    if (w <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      return make_error(Errc::Io, "cannot write " + path + ": " + why);
+    }
+    off += static_cast<std::size_t>(w);
+  }
+  ::close(fd);
+  return {};
+}
+
 // A finished row that a resumed run takes as it is.
 bool is_final(StepState s) {
   return s == StepState::Succeeded || s == StepState::Failed || s == StepState::TimedOut ||
@@ -62,6 +90,20 @@ bool is_final(StepState s) {
 }
 
 }  // namespace
+
+std::string bounded_output(std::string_view text, std::size_t cap, std::size_t total_bytes) {
+  std::string out = utf8_prefix(text, cap);
+  const std::size_t total = std::max(total_bytes, text.size());
+  if (out.size() < total) {
+    const std::size_t kept = out.size();
+    if (!out.empty() && out.back() != '\n') {
+      out += '\n';
+    }
+    out += "… [output cut at " + std::to_string(kept) + " bytes; the step wrote " +
+           std::to_string(total) + " bytes in all]\n";
+  }
+  return out;
+}
 
 std::string_view to_string(RunOutcome o) {
   switch (o) {
@@ -653,19 +695,21 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepRec
   spec.env = process::make_environment(options_.env_allowlist, extra, options_.environment);
   spec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(step.timeout);
   spec.grace = options_.grace;
-  spec.output_cap = options_.output_cap;
+  // Enough of each stream is kept in memory for the file; the file is written here, after the
+  // redactor, never by the child process (its raw output may hold secrets).
+  spec.output_cap = std::max(options_.output_cap, options_.full_output_cap);
+  std::string output_file;
   if (!options_.workspace_root.empty()) {
     std::error_code ec;
     const auto dir = std::filesystem::path(options_.workspace_root) / rs.run.run_id / "steps";
     std::filesystem::create_directories(dir, ec);
     ::chmod((std::filesystem::path(options_.workspace_root) / rs.run.run_id).c_str(), 0700);
     if (!ec) {
-      spec.output_file = (dir / (std::to_string(row.seq) + "-" + row.step + ".log")).string();
+      output_file = (dir / (std::to_string(row.seq) + "-" + row.step + ".log")).string();
     }
   }
   event(rs.run.run_id, "step_started", row.step + ": " + join_argv(row.argv));
   log_->info("run={} step={} running {}", rs.run.run_id, row.step, join_argv(row.argv));
-  const std::string output_file = spec.output_file;
   auto result = co_await runner_.run(std::move(spec));
   if (!result) {
     r.state = StepState::Failed;
@@ -680,16 +724,24 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepRec
   }
   r.exit_code = result->exit_code;
   r.signal = result->signal;
-  r.output = result->out;
+  std::string full = result->out;
   if (!result->err.empty()) {
-    r.output += "\n[stderr]\n" + result->err;
+    full += "\n[stderr]\n" + result->err;
   }
-  r.truncated = result->truncated;
-  if (r.output.size() > options_.output_cap) {
-    r.output.resize(options_.output_cap);
-    r.truncated = true;
+  if (options_.redact) {
+    full = options_.redact(full);
   }
-  r.output_path = result->out_bytes + result->err_bytes > 0 ? output_file : "";
+  const std::size_t written = result->out_bytes + result->err_bytes;
+  r.output = utf8_prefix(full, options_.output_cap);
+  r.truncated = result->truncated || r.output.size() < full.size();
+  if (!output_file.empty() && written > 0) {
+    const auto kept = bounded_output(full, options_.full_output_cap, result->truncated ? written : full.size());
+    if (auto saved = write_output_file(output_file, kept); saved) {
+      r.output_path = output_file;
+    } else {
+      log_->warn("run={} step={} full output not kept: {}", rs.run.run_id, row.step, saved.error().detail);
+    }
+  }
   if (result->cancelled) {
     r.state = StepState::Cancelled;
   } else if (result->timed_out) {

@@ -40,7 +40,13 @@ struct ExecutorOptions {
   /// Full step outputs go to <workspace_root>/<run id>/steps/; empty: not kept on disk.
   std::string workspace_root;
   std::chrono::milliseconds grace{30'000};
+  /// Bytes of a step's output kept in the database (and used for captures and conditions).
   std::size_t output_cap = 256 * 1024;
+  /// Bytes of a step's output kept in its file on disk (agent.step_output_max_bytes); more is cut
+  /// with a marker that says how much the step wrote.
+  std::size_t full_output_cap = 1024 * 1024;
+  /// Applied to every output before it is kept (database and file): the run manager's redactor.
+  std::function<std::string(std::string_view)> redact;
   /// Told of every timeline row the executor writes (after it is persisted), for live progress.
   std::function<void(const RunEvent&)> on_event;
   /// Told when a step's process has finished (read-only steps, dry runs, approved changes, verify
@@ -61,6 +67,10 @@ struct SkillRun {
   /// Read-only steps run; gated steps show their dry run and are never asked for or executed.
   bool dry_run = false;
 };
+
+/// What a step's output file holds: `text` (already redacted) cut at `cap` bytes on a UTF-8 boundary,
+/// with a marker line when it was cut or when the step wrote more than was read (`total_bytes`).
+std::string bounded_output(std::string_view text, std::size_t cap, std::size_t total_bytes);
 
 enum class RunOutcome { Succeeded, Failed, Denied, Expired, Cancelled, DryRun };
 enum class Verification { NotRun, Verified, NotVerified };

@@ -1,6 +1,7 @@
 #include "integrations/slack/blocks.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "bot/base/utf8.h"
 
@@ -501,6 +502,45 @@ Message text(const std::string& mrkdwn_text) {
     }
   }
   return finish(mrkdwn_text, cap_blocks(std::move(blocks)));
+}
+
+std::string full_output_value(const std::string& run_id, long long step_row) {
+  return run_id + ":" + std::to_string(step_row);
+}
+
+std::optional<std::pair<std::string, long long>> parse_full_output_value(std::string_view value) {
+  const auto colon = value.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 64 || value.size() - colon > 19) {
+    return std::nullopt;
+  }
+  const auto run = value.substr(0, colon);
+  const auto row = value.substr(colon + 1);
+  if (row.empty() || !std::all_of(row.begin(), row.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      !std::all_of(run.begin(), run.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {
+    return std::nullopt;
+  }
+  return std::make_pair(std::string(run), std::stoll(std::string(row)));
+}
+
+Message text_with_full_output(const std::string& mrkdwn_text, const std::vector<FullOutputButton>& buttons) {
+  auto m = text(mrkdwn_text);
+  if (buttons.empty()) {
+    return m;
+  }
+  constexpr std::size_t kMaxElements = 25;
+  json elements = json::array();
+  for (const auto& b : buttons) {
+    if (elements.size() >= kMaxElements) {
+      break;
+    }
+    const std::string action = std::string(kActionFullOutput) + ":" + std::to_string(b.step_row);
+    elements.push_back(button("Full output: " + b.step, action.c_str(), full_output_value(b.run_id, b.step_row)));
+  }
+  if (m.blocks.size() >= kMaxBlocks) {
+    m.blocks.erase(m.blocks.size() - 1);
+  }
+  m.blocks.push_back(json{{"type", "actions"}, {"elements", std::move(elements)}});
+  return m;
 }
 
 json deny_reason_modal(const std::string& callback_id, const std::string& token) {

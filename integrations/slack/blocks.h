@@ -33,6 +33,8 @@ inline constexpr const char* kActionAlertSilence = "alert.silence";
 inline constexpr const char* kActionAlertSnooze = "alert.snooze";
 inline constexpr const char* kActionAlertResolve = "alert.resolve";
 inline constexpr const char* kActionAlertSource = "alert.source";  // a link button: Slack still reports the click
+/// "step.full_output:<step row>" (action ids are unique per message; the value says which step).
+inline constexpr const char* kActionFullOutput = "step.full_output";
 
 /// A built message: notification fallback text plus the blocks array.
 struct Message {
@@ -156,6 +158,18 @@ Message approval_closed(const std::string& step, const std::vector<std::string>&
 /// Thread replies and private answers whose text is already Slack mrkdwn (callers escape whatever
 /// came from outside): split into sections within the limits.
 Message text(const std::string& mrkdwn);
+/// A "Full output" button under thread lines that cut a step's output.
+struct FullOutputButton {
+  std::string step;     // the step's name, on the button
+  std::string run_id;
+  long long step_row = 0;
+};
+/// `mrkdwn` as text() does, then one "Full output: <step>" button per entry (at most 25).
+Message text_with_full_output(const std::string& mrkdwn, const std::vector<FullOutputButton>& buttons);
+/// The value of a Full output button, and back (nullopt for anything not made by it).
+std::string full_output_value(const std::string& run_id, long long step_row);
+std::optional<std::pair<std::string, long long>> parse_full_output_value(std::string_view value);
+
 /// The modal asking for an optional reason when someone denies (callback_id, token in
 /// private_metadata).
 nlohmann::json deny_reason_modal(const std::string& callback_id, const std::string& token);

@@ -419,6 +419,75 @@ Task<Result<UserInfo>> HttpWebApi::lookup_user_by_email(std::string email) {
   co_return user_from(r->value("user", json::object()));
 }
 
+Task<Result<UploadTicket>> HttpWebApi::get_upload_url(std::string filename, std::size_t length) {
+  json args = json{{"filename", filename}, {"length", std::to_string(length)}};
+  const std::string method = "files.getUploadURLExternal";
+  auto r = co_await call(method, std::move(args), Encoding::Form);
+  if (!r) {
+    co_return r.error();
+  }
+  UploadTicket ticket{str(*r, "upload_url"), str(*r, "file_id")};
+  if (ticket.upload_url.empty() || ticket.file_id.empty()) {
+    co_return Error(Errc::Protocol, method + ": no upload_url or file_id in the answer");
+  }
+  const auto url = http::Url::parse(ticket.upload_url);
+  if (!url || (url->scheme != "https" && url->scheme != "http")) {
+    co_return Error(Errc::Protocol, method + ": the upload_url is not an http(s) URL");
+  }
+  co_return ticket;
+}
+
+Task<Result<void>> HttpWebApi::upload_bytes(std::string upload_url, std::string bytes) {
+  http::HttpRequest req;
+  req.method = "POST";
+  req.url = std::move(upload_url);
+  req.timeout = options_.timeout;
+  // Raw bytes, as Slack takes them; no Authorization header: the URL is the grant.
+  req.headers.emplace_back("Content-Type", "application/octet-stream");
+  req.body = std::move(bytes);
+  for (int attempt = 0;; ++attempt) {
+    auto res = co_await http_.send(req);
+    if (res && res->status >= 200 && res->status < 300) {
+      Result<void> done;
+      co_return done;
+    }
+    const bool transient = !res || res->status >= 500 || res->status == 429;
+    if (!transient) {
+      co_return Error(Errc::SlackApi, "file upload: HTTP " + std::to_string(res->status));
+    }
+    if (attempt >= options_.max_error_retries) {
+      if (res) {
+        co_return Error(Errc::Unavailable, "file upload: HTTP " + std::to_string(res->status));
+      }
+      Error send_failure = res.error();
+      co_return send_failure;
+    }
+    const std::chrono::milliseconds wait = options_.error_backoff * (1 << attempt);
+    co_await clock_.sleep_for(wait);
+  }
+}
+
+Task<Result<void>> HttpWebApi::complete_upload(FileShare share) {
+  json file{{"id", share.file_id}};
+  if (!share.title.empty()) {
+    file["title"] = share.title;
+  }
+  json args{{"files", json::array({file})}, {"channel_id", share.channel}};
+  if (!share.thread_ts.empty()) {
+    args["thread_ts"] = share.thread_ts;
+  }
+  if (!share.initial_comment.empty()) {
+    args["initial_comment"] = share.initial_comment;
+  }
+  const std::string method = "files.completeUploadExternal";
+  auto r = co_await call(method, std::move(args), Encoding::Json);
+  if (!r) {
+    co_return r.error();
+  }
+  Result<void> done;
+  co_return done;
+}
+
 Task<Result<void>> HttpWebApi::respond(std::string response_url, ResponseMessage m) {
   json body{{"text", m.text}};
   if (m.blocks.is_array()) {

@@ -54,6 +54,9 @@ class HttpWebApi final : public WebApi {
   Task<Result<UserInfo>> users_info(std::string user) override;
   Task<Result<std::vector<std::string>>> usergroup_users(std::string usergroup) override;
   Task<Result<UserInfo>> lookup_user_by_email(std::string email) override;
+  Task<Result<UploadTicket>> get_upload_url(std::string filename, std::size_t length) override;
+  Task<Result<void>> upload_bytes(std::string upload_url, std::string bytes) override;
+  Task<Result<void>> complete_upload(FileShare share) override;
   Task<Result<void>> respond(std::string response_url, ResponseMessage m) override;
 
  private:

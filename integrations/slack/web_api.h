@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,21 @@ inline std::string ts_a_minute_before(long long unix_seconds) {
   return std::to_string(unix_seconds > 60 ? unix_seconds - 60 : 0) + ".000000";
 }
 
+/// files.getUploadURLExternal's answer: where to POST the bytes, and the file's id.
+struct UploadTicket {
+  std::string upload_url;
+  std::string file_id;
+};
+
+/// A file to share (files.completeUploadExternal): in `channel`, as a reply in `thread_ts` when set.
+struct FileShare {
+  std::string file_id;
+  std::string title;
+  std::string channel;
+  std::string thread_ts;
+  std::string initial_comment;  // the message introducing the file (mrkdwn)
+};
+
 /// What to send to a response_url (slash commands and clicks).
 struct ResponseMessage {
   std::string text;
@@ -108,8 +124,19 @@ class WebApi {
   virtual Task<Result<UserInfo>> users_info(std::string user) = 0;
   virtual Task<Result<std::vector<std::string>>> usergroup_users(std::string usergroup) = 0;
   virtual Task<Result<UserInfo>> lookup_user_by_email(std::string email) = 0;
+  /// Slack's upload flow, in three calls (files.upload is retired): get_upload_url
+  /// (files.getUploadURLExternal: the name and the exact length in bytes), upload_bytes (a POST of
+  /// the raw bytes to the returned URL, without the bot token: the URL carries its own grant), then
+  /// complete_upload (files.completeUploadExternal), which shares the file. Needs files:write.
+  virtual Task<Result<UploadTicket>> get_upload_url(std::string filename, std::size_t length) = 0;
+  virtual Task<Result<void>> upload_bytes(std::string upload_url, std::string bytes) = 0;
+  virtual Task<Result<void>> complete_upload(FileShare share) = 0;
   /// POST to a response_url (≤5 uses within 30 minutes, Slack's rule).
   virtual Task<Result<void>> respond(std::string response_url, ResponseMessage m) = 0;
 };
+
+/// The three upload calls in order: `content` becomes file `filename` shared as `share` says
+/// (its file_id is filled in here).
+Task<Result<void>> upload_file(WebApi& web, std::string filename, std::string content, FileShare share);
 
 }  // namespace vigil::slack

@@ -3,6 +3,7 @@
 # invocation (KUBECONFIG, then each argument, tab-separated) to $FAKE_KUBECTL_LOG.
 # $FAKE_KUBECTL_FAIL: a word; an invocation containing it as an argument exits 1.
 # $FAKE_KUBECTL_PAD: a number of bytes; `describe` prints a line of that many "a" first.
+# $FAKE_KUBECTL_LEAK: a line `describe` prints first (a secret in tool output, for redaction tests).
 fixtures="${FAKE_KUBECTL_FIXTURES:?}"
 if [ -n "$FAKE_KUBECTL_LOG" ]; then
   { printf 'KUBECONFIG=%s' "$KUBECONFIG"; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >>"$FAKE_KUBECTL_LOG"
@@ -25,6 +26,7 @@ verb="$1"; shift
 case "$verb" in
   describe)
     kind="$1"; name="$2"
+    if [ -n "$FAKE_KUBECTL_LEAK" ]; then printf '%s\n' "$FAKE_KUBECTL_LEAK"; fi
     if [ -n "$FAKE_KUBECTL_PAD" ]; then head -c "$FAKE_KUBECTL_PAD" /dev/zero | tr '\0' a; echo; fi
     if [ "$kind" = node ]; then show kubectl_describe_node_ready.txt; exit 0; fi
     for f in "$fixtures"/kubectl_describe_pod_*.txt; do

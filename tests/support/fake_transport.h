@@ -86,6 +86,9 @@ class FakeWebApi final : public slack::WebApi {
   Task<Result<slack::UserInfo>> users_info(std::string) override { co_return unsupported(); }
   Task<Result<std::vector<std::string>>> usergroup_users(std::string) override { co_return unsupported(); }
   Task<Result<slack::UserInfo>> lookup_user_by_email(std::string) override { co_return unsupported(); }
+  Task<Result<slack::UploadTicket>> get_upload_url(std::string, std::size_t) override { co_return unsupported(); }
+  Task<Result<void>> upload_bytes(std::string, std::string) override { co_return unsupported(); }
+  Task<Result<void>> complete_upload(slack::FileShare) override { co_return unsupported(); }
   Task<Result<void>> respond(std::string, slack::ResponseMessage) override { co_return unsupported(); }
 
  private:

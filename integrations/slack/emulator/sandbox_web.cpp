@@ -900,6 +900,10 @@ json SandboxWeb::state() const {
     }
   }
 
+  std::map<std::string, EmulatedFile> files_by_id;
+  for (auto& f : emulator_.files()) {
+    files_by_id[f.id] = std::move(f);
+  }
   json out_messages = json::array();
   for (const auto& m : messages) {
     const auto key = m.channel + ":" + m.ts;
@@ -917,6 +921,15 @@ json SandboxWeb::state() const {
            {"attachments", m.attachments.is_array() ? m.attachments : json::array()},
            {"edited", m.edited},
            {"reactions", m.reactions}};
+    json files = json::array();
+    for (const auto& id : m.file_ids) {
+      if (const auto f = files_by_id.find(id); f != files_by_id.end()) {
+        // The page shows a file's start; all of it is in the emulator's record.
+        files.push_back(json{{"id", f->second.id}, {"name", f->second.name}, {"title", f->second.title},
+                             {"size", f->second.content.size()}, {"preview", f->second.content.substr(0, 20000)}});
+      }
+    }
+    j["files"] = std::move(files);
     if (auto it = replaced.find(key); it != replaced.end()) {
       j["text"] = str(it->second, "text");
       j["blocks"] = with_block_ids(it->second.value("blocks", json::array()));

@@ -364,6 +364,24 @@ class SlackEmulator::Impl {
       cv_.notify_all();
       return reply(200, json{{"ok", true}});
     }
+    if (path.rfind("/upload/", 0) == 0) {
+      // The URL files.getUploadURLExternal handed out: raw bytes (or a form; kept as sent).
+      const auto id = path.substr(8);
+      std::lock_guard lock(mu_);
+      for (auto& f : files_) {
+        if (f.id == id && !f.shared) {
+          f.content = req.body();
+          f.uploaded = true;
+          ++changes_;
+          cv_.notify_all();
+          bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
+          res.set(bhttp::field::content_type, "text/plain");
+          res.body() = "OK - " + std::to_string(f.content.size());
+          return res;
+        }
+      }
+      return reply(404, json{{"ok", false}, {"error", "not_found"}});
+    }
     if (path.rfind("/api/", 0) != 0) {
       return reply(404, json{{"ok", false}, {"error", "not_found"}});
     }
@@ -789,6 +807,65 @@ class SlackEmulator::Impl {
       }
       return fail(m == "users.info" ? "user_not_found" : "users_not_found");
     }
+    if (m == "files.getUploadURLExternal") {
+      const auto filename = jstr(a, "filename");
+      std::size_t length = 0;
+      try {
+        length = std::stoul(jstr(a, "length"));
+      } catch (const std::exception&) {
+        length = 0;
+      }
+      if (filename.empty() || length == 0) {
+        return fail("invalid_arguments");
+      }
+      EmulatedFile f;
+      f.id = "F0EMU" + std::to_string(files_.size() + 1);
+      f.name = filename;
+      f.length = length;
+      files_.push_back(f);
+      return ok(json{{"upload_url", "http://127.0.0.1:" + std::to_string(port_) + "/upload/" + f.id},
+                     {"file_id", f.id}});
+    }
+    if (m == "files.completeUploadExternal") {
+      const auto& list = a.contains("files") ? a["files"] : json();
+      json parsed = list.is_string() ? json::parse(list.get<std::string>(), nullptr, false) : list;
+      if (!parsed.is_array() || parsed.empty()) {
+        return fail("invalid_arguments");
+      }
+      const auto target = jstr(a, "channel_id");
+      if (!target.empty() && !channels_.count(target)) {
+        return fail("channel_not_found");
+      }
+      EmulatedMessage msg;
+      for (const auto& item : parsed) {
+        const auto id = jstr(item, "id");
+        auto it = std::find_if(files_.begin(), files_.end(), [&](const EmulatedFile& f) { return f.id == id; });
+        if (it == files_.end() || !it->uploaded) {
+          return fail("file_not_found");
+        }
+        if (it->content.size() != it->length) {
+          return fail("file_upload_size_mismatch");  // the emulator's name: Slack's file never appears
+        }
+        it->title = jstr(item, "title");
+        it->shared = !target.empty();
+        it->channel = target;
+        it->thread_ts = jstr(a, "thread_ts");
+        msg.file_ids.push_back(id);
+      }
+      if (!target.empty()) {
+        msg.channel = target;
+        msg.ts = next_ts();
+        msg.thread_ts = jstr(a, "thread_ts");
+        msg.user = options_.bot_user_id;
+        msg.text = jstr(a, "initial_comment");
+        messages_.push_back(msg);
+      }
+      auto files = json::array();
+      for (const auto& id : msg.file_ids) {
+        files.push_back(json{{"id", id}});
+      }
+      return ok(json{{"files", files}});
+    }
     if (m == "usergroups.users.list") {
       auto it = usergroups_.find(jstr(a, "usergroup"));
       if (it == usergroups_.end()) {
@@ -1068,6 +1145,7 @@ class SlackEmulator::Impl {
   std::map<std::string, AppBot> app_bots_;  // by token
   std::map<std::string, std::vector<std::string>> usergroups_;
   std::vector<EmulatedMessage> messages_;
+  std::vector<EmulatedFile> files_;
   std::map<std::string, int> response_uses_;
   std::vector<std::pair<std::string, json>> response_posts_;
   std::vector<SteadyClock::time_point> response_post_times_;  // parallel to response_posts_
@@ -1318,6 +1396,11 @@ std::vector<EmulatedMessage> SlackEmulator::messages(const std::string& channel)
     }
   }
   return out;
+}
+
+std::vector<EmulatedFile> SlackEmulator::files() const {
+  std::lock_guard lock(impl_->mu_);
+  return impl_->files_;
 }
 
 std::vector<EmulatedChannel> SlackEmulator::channels() const {

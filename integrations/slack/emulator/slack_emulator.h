@@ -83,6 +83,21 @@ struct EmulatedMessage {
   std::string bot_id;
   std::string username;
   nlohmann::json attachments;
+  std::vector<std::string> file_ids;  // files shared with this message (files.completeUploadExternal)
+};
+
+/// A file uploaded through files.getUploadURLExternal, its upload URL and
+/// files.completeUploadExternal.
+struct EmulatedFile {
+  std::string id;
+  std::string name;
+  std::string title;
+  std::size_t length = 0;   // as announced in files.getUploadURLExternal
+  std::string content;      // the bytes POSTed to the upload URL
+  bool uploaded = false;
+  bool shared = false;      // completed: a message in `channel` (and `thread_ts`) shows it
+  std::string channel;
+  std::string thread_ts;
 };
 
 struct EmulatedChannel {
@@ -179,6 +194,8 @@ class SlackEmulator {
   void add_app_bot(const std::string& token, const std::string& bot_id, const std::string& name);
   std::vector<EmulatedMessage> messages(const std::string& channel = "") const;
   std::vector<EmulatedChannel> channels() const;
+  /// Every file whose upload was started, in order.
+  std::vector<EmulatedFile> files() const;
   std::vector<std::pair<std::string, nlohmann::json>> response_posts() const;
   /// The same posts with the time each was received (end-to-end latency in benchmarks).
   std::vector<EmulatedResponsePost> response_post_log() const;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "bot/store.h"
+#include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/test_paths.h"
 
@@ -104,6 +105,109 @@ TEST(VigilCli, RunsListAndShowReadTheDatabase) {
 
   const auto bad_state = run_process({vigil_binary().string(), "runs", "list", "--state", "bogus"}, {{"VIGIL_DB", db}});
   EXPECT_EQ(bad_state.exit_code, 2);
+}
+
+// `runs show --full` prints every step's full output: from the file in the run's workspace (passed
+// through the redactor again: a file from an older version was kept raw), and when the file is gone
+// (workspace retention) the database's text with a note saying so.
+TEST(VigilCli, RunsShowFullPrintsEveryStepsFullOutput) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  const auto ws = dir / "ws";
+  const std::string run_id = "6f1c2d3e-0000-4000-8000-000000000001";
+  std::filesystem::create_directories(ws / run_id / "steps");
+  const auto kept = ws / run_id / "steps" / "1-describe_pod.log";
+  std::string full = "Name: checkout-7d4\npassword=" + std::string("hunter2-s3cr3t") + "\n";
+  for (int i = 0; i < 300; ++i) {
+    full += "line " + std::to_string(i) + " of the describe output\n";
+  }
+  full += "the last line\n";
+  test::write_file(kept, full);
+  {
+    auto store = Store::open(db);
+    ASSERT_TRUE(store);
+    RunRecord run;
+    run.id = run_id;
+    run.trigger_kind = "slash_command";
+    run.trigger_key = "k";
+    run.requester = "U111";
+    run.text = "checkout crash looping";
+    run.backend = "runbook";
+    run.created_at = 1'800'000'000;
+    ASSERT_TRUE((*store)->create_run(run));
+    const auto step = [&](int seq, const std::string& name, const std::string& output, bool truncated,
+                          const std::string& path) {
+      StepRecord s;
+      s.run_id = run_id;
+      s.skill = "pod-crashloop";
+      s.step = name;
+      s.seq = seq;
+      s.argv = {"kubectl", "describe", "pod", "checkout-7d4"};
+      (*store)->create_step(s);
+      (*store)->transition_step(s.id, {StepState::Pending}, StepState::Running, 1'800'000'001);
+      (*store)->finish_step(s.id, StepState::Succeeded, 0, std::nullopt, output, truncated, path, 1'800'000'002);
+    };
+    step(1, "describe_pod", full.substr(0, 100), true, kept.string());
+    step(2, "logs", "log start only", true, (ws / run_id / "steps" / "2-logs.log").string());  // pruned
+    step(3, "events", "no events", false, "");
+  }
+  const std::vector<std::pair<std::string, std::string>> env{{"VIGIL_DB", db}, {"VIGIL_WORKSPACE_ROOT", ws.string()}};
+  const auto r = run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e", "--full"}, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto section = r.out.find("\n## Full output\n");
+  ASSERT_NE(section, std::string::npos) << r.out;
+  const auto describe = r.out.find("=== pod-crashloop/describe_pod (succeeded, exit 0) ===\n$ kubectl describe pod checkout-7d4\n", section);
+  ASSERT_NE(describe, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line 299 of the describe output\nthe last line\n", describe), std::string::npos)
+      << "all of the file, not the database's 100 bytes";
+  EXPECT_EQ(r.out.find("hunter2-s3cr3t"), std::string::npos) << "redacted when shown";
+  EXPECT_NE(r.out.find("password=[REDACTED]"), std::string::npos) << r.out.substr(section, 400);
+  const auto logs = r.out.find("=== pod-crashloop/logs (succeeded, exit 0) ===", describe);
+  ASSERT_NE(logs, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(from the database: its file " + (ws / run_id / "steps" / "2-logs.log").string() +
+                           " is gone (workspace retention removes old runs' files); the database keeps the first 14 bytes)\n"
+                           "log start only\n",
+                       logs),
+            std::string::npos)
+      << r.out.substr(logs);
+  EXPECT_NE(r.out.find("=== pod-crashloop/events (succeeded, exit 0) ===\n$ kubectl describe pod checkout-7d4\n"
+                       "(from the database)\nno events\n"),
+            std::string::npos)
+      << r.out.substr(logs);
+  // Without --full the outputs stay out; --full and --json do not go together.
+  const auto brief = run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e"}, env);
+  EXPECT_EQ(brief.exit_code, 0);
+  EXPECT_EQ(brief.out.find("## Full output"), std::string::npos);
+  EXPECT_EQ(run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e", "--full", "--json"}, env).exit_code, 2);
+}
+
+// With a bot token the timeline names people (users.info); the emulator knows U0DEMOALEX as alex.
+TEST(VigilCli, RunsShowNamesPeopleFromSlack) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  {
+    auto store = Store::open(db);
+    ASSERT_TRUE(store);
+    RunRecord run;
+    run.id = "6f1c2d3e-0000-4000-8000-000000000001";
+    run.trigger_kind = "slash_command";
+    run.trigger_key = "k";
+    run.requester = "U0DEMOALEX";
+    run.backend = "runbook";
+    run.created_at = 1'800'000'000;
+    ASSERT_TRUE((*store)->create_run(run));
+    (*store)->append_event({0, run.id, 1'800'000'001'000, "approval_denied", "U0DEMOALEX", "restart: denied by U0DEMOALEX", ""});
+  }
+  slack::SlackEmulator emu;
+  emu.add_user("U0DEMOALEX", "alex", "alex@example.com");
+  emu.start();
+  const auto r = run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e"},
+                             {{"VIGIL_DB", db}, {"SLACK_API_URL", emu.api_url()}, {"SLACK_BOT_TOKEN", test::fake_bot_token()}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| Trigger | slash_command by @alex (U0DEMOALEX) |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| Denied | @alex (U0DEMOALEX) | restart: denied by @alex (U0DEMOALEX) |"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(emu.calls("users.info").size(), 1u) << "one lookup per person";
 }
 
 TEST(VigilCli, UsageErrorsExitTwoAndHelpExitsZero) {

@@ -175,6 +175,28 @@ TEST_F(MarkdownTimeline, IncidentMergesItsEventsAndItsRunsInTimeOrder) {
   EXPECT_NE(md.find("**Run `6f1c2d3e`** (succeeded): Restarted *api*"), std::string::npos) << md;
 }
 
+// People are named where their names are known: the Who column, approvers, and ids inside event
+// texts ("denied by U0…"); an id without a name stays an id.
+TEST_F(MarkdownTimeline, PeopleAreNamedWhereTheirNamesAreKnown) {
+  store_->append_event({0, run_.id, (kT0 + 130) * 1000, "note", "U0DEMOSAM1", "cancel requested by U0DEMOSAM1", ""});
+  store_->append_event({0, run_.id, (kT0 + 131) * 1000, "approval_denied", "U0APPROVER", "undo: denied by U0APPROVER", ""});
+  const auto people = people_in_run(*store_, *store_->get_run(run_.id));
+  EXPECT_EQ(people, (std::set<std::string>{"U0APPROVER", "U0DEMOSAM1"}));
+  const PeopleNames names{{"U0APPROVER", "alex"}};
+  const auto md = format_run_markdown(*store_, *store_->get_run(run_.id), names);
+  EXPECT_NE(md.find("| 2027-01-15 08:01:00 | Approved | @alex (U0APPROVER) | approved |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Denied | @alex (U0APPROVER) | undo: denied by @alex (U0APPROVER) |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| approved | @alex (U0APPROVER) | 2027-01-15 08:01:00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Note | @U0DEMOSAM1 | cancel requested by U0DEMOSAM1 |"), std::string::npos)
+      << "no name known: the id\n" << md;
+  EXPECT_EQ(md.find("| @U0APPROVER |"), std::string::npos) << "never a bare id where a name is known\n" << md;
+  const auto incident_md = format_incident_markdown(*store_, *store_->get_incident(incident_.id), names);
+  EXPECT_NE(incident_md.find("| `6f1c2d3e` | restart-api/restart | medium | 2027-01-15 08:00:06 | alertmanager | approved | "
+                             "@alex (U0APPROVER) |"),
+            std::string::npos)
+      << incident_md;
+}
+
 TEST(FormatDuration, ReadsLikeAPerson) {
   EXPECT_EQ(format_duration(0), "0s");
   EXPECT_EQ(format_duration(59), "59s");

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -13,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "bot/base/logging.h"
+#include "bot/base/redactor.h"
 #include "bot/store.h"
 #include "integrations/process/child_process.h"
 #include "skills/argv_hash.h"
@@ -88,13 +90,17 @@ class StepExecutorTest : public ::testing::Test {
     o.kubectl.read_only_kubeconfig = "/etc/vigil/ro.kubeconfig";
     o.kubectl.remediation_kubeconfig = "/etc/vigil/rw.kubeconfig";
     o.env_allowlist = {"PATH", "FAKE_KUBECTL_FIXTURES", "FAKE_KUBECTL_LOG",
-                       "FAKE_KUBECTL_ROLLOUT_FAIL", "FAKE_KUBECTL_FAIL", "FAKE_KUBECTL_PAD"};
+                       "FAKE_KUBECTL_ROLLOUT_FAIL", "FAKE_KUBECTL_FAIL", "FAKE_KUBECTL_PAD",
+                       "FAKE_KUBECTL_LEAK"};
     o.environment = extra_env_;
     o.environment["PATH"] = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
     o.environment["FAKE_KUBECTL_FIXTURES"] = (test::fixtures_dir() / "kubernetes").string();
     o.environment["FAKE_KUBECTL_LOG"] = log_;
     o.workspace_root = (dir_ / "ws").string();
     o.grace = 500ms;
+    if (options_hook_) {
+      options_hook_(o);
+    }
     return o;
   }
 
@@ -171,6 +177,7 @@ class StepExecutorTest : public ::testing::Test {
   test::FakeClock clock_;
   SystemClock real_clock_;
   ScriptedGate gate_;
+  std::function<void(ExecutorOptions&)> options_hook_;
   std::map<std::string, std::string> extra_env_;
 };
 
@@ -334,6 +341,55 @@ TEST_F(StepExecutorTest, ARegexThatGivesUpOnLongOutputSkipsInsteadOfCrashing) {
   const auto c = calls();
   ASSERT_EQ(c.size(), 1u);  // only the describe ran
   EXPECT_TRUE(has_arg(c[0], "describe"));
+}
+
+// The full output of a step is kept on disk redacted and bounded: a secret the tool printed never
+// reaches the file or the database, the file stops at the configured cap with a marker saying how
+// much the step wrote, and the database keeps its own smaller cut.
+TEST_F(StepExecutorTest, FullOutputIsKeptRedactedAndBoundedOnDisk) {
+  const std::string secret = std::string("hunter2-") + "s3cr3t-value-77";
+  extra_env_["FAKE_KUBECTL_LEAK"] = "DB_PASSWORD=" + secret;
+  extra_env_["FAKE_KUBECTL_PAD"] = "100000";
+  Redactor redactor;
+  redactor.add_secret(secret);
+  options_hook_ = [&](ExecutorOptions& o) {
+    o.output_cap = 4096;
+    o.full_output_cap = 64 * 1024;
+    o.redact = [&](std::string_view text) { return redactor.redact(text); };
+  };
+  create_run("r");
+  auto run_def = make_run("r", "pod-crashloop",
+                          {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
+  run_def.skill.steps.resize(1);  // describe_pod
+  auto report = run(std::move(run_def));
+  ASSERT_TRUE(report) << report.error().message();
+  const auto steps = store_->list_steps("r");
+  ASSERT_EQ(steps.size(), 1u);
+  const auto& s = steps[0];
+  EXPECT_EQ(s.state, StepState::Succeeded);
+  EXPECT_LE(s.output.size(), 4096u);
+  EXPECT_TRUE(s.output_truncated);
+  EXPECT_EQ(s.output.find(secret), std::string::npos) << "the database holds the secret";
+  EXPECT_NE(s.output.find("DB_PASSWORD=[REDACTED]"), std::string::npos) << s.output.substr(0, 200);
+  ASSERT_FALSE(s.output_path.empty());
+  const auto file = test::read_file(s.output_path);
+  EXPECT_EQ(file.find(secret), std::string::npos) << "the file holds the secret";
+  EXPECT_EQ(file.rfind("DB_PASSWORD=[REDACTED]", 0), 0u) << file.substr(0, 200);
+  EXPECT_LE(file.size(), 64u * 1024 + 200);
+  // Cut at the cap (less what redaction took out: the file holds the redacted text).
+  EXPECT_NE(file.find("… [output cut at 655"), std::string::npos) << file.substr(file.size() - 200);
+  EXPECT_NE(file.find(" bytes; the step wrote 10"), std::string::npos) << "100,000 and more\n" << file.substr(file.size() - 200);
+  EXPECT_EQ(std::filesystem::status(s.output_path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+TEST(BoundedOutput, CutsOnACharacterBoundaryWithAMarker) {
+  EXPECT_EQ(bounded_output("short", 100, 5), "short");
+  EXPECT_EQ(bounded_output("abcdef", 3, 6), "abc\n… [output cut at 3 bytes; the step wrote 6 bytes in all]\n");
+  // The step wrote more than was read: said even when what was read fits.
+  EXPECT_EQ(bounded_output("abc\n", 100, 5000), "abc\n… [output cut at 4 bytes; the step wrote 5000 bytes in all]\n");
+  // "é" is two bytes: never half of it.
+  EXPECT_EQ(bounded_output("aé", 2, 3).substr(0, 2), "a\n");
 }
 
 TEST_F(StepExecutorTest, InjectionAttemptsAreRefusedBeforeAnythingRuns) {

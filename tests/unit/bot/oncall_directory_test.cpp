@@ -92,6 +92,9 @@ class ScriptedSlackUsers final : public slack::WebApi {
   Task<Result<slack::UserInfo>> users_info(std::string) override { co_return no(); }
   Task<Result<std::vector<std::string>>> usergroup_users(std::string) override { co_return no(); }
   Task<Result<void>> respond(std::string, slack::ResponseMessage) override { co_return no(); }
+  Task<Result<slack::UploadTicket>> get_upload_url(std::string, std::size_t) override { co_return no(); }
+  Task<Result<void>> upload_bytes(std::string, std::string) override { co_return no(); }
+  Task<Result<void>> complete_upload(slack::FileShare) override { co_return no(); }
 
  private:
   static Error no() { return Error(Errc::Unavailable, "not in this fake"); }

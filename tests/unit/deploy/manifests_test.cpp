@@ -111,7 +111,7 @@ TEST(SlackAppManifest, SocketModeInteractivityCommandsEventsAndOnlyAllowedScopes
   const std::set<std::string> allowed = {
       "commands",      "chat:write",    "app_mentions:read", "channels:history",
       "groups:history", "channels:read", "groups:read",       "channels:manage",
-      "reactions:write", "users:read",   "users:read.email",  "usergroups:read"};
+      "reactions:write", "users:read",   "users:read.email",  "usergroups:read", "files:write"};
   const auto scopes = strings_of(m["oauth_config"]["scopes"]["bot"]);
   for (const auto& s : scopes) {
     EXPECT_EQ(allowed.count(s), 1u) << "scope not on the allow-list: " << s;

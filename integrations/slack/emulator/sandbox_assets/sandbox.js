@@ -163,7 +163,10 @@
     const a = author(m);
     const badge = a.badge ? `<span class="badge ${a.badge.startsWith('DEMO') ? 'demo' : ''}">${a.badge}</span>` : '';
     const content = (m.blocks && m.blocks.length) ? blocks(m.blocks) : `<div class="text">${mrkdwn(m.text)}</div>`;
-    const atts = (m.attachments || []).map(attachment).join('');
+    const atts = (m.attachments || []).map(attachment).join('') +
+      (m.files || []).map((f) => `<details class="file" data-testid="file"><summary>${emoji(":page_facing_up:")} ` +
+        `${esc(f.title || f.name)} <span class="size">${esc(f.name)}, ${f.size} bytes</span></summary>` +
+        `<pre>${esc(f.preview)}</pre></details>`).join('');
     const reactions = (m.reactions || []).length
       ? `<div class="reactions">${m.reactions.map((r) => `<span class="reaction" data-testid="reaction">${emoji(`:${esc(r)}:`)} 1</span>`).join('')}</div>` : '';
     const more = replies > 0 && !parent

@@ -284,5 +284,31 @@ TEST(Blocks, DocumentSplitsOnLinesKeepsFencesAndCutsWithAPointer) {
   EXPECT_NE(big.blocks.back().dump().find("vigil incidents show 0b9d4e1a"), std::string::npos);
 }
 
+TEST(Blocks, FullOutputButtonsFollowTheLinesAndCarryRunAndStep) {
+  const auto m = text_with_full_output(":mag: describe_pod: output\n```text\nlots```",
+                                       {{"describe_pod", "6f1c2d3e-0000-4000-8000-000000000001", 12},
+                                        {"logs", "6f1c2d3e-0000-4000-8000-000000000001", 13}});
+  ASSERT_EQ(m.blocks.size(), 2u);
+  const auto& actions = m.blocks[1];
+  EXPECT_EQ(actions["type"], "actions");
+  ASSERT_EQ(actions["elements"].size(), 2u);
+  EXPECT_EQ(actions["elements"][0]["text"]["text"], "Full output: describe_pod");
+  EXPECT_EQ(actions["elements"][0]["action_id"], "step.full_output:12");
+  EXPECT_EQ(actions["elements"][1]["action_id"], "step.full_output:13");  // unique in the message
+  const auto value = actions["elements"][0]["value"].get<std::string>();
+  const auto parsed = parse_full_output_value(value);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->first, "6f1c2d3e-0000-4000-8000-000000000001");
+  EXPECT_EQ(parsed->second, 12);
+  EXPECT_EQ(text_with_full_output("x", {}).blocks.size(), 1u) << "no buttons, no actions block";
+}
+
+TEST(Blocks, AFullOutputValueNotMadeByVigilIsRefused) {
+  for (const char* bad : {"", "abc", ":12", "run:", "run:12x", "run:-1", "r'un:1", "run:99999999999999999999",
+                          "a/b:1"}) {
+    EXPECT_FALSE(parse_full_output_value(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace vigil::slack::blocks

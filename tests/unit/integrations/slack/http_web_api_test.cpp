@@ -105,5 +105,41 @@ TEST_F(HttpWebApiAnswers, OddItemsInAHistoryAnswerAreSkipped) {
   EXPECT_NE(http_.requests[1].body.find("limit=200"), std::string::npos) << "Slack's page size caps the limit";
 }
 
+// Slack's upload flow in its three calls: the bytes go to the URL Slack handed out, without the
+// bot token (the URL is the grant; the token must never reach another host), then the file is
+// shared in the thread.
+TEST_F(HttpWebApiAnswers, UploadAFileInThreeCallsWithoutTheTokenOnTheUploadUrl) {
+  http_.answer(200, R"({"ok":true,"upload_url":"https://files.slack.example/upload/v1/abc","file_id":"F0TEST1"})");
+  http_.answer(200, "OK - 11");
+  http_.answer(200, R"({"ok":true,"files":[{"id":"F0TEST1"}]})");
+  FileShare share;
+  share.title = "Full output of logs";
+  share.channel = "C0INC";
+  share.thread_ts = "1800000000.000100";
+  share.initial_comment = "Full output of `logs`";
+  const auto done = run(io_, upload_file(*web_, "run-1-logs.txt", "hello world", share));
+  ASSERT_TRUE(done) << done.error().message();
+  ASSERT_EQ(http_.requests.size(), 3u);
+  EXPECT_EQ(http_.requests[0].url, "https://slack.example/api/files.getUploadURLExternal");
+  EXPECT_EQ(http_.requests[0].body, "filename=run-1-logs.txt&length=11");
+  EXPECT_EQ(http_.requests[1].url, "https://files.slack.example/upload/v1/abc");
+  EXPECT_EQ(http_.requests[1].body, "hello world");
+  EXPECT_EQ(http_.header(1, "Authorization"), "") << "the bot token stays with Slack's API";
+  EXPECT_EQ(http_.requests[2].url, "https://slack.example/api/files.completeUploadExternal");
+  const auto args = nlohmann::json::parse(http_.requests[2].body);
+  EXPECT_EQ(args["files"], nlohmann::json::parse(R"([{"id":"F0TEST1","title":"Full output of logs"}])"));
+  EXPECT_EQ(args["channel_id"], "C0INC");
+  EXPECT_EQ(args["thread_ts"], "1800000000.000100");
+  EXPECT_EQ(args["initial_comment"], "Full output of `logs`");
+}
+
+TEST_F(HttpWebApiAnswers, AnUploadUrlThatIsNotHttpIsRefused) {
+  http_.answer(200, R"({"ok":true,"upload_url":"file:///etc/passwd","file_id":"F0TEST1"})");
+  const auto done = run(io_, upload_file(*web_, "a.txt", "x", FileShare{}));
+  ASSERT_FALSE(done);
+  EXPECT_TRUE(done.error().is(Errc::Protocol));
+  EXPECT_EQ(http_.requests.size(), 1u) << "nothing sent anywhere else";
+}
+
 }  // namespace
 }  // namespace vigil::slack
