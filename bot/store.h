@@ -39,7 +39,7 @@ enum class StoreOpenMode {
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   /// Opens (creating if needed, unless `mode` says otherwise) and migrates. A database written by a
   /// newer Vigil is refused.
