@@ -201,7 +201,7 @@ json parameters_modal(const std::string& run_id, const skills::Skill& skill, con
   }
   return json{{"type", "modal"},
               {"callback_id", kParametersCallback},
-              {"private_metadata", run_id.substr(0, 3000)},
+              {"private_metadata", run_id.substr(0, 64) + " " + skill.id},
               {"title", plain("Run parameters", 24)},
               {"submit", plain("Start run", 24)},
               {"close", plain("Cancel", 24)},

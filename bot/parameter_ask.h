@@ -56,7 +56,8 @@ std::optional<ParameterNeed> find_parameter_need(Store& store, const std::string
 nlohmann::json parameter_ask_blocks(const std::string& run_id, const ParameterNeed& need, const skills::Skill& skill);
 
 /// The modal: one input per parameter of the skill (label, description and form as hint, pre-filled
-/// with what was found); the run id in private_metadata.
+/// with what was found); "<run id> <skill id>" in private_metadata (the skill only checks values in
+/// the ack; the submission is looked up again from the run).
 nlohmann::json parameters_modal(const std::string& run_id, const skills::Skill& skill, const ParameterNeed& need);
 /// The block id of a parameter's input (its action id is "value").
 std::string parameter_block_id(const std::string& name);

@@ -46,6 +46,13 @@ std::optional<Asking> asking_run(Store& store, const skills::SkillCatalog& catal
   return Asking{std::move(*run), std::move(*need), skill};
 }
 
+/// The modal's private_metadata is "<run id> <skill id>" (parameters_modal).
+std::string modal_run_id(const std::string& metadata) { return metadata.substr(0, metadata.find(' ')); }
+std::string modal_skill(const std::string& metadata) {
+  const auto space = metadata.find(' ');
+  return space == std::string::npos ? std::string() : metadata.substr(space + 1, 128);
+}
+
 }  // namespace
 
 Task<> ParametersHandler::open(const slack::BlockAction& a) {
@@ -81,7 +88,7 @@ Task<> ParametersHandler::open(const slack::BlockAction& a) {
 }
 
 Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
-  const auto asking = asking_run(ctx_.store, ctx_.catalog, v.private_metadata);
+  const auto asking = asking_run(ctx_.store, ctx_.catalog, modal_run_id(v.private_metadata));
   if (!asking || v.user_id.empty()) {
     ctx_.audit(v.user_id.empty() ? "unknown" : v.user_id, "params.refused", "",
                "parameters for a run not waiting for them: " + v.private_metadata.substr(0, 64));
@@ -130,12 +137,15 @@ std::optional<nlohmann::json> ParametersHandler::submission_ack(Store& store, co
   if (!v || v->callback_id != kParametersCallback) {
     return std::nullopt;
   }
-  const auto asking = asking_run(store, catalog, v->private_metadata);
-  if (!asking) {
+  // Decided without the Store (the ack is written from the socket's read loop): the skill named in
+  // our own modal's metadata checks the values; the handler looks everything up again from the run.
+  (void)store;
+  const auto* skill = catalog.find(modal_skill(v->private_metadata));
+  if (!skill) {
     return std::nullopt;
   }
-  const auto incident = trigger_of(store, asking->run.id).incident.values();
-  const auto submission = read_parameter_submission(*asking->skill, v->values, incident);
+  const std::map<std::string, std::string> no_incident;
+  const auto submission = read_parameter_submission(*skill, v->values, no_incident);
   if (submission.ok()) {
     return std::nullopt;
   }

@@ -52,9 +52,9 @@ class Parameters : public ::testing::Test {
                    {"payload",
                     {{"type", "view_submission"},
                      {"user", {{"id", kHelper}}},
-                     {"trigger_id", "trig-view"},
+                     {"trigger_id", "trig-view-" + std::to_string(views_)},
                      {"view",
-                      {{"id", view_id}, {"callback_id", "runbook.parameters"}, {"private_metadata", run_id},
+                      {{"id", view_id}, {"callback_id", "runbook.parameters"}, {"private_metadata", run_id + " pod-crashloop"},
                        {"hash", "h" + std::to_string(views_)},
                        {"state",
                         {{"values",
@@ -104,7 +104,7 @@ TEST_F(Parameters, ATriageThatCannotFillParametersAsksAndTheModalStartsTheRunboo
   ASSERT_TRUE(test::eventually([&] { return !session_.emulator().calls("views.open").empty(); })) << log();
   const auto view = session_.emulator().calls("views.open")[0].args["view"];
   EXPECT_EQ(view["callback_id"], "runbook.parameters");
-  EXPECT_EQ(view["private_metadata"], asking.id);
+  EXPECT_EQ(view["private_metadata"], asking.id + " pod-crashloop");
   EXPECT_NE(view.dump().find("param.namespace"), std::string::npos) << view.dump();
   EXPECT_NE(view.dump().find("the crash-looping pod"), std::string::npos) << view.dump();
 

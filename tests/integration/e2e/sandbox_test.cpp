@@ -219,6 +219,8 @@ TEST_F(Sandbox, EveryExampleShownWorks) {
   ASSERT_TRUE(by_skill.count("pod-crashloop")) << all;
   EXPECT_TRUE(test::eventually([&] { return everything().find("pod-crashloop needs pod") != std::string::npos; }, 20s))
       << everything();
+  EXPECT_TRUE(test::eventually([&] { return everything().find("could be any of") != std::string::npos; }, 20s))
+      << everything();
   EXPECT_NE(everything().find("checkout-7d9f8b6c5-x2x9k"), std::string::npos) << everything();
 }
 

@@ -49,7 +49,7 @@ TEST_F(ParameterAsk, TheAskSaysWhatIsMissingWhatWasFoundAndCarriesOnlyTheRunId) 
 TEST_F(ParameterAsk, TheModalHasOneDescribedInputPerParameterPrefilled) {
   const auto view = parameters_modal("run-1", *skill_, need_);
   EXPECT_EQ(view["callback_id"], kParametersCallback);
-  EXPECT_EQ(view["private_metadata"], "run-1");
+  EXPECT_EQ(view["private_metadata"], "run-1 pod-crashloop");
   std::vector<json> inputs;
   for (const auto& b : view["blocks"]) {
     if (b["type"] == "input") {
