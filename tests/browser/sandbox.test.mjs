@@ -170,7 +170,9 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
 
     // 6. The findings, the remediation's output, the verification and the resolved alert arrive
     //    as thread replies.
-    const changeOutput = thread.getByTestId('message').filter({ hasText: 'restart_deployment: succeeded' });
+    // The step's own reply (the root above lists the steps' states too).
+    const changeOutput = thread.getByTestId('message').filter({ hasText: 'deployment.apps/checkout restarted' })
+      .filter({ hasText: 'restart_deployment: succeeded' }).last();
     await changeOutput.waitFor({ timeout: WAIT });
     assert.match(await changeOutput.innerText(), /deployment\.apps\/checkout restarted(?! \(server dry run\))/);
     await thread.getByText('corrupt flag cache', { exact: false }).first().waitFor({ timeout: WAIT });
@@ -233,8 +235,11 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
     await root.getByTestId('replies').waitFor({ timeout: WAIT });
     await root.getByTestId('replies').click();
     const thread = page.getByTestId('thread-messages');
-    const ask = thread.getByTestId('message').filter({ hasText: 'pod-crashloop needs pod' });
+    // The run ends needing input (its summary says so) and the ask, with its button, follows.
+    await thread.getByTestId('message').filter({ hasText: 'Needs parameters' }).first().waitFor({ timeout: WAIT });
+    const ask = thread.getByTestId('message').filter({ has: page.getByRole('button', { name: 'Give parameters' }) });
     await ask.waitFor({ timeout: WAIT });
+    assert.match(await ask.innerText(), /pod-crashloop needs pod/);
     assert.match(await ask.innerText(), /checkout-7d9f8b6c5-x2x9k/);
     await ask.getByRole('button', { name: 'Give parameters' }).click();
     const modal = page.getByTestId('modal');

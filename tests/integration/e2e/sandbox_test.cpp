@@ -284,10 +284,19 @@ TEST_F(Sandbox, EvidenceAndTheDiagnosisComeBeforeTheCard) {
   ASSERT_TRUE(test::eventually([&] {
     return everything().find("*Also found:* latest rollout: revision 5 (image checkout:2.14.1)") != std::string::npos;
   }, 30s)) << everything();
+  // Counted on a state that was read whole (the page's state can be large once files are shared).
   std::size_t describes = 0;
-  for (const auto& m : get_state()["messages"]) {
-    describes += m.dump().find("Controlled By:") != std::string::npos;
-  }
+  EXPECT_TRUE(test::eventually([&] {
+    const auto st = get_state();
+    if (!st.contains("messages") || st["messages"].empty()) {
+      return false;
+    }
+    describes = 0;
+    for (const auto& m : st["messages"]) {
+      describes += m.dump().find("Controlled By:") != std::string::npos;
+    }
+    return true;
+  }, 10s));
   EXPECT_EQ(describes, 1u) << "the description once, before the card" << everything();
 }
 
