@@ -220,6 +220,11 @@ describe('the sandbox page', { timeout: 400_000 }, () => {
     await modal.waitFor({ state: 'detached', timeout: WAIT });
     const sameCard = thread.locator(`[data-key="${cardKey}"]`);
     await sameCard.filter({ hasText: /Denied by @/ }).waitFor({ timeout: WAIT });
+    // The alert run's root (the thread's first message) carries the alert buttons.
+    const root = thread.getByTestId('message').first();
+    for (const name of ['Acknowledge', 'Snooze 1h', 'Resolve']) {
+      assert.equal(await root.getByRole('button', { name }).count(), 1, `${name} on the alert run's root`);
+    }
     assert.match(await sameCard.innerText(), /Denied by @alex/);
     await thread.getByText('not during the demo, checkout is frozen', { exact: false }).first().waitFor({ timeout: WAIT });
     // An honest outcome: the summary and the root say the fix was denied, never "succeeded".
