@@ -153,7 +153,7 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
   client_.set_ack_responder([this](const slack::Envelope& e) -> std::optional<nlohmann::json> {
     if (e.type == slack::EnvelopeType::Interactive) {
       // A parameters modal with wrong values stays open with a message under each wrong input.
-      return handlers::ParametersHandler::submission_ack(ports_.store, catalog_, e);
+      return handlers::ParametersHandler::submission_ack(catalog_, e);
     }
     if (e.type != slack::EnvelopeType::SlashCommands || !e.payload.is_object()) {
       return std::nullopt;

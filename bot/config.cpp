@@ -384,6 +384,19 @@ struct DeferredMarks {
     const auto it = at.find(key);
     return it == at.end() ? nullptr : &it->second;
   }
+  /// A diagnostic at `mark_key`'s place in `file` (no line when the key was not written there).
+  ConfigDiagnostic diagnostic(const std::string& file, const std::string& mark_key, const std::string& key,
+                              const std::string& message) const {
+    ConfigDiagnostic d;
+    d.file = file;
+    if (const auto* m = find(mark_key); m && !m->is_null()) {
+      d.line = m->line + 1;
+      d.column = m->column + 1;
+    }
+    d.key = key;
+    d.message = message;
+    return d;
+  }
 };
 
 bool is_http_url(const std::string& url) {
@@ -833,15 +846,7 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
 void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoad& load) {
   const auto& c = load.config;
   auto report = [&](const std::string& mark_key, const std::string& key, const std::string& message) {
-    ConfigDiagnostic d;
-    d.file = file;
-    if (const auto* m = marks.find(mark_key); m && !m->is_null()) {
-      d.line = m->line + 1;
-      d.column = m->column + 1;
-    }
-    d.key = key;
-    d.message = message;
-    load.errors.push_back(std::move(d));
+    load.errors.push_back(marks.diagnostic(file, mark_key, key, message));
   };
   const auto& oc = c.approvals.oncall;
   if (!oc.pagerduty_schedule.empty() && c.pagerduty.api_token.empty()) {
@@ -865,15 +870,9 @@ void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoa
            "notes need an OpsGenie API key: set VIGIL_OPSGENIE_API_KEY or opsgenie.api_key_file");
   }
   if (oc.enabled() && c.approvals.users.empty() && c.approvals.groups.empty()) {
-    ConfigDiagnostic d;
-    d.file = file;
-    if (const auto* m = marks.find("approvals.oncall"); m && !m->is_null()) {
-      d.line = m->line + 1;
-      d.column = m->column + 1;
-    }
-    d.key = "approvals.oncall";
-    d.message = "no approvals.users or approvals.groups: while the on-call lookup fails, nobody can approve";
-    load.warnings.push_back(std::move(d));
+    load.warnings.push_back(marks.diagnostic(
+        file, "approvals.oncall", "approvals.oncall",
+        "no approvals.users or approvals.groups: while the on-call lookup fails, nobody can approve"));
   }
 }
 
@@ -883,15 +882,7 @@ void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoa
 void check_references(const DeferredMarks& marks, const std::string& file, ConfigLoad& load) {
   const auto& c = load.config;
   auto warn = [&](const std::string& mark_key, const std::string& key, const std::string& message) {
-    ConfigDiagnostic d;
-    d.file = file;
-    if (const auto* m = marks.find(mark_key); m && !m->is_null()) {
-      d.line = m->line + 1;
-      d.column = m->column + 1;
-    }
-    d.key = key;
-    d.message = message;
-    load.warnings.push_back(std::move(d));
+    load.warnings.push_back(marks.diagnostic(file, mark_key, key, message));
   };
   std::error_code ec;
   if (c.kubernetes.enabled) {

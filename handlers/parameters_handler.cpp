@@ -125,7 +125,7 @@ Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
   }
 }
 
-std::optional<nlohmann::json> ParametersHandler::submission_ack(Store& store, const skills::SkillCatalog& catalog,
+std::optional<nlohmann::json> ParametersHandler::submission_ack(const skills::SkillCatalog& catalog,
                                                                 const slack::Envelope& envelope) {
   if (envelope.type != slack::EnvelopeType::Interactive || !envelope.payload.is_object() ||
       envelope.payload.value("type", std::string()) != "view_submission") {
@@ -139,7 +139,6 @@ std::optional<nlohmann::json> ParametersHandler::submission_ack(Store& store, co
   }
   // Decided without the Store (the ack is written from the socket's read loop): the skill named in
   // our own modal's metadata checks the values; the handler looks everything up again from the run.
-  (void)store;
   const auto* skill = catalog.find(modal_skill(v->private_metadata));
   if (!skill) {
     return std::nullopt;

@@ -23,7 +23,7 @@ class ParametersHandler {
 
   /// The ack of an envelope: for a parameters modal whose values are wrong, `response_action:
   /// errors` with a message under each wrong input (the modal stays open); otherwise nullopt.
-  static std::optional<nlohmann::json> submission_ack(Store& store, const skills::SkillCatalog& catalog,
+  static std::optional<nlohmann::json> submission_ack(const skills::SkillCatalog& catalog,
                                                       const slack::Envelope& envelope);
 
  private:

@@ -64,18 +64,15 @@ ParameterCheck validate_parameters(const Skill& skill, const std::map<std::strin
                                 false});
     }
   }
+  // A field left empty (in the modal, or `key=`) is not given: the incident or the default fills it.
+  std::map<std::string, std::string> non_empty;
+  for (const auto& [name, value] : given) {
+    if (!value.empty()) {
+      non_empty.emplace(name, value);
+    }
+  }
   for (const auto& p : skill.parameters) {
-    std::optional<std::string> value;
-    if (auto it = given.find(p.name); it != given.end() && !it->second.empty()) {
-      value = it->second;
-    } else if (!p.from_incident.empty()) {
-      if (auto inc = incident.find(p.from_incident); inc != incident.end() && !inc->second.empty()) {
-        value = inc->second;
-      }
-    }
-    if (!value && p.default_value) {
-      value = p.default_value;
-    }
+    const auto value = parameter_value(p, non_empty, incident);
     if (!value) {
       if (p.required) {
         check.problems.push_back({p.name, p.name + " is required" +

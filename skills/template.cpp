@@ -235,6 +235,19 @@ Result<void> check_parameter_value(const Parameter& p, const std::string& value)
   return {};
 }
 
+std::optional<std::string> parameter_value(const Parameter& p, const std::map<std::string, std::string>& given,
+                                           const std::map<std::string, std::string>& incident) {
+  if (auto it = given.find(p.name); it != given.end()) {
+    return it->second;
+  }
+  if (!p.from_incident.empty()) {
+    if (auto inc = incident.find(p.from_incident); inc != incident.end() && !inc->second.empty()) {
+      return inc->second;
+    }
+  }
+  return p.default_value;
+}
+
 Result<std::map<std::string, std::string>> resolve_parameters(
     const Skill& skill, const std::map<std::string, std::string>& given,
     const std::map<std::string, std::string>& incident) {
@@ -246,17 +259,7 @@ Result<std::map<std::string, std::string>> resolve_parameters(
     }
   }
   for (const auto& p : skill.parameters) {
-    std::optional<std::string> value;
-    if (auto it = given.find(p.name); it != given.end()) {
-      value = it->second;
-    } else if (!p.from_incident.empty()) {
-      if (auto inc = incident.find(p.from_incident); inc != incident.end() && !inc->second.empty()) {
-        value = inc->second;
-      }
-    }
-    if (!value && p.default_value) {
-      value = p.default_value;
-    }
+    const auto value = parameter_value(p, given, incident);
     if (!value) {
       if (p.required) {
         problems.push_back("parameter " + p.name + " is required");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,11 @@ Result<void> check_value_shape(std::string_view value);
 bool full_match(const std::string& pattern, const std::string& value);
 /// A parameter value: shape, then its pattern (full match) and/or enum.
 Result<void> check_parameter_value(const Parameter& p, const std::string& value);
+
+/// Where one parameter's value comes from: the given value, else the incident's `from_incident`
+/// value (when not empty), else the default; none when nothing supplies one. Not checked.
+std::optional<std::string> parameter_value(const Parameter& p, const std::map<std::string, std::string>& given,
+                                           const std::map<std::string, std::string>& incident);
 
 /// The parameter values of a run: given values, then `from_incident`, then defaults; every one
 /// checked; unknown names, missing required values and refused values are errors (all listed).

@@ -485,7 +485,13 @@ Task<bool> SocketModeClient::handle_frame(std::shared_ptr<Link> link, std::strin
     // Ack first: nothing (dedup, parsing, handlers) stands between the frame and its ack.
     std::optional<nlohmann::json> payload;
     if (ack_responder_ && e->type != EnvelopeType::EventsApi && e->accepts_response_payload) {
-      payload = ack_responder_(*e);
+      // The responder reads untrusted payloads: whatever it throws, the envelope is still acked
+      // (without a payload) and the read loop goes on.
+      try {
+        payload = ack_responder_(*e);
+      } catch (const std::exception& ex) {
+        log_->error("envelope={}: ack payload failed: {}; acked without one", e->envelope_id, ex.what());
+      }
     }
     auto written = co_await link->conn->write(make_ack(e->envelope_id, payload));
     const auto acked = SteadyClock::now();

@@ -199,6 +199,12 @@ TEST_F(AlertButtonsE2E, AcknowledgeSnoozeAndResolveFromTheRoot) {
   ASSERT_TRUE(test::eventually([&] { return responses().find("another channel") != std::string::npos; }))
       << responses();
   EXPECT_EQ(audited("alert.acknowledge_refused", kSam), 1);
+  // A value that names no alert run (forged, or 10 KB of text) is refused the same way.
+  click("alert.resolve", std::string(10'000, 'x'), kSam);
+  ASSERT_TRUE(test::eventually([&] { return responses().find("not known to Vigil") != std::string::npos; }))
+      << responses();
+  EXPECT_EQ(audited("alert.resolve_refused", kSam), 1);
+  EXPECT_EQ(store()->get_incident(incident_id)->state, "open");
 
   // Acknowledge: noted in the thread, in the audit log, the incident's timeline and PagerDuty.
   click("alert.ack", run_id, kAna);

@@ -141,6 +141,40 @@ TEST(SocketModeClient, AckIsWrittenBeforeTheHandlerSoABlockedHandlerDelaysNoAck)
   EXPECT_TRUE(client.stop());
 }
 
+// The ack responder reads untrusted payloads; when it throws (a bug, a database error), the envelope
+// is still acked (without a payload), delivered to its handler, and the next envelopes go on.
+TEST(SocketModeClient, AnAckResponderThatThrowsStillAcksAndTheLoopGoesOn) {
+  SlackEmulator emu;
+  emu.start();
+  auto options = fast_options(1);
+  std::atomic<int> asked{0};
+  options.ack_responder = [&](const Envelope&) -> std::optional<json> {
+    if (asked++ == 0) {
+      throw std::runtime_error("no row to get a column from");
+    }
+    return json{{"text", "answered in the ack"}};
+  };
+  SlackClientHarness client(emu, options);
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  auto slash = fixture("slash_commands_envelope.json");
+  slash.erase("envelope_id");
+  slash["payload"]["trigger_id"] = "trig-throw-1";
+  const auto first = emu.send_envelope(slash);
+  const auto first_ack = emu.wait_for_ack(first, 2s);
+  ASSERT_TRUE(first_ack);
+  EXPECT_TRUE(first_ack->payload.is_null()) << first_ack->payload.dump();
+  slash["payload"]["trigger_id"] = "trig-throw-2";
+  const auto second = emu.send_envelope(slash);
+  const auto second_ack = emu.wait_for_ack(second, 2s);
+  ASSERT_TRUE(second_ack) << "the read loop survived the throw";
+  EXPECT_EQ(second_ack->payload.value("text", ""), "answered in the ack");
+  const auto event = emu.send_envelope(event_envelope("EvAfterThrow"));
+  ASSERT_TRUE(emu.wait_for_ack(event, 2s));
+  ASSERT_TRUE(client.wait_for_events(3, 5s)) << "both commands and the event reach their handlers";
+  EXPECT_TRUE(client.stop());
+}
+
 TEST(SocketModeClient, RefreshRequestedWithEnvelopesInFlightLosesNothing) {
   EmulatorOptions eo;
   eo.ack_deadline = 1s;
