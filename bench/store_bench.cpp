@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "bot/store.h"
+#include "bot/store/store.h"
 
 using namespace vigil;
 using Clock = std::chrono::steady_clock;

@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "bot/base/ids.h"
-#include "bot/markdown_timeline.h"
-#include "bot/timeline.h"
+#include "bot/slack/markdown_timeline.h"
+#include "bot/core/timeline.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"
 

@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "bot/alert_intake.h"
+#include "bot/core/alert_intake.h"
 #include "handlers/handler_context.h"
 #include "integrations/alerting/alert_message_parser.h"
 #include "integrations/alertmanager/alertmanager_api.h"

@@ -1,6 +1,6 @@
 #include "handlers/interaction_handler.h"
 
-#include "bot/parameter_ask.h"
+#include "bot/slack/parameter_ask.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"
 

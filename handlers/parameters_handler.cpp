@@ -1,7 +1,7 @@
 #include "handlers/parameters_handler.h"
 
-#include "bot/parameter_ask.h"
-#include "bot/run_trigger.h"
+#include "bot/slack/parameter_ask.h"
+#include "bot/core/run_trigger.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"
 

@@ -1,6 +1,6 @@
 #include "handlers/slash_command_handler.h"
 
-#include "bot/markdown_timeline.h"
+#include "bot/slack/markdown_timeline.h"
 #include "handlers/command_parser.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"

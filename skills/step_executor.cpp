@@ -11,7 +11,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "bot/base/utf8.h"
-#include "bot/store.h"
+#include "bot/store/store.h"
 #include "integrations/process/child_process.h"
 #include "skills/argv_hash.h"
 #include "skills/skill_regex.h"

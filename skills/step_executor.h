@@ -13,7 +13,7 @@
 #include "bot/base/clock.h"
 #include "bot/base/error.h"
 #include "bot/base/task.h"
-#include "bot/model.h"
+#include "bot/store/model.h"
 #include "integrations/kubernetes/kubectl.h"
 #include "skills/approval_gate.h"
 #include "skills/findings.h"

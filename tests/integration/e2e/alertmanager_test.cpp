@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "bot/store.h"
+#include "bot/store/store.h"
 #include "integrations/alerting/alert_message_parser.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/peer_process.h"

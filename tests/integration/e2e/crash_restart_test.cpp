@@ -16,7 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "bot/store.h"
+#include "bot/store/store.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/test_paths.h"

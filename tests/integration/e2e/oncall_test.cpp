@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "bot/store.h"
+#include "bot/store/store.h"
 #include "integrations/pagerduty/pagerduty_signature.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/fake_paging_server.h"

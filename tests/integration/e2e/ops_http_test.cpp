@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "bot/markdown_timeline.h"
-#include "bot/store.h"
+#include "bot/slack/markdown_timeline.h"
+#include "bot/store/store.h"
 #include "integrations/pagerduty/pagerduty_signature.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/metrics_check.h"

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "bot/store.h"
+#include "bot/store/store.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/vigil_process.h"

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "bot/store.h"
+#include "bot/store/store.h"
 #include "tests/support/test_paths.h"
 
 namespace vigil {

@@ -15,7 +15,7 @@
 
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
-#include "bot/store.h"
+#include "bot/store/store.h"
 #include "integrations/process/child_process.h"
 #include "skills/argv_hash.h"
 #include "skills/skill_catalog.h"

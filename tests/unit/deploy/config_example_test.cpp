@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "bot/config.h"
+#include "bot/core/config.h"
 #include "tests/support/test_paths.h"
 
 namespace vigil {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bot/config.h"
+#include "bot/core/config.h"
 #include "tests/support/test_paths.h"
 
 namespace vigil {

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "bot/store.h"
-#include "bot/store_processed_events.h"
+#include "bot/store/store.h"
+#include "bot/store/store_processed_events.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/test_paths.h"
 

@@ -1,0 +1,171 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bot/base/clock.h"
+#include "bot/base/error.h"
+#include "bot/base/redactor.h"
+#include "bot/base/task.h"
+#include "bot/core/circuit_breaker.h"
+#include "bot/core/knowledge_base.h"
+#include "bot/store/model.h"
+#include "bot/core/progress.h"
+#include "bot/core/run_trigger.h"
+#include "integrations/agents/agent_cli.h"
+#include "skills/approval_gate.h"
+#include "integrations/kubernetes/object_names.h"
+#include "skills/skill_catalog.h"
+#include "skills/step_executor.h"
+
+namespace vigil {
+
+class Store;
+class Metrics;
+
+struct RunManagerOptions {
+  std::string default_backend = "runbook";
+  int max_concurrent = 4;
+  std::string workspace_root;
+  agents::AgentCliOptions agent;  // backend is set per run
+  int failure_threshold = 3;
+  std::chrono::seconds pause_for{3600};
+  std::size_t knowledge_per_run = 3;
+  Metrics* metrics = nullptr;     // optional: run and agent_runtime_* metrics
+  std::string cluster = "default";  // the cluster label of agent_runtime_* metrics
+  /// Names of namespaces, pods and deployments that exist (read-only kubectl), so free text can
+  /// fill a skill's parameters; null: only what the text itself says.
+  kubernetes::ObjectNameLookup* object_names = nullptr;
+};
+
+struct StartResult {
+  std::string run_id;
+  bool created = false;  // false: the trigger was seen before and this is the existing run
+  RunState state = RunState::Queued;
+  int queue_position = 0;  // 0 when it starts at once
+};
+
+/// Drives triage runs (DESIGN.md §3): start from a trigger, a concurrency limit with a persisted
+/// queue, the runbook backend (skills matched to the incident, run through the step executor, whose
+/// gated steps wait for approval), the agent backends (a CLI in a per-run workspace, its stream as
+/// progress, its proposals validated and turned into gated runbook runs in the same thread),
+/// cancellation from anywhere, follow-up questions, a circuit breaker for automatic triage, and
+/// recovery at start-up. Every state change is a conditional update in the store and a row of the
+/// run's timeline; every event passes the redactor before anyone sees it.
+class RunManager {
+ public:
+  RunManager(boost::asio::any_io_executor ex, Store& store, const skills::SkillCatalog& catalog,
+             process::ChildProcess& runner, skills::ApprovalGate& gate, Clock& clock,
+             const Redactor& redactor, const KnowledgeBase& knowledge,
+             skills::ExecutorOptions executor_options, RunManagerOptions options, Logger log);
+  ~RunManager();
+
+  void add_observer(RunObserver* observer);
+
+  /// Records the run (or finds it, for a redelivered trigger) and starts it when a slot is free.
+  /// An automatic trigger while its backend (or skill) is paused by the breaker is recorded as a run
+  /// that ends at once with result Skipped, its thread saying why and how to resume.
+  Result<StartResult> start(RunTrigger trigger);
+  /// Stops a queued or active run: the agent or step gets SIGINT, then SIGKILL after the grace.
+  Result<void> cancel(const std::string& run_id, const std::string& by);
+  /// A question in a finished run's thread: the agent's conversation continues where the CLI
+  /// supports it, otherwise a new turn starts with the earlier summary as context.
+  Result<void> follow_up(const std::string& run_id, const std::string& user, const std::string& text);
+  /// A note in the run's thread and timeline (an alert resolved, an acknowledgement, …).
+  void note(const std::string& run_id, const std::string& text, const std::string& actor = "system");
+  /// The trigger came again (an alert repeat): counts it and refreshes the run's root message.
+  int repeat(const std::string& run_id);
+  /// At start-up: running runs become interrupted (nothing re-runs), runs waiting for an approval
+  /// wait again, queued runs start.
+  void recover();
+  /// Cancels every working run (graceful shutdown); runs waiting for approval stay as they are
+  /// (their coroutines are abandoned with the io_context; the store holds their state).
+  void stop_all();
+
+  /// Ends a pause of automatic triage; false when nothing was paused.
+  bool resume_auto_triage(const std::string& key, const std::string& by);
+  std::optional<AutoTriagePause> auto_triage_pause(const std::string& backend, const std::string& skill);
+
+  std::size_t active_runs() const { return active_.size(); }
+  std::size_t running_runs() const;  // active and not waiting for an approval
+  std::size_t queue_depth();
+  bool idle() const { return active_.empty() && followups_ == 0; }
+  std::string backend_for(const RunTrigger& trigger) const;
+
+ private:
+  struct ActiveRun {
+    boost::asio::cancellation_signal signal;
+    bool cancel_requested = false;
+    std::string cancelled_by;
+    bool waiting_for_approval = false;
+    std::set<std::string> findings_shown;  // finding sentences already in the thread
+  };
+  struct Outcome {
+    RunState state = RunState::Succeeded;
+    std::string summary;
+    std::string error;
+    std::optional<RunResult> result;  // unset: the one the state implies (default_result_for)
+  };
+  void record_run_metrics(const std::string& backend, const Outcome& outcome, double seconds);
+  class RunGate;
+  friend class RunGate;
+
+  void pump();
+  /// Waits until the run may do work again (after an approval) without going over the limit.
+  Task<> acquire_slot();
+  void launch(const std::string& run_id, bool resume);
+  Task<> drive(std::string run_id, bool resume);
+  Task<Outcome> drive_runbook(RunRecord run, RunTrigger trigger);
+  Task<Outcome> drive_agent(RunRecord run, RunTrigger trigger);
+  Task<> answer_follow_up(std::string run_id, std::string user, std::string text);
+  void finish(const std::string& run_id, Outcome outcome);
+  /// An automatic trigger while its triage is paused: the run ends at once with result Skipped.
+  void skip(const std::string& run_id, const std::string& backend, const AutoTriagePause& pause);
+  void propose(const RunRecord& parent, const RunTrigger& trigger,
+               const std::vector<agents::AgentProposal>& proposals);
+
+  RunTrigger load_trigger(const std::string& run_id);
+  std::string system_instructions() const;
+  std::string prompt_for(const RunTrigger& trigger) const;
+  void on_executor_event(const RunEvent& event);
+  /// A step's output as it finishes: the evidence, shown before any approval card.
+  void on_step_finished(const std::string& run_id, const skills::StepResult& step);
+  /// The skill's findings so far: the diagnosis first, each new one shown once.
+  void on_findings(const std::string& run_id, const std::vector<skills::FindingResult>& findings);
+  void on_agent_event(const std::string& run_id, const agents::AgentEvent& event);
+
+  /// Persists (unless already persisted) and tells every observer.
+  void emit(const std::string& run_id, ProgressKind kind, const std::string& text,
+            const std::string& detail = "", const std::string& actor = "system", bool persist = true,
+            std::int64_t output_step = 0, bool output_cut = false);
+  long long now_ms() const;
+
+  boost::asio::any_io_executor ex_;
+  Store& store_;
+  const skills::SkillCatalog& catalog_;
+  process::ChildProcess& runner_;
+  Clock& clock_;
+  const Redactor& redactor_;
+  const KnowledgeBase& knowledge_;
+  RunManagerOptions options_;
+  Logger log_;
+  std::unique_ptr<RunGate> gate_;
+  std::unique_ptr<skills::StepExecutor> executor_;
+  CircuitBreaker breaker_;
+  std::vector<RunObserver*> observers_;
+  std::map<std::string, std::unique_ptr<ActiveRun>> active_;
+  int followups_ = 0;
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> slot_waiters_;
+  bool stopping_ = false;
+};
+
+}  // namespace vigil

@@ -1,3 +1,0 @@
-#include "bot/cli.h"
-
-int main(int argc, char** argv) { return vigil::run_cli(argc, argv); }

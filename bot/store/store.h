@@ -1,0 +1,193 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bot/base/error.h"
+#include "bot/store/model.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}
+
+namespace vigil {
+
+/// One webhook body as received (status: received, processed, failed).
+struct WebhookDelivery {
+  std::int64_t id = 0;
+  std::string source;
+  long long received_at = 0;
+  std::string body;
+  std::string status;
+};
+
+/// What Store::open does when the file is not there.
+enum class StoreOpenMode {
+  CreateIfMissing,  // serving: a new, empty database
+  MustExist,        // Errc::NotFound when missing, and no file is created; migrated like the first
+  /// Reading back (`vigil runs list`): must exist (Errc::NotFound), opened read-only and never
+  /// migrated; a schema other than kSchemaVersion is refused (Errc::InvalidConfig) with what to do.
+  ReadOnly,
+};
+
+/// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
+/// for what the core needs; every state change is a conditional update, so of two writers racing
+/// for the same change exactly one wins. Synchronous and short: called on the io thread.
+/// Throws SQLite::Exception only when the database itself fails.
+class Store {
+ public:
+  /// The schema version this build writes.
+  static constexpr int kSchemaVersion = 6;
+
+  /// Opens (creating if needed, unless `mode` says otherwise) and migrates. A database written by a
+  /// newer Vigil is refused.
+  static Result<std::unique_ptr<Store>> open(const std::string& path,
+                                             StoreOpenMode mode = StoreOpenMode::CreateIfMissing);
+  /// Opens and migrates only up to `version` (tests of migration paths).
+  static Result<std::unique_ptr<Store>> open_at_version(const std::string& path, int version);
+  ~Store();
+
+  int schema_version() const;
+  /// True when a write succeeds now (readiness probe).
+  bool is_writable();
+
+  // Incidents
+  Result<void> create_incident(const IncidentRecord& incident);
+  std::optional<IncidentRecord> get_incident(const std::string& id);
+  std::optional<IncidentRecord> find_open_incident_by_fingerprint(const std::string& source,
+                                                                  const std::string& fingerprint);
+  std::vector<IncidentRecord> list_incidents(int limit, bool open_only);
+  /// Adds one to the alert counter and returns the new count.
+  int bump_incident_alert_count(const std::string& id);
+  /// open → resolved; false when it was not open.
+  bool resolve_incident(const std::string& id, long long at);
+  void set_incident_thread(const std::string& id, const std::string& channel,
+                           const std::string& thread_ts);
+  /// Incidents whose id starts with `prefix` (the short id people copy from Slack), newest first.
+  std::vector<IncidentRecord> find_incidents_by_prefix(const std::string& prefix, int limit);
+  /// Open incidents whose thread lives in `channel`, newest first.
+  std::vector<IncidentRecord> open_incidents_in_channel(const std::string& channel);
+  std::int64_t append_incident_event(const IncidentEvent& event);
+  /// Oldest first.
+  std::vector<IncidentEvent> list_incident_events(const std::string& incident_id);
+
+  // Runs
+  /// Inserts the run. When a run with the same trigger_key exists, returns Conflict with that
+  /// run's id as the detail (a redelivered trigger is harmless).
+  Result<void> create_run(const RunRecord& run);
+  std::optional<RunRecord> get_run(const std::string& id);
+  std::optional<RunRecord> find_run_by_trigger(const std::string& trigger_key);
+  /// Runs whose id starts with `prefix` (people copy the short id from Slack), newest first.
+  std::vector<RunRecord> find_runs_by_prefix(const std::string& prefix, int limit);
+  /// Active runs (queued, running, awaiting approval) in a channel, oldest first.
+  std::vector<RunRecord> active_runs_in_channel(const std::string& channel);
+  std::optional<RunRecord> find_run_by_thread(const std::string& channel, const std::string& thread_ts);
+  /// Newest first; `state` filters when set.
+  std::vector<RunRecord> list_runs(int limit, std::optional<RunState> state = std::nullopt);
+  /// Queued runs, oldest first (the persisted queue).
+  std::vector<RunRecord> queued_runs();
+  /// Moves the run from one of `from` to `to`, recording the transition in run_events.
+  /// Returns false (and changes nothing) when the run is not in one of `from`.
+  bool transition_run(const std::string& id, const std::vector<RunState>& from, RunState to,
+                      long long at_ms, const std::string& actor = "system",
+                      const std::string& note = "");
+  void set_run_thread(const std::string& id, const std::string& channel, const std::string& thread_ts);
+  void set_run_summary(const std::string& id, const std::string& summary);
+  void set_run_result(const std::string& id, RunResult result);
+  void set_run_error(const std::string& id, const std::string& error);
+  int bump_run_repeat_count(const std::string& id);
+  std::vector<RunRecord> runs_for_incident(const std::string& incident_id);
+  void set_run_skill(const std::string& id, const std::string& skill);
+  /// The newest finished runs of a backend (and skill, when not empty) that finished after
+  /// `since`, newest first (the circuit breaker weighs them).
+  std::vector<RunRecord> recent_finished_runs(const std::string& backend, const std::string& skill,
+                                              long long since, int limit);
+
+  // Automatic triage pauses (the circuit breaker's state)
+  void pause_auto_triage(const AutoTriagePause& pause);
+  std::optional<AutoTriagePause> get_auto_triage_pause(const std::string& key);
+  /// Ends a pause early; false when there was no active pause.
+  bool resume_auto_triage(const std::string& key, const std::string& by, long long now);
+
+  // Timeline
+  std::int64_t append_event(const RunEvent& event);
+  std::vector<RunEvent> list_events(const std::string& run_id);
+
+  // Steps
+  /// Inserts a step; fills its id.
+  std::int64_t create_step(StepRecord& step);
+  std::optional<StepRecord> get_step(std::int64_t id);
+  std::vector<StepRecord> list_steps(const std::string& run_id);
+  /// Conditional: moves the step from one of `from` to `to`.
+  bool transition_step(std::int64_t id, const std::vector<StepState>& from, StepState to,
+                       long long at);
+  void finish_step(std::int64_t id, StepState state, std::optional<int> exit_code,
+                   std::optional<int> signal, const std::string& output, bool truncated,
+                   const std::string& output_path, long long at);
+  /// Steps caught running by a crash become interrupted; returns them.
+  std::vector<StepRecord> interrupt_running_steps(long long at);
+
+  // Approvals
+  Result<void> create_approval(const ApprovalRecord& approval);
+  std::optional<ApprovalRecord> get_approval(const std::string& token);
+  std::vector<ApprovalRecord> pending_approvals();
+  /// Every approval asked for in a run, oldest first.
+  std::vector<ApprovalRecord> list_approvals(const std::string& run_id);
+  /// The newest approval asked for a step (a resumed run finds its card again).
+  std::optional<ApprovalRecord> find_approval_for_step(const std::string& run_id, std::int64_t step_id);
+  void set_approval_message(const std::string& token, const std::string& channel,
+                            const std::string& ts);
+  /// Records one approver's vote (for approvals that need two distinct people). Returns the
+  /// number of distinct votes, or 0 when this user had already voted.
+  int add_approval_vote(const std::string& token, const std::string& user, long long at);
+  std::vector<std::string> approval_voters(const std::string& token);
+  /// The one conditional update that decides an approval:
+  /// `… WHERE token=? AND state='pending' AND expires_at > now`. True for exactly one caller.
+  bool claim_approval_decision(const std::string& token, Decision decision,
+                               const std::string& decided_by, const std::string& reason,
+                               long long now);
+  /// Pending approvals past their expiry become expired; returns them.
+  std::vector<ApprovalRecord> expire_approvals(long long now);
+  bool cancel_approval(const std::string& token, long long now);
+
+  // Audit
+  void append_audit(const AuditEntry& entry);
+  std::vector<AuditEntry> list_audit(const std::string& run_id = "", int limit = 1000);
+
+  // Webhook deliveries
+  /// Inserts (committed when it returns) a delivery in state received; returns its id.
+  std::int64_t record_webhook_delivery(const std::string& source, long long received_at,
+                                       const std::string& body);
+  /// received → `status` (processed or failed); false when it was not received.
+  bool mark_webhook_processed(std::int64_t id, const std::string& status, long long at);
+  /// Oldest first.
+  std::vector<WebhookDelivery> list_webhook_deliveries(int limit = 1000);
+
+  /// Number of runs per state name (for /metrics).
+  std::map<std::string, int> count_runs_by_state();
+
+  // Processed Slack events (dedup of redeliveries)
+  /// True the first time an id is seen; false for a repeat.
+  bool mark_event_processed(const std::string& id, const std::string& kind, long long now);
+  /// Deletes ids older than `before`; returns how many.
+  int prune_processed_events(long long before);
+
+ private:
+  explicit Store(std::unique_ptr<SQLite::Database> db);
+  static Result<std::unique_ptr<Store>> open_with(const std::string& path, int version, StoreOpenMode mode);
+  Result<void> migrate(int target);
+  Result<void> check_readable(const std::string& path) const;
+  /// A prepared statement kept for the hot single-row queries (an agent's timeline rows, run
+  /// lookups, the dedup insert), reset and unbound. Not for a statement still being stepped.
+  SQLite::Statement& prepared(const char* sql);
+
+  std::unique_ptr<SQLite::Database> db_;
+  std::map<const char*, std::unique_ptr<SQLite::Statement>> prepared_;  // keyed by the literal
+};
+
+}  // namespace vigil
