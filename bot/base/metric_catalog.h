@@ -68,10 +68,10 @@ inline constexpr MetricFamily kMetricCatalog[] = {
      "Slack Web API answers that were rate limits (HTTP 429 or ratelimited), by method."},
     {"vigil_slack_api_errors_total", MetricType::Counter, "", "error",
      "Slack Web API answers with ok:false, by Slack's error string."},
-    // ---- Inputs (bot/input_queue.cpp)
+    // ---- Inputs (bot/slack/input_queue.cpp)
     {"vigil_inputs_waiting", MetricType::Gauge, "", "",
      "Slack inputs acked and waiting for a free handler (slash commands and messages)."},
-    // ---- Runs (bot/ops_endpoints.cpp, bot/run_manager.cpp)
+    // ---- Runs (bot/ops/ops_endpoints.cpp, bot/core/run_manager.cpp)
     {"vigil_runs", MetricType::Gauge, "", "state", "Runs in the store, by state."},
     {"vigil_runs_active", MetricType::Gauge, "", "",
      "Runs being driven now (running or awaiting approval)."},
@@ -85,16 +85,16 @@ inline constexpr MetricFamily kMetricCatalog[] = {
     {"vigil_workspace_bytes", MetricType::Gauge, "bytes", "", "Bytes in the run workspaces."},
     {"vigil_workspace_prunes_total", MetricType::Counter, "", "",
      "Passes of the workspace retention policy."},
-    // ---- Approvals (bot/slack_approval_gate.cpp)
+    // ---- Approvals (bot/slack/slack_approval_gate.cpp)
     {"vigil_approvals_total", MetricType::Counter, "", "outcome",
      "Approval events, by kind: requested, click, vote, approved, denied, expired, refused, "
      "cancelled."},
-    // ---- Webhooks (bot/ops_endpoints.cpp)
+    // ---- Webhooks (bot/ops/ops_endpoints.cpp)
     {"vigil_webhook_deliveries_total", MetricType::Counter, "", "source",
      "Webhook bodies accepted and stored, by source."},
     {"vigil_webhook_rejected_total", MetricType::Counter, "", "reason",
      "Webhook requests refused, by reason."},
-    // ---- Agent runs, under the names of the earlier triage runtime (bot/run_manager.cpp)
+    // ---- Agent runs, under the names of the earlier triage runtime (bot/core/run_manager.cpp)
     {"agent_runtime_invocations_total", MetricType::Counter, "", "cluster status",
      "Agent runs finished, by cluster and final status.", {}, true},
     {"agent_runtime_duration_seconds", MetricType::Histogram, "seconds", "cluster status",

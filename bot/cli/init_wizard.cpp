@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kAlertSources = {"alertmanager", "pagerduty", "opsgenie", "grafana"};
 
-// The env variable holding each source's webhook secret (see bot/config.cpp).
+// The env variable holding each source's webhook secret (see bot/core/config.cpp).
 std::string source_env_key(const std::string& source) {
   if (source == "alertmanager") return "VIGIL_ALERTMANAGER_TOKEN";
   if (source == "pagerduty") return "VIGIL_PAGERDUTY_WEBHOOK_SECRETS";

@@ -7,7 +7,7 @@
 namespace vigil {
 
 /// The machine-readable run manifest, as read back from the store (the Markdown timeline people
-/// read is in bot/markdown_timeline.h).
+/// read is in bot/slack/markdown_timeline.h).
 std::string format_run_json(Store& store, const RunRecord& run);
 /// "2026-11-22T03:04:05Z" (UTC) from seconds / "…05.123Z" from milliseconds.
 std::string format_time(long long unix_seconds);
