@@ -16,12 +16,12 @@ std::vector<std::string> shipped_skill_dirs() {
   const auto binary = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
     const auto prefix = binary.parent_path().parent_path();
-    out.push_back((prefix / "skills").string());
+    out.push_back((prefix / "skills" / "runbooks").string());  // a checkout: build/vigil
     out.push_back((prefix / "share" / "vigil" / "skills").string());
   }
   out.emplace_back("/usr/share/vigil/skills");
 #ifdef VIGIL_SOURCE_DIR
-  out.emplace_back(VIGIL_SOURCE_DIR "/skills");
+  out.emplace_back(VIGIL_SOURCE_DIR "/skills/runbooks");
 #endif
   std::vector<std::string> unique;
   for (auto& dir : out) {

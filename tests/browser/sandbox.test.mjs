@@ -24,7 +24,7 @@ function startVigil(dir) {
   const config = path.join(dir, 'vigil.yaml');
   fs.writeFileSync(config, [
     'skills:',
-    `  dirs: [${path.join(repo, 'skills')}]`,
+    `  dirs: [${path.join(repo, 'skills', 'runbooks')}]`,
     'storage:',
     `  database: ${path.join(dir, 'state', 'vigil.db')}`,
     'agent:',
