@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all bootstrap build run test asan fuzz bench clean
+.PHONY: all bootstrap build run test asan fuzz bench format clean
 
 all: build
 
@@ -32,7 +32,7 @@ run: build
 # kill and restart the binary on a loaded 2-core machine, and one of them has failed once in five
 # full runs; a deterministic failure fails both tries.
 test: build
-	@./scripts/bootstrap.sh browser peers || echo "make test: chromium/node/prometheus/alertmanager not all installed; the tests that need them will be skipped" >&2
+	@./scripts/bootstrap.sh browser peers format || echo "make test: chromium/node/prometheus/alertmanager/clang-format not all installed; the tests that need them will be skipped" >&2
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600 --repeat until-pass:2
 
 # The whole suite built with clang (the second compiler, so one compiler's coroutine bug cannot
@@ -49,6 +49,11 @@ asan: bootstrap
 # FUZZ_PARALLEL=2 fuzzes two targets at once; FUZZ_KEEP_CORPUS=1 merges what a run found into fuzz/corpus/.
 fuzz:
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_BUILD_DIR=$(FUZZ_DIR) JOBS=$(JOBS) ./scripts/fuzz.sh
+
+# Formats the C++ sources as .clang-format says (ctest repo.clang_format checks it).
+format:
+	@./scripts/bootstrap.sh format
+	@./scripts/check_format.sh --fix
 
 bench: build
 	@./scripts/bench.sh $(BUILD_DIR)

@@ -12,7 +12,8 @@ packages=(
 
 # Extra groups: `bootstrap.sh browser` adds what the browser test needs; `peers` the real programs
 # the suite runs Vigil against (Prometheus' promtool, Alertmanager and amtool); `clang` (or `fuzz`)
-# the second compiler, for the sanitizer build and the fuzzers.
+# the second compiler, for the sanitizer build and the fuzzers; `format` clang-format, for the
+# formatting check.
 for extra in "$@"; do
   case "$extra" in
     browser)
@@ -24,6 +25,7 @@ for extra in "$@"; do
       ;;
     fuzz | clang) packages+=(clang libclang-rt-14-dev) ;;
     peers) packages+=(prometheus prometheus-alertmanager) ;;
+    format) packages+=(clang-format) ;;
     *) echo "bootstrap: unknown extra '$extra'" >&2; exit 2 ;;
   esac
 done
