@@ -16,6 +16,7 @@ namespace vigil::test {
 
 std::filesystem::path fixtures_dir() { return VIGIL_FIXTURES_DIR; }
 std::filesystem::path test_data_dir() { return VIGIL_TEST_DATA_DIR; }
+std::filesystem::path shipped_skills_dir() { return test_data_dir().parent_path() / "skills" / "runbooks"; }
 std::filesystem::path vigil_binary() { return VIGIL_BINARY; }
 
 std::string read_file(const std::filesystem::path& p) {

@@ -12,6 +12,8 @@ namespace vigil::test {
 std::filesystem::path fixtures_dir();
 /// tests/ in the source tree.
 std::filesystem::path test_data_dir();
+/// skills/runbooks: the runbooks shipped with Vigil.
+std::filesystem::path shipped_skills_dir();
 /// The built vigil binary.
 std::filesystem::path vigil_binary();
 std::string read_file(const std::filesystem::path& p);

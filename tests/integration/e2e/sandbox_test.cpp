@@ -24,7 +24,7 @@ class Sandbox : public ::testing::Test {
  protected:
   void SetUp() override {
     test::write_file(dir_ / "vigil.yaml",
-                     "skills:\n  dirs: [" + (test::test_data_dir().parent_path() / "skills" / "runbooks").string() + "]\n"
+                     "skills:\n  dirs: [" + (test::shipped_skills_dir()).string() + "]\n"
                      "storage:\n  database: " + (dir_ / "state" / "vigil.db").string() + "\n"
                      "agent:\n  workspace_root: " + (dir_ / "no-such-dir").string() + "\n  grace: 1s\n"
                      "logging:\n  level: debug\n");

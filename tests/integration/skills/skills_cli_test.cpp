@@ -23,7 +23,7 @@ class SkillsCli : public ::testing::Test {
                   "\n  kubectl: " + (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
                   "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
                   "storage:\n  database: " + (dir_ / "v.db").string() +
-                  "\nskills:\n  dirs: [" + (test::test_data_dir().parent_path() / "skills").string() +
+                  "\nskills:\n  dirs: [" + (test::shipped_skills_dir()).string() +
                   "]\n");
     return path.string();
   }
@@ -61,7 +61,7 @@ TEST_F(SkillsCli, ValidateOfABrokenDirectoryListsEveryProblemAndExitsTwo) {
 
 TEST_F(SkillsCli, ValidateOfTheShippedSkillsExitsZero) {
   const auto r = run_process({vigil_binary().string(), "skills", "validate",
-                              (test::test_data_dir().parent_path() / "skills").string()});
+                              (test::shipped_skills_dir()).string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("6 skills ok"), std::string::npos);
   EXPECT_TRUE(r.err.empty()) << r.err;

@@ -61,7 +61,7 @@ Task<> drive(StepExecutor& ex, SkillRun run, std::optional<Result<SkillRunReport
 const Skill& shipped(const std::string& id) {
   static SkillCatalog* catalog = [] {
     auto* c = new SkillCatalog(true);
-    c->load_dirs({(test::test_data_dir().parent_path() / "skills").string()});
+    c->load_dirs({(test::shipped_skills_dir()).string()});
     return c;
   }();
   const Skill* s = catalog->find(id);

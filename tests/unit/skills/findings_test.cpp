@@ -9,7 +9,7 @@ namespace vigil::skills {
 namespace {
 
 Skill shipped(const std::string& id) {
-  const auto path = test::test_data_dir().parent_path() / "skills" / (id + ".yaml");
+  const auto path = test::shipped_skills_dir() / (id + ".yaml");
   auto load = SkillLoader::load_file(path.string());
   for (const auto& e : load.errors) {
     ADD_FAILURE() << e.to_string();

@@ -11,7 +11,7 @@ namespace {
 class FreeText : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(catalog_.load_dirs({(test::test_data_dir().parent_path() / "skills").string()}).ok());
+    ASSERT_TRUE(catalog_.load_dirs({(test::shipped_skills_dir()).string()}).ok());
     demo_.namespaces = {"default", "demo", "kube-system", "checkout"};
     demo_.pods = {{"demo", "checkout-7d9f8b6c5-4hq7n"}, {"demo", "checkout-7d9f8b6c5-x2x9k"}, {"shop", "web-5c8d7-abcde"}};
     demo_.deployments = {{"demo", "checkout"}, {"shop", "web"}};

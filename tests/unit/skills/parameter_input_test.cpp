@@ -11,7 +11,7 @@ namespace {
 class ParameterInput : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(catalog_.load_dirs({(test::test_data_dir().parent_path() / "skills").string()}).ok());
+    ASSERT_TRUE(catalog_.load_dirs({(test::shipped_skills_dir()).string()}).ok());
   }
   const Skill& skill(const std::string& id) { return *catalog_.find(id); }
   SkillCatalog catalog_{true};

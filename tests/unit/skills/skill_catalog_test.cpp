@@ -8,7 +8,7 @@ namespace vigil::skills {
 namespace {
 
 std::vector<std::string> shipped() {
-  return {(test::test_data_dir().parent_path() / "skills").string()};
+  return {(test::shipped_skills_dir()).string()};
 }
 
 TEST(SkillCatalog, MatchesByAlertNameTextAndLabels) {

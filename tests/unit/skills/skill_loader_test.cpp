@@ -171,7 +171,7 @@ TEST(SkillLoader, YamlSyntaxErrorsCarryTheirPlace) {
 }
 
 TEST(SkillLoader, ShippedSkillsLoadWithoutErrorsOrWarnings) {
-  const auto dir = test::test_data_dir().parent_path() / "skills";
+  const auto dir = test::shipped_skills_dir();
   const auto l = SkillLoader::load_dir(dir.string());
   EXPECT_TRUE(l.ok()) << all(l);
   EXPECT_TRUE(l.warnings.empty()) << all(l);

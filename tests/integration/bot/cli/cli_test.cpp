@@ -375,7 +375,7 @@ TEST(VigilCli, RelativeSkillFoldersAreReadNextToTheConfigurationFile) {
   std::filesystem::create_directories(dir / "elsewhere");
   const auto config = (dir / "etc" / "vigil.yaml").string();
   test::write_file(config, "skills:\n  dirs: [runbooks]\n");
-  const auto shipped = test::test_data_dir().parent_path() / "skills" / "runbooks";
+  const auto shipped = test::shipped_skills_dir();
   test::write_file(dir / "etc" / "runbooks" / "oom-killed.yaml", test::read_file(shipped / "oom-killed.yaml"));
   const auto r = run_process(vigil_argv({"--config", config, "skills", "list"}), kNoConfiguration, "",
                              dir / "elsewhere");

@@ -89,7 +89,7 @@ TEST_F(TriageCommandTest, EvidenceAndDiagnosisArePrintedBeforeTheQuestion) {
                        (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
                        "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
                        "storage:\n  database: " + (dir_ / "k.db").string() +
-                       "\nskills:\n  dirs: [" + (test::test_data_dir().parent_path() / "skills" / "runbooks").string() + "]\n");
+                       "\nskills:\n  dirs: [" + (test::shipped_skills_dir()).string() + "]\n");
   test::write_file(dir_ / "oom.json", R"({"status":"firing","alerts":[{"status":"firing",
       "labels":{"alertname":"KubePodCrashLooping","namespace":"default","pod":"analytics-exporter-fast-76897854c-cw5wh"},
       "annotations":{"summary":"analytics-exporter is crash looping"},"fingerprint":"oom1"}]})");

@@ -13,7 +13,7 @@ using nlohmann::json;
 class ParameterAsk : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(catalog_.load_dirs({(test::test_data_dir().parent_path() / "skills").string()}).ok());
+    ASSERT_TRUE(catalog_.load_dirs({(test::shipped_skills_dir()).string()}).ok());
     skill_ = catalog_.find("pod-crashloop");
     skills::TextParameters text;
     text.values = {{"namespace", "demo"}};
