@@ -19,7 +19,7 @@
 #include "integrations/http/http_server.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 
-namespace vigil::slack {
+namespace vigil {
 
 /// A person the sandbox page can act as.
 struct SandboxUser {
@@ -62,7 +62,7 @@ class SandboxWeb {
   /// A header button: returns a line to show, or an error.
   using Action = std::function<Result<std::string>()>;
 
-  SandboxWeb(SlackEmulator& emulator, SandboxWebOptions options, Logger log);
+  SandboxWeb(slack::SlackEmulator& emulator, SandboxWebOptions options, Logger log);
   ~SandboxWeb();
   SandboxWeb(const SandboxWeb&) = delete;
   SandboxWeb& operator=(const SandboxWeb&) = delete;
@@ -129,11 +129,11 @@ class SandboxWeb {
   std::string new_trigger_id(const Context& c);
   std::string send(nlohmann::json envelope, const Context& c);
   nlohmann::json event_envelope(nlohmann::json event);
-  nlohmann::json ephemerals_locked(const std::vector<EmulatedMessage>& messages,
+  nlohmann::json ephemerals_locked(const std::vector<slack::EmulatedMessage>& messages,
                                    std::map<std::string, nlohmann::json>& replaced,
                                    std::set<std::string>& deleted) const;
 
-  SlackEmulator& emulator_;
+  slack::SlackEmulator& emulator_;
   SandboxWebOptions options_;
   Logger log_;
   boost::asio::io_context io_;
@@ -163,4 +163,4 @@ class SandboxWeb {
   int in_flight_ = 0;                                   // long-polls and tickers running
 };
 
-}  // namespace vigil::slack
+}  // namespace vigil

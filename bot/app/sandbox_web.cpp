@@ -1,4 +1,4 @@
-#include "integrations/slack/emulator/sandbox_web.h"
+#include "bot/app/sandbox_web.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,7 @@
 #include "bot/base/untrusted_json.h"
 #include "integrations/http/url.h"
 
-namespace vigil::slack {
+namespace vigil {
 namespace {
 
 using nlohmann::json;
@@ -147,7 +147,7 @@ bool is_loopback_host(const std::string& host) {
 
 }  // namespace
 
-SandboxWeb::SandboxWeb(SlackEmulator& emulator, SandboxWebOptions options, Logger log)
+SandboxWeb::SandboxWeb(slack::SlackEmulator& emulator, SandboxWebOptions options, Logger log)
     : emulator_(emulator), options_(std::move(options)), log_(std::move(log)) {}
 
 SandboxWeb::~SandboxWeb() { stop(); }
@@ -563,7 +563,7 @@ Result<SandboxWeb::Sent> SandboxWeb::post_as_user(const std::string& user, const
       return make_error(Errc::NotFound, "thread_not_found");
     }
   }
-  EmulatedMessage m;
+  slack::EmulatedMessage m;
   m.channel = channel;
   m.thread_ts = thread_ts;
   m.user = user;
@@ -598,7 +598,7 @@ Result<SandboxWeb::Sent> SandboxWeb::post_as_bot(const std::string& channel, con
   if (!channel_exists(channel)) {
     return make_error(Errc::NotFound, "channel_not_found");
   }
-  EmulatedMessage m;
+  slack::EmulatedMessage m;
   m.channel = channel;
   m.bot_id = str(message, "bot_id");
   m.username = str(message, "username");
@@ -817,7 +817,7 @@ void SandboxWeb::close_view(const std::string& view_id) {
 
 // ---------------------------------------------------------------------------------------------
 // Called with mu_ held.
-json SandboxWeb::ephemerals_locked(const std::vector<EmulatedMessage>& messages,
+json SandboxWeb::ephemerals_locked(const std::vector<slack::EmulatedMessage>& messages,
                                    std::map<std::string, json>& replaced, std::set<std::string>& deleted) const {
   json out = json::array();
   for (const auto& m : messages) {
@@ -900,7 +900,7 @@ json SandboxWeb::state() const {
     }
   }
 
-  std::map<std::string, EmulatedFile> files_by_id;
+  std::map<std::string, slack::EmulatedFile> files_by_id;
   for (auto& f : emulator_.files()) {
     files_by_id[f.id] = std::move(f);
   }
@@ -992,4 +992,4 @@ json SandboxWeb::state() const {
               {"notes", notes_}};
 }
 
-}  // namespace vigil::slack
+}  // namespace vigil

@@ -1,7 +1,7 @@
 // The sandbox page's JSON API against the real emulator and the real Socket Mode client: what a
 // person does on the page arrives as Slack-shaped envelopes, and what the app does through the Web
 // API (posts, edits, modals, private replies) shows in /api/state, which waits for changes.
-#include "integrations/slack/emulator/sandbox_web.h"
+#include "bot/app/sandbox_web.h"
 
 #include <future>
 
@@ -14,11 +14,17 @@
 #include "tests/support/slack_harness.h"
 #include "tests/support/vigil_process.h"
 
-namespace vigil::slack {
+namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using slack::BlockAction;
+using slack::MessageEvent;
+using slack::MessageKind;
+using slack::SlackEmulator;
+using slack::SlashCommand;
+using slack::ViewSubmission;
 
 constexpr const char* kChannel = "C222";
 constexpr const char* kAlex = "U0ALEX";
@@ -304,4 +310,4 @@ TEST_F(SandboxWebApi, HeaderActionsAndForeignPages) {
 }
 
 }  // namespace
-}  // namespace vigil::slack
+}  // namespace vigil
