@@ -6,10 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/app/runtime_setup.h"
+#include "bot/app/sandbox_web.h"
 #include "bot/base/embedded_files.h"
 #include "bot/base/ids.h"
-#include "bot/app/runtime_setup.h"
-#include "integrations/slack/emulator/sandbox_web.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 
 namespace vigil {
@@ -156,7 +156,7 @@ Result<void> Sandbox::prepare(Config& config) {
 
 Result<void> Sandbox::open_page(const Logging& logging) {
   log_ = logging.make("sandbox");
-  slack::SandboxWebOptions wo;
+  SandboxWebOptions wo;
   wo.listen = options_.listen;
   wo.banner =
       "Sandbox: a local Slack emulator and a DEMO cluster (kubectl answers from bundled demo data; "
@@ -165,7 +165,7 @@ Result<void> Sandbox::open_page(const Logging& logging) {
     wo.users.push_back({p.id, p.name, p.role});
   }
   wo.default_channel = kIncidents;
-  web_ = std::make_unique<slack::SandboxWeb>(*emulator_, wo, logging.make("sandbox.web"));
+  web_ = std::make_unique<SandboxWeb>(*emulator_, wo, logging.make("sandbox.web"));
   web_->add_action("demo-alert", "Fire a demo alert", [this] { return fire_alert(); });
   web_->every(std::chrono::milliseconds(500), [this] { check_resolved(); });
   if (auto started = web_->start(); !started) {

@@ -13,8 +13,8 @@ namespace vigil {
 
 namespace slack {
 class SlackEmulator;
-class SandboxWeb;
 }  // namespace slack
+class SandboxWeb;
 
 struct SandboxOptions {
   std::string listen = "127.0.0.1:8080";  // the page; loopback unless told otherwise
@@ -23,7 +23,7 @@ struct SandboxOptions {
 };
 
 /// `vigil serve` without Slack tokens: Vigil against the in-process Slack emulator, with the
-/// sandbox page (integrations/slack/emulator/sandbox_web.h) and a DEMO cluster (deploy/sandbox/,
+/// sandbox page (bot/app/sandbox_web.h) and a DEMO cluster (deploy/sandbox/,
 /// compiled in and written to <database folder>/vigil-sandbox/demo-cluster/).
 ///
 /// prepare() starts the emulator and points the configuration at it and at the demo cluster:
@@ -59,7 +59,7 @@ class Sandbox {
 
   SandboxOptions options_;
   std::unique_ptr<slack::SlackEmulator> emulator_;
-  std::unique_ptr<slack::SandboxWeb> web_;
+  std::unique_ptr<SandboxWeb> web_;
   std::filesystem::path demo_dir_;
   Logger log_;
   std::chrono::steady_clock::time_point healthy_since_{};

@@ -463,10 +463,6 @@ class SlackEmulator::Impl {
   // Called with mu_ held. Another app's post or edit (an alert bot), as Slack would take it and
   // tell Vigil about it.
   bhttp::response<bhttp::string_body> app_bot_post(EmulatedCall& call, const AppBot& bot) {
-    auto fail = [&](const std::string& error) {
-      call.error = error;
-      return reply(200, json{{"ok", false}, {"error", error}});
-    };
     const auto& a = call.args;
     auto channel = jstr(a, "channel");
     if (!channel.empty() && channel[0] == '#') {
@@ -477,13 +473,13 @@ class SlackEmulator::Impl {
       }
     }
     if (!channels_.count(channel)) {
-      return fail("channel_not_found");
+      return fail(call, "channel_not_found");
     }
     const auto text = jstr(a, "text");
     const auto attachments = a.contains("attachments") && a["attachments"].is_array() ? a["attachments"] : json::array();
     const auto blocks = a.contains("blocks") && a["blocks"].is_array() ? a["blocks"] : json();
     if (text.empty() && attachments.empty() && blocks.is_null()) {
-      return fail("no_text");
+      return fail(call, "no_text");
     }
     auto shown = [&](const EmulatedMessage& msg) {
       json j{{"type", "message"}, {"text", msg.text}, {"ts", msg.ts}, {"bot_id", bot.bot_id},
@@ -515,7 +511,7 @@ class SlackEmulator::Impl {
           return reply(200, json{{"ok", true}, {"channel", channel}, {"ts", ts}, {"text", text}});
         }
       }
-      return fail("message_not_found");
+      return fail(call, "message_not_found");
     }
     EmulatedMessage msg;
     msg.channel = channel;
@@ -538,342 +534,455 @@ class SlackEmulator::Impl {
     return reply(200, json{{"ok", true}, {"channel", channel}, {"ts", msg.ts}, {"message", shown(msg)}});
   }
 
-  // Called with mu_ held.
-  bhttp::response<bhttp::string_body> api(EmulatedCall& call) {
-    auto fail = [&](const std::string& error) {
-      call.error = error;
-      return reply(200, json{{"ok", false}, {"error", error}});
+  // ------------------------------------------------------------------ Web API
+  using Reply = bhttp::response<bhttp::string_body>;
+  // One Web API method (or a group sharing its work), called with mu_ held once the call passed
+  // every check of api().
+  using MethodHandler = Reply (Impl::*)(EmulatedCall&);
+
+  static const std::map<std::string, MethodHandler, std::less<>>& web_api_methods() {
+    static const std::map<std::string, MethodHandler, std::less<>> methods{
+        {"apps.connections.open", &Impl::apps_connections_open},
+        {"auth.test", &Impl::auth_test},
+        {"chat.postMessage", &Impl::chat_post},
+        {"chat.postEphemeral", &Impl::chat_post},
+        {"chat.update", &Impl::chat_update},
+        {"chat.delete", &Impl::chat_delete},
+        {"reactions.add", &Impl::reactions_add},
+        {"views.open", &Impl::views_open},
+        {"views.update", &Impl::views_update},
+        {"conversations.info", &Impl::conversations_info},
+        {"conversations.history", &Impl::conversation_messages},
+        {"conversations.replies", &Impl::conversation_messages},
+        {"conversations.create", &Impl::conversations_create},
+        {"conversations.invite", &Impl::conversations_invite},
+        {"users.info", &Impl::users_find},
+        {"users.lookupByEmail", &Impl::users_find},
+        {"files.getUploadURLExternal", &Impl::files_get_upload_url},
+        {"files.completeUploadExternal", &Impl::files_complete_upload},
+        {"usergroups.users.list", &Impl::usergroups_users_list},
     };
+    return methods;
+  }
+
+  // Called with mu_ held. Refusals in the order Slack's answers come (injected HTTP failures and
+  // rate limits, then the token, then the body), then the method's own handler.
+  Reply api(EmulatedCall& call) {
+    if (auto refused = http_refusal(call)) {
+      return std::move(*refused);
+    }
+    if (auto refused = call_refusal(call)) {
+      return std::move(*refused);
+    }
+    if (const auto bot = app_bots_.find(call.token);
+        bot != app_bots_.end() && (call.method == "chat.postMessage" || call.method == "chat.update")) {
+      return app_bot_post(call, bot->second);
+    }
+    const auto& methods = web_api_methods();
+    const auto handler = methods.find(call.method);
+    if (handler == methods.end()) {
+      return fail(call, "unknown_method");
+    }
+    return (this->*handler->second)(call);
+  }
+
+  Reply fail(EmulatedCall& call, const std::string& error) {
+    call.error = error;
+    return reply(200, json{{"ok", false}, {"error", error}});
+  }
+  Reply ok(json extra) {
+    extra["ok"] = true;
+    return reply(200, extra);
+  }
+  Reply rate_limited(EmulatedCall& call, int retry_after) {
+    ++rate_limited_;
+    call.status = 429;
+    call.error = "ratelimited";
+    return reply(429, json{{"ok", false}, {"error", "ratelimited"}}, retry_after);
+  }
+  Reply server_error(EmulatedCall& call, int status) {
+    call.status = status;
+    call.error = "http_" + std::to_string(status);
+    return reply(status, json{{"ok", false}, {"error", "internal_error"}});
+  }
+
+  // Called with mu_ held: an HTTP failure armed by fail_next_http, a random fault, or a rate limit
+  // (the method's, or chat.postMessage's per channel); nothing when the call gets through.
+  std::optional<Reply> http_refusal(EmulatedCall& call) {
     const auto& m = call.method;
-    const auto& a = call.args;
     if (auto it = fail_http_.find(m); it != fail_http_.end() && it->second.count > 0) {
       --it->second.count;
-      call.status = it->second.status;
-      call.error = it->second.status == 429 ? "ratelimited" : "http_" + std::to_string(it->second.status);
       if (it->second.status == 429) {
-        ++rate_limited_;
-        return reply(429, json{{"ok", false}, {"error", "ratelimited"}}, it->second.retry_after);
+        return rate_limited(call, it->second.retry_after);
       }
-      return reply(it->second.status, json{{"ok", false}, {"error", "internal_error"}});
+      return server_error(call, it->second.status);
     }
     if (const int status = random_fault(call); status != 0) {
-      call.status = status;
       if (status == 429) {
-        call.error = "ratelimited";
-        ++rate_limited_;
-        return reply(429, json{{"ok", false}, {"error", "ratelimited"}}, random_faults_.retry_after_s);
+        return rate_limited(call, random_faults_.retry_after_s);
       }
-      call.error = "http_" + std::to_string(status);
-      return reply(status, json{{"ok", false}, {"error", "internal_error"}});
+      return server_error(call, status);
     }
     int retry_after = 0;
     if (auto w = limits_.find(m); w != limits_.end() && !window_hit(w->second, m, retry_after)) {
-      ++rate_limited_;
-      call.status = 429;
-      call.error = "ratelimited";
-      return reply(429, json{{"ok", false}, {"error", "ratelimited"}}, retry_after);
+      return rate_limited(call, retry_after);
     }
-    if (m == "chat.postMessage" && !window_hit(channel_limit_, jstr(a, "channel"), retry_after)) {
-      ++rate_limited_;
-      call.status = 429;
-      call.error = "ratelimited";
-      return reply(429, json{{"ok", false}, {"error", "ratelimited"}}, retry_after);
+    if (m == "chat.postMessage" && !window_hit(channel_limit_, jstr(call.args, "channel"), retry_after)) {
+      return rate_limited(call, retry_after);
     }
+    return std::nullopt;
+  }
+
+  // Called with mu_ held: Slack's ok:false for a missing or wrong kind of token, an error armed by
+  // fail_next, or a body that is not a JSON object; nothing when the call gets through.
+  std::optional<Reply> call_refusal(EmulatedCall& call) {
+    const auto& m = call.method;
     if (options_.check_tokens) {
       if (call.token.empty()) {
-        return fail("not_authed");
+        return fail(call, "not_authed");
       }
       const bool app = call.token.rfind("xapp-", 0) == 0;
       const bool bot = call.token.rfind("xoxb-", 0) == 0;
       if (m == "apps.connections.open" ? !app && bot : app) {
-        return fail("not_allowed_token_type");
+        return fail(call, "not_allowed_token_type");
       }
       if (!app && !bot) {
-        return fail("invalid_auth");
+        return fail(call, "invalid_auth");
       }
     }
     if (auto it = fail_next_.find(m); it != fail_next_.end() && it->second.second > 0) {
       --it->second.second;
-      return fail(it->second.first);
+      return fail(call, it->second.first);
     }
-    if (a.contains("__invalid_json")) {
-      return fail("invalid_json");
+    if (call.args.contains("__invalid_json")) {
+      return fail(call, "invalid_json");
     }
-    if (a.contains("__json_not_object")) {
-      return fail("json_not_object");
+    if (call.args.contains("__json_not_object")) {
+      return fail(call, "json_not_object");
     }
-    const auto ok = [&](json extra) {
-      extra["ok"] = true;
-      return reply(200, extra);
-    };
+    return std::nullopt;
+  }
+
+  // A channel the app can post in: a known channel, or any DM.
+  bool channel_known(const std::string& id) const { return channels_.count(id) > 0 || id.rfind("D", 0) == 0; }
+
+  // The message `ts` of `channel` that is still there (not deleted, not ephemeral), or null.
+  EmulatedMessage* live_message(const std::string& channel, const std::string& ts) {
+    for (auto& msg : messages_) {
+      if (msg.channel == channel && msg.ts == ts && !msg.deleted && !msg.ephemeral) {
+        return &msg;
+      }
+    }
+    return nullptr;
+  }
+
+  Reply apps_connections_open(EmulatedCall&) {
+    return ok(json{{"url", "ws://127.0.0.1:" + std::to_string(port_) + "/link/?ticket=" + std::to_string(++tickets_) +
+                               "&app_id=" + options_.app_id}});
+  }
+
+  Reply auth_test(EmulatedCall&) {
+    return ok(json{{"url", "https://emulated.slack.com/"}, {"team", "Emulated"}, {"user", "vigil"},
+                   {"team_id", "T111"}, {"user_id", options_.bot_user_id}, {"bot_id", options_.bot_id}});
+  }
+
+  // chat.postMessage and chat.postEphemeral (the app's own posts).
+  Reply chat_post(EmulatedCall& call) {
+    const auto& m = call.method;
+    const auto& a = call.args;
     const auto channel_id = jstr(a, "channel");
-    const bool channel_known = channels_.count(channel_id) > 0 || channel_id.rfind("D", 0) == 0;
-    if (m == "apps.connections.open") {
-      return ok(json{{"url", "ws://127.0.0.1:" + std::to_string(port_) + "/link/?ticket=" +
-                                 std::to_string(++tickets_) + "&app_id=" + options_.app_id}});
+    if (channel_id.empty() || !channel_known(channel_id)) {
+      return fail(call, "channel_not_found");
     }
-    if (m == "auth.test") {
-      return ok(json{{"url", "https://emulated.slack.com/"}, {"team", "Emulated"}, {"user", "vigil"},
-                     {"team_id", "T111"}, {"user_id", options_.bot_user_id}, {"bot_id", options_.bot_id}});
+    const auto text = jstr(a, "text");
+    const bool has_blocks = a.contains("blocks") && !a["blocks"].is_null();
+    if (text.empty() && !has_blocks) {
+      return fail(call, "no_text");
     }
-    if (const auto bot = app_bots_.find(call.token);
-        bot != app_bots_.end() && (m == "chat.postMessage" || m == "chat.update")) {
-      return app_bot_post(call, bot->second);
+    if (text.size() > 40'000) {
+      return fail(call, "msg_too_long");
     }
-    if (m == "chat.postMessage" || m == "chat.postEphemeral") {
-      if (channel_id.empty()) {
-        return fail("channel_not_found");
+    std::string why;
+    if (has_blocks && !blocks_valid(a["blocks"], why)) {
+      call.error = "invalid_blocks";
+      return reply(200, json{{"ok", false}, {"error", "invalid_blocks"},
+                             {"response_metadata", {{"messages", {"[ERROR] " + why}}}}});
+    }
+    EmulatedMessage msg;
+    msg.channel = channel_id;
+    msg.ts = next_ts();
+    msg.thread_ts = jstr(a, "thread_ts");
+    msg.user = m == "chat.postEphemeral" ? jstr(a, "user") : options_.bot_user_id;
+    msg.text = text;
+    msg.blocks = has_blocks ? a["blocks"] : json();
+    msg.ephemeral = m == "chat.postEphemeral";
+    messages_.push_back(msg);
+    if (msg.ephemeral) {
+      return ok(json{{"message_ts", msg.ts}});
+    }
+    return ok(json{{"channel", msg.channel}, {"ts", msg.ts},
+                   {"message", {{"type", "message"}, {"text", text}, {"ts", msg.ts},
+                                {"bot_id", options_.bot_id}, {"user", options_.bot_user_id}}}});
+  }
+
+  Reply chat_update(EmulatedCall& call) {
+    const auto& a = call.args;
+    const auto channel_id = jstr(a, "channel");
+    if (!channel_known(channel_id)) {
+      return fail(call, "channel_not_found");
+    }
+    const auto ts = jstr(a, "ts");
+    auto* msg = live_message(channel_id, ts);
+    if (!msg) {
+      return fail(call, "message_not_found");
+    }
+    if (msg->user != options_.bot_user_id) {
+      return fail(call, "cant_update_message");
+    }
+    std::string why;
+    if (a.contains("blocks") && !a["blocks"].is_null() && !blocks_valid(a["blocks"], why)) {
+      return fail(call, "invalid_blocks");
+    }
+    msg->text = jstr(a, "text");
+    if (a.contains("blocks")) {
+      msg->blocks = a["blocks"];
+    }
+    msg->edited = true;
+    return ok(json{{"channel", channel_id}, {"ts", ts}, {"text", msg->text}});
+  }
+
+  Reply chat_delete(EmulatedCall& call) {
+    const auto channel_id = jstr(call.args, "channel");
+    if (!channel_known(channel_id)) {
+      return fail(call, "channel_not_found");
+    }
+    const auto ts = jstr(call.args, "ts");
+    auto* msg = live_message(channel_id, ts);
+    if (!msg) {
+      return fail(call, "message_not_found");
+    }
+    msg->deleted = true;
+    return ok(json{{"channel", channel_id}, {"ts", ts}});
+  }
+
+  Reply reactions_add(EmulatedCall& call) {
+    const auto channel_id = jstr(call.args, "channel");
+    if (!channel_known(channel_id)) {
+      return fail(call, "channel_not_found");
+    }
+    auto* msg = live_message(channel_id, jstr(call.args, "timestamp"));
+    if (!msg) {
+      return fail(call, "message_not_found");
+    }
+    const auto name = jstr(call.args, "name");
+    if (std::find(msg->reactions.begin(), msg->reactions.end(), name) != msg->reactions.end()) {
+      return fail(call, "already_reacted");
+    }
+    msg->reactions.push_back(name);
+    return ok(json::object());
+  }
+
+  Reply views_open(EmulatedCall& call) {
+    if (jstr(call.args, "trigger_id").empty()) {
+      return fail(call, "invalid_trigger_id");
+    }
+    return ok(json{{"view", {{"id", "V" + std::to_string(++views_)}}}});
+  }
+
+  Reply views_update(EmulatedCall& call) {
+    if (jstr(call.args, "view_id").empty() && jstr(call.args, "external_id").empty()) {
+      return fail(call, "not_found");
+    }
+    return ok(json{{"view", {{"id", jstr(call.args, "view_id")}}}});
+  }
+
+  Reply conversations_info(EmulatedCall& call) {
+    auto it = channels_.find(jstr(call.args, "channel"));
+    if (it == channels_.end()) {
+      return fail(call, "channel_not_found");
+    }
+    return ok(json{{"channel", {{"id", it->second.id}, {"name", it->second.name},
+                                {"is_private", it->second.is_private}, {"is_member", true},
+                                {"is_archived", false}}}});
+  }
+
+  // A message as conversations.history and conversations.replies list it.
+  json listed_message(const EmulatedMessage& msg) const {
+    json item{{"type", "message"}, {"ts", msg.ts}, {"text", msg.text}, {"user", msg.user}};
+    if (!msg.thread_ts.empty()) {
+      item["thread_ts"] = msg.thread_ts;
+    }
+    const auto bot = msg.user == options_.bot_user_id ? options_.bot_id : msg.bot_id;
+    if (!bot.empty()) {
+      item["bot_id"] = bot;
+    }
+    if (msg.blocks.is_array()) {
+      item["blocks"] = msg.blocks;
+    }
+    return item;
+  }
+
+  // conversations.history (a channel's top-level messages, newest first) and conversations.replies
+  // (a thread: its root and replies, oldest first).
+  Reply conversation_messages(EmulatedCall& call) {
+    const auto& m = call.method;
+    const auto& a = call.args;
+    const auto channel_id = jstr(a, "channel");
+    if (!channel_known(channel_id)) {
+      return fail(call, "channel_not_found");
+    }
+    const auto thread = jstr(a, "ts");
+    if (m == "conversations.replies" && thread.empty()) {
+      return fail(call, "thread_not_found");
+    }
+    const auto oldest = jstr(a, "oldest");
+    std::size_t limit = 100;
+    try {
+      limit = std::clamp<std::size_t>(std::stoul(jstr(a, "limit").empty() ? "100" : jstr(a, "limit")), 1, 999);
+    } catch (const std::exception&) {
+      return fail(call, "invalid_limit");
+    }
+    // ts values share one width here, so they order as strings.
+    auto listed = json::array();
+    for (const auto& msg : messages_) {
+      if (msg.channel != channel_id || msg.deleted || msg.ephemeral || (!oldest.empty() && msg.ts < oldest)) {
+        continue;
       }
-      if (!channel_known) {
-        return fail("channel_not_found");
+      const bool top_level = msg.thread_ts.empty() || msg.thread_ts == msg.ts;
+      if (m == "conversations.history" ? !top_level : (msg.ts != thread && msg.thread_ts != thread)) {
+        continue;
       }
-      const auto text = jstr(a, "text");
-      const bool has_blocks = a.contains("blocks") && !a["blocks"].is_null();
-      if (text.empty() && !has_blocks) {
-        return fail("no_text");
+      listed.push_back(listed_message(msg));
+    }
+    if (m == "conversations.history") {
+      std::reverse(listed.begin(), listed.end());  // newest first, as Slack lists a channel
+    }
+    const bool more = listed.size() > limit;
+    if (more) {
+      listed.erase(listed.begin() + static_cast<std::ptrdiff_t>(limit), listed.end());
+    }
+    return ok(json{{"messages", std::move(listed)}, {"has_more", more}});
+  }
+
+  Reply conversations_create(EmulatedCall& call) {
+    const auto name = jstr(call.args, "name");
+    if (name.empty()) {
+      return fail(call, "invalid_name_required");
+    }
+    for (const auto& [id, c] : channels_) {
+      if (c.name == name) {
+        return fail(call, "name_taken");
       }
-      if (text.size() > 40'000) {
-        return fail("msg_too_long");
+    }
+    const auto id = "C" + std::to_string(1000 + channels_.size());
+    channels_[id] = EmulatedChannel{id, name, jstr(call.args, "is_private") == "true", {}};
+    return ok(json{{"channel", {{"id", id}, {"name", name}, {"is_private", channels_[id].is_private},
+                                {"is_member", true}}}});
+  }
+
+  Reply conversations_invite(EmulatedCall& call) {
+    auto it = channels_.find(jstr(call.args, "channel"));
+    if (it == channels_.end()) {
+      return fail(call, "channel_not_found");
+    }
+    const auto users = jstr(call.args, "users");
+    if (users.empty()) {
+      return fail(call, "no_user");
+    }
+    std::size_t pos = 0;
+    while (pos <= users.size()) {
+      const auto comma = users.find(',', pos);
+      it->second.members.push_back(users.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+      if (comma == std::string::npos) {
+        break;
       }
-      std::string why;
-      if (has_blocks && !blocks_valid(a["blocks"], why)) {
-        call.error = "invalid_blocks";
-        return reply(200, json{{"ok", false}, {"error", "invalid_blocks"},
-                               {"response_metadata", {{"messages", {"[ERROR] " + why}}}}});
+      pos = comma + 1;
+    }
+    return ok(json{{"channel", {{"id", it->second.id}, {"name", it->second.name}}}});
+  }
+
+  // users.info (by id) and users.lookupByEmail.
+  Reply users_find(EmulatedCall& call) {
+    const auto& m = call.method;
+    const auto key = m == "users.info" ? jstr(call.args, "user") : jstr(call.args, "email");
+    for (const auto& [id, u] : users_) {
+      if ((m == "users.info" && id == key) || (m == "users.lookupByEmail" && u[2] == key)) {
+        return ok(json{{"user", {{"id", u[0]}, {"name", u[1]}, {"real_name", u[1]}, {"tz", "UTC"},
+                                 {"is_bot", false}, {"deleted", false},
+                                 {"profile", {{"email", u[2]}, {"real_name", u[1]}}}}}});
       }
-      EmulatedMessage msg;
-      msg.channel = channel_id;
+    }
+    return fail(call, m == "users.info" ? "user_not_found" : "users_not_found");
+  }
+
+  Reply files_get_upload_url(EmulatedCall& call) {
+    const auto filename = jstr(call.args, "filename");
+    std::size_t length = 0;
+    try {
+      length = std::stoul(jstr(call.args, "length"));
+    } catch (const std::exception&) {
+      length = 0;
+    }
+    if (filename.empty() || length == 0) {
+      return fail(call, "invalid_arguments");
+    }
+    EmulatedFile f;
+    f.id = "F0EMU" + std::to_string(files_.size() + 1);
+    f.name = filename;
+    f.length = length;
+    files_.push_back(f);
+    return ok(json{{"upload_url", "http://127.0.0.1:" + std::to_string(port_) + "/upload/" + f.id},
+                   {"file_id", f.id}});
+  }
+
+  Reply files_complete_upload(EmulatedCall& call) {
+    const auto& a = call.args;
+    const auto& list = a.contains("files") ? a["files"] : json();
+    json parsed = list.is_string() ? json::parse(list.get<std::string>(), nullptr, false) : list;
+    if (!parsed.is_array() || parsed.empty()) {
+      return fail(call, "invalid_arguments");
+    }
+    const auto target = jstr(a, "channel_id");
+    if (!target.empty() && !channels_.count(target)) {
+      return fail(call, "channel_not_found");
+    }
+    EmulatedMessage msg;
+    for (const auto& item : parsed) {
+      const auto id = jstr(item, "id");
+      auto it = std::find_if(files_.begin(), files_.end(), [&](const EmulatedFile& f) { return f.id == id; });
+      if (it == files_.end() || !it->uploaded) {
+        return fail(call, "file_not_found");
+      }
+      if (it->content.size() != it->length) {
+        return fail(call, "file_upload_size_mismatch");  // the emulator's name: Slack's file never appears
+      }
+      it->title = jstr(item, "title");
+      it->shared = !target.empty();
+      it->channel = target;
+      it->thread_ts = jstr(a, "thread_ts");
+      msg.file_ids.push_back(id);
+    }
+    if (!target.empty()) {
+      msg.channel = target;
       msg.ts = next_ts();
       msg.thread_ts = jstr(a, "thread_ts");
-      msg.user = m == "chat.postEphemeral" ? jstr(a, "user") : options_.bot_user_id;
-      msg.text = text;
-      msg.blocks = has_blocks ? a["blocks"] : json();
-      msg.ephemeral = m == "chat.postEphemeral";
+      msg.user = options_.bot_user_id;
+      msg.text = jstr(a, "initial_comment");
       messages_.push_back(msg);
-      if (msg.ephemeral) {
-        return ok(json{{"message_ts", msg.ts}});
-      }
-      return ok(json{{"channel", msg.channel}, {"ts", msg.ts},
-                     {"message", {{"type", "message"}, {"text", text}, {"ts", msg.ts},
-                                  {"bot_id", options_.bot_id}, {"user", options_.bot_user_id}}}});
     }
-    if (m == "chat.update" || m == "chat.delete" || m == "reactions.add") {
-      if (!channel_known) {
-        return fail("channel_not_found");
-      }
-      const auto ts = m == "reactions.add" ? jstr(a, "timestamp") : jstr(a, "ts");
-      for (auto& msg : messages_) {
-        if (msg.channel == channel_id && msg.ts == ts && !msg.deleted && !msg.ephemeral) {
-          if (m == "chat.update") {
-            if (msg.user != options_.bot_user_id) {
-              return fail("cant_update_message");
-            }
-            std::string why;
-            if (a.contains("blocks") && !a["blocks"].is_null() && !blocks_valid(a["blocks"], why)) {
-              return fail("invalid_blocks");
-            }
-            msg.text = jstr(a, "text");
-            if (a.contains("blocks")) {
-              msg.blocks = a["blocks"];
-            }
-            msg.edited = true;
-            return ok(json{{"channel", channel_id}, {"ts", ts}, {"text", msg.text}});
-          }
-          if (m == "chat.delete") {
-            msg.deleted = true;
-            return ok(json{{"channel", channel_id}, {"ts", ts}});
-          }
-          const auto name = jstr(a, "name");
-          if (std::find(msg.reactions.begin(), msg.reactions.end(), name) != msg.reactions.end()) {
-            return fail("already_reacted");
-          }
-          msg.reactions.push_back(name);
-          return ok(json::object());
-        }
-      }
-      return fail("message_not_found");
+    auto files = json::array();
+    for (const auto& id : msg.file_ids) {
+      files.push_back(json{{"id", id}});
     }
-    if (m == "views.open") {
-      if (jstr(a, "trigger_id").empty()) {
-        return fail("invalid_trigger_id");
-      }
-      return ok(json{{"view", {{"id", "V" + std::to_string(++views_)}}}});
+    return ok(json{{"files", files}});
+  }
+
+  Reply usergroups_users_list(EmulatedCall& call) {
+    auto it = usergroups_.find(jstr(call.args, "usergroup"));
+    if (it == usergroups_.end()) {
+      return fail(call, "no_such_subteam");
     }
-    if (m == "views.update") {
-      if (jstr(a, "view_id").empty() && jstr(a, "external_id").empty()) {
-        return fail("not_found");
-      }
-      return ok(json{{"view", {{"id", jstr(a, "view_id")}}}});
-    }
-    if (m == "conversations.info") {
-      auto it = channels_.find(channel_id);
-      if (it == channels_.end()) {
-        return fail("channel_not_found");
-      }
-      return ok(json{{"channel", {{"id", it->second.id}, {"name", it->second.name},
-                                  {"is_private", it->second.is_private}, {"is_member", true},
-                                  {"is_archived", false}}}});
-    }
-    if (m == "conversations.history" || m == "conversations.replies") {
-      if (!channel_known) {
-        return fail("channel_not_found");
-      }
-      const auto thread = jstr(a, "ts");
-      if (m == "conversations.replies" && thread.empty()) {
-        return fail("thread_not_found");
-      }
-      const auto oldest = jstr(a, "oldest");
-      std::size_t limit = 100;
-      try {
-        limit = std::clamp<std::size_t>(std::stoul(jstr(a, "limit").empty() ? "100" : jstr(a, "limit")), 1, 999);
-      } catch (const std::exception&) {
-        return fail("invalid_limit");
-      }
-      // ts values share one width here, so they order as strings.
-      auto listed = json::array();
-      for (const auto& msg : messages_) {
-        if (msg.channel != channel_id || msg.deleted || msg.ephemeral || (!oldest.empty() && msg.ts < oldest)) {
-          continue;
-        }
-        const bool top_level = msg.thread_ts.empty() || msg.thread_ts == msg.ts;
-        if (m == "conversations.history" ? !top_level : (msg.ts != thread && msg.thread_ts != thread)) {
-          continue;
-        }
-        json item{{"type", "message"}, {"ts", msg.ts}, {"text", msg.text}, {"user", msg.user}};
-        if (!msg.thread_ts.empty()) {
-          item["thread_ts"] = msg.thread_ts;
-        }
-        const auto bot = msg.user == options_.bot_user_id ? options_.bot_id : msg.bot_id;
-        if (!bot.empty()) {
-          item["bot_id"] = bot;
-        }
-        if (msg.blocks.is_array()) {
-          item["blocks"] = msg.blocks;
-        }
-        listed.push_back(std::move(item));
-      }
-      if (m == "conversations.history") {
-        std::reverse(listed.begin(), listed.end());  // newest first, as Slack lists a channel
-      }
-      const bool more = listed.size() > limit;
-      if (more) {
-        listed.erase(listed.begin() + static_cast<std::ptrdiff_t>(limit), listed.end());
-      }
-      return ok(json{{"messages", std::move(listed)}, {"has_more", more}});
-    }
-    if (m == "conversations.create") {
-      const auto name = jstr(a, "name");
-      if (name.empty()) {
-        return fail("invalid_name_required");
-      }
-      for (const auto& [id, c] : channels_) {
-        if (c.name == name) {
-          return fail("name_taken");
-        }
-      }
-      const auto id = "C" + std::to_string(1000 + channels_.size());
-      channels_[id] = EmulatedChannel{id, name, jstr(a, "is_private") == "true", {}};
-      return ok(json{{"channel", {{"id", id}, {"name", name}, {"is_private", channels_[id].is_private},
-                                  {"is_member", true}}}});
-    }
-    if (m == "conversations.invite") {
-      auto it = channels_.find(channel_id);
-      if (it == channels_.end()) {
-        return fail("channel_not_found");
-      }
-      const auto users = jstr(a, "users");
-      if (users.empty()) {
-        return fail("no_user");
-      }
-      std::size_t pos = 0;
-      while (pos <= users.size()) {
-        const auto comma = users.find(',', pos);
-        it->second.members.push_back(users.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
-        if (comma == std::string::npos) {
-          break;
-        }
-        pos = comma + 1;
-      }
-      return ok(json{{"channel", {{"id", it->second.id}, {"name", it->second.name}}}});
-    }
-    if (m == "users.info" || m == "users.lookupByEmail") {
-      const auto key = m == "users.info" ? jstr(a, "user") : jstr(a, "email");
-      for (const auto& [id, u] : users_) {
-        if ((m == "users.info" && id == key) || (m == "users.lookupByEmail" && u[2] == key)) {
-          return ok(json{{"user", {{"id", u[0]}, {"name", u[1]}, {"real_name", u[1]}, {"tz", "UTC"},
-                                   {"is_bot", false}, {"deleted", false},
-                                   {"profile", {{"email", u[2]}, {"real_name", u[1]}}}}}});
-        }
-      }
-      return fail(m == "users.info" ? "user_not_found" : "users_not_found");
-    }
-    if (m == "files.getUploadURLExternal") {
-      const auto filename = jstr(a, "filename");
-      std::size_t length = 0;
-      try {
-        length = std::stoul(jstr(a, "length"));
-      } catch (const std::exception&) {
-        length = 0;
-      }
-      if (filename.empty() || length == 0) {
-        return fail("invalid_arguments");
-      }
-      EmulatedFile f;
-      f.id = "F0EMU" + std::to_string(files_.size() + 1);
-      f.name = filename;
-      f.length = length;
-      files_.push_back(f);
-      return ok(json{{"upload_url", "http://127.0.0.1:" + std::to_string(port_) + "/upload/" + f.id},
-                     {"file_id", f.id}});
-    }
-    if (m == "files.completeUploadExternal") {
-      const auto& list = a.contains("files") ? a["files"] : json();
-      json parsed = list.is_string() ? json::parse(list.get<std::string>(), nullptr, false) : list;
-      if (!parsed.is_array() || parsed.empty()) {
-        return fail("invalid_arguments");
-      }
-      const auto target = jstr(a, "channel_id");
-      if (!target.empty() && !channels_.count(target)) {
-        return fail("channel_not_found");
-      }
-      EmulatedMessage msg;
-      for (const auto& item : parsed) {
-        const auto id = jstr(item, "id");
-        auto it = std::find_if(files_.begin(), files_.end(), [&](const EmulatedFile& f) { return f.id == id; });
-        if (it == files_.end() || !it->uploaded) {
-          return fail("file_not_found");
-        }
-        if (it->content.size() != it->length) {
-          return fail("file_upload_size_mismatch");  // the emulator's name: Slack's file never appears
-        }
-        it->title = jstr(item, "title");
-        it->shared = !target.empty();
-        it->channel = target;
-        it->thread_ts = jstr(a, "thread_ts");
-        msg.file_ids.push_back(id);
-      }
-      if (!target.empty()) {
-        msg.channel = target;
-        msg.ts = next_ts();
-        msg.thread_ts = jstr(a, "thread_ts");
-        msg.user = options_.bot_user_id;
-        msg.text = jstr(a, "initial_comment");
-        messages_.push_back(msg);
-      }
-      auto files = json::array();
-      for (const auto& id : msg.file_ids) {
-        files.push_back(json{{"id", id}});
-      }
-      return ok(json{{"files", files}});
-    }
-    if (m == "usergroups.users.list") {
-      auto it = usergroups_.find(jstr(a, "usergroup"));
-      if (it == usergroups_.end()) {
-        return fail("no_such_subteam");
-      }
-      return ok(json{{"users", it->second}});
-    }
-    return fail("unknown_method");
+    return ok(json{{"users", it->second}});
   }
 
   // ------------------------------------------------------------------ websocket

@@ -174,7 +174,7 @@ std::vector<std::string> shown_examples() {
       }
     }
   };
-  const auto page = test::read_file(root / "integrations" / "slack" / "emulator" / "sandbox_assets" / "index.html");
+  const auto page = test::read_file(root / "bot" / "app" / "sandbox_assets" / "index.html");
   collect(page, std::regex("<code>([^<]+)</code>"));
   const auto readme = test::read_file(root / "README.md");
   const auto from = readme.find("The composer takes messages");

@@ -11,7 +11,7 @@ TEST(EmbeddedFiles, TheSandboxPageAndTheDemoClusterAreCompiledInAsTheyAreInTheTr
   const auto page = embedded_file("web/index.html");
   ASSERT_TRUE(page);
   EXPECT_EQ(std::string(*page),
-            test::read_file(test::test_data_dir().parent_path() / "integrations/slack/emulator/sandbox_assets/index.html"));
+            test::read_file(test::test_data_dir().parent_path() / "bot/app/sandbox_assets/index.html"));
   const auto kubectl = embedded_file("demo/kubectl");
   ASSERT_TRUE(kubectl);
   EXPECT_EQ(kubectl->substr(0, 9), "#!/bin/sh");

@@ -1,7 +1,7 @@
 // The sandbox page's JSON API against the real emulator and the real Socket Mode client: what a
 // person does on the page arrives as Slack-shaped envelopes, and what the app does through the Web
 // API (posts, edits, modals, private replies) shows in /api/state, which waits for changes.
-#include "integrations/slack/emulator/sandbox_web.h"
+#include "bot/app/sandbox_web.h"
 
 #include <future>
 
@@ -14,11 +14,17 @@
 #include "tests/support/slack_harness.h"
 #include "tests/support/vigil_process.h"
 
-namespace vigil::slack {
+namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using slack::BlockAction;
+using slack::MessageEvent;
+using slack::MessageKind;
+using slack::SlackEmulator;
+using slack::SlashCommand;
+using slack::ViewSubmission;
 
 constexpr const char* kChannel = "C222";
 constexpr const char* kAlex = "U0ALEX";
@@ -241,6 +247,69 @@ TEST_F(SandboxWebApi, AButtonClickIsABlockActionsEnvelopeAndAModalCanBeSubmitted
   EXPECT_TRUE(state()["views"].empty()) << "a submitted modal closes";
 }
 
+// What the page shows of a channel: a click's response_url replaces or deletes the clicked message,
+// and a shared file shows under its message, its start as a preview.
+TEST_F(SandboxWebApi, AResponseUrlReplacesOrDeletesTheClickedMessageAndFilesShowUnderTheirMessage) {
+  const auto card_blocks = [](const std::string& block_id) {
+    return json::array({{{"type", "actions"},
+                         {"block_id", block_id},
+                         {"elements", json::array({{{"type", "button"},
+                                                    {"action_id", "go"},
+                                                    {"value", block_id},
+                                                    {"text", {{"type", "plain_text"}, {"text", "Go"}}}}})}}});
+  };
+  std::size_t seen = 0;
+  // Clicks the card's button; returns the path of the click's response_url.
+  const auto click = [&](const std::string& ts, const std::string& block_id) -> std::string {
+    post("/api/action", {{"user", kAlex}, {"channel", kChannel}, {"message_ts", ts}, {"block_id", block_id},
+                         {"action_id", "go"}});
+    const auto action = next_event<BlockAction>(seen);
+    EXPECT_TRUE(action);
+    return action ? action->response_url.substr(action->response_url.find("/response/")) : std::string();
+  };
+  const auto respond = [&](const std::string& path, const json& body) {
+    const auto r = test::raw_http(emu_.port(), test::http_request("POST", path, {{"Content-Type", "application/json"}},
+                                                                  body.dump()));
+    EXPECT_EQ(r.status, 200) << r.body;
+  };
+  const std::string kept = slack_api("chat.postMessage",
+                                     {{"channel", kChannel}, {"text", "card one"}, {"blocks", card_blocks("one")}})["ts"];
+  const std::string gone = slack_api("chat.postMessage",
+                                     {{"channel", kChannel}, {"text", "card two"}, {"blocks", card_blocks("two")}})["ts"];
+  respond(click(kept, "one"),
+          {{"replace_original", true},
+           {"text", "Approved by alex"},
+           {"blocks", json::array({{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", "Approved"}}}}})}});
+  respond(click(gone, "two"), {{"delete_original", true}});
+
+  const auto upload = slack_api("files.getUploadURLExternal", {{"filename", "pods.txt"}, {"length", "11"}});
+  ASSERT_TRUE(upload.value("ok", false)) << upload;
+  const std::string file_id = upload["file_id"];
+  test::raw_http(emu_.port(), test::http_request("POST", "/upload/" + file_id, {}, "pod-1 Ready"));
+  const auto shared = slack_api("files.completeUploadExternal",
+                                {{"files", json::array({{{"id", file_id}, {"title", "Pods"}}}).dump()},
+                                 {"channel_id", kChannel},
+                                 {"thread_ts", kept},
+                                 {"initial_comment", "the pods"}});
+  ASSERT_TRUE(shared.value("ok", false)) << shared;
+
+  const auto messages = state()["messages"];
+  ASSERT_EQ(messages.size(), 2u) << messages.dump();
+  EXPECT_EQ(messages[0]["ts"], kept);
+  EXPECT_EQ(messages[0]["text"], "Approved by alex");
+  EXPECT_EQ(messages[0]["blocks"][0]["text"]["text"], "Approved");
+  EXPECT_EQ(messages[0]["blocks"][0]["block_id"], "sbx-0") << "Slack names a block that has no block_id";
+  EXPECT_EQ(messages[0]["edited"], true);
+  EXPECT_EQ(messages[0]["files"], json::array());
+  EXPECT_EQ(messages[1]["text"], "the pods");
+  EXPECT_EQ(messages[1]["thread_ts"], kept);
+  ASSERT_EQ(messages[1]["files"].size(), 1u);
+  EXPECT_EQ(messages[1]["files"][0]["title"], "Pods");
+  EXPECT_EQ(messages[1]["files"][0]["name"], "pods.txt");
+  EXPECT_EQ(messages[1]["files"][0]["size"], 11);
+  EXPECT_EQ(messages[1]["files"][0]["preview"], "pod-1 Ready");
+}
+
 TEST_F(SandboxWebApi, PrivateRepliesShowOnlyForTheirPerson) {
   std::size_t seen = 0;
   post("/api/command", {{"user", kAlex}, {"channel", kChannel}, {"command", "/runbook"}, {"text", "list"}});
@@ -304,4 +373,4 @@ TEST_F(SandboxWebApi, HeaderActionsAndForeignPages) {
 }
 
 }  // namespace
-}  // namespace vigil::slack
+}  // namespace vigil

@@ -1,4 +1,4 @@
-#include "integrations/slack/emulator/sandbox_web.h"
+#include "bot/app/sandbox_web.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +12,7 @@
 #include "bot/base/untrusted_json.h"
 #include "integrations/http/url.h"
 
-namespace vigil::slack {
+namespace vigil {
 namespace {
 
 using nlohmann::json;
@@ -145,9 +145,54 @@ bool is_loopback_host(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
 }
 
+// The channel messages as the page shows them: not ephemeral, not deleted (by the app, or by a
+// response_url's delete_original), with their files and a response_url's replace_original applied.
+json channel_messages(const std::vector<slack::EmulatedMessage>& messages, std::vector<slack::EmulatedFile> files,
+                      const std::map<std::string, json>& replaced, const std::set<std::string>& deleted,
+                      const slack::EmulatorOptions& eo) {
+  std::map<std::string, slack::EmulatedFile> files_by_id;
+  for (auto& f : files) {
+    files_by_id[f.id] = std::move(f);
+  }
+  json out = json::array();
+  for (const auto& m : messages) {
+    const auto key = m.channel + ":" + m.ts;
+    if (m.ephemeral || m.deleted || deleted.count(key)) {
+      continue;
+    }
+    json j{{"channel", m.channel},
+           {"ts", m.ts},
+           {"thread_ts", m.thread_ts},
+           {"user", m.user},
+           {"bot_id", m.user == eo.bot_user_id ? eo.bot_id : m.bot_id},
+           {"username", m.username},
+           {"text", m.text},
+           {"blocks", with_block_ids(m.blocks)},
+           {"attachments", m.attachments.is_array() ? m.attachments : json::array()},
+           {"edited", m.edited},
+           {"reactions", m.reactions}};
+    json shared = json::array();
+    for (const auto& id : m.file_ids) {
+      if (const auto f = files_by_id.find(id); f != files_by_id.end()) {
+        // The page shows a file's start; all of it is in the emulator's record.
+        shared.push_back(json{{"id", f->second.id}, {"name", f->second.name}, {"title", f->second.title},
+                              {"size", f->second.content.size()}, {"preview", f->second.content.substr(0, 20000)}});
+      }
+    }
+    j["files"] = std::move(shared);
+    if (auto it = replaced.find(key); it != replaced.end()) {
+      j["text"] = str(it->second, "text");
+      j["blocks"] = with_block_ids(it->second.value("blocks", json::array()));
+      j["edited"] = true;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 }  // namespace
 
-SandboxWeb::SandboxWeb(SlackEmulator& emulator, SandboxWebOptions options, Logger log)
+SandboxWeb::SandboxWeb(slack::SlackEmulator& emulator, SandboxWebOptions options, Logger log)
     : emulator_(emulator), options_(std::move(options)), log_(std::move(log)) {}
 
 SandboxWeb::~SandboxWeb() { stop(); }
@@ -264,6 +309,26 @@ bool SandboxWeb::host_allowed(const http::HttpRequest& request) const {
 }
 
 void SandboxWeb::register_routes() {
+  register_page_files();
+  server_->route("GET", "/api/state", [this](http::HttpRequest r) { return serve_state(std::move(r)); });
+  auto post = [this](std::string path, std::function<Result<json>(const json&)> fn) {
+    server_->route("POST", path, [this, fn](http::HttpRequest r) -> Task<http::HttpResponse> {
+      http::HttpResponse answer = serve_post(r, fn);
+      co_return answer;
+    });
+  };
+  post("/api/message", [this](const json& b) { return on_message(b); });
+  post("/api/command", [this](const json& b) { return on_command(b); });
+  post("/api/action", [this](const json& b) { return on_action(b); });
+  post("/api/view_submission", [this](const json& b) { return on_view_submission(b); });
+  post("/api/view_close", [this](const json& b) { return on_view_close(b); });
+  for (const auto& a : actions_) {
+    post("/api/run/" + a.name, [this, action = a.action](const json&) { return on_header_action(action); });
+  }
+}
+
+// The page itself: every embedded web/ file at its name, index.html also at /.
+void SandboxWeb::register_page_files() {
   for (const auto& f : embedded_files("web/")) {
     const std::string name(f.name.substr(4));
     http::HttpResponse r;
@@ -283,72 +348,68 @@ void SandboxWeb::register_routes() {
       server_->route("GET", "/", handler);
     }
   }
-  server_->route("GET", "/api/state", [this](http::HttpRequest r) { return serve_state(std::move(r)); });
+}
 
-  auto post = [this](std::string path, std::function<Result<json>(const json&)> fn) {
-    server_->route("POST", path, [this, fn](http::HttpRequest r) -> Task<http::HttpResponse> {
-      http::HttpResponse answer = serve_post(r, fn);
-      co_return answer;
-    });
-  };
-  post("/api/message", [this](const json& b) -> Result<json> {
-    auto sent = post_as_user(str(b, "user"), str(b, "channel"), str(b, "text"), str(b, "thread_ts"));
-    if (!sent) {
-      return sent.error();
-    }
-    return ok_json(json{{"ok", true}, {"ts", sent->ts}, {"envelope_id", sent->envelope_id}});
-  });
-  post("/api/command", [this](const json& b) -> Result<json> {
-    auto sent = slash_command(str(b, "user"), str(b, "channel"), str(b, "command"), str(b, "text"),
-                              str(b, "thread_ts"));
-    if (!sent) {
-      return sent.error();
-    }
-    return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
-  });
-  post("/api/action", [this](const json& b) -> Result<json> {
-    auto sent = click(str(b, "user"), str(b, "channel"), str(b, "message_ts"), str(b, "ephemeral_id"),
-                      str(b, "block_id"), str(b, "action_id"));
-    if (!sent) {
-      return sent.error();
-    }
-    return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
-  });
-  post("/api/view_submission", [this](const json& b) -> Result<json> {
-    const auto view_id = str(b, "view_id");
-    auto sent = submit_view(str(b, "user"), view_id, b.value("values", json::object()));
-    if (!sent) {
-      return sent.error();
-    }
-    // Like Slack: an ack with `response_action: errors` keeps the modal open, a message under
-    // each named input.
-    const auto ack = emulator_.wait_for_ack(sent->envelope_id, std::chrono::seconds(3));
-    if (ack && ack->payload.is_object() && str(ack->payload, "response_action") == "errors") {
-      return ok_json(json{{"ok", true},
-                          {"envelope_id", sent->envelope_id},
-                          {"errors", ack->payload.value("errors", json::object())}});
-    }
-    close_view(view_id);
-    return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
-  });
-  post("/api/view_close", [this](const json& b) -> Result<json> {
-    close_view(str(b, "view_id"));
-    return ok_json(json{{"ok", true}});
-  });
-  for (const auto& a : actions_) {
-    post("/api/run/" + a.name, [this, action = a.action](const json&) -> Result<json> {
-      auto note = action();
-      if (!note) {
-        return note.error();
-      }
-      {
-        std::lock_guard lock(mu_);
-        notes_.push_back(*note);
-        ++local_changes_;
-      }
-      return ok_json(json{{"ok", true}, {"note", *note}});
-    });
+Result<json> SandboxWeb::on_message(const json& b) {
+  auto sent = post_as_user(str(b, "user"), str(b, "channel"), str(b, "text"), str(b, "thread_ts"));
+  if (!sent) {
+    return sent.error();
   }
+  return ok_json(json{{"ok", true}, {"ts", sent->ts}, {"envelope_id", sent->envelope_id}});
+}
+
+Result<json> SandboxWeb::on_command(const json& b) {
+  auto sent =
+      slash_command(str(b, "user"), str(b, "channel"), str(b, "command"), str(b, "text"), str(b, "thread_ts"));
+  if (!sent) {
+    return sent.error();
+  }
+  return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
+}
+
+Result<json> SandboxWeb::on_action(const json& b) {
+  auto sent = click(str(b, "user"), str(b, "channel"), str(b, "message_ts"), str(b, "ephemeral_id"),
+                    str(b, "block_id"), str(b, "action_id"));
+  if (!sent) {
+    return sent.error();
+  }
+  return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
+}
+
+Result<json> SandboxWeb::on_view_submission(const json& b) {
+  const auto view_id = str(b, "view_id");
+  auto sent = submit_view(str(b, "user"), view_id, b.value("values", json::object()));
+  if (!sent) {
+    return sent.error();
+  }
+  // Like Slack: an ack with `response_action: errors` keeps the modal open, a message under
+  // each named input.
+  const auto ack = emulator_.wait_for_ack(sent->envelope_id, std::chrono::seconds(3));
+  if (ack && ack->payload.is_object() && str(ack->payload, "response_action") == "errors") {
+    return ok_json(json{{"ok", true},
+                        {"envelope_id", sent->envelope_id},
+                        {"errors", ack->payload.value("errors", json::object())}});
+  }
+  close_view(view_id);
+  return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
+}
+
+Result<json> SandboxWeb::on_view_close(const json& b) {
+  close_view(str(b, "view_id"));
+  return ok_json(json{{"ok", true}});
+}
+
+Result<json> SandboxWeb::on_header_action(const Action& action) {
+  auto note = action();
+  if (!note) {
+    return note.error();
+  }
+  {
+    std::lock_guard lock(mu_);
+    notes_.push_back(*note);
+    ++local_changes_;
+  }
+  return ok_json(json{{"ok", true}, {"note", *note}});
 }
 
 http::HttpResponse SandboxWeb::serve_post(const http::HttpRequest& request,
@@ -563,7 +624,7 @@ Result<SandboxWeb::Sent> SandboxWeb::post_as_user(const std::string& user, const
       return make_error(Errc::NotFound, "thread_not_found");
     }
   }
-  EmulatedMessage m;
+  slack::EmulatedMessage m;
   m.channel = channel;
   m.thread_ts = thread_ts;
   m.user = user;
@@ -598,7 +659,7 @@ Result<SandboxWeb::Sent> SandboxWeb::post_as_bot(const std::string& channel, con
   if (!channel_exists(channel)) {
     return make_error(Errc::NotFound, "channel_not_found");
   }
-  EmulatedMessage m;
+  slack::EmulatedMessage m;
   m.channel = channel;
   m.bot_id = str(message, "bot_id");
   m.username = str(message, "username");
@@ -656,56 +717,66 @@ Result<SandboxWeb::Sent> SandboxWeb::slash_command(const std::string& user, cons
   return sent;
 }
 
+Result<SandboxWeb::ClickTarget> SandboxWeb::click_target(const std::string& user, const std::string& channel,
+                                                         const std::string& message_ts,
+                                                         const std::string& ephemeral_id) const {
+  ClickTarget target;
+  target.channel = channel;
+  if (!ephemeral_id.empty()) {
+    const auto now = state();
+    for (const auto& e : now["ephemerals"]) {
+      if (str(e, "id") == ephemeral_id && str(e, "user") == user) {
+        target.blocks = e.value("blocks", json());
+        target.thread_ts = str(e, "thread_ts");
+        target.channel = str(e, "channel");
+      }
+    }
+    if (target.blocks.is_null()) {
+      return make_error(Errc::NotFound, "ephemeral_not_found");
+    }
+    return target;
+  }
+  const auto& eo = emulator_.options();
+  for (const auto& m : emulator_.messages(channel)) {
+    if (m.ts == message_ts && !m.ephemeral && !m.deleted) {
+      target.blocks = m.blocks;
+      target.thread_ts = m.thread_ts;
+      target.message = json{{"type", "message"}, {"text", m.text}, {"ts", m.ts}, {"team", options_.team_id},
+                            {"blocks", with_block_ids(m.blocks)}};
+      if (m.user == eo.bot_user_id) {
+        target.message["user"] = m.user;
+        target.message["bot_id"] = eo.bot_id;
+        target.message["app_id"] = eo.app_id;
+      } else if (!m.user.empty()) {
+        target.message["user"] = m.user;
+      }
+      if (!m.thread_ts.empty()) {
+        target.message["thread_ts"] = m.thread_ts;
+      }
+    }
+  }
+  if (target.message.is_null()) {
+    return make_error(Errc::NotFound, "message_not_found");
+  }
+  return target;
+}
+
 Result<SandboxWeb::Sent> SandboxWeb::click(const std::string& user, const std::string& channel,
                                            const std::string& message_ts, const std::string& ephemeral_id,
                                            const std::string& block_id, const std::string& action_id) {
   if (!find_user(user)) {
     return make_error(Errc::InvalidInput, "unknown user '" + user + "'");
   }
-  json message;
-  json blocks;
-  std::string thread_ts;
-  std::string in_channel = channel;
-  if (!ephemeral_id.empty()) {
-    const auto now = state();
-    for (const auto& e : now["ephemerals"]) {
-      if (str(e, "id") == ephemeral_id && str(e, "user") == user) {
-        blocks = e.value("blocks", json());
-        thread_ts = str(e, "thread_ts");
-        in_channel = str(e, "channel");
-      }
-    }
-    if (blocks.is_null()) {
-      return make_error(Errc::NotFound, "ephemeral_not_found");
-    }
-  } else {
-    for (const auto& m : emulator_.messages(channel)) {
-      if (m.ts == message_ts && !m.ephemeral && !m.deleted) {
-        blocks = m.blocks;
-        thread_ts = m.thread_ts;
-        message = json{{"type", "message"}, {"text", m.text}, {"ts", m.ts}, {"team", options_.team_id},
-                       {"blocks", with_block_ids(m.blocks)}};
-        if (m.user == emulator_.options().bot_user_id) {
-          message["user"] = m.user;
-          message["bot_id"] = emulator_.options().bot_id;
-          message["app_id"] = emulator_.options().app_id;
-        } else if (!m.user.empty()) {
-          message["user"] = m.user;
-        }
-        if (!m.thread_ts.empty()) {
-          message["thread_ts"] = m.thread_ts;
-        }
-      }
-    }
-    if (message.is_null()) {
-      return make_error(Errc::NotFound, "message_not_found");
-    }
+  auto target = click_target(user, channel, message_ts, ephemeral_id);
+  if (!target) {
+    return target.error();
   }
-  const auto element = find_element(blocks, block_id, action_id);
+  const auto element = find_element(target->blocks, block_id, action_id);
   if (element.is_null()) {
     return make_error(Errc::NotFound, "no such button on that message");
   }
-  const Context c{user, in_channel, thread_ts, message_ts};
+  const auto& in_channel = target->channel;
+  const Context c{user, in_channel, target->thread_ts, message_ts};
   json action{{"action_id", action_id},
               {"block_id", block_id},
               {"type", element.value("type", "button")},
@@ -732,8 +803,8 @@ Result<SandboxWeb::Sent> SandboxWeb::click(const std::string& user, const std::s
                {"state", {{"values", json::object()}}},
                {"response_url", new_response_url(c)},
                {"actions", json::array({action})}};
-  if (!message.is_null()) {
-    payload["message"] = message;
+  if (!target->message.is_null()) {
+    payload["message"] = target->message;
   }
   Sent sent;
   sent.envelope_id =
@@ -817,7 +888,7 @@ void SandboxWeb::close_view(const std::string& view_id) {
 
 // ---------------------------------------------------------------------------------------------
 // Called with mu_ held.
-json SandboxWeb::ephemerals_locked(const std::vector<EmulatedMessage>& messages,
+json SandboxWeb::ephemerals_locked(const std::vector<slack::EmulatedMessage>& messages,
                                    std::map<std::string, json>& replaced, std::set<std::string>& deleted) const {
   json out = json::array();
   for (const auto& m : messages) {
@@ -874,19 +945,9 @@ json SandboxWeb::ephemerals_locked(const std::vector<EmulatedMessage>& messages,
   return out;
 }
 
-json SandboxWeb::state() const {
-  const auto version_now = version();
-  const auto messages = emulator_.messages();
-  const auto opened = emulator_.calls("views.open");
-  const auto updated = emulator_.calls("views.update");
-  const auto channels = emulator_.channels();
-  const bool connected = !emulator_.connections().empty();
-  const auto& eo = emulator_.options();
-
-  std::lock_guard lock(mu_);
-  std::map<std::string, json> replaced;
-  std::set<std::string> deleted;
-  auto ephemerals = ephemerals_locked(messages, replaced, deleted);
+// Called with mu_ held. Where each private reply shows: a chat.postEphemeral reply at its own ts,
+// a response_url or ack reply after the newest message when the page first saw it (so it stays put).
+void SandboxWeb::anchor_ephemerals_locked(json& ephemerals, const std::vector<slack::EmulatedMessage>& messages) const {
   std::string newest = "0";
   for (const auto& m : messages) {
     newest = std::max(newest, m.ts);
@@ -899,45 +960,12 @@ json SandboxWeb::state() const {
       e["anchor"] = it->second;
     }
   }
+}
 
-  std::map<std::string, EmulatedFile> files_by_id;
-  for (auto& f : emulator_.files()) {
-    files_by_id[f.id] = std::move(f);
-  }
-  json out_messages = json::array();
-  for (const auto& m : messages) {
-    const auto key = m.channel + ":" + m.ts;
-    if (m.ephemeral || m.deleted || deleted.count(key)) {
-      continue;
-    }
-    json j{{"channel", m.channel},
-           {"ts", m.ts},
-           {"thread_ts", m.thread_ts},
-           {"user", m.user},
-           {"bot_id", m.user == eo.bot_user_id ? eo.bot_id : m.bot_id},
-           {"username", m.username},
-           {"text", m.text},
-           {"blocks", with_block_ids(m.blocks)},
-           {"attachments", m.attachments.is_array() ? m.attachments : json::array()},
-           {"edited", m.edited},
-           {"reactions", m.reactions}};
-    json files = json::array();
-    for (const auto& id : m.file_ids) {
-      if (const auto f = files_by_id.find(id); f != files_by_id.end()) {
-        // The page shows a file's start; all of it is in the emulator's record.
-        files.push_back(json{{"id", f->second.id}, {"name", f->second.name}, {"title", f->second.title},
-                             {"size", f->second.content.size()}, {"preview", f->second.content.substr(0, 20000)}});
-      }
-    }
-    j["files"] = std::move(files);
-    if (auto it = replaced.find(key); it != replaced.end()) {
-      j["text"] = str(it->second, "text");
-      j["blocks"] = with_block_ids(it->second.value("blocks", json::array()));
-      j["edited"] = true;
-    }
-    out_messages.push_back(std::move(j));
-  }
-
+// Called with mu_ held. The modals open now: opened for a trigger of the page, not closed, as
+// their newest views.update left them.
+json SandboxWeb::views_locked(const std::vector<slack::EmulatedCall>& opened,
+                              const std::vector<slack::EmulatedCall>& updated) const {
   std::map<std::string, json> view_updates;
   for (const auto& c : updated) {
     if (c.response.is_object() && c.response.value("ok", false)) {
@@ -963,6 +991,25 @@ json SandboxWeb::state() const {
     }
     views.push_back({{"id", id}, {"user", trigger->second.user}, {"view", view}});
   }
+  return views;
+}
+
+json SandboxWeb::state() const {
+  const auto version_now = version();
+  const auto messages = emulator_.messages();
+  const auto opened = emulator_.calls("views.open");
+  const auto updated = emulator_.calls("views.update");
+  const auto channels = emulator_.channels();
+  const bool connected = !emulator_.connections().empty();
+  const auto& eo = emulator_.options();
+
+  std::lock_guard lock(mu_);
+  std::map<std::string, json> replaced;
+  std::set<std::string> deleted;
+  auto ephemerals = ephemerals_locked(messages, replaced, deleted);
+  anchor_ephemerals_locked(ephemerals, messages);
+  auto out_messages = channel_messages(messages, emulator_.files(), replaced, deleted, eo);
+  auto views = views_locked(opened, updated);
 
   json users = json::array();
   for (const auto& u : options_.users) {
@@ -992,4 +1039,4 @@ json SandboxWeb::state() const {
               {"notes", notes_}};
 }
 
-}  // namespace vigil::slack
+}  // namespace vigil

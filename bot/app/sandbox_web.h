@@ -19,7 +19,7 @@
 #include "integrations/http/http_server.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 
-namespace vigil::slack {
+namespace vigil {
 
 /// A person the sandbox page can act as.
 struct SandboxUser {
@@ -62,7 +62,7 @@ class SandboxWeb {
   /// A header button: returns a line to show, or an error.
   using Action = std::function<Result<std::string>()>;
 
-  SandboxWeb(SlackEmulator& emulator, SandboxWebOptions options, Logger log);
+  SandboxWeb(slack::SlackEmulator& emulator, SandboxWebOptions options, Logger log);
   ~SandboxWeb();
   SandboxWeb(const SandboxWeb&) = delete;
   SandboxWeb& operator=(const SandboxWeb&) = delete;
@@ -119,6 +119,24 @@ class SandboxWeb {
                                 const std::function<Result<nlohmann::json>(const nlohmann::json&)>& fn);
   bool host_allowed(const http::HttpRequest& request) const;
   void register_routes();
+  void register_page_files();
+  // The POST routes (their bodies as listed above the class); a header button's route.
+  Result<nlohmann::json> on_message(const nlohmann::json& body);
+  Result<nlohmann::json> on_command(const nlohmann::json& body);
+  Result<nlohmann::json> on_action(const nlohmann::json& body);
+  Result<nlohmann::json> on_view_submission(const nlohmann::json& body);
+  Result<nlohmann::json> on_view_close(const nlohmann::json& body);
+  Result<nlohmann::json> on_header_action(const Action& action);
+
+  /// What a click landed on: the message (null for an ephemeral reply), its blocks, and where.
+  struct ClickTarget {
+    nlohmann::json message;
+    nlohmann::json blocks;
+    std::string thread_ts;
+    std::string channel;
+  };
+  Result<ClickTarget> click_target(const std::string& user, const std::string& channel,
+                                   const std::string& message_ts, const std::string& ephemeral_id) const;
 
   const SandboxUser* find_user(const std::string& id) const;
   bool channel_exists(const std::string& id) const;
@@ -129,11 +147,14 @@ class SandboxWeb {
   std::string new_trigger_id(const Context& c);
   std::string send(nlohmann::json envelope, const Context& c);
   nlohmann::json event_envelope(nlohmann::json event);
-  nlohmann::json ephemerals_locked(const std::vector<EmulatedMessage>& messages,
+  nlohmann::json ephemerals_locked(const std::vector<slack::EmulatedMessage>& messages,
                                    std::map<std::string, nlohmann::json>& replaced,
                                    std::set<std::string>& deleted) const;
+  void anchor_ephemerals_locked(nlohmann::json& ephemerals, const std::vector<slack::EmulatedMessage>& messages) const;
+  nlohmann::json views_locked(const std::vector<slack::EmulatedCall>& opened,
+                              const std::vector<slack::EmulatedCall>& updated) const;
 
-  SlackEmulator& emulator_;
+  slack::SlackEmulator& emulator_;
   SandboxWebOptions options_;
   Logger log_;
   boost::asio::io_context io_;
@@ -163,4 +184,4 @@ class SandboxWeb {
   int in_flight_ = 0;                                   // long-polls and tickers running
 };
 
-}  // namespace vigil::slack
+}  // namespace vigil
