@@ -21,8 +21,8 @@
 #include "bot/base/ids.h"
 #include "bot/core/config.h"
 
-// yaml-cpp outside config.cpp: the wizard edits the file in place (keeping the keys it does not
-// ask about), which the typed Config cannot do; every read still goes through load_config.
+// yaml-cpp outside bot/core/config*.cpp: the wizard edits the file in place (keeping the keys it does
+// not ask about), which the typed Config cannot do; every read still goes through load_config.
 
 namespace vigil {
 namespace {
@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kAlertSources = {"alertmanager", "pagerduty", "opsgenie", "grafana"};
 
-// The env variable holding each source's webhook secret (see bot/core/config.cpp).
+// The env variable holding each source's webhook secret (see apply_environment in bot/core/config_environment.cpp).
 std::string source_env_key(const std::string& source) {
   if (source == "alertmanager") return "VIGIL_ALERTMANAGER_TOKEN";
   if (source == "pagerduty") return "VIGIL_PAGERDUTY_WEBHOOK_SECRETS";
@@ -288,6 +288,101 @@ YAML::Node map_at(YAML::Node root, const char* key) {
   return root[key];
 }
 
+bool is_removed(const std::vector<std::string>& removed, const std::string& key) {
+  return std::find(removed.begin(), removed.end(), key) != removed.end();
+}
+
+// The env file: our keys replaced in place, the removed ones dropped, every other line kept.
+std::string updated_env_text(const EnvLines& old_lines, const EnvValues& values,
+                             const std::vector<std::string>& removed) {
+  std::string env_text;
+  if (old_lines.empty()) {
+    env_text =
+        "# Vigil secrets, written by `vigil init` (mode 0600). Never commit this file.\n"
+        "# systemd: EnvironmentFile=; a shell: set -a; . ./vigil.env; set +a\n";
+  }
+  std::vector<std::string> written;
+  for (const auto& line : old_lines) {
+    const auto kv = parse_env_line(line);
+    if (kv && is_removed(removed, kv->first)) {
+      continue;
+    }
+    const auto ours = kv ? std::find_if(values.begin(), values.end(),
+                                        [&kv](const auto& value) { return value.first == kv->first; })
+                         : values.end();
+    if (ours == values.end()) {
+      env_text += line + "\n";
+      continue;
+    }
+    if (std::find(written.begin(), written.end(), ours->first) == written.end()) {
+      env_text += ours->first + "=" + ours->second + "\n";
+      written.push_back(ours->first);
+    }
+  }
+  for (const auto& [k, v] : values) {
+    if (std::find(written.begin(), written.end(), k) == written.end()) {
+      env_text += k + "=" + v + "\n";
+    }
+  }
+  return env_text;
+}
+
+// The environment the written files give `vigil serve`: the env file's lines that stay, then ours.
+Environment env_after(const EnvLines& old_lines, const EnvValues& values, const std::vector<std::string>& removed) {
+  Environment env;
+  for (const auto& line : old_lines) {
+    if (const auto kv = parse_env_line(line); kv && !is_removed(removed, kv->first)) {
+      env[kv->first] = kv->second;
+    }
+  }
+  for (const auto& [k, v] : values) {
+    env[k] = v;
+  }
+  return env;
+}
+
+// The YAML: only the keys the wizard asks about change.
+Result<std::string> updated_yaml_text(const InitAnswers& a, const fs::path& config_path) {
+  try {
+    YAML::Node root(YAML::NodeType::Map);
+    std::error_code ec;
+    if (fs::exists(config_path, ec)) {
+      root = YAML::LoadFile(config_path.string());
+      if (!root.IsMap()) {
+        root = YAML::Node(YAML::NodeType::Map);
+      }
+    }
+    if (root["slack"] && root["slack"].IsMap()) {
+      root["slack"].remove("app_token");  // never inline (config check refuses them anyway)
+      root["slack"].remove("bot_token");
+    }
+    root["channels"] = channel_bindings(root["channels"], a.channels);
+    std::vector<std::string> users, groups;
+    for (const auto& id : a.approvers) {
+      (id[0] == 'S' ? groups : users).push_back(id);
+    }
+    auto approvals = map_at(root, "approvals");
+    approvals["users"] = string_seq(users);
+    approvals["groups"] = string_seq(groups);
+    if (!a.alert_sources.empty()) {
+      map_at(root, "http")["alert_channel"] = a.alert_channel;
+    }
+    auto k8s = map_at(root, "kubernetes");
+    k8s["enabled"] = a.kubernetes_enabled;
+    if (a.kubernetes_enabled) {
+      k8s["read_only_kubeconfig"] = a.read_only_kubeconfig;
+      k8s["remediation_kubeconfig"] = a.remediation_kubeconfig;
+    }
+    YAML::Emitter emitter;
+    emitter << root;
+    return "# Vigil configuration, written by `vigil init`; every option is described in\n"
+           "# deploy/config.example.yaml. No secrets here: they are in the env file beside it.\n" +
+           std::string(emitter.c_str()) + "\n";
+  } catch (const YAML::Exception& e) {
+    return make_error(Errc::InvalidConfig, "cannot update " + config_path.string() + ": " + e.msg);
+  }
+}
+
 }  // namespace
 
 InitWizard::InitWizard(std::istream& in, std::ostream& out, InitTerminal terminal)
@@ -340,10 +435,7 @@ Result<bool> InitWizard::ask_yes_no(const std::string& question, bool current) {
   return *answer == "y" || *answer == "yes";
 }
 
-Result<InitAnswers> InitWizard::ask(const InitAnswers& current) {
-  InitAnswers a = current;
-  out_ << "Press Enter to keep the value shown in [brackets].\n";
-
+Result<void> InitWizard::ask_slack_tokens(const InitAnswers& current, InitAnswers& a) {
   auto app = ask_value(
       "Slack app-level token (xapp-…)", current.app_token, mask(current.app_token),
       [](const std::string& v) {
@@ -360,7 +452,10 @@ Result<InitAnswers> InitWizard::ask(const InitAnswers& current) {
                        true);
   if (!bot) return bot.error();
   a.bot_token = *bot;
+  return {};
+}
 
+Result<void> InitWizard::ask_channels(const InitAnswers& current, InitAnswers& a) {
   auto channels = ask_value(
       "Incident channels: ids (C…/G…), #names or name patterns (regex), comma-separated",
       join(current.channels), join(current.channels), channels_problem);
@@ -369,33 +464,40 @@ Result<InitAnswers> InitWizard::ask(const InitAnswers& current) {
   for (const auto& c : split_list(*channels)) {
     a.channels.push_back(normalise_channel(c));
   }
+  return {};
+}
 
+Result<void> InitWizard::ask_kubernetes(const InitAnswers& current, InitAnswers& a) {
   auto k8s = ask_yes_no("Use Kubernetes (kubectl) for diagnostics and remediation?",
                         current.kubernetes_enabled);
   if (!k8s) return k8s.error();
   a.kubernetes_enabled = *k8s;
-  if (a.kubernetes_enabled) {
-    auto ro = ask_value("Read-only kubeconfig (get/list/watch; every investigation uses it)",
-                        current.read_only_kubeconfig, current.read_only_kubeconfig,
-                        kubeconfig_problem);
-    if (!ro) return ro.error();
-    a.read_only_kubeconfig = absolute(*ro);
-    const auto read_only = a.read_only_kubeconfig;
-    auto rem = ask_value(
-        "Remediation kubeconfig (used only for approved restart, rollback and scale)",
-        current.remediation_kubeconfig, current.remediation_kubeconfig,
-        [&read_only](const std::string& v) {
-          auto problem = kubeconfig_problem(v);
-          if (problem.empty() && same_file(v, read_only)) {
-            problem = "must differ from the read-only kubeconfig: investigation never gets write "
-                      "credentials";
-          }
-          return problem;
-        });
-    if (!rem) return rem.error();
-    a.remediation_kubeconfig = absolute(*rem);
+  if (!a.kubernetes_enabled) {
+    return {};
   }
+  auto ro = ask_value("Read-only kubeconfig (get/list/watch; every investigation uses it)",
+                      current.read_only_kubeconfig, current.read_only_kubeconfig,
+                      kubeconfig_problem);
+  if (!ro) return ro.error();
+  a.read_only_kubeconfig = absolute(*ro);
+  const auto read_only = a.read_only_kubeconfig;
+  auto rem = ask_value(
+      "Remediation kubeconfig (used only for approved restart, rollback and scale)",
+      current.remediation_kubeconfig, current.remediation_kubeconfig,
+      [&read_only](const std::string& v) {
+        auto problem = kubeconfig_problem(v);
+        if (problem.empty() && same_file(v, read_only)) {
+          problem = "must differ from the read-only kubeconfig: investigation never gets write "
+                    "credentials";
+        }
+        return problem;
+      });
+  if (!rem) return rem.error();
+  a.remediation_kubeconfig = absolute(*rem);
+  return {};
+}
 
+Result<void> InitWizard::ask_alert_sources(const InitAnswers& current, InitAnswers& a) {
   const auto shown_sources = current.alert_sources.empty() ? "none" : join(current.alert_sources);
   auto sources = ask_value(
       "Alert sources sending webhooks (alertmanager, pagerduty, opsgenie, grafana; or none)",
@@ -422,29 +524,45 @@ Result<InitAnswers> InitWizard::ask(const InitAnswers& current) {
     if (!pd) return pd.error();
     a.pagerduty_secret = *pd;
   }
-  if (!a.alert_sources.empty()) {
-    // Without it every webhook is answered 503 (no alert channel).
-    std::string suggested = current.alert_channel;
-    for (const auto& c : a.channels) {
-      if (suggested.empty() && is_channel_id(c)) {
-        suggested = c;
-      }
-    }
-    auto channel = ask_value("Channel where webhook alerts are posted (http.alert_channel): a channel id, C…/G…",
-                             suggested, suggested, [](const std::string& v) {
-                               return v.empty() ? std::string("webhook alerts need a channel; its id is at the "
-                                                              "bottom of the channel's details (C…)")
-                                                : slack_id_problem(v, SlackIdKind::Channel);
-                             });
-    if (!channel) return channel.error();
-    a.alert_channel = *channel;
+  if (a.alert_sources.empty()) {
+    return {};
   }
+  // Without it every webhook is answered 503 (no alert channel).
+  std::string suggested = current.alert_channel;
+  for (const auto& c : a.channels) {
+    if (suggested.empty() && is_channel_id(c)) {
+      suggested = c;
+    }
+  }
+  auto channel = ask_value("Channel where webhook alerts are posted (http.alert_channel): a channel id, C…/G…",
+                           suggested, suggested, [](const std::string& v) {
+                             return v.empty() ? std::string("webhook alerts need a channel; its id is at the "
+                                                            "bottom of the channel's details (C…)")
+                                              : slack_id_problem(v, SlackIdKind::Channel);
+                           });
+  if (!channel) return channel.error();
+  a.alert_channel = *channel;
+  return {};
+}
 
+Result<void> InitWizard::ask_approvers(const InitAnswers& current, InitAnswers& a) {
   auto approvers = ask_value(
       "Approvers: Slack user ids (U…/W…) and user-group ids (S…), comma-separated",
       join(current.approvers), join(current.approvers), approvers_problem);
   if (!approvers) return approvers.error();
   a.approvers = split_list(*approvers);
+  return {};
+}
+
+Result<InitAnswers> InitWizard::ask(const InitAnswers& current) {
+  InitAnswers a = current;
+  out_ << "Press Enter to keep the value shown in [brackets].\n";
+  for (const auto step : {&InitWizard::ask_slack_tokens, &InitWizard::ask_channels, &InitWizard::ask_kubernetes,
+                          &InitWizard::ask_alert_sources, &InitWizard::ask_approvers}) {
+    if (auto asked = (this->*step)(current, a); !asked) {
+      return asked.error();
+    }
+  }
   return a;
 }
 
@@ -570,92 +688,14 @@ Result<EnvValues> InitWizard::merge_env(const EnvValues& wanted, const fs::path&
 
 Result<void> InitWizard::write(const InitAnswers& a, const EnvValues& values, const std::vector<std::string>& removed,
                                const fs::path& config_path, const fs::path& env_path) {
-  // The env file: our keys replaced in place, the removed ones dropped, every other line kept.
   const auto old_lines = read_lines(env_path);
-  std::string env_text;
-  if (old_lines.empty()) {
-    env_text =
-        "# Vigil secrets, written by `vigil init` (mode 0600). Never commit this file.\n"
-        "# systemd: EnvironmentFile=; a shell: set -a; . ./vigil.env; set +a\n";
+  const auto env_text = updated_env_text(old_lines, values, removed);
+  auto yaml_text = updated_yaml_text(a, config_path);
+  if (!yaml_text) {
+    return yaml_text.error();
   }
-  std::vector<std::string> written;
-  for (const auto& line : old_lines) {
-    const auto kv = parse_env_line(line);
-    if (kv && std::find(removed.begin(), removed.end(), kv->first) != removed.end()) {
-      continue;
-    }
-    const auto ours = kv ? std::find_if(values.begin(), values.end(),
-                                        [&kv](const auto& value) { return value.first == kv->first; })
-                         : values.end();
-    if (ours == values.end()) {
-      env_text += line + "\n";
-      continue;
-    }
-    if (std::find(written.begin(), written.end(), ours->first) == written.end()) {
-      env_text += ours->first + "=" + ours->second + "\n";
-      written.push_back(ours->first);
-    }
-  }
-  for (const auto& [k, v] : values) {
-    if (std::find(written.begin(), written.end(), k) == written.end()) {
-      env_text += k + "=" + v + "\n";
-    }
-  }
-
-  // The YAML: only the keys the wizard asks about change.
-  std::string yaml_text;
-  try {
-    YAML::Node root(YAML::NodeType::Map);
-    std::error_code ec;
-    if (fs::exists(config_path, ec)) {
-      root = YAML::LoadFile(config_path.string());
-      if (!root.IsMap()) {
-        root = YAML::Node(YAML::NodeType::Map);
-      }
-    }
-    if (root["slack"] && root["slack"].IsMap()) {
-      root["slack"].remove("app_token");  // never inline (config check refuses them anyway)
-      root["slack"].remove("bot_token");
-    }
-    root["channels"] = channel_bindings(root["channels"], a.channels);
-    std::vector<std::string> users, groups;
-    for (const auto& id : a.approvers) {
-      (id[0] == 'S' ? groups : users).push_back(id);
-    }
-    auto approvals = map_at(root, "approvals");
-    approvals["users"] = string_seq(users);
-    approvals["groups"] = string_seq(groups);
-    if (!a.alert_sources.empty()) {
-      map_at(root, "http")["alert_channel"] = a.alert_channel;
-    }
-    auto k8s = map_at(root, "kubernetes");
-    k8s["enabled"] = a.kubernetes_enabled;
-    if (a.kubernetes_enabled) {
-      k8s["read_only_kubeconfig"] = a.read_only_kubeconfig;
-      k8s["remediation_kubeconfig"] = a.remediation_kubeconfig;
-    }
-    YAML::Emitter emitter;
-    emitter << root;
-    yaml_text =
-        "# Vigil configuration, written by `vigil init`; every option is described in\n"
-        "# deploy/config.example.yaml. No secrets here: they are in the env file beside it.\n" +
-        std::string(emitter.c_str()) + "\n";
-  } catch (const YAML::Exception& e) {
-    return make_error(Errc::InvalidConfig, "cannot update " + config_path.string() + ": " + e.msg);
-  }
-
   // Check before writing anything: the result must load as it will at `vigil serve`.
-  Environment env;
-  for (const auto& line : old_lines) {
-    if (const auto kv = parse_env_line(line);
-        kv && std::find(removed.begin(), removed.end(), kv->first) == removed.end()) {
-      env[kv->first] = kv->second;
-    }
-  }
-  for (const auto& [k, v] : values) {
-    env[k] = v;
-  }
-  const auto check = load_config_text(yaml_text, config_path.string(), env);
+  const auto check = load_config_text(*yaml_text, config_path.string(), env_after(old_lines, values, removed));
   if (!check.ok()) {
     std::string detail;
     for (const auto& e : check.errors) {
@@ -666,7 +706,7 @@ Result<void> InitWizard::write(const InitAnswers& a, const EnvValues& values, co
   if (auto r = write_private(env_path, env_text, 0600); !r) {
     return r;
   }
-  return write_private(config_path, yaml_text, 0644);
+  return write_private(config_path, *yaml_text, 0644);
 }
 
 Result<void> InitWizard::run(const fs::path& config_path, const fs::path& env_path) {

@@ -80,6 +80,14 @@ class InitWizard {
                                 const std::string& shown, const Check& check, bool secret = false);
   Result<bool> ask_yes_no(const std::string& question, bool current);
 
+  // The steps of ask(), in the order they are asked; each fills its part of `a`.
+  Result<void> ask_slack_tokens(const InitAnswers& current, InitAnswers& a);
+  Result<void> ask_channels(const InitAnswers& current, InitAnswers& a);
+  Result<void> ask_kubernetes(const InitAnswers& current, InitAnswers& a);
+  // The alert sources, then what the chosen ones need: PagerDuty's signing secret, the alert channel.
+  Result<void> ask_alert_sources(const InitAnswers& current, InitAnswers& a);
+  Result<void> ask_approvers(const InitAnswers& current, InitAnswers& a);
+
   // The env file's values after asking (interactive) or keeping (piped) each value already there
   // that the answers would replace; `removed` gets the keys to drop.
   Result<EnvValues> merge_env(const EnvValues& wanted, const std::filesystem::path& env_path,

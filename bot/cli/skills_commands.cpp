@@ -1,35 +1,24 @@
 #include "bot/cli/skills_commands.h"
 
-#include <unistd.h>
-
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
-#include <random>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
-#include "bot/base/clock.h"
-#include "bot/base/logging.h"
-#include "bot/base/redactor.h"
-#include "bot/cli/cli.h"
-#include "bot/core/config.h"
 #include "bot/app/runtime_setup.h"
+#include "bot/base/ids.h"
+#include "bot/cli/cli.h"
+#include "bot/cli/local_run.h"
+#include "bot/core/config.h"
 #include "bot/store/store.h"
-#include "integrations/process/child_process.h"
 #include "skills/skill_catalog.h"
 #include "skills/step_executor.h"
-#include "bot/cli/terminal_gate.h"
+#include "skills/template.h"
 
 namespace vigil {
 namespace {
-
-namespace net = boost::asio;
 
 struct SkillsState {
   std::vector<std::string> dirs;
@@ -39,7 +28,6 @@ struct SkillsState {
   bool yes = false;
   std::string run_id;
 };
-
 
 void print_diagnostics(const skills::SkillLoad& load) {
   for (const auto& w : load.warnings) {
@@ -88,132 +76,64 @@ int cmd_validate(const SkillsState& st) {
   return kExitOk;
 }
 
-std::string random_id() {
-  std::random_device rd;
-  std::ostringstream out;
-  const char* hex = "0123456789abcdef";
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) {
-      out << '-';
-    }
-    out << hex[rd() % 16];
-  }
-  return out.str();
-}
-
-// Runs the executor and keeps its report; a named coroutine (no capturing coroutine lambdas).
-Task<> drive(skills::StepExecutor& executor, skills::SkillRun run,
-             std::optional<Result<skills::SkillRunReport>>& out) {
-  out = co_await executor.run(std::move(run));
-}
-
-int cmd_run(const std::string& config_path, const SkillsState& st) {
-  const auto config = load_config_or_report(config_path);
-  if (!config) {
-    return kExitUsage;
-  }
-  skills::SkillCatalog catalog(config->kubernetes.enabled);
-  const auto load = catalog.load_dirs(config->skills.dirs);
-  print_diagnostics(load);
-  const skills::Skill* skill = catalog.find(st.skill);
+// The skill asked for, when it is known and available here; otherwise says why (exit 2).
+const skills::Skill* runnable_skill(const skills::SkillCatalog& catalog, const std::string& id) {
+  const skills::Skill* skill = catalog.find(id);
   if (!skill) {
-    std::cerr << "vigil: no skill '" << st.skill << "' (see vigil skills list)\n";
-    return kExitUsage;
+    std::cerr << "vigil: no skill '" << id << "' (see vigil skills list)\n";
+    return nullptr;
   }
   if (!catalog.is_available(*skill)) {
     std::cerr << "vigil: skill " << skill->id << " is " << catalog.availability(*skill) << "\n";
-    return kExitUsage;
+    return nullptr;
   }
+  return skill;
+}
+
+// `key=value` arguments as parameters; nullopt (said on stderr) for one without a key or `=`.
+std::optional<std::map<std::string, std::string>> parse_assignments(const std::vector<std::string>& assignments) {
   std::map<std::string, std::string> params;
-  for (const auto& a : st.assignments) {
+  for (const auto& a : assignments) {
     const auto eq = a.find('=');
     if (eq == std::string::npos || eq == 0) {
       std::cerr << "vigil: expected key=value, got '" << a << "'\n";
-      return kExitUsage;
+      return std::nullopt;
     }
     params[a.substr(0, eq)] = a.substr(eq + 1);
   }
+  return params;
+}
 
-  auto redactor = std::make_shared<Redactor>();
-  for (const auto& secret : config->secret_values()) {
-    redactor->add_secret(secret);
-  }
-  LogOptions log_options;
-  log_options.level = spdlog::level::warn;
-  Logging logging(log_options, redactor);
-
-  auto opened = Store::open(config->storage.database);
-  if (!opened) {
-    std::cerr << "vigil: " << opened.error().detail << "\n";
-    return kExitFailure;
-  }
-  auto& store = **opened;
-  SystemClock clock;
-  const std::string user = cli_actor();
-  std::string run_id = st.run_id;
-  if (run_id.empty() || !store.get_run(run_id)) {
-    RunRecord run;
-    run.id = run_id.empty() ? random_id() : run_id;
-    run.trigger_kind = "cli";
-    run.trigger_key = "cli:" + run.id;
-    run.requester = user;
-    run.text = "vigil skills run " + skill->id;
-    run.backend = "runbook";
-    run.skill = skill->id;
-    run.state = RunState::Running;
-    run.created_at = to_unix(clock.now());
-    run.started_at = run.created_at;
-    if (auto created = store.create_run(run); !created) {
-      std::cerr << "vigil: " << created.error().detail << "\n";
-      return kExitFailure;
+// Starts the run; with --run ID resumes the run of that id (a run of this skill) or starts the run
+// under that id.
+Result<StartResult> start_or_resume(RunManager& manager, Store& store, const SkillsState& st,
+                                    const skills::Skill& skill, std::map<std::string, std::string> params,
+                                    const std::string& user) {
+  if (!st.run_id.empty()) {
+    if (const auto existing = store.get_run(st.run_id)) {
+      if (existing->skill != skill.id) {
+        return make_error(Errc::InvalidInput, "run " + st.run_id + " is a run of " +
+                                                  (existing->skill.empty() ? "no skill" : existing->skill) +
+                                                  ", not " + skill.id);
+      }
+      return manager.resume(st.run_id, user);
     }
-    run_id = run.id;
-  } else {
-    store.transition_run(run_id, {RunState::AwaitingApproval, RunState::Interrupted, RunState::Queued},
-                         RunState::Running, to_unix_ms(clock.now()), user, "resumed from the CLI");
   }
-  std::cout << "run " << run_id << ": " << skill->id << (st.dry_run ? " (dry run)" : "") << "\n";
+  RunTrigger trigger;
+  trigger.run_id = st.run_id.empty() ? new_uuid() : st.run_id;
+  trigger.kind = "cli";
+  trigger.key = "cli:" + trigger.run_id;
+  trigger.requester = user;
+  trigger.text = "vigil skills run " + skill.id;
+  trigger.backend = "runbook";
+  trigger.skill = skill.id;
+  trigger.params = std::move(params);
+  trigger.dry_run = st.dry_run;
+  return manager.start(std::move(trigger));
+}
 
-  auto options = executor_options(*config);
-  options.redact = [redactor](std::string_view text) { return redactor->redact(text); };
-
-  net::io_context io;
-  process::ChildProcess runner(clock, logging.make("process"));
-  skills::TerminalGate gate(std::cin, std::cout, st.yes, user);
-  skills::StepExecutor executor(store, runner, gate, clock, options, logging.make("skills"));
-  skills::SkillRun run;
-  run.run_id = run_id;
-  run.skill = *skill;
-  run.params = params;
-  run.requester = user;
-  run.dry_run = st.dry_run;
-
-  std::optional<Result<skills::SkillRunReport>> report;
-  net::cancellation_signal cancel;
-  net::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) {
-      std::cerr << "\nvigil: stopping the running step\n";
-      cancel.emit(net::cancellation_type::terminal);
-    }
-  });
-  spawn(io.get_executor(), drive(executor, std::move(run), report), logging.make("skills"),
-        "skills run", cancel.slot());
-  while (!report && io.run_one() > 0) {
-  }
-  signals.cancel();
-
-  if (!report) {
-    std::cerr << "vigil: the run did not finish\n";
-    return kExitFailure;
-  }
-  if (!*report) {
-    std::cerr << "vigil: " << report->error().detail << "\n";
-    store.set_run_error(run_id, report->error().detail);
-    store.transition_run(run_id, {RunState::Running}, RunState::Failed, to_unix_ms(clock.now()));
-    return report->error().is(Errc::InvalidInput) ? kExitUsage : kExitFailure;
-  }
-  const auto& r = **report;
+// Each step with its argv and (redacted) output, then what the skill came to.
+void print_report(const skills::Skill& skill, const skills::SkillRunReport& r, const Redactor& redactor) {
   for (const auto& s : r.steps) {
     std::cout << "\n-- " << s.key << ": " << to_string(s.state) << (s.reused ? " (earlier)" : "");
     if (s.exit_code) {
@@ -234,30 +154,77 @@ int cmd_run(const std::string& config_path, const SkillsState& st) {
     if (text.size() > 4000) {
       text = text.substr(0, 4000) + "\n… (truncated; full output in " + s.output_path + ")";
     }
-    std::cout << redactor->redact(text) << (text.empty() || text.back() == '\n' ? "" : "\n");
+    std::cout << redactor.redact(text) << (text.empty() || text.back() == '\n' ? "" : "\n");
   }
-  std::cout << "\n" << skill->id << ": " << to_string(r.outcome) << " — " << r.message;
+  std::cout << "\n" << skill.id << ": " << to_string(r.outcome) << " — " << r.message;
   if (r.verification != skills::Verification::NotRun) {
     std::cout << " (" << to_string(r.verification) << ")";
   }
   std::cout << "\n";
-  const auto now = to_unix_ms(clock.now());
-  RunState final_state = RunState::Succeeded;
-  switch (r.outcome) {
-    case skills::RunOutcome::Succeeded:
-    case skills::RunOutcome::DryRun:
-      final_state = RunState::Succeeded;
-      break;
-    case skills::RunOutcome::Cancelled:
-      final_state = RunState::Cancelled;
-      break;
-    default:
-      final_state = RunState::Failed;
-      break;
+}
+
+// 0 when the skill succeeded (or its dry run did), 1 for any other outcome.
+int skill_exit_code(const skills::SkillRunReport& r) {
+  return r.outcome == skills::RunOutcome::Succeeded || r.outcome == skills::RunOutcome::DryRun ? kExitOk
+                                                                                               : kExitFailure;
+}
+
+// Runs a skill through the run manager (the run's row, states, timeline and result are its), with
+// approvals asked on the terminal; prints the executor's report as before.
+int cmd_run(const std::string& config_path, const SkillsState& st) {
+  const auto config = load_config_or_report(config_path);
+  if (!config) {
+    return kExitUsage;
   }
-  store.set_run_summary(run_id, skill->id + ": " + std::string(to_string(r.outcome)) + " — " + r.message);
-  store.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval}, final_state, now);
-  return final_state == RunState::Succeeded ? kExitOk : kExitFailure;
+  skills::SkillCatalog catalog(config->kubernetes.enabled);
+  print_diagnostics(catalog.load_dirs(config->skills.dirs));
+  const skills::Skill* skill = runnable_skill(catalog, st.skill);
+  if (!skill) {
+    return kExitUsage;
+  }
+  const auto params = parse_assignments(st.assignments);
+  if (!params) {
+    return kExitUsage;
+  }
+  // The executor's own check, before a run exists: a refused value is a usage mistake.
+  if (auto resolved = skills::resolve_parameters(*skill, *params, skills::Incident{}.values()); !resolved) {
+    std::cerr << "vigil: " << resolved.error().detail << "\n";
+    return kExitUsage;
+  }
+  const std::string user = cli_actor();
+  std::map<std::string, skills::SkillRunReport> reports;  // by run id
+  LocalRunSettings settings;
+  settings.log.level = spdlog::level::warn;
+  settings.auto_approve = st.yes;
+  settings.requester = user;
+  settings.on_runbook_report = [&reports](const std::string& id, const skills::SkillRunReport& r) {
+    reports.insert_or_assign(id, r);
+  };
+  auto local = LocalRun::open(*config, catalog, std::move(settings));
+  if (!local) {
+    std::cerr << "vigil: " << local.error().detail << "\n";
+    return kExitFailure;
+  }
+  auto& manager = (*local)->manager();
+  auto started = start_or_resume(manager, (*local)->store(), st, *skill, *params, user);
+  if (!started) {
+    std::cerr << "vigil: " << started.error().detail << "\n";
+    return started.error().is(Errc::InvalidInput) ? kExitUsage : kExitFailure;
+  }
+  const auto run_id = started->run_id;
+  std::cout << "run " << run_id << ": " << skill->id << (st.dry_run ? " (dry run)" : "") << "\n";
+  (*local)->run_until_idle([&] {
+    std::cerr << "\nvigil: stopping the running step\n";
+    (void)manager.cancel(run_id, user);
+  });
+  const auto report = reports.find(run_id);
+  if (report == reports.end()) {
+    const auto run = (*local)->store().get_run(run_id);
+    std::cerr << "vigil: " << (run && !run->error.empty() ? run->error : std::string("the run did not finish")) << "\n";
+    return kExitFailure;
+  }
+  print_report(*skill, report->second, (*local)->redactor());
+  return skill_exit_code(report->second);
 }
 
 }  // namespace

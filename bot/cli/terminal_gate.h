@@ -9,7 +9,8 @@ namespace vigil::skills {
 
 /// Asks on a terminal: prints the exact argv, its hash, the dry-run output and the risk, then reads
 /// "yes" (anything else denies). With `auto_approve` (--yes) it approves without asking.
-/// Reading blocks the thread; it is meant for `vigil skills run`, where nothing else is running.
+/// Reading blocks the thread; it is meant for the terminal commands (`vigil skills run`, `vigil triage
+/// --local`, through LocalRun), where nothing else is running.
 class TerminalGate final : public ApprovalGate {
  public:
   TerminalGate(std::istream& in, std::ostream& out, bool auto_approve, std::string user);

@@ -1,25 +1,19 @@
 #include "bot/cli/triage_command.h"
 
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
-#include "bot/core/alert_intake.h"
-#include "bot/cli/cli.h"
-#include "bot/core/knowledge_base.h"
 #include "bot/app/runtime_setup.h"
-#include "bot/store/store.h"
+#include "bot/cli/cli.h"
+#include "bot/cli/local_run.h"
 #include "bot/cli/terminal_progress.h"
+#include "bot/core/alert_intake.h"
+#include "bot/store/store.h"
 #include "integrations/alerting/alert_notification.h"
-#include "integrations/process/child_process.h"
 #include "skills/skill_catalog.h"
-#include "bot/cli/terminal_gate.h"
 
 namespace vigil {
 namespace {
@@ -64,13 +58,64 @@ Result<skills::Incident> incident_from_alert_file(const std::string& file, const
   return make_error(Errc::InvalidInput, file + ": not an Alertmanager, Grafana, PagerDuty or OpsGenie webhook body");
 }
 
-int run_local_triage(const std::string& config_path, const TriageOptions& t) {
+// The usage mistakes caught before the configuration is read; empty: none.
+std::string usage_mistake(const TriageOptions& t) {
   if (!t.local) {
-    std::cerr << "vigil triage: only --local is supported from the terminal (in Slack, use /triage)\n";
-    return kExitUsage;
+    return "only --local is supported from the terminal (in Slack, use /triage)";
   }
   if (t.text.empty() && t.alert_file.empty()) {
-    std::cerr << "vigil triage: give a description or --alert FILE\n";
+    return "give a description or --alert FILE";
+  }
+  return "";
+}
+
+// What starts the run: the description, or the first firing alert of --alert FILE.
+Result<RunTrigger> triage_trigger(const TriageOptions& t, const std::string& backend) {
+  RunTrigger trigger;
+  trigger.kind = "cli";
+  trigger.requester = cli_actor();
+  trigger.text = t.text;
+  trigger.backend = backend;
+  trigger.incident.title = t.text;
+  trigger.incident.text = t.text;
+  if (!t.alert_file.empty()) {
+    auto incident = incident_from_alert_file(t.alert_file, t.source);
+    if (!incident) {
+      return incident.error();
+    }
+    trigger.incident = *incident;
+    if (trigger.text.empty()) {
+      trigger.text = incident->title;
+    }
+    trigger.event = {{"alert_file", t.alert_file}};
+  }
+  return trigger;
+}
+
+// The skills of the configuration; a skill that does not load is left out (said on stderr).
+void load_skills_reporting(skills::SkillCatalog& catalog, const Config& config) {
+  const auto load = catalog.load_dirs(config.skills.dirs);
+  for (const auto& e : load.errors) {
+    std::cerr << e.to_string() << " (skill left out)\n";
+  }
+  if (catalog.size() == 0) {
+    if (const auto warning = missing_skills_warning(config); !warning.empty()) {
+      std::cerr << "vigil: " << warning << "\n";
+    }
+  }
+}
+
+// The run's summary, then what it came to and where its timeline is.
+void print_outcome(Store& store, const std::string& run_id) {
+  const auto run = store.get_run(run_id);
+  std::cout << "\n" << (run ? run->summary : std::string()) << "\n";
+  std::cout << "run " << run_id << ": " << (run ? run->shown_status() : "unknown")
+            << " — `vigil runs show " << run_id.substr(0, 8) << "` for the timeline\n";
+}
+
+int run_local_triage(const std::string& config_path, const TriageOptions& t) {
+  if (const auto mistake = usage_mistake(t); !mistake.empty()) {
+    std::cerr << "vigil triage: " << mistake << "\n";
     return kExitUsage;
   }
   auto config = load_config_or_report(config_path);
@@ -80,81 +125,39 @@ int run_local_triage(const std::string& config_path, const TriageOptions& t) {
   if (!t.backend.empty()) {
     config->agent.backend = t.backend;
   }
-  RunTrigger trigger;
-  trigger.kind = "cli";
-  trigger.requester = cli_actor();
-  trigger.text = t.text;
-  trigger.backend = config->agent.backend;
-  trigger.incident.title = t.text;
-  trigger.incident.text = t.text;
-  if (!t.alert_file.empty()) {
-    auto incident = incident_from_alert_file(t.alert_file, t.source);
-    if (!incident) {
-      std::cerr << "vigil triage: " << incident.error().detail << "\n";
-      return kExitUsage;
-    }
-    trigger.incident = *incident;
-    if (trigger.text.empty()) {
-      trigger.text = incident->title;
-    }
-    trigger.event = {{"alert_file", t.alert_file}};
+  auto trigger = triage_trigger(t, config->agent.backend);
+  if (!trigger) {
+    std::cerr << "vigil triage: " << trigger.error().detail << "\n";
+    return kExitUsage;
   }
-  auto redactor = make_redactor(*config);
-  Logging logging(log_options(*config), redactor);
-  auto opened = Store::open(config->storage.database);
-  if (!opened) {
-    std::cerr << "vigil: " << opened.error().detail << "\n";
+  skills::SkillCatalog catalog(config->kubernetes.enabled);
+  load_skills_reporting(catalog, *config);
+  LocalRunSettings settings;
+  settings.log = log_options(*config);
+  settings.auto_approve = t.yes;
+  settings.requester = trigger->requester;
+  auto local = LocalRun::open(*config, catalog, std::move(settings));
+  if (!local) {
+    std::cerr << "vigil: " << local.error().detail << "\n";
     return kExitFailure;
   }
-  auto& store = **opened;
-  skills::SkillCatalog catalog(config->kubernetes.enabled);
-  const auto load = catalog.load_dirs(config->skills.dirs);
-  for (const auto& e : load.errors) {
-    std::cerr << e.to_string() << " (skill left out)\n";
-  }
-  if (catalog.size() == 0) {
-    if (const auto warning = missing_skills_warning(*config); !warning.empty()) {
-      std::cerr << "vigil: " << warning << "\n";
-    }
-  }
-  KnowledgeBase knowledge;
-  knowledge.load(config->agent.knowledge_dirs);
-
-  boost::asio::io_context io;
-  SystemClock clock;
-  process::ChildProcess runner(clock, logging.make("process"));
-  skills::TerminalGate gate(std::cin, std::cout, t.yes, trigger.requester);
-  RunManager manager(io.get_executor(), store, catalog, runner, gate, clock, *redactor, knowledge,
-                     executor_options(*config), run_manager_options(*config), logging.make("run"));
+  auto& manager = (*local)->manager();
   TerminalProgress progress(std::cout);
   manager.add_observer(&progress);
-  auto started = manager.start(trigger);
+  const auto backend = manager.backend_for(*trigger);
+  const auto requester = trigger->requester;
+  auto started = manager.start(std::move(*trigger));
   if (!started) {
     std::cerr << "vigil triage: " << started.error().detail << "\n";
     return kExitFailure;
   }
-  std::cout << "run " << started->run_id << " (" << manager.backend_for(trigger) << ")\n";
-  // Ctrl-C cancels the run (its processes get SIGINT, then SIGKILL after the grace).
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   const auto run_id = started->run_id;
-  signals.async_wait([&](const boost::system::error_code& ec, int) {
-    if (!ec) {
-      (void)manager.cancel(run_id, trigger.requester);
-    }
-  });
-  while (!manager.idle() || manager.queue_depth() > 0) {
-    if (io.stopped()) {
-      io.restart();
-    }
-    io.run_one();
-  }
-  signals.cancel();
-  const auto run = store.get_run(run_id);
-  std::cout << "\n" << (run ? run->summary : std::string()) << "\n";
-  const auto result = run ? run->shown_result() : std::nullopt;
-  std::cout << "run " << run_id << ": " << (run ? run->shown_status() : "unknown")
-            << " — `vigil runs show " << run_id.substr(0, 8) << "` for the timeline\n";
-  return triage_exit_code(result);
+  std::cout << "run " << run_id << " (" << backend << ")\n";
+  // Ctrl-C cancels the run (its processes get SIGINT, then SIGKILL after the grace).
+  (*local)->run_until_idle([&] { (void)manager.cancel(run_id, requester); });
+  print_outcome((*local)->store(), run_id);
+  const auto run = (*local)->store().get_run(run_id);
+  return triage_exit_code(run ? run->shown_result() : std::nullopt);
 }
 
 }  // namespace

@@ -295,7 +295,7 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
     return make_error(Errc::InvalidConfig, "agent.workspace_root is not set");
   }
   RunRecord run;
-  run.id = new_uuid();
+  run.id = trigger.run_id.empty() ? new_uuid() : trigger.run_id;
   run.incident_id = trigger.incident_id;
   run.trigger_kind = trigger.kind;
   run.trigger_key = trigger.key.empty() ? run.id : trigger.key;
@@ -331,6 +331,29 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
   const auto now = store_.get_run(run.id);
   return StartResult{run.id, true, now ? now->state : RunState::Queued,
                      starts_now ? 0 : static_cast<int>(queued_before) + 1};
+}
+
+Result<StartResult> RunManager::resume(const std::string& run_id, const std::string& by) {
+  if (stopping_) {
+    return make_error(Errc::Unavailable, "Vigil is shutting down; try again in a moment");
+  }
+  const auto run = store_.get_run(run_id);
+  if (!run) {
+    return make_error(Errc::NotFound, "no run " + run_id);
+  }
+  if (active_.count(run_id)) {
+    return make_error(Errc::Conflict, "run " + run_id + " is already running here");
+  }
+  if (load_trigger(run_id).kind.empty()) {
+    return make_error(Errc::Conflict, "run " + run_id + " has no recorded trigger to resume from");
+  }
+  if (!store_.transition_run(run_id, {RunState::AwaitingApproval, RunState::Interrupted, RunState::Queued},
+                             RunState::Running, now_ms(), by, "resumed from the CLI")) {
+    return make_error(Errc::Conflict, "run " + run_id + " is " + std::string(to_string(run->state)) +
+                                          "; only a run waiting for approval, interrupted or queued resumes");
+  }
+  launch(run_id, false);
+  return StartResult{run_id, false, RunState::Running, 0};
 }
 
 Task<> RunManager::acquire_slot() {
@@ -795,6 +818,9 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
   sr.requester = trigger.requester;
   sr.dry_run = trigger.dry_run;
   auto report = co_await executor_->run(std::move(sr));
+  if (report && options_.on_runbook_report) {
+    options_.on_runbook_report(run.id, *report);
+  }
   if (!report) {
     emit(run.id, ProgressKind::ProposalRejected, report.error().detail);
     // Parameters missing because the alert's labels could not be read: say why and how to fix it.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <memory>
@@ -45,6 +46,9 @@ struct RunManagerOptions {
   /// Names of namespaces, pods and deployments that exist (read-only kubectl), so free text can
   /// fill a skill's parameters; null: only what the text itself says.
   kubernetes::ObjectNameLookup* object_names = nullptr;
+  /// Told of a runbook run's step executor report as it comes back, before the run finishes
+  /// (`vigil skills run` prints it); empty: nobody is told.
+  std::function<void(const std::string& run_id, const skills::SkillRunReport& report)> on_runbook_report;
 };
 
 struct StartResult {
@@ -75,6 +79,11 @@ class RunManager {
   /// An automatic trigger while its backend (or skill) is paused by the breaker is recorded as a run
   /// that ends at once with result Skipped, its thread saying why and how to resume.
   Result<StartResult> start(RunTrigger trigger);
+  /// Starts an unfinished run again (`vigil skills run --run ID`) with the trigger it was started
+  /// with: it moves from awaiting_approval, interrupted or queued to running; its finished steps are
+  /// reused and a step paused at a gate asks again. Errors: no such run, a run without a recorded
+  /// trigger, a run already active here, a run in any other state.
+  Result<StartResult> resume(const std::string& run_id, const std::string& by);
   /// Stops a queued or active run: the agent or step gets SIGINT, then SIGKILL after the grace.
   Result<void> cancel(const std::string& run_id, const std::string& by);
   /// A question in a finished run's thread: the agent's conversation continues where the CLI

@@ -27,6 +27,9 @@ struct RunTrigger {
   nlohmann::json event = nlohmann::json::object();  // the input as received, for the agent's context
   bool automatic = false;  // alerts and webhooks: subject to the circuit breaker
   bool dry_run = false;    // runbook runs from the terminal: never ask, never change
+  /// The new run's id when the caller names it (`vigil skills run --run ID`); empty: a fresh one.
+  /// Not persisted: it is the run's own id.
+  std::string run_id;
 
   nlohmann::json to_json() const;
   static RunTrigger from_json(const nlohmann::json& j);

@@ -148,18 +148,6 @@ TEST(Config, SameKubeconfigForBothRolesRefused) {
   EXPECT_EQ(load.errors[0].key, "kubernetes.remediation_kubeconfig");
 }
 
-TEST(Config, RenderMasksSecrets) {
-  const auto load = load_config_text("", "", {{"SLACK_APP_TOKEN", app_token()},
-                                              {"SLACK_BOT_TOKEN", bot_token()},
-                                              {"VIGIL_GRAFANA_TOKEN", "grafana-token-xyz"}});
-  ASSERT_TRUE(load.ok());
-  const auto text = render_config(load.config);
-  EXPECT_EQ(text.find(app_token()), std::string::npos);
-  EXPECT_EQ(text.find(bot_token()), std::string::npos);
-  EXPECT_EQ(text.find("grafana-token-xyz"), std::string::npos);
-  EXPECT_NE(text.find("bot_token: \"***\""), std::string::npos) << text;
-}
-
 TEST(Config, RelativePathsAreRelativeToTheFilesFolder) {
   const auto load = load_config_text(
       "storage:\n  database: state/v.db\nskills:\n  dirs: [runbooks, /opt/skills, ../team-skills]\n"

@@ -1,4 +1,5 @@
-// `vigil skills …` run as the real binary.
+// `vigil skills …` (bot/cli/skills_commands.cpp) run as the real binary.
+#include <algorithm>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -118,6 +119,67 @@ TEST_F(SkillsCli, RunRefusesAnInjectedParameterBeforeAnythingRuns) {
   EXPECT_NE(r.err.find("parameter namespace: value refused"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "kubectl.log"));
   EXPECT_FALSE(std::filesystem::exists(marker));
+}
+
+// `skills run` goes through the run manager: the run row says what the run came to (fixed), its
+// timeline has the trigger and the finish, and `vigil runs show` reads it back.
+TEST_F(SkillsCli, RunLeavesARunWithItsResultThatRunsShowReadsBack) {
+  const auto config = write_config(true);
+  const auto r = run_process({vigil_binary().string(), "-c", config, "skills", "run", "http-5xx-spike",
+                              "namespace=shop", "deployment=checkout", "--yes", "--run", "cli-run-1"},
+                             env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("run cli-run-1: http-5xx-spike\n", 0), 0u) << r.out;
+  auto store = Store::open((dir_ / "v.db").string());
+  ASSERT_TRUE(store);
+  const auto run = (*store)->get_run("cli-run-1");
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->state, RunState::Succeeded);
+  EXPECT_EQ(run->result, RunResult::Fixed);
+  EXPECT_EQ(run->trigger_kind, "cli");
+  EXPECT_EQ(run->trigger_key, "cli:cli-run-1");
+  EXPECT_EQ(run->text, "vigil skills run http-5xx-spike");
+  std::vector<std::string> kinds;
+  for (const auto& e : (*store)->list_events(run->id)) {
+    kinds.push_back(e.kind);
+  }
+  ASSERT_FALSE(kinds.empty());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), "trigger"), kinds.end());
+  EXPECT_EQ(kinds.back(), "finished");
+  store->reset();
+
+  const auto show = run_process({vigil_binary().string(), "-c", config, "runs", "show", "cli-run-1"}, env());
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("# Run cli-run-"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find(" — fixed"), std::string::npos) << show.out;
+
+  // A finished run is not run again under its id.
+  const auto again = run_process({vigil_binary().string(), "-c", config, "skills", "run", "http-5xx-spike",
+                                  "namespace=shop", "deployment=checkout", "--yes", "--run", "cli-run-1"},
+                                 env());
+  EXPECT_EQ(again.exit_code, 1) << again.out << again.err;
+  EXPECT_NE(again.err.find("run cli-run-1 is succeeded"), std::string::npos) << again.err;
+}
+
+// --dry-run: the read-only steps run, the gated one shows its dry run only; the run is diagnosed.
+TEST_F(SkillsCli, DryRunChangesNothingAndIsRecordedAsDiagnosed) {
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
+                              "http-5xx-spike", "namespace=shop", "deployment=checkout", "--dry-run"},
+                             env());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("http-5xx-spike (dry run)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("http-5xx-spike: dry run — dry run: gated steps were shown, not executed"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("approval needed"), std::string::npos) << r.out;
+  auto store = Store::open((dir_ / "v.db").string());
+  ASSERT_TRUE(store);
+  const auto runs = (*store)->list_runs(10);
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].state, RunState::Succeeded);
+  EXPECT_EQ(runs[0].result, RunResult::Diagnosed);
+  for (const auto& s : (*store)->list_steps(runs[0].id)) {
+    EXPECT_FALSE(s.mutating && s.state == StepState::Succeeded) << s.step;
+  }
 }
 
 }  // namespace

@@ -1,0 +1,422 @@
+// Reading a configuration file's YAML: one function per section, each converting its values,
+// checking them and collecting every problem at its place in the file.
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <sstream>
+
+#include <boost/regex.hpp>
+
+#include "bot/core/config_reader.h"
+
+namespace vigil::config_detail {
+namespace {
+
+void read_oncall(const YAML::Node& o, ConfigReader& r, OnCallConfig& oc, DeferredMarks& marks) {
+  const std::string path = "approvals.oncall";
+  if (o.IsNull()) {
+    return;
+  }
+  if (!r.check_map(o, path, {"pagerduty_schedule", "opsgenie_schedule", "cache", "max_stale"})) {
+    return;
+  }
+  r.read_string(o, path, "pagerduty_schedule", oc.pagerduty_schedule);
+  r.read_string(o, path, "opsgenie_schedule", oc.opsgenie_schedule);
+  r.read_duration(o, path, "cache", std::chrono::seconds(0), oc.cache);
+  r.read_duration(o, path, "max_stale", std::chrono::seconds(0), oc.max_stale);
+  marks.keep(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule");
+  marks.keep(o["opsgenie_schedule"], "approvals.oncall.opsgenie_schedule");
+  marks.keep(o, "approvals.oncall");
+  if (!oc.pagerduty_schedule.empty() && !oc.opsgenie_schedule.empty()) {
+    r.error(o["opsgenie_schedule"], "approvals.oncall",
+            "set pagerduty_schedule or opsgenie_schedule, not both");
+  }
+  if (o["pagerduty_schedule"] && oc.pagerduty_schedule.empty()) {
+    r.error(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule", "must not be empty");
+  }
+  if (o["opsgenie_schedule"] && oc.opsgenie_schedule.empty()) {
+    r.error(o["opsgenie_schedule"], "approvals.oncall.opsgenie_schedule", "must not be empty");
+  }
+  if (!oc.pagerduty_schedule.empty() &&
+      !std::all_of(oc.pagerduty_schedule.begin(), oc.pagerduty_schedule.end(),
+                   [](unsigned char ch) { return std::isalnum(ch) != 0; })) {
+    r.error(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule",
+            "a PagerDuty schedule id is letters and digits (e.g. PXXXXXX, from the schedule's URL)");
+  }
+}
+
+void read_pagerduty(const YAML::Node& p, ConfigReader& r, PagerDutyConfig& pd, DeferredMarks& marks) {
+  if (!r.check_map(p, "pagerduty", {"api_url", "api_token_file", "notes", "from_email", "api_token"})) {
+    return;
+  }
+  r.refuse_inline_secret(p, "pagerduty", "api_token", "VIGIL_PAGERDUTY_API_TOKEN", "pagerduty.api_token_file");
+  r.read_secret_file(p, "pagerduty", "api_token_file", pd.api_token_file, pd.api_token);
+  r.read_string(p, "pagerduty", "api_url", pd.api_url);
+  r.read_bool(p, "pagerduty", "notes", pd.notes);
+  r.read_string(p, "pagerduty", "from_email", pd.from_email);
+  if (p["api_url"] && !is_http_url(pd.api_url)) {
+    r.error(p["api_url"], "pagerduty.api_url", "must start with https:// or http://");
+  }
+  if (!pd.from_email.empty() && pd.from_email.find('@') == std::string::npos) {
+    r.error(p["from_email"], "pagerduty.from_email", "expected the e-mail address of a PagerDuty user");
+  }
+  marks.keep(p["notes"], "pagerduty.notes");
+  marks.keep(p, "pagerduty");
+}
+
+void read_opsgenie(const YAML::Node& g, ConfigReader& r, OpsGenieConfig& og, DeferredMarks& marks) {
+  if (!r.check_map(g, "opsgenie", {"api_url", "api_key_file", "notes", "api_key"})) {
+    return;
+  }
+  r.refuse_inline_secret(g, "opsgenie", "api_key", "VIGIL_OPSGENIE_API_KEY", "opsgenie.api_key_file");
+  r.read_secret_file(g, "opsgenie", "api_key_file", og.api_key_file, og.api_key);
+  r.read_string(g, "opsgenie", "api_url", og.api_url);
+  r.read_bool(g, "opsgenie", "notes", og.notes);
+  if (g["api_url"] && !is_http_url(og.api_url)) {
+    r.error(g["api_url"], "opsgenie.api_url", "must start with https:// or http://");
+  }
+  marks.keep(g["notes"], "opsgenie.notes");
+  marks.keep(g, "opsgenie");
+}
+
+void read_alertmanager(const YAML::Node& a, ConfigReader& r, AlertmanagerConfig& am) {
+  if (!r.check_map(a, "alertmanager", {"url", "api_token_file", "api_token"})) {
+    return;
+  }
+  r.refuse_inline_secret(a, "alertmanager", "api_token", "VIGIL_ALERTMANAGER_API_TOKEN",
+                         "alertmanager.api_token_file");
+  r.read_secret_file(a, "alertmanager", "api_token_file", am.api_token_file, am.api_token);
+  r.read_string(a, "alertmanager", "url", am.url);
+  if (!am.url.empty() && !is_http_url(am.url)) {
+    r.error(a["url"], "alertmanager.url", "must start with https:// or http:// (Alertmanager's own address, e.g. http://alertmanager:9093)");
+  }
+}
+
+void read_slack(const YAML::Node& s, ConfigReader& r, SlackConfig& slack) {
+  if (!r.check_map(s, "slack", {"app_token_file", "bot_token_file", "api_url", "connections",
+                                "pong_timeout", "app_token", "bot_token"})) {
+    return;
+  }
+  r.refuse_inline_secret(s, "slack", "app_token", "SLACK_APP_TOKEN", "slack.app_token_file");
+  r.refuse_inline_secret(s, "slack", "bot_token", "SLACK_BOT_TOKEN", "slack.bot_token_file");
+  r.read_secret_file(s, "slack", "app_token_file", slack.app_token_file, slack.app_token);
+  r.read_secret_file(s, "slack", "bot_token_file", slack.bot_token_file, slack.bot_token);
+  r.read_string(s, "slack", "api_url", slack.api_url);
+  r.read_int(s, "slack", "connections", 1, 10, slack.connections);
+  r.read_duration(s, "slack", "pong_timeout", std::chrono::seconds(1), slack.pong_timeout);
+  const auto api = s["api_url"];
+  if (api && api.IsScalar() && api.Scalar().rfind("https://", 0) != 0 &&
+      api.Scalar().rfind("http://", 0) != 0) {
+    r.error(api, "slack.api_url", "must start with https:// or http://");
+  }
+}
+
+// One entry of `channels:`; nullopt when it is not a mapping.
+std::optional<ChannelBinding> read_channel(const YAML::Node& ch, const std::string& path, ConfigReader& r) {
+  if (!r.check_map(ch, path, {"id", "name_pattern", "backend", "auto_triage", "alert_bots"})) {
+    return std::nullopt;
+  }
+  ChannelBinding b;
+  r.read_string(ch, path, "id", b.id);
+  r.read_string(ch, path, "name_pattern", b.name_pattern);
+  r.read_enum(ch, path, "backend", kBackends, b.backend);
+  r.read_bool(ch, path, "auto_triage", b.auto_triage);
+  r.read_list(ch, path, "alert_bots", b.alert_bots);
+  if (b.id.empty() && b.name_pattern.empty()) {
+    r.error(ch, path, "needs an id (C…) or a name_pattern");
+  }
+  if (!b.id.empty() && (b.id.size() < 2 || (b.id[0] != 'C' && b.id[0] != 'G'))) {
+    r.error(ch["id"], path + ".id", "a channel id starts with C or G (e.g. C0123ABCD)");
+  } else if (const auto problem = slack_id_problem(b.id, SlackIdKind::Channel);
+             !b.id.empty() && !problem.empty()) {
+    r.warning(ch["id"], path + ".id", problem);
+  }
+  for (std::size_t j = 0; j < b.alert_bots.size(); ++j) {
+    if (const auto problem = slack_id_problem(b.alert_bots[j], SlackIdKind::Bot); !problem.empty()) {
+      r.warning(ch["alert_bots"][j], path + ".alert_bots",
+                problem + "; alert_bots names the bot_id of the messages that are alerts");
+    }
+  }
+  if (!b.name_pattern.empty()) {
+    try {
+      boost::regex re(b.name_pattern);
+    } catch (const boost::regex_error& e) {
+      r.error(ch["name_pattern"], path + ".name_pattern", std::string("invalid regular expression: ") + e.what());
+    }
+  }
+  return b;
+}
+
+void read_channels(const YAML::Node& list, ConfigReader& r, std::vector<ChannelBinding>& channels) {
+  if (!list.IsSequence()) {
+    r.error(list, "channels", "expected a list of channel bindings");
+    return;
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (auto binding = read_channel(list[i], "channels[" + std::to_string(i) + "]", r)) {
+      channels.push_back(std::move(*binding));
+    }
+  }
+}
+
+void read_approvals(const YAML::Node& a, ConfigReader& r, ApprovalsConfig& approvals, DeferredMarks& marks) {
+  if (!r.check_map(a, "approvals", {"users", "groups", "oncall", "expiry", "allow_self_approval",
+                                    "two_approvers_for"})) {
+    return;
+  }
+  if (const auto o = a["oncall"]) {
+    read_oncall(o, r, approvals.oncall, marks);
+  }
+  r.read_list(a, "approvals", "users", approvals.users);
+  r.read_list(a, "approvals", "groups", approvals.groups);
+  r.read_duration(a, "approvals", "expiry", std::chrono::seconds(60), approvals.expiry);
+  r.read_bool(a, "approvals", "allow_self_approval", approvals.allow_self_approval);
+  r.read_list(a, "approvals", "two_approvers_for", approvals.two_approvers_for);
+  for (std::size_t i = 0; i < approvals.users.size(); ++i) {
+    if (const auto problem = slack_id_problem(approvals.users[i], SlackIdKind::User); !problem.empty()) {
+      r.error(a["users"][i], "approvals.users", problem);
+    }
+  }
+  for (std::size_t i = 0; i < approvals.groups.size(); ++i) {
+    if (const auto problem = slack_id_problem(approvals.groups[i], SlackIdKind::UserGroup);
+        !problem.empty()) {
+      r.error(a["groups"][i], "approvals.groups", problem);
+    }
+  }
+  for (std::size_t i = 0; i < approvals.two_approvers_for.size(); ++i) {
+    const auto& risk = approvals.two_approvers_for[i];
+    if (std::find(kRisks.begin(), kRisks.end(), risk) == kRisks.end()) {
+      r.error(a["two_approvers_for"][i], "approvals.two_approvers_for",
+              "'" + risk + "' is not a risk level (low, medium, high)");
+    }
+  }
+}
+
+void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, DeferredMarks& marks) {
+  if (!r.check_map(g, "agent", {"backend", "command", "timeout", "grace", "max_concurrent",
+                                "workspace_root", "retention", "env_allowlist", "knowledge_dirs",
+                                "failure_threshold", "pause_for", "step_output_max_bytes"})) {
+    return;
+  }
+  r.read_enum(g, "agent", "backend", kBackends, agent.backend);
+  r.read_list(g, "agent", "command", agent.command);
+  r.read_duration(g, "agent", "timeout", std::chrono::seconds(1), agent.timeout);
+  r.read_duration(g, "agent", "grace", std::chrono::seconds(0), agent.grace);
+  r.read_int(g, "agent", "max_concurrent", 1, 256, agent.max_concurrent);
+  r.read_string(g, "agent", "workspace_root", agent.workspace_root);
+  r.read_int(g, "agent", "step_output_max_bytes", 1024, 1LL << 30, agent.step_output_max_bytes);
+  r.read_list(g, "agent", "env_allowlist", agent.env_allowlist);
+  r.read_list(g, "agent", "knowledge_dirs", agent.knowledge_dirs);
+  if (const auto kd = g["knowledge_dirs"]; kd && kd.IsSequence()) {
+    for (std::size_t i = 0; i < kd.size(); ++i) {
+      marks.keep(kd[i], "agent.knowledge_dirs[" + std::to_string(i) + "]");
+    }
+  }
+  r.read_int(g, "agent", "failure_threshold", 1, 100, agent.failure_threshold);
+  r.read_duration(g, "agent", "pause_for", std::chrono::seconds(0), agent.pause_for);
+  if (agent.backend == "command" && agent.command.empty()) {
+    r.error(g["backend"], "agent.command", "the command backend needs agent.command (an argv list)");
+  }
+  if (agent.workspace_root.empty() || agent.workspace_root[0] != '/') {
+    r.error(g["workspace_root"] ? g["workspace_root"] : g, "agent.workspace_root",
+            "must be an absolute path");
+  }
+  if (const auto ret = g["retention"]) {
+    if (r.check_map(ret, "agent.retention", {"succeeded_days", "failed_days", "max_total_bytes"})) {
+      r.read_int(ret, "agent.retention", "succeeded_days", 0, 3650, agent.retention.succeeded_days);
+      r.read_int(ret, "agent.retention", "failed_days", 0, 3650, agent.retention.failed_days);
+      r.read_int(ret, "agent.retention", "max_total_bytes", 0, 1LL << 50,
+                 agent.retention.max_total_bytes);
+    }
+  }
+}
+
+void read_kubernetes(const YAML::Node& k, ConfigReader& r, KubernetesConfig& kubernetes, DeferredMarks& marks) {
+  if (!r.check_map(k, "kubernetes", {"enabled", "kubectl", "read_only_kubeconfig",
+                                     "remediation_kubeconfig", "cluster"})) {
+    return;
+  }
+  r.read_bool(k, "kubernetes", "enabled", kubernetes.enabled);
+  r.read_string(k, "kubernetes", "kubectl", kubernetes.kubectl);
+  r.read_string(k, "kubernetes", "read_only_kubeconfig", kubernetes.read_only_kubeconfig);
+  r.read_string(k, "kubernetes", "remediation_kubeconfig", kubernetes.remediation_kubeconfig);
+  marks.keep(k["read_only_kubeconfig"], "kubernetes.read_only_kubeconfig");
+  marks.keep(k["remediation_kubeconfig"], "kubernetes.remediation_kubeconfig");
+  marks.keep(k["enabled"] ? k["enabled"] : k, "kubernetes.enabled");
+  r.read_string(k, "kubernetes", "cluster", kubernetes.cluster);
+  if (kubernetes.enabled && !kubernetes.read_only_kubeconfig.empty() &&
+      kubernetes.read_only_kubeconfig == kubernetes.remediation_kubeconfig) {
+    r.error(k["remediation_kubeconfig"], "kubernetes.remediation_kubeconfig",
+            "must differ from read_only_kubeconfig: investigation never gets write credentials");
+  }
+}
+
+void read_http(const YAML::Node& h, ConfigReader& r, HttpConfig& http, DeferredMarks& marks) {
+  if (!r.check_map(h, "http", {"listen", "alertmanager_token_file", "pagerduty_secrets_file",
+                               "opsgenie_token_file", "grafana_token_file", "alert_channel",
+                               "max_body_bytes", "alertmanager_token", "pagerduty_secrets",
+                               "opsgenie_token", "grafana_token"})) {
+    return;
+  }
+  r.read_string(h, "http", "listen", http.listen);
+  if (h["listen"] && !valid_listen_address(http.listen)) {
+    r.error(h["listen"], "http.listen", "expected host:port, e.g. 127.0.0.1:9090");
+  }
+  r.refuse_inline_secret(h, "http", "alertmanager_token", "VIGIL_ALERTMANAGER_TOKEN",
+                         "http.alertmanager_token_file");
+  r.refuse_inline_secret(h, "http", "pagerduty_secrets", "VIGIL_PAGERDUTY_WEBHOOK_SECRETS",
+                         "http.pagerduty_secrets_file");
+  r.refuse_inline_secret(h, "http", "opsgenie_token", "VIGIL_OPSGENIE_TOKEN",
+                         "http.opsgenie_token_file");
+  r.refuse_inline_secret(h, "http", "grafana_token", "VIGIL_GRAFANA_TOKEN",
+                         "http.grafana_token_file");
+  r.read_secret_file(h, "http", "alertmanager_token_file", http.alertmanager_token_file,
+                     http.alertmanager_token);
+  std::string pd;
+  r.read_secret_file(h, "http", "pagerduty_secrets_file", http.pagerduty_secrets_file, pd);
+  if (!pd.empty()) {
+    std::istringstream lines(pd);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (!line.empty()) {
+        http.pagerduty_secrets.push_back(line);
+      }
+    }
+  }
+  r.read_secret_file(h, "http", "opsgenie_token_file", http.opsgenie_token_file,
+                     http.opsgenie_token);
+  r.read_secret_file(h, "http", "grafana_token_file", http.grafana_token_file,
+                     http.grafana_token);
+  r.read_string(h, "http", "alert_channel", http.alert_channel);
+  if (const auto problem = slack_id_problem(http.alert_channel, SlackIdKind::Channel);
+      !http.alert_channel.empty() && !problem.empty()) {
+    r.warning(h["alert_channel"], "http.alert_channel",
+              problem + "; webhook alerts are posted there, and Slack's API takes the id");
+  }
+  marks.keep(h["alert_channel"] ? h["alert_channel"] : h, "http.alert_channel");
+  r.read_int(h, "http", "max_body_bytes", 1024, 64LL * 1024 * 1024, http.max_body_bytes);
+}
+
+void read_redaction(const YAML::Node& red, ConfigReader& r, RedactionConfig& redaction) {
+  if (!r.check_map(red, "redaction", {"patterns"})) {
+    return;
+  }
+  r.read_list(red, "redaction", "patterns", redaction.patterns);
+  for (std::size_t i = 0; i < redaction.patterns.size(); ++i) {
+    try {
+      boost::regex re(redaction.patterns[i], boost::regex::perl);
+    } catch (const boost::regex_error& e) {
+      r.error(red["patterns"][i], "redaction.patterns",
+              std::string("invalid regular expression: ") + e.what());
+    }
+  }
+}
+
+void read_storage(const YAML::Node& st, ConfigReader& r, StorageConfig& storage) {
+  if (!r.check_map(st, "storage", {"database", "processed_event_ttl"})) {
+    return;
+  }
+  r.read_string(st, "storage", "database", storage.database);
+  r.read_duration(st, "storage", "processed_event_ttl", std::chrono::seconds(600),
+                  storage.processed_event_ttl);
+  if (storage.database.empty()) {
+    r.error(st["database"] ? st["database"] : st, "storage.database", "must not be empty");
+  }
+}
+
+void read_logging(const YAML::Node& lg, ConfigReader& r, LoggingConfig& logging) {
+  if (!r.check_map(lg, "logging", {"level", "format"})) {
+    return;
+  }
+  r.read_enum(lg, "logging", "level",
+              {"trace", "debug", "info", "warn", "error", "critical", "off"}, logging.level);
+  r.read_enum(lg, "logging", "format", {"text", "json"}, logging.format);
+}
+
+void read_skills(const YAML::Node& sk, ConfigReader& r, SkillsConfig& skills, DeferredMarks& marks) {
+  if (!r.check_map(sk, "skills", {"dirs"})) {
+    return;
+  }
+  if (sk["dirs"]) {
+    skills.shipped = false;
+    r.read_list(sk, "skills", "dirs", skills.dirs);
+    if (const auto dirs = sk["dirs"]; dirs.IsSequence()) {
+      for (std::size_t i = 0; i < dirs.size(); ++i) {
+        marks.keep(dirs[i], "skills.dirs[" + std::to_string(i) + "]");
+      }
+    }
+  }
+}
+
+void read_incidents(const YAML::Node& in, ConfigReader& r, IncidentsConfig& incidents) {
+  if (!r.check_map(in, "incidents", {"create_channel", "channel_prefix"})) {
+    return;
+  }
+  r.read_bool(in, "incidents", "create_channel", incidents.create_channel);
+  r.read_string(in, "incidents", "channel_prefix", incidents.channel_prefix);
+  // Slack channel names: lower case letters, digits, - and _; the date and slug follow.
+  static const boost::regex kPrefix("[a-z0-9][a-z0-9_-]{0,19}");
+  if (!boost::regex_match(incidents.channel_prefix, kPrefix)) {
+    r.error(in["channel_prefix"] ? in["channel_prefix"] : in, "incidents.channel_prefix",
+            "must be 1-20 lower-case letters, digits, - or _ (Slack channel name rules)");
+  }
+}
+
+}  // namespace
+
+// Every section of the file, each read and checked by its own function above.
+void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredMarks& marks) {
+  if (!root || root.IsNull()) {
+    return;
+  }
+  if (!r.check_map(root, "", {"slack", "channels", "approvals", "agent", "kubernetes", "http",
+                              "pagerduty", "opsgenie", "alertmanager", "redaction", "storage",
+                              "logging", "skills", "incidents"})) {
+    return;
+  }
+  if (const auto s = root["slack"]) {
+    read_slack(s, r, c.slack);
+  }
+  if (const auto list = root["channels"]) {
+    read_channels(list, r, c.channels);
+  }
+  if (const auto a = root["approvals"]) {
+    read_approvals(a, r, c.approvals, marks);
+  }
+  if (const auto g = root["agent"]) {
+    read_agent(g, r, c.agent, marks);
+  }
+  if (const auto k = root["kubernetes"]) {
+    read_kubernetes(k, r, c.kubernetes, marks);
+  }
+  if (const auto h = root["http"]) {
+    read_http(h, r, c.http, marks);
+  }
+  if (const auto p = root["pagerduty"]) {
+    read_pagerduty(p, r, c.pagerduty, marks);
+  }
+  if (const auto g = root["opsgenie"]) {
+    read_opsgenie(g, r, c.opsgenie, marks);
+  }
+  if (const auto a = root["alertmanager"]) {
+    read_alertmanager(a, r, c.alertmanager);
+  }
+  if (const auto red = root["redaction"]) {
+    read_redaction(red, r, c.redaction);
+  }
+  if (const auto st = root["storage"]) {
+    read_storage(st, r, c.storage);
+  }
+  if (const auto lg = root["logging"]) {
+    read_logging(lg, r, c.logging);
+  }
+  // A `skills:` with every key commented out (as in the example) leaves the default.
+  if (const auto sk = root["skills"]; sk && !sk.IsNull()) {
+    read_skills(sk, r, c.skills, marks);
+  }
+  if (const auto in = root["incidents"]) {
+    read_incidents(in, r, c.incidents);
+  }
+}
+
+}  // namespace vigil::config_detail
