@@ -229,6 +229,120 @@ bool is_known(const kubernetes::ClusterObjects& known, const std::string& name) 
          std::any_of(known.deployments.begin(), known.deployments.end(), named);
 }
 
+// key=value, -n/--namespace NAME, a parameter's name followed by a value, and kind/name or
+// namespace/name.
+void read_explicit_forms(Reader& r, const std::vector<std::string>& toks,
+                         const kubernetes::ClusterObjects& known) {
+  for (std::size_t i = 0; i < toks.size(); ++i) {
+    const auto& t = toks[i];
+    const auto word = lower(t);
+    const bool has_next = i + 1 < toks.size();
+    if (const auto eq = t.find('='); eq != std::string::npos && eq > 0) {
+      auto key = lower(t.substr(0, eq));
+      key.erase(0, key.find_first_not_of('-'));
+      r.set(parameter_alias(key), t.substr(eq + 1));
+      continue;
+    }
+    if ((word == "-n" || word == "--namespace") && has_next) {
+      r.set("namespace", toks[i + 1]);
+      ++i;
+      continue;
+    }
+    const auto alias = parameter_alias(word);
+    if (has_next && word != "pods" && word != "nodes" && word != "deployments" && word != "no" && r.has(alias)) {
+      const auto next = lower(toks[i + 1]);
+      // "namespace demo" is a name; "pod keeps restarting" is not: other kinds need a name-shaped
+      // word (a digit, '-' or '.') or one that exists.
+      const bool name_shaped = alias == "namespace" || next.find_first_of("0123456789-.") != std::string::npos ||
+                               is_known(known, next);
+      if (name_shaped && !stopwords().count(next) && r.set(alias, toks[i + 1])) {
+        ++i;
+        continue;
+      }
+    }
+    if (t.find('/') != std::string::npos) {
+      r.slashed(t);
+    }
+  }
+}
+
+bool in_namespace(const kubernetes::NamespacedName& o, const std::string& ns_filter) {
+  return ns_filter.empty() || o.ns == ns_filter;
+}
+
+// The pod named `w` (or, when none is, the pods whose name is `w` followed by '-'); more than one is
+// ambiguous, though their one namespace is still set.
+void match_pod(Reader& r, const std::string& w, const kubernetes::ClusterObjects& known,
+               const std::string& ns_filter) {
+  std::vector<kubernetes::NamespacedName> exact;
+  std::vector<kubernetes::NamespacedName> prefixed;
+  for (const auto& p : known.pods) {
+    if (!in_namespace(p, ns_filter)) {
+      continue;
+    }
+    if (p.name == w) {
+      exact.push_back(p);
+    } else if (p.name.size() > w.size() && p.name.starts_with(w) && p.name[w.size()] == '-') {
+      prefixed.push_back(p);
+    }
+  }
+  const auto& found = exact.empty() ? prefixed : exact;
+  if (found.size() == 1) {
+    r.set("namespace", found[0].ns);
+    r.set("pod", found[0].name);
+  } else if (found.size() > 1) {
+    const auto namespaces = namespaces_of(found);
+    if (namespaces.size() == 1) {
+      r.set("namespace", *namespaces.begin());
+    }
+    r.ambiguous("pod", names_of(found));
+  }
+}
+
+// The deployment named `w`; found in several namespaces, the namespace is ambiguous.
+void match_deployment(Reader& r, const std::string& w, const kubernetes::ClusterObjects& known,
+                      const std::string& ns_filter) {
+  std::vector<kubernetes::NamespacedName> exact;
+  for (const auto& d : known.deployments) {
+    if (d.name == w && in_namespace(d, ns_filter)) {
+      exact.push_back(d);
+    }
+  }
+  if (!exact.empty()) {
+    const auto namespaces = namespaces_of(exact);
+    if (namespaces.size() == 1) {
+      r.set("namespace", *namespaces.begin());
+    } else {
+      r.ambiguous("namespace", std::vector<std::string>(namespaces.begin(), namespaces.end()));
+    }
+    r.set("deployment", w);
+  }
+}
+
+// Words that name objects that exist, within the namespace once one is known.
+void read_known_names(Reader& r, const TextParameters& out, const std::vector<std::string>& toks,
+                      const kubernetes::ClusterObjects& known) {
+  std::string ns_filter = out.values.count("namespace") ? out.values.at("namespace") : std::string();
+  for (const auto& t : toks) {
+    const auto w = lower(t);
+    if (w.size() < 3 || stopwords().count(w) || w.find('=') != std::string::npos) {
+      continue;
+    }
+    if (r.unset("pod")) {
+      match_pod(r, w, known, ns_filter);
+    }
+    if (r.unset("deployment")) {
+      match_deployment(r, w, known, ns_filter);
+    }
+    if (r.unset("namespace") && std::find(known.namespaces.begin(), known.namespaces.end(), w) != known.namespaces.end()) {
+      r.set("namespace", w);
+    }
+    if (out.values.count("namespace")) {
+      ns_filter = out.values.at("namespace");
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> text_words(std::string_view text) {
@@ -282,94 +396,8 @@ TextParameters extract_parameters(const Skill& skill, std::string_view text,
   Reader r(skill, out);
   const auto toks = tokens(text.substr(0, 4000));
   // Explicit forms first: they win over names found in the cluster.
-  for (std::size_t i = 0; i < toks.size(); ++i) {
-    const auto& t = toks[i];
-    const auto word = lower(t);
-    const bool has_next = i + 1 < toks.size();
-    if (const auto eq = t.find('='); eq != std::string::npos && eq > 0) {
-      auto key = lower(t.substr(0, eq));
-      key.erase(0, key.find_first_not_of('-'));
-      r.set(parameter_alias(key), t.substr(eq + 1));
-      continue;
-    }
-    if ((word == "-n" || word == "--namespace") && has_next) {
-      r.set("namespace", toks[i + 1]);
-      ++i;
-      continue;
-    }
-    const auto alias = parameter_alias(word);
-    if (has_next && word != "pods" && word != "nodes" && word != "deployments" && word != "no" && r.has(alias)) {
-      const auto next = lower(toks[i + 1]);
-      // "namespace demo" is a name; "pod keeps restarting" is not: other kinds need a name-shaped
-      // word (a digit, '-' or '.') or one that exists.
-      const bool name_shaped = alias == "namespace" || next.find_first_of("0123456789-.") != std::string::npos ||
-                               is_known(known, next);
-      if (name_shaped && !stopwords().count(next) && r.set(alias, toks[i + 1])) {
-        ++i;
-        continue;
-      }
-    }
-    if (t.find('/') != std::string::npos) {
-      r.slashed(t);
-    }
-  }
-  // Words that name objects that exist.
-  std::string ns_filter = out.values.count("namespace") ? out.values.at("namespace") : std::string();
-  const auto in_namespace = [&](const kubernetes::NamespacedName& o) { return ns_filter.empty() || o.ns == ns_filter; };
-  for (const auto& t : toks) {
-    const auto w = lower(t);
-    if (w.size() < 3 || stopwords().count(w) || w.find('=') != std::string::npos) {
-      continue;
-    }
-    if (r.unset("pod")) {
-      std::vector<kubernetes::NamespacedName> exact;
-      std::vector<kubernetes::NamespacedName> prefixed;
-      for (const auto& p : known.pods) {
-        if (!in_namespace(p)) {
-          continue;
-        }
-        if (p.name == w) {
-          exact.push_back(p);
-        } else if (p.name.size() > w.size() && p.name.starts_with(w) && p.name[w.size()] == '-') {
-          prefixed.push_back(p);
-        }
-      }
-      const auto& found = exact.empty() ? prefixed : exact;
-      if (found.size() == 1) {
-        r.set("namespace", found[0].ns);
-        r.set("pod", found[0].name);
-      } else if (found.size() > 1) {
-        const auto namespaces = namespaces_of(found);
-        if (namespaces.size() == 1) {
-          r.set("namespace", *namespaces.begin());
-        }
-        r.ambiguous("pod", names_of(found));
-      }
-    }
-    if (r.unset("deployment")) {
-      std::vector<kubernetes::NamespacedName> exact;
-      for (const auto& d : known.deployments) {
-        if (d.name == w && in_namespace(d)) {
-          exact.push_back(d);
-        }
-      }
-      if (!exact.empty()) {
-        const auto namespaces = namespaces_of(exact);
-        if (namespaces.size() == 1) {
-          r.set("namespace", *namespaces.begin());
-        } else {
-          r.ambiguous("namespace", std::vector<std::string>(namespaces.begin(), namespaces.end()));
-        }
-        r.set("deployment", w);
-      }
-    }
-    if (r.unset("namespace") && std::find(known.namespaces.begin(), known.namespaces.end(), w) != known.namespaces.end()) {
-      r.set("namespace", w);
-    }
-    if (out.values.count("namespace")) {
-      ns_filter = out.values.at("namespace");
-    }
-  }
+  read_explicit_forms(r, toks, known);
+  read_known_names(r, out, toks, known);
   return out;
 }
 

@@ -396,25 +396,48 @@ class Parser {
       error(n["id"], where + ": duplicate step id");
     }
     read_string(n, "title", where, s.title);
-    std::vector<YAML::Node> run_nodes;
     if (!n["run"]) {
       error(n, where + ": run is required (an argv list)");
-    } else if (read_list(n, "run", where, s.run, &run_nodes)) {
-      if (s.run.empty()) {
-        error(n["run"], where + ".run: must not be empty");
-      } else {
-        check_argv(n["run"], s.run, run_nodes, where + ".run", skill);
-      }
+    } else {
+      read_argv(n, "run", where, s.run, skill);
     }
-    std::vector<YAML::Node> dry_nodes;
-    if (read_list(n, "dry_run", where, s.dry_run, &dry_nodes)) {
-      if (s.dry_run.empty()) {
-        error(n["dry_run"], where + ".dry_run: must not be empty");
-      } else {
-        check_argv(n["dry_run"], s.dry_run, dry_nodes, where + ".dry_run", skill);
-      }
-    }
+    read_argv(n, "dry_run", where, s.dry_run, skill);
     read_duration(n, "timeout", where, s.timeout);
+    read_gate(n, section, where, s);
+    read_list(n, "approvers", where, s.approvers);
+    read_bool(n, "allow_self_approval", where, s.allow_self_approval);
+    read_on_failure(n, where, s);
+    if (const auto w = n["when"]) {
+      Condition c;
+      parse_condition(w, where + ".when", c, true);
+      if (!c.step.empty() && !captures_.count(c.step)) {
+        error(w["step"] ? w["step"] : w,
+              where + ".when: step '" + c.step + "' is not an earlier step");
+      }
+      s.when = c;
+    }
+    if (const auto e = n["expect"]) {
+      parse_condition(e, where + ".expect", s.expect, false);
+    }
+    captures_[s.id] = read_step_captures(n, where, s);
+    return s;
+  }
+
+  // run or dry_run: a non-empty argv list whose templates name what is defined so far.
+  void read_argv(const YAML::Node& n, const char* key, const std::string& where,
+                 std::vector<std::string>& argv, const Skill& skill) {
+    std::vector<YAML::Node> nodes;
+    if (read_list(n, key, where, argv, &nodes)) {
+      if (argv.empty()) {
+        error(n[key], where + "." + key + ": must not be empty");
+      } else {
+        check_argv(n[key], argv, nodes, where + "." + key, skill);
+      }
+    }
+  }
+
+  // Whether the step changes something, whether it needs approval, and its risk.
+  void read_gate(const YAML::Node& n, Section section, const std::string& where, Step& s) {
     read_bool(n, "mutating", where, s.mutating);
     read_bool(n, "requires_approval", where, s.requires_approval);
     if (section == Section::Rollback && !n["mutating"]) {
@@ -442,8 +465,9 @@ class Parser {
     } else if (s.mutating) {
       s.risk = Risk::Medium;
     }
-    read_list(n, "approvers", where, s.approvers);
-    read_bool(n, "allow_self_approval", where, s.allow_self_approval);
+  }
+
+  void read_on_failure(const YAML::Node& n, const std::string& where, Step& s) {
     std::string on_failure;
     if (read_string(n, "on_failure", where, on_failure)) {
       if (on_failure == "stop") {
@@ -456,58 +480,51 @@ class Parser {
         error(n["on_failure"], where + ".on_failure: expected stop, continue or rollback");
       }
     }
-    if (const auto w = n["when"]) {
-      Condition c;
-      parse_condition(w, where + ".when", c, true);
-      if (!c.step.empty() && !captures_.count(c.step)) {
-        error(w["step"] ? w["step"] : w,
-              where + ".when: step '" + c.step + "' is not an earlier step");
-      }
-      s.when = c;
-    }
-    if (const auto e = n["expect"]) {
-      parse_condition(e, where + ".expect", s.expect, false);
-    }
+  }
+
+  // capture: name → regex (or {regex, pattern}); returns the names later steps may use.
+  std::set<std::string> read_step_captures(const YAML::Node& n, const std::string& where, Step& s) {
     std::set<std::string> names;
-    if (const auto cap = n["capture"]) {
-      if (!cap.IsMap()) {
-        error(cap, where + ".capture: expected a mapping of name to regex");
-      } else {
-        for (const auto& kv : cap) {
-          Capture c;
-          c.name = kv.first.Scalar();
-          c.mark = mark_of(kv.first);
-          if (!is_param_name(c.name)) {
-            error(kv.first, where + ".capture: bad capture name '" + c.name + "'");
-            continue;
-          }
-          if (kv.second.IsScalar()) {
-            c.regex = kv.second.Scalar();
-          } else if (check_map(kv.second, where + ".capture." + c.name, {"regex", "pattern"})) {
-            read_string(kv.second, "regex", where + ".capture." + c.name, c.regex);
-            if (read_string(kv.second, "pattern", where + ".capture." + c.name, c.pattern)) {
-              std::string why;
-              if (!valid_regex(c.pattern, why)) {
-                error(kv.second["pattern"],
-                      where + ".capture." + c.name + ".pattern: bad regular expression: " + why);
-              }
-            }
-          } else {
-            continue;
-          }
-          std::string why;
-          if (c.regex.empty()) {
-            error(kv.second, where + ".capture." + c.name + ": regex is required");
-          } else if (!valid_regex(c.regex, why)) {
-            error(kv.second, where + ".capture." + c.name + ": bad regular expression: " + why);
-          }
-          names.insert(c.name);
-          s.captures.push_back(std::move(c));
-        }
-      }
+    const auto cap = n["capture"];
+    if (!cap) {
+      return names;
     }
-    captures_[s.id] = std::move(names);
-    return s;
+    if (!cap.IsMap()) {
+      error(cap, where + ".capture: expected a mapping of name to regex");
+      return names;
+    }
+    for (const auto& kv : cap) {
+      Capture c;
+      c.name = kv.first.Scalar();
+      c.mark = mark_of(kv.first);
+      if (!is_param_name(c.name)) {
+        error(kv.first, where + ".capture: bad capture name '" + c.name + "'");
+        continue;
+      }
+      if (kv.second.IsScalar()) {
+        c.regex = kv.second.Scalar();
+      } else if (check_map(kv.second, where + ".capture." + c.name, {"regex", "pattern"})) {
+        read_string(kv.second, "regex", where + ".capture." + c.name, c.regex);
+        if (read_string(kv.second, "pattern", where + ".capture." + c.name, c.pattern)) {
+          std::string why;
+          if (!valid_regex(c.pattern, why)) {
+            error(kv.second["pattern"],
+                  where + ".capture." + c.name + ".pattern: bad regular expression: " + why);
+          }
+        }
+      } else {
+        continue;
+      }
+      std::string why;
+      if (c.regex.empty()) {
+        error(kv.second, where + ".capture." + c.name + ": regex is required");
+      } else if (!valid_regex(c.regex, why)) {
+        error(kv.second, where + ".capture." + c.name + ": bad regular expression: " + why);
+      }
+      names.insert(c.name);
+      s.captures.push_back(std::move(c));
+    }
+    return names;
   }
 
   void check_regex_at(const YAML::Node& n, const std::string& where, const std::string& regex) {
@@ -527,137 +544,182 @@ class Parser {
     }
     std::set<std::string> ids;
     for (const auto& fn : n) {
-      if (!check_map(fn, "finding", {"id", "when", "capture", "say", "evidence"})) {
+      if (auto f = parse_finding(fn, skill, steps, ids)) {
+        skill.findings.push_back(std::move(*f));
+      }
+    }
+  }
+
+  // One finding; none when it has no usable id. `ids` holds the ids seen so far.
+  std::optional<Finding> parse_finding(const YAML::Node& fn, const Skill& skill,
+                                       const std::set<std::string>& steps, std::set<std::string>& ids) {
+    if (!check_map(fn, "finding", {"id", "when", "capture", "say", "evidence"})) {
+      return std::nullopt;
+    }
+    Finding f;
+    f.mark = mark_of(fn);
+    if (!read_string(fn, "id", "finding", f.id) || !is_id(f.id)) {
+      error(fn["id"] ? fn["id"] : fn, "finding: id is required (lower case letters, digits, - and _, at most 64)");
+      return std::nullopt;
+    }
+    const std::string where = "finding " + f.id;
+    if (!ids.insert(f.id).second) {
+      error(fn["id"], where + ": duplicate finding id");
+    }
+    read_finding_when(fn, where, steps, f);
+    const std::string first_step = f.when.empty() ? std::string() : f.when.front().step;
+    const auto names = read_finding_captures(fn, where, steps, first_step, f);
+    check_finding_say(fn, where, skill, names, f);
+    read_finding_evidence(fn, where, steps, first_step, f);
+    return f;
+  }
+
+  void check_finding_step(const std::set<std::string>& steps, const YAML::Node& at, const std::string& where,
+                          const std::string& step) {
+    if (!steps.count(step)) {
+      error(at, where + ": step '" + step + "' is not a step of this skill");
+    }
+  }
+
+  // when: a condition on a step's output, or a list of them.
+  void read_finding_when(const YAML::Node& fn, const std::string& where, const std::set<std::string>& steps,
+                         Finding& f) {
+    const auto w = fn["when"];
+    if (!w) {
+      error(fn, where + ": when is required (a condition, or a list of them, on a step's output)");
+      return;
+    }
+    std::vector<YAML::Node> conds;
+    if (w.IsSequence()) {
+      for (const auto& c : w) {
+        conds.push_back(c);
+      }
+    } else {
+      conds.push_back(w);
+    }
+    if (conds.empty()) {
+      error(w, where + ".when: expected at least one condition");
+    }
+    for (const auto& cn : conds) {
+      Condition c;
+      parse_condition(cn, where + ".when", c, true);
+      if (c.step.empty()) {
         continue;
       }
-      Finding f;
-      f.mark = mark_of(fn);
-      if (!read_string(fn, "id", "finding", f.id) || !is_id(f.id)) {
-        error(fn["id"] ? fn["id"] : fn, "finding: id is required (lower case letters, digits, - and _, at most 64)");
+      check_finding_step(steps, cn["step"] ? cn["step"] : cn, where + ".when", c.step);
+      if (!c.output_matches.empty()) {
+        std::string why;
+        if (!valid_regex(c.output_matches, why)) {
+          continue;  // parse_condition said so
+        }
+      }
+      f.when.push_back(std::move(c));
+    }
+  }
+
+  // capture: name → regex (or {step, regex, last, default}), read from the first `when` step unless
+  // it names another; returns the names `say` may use.
+  std::set<std::string> read_finding_captures(const YAML::Node& fn, const std::string& where,
+                                              const std::set<std::string>& steps,
+                                              const std::string& first_step, Finding& f) {
+    std::set<std::string> names;
+    const auto cap = fn["capture"];
+    if (!cap) {
+      return names;
+    }
+    if (!cap.IsMap()) {
+      error(cap, where + ".capture: expected a mapping of name to regex");
+      return names;
+    }
+    for (const auto& kv : cap) {
+      FindingCapture c;
+      c.name = kv.first.Scalar();
+      c.mark = mark_of(kv.first);
+      c.step = first_step;
+      const std::string cw = where + ".capture." + c.name;
+      if (!is_param_name(c.name)) {
+        error(kv.first, where + ".capture: bad capture name '" + c.name + "'");
         continue;
       }
-      const std::string where = "finding " + f.id;
-      if (!ids.insert(f.id).second) {
-        error(fn["id"], where + ": duplicate finding id");
-      }
-      const auto check_step = [&](const YAML::Node& at, const std::string& what, const std::string& step) {
-        if (!steps.count(step)) {
-          error(at, where + "." + what + ": step '" + step + "' is not a step of this skill");
+      if (kv.second.IsScalar()) {
+        c.regex = kv.second.Scalar();
+      } else if (check_map(kv.second, cw, {"step", "regex", "last", "default"})) {
+        read_string(kv.second, "step", cw, c.step);
+        read_string(kv.second, "regex", cw, c.regex);
+        read_bool(kv.second, "last", cw, c.last);
+        read_string(kv.second, "default", cw, c.default_value);
+        if (kv.second["step"]) {
+          check_finding_step(steps, kv.second["step"], cw, c.step);
         }
-      };
-      const auto w = fn["when"];
-      if (!w) {
-        error(fn, where + ": when is required (a condition, or a list of them, on a step's output)");
       } else {
-        std::vector<YAML::Node> conds;
-        if (w.IsSequence()) {
-          for (const auto& c : w) {
-            conds.push_back(c);
-          }
-        } else {
-          conds.push_back(w);
-        }
-        if (conds.empty()) {
-          error(w, where + ".when: expected at least one condition");
-        }
-        for (const auto& cn : conds) {
-          Condition c;
-          parse_condition(cn, where + ".when", c, true);
-          if (c.step.empty()) {
-            continue;
-          }
-          check_step(cn["step"] ? cn["step"] : cn, "when", c.step);
-          if (!c.output_matches.empty()) {
-            std::string why;
-            if (!valid_regex(c.output_matches, why)) {
-              continue;  // parse_condition said so
-            }
-          }
-          f.when.push_back(std::move(c));
+        continue;
+      }
+      check_regex_at(kv.second, cw, c.regex);
+      names.insert(c.name);
+      f.captures.push_back(std::move(c));
+    }
+    return names;
+  }
+
+  // say: required; its placeholders name this finding's captures, parameters or step captures.
+  void check_finding_say(const YAML::Node& fn, const std::string& where, const Skill& skill,
+                         const std::set<std::string>& names, Finding& f) {
+    if (!read_string(fn, "say", where, f.say) || f.say.empty()) {
+      error(fn["say"] ? fn["say"] : fn, where + ": say is required (the one-line diagnosis)");
+      return;
+    }
+    const auto used = finding_placeholders(f.say);
+    if (!used) {
+      error(fn["say"], where + ".say: " + used.error().detail);
+      return;
+    }
+    for (const auto& name : *used) {
+      const auto dot = name.find('.');
+      const auto kind = name.substr(0, dot);
+      const auto rest = name.substr(dot + 1);
+      if (kind == "findings" && !names.count(rest)) {
+        error(fn["say"], where + ".say: {{ " + name + " }} is not a capture of this finding");
+      } else if (kind == "params" && !skill.find_parameter(rest)) {
+        error(fn["say"], where + ".say: {{ " + name + " }}: no parameter " + rest);
+      } else if (kind == "steps") {
+        const auto d2 = rest.find('.');
+        const auto it = captures_.find(rest.substr(0, d2));
+        if (it == captures_.end() || !it->second.count(rest.substr(d2 + 1))) {
+          error(fn["say"], where + ".say: {{ " + name + " }}: no step captures it");
         }
       }
-      const std::string first_step = f.when.empty() ? std::string() : f.when.front().step;
-      std::set<std::string> names;
-      if (const auto cap = fn["capture"]) {
-        if (!cap.IsMap()) {
-          error(cap, where + ".capture: expected a mapping of name to regex");
-        } else {
-          for (const auto& kv : cap) {
-            FindingCapture c;
-            c.name = kv.first.Scalar();
-            c.mark = mark_of(kv.first);
-            c.step = first_step;
-            const std::string cw = where + ".capture." + c.name;
-            if (!is_param_name(c.name)) {
-              error(kv.first, where + ".capture: bad capture name '" + c.name + "'");
-              continue;
-            }
-            if (kv.second.IsScalar()) {
-              c.regex = kv.second.Scalar();
-            } else if (check_map(kv.second, cw, {"step", "regex", "last", "default"})) {
-              read_string(kv.second, "step", cw, c.step);
-              read_string(kv.second, "regex", cw, c.regex);
-              read_bool(kv.second, "last", cw, c.last);
-              read_string(kv.second, "default", cw, c.default_value);
-              if (kv.second["step"]) {
-                check_step(kv.second["step"], "capture." + c.name, c.step);
-              }
-            } else {
-              continue;
-            }
-            check_regex_at(kv.second, cw, c.regex);
-            names.insert(c.name);
-            f.captures.push_back(std::move(c));
-          }
+    }
+  }
+
+  // evidence: regexes (or {step, regex}) whose matching lines are quoted with the finding.
+  void read_finding_evidence(const YAML::Node& fn, const std::string& where,
+                             const std::set<std::string>& steps, const std::string& first_step,
+                             Finding& f) {
+    const auto ev = fn["evidence"];
+    if (!ev) {
+      return;
+    }
+    if (!ev.IsSequence()) {
+      error(ev, where + ".evidence: expected a list of regexes (or {step, regex})");
+      return;
+    }
+    for (const auto& en : ev) {
+      EvidencePattern e;
+      e.mark = mark_of(en);
+      e.step = first_step;
+      if (en.IsScalar()) {
+        e.regex = en.Scalar();
+      } else if (check_map(en, where + ".evidence", {"step", "regex"})) {
+        read_string(en, "step", where + ".evidence", e.step);
+        read_string(en, "regex", where + ".evidence", e.regex);
+        if (en["step"]) {
+          check_finding_step(steps, en["step"], where + ".evidence", e.step);
         }
-      }
-      if (!read_string(fn, "say", where, f.say) || f.say.empty()) {
-        error(fn["say"] ? fn["say"] : fn, where + ": say is required (the one-line diagnosis)");
-      } else if (auto used = finding_placeholders(f.say); !used) {
-        error(fn["say"], where + ".say: " + used.error().detail);
       } else {
-        for (const auto& name : *used) {
-          const auto dot = name.find('.');
-          const auto kind = name.substr(0, dot);
-          const auto rest = name.substr(dot + 1);
-          if (kind == "findings" && !names.count(rest)) {
-            error(fn["say"], where + ".say: {{ " + name + " }} is not a capture of this finding");
-          } else if (kind == "params" && !skill.find_parameter(rest)) {
-            error(fn["say"], where + ".say: {{ " + name + " }}: no parameter " + rest);
-          } else if (kind == "steps") {
-            const auto d2 = rest.find('.');
-            const auto it = captures_.find(rest.substr(0, d2));
-            if (it == captures_.end() || !it->second.count(rest.substr(d2 + 1))) {
-              error(fn["say"], where + ".say: {{ " + name + " }}: no step captures it");
-            }
-          }
-        }
+        continue;
       }
-      if (const auto ev = fn["evidence"]) {
-        if (!ev.IsSequence()) {
-          error(ev, where + ".evidence: expected a list of regexes (or {step, regex})");
-        } else {
-          for (const auto& en : ev) {
-            EvidencePattern e;
-            e.mark = mark_of(en);
-            e.step = first_step;
-            if (en.IsScalar()) {
-              e.regex = en.Scalar();
-            } else if (check_map(en, where + ".evidence", {"step", "regex"})) {
-              read_string(en, "step", where + ".evidence", e.step);
-              read_string(en, "regex", where + ".evidence", e.regex);
-              if (en["step"]) {
-                check_step(en["step"], "evidence", e.step);
-              }
-            } else {
-              continue;
-            }
-            check_regex_at(en, where + ".evidence", e.regex);
-            f.evidence.push_back(std::move(e));
-          }
-        }
-      }
-      skill.findings.push_back(std::move(f));
+      check_regex_at(en, where + ".evidence", e.regex);
+      f.evidence.push_back(std::move(e));
     }
   }
 
@@ -705,28 +767,7 @@ class Parser {
     }
     const auto main_captures = captures_;
     if (const auto v = root["verify"]) {
-      skill.verify.mark = mark_of(v);
-      if (check_map(v, "verify", {"attempts", "interval", "steps"})) {
-        if (const auto a = v["attempts"]) {
-          int attempts = 0;
-          try {
-            attempts = a.as<int>();
-          } catch (const YAML::Exception&) {
-            attempts = 0;
-          }
-          if (attempts < 1 || attempts > 1000) {
-            error(a, "verify.attempts: expected a number from 1 to 1000");
-          } else {
-            skill.verify.attempts = attempts;
-          }
-        }
-        read_duration(v, "interval", "verify", skill.verify.interval);
-        if (const auto vs = v["steps"]) {
-          parse_step_list(vs, "verify.steps", Section::Verify, skill, skill.verify.steps);
-        } else {
-          error(v, "verify: steps is required");
-        }
-      }
+      parse_verify(v, skill);
     }
     // Rollback steps see the main steps' captures, not the verification's.
     captures_ = main_captures;
@@ -748,6 +789,38 @@ class Parser {
         error(s.mark, "step " + s.id + ".on_failure: rollback, but the skill has no rollback steps");
       }
     }
+    read_requires_kubernetes(root, skill);
+    return skill;
+  }
+
+  void parse_verify(const YAML::Node& v, Skill& skill) {
+    skill.verify.mark = mark_of(v);
+    if (!check_map(v, "verify", {"attempts", "interval", "steps"})) {
+      return;
+    }
+    if (const auto a = v["attempts"]) {
+      int attempts = 0;
+      try {
+        attempts = a.as<int>();
+      } catch (const YAML::Exception&) {
+        attempts = 0;
+      }
+      if (attempts < 1 || attempts > 1000) {
+        error(a, "verify.attempts: expected a number from 1 to 1000");
+      } else {
+        skill.verify.attempts = attempts;
+      }
+    }
+    read_duration(v, "interval", "verify", skill.verify.interval);
+    if (const auto vs = v["steps"]) {
+      parse_step_list(vs, "verify.steps", Section::Verify, skill, skill.verify.steps);
+    } else {
+      error(v, "verify: steps is required");
+    }
+  }
+
+  // A skill whose steps run kubectl requires Kubernetes; the file may say so, never the opposite.
+  void read_requires_kubernetes(const YAML::Node& root, Skill& skill) {
     bool kube = false;
     for (const auto* list : {&skill.steps, &skill.verify.steps, &skill.rollback}) {
       for (const auto& s : *list) {
@@ -760,7 +833,6 @@ class Parser {
       error(root["requires_kubernetes"],
             "skill: requires_kubernetes is false but steps run kubectl");
     }
-    return skill;
   }
 
   int errors() const { return errors_; }

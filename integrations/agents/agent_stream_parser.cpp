@@ -105,6 +105,35 @@ void parse_claude_content(const json& content, std::vector<AgentEvent>& out) {
   }
 }
 
+// One item of a Codex turn, when it starts (`done` false) or completes.
+void read_codex_item(const json& item, bool done, std::vector<AgentEvent>& out) {
+  const auto itype = item.is_object() ? str(item, "type") : std::string();
+  if (itype == "command_execution") {
+    if (!done) {
+      out.push_back({AgentEvent::Kind::ToolCall, str(item, "id"), "shell", cap(str(item, "command"))});
+    } else {
+      AgentEvent e{AgentEvent::Kind::ToolResult, str(item, "id"), "shell",
+                   cap(str(item, "aggregated_output"))};
+      if (item.contains("exit_code") && item["exit_code"].is_number_integer()) {
+        e.exit_code = item["exit_code"].get<int>();
+        e.is_error = *e.exit_code != 0;
+      }
+      out.push_back(std::move(e));
+    }
+  } else if (itype == "agent_message" && done) {
+    out.push_back({AgentEvent::Kind::Text, str(item, "id"), "", cap(str(item, "text"))});
+  } else if (itype == "reasoning" && done) {
+    out.push_back({AgentEvent::Kind::Thinking, str(item, "id"), "", cap(str(item, "text"))});
+  } else if ((itype == "mcp_tool_call" || itype == "web_search" || itype == "file_change") && !done) {
+    out.push_back({AgentEvent::Kind::ToolCall, str(item, "id"), itype,
+                   summarize_input(item.value("arguments", item.value("query", json())))});
+  } else if (itype == "error") {
+    AgentEvent e{AgentEvent::Kind::Text, str(item, "id"), "", cap(str(item, "message"))};
+    e.is_error = true;
+    out.push_back(std::move(e));
+  }
+}
+
 }  // namespace
 
 std::optional<StreamFormat> stream_format_for_backend(std::string_view backend) {
@@ -169,136 +198,121 @@ std::vector<AgentEvent> AgentStreamParser::feed_line(std::string_view line) {
   }
   try {
     switch (format_) {
-      case StreamFormat::ClaudeCode: {
-        if (type == "system") {
-          const auto sid = str(j, "session_id");
-          if (str(j, "subtype") == "init" && !sid.empty()) {
-            session_id_ = sid;
-            out.push_back({AgentEvent::Kind::Session, sid, "", str(j, "model")});
-          } else if (str(j, "subtype") == "task_started" || str(j, "subtype") == "task_progress") {
-            out.push_back({AgentEvent::Kind::Thinking, "", "", cap(str(j, "description"))});
-          }
-          // other system subtypes (hooks, task updates, future ones) are timeline noise
-        } else if (type == "assistant" || type == "user") {
-          const auto msg = j.value("message", json::object());
-          parse_claude_content(msg.is_object() ? msg.value("content", json()) : json(), out);
-          if (type == "user") {
-            // The user turn only matters for tool results; echoed prompt text is dropped.
-            std::erase_if(out, [](const AgentEvent& e) { return e.kind == AgentEvent::Kind::Text; });
-          }
-        } else if (type == "result") {
-          saw_result_ = true;
-          AgentEvent e{AgentEvent::Kind::Result, str(j, "session_id"), "", cap(str(j, "result"))};
-          e.is_error = j.value("is_error", false) || str(j, "subtype").rfind("error", 0) == 0;
-          if (e.is_error && e.text.empty()) {
-            e.text = str(j, "subtype");
-          }
-          if (session_id_.empty()) {
-            session_id_ = str(j, "session_id");
-          }
-          out.push_back(std::move(e));
-        } else if (type == "rate_limit_event" || type == "stream_event") {
-          // known, nothing to show
-        } else {
-          ++unknown_;
-        }
+      case StreamFormat::ClaudeCode:
+        feed_claude(j, type, out);
         break;
-      }
-      case StreamFormat::Codex: {
-        if (type == "thread.started") {
-          session_id_ = str(j, "thread_id");
-          out.push_back({AgentEvent::Kind::Session, session_id_, "", ""});
-        } else if (type == "item.started" || type == "item.completed") {
-          const auto item = j.value("item", json::object());
-          const auto itype = item.is_object() ? str(item, "type") : std::string();
-          const bool done = type == "item.completed";
-          if (itype == "command_execution") {
-            if (!done) {
-              out.push_back({AgentEvent::Kind::ToolCall, str(item, "id"), "shell", cap(str(item, "command"))});
-            } else {
-              AgentEvent e{AgentEvent::Kind::ToolResult, str(item, "id"), "shell",
-                           cap(str(item, "aggregated_output"))};
-              if (item.contains("exit_code") && item["exit_code"].is_number_integer()) {
-                e.exit_code = item["exit_code"].get<int>();
-                e.is_error = *e.exit_code != 0;
-              }
-              out.push_back(std::move(e));
-            }
-          } else if (itype == "agent_message" && done) {
-            out.push_back({AgentEvent::Kind::Text, str(item, "id"), "", cap(str(item, "text"))});
-          } else if (itype == "reasoning" && done) {
-            out.push_back({AgentEvent::Kind::Thinking, str(item, "id"), "", cap(str(item, "text"))});
-          } else if ((itype == "mcp_tool_call" || itype == "web_search" || itype == "file_change") && !done) {
-            out.push_back({AgentEvent::Kind::ToolCall, str(item, "id"), itype,
-                           summarize_input(item.value("arguments", item.value("query", json())))});
-          } else if (itype == "error") {
-            AgentEvent e{AgentEvent::Kind::Text, str(item, "id"), "", cap(str(item, "message"))};
-            e.is_error = true;
-            out.push_back(std::move(e));
-          }
-        } else if (type == "turn.completed") {
-          saw_result_ = true;
-          out.push_back({AgentEvent::Kind::Result, session_id_, "", ""});
-        } else if (type == "turn.failed" || type == "error") {
-          saw_result_ = saw_result_ || type == "turn.failed";
-          const auto err = j.value("error", json::object());
-          AgentEvent e{type == "error" ? AgentEvent::Kind::Text : AgentEvent::Kind::Result, "", "",
-                       cap(err.is_object() ? str(err, "message") : str(j, "message"))};
-          e.is_error = true;
-          out.push_back(std::move(e));
-        } else if (type == "turn.started" || type == "item.updated") {
-          // known, nothing to show
-        } else {
-          ++unknown_;
-        }
+      case StreamFormat::Codex:
+        feed_codex(j, type, out);
         break;
-      }
-      case StreamFormat::Gemini: {
-        if (type == "init") {
-          session_id_ = str(j, "session_id");
-          out.push_back({AgentEvent::Kind::Session, session_id_, "", str(j, "model")});
-        } else if (type == "message") {
-          if (str(j, "role") == "assistant") {
-            const auto text = j.contains("content") ? content_text(j["content"]) : std::string();
-            if (is_delta) {
-              pending_delta_ += text;
-            } else if (!text.empty()) {
-              out.push_back({AgentEvent::Kind::Text, "", "", cap(text)});
-            }
-          }
-        } else if (type == "tool_use") {
-          out.push_back({AgentEvent::Kind::ToolCall, str(j, "tool_id"), str(j, "tool_name"),
-                         summarize_input(j.value("parameters", json()))});
-        } else if (type == "tool_result") {
-          AgentEvent e{AgentEvent::Kind::ToolResult, str(j, "tool_id"), "", cap(str(j, "output"))};
-          e.is_error = str(j, "status") != "success";
-          if (e.is_error && j.contains("error") && j["error"].is_object()) {
-            e.text = cap(str(j["error"], "message"));
-          }
-          out.push_back(std::move(e));
-        } else if (type == "result") {
-          saw_result_ = true;
-          AgentEvent e{AgentEvent::Kind::Result, session_id_, "", ""};
-          e.is_error = str(j, "status") != "success";
-          if (e.is_error && j.contains("error") && j["error"].is_object()) {
-            e.text = cap(str(j["error"], "message"));
-          }
-          out.push_back(std::move(e));
-        } else if (type == "error") {
-          AgentEvent e{AgentEvent::Kind::Text, "", "", cap(str(j, "message"))};
-          e.is_error = true;
-          out.push_back(std::move(e));
-        } else {
-          ++unknown_;
-        }
+      case StreamFormat::Gemini:
+        feed_gemini(j, type, is_delta, out);
         break;
-      }
     }
   } catch (const json::exception&) {
     // A field of an unexpected type deep inside: the line is malformed for us.
     ++malformed_;
   }
   return out;
+}
+
+void AgentStreamParser::feed_claude(const json& j, const std::string& type, std::vector<AgentEvent>& out) {
+  if (type == "system") {
+    const auto sid = str(j, "session_id");
+    if (str(j, "subtype") == "init" && !sid.empty()) {
+      session_id_ = sid;
+      out.push_back({AgentEvent::Kind::Session, sid, "", str(j, "model")});
+    } else if (str(j, "subtype") == "task_started" || str(j, "subtype") == "task_progress") {
+      out.push_back({AgentEvent::Kind::Thinking, "", "", cap(str(j, "description"))});
+    }
+    // other system subtypes (hooks, task updates, future ones) are timeline noise
+  } else if (type == "assistant" || type == "user") {
+    const auto msg = j.value("message", json::object());
+    parse_claude_content(msg.is_object() ? msg.value("content", json()) : json(), out);
+    if (type == "user") {
+      // The user turn only matters for tool results; echoed prompt text is dropped.
+      std::erase_if(out, [](const AgentEvent& e) { return e.kind == AgentEvent::Kind::Text; });
+    }
+  } else if (type == "result") {
+    saw_result_ = true;
+    AgentEvent e{AgentEvent::Kind::Result, str(j, "session_id"), "", cap(str(j, "result"))};
+    e.is_error = j.value("is_error", false) || str(j, "subtype").rfind("error", 0) == 0;
+    if (e.is_error && e.text.empty()) {
+      e.text = str(j, "subtype");
+    }
+    if (session_id_.empty()) {
+      session_id_ = str(j, "session_id");
+    }
+    out.push_back(std::move(e));
+  } else if (type == "rate_limit_event" || type == "stream_event") {
+    // known, nothing to show
+  } else {
+    ++unknown_;
+  }
+}
+
+void AgentStreamParser::feed_codex(const json& j, const std::string& type, std::vector<AgentEvent>& out) {
+  if (type == "thread.started") {
+    session_id_ = str(j, "thread_id");
+    out.push_back({AgentEvent::Kind::Session, session_id_, "", ""});
+  } else if (type == "item.started" || type == "item.completed") {
+    const auto item = j.value("item", json::object());
+    read_codex_item(item, type == "item.completed", out);
+  } else if (type == "turn.completed") {
+    saw_result_ = true;
+    out.push_back({AgentEvent::Kind::Result, session_id_, "", ""});
+  } else if (type == "turn.failed" || type == "error") {
+    saw_result_ = saw_result_ || type == "turn.failed";
+    const auto err = j.value("error", json::object());
+    AgentEvent e{type == "error" ? AgentEvent::Kind::Text : AgentEvent::Kind::Result, "", "",
+                 cap(err.is_object() ? str(err, "message") : str(j, "message"))};
+    e.is_error = true;
+    out.push_back(std::move(e));
+  } else if (type == "turn.started" || type == "item.updated") {
+    // known, nothing to show
+  } else {
+    ++unknown_;
+  }
+}
+
+void AgentStreamParser::feed_gemini(const json& j, const std::string& type, bool is_delta,
+                                    std::vector<AgentEvent>& out) {
+  if (type == "init") {
+    session_id_ = str(j, "session_id");
+    out.push_back({AgentEvent::Kind::Session, session_id_, "", str(j, "model")});
+  } else if (type == "message") {
+    if (str(j, "role") == "assistant") {
+      const auto text = j.contains("content") ? content_text(j["content"]) : std::string();
+      if (is_delta) {
+        pending_delta_ += text;
+      } else if (!text.empty()) {
+        out.push_back({AgentEvent::Kind::Text, "", "", cap(text)});
+      }
+    }
+  } else if (type == "tool_use") {
+    out.push_back({AgentEvent::Kind::ToolCall, str(j, "tool_id"), str(j, "tool_name"),
+                   summarize_input(j.value("parameters", json()))});
+  } else if (type == "tool_result") {
+    AgentEvent e{AgentEvent::Kind::ToolResult, str(j, "tool_id"), "", cap(str(j, "output"))};
+    e.is_error = str(j, "status") != "success";
+    if (e.is_error && j.contains("error") && j["error"].is_object()) {
+      e.text = cap(str(j["error"], "message"));
+    }
+    out.push_back(std::move(e));
+  } else if (type == "result") {
+    saw_result_ = true;
+    AgentEvent e{AgentEvent::Kind::Result, session_id_, "", ""};
+    e.is_error = str(j, "status") != "success";
+    if (e.is_error && j.contains("error") && j["error"].is_object()) {
+      e.text = cap(str(j["error"], "message"));
+    }
+    out.push_back(std::move(e));
+  } else if (type == "error") {
+    AgentEvent e{AgentEvent::Kind::Text, "", "", cap(str(j, "message"))};
+    e.is_error = true;
+    out.push_back(std::move(e));
+  } else {
+    ++unknown_;
+  }
 }
 
 }  // namespace vigil::agents

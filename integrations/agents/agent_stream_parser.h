@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace vigil::agents {
 
 /// The JSON-lines dialects of the agent CLIs Vigil drives.
@@ -55,6 +57,12 @@ class AgentStreamParser {
   static constexpr std::size_t kMaxEventText = 4000;
 
  private:
+  // One parsed line of each dialect; events go to `out`.
+  void feed_claude(const nlohmann::json& j, const std::string& type, std::vector<AgentEvent>& out);
+  void feed_codex(const nlohmann::json& j, const std::string& type, std::vector<AgentEvent>& out);
+  void feed_gemini(const nlohmann::json& j, const std::string& type, bool is_delta,
+                   std::vector<AgentEvent>& out);
+
   StreamFormat format_;
   std::string session_id_;
   std::string pending_delta_;

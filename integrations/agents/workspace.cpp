@@ -182,87 +182,111 @@ std::uintmax_t Workspace::size_bytes(const fs::path& dir) {
   return total;
 }
 
-WorkspaceOutput Workspace::collect() const {
-  WorkspaceOutput out;
-  const auto output = output_dir();
-  if (auto s = read_regular_capped(output / "summary.md", kMaxSummaryBytes)) {
+namespace {
+
+void collect_summary(const fs::path& output, WorkspaceOutput& out) {
+  if (auto s = read_regular_capped(output / "summary.md", Workspace::kMaxSummaryBytes)) {
     out.summary = std::move(s->first);
     out.summary_truncated = s->second;
   } else if (!s.error().is(Errc::NotFound)) {
     out.proposal_errors.push_back(s.error().detail);
   }
-  if (auto p = read_regular_capped(output / "proposals.json", kMaxProposalsBytes)) {
-    if (p->second) {
-      out.proposal_errors.push_back("proposals.json is larger than 256 KiB; ignored");
-    } else {
-      // Agent output: a deep nest would overflow the stack when the document is destroyed.
-      const bool shallow = json_depth_within(p->first);
-      const auto j = shallow ? nlohmann::json::parse(p->first, nullptr, false) : nlohmann::json();
-      if (!shallow) {
-        out.proposal_errors.push_back("proposals.json nests deeper than " + std::to_string(kMaxJsonDepth) +
-                                      " levels; ignored");
-      } else if (j.is_discarded() || !j.is_array()) {
-        out.proposal_errors.push_back("proposals.json is not a JSON list");
-      } else {
-        for (std::size_t i = 0; i < j.size(); ++i) {
-          const auto& e = j[i];
-          const std::string where = "proposal " + std::to_string(i + 1);
-          if (!e.is_object() || !e.contains("skill") || !e["skill"].is_string()) {
-            out.proposal_errors.push_back(where + ": needs a \"skill\" string");
-            continue;
-          }
-          AgentProposal prop;
-          prop.skill = e["skill"].get<std::string>();
-          if (e.contains("reason") && e["reason"].is_string()) {
-            prop.reason = e["reason"].get<std::string>();
-          }
-          bool ok = true;
-          if (e.contains("params")) {
-            if (!e["params"].is_object()) {
-              out.proposal_errors.push_back(where + ": \"params\" must be an object");
-              continue;
-            }
-            for (const auto& [k, v] : e["params"].items()) {
-              if (v.is_object() || v.is_array() || v.is_null()) {
-                out.proposal_errors.push_back(where + ": parameter " + k + " must be a scalar");
-                ok = false;
-                break;
-              }
-              prop.params.emplace_back(k, scalar_to_string(v));
-            }
-          }
-          if (ok) {
-            out.proposals.push_back(std::move(prop));
-          }
-        }
+}
+
+// Entry `i` (from 0) of proposals.json; none, with the reason in `errors`, when it is unusable.
+std::optional<AgentProposal> read_proposal(const nlohmann::json& e, std::size_t i,
+                                           std::vector<std::string>& errors) {
+  const std::string where = "proposal " + std::to_string(i + 1);
+  if (!e.is_object() || !e.contains("skill") || !e["skill"].is_string()) {
+    errors.push_back(where + ": needs a \"skill\" string");
+    return std::nullopt;
+  }
+  AgentProposal prop;
+  prop.skill = e["skill"].get<std::string>();
+  if (e.contains("reason") && e["reason"].is_string()) {
+    prop.reason = e["reason"].get<std::string>();
+  }
+  if (e.contains("params")) {
+    if (!e["params"].is_object()) {
+      errors.push_back(where + ": \"params\" must be an object");
+      return std::nullopt;
+    }
+    for (const auto& [k, v] : e["params"].items()) {
+      if (v.is_object() || v.is_array() || v.is_null()) {
+        errors.push_back(where + ": parameter " + k + " must be a scalar");
+        return std::nullopt;
+      }
+      prop.params.emplace_back(k, scalar_to_string(v));
+    }
+  }
+  return prop;
+}
+
+void collect_proposals(const fs::path& output, WorkspaceOutput& out) {
+  auto p = read_regular_capped(output / "proposals.json", Workspace::kMaxProposalsBytes);
+  if (!p) {
+    if (!p.error().is(Errc::NotFound)) {
+      out.proposal_errors.push_back(p.error().detail);
+    }
+    return;
+  }
+  if (p->second) {
+    out.proposal_errors.push_back("proposals.json is larger than 256 KiB; ignored");
+    return;
+  }
+  // Agent output: a deep nest would overflow the stack when the document is destroyed.
+  const bool shallow = json_depth_within(p->first);
+  const auto j = shallow ? nlohmann::json::parse(p->first, nullptr, false) : nlohmann::json();
+  if (!shallow) {
+    out.proposal_errors.push_back("proposals.json nests deeper than " + std::to_string(kMaxJsonDepth) +
+                                  " levels; ignored");
+  } else if (j.is_discarded() || !j.is_array()) {
+    out.proposal_errors.push_back("proposals.json is not a JSON list");
+  } else {
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      if (auto prop = read_proposal(j[i], i, out.proposal_errors)) {
+        out.proposals.push_back(std::move(*prop));
       }
     }
-  } else if (!p.error().is(Errc::NotFound)) {
-    out.proposal_errors.push_back(p.error().detail);
   }
+}
+
+// Regular files under output/artifacts; symlinks (not followed) and other kinds of file are refused.
+void collect_artifacts(const fs::path& output, WorkspaceOutput& out) {
   const auto artifacts = output / "artifacts";
   struct stat st{};
-  if (::lstat(artifacts.c_str(), &st) == 0) {
-    if (!S_ISDIR(st.st_mode)) {
-      out.rejected_artifacts.push_back("artifacts (not a directory)");
-    } else {
-      std::error_code ec;
-      for (fs::recursive_directory_iterator it(artifacts, fs::directory_options::none, ec), end;
-           !ec && it != end; it.increment(ec)) {
-        const auto rel = fs::relative(it->path(), artifacts, ec).string();
-        std::error_code sec;
-        const auto s = it->symlink_status(sec);
-        if (fs::is_symlink(s)) {
-          out.rejected_artifacts.push_back(rel + " (symlink)");
-          it.disable_recursion_pending();
-        } else if (fs::is_regular_file(s)) {
-          out.artifacts.push_back(rel);
-        } else if (!fs::is_directory(s)) {
-          out.rejected_artifacts.push_back(rel + " (not a regular file)");
-        }
-      }
+  if (::lstat(artifacts.c_str(), &st) != 0) {
+    return;
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    out.rejected_artifacts.push_back("artifacts (not a directory)");
+    return;
+  }
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(artifacts, fs::directory_options::none, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    const auto rel = fs::relative(it->path(), artifacts, ec).string();
+    std::error_code sec;
+    const auto s = it->symlink_status(sec);
+    if (fs::is_symlink(s)) {
+      out.rejected_artifacts.push_back(rel + " (symlink)");
+      it.disable_recursion_pending();
+    } else if (fs::is_regular_file(s)) {
+      out.artifacts.push_back(rel);
+    } else if (!fs::is_directory(s)) {
+      out.rejected_artifacts.push_back(rel + " (not a regular file)");
     }
   }
+}
+
+}  // namespace
+
+WorkspaceOutput Workspace::collect() const {
+  WorkspaceOutput out;
+  const auto output = output_dir();
+  collect_summary(output, out);
+  collect_proposals(output, out);
+  collect_artifacts(output, out);
   return out;
 }
 

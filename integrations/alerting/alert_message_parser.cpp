@@ -603,6 +603,112 @@ std::string body_of(const AlertMessage& m) {
   return unslack(utf8_prefix(body, kMaxScan));
 }
 
+// The head of a message that says it is an alert: its first status line, or Grafana's body. `why_not`
+// says why a line that looked like a status line was refused.
+std::optional<Head> alert_head(const AlertMessage& m, const std::string& body, std::string& why_not) {
+  std::optional<Head> head;
+  for (const auto& line : head_candidates(m)) {
+    if ((head = bracketed(line, why_not)) || (head = transitions(line)) || (head = pagerduty(line, m.bot_name)) ||
+        (head = opsgenie(line))) {
+      break;
+    }
+  }
+  if (!head) {
+    head = grafana_body(body, m.attachments.empty() ? std::string_view() : std::string_view(m.attachments.front().title));
+  }
+  return head;
+}
+
+// The head of a message from a channel's alert source without a status line: one firing alert named
+// by its first line; none when the message has no text.
+std::optional<Head> assumed_head(const AlertMessage& m) {
+  const auto candidates = head_candidates(m);
+  if (candidates.empty()) {
+    return std::nullopt;
+  }
+  Head h;
+  h.source = m.bot_name.empty() ? "slack" : lower(utf8_prefix(m.bot_name, 64));
+  h.status = AlertStatus::Firing;
+  h.event = "message";
+  h.title = utf8_prefix(candidates.front(), kMaxTitle);
+  h.alertname = h.title;
+  return h;
+}
+
+// What the attachments add: the first title link as the url, Grafana named in a footer as the source,
+// and the labels of fields titled like a label name (returned: the message's, not one alert's).
+Labels read_attachments(const AlertMessage& m, AlertNotification& n) {
+  Labels field_labels;
+  for (const auto& a : m.attachments) {
+    for (const auto& f : a.fields) {
+      const auto name = trim_markup(f.title);
+      const auto value = trim_markup(unslack(f.value));
+      if (label_name(name) && !value.empty() && value.size() <= kMaxValue && field_labels.size() < kMaxLabels) {
+        field_labels.emplace(name, value);
+      }
+    }
+    if (n.url.empty() && !a.title_link.empty()) {
+      n.url = utf8_prefix(a.title_link, 2000);
+    }
+    if (n.source == "alertmanager" && starts_with_icase(trim_view(a.footer), "grafana")) {
+      n.source = "grafana";
+    }
+  }
+  return field_labels;
+}
+
+// The labels every alert of the body shares, then the field labels none of them differs on; the
+// annotations; and, for a title of label values only, the receiver named in the link.
+void settle_labels(AlertNotification& n, const LabelScan& scan, const Labels& field_labels, const Head& head) {
+  n.labels = common_labels(scan.alerts, n.differing_labels);
+  for (const auto& [k, v] : field_labels) {
+    if (n.labels.size() < kMaxLabels &&
+        std::find(n.differing_labels.begin(), n.differing_labels.end(), k) == n.differing_labels.end()) {
+      n.labels.emplace(k, v);
+    }
+  }
+  n.annotations = scan.annotations;
+  n.labels_without_keys = head.values_only && !scan.any() && field_labels.empty();
+  if (n.labels_without_keys) {
+    n.receiver = receiver_of(n.url);
+  }
+}
+
+// The alert name (a label first, then the head's) and the severity label.
+void name_alert(AlertNotification& n, const Head& head) {
+  if (const auto it = n.labels.find("alertname"); it != n.labels.end()) {
+    n.alertname = it->second;
+  } else if (!head.alertname.empty()) {
+    n.alertname = head.alertname;
+  } else if (head.values_only) {
+    // Alertmanager's default title starts with the group's label values, the alert name first
+    // when the route groups by it: good enough to pick a runbook, never used as a parameter.
+    n.alertname = n.title.substr(0, n.title.find_first_of(" ("));
+  }
+  if (!n.alertname.empty()) {
+    n.labels["alertname"] = n.alertname;
+  }
+  if (const auto it = n.labels.find("severity"); it != n.labels.end()) {
+    n.severity = lower(it->second);
+  }
+}
+
+// What makes two messages the same alert: the source's own number, the shared labels, or the title.
+std::string fingerprint_of(const AlertNotification& n, const Head& head) {
+  if (!head.number.empty()) {
+    return n.source + "-" + head.number;
+  }
+  if (head.by_labels && !n.labels.empty()) {
+    // A title of the sender's own words may count alerts ("2 firing"): the shared labels are the key.
+    std::string key = "labels";
+    for (const auto& [k, v] : n.labels) {
+      key += "\n" + k + "=" + v;
+    }
+    return key_of(n.source, key);
+  }
+  return key_of(n.source, n.title);
+}
+
 }  // namespace
 
 AlertMessage alert_message_of(const std::string& bot_name, const slack::MessageContent& content) {
@@ -622,32 +728,16 @@ AlertMessage alert_message_of(const std::string& bot_name, const slack::MessageC
 
 std::variant<AlertNotification, NotAnAlert> parse_alert_message(const AlertMessage& m, bool assume_alert) {
   std::string why_not;
-  std::optional<Head> head;
-  for (const auto& line : head_candidates(m)) {
-    if ((head = bracketed(line, why_not)) || (head = transitions(line)) || (head = pagerduty(line, m.bot_name)) ||
-        (head = opsgenie(line))) {
-      break;
-    }
-  }
   const auto body = body_of(m);
-  if (!head) {
-    head = grafana_body(body, m.attachments.empty() ? std::string_view() : std::string_view(m.attachments.front().title));
-  }
+  auto head = alert_head(m, body, why_not);
   if (!head) {
     if (!assume_alert) {
       return NotAnAlert{why_not.empty() ? "no alert status line ([FIRING], Triggered, Alert created …)" : why_not};
     }
-    const auto candidates = head_candidates(m);
-    if (candidates.empty()) {
+    head = assumed_head(m);
+    if (!head) {
       return NotAnAlert{"an alert source's message without text"};
     }
-    Head h;
-    h.source = m.bot_name.empty() ? "slack" : lower(utf8_prefix(m.bot_name, 64));
-    h.status = AlertStatus::Firing;
-    h.event = "message";
-    h.title = utf8_prefix(candidates.front(), kMaxTitle);
-    h.alertname = h.title;
-    head = std::move(h);
   }
 
   AlertNotification n;
@@ -659,65 +749,13 @@ std::variant<AlertNotification, NotAnAlert> parse_alert_message(const AlertMessa
 
   LabelScan scan;
   scan_labels(body, scan);
-  Labels field_labels;  // attachment fields titled like a label name: the message's, not one alert's
-  for (const auto& a : m.attachments) {
-    for (const auto& f : a.fields) {
-      const auto name = trim_markup(f.title);
-      const auto value = trim_markup(unslack(f.value));
-      if (label_name(name) && !value.empty() && value.size() <= kMaxValue && field_labels.size() < kMaxLabels) {
-        field_labels.emplace(name, value);
-      }
-    }
-    if (n.url.empty() && !a.title_link.empty()) {
-      n.url = utf8_prefix(a.title_link, 2000);
-    }
-    if (n.source == "alertmanager" && starts_with_icase(trim_view(a.footer), "grafana")) {
-      n.source = "grafana";
-    }
-  }
+  const Labels field_labels = read_attachments(m, n);
   if (n.source == "alertmanager" && contains_icase(m.bot_name, "grafana")) {
     n.source = "grafana";
   }
-  n.labels = common_labels(scan.alerts, n.differing_labels);
-  for (const auto& [k, v] : field_labels) {
-    if (n.labels.size() < kMaxLabels &&
-        std::find(n.differing_labels.begin(), n.differing_labels.end(), k) == n.differing_labels.end()) {
-      n.labels.emplace(k, v);
-    }
-  }
-  n.annotations = scan.annotations;
-  n.labels_without_keys = head->values_only && !scan.any() && field_labels.empty();
-  if (n.labels_without_keys) {
-    n.receiver = receiver_of(n.url);
-  }
-
-  if (const auto it = n.labels.find("alertname"); it != n.labels.end()) {
-    n.alertname = it->second;
-  } else if (!head->alertname.empty()) {
-    n.alertname = head->alertname;
-  } else if (head->values_only) {
-    // Alertmanager's default title starts with the group's label values, the alert name first
-    // when the route groups by it: good enough to pick a runbook, never used as a parameter.
-    n.alertname = n.title.substr(0, n.title.find_first_of(" ("));
-  }
-  if (!n.alertname.empty()) {
-    n.labels["alertname"] = n.alertname;
-  }
-  if (const auto it = n.labels.find("severity"); it != n.labels.end()) {
-    n.severity = lower(it->second);
-  }
-  if (!head->number.empty()) {
-    n.fingerprint = n.source + "-" + head->number;
-  } else if (head->by_labels && !n.labels.empty()) {
-    // A title of the sender's own words may count alerts ("2 firing"): the shared labels are the key.
-    std::string key = "labels";
-    for (const auto& [k, v] : n.labels) {
-      key += "\n" + k + "=" + v;
-    }
-    n.fingerprint = key_of(n.source, key);
-  } else {
-    n.fingerprint = key_of(n.source, n.title);
-  }
+  settle_labels(n, scan, field_labels, *head);
+  name_alert(n, *head);
+  n.fingerprint = fingerprint_of(n, *head);
   if (n.title.empty()) {
     n.title = n.alertname;
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -110,6 +111,63 @@ Task<HttpResponse> dispatch(std::shared_ptr<Core> core, HttpRequest request) {
   co_return r;
 }
 
+// The answer to a request whose header could not be read; none when the peer went away.
+std::optional<HttpResponse> header_refusal(const beast::error_code& ec) {
+  if (ec == bhttp::error::header_limit) {
+    return plain(431, "request header fields too large\n");
+  }
+  if (ec == bhttp::error::body_limit) {
+    // A Content-Length over the limit is refused as soon as the header is read.
+    return plain(413, "request body too large\n");
+  }
+  if (!is_disconnect(ec)) {
+    return plain(400, "bad request\n");
+  }
+  return std::nullopt;
+}
+
+// The answer to a request whose body could not be read; none when the peer went away.
+std::optional<HttpResponse> body_refusal(const beast::error_code& ec) {
+  if (ec == bhttp::error::body_limit) {
+    return plain(413, "request body too large\n");
+  }
+  if (!is_disconnect(ec)) {
+    return plain(400, "bad request\n");
+  }
+  return std::nullopt;
+}
+
+// Answers and closes: the connection is not kept after a refusal.
+Task<> refuse(beast::tcp_stream& stream, const HttpResponse& refusal, unsigned version,
+              std::chrono::milliseconds timeout) {
+  co_await write_response(stream, refusal, version, false, timeout);
+  co_await drain(stream);
+}
+
+// "100 Continue" to a client that waits for it before sending its body; false when it cannot be sent.
+Task<bool> send_continue(beast::tcp_stream& stream, unsigned version, std::chrono::milliseconds timeout) {
+  bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+  stream.expires_after(timeout);
+  auto [wec, wn] = co_await bhttp::async_write(stream, cont, kToken);
+  co_return !wec;
+}
+
+// The request as handlers see it: header names in lower case.
+HttpRequest request_of(bhttp::request<bhttp::string_body>& message) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.url = std::string(message.target());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (auto& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return request;
+}
+
 Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
@@ -122,19 +180,8 @@ Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
     stream.expires_after(options.header_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kToken);
     if (ec) {
-      if (ec == bhttp::error::header_limit) {
-        auto r = plain(431, "request header fields too large\n");
-        co_await write_response(stream, r, 11, false, options.write_timeout);
-        co_await drain(stream);
-      } else if (ec == bhttp::error::body_limit) {
-        // A Content-Length over the limit is refused as soon as the header is read.
-        auto r = plain(413, "request body too large\n");
-        co_await write_response(stream, r, 11, false, options.write_timeout);
-        co_await drain(stream);
-      } else if (!is_disconnect(ec)) {
-        auto r = plain(400, "bad request\n");
-        co_await write_response(stream, r, 11, false, options.write_timeout);
-        co_await drain(stream);
+      if (const auto refusal = header_refusal(ec)) {
+        co_await refuse(stream, *refusal, 11, options.write_timeout);
       }
       break;
     }
@@ -142,45 +189,26 @@ Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
     const auto length = parser.content_length();
     if (length && *length > options.max_body_bytes) {
       auto r = plain(413, "request body too large\n");
-      co_await write_response(stream, r, version, false, options.write_timeout);
-      co_await drain(stream);
+      co_await refuse(stream, r, version, options.write_timeout);
       break;
     }
     if (parser.get()[bhttp::field::expect] == "100-continue") {
-      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
-      stream.expires_after(options.write_timeout);
-      auto [wec, wn] = co_await bhttp::async_write(stream, cont, kToken);
-      if (wec) {
+      const bool sent = co_await send_continue(stream, version, options.write_timeout);
+      if (!sent) {
         break;
       }
     }
     stream.expires_after(options.body_timeout);
     auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kToken);
     if (bec) {
-      if (bec == bhttp::error::body_limit) {
-        auto r = plain(413, "request body too large\n");
-        co_await write_response(stream, r, version, false, options.write_timeout);
-        co_await drain(stream);
-      } else if (!is_disconnect(bec)) {
-        auto r = plain(400, "bad request\n");
-        co_await write_response(stream, r, version, false, options.write_timeout);
-        co_await drain(stream);
+      if (const auto refusal = body_refusal(bec)) {
+        co_await refuse(stream, *refusal, version, options.write_timeout);
       }
       break;
     }
     auto message = parser.release();
     const bool keep_alive = message.keep_alive();
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.url = std::string(message.target());
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (auto& c : name) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
+    auto request = request_of(message);
     auto response = co_await dispatch(core, std::move(request));
     const bool again = keep_alive && !core->stopped;
     const bool written = co_await write_response(stream, response, version, again, options.write_timeout);

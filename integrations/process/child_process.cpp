@@ -183,6 +183,228 @@ bool exited_now(pid_t pid) {
          info.si_pid == pid;
 }
 
+// The program argv[0] names, looked up in the child's own PATH.
+Result<std::string> resolve_program(const ProcessSpec& spec) {
+  if (spec.argv.empty()) {
+    return make_error(Errc::InvalidInput, "empty argv");
+  }
+  const auto path_it = spec.env.find("PATH");
+  const auto program =
+      find_program(spec.argv[0], path_it == spec.env.end() ? std::string() : path_it->second);
+  if (!program) {
+    return make_error(Errc::NotFound, "program not found: " + spec.argv[0]);
+  }
+  return *program;
+}
+
+// The child's stdout and stderr pipes and, when the spec asks for one, the file that keeps every byte.
+struct ChildFds {
+  Fd out_r, out_w, err_r, err_w, file;
+};
+
+Result<void> open_child_fds(const ProcessSpec& spec, ChildFds& fds) {
+  int out_pipe[2];
+  int err_pipe[2];
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    return make_error(Errc::Io, std::string("pipe: ") + std::strerror(errno));
+  }
+  fds.out_r.fd = out_pipe[0];
+  fds.out_w.fd = out_pipe[1];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    return make_error(Errc::Io, std::string("pipe: ") + std::strerror(errno));
+  }
+  fds.err_r.fd = err_pipe[0];
+  fds.err_w.fd = err_pipe[1];
+  if (!spec.output_file.empty()) {
+    fds.file.fd = ::open(spec.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fds.file.fd < 0) {
+      return make_error(Errc::Io, "cannot write " + spec.output_file + ": " + std::strerror(errno));
+    }
+  }
+  return {};
+}
+
+// stdin from /dev/null, stdout and stderr into the pipes, nothing else open; its own process group,
+// default signal dispositions, nothing blocked.
+void set_up_spawn(posix_spawn_file_actions_t& actions, posix_spawnattr_t& attr, const ChildFds& fds,
+                  const std::string& working_dir) {
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, fds.out_w.fd, 1);
+  ::posix_spawn_file_actions_adddup2(&actions, fds.err_w.fd, 2);
+  // Nothing else of Vigil's: its sockets (Slack, the webhook listener) are not close-on-exec, and a
+  // child must neither use them nor keep them open after a crash of Vigil.
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  if (!working_dir.empty()) {
+    ::posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
+  }
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  ::posix_spawnattr_setsigdefault(&attr, &all);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                        POSIX_SPAWN_SETSIGMASK);
+}
+
+std::vector<std::string> environment_strings(const std::map<std::string, std::string>& env) {
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) {
+    out.push_back(k + "=" + v);
+  }
+  return out;
+}
+
+// The null-terminated array of pointers into `strings` (which must outlive it) that exec takes.
+std::vector<char*> pointer_array(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) {
+    out.push_back(s.data());
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
+struct SpawnedChild {
+  pid_t pid = -1;
+  std::chrono::steady_clock::time_point started;
+};
+
+// Starts the program; the write ends of the pipes are closed here, so the readers see end-of-file.
+Result<SpawnedChild> spawn_child(const std::string& program, ProcessSpec& spec, ChildFds& fds) {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  set_up_spawn(actions, attr, fds, spec.working_dir);
+  auto env_strings = environment_strings(spec.env);
+  const auto envp = pointer_array(env_strings);
+  const auto argv = pointer_array(spec.argv);
+
+  SpawnedChild child;
+  child.started = std::chrono::steady_clock::now();
+  const int rc = ::posix_spawn(&child.pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  fds.out_w.reset();
+  fds.err_w.reset();
+  if (rc != 0) {
+    return make_error(Errc::Io, "cannot start " + spec.argv[0] + ": " + std::strerror(rc));
+  }
+  return child;
+}
+
+// A pidfd for the child. Without one the child cannot be watched, so its group is killed and it is
+// reaped.
+Result<int> open_pidfd(pid_t pid) {
+  const int pidfd_raw = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd_raw < 0) {
+    ::kill(-pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return make_error(Errc::Io, std::string("pidfd_open: ") + std::strerror(errno));
+  }
+  return pidfd_raw;
+}
+
+// Hands the read ends and the output file to a Capture and starts its two readers.
+std::shared_ptr<Capture> start_capture(const net::any_io_executor& ex, ChildFds& fds, const ProcessSpec& spec,
+                                       const Logger& log) {
+  auto cap = std::make_shared<Capture>(ex, fds.out_r.release(), fds.err_r.release());
+  cap->cap = spec.output_cap;
+  cap->file = fds.file.release();
+  cap->on_line = spec.on_line;
+  vigil::spawn(ex, read_stream(cap, 0), log, "child stdout reader");
+  vigil::spawn(ex, read_stream(cap, 1), log, "child stderr reader");
+  return cap;
+}
+
+// Waits for the child to exit, its timeout (when it has one) or cancellation; true when it exited.
+// Otherwise `result` says whether it timed out or was cancelled.
+Task<bool> wait_for_exit(Clock& clock, net::posix::stream_descriptor& pidfd, pid_t pid,
+                         std::chrono::milliseconds timeout, ProcessResult& result) {
+  bool exited = false;
+  if (timeout.count() > 0) {
+    auto r = co_await (wait_exit(pidfd) || clock.sleep_for(timeout));
+    exited = exited_now(pid);
+    if (!exited) {
+      const auto cs = co_await net::this_coro::cancellation_state;
+      if (cs.cancelled() != net::cancellation_type::none) {
+        result.cancelled = true;
+      } else if (r.index() == 1 && std::get<1>(r)) {
+        result.timed_out = true;
+      }
+    }
+  } else {
+    co_await wait_exit(pidfd);
+    exited = exited_now(pid);
+    if (!exited) {
+      result.cancelled = true;
+    }
+  }
+  if (!exited && !result.timed_out && !result.cancelled) {
+    // Neither ended nor timed out: only cancellation can wake us early.
+    result.cancelled = true;
+  }
+  co_return exited;
+}
+
+// SIGINT to the child's process group, `grace` to end, then SIGKILL; returns when the leader has exited.
+Task<void> stop_group(Clock& clock, const Logger& log, net::posix::stream_descriptor& pidfd, pid_t pid,
+                      std::chrono::milliseconds grace, bool timed_out) {
+  co_await net::this_coro::reset_cancellation_state();
+  log->info("pid {} {}: SIGINT to its process group", pid, timed_out ? "timed out" : "cancelled");
+  ::kill(-pid, SIGINT);
+  co_await (wait_exit(pidfd) || clock.sleep_for(grace));
+  if (!exited_now(pid)) {
+    log->warn("pid {} still running after {} ms grace: SIGKILL to its process group", pid, grace.count());
+    ::kill(-pid, SIGKILL);
+    while (!exited_now(pid)) {
+      co_await net::this_coro::reset_cancellation_state();
+      co_await wait_exit(pidfd);
+    }
+  }
+}
+
+// Kills what is left of the group and reaps the leader; records how it ended and how long it took.
+void reap(pid_t pid, std::chrono::steady_clock::time_point started, ProcessResult& result) {
+  // The leader is a zombie, so its pid still names the group: nothing of it may outlive the step.
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+}
+
+// Gives the readers kDrainLimit to reach end-of-file, then closes the pipes and waits for them.
+Task<void> drain(Clock& clock, Capture& cap) {
+  if (cap.pending > 0) {
+    co_await net::this_coro::reset_cancellation_state();
+    co_await (wait_done(cap.done) || clock.sleep_for(kDrainLimit));
+    if (cap.pending > 0) {
+      boost::system::error_code ignored;
+      cap.out.close(ignored);
+      cap.err.close(ignored);
+      co_await wait_done(cap.done);
+    }
+  }
+}
+
+void take_output(Capture& cap, ProcessResult& result) {
+  result.out = std::move(cap.kept[0]);
+  result.err = std::move(cap.kept[1]);
+  result.out_bytes = cap.total[0];
+  result.err_bytes = cap.total[1];
+  result.truncated = cap.truncated;
+}
+
 }  // namespace
 
 std::map<std::string, std::string> process_environment() {
@@ -247,169 +469,34 @@ Task<Result<ProcessResult>> ChildProcess::run(ProcessSpec spec) {
   co_await net::this_coro::throw_if_cancelled(false);
   auto ex = co_await net::this_coro::executor;
 
-  if (spec.argv.empty()) {
-    co_return make_error(Errc::InvalidInput, "empty argv");
-  }
-  const auto path_it = spec.env.find("PATH");
-  const auto program =
-      find_program(spec.argv[0], path_it == spec.env.end() ? std::string() : path_it->second);
+  const auto program = resolve_program(spec);
   if (!program) {
-    co_return make_error(Errc::NotFound, "program not found: " + spec.argv[0]);
+    co_return program.error();
   }
-
-  int out_pipe[2];
-  int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
-    co_return make_error(Errc::Io, std::string("pipe: ") + std::strerror(errno));
+  ChildFds fds;
+  if (auto opened = open_child_fds(spec, fds); !opened) {
+    co_return opened.error();
   }
-  Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    co_return make_error(Errc::Io, std::string("pipe: ") + std::strerror(errno));
+  const auto child = spawn_child(*program, spec, fds);
+  if (!child) {
+    co_return child.error();
   }
-  Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
-
-  Fd file;
-  if (!spec.output_file.empty()) {
-    file.fd = ::open(spec.output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (file.fd < 0) {
-      co_return make_error(Errc::Io, "cannot write " + spec.output_file + ": " + std::strerror(errno));
-    }
+  const pid_t pid = child->pid;
+  const auto pidfd_raw = open_pidfd(pid);
+  if (!pidfd_raw) {
+    co_return pidfd_raw.error();
   }
-
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawnattr_init(&attr);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
-  ::posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
-  // Nothing else of Vigil's: its sockets (Slack, the webhook listener) are not close-on-exec, and a
-  // child must neither use them nor keep them open after a crash of Vigil.
-  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  if (!spec.working_dir.empty()) {
-    ::posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
-  }
-  // Own process group, default signal dispositions, nothing blocked.
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  ::posix_spawnattr_setpgroup(&attr, 0);
-  ::posix_spawnattr_setsigdefault(&attr, &all);
-  ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETSIGMASK);
-
-  std::vector<std::string> env_strings;
-  env_strings.reserve(spec.env.size());
-  for (const auto& [k, v] : spec.env) {
-    env_strings.push_back(k + "=" + v);
-  }
-  std::vector<char*> envp;
-  for (auto& s : env_strings) {
-    envp.push_back(s.data());
-  }
-  envp.push_back(nullptr);
-  std::vector<char*> argv;
-  for (auto& a : spec.argv) {
-    argv.push_back(a.data());
-  }
-  argv.push_back(nullptr);
-
-  pid_t pid = -1;
-  const auto started = std::chrono::steady_clock::now();
-  const int rc = ::posix_spawn(&pid, program->c_str(), &actions, &attr, argv.data(), envp.data());
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attr);
-  out_w.reset();
-  err_w.reset();
-  if (rc != 0) {
-    co_return make_error(Errc::Io, "cannot start " + spec.argv[0] + ": " + std::strerror(rc));
-  }
-
-  const int pidfd_raw = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd_raw < 0) {
-    ::kill(-pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    co_return make_error(Errc::Io, std::string("pidfd_open: ") + std::strerror(errno));
-  }
-  net::posix::stream_descriptor pidfd(ex, pidfd_raw);
-
-  auto cap = std::make_shared<Capture>(ex, out_r.release(), err_r.release());
-  cap->cap = spec.output_cap;
-  cap->file = file.release();
-  cap->on_line = spec.on_line;
-  vigil::spawn(ex, read_stream(cap, 0), log_, "child stdout reader");
-  vigil::spawn(ex, read_stream(cap, 1), log_, "child stderr reader");
+  net::posix::stream_descriptor pidfd(ex, *pidfd_raw);
+  auto cap = start_capture(ex, fds, spec, log_);
 
   ProcessResult result;
-  bool exited = false;
-  if (spec.timeout.count() > 0) {
-    auto r = co_await (wait_exit(pidfd) || clock_.sleep_for(spec.timeout));
-    exited = exited_now(pid);
-    if (!exited) {
-      const auto cs = co_await net::this_coro::cancellation_state;
-      if (cs.cancelled() != net::cancellation_type::none) {
-        result.cancelled = true;
-      } else if (r.index() == 1 && std::get<1>(r)) {
-        result.timed_out = true;
-      }
-    }
-  } else {
-    co_await wait_exit(pidfd);
-    exited = exited_now(pid);
-    if (!exited) {
-      result.cancelled = true;
-    }
-  }
-  if (!exited && !result.timed_out && !result.cancelled) {
-    // Neither ended nor timed out: only cancellation can wake us early.
-    result.cancelled = true;
-  }
+  const bool exited = co_await wait_for_exit(clock_, pidfd, pid, spec.timeout, result);
   if (!exited) {
-    co_await net::this_coro::reset_cancellation_state();
-    log_->info("pid {} {}: SIGINT to its process group", pid,
-               result.timed_out ? "timed out" : "cancelled");
-    ::kill(-pid, SIGINT);
-    co_await (wait_exit(pidfd) || clock_.sleep_for(spec.grace));
-    if (!exited_now(pid)) {
-      log_->warn("pid {} still running after {} ms grace: SIGKILL to its process group", pid,
-                 spec.grace.count());
-      ::kill(-pid, SIGKILL);
-      while (!exited_now(pid)) {
-        co_await net::this_coro::reset_cancellation_state();
-        co_await wait_exit(pidfd);
-      }
-    }
+    co_await stop_group(clock_, log_, pidfd, pid, spec.grace, result.timed_out);
   }
-  // The leader is a zombie, so its pid still names the group: nothing of it may outlive the step.
-  ::kill(-pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
-  if (WIFEXITED(status)) {
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.signal = WTERMSIG(status);
-  }
-
-  if (cap->pending > 0) {
-    co_await net::this_coro::reset_cancellation_state();
-    co_await (wait_done(cap->done) || clock_.sleep_for(kDrainLimit));
-    if (cap->pending > 0) {
-      boost::system::error_code ignored;
-      cap->out.close(ignored);
-      cap->err.close(ignored);
-      co_await wait_done(cap->done);
-    }
-  }
-  result.out = std::move(cap->kept[0]);
-  result.err = std::move(cap->kept[1]);
-  result.out_bytes = cap->total[0];
-  result.err_bytes = cap->total[1];
-  result.truncated = cap->truncated;
+  reap(pid, child->started, result);
+  co_await drain(clock_, *cap);
+  take_output(*cap, result);
   co_return result;
 }
 

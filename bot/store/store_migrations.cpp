@@ -1,0 +1,200 @@
+#include "bot/store/store.h"
+
+#include <array>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+namespace vigil {
+namespace {
+
+// Numbered migrations. Each runs in one transaction together with its schema_version row.
+// Never edit a migration that has shipped; add a new one.
+constexpr std::array<const char*, 6> kMigrations = {
+    // 1: the core tables.
+    R"sql(
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  severity TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','resolved')),
+  source TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL DEFAULT '',
+  channel TEXT NOT NULL DEFAULT '',
+  thread_ts TEXT NOT NULL DEFAULT '',
+  declared_by TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  alert_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX incidents_fingerprint ON incidents(source, fingerprint, state);
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  incident_id TEXT REFERENCES incidents(id),
+  trigger_kind TEXT NOT NULL,
+  trigger_key TEXT NOT NULL UNIQUE,
+  requester TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  backend TEXT NOT NULL,
+  skill TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL,
+  channel TEXT NOT NULL DEFAULT '',
+  thread_ts TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  summary TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  repeat_count INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX runs_state ON runs(state, created_at);
+CREATE TABLE run_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT '',
+  data TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX run_events_run ON run_events(run_id, id);
+CREATE TABLE steps (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  skill TEXT NOT NULL DEFAULT '',
+  step TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  argv TEXT NOT NULL,
+  argv_hash TEXT NOT NULL DEFAULT '',
+  mutating INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL,
+  exit_code INTEGER,
+  signal INTEGER,
+  output TEXT NOT NULL DEFAULT '',
+  output_truncated INTEGER NOT NULL DEFAULT 0,
+  output_path TEXT NOT NULL DEFAULT '',
+  started_at INTEGER,
+  finished_at INTEGER,
+  UNIQUE (run_id, seq)
+);
+CREATE TABLE approvals (
+  token TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  step_id INTEGER REFERENCES steps(id),
+  argv_hash TEXT NOT NULL,
+  requester TEXT NOT NULL DEFAULT '',
+  policy TEXT NOT NULL DEFAULT '{}',
+  risk TEXT NOT NULL DEFAULT 'low',
+  state TEXT NOT NULL DEFAULT 'pending',
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  decided_by TEXT NOT NULL DEFAULT '',
+  decided_at INTEGER,
+  reason TEXT NOT NULL DEFAULT '',
+  channel TEXT NOT NULL DEFAULT '',
+  message_ts TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX approvals_state ON approvals(state, expires_at);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  run_id TEXT NOT NULL DEFAULT '',
+  approval_token TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE processed_events (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL DEFAULT '',
+  seen_at INTEGER NOT NULL
+);
+CREATE INDEX processed_events_seen ON processed_events(seen_at);
+)sql",
+    // 2: approvals that need two distinct approvers keep their votes; lookups by thread.
+    R"sql(
+ALTER TABLE approvals ADD COLUMN required_approvals INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE approval_votes (
+  token TEXT NOT NULL REFERENCES approvals(token),
+  user TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (token, user)
+);
+CREATE INDEX runs_thread ON runs(channel, thread_ts);
+CREATE INDEX audit_log_run ON audit_log(run_id, id);
+)sql",
+    // 3: automatic triage paused per backend or skill after repeated failures.
+    R"sql(
+CREATE TABLE auto_triage_pauses (
+  key TEXT PRIMARY KEY,
+  paused_at INTEGER NOT NULL,
+  resume_at INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  resumed_by TEXT NOT NULL DEFAULT '',
+  resumed_at INTEGER
+);
+CREATE INDEX runs_backend_skill ON runs(backend, skill, finished_at);
+)sql",
+    // 4: webhook bodies, written before the 2xx so an accepted delivery is never lost.
+    R"sql(
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'received',
+  processed_at INTEGER
+);
+CREATE INDEX webhook_deliveries_status ON webhook_deliveries(status, id);
+)sql",
+    // 5: what happened to an incident itself (declared, alerts, channel, resolved) for its timeline.
+    R"sql(
+CREATE TABLE incident_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id),
+  at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL DEFAULT '',
+  text TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX incident_events_incident ON incident_events(incident_id, id);
+CREATE INDEX incidents_channel ON incidents(channel, state, created_at);
+)sql",
+    // 6: what a finished run came to (fixed, diagnosed, denied, nothing_to_do, skipped, …).
+    R"sql(
+ALTER TABLE runs ADD COLUMN result TEXT NOT NULL DEFAULT '';
+)sql",
+};
+static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),
+              "Store::kSchemaVersion is the number of the newest migration");
+
+}  // namespace
+
+Result<void> Store::migrate(int target) {
+  try {
+    db_->exec(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at "
+        "INTEGER NOT NULL)");
+    const int current = schema_version();
+    if (current > kSchemaVersion) {
+      return make_error(Errc::InvalidConfig,
+                        "the database was written by a newer Vigil (schema version " +
+                            std::to_string(current) + ", this build knows up to " +
+                            std::to_string(kSchemaVersion) +
+                            "); upgrade Vigil or point storage.database at another file");
+    }
+    for (int v = current + 1; v <= target; ++v) {
+      SQLite::Transaction tx(*db_);
+      db_->exec(kMigrations.at(static_cast<std::size_t>(v - 1)));
+      SQLite::Statement mark(*db_,
+                             "INSERT INTO schema_version(version, applied_at) VALUES (?, strftime('%s','now'))");
+      mark.bind(1, v);
+      mark.exec();
+      tx.commit();
+    }
+  } catch (const SQLite::Exception& e) {
+    return make_error(Errc::Io, std::string("database migration failed: ") + e.what());
+  }
+  return {};
+}
+
+}  // namespace vigil
