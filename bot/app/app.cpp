@@ -1,5 +1,6 @@
 #include "bot/app/app.h"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include "bot/app/runtime_setup.h"
@@ -8,6 +9,8 @@
 
 namespace vigil {
 namespace {
+
+using namespace boost::asio::experimental::awaitable_operators;
 
 slack::SocketModeOptions socket_options(const Config& c) {
   slack::SocketModeOptions o;
@@ -122,7 +125,7 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       inputs_(ex, kMaxHandlersInFlight,
               [this](slack::InboundEvent e) -> Task<> { return handle(std::move(e)); }, router_log_,
               &ports.metrics),
-      chores_timer_(ex) {
+      chores_wake_(ex) {
   const auto load = catalog_.load_dirs(config.skills.dirs);
   for (const auto& e : load.errors) {
     log_->error("{} (skill left out)", e.to_string());
@@ -201,19 +204,36 @@ Task<> App::chores() {
   long long last_retention = 0;
   while (!stopping_) {
     co_await gate_.expire_due();
-    const long long now = to_unix(ports_.clock.now());
-    ports_.store.prune_processed_events(now - std::max<long long>(600, config_.storage.processed_event_ttl.count()));
-    if (now - last_retention >= 3600 && !config_.agent.workspace_root.empty()) {
-      last_retention = now;
-      const auto report = prune_workspaces(config_.agent.workspace_root, ports_.store, config_.agent.retention, now);
-      ports_.metrics.inc("vigil_workspace_prunes_total", "", "", 1);
-      if (report.deleted > 0) {
-        log_->info("workspaces: deleted {}, {} bytes left", report.deleted, report.bytes_after);
-      }
+    prune(last_retention);
+    if (stopping_) {
+      break;
     }
-    chores_timer_.expires_after(std::chrono::seconds(30));
-    co_await chores_timer_.async_wait(kToken);
+    const bool slept = co_await chores_pause();
+    if (!slept) {
+      break;
+    }
   }
+}
+
+void App::prune(long long& last_retention) {
+  const long long now = to_unix(ports_.clock.now());
+  ports_.store.prune_processed_events(now - std::max<long long>(600, config_.storage.processed_event_ttl.count()));
+  if (now - last_retention >= 3600 && !config_.agent.workspace_root.empty()) {
+    last_retention = now;
+    const auto report = prune_workspaces(config_.agent.workspace_root, ports_.store, config_.agent.retention, now);
+    ports_.metrics.inc("vigil_workspace_prunes_total", "", "", 1);
+    if (report.deleted > 0) {
+      log_->info("workspaces: deleted {}, {} bytes left", report.deleted, report.bytes_after);
+    }
+  }
+}
+
+Task<bool> App::chores_pause() {
+  chores_wake_.expires_at(boost::asio::steady_timer::time_point::max());
+  auto woken = chores_wake_.async_wait(kToken);
+  auto slept = ports_.clock.sleep_for(kChoresEvery);
+  auto first = co_await (std::move(woken) || std::move(slept));
+  co_return first.index() == 1;
 }
 
 Task<Result<void>> App::run() {
@@ -237,14 +257,18 @@ Task<Result<void>> App::run() {
   co_return result;
 }
 
+bool App::busy() const {
+  return runs_.running_runs() > 0 || !inputs_.idle() || !presenter_.idle() || (notes_ && !notes_->idle());
+}
+
 Task<> App::quiesce() {
-  boost::asio::steady_timer timer(ex_);
-  const auto deadline = std::chrono::steady_clock::now() + config_.agent.grace + std::chrono::seconds(10);
+  const auto deadline = ports_.clock.now() + config_.agent.grace + std::chrono::seconds(10);
   // Inputs already acked and waiting for a handler are still handled: they are not redelivered.
-  while ((runs_.running_runs() > 0 || !inputs_.idle() || !presenter_.idle() || (notes_ && !notes_->idle())) &&
-         std::chrono::steady_clock::now() < deadline) {
-    timer.expires_after(std::chrono::milliseconds(20));
-    co_await timer.async_wait(kToken);
+  while (busy() && ports_.clock.now() < deadline) {
+    const bool slept = co_await ports_.clock.sleep_for(kQuiescePoll);
+    if (!slept) {
+      break;
+    }
   }
   if (inputs_.waiting() > 0) {
     log_->warn("stopping: {} acked inputs were still waiting for a handler and are not handled",
@@ -259,7 +283,7 @@ void App::stop() {
   stopping_ = true;
   client_.stop();
   runs_.stop_all();
-  chores_timer_.cancel();
+  chores_wake_.cancel();
 }
 
 }  // namespace vigil

@@ -73,8 +73,9 @@ class App {
   Task<Result<void>> run();
   /// Graceful stop: closes the sockets, stops active runs (runs waiting for approval stay so).
   void stop();
-  /// After stop(): waits (bounded) until no run is doing work and no handler is in flight, so the
-  /// io_context can be stopped without losing anything that is not already in the store.
+  /// After stop(): waits (bounded by agent.grace + 10 s on the Clock) until no run is doing work
+  /// and no handler is in flight, so the io_context can be stopped without losing anything that
+  /// is not already in the store.
   Task<> quiesce();
 
   /// One normalised input, as the Socket Mode client delivers it.
@@ -89,10 +90,22 @@ class App {
   /// Handler coroutines at most in flight; further slash commands and messages wait their turn
   /// (InputQueue). Enough to keep 16 connections per host busy, small next to a flood's backlog.
   static constexpr std::size_t kMaxHandlersInFlight = 256;
+  /// How often the periodic chores run.
+  static constexpr std::chrono::seconds kChoresEvery{30};
+  /// How often quiesce() looks again whether everything has settled.
+  static constexpr std::chrono::milliseconds kQuiescePoll{20};
 
  private:
   Task<> handle(slack::InboundEvent event);
+  /// Every kChoresEvery on the Clock until stop(): expires approvals, prunes processed event ids
+  /// and (hourly) old workspaces.
   Task<> chores();
+  /// The chores that need no Slack call: pruning processed event ids and (hourly) workspaces.
+  void prune(long long& last_retention);
+  /// Waits kChoresEvery on the Clock; false when stop() cut the wait short.
+  Task<bool> chores_pause();
+  /// Something quiesce() waits for: a run doing work, an input or a Slack update in flight.
+  bool busy() const;
 
   boost::asio::any_io_executor ex_;
   const Config& config_;
@@ -123,7 +136,7 @@ class App {
   StoreProcessedEvents processed_;
   slack::SocketModeClient client_;
   InputQueue inputs_;
-  boost::asio::steady_timer chores_timer_;
+  boost::asio::steady_timer chores_wake_;  // never expires; stop() cancels it to end the chores' pause
   bool stopping_ = false;
 };
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "bot/app/app.h"
 #include "bot/base/clock.h"
@@ -44,16 +43,64 @@ Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log
 }
 
 // The App recovers its runs before it connects to Slack; webhook alerts are taken in after that.
-Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, boost::asio::io_context& io) {
-  boost::asio::steady_timer timer(io);
+// Looks every 100 ms on the Clock.
+Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, Clock& clock) {
   while (!app.connected()) {
-    timer.expires_after(std::chrono::milliseconds(100));
-    auto [ec] = co_await timer.async_wait(kToken);
-    if (ec) {
+    const bool slept = co_await clock.sleep_for(std::chrono::milliseconds(100));
+    if (!slept) {
       co_return;
     }
   }
   ops.open_intake();
+}
+
+/// The peers beside Slack, each made only when configured: PagerDuty and OpsGenie REST APIs
+/// (on-call approvers, incident notes) and Alertmanager's API, all on the one HTTP client.
+struct Peers {
+  std::unique_ptr<pagerduty::PagerDutyApi> pagerduty;
+  std::unique_ptr<opsgenie::OpsGenieApi> opsgenie;
+  std::unique_ptr<alertmanager::AlertmanagerApi> alertmanager;
+};
+
+Peers make_peers(const Config& config, http::HttpClient& http_client) {
+  Peers peers;
+  if (!config.pagerduty.api_token.empty()) {
+    pagerduty::PagerDutyApiOptions o;
+    o.api_url = config.pagerduty.api_url;
+    o.token = config.pagerduty.api_token;
+    o.from_email = config.pagerduty.from_email;
+    peers.pagerduty = std::make_unique<pagerduty::PagerDutyApi>(http_client, o);
+  }
+  if (!config.opsgenie.api_key.empty()) {
+    opsgenie::OpsGenieApiOptions o;
+    o.api_url = config.opsgenie.api_url;
+    o.api_key = config.opsgenie.api_key;
+    peers.opsgenie = std::make_unique<opsgenie::OpsGenieApi>(http_client, o);
+  }
+  if (config.alertmanager.enabled()) {
+    alertmanager::AlertmanagerApiOptions o;
+    o.url = config.alertmanager.url;
+    o.api_token = config.alertmanager.api_token;
+    peers.alertmanager = std::make_unique<alertmanager::AlertmanagerApi>(http_client, o);
+  }
+  return peers;
+}
+
+slack::HttpWebApiOptions web_api_options(const Config& config) {
+  slack::HttpWebApiOptions o;
+  o.api_url = config.slack.api_url;
+  o.bot_token = config.slack.bot_token;
+  o.app_token = config.slack.app_token;
+  return o;
+}
+
+/// /healthz, /readyz, /metrics and the webhooks; they share the io_context with Slack.
+std::unique_ptr<http::HttpServer> make_http_server(const Config& config, boost::asio::io_context& io,
+                                                   const Logging& logging) {
+  http::HttpServerOptions o;
+  o.listen = config.http.listen;
+  o.max_body_bytes = static_cast<std::size_t>(std::max(1024LL, config.http.max_body_bytes));
+  return http::make_beast_http_server(io.get_executor(), o, logging.make("http.server"));
 }
 
 }  // namespace
@@ -70,11 +117,7 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
   client_options.user_agent = "vigil/" VIGIL_VERSION;
   auto http_client = http::make_beast_http_client(io.get_executor(), client_options, logging.make("http"));
   slack::RateLimiter limiter(clock);
-  slack::HttpWebApiOptions web_options;
-  web_options.api_url = config.slack.api_url;
-  web_options.bot_token = config.slack.bot_token;
-  web_options.app_token = config.slack.app_token;
-  slack::HttpWebApi web(*http_client, limiter, clock, logging.make("slack.web"), web_options, &metrics);
+  slack::HttpWebApi web(*http_client, limiter, clock, logging.make("slack.web"), web_api_options(config), &metrics);
   // Socket Mode frames are read and acked on a thread of their own (DESIGN: ack first): agent
   // output, SQLite and Web API calls on the main loop cannot delay an ack.
   IoThread socket_thread;
@@ -82,43 +125,17 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
   transport_options.proxy = proxy;
   transport_options.pong_timeout = config.slack.pong_timeout;
   auto transport = slack::make_beast_transport(socket_thread.executor(), transport_options, logging.make("slack.socket"));
-  // PagerDuty and OpsGenie REST APIs (on-call approvers, incident notes) share the HTTP client.
-  std::unique_ptr<pagerduty::PagerDutyApi> pagerduty;
-  if (!config.pagerduty.api_token.empty()) {
-    pagerduty::PagerDutyApiOptions o;
-    o.api_url = config.pagerduty.api_url;
-    o.token = config.pagerduty.api_token;
-    o.from_email = config.pagerduty.from_email;
-    pagerduty = std::make_unique<pagerduty::PagerDutyApi>(*http_client, o);
-  }
-  std::unique_ptr<opsgenie::OpsGenieApi> opsgenie;
-  if (!config.opsgenie.api_key.empty()) {
-    opsgenie::OpsGenieApiOptions o;
-    o.api_url = config.opsgenie.api_url;
-    o.api_key = config.opsgenie.api_key;
-    opsgenie = std::make_unique<opsgenie::OpsGenieApi>(*http_client, o);
-  }
-  std::unique_ptr<alertmanager::AlertmanagerApi> alertmanager;
-  if (config.alertmanager.enabled()) {
-    alertmanager::AlertmanagerApiOptions o;
-    o.url = config.alertmanager.url;
-    o.api_token = config.alertmanager.api_token;
-    alertmanager = std::make_unique<alertmanager::AlertmanagerApi>(*http_client, o);
-  }
+  const auto peers = make_peers(config, *http_client);
   App app(io.get_executor(), config,
-          AppPorts{web, *transport, clock, store, metrics, pagerduty.get(), opsgenie.get(),
-                   socket_thread.executor(), alertmanager.get()},
+          AppPorts{web, *transport, clock, store, metrics, peers.pagerduty.get(), peers.opsgenie.get(),
+                   socket_thread.executor(), peers.alertmanager.get()},
           logging, std::move(redactor));
   // Before the App and the transport go: the socket thread's queued work refers to both.
   struct FinishSocketThread {
     IoThread& thread;
     ~FinishSocketThread() { thread.finish(); }
   } finish_socket_thread{socket_thread};
-  // /healthz, /readyz, /metrics and the webhooks share the io_context with Slack.
-  http::HttpServerOptions http_options;
-  http_options.listen = config.http.listen;
-  http_options.max_body_bytes = static_cast<std::size_t>(std::max(1024LL, config.http.max_body_bytes));
-  auto http_server = http::make_beast_http_server(io.get_executor(), http_options, logging.make("http.server"));
+  auto http_server = make_http_server(config, io, logging);
   OpsEndpoints ops(config, store, metrics, app.alerts(), clock, [&app] { return app.connected(); }, &app.runs(),
                    logging.make("webhook"));
   ops.register_routes(*http_server);
@@ -138,7 +155,7 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
     app.stop();
   });
   spawn(io.get_executor(), run_app(app, signals, state, log, io), log, "vigil");
-  spawn(io.get_executor(), open_intake_when_connected(app, ops, io), log, "webhook intake");
+  spawn(io.get_executor(), open_intake_when_connected(app, ops, clock), log, "webhook intake");
   io.run();
   log->info("stopped");
   return state.exit_code;

@@ -4,6 +4,7 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -12,13 +13,16 @@ namespace net = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
 struct SocketModeClient::Link {
+  explicit Link(net::any_io_executor ex) : hello_wake(ex) {}
   long long id = 0;
   int slot = 0;
   std::unique_ptr<Connection> conn;
   bool hello = false;
   bool superseded = false;  // replaced or being closed on purpose: its end is not a failure
-  SteadyClock::time_point opened_at = SteadyClock::now();
-  SteadyClock::time_point last_frame_at = SteadyClock::now();
+  bool awaiting_hello = true;  // establish() is still waiting for its hello (the watchdog runs)
+  net::steady_timer hello_wake;  // cancelled when establish() stops waiting for hello
+  std::chrono::system_clock::time_point opened_at{};  // on the client's Clock
+  std::chrono::system_clock::time_point last_frame_at{};
 };
 
 /// Counts a running coroutine of ours; run() returns only when none is left, so no frame outlives
@@ -36,14 +40,17 @@ class SocketModeClient::TaskCount {
 
 namespace {
 
-bool is_fatal_api_error(const Error& e) {
-  static const std::set<std::string> kFatal{"invalid_auth",      "not_authed",
-                                            "account_inactive",  "token_revoked",
-                                            "not_allowed_token_type", "missing_scope",
-                                            "team_disabled",     "user_removed_from_team",
-                                            "no_permission"};
-  return e.is(Errc::SlackApi) && kFatal.count(e.detail) > 0;
-}
+using namespace boost::asio::experimental::awaitable_operators;
+
+/// Ends establish()'s wait for hello however establish() returns, so the watchdog ends too.
+struct EndHelloWatch {
+  bool& awaiting;
+  net::steady_timer& wake;
+  ~EndHelloWatch() {
+    awaiting = false;
+    wake.cancel();
+  }
+};
 
 }  // namespace
 
@@ -149,10 +156,14 @@ Task<Result<void>> SocketModeClient::run_connections() {
   co_return done;
 }
 
-Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::next_event(
-    Slot& slot, SteadyClock::time_point deadline) {
-  while (slot.events.empty() && !stopping_ && SteadyClock::now() < deadline) {
-    slot.wake->expires_at(deadline);
+double SocketModeClient::draw() {
+  std::uniform_real_distribution<double> jitter(0.0, 1.0);
+  return jitter(random_);
+}
+
+Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::next_event(Slot& slot) {
+  while (slot.events.empty() && !stopping_) {
+    slot.wake->expires_at(SteadyClock::time_point::max());
     co_await slot.wake->async_wait(kToken);
   }
   if (slot.events.empty()) {
@@ -163,135 +174,160 @@ Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::next_event(
   co_return ev;
 }
 
+Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::pause(Slot& slot, std::chrono::milliseconds delay,
+                                                                        const Link* watched) {
+  const auto until = clock_.now() + delay;
+  while (!stopping_) {
+    while (!slot.events.empty()) {
+      auto ev = std::move(slot.events.front());
+      slot.events.pop_front();
+      if (watched != nullptr && ev.link.get() == watched && ev.kind == SlotEventKind::Dead) {
+        co_return ev;
+      }
+    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock_.now());
+    if (left.count() <= 0) {
+      break;
+    }
+    // An event (push) or stop cancels the wake timer; otherwise the clock ends the pause.
+    slot.wake->expires_at(SteadyClock::time_point::max());
+    auto woken = slot.wake->async_wait(kToken);
+    auto slept = clock_.sleep_for(left);
+    auto first = co_await (std::move(woken) || std::move(slept));
+    if (first.index() == 1) {
+      break;
+    }
+  }
+  co_return std::nullopt;
+}
+
 Task<> SocketModeClient::maintain(int index) {
   TaskCount count(*this);
   auto& slot = slots_[static_cast<std::size_t>(index)];
-  Backoff backoff{options_.backoff_initial, options_.backoff_max};
-  Backoff crowded{options_.too_many_websockets_backoff, std::chrono::minutes(2)};
-  std::uniform_real_distribution<double> jitter(0.0, 1.0);
-  auto wait_for = [&](std::chrono::milliseconds d) { return SteadyClock::now() + d; };
-
+  auto state = initial_reconnect_state(options_.backoff_initial, options_.backoff_max,
+                                       options_.too_many_websockets_backoff);
   while (!stopping_) {
     if (!slot.current) {
-      auto link = co_await establish(slot);
-      if (stopping_) {
-        if (link) {
-          (*link)->superseded = true;
-          publish_live();
-          co_await (*link)->conn->close();
-        }
-        break;
-      }
-      if (!link) {
-        if (is_fatal_api_error(link.error())) {
-          fail(Error(Errc::InvalidConfig, "apps.connections.open refused the app token (" +
-                                              link.error().detail +
-                                              "): check SLACK_APP_TOKEN and its connections:write scope"));
-          break;
-        }
-        const bool too_many = link.error().detail == "too_many_websockets";
-        const auto delay = too_many ? crowded.next(jitter(random_)) : backoff.next(jitter(random_));
-        metrics_.inc("vigil_socket_connect_failures_total");
-        log_->warn("connection slot {}: cannot connect ({}); retrying in {} ms", index,
-                   link.error().message(), delay.count());
-        while (auto ev = co_await next_event(slot, wait_for(delay))) {
-          // Only stale events can arrive while no link is current; drop them.
-        }
-        continue;
-      }
-      backoff.reset();
-      slot.current = *link;
-      spawn(ex_, read_loop(*link), log_, "socket mode read loop");
+      co_await connect(slot, state);
+      continue;
     }
-    auto ev = co_await next_event(slot, SteadyClock::time_point::max());
-    if (!ev) {
-      continue;  // stopping
+    auto ev = co_await next_event(slot);
+    if (!ev || ev->link != slot.current) {
+      continue;  // stopping, or about a connection already replaced
     }
-    if (ev->link != slot.current) {
-      continue;  // about a connection already replaced
-    }
-    auto current = slot.current;
-    switch (ev->kind) {
-      case SlotEventKind::Fatal:
-        fail(Error(Errc::InvalidConfig, ev->reason));
-        break;
-      case SlotEventKind::Dead: {
-        metrics_.inc("vigil_socket_reconnects_total", "reason", ev->reason);
-        log_->warn("connection={} lost ({}); reconnecting", current->id, ev->reason);
-        links_.erase(current);
-        publish_live();
-        slot.current.reset();
-        if (SteadyClock::now() - current->opened_at > std::chrono::minutes(1)) {
-          crowded.reset();
-        }
-        const auto delay = backoff.next(jitter(random_));
-        while (co_await next_event(slot, wait_for(delay))) {
-        }
-        break;
-      }
-      case SlotEventKind::TooMany: {
-        metrics_.inc("vigil_socket_reconnects_total", "reason", "too_many_websockets");
-        const auto delay = crowded.next(jitter(random_));
-        log_->warn("connection={}: Slack says too many websockets; closing it, retrying in {} ms",
-                   current->id, delay.count());
-        current->superseded = true;
-        publish_live();
-        slot.current.reset();
-        co_await current->conn->close();
-        links_.erase(current);
-        publish_live();
-        while (co_await next_event(slot, wait_for(delay))) {
-        }
-        break;
-      }
-      case SlotEventKind::Replace: {
-        metrics_.inc("vigil_socket_reconnects_total", "reason", ev->reason);
-        log_->info("connection={}: Slack asks for a refresh ({}); opening the replacement first",
-                   current->id, ev->reason);
-        // Make before break: the old socket keeps reading and acking until the new one said hello.
-        for (int attempt = 0; !stopping_; ++attempt) {
-          auto fresh = co_await establish(slot);
-          if (fresh) {
-            if (stopping_) {
-              (*fresh)->superseded = true;
-              publish_live();
-              co_await (*fresh)->conn->close();
-              break;
-            }
-            slot.current = *fresh;
-            spawn(ex_, read_loop(*fresh), log_, "socket mode read loop");
-            current->superseded = true;
-            publish_live();
-            spawn(ex_, retire(current), log_, "socket mode retire");
-            break;
-          }
-          if (is_fatal_api_error(fresh.error())) {
-            fail(Error(Errc::InvalidConfig, "apps.connections.open: " + fresh.error().detail));
-            break;
-          }
-          const auto delay = backoff.next(jitter(random_));
-          log_->warn("replacement for connection={} failed ({}); retrying in {} ms", current->id,
-                     fresh.error().message(), delay.count());
-          // If the old one dies meanwhile, the Dead event is handled after this loop.
-          while (auto e2 = co_await next_event(slot, wait_for(delay))) {
-            if (e2->link == current && e2->kind == SlotEventKind::Dead) {
-              slot.events.push_front(std::move(*e2));
-              break;
-            }
-          }
-          if (!slot.events.empty()) {
-            break;
-          }
-        }
-        break;
-      }
-    }
+    co_await on_slot_event(slot, state, std::move(*ev));
   }
   if (slot.current) {
     auto current = std::move(slot.current);
-    current->superseded = true;
-    publish_live();
-    co_await current->conn->close();
+    co_await let_go(std::move(current));
+  }
+}
+
+Task<> SocketModeClient::let_go(std::shared_ptr<Link> link) {
+  link->superseded = true;
+  publish_live();
+  co_await link->conn->close();
+}
+
+Task<> SocketModeClient::connect(Slot& slot, ReconnectState& state) {
+  auto link = co_await establish(slot);
+  if (stopping_) {
+    if (link) {
+      co_await let_go(*link);
+    }
+    co_return;
+  }
+  if (link) {
+    (void)next_action(state, ReconnectEvent::of(ReconnectEvent::Kind::Connected), draw());
+    slot.current = *link;
+    spawn(ex_, read_loop(*link), log_, "socket mode read loop");
+    co_return;
+  }
+  const auto action = next_action(state, ReconnectEvent::connect_failed(link.error()), draw());
+  if (action.kind == ReconnectAction::Kind::GiveUp) {
+    fail(Error(Errc::InvalidConfig, action.message));
+    co_return;
+  }
+  metrics_.inc("vigil_socket_connect_failures_total");
+  log_->warn("connection slot {}: cannot connect ({}); retrying in {} ms", slot.index, link.error().message(),
+             action.delay.count());
+  co_await pause(slot, action.delay);
+}
+
+Task<> SocketModeClient::on_slot_event(Slot& slot, ReconnectState& state, SlotEvent ev) {
+  auto current = slot.current;
+  switch (ev.kind) {
+    case SlotEventKind::Fatal: {
+      auto disabled = ReconnectEvent::of(ReconnectEvent::Kind::LinkDisabled);
+      disabled.detail = ev.reason;
+      fail(Error(Errc::InvalidConfig, next_action(state, disabled, draw()).message));
+      break;
+    }
+    case SlotEventKind::Dead: {
+      metrics_.inc("vigil_socket_reconnects_total", "reason", ev.reason);
+      log_->warn("connection={} lost ({}); reconnecting", current->id, ev.reason);
+      links_.erase(current);
+      publish_live();
+      slot.current.reset();
+      const auto lived = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - current->opened_at);
+      const auto action = next_action(state, ReconnectEvent::lost(lived), draw());
+      co_await pause(slot, action.delay);
+      break;
+    }
+    case SlotEventKind::TooMany: {
+      metrics_.inc("vigil_socket_reconnects_total", "reason", "too_many_websockets");
+      const auto action = next_action(state, ReconnectEvent::of(ReconnectEvent::Kind::TooManyWebsockets), draw());
+      log_->warn("connection={}: Slack says too many websockets; closing it, retrying in {} ms", current->id,
+                 action.delay.count());
+      slot.current.reset();
+      co_await let_go(current);
+      links_.erase(current);
+      publish_live();
+      co_await pause(slot, action.delay);
+      break;
+    }
+    case SlotEventKind::Replace: {
+      metrics_.inc("vigil_socket_reconnects_total", "reason", ev.reason);
+      log_->info("connection={}: Slack asks for a refresh ({}); opening the replacement first", current->id,
+                 ev.reason);
+      if (next_action(state, ReconnectEvent::of(ReconnectEvent::Kind::RefreshRequested), draw()).kind ==
+          ReconnectAction::Kind::Replace) {
+        co_await replace(slot, state, current);
+      }
+      break;
+    }
+  }
+}
+
+Task<> SocketModeClient::replace(Slot& slot, ReconnectState& state, std::shared_ptr<Link> current) {
+  // Make before break: the old socket keeps reading and acking until the new one said hello.
+  while (!stopping_) {
+    auto fresh = co_await establish(slot);
+    if (fresh) {
+      if (stopping_) {
+        co_await let_go(*fresh);
+        break;
+      }
+      (void)next_action(state, ReconnectEvent::of(ReconnectEvent::Kind::Replaced), draw());
+      slot.current = *fresh;
+      spawn(ex_, read_loop(*fresh), log_, "socket mode read loop");
+      current->superseded = true;
+      publish_live();
+      spawn(ex_, retire(current), log_, "socket mode retire");
+      break;
+    }
+    const auto action = next_action(state, ReconnectEvent::replacement_failed(fresh.error()), draw());
+    if (action.kind == ReconnectAction::Kind::GiveUp) {
+      fail(Error(Errc::InvalidConfig, action.message));
+      break;
+    }
+    log_->warn("replacement for connection={} failed ({}); retrying in {} ms", current->id,
+               fresh.error().message(), action.delay.count());
+    // If the old one dies meanwhile, its Dead event is handled by maintain() next.
+    if (auto dead = co_await pause(slot, action.delay, current.get())) {
+      slot.events.push_front(std::move(*dead));
+      break;
+    }
   }
 }
 
@@ -314,10 +350,12 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
   if (!conn) {
     co_return conn.error();
   }
-  auto link = std::make_shared<Link>();
+  auto link = std::make_shared<Link>(ex_);
   link->id = next_link_id_++;
   link->slot = slot.index;
   link->conn = std::move(*conn);
+  link->opened_at = clock_.now();
+  link->last_frame_at = link->opened_at;
   links_.insert(link);
   publish_live();
   ++opened_;
@@ -325,13 +363,32 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
     link->conn->abort();
   }
   // Wait for hello, bounded: a server that accepts the upgrade and then says nothing is dead.
-  net::steady_timer watchdog(ex_, options_.hello_timeout);
-  std::weak_ptr<Link> weak = link;
-  watchdog.async_wait([weak](const boost::system::error_code& ec) {
-    if (auto l = weak.lock(); l && !ec && !l->hello) {
-      l->conn->abort();
-    }
-  });
+  auto said_hello = co_await await_hello(link);
+  if (!said_hello) {
+    co_return said_hello.error();
+  }
+  log_->info("connection={} slot={} ready (hello)", link->id, slot.index);
+  metrics_.inc("vigil_socket_connections_opened_total");
+  co_return link;
+}
+
+Task<> SocketModeClient::watch_hello(std::shared_ptr<Link> link) {
+  TaskCount count(*this);
+  if (!link->awaiting_hello) {
+    co_return;
+  }
+  link->hello_wake.expires_at(SteadyClock::time_point::max());
+  auto ended = link->hello_wake.async_wait(kToken);
+  auto slept = clock_.sleep_for(options_.hello_timeout);
+  auto first = co_await (std::move(ended) || std::move(slept));
+  if (first.index() == 1 && link->awaiting_hello && !link->hello) {
+    link->conn->abort();
+  }
+}
+
+Task<Result<void>> SocketModeClient::await_hello(std::shared_ptr<Link> link) {
+  EndHelloWatch end_watch{link->awaiting_hello, link->hello_wake};
+  spawn(ex_, watch_hello(link), log_, "socket mode hello watchdog");
   while (!link->hello) {
     auto frame = co_await link->conn->read();
     if (!frame) {
@@ -345,9 +402,7 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
       // A disconnect before hello (seen with too_many_websockets): this socket is not usable.
       links_.erase(link);
       publish_live();
-      link->superseded = true;
-      publish_live();
-      co_await link->conn->close();
+      co_await let_go(link);
       if (d->reason == DisconnectReason::LinkDisabled) {
         fail(Error(Errc::InvalidConfig, "Slack disabled Socket Mode for this app (link_disabled): "
                                         "turn Socket Mode on in the app settings"));
@@ -365,10 +420,8 @@ Task<Result<std::shared_ptr<SocketModeClient::Link>>> SocketModeClient::establis
       co_return Error(Errc::Closed, "connection failed before hello");
     }
   }
-  watchdog.cancel();
-  log_->info("connection={} slot={} ready (hello)", link->id, slot.index);
-  metrics_.inc("vigil_socket_connections_opened_total");
-  co_return link;
+  Result<void> ok;
+  co_return ok;
 }
 
 Task<> SocketModeClient::read_loop(std::shared_ptr<Link> link) {
@@ -384,7 +437,7 @@ Task<> SocketModeClient::read_loop(std::shared_ptr<Link> link) {
       break;
     }
     const auto received = SteadyClock::now();
-    link->last_frame_at = received;
+    link->last_frame_at = clock_.now();
     if (!co_await handle_frame(link, std::move(*frame), received)) {
       // An ack could not be written: the socket is broken even if no read has failed yet. It is
       // replaced like a dropped one (the unacked envelope comes again on the new socket).
@@ -405,15 +458,12 @@ Task<> SocketModeClient::retire(std::shared_ptr<Link> link) {
   TaskCount count(*this);
   // Frames already on their way to the old socket are still read and acked: close it only once it
   // has been quiet for a moment (or drain_max passed).
-  const auto start = SteadyClock::now();
-  net::steady_timer timer(ex_);
-  while (!stopping_) {
-    const auto now = SteadyClock::now();
-    if (now - link->last_frame_at >= options_.drain_quiet || now - start >= options_.drain_max) {
+  const auto retired_at = clock_.now();
+  while (!stopping_ &&
+         !drain_done(clock_.now(), retired_at, link->last_frame_at, options_.drain_quiet, options_.drain_max)) {
+    if (!co_await clock_.sleep_for(options_.drain_quiet)) {
       break;
     }
-    timer.expires_after(options_.drain_quiet);
-    co_await timer.async_wait(kToken);
   }
   log_->info("connection={} retired", link->id);
   co_await link->conn->close();
@@ -463,48 +513,8 @@ Task<bool> SocketModeClient::handle_frame(std::shared_ptr<Link> link, std::strin
                                           SteadyClock::time_point received) {
   auto frame = parse_frame(text);
   if (auto* e = std::get_if<Envelope>(&frame)) {
-    if (stop_requested_.load()) {
-      // Stopping: nothing new is taken on, and nothing is acked that would then be dropped. An
-      // event stays unacked, so Slack delivers it again (to another instance, or to this one
-      // after the restart); a click or a modal submission stays unacked, so Slack shows the person
-      // an error and the card or modal can be used again; a slash command, which Slack never
-      // delivers twice, is answered in its ack.
-      metrics_.inc("vigil_socket_refused_while_stopping_total", "type", to_string(e->type));
-      if (e->type != EnvelopeType::SlashCommands || !e->accepts_response_payload) {
-        log_->info("envelope={} ({}) arrived while stopping; left unacked", e->envelope_id, to_string(e->type));
-        co_return true;
-      }
-      log_->info("envelope={} slash command arrived while stopping; asked to send it again", e->envelope_id);
-      const nlohmann::json again{
-          {"response_type", "ephemeral"},
-          {"text", ":warning: Vigil is restarting and did not take this command. Send it again in a minute."}};
-      std::string ack = make_ack(e->envelope_id, again);
-      auto answered = co_await link->conn->write(std::move(ack));
-      co_return answered.has_value();
-    }
-    // Ack first: nothing (dedup, parsing, handlers) stands between the frame and its ack.
-    std::optional<nlohmann::json> payload;
-    if (ack_responder_ && e->type != EnvelopeType::EventsApi && e->accepts_response_payload) {
-      // The responder reads untrusted payloads: whatever it throws, the envelope is still acked
-      // (without a payload) and the read loop goes on.
-      try {
-        payload = ack_responder_(*e);
-      } catch (const std::exception& ex) {
-        log_->error("envelope={}: ack payload failed: {}; acked without one", e->envelope_id, ex.what());
-      }
-    }
-    auto written = co_await link->conn->write(make_ack(e->envelope_id, payload));
-    const auto acked = SteadyClock::now();
-    metrics_.observe("vigil_socket_ack_seconds",
-                     std::chrono::duration<double>(acked - received).count());
-    metrics_.inc("vigil_socket_envelopes_total", "type", to_string(e->type));
-    if (!written) {
-      log_->warn("envelope={} connection={}: ack not written ({}); Slack will redeliver",
-                 e->envelope_id, link->id, written.error().message());
-    }
-    // Everything after the ack happens on the handler executor; the reader goes back to reading.
-    net::post(handler_ex_, [this, envelope = std::move(*e)]() mutable { accept(std::move(envelope)); });
-    co_return written.has_value();
+    auto handled = co_await handle_envelope(link, std::move(*e), received);
+    co_return handled;
   }
   if (auto* h = std::get_if<Hello>(&frame)) {
     if (!link->hello) {
@@ -516,29 +526,89 @@ Task<bool> SocketModeClient::handle_frame(std::shared_ptr<Link> link, std::strin
     co_return true;
   }
   if (auto* d = std::get_if<Disconnect>(&frame)) {
-    log_->info("connection={} disconnect: {}", link->id, d->reason_text);
-    switch (classify(d->reason)) {
-      case DisconnectAction::Stop:
-        push(link->slot, SlotEvent{SlotEventKind::Fatal, link,
-                                   "Slack disabled Socket Mode for this app (link_disabled): turn "
-                                   "Socket Mode on in the app settings"});
-        break;
-      case DisconnectAction::BackOff:
-        push(link->slot, SlotEvent{SlotEventKind::TooMany, link, "too_many_websockets"});
-        break;
-      case DisconnectAction::ReplaceSoon:
-        push(link->slot, SlotEvent{SlotEventKind::Replace, link,
-                                   d->reason_text.empty() ? "disconnect" : d->reason_text});
-        break;
-    }
+    handle_disconnect(link, *d);
     co_return true;
   }
-  const auto& bad = std::get<BadFrame>(frame);
+  auto written = co_await handle_bad_frame(link, std::get<BadFrame>(frame), text.size());
+  co_return written;
+}
+
+Task<bool> SocketModeClient::handle_envelope(std::shared_ptr<Link> link, Envelope envelope,
+                                             SteadyClock::time_point received) {
+  if (stop_requested_.load()) {
+    auto answered = co_await refuse_while_stopping(link, envelope);
+    co_return answered;
+  }
+  // Ack first: nothing (dedup, parsing, handlers) stands between the frame and its ack.
+  std::optional<nlohmann::json> payload;
+  if (ack_responder_ && envelope.type != EnvelopeType::EventsApi && envelope.accepts_response_payload) {
+    // The responder reads untrusted payloads: whatever it throws, the envelope is still acked
+    // (without a payload) and the read loop goes on.
+    try {
+      payload = ack_responder_(envelope);
+    } catch (const std::exception& ex) {
+      log_->error("envelope={}: ack payload failed: {}; acked without one", envelope.envelope_id, ex.what());
+    }
+  }
+  std::string ack = make_ack(envelope.envelope_id, payload);
+  auto written = co_await link->conn->write(std::move(ack));
+  const auto acked = SteadyClock::now();
+  metrics_.observe("vigil_socket_ack_seconds", std::chrono::duration<double>(acked - received).count());
+  metrics_.inc("vigil_socket_envelopes_total", "type", to_string(envelope.type));
+  if (!written) {
+    log_->warn("envelope={} connection={}: ack not written ({}); Slack will redeliver", envelope.envelope_id,
+               link->id, written.error().message());
+  }
+  // Everything after the ack happens on the handler executor; the reader goes back to reading.
+  net::post(handler_ex_, [this, envelope = std::move(envelope)]() mutable { accept(std::move(envelope)); });
+  co_return written.has_value();
+}
+
+Task<bool> SocketModeClient::refuse_while_stopping(std::shared_ptr<Link> link, const Envelope& envelope) {
+  // Stopping: nothing new is taken on, and nothing is acked that would then be dropped. An
+  // event stays unacked, so Slack delivers it again (to another instance, or to this one
+  // after the restart); a click or a modal submission stays unacked, so Slack shows the person
+  // an error and the card or modal can be used again; a slash command, which Slack never
+  // delivers twice, is answered in its ack.
+  metrics_.inc("vigil_socket_refused_while_stopping_total", "type", to_string(envelope.type));
+  if (envelope.type != EnvelopeType::SlashCommands || !envelope.accepts_response_payload) {
+    log_->info("envelope={} ({}) arrived while stopping; left unacked", envelope.envelope_id,
+               to_string(envelope.type));
+    co_return true;
+  }
+  log_->info("envelope={} slash command arrived while stopping; asked to send it again", envelope.envelope_id);
+  const nlohmann::json again{
+      {"response_type", "ephemeral"},
+      {"text", ":warning: Vigil is restarting and did not take this command. Send it again in a minute."}};
+  std::string ack = make_ack(envelope.envelope_id, again);
+  auto answered = co_await link->conn->write(std::move(ack));
+  co_return answered.has_value();
+}
+
+void SocketModeClient::handle_disconnect(const std::shared_ptr<Link>& link, const Disconnect& d) {
+  log_->info("connection={} disconnect: {}", link->id, d.reason_text);
+  switch (classify(d.reason)) {
+    case DisconnectAction::Stop:
+      push(link->slot, SlotEvent{SlotEventKind::Fatal, link,
+                                 "Slack disabled Socket Mode for this app (link_disabled): turn "
+                                 "Socket Mode on in the app settings"});
+      break;
+    case DisconnectAction::BackOff:
+      push(link->slot, SlotEvent{SlotEventKind::TooMany, link, "too_many_websockets"});
+      break;
+    case DisconnectAction::ReplaceSoon:
+      push(link->slot, SlotEvent{SlotEventKind::Replace, link, d.reason_text.empty() ? "disconnect" : d.reason_text});
+      break;
+  }
+}
+
+Task<bool> SocketModeClient::handle_bad_frame(std::shared_ptr<Link> link, const BadFrame& bad, std::size_t size) {
   metrics_.inc("vigil_socket_bad_frames_total");
-  log_->warn("connection={}: unusable frame of {} bytes: {}", link->id, text.size(), bad.reason);
+  log_->warn("connection={}: unusable frame of {} bytes: {}", link->id, size, bad.reason);
   if (!bad.envelope_id.empty()) {
     // Ack what we cannot use, so Slack does not redeliver it forever.
-    auto written = co_await link->conn->write(make_ack(bad.envelope_id));
+    std::string ack = make_ack(bad.envelope_id);
+    auto written = co_await link->conn->write(std::move(ack));
     co_return written.has_value();
   }
   co_return true;

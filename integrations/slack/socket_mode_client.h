@@ -19,6 +19,7 @@
 #include "bot/base/task.h"
 #include "integrations/slack/events.h"
 #include "integrations/slack/processed_events.h"
+#include "integrations/slack/reconnect_policy.h"
 #include "integrations/slack/transport.h"
 #include "integrations/slack/web_api.h"
 
@@ -43,7 +44,8 @@ struct SocketModeOptions {
 /// read → ack at once → (on the handler executor) drop redeliveries → normalise → handler. One
 /// reconnect path per connection slot: capped exponential back-off with jitter, reset after hello;
 /// make-before-break on warning/refresh_requested; link_disabled stops; too_many_websockets backs
-/// off.
+/// off. What to do after each event is decided by `next_action` (reconnect_policy.h); every wait
+/// (back-off, hello watchdog, draining a replaced socket) is made on the Clock.
 ///
 /// Two executors: the client's own (`ex`) reads and acks frames and keeps the connections; the
 /// handler executor (`run`'s `handler_ex`) does everything else: dedup, normalising, handlers and
@@ -95,15 +97,42 @@ class SocketModeClient {
   class TaskCount;
 
   Task<Result<void>> run_connections();
+  /// One connection slot: connect, read, and carry out next_action() after each event, until stop.
   Task<> maintain(int slot);
+  /// The slot has no connection: opens one, or waits out the back-off next_action() asks for.
+  Task<> connect(Slot& slot, ReconnectState& state);
+  /// An event about the slot's current connection: reconnect, replace or give up.
+  Task<> on_slot_event(Slot& slot, ReconnectState& state, SlotEvent event);
+  /// Make before break: opens a replacement for `current`, retrying on the back-off, and retires
+  /// `current` once the replacement said hello.
+  Task<> replace(Slot& slot, ReconnectState& state, std::shared_ptr<Link> current);
+  /// Closes a connection no one will read from (superseded, so its end is not a failure).
+  Task<> let_go(std::shared_ptr<Link> link);
   Task<Result<std::shared_ptr<Link>>> establish(Slot& slot);
+  /// Reads frames until hello; an error when the socket ends or says disconnect first.
+  Task<Result<void>> await_hello(std::shared_ptr<Link> link);
+  /// Aborts a connection that has not said hello within hello_timeout (on the clock).
+  Task<> watch_hello(std::shared_ptr<Link> link);
   Task<Result<std::string>> open_socket_url();
   Task<> read_loop(std::shared_ptr<Link> link);
   Task<> retire(std::shared_ptr<Link> link);
   Task<bool> handle_frame(std::shared_ptr<Link> link, std::string text,
                           std::chrono::steady_clock::time_point received);
-  /// Waits for a slot event, stop, or the deadline; returns the event when there is one.
-  Task<std::optional<SlotEvent>> next_event(Slot& slot, std::chrono::steady_clock::time_point deadline);
+  Task<bool> handle_envelope(std::shared_ptr<Link> link, Envelope envelope,
+                             std::chrono::steady_clock::time_point received);
+  /// While stopping: leaves the envelope unacked, or answers a slash command with "send it again".
+  Task<bool> refuse_while_stopping(std::shared_ptr<Link> link, const Envelope& envelope);
+  void handle_disconnect(const std::shared_ptr<Link>& link, const Disconnect& d);
+  Task<bool> handle_bad_frame(std::shared_ptr<Link> link, const BadFrame& bad, std::size_t size);
+  /// Waits for a slot event or stop; returns the event when there is one.
+  Task<std::optional<SlotEvent>> next_event(Slot& slot);
+  /// Waits `delay` on the clock (or until stop). Events arriving meanwhile are about connections
+  /// no longer current and are dropped, except that `watched` dying ends the wait: that event is
+  /// returned.
+  Task<std::optional<SlotEvent>> pause(Slot& slot, std::chrono::milliseconds delay,
+                                       const Link* watched = nullptr);
+  /// The jitter draw for next_action, in [0, 1).
+  double draw();
   /// On the handler executor: drops redeliveries, normalises, calls the handler.
   void accept(Envelope envelope);
   void prune_processed();

@@ -1,5 +1,7 @@
 #include "tests/support/slack_harness.h"
 
+#include <future>
+
 #include <boost/asio/post.hpp>
 
 #include "bot/base/logging.h"
@@ -19,6 +21,25 @@ Logger test_logger(const std::string& name) {
 }
 
 }  // namespace
+
+/// Counts the client's redelivery checks (one per envelope acked, on the handler executor).
+class SlackClientHarness::CountingProcessedEvents final : public slack::ProcessedEvents {
+ public:
+  CountingProcessedEvents(slack::ProcessedEvents& inner, SlackClientHarness& harness)
+      : inner_(inner), harness_(harness) {}
+  bool first_time(const std::string& key, const std::string& kind, long long now) override {
+    const bool first = inner_.first_time(key, kind, now);
+    std::lock_guard lock(harness_.mu_);
+    ++harness_.checked_;
+    harness_.cv_.notify_all();
+    return first;
+  }
+  int forget_before(long long before) override { return inner_.forget_before(before); }
+
+ private:
+  slack::ProcessedEvents& inner_;
+  SlackClientHarness& harness_;
+};
 
 std::string fake_app_token() { return std::string("xa") + "pp-1-A0VIGIL-0000-" + "emulated"; }
 std::string fake_bot_token() { return std::string("xo") + "xb-0000-0000-" + "emulated"; }
@@ -55,10 +76,9 @@ void SlackClientHarness::collect(slack::InboundEvent e) {
 }
 
 void SlackClientHarness::start() {
-  client_ = std::make_unique<slack::SocketModeClient>(
-      io_.get_executor(), *transport_, *web_, clock_,
-      options_.processed ? *options_.processed : memory_, metrics_, test_logger("slack.socket"),
-      options_.socket);
+  counting_ = std::make_unique<CountingProcessedEvents>(options_.processed ? *options_.processed : memory_, *this);
+  client_ = std::make_unique<slack::SocketModeClient>(io_.get_executor(), *transport_, *web_, clock_, *counting_,
+                                                      metrics_, test_logger("slack.socket"), options_.socket);
   if (options_.ack_responder) {
     client_->set_ack_responder(options_.ack_responder);
   }
@@ -103,6 +123,27 @@ std::vector<slack::InboundEvent> SlackClientHarness::events() const {
 bool SlackClientHarness::wait_for_events(std::size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mu_);
   return cv_.wait_for(lock, timeout, [&] { return events_.size() >= n; });
+}
+
+bool SlackClientHarness::wait_until_handled(std::size_t envelopes, std::chrono::milliseconds timeout) {
+  {
+    std::unique_lock lock(mu_);
+    // The client counts an envelope as acked before it hands it to the handler executor.
+    const bool checked = cv_.wait_for(lock, timeout, [&] {
+      const auto acked = static_cast<std::size_t>(metrics_.counter("vigil_socket_envelopes_total"));
+      return checked_ >= envelopes && checked_ >= acked;
+    });
+    if (!checked) {
+      return false;
+    }
+  }
+  // The last check is done; its handler has returned once work posted after it has run.
+  auto passed = std::make_shared<std::promise<void>>();
+  auto done = passed->get_future();
+  auto handler_ex = options_.handlers_on_pool ? boost::asio::any_io_executor(pool_.get_executor())
+                                              : boost::asio::any_io_executor(io_.get_executor());
+  boost::asio::post(handler_ex, [passed] { passed->set_value(); });
+  return done.wait_for(timeout) == std::future_status::ready;
 }
 
 }  // namespace vigil::test

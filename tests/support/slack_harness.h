@@ -52,6 +52,11 @@ class SlackClientHarness {
 
   std::vector<slack::InboundEvent> events() const;
   bool wait_for_events(std::size_t n, std::chrono::milliseconds timeout) const;
+  /// Waits until at least `envelopes` envelopes, and every envelope the client has acked so far,
+  /// went through its redelivery check and (when new) the handler: after it, events() holds
+  /// everything the client will make of them. Used instead of "wait a while, nothing more comes".
+  /// Exact when the handlers run on the client's own thread (handlers_on_pool false).
+  bool wait_until_handled(std::size_t envelopes, std::chrono::milliseconds timeout);
   Metrics& metrics() { return metrics_; }
   slack::HttpWebApi& web() { return *web_; }
   boost::asio::io_context& io() { return io_; }
@@ -68,6 +73,8 @@ class SlackClientHarness {
   SystemClock clock_;
   Metrics metrics_;
   slack::MemoryProcessedEvents memory_;
+  class CountingProcessedEvents;
+  std::unique_ptr<CountingProcessedEvents> counting_;  // the client's ProcessedEvents, counted
   std::unique_ptr<http::HttpClient> http_;
   std::unique_ptr<slack::RateLimiter> limiter_;
   std::unique_ptr<slack::HttpWebApi> web_;
@@ -78,6 +85,7 @@ class SlackClientHarness {
   mutable std::condition_variable cv_;
   std::vector<slack::InboundEvent> events_;
   std::optional<Result<void>> result_;
+  std::size_t checked_ = 0;  // envelopes through the redelivery check
 };
 
 }  // namespace vigil::test

@@ -1,21 +1,80 @@
 #include "tests/support/vigil_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <thread>
+#include <cerrno>
+#include <filesystem>
+#include <mutex>
+#include <set>
 
 #include "tests/support/test_paths.h"
 
 extern char** environ;
 
 namespace vigil::test {
+namespace {
+
+/// Where the processes started by start_vigil write their log (and, in the tests, their store):
+/// eventually() wakes up when something is written there.
+std::mutex g_watched_mu;
+std::set<std::string> g_watched_dirs;
+
+void watch_dir_of(const std::string& path) {
+  auto dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) {
+    return;
+  }
+  std::lock_guard lock(g_watched_mu);
+  g_watched_dirs.insert(std::move(dir));
+}
+
+/// An inotify descriptor that becomes readable when a file in a watched directory is written.
+class Activity {
+ public:
+  Activity() : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    if (fd_ < 0) {
+      return;
+    }
+    std::lock_guard lock(g_watched_mu);
+    for (const auto& dir : g_watched_dirs) {
+      (void)::inotify_add_watch(fd_, dir.c_str(), IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO);
+    }
+  }
+  ~Activity() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  Activity(const Activity&) = delete;
+  Activity& operator=(const Activity&) = delete;
+
+  /// Waits until something is written, or at most `bound` (for what leaves no trace in a file,
+  /// such as the in-process Slack emulator's state).
+  void wait(std::chrono::milliseconds bound) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, fd_ >= 0 ? 1 : 0, static_cast<int>(bound.count())) > 0) {
+      char buffer[4096];
+      while (::read(fd_, buffer, sizeof buffer) > 0) {
+      }
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
 
 pid_t start_vigil(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
                   const std::string& log_path) {
+  watch_dir_of(log_path);
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
     const std::string kv(*e);
@@ -57,14 +116,38 @@ pid_t start_vigil(const std::vector<std::string>& args, const std::vector<std::s
   return rc == 0 ? pid : -1;
 }
 
-int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
+bool wait_until_ended(pid_t pid, std::chrono::milliseconds timeout) {
+  // A pidfd becomes readable when the process ends (as a zombie too): the wait is on that event.
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) {
+    return errno == ESRCH;  // already gone
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  bool ended = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (n > 0) {
+      ended = true;
+      break;
+    }
+    if (n < 0 && errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fd);
+  return ended;
+}
+
+int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
+  (void)wait_until_ended(pid, timeout);
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) == pid) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
@@ -73,11 +156,12 @@ int wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Activity activity;
   while (!condition()) {
     if (std::chrono::steady_clock::now() > deadline) {
       return false;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    activity.wait(std::chrono::milliseconds(20));
   }
   return true;
 }

@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <optional>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -16,6 +15,7 @@
 
 #include "bot/base/logging.h"
 #include "tests/support/test_paths.h"
+#include "tests/support/vigil_process.h"
 
 namespace vigil::process {
 namespace {
@@ -42,27 +42,9 @@ class ChildProcessTest : public ::testing::Test {
     return make_environment({"PATH"}, {}, process_environment());
   }
 
-  // A process is gone, or a zombie waiting for its parent (init) to reap it.
-  // SIGKILL is delivered asynchronously: wait (bounded) until the kernel has ended the process.
-  static bool is_dead(pid_t pid) {
-    for (int i = 0; i < 200; ++i) {
-      if (is_dead_now(pid)) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-  static bool is_dead_now(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    if (!stat) {
-      return true;
-    }
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');
-    return close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z';
-  }
+  // A process is gone, or a zombie waiting for its parent (init) to reap it. SIGKILL is
+  // delivered asynchronously: wait (bounded, on a pidfd) until the kernel has ended the process.
+  static bool is_dead(pid_t pid) { return test::wait_until_ended(pid, std::chrono::seconds(2)); }
 
   SystemClock clock_;
   ChildProcess runner_{clock_, null_logger()};

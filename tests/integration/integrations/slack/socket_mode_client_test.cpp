@@ -100,7 +100,7 @@ TEST(SocketModeClient, EveryEnvelopeFixtureIsParsedAckedAndDelivered) {
   }
   // Everything but the global shortcut becomes a typed input.
   ASSERT_TRUE(client.wait_for_events(static_cast<std::size_t>(n - 1), 5s));
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(client.wait_until_handled(static_cast<std::size_t>(n), 5s));
   EXPECT_EQ(client.events().size(), static_cast<std::size_t>(n - 1));
   EXPECT_EQ(client.metrics().counter("vigil_socket_envelopes_total"), n);
   EXPECT_GE(client.metrics().counter("vigil_socket_envelopes_total", "type", "slash_commands"), 2);
@@ -115,9 +115,12 @@ TEST(SocketModeClient, AckIsWrittenBeforeTheHandlerSoABlockedHandlerDelaysNoAck)
   SlackClientHarness client(emu, options);
   std::promise<void> release;
   auto released = release.get_future().share();
+  std::promise<void> blocked;
+  auto first_handler_blocked = blocked.get_future();
   std::atomic<int> handled{0};
   client.on_event = [&](InboundEvent e) {
     if (handled++ == 0) {
+      blocked.set_value();
       released.wait_for(10s);  // the first handler blocks until the test releases it
     }
     client.collect(std::move(e));
@@ -126,9 +129,7 @@ TEST(SocketModeClient, AckIsWrittenBeforeTheHandlerSoABlockedHandlerDelaysNoAck)
   ASSERT_TRUE(emu.wait_for_connections(1, 5s));
   const auto first = emu.send_envelope(event_envelope("EvBlock1"));
   ASSERT_TRUE(emu.wait_for_ack(first, 2s));
-  while (handled.load() == 0) {
-    std::this_thread::sleep_for(1ms);
-  }
+  ASSERT_EQ(first_handler_blocked.wait_for(5s), std::future_status::ready);
   // The handler is now blocked; the next envelopes are still acked at once.
   for (int i = 0; i < 5; ++i) {
     const auto id = emu.send_envelope(event_envelope("EvNext" + std::to_string(i)));
@@ -201,7 +202,7 @@ TEST(SocketModeClient, RefreshRequestedWithEnvelopesInFlightLosesNothing) {
   EXPECT_TRUE(emu.wait_for_closed(old_conn, 5s)) << "old connection closed after the switch";
   EXPECT_EQ(emu.connections().size(), 1u);
   EXPECT_NE(emu.connections().front(), old_conn);
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(client.wait_until_handled(sent.size(), 5s));
   EXPECT_EQ(client.events().size(), sent.size()) << "nothing handled twice";
   EXPECT_EQ(client.metrics().counter("vigil_socket_reconnects_total", "reason", "refresh_requested"), 1);
   EXPECT_TRUE(client.stop());
@@ -223,7 +224,7 @@ TEST(SocketModeClient, AbruptCloseReconnectsAndARedeliveredEventIsHandledOnce) {
   const auto other = emu.send_envelope(event_envelope("EvOther"));
   ASSERT_TRUE(emu.wait_for_ack(other, 2s));
   ASSERT_TRUE(client.wait_for_events(2, 2s));
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(client.wait_until_handled(3, 5s)) << "EvOnce, its redelivery and EvOther";
   EXPECT_EQ(client.events().size(), 2u);
   EXPECT_EQ(client.metrics().counter("vigil_socket_duplicates_total"), 1);
   EXPECT_GE(client.metrics().counter("vigil_socket_reconnects_total", "reason", "closed"), 1);
@@ -238,15 +239,14 @@ TEST(SocketModeClient, UnackedEventIsRedeliveredByTheEmulatorAndHandledOnce) {
   SlackClientHarness client(emu, fast_options(1));
   client.start();
   ASSERT_TRUE(emu.wait_for_connections(1, 5s));
-  // Freeze the link right away: the envelope is never acked, so the emulator redelivers it with
-  // retry_attempt 1 on the replacement connection.
+  // Freeze the link right away: the envelope is never written to the client, so never acked, and
+  // after the ack deadline the emulator redelivers it (retry_attempt 1) on the replacement
+  // connection. The emulator takes the freeze, the envelope and the close in this order.
   emu.freeze_connection(emu.connections().front());
-  std::this_thread::sleep_for(50ms);
   emu.send_envelope(event_envelope("EvRetry"));
-  std::this_thread::sleep_for(400ms);
   emu.close_connection(1, true);
   ASSERT_TRUE(client.wait_for_events(1, 5s));
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(client.wait_until_handled(1, 5s));
   ASSERT_EQ(client.events().size(), 1u);
   EXPECT_GE(client.events()[0].origin.retry_attempt, 1);
   EXPECT_GE(emu.redeliveries(), 1);
@@ -282,7 +282,7 @@ TEST(SocketModeClient, RedeliveryAfterARestartIsDroppedThroughTheStore) {
   ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvRestart", 1)), 2s));
   ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvAfter")), 2s));
   ASSERT_TRUE(client.wait_for_events(1, 2s));
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(client.wait_until_handled(2, 5s)) << "the redelivery and EvAfter";
   ASSERT_EQ(client.events().size(), 1u);
   EXPECT_EQ(std::get<MessageEvent>(client.events()[0].body).event_id, "EvAfter");
   EXPECT_TRUE(client.stop());
@@ -298,9 +298,8 @@ TEST(SocketModeClient, DeadSocketWithoutPongsIsDetectedWithinTheDeadline) {
   ASSERT_TRUE(emu.wait_for_connections(1, 5s));
   const auto t0 = std::chrono::steady_clock::now();
   emu.freeze_connection(1);  // socket open, nothing read: no pongs
-  while (emu.connections_accepted() < 2 && std::chrono::steady_clock::now() - t0 < 5s) {
-    std::this_thread::sleep_for(10ms);
-  }
+  // The frozen connection stays open on the emulator's side: the replacement is the second.
+  EXPECT_TRUE(emu.wait_for_connections(2, 5s));
   const auto detected = std::chrono::steady_clock::now() - t0;
   EXPECT_EQ(emu.connections_accepted(), 2);
   EXPECT_LT(detected, 2500ms) << "1 s deadline + back-off";
@@ -356,9 +355,7 @@ TEST(SocketModeClient, TooManyWebsocketsBacksOff) {
   const auto t0 = std::chrono::steady_clock::now();
   emu.send_disconnect(1, "too_many_websockets");
   ASSERT_TRUE(emu.wait_for_closed(1, 2s));
-  while (emu.connections().empty() && std::chrono::steady_clock::now() - t0 < 5s) {
-    std::this_thread::sleep_for(5ms);
-  }
+  EXPECT_TRUE(emu.wait_for_connections(1, 5s));
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 200ms) << "backed off (400 ms, jitter over the upper half)";
   EXPECT_EQ(emu.connections().size(), 1u);
   EXPECT_TRUE(client.stop());

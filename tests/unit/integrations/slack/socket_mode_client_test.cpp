@@ -55,10 +55,23 @@ struct Fixture {
     (void)r;
     done = true;
   }
+  // Runs what is ready, moving the fake clock 2 ms at a time (past every 1-2 ms back-off and
+  // drain), 40 ms in all; no real time passes.
   void settle() {
     for (int i = 0; i < 20; ++i) {
-      io.run_for(2ms);
+      step(2ms);
     }
+  }
+  void step(std::chrono::milliseconds d) {
+    if (io.stopped()) {
+      io.restart();
+    }
+    io.poll();
+    clock.advance(d);
+    if (io.stopped()) {
+      io.restart();
+    }
+    io.poll();
   }
 };
 
@@ -201,12 +214,65 @@ TEST(SocketModeClientUnit, ADisconnectBeforeHelloIsSurvived) {
   f.transport.scripts.push_back({R"({"type":"disconnect","reason":"refresh_requested"})"});
   spawn(f.io.get_executor(), f.run(), null_logger(), "client");
   for (int i = 0; i < 200 && f.client.live_connections() == 0; ++i) {
-    f.io.run_for(5ms);
+    f.step(5ms);
   }
   EXPECT_EQ(f.client.live_connections(), 1);
   ASSERT_EQ(f.transport.connections.size(), 3u);
   EXPECT_TRUE(f.transport.connections[0]->closed());
   EXPECT_TRUE(f.transport.connections[1]->closed());
+  f.client.stop();
+  f.settle();
+  EXPECT_TRUE(f.done);
+}
+
+// The back-off is waited out on the Clock: the test moves time, nothing sleeps.
+TEST(SocketModeClientUnit, AReconnectWaitsOutItsBackOffOnTheClock) {
+  Fixture f;
+  f.options.backoff_initial = 1000ms;
+  f.options.backoff_max = 1000ms;
+  SocketModeClient slow{f.io.get_executor(), f.transport, f.web, f.clock, f.processed, f.metrics,
+                        null_logger(), f.options};
+  bool done = false;
+  struct Runner {
+    SocketModeClient& c;
+    bool& done;
+    Task<> run(boost::asio::any_io_executor ex) {
+      const SocketModeClient::Handler handler = [](InboundEvent) {};
+      (void)co_await c.run(handler, ex);
+      done = true;
+    }
+  } runner{slow, done};
+  spawn(f.io.get_executor(), runner.run(f.io.get_executor()), null_logger(), "slow");
+  f.step(0ms);
+  ASSERT_EQ(f.transport.connections.size(), 1u);
+  f.transport.connections[0]->drop();
+  f.step(499ms);
+  EXPECT_EQ(f.transport.connections.size(), 1u) << "the first back-off (500..1000 ms) is not over";
+  EXPECT_EQ(slow.live_connections(), 0);
+  f.step(501ms);
+  ASSERT_EQ(f.transport.connections.size(), 2u) << "reconnected once the clock passed the back-off";
+  EXPECT_EQ(slow.live_connections(), 1);
+  slow.stop();
+  f.settle();
+  EXPECT_TRUE(done);
+}
+
+// A server that accepts the upgrade and then says nothing is given hello_timeout (10 s) on the Clock.
+TEST(SocketModeClientUnit, ASocketThatNeverSaysHelloIsDroppedAfterTheHelloTimeout) {
+  Fixture f;
+  f.transport.scripts.push_back({});  // no hello on the first connection
+  spawn(f.io.get_executor(), f.run(), null_logger(), "client");
+  f.step(0ms);
+  ASSERT_EQ(f.transport.connections.size(), 1u);
+  f.step(9'999ms);
+  EXPECT_FALSE(f.transport.connections[0]->closed()) << "still within the hello timeout";
+  EXPECT_EQ(f.client.live_connections(), 0);
+  f.step(1ms);
+  f.settle();
+  EXPECT_TRUE(f.transport.connections[0]->closed());
+  ASSERT_EQ(f.transport.connections.size(), 2u) << "a fresh connection after the back-off";
+  EXPECT_EQ(f.client.live_connections(), 1);
+  EXPECT_EQ(f.metrics.counter("vigil_socket_connect_failures_total"), 1);
   f.client.stop();
   f.settle();
   EXPECT_TRUE(f.done);
