@@ -7,6 +7,7 @@
 #include "bot/base/task.h"
 #include "bot/slack/channel_bindings.h"
 #include "bot/core/config.h"
+#include "bot/core/incident_service.h"
 #include "bot/slack/full_output_service.h"
 #include "bot/core/run_manager.h"
 #include "bot/slack/slack_approval_gate.h"
@@ -35,6 +36,7 @@ struct HandlerContext {
   AlertActions& alerts;  // the alert buttons on a run's root
   FullOutputService& full_output;
   UserDirectory& users;  // names in timelines
+  IncidentService& incidents;  // `/incident` and `/triage` in an incident's channel
 
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,
              const std::string& detail) const {

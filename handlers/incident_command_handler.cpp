@@ -2,7 +2,6 @@
 
 #include <cctype>
 
-#include "bot/base/ids.h"
 #include "bot/slack/markdown_timeline.h"
 #include "bot/core/timeline.h"
 #include "handlers/replies.h"
@@ -72,26 +71,50 @@ Task<> IncidentCommandHandler::reply(const slack::SlashCommand& c, const std::st
   co_await reply_privately(ctx_.web, ctx_.log, c.response_url, c.channel_id, c.user_id, text);
 }
 
-std::variant<IncidentRecord, std::string> IncidentCommandHandler::find_incident(const std::string& argument,
-                                                                              const std::string& channel) {
-  if (argument.empty()) {
-    const auto here = ctx_.store.open_incidents_in_channel(channel);
-    if (here.empty()) {
-      return std::string("There is no open incident in this channel; give its id (`/incident status` lists them).");
-    }
-    return here.front();
+std::string lookup_failure_text(IncidentLookupFailure failure, const std::string& argument) {
+  switch (failure) {
+    case IncidentLookupFailure::NoneOpenHere:
+      return "There is no open incident in this channel; give its id (`/incident status` lists them).";
+    case IncidentLookupFailure::NotFound:
+      return "There is no incident `" + escape(argument.substr(0, 36)) + "`.";
+    case IncidentLookupFailure::Ambiguous:
+      return "`" + escape(argument.substr(0, 36)) + "` matches more than one incident; give more of the id.";
   }
-  if (auto exact = ctx_.store.get_incident(argument)) {
-    return *exact;
+  return {};
+}
+
+std::string open_incidents_text(const OpenIncidents& open, long long now) {
+  std::string text = open.incidents.empty() ? "No open incidents." : "*Open incidents*";
+  for (const auto& i : open.incidents) {
+    text += "\n" + incident_line(i, now);
   }
-  const auto found = ctx_.store.find_incidents_by_prefix(argument, 2);
-  if (found.empty()) {
-    return "There is no incident `" + escape(argument.substr(0, 36)) + "`.";
+  return text;
+}
+
+std::string incident_detail_text(const IncidentDetail& detail, long long now) {
+  const auto& i = detail.incident;
+  std::string text = "*" + escape(i.title) + "* (`" + short_id(i.id) + "`)\n" +
+                     (i.state == "open" ? ":rotating_light: open" : ":white_check_mark: resolved") +
+                     (i.severity.empty() ? std::string() : " · " + escape(i.severity)) + " · opened " +
+                     human_time(i.created_at) + " by " + mention(i.declared_by);
+  if (i.resolved_at) {
+    text += " · resolved " + human_time(*i.resolved_at) + " after " + format_duration(*i.resolved_at - i.created_at);
+  } else {
+    text += " · open for " + format_duration(now - i.created_at);
   }
-  if (found.size() > 1) {
-    return "`" + escape(argument.substr(0, 36)) + "` matches more than one incident; give more of the id.";
+  if (i.alert_count > 0) {
+    text += "\nAlerts: " + std::to_string(i.alert_count);
   }
-  return found.front();
+  text += detail.runs.empty() ? "\nNo triage runs yet." : "\n*Runs*";
+  for (const auto& r : detail.runs) {
+    const auto result = r.shown_result();
+    text += "\n• `" + short_id(r.id) + "` " + (result ? std::string(icon_of(*result)) + " " : "") + "*" +
+            r.shown_status() + "* " + escape(r.text.substr(0, 120));
+  }
+  if (detail.more_open_here > 0) {
+    text += "\n_" + std::to_string(detail.more_open_here) + " more open here; `/incident status <id>` for one._";
+  }
+  return text;
 }
 
 Task<> IncidentCommandHandler::handle(slack::SlashCommand c) {
@@ -144,55 +167,36 @@ Task<std::variant<std::string, Error>> IncidentCommandHandler::create_channel(co
   co_return last;
 }
 
-Task<> IncidentCommandHandler::declare(const slack::SlashCommand& c, const ParsedCommand& cmd) {
-  const long long now = to_unix(ctx_.clock.now());
-  IncidentRecord incident;
-  incident.id = new_uuid();
-  incident.title = ctx_.redactor.redact(cmd.argument);
-  incident.severity = cmd.severity;
-  incident.source = "slack";
-  incident.channel = c.channel_id;
-  incident.declared_by = c.user_id;
-  incident.created_at = now;
-  if (auto created = ctx_.store.create_incident(incident); !created) {
-    const auto text = ":warning: Could not record the incident: " + escape(created.error().detail);
-    co_await reply(c, text);
-    co_return;
-  }
-  ctx_.store.append_incident_event({0, incident.id, to_unix_ms(ctx_.clock.now()), "declared", c.user_id,
-                                    (incident.severity.empty() ? std::string() : incident.severity + ", ") +
-                                        "declared in #" + c.channel_name});
-  ctx_.audit(c.user_id, "incident.declared", "", incident.id + " " + incident.title);
-
+Task<std::string> IncidentCommandHandler::move_to_own_channel(const slack::SlashCommand& c, IncidentRecord& incident) {
   std::string note;
-  if (ctx_.config.incidents.create_channel) {
-    auto made = co_await create_channel(incident, c.user_id);
-    if (const auto* channel = std::get_if<std::string>(&made)) {
-      incident.channel = *channel;
-      ctx_.store.append_incident_event({0, incident.id, to_unix_ms(ctx_.clock.now()), "channel_created", "vigil",
-                                        "<#" + *channel + ">, " + c.user_id + " invited"});
-      // Tell the channel where it was declared where the work happens.
-      slack::OutgoingMessage pointer;
-      pointer.channel = c.channel_id;
-      const auto pointer_text = ":rotating_light: <@" + c.user_id + "> declared *" + escape(incident.title) + "*" +
-                                (incident.severity.empty() ? std::string() : " (" + incident.severity + ")") +
-                                " — follow it in <#" + *channel + ">";
-      const auto built = slack::blocks::text(pointer_text);
-      pointer.text = built.text;
-      pointer.blocks = built.blocks;
-      auto posted = co_await ctx_.web.post_message(std::move(pointer));
-      if (!posted) {
-        ctx_.log->info("channel={}: could not point to the incident channel: {}", c.channel_id,
-                       posted.error().message());
-      }
-    } else {
-      const auto& error = std::get<Error>(made);
-      ctx_.log->warn("incident={}: could not create its channel: {}", incident.id, error.message());
-      note = "\n:warning: I could not create its channel (" + escape(error.detail) +
-             "); it lives in this channel's thread instead.";
-    }
+  auto made = co_await create_channel(incident, c.user_id);
+  if (const auto* error = std::get_if<Error>(&made)) {
+    ctx_.log->warn("incident={}: could not create its channel: {}", incident.id, error->message());
+    note = "\n:warning: I could not create its channel (" + escape(error->detail) +
+           "); it lives in this channel's thread instead.";
+    co_return note;
   }
+  const auto& channel = std::get<std::string>(made);
+  incident.channel = channel;
+  ctx_.incidents.record_channel_created(incident.id, channel, c.user_id);
+  // Tell the channel where it was declared where the work happens.
+  slack::OutgoingMessage pointer;
+  pointer.channel = c.channel_id;
+  const auto pointer_text = ":rotating_light: <@" + c.user_id + "> declared *" + escape(incident.title) + "*" +
+                            (incident.severity.empty() ? std::string() : " (" + incident.severity + ")") +
+                            " — follow it in <#" + channel + ">";
+  const auto built = slack::blocks::text(pointer_text);
+  pointer.text = built.text;
+  pointer.blocks = built.blocks;
+  auto posted = co_await ctx_.web.post_message(std::move(pointer));
+  if (!posted) {
+    ctx_.log->info("channel={}: could not point to the incident channel: {}", c.channel_id, posted.error().message());
+  }
+  co_return note;
+}
 
+Task<std::string> IncidentCommandHandler::post_root(IncidentRecord& incident) {
+  std::string note;
   const auto root = slack::blocks::incident_root(incident_view(incident, ""));
   slack::OutgoingMessage m;
   m.channel = incident.channel;
@@ -204,10 +208,34 @@ Task<> IncidentCommandHandler::declare(const slack::SlashCommand& c, const Parse
   } else {
     ctx_.log->warn("incident={} channel={}: could not post its root message: {}", incident.id, incident.channel,
                    posted.error().message());
-    note += "\n:warning: I could not post in <#" + incident.channel + "> (" + escape(posted.error().detail) +
-            "); invite me with `/invite @vigil`.";
+    note = "\n:warning: I could not post in <#" + incident.channel + "> (" + escape(posted.error().detail) +
+           "); invite me with `/invite @vigil`.";
   }
-  ctx_.store.set_incident_thread(incident.id, incident.channel, incident.thread_ts);
+  co_return note;
+}
+
+Task<> IncidentCommandHandler::declare(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  IncidentDeclaration declaration;
+  declaration.title = cmd.argument;
+  declaration.severity = cmd.severity;
+  declaration.channel = c.channel_id;
+  declaration.channel_name = c.channel_name;
+  declaration.declared_by = c.user_id;
+  auto declared = ctx_.incidents.declare(declaration);
+  if (!declared) {
+    const auto text = ":warning: Could not record the incident: " + escape(declared.error().detail);
+    co_await reply(c, text);
+    co_return;
+  }
+  auto& incident = *declared;
+  std::string note;
+  if (ctx_.config.incidents.create_channel) {
+    const auto channel_note = co_await move_to_own_channel(c, incident);
+    note += channel_note;
+  }
+  const auto root_note = co_await post_root(incident);
+  note += root_note;
+  ctx_.incidents.set_root(incident.id, incident.channel, incident.thread_ts);
   const auto text = ":rotating_light: Declared incident `" + short_id(incident.id) + "` *" + escape(incident.title) +
                     "*" + (incident.severity.empty() ? std::string() : " (" + incident.severity + ")") +
                     ". `/triage <what is wrong>` in <#" + incident.channel +
@@ -217,43 +245,14 @@ Task<> IncidentCommandHandler::declare(const slack::SlashCommand& c, const Parse
 
 Task<> IncidentCommandHandler::status(const slack::SlashCommand& c, const ParsedCommand& cmd) {
   const long long now = to_unix(ctx_.clock.now());
-  const auto here = ctx_.store.open_incidents_in_channel(c.channel_id);
-  if (cmd.argument.empty() && here.empty()) {
-    const auto open = ctx_.store.list_incidents(10, true);
-    std::string text = open.empty() ? "No open incidents." : "*Open incidents*";
-    for (const auto& i : open) {
-      text += "\n" + incident_line(i, now);
-    }
-    co_await reply(c, text);
-    co_return;
-  }
-  const auto found = find_incident(cmd.argument, c.channel_id);
-  if (const auto* msg = std::get_if<std::string>(&found)) {
-    co_await reply(c, *msg);
-    co_return;
-  }
-  const auto& i = std::get<IncidentRecord>(found);
-  std::string text = "*" + escape(i.title) + "* (`" + short_id(i.id) + "`)\n" +
-                     (i.state == "open" ? ":rotating_light: open" : ":white_check_mark: resolved") +
-                     (i.severity.empty() ? std::string() : " · " + escape(i.severity)) + " · opened " +
-                     human_time(i.created_at) + " by " + mention(i.declared_by);
-  if (i.resolved_at) {
-    text += " · resolved " + human_time(*i.resolved_at) + " after " + format_duration(*i.resolved_at - i.created_at);
+  const auto found = ctx_.incidents.status(cmd.argument, c.channel_id);
+  std::string text;
+  if (const auto* open = std::get_if<OpenIncidents>(&found)) {
+    text = open_incidents_text(*open, now);
+  } else if (const auto* failure = std::get_if<IncidentLookupFailure>(&found)) {
+    text = lookup_failure_text(*failure, cmd.argument);
   } else {
-    text += " · open for " + format_duration(now - i.created_at);
-  }
-  if (i.alert_count > 0) {
-    text += "\nAlerts: " + std::to_string(i.alert_count);
-  }
-  const auto runs = ctx_.store.runs_for_incident(i.id);
-  text += runs.empty() ? "\nNo triage runs yet." : "\n*Runs*";
-  for (const auto& r : runs) {
-    const auto result = r.shown_result();
-    text += "\n• `" + short_id(r.id) + "` " + (result ? std::string(icon_of(*result)) + " " : "") + "*" +
-            r.shown_status() + "* " + escape(r.text.substr(0, 120));
-  }
-  if (cmd.argument.empty() && here.size() > 1) {
-    text += "\n_" + std::to_string(here.size() - 1) + " more open here; `/incident status <id>` for one._";
+    text = incident_detail_text(std::get<IncidentDetail>(found), now);
   }
   co_await reply(c, text);
 }
@@ -274,68 +273,62 @@ Task<> IncidentCommandHandler::update_root(const IncidentRecord& incident, const
   }
 }
 
-Task<> IncidentCommandHandler::resolve(const slack::SlashCommand& c, const ParsedCommand& cmd) {
-  const auto found = find_incident(cmd.argument, c.channel_id);
-  if (const auto* msg = std::get_if<std::string>(&found)) {
-    co_await reply(c, *msg);
+Task<> IncidentCommandHandler::tell_resolution(const IncidentResolution& resolution, const std::string& by) {
+  const auto& i = resolution.incident;
+  const auto duration = format_duration(resolution.open_for);
+  if (!resolution.run_to_tell.empty()) {
+    // An alert's incident lives in its run's thread.
+    ctx_.runs.note(resolution.run_to_tell, "incident resolved by " + by + " after " + duration, by);
     co_return;
   }
-  const auto& i = std::get<IncidentRecord>(found);
-  const long long now = to_unix(ctx_.clock.now());
-  if (!ctx_.store.resolve_incident(i.id, now)) {
+  if (i.channel.empty() || i.thread_ts.empty()) {
+    co_return;
+  }
+  std::string line = ":white_check_mark: Resolved by <@" + by + "> after " + duration + ". `/incident timeline " +
+                     short_id(i.id) + "` gives the write-up.";
+  if (resolution.still_running > 0) {
+    line += " " + std::to_string(resolution.still_running) + " triage run" +
+            (resolution.still_running == 1 ? " is" : "s are") +
+            " still active; cancel with `/triage cancel <run>` if no longer needed.";
+  }
+  const auto built = slack::blocks::text(line);
+  slack::OutgoingMessage m;
+  m.channel = i.channel;
+  m.thread_ts = i.thread_ts;
+  m.text = built.text;
+  m.blocks = built.blocks;
+  auto posted = co_await ctx_.web.post_message(std::move(m));
+  if (!posted) {
+    ctx_.log->info("incident={}: could not post the resolution: {}", i.id, posted.error().message());
+  }
+}
+
+Task<> IncidentCommandHandler::resolve(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  const auto outcome = ctx_.incidents.resolve(cmd.argument, c.channel_id, c.user_id);
+  if (const auto* failure = std::get_if<IncidentLookupFailure>(&outcome)) {
+    const auto text = lookup_failure_text(*failure, cmd.argument);
+    co_await reply(c, text);
+    co_return;
+  }
+  const auto& resolution = std::get<IncidentResolution>(outcome);
+  const auto& i = resolution.incident;
+  if (resolution.kind == IncidentResolution::Kind::AlreadyResolved) {
     const auto text = "Incident `" + short_id(i.id) + "` is already resolved.";
     co_await reply(c, text);
     co_return;
   }
-  ctx_.store.append_incident_event({0, i.id, to_unix_ms(ctx_.clock.now()), "resolved", c.user_id, "resolved with /incident resolve"});
-  ctx_.audit(c.user_id, "incident.resolved", "", i.id);
-  const auto resolved = ctx_.store.get_incident(i.id).value_or(i);
-  co_await update_root(resolved, c.user_id);
-  const auto duration = format_duration(now - i.created_at);
-  const auto active = ctx_.store.runs_for_incident(i.id);
-  int still_running = 0;
-  for (const auto& r : active) {
-    still_running += is_terminal(r.state) ? 0 : 1;
-  }
-  std::string line = ":white_check_mark: Resolved by <@" + c.user_id + "> after " + duration + ". `/incident timeline " +
-                     short_id(i.id) + "` gives the write-up.";
-  if (still_running > 0) {
-    line += " " + std::to_string(still_running) + " triage run" + (still_running == 1 ? " is" : "s are") +
-            " still active; cancel with `/triage cancel <run>` if no longer needed.";
-  }
-  if (resolved.thread_ts.empty() && !active.empty()) {
-    // An alert's incident lives in its run's thread.
-    ctx_.runs.note(active.back().id, "incident resolved by " + c.user_id + " after " + duration, c.user_id);
-  } else if (!resolved.channel.empty() && !resolved.thread_ts.empty()) {
-    const auto built = slack::blocks::text(line);
-    slack::OutgoingMessage m;
-    m.channel = resolved.channel;
-    m.thread_ts = resolved.thread_ts;
-    m.text = built.text;
-    m.blocks = built.blocks;
-    auto posted = co_await ctx_.web.post_message(std::move(m));
-    if (!posted) {
-      ctx_.log->info("incident={}: could not post the resolution: {}", i.id, posted.error().message());
-    }
-  }
+  co_await update_root(i, c.user_id);
+  co_await tell_resolution(resolution, c.user_id);
   const auto text = ":white_check_mark: Resolved incident `" + short_id(i.id) + "` *" + escape(i.title) + "* after " +
-                    duration + ".";
+                    format_duration(resolution.open_for) + ".";
   co_await reply(c, text);
 }
 
 Task<> IncidentCommandHandler::timeline(const slack::SlashCommand& c, const ParsedCommand& cmd) {
-  auto found = find_incident(cmd.argument, c.channel_id);
-  if (cmd.argument.empty() && std::holds_alternative<std::string>(found)) {
-    // No open incident here: the newest one of this channel, resolved or not, is what people mean.
-    for (const auto& i : ctx_.store.list_incidents(50, false)) {
-      if (i.channel == c.channel_id) {
-        found = i;
-        break;
-      }
-    }
-  }
-  if (const auto* msg = std::get_if<std::string>(&found)) {
-    co_await reply(c, *msg);
+  const auto found = ctx_.incidents.find_for_timeline(cmd.argument, c.channel_id);
+  if (const auto* failure = std::get_if<IncidentLookupFailure>(&found)) {
+    const auto text = lookup_failure_text(*failure, cmd.argument);
+    co_await reply(c, text);
     co_return;
   }
   const auto& i = std::get<IncidentRecord>(found);

@@ -1,50 +1,13 @@
 #include "handlers/parameters_handler.h"
 
-#include "bot/slack/parameter_ask.h"
+#include "bot/core/parameter_need.h"
 #include "bot/core/run_trigger.h"
+#include "bot/slack/parameter_ask.h"
 #include "handlers/replies.h"
 #include "integrations/slack/blocks.h"
 
 namespace vigil::handlers {
 namespace {
-
-RunTrigger trigger_of(Store& store, const std::string& run_id) {
-  for (const auto& e : store.list_events(run_id)) {
-    if (e.kind == "trigger") {
-      const auto j = nlohmann::json::parse(e.data, nullptr, false);
-      if (!j.is_discarded()) {
-        return RunTrigger::from_json(j);
-      }
-    }
-  }
-  return {};
-}
-
-/// The run that asked, its need and its skill; empty when any is missing or the run asks no more.
-struct Asking {
-  RunRecord run;
-  ParameterNeed need;
-  const skills::Skill* skill = nullptr;
-};
-
-std::optional<Asking> asking_run(Store& store, const skills::SkillCatalog& catalog, const std::string& run_id) {
-  if (run_id.empty() || run_id.size() > 64) {
-    return std::nullopt;
-  }
-  auto run = store.get_run(run_id);
-  if (!run || run->result != RunResult::NeedsInput) {
-    return std::nullopt;
-  }
-  auto need = find_parameter_need(store, run_id);
-  if (!need) {
-    return std::nullopt;
-  }
-  const auto* skill = catalog.find(need->skill);
-  if (!skill) {
-    return std::nullopt;
-  }
-  return Asking{std::move(*run), std::move(*need), skill};
-}
 
 /// The modal's private_metadata is "<run id> <skill id>" (parameters_modal).
 std::string modal_run_id(const std::string& metadata) { return metadata.substr(0, metadata.find(' ')); }
@@ -56,7 +19,7 @@ std::string modal_skill(const std::string& metadata) {
 }  // namespace
 
 Task<> ParametersHandler::open(const slack::BlockAction& a) {
-  const auto asking = asking_run(ctx_.store, ctx_.catalog, a.value);
+  const auto asking = waiting_for_parameters(ctx_.store, ctx_.catalog, a.value);
   if (!asking) {
     ctx_.audit(a.user_id, "params.refused", "", "no run waiting for parameters: " + a.value.substr(0, 64));
     const std::string note = "That run is not waiting for parameters; nothing was done.";
@@ -88,14 +51,14 @@ Task<> ParametersHandler::open(const slack::BlockAction& a) {
 }
 
 Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
-  const auto asking = asking_run(ctx_.store, ctx_.catalog, modal_run_id(v.private_metadata));
+  const auto asking = waiting_for_parameters(ctx_.store, ctx_.catalog, modal_run_id(v.private_metadata));
   if (!asking || v.user_id.empty()) {
     ctx_.audit(v.user_id.empty() ? "unknown" : v.user_id, "params.refused", "",
                "parameters for a run not waiting for them: " + v.private_metadata.substr(0, 64));
     co_return;
   }
   const auto& parent = asking->run;
-  const auto parent_trigger = trigger_of(ctx_.store, parent.id);
+  const auto& parent_trigger = asking->trigger;
   const auto submission =
       read_parameter_submission(*asking->skill, v.values, parent_trigger.incident.values());
   if (!submission.ok()) {

@@ -1,5 +1,6 @@
 #include "handlers/slash_command_handler.h"
 
+#include "bot/core/run_lookup.h"
 #include "bot/slack/markdown_timeline.h"
 #include "handlers/command_parser.h"
 #include "handlers/replies.h"
@@ -56,17 +57,14 @@ Task<> SlashCommandHandler::reply(const slack::SlashCommand& c, const std::strin
 }
 
 std::variant<RunRecord, std::string> SlashCommandHandler::resolve_run(const std::string& id) {
-  if (auto run = ctx_.store.get_run(id)) {
-    return *run;
+  auto found = find_run(ctx_.store, id);
+  if (auto* run = std::get_if<RunRecord>(&found)) {
+    return std::move(*run);
   }
-  const auto runs = ctx_.store.find_runs_by_prefix(id, 2);
-  if (runs.empty()) {
+  if (std::get<RunLookupFailure>(found) == RunLookupFailure::NotFound) {
     return "There is no run `" + slack::blocks::escape(id.substr(0, 36)) + "`.";
   }
-  if (runs.size() > 1) {
-    return "`" + slack::blocks::escape(id) + "` matches more than one run; give more of the id.";
-  }
-  return runs.front();
+  return "`" + slack::blocks::escape(id) + "` matches more than one run; give more of the id.";
 }
 
 Task<> SlashCommandHandler::handle(slack::SlashCommand c) {
@@ -87,134 +85,162 @@ Task<> SlashCommandHandler::triage(const slack::SlashCommand& c) {
   if (!cmd) {
     co_return;  // the ack already carried the usage help
   }
-  const long long now = to_unix(ctx_.clock.now());
   if (cmd->verb == "help") {
     co_await reply(c, triage_usage());
   } else if (cmd->verb == "start") {
-    const auto binding = co_await ctx_.channels.find(c.channel_id);
-    RunTrigger t;
-    t.kind = "slash_command";
-    t.key = "slack:command:" + (c.trigger_id.empty() ? c.channel_id + ":" + c.text : c.trigger_id);
-    t.requester = c.user_id;
-    t.text = cmd->argument;
-    t.channel = c.channel_id;
-    t.backend = binding && !binding->backend.empty() ? binding->backend : "";
-    t.incident.title = cmd->argument;
-    t.incident.text = cmd->argument;
-    // In a channel with a declared incident, the run belongs to it (the newest open one).
-    for (const auto& i : ctx_.store.open_incidents_in_channel(c.channel_id)) {
-      if (i.source == "slack") {
-        t.incident_id = i.id;
-        t.incident.id = i.id;
-        t.incident.severity = i.severity;
-        break;
-      }
-    }
-    t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id},
-               {"channel", c.channel_id}};
-    ctx_.audit(c.user_id, "run.requested", "", "/triage " + cmd->argument);
-    const auto started = ctx_.runs.start(std::move(t));
-    if (!started) {
-      const std::string start_failed_note =
-          ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail);
-      co_await reply(c, start_failed_note);
-    } else if (!started->created) {
-      const std::string already_started_note = "This request already started run `" + short_id(started->run_id) +
-                                               "` (" + std::string(to_string(started->state)) + ").";
-      co_await reply(c, already_started_note);
-    } else if (started->queue_position > 0) {
-      const std::string queued_note = ":hourglass: Run `" + short_id(started->run_id) + "` is queued (position " +
-                                      std::to_string(started->queue_position) + "); it starts when a slot is free.";
-      co_await reply(c, queued_note);
-    } else {
-      const std::string starting_note =
-          ":rocket: Starting run `" + short_id(started->run_id) + "`; follow it in the thread I'm posting here.";
-      co_await reply(c, starting_note);
-    }
+    co_await start_triage(c, *cmd);
   } else if (cmd->verb == "status") {
-    if (cmd->argument.empty()) {
-      const auto runs = ctx_.store.active_runs_in_channel(c.channel_id);
-      std::string text = runs.empty() ? "No active runs in this channel." : "*Active runs here*";
-      for (const auto& r : runs) {
-        text += "\n" + run_line(r, now);
-      }
-      co_await reply(c, text);
-    } else {
-      const auto found = resolve_run(cmd->argument);
-      if (const auto* msg = std::get_if<std::string>(&found)) {
-        co_await reply(c, *msg);
-      } else {
-        const auto& r = std::get<RunRecord>(found);
-        std::string text = run_line(r, now);
-        if (!r.summary.empty()) {
-          text += "\n" + r.summary.substr(0, 2000);
-        }
-        if (!r.error.empty()) {
-          text += "\n:warning: " + slack::blocks::escape(r.error);
-        }
-        co_await reply(c, text);
-      }
-    }
+    co_await run_status(c, *cmd);
   } else if (cmd->verb == "list") {
-    const auto runs = ctx_.store.list_runs(10);
-    std::string text = runs.empty() ? "No runs yet." : "*Recent runs*";
+    co_await list_runs(c);
+  } else if (cmd->verb == "cancel") {
+    co_await cancel_run(c, *cmd);
+  } else if (cmd->verb == "timeline") {
+    co_await run_timeline(c, *cmd);
+  } else if (cmd->verb == "resume-auto") {
+    co_await resume_auto_triage(c, *cmd);
+  }
+}
+
+RunTrigger SlashCommandHandler::triage_trigger(const slack::SlashCommand& c, const ParsedCommand& cmd,
+                                               const std::optional<ChannelBinding>& binding) {
+  RunTrigger t;
+  t.kind = "slash_command";
+  t.key = "slack:command:" + (c.trigger_id.empty() ? c.channel_id + ":" + c.text : c.trigger_id);
+  t.requester = c.user_id;
+  t.text = cmd.argument;
+  t.channel = c.channel_id;
+  t.backend = binding && !binding->backend.empty() ? binding->backend : "";
+  t.incident.title = cmd.argument;
+  t.incident.text = cmd.argument;
+  // In a channel with a declared incident, the run belongs to it (the newest open one).
+  if (const auto incident = ctx_.incidents.declared_open_in(c.channel_id)) {
+    t.incident_id = incident->id;
+    t.incident.id = incident->id;
+    t.incident.severity = incident->severity;
+  }
+  t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id},
+             {"channel", c.channel_id}};
+  return t;
+}
+
+std::string start_result_text(const Result<StartResult>& started) {
+  if (!started) {
+    return ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail);
+  }
+  if (!started->created) {
+    return "This request already started run `" + short_id(started->run_id) + "` (" +
+           std::string(to_string(started->state)) + ").";
+  }
+  if (started->queue_position > 0) {
+    return ":hourglass: Run `" + short_id(started->run_id) + "` is queued (position " +
+           std::to_string(started->queue_position) + "); it starts when a slot is free.";
+  }
+  return ":rocket: Starting run `" + short_id(started->run_id) + "`; follow it in the thread I'm posting here.";
+}
+
+Task<> SlashCommandHandler::start_triage(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  const auto binding = co_await ctx_.channels.find(c.channel_id);
+  auto t = triage_trigger(c, cmd, binding);
+  ctx_.audit(c.user_id, "run.requested", "", "/triage " + cmd.argument);
+  const auto started = ctx_.runs.start(std::move(t));
+  const auto text = start_result_text(started);
+  co_await reply(c, text);
+}
+
+Task<> SlashCommandHandler::run_status(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  const long long now = to_unix(ctx_.clock.now());
+  if (cmd.argument.empty()) {
+    const auto runs = ctx_.store.active_runs_in_channel(c.channel_id);
+    std::string text = runs.empty() ? "No active runs in this channel." : "*Active runs here*";
     for (const auto& r : runs) {
       text += "\n" + run_line(r, now);
     }
     co_await reply(c, text);
-  } else if (cmd->verb == "cancel") {
-    const auto found = resolve_run(cmd->argument);
-    if (const auto* msg = std::get_if<std::string>(&found)) {
-      co_await reply(c, *msg);
-      co_return;
-    }
-    const auto& r = std::get<RunRecord>(found);
-    bool allowed = r.requester == c.user_id;
-    if (!allowed) {
-      allowed = co_await ctx_.is_approver(c.user_id);
-    }
-    if (!allowed) {
-      ctx_.audit(c.user_id, "run.cancel_refused", r.id, "not the requester or an approver");
-      const std::string not_allowed_note =
-          "Only the person who started run `" + short_id(r.id) + "` or an approver can cancel it.";
-      co_await reply(c, not_allowed_note);
-      co_return;
-    }
-    const auto cancelled = ctx_.runs.cancel(r.id, c.user_id);
-    ctx_.audit(c.user_id, cancelled ? "run.cancelled" : "run.cancel_failed", r.id,
-               cancelled ? "" : cancelled.error().detail);
-    const std::string text = cancelled ? ":octagonal_sign: Cancelling run `" + short_id(r.id) + "`."
-                                       : "Run `" + short_id(r.id) + "`: " + cancelled.error().detail + ".";
-    co_await reply(c, text);
-  } else if (cmd->verb == "timeline") {
-    const auto found = resolve_run(cmd->argument);
-    if (const auto* msg = std::get_if<std::string>(&found)) {
-      co_await reply(c, *msg);
-      co_return;
-    }
-    const auto& run = std::get<RunRecord>(found);
-    auto people = people_in_run(ctx_.store, run);
-    const auto names = co_await ctx_.users.names(std::move(people));
-    const auto markdown = ctx_.redactor.redact(format_run_markdown(ctx_.store, run, names));
-    const auto doc = slack::blocks::document("Timeline of run " + short_id(run.id), markdown,
-                                             "vigil runs show " + run.id);
-    const std::string thread = run.channel == c.channel_id ? run.thread_ts : std::string();
-    co_await post_document(ctx_.web, ctx_.log, c.response_url, c.channel_id, thread, doc);
-  } else if (cmd->verb == "resume-auto") {
-    const bool approver = co_await ctx_.is_approver(c.user_id);
-    if (!approver) {
-      ctx_.audit(c.user_id, "auto_triage.resume_refused", "", cmd->argument);
-      const std::string not_approver_note = "Only an approver can resume automatic triage.";
-      co_await reply(c, not_approver_note);
-      co_return;
-    }
-    const auto key = cmd->argument;
-    const bool resumed = ctx_.runs.resume_auto_triage(key, c.user_id);
-    ctx_.audit(c.user_id, "auto_triage.resumed", "", key);
-    const std::string text = resumed ? ":arrow_forward: Automatic triage with `" + key + "` resumed."
-                                     : "Automatic triage with `" + key + "` was not paused.";
-    co_await reply(c, text);
+    co_return;
   }
+  const auto found = resolve_run(cmd.argument);
+  if (const auto* msg = std::get_if<std::string>(&found)) {
+    co_await reply(c, *msg);
+    co_return;
+  }
+  const auto& r = std::get<RunRecord>(found);
+  std::string text = run_line(r, now);
+  if (!r.summary.empty()) {
+    text += "\n" + r.summary.substr(0, 2000);
+  }
+  if (!r.error.empty()) {
+    text += "\n:warning: " + slack::blocks::escape(r.error);
+  }
+  co_await reply(c, text);
+}
+
+Task<> SlashCommandHandler::list_runs(const slack::SlashCommand& c) {
+  const long long now = to_unix(ctx_.clock.now());
+  const auto runs = ctx_.store.list_runs(10);
+  std::string text = runs.empty() ? "No runs yet." : "*Recent runs*";
+  for (const auto& r : runs) {
+    text += "\n" + run_line(r, now);
+  }
+  co_await reply(c, text);
+}
+
+Task<> SlashCommandHandler::cancel_run(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  const auto found = resolve_run(cmd.argument);
+  if (const auto* msg = std::get_if<std::string>(&found)) {
+    co_await reply(c, *msg);
+    co_return;
+  }
+  const auto& r = std::get<RunRecord>(found);
+  bool allowed = r.requester == c.user_id;
+  if (!allowed) {
+    allowed = co_await ctx_.is_approver(c.user_id);
+  }
+  if (!allowed) {
+    ctx_.audit(c.user_id, "run.cancel_refused", r.id, "not the requester or an approver");
+    const std::string not_allowed_note =
+        "Only the person who started run `" + short_id(r.id) + "` or an approver can cancel it.";
+    co_await reply(c, not_allowed_note);
+    co_return;
+  }
+  const auto cancelled = ctx_.runs.cancel(r.id, c.user_id);
+  ctx_.audit(c.user_id, cancelled ? "run.cancelled" : "run.cancel_failed", r.id,
+             cancelled ? "" : cancelled.error().detail);
+  const std::string text = cancelled ? ":octagonal_sign: Cancelling run `" + short_id(r.id) + "`."
+                                     : "Run `" + short_id(r.id) + "`: " + cancelled.error().detail + ".";
+  co_await reply(c, text);
+}
+
+Task<> SlashCommandHandler::run_timeline(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  const auto found = resolve_run(cmd.argument);
+  if (const auto* msg = std::get_if<std::string>(&found)) {
+    co_await reply(c, *msg);
+    co_return;
+  }
+  const auto& run = std::get<RunRecord>(found);
+  auto people = people_in_run(ctx_.store, run);
+  const auto names = co_await ctx_.users.names(std::move(people));
+  const auto markdown = ctx_.redactor.redact(format_run_markdown(ctx_.store, run, names));
+  const auto doc =
+      slack::blocks::document("Timeline of run " + short_id(run.id), markdown, "vigil runs show " + run.id);
+  const std::string thread = run.channel == c.channel_id ? run.thread_ts : std::string();
+  co_await post_document(ctx_.web, ctx_.log, c.response_url, c.channel_id, thread, doc);
+}
+
+Task<> SlashCommandHandler::resume_auto_triage(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  const bool approver = co_await ctx_.is_approver(c.user_id);
+  if (!approver) {
+    ctx_.audit(c.user_id, "auto_triage.resume_refused", "", cmd.argument);
+    const std::string not_approver_note = "Only an approver can resume automatic triage.";
+    co_await reply(c, not_approver_note);
+    co_return;
+  }
+  const auto key = cmd.argument;
+  const bool resumed = ctx_.runs.resume_auto_triage(key, c.user_id);
+  ctx_.audit(c.user_id, "auto_triage.resumed", "", key);
+  const std::string text = resumed ? ":arrow_forward: Automatic triage with `" + key + "` resumed."
+                                   : "Automatic triage with `" + key + "` was not paused.";
+  co_await reply(c, text);
 }
 
 Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {

@@ -19,6 +19,10 @@ namespace vigil::handlers {
 /// problem in words, then the usage with every parameter described and an example. Pure.
 std::string runbook_run_usage(const skills::Skill& skill, const skills::ParameterCheck& check);
 
+/// The private answer to `/triage <text>`: started, queued (with its place), already started by
+/// this same request, or why it could not start. Pure.
+std::string start_result_text(const Result<StartResult>& started);
+
 class SlashCommandHandler {
  public:
   explicit SlashCommandHandler(HandlerContext& ctx) : ctx_(ctx), incidents_(ctx) {}
@@ -31,6 +35,17 @@ class SlashCommandHandler {
 
  private:
   Task<> triage(const slack::SlashCommand& c);
+  // The `/triage` verbs, one each.
+  Task<> start_triage(const slack::SlashCommand& c, const ParsedCommand& cmd);
+  Task<> run_status(const slack::SlashCommand& c, const ParsedCommand& cmd);
+  Task<> list_runs(const slack::SlashCommand& c);
+  Task<> cancel_run(const slack::SlashCommand& c, const ParsedCommand& cmd);
+  Task<> run_timeline(const slack::SlashCommand& c, const ParsedCommand& cmd);
+  Task<> resume_auto_triage(const slack::SlashCommand& c, const ParsedCommand& cmd);
+  /// The run a `/triage <text>` asks for: this channel's backend, and the channel's open declared
+  /// incident when there is one.
+  RunTrigger triage_trigger(const slack::SlashCommand& c, const ParsedCommand& cmd,
+                            const std::optional<ChannelBinding>& binding);
   Task<> runbook(const slack::SlashCommand& c);
   Task<> reply(const slack::SlashCommand& c, const std::string& text);
   /// A run by its full id or a unique prefix; an error text otherwise.

@@ -15,6 +15,7 @@
 #include "bot/slack/channel_bindings.h"
 #include "bot/core/config.h"
 #include "bot/core/incident_notes.h"
+#include "bot/core/incident_service.h"
 #include "bot/slack/input_queue.h"
 #include "bot/core/knowledge_base.h"
 #include "bot/slack/oncall_directory.h"
@@ -129,6 +130,7 @@ class App {
   AlertActions alert_actions_;
   FullOutputService full_output_;
   UserDirectory users_;
+  IncidentService incidents_;
   handlers::HandlerContext context_;
   handlers::SlashCommandHandler slash_;
   std::unique_ptr<handlers::IncidentMessageHandler> messages_;

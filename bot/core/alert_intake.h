@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "bot/base/clock.h"
 #include "bot/base/error.h"
+#include "bot/store/model.h"
 #include "integrations/alerting/alert_notification.h"
 #include "skills/incident.h"
 
@@ -60,6 +62,23 @@ class AlertIntake {
   Result<AlertOutcome> intake(const alerting::AlertNotification& alert, const AlertTarget& target);
 
  private:
+  /// The open incident an alert belongs to: the one of its source and fingerprint opened within the
+  /// window, else (an edited message whose fingerprint changed) the one in that message's thread.
+  std::optional<IncidentRecord> open_incident_of(const alerting::AlertNotification& alert, const AlertTarget& target,
+                                                 long long now);
+  /// A firing alert: a repeat of its incident, or (unless snoozed or auto-triage is off) a new one.
+  Result<AlertOutcome> firing(const alerting::AlertNotification& alert, const AlertTarget& target,
+                              const std::optional<IncidentRecord>& incident, AlertOutcome out, long long now);
+  /// A new incident for the alert and its automatic triage run.
+  Result<AlertOutcome> open_and_triage(const alerting::AlertNotification& alert, const AlertTarget& target,
+                                       AlertOutcome out, long long now);
+  /// The source reports it resolved: the incident is marked resolved and its run's thread told.
+  AlertOutcome resolved(const alerting::AlertNotification& alert, const std::optional<IncidentRecord>& incident,
+                        AlertOutcome out, long long now);
+  /// Anything else (acknowledged, annotated, a firing edit): noted in the run's thread.
+  AlertOutcome noted(const alerting::AlertNotification& alert, const std::optional<IncidentRecord>& incident,
+                     AlertOutcome out);
+
   Store& store_;
   RunManager& runs_;
   Clock& clock_;

@@ -89,4 +89,42 @@ std::optional<ParameterNeed> find_parameter_need(Store& store, const std::string
   return std::nullopt;
 }
 
+namespace {
+
+/// The trigger a run was started with, from its "trigger" timeline row; empty when it has none.
+RunTrigger recorded_trigger(Store& store, const std::string& run_id) {
+  for (const auto& e : store.list_events(run_id)) {
+    if (e.kind == "trigger") {
+      const auto j = json::parse(e.data, nullptr, false);
+      if (!j.is_discarded()) {
+        return RunTrigger::from_json(j);
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<ParameterRequest> waiting_for_parameters(Store& store, const skills::SkillCatalog& catalog,
+                                                       const std::string& run_id) {
+  if (run_id.empty() || run_id.size() > 64) {
+    return std::nullopt;
+  }
+  auto run = store.get_run(run_id);
+  if (!run || run->result != RunResult::NeedsInput) {
+    return std::nullopt;
+  }
+  auto need = find_parameter_need(store, run_id);
+  if (!need) {
+    return std::nullopt;
+  }
+  const auto* skill = catalog.find(need->skill);
+  if (!skill) {
+    return std::nullopt;
+  }
+  auto trigger = recorded_trigger(store, run_id);
+  return ParameterRequest{std::move(*run), std::move(*need), skill, std::move(trigger)};
+}
+
 }  // namespace vigil

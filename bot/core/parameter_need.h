@@ -7,9 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/core/run_trigger.h"
+#include "bot/store/model.h"
 #include "skills/free_text.h"
 #include "skills/parameter_input.h"
 #include "skills/skill.h"
+#include "skills/skill_catalog.h"
 
 namespace vigil {
 
@@ -37,5 +40,20 @@ ParameterNeed parameter_need(const skills::Skill& skill, const skills::Parameter
                              const skills::TextParameters& from_text, const std::string& labels_note);
 /// The run's ParameterNeed, from its timeline; nullopt when it has none.
 std::optional<ParameterNeed> find_parameter_need(Store& store, const std::string& run_id);
+
+/// A run waiting for a person to give the parameters it could not fill (the Give parameters button
+/// and its form): the run, what it needs, its skill, and the trigger it was started with (the run
+/// the form starts inherits its incident).
+struct ParameterRequest {
+  RunRecord run;
+  ParameterNeed need;
+  const skills::Skill* skill = nullptr;  // from the catalogue, never null here
+  RunTrigger trigger;
+};
+/// The run `run_id` while it still waits for parameters: its result is NeedsInput, its timeline
+/// holds the need, and the catalogue has the skill. nullopt otherwise, and for an id no run has
+/// (empty or longer than 64 characters: a forged button value).
+std::optional<ParameterRequest> waiting_for_parameters(Store& store, const skills::SkillCatalog& catalog,
+                                                       const std::string& run_id);
 
 }  // namespace vigil
