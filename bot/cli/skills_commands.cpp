@@ -21,6 +21,7 @@
 #include "bot/core/config.h"
 #include "bot/app/runtime_setup.h"
 #include "bot/store/store.h"
+#include "bot/store/store_step_journal.h"
 #include "integrations/process/child_process.h"
 #include "skills/skill_catalog.h"
 #include "skills/step_executor.h"
@@ -179,8 +180,9 @@ int cmd_run(const std::string& config_path, const SkillsState& st) {
 
   net::io_context io;
   process::ChildProcess runner(clock, logging.make("process"));
-  skills::TerminalGate gate(std::cin, std::cout, st.yes, user);
-  skills::StepExecutor executor(store, runner, gate, clock, options, logging.make("skills"));
+  skills::TerminalGate gate(std::cin, std::cout, st.yes, user, store, clock);
+  StoreStepJournal journal(store, clock);
+  skills::StepExecutor executor(journal, runner, gate, clock, options, logging.make("skills"));
   skills::SkillRun run;
   run.run_id = run_id;
   run.skill = *skill;

@@ -15,6 +15,7 @@
 #include "bot/core/knowledge_base.h"
 #include "bot/app/runtime_setup.h"
 #include "bot/store/store.h"
+#include "bot/store/store_step_journal.h"
 #include "bot/cli/terminal_progress.h"
 #include "integrations/alerting/alert_notification.h"
 #include "integrations/process/child_process.h"
@@ -123,8 +124,9 @@ int run_local_triage(const std::string& config_path, const TriageOptions& t) {
   boost::asio::io_context io;
   SystemClock clock;
   process::ChildProcess runner(clock, logging.make("process"));
-  skills::TerminalGate gate(std::cin, std::cout, t.yes, trigger.requester);
-  RunManager manager(io.get_executor(), store, catalog, runner, gate, clock, *redactor, knowledge,
+  skills::TerminalGate gate(std::cin, std::cout, t.yes, trigger.requester, store, clock);
+  StoreStepJournal journal(store, clock);
+  RunManager manager(io.get_executor(), store, journal, catalog, runner, gate, clock, *redactor, knowledge,
                      executor_options(*config), run_manager_options(*config), logging.make("run"));
   TerminalProgress progress(std::cout);
   manager.add_observer(&progress);
