@@ -121,13 +121,14 @@ TEST_F(StoreStepJournalTest, EventsAreTimelineRowsAndAnExecutionIsAnAuditRow) {
   event.kind = skills::StepEventKind::ApprovalDenied;
   event.text = "restart_deployment: denied by U1";
   event.actor = "U1";
+  const auto before = store_->list_events("r1").size();  // the run's own rows (created)
   journal_->record(event);
   const auto events = store_->list_events("r1");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].kind, "approval_denied");
-  EXPECT_EQ(events[0].actor, "U1");
-  EXPECT_EQ(events[0].text, "restart_deployment: denied by U1");
-  EXPECT_EQ(events[0].at_ms, to_unix_ms(clock_.now()));
+  ASSERT_EQ(events.size(), before + 1);
+  EXPECT_EQ(events.back().kind, "approval_denied");
+  EXPECT_EQ(events.back().actor, "U1");
+  EXPECT_EQ(events.back().text, "restart_deployment: denied by U1");
+  EXPECT_EQ(events.back().at_ms, to_unix_ms(clock_.now()));
 
   skills::ExecutionRecord executed;
   executed.run_id = "r1";
