@@ -16,4 +16,8 @@ std::string_view to_string(GateOutcome o) {
   return "denied";
 }
 
+std::string binding_refusal_detail(const GateRequest& request, const GateDecision& decision) {
+  return request.step_key + " approved " + decision.argv_hash + " but argv is " + request.argv_hash;
+}
+
 }  // namespace vigil::skills

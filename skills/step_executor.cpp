@@ -11,7 +11,6 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "bot/base/utf8.h"
-#include "bot/store/store.h"
 #include "integrations/process/child_process.h"
 #include "skills/argv_hash.h"
 #include "skills/skill_regex.h"
@@ -43,9 +42,9 @@ std::string join_argv(const std::vector<std::string>& argv) {
   return out;
 }
 
-StepResult from_row(const StepRecord& row, const std::string& step_id) {
+StepResult from_entry(const StepEntry& row, const std::string& step_id) {
   StepResult r;
-  r.key = row.step;
+  r.key = row.key;
   r.step_id = step_id;
   r.row_id = row.id;
   r.state = row.state;
@@ -58,6 +57,63 @@ StepResult from_row(const StepRecord& row, const std::string& step_id) {
   r.gated = row.mutating;
   r.reused = true;
   return r;
+}
+
+// What a step's process came to.
+StepState state_of(const process::ProcessResult& result) {
+  if (result.cancelled) {
+    return StepState::Cancelled;
+  }
+  if (result.timed_out) {
+    return StepState::TimedOut;
+  }
+  return result.succeeded() ? StepState::Succeeded : StepState::Failed;
+}
+
+StepEnd outcome_of(const StepResult& r) {
+  StepEnd o;
+  o.state = r.state;
+  o.exit_code = r.exit_code;
+  o.signal = r.signal;
+  o.output = r.output;
+  o.truncated = r.truncated;
+  o.output_path = r.output_path;
+  return o;
+}
+
+// Why a main step's end stops the run.
+struct RunStop {
+  RunOutcome outcome = RunOutcome::Failed;
+  std::string message;
+  bool offers_rollback = false;  // the step fails with on_failure: rollback
+};
+
+// Whether the run stops after `step` ended in `state` (denied, expired, cancelled, or failed
+// without on_failure: continue), and how.
+std::optional<RunStop> stop_for(const Step& step, StepState state) {
+  RunStop stop;
+  if (state == StepState::Denied) {
+    stop.outcome = RunOutcome::Denied;
+    stop.message = "step " + step.id + " was denied";
+    return stop;
+  }
+  if (state == StepState::Expired) {
+    stop.outcome = RunOutcome::Expired;
+    stop.message = "the approval for step " + step.id + " expired";
+    return stop;
+  }
+  if (state == StepState::Cancelled || state == StepState::Interrupted) {
+    stop.outcome = RunOutcome::Cancelled;
+    stop.message = "cancelled at step " + step.id;
+    return stop;
+  }
+  if (!is_failure(state) || step.on_failure == OnFailure::Continue) {
+    return std::nullopt;
+  }
+  stop.outcome = RunOutcome::Failed;
+  stop.message = "step " + step.id + " failed";
+  stop.offers_rollback = step.on_failure == OnFailure::Rollback;
+  return stop;
 }
 
 // The step's output file, readable by Vigil's user only.
@@ -135,19 +191,27 @@ std::string_view to_string(Verification v) {
   return "not run";
 }
 
+
 struct StepExecutor::RunContext {
   SkillRun run;
   TemplateValues values;
   std::map<std::string, StepResult> results;  // by step id (latest)
-  std::map<std::string, StepRecord> rows;      // persisted rows by key (the latest per key)
+  std::map<std::string, StepEntry> rows;       // recorded steps by key (the latest per key)
   int next_seq = 1;
   bool remediated = false;
   std::vector<FindingResult> findings;  // as last told to on_findings
 };
 
-StepExecutor::StepExecutor(Store& store, process::ChildProcess& runner, ApprovalGate& gate,
+/// A gated step's dry run as the approver sees it; `cancelled` when the run was cancelled meanwhile.
+struct StepExecutor::DryRunShown {
+  std::string output;
+  bool ok = true;
+  std::optional<StepResult> cancelled;
+};
+
+StepExecutor::StepExecutor(StepJournal& journal, process::ChildProcess& runner, ApprovalGate& gate,
                            Clock& clock, ExecutorOptions options, Logger log)
-    : store_(store),
+    : journal_(journal),
       runner_(runner),
       gate_(gate),
       clock_(clock),
@@ -155,18 +219,14 @@ StepExecutor::StepExecutor(Store& store, process::ChildProcess& runner, Approval
       kubectl_(options_.kubectl),
       log_(std::move(log)) {}
 
-long long StepExecutor::now_s() const { return to_unix(clock_.now()); }
-long long StepExecutor::now_ms() const { return to_unix_ms(clock_.now()); }
-
-void StepExecutor::event(const std::string& run_id, const std::string& kind,
-                         const std::string& text, const std::string& actor) {
-  RunEvent e;
+void StepExecutor::event(const std::string& run_id, StepEventKind kind, const std::string& text,
+                         const std::string& actor) {
+  StepEvent e;
   e.run_id = run_id;
-  e.at_ms = now_ms();
   e.kind = kind;
   e.actor = actor;
   e.text = text;
-  store_.append_event(e);
+  journal_.record(e);
   if (options_.on_event) {
     options_.on_event(e);
   }
@@ -176,106 +236,95 @@ Task<Result<SkillRunReport>> StepExecutor::run(SkillRun run) {
   co_await net::this_coro::throw_if_cancelled(false);
   RunContext rs;
   rs.run = std::move(run);
-  const Skill& skill = rs.run.skill;
-  if (!store_.get_run(rs.run.run_id)) {
-    co_return make_error(Errc::NotFound, "no run " + rs.run.run_id);
+  if (auto ready = prepare(rs); !ready) {
+    co_return ready.error();
   }
-  rs.values.incident = rs.run.incident.values();
-  // Every parameter is checked before anything runs.
-  auto params = resolve_parameters(skill, rs.run.params, rs.values.incident);
-  if (!params) {
-    event(rs.run.run_id, "skill_refused", skill.id + ": " + params.error().detail);
-    log_->warn("run={} skill {} refused: {}", rs.run.run_id, skill.id, params.error().detail);
-    co_return params.error();
-  }
-  rs.values.params = std::move(*params);
-
-  for (const auto& row : store_.list_steps(rs.run.run_id)) {
-    rs.next_seq = std::max(rs.next_seq, row.seq + 1);
-    auto it = rs.rows.find(row.step);
-    if (it == rs.rows.end() || it->second.seq < row.seq) {
-      rs.rows[row.step] = row;
-    }
-    if (row.state == StepState::Running) {
-      co_return make_error(Errc::Conflict, "step " + row.step + " of run " + rs.run.run_id +
-                                               " is running (mark it interrupted first)");
-    }
-  }
-  if (rs.rows.empty()) {
-    event(rs.run.run_id, "skill_started", skill.id);
-  } else {
-    event(rs.run.run_id, "skill_resumed", skill.id);
-  }
-
   SkillRunReport report;
-  bool stopped = false;
-  for (const auto& step : skill.steps) {
-    auto res = co_await run_step(rs, step, Section::Main, step.id);
-    const StepState state = res.state;
-    const OnFailure on_failure = step.on_failure;
-    report.steps.push_back(res);
-    rs.results[step.id] = std::move(res);
-    if (state == StepState::Skipped || state == StepState::Succeeded) {
-      continue;
-    }
-    if (state == StepState::Denied) {
-      report.outcome = RunOutcome::Denied;
-      report.message = "step " + step.id + " was denied";
-      stopped = true;
-      break;
-    }
-    if (state == StepState::Expired) {
-      report.outcome = RunOutcome::Expired;
-      report.message = "the approval for step " + step.id + " expired";
-      stopped = true;
-      break;
-    }
-    if (state == StepState::Cancelled || state == StepState::Interrupted) {
-      report.outcome = RunOutcome::Cancelled;
-      report.message = "cancelled at step " + step.id;
-      stopped = true;
-      break;
-    }
-    if (is_failure(state)) {
-      if (on_failure == OnFailure::Continue) {
-        continue;
-      }
-      report.outcome = RunOutcome::Failed;
-      report.message = "step " + step.id + " failed";
-      stopped = true;
-      if (on_failure == OnFailure::Rollback && !rs.run.dry_run) {
-        report.rollback_offered = true;
-        report.rolled_back = co_await run_rollback(rs, report);
-      }
-      break;
-    }
-  }
-
-  if (!stopped && rs.run.dry_run) {
-    report.outcome = RunOutcome::DryRun;
-    report.message = "dry run: gated steps were shown, not executed";
-  }
-  if (!stopped && !rs.run.dry_run && rs.remediated && !skill.verify.steps.empty()) {
-    report.verification = co_await run_verify(rs, report);
-    if (report.verification == Verification::NotVerified) {
-      report.outcome = RunOutcome::Failed;
-      report.message = "the remediation was not verified";
-      if (!skill.rollback.empty()) {
-        report.rollback_offered = true;
-        report.rolled_back = co_await run_rollback(rs, report);
-      }
-    } else if (report.verification == Verification::NotRun) {
-      report.outcome = RunOutcome::Cancelled;
-      report.message = "cancelled during verification";
-    }
+  const bool stopped = co_await run_main_steps(rs, report);
+  if (!stopped) {
+    co_await conclude(rs, report);
   }
   if (report.message.empty()) {
     report.message = "all steps done";
   }
   report.findings = update_findings(rs);
-  event(rs.run.run_id, "skill_finished",
-        skill.id + ": " + std::string(to_string(report.outcome)) + " (" + report.message + ")");
+  event(rs.run.run_id, StepEventKind::SkillFinished,
+        rs.run.skill.id + ": " + std::string(to_string(report.outcome)) + " (" + report.message + ")");
   co_return report;
+}
+
+Result<void> StepExecutor::prepare(RunContext& rs) {
+  const Skill& skill = rs.run.skill;
+  if (!journal_.has_run(rs.run.run_id)) {
+    return make_error(Errc::NotFound, "no run " + rs.run.run_id);
+  }
+  rs.values.incident = rs.run.incident.values();
+  // Every parameter is checked before anything runs.
+  auto params = resolve_parameters(skill, rs.run.params, rs.values.incident);
+  if (!params) {
+    event(rs.run.run_id, StepEventKind::SkillRefused, skill.id + ": " + params.error().detail);
+    log_->warn("run={} skill {} refused: {}", rs.run.run_id, skill.id, params.error().detail);
+    return params.error();
+  }
+  rs.values.params = std::move(*params);
+
+  for (const auto& row : journal_.steps(rs.run.run_id)) {
+    rs.next_seq = std::max(rs.next_seq, row.seq + 1);
+    auto it = rs.rows.find(row.key);
+    if (it == rs.rows.end() || it->second.seq < row.seq) {
+      rs.rows[row.key] = row;
+    }
+    if (row.state == StepState::Running) {
+      return make_error(Errc::Conflict, "step " + row.key + " of run " + rs.run.run_id +
+                                            " is running (mark it interrupted first)");
+    }
+  }
+  event(rs.run.run_id, rs.rows.empty() ? StepEventKind::SkillStarted : StepEventKind::SkillResumed, skill.id);
+  return {};
+}
+
+Task<bool> StepExecutor::run_main_steps(RunContext& rs, SkillRunReport& report) {
+  for (const auto& step : rs.run.skill.steps) {
+    auto res = co_await run_step(rs, step, Section::Main, step.id);
+    const StepState state = res.state;
+    report.steps.push_back(res);
+    rs.results[step.id] = std::move(res);
+    const auto stop = stop_for(step, state);
+    if (!stop) {
+      continue;
+    }
+    report.outcome = stop->outcome;
+    report.message = stop->message;
+    if (stop->offers_rollback && !rs.run.dry_run) {
+      report.rollback_offered = true;
+      report.rolled_back = co_await run_rollback(rs, report);
+    }
+    co_return true;
+  }
+  co_return false;
+}
+
+Task<> StepExecutor::conclude(RunContext& rs, SkillRunReport& report) {
+  if (rs.run.dry_run) {
+    report.outcome = RunOutcome::DryRun;
+    report.message = "dry run: gated steps were shown, not executed";
+    co_return;
+  }
+  if (!rs.remediated || rs.run.skill.verify.steps.empty()) {
+    co_return;
+  }
+  report.verification = co_await run_verify(rs, report);
+  if (report.verification == Verification::NotVerified) {
+    report.outcome = RunOutcome::Failed;
+    report.message = "the remediation was not verified";
+    if (!rs.run.skill.rollback.empty()) {
+      report.rollback_offered = true;
+      report.rolled_back = co_await run_rollback(rs, report);
+    }
+  } else if (report.verification == Verification::NotRun) {
+    report.outcome = RunOutcome::Cancelled;
+    report.message = "cancelled during verification";
+  }
 }
 
 Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& report) {
@@ -299,7 +348,7 @@ Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& repo
       }
     }
     if (all_ok) {
-      event(rs.run.run_id, "verified", "verified after " + std::to_string(attempt) + " attempt(s)");
+      event(rs.run.run_id, StepEventKind::Verified, "verified after " + std::to_string(attempt) + " attempt(s)");
       co_return Verification::Verified;
     }
     if (attempt < verify.attempts) {
@@ -311,13 +360,13 @@ Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& repo
       }
     }
   }
-  event(rs.run.run_id, "not_verified",
+  event(rs.run.run_id, StepEventKind::NotVerified,
         "not verified after " + std::to_string(verify.attempts) + " attempt(s)");
   co_return Verification::NotVerified;
 }
 
 Task<bool> StepExecutor::run_rollback(RunContext& rs, SkillRunReport& report) {
-  event(rs.run.run_id, "rollback_offered", "rollback offered as a new gated proposal");
+  event(rs.run.run_id, StepEventKind::RollbackOffered, "rollback offered as a new gated proposal");
   bool all_ok = true;
   for (const auto& step : rs.run.skill.rollback) {
     const std::string rollback_key = "rollback." + step.id;
@@ -420,32 +469,47 @@ void StepExecutor::capture(RunContext& rs, const Step& step, const StepResult& r
   }
 }
 
-StepRecord StepExecutor::new_row(RunContext& rs, const Step& step, const std::string& key,
-                                 const std::vector<std::string>& argv, bool mutating) {
-  StepRecord row;
+StepEntry StepExecutor::new_step(RunContext& rs, const std::string& key, const std::vector<std::string>& argv,
+                                 bool mutating) {
+  StepEntry row;
   row.run_id = rs.run.run_id;
   row.skill = rs.run.skill.id;
-  row.step = key;
+  row.key = key;
   row.seq = rs.next_seq++;
   row.argv = argv;
   row.argv_hash = argv_hash(argv);
   row.mutating = mutating;
   row.state = StepState::Pending;
-  (void)step;
-  store_.create_step(row);
+  row = journal_.add_step(std::move(row));
   rs.rows[key] = row;
   return row;
+}
+
+StepResult StepExecutor::end_without_running(RunContext& rs, const Step& step, const std::string& key,
+                                             StepState state, const std::string& recorded_note,
+                                             const std::string& note) {
+  const StepEntry row = new_step(rs, key, step.run, step.mutating);
+  journal_.finish(row, StepEnd::without_running(state, recorded_note));
+  StepResult r;
+  r.key = key;
+  r.step_id = step.id;
+  r.row_id = row.id;
+  r.state = state;
+  r.argv = step.run;
+  r.note = note;
+  rs.rows[key].state = state;
+  return r;
 }
 
 Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Section section,
                                         std::string key) {
   const auto existing = rs.rows.find(key);
-  std::optional<StepRecord> row;
+  std::optional<StepEntry> row;
   if (existing != rs.rows.end()) {
     row = existing->second;
   }
   if (row && is_final(row->state)) {
-    auto r = from_row(*row, step.id);
+    auto r = from_entry(*row, step.id);
     r.gated = step.is_gated();
     capture(rs, step, r);
     if (r.state == StepState::Succeeded && step.is_gated()) {
@@ -455,18 +519,10 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
   }
 
   if (step.when && !condition_holds(rs, *step.when, nullptr)) {
-    StepRecord skipped = new_row(rs, step, key, step.run, step.mutating);
-    store_.finish_step(skipped.id, StepState::Skipped, std::nullopt, std::nullopt,
-                       "condition not met: when " + step.when->step + " ...", false, "", now_s());
-    StepResult r;
-    r.key = key;
-    r.step_id = step.id;
-    r.row_id = skipped.id;
-    r.state = StepState::Skipped;
-    r.argv = step.run;
-    r.note = "condition not met";
-    rs.rows[key].state = StepState::Skipped;
-    co_return r;
+    StepResult skipped = end_without_running(rs, step, key, StepState::Skipped,
+                                             "condition not met: when " + step.when->step + " ...",
+                                             "condition not met");
+    co_return skipped;
   }
 
   auto tmpl = Template::parse(step.run);
@@ -474,25 +530,16 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
       tmpl ? tmpl->render(rs.values) : Result<std::vector<std::string>>(tmpl.error());
   if (!argv) {
     // A capture that did not match or was refused: the step cannot run.
-    StepRecord bad = new_row(rs, step, key, step.run, step.mutating);
-    store_.finish_step(bad.id, StepState::Failed, std::nullopt, std::nullopt,
-                       "refused: " + argv.error().detail, false, "", now_s());
-    StepResult r;
-    r.key = key;
-    r.step_id = step.id;
-    r.row_id = bad.id;
-    r.state = StepState::Failed;
-    r.argv = step.run;
-    r.note = "refused: " + argv.error().detail;
-    r.output = r.note;
-    rs.rows[key].state = StepState::Failed;
-    co_return r;
+    const std::string note = "refused: " + argv.error().detail;
+    StepResult bad = end_without_running(rs, step, key, StepState::Failed, note, note);
+    bad.output = note;
+    co_return bad;
   }
 
   if (step.is_gated()) {
     if (row && (row->state == StepState::Interrupted || row->state == StepState::Cancelled)) {
       // Caught by a crash or a cancel: a new row and a new approval, never the old one.
-      event(rs.run.run_id, "step_interrupted_reapproval",
+      event(rs.run.run_id, StepEventKind::StepInterruptedReapproval,
             key + " was " + std::string(to_string(row->state)) + "; asking for a new approval");
       row.reset();
     }
@@ -500,14 +547,12 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
                                  section == Section::Rollback);
   }
 
-  StepRecord fresh = (row && row->state == StepState::Pending)
-                         ? *row
-                         : new_row(rs, step, key, *argv, false);
+  StepEntry fresh = (row && row->state == StepState::Pending) ? *row : new_step(rs, key, *argv, false);
   if (fresh.argv != *argv) {
-    fresh = new_row(rs, step, key, *argv, false);
+    fresh = new_step(rs, key, *argv, false);
   }
-  if (!store_.transition_step(fresh.id, {StepState::Pending}, StepState::Running, now_s())) {
-    StepResult r = from_row(fresh, step.id);
+  if (!journal_.transition(fresh, StepState::Pending, StepState::Running)) {
+    StepResult r = from_entry(fresh, step.id);
     r.state = StepState::Cancelled;
     r.note = "the step row changed under us";
     co_return r;
@@ -517,148 +562,157 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
   co_return r;
 }
 
-Task<StepResult> StepExecutor::run_gated(RunContext& rs, const Step& step, std::string key,
-                                         std::vector<std::string> argv,
-                                         std::optional<StepRecord> row, bool is_rollback) {
-  const std::string hash = argv_hash(argv);
-  std::string dry_output;
-  bool dry_ok = true;
-  if (!step.dry_run.empty()) {
-    const std::string dry_key = key + ".dry-run";
-    auto dry_tmpl = Template::parse(step.dry_run);
-    auto dry_argv = dry_tmpl ? dry_tmpl->render(rs.values)
-                             : Result<std::vector<std::string>>(dry_tmpl.error());
-    const auto dry_row = rs.rows.find(dry_key);
-    if (dry_row != rs.rows.end() && is_final(dry_row->second.state)) {
-      dry_output = dry_row->second.output;
-      dry_ok = dry_row->second.state == StepState::Succeeded;
-    } else if (!dry_argv) {
-      dry_output = "dry run refused: " + dry_argv.error().detail;
-      dry_ok = false;
-    } else {
-      StepRecord dr = new_row(rs, step, dry_key, *dry_argv, false);
-      store_.transition_step(dr.id, {StepState::Pending}, StepState::Running, now_s());
-      auto res = co_await execute(rs, step, dr, false);
-      if (res.state == StepState::Cancelled) {
-        co_return res;
-      }
-      dry_output = res.output;
-      dry_ok = res.state == StepState::Succeeded;
+Task<StepExecutor::DryRunShown> StepExecutor::show_dry_run(RunContext& rs, const Step& step,
+                                                           const std::string& key) {
+  DryRunShown shown;
+  if (step.dry_run.empty()) {
+    co_return shown;
+  }
+  const std::string dry_key = key + ".dry-run";
+  auto dry_tmpl = Template::parse(step.dry_run);
+  auto dry_argv = dry_tmpl ? dry_tmpl->render(rs.values) : Result<std::vector<std::string>>(dry_tmpl.error());
+  const auto dry_row = rs.rows.find(dry_key);
+  if (dry_row != rs.rows.end() && is_final(dry_row->second.state)) {
+    shown.output = dry_row->second.output;
+    shown.ok = dry_row->second.state == StepState::Succeeded;
+  } else if (!dry_argv) {
+    shown.output = "dry run refused: " + dry_argv.error().detail;
+    shown.ok = false;
+  } else {
+    StepEntry dr = new_step(rs, dry_key, *dry_argv, false);
+    journal_.transition(dr, StepState::Pending, StepState::Running);
+    auto res = co_await execute(rs, step, dr, false);
+    if (res.state == StepState::Cancelled) {
+      shown.cancelled = std::move(res);
+      co_return shown;
     }
+    shown.output = res.output;
+    shown.ok = res.state == StepState::Succeeded;
   }
+  co_return shown;
+}
 
-  if (rs.run.dry_run) {
-    StepRecord shown = row ? *row : new_row(rs, step, key, argv, step.mutating);
-    store_.finish_step(shown.id, StepState::Skipped, std::nullopt, std::nullopt,
-                       "dry run: not executed", false, "", now_s());
-    StepResult r = from_row(shown, step.id);
-    r.reused = false;
-    r.state = StepState::Skipped;
-    r.gated = true;
-    r.argv = argv;
-    r.output = dry_output;
-    r.note = "dry run: not executed";
-    co_return r;
-  }
+StepResult StepExecutor::show_only(RunContext& rs, const Step& step, const std::string& key,
+                                   const std::vector<std::string>& argv, const std::optional<StepEntry>& row,
+                                   const std::string& dry_output) {
+  const StepEntry shown = row ? *row : new_step(rs, key, argv, step.mutating);
+  journal_.finish(shown, StepEnd::without_running(StepState::Skipped, "dry run: not executed"));
+  StepResult r = from_entry(shown, step.id);
+  r.reused = false;
+  r.state = StepState::Skipped;
+  r.gated = true;
+  r.argv = argv;
+  r.output = dry_output;
+  r.note = "dry run: not executed";
+  return r;
+}
 
-  if (row && row->argv_hash != hash) {
-    // The paused request was for another argv (changed parameters or captures): never reuse it.
-    store_.finish_step(row->id, StepState::Cancelled, std::nullopt, std::nullopt,
-                       "superseded: the argv changed", false, "", now_s());
-    row.reset();
-  }
-  StepRecord gated = row ? *row : new_row(rs, step, key, argv, step.mutating);
-  store_.transition_step(gated.id, {StepState::Pending}, StepState::AwaitingApproval, now_s());
-  store_.transition_run(rs.run.run_id, {vigil::RunState::Running}, vigil::RunState::AwaitingApproval,
-                        now_ms(), "system", "step " + key + " awaits approval");
-  event(rs.run.run_id, "approval_requested", key + ": " + join_argv(argv));
-  AuditEntry requested;
-  requested.at_ms = now_ms();
-  requested.actor = rs.run.requester.empty() ? "system" : rs.run.requester;
-  requested.action = "approval.requested";
-  requested.run_id = rs.run.run_id;
-  requested.detail = key + " " + hash;
-  store_.append_audit(requested);
-
+GateRequest StepExecutor::gate_request(RunContext& rs, const Step& step, const std::string& key,
+                                       const std::vector<std::string>& argv, const StepEntry& gated,
+                                       const DryRunShown& dry, bool is_rollback) {
   GateRequest req;
   req.run_id = rs.run.run_id;
   req.step_id = gated.id;
   req.skill = rs.run.skill.id;
   req.step = step.id;
+  req.step_key = key;
   req.title = step.title;
   req.argv = argv;
-  req.argv_hash = hash;
-  req.dry_run_output = dry_output;
-  req.dry_run_ok = dry_ok;
+  req.argv_hash = gated.argv_hash;
+  req.dry_run_output = dry.output;
+  req.dry_run_ok = dry.ok;
   req.risk = step.risk;
   req.approvers = step.approvers;
   req.allow_self_approval = step.allow_self_approval;
   req.requester = rs.run.requester;
   req.is_rollback = is_rollback;
   req.findings = update_findings(rs);
+  return req;
+}
+
+Task<StepResult> StepExecutor::run_gated(RunContext& rs, const Step& step, std::string key,
+                                         std::vector<std::string> argv, std::optional<StepEntry> row,
+                                         bool is_rollback) {
+  const std::string hash = argv_hash(argv);
+  DryRunShown dry = co_await show_dry_run(rs, step, key);
+  if (dry.cancelled) {
+    StepResult cancelled = std::move(*dry.cancelled);
+    co_return cancelled;
+  }
+  if (rs.run.dry_run) {
+    StepResult shown = show_only(rs, step, key, argv, row, dry.output);
+    co_return shown;
+  }
+  if (row && row->argv_hash != hash) {
+    // The paused request was for another argv (changed parameters or captures): never reuse it.
+    journal_.finish(*row, StepEnd::without_running(StepState::Cancelled, "superseded: the argv changed"));
+    row.reset();
+  }
+  const StepEntry gated = row ? *row : new_step(rs, key, argv, step.mutating);
+  journal_.transition(gated, StepState::Pending, StepState::AwaitingApproval);
+  if (options_.on_awaiting_approval) {
+    options_.on_awaiting_approval(rs.run.run_id, key);
+  }
+  event(rs.run.run_id, StepEventKind::ApprovalRequested, key + ": " + join_argv(argv));
+  GateRequest req = gate_request(rs, step, key, argv, gated, dry, is_rollback);
+  const GateRequest asked = req;
   const GateDecision decision = co_await gate_.request(std::move(req));
 
-  store_.transition_run(rs.run.run_id, {vigil::RunState::AwaitingApproval}, vigil::RunState::Running,
-                        now_ms(), decision.decided_by.empty() ? "system" : decision.decided_by,
-                        "step " + key + " " + std::string(to_string(decision.outcome)));
-  AuditEntry decided;
-  decided.at_ms = now_ms();
-  decided.actor = decision.decided_by.empty() ? "system" : decision.decided_by;
-  decided.action = "approval." + std::string(to_string(decision.outcome));
-  decided.run_id = rs.run.run_id;
-  decided.detail = key + " " + decision.argv_hash + (decision.reason.empty() ? "" : " " + decision.reason);
-  store_.append_audit(decided);
-
-  StepResult r = from_row(gated, step.id);
+  StepResult r = from_entry(gated, step.id);
   r.reused = false;
   r.gated = true;
   r.argv = argv;
-  r.output = dry_output;
+  r.output = dry.output;
   if (decision.outcome != GateOutcome::Approved) {
-    const StepState state = decision.outcome == GateOutcome::Denied    ? StepState::Denied
-                            : decision.outcome == GateOutcome::Expired ? StepState::Expired
-                                                                       : StepState::Cancelled;
-    r.note = std::string(to_string(decision.outcome)) +
-             (decision.decided_by.empty() ? "" : " by " + decision.decided_by) +
-             (decision.reason.empty() ? "" : ": " + decision.reason);
-    store_.finish_step(gated.id, state, std::nullopt, std::nullopt, r.note, false, "", now_s());
-    event(rs.run.run_id, "approval_" + std::string(to_string(decision.outcome)), key + ": " + r.note,
-          decision.decided_by.empty() ? "system" : decision.decided_by);
-    r.state = state;
-    co_return r;
+    StepResult declined = not_approved(rs, gated, key, decision, std::move(r));
+    co_return declined;
   }
   if (decision.argv_hash != hash) {
     r.note = "refused: the approval was for a different argv (hash " + decision.argv_hash + ")";
     log_->error("run={} step={} {}", rs.run.run_id, key, r.note);
-    store_.finish_step(gated.id, StepState::Denied, std::nullopt, std::nullopt, r.note, false, "",
-                       now_s());
-    AuditEntry refused;
-    refused.at_ms = now_ms();
-    refused.actor = "system";
-    refused.action = "approval.refused";
-    refused.run_id = rs.run.run_id;
-    refused.detail = key + " approved " + decision.argv_hash + " but argv is " + hash;
-    store_.append_audit(refused);
+    journal_.finish(gated, StepEnd::without_running(StepState::Denied, r.note));
+    gate_.refused(asked, decision);  // the gate records the refusal
     r.state = StepState::Denied;
     co_return r;
   }
+  StepResult ran = co_await run_approved(rs, step, gated, decision, std::move(r));
+  co_return ran;
+}
+
+StepResult StepExecutor::not_approved(RunContext& rs, const StepEntry& gated, const std::string& key,
+                                      const GateDecision& decision, StepResult r) {
+  const StepState state = decision.outcome == GateOutcome::Denied    ? StepState::Denied
+                          : decision.outcome == GateOutcome::Expired ? StepState::Expired
+                                                                     : StepState::Cancelled;
+  r.note = std::string(to_string(decision.outcome)) +
+           (decision.decided_by.empty() ? "" : " by " + decision.decided_by) +
+           (decision.reason.empty() ? "" : ": " + decision.reason);
+  journal_.finish(gated, StepEnd::without_running(state, r.note));
+  event(rs.run.run_id, decision_event(decision.outcome), key + ": " + r.note,
+        decision.decided_by.empty() ? "system" : decision.decided_by);
+  r.state = state;
+  return r;
+}
+
+Task<StepResult> StepExecutor::run_approved(RunContext& rs, const Step& step, const StepEntry& gated,
+                                            const GateDecision& decision, StepResult r) {
+  const std::string actor = decision.decided_by.empty() ? "system" : decision.decided_by;
   // One conditional update: of two resumers only one runs the step.
-  if (!store_.transition_step(gated.id, {StepState::AwaitingApproval}, StepState::Running, now_s())) {
+  if (!journal_.transition(gated, StepState::AwaitingApproval, StepState::Running)) {
     r.state = StepState::Cancelled;
     r.note = "the step was decided elsewhere";
     co_return r;
   }
-  event(rs.run.run_id, "approval_approved", key + " by " + decision.decided_by,
-        decision.decided_by.empty() ? "system" : decision.decided_by);
+  event(rs.run.run_id, StepEventKind::ApprovalApproved, gated.key + " by " + decision.decided_by, actor);
   auto res = co_await execute(rs, step, gated, step.mutating);
   res.gated = true;
-  AuditEntry executed;
-  executed.at_ms = now_ms();
-  executed.actor = decision.decided_by.empty() ? "system" : decision.decided_by;
-  executed.action = "step.executed";
+  ExecutionRecord executed;
   executed.run_id = rs.run.run_id;
-  executed.detail = key + " " + hash + " " + std::string(to_string(res.state));
-  store_.append_audit(executed);
+  executed.key = gated.key;
+  executed.argv_hash = gated.argv_hash;
+  executed.approved_by = actor;
+  executed.state = res.state;
+  journal_.record_execution(executed);
   if (res.state == StepState::Succeeded) {
     rs.remediated = true;
   }
@@ -666,26 +720,14 @@ Task<StepResult> StepExecutor::run_gated(RunContext& rs, const Step& step, std::
   co_return res;
 }
 
-Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepRecord row,
-                                       bool approved_mutation) {
-  StepResult r;
-  r.key = row.step;
-  r.step_id = step.id;
-  r.row_id = row.id;
-  r.argv = row.argv;
-  r.gated = step.is_gated();
-  r.dry_run = row.step.size() > 8 && row.step.ends_with(".dry-run");
-
+Result<process::ProcessSpec> StepExecutor::process_spec(const Step& step, const StepEntry& row,
+                                                        bool approved_mutation) {
   process::ProcessSpec spec;
   std::map<std::string, std::string> extra;
   if (kubernetes::Kubectl::is_kubectl(row.argv)) {
     auto inv = kubectl_.prepare(row.argv, approved_mutation);
     if (!inv) {
-      r.state = StepState::Failed;
-      r.note = "refused: " + inv.error().detail;
-      r.output = r.note;
-      store_.finish_step(row.id, r.state, std::nullopt, std::nullopt, r.output, false, "", now_s());
-      co_return r;
+      return inv.error();
     }
     spec.argv = std::move(inv->argv);
     extra = std::move(inv->env);
@@ -698,70 +740,93 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepRec
   // Enough of each stream is kept in memory for the file; the file is written here, after the
   // redactor, never by the child process (its raw output may hold secrets).
   spec.output_cap = std::max(options_.output_cap, options_.full_output_cap);
-  std::string output_file;
-  if (!options_.workspace_root.empty()) {
-    std::error_code ec;
-    const auto dir = std::filesystem::path(options_.workspace_root) / rs.run.run_id / "steps";
-    std::filesystem::create_directories(dir, ec);
-    ::chmod((std::filesystem::path(options_.workspace_root) / rs.run.run_id).c_str(), 0700);
-    if (!ec) {
-      output_file = (dir / (std::to_string(row.seq) + "-" + row.step + ".log")).string();
-    }
+  return spec;
+}
+
+std::string StepExecutor::output_file_for(const std::string& run_id, const StepEntry& row) {
+  if (options_.workspace_root.empty()) {
+    return {};
   }
-  event(rs.run.run_id, "step_started", row.step + ": " + join_argv(row.argv));
-  log_->info("run={} step={} running {}", rs.run.run_id, row.step, join_argv(row.argv));
-  auto result = co_await runner_.run(std::move(spec));
+  std::error_code ec;
+  const auto dir = std::filesystem::path(options_.workspace_root) / run_id / "steps";
+  std::filesystem::create_directories(dir, ec);
+  ::chmod((std::filesystem::path(options_.workspace_root) / run_id).c_str(), 0700);
+  if (ec) {
+    return {};
+  }
+  return (dir / (std::to_string(row.seq) + "-" + row.key + ".log")).string();
+}
+
+Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEntry row,
+                                       bool approved_mutation) {
+  StepResult r;
+  r.key = row.key;
+  r.step_id = step.id;
+  r.row_id = row.id;
+  r.argv = row.argv;
+  r.gated = step.is_gated();
+  r.dry_run = row.key.size() > 8 && row.key.ends_with(".dry-run");
+
+  auto spec = process_spec(step, row, approved_mutation);
+  if (!spec) {
+    r.state = StepState::Failed;
+    r.note = "refused: " + spec.error().detail;
+    r.output = r.note;
+    journal_.finish(row, StepEnd::without_running(r.state, r.output));
+    co_return r;
+  }
+  const std::string output_file = output_file_for(rs.run.run_id, row);
+  event(rs.run.run_id, StepEventKind::StepStarted, row.key + ": " + join_argv(row.argv));
+  log_->info("run={} step={} running {}", rs.run.run_id, row.key, join_argv(row.argv));
+  auto result = co_await runner_.run(std::move(*spec));
   if (!result) {
     r.state = StepState::Failed;
     r.output = result.error().detail;
     r.note = result.error().detail;
-    store_.finish_step(row.id, r.state, std::nullopt, std::nullopt, r.output, false, "", now_s());
-    event(rs.run.run_id, "step_finished", row.step + ": failed to start: " + r.output);
+    journal_.finish(row, StepEnd::without_running(r.state, r.output));
+    event(rs.run.run_id, StepEventKind::StepFinished, row.key + ": failed to start: " + r.output);
     if (options_.on_step_finished) {
       options_.on_step_finished(rs.run.run_id, r);
     }
     co_return r;
   }
-  r.exit_code = result->exit_code;
-  r.signal = result->signal;
-  std::string full = result->out;
-  if (!result->err.empty()) {
-    full += "\n[stderr]\n" + result->err;
-  }
-  if (options_.redact) {
-    full = options_.redact(full);
-  }
-  const std::size_t written = result->out_bytes + result->err_bytes;
-  r.output = utf8_prefix(full, options_.output_cap);
-  r.truncated = result->truncated || r.output.size() < full.size();
-  if (!output_file.empty() && written > 0) {
-    const auto kept = bounded_output(full, options_.full_output_cap, result->truncated ? written : full.size());
-    if (auto saved = write_output_file(output_file, kept); saved) {
-      r.output_path = output_file;
-    } else {
-      log_->warn("run={} step={} full output not kept: {}", rs.run.run_id, row.step, saved.error().detail);
-    }
-  }
-  if (result->cancelled) {
-    r.state = StepState::Cancelled;
-  } else if (result->timed_out) {
-    r.state = StepState::TimedOut;
-  } else if (result->succeeded()) {
-    r.state = StepState::Succeeded;
-  } else {
-    r.state = StepState::Failed;
-  }
-  store_.finish_step(row.id, r.state, r.exit_code, r.signal, r.output, r.truncated, r.output_path,
-                     now_s());
-  rs.rows[row.step].state = r.state;
-  event(rs.run.run_id, "step_finished",
-        row.step + ": " + std::string(to_string(r.state)) +
+  keep_output(rs.run.run_id, row.key, *result, output_file, r);
+  journal_.finish(row, outcome_of(r));
+  rs.rows[row.key].state = r.state;
+  event(rs.run.run_id, StepEventKind::StepFinished,
+        row.key + ": " + std::string(to_string(r.state)) +
             (r.exit_code ? " (exit " + std::to_string(*r.exit_code) + ")" : "") +
             (r.signal ? " (signal " + std::to_string(*r.signal) + ")" : ""));
   if (options_.on_step_finished) {
     options_.on_step_finished(rs.run.run_id, r);
   }
   co_return r;
+}
+
+void StepExecutor::keep_output(const std::string& run_id, const std::string& key,
+                               const process::ProcessResult& result, const std::string& output_file,
+                               StepResult& r) {
+  r.exit_code = result.exit_code;
+  r.signal = result.signal;
+  std::string full = result.out;
+  if (!result.err.empty()) {
+    full += "\n[stderr]\n" + result.err;
+  }
+  if (options_.redact) {
+    full = options_.redact(full);
+  }
+  const std::size_t written = result.out_bytes + result.err_bytes;
+  r.output = utf8_prefix(full, options_.output_cap);
+  r.truncated = result.truncated || r.output.size() < full.size();
+  if (!output_file.empty() && written > 0) {
+    const auto kept = bounded_output(full, options_.full_output_cap, result.truncated ? written : full.size());
+    if (auto saved = write_output_file(output_file, kept); saved) {
+      r.output_path = output_file;
+    } else {
+      log_->warn("run={} step={} full output not kept: {}", run_id, key, saved.error().detail);
+    }
+  }
+  r.state = state_of(result);
 }
 
 }  // namespace vigil::skills

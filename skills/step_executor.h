@@ -13,20 +13,15 @@
 #include "bot/base/clock.h"
 #include "bot/base/error.h"
 #include "bot/base/task.h"
-#include "bot/store/model.h"
 #include "integrations/kubernetes/kubectl.h"
+#include "integrations/process/child_process.h"
 #include "skills/approval_gate.h"
 #include "skills/findings.h"
 #include "skills/incident.h"
 #include "skills/skill.h"
+#include "skills/step_journal.h"
+#include "skills/step_state.h"
 #include "skills/template.h"
-
-namespace vigil {
-class Store;
-namespace process {
-class ChildProcess;
-}
-}  // namespace vigil
 
 namespace vigil::skills {
 
@@ -48,7 +43,10 @@ struct ExecutorOptions {
   /// Applied to every output before it is kept (database and file): the run manager's redactor.
   std::function<std::string(std::string_view)> redact;
   /// Told of every timeline row the executor writes (after it is persisted), for live progress.
-  std::function<void(const RunEvent&)> on_event;
+  std::function<void(const StepEvent&)> on_event;
+  /// Told when a gated step's row awaits approval, just before the gate is asked (its key: "<id>",
+  /// "rollback.<id>"). The executor never changes the run's state: the run's owner moves it.
+  std::function<void(const std::string& run_id, const std::string& step_key)> on_awaiting_approval;
   /// Told when a step's process has finished (read-only steps, dry runs, approved changes, verify
   /// and rollback steps), with its output: the evidence a person reads before deciding.
   std::function<void(const std::string& run_id, const StepResult&)> on_step_finished;
@@ -105,7 +103,7 @@ struct SkillRunReport {
   std::vector<FindingResult> findings;
 };
 
-/// Runs a skill's steps for a run. Each step row is written to the Store before the step runs, so a
+/// Runs a skill's steps for a run. Each step row is written to the journal before the step runs, so a
 /// run paused at a gate survives a restart: calling run() again with the same run id reuses every
 /// finished step (outputs, captures), asks the gate again for the paused step, and executes it at
 /// most once (the row moves awaiting_approval → running with one conditional update). A mutating
@@ -115,9 +113,13 @@ struct SkillRunReport {
 /// approval whose argv hash equals the hash of the argv about to run, with the remediation
 /// kubeconfig when the step is mutating. After a remediation the verify steps are polled; a failed
 /// verification offers the rollback steps as new gated proposals.
+///
+/// The executor writes steps, their timeline rows and the record of an approved change (through
+/// its StepJournal); it never moves the run's state (the run manager owns the run) and never writes
+/// approval rows of the audit log (the gate does). It says what happened in its SkillRunReport.
 class StepExecutor {
  public:
-  StepExecutor(Store& store, process::ChildProcess& runner, ApprovalGate& gate, Clock& clock,
+  StepExecutor(StepJournal& journal, process::ChildProcess& runner, ApprovalGate& gate, Clock& clock,
                ExecutorOptions options, Logger log);
 
   /// Errors: refused parameters (nothing ran), a step running elsewhere, an unusable run.
@@ -125,28 +127,56 @@ class StepExecutor {
 
  private:
   struct RunContext;
+  struct DryRunShown;
   enum class Section { Main, Verify, Rollback };
 
+  /// Checks the run and every parameter, and reads the steps a resumed run finished before.
+  Result<void> prepare(RunContext& rs);
+  /// The skill's steps in order; true when one stopped the run (denied, failed, …).
+  Task<bool> run_main_steps(RunContext& rs, SkillRunReport& report);
+  /// After every main step: a dry run's result, or the verification of a remediation.
+  Task<> conclude(RunContext& rs, SkillRunReport& report);
   Task<StepResult> run_step(RunContext& rs, const Step& step, Section section, std::string key);
   Task<StepResult> run_gated(RunContext& rs, const Step& step, std::string key,
-                             std::vector<std::string> argv, std::optional<StepRecord> row,
+                             std::vector<std::string> argv, std::optional<StepEntry> row,
                              bool is_rollback);
-  Task<StepResult> execute(RunContext& rs, const Step& step, StepRecord row, bool approved_mutation);
+  Task<DryRunShown> show_dry_run(RunContext& rs, const Step& step, const std::string& key);
+  /// A dry run of the whole skill: the gated step is shown (its dry run), never asked for.
+  StepResult show_only(RunContext& rs, const Step& step, const std::string& key,
+                       const std::vector<std::string>& argv, const std::optional<StepEntry>& row,
+                       const std::string& dry_output);
+  GateRequest gate_request(RunContext& rs, const Step& step, const std::string& key,
+                           const std::vector<std::string>& argv, const StepEntry& gated,
+                           const DryRunShown& dry, bool is_rollback);
+  /// The gate said no (denied, expired, cancelled): the step ends so.
+  StepResult not_approved(RunContext& rs, const StepEntry& gated, const std::string& key,
+                          const GateDecision& decision, StepResult r);
+  Task<StepResult> run_approved(RunContext& rs, const Step& step, const StepEntry& gated,
+                                const GateDecision& decision, StepResult r);
+  Task<StepResult> execute(RunContext& rs, const Step& step, StepEntry row, bool approved_mutation);
+  /// The child process for the step: kubectl with its kubeconfig, the allowed environment.
+  Result<process::ProcessSpec> process_spec(const Step& step, const StepEntry& row, bool approved_mutation);
+  /// The step's output as kept (redacted, capped; the full output on disk) and its state.
+  void keep_output(const std::string& run_id, const std::string& key, const process::ProcessResult& result,
+                   const std::string& output_file, StepResult& r);
+  /// Where the step's full output goes on disk ("" when not kept).
+  std::string output_file_for(const std::string& run_id, const StepEntry& row);
   Task<bool> run_rollback(RunContext& rs, SkillRunReport& report);
   Task<Verification> run_verify(RunContext& rs, SkillRunReport& report);
 
-  StepRecord new_row(RunContext& rs, const Step& step, const std::string& key,
-                     const std::vector<std::string>& argv, bool mutating);
+  StepEntry new_step(RunContext& rs, const std::string& key, const std::vector<std::string>& argv,
+                     bool mutating);
+  /// A step that ends without running (condition not met, refused): recorded and reported.
+  StepResult end_without_running(RunContext& rs, const Step& step, const std::string& key, StepState state,
+                                 const std::string& recorded_note, const std::string& note);
   void capture(RunContext& rs, const Step& step, const StepResult& result);
   bool condition_holds(const RunContext& rs, const Condition& c, const StepResult* subject) const;
   /// Evaluates the skill's findings over the steps so far; tells on_findings when they changed.
   std::vector<FindingResult> update_findings(RunContext& rs);
-  long long now_s() const;
-  long long now_ms() const;
-  void event(const std::string& run_id, const std::string& kind, const std::string& text,
+  void event(const std::string& run_id, StepEventKind kind, const std::string& text,
              const std::string& actor = "system");
 
-  Store& store_;
+  StepJournal& journal_;
   process::ChildProcess& runner_;
   ApprovalGate& gate_;
   Clock& clock_;

@@ -25,6 +25,7 @@
 #include "bot/slack/slack_run_presenter.h"
 #include "bot/store/store.h"
 #include "bot/store/store_processed_events.h"
+#include "bot/store/store_step_journal.h"
 #include "handlers/handler_context.h"
 #include "handlers/incident_message_handler.h"
 #include "handlers/interaction_handler.h"
@@ -123,6 +124,7 @@ class App {
   SlackRunPresenter presenter_;
   SlackApprovalGate gate_;
   std::unique_ptr<kubernetes::KubectlObjectNames> object_names_;  // when kubernetes.enabled
+  StoreStepJournal step_journal_;
   RunManager runs_;
   ParameterAskPoster parameter_asks_;
   std::unique_ptr<IncidentNotes> notes_;  // when pagerduty.notes or opsgenie.notes is on

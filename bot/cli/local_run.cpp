@@ -27,11 +27,12 @@ LocalRun::LocalRun(const Config& config, const skills::SkillCatalog& catalog, Lo
       logging_(settings.log, redactor_),
       store_(std::move(store)),
       runner_(clock_, logging_.make("process")),
-      gate_(std::cin, std::cout, settings.auto_approve, settings.requester) {
+      gate_(std::cin, std::cout, settings.auto_approve, settings.requester, *store_, clock_),
+      journal_(*store_, clock_) {
   knowledge_.load(config.agent.knowledge_dirs);
   auto options = run_manager_options(config);
   options.on_runbook_report = std::move(settings.on_runbook_report);
-  manager_ = std::make_unique<RunManager>(io_.get_executor(), *store_, catalog, runner_, gate_, clock_, *redactor_,
+  manager_ = std::make_unique<RunManager>(io_.get_executor(), *store_, journal_, catalog, runner_, gate_, clock_, *redactor_,
                                           knowledge_, executor_options(config), std::move(options),
                                           logging_.make("run"));
 }

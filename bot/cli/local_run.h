@@ -14,6 +14,7 @@
 #include "bot/core/config.h"
 #include "bot/core/knowledge_base.h"
 #include "bot/core/run_manager.h"
+#include "bot/store/store_step_journal.h"
 #include "integrations/process/child_process.h"
 #include "skills/skill_catalog.h"
 
@@ -64,6 +65,7 @@ class LocalRun {
   SystemClock clock_;
   process::ChildProcess runner_;
   skills::TerminalGate gate_;
+  StoreStepJournal journal_;
   std::unique_ptr<RunManager> manager_;
 };
 

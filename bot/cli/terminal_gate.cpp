@@ -3,12 +3,39 @@
 #include <istream>
 #include <ostream>
 
+#include "bot/store/store.h"
+
 namespace vigil::skills {
 
-TerminalGate::TerminalGate(std::istream& in, std::ostream& out, bool auto_approve, std::string user)
-    : in_(in), out_(out), auto_approve_(auto_approve), user_(std::move(user)) {}
+TerminalGate::TerminalGate(std::istream& in, std::ostream& out, bool auto_approve, std::string user, Store& store,
+                           Clock& clock)
+    : in_(in), out_(out), auto_approve_(auto_approve), user_(std::move(user)), store_(store), clock_(clock) {}
+
+void TerminalGate::audit(const std::string& actor, const std::string& action, const std::string& run_id,
+                         const std::string& detail) {
+  AuditEntry entry;
+  entry.at_ms = to_unix_ms(clock_.now());
+  entry.actor = actor.empty() ? "system" : actor;
+  entry.action = action;
+  entry.run_id = run_id;
+  entry.detail = detail;
+  store_.append_audit(entry);
+}
 
 Task<GateDecision> TerminalGate::request(GateRequest request) {
+  audit(request.requester, "approval.requested", request.run_id, request.step_key + " " + request.argv_hash);
+  show(request);
+  const GateDecision d = ask(request);
+  audit(d.decided_by, "approval." + std::string(to_string(d.outcome)), request.run_id,
+        request.step_key + " " + d.argv_hash + (d.reason.empty() ? "" : " " + d.reason));
+  co_return d;
+}
+
+void TerminalGate::refused(const GateRequest& request, const GateDecision& decision) {
+  audit("system", "approval.refused", request.run_id, binding_refusal_detail(request, decision));
+}
+
+void TerminalGate::show(const GateRequest& request) {
   out_ << "\n== approval needed" << (request.is_rollback ? " (rollback)" : "") << ": "
        << request.skill << " / " << request.step << " (risk " << to_string(request.risk)
        << ")\n";
@@ -44,6 +71,9 @@ Task<GateDecision> TerminalGate::request(GateRequest request) {
       start = end + 1;
     }
   }
+}
+
+GateDecision TerminalGate::ask(const GateRequest& request) {
   GateDecision d;
   d.argv_hash = request.argv_hash;
   d.decided_by = user_;
@@ -51,17 +81,17 @@ Task<GateDecision> TerminalGate::request(GateRequest request) {
     out_ << "   approved (--yes)\n";
     d.outcome = GateOutcome::Approved;
     d.reason = "--yes";
-    co_return d;
+    return d;
   }
   out_ << "   run it? type yes to approve: " << std::flush;
   std::string answer;
   if (!std::getline(in_, answer)) {
     d.outcome = GateOutcome::Cancelled;
     d.reason = "no answer (end of input)";
-    co_return d;
+    return d;
   }
   d.outcome = answer == "yes" || answer == "y" ? GateOutcome::Approved : GateOutcome::Denied;
-  co_return d;
+  return d;
 }
 
 }  // namespace vigil::skills

@@ -151,10 +151,84 @@ RunResult result_of(const skills::SkillRunReport& report) {
   return changed ? RunResult::Fixed : RunResult::Diagnosed;
 }
 
+/// The run's summary from its executor report: the diagnosis, the runbook and what it came to, the
+/// verification, every step's end and the related notes.
+std::string runbook_summary(const skills::SkillRunReport& report, RunResult result, const skills::Skill& skill,
+                            const std::string& reason, const std::string& related) {
+  std::string steps;
+  for (const auto& s : report.steps) {
+    std::string line = "• `" + s.key + "` " + std::string(to_string(s.state));
+    if (s.exit_code) {
+      line += " (exit " + std::to_string(*s.exit_code) + ")";
+    }
+    if (!s.note.empty()) {
+      line += " — " + s.note;
+    }
+    steps += line + "\n";
+    // Each step's output (the approved change's too) was shown as the step finished.
+  }
+  std::string summary;
+  if (!report.findings.empty()) {
+    summary = "*Diagnosis:* " + report.findings.front().text + "\n";
+    for (std::size_t i = 1; i < report.findings.size(); ++i) {
+      summary += "*Also found:* " + report.findings[i].text + "\n";
+    }
+  }
+  summary += "*Runbook:* " + skill.title + " (" + reason + ")\n*Outcome:* " + std::string(icon_of(result)) + " " +
+             std::string(label_of(result));
+  if (report.outcome == skills::RunOutcome::Expired) {
+    summary += " (the approval expired)";
+  }
+  if (report.verification != skills::Verification::NotRun) {
+    summary += "\n*Verification:* " + std::string(skills::to_string(report.verification));
+  }
+  if (!report.message.empty()) {
+    summary += "\n" + report.message;
+  }
+  summary += "\n*Steps:*\n" + steps;
+  if (!related.empty()) {
+    summary += "*Related notes:*\n" + related;
+  }
+  return summary;
+}
+
+/// The progress a timeline row of the executor shows as (step_finished is shown by on_step_finished,
+/// with the step's output).
+std::optional<ProgressKind> progress_kind_of(skills::StepEventKind kind) {
+  using K = skills::StepEventKind;
+  switch (kind) {
+    case K::StepFinished:
+      return std::nullopt;
+    case K::StepStarted:
+      return ProgressKind::StepStarted;
+    case K::ApprovalRequested:
+      return ProgressKind::WaitingForApproval;
+    case K::ApprovalApproved:
+    case K::ApprovalDenied:
+    case K::ApprovalExpired:
+    case K::ApprovalCancelled:
+      return ProgressKind::Decision;
+    case K::Verified:
+    case K::NotVerified:
+      return ProgressKind::Finding;
+    case K::RollbackOffered:
+      return ProgressKind::Proposal;
+    case K::SkillRefused:
+      return ProgressKind::ProposalRejected;
+    case K::SkillStarted:
+    case K::SkillResumed:
+    case K::SkillFinished:
+    case K::StepInterruptedReapproval:
+      break;
+  }
+  return ProgressKind::Note;
+}
+
 }  // namespace
 
-/// The gate the step executor talks to: moves the run to awaiting_approval while a person decides,
-/// frees its concurrency slot meanwhile, and passes the request to the real gate.
+/// The gate the step executor talks to: frees the run's concurrency slot while a person decides
+/// (the run is awaiting approval since the executor said its step is: on_awaiting_approval), passes
+/// the request to the real gate, and moves the run back to running once decided.
 class RunManager::RunGate final : public skills::ApprovalGate {
  public:
   RunGate(RunManager& manager, skills::ApprovalGate& inner) : manager_(manager), inner_(inner) {}
@@ -162,8 +236,6 @@ class RunManager::RunGate final : public skills::ApprovalGate {
   Task<skills::GateDecision> request(skills::GateRequest request) override {
     const auto run_id = request.run_id;
     auto& m = manager_;
-    m.store_.transition_run(run_id, {RunState::Running}, RunState::AwaitingApproval, m.now_ms(),
-                            "system", request.step);
     if (auto it = m.active_.find(run_id); it != m.active_.end()) {
       it->second->waiting_for_approval = true;
       m.pump();  // a run waiting for a person does not hold a slot
@@ -181,13 +253,18 @@ class RunManager::RunGate final : public skills::ApprovalGate {
     co_return decision;
   }
 
+  void refused(const skills::GateRequest& request, const skills::GateDecision& decision) override {
+    inner_.refused(request, decision);
+  }
+
  private:
   RunManager& manager_;
   skills::ApprovalGate& inner_;
 };
 
-RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skills::SkillCatalog& catalog,
-                       process::ChildProcess& runner, skills::ApprovalGate& gate, Clock& clock,
+RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, skills::StepJournal& journal,
+                       const skills::SkillCatalog& catalog, process::ChildProcess& runner,
+                       skills::ApprovalGate& gate, Clock& clock,
                        const Redactor& redactor, const KnowledgeBase& knowledge,
                        skills::ExecutorOptions executor_options, RunManagerOptions options, Logger log)
     : ex_(std::move(ex)),
@@ -201,7 +278,10 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skil
       log_(std::move(log)),
       gate_(std::make_unique<RunGate>(*this, gate)),
       breaker_(store, clock, options_.failure_threshold, options_.pause_for) {
-  executor_options.on_event = [this](const RunEvent& e) { on_executor_event(e); };
+  executor_options.on_event = [this](const skills::StepEvent& e) { on_executor_event(e); };
+  executor_options.on_awaiting_approval = [this](const std::string& run_id, const std::string& step_key) {
+    on_awaiting_approval(run_id, step_key);
+  };
   executor_options.on_step_finished = [this](const std::string& run_id, const skills::StepResult& r) {
     on_step_finished(run_id, r);
   };
@@ -209,7 +289,7 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, const skil
     on_findings(run_id, f);
   };
   executor_options.redact = [this](std::string_view text) { return redactor_.redact(text); };
-  executor_ = std::make_unique<skills::StepExecutor>(store_, runner_, *gate_, clock_,
+  executor_ = std::make_unique<skills::StepExecutor>(journal, runner_, *gate_, clock_,
                                                      std::move(executor_options), log_);
   if (options_.metrics != nullptr) {
     // Gauges exist from the start, so dashboards and alerts see 0 rather than no data.
@@ -644,25 +724,17 @@ std::optional<AutoTriagePause> RunManager::auto_triage_pause(const std::string& 
   return breaker_.active_pause(CircuitBreaker::key_for(backend, skill));
 }
 
-void RunManager::on_executor_event(const RunEvent& e) {
-  if (e.kind == "step_finished") {
+void RunManager::on_executor_event(const skills::StepEvent& e) {
+  const auto kind = progress_kind_of(e.kind);
+  if (!kind) {
     return;  // shown by on_step_finished, with the step's output
   }
-  static const std::map<std::string, ProgressKind> kinds = {
-      {"step_started", ProgressKind::StepStarted},
-      {"step_finished", ProgressKind::StepFinished},
-      {"approval_requested", ProgressKind::WaitingForApproval},
-      {"approval_approved", ProgressKind::Decision},
-      {"approval_denied", ProgressKind::Decision},
-      {"approval_expired", ProgressKind::Decision},
-      {"approval_cancelled", ProgressKind::Decision},
-      {"verified", ProgressKind::Finding},
-      {"not_verified", ProgressKind::Finding},
-      {"rollback_offered", ProgressKind::Proposal},
-      {"skill_refused", ProgressKind::ProposalRejected},
-  };
-  const auto it = kinds.find(e.kind);
-  emit(e.run_id, it == kinds.end() ? ProgressKind::Note : it->second, e.text, "", e.actor, false);
+  emit(e.run_id, *kind, e.text, "", e.actor, false);
+}
+
+void RunManager::on_awaiting_approval(const std::string& run_id, const std::string& step_key) {
+  store_.transition_run(run_id, {RunState::Running}, RunState::AwaitingApproval, now_ms(), "system",
+                        "step " + step_key + " awaits approval");
 }
 
 void RunManager::on_step_finished(const std::string& run_id, const skills::StepResult& r) {
@@ -714,113 +786,106 @@ void RunManager::on_findings(const std::string& run_id, const std::vector<skills
   }
 }
 
-Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger trigger) {
-  const skills::Skill* skill = nullptr;
-  std::string reason;
-  std::optional<AutoTriagePause> paused_match;  // the matching skill skipped because it is paused
+RunManager::SkillChoice RunManager::choose_skill(const RunRecord& run, const RunTrigger& trigger) {
+  SkillChoice choice;
   if (!trigger.skill.empty()) {
-    skill = catalog_.find(trigger.skill);
+    const skills::Skill* skill = catalog_.find(trigger.skill);
     if (!skill) {
-      {
-        Outcome result{RunState::Failed, "", "no skill '" + trigger.skill + "' (see /runbook list)", RunResult::Failed};
-        co_return result;
-      }
+      choice.refused = Outcome{RunState::Failed, "", "no skill '" + trigger.skill + "' (see /runbook list)",
+                               RunResult::Failed};
+      return choice;
     }
     if (!catalog_.is_available(*skill)) {
-      {
-        Outcome result{RunState::Failed, "", skill->id + " is " + catalog_.availability(*skill), RunResult::Failed};
-        co_return result;
-      }
+      choice.refused = Outcome{RunState::Failed, "", skill->id + " is " + catalog_.availability(*skill),
+                               RunResult::Failed};
+      return choice;
     }
-    reason = "requested";
-  } else {
-    for (const auto& m : catalog_.match(trigger.incident)) {
-      if (!m.available) {
-        emit(run.id, ProgressKind::Note, m.skill->id + " would match but is " + catalog_.availability(*m.skill));
+    choice.skill = skill;
+    choice.reason = "requested";
+    return choice;
+  }
+  for (const auto& m : catalog_.match(trigger.incident)) {
+    if (!m.available) {
+      emit(run.id, ProgressKind::Note, m.skill->id + " would match but is " + catalog_.availability(*m.skill));
+      continue;
+    }
+    if (trigger.automatic) {
+      auto p = breaker_.active_pause(CircuitBreaker::key_for("runbook", m.skill->id));
+      if (skips_for_pause(trigger.automatic, p, to_unix(clock_.now()))) {
+        emit(run.id, ProgressKind::Note, m.skill->id + " matches but its automatic triage is paused");
+        if (!choice.paused_match) {
+          choice.paused_match = std::move(p);
+        }
         continue;
       }
-      if (trigger.automatic) {
-        auto p = breaker_.active_pause(CircuitBreaker::key_for("runbook", m.skill->id));
-        if (skips_for_pause(trigger.automatic, p, to_unix(clock_.now()))) {
-          emit(run.id, ProgressKind::Note, m.skill->id + " matches but its automatic triage is paused");
-          if (!paused_match) {
-            paused_match = std::move(p);
-          }
-          continue;
-        }
-      }
-      skill = m.skill;
-      reason = m.reason;
-      break;
     }
+    choice.skill = m.skill;
+    choice.reason = m.reason;
+    break;
   }
-  const auto docs = knowledge_.relevant(trigger.incident, options_.knowledge_per_run);
+  return choice;
+}
+
+std::string RunManager::related_notes(const RunTrigger& trigger) const {
   std::string related;
-  for (const auto& d : docs) {
+  for (const auto& d : knowledge_.relevant(trigger.incident, options_.knowledge_per_run)) {
     related += "• " + d.doc->title + " (`" + d.doc->path.string() + "`)\n";
   }
-  if (!skill && paused_match) {
-    store_.set_run_skill(run.id, paused_match->key.substr(paused_match->key.find(':') + 1));
-    Outcome skipped{RunState::Succeeded, skipped_text(*paused_match), "", RunResult::Skipped};
-    co_return skipped;
+  return related;
+}
+
+RunManager::Outcome RunManager::nothing_matches(const RunRecord& run, const RunTrigger& trigger,
+                                                const std::string& related) {
+  std::string summary = "No runbook matches this incident, so nothing was run.";
+  if (!trigger.automatic) {
+    // A person asked: say how to ask so that something runs.
+    summary += "\n`/runbook list` shows the runbooks and what they match; `/runbook run <runbook> "
+               "name=value …` runs one; `/triage <what is wrong>` matches by the words of an alert.";
   }
-  if (!skill) {
-    std::string summary = "No runbook matches this incident, so nothing was run.";
-    if (!trigger.automatic) {
-      // A person asked: say how to ask so that something runs.
-      summary += "\n`/runbook list` shows the runbooks and what they match; `/runbook run <runbook> "
-                 "name=value …` runs one; `/triage <what is wrong>` matches by the words of an alert.";
-    }
-    if (!related.empty()) {
-      summary += "\n*Related notes:*\n" + related;
-    }
-    emit(run.id, ProgressKind::Finding, "no runbook matches this incident");
-    {
-      Outcome result{RunState::Succeeded, summary, "", RunResult::NothingToDo};
-      co_return result;
-    }
+  if (!related.empty()) {
+    summary += "\n*Related notes:*\n" + related;
   }
-  store_.set_run_skill(run.id, skill->id);
-  emit(run.id, ProgressKind::Finding, "runbook: " + skill->title + " (" + reason + ")");
+  emit(run.id, ProgressKind::Finding, "no runbook matches this incident");
+  return Outcome{RunState::Succeeded, summary, "", RunResult::NothingToDo};
+}
+
+Task<std::optional<RunManager::Outcome>> RunManager::fill_parameters(const RunRecord& run,
+                                                                    const skills::Skill& skill,
+                                                                    RunTrigger& trigger) {
+  std::optional<Outcome> needs_input;
   // Parameters come from what was given, the alert's labels, and for free text from its words and
   // the names of objects that exist. What is still missing is asked for in the thread: the run
   // ends as needing input, not as failed, and nothing runs with a guessed value.
   const auto incident_values = trigger.incident.values();
-  auto check = skills::validate_parameters(*skill, trigger.params, incident_values);
+  auto check = skills::validate_parameters(skill, trigger.params, incident_values);
   skills::TextParameters from_text;
   if (!check.ok() && trigger.incident.alertname.empty() && !trigger.incident.text.empty()) {
     kubernetes::ClusterObjects known;
-    if (options_.object_names != nullptr && skill->requires_kubernetes) {
+    if (options_.object_names != nullptr && skill.requires_kubernetes) {
       known = co_await options_.object_names->list();
     }
-    from_text = skills::extract_parameters(*skill, trigger.incident.text, known);
+    from_text = skills::extract_parameters(skill, trigger.incident.text, known);
     for (const auto& [name, value] : from_text.values) {
       trigger.params.emplace(name, value);
     }
-    check = skills::validate_parameters(*skill, trigger.params, incident_values);
+    check = skills::validate_parameters(skill, trigger.params, incident_values);
   }
   if (!check.ok()) {
-    const auto need = parameter_need(*skill, check, from_text, trigger.incident.labels_note);
+    const auto need = parameter_need(skill, check, from_text, trigger.incident.labels_note);
     store_.append_event({0, run.id, now_ms(), kNeedsInputEvent, "system", need.sentence(),
                          redactor_.redact(need.to_json().dump())});
     if (!trigger.incident.labels_note.empty()) {
       emit(run.id, ProgressKind::Note, trigger.incident.labels_note);
     }
-    Outcome needs_input{RunState::Succeeded, need.sentence() + " (" + skills::usage_line(*skill) + ").", "",
-                        RunResult::NeedsInput};
-    co_return needs_input;
+    needs_input = Outcome{RunState::Succeeded, need.sentence() + " (" + skills::usage_line(skill) + ").", "",
+                          RunResult::NeedsInput};
   }
-  skills::SkillRun sr;
-  sr.run_id = run.id;
-  sr.skill = *skill;
-  sr.params = trigger.params;
-  sr.incident = trigger.incident;
-  sr.requester = trigger.requester;
-  sr.dry_run = trigger.dry_run;
-  auto report = co_await executor_->run(std::move(sr));
-  if (report && options_.on_runbook_report) {
-    options_.on_runbook_report(run.id, *report);
-  }
+  co_return needs_input;
+}
+
+RunManager::Outcome RunManager::runbook_outcome(const RunRecord& run, const RunTrigger& trigger,
+                                                const SkillChoice& choice, const std::string& related,
+                                                const Result<skills::SkillRunReport>& report) {
   if (!report) {
     emit(run.id, ProgressKind::ProposalRejected, report.error().detail);
     // Parameters missing because the alert's labels could not be read: say why and how to fix it.
@@ -829,62 +894,60 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
       how_to_fix = trigger.incident.labels_note;
       emit(run.id, ProgressKind::Note, how_to_fix);
     }
-    {
-      Outcome result{RunState::Failed, how_to_fix, report.error().detail, RunResult::Failed};
-      co_return result;
-    }
-  }
-  std::string steps;
-  for (const auto& s : report->steps) {
-    std::string line = "• `" + s.key + "` " + std::string(to_string(s.state));
-    if (s.exit_code) {
-      line += " (exit " + std::to_string(*s.exit_code) + ")";
-    }
-    if (!s.note.empty()) {
-      line += " — " + s.note;
-    }
-    steps += line + "\n";
-    // Each step's output (the approved change's too) was shown as the step finished.
-  }
-  std::string summary;
-  if (!report->findings.empty()) {
-    summary = "*Diagnosis:* " + report->findings.front().text + "\n";
-    for (std::size_t i = 1; i < report->findings.size(); ++i) {
-      summary += "*Also found:* " + report->findings[i].text + "\n";
-    }
+    return Outcome{RunState::Failed, how_to_fix, report.error().detail, RunResult::Failed};
   }
   const auto result = result_of(*report);
-  summary += "*Runbook:* " + skill->title + " (" + reason + ")\n*Outcome:* " +
-                        std::string(icon_of(result)) + " " + std::string(label_of(result));
-  if (report->outcome == skills::RunOutcome::Expired) {
-    summary += " (the approval expired)";
-  }
-  if (report->verification != skills::Verification::NotRun) {
-    summary += "\n*Verification:* " + std::string(skills::to_string(report->verification));
-  }
-  if (!report->message.empty()) {
-    summary += "\n" + report->message;
-  }
-  summary += "\n*Steps:*\n" + steps;
-  if (!related.empty()) {
-    summary += "*Related notes:*\n" + related;
-  }
+  const auto summary = runbook_summary(*report, result, *choice.skill, choice.reason, related);
   switch (report->outcome) {
     case skills::RunOutcome::Failed:
-      {
-        Outcome failed{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message, result};
-        co_return failed;
-      }
+      return Outcome{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message,
+                     result};
     case skills::RunOutcome::Cancelled:
-      {
-        Outcome cancelled{RunState::Cancelled, summary, "", result};
-        co_return cancelled;
-      }
+      return Outcome{RunState::Cancelled, summary, "", result};
     default:
       break;
   }
-  Outcome done{RunState::Succeeded, summary, "", result};
-  co_return done;
+  return Outcome{RunState::Succeeded, summary, "", result};
+}
+
+Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger trigger) {
+  SkillChoice choice = choose_skill(run, trigger);
+  if (choice.refused) {
+    Outcome refused = std::move(*choice.refused);
+    co_return refused;
+  }
+  const std::string related = related_notes(trigger);
+  if (!choice.skill && choice.paused_match) {
+    const auto& key = choice.paused_match->key;
+    store_.set_run_skill(run.id, key.substr(key.find(':') + 1));
+    Outcome skipped{RunState::Succeeded, skipped_text(*choice.paused_match), "", RunResult::Skipped};
+    co_return skipped;
+  }
+  if (!choice.skill) {
+    Outcome nothing = nothing_matches(run, trigger, related);
+    co_return nothing;
+  }
+  const skills::Skill& skill = *choice.skill;
+  store_.set_run_skill(run.id, skill.id);
+  emit(run.id, ProgressKind::Finding, "runbook: " + skill.title + " (" + choice.reason + ")");
+  std::optional<Outcome> needs_input = co_await fill_parameters(run, skill, trigger);
+  if (needs_input) {
+    Outcome asked = std::move(*needs_input);
+    co_return asked;
+  }
+  skills::SkillRun sr;
+  sr.run_id = run.id;
+  sr.skill = skill;
+  sr.params = trigger.params;
+  sr.incident = trigger.incident;
+  sr.requester = trigger.requester;
+  sr.dry_run = trigger.dry_run;
+  auto report = co_await executor_->run(std::move(sr));
+  if (report && options_.on_runbook_report) {
+    options_.on_runbook_report(run.id, *report);
+  }
+  Outcome outcome = runbook_outcome(run, trigger, choice, related, report);
+  co_return outcome;
 }
 
 std::string RunManager::system_instructions() const {
@@ -974,7 +1037,7 @@ void RunManager::on_agent_event(const std::string& run_id, const agents::AgentEv
   }
 }
 
-Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trigger) {
+agents::WorkspaceInputs RunManager::workspace_inputs(const RunRecord& run, const RunTrigger& trigger) const {
   agents::WorkspaceInputs inputs;
   nlohmann::json labels = nlohmann::json::object();
   for (const auto& [k, v] : trigger.incident.labels) {
@@ -1001,12 +1064,45 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
       inputs.prompt += "- context/knowledge/" + m.doc->name + ": " + m.doc->title + "\n";
     }
   }
-  auto ws = agents::Workspace::create(options_.workspace_root, run.id, inputs, redactor_);
+  return inputs;
+}
+
+RunManager::Outcome RunManager::agent_outcome(const RunRecord& run, const RunTrigger& trigger,
+                                              const agents::AgentTurnResult& turn,
+                                              const agents::WorkspaceOutput& collected) {
+  std::string summary = collected.summary;
+  if (collected.summary_truncated) {
+    summary += "\n… (summary cut at 64 KiB)";
+  }
+  switch (turn.status) {
+    case agents::AgentTurnResult::Status::Cancelled:
+      return Outcome{RunState::Cancelled, summary, "", RunResult::Cancelled};
+    case agents::AgentTurnResult::Status::TimedOut:
+      return Outcome{RunState::TimedOut, summary, turn.error, RunResult::TimedOut};
+    case agents::AgentTurnResult::Status::Killed:
+    case agents::AgentTurnResult::Status::Failed:
+      return Outcome{RunState::Failed, summary, "agent " + turn.error, RunResult::Failed};
+    case agents::AgentTurnResult::Status::Succeeded:
+      break;
+  }
+  for (const auto& err : collected.proposal_errors) {
+    emit(run.id, ProgressKind::ProposalRejected, err, "", "agent");
+  }
+  for (const auto& a : collected.rejected_artifacts) {
+    emit(run.id, ProgressKind::Note, "artifact refused: " + a, "", "agent");
+  }
+  if (summary.empty()) {
+    summary = "The agent finished without writing output/summary.md.";
+  }
+  propose(run, trigger, collected.proposals);
+  return Outcome{RunState::Succeeded, summary, "", RunResult::Diagnosed};
+}
+
+Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trigger) {
+  auto ws = agents::Workspace::create(options_.workspace_root, run.id, workspace_inputs(run, trigger), redactor_);
   if (!ws) {
-    {
-      Outcome result{RunState::Failed, "", "workspace: " + ws.error().detail, RunResult::Failed};
-      co_return result;
-    }
+    Outcome result{RunState::Failed, "", "workspace: " + ws.error().detail, RunResult::Failed};
+    co_return result;
   }
   auto cli_options = options_.agent;
   cli_options.backend = run.backend;
@@ -1018,55 +1114,16 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   agents::AgentCli::EventSink sink = [this, run_id](const agents::AgentEvent& e) { on_agent_event(run_id, e); };
   auto turn = co_await cli.run_turn(*ws, std::move(first_turn), std::move(sink));
   if (!turn) {
-    {
-      Outcome result{RunState::Failed, "", "agent: " + turn.error().detail, RunResult::Failed};
-      co_return result;
-    }
+    Outcome result{RunState::Failed, "", "agent: " + turn.error().detail, RunResult::Failed};
+    co_return result;
   }
   store_.append_event({0, run_id, now_ms(), "agent_exit", "agent",
                        std::string(agents::to_string(turn->status)) +
                            (turn->exit_code ? " exit " + std::to_string(*turn->exit_code) : "") +
                            (turn->signal ? " signal " + std::to_string(*turn->signal) : ""),
                        ""});
-  const auto collected = ws->collect();
-  std::string summary = collected.summary;
-  if (collected.summary_truncated) {
-    summary += "\n… (summary cut at 64 KiB)";
-  }
-  switch (turn->status) {
-    case agents::AgentTurnResult::Status::Cancelled:
-      {
-        Outcome result{RunState::Cancelled, summary, "", RunResult::Cancelled};
-        co_return result;
-      }
-    case agents::AgentTurnResult::Status::TimedOut:
-      {
-        Outcome result{RunState::TimedOut, summary, turn->error, RunResult::TimedOut};
-        co_return result;
-      }
-    case agents::AgentTurnResult::Status::Killed:
-    case agents::AgentTurnResult::Status::Failed:
-      {
-        Outcome result{RunState::Failed, summary, "agent " + turn->error, RunResult::Failed};
-        co_return result;
-      }
-    case agents::AgentTurnResult::Status::Succeeded:
-      break;
-  }
-  for (const auto& err : collected.proposal_errors) {
-    emit(run_id, ProgressKind::ProposalRejected, err, "", "agent");
-  }
-  for (const auto& a : collected.rejected_artifacts) {
-    emit(run_id, ProgressKind::Note, "artifact refused: " + a, "", "agent");
-  }
-  if (summary.empty()) {
-    summary = "The agent finished without writing output/summary.md.";
-  }
-  propose(run, trigger, collected.proposals);
-  {
-    Outcome result{RunState::Succeeded, summary, "", RunResult::Diagnosed};
-    co_return result;
-  }
+  Outcome outcome = agent_outcome(run, trigger, *turn, ws->collect());
+  co_return outcome;
 }
 
 void RunManager::propose(const RunRecord& parent, const RunTrigger& trigger,

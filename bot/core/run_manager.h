@@ -23,6 +23,7 @@
 #include "bot/core/progress.h"
 #include "bot/core/run_trigger.h"
 #include "integrations/agents/agent_cli.h"
+#include "integrations/agents/workspace.h"
 #include "skills/approval_gate.h"
 #include "integrations/kubernetes/object_names.h"
 #include "skills/skill_catalog.h"
@@ -67,8 +68,11 @@ struct StartResult {
 /// run's timeline; every event passes the redactor before anyone sees it.
 class RunManager {
  public:
-  RunManager(boost::asio::any_io_executor ex, Store& store, const skills::SkillCatalog& catalog,
-             process::ChildProcess& runner, skills::ApprovalGate& gate, Clock& clock,
+  /// `journal` keeps the executor's steps (the store's, StoreStepJournal, in production); the run
+  /// manager is the one owner of each run's state.
+  RunManager(boost::asio::any_io_executor ex, Store& store, skills::StepJournal& journal,
+             const skills::SkillCatalog& catalog, process::ChildProcess& runner, skills::ApprovalGate& gate,
+             Clock& clock,
              const Redactor& redactor, const KnowledgeBase& knowledge,
              skills::ExecutorOptions executor_options, RunManagerOptions options, Logger log);
   ~RunManager();
@@ -127,6 +131,14 @@ class RunManager {
   void record_run_metrics(const std::string& backend, const Outcome& outcome, double seconds);
   class RunGate;
   friend class RunGate;
+  /// The skill a runbook run runs: the requested one, or the first available match whose automatic
+  /// triage is not paused.
+  struct SkillChoice {
+    const skills::Skill* skill = nullptr;
+    std::string reason;
+    std::optional<AutoTriagePause> paused_match;  // the matching skill skipped because it is paused
+    std::optional<Outcome> refused;               // the requested skill is unknown or unavailable
+  };
 
   void pump();
   /// Waits until the run may do work again (after an approval) without going over the limit.
@@ -134,7 +146,22 @@ class RunManager {
   void launch(const std::string& run_id, bool resume);
   Task<> drive(std::string run_id, bool resume);
   Task<Outcome> drive_runbook(RunRecord run, RunTrigger trigger);
+  SkillChoice choose_skill(const RunRecord& run, const RunTrigger& trigger);
+  /// The knowledge base's notes for the incident, one "• title (`path`)" line each.
+  std::string related_notes(const RunTrigger& trigger) const;
+  Outcome nothing_matches(const RunRecord& run, const RunTrigger& trigger, const std::string& related);
+  /// Fills the skill's parameters (from the text and the objects that exist, for free text); the
+  /// run's outcome when some are still missing (asked for in the thread).
+  Task<std::optional<Outcome>> fill_parameters(const RunRecord& run, const skills::Skill& skill,
+                                               RunTrigger& trigger);
+  /// What the run came to, from the executor's report (or its refusal).
+  Outcome runbook_outcome(const RunRecord& run, const RunTrigger& trigger, const SkillChoice& choice,
+                          const std::string& related, const Result<skills::SkillRunReport>& report);
   Task<Outcome> drive_agent(RunRecord run, RunTrigger trigger);
+  agents::WorkspaceInputs workspace_inputs(const RunRecord& run, const RunTrigger& trigger) const;
+  /// What an agent run came to from its turn and its workspace's output (proposals start here).
+  Outcome agent_outcome(const RunRecord& run, const RunTrigger& trigger, const agents::AgentTurnResult& turn,
+                        const agents::WorkspaceOutput& collected);
   Task<> answer_follow_up(std::string run_id, std::string user, std::string text);
   void finish(const std::string& run_id, Outcome outcome);
   /// An automatic trigger while its triage is paused: the run ends at once with result Skipped.
@@ -145,7 +172,9 @@ class RunManager {
   RunTrigger load_trigger(const std::string& run_id);
   std::string system_instructions() const;
   std::string prompt_for(const RunTrigger& trigger) const;
-  void on_executor_event(const RunEvent& event);
+  void on_executor_event(const skills::StepEvent& event);
+  /// The executor's gated step awaits approval: the run does too.
+  void on_awaiting_approval(const std::string& run_id, const std::string& step_key);
   /// A step's output as it finishes: the evidence, shown before any approval card.
   void on_step_finished(const std::string& run_id, const skills::StepResult& step);
   /// The skill's findings so far: the diagnosis first, each new one shown once.

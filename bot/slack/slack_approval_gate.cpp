@@ -138,9 +138,14 @@ SlackApprovalGate::~SlackApprovalGate() = default;
 
 long long SlackApprovalGate::now_s() const { return to_unix(clock_.now()); }
 
+void SlackApprovalGate::record(const std::string& actor, const std::string& action, const std::string& run_id,
+                               const std::string& token, const std::string& detail) {
+  store_.append_audit({0, to_unix_ms(clock_.now()), actor, action, run_id, token, redactor_.redact(detail)});
+}
+
 void SlackApprovalGate::audit(const std::string& actor, const std::string& action, const std::string& run_id,
                               const std::string& token, const std::string& detail) {
-  store_.append_audit({0, to_unix_ms(clock_.now()), actor, action, run_id, token, redactor_.redact(detail)});
+  record(actor, action, run_id, token, detail);
   constexpr std::string_view kPrefix = "approval.";
   if (metrics_ != nullptr && action.rfind(kPrefix, 0) == 0) {
     metrics_->inc("vigil_approvals_total", "outcome", action.substr(kPrefix.size()));
@@ -316,91 +321,128 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
   co_await boost::asio::this_coro::throw_if_cancelled(false);
   const auto run = store_.get_run(r.run_id);
   if (!run) {
+    record("system", "approval.cancelled", r.run_id, "", r.step_key + ": run not found");
     co_return cancelled_decision("run not found");
   }
   // A resumed run finds the approval it asked for before (the card still works).
-  std::optional<ApprovalRecord> approval;
+  Asked asked = co_await find_earlier(r);
+  if (!asked.decided && !asked.approval) {
+    asked = co_await ask_anew(r, *run);
+  } else if (!asked.decided && asked.approval->message_ts.empty()) {
+    if (auto shown = co_await recover_card(*asked.approval, r);
+        !shown && store_.cancel_approval(asked.approval->token, now_s())) {
+      asked.decided = no_card_decision(r, asked.approval->token, shown.error());
+    }
+  }
+  if (asked.decided) {
+    skills::GateDecision decided = std::move(*asked.decided);
+    co_return decided;
+  }
+  skills::GateDecision decision = co_await wait_for_decision(r, *asked.approval);
+  co_return decision;
+}
+
+void SlackApprovalGate::refused(const skills::GateRequest& request, const skills::GateDecision& decision) {
+  record("system", "approval.refused", request.run_id, "", skills::binding_refusal_detail(request, decision));
+}
+
+Task<SlackApprovalGate::Asked> SlackApprovalGate::find_earlier(const skills::GateRequest& r) {
+  Asked asked;
+  if (r.step_id == 0) {
+    co_return asked;
+  }
+  auto approval = store_.find_approval_for_step(r.run_id, r.step_id);
+  if (approval && approval->argv_hash != r.argv_hash) {
+    approval.reset();  // a different command now: a new approval
+  }
+  if (approval && approval->state == ApprovalState::Pending && approval->expires_at <= now_s()) {
+    co_await expire_due();
+    approval = store_.get_approval(approval->token);
+  }
+  if (approval && (approval->state == ApprovalState::Approved || approval->state == ApprovalState::Denied)) {
+    // Decided before this request: the process that took the click may have died before it
+    // updated the card, which would still show its buttons.
+    const std::string no_status;
+    co_await update_card(*approval, no_status);
+    asked.decided = decision_of(*approval);
+    co_return asked;
+  }
+  if (approval && approval->state == ApprovalState::Pending) {
+    asked.approval = std::move(approval);  // expired or cancelled before: ask again
+  }
+  co_return asked;
+}
+
+ApprovalRecord SlackApprovalGate::new_approval(const skills::GateRequest& r) const {
+  ApprovalRecord a;
+  a.token = random_hex(16);
+  a.run_id = r.run_id;
   if (r.step_id != 0) {
-    approval = store_.find_approval_for_step(r.run_id, r.step_id);
-    if (approval && approval->argv_hash != r.argv_hash) {
-      approval.reset();  // a different command now: a new approval
-    }
-    if (approval && approval->state == ApprovalState::Pending && approval->expires_at <= now_s()) {
-      co_await expire_due();
-      approval = store_.get_approval(approval->token);
-    }
-    if (approval && (approval->state == ApprovalState::Approved || approval->state == ApprovalState::Denied)) {
-      // Decided before this request: the process that took the click may have died before it
-      // updated the card, which would still show its buttons.
-      const std::string no_status;
-      co_await update_card(*approval, no_status);
-      co_return decision_of(*approval);
-    }
-    if (approval && approval->state != ApprovalState::Pending) {
-      approval.reset();  // expired or cancelled before: ask again
+    a.step_id = r.step_id;
+  }
+  a.argv_hash = r.argv_hash;
+  a.requester = r.requester;
+  a.risk = std::string(skills::to_string(r.risk));
+  const bool two = std::find(config_.two_approvers_for.begin(), config_.two_approvers_for.end(), a.risk) !=
+                   config_.two_approvers_for.end();
+  a.required_approvals = two ? 2 : 1;
+  std::vector<std::string> users = config_.users, groups = config_.groups;
+  if (!r.approvers.empty()) {
+    users.clear();
+    groups.clear();
+    for (const auto& who : r.approvers) {
+      (who.rfind("S", 0) == 0 ? groups : users).push_back(who);
     }
   }
-  if (!approval) {
-    ApprovalRecord a;
-    a.token = random_hex(16);
-    a.run_id = r.run_id;
-    if (r.step_id != 0) {
-      a.step_id = r.step_id;
-    }
-    a.argv_hash = r.argv_hash;
-    a.requester = r.requester;
-    a.risk = std::string(skills::to_string(r.risk));
-    const bool two = std::find(config_.two_approvers_for.begin(), config_.two_approvers_for.end(), a.risk) !=
-                     config_.two_approvers_for.end();
-    a.required_approvals = two ? 2 : 1;
-    std::vector<std::string> users = config_.users, groups = config_.groups;
-    if (!r.approvers.empty()) {
-      users.clear();
-      groups.clear();
-      for (const auto& who : r.approvers) {
-        (who.rfind("S", 0) == 0 ? groups : users).push_back(who);
-      }
-    }
-    // A step that names its own approvers replaces the configured policy, on-call included.
-    const bool oncall = oncall_ != nullptr && r.approvers.empty();
-    a.policy = json{{"users", users},
-                    {"groups", groups},
-                    {"oncall", oncall},
-                    {"allow_self_approval", r.allow_self_approval || config_.allow_self_approval},
-                    {"required_approvals", a.required_approvals}}
-                   .dump();
-    a.created_at = now_s();
-    a.expires_at = a.created_at + config_.expiry.count();
-    // The row first, the card second: a click can only ever find a recorded approval.
-    if (auto created = store_.create_approval(a); !created) {
-      log_->error("run={} cannot record the approval: {}", r.run_id, created.error().message());
-      co_return cancelled_decision("could not record the approval");
-    }
-    audit(r.requester, "approval.requested", r.run_id, a.token,
-          r.step + ": " + slack::blocks::display_argv(r.argv) + " (risk " + a.risk + ")");
-    if (before_card_) {
-      std::string id = r.run_id;
-      co_await before_card_(std::move(id));
-    }
-    RunRecord current = *run;
-    if (auto fresh = store_.get_run(r.run_id)) {
-      current = std::move(*fresh);  // the thread may exist only now
-    }
-    auto posted = co_await post_card(current, a, r);
-    if (posted) {
-      record_card(a, run->channel, *posted);
-    } else if (store_.cancel_approval(a.token, now_s())) {
-      // Nobody can decide without the card (Slack refused it, or stayed down through the retries):
-      // the step is not left waiting until the approval expires.
-      co_return no_card_decision(r, a.token, posted.error());
-    }
-    approval = a;
-  } else if (approval->message_ts.empty()) {
-    if (auto shown = co_await recover_card(*approval, r); !shown && store_.cancel_approval(approval->token, now_s())) {
-      co_return no_card_decision(r, approval->token, shown.error());
-    }
+  // A step that names its own approvers replaces the configured policy, on-call included.
+  const bool oncall = oncall_ != nullptr && r.approvers.empty();
+  a.policy = json{{"users", users},
+                  {"groups", groups},
+                  {"oncall", oncall},
+                  {"allow_self_approval", r.allow_self_approval || config_.allow_self_approval},
+                  {"required_approvals", a.required_approvals}}
+                 .dump();
+  a.created_at = now_s();
+  a.expires_at = a.created_at + config_.expiry.count();
+  return a;
+}
+
+Task<SlackApprovalGate::Asked> SlackApprovalGate::ask_anew(const skills::GateRequest& r, const RunRecord& run) {
+  Asked asked;
+  ApprovalRecord a = new_approval(r);
+  // The row first, the card second: a click can only ever find a recorded approval.
+  if (auto created = store_.create_approval(a); !created) {
+    log_->error("run={} cannot record the approval: {}", r.run_id, created.error().message());
+    record("system", "approval.cancelled", r.run_id, "", r.step_key + ": could not record the approval");
+    asked.decided = cancelled_decision("could not record the approval");
+    co_return asked;
   }
-  const auto token = approval->token;
+  audit(r.requester, "approval.requested", r.run_id, a.token,
+        r.step + ": " + slack::blocks::display_argv(r.argv) + " (risk " + a.risk + ")");
+  if (before_card_) {
+    std::string id = r.run_id;
+    co_await before_card_(std::move(id));
+  }
+  RunRecord current = run;
+  if (auto fresh = store_.get_run(r.run_id)) {
+    current = std::move(*fresh);  // the thread may exist only now
+  }
+  auto posted = co_await post_card(current, a, r);
+  if (posted) {
+    record_card(a, run.channel, *posted);
+  } else if (store_.cancel_approval(a.token, now_s())) {
+    // Nobody can decide without the card (Slack refused it, or stayed down through the retries):
+    // the step is not left waiting until the approval expires.
+    asked.decided = no_card_decision(r, a.token, posted.error());
+    co_return asked;
+  }
+  asked.approval = std::move(a);
+  co_return asked;
+}
+
+Task<skills::GateDecision> SlackApprovalGate::wait_for_decision(const skills::GateRequest& r,
+                                                               const ApprovalRecord& approval) {
+  const auto token = approval.token;
   // A click can be decided while the card is on its way (a person sees it before Slack's answer
   // reaches Vigil): it found no waiter to wake and no card ts to update, so both happen here.
   if (const auto current = store_.get_approval(token); current && current->state != ApprovalState::Pending) {
@@ -412,55 +454,12 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
   }
   auto& waiter = waiters_[token];
   waiter.wake = std::make_unique<boost::asio::steady_timer>(ex_, boost::asio::steady_timer::time_point::max());
-  auto* timer = waiter.wake.get();
-  // Reminders are re-armed from the approval's own times (after a restart too); those already
-  // posted are in the audit log, and of those whose time passed unseen only the latest is posted.
-  const auto reminders = approval_reminder_times(approval->created_at, approval->expires_at);
-  std::size_t sent = reminders_sent(*approval);
-  while (sent + 1 < reminders.size() && reminders[sent + 1] <= now_s()) {
-    ++sent;
-  }
-  while (true) {
-    // Checked before every wait: a decision or a cancel that came while a reminder was being
-    // posted found no wait to wake.
-    if (const auto current = store_.get_approval(token); !current || current->state != ApprovalState::Pending) {
-      break;
-    }
-    const auto before = co_await boost::asio::this_coro::cancellation_state;
-    if (before.cancelled() != boost::asio::cancellation_type::none) {
-      break;
-    }
-    const long long now = now_s();
-    if (now >= approval->expires_at) {
-      break;
-    }
-    const bool reminder_next = sent < reminders.size();
-    const long long until = reminder_next ? std::min(reminders[sent], approval->expires_at) : approval->expires_at;
-    const auto wait = std::chrono::seconds(std::max<long long>(0, until - now));
-    // Decision (the timer is cancelled by wake()), the next reminder, expiry, or the run being cancelled.
-    auto result = co_await (timer->async_wait(kToken) || clock_.sleep_for(wait));
-    if (result.index() == 0) {
-      break;
-    }
-    const auto cs = co_await boost::asio::this_coro::cancellation_state;
-    if (cs.cancelled() != boost::asio::cancellation_type::none) {
-      break;
-    }
-    if (reminder_next && now_s() < approval->expires_at) {
-      while (sent + 1 < reminders.size() && reminders[sent + 1] <= now_s()) {
-        ++sent;  // time jumped past a reminder: only the latest is worth posting
-      }
-      if (now_s() >= reminders[sent]) {
-        const bool last = sent + 1 == reminders.size();
-        ++sent;
-        co_await remind(token, last);
-      }
-    }
-  }
+  co_await wait_with_reminders(approval, *waiter.wake);
   waiters_.erase(token);
   why_.erase(token);
   auto now_record = store_.get_approval(token);
   if (!now_record) {
+    record("system", "approval.cancelled", r.run_id, token, r.step_key + ": approval vanished");
     co_return cancelled_decision("approval vanished");
   }
   if (now_record->state == ApprovalState::Pending) {
@@ -477,6 +476,54 @@ Task<skills::GateDecision> SlackApprovalGate::request(skills::GateRequest r) {
     }
   }
   co_return decision_of(*now_record);
+}
+
+Task<> SlackApprovalGate::wait_with_reminders(const ApprovalRecord& approval, boost::asio::steady_timer& timer) {
+  const auto& token = approval.token;
+  // Reminders are re-armed from the approval's own times (after a restart too); those already
+  // posted are in the audit log, and of those whose time passed unseen only the latest is posted.
+  const auto reminders = approval_reminder_times(approval.created_at, approval.expires_at);
+  std::size_t sent = reminders_sent(approval);
+  while (sent + 1 < reminders.size() && reminders[sent + 1] <= now_s()) {
+    ++sent;
+  }
+  while (true) {
+    // Checked before every wait: a decision or a cancel that came while a reminder was being
+    // posted found no wait to wake.
+    if (const auto current = store_.get_approval(token); !current || current->state != ApprovalState::Pending) {
+      co_return;
+    }
+    const auto before = co_await boost::asio::this_coro::cancellation_state;
+    if (before.cancelled() != boost::asio::cancellation_type::none) {
+      co_return;
+    }
+    const long long now = now_s();
+    if (now >= approval.expires_at) {
+      co_return;
+    }
+    const bool reminder_next = sent < reminders.size();
+    const long long until = reminder_next ? std::min(reminders[sent], approval.expires_at) : approval.expires_at;
+    const auto wait = std::chrono::seconds(std::max<long long>(0, until - now));
+    // Decision (the timer is cancelled by wake()), the next reminder, expiry, or the run being cancelled.
+    auto result = co_await (timer.async_wait(kToken) || clock_.sleep_for(wait));
+    if (result.index() == 0) {
+      co_return;
+    }
+    const auto cs = co_await boost::asio::this_coro::cancellation_state;
+    if (cs.cancelled() != boost::asio::cancellation_type::none) {
+      co_return;
+    }
+    if (reminder_next && now_s() < approval.expires_at) {
+      while (sent + 1 < reminders.size() && reminders[sent + 1] <= now_s()) {
+        ++sent;  // time jumped past a reminder: only the latest is worth posting
+      }
+      if (now_s() >= reminders[sent]) {
+        const bool last = sent + 1 == reminders.size();
+        ++sent;
+        co_await remind(token, last);
+      }
+    }
+  }
 }
 
 std::size_t SlackApprovalGate::reminders_sent(const ApprovalRecord& a) {
@@ -649,6 +696,85 @@ Task<bool> SlackApprovalGate::is_configured_approver(std::string user) {
   co_return false;
 }
 
+Task<std::optional<std::string>> SlackApprovalGate::refuse_click(const ApprovalRecord& approval,
+                                                                 const std::string& user, Decision decision) {
+  std::optional<std::string> refusal;
+  const auto& token = approval.token;
+  if (approval.state != ApprovalState::Pending) {
+    refusal = "This approval is already " + std::string(to_string(approval.state)) +
+              (approval.decided_by.empty() ? "" : " (by <@" + approval.decided_by + ">)") + ".";
+    audit(user, "approval.refused", approval.run_id, token, "already " + std::string(to_string(approval.state)));
+    co_return refusal;
+  }
+  if (approval.expires_at <= now_s()) {
+    co_await expire_due();
+    refusal = "This approval has expired; ask for the step again.";
+    audit(user, "approval.refused", approval.run_id, token, "expired");
+    co_return refusal;
+  }
+  const auto policy = json::parse(approval.policy, nullptr, false);
+  const bool self_ok = !policy.is_discarded() && policy.value("allow_self_approval", false);
+  const bool is_requester = user == approval.requester;
+  // The requester may always withdraw (deny) their own request; approving it needs someone else.
+  if (decision == Decision::Deny && is_requester) {
+    co_return refusal;
+  }
+  const auto allowed = co_await authorise(approval, user);
+  if (allowed.lookup_failed) {
+    refusal = "Vigil could not check your approver rights (" + allowed.lookup_failed->message() +
+              "); nothing was done. Try again in a moment.";
+    audit(user, "approval.refused", approval.run_id, token, "authorisation lookup failed");
+    co_return refusal;
+  }
+  if (!allowed.allowed) {
+    refusal = "You are not an approver for this step; nothing was done. " +
+              who_may_approve(approval.policy, allowed.on_call);
+    std::string detail = "not an approver";
+    if (allowed.on_call && allowed.on_call->source == OnCallSnapshot::Source::None) {
+      detail += " (on-call lookup failing: " + allowed.on_call->problem + ")";
+    }
+    audit(user, "approval.refused", approval.run_id, token, detail);
+    co_return refusal;
+  }
+  if (!allowed.via.empty()) {
+    audit(user, "approver.oncall", approval.run_id, token, allowed.via);
+  }
+  if (decision == Decision::Approve && is_requester && !self_ok) {
+    refusal = "You asked for this step, so someone else must approve it.";
+    audit(user, "approval.refused", approval.run_id, token, "self-approval");
+  }
+  co_return refusal;
+}
+
+Task<std::optional<std::string>> SlackApprovalGate::count_vote(const ApprovalRecord& approval,
+                                                               const std::string& user, ClickOutcome& out) {
+  std::optional<std::string> decided_by;
+  const auto& token = approval.token;
+  const int votes = store_.add_approval_vote(token, user, now_s());
+  if (votes == 0) {
+    out.message = "You already approved; a second, different approver is needed.";
+    audit(user, "approval.refused", approval.run_id, token, "second vote by the same person");
+    co_return decided_by;
+  }
+  if (votes < approval.required_approvals) {
+    out.kind = ClickOutcome::Kind::Recorded;
+    out.message = "Your approval is recorded; " + std::to_string(approval.required_approvals - votes) +
+                  " more approver(s) needed.";
+    audit(user, "approval.vote", approval.run_id, token,
+          std::to_string(votes) + " of " + std::to_string(approval.required_approvals));
+    const std::string vote_note = "approved by <@" + user + ">; " +
+                                  std::to_string(approval.required_approvals - votes) + " more needed";
+    co_await update_card(approval, vote_note);
+    co_return decided_by;
+  }
+  std::string voters;
+  for (const auto& v : store_.approval_voters(token)) {
+    voters += (voters.empty() ? "" : ",") + v;
+  }
+  decided_by = std::move(voters);
+  co_return decided_by;
+}
+
 Task<ClickOutcome> SlackApprovalGate::click(std::string token, std::string user, Decision decision,
                                             std::string reason) {
   ClickOutcome out;
@@ -661,72 +787,17 @@ Task<ClickOutcome> SlackApprovalGate::click(std::string token, std::string user,
   }
   out.run_id = approval->run_id;
   audit(user, "approval.click", approval->run_id, token, verb);
-  if (approval->state != ApprovalState::Pending) {
-    out.message = "This approval is already " + std::string(to_string(approval->state)) +
-                  (approval->decided_by.empty() ? "" : " (by <@" + approval->decided_by + ">)") + ".";
-    audit(user, "approval.refused", approval->run_id, token, "already " + std::string(to_string(approval->state)));
+  if (auto refusal = co_await refuse_click(*approval, user, decision); refusal) {
+    out.message = std::move(*refusal);
     co_return out;
-  }
-  if (approval->expires_at <= now_s()) {
-    co_await expire_due();
-    out.message = "This approval has expired; ask for the step again.";
-    audit(user, "approval.refused", approval->run_id, token, "expired");
-    co_return out;
-  }
-  const auto policy = json::parse(approval->policy, nullptr, false);
-  const bool self_ok = !policy.is_discarded() && policy.value("allow_self_approval", false);
-  const bool is_requester = user == approval->requester;
-  // The requester may always withdraw (deny) their own request; approving it needs someone else.
-  if (!(decision == Decision::Deny && is_requester)) {
-    const auto allowed = co_await authorise(*approval, user);
-    if (allowed.lookup_failed) {
-      out.message = "Vigil could not check your approver rights (" + allowed.lookup_failed->message() +
-                    "); nothing was done. Try again in a moment.";
-      audit(user, "approval.refused", approval->run_id, token, "authorisation lookup failed");
-      co_return out;
-    }
-    if (!allowed.allowed) {
-      out.message = "You are not an approver for this step; nothing was done. " +
-                    who_may_approve(approval->policy, allowed.on_call);
-      std::string detail = "not an approver";
-      if (allowed.on_call && allowed.on_call->source == OnCallSnapshot::Source::None) {
-        detail += " (on-call lookup failing: " + allowed.on_call->problem + ")";
-      }
-      audit(user, "approval.refused", approval->run_id, token, detail);
-      co_return out;
-    }
-    if (!allowed.via.empty()) {
-      audit(user, "approver.oncall", approval->run_id, token, allowed.via);
-    }
-    if (decision == Decision::Approve && is_requester && !self_ok) {
-      out.message = "You asked for this step, so someone else must approve it.";
-      audit(user, "approval.refused", approval->run_id, token, "self-approval");
-      co_return out;
-    }
   }
   std::string decided_by = user;
   if (decision == Decision::Approve && approval->required_approvals > 1) {
-    const int votes = store_.add_approval_vote(token, user, now_s());
-    if (votes == 0) {
-      out.message = "You already approved; a second, different approver is needed.";
-      audit(user, "approval.refused", approval->run_id, token, "second vote by the same person");
+    auto voters = co_await count_vote(*approval, user, out);
+    if (!voters) {
       co_return out;
     }
-    if (votes < approval->required_approvals) {
-      out.kind = ClickOutcome::Kind::Recorded;
-      out.message = "Your approval is recorded; " + std::to_string(approval->required_approvals - votes) +
-                    " more approver(s) needed.";
-      audit(user, "approval.vote", approval->run_id, token, std::to_string(votes) + " of " +
-                                                                std::to_string(approval->required_approvals));
-      const std::string vote_note = "approved by <@" + user + ">; " +
-                                    std::to_string(approval->required_approvals - votes) + " more needed";
-      co_await update_card(*approval, vote_note);
-      co_return out;
-    }
-    decided_by.clear();
-    for (const auto& v : store_.approval_voters(token)) {
-      decided_by += (decided_by.empty() ? "" : ",") + v;
-    }
+    decided_by = std::move(*voters);
   }
   if (!store_.claim_approval_decision(token, decision, decided_by, redactor_.redact(reason), now_s())) {
     const auto now = store_.get_approval(token);

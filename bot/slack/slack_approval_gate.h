@@ -71,6 +71,8 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   ~SlackApprovalGate() override;
 
   Task<skills::GateDecision> request(skills::GateRequest request) override;
+  /// The executor refused a decision that does not bind to the argv about to run: audited.
+  void refused(const skills::GateRequest& request, const skills::GateDecision& decision) override;
 
   /// An Approve or Deny click (or a Deny-with-reason modal). Never throws for bad input.
   Task<ClickOutcome> click(std::string token, std::string user, Decision decision, std::string reason);
@@ -92,6 +94,30 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   struct Waiter {
     std::unique_ptr<boost::asio::steady_timer> wake;
   };
+  /// Where a request stands once its card is out: a pending approval to wait for, or a decision.
+  struct Asked {
+    std::optional<ApprovalRecord> approval;
+    std::optional<skills::GateDecision> decided;
+  };
+
+  /// A resumed run's earlier approval for the step: decided (its card brought up to date), still
+  /// pending, or none (expired, cancelled, for another argv).
+  Task<Asked> find_earlier(const skills::GateRequest& r);
+  /// The approval's row (who may approve, how many, until when), not yet recorded.
+  ApprovalRecord new_approval(const skills::GateRequest& r) const;
+  /// Records a new approval, then posts its card (cancelled when the card cannot be shown).
+  Task<Asked> ask_anew(const skills::GateRequest& r, const RunRecord& run);
+  /// Waits for the click, the expiry or the run's cancellation; the decision.
+  Task<skills::GateDecision> wait_for_decision(const skills::GateRequest& r, const ApprovalRecord& approval);
+  /// The wait itself, posting the reminders when they are due; `timer` is cancelled by wake().
+  Task<> wait_with_reminders(const ApprovalRecord& approval, boost::asio::steady_timer& timer);
+  /// Why a click changes nothing (audited), or nothing when it may decide.
+  Task<std::optional<std::string>> refuse_click(const ApprovalRecord& approval, const std::string& user,
+                                                Decision decision);
+  /// One approver's vote on an approval that needs two: every voter when this vote completes it,
+  /// else nothing (`out` says what happened).
+  Task<std::optional<std::string>> count_vote(const ApprovalRecord& approval, const std::string& user,
+                                              ClickOutcome& out);
 
   /// Posts a reminder in the run's thread when the approval is still pending (audited, so a
   /// restarted gate does not repeat it).
@@ -124,8 +150,12 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   Task<std::optional<slack::blocks::OnCallView>> on_call_view(const std::string& policy);
   std::string who_may_approve(const std::string& policy, const std::optional<OnCallSnapshot>& on_call) const;
   skills::GateDecision decision_of(const ApprovalRecord& approval) const;
+  /// An audit row, counted in vigil_approvals_total when it is an approval.* action.
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,
              const std::string& token, const std::string& detail);
+  /// An audit row, not counted (a request that never became an approval, a refused binding).
+  void record(const std::string& actor, const std::string& action, const std::string& run_id,
+              const std::string& token, const std::string& detail);
   void wake(const std::string& token);
   long long now_s() const;
 

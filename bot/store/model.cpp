@@ -77,20 +77,6 @@ constexpr std::array<std::pair<RunState, std::string_view>, 8> kRunStates = {{
     {RunState::Interrupted, "interrupted"},
 }};
 
-constexpr std::array<std::pair<StepState, std::string_view>, 11> kStepStates = {{
-    {StepState::Pending, "pending"},
-    {StepState::AwaitingApproval, "awaiting_approval"},
-    {StepState::Running, "running"},
-    {StepState::Succeeded, "succeeded"},
-    {StepState::Failed, "failed"},
-    {StepState::Skipped, "skipped"},
-    {StepState::Denied, "denied"},
-    {StepState::Expired, "expired"},
-    {StepState::TimedOut, "timed_out"},
-    {StepState::Cancelled, "cancelled"},
-    {StepState::Interrupted, "interrupted"},
-}};
-
 constexpr std::array<std::pair<ApprovalState, std::string_view>, 5> kApprovalStates = {{
     {ApprovalState::Pending, "pending"},
     {ApprovalState::Approved, "approved"},
@@ -144,9 +130,6 @@ bool is_terminal(RunState s) {
   return s == RunState::Succeeded || s == RunState::Failed || s == RunState::TimedOut ||
          s == RunState::Cancelled || s == RunState::Interrupted;
 }
-
-std::string_view to_string(StepState s) { return name_of(kStepStates, s); }
-std::optional<StepState> parse_step_state(std::string_view s) { return parse_of(kStepStates, s); }
 
 std::string_view to_string(ApprovalState s) { return name_of(kApprovalStates, s); }
 std::optional<ApprovalState> parse_approval_state(std::string_view s) {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "skills/step_state.h"
+
 namespace vigil {
 
 /// DESIGN.md §3: queued → running → awaiting_approval ⇄ running → succeeded | failed | timed_out |
@@ -51,22 +53,7 @@ std::string_view icon_of(RunResult r);
 /// existed): failed, cancelled, timed out, interrupted; none for succeeded (it could be anything).
 std::optional<RunResult> default_result_for(RunState terminal_state);
 
-enum class StepState {
-  Pending,
-  AwaitingApproval,
-  Running,
-  Succeeded,
-  Failed,
-  Skipped,
-  Denied,
-  Expired,
-  TimedOut,
-  Cancelled,
-  Interrupted,
-};
-
-std::string_view to_string(StepState s);
-std::optional<StepState> parse_step_state(std::string_view s);
+// StepState (skills/step_state.h): declared by the skills engine, persisted here by name.
 
 enum class ApprovalState { Pending, Approved, Denied, Expired, Cancelled };
 

@@ -66,7 +66,8 @@ HandlerHarness::HandlerHarness(const std::function<void(Config&)>& adjust) {
   presenter = std::make_unique<SlackRunPresenter>(io.get_executor(), *store, *web, clock, null_logger());
   gate = std::make_unique<SlackApprovalGate>(io.get_executor(), *store, *web, clock, redactor, *directory,
                                              config.approvals, null_logger());
-  runs = std::make_unique<RunManager>(io.get_executor(), *store, *catalog, *runner, *gate, clock, redactor, knowledge,
+  journal = std::make_unique<StoreStepJournal>(*store, clock);
+  runs = std::make_unique<RunManager>(io.get_executor(), *store, *journal, *catalog, *runner, *gate, clock, redactor, knowledge,
                                       executor_options(config), run_manager_options(config), null_logger());
   runs->add_observer(presenter.get());
   alerts = std::make_unique<AlertActions>(*store, *runs, clock, redactor, AlertActions::Peers{}, null_logger());

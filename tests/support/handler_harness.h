@@ -25,6 +25,7 @@
 #include "bot/slack/slack_run_presenter.h"
 #include "bot/slack/user_directory.h"
 #include "bot/store/store.h"
+#include "bot/store/store_step_journal.h"
 #include "handlers/handler_context.h"
 #include "integrations/http/http_client.h"
 #include "integrations/process/child_process.h"
@@ -85,6 +86,7 @@ class HandlerHarness {
   std::unique_ptr<http::HttpClient> http;
   std::unique_ptr<slack::HttpWebApi> web;
   std::unique_ptr<Store> store;
+  std::unique_ptr<StoreStepJournal> journal;
   std::unique_ptr<process::ChildProcess> runner;
   std::unique_ptr<skills::SkillCatalog> catalog;
   KnowledgeBase knowledge;

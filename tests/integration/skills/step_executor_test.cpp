@@ -2,6 +2,7 @@
 // gates, FakeClock for verification polls.
 #include "skills/step_executor.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/store/store.h"
+#include "bot/store/store_step_journal.h"
 #include "integrations/process/child_process.h"
 #include "skills/argv_hash.h"
 #include "skills/skill_catalog.h"
@@ -49,7 +51,9 @@ class ScriptedGate final : public ApprovalGate {
     }
     co_return d;
   }
+  void refused(const GateRequest& r, const GateDecision& d) override { refusals.emplace_back(r, d); }
   std::vector<GateRequest> requests;
+  std::vector<std::pair<GateRequest, GateDecision>> refusals;  // told by the executor
   std::deque<GateDecision> script;
   bool hold = false;
 };
@@ -129,7 +133,8 @@ class StepExecutorTest : public ::testing::Test {
   Result<SkillRunReport> run(SkillRun r) {
     net::io_context io;
     process::ChildProcess runner(real_clock_, null_logger());
-    StepExecutor ex(*store_, runner, gate_, clock_, options(), null_logger());
+    StoreStepJournal journal(*store_, clock_);
+    StepExecutor ex(journal, runner, gate_, clock_, options(), null_logger());
     std::optional<Result<SkillRunReport>> out;
     spawn(io.get_executor(), drive(ex, std::move(r), out), null_logger(), "test");
     while (!out) {
@@ -258,7 +263,8 @@ TEST_F(StepExecutorTest, StepOutputsAndFindingsAreToldBeforeTheGateAsks) {
   gate_.script = {GateDecision{GateOutcome::Denied, "same", "U_APPROVER", "not now"}};
   net::io_context io;
   process::ChildProcess runner(real_clock_, null_logger());
-  StepExecutor ex(*store_, runner, gate_, clock_, o, null_logger());
+  StoreStepJournal journal(*store_, clock_);
+  StepExecutor ex(journal, runner, gate_, clock_, o, null_logger());
   std::optional<Result<SkillRunReport>> out;
   spawn(io.get_executor(),
         drive(ex, make_run("r-evidence", "pod-crashloop",
@@ -433,11 +439,17 @@ TEST_F(StepExecutorTest, MismatchingArgvHashIsRefused) {
   for (const auto& c : calls()) {
     EXPECT_FALSE(has_arg(c, "restart") && !is_dry(c)) << "the restart ran";
   }
-  bool refused = false;
-  for (const auto& a : store_->list_audit("h")) {
-    refused = refused || a.action == "approval.refused";
+  // The gate is told, and records the refusal (approval.refused, tested with each gate); the
+  // executor's own record is the step, denied with the reason.
+  ASSERT_EQ(gate_.refusals.size(), 1u);
+  EXPECT_EQ(gate_.refusals[0].second.argv_hash, "sha256:0000");
+  EXPECT_EQ(gate_.refusals[0].first.step_key, "restart_deployment");
+  bool denied = false;
+  for (const auto& st : store_->list_steps("h")) {
+    denied = denied || (st.step == "restart_deployment" && st.state == StepState::Denied &&
+                        st.output.find("refused: the approval was for a different argv") != std::string::npos);
   }
-  EXPECT_TRUE(refused);
+  EXPECT_TRUE(denied);
 }
 
 TEST_F(StepExecutorTest, DenialAndExpiryAreRecordedAndNothingChanges) {
@@ -509,8 +521,16 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
   {
     // First process: runs up to the gate, then "crashes" (io_context and store go away).
     gate_.hold = true;
+    // The run's owner (the run manager) moves the run when the executor says a step awaits approval.
+    options_hook_ = [&](ExecutorOptions& o) {
+      o.on_awaiting_approval = [&](const std::string& run_id, const std::string& key) {
+        store_->transition_run(run_id, {RunState::Running}, RunState::AwaitingApproval, 1, "system",
+                               "step " + key + " awaits approval");
+      };
+    };
     process::ChildProcess runner(real_clock_, null_logger());
-    StepExecutor ex(*store_, runner, gate_, clock_, options(), null_logger());
+    StoreStepJournal journal(*store_, clock_);
+    StepExecutor ex(journal, runner, gate_, clock_, options(), null_logger());
     std::optional<Result<SkillRunReport>> out;
     net::io_context io;
     spawn(io.get_executor(), drive(ex, make_run("p", "pod-crashloop", params), out), null_logger(), "test");
@@ -524,6 +544,7 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
   }
   const auto before = calls();
   ASSERT_EQ(before.size(), 5u);  // describe, logs, events, history, dry run
+  options_hook_ = nullptr;
   reopen();
   store_->transition_run("p", {RunState::AwaitingApproval}, RunState::Running, 2);
 
@@ -594,6 +615,115 @@ TEST_F(StepExecutorTest, AStepFoundRunningIsNotStartedTwice) {
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(Errc::Conflict));
   EXPECT_TRUE(calls().empty());
+}
+
+
+/// Records every call the executor makes on its journal, and passes it on to the store's.
+class RecordingJournal final : public StepJournal {
+ public:
+  explicit RecordingJournal(StepJournal& inner) : inner_(inner) {}
+  bool has_run(const std::string& run_id) override {
+    calls.push_back("has_run " + run_id);
+    return inner_.has_run(run_id);
+  }
+  std::vector<StepEntry> steps(const std::string& run_id) override {
+    calls.push_back("steps " + run_id);
+    return inner_.steps(run_id);
+  }
+  StepEntry add_step(StepEntry step) override {
+    calls.push_back("add_step " + step.key);
+    return inner_.add_step(std::move(step));
+  }
+  bool transition(const StepEntry& step, StepState from, StepState to) override {
+    calls.push_back("transition " + step.key + " " + std::string(to_string(from)) + ">" + std::string(to_string(to)));
+    return inner_.transition(step, from, to);
+  }
+  void finish(const StepEntry& step, const StepEnd& outcome) override {
+    calls.push_back("finish " + step.key + " " + std::string(to_string(outcome.state)));
+    inner_.finish(step, outcome);
+  }
+  void record(const StepEvent& event) override {
+    calls.push_back("record " + std::string(to_string(event.kind)));
+    inner_.record(event);
+  }
+  void record_execution(const ExecutionRecord& execution) override {
+    calls.push_back("record_execution " + execution.key + " by " + execution.approved_by + " " +
+                    std::string(to_string(execution.state)));
+    inner_.record_execution(execution);
+  }
+  std::vector<std::string> calls;
+
+ private:
+  StepJournal& inner_;
+};
+
+// The executor never moves the run (its owner, the run manager, does): it tells that a step
+// awaits approval and reports what happened; its journal holds only steps, their timeline rows
+// and the record of the approved change.
+TEST_F(StepExecutorTest, TheExecutorNeverChangesTheRunsStateAndTellsItsOwnerInstead) {
+  create_run("own");
+  const auto before = *store_->get_run("own");
+  std::vector<std::string> awaiting;
+  options_hook_ = [&](ExecutorOptions& o) {
+    o.on_awaiting_approval = [&](const std::string& run_id, const std::string& key) {
+      awaiting.push_back(run_id + " " + key);
+    };
+  };
+  net::io_context io;
+  process::ChildProcess runner(real_clock_, null_logger());
+  StoreStepJournal store_journal(*store_, clock_);
+  RecordingJournal journal(store_journal);
+  StepExecutor ex(journal, runner, gate_, clock_, options(), null_logger());
+  std::optional<Result<SkillRunReport>> out;
+  spawn(io.get_executor(), drive(ex, make_run("own", "node-not-ready", {{"node", "kind-double-node-worker"}}), out),
+        null_logger(), "test");
+  while (!out) {
+    io.run_for(5ms);
+    if (clock_.sleepers() > 0) {
+      clock_.advance(60s);
+    }
+  }
+  ASSERT_TRUE(*out) << out->error().detail;
+  EXPECT_EQ((*out)->outcome, RunOutcome::Succeeded) << (*out)->message;
+
+  const auto after = *store_->get_run("own");
+  EXPECT_EQ(after.state, RunState::Running);
+  EXPECT_EQ(after.started_at, before.started_at);
+  EXPECT_EQ(after.finished_at, before.finished_at);
+  EXPECT_FALSE(after.result.has_value());
+  for (const auto& e : store_->list_events("own")) {
+    EXPECT_NE(e.kind, "state") << "the executor moved the run: " << e.text;
+  }
+  EXPECT_EQ(awaiting, std::vector<std::string>{"own cordon"});
+
+  // Around the gate, in order: the step awaits approval, the approval is asked for, the approved
+  // step runs exactly once and its execution is recorded.
+  const auto& calls = journal.calls;
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.front(), "has_run own");
+  const auto at = std::find(calls.begin(), calls.end(), "transition cordon pending>awaiting_approval");
+  ASSERT_NE(at, calls.end()) << ::testing::PrintToString(calls);
+  ASSERT_GE(calls.end() - at, 8);
+  const std::vector<std::string> around(at, at + 8);
+  const std::vector<std::string> expected = {
+      "transition cordon pending>awaiting_approval",
+      "record approval_requested",
+      "transition cordon awaiting_approval>running",
+      "record approval_approved",
+      "record step_started",
+      "finish cordon succeeded",
+      "record step_finished",
+      "record_execution cordon by U_APPROVER succeeded",
+  };
+  EXPECT_EQ(around, expected);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), "record_execution cordon by U_APPROVER succeeded"), 1);
+  // The execution record is the audit log's step.executed; no approval row is the executor's.
+  int executed = 0;
+  for (const auto& a : store_->list_audit("own")) {
+    executed += a.action == "step.executed" ? 1 : 0;
+    EXPECT_NE(a.action.rfind("approval.", 0), 0u) << a.action << " written without a gate that writes it";
+  }
+  EXPECT_EQ(executed, 1);
 }
 
 }  // namespace

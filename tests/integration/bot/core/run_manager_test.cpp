@@ -15,6 +15,7 @@
 #include "bot/base/logging.h"
 #include "bot/base/metrics.h"
 #include "bot/store/store.h"
+#include "bot/store/store_step_journal.h"
 #include "integrations/process/child_process.h"
 #include "tests/support/test_paths.h"
 
@@ -110,7 +111,8 @@ class RunManagerTest : public ::testing::Test {
     o.failure_threshold = 3;
     o.metrics = &metrics_;
     o.cluster = "test-cluster";
-    auto m = std::make_unique<RunManager>(io_.get_executor(), *store_, catalog_, runner_, gate_, clock_, redactor_,
+    journal_ = std::make_unique<StoreStepJournal>(*store_, clock_);
+    auto m = std::make_unique<RunManager>(io_.get_executor(), *store_, *journal_, catalog_, runner_, gate_, clock_, redactor_,
                                           knowledge_, eo, o, log_);
     m->add_observer(&recorder_);
     return m;
@@ -148,6 +150,7 @@ class RunManagerTest : public ::testing::Test {
   SystemClock clock_;
   Logger log_ = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreStepJournal> journal_;
   skills::SkillCatalog catalog_{false};
   process::ChildProcess runner_{clock_, log_};
   ApproveAllGate gate_;
@@ -374,6 +377,31 @@ TEST_F(RunManagerTest, RunbookBackendMatchesSkillRunsDiagnosticsAndGatedStep) {
   const auto steps = store_->list_steps(r->run_id);
   ASSERT_FALSE(steps.empty());
   EXPECT_EQ(steps.back().state, StepState::Succeeded);
+}
+
+// The run manager is the one owner of a run's state: the executor says its gated step awaits
+// approval and the run waits (before the approval is asked for), then runs again once decided.
+TEST_F(RunManagerTest, TheRunManagerAloneMovesTheRunAroundItsApproval) {
+  auto m = make_manager("replay");
+  auto t = trigger("api is down");
+  t.backend = "runbook";
+  auto r = m->start(t);
+  ASSERT_TRUE(run_until([&] { return m->idle(); }));
+  std::vector<std::string> rows;
+  for (const auto& e : store_->list_events(r->run_id)) {
+    if (e.kind == "state" || e.kind.rfind("approval_", 0) == 0) {
+      rows.push_back(e.kind + " " + e.actor + ": " + e.text);
+    }
+  }
+  const std::vector<std::string> expected = {
+      "state system: running",
+      "state system: awaiting_approval: step restart awaits approval",
+      "approval_requested system: restart: echo restarted api",
+      "state U_APPROVER: running: approved",
+      "approval_approved U_APPROVER: restart by U_APPROVER",
+      "state system: succeeded",
+  };
+  EXPECT_EQ(rows, expected);
 }
 
 TEST_F(RunManagerTest, CircuitBreakerPausesAutomaticTriageAfterThreeSystemFailures) {

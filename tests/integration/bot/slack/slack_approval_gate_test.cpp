@@ -2,6 +2,7 @@
 // cancellation withdraws it, a decided approval is found again after a restart.
 #include "bot/slack/slack_approval_gate.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
@@ -374,6 +375,44 @@ TEST_F(ApprovalReminderTest, ARestartedGateRemindsFromTheApprovalsOwnTimes) {
   EXPECT_NE(emu_.calls("chat.postMessage")[1].args.dump().find("an approval expires at"), std::string::npos);
   clock_.advance(6min);
   ASSERT_TRUE(run_until([&] { return decision.has_value() && again.has_value(); }));
+}
+
+
+// The gate is the one writer of approval.* audit rows: one request, the click, one decision; and
+// when the executor refuses a decision that does not bind to its argv, the gate records that too.
+TEST_F(SlackApprovalGateTest, TheGateWritesEachApprovalRowOnceAndARefusedBinding) {
+  std::optional<skills::GateDecision> decision;
+  auto r = request();
+  r.step_key = "restart";
+  spawn(io_.get_executor(), ask(r, decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1; }));
+  const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
+  std::optional<ClickOutcome> clicked;
+  auto click = [&]() -> Task<> {
+    const std::string approver = "U_OK";
+    const std::string no_reason;
+    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
+  };
+  spawn(io_.get_executor(), click(), null_logger(), "click");
+  ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
+  EXPECT_EQ(decision->outcome, skills::GateOutcome::Approved);
+
+  skills::GateDecision other = *decision;
+  other.argv_hash = "hash-0";
+  gate_->refused(r, other);
+
+  std::vector<std::string> rows;
+  for (const auto& a : store_->list_audit(step_.run_id)) {
+    rows.push_back(a.action + " " + a.actor + (a.approval_token == token ? " (token)" : "") + ": " + a.detail);
+  }
+  std::sort(rows.begin(), rows.end());
+  const std::vector<std::string> expected = {
+      "approval.approved U_OK (token): ",
+      "approval.click U_OK (token): approve",
+      "approval.refused system: restart approved hash-0 but argv is hash-1",
+      "approval.requested U_REQ (token): restart: kubectl rollout restart deployment/api (risk medium)",
+  };
+  EXPECT_EQ(rows, expected);
 }
 
 }  // namespace
