@@ -48,14 +48,17 @@ inline void spawn(boost::asio::any_io_executor ex, Task<> task, Logger log, std:
                         });
 }
 
-/// Same, with a cancellation slot bound (for coroutines that must be stoppable).
+/// Same, with a cancellation slot bound (for coroutines that must be stoppable). Asio uses the slot
+/// until the coroutine has completed, so the cancellation_signal behind it must live that long:
+/// `owner`, when given, is what holds the signal, kept until then.
 template <class CancellationSlot>
 void spawn(boost::asio::any_io_executor ex, Task<> task, Logger log, std::string what,
-           CancellationSlot slot) {
+           CancellationSlot slot, std::shared_ptr<const void> owner = nullptr) {
   boost::asio::co_spawn(
       ex, std::move(task),
       boost::asio::bind_cancellation_slot(
-          slot, [log = std::move(log), what = std::move(what)](std::exception_ptr e) {
+          slot, [log = std::move(log), what = std::move(what), owner = std::move(owner)](std::exception_ptr e) {
+            (void)owner;  // held, not used: released when the coroutine has completed
             if (!e) {
               return;
             }

@@ -484,10 +484,12 @@ void RunManager::pump() {
 }
 
 void RunManager::launch(const std::string& run_id, bool resume) {
-  auto active = std::make_unique<ActiveRun>();
+  auto active = std::make_shared<ActiveRun>();
   auto slot = active->signal.slot();
-  active_[run_id] = std::move(active);
-  spawn(ex_, drive(run_id, resume), log_, "run " + run_id, slot);
+  active_[run_id] = active;
+  // The coroutine keeps its ActiveRun (and so the signal behind `slot`) until it has completed: a run
+  // that finishes without ever waiting is erased from active_ before Asio last touches the slot.
+  spawn(ex_, drive(run_id, resume), log_, "run " + run_id, slot, std::move(active));
 }
 
 RunTrigger RunManager::load_trigger(const std::string& run_id) {

@@ -200,7 +200,9 @@ class RunManager {
   std::unique_ptr<skills::StepExecutor> executor_;
   CircuitBreaker breaker_;
   std::vector<RunObserver*> observers_;
-  std::map<std::string, std::unique_ptr<ActiveRun>> active_;
+  /// Shared with the run's coroutine: Asio uses the cancellation slot of `signal` until the
+  /// coroutine has completed, which is after finish() has taken the run out of this map.
+  std::map<std::string, std::shared_ptr<ActiveRun>> active_;
   int followups_ = 0;
   std::vector<std::shared_ptr<boost::asio::steady_timer>> slot_waiters_;
   bool stopping_ = false;
