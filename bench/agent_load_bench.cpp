@@ -54,10 +54,9 @@ std::string channel_id(int i) {
 }
 
 json chatter(long long i) {
-  return channel_message_envelope("noise-" + std::to_string(i), "EvNoise" + std::to_string(i),
-                                  "U0PERSON" + std::to_string(100 + i % 50), "C0CHATTER",
-                                  "deploy of checkout 2.14 looks fine from here",
-                                  "1800000000." + std::to_string(100000 + i));
+  return channel_message_envelope(
+      "noise-" + std::to_string(i), "EvNoise" + std::to_string(i), "U0PERSON" + std::to_string(100 + i % 50),
+      "C0CHATTER", "deploy of checkout 2.14 looks fine from here", "1800000000." + std::to_string(100000 + i));
 }
 
 json triage(int run, const std::string& response_url) {
@@ -100,7 +99,8 @@ std::map<std::string, RunView> views(const slack::SlackEmulator& emu) {
     }
     auto& v = out[channel];
     // The fallback text is cut at 3,000 characters; what Slack shows is in the blocks.
-    const auto text = c.args.value("text", std::string()) + "\n" + (c.args.contains("blocks") ? c.args["blocks"].dump() : "");
+    const auto text =
+        c.args.value("text", std::string()) + "\n" + (c.args.contains("blocks") ? c.args["blocks"].dump() : "");
     if (c.method == "chat.postMessage") {
       const auto thread = c.args.value("thread_ts", std::string());
       if (thread.empty() && v.root_ts.empty()) {
@@ -141,21 +141,23 @@ int main(int, char** argv) {
     std::ofstream cfg(tmp / "config.yaml");
     cfg << "slack:\n  connections: 2\n"
         << "channels: []\n"
-        << "agent:\n  backend: command\n  command: [\"" << agent.string() << "\", \"--seconds\", \""
-        << agent_seconds << "\", \"--bytes-per-second\", \"" << static_cast<long long>(kAgentBytesPerSecond)
+        << "agent:\n  backend: command\n  command: [\"" << agent.string() << "\", \"--seconds\", \"" << agent_seconds
+        << "\", \"--bytes-per-second\", \"" << static_cast<long long>(kAgentBytesPerSecond)
         << "\", \"--turns-per-second\", \"" << turns_per_second << "\", \"--stats-dir\", \"" << stats.string()
         << "\"]\n"
-        << "  timeout: 5m\n  max_concurrent: " << runs << "\n  workspace_root: " << (tmp / "workspaces").string() << "\n"
+        << "  timeout: 5m\n  max_concurrent: " << runs << "\n  workspace_root: " << (tmp / "workspaces").string()
+        << "\n"
         << "  knowledge_dirs: []\n"
         << "http:\n  listen: 127.0.0.1:0\n"
         << "storage:\n  database: " << (tmp / "vigil.db").string() << "\n"
         << "logging:\n  level: warn\n"
         << "skills:\n  dirs: []\n";
   }
-  std::printf("%d runs, each a stand-in agent writing stream-json at %.0f KiB/s (%d turns/s: %d lines/s) for %d s; "
-              "%d envelopes/s of channel messages meanwhile; emulator limits: chat.postMessage 1/s per channel, "
-              "chat.update 50/min\n",
-              runs, kAgentBytesPerSecond / 1024, turns_per_second, 3 * turns_per_second, agent_seconds, rate);
+  std::printf(
+      "%d runs, each a stand-in agent writing stream-json at %.0f KiB/s (%d turns/s: %d lines/s) for %d s; "
+      "%d envelopes/s of channel messages meanwhile; emulator limits: chat.postMessage 1/s per channel, "
+      "chat.update 50/min\n",
+      runs, kAgentBytesPerSecond / 1024, turns_per_second, 3 * turns_per_second, agent_seconds, rate);
 
   slack::EmulatorOptions eo;
   eo.redeliver = false;
@@ -200,7 +202,8 @@ int main(int, char** argv) {
   const auto agents_deadline = Steady::now() + std::chrono::seconds(agent_seconds + 60);
   auto count_stats = [&] {
     int n = 0;
-    for ([[maybe_unused]] const auto& e : fs::directory_iterator(stats)) ++n;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(stats))
+      ++n;
     return n;
   };
   while (count_stats() < runs && Steady::now() < agents_deadline) {
@@ -244,7 +247,8 @@ int main(int, char** argv) {
   while (true) {
     seen = views(emu);
     visible = 0;
-    for (const auto& [ch, v] : seen) visible += v.visible() ? 1 : 0;
+    for (const auto& [ch, v] : seen)
+      visible += v.visible() ? 1 : 0;
     if (visible >= runs || Steady::now() > visible_deadline) {
       break;
     }
@@ -265,17 +269,20 @@ int main(int, char** argv) {
   const double p99 = quantile(ack_ms, 0.99);
   std::printf("load: %.1f s, %lld envelopes sent, %zu acked (%d late), ack p50 %.2f ms  p99 %.2f ms  max %.1f ms\n",
               load_seconds, sent, ack_ms.size(), late, quantile(ack_ms, 0.5), p99, max_of(ack_ms));
-  std::printf("agents: %zu finished of %d; achieved MiB/s min %.2f  median %.2f  max %.2f\n", agent_rates.size(),
-              runs, agent_rates.empty() ? 0 : *std::min_element(agent_rates.begin(), agent_rates.end()),
+  std::printf("agents: %zu finished of %d; achieved MiB/s min %.2f  median %.2f  max %.2f\n", agent_rates.size(), runs,
+              agent_rates.empty() ? 0 : *std::min_element(agent_rates.begin(), agent_rates.end()),
               quantile(agent_rates, 0.5), max_of(agent_rates));
-  std::printf("vigil serve: %.2f CPU s during the load (%.0f%% of one core); peak RSS %.1f MiB during the load, %.1f MiB "
-              "at the end; exit code after SIGTERM %d\n",
-              load_cpu, 100 * load_cpu / load_seconds, mib(hwm_during_load), mib(peak), exit_code);
+  std::printf(
+      "vigil serve: %.2f CPU s during the load (%.0f%% of one core); peak RSS %.1f MiB during the load, %.1f MiB "
+      "at the end; exit code after SIGTERM %d\n",
+      load_cpu, 100 * load_cpu / load_seconds, mib(hwm_during_load), mib(peak), exit_code);
   std::printf("Web API calls:");
-  for (const auto& [m, n] : calls_by_method) std::printf(" %s %d;", m.c_str(), n);
+  for (const auto& [m, n] : calls_by_method)
+    std::printf(" %s %d;", m.c_str(), n);
   std::printf(" answered 429: %d", rate_limited);
   for (const auto& [m, n] : limited_by_method) {
-    if (n > 0) std::printf(" (%s %d)", m.c_str(), n);
+    if (n > 0)
+      std::printf(" (%s %d)", m.c_str(), n);
   }
   std::printf("\n");
   std::printf("runs whose final state is visible: %d of %d, the last %.1f s after the last agent exited\n", visible,
@@ -291,13 +298,14 @@ int main(int, char** argv) {
   const bool ack_ok = p99 < 10.0 && static_cast<long long>(ack_ms.size()) == sent;
   const bool no_429 = rate_limited == 0;
   const bool all_visible = visible == runs;
-  const bool agents_ok = static_cast<int>(agent_rates.size()) == runs &&
-                         *std::min_element(agent_rates.begin(), agent_rates.end()) >=
-                             0.95 * kAgentBytesPerSecond / 1024 / 1024;
+  const bool agents_ok =
+      static_cast<int>(agent_rates.size()) == runs &&
+      *std::min_element(agent_rates.begin(), agent_rates.end()) >= 0.95 * kAgentBytesPerSecond / 1024 / 1024;
   std::printf("ack p99 < 10 ms (every envelope acked): %s\n", ack_ok ? "met" : "MISSED");
   std::printf("no 429 from the emulator: %s\n", no_429 ? "met" : "MISSED");
   std::printf("every run's final state visible: %s\n", all_visible ? "met" : "MISSED");
-  std::printf("every agent streamed at >= 95%% of its rate (Vigil kept up reading): %s\n", agents_ok ? "met" : "MISSED");
+  std::printf("every agent streamed at >= 95%% of its rate (Vigil kept up reading): %s\n",
+              agents_ok ? "met" : "MISSED");
   // Missed performance targets are reported above; the exit code says whether the work got done
   // (every envelope acked, every agent finished, every run's final state shown).
   const bool ok = static_cast<long long>(ack_ms.size()) == sent && static_cast<int>(agent_rates.size()) == runs &&

@@ -25,13 +25,17 @@ extern char** environ;
 
 namespace vigil::bench {
 
-inline std::string app_token() { return std::string("xa") + "pp-1-BENCH-0-" + "emulated"; }
-inline std::string bot_token() { return std::string("xo") + "xb-0-0-" + "emulated"; }
+inline std::string app_token() {
+  return std::string("xa") + "pp-1-BENCH-0-" + "emulated";
+}
+inline std::string bot_token() {
+  return std::string("xo") + "xb-0-0-" + "emulated";
+}
 
 /// Starts `argv` with exactly `env`, stdout and stderr appended to `log_path`, in `cwd` when given.
 /// Returns the pid or -1.
-inline pid_t start_process(std::vector<std::string> argv, std::vector<std::string> env,
-                           const std::string& log_path, const std::string& cwd = "") {
+inline pid_t start_process(std::vector<std::string> argv, std::vector<std::string> env, const std::string& log_path,
+                           const std::string& cwd = "") {
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -42,10 +46,12 @@ inline pid_t start_process(std::vector<std::string> argv, std::vector<std::strin
     ::posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
   }
   std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
+  for (auto& a : argv)
+    args.push_back(a.data());
   args.push_back(nullptr);
   std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
+  for (auto& e : env)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = -1;
   const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
@@ -90,8 +96,7 @@ inline pid_t start_vigil_serve(const std::filesystem::path& vigil, const std::fi
   const char* path_env = std::getenv("PATH");
   return start_process({vigil.string(), "--config", (dir / "config.yaml").string(), "serve"},
                        {std::string("PATH=") + (path_env ? path_env : "/usr/bin:/bin"), "HOME=" + dir.string(),
-                        "SLACK_API_URL=" + api_url, "SLACK_APP_TOKEN=" + app_token(),
-                        "SLACK_BOT_TOKEN=" + bot_token()},
+                        "SLACK_API_URL=" + api_url, "SLACK_APP_TOKEN=" + app_token(), "SLACK_BOT_TOKEN=" + bot_token()},
                        (dir / "vigil.log").string(), dir.string());
 }
 
@@ -100,17 +105,20 @@ inline pid_t start_vigil_serve(const std::filesystem::path& vigil, const std::fi
 inline nlohmann::json channel_message_envelope(const std::string& envelope_id, const std::string& event_id,
                                                const std::string& user, const std::string& channel,
                                                const std::string& text, const std::string& ts) {
-  return nlohmann::json{
-      {"envelope_id", envelope_id},
-      {"type", "events_api"},
-      {"accepts_response_payload", false},
-      {"payload",
-       {{"type", "event_callback"},
-        {"event_id", event_id},
-        {"team_id", "T111"},
-        {"event",
-         {{"type", "message"}, {"user", user}, {"channel", channel}, {"channel_type", "channel"},
-          {"text", text}, {"ts", ts}}}}}};
+  return nlohmann::json{{"envelope_id", envelope_id},
+                        {"type", "events_api"},
+                        {"accepts_response_payload", false},
+                        {"payload",
+                         {{"type", "event_callback"},
+                          {"event_id", event_id},
+                          {"team_id", "T111"},
+                          {"event",
+                           {{"type", "message"},
+                            {"user", user},
+                            {"channel", channel},
+                            {"channel_type", "channel"},
+                            {"text", text},
+                            {"ts", ts}}}}}};
 }
 
 /// User + system CPU seconds of the process (all its threads), from /proc/<pid>/stat.
@@ -126,8 +134,10 @@ inline double cpu_seconds(pid_t pid) {
   // Fields after the name start at 3 (state); utime is 14, stime 15.
   unsigned long long utime = 0, stime = 0;
   for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
+    if (i == 14)
+      utime = std::stoull(field);
+    if (i == 15)
+      stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
@@ -144,7 +154,9 @@ inline long status_kib(pid_t pid, const std::string& key) {
   return -1;
 }
 
-inline double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
+inline double mib(long kib) {
+  return static_cast<double>(kib) / 1024.0;
+}
 
 /// The q-quantile (0..1) of `values` (sorted here), or 0 when empty.
 inline double quantile(std::vector<double> values, double q) {

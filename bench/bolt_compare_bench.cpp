@@ -75,7 +75,7 @@ struct AppResult {
   long peak_kib = 0;
   std::vector<Row> rows;
   int exit_code = -1;
-  int connections = 0;  // websockets opened; more than the app's count means it reconnected
+  int connections = 0;   // websockets opened; more than the app's count means it reconnected
   std::string log_tail;  // when it reconnected
 };
 
@@ -101,8 +101,8 @@ json slash_command(const std::string& id, const std::string& response_url) {
 
 // Sends `count` envelopes (paced at `rate` per second, or all at once when 0), waits for their acks
 // and replies, and measures.
-Row run_scenario(slack::SlackEmulator& emu, pid_t pid, const std::string& label, const std::string& prefix,
-                 int rate, int count, bool replies) {
+Row run_scenario(slack::SlackEmulator& emu, pid_t pid, const std::string& label, const std::string& prefix, int rate,
+                 int count, bool replies) {
   Row row;
   row.label = label;
   row.replies_expected = replies;
@@ -214,16 +214,18 @@ void print_app(const std::string& name, const AppResult& r) {
     std::printf("SKIPPED: %s\n\n", r.why.c_str());
     return;
   }
-  std::printf("start → first hello %.0f ms; RSS idle %.1f MiB; peak RSS (VmHWM) %.1f MiB; exit code after SIGTERM %d; "
-              "websockets opened %d\n",
-              r.startup_ms, mib(r.rss_idle_kib), mib(r.peak_kib), r.exit_code, r.connections);
+  std::printf(
+      "start → first hello %.0f ms; RSS idle %.1f MiB; peak RSS (VmHWM) %.1f MiB; exit code after SIGTERM %d; "
+      "websockets opened %d\n",
+      r.startup_ms, mib(r.rss_idle_kib), mib(r.peak_kib), r.exit_code, r.connections);
   if (!r.log_tail.empty()) {
-    std::printf("it reconnected (envelopes unacked on a dropped socket are lost: the emulator does not redeliver "
-                "here); end of its log:\n%s\n",
-                r.log_tail.c_str());
+    std::printf(
+        "it reconnected (envelopes unacked on a dropped socket are lost: the emulator does not redeliver "
+        "here); end of its log:\n%s\n",
+        r.log_tail.c_str());
   }
-  std::printf("%-9s %6s %6s %5s %9s %9s %9s %11s %9s %9s %10s\n", "rate", "sent", "acked", "late", "ack p50",
-              "ack p99", "ack max", "achieved/s", "e2e p50", "e2e p99", "CPU s/10k");
+  std::printf("%-9s %6s %6s %5s %9s %9s %9s %11s %9s %9s %10s\n", "rate", "sent", "acked", "late", "ack p50", "ack p99",
+              "ack max", "achieved/s", "e2e p50", "e2e p99", "CPU s/10k");
   for (const auto& row : r.rows) {
     std::printf("%-9s %6d %6d %5d %7.2fms %7.2fms %7.1fms %11.0f %7.2fms %7.2fms %10.2f%s\n", row.label.c_str(),
                 row.sent, row.acked, row.late, row.ack_p50, row.ack_p99, row.ack_max, row.achieved, row.e2e_p50,
@@ -275,9 +277,10 @@ int main(int, char** argv) {
   fs::create_directories(tmp);
   const char* path_env = std::getenv("PATH");
   const std::string path = std::string("PATH=") + (path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
-  std::printf("envelope: slash_commands `/triage help`, answered with one POST to its response_url; "
-              "%d s at each fixed rate (at least %d envelopes), %d flat out, after 200 warm-up envelopes\n\n",
-              kSecondsPerRate, kMinEnvelopesPerRate, kFlatOut);
+  std::printf(
+      "envelope: slash_commands `/triage help`, answered with one POST to its response_url; "
+      "%d s at each fixed rate (at least %d envelopes), %d flat out, after 200 warm-up envelopes\n\n",
+      kSecondsPerRate, kMinEnvelopesPerRate, kFlatOut);
 
   AppResult v;
   if (!fs::exists(vigil)) {
@@ -286,8 +289,12 @@ int main(int, char** argv) {
     Target t;
     t.name = "vigil serve";
     t.argv = {vigil.string(), "serve"};
-    t.env = {path, "SLACK_APP_TOKEN=" + app_token(), "SLACK_BOT_TOKEN=" + bot_token(),
-             "VIGIL_DB=" + (tmp / "vigil.db").string(), "VIGIL_LOG_LEVEL=warn", "VIGIL_HTTP_ADDR=127.0.0.1:0"};
+    t.env = {path,
+             "SLACK_APP_TOKEN=" + app_token(),
+             "SLACK_BOT_TOKEN=" + bot_token(),
+             "VIGIL_DB=" + (tmp / "vigil.db").string(),
+             "VIGIL_LOG_LEVEL=warn",
+             "VIGIL_HTTP_ADDR=127.0.0.1:0"};
     t.cwd = tmp.string();
     t.connections = 2;  // the default slack.connections
     v = run_app(t, (tmp / "vigil.log").string());

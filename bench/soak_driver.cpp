@@ -37,7 +37,9 @@ constexpr int kChatterPerSecond = 50;
 constexpr auto kRunEvery = 5s;
 constexpr int kChannels = 10;
 
-std::string channel_id(int i) { return "C0SOAK" + std::to_string(1000 + i % kChannels); }
+std::string channel_id(int i) {
+  return "C0SOAK" + std::to_string(1000 + i % kChannels);
+}
 
 json chatter(long long i) {
   return channel_message_envelope("noise-" + std::to_string(i), "EvSoak" + std::to_string(i),
@@ -90,9 +92,12 @@ int main(int argc, char** argv) {
   double bound_mib = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--minutes") minutes = std::max(1, std::atoi(argv[i + 1]));
-    else if (flag == "--warmup-minutes") warmup = std::max(0, std::atoi(argv[i + 1]));
-    else if (flag == "--bound-mib") bound_mib = std::atof(argv[i + 1]);
+    if (flag == "--minutes")
+      minutes = std::max(1, std::atoi(argv[i + 1]));
+    else if (flag == "--warmup-minutes")
+      warmup = std::max(0, std::atoi(argv[i + 1]));
+    else if (flag == "--bound-mib")
+      bound_mib = std::atof(argv[i + 1]);
   }
   warmup = std::min(warmup, minutes - 1);
   const auto build_dir = fs::absolute(argv[0]).parent_path().parent_path();
@@ -125,9 +130,10 @@ int main(int argc, char** argv) {
     stop_process(pid);
     return 1;
   }
-  std::printf("soak: %d min; %d envelopes/s of channel messages, a /triage run every %lld s (agent: 64 KiB/s for 5 s); "
-              "RSS sampled every minute; bound: growth after minute %d <= %.1f MiB\n",
-              minutes, kChatterPerSecond, static_cast<long long>(kRunEvery.count()), warmup, bound_mib);
+  std::printf(
+      "soak: %d min; %d envelopes/s of channel messages, a /triage run every %lld s (agent: 64 KiB/s for 5 s); "
+      "RSS sampled every minute; bound: growth after minute %d <= %.1f MiB\n",
+      minutes, kChatterPerSecond, static_cast<long long>(kRunEvery.count()), warmup, bound_mib);
   std::printf("%6s %10s %9s %9s %10s %10s\n", "minute", "RSS MiB", "runs", "finished", "envelopes", "acked");
   std::fflush(stdout);
 
@@ -175,12 +181,14 @@ int main(int argc, char** argv) {
   const long last = samples.back();
   const long highest = *std::max_element(samples.begin() + warmup, samples.end());
   const double growth = mib(last - base);
-  std::printf("RSS at minute %d: %.1f MiB; at the end: %.1f MiB; highest after minute %d: %.1f MiB; growth %+.2f MiB "
-              "(bound %.1f MiB)\n",
-              warmup, mib(base), mib(last), warmup, mib(highest), growth, bound_mib);
-  std::printf("envelopes %lld sent, %zu acked (+%lld /triage); runs %lld started, %d finished and shown; exit code "
-              "after SIGTERM %d\n",
-              sent, acked, runs, runs, finished, exit_code);
+  std::printf(
+      "RSS at minute %d: %.1f MiB; at the end: %.1f MiB; highest after minute %d: %.1f MiB; growth %+.2f MiB "
+      "(bound %.1f MiB)\n",
+      warmup, mib(base), mib(last), warmup, mib(highest), growth, bound_mib);
+  std::printf(
+      "envelopes %lld sent, %zu acked (+%lld /triage); runs %lld started, %d finished and shown; exit code "
+      "after SIGTERM %d\n",
+      sent, acked, runs, runs, finished, exit_code);
   const bool ok = mib(highest - base) <= bound_mib && static_cast<long long>(acked) == sent + runs &&
                   finished == runs && exit_code == 0;
   std::printf("soak: %s\n", ok ? "passed" : "FAILED");

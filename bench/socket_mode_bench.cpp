@@ -44,7 +44,9 @@ struct Client {
   }
 };
 
-double ms(std::chrono::microseconds us) { return static_cast<double>(us.count()) / 1000.0; }
+double ms(std::chrono::microseconds us) {
+  return static_cast<double>(us.count()) / 1000.0;
+}
 
 void print_latency(const char* what, std::vector<std::chrono::microseconds> lat) {
   if (lat.empty()) {
@@ -52,9 +54,11 @@ void print_latency(const char* what, std::vector<std::chrono::microseconds> lat)
     return;
   }
   std::sort(lat.begin(), lat.end());
-  auto at = [&](double q) { return lat[std::min(lat.size() - 1, static_cast<std::size_t>(q * static_cast<double>(lat.size())))]; };
-  std::printf("%s: n=%zu  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", what, lat.size(), ms(at(0.50)),
-              ms(at(0.99)), ms(lat.back()));
+  auto at = [&](double q) {
+    return lat[std::min(lat.size() - 1, static_cast<std::size_t>(q * static_cast<double>(lat.size())))];
+  };
+  std::printf("%s: n=%zu  p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", what, lat.size(), ms(at(0.50)), ms(at(0.99)),
+              ms(lat.back()));
 }
 
 // Paces `count` envelopes at `per_second` and returns their ack latencies (emulator side: frame
@@ -117,15 +121,17 @@ void in_process() {
     std::this_thread::sleep_for(1ms);
   }
   const double secs = std::chrono::duration<double>(Steady::now() - t0).count();
-  std::printf("throughput (1 connection, ack + dedup + normalise + hand-off): %d envelopes in %.2f s = %.0f envelopes/s\n",
-              kBurst, secs, kBurst / secs);
+  std::printf(
+      "throughput (1 connection, ack + dedup + normalise + hand-off): %d envelopes in %.2f s = %.0f envelopes/s\n",
+      kBurst, secs, kBurst / secs);
 
   // A2: latency at 500/s for 10 s.
   auto lat = paced(emu, 1'000'000, 5000, 500);
   print_latency("ack latency at 500/s (emulator write → ack read)", lat);
   const auto h = metrics.histogram("vigil_socket_ack_seconds");
-  std::printf("client-side ack (frame read → ack written): p50 <= %.3f ms  p99 <= %.3f ms  max %.3f ms (bucket bounds)\n",
-              h.quantile(0.5) * 1000, h.quantile(0.99) * 1000, h.max * 1000);
+  std::printf(
+      "client-side ack (frame read → ack written): p50 <= %.3f ms  p99 <= %.3f ms  max %.3f ms (bucket bounds)\n",
+      h.quantile(0.5) * 1000, h.quantile(0.99) * 1000, h.max * 1000);
   boost::asio::post(io, [&] { client.stop(); });
   thread.join();
 }
@@ -140,9 +146,12 @@ void serve_process(const std::filesystem::path& vigil) {
   SlackEmulator emu(eo);
   emu.start();
   const auto db = std::filesystem::temp_directory_path() / ("vigil-bench-" + std::to_string(::getpid()) + ".db");
-  std::vector<std::string> env{"SLACK_API_URL=" + emu.api_url(), "SLACK_APP_TOKEN=" + bench::app_token(),
-                               "SLACK_BOT_TOKEN=" + bench::bot_token(), "VIGIL_DB=" + db.string(),
-                               "VIGIL_LOG_LEVEL=warn", "PATH=/usr/bin:/bin"};
+  std::vector<std::string> env{"SLACK_API_URL=" + emu.api_url(),
+                               "SLACK_APP_TOKEN=" + bench::app_token(),
+                               "SLACK_BOT_TOKEN=" + bench::bot_token(),
+                               "VIGIL_DB=" + db.string(),
+                               "VIGIL_LOG_LEVEL=warn",
+                               "PATH=/usr/bin:/bin"};
   const pid_t pid = bench::start_process({vigil.string(), "serve"}, env, "/dev/null");
   if (pid < 0) {
     std::printf("cannot start vigil\n");

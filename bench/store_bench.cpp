@@ -46,8 +46,8 @@ int main() {
 
   t = Clock::now();
   for (int i = 0; i < kEvents; ++i) {
-    store.append_event({0, "run-" + std::to_string(i % kRuns), 1'800'000'000'000LL + i, "text", "agent",
-                        "progress line", ""});
+    store.append_event(
+        {0, "run-" + std::to_string(i % kRuns), 1'800'000'000'000LL + i, "text", "agent", "progress line", ""});
   }
   std::printf("append_event:          %8.0f /s\n", kEvents / seconds_since(t));
 
@@ -70,8 +70,8 @@ int main() {
     wins += store.claim_approval_decision(a.token, Decision::Approve, "U1", "", 1'800'000'001) ? 1 : 0;
     wins += store.claim_approval_decision(a.token, Decision::Approve, "U2", "", 1'800'000'001) ? 1 : 0;
   }
-  std::printf("approval create+claim: %8.0f /s (winners %d of %d double clicks)\n",
-              kRuns / seconds_since(t), wins, kRuns);
+  std::printf("approval create+claim: %8.0f /s (winners %d of %d double clicks)\n", kRuns / seconds_since(t), wins,
+              kRuns);
 
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);

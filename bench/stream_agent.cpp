@@ -111,9 +111,10 @@ int main(int argc, char** argv) {
     }
     written += static_cast<long long>(line.size());
   };
-  emit(R"({"type":"system","subtype":"init","cwd":".","session_id":")" + session +
-       R"(","tools":["Bash","Read","Grep"],"mcp_servers":[],"model":"claude-opus-4-5-20251101","permissionMode":"default","claude_code_version":"2.1.7","uuid":"init-)" +
-       run_id + R"("})");
+  emit(
+      R"({"type":"system","subtype":"init","cwd":".","session_id":")" + session +
+      R"(","tools":["Bash","Read","Grep"],"mcp_servers":[],"model":"claude-opus-4-5-20251101","permissionMode":"default","claude_code_version":"2.1.7","uuid":"init-)" +
+      run_id + R"("})");
 
   // Each turn: tool_use + tool_result (the output twice, as Claude Code writes it: in content and
   // in tool_use_result.stdout) + a text line. The output size makes the turns add up to the rate.
@@ -127,20 +128,22 @@ int main(int argc, char** argv) {
   for (long long t = 0; t < turns; ++t) {
     std::this_thread::sleep_until(started + std::chrono::duration_cast<Steady::duration>(turn_interval * t));
     const std::string tool_id = "toolu_bench_" + std::to_string(t);
-    emit(R"({"type":"assistant","message":{"model":"claude-opus-4-5-20251101","id":"msg_)" + std::to_string(t) +
-         R"(","type":"message","role":"assistant","content":[{"type":"tool_use","id":")" + tool_id +
-         R"(","name":"Bash","input":{"command":"kubectl logs deploy/checkout -n prod --since=5m --tail=2000","description":"Read the checkout logs"}}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"cache_creation_input_tokens":3556,"cache_read_input_tokens":17254,"output_tokens":4,"service_tier":"standard"}},"parent_tool_use_id":null,"session_id":")" +
-         session + R"(","uuid":"u-)" + std::to_string(t) + R"(-a"})");
+    emit(
+        R"({"type":"assistant","message":{"model":"claude-opus-4-5-20251101","id":"msg_)" + std::to_string(t) +
+        R"(","type":"message","role":"assistant","content":[{"type":"tool_use","id":")" + tool_id +
+        R"(","name":"Bash","input":{"command":"kubectl logs deploy/checkout -n prod --since=5m --tail=2000","description":"Read the checkout logs"}}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"cache_creation_input_tokens":3556,"cache_read_input_tokens":17254,"output_tokens":4,"service_tier":"standard"}},"parent_tool_use_id":null,"session_id":")" +
+        session + R"(","uuid":"u-)" + std::to_string(t) + R"(-a"})");
     emit(R"({"type":"user","message":{"role":"user","content":[{"tool_use_id":")" + tool_id +
          R"(","type":"tool_result","content":")" + out +
          R"(","is_error":false}]},"parent_tool_use_id":null,"session_id":")" + session + R"(","uuid":"u-)" +
          std::to_string(t) + R"(-r","tool_use_result":{"stdout":")" + out +
          R"(","stderr":"","interrupted":false,"isImage":false}})");
-    emit(R"({"type":"assistant","message":{"model":"claude-opus-4-5-20251101","id":"msg_)" + std::to_string(t) +
-         R"(t","type":"message","role":"assistant","content":[{"type":"text","text":"Checked the checkout logs, window )" +
-         std::to_string(t) +
-         R"(: requests succeed, latency within bounds; looking further."}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":40,"service_tier":"standard"}},"parent_tool_use_id":null,"session_id":")" +
-         session + R"(","uuid":"u-)" + std::to_string(t) + R"(-t"})");
+    emit(
+        R"({"type":"assistant","message":{"model":"claude-opus-4-5-20251101","id":"msg_)" + std::to_string(t) +
+        R"(t","type":"message","role":"assistant","content":[{"type":"text","text":"Checked the checkout logs, window )" +
+        std::to_string(t) +
+        R"(: requests succeed, latency within bounds; looking further."}],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":40,"service_tier":"standard"}},"parent_tool_use_id":null,"session_id":")" +
+        session + R"(","uuid":"u-)" + std::to_string(t) + R"(-t"})");
   }
   const double took = std::chrono::duration<double>(Steady::now() - started).count();
   const std::string last = "stream-agent finished " + run_id;
@@ -148,8 +151,8 @@ int main(int argc, char** argv) {
        R"("}]},"session_id":")" + session + R"("})");
   std::error_code ec;
   std::filesystem::create_directories("output", ec);
-  std::ofstream("output/summary.md") << "## Stand-in agent\n" << last << ": " << written << " bytes in " << took
-                                     << " s.\n";
+  std::ofstream("output/summary.md") << "## Stand-in agent\n"
+                                     << last << ": " << written << " bytes in " << took << " s.\n";
   std::ofstream("output/proposals.json") << "[]\n";
   emit(R"({"type":"result","subtype":"success","is_error":false,"duration_ms":)" +
        std::to_string(static_cast<long long>(took * 1000)) + R"(,"num_turns":)" + std::to_string(turns) +

@@ -20,8 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   for (const auto& a : *alerts) {
-    for (const auto* s : {&a.event, &a.fingerprint, &a.source_id, &a.title, &a.alertname, &a.severity,
-                          &a.text, &a.url}) {
+    for (const auto* s :
+         {&a.event, &a.fingerprint, &a.source_id, &a.title, &a.alertname, &a.severity, &a.text, &a.url}) {
       fuzz::require_utf8("alert field", *s);
     }
     nlohmann::json labels(a.labels);

@@ -39,11 +39,14 @@ std::pair<std::string, std::string> head(std::string_view text) {
 }
 
 bool looks_like_run_id(const std::string& s) {
-  return s.size() >= 4 && s.size() <= 36 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+  return s.size() >= 4 && s.size() <= 36 && std::all_of(s.begin(), s.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) || c == '-';
+         });
 }
 
-UsageError usage(const std::string& what, const std::string& text) { return UsageError{what + "\n\n" + text}; }
+UsageError usage(const std::string& what, const std::string& text) {
+  return UsageError{what + "\n\n" + text};
+}
 
 }  // namespace
 
@@ -223,9 +226,12 @@ CommandParse parse_incident(std::string_view raw) {
 }
 
 CommandParse parse_command(std::string_view command, std::string_view text) {
-  if (command == "/triage") return parse_triage(text);
-  if (command == "/runbook") return parse_runbook(text);
-  if (command == "/incident") return parse_incident(text);
+  if (command == "/triage")
+    return parse_triage(text);
+  if (command == "/runbook")
+    return parse_runbook(text);
+  if (command == "/incident")
+    return parse_incident(text);
   return UsageError{"Vigil does not know the command " + utf8_prefix(command, 32) + "."};
 }
 

@@ -11,8 +11,8 @@ namespace vigil::handlers {
 /// `/triage …`, `/runbook …`, `/incident …` parsed from the slash command's text. Pure: used both
 /// by the handlers and by the ack (a usage mistake is answered in the ack itself, instantly).
 struct ParsedCommand {
-  std::string verb;  // start, status, list, cancel, timeline, help, resume-auto, show, run, declare, resolve
-  std::string argument;                       // run id, skill id, incident title, free text
+  std::string verb;      // start, status, list, cancel, timeline, help, resume-auto, show, run, declare, resolve
+  std::string argument;  // run id, skill id, incident title, free text
   std::map<std::string, std::string> params;  // runbook run key=value…
   std::string severity;                       // incident declare
 };

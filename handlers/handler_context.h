@@ -35,7 +35,7 @@ struct HandlerContext {
   Logger log;
   AlertActions& alerts;  // the alert buttons on a run's root
   FullOutputService& full_output;
-  UserDirectory& users;  // names in timelines
+  UserDirectory& users;        // names in timelines
   IncidentService& incidents;  // `/incident` and `/triage` in an incident's channel
 
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,

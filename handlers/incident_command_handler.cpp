@@ -12,7 +12,9 @@ namespace {
 
 using slack::blocks::escape;
 
-std::string short_id(const std::string& id) { return id.substr(0, 8); }
+std::string short_id(const std::string& id) {
+  return id.substr(0, 8);
+}
 
 std::string mention(const std::string& who) {
   return !who.empty() && who[0] == 'U' ? "<@" + who + ">" : escape(who);
@@ -138,11 +140,11 @@ Task<> IncidentCommandHandler::handle(slack::SlashCommand c) {
 }
 
 Task<std::variant<std::string, Error>> IncidentCommandHandler::create_channel(const IncidentRecord& incident,
-                                                                            const std::string& user) {
+                                                                              const std::string& user) {
   // <prefix>-YYYYMMDD-<slug>; Slack channel names are at most 80 characters.
   const auto date = format_time(incident.created_at).substr(0, 10);  // 2026-11-22
-  const std::string stem = ctx_.config.incidents.channel_prefix + "-" + date.substr(0, 4) + date.substr(5, 2) +
-                           date.substr(8, 2) + "-";
+  const std::string stem =
+      ctx_.config.incidents.channel_prefix + "-" + date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2) + "-";
   const std::string base = stem + channel_slug(incident.title, 80 - stem.size() - 3);
   Error last = make_error(Errc::SlackApi, "name_taken");
   for (int attempt = 1; attempt <= 5; ++attempt) {

@@ -105,8 +105,8 @@ Task<> IncidentMessageHandler::alert(const slack::MessageEvent& m) {
   const slack::MessageContent shown{m.text, m.attachments, m.blocks};
   auto parsed = alerting::parse_alert_message(alerting::alert_message_of(m.bot_name, shown), listed);
   if (const auto* no = std::get_if<alerting::NotAnAlert>(&parsed)) {
-    ctx_.log->info("channel={} ts={}: a message of bot {} ({}) is not taken as an alert: {}", m.channel, m.ts,
-                   m.bot_id, m.bot_name, no->reason);
+    ctx_.log->info("channel={} ts={}: a message of bot {} ({}) is not taken as an alert: {}", m.channel, m.ts, m.bot_id,
+                   m.bot_name, no->reason);
     co_return;
   }
   if (!m.edited_ts.empty()) {
@@ -133,14 +133,15 @@ Task<> IncidentMessageHandler::alert(const slack::MessageEvent& m) {
     ctx_.log->error("channel={} ts={}: alert not taken in: {}", m.channel, m.ts, outcome.error().message());
     co_return;
   }
-  ctx_.log->info("channel={} incident={} run={}: {} alert {}{} ({})", m.channel, outcome->incident_id,
-                 outcome->run_id, alert.source, alerting::to_string(alert.status),
-                 m.edited_ts.empty() ? "" : " (message edited)", static_cast<int>(outcome->kind));
+  ctx_.log->info("channel={} incident={} run={}: {} alert {}{} ({})", m.channel, outcome->incident_id, outcome->run_id,
+                 alert.source, alerting::to_string(alert.status), m.edited_ts.empty() ? "" : " (message edited)",
+                 static_cast<int>(outcome->kind));
 }
 
 Task<std::string> IncidentMessageHandler::recover_labels(alerting::AlertNotification& alert) {
-  const std::string shown = "Alertmanager's default Slack message shows the alert's label values without their names, "
-                            "so Vigil cannot tell which is the namespace or the pod";
+  const std::string shown =
+      "Alertmanager's default Slack message shows the alert's label values without their names, "
+      "so Vigil cannot tell which is the namespace or the pod";
   std::string note;
   if (!alertmanager_) {
     note = shown + ". To fix it, " + kTemplateHint + ".";
@@ -179,7 +180,8 @@ Task<std::string> IncidentMessageHandler::recover_labels(alerting::AlertNotifica
   }
   alert.labels_without_keys = false;
   alert.differing_labels = match.differing;
-  ctx_.log->info("alertmanager: {} labels of '{}' read from {}", match.labels.size(), alert.title, alertmanager_->url());
+  ctx_.log->info("alertmanager: {} labels of '{}' read from {}", match.labels.size(), alert.title,
+                 alertmanager_->url());
   co_return note;
 }
 

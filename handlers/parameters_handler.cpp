@@ -10,7 +10,9 @@ namespace vigil::handlers {
 namespace {
 
 /// The modal's private_metadata is "<run id> <skill id>" (parameters_modal).
-std::string modal_run_id(const std::string& metadata) { return metadata.substr(0, metadata.find(' ')); }
+std::string modal_run_id(const std::string& metadata) {
+  return metadata.substr(0, metadata.find(' '));
+}
 std::string modal_skill(const std::string& metadata) {
   const auto space = metadata.find(' ');
   return space == std::string::npos ? std::string() : metadata.substr(space + 1, 128);
@@ -44,8 +46,8 @@ Task<> ParametersHandler::open(const slack::BlockAction& a) {
   if (!opened) {
     ctx_.log->info("user={} run={}: parameters modal not opened ({})", a.user_id, asking->run.id,
                    opened.error().message());
-    const std::string note = "Could not open the form (" + opened.error().message() + "); use `" +
-                             skills::usage_line(*asking->skill) + "`.";
+    const std::string note =
+        "Could not open the form (" + opened.error().message() + "); use `" + skills::usage_line(*asking->skill) + "`.";
     co_await reply_privately(ctx_.web, ctx_.log, a.response_url, a.channel_id, a.user_id, note);
   }
 }
@@ -59,8 +61,7 @@ Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
   }
   const auto& parent = asking->run;
   const auto& parent_trigger = asking->trigger;
-  const auto submission =
-      read_parameter_submission(*asking->skill, v.values, parent_trigger.incident.values());
+  const auto submission = read_parameter_submission(*asking->skill, v.values, parent_trigger.incident.values());
   if (!submission.ok()) {
     co_return;  // the ack showed the messages under the inputs; the modal is still open
   }

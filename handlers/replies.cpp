@@ -34,9 +34,8 @@ Task<> reply_privately(slack::WebApi& web, const Logger& log, const std::string&
   }
 }
 
-Task<> post_document(slack::WebApi& web, const Logger& log, const std::string& response_url,
-                     const std::string& channel, const std::string& thread_ts,
-                     const slack::blocks::Message& document) {
+Task<> post_document(slack::WebApi& web, const Logger& log, const std::string& response_url, const std::string& channel,
+                     const std::string& thread_ts, const slack::blocks::Message& document) {
   slack::OutgoingMessage m;
   m.channel = channel;
   if (!thread_ts.empty()) {
@@ -48,8 +47,7 @@ Task<> post_document(slack::WebApi& web, const Logger& log, const std::string& r
   if (posted) {
     co_return;
   }
-  log->info("channel={}: could not post the document ({}); answering privately", channel,
-            posted.error().message());
+  log->info("channel={}: could not post the document ({}); answering privately", channel, posted.error().message());
   if (response_url.empty()) {
     co_return;
   }

@@ -10,16 +10,17 @@
 namespace vigil::handlers {
 namespace {
 
-std::string short_id(const std::string& id) { return id.substr(0, 8); }
+std::string short_id(const std::string& id) {
+  return id.substr(0, 8);
+}
 
 std::string run_line(const RunRecord& r, long long now) {
   const auto start = r.started_at.value_or(r.created_at);
   const auto end = r.finished_at.value_or(now);
   const auto result = r.shown_result();
   std::string line = "• `" + short_id(r.id) + "` " + (result ? std::string(icon_of(*result)) + " " : "") + "*" +
-                     r.shown_status() + "* " +
-                     slack::blocks::escape(r.text.substr(0, 120)) + " — " + r.backend +
-                     ", " + std::to_string(std::max<long long>(0, end - start)) + "s";
+                     r.shown_status() + "* " + slack::blocks::escape(r.text.substr(0, 120)) + " — " + r.backend + ", " +
+                     std::to_string(std::max<long long>(0, end - start)) + "s";
   if (!r.requester.empty() && r.requester[0] == 'U') {
     line += ", by <@" + r.requester + ">";
   }
@@ -119,7 +120,10 @@ RunTrigger SlashCommandHandler::triage_trigger(const slack::SlashCommand& c, con
     t.incident.id = incident->id;
     t.incident.severity = incident->severity;
   }
-  t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id},
+  t.event = {{"type", "slash_command"},
+             {"command", c.command},
+             {"text", c.text},
+             {"user", c.user_id},
              {"channel", c.channel_id}};
   return t;
 }

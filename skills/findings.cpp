@@ -69,7 +69,8 @@ std::string capture_value(const FindingCapture& c, const FindingInputs& in, std:
   if (it == in.steps.end()) {
     return c.default_value;
   }
-  const auto match = c.last ? regex_capture_last(c.regex, it->second.output) : regex_capture(c.regex, it->second.output);
+  const auto match =
+      c.last ? regex_capture_last(c.regex, it->second.output) : regex_capture(c.regex, it->second.output);
   if (!match) {
     if (problems) {
       problems->push_back("capture " + c.name + ": " + match.error().detail);
@@ -163,9 +164,9 @@ Result<std::vector<std::string>> finding_placeholders(const std::string& say) {
     const bool ok = two_parts && (kind == "findings" || kind == "params" || kind == "incident" ||
                                   (kind == "steps" && name.find('.', dot + 1) != std::string::npos));
     if (!ok) {
-      return make_error(Errc::InvalidInput,
-                        "{{ " + name + " }}: expected findings.<capture>, params.<name>, "
-                        "steps.<step>.<capture> or incident.<key>");
+      return make_error(Errc::InvalidInput, "{{ " + name +
+                                                " }}: expected findings.<capture>, params.<name>, "
+                                                "steps.<step>.<capture> or incident.<key>");
     }
     names.push_back(name);
     pos = close + 2;

@@ -11,14 +11,15 @@ namespace {
 
 const std::set<std::string>& stopwords() {
   static const std::set<std::string> kWords = {
-      "a",       "an",     "and",   "are",   "as",     "at",     "be",     "by",      "can",    "check",
-      "could",   "do",     "does",  "for",   "from",   "get",    "has",    "have",    "help",   "how",
-      "i",       "in",     "investigate", "is", "issue", "it",   "its",    "look",    "looks",  "me",
-      "my",      "of",     "on",    "or",    "our",    "please", "problem", "see",    "since",  "so",
-      "some",    "that",   "the",   "their", "them",   "then",   "there",  "this",    "to",     "up",
-      "us",      "vigil",  "was",   "we",    "what",   "when",   "where",  "which",   "while",  "who",
-      "why",     "with",   "you",   "your",  "after",  "before", "into",   "offers",  "shows",  "than",
-      "namespace", "namespaces", "ns", "wrong", "going", "on", "again", "still", "just", "any", "all"};
+      "a",       "an",    "and",    "are",   "as",          "at",    "be",    "by",        "can",
+      "check",   "could", "do",     "does",  "for",         "from",  "get",   "has",       "have",
+      "help",    "how",   "i",      "in",    "investigate", "is",    "issue", "it",        "its",
+      "look",    "looks", "me",     "my",    "of",          "on",    "or",    "our",       "please",
+      "problem", "see",   "since",  "so",    "some",        "that",  "the",   "their",     "them",
+      "then",    "there", "this",   "to",    "up",          "us",    "vigil", "was",       "we",
+      "what",    "when",  "where",  "which", "while",       "who",   "why",   "with",      "you",
+      "your",    "after", "before", "into",  "offers",      "shows", "than",  "namespace", "namespaces",
+      "ns",      "wrong", "going",  "on",    "again",       "still", "just",  "any",       "all"};
   return kWords;
 }
 
@@ -33,7 +34,9 @@ std::string stem(std::string w) {
   return w;
 }
 
-bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 /// Words of plain text, lowercased: runs of letters and digits.
 std::vector<std::string> plain_words(std::string_view text) {
@@ -95,7 +98,9 @@ std::vector<std::string> regex_words(std::string_view pattern) {
   return out;
 }
 
-bool counts(const std::string& w) { return w.size() >= 3 && !stopwords().count(w); }
+bool counts(const std::string& w) {
+  return w.size() >= 3 && !stopwords().count(w);
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -138,10 +143,12 @@ std::vector<std::string> tokens(std::string_view text) {
 }
 
 std::string parameter_alias(const std::string& word) {
-  static const std::map<std::string, std::string> kAliases = {
-      {"ns", "namespace"},   {"namespace", "namespace"}, {"pod", "pod"},           {"po", "pod"},
-      {"pods", "pod"},       {"deployment", "deployment"}, {"deploy", "deployment"}, {"deployments", "deployment"},
-      {"node", "node"},      {"nodes", "node"},          {"no", "node"},           {"replicas", "replicas"}};
+  static const std::map<std::string, std::string> kAliases = {{"ns", "namespace"},      {"namespace", "namespace"},
+                                                              {"pod", "pod"},           {"po", "pod"},
+                                                              {"pods", "pod"},          {"deployment", "deployment"},
+                                                              {"deploy", "deployment"}, {"deployments", "deployment"},
+                                                              {"node", "node"},         {"nodes", "node"},
+                                                              {"no", "node"},           {"replicas", "replicas"}};
   const auto it = kAliases.find(word);
   return it == kAliases.end() ? word : it->second;
 }
@@ -231,8 +238,7 @@ bool is_known(const kubernetes::ClusterObjects& known, const std::string& name) 
 
 // key=value, -n/--namespace NAME, a parameter's name followed by a value, and kind/name or
 // namespace/name.
-void read_explicit_forms(Reader& r, const std::vector<std::string>& toks,
-                         const kubernetes::ClusterObjects& known) {
+void read_explicit_forms(Reader& r, const std::vector<std::string>& toks, const kubernetes::ClusterObjects& known) {
   for (std::size_t i = 0; i < toks.size(); ++i) {
     const auto& t = toks[i];
     const auto word = lower(t);
@@ -253,8 +259,8 @@ void read_explicit_forms(Reader& r, const std::vector<std::string>& toks,
       const auto next = lower(toks[i + 1]);
       // "namespace demo" is a name; "pod keeps restarting" is not: other kinds need a name-shaped
       // word (a digit, '-' or '.') or one that exists.
-      const bool name_shaped = alias == "namespace" || next.find_first_of("0123456789-.") != std::string::npos ||
-                               is_known(known, next);
+      const bool name_shaped =
+          alias == "namespace" || next.find_first_of("0123456789-.") != std::string::npos || is_known(known, next);
       if (name_shaped && !stopwords().count(next) && r.set(alias, toks[i + 1])) {
         ++i;
         continue;
@@ -272,8 +278,7 @@ bool in_namespace(const kubernetes::NamespacedName& o, const std::string& ns_fil
 
 // The pod named `w` (or, when none is, the pods whose name is `w` followed by '-'); more than one is
 // ambiguous, though their one namespace is still set.
-void match_pod(Reader& r, const std::string& w, const kubernetes::ClusterObjects& known,
-               const std::string& ns_filter) {
+void match_pod(Reader& r, const std::string& w, const kubernetes::ClusterObjects& known, const std::string& ns_filter) {
   std::vector<kubernetes::NamespacedName> exact;
   std::vector<kubernetes::NamespacedName> prefixed;
   for (const auto& p : known.pods) {
@@ -334,7 +339,8 @@ void read_known_names(Reader& r, const TextParameters& out, const std::vector<st
     if (r.unset("deployment")) {
       match_deployment(r, w, known, ns_filter);
     }
-    if (r.unset("namespace") && std::find(known.namespaces.begin(), known.namespaces.end(), w) != known.namespaces.end()) {
+    if (r.unset("namespace") &&
+        std::find(known.namespaces.begin(), known.namespaces.end(), w) != known.namespaces.end()) {
       r.set("namespace", w);
     }
     if (out.values.count("namespace")) {
@@ -390,8 +396,7 @@ WordScore word_score(const Skill& skill, std::string_view text) {
   return out;
 }
 
-TextParameters extract_parameters(const Skill& skill, std::string_view text,
-                                  const kubernetes::ClusterObjects& known) {
+TextParameters extract_parameters(const Skill& skill, std::string_view text, const kubernetes::ClusterObjects& known) {
   TextParameters out;
   Reader r(skill, out);
   const auto toks = tokens(text.substr(0, 4000));

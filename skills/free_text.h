@@ -38,7 +38,6 @@ struct TextParameters {
 /// the start of its name ("checkout" → "checkout-7d9f8b6c5-x2x9k" when exactly one pod starts so;
 /// when several do, they are listed and their namespace is filled if they share it). Only values
 /// that pass the parameter's own checks are kept.
-TextParameters extract_parameters(const Skill& skill, std::string_view text,
-                                  const kubernetes::ClusterObjects& known);
+TextParameters extract_parameters(const Skill& skill, std::string_view text, const kubernetes::ClusterObjects& known);
 
 }  // namespace vigil::skills

@@ -59,8 +59,9 @@ ParameterCheck validate_parameters(const Skill& skill, const std::map<std::strin
       for (const auto& p : skill.parameters) {
         known += (known.empty() ? "" : ", ") + p.name;
       }
-      check.problems.push_back({name.substr(0, 64), "'" + name.substr(0, 64) + "' is not a parameter of " + skill.id +
-                                                        (known.empty() ? " (it takes none)" : " (it takes " + known + ")"),
+      check.problems.push_back({name.substr(0, 64),
+                                "'" + name.substr(0, 64) + "' is not a parameter of " + skill.id +
+                                    (known.empty() ? " (it takes none)" : " (it takes " + known + ")"),
                                 false});
     }
   }
@@ -75,9 +76,8 @@ ParameterCheck validate_parameters(const Skill& skill, const std::map<std::strin
     const auto value = parameter_value(p, non_empty, incident);
     if (!value) {
       if (p.required) {
-        check.problems.push_back({p.name, p.name + " is required" +
-                                              (p.description.empty() ? "" : " (" + p.description + ")"),
-                                  true});
+        check.problems.push_back(
+            {p.name, p.name + " is required" + (p.description.empty() ? "" : " (" + p.description + ")"), true});
       }
       continue;
     }
@@ -130,8 +130,9 @@ std::string example_value(const Parameter& p) {
     return "3";
   }
   static const std::map<std::string, std::string> kTypical = {
-      {"namespace", "payments"},      {"pod", "api-7d4b9c6f5-x2x9k"}, {"deployment", "api"},
-      {"node", "ip-10-0-1-23.ec2.internal"}, {"container", "api"},   {"service", "api"}};
+      {"namespace", "payments"}, {"pod", "api-7d4b9c6f5-x2x9k"},
+      {"deployment", "api"},     {"node", "ip-10-0-1-23.ec2.internal"},
+      {"container", "api"},      {"service", "api"}};
   if (const auto it = kTypical.find(p.name); it != kTypical.end()) {
     return it->second;
   }

@@ -10,8 +10,8 @@ namespace vigil::skills {
 
 /// One parameter that cannot be used as it stands, in words a person can act on.
 struct ParameterProblem {
-  std::string name;     // the parameter ("pod"), or the unknown name that was given
-  std::string message;  // "pod: 'Bad_Pod!' is not a pod name (lowercase letters, digits, '-' and '.')"
+  std::string name;      // the parameter ("pod"), or the unknown name that was given
+  std::string message;   // "pod: 'Bad_Pod!' is not a pod name (lowercase letters, digits, '-' and '.')"
   bool missing = false;  // a required parameter with no value at all
 };
 

@@ -120,9 +120,9 @@ struct Finding {
 };
 
 struct Triggers {
-  std::vector<std::string> alertnames;         // exact alert names
-  std::map<std::string, std::string> labels;   // every one must equal the incident's label
-  std::vector<std::string> text;               // case-insensitive regexes on title and text
+  std::vector<std::string> alertnames;        // exact alert names
+  std::map<std::string, std::string> labels;  // every one must equal the incident's label
+  std::vector<std::string> text;              // case-insensitive regexes on title and text
   bool empty() const { return alertnames.empty() && labels.empty() && text.empty(); }
 };
 

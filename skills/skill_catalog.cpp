@@ -23,8 +23,7 @@ SkillLoad SkillCatalog::load_dirs(const std::vector<std::string>& dirs) {
       const std::string file = s.file;
       const std::string id = s.id;
       if (!add(s)) {
-        total.errors.push_back(
-            {file, 1, 1, "duplicate skill id '" + id + "' (also in " + find(id)->file + ")"});
+        total.errors.push_back({file, 1, 1, "duplicate skill id '" + id + "' (also in " + find(id)->file + ")"});
         continue;
       }
       total.skills.push_back(std::move(s));
@@ -90,8 +89,7 @@ std::vector<SkillMatch> SkillCatalog::match(const Incident& incident) const {
     m.skill = &s;
     std::vector<std::string> reasons;
     if (!incident.alertname.empty() &&
-        std::find(t.alertnames.begin(), t.alertnames.end(), incident.alertname) !=
-            t.alertnames.end()) {
+        std::find(t.alertnames.begin(), t.alertnames.end(), incident.alertname) != t.alertnames.end()) {
       m.score += 100;
       reasons.push_back("alertname " + incident.alertname);
     }

@@ -71,9 +71,8 @@ bool is_id(const std::string& s) {
   if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'))) {
     return false;
   }
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; });
 }
 
 std::optional<std::chrono::seconds> parse_seconds(const std::string& text) {
@@ -141,8 +140,7 @@ class Parser {
     return true;
   }
 
-  bool read_string(const YAML::Node& parent, const char* key, const std::string& where,
-                   std::string& out) {
+  bool read_string(const YAML::Node& parent, const char* key, const std::string& where, std::string& out) {
     const auto n = parent[key];
     if (!n) {
       return false;
@@ -170,8 +168,8 @@ class Parser {
     }
   }
 
-  bool read_list(const YAML::Node& parent, const char* key, const std::string& where,
-                 std::vector<std::string>& out, std::vector<YAML::Node>* nodes = nullptr) {
+  bool read_list(const YAML::Node& parent, const char* key, const std::string& where, std::vector<std::string>& out,
+                 std::vector<YAML::Node>* nodes = nullptr) {
     const auto n = parent[key];
     if (!n) {
       return false;
@@ -195,8 +193,7 @@ class Parser {
     return ok;
   }
 
-  void read_duration(const YAML::Node& parent, const char* key, const std::string& where,
-                     std::chrono::seconds& out) {
+  void read_duration(const YAML::Node& parent, const char* key, const std::string& where, std::chrono::seconds& out) {
     const auto n = parent[key];
     if (!n) {
       return;
@@ -246,13 +243,11 @@ class Parser {
       Parameter p;
       p.mark = mark_of(pn);
       if (!check_map(pn, "parameter",
-                     {"name", "type", "pattern", "enum", "default", "required", "description",
-                      "from_incident"})) {
+                     {"name", "type", "pattern", "enum", "default", "required", "description", "from_incident"})) {
         continue;
       }
       if (!read_string(pn, "name", "parameter", p.name) || !is_param_name(p.name)) {
-        error(pn["name"] ? pn["name"] : pn,
-              "parameter: name is required (letters, digits, _ and -)");
+        error(pn["name"] ? pn["name"] : pn, "parameter: name is required (letters, digits, _ and -)");
         continue;
       }
       const std::string where = "parameters." + p.name;
@@ -278,9 +273,8 @@ class Parser {
       read_bool(pn, "required", where, p.required);
       read_string(pn, "description", where, p.description);
       if (read_string(pn, "from_incident", where, p.from_incident)) {
-        const bool ok = p.from_incident.rfind("labels.", 0) == 0 ||
-                        p.from_incident == "alertname" || p.from_incident == "title" ||
-                        p.from_incident == "severity" || p.from_incident == "source" ||
+        const bool ok = p.from_incident.rfind("labels.", 0) == 0 || p.from_incident == "alertname" ||
+                        p.from_incident == "title" || p.from_incident == "severity" || p.from_incident == "source" ||
                         p.from_incident == "id" || p.from_incident == "fingerprint";
         if (!ok) {
           error(pn["from_incident"], where +
@@ -299,15 +293,12 @@ class Parser {
 
   static bool is_param_name(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '_' || c == '-';
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     });
   }
 
-  void parse_condition(const YAML::Node& n, const std::string& where, Condition& c,
-                       bool needs_step) {
-    std::set<std::string> keys{"status", "output_contains", "output_not_contains",
-                               "output_matches"};
+  void parse_condition(const YAML::Node& n, const std::string& where, Condition& c, bool needs_step) {
+    std::set<std::string> keys{"status", "output_contains", "output_not_contains", "output_matches"};
     if (needs_step) {
       keys.insert("step");
     }
@@ -318,8 +309,8 @@ class Parser {
     if (needs_step && !read_string(n, "step", where, c.step)) {
       error(n, where + ": step is required");
     }
-    if (read_string(n, "status", where, c.status) && c.status != "succeeded" &&
-        c.status != "failed" && c.status != "skipped") {
+    if (read_string(n, "status", where, c.status) && c.status != "succeeded" && c.status != "failed" &&
+        c.status != "skipped") {
       error(n["status"], where + ".status: expected succeeded, failed or skipped");
     }
     read_string(n, "output_contains", where, c.output_contains);
@@ -333,9 +324,8 @@ class Parser {
   }
 
   // Checks an argv template against what is defined so far.
-  void check_argv(const YAML::Node& list, const std::vector<std::string>& argv,
-                  const std::vector<YAML::Node>& nodes, const std::string& where,
-                  const Skill& skill) {
+  void check_argv(const YAML::Node& list, const std::vector<std::string>& argv, const std::vector<YAML::Node>& nodes,
+                  const std::string& where, const Skill& skill) {
     for (std::size_t i = 0; i < argv.size(); ++i) {
       auto t = Template::parse({argv[i]});
       const YAML::Node& node = i < nodes.size() ? nodes[i] : list;
@@ -358,8 +348,8 @@ class Parser {
           case Placeholder::Kind::Capture: {
             const auto it = captures_.find(ph.step);
             if (it == captures_.end() || !it->second.count(ph.name)) {
-              error(node, where + ": template variable {{ " + ph.text() +
-                              " }} is not defined (no earlier step captures it)");
+              error(node,
+                    where + ": template variable {{ " + ph.text() + " }} is not defined (no earlier step captures it)");
             }
             break;
           }
@@ -374,9 +364,18 @@ class Parser {
   }
 
   std::optional<Step> parse_step(const YAML::Node& n, Section section, const Skill& skill) {
-    std::set<std::string> keys{"id",    "title",  "run",      "dry_run",
-                               "timeout", "mutating", "requires_approval", "risk",
-                               "approvers", "allow_self_approval", "capture", "when",
+    std::set<std::string> keys{"id",
+                               "title",
+                               "run",
+                               "dry_run",
+                               "timeout",
+                               "mutating",
+                               "requires_approval",
+                               "risk",
+                               "approvers",
+                               "allow_self_approval",
+                               "capture",
+                               "when",
                                "on_failure"};
     if (section == Section::Verify) {
       keys.insert("expect");
@@ -387,8 +386,7 @@ class Parser {
     Step s;
     s.mark = mark_of(n);
     if (!read_string(n, "id", "step", s.id) || !is_id(s.id)) {
-      error(n["id"] ? n["id"] : n,
-            "step: id is required (lower case letters, digits, - and _, at most 64)");
+      error(n["id"] ? n["id"] : n, "step: id is required (lower case letters, digits, - and _, at most 64)");
       return std::nullopt;
     }
     const std::string where = "step " + s.id;
@@ -411,8 +409,7 @@ class Parser {
       Condition c;
       parse_condition(w, where + ".when", c, true);
       if (!c.step.empty() && !captures_.count(c.step)) {
-        error(w["step"] ? w["step"] : w,
-              where + ".when: step '" + c.step + "' is not an earlier step");
+        error(w["step"] ? w["step"] : w, where + ".when: step '" + c.step + "' is not an earlier step");
       }
       s.when = c;
     }
@@ -424,8 +421,8 @@ class Parser {
   }
 
   // run or dry_run: a non-empty argv list whose templates name what is defined so far.
-  void read_argv(const YAML::Node& n, const char* key, const std::string& where,
-                 std::vector<std::string>& argv, const Skill& skill) {
+  void read_argv(const YAML::Node& n, const char* key, const std::string& where, std::vector<std::string>& argv,
+                 const Skill& skill) {
     std::vector<YAML::Node> nodes;
     if (read_list(n, key, where, argv, &nodes)) {
       if (argv.empty()) {
@@ -508,8 +505,7 @@ class Parser {
         if (read_string(kv.second, "pattern", where + ".capture." + c.name, c.pattern)) {
           std::string why;
           if (!valid_regex(c.pattern, why)) {
-            error(kv.second["pattern"],
-                  where + ".capture." + c.name + ".pattern: bad regular expression: " + why);
+            error(kv.second["pattern"], where + ".capture." + c.name + ".pattern: bad regular expression: " + why);
           }
         }
       } else {
@@ -551,8 +547,8 @@ class Parser {
   }
 
   // One finding; none when it has no usable id. `ids` holds the ids seen so far.
-  std::optional<Finding> parse_finding(const YAML::Node& fn, const Skill& skill,
-                                       const std::set<std::string>& steps, std::set<std::string>& ids) {
+  std::optional<Finding> parse_finding(const YAML::Node& fn, const Skill& skill, const std::set<std::string>& steps,
+                                       std::set<std::string>& ids) {
     if (!check_map(fn, "finding", {"id", "when", "capture", "say", "evidence"})) {
       return std::nullopt;
     }
@@ -620,8 +616,8 @@ class Parser {
   // capture: name → regex (or {step, regex, last, default}), read from the first `when` step unless
   // it names another; returns the names `say` may use.
   std::set<std::string> read_finding_captures(const YAML::Node& fn, const std::string& where,
-                                              const std::set<std::string>& steps,
-                                              const std::string& first_step, Finding& f) {
+                                              const std::set<std::string>& steps, const std::string& first_step,
+                                              Finding& f) {
     std::set<std::string> names;
     const auto cap = fn["capture"];
     if (!cap) {
@@ -692,9 +688,8 @@ class Parser {
   }
 
   // evidence: regexes (or {step, regex}) whose matching lines are quoted with the finding.
-  void read_finding_evidence(const YAML::Node& fn, const std::string& where,
-                             const std::set<std::string>& steps, const std::string& first_step,
-                             Finding& f) {
+  void read_finding_evidence(const YAML::Node& fn, const std::string& where, const std::set<std::string>& steps,
+                             const std::string& first_step, Finding& f) {
     const auto ev = fn["evidence"];
     if (!ev) {
       return;
@@ -723,8 +718,8 @@ class Parser {
     }
   }
 
-  void parse_step_list(const YAML::Node& n, const std::string& where, Section section,
-                       Skill& skill, std::vector<Step>& out) {
+  void parse_step_list(const YAML::Node& n, const std::string& where, Section section, Skill& skill,
+                       std::vector<Step>& out) {
     if (!n.IsSequence()) {
       error(n, where + ": expected a list of steps");
       return;
@@ -738,15 +733,14 @@ class Parser {
 
   std::optional<Skill> parse(const YAML::Node& root) {
     if (!check_map(root, "skill",
-                   {"id", "title", "description", "triggers", "parameters", "steps", "verify",
-                    "rollback", "findings", "requires_kubernetes"})) {
+                   {"id", "title", "description", "triggers", "parameters", "steps", "verify", "rollback", "findings",
+                    "requires_kubernetes"})) {
       return std::nullopt;
     }
     Skill skill;
     skill.file = file_;
     if (!read_string(root, "id", "skill", skill.id) || !is_id(skill.id)) {
-      error(root["id"] ? root["id"] : root,
-            "skill: id is required (lower case letters, digits, - and _, at most 64)");
+      error(root["id"] ? root["id"] : root, "skill: id is required (lower case letters, digits, - and _, at most 64)");
     }
     read_string(root, "title", "skill", skill.title);
     read_string(root, "description", "skill", skill.description);
@@ -830,8 +824,7 @@ class Parser {
     skill.requires_kubernetes = kube;
     read_bool(root, "requires_kubernetes", "skill", skill.requires_kubernetes);
     if (kube && !skill.requires_kubernetes) {
-      error(root["requires_kubernetes"],
-            "skill: requires_kubernetes is false but steps run kubectl");
+      error(root["requires_kubernetes"], "skill: requires_kubernetes is false but steps run kubectl");
     }
   }
 
@@ -908,8 +901,7 @@ SkillLoad SkillLoader::load_dir(const std::string& dir) {
     }
     for (auto& s : one.skills) {
       if (const auto it = seen.find(s.id); it != seen.end()) {
-        out.errors.push_back({f.string(), 1, 1,
-                              "duplicate skill id '" + s.id + "' (also in " + it->second + ")"});
+        out.errors.push_back({f.string(), 1, 1, "duplicate skill id '" + s.id + "' (also in " + it->second + ")"});
         continue;
       }
       seen[s.id] = f.string();

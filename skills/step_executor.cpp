@@ -141,8 +141,8 @@ Result<void> write_output_file(const std::string& path, std::string_view text) {
 
 // A finished row that a resumed run takes as it is.
 bool is_final(StepState s) {
-  return s == StepState::Succeeded || s == StepState::Failed || s == StepState::TimedOut ||
-         s == StepState::Skipped || s == StepState::Denied || s == StepState::Expired;
+  return s == StepState::Succeeded || s == StepState::Failed || s == StepState::TimedOut || s == StepState::Skipped ||
+         s == StepState::Denied || s == StepState::Expired;
 }
 
 }  // namespace
@@ -155,8 +155,8 @@ std::string bounded_output(std::string_view text, std::size_t cap, std::size_t t
     if (!out.empty() && out.back() != '\n') {
       out += '\n';
     }
-    out += "… [output cut at " + std::to_string(kept) + " bytes; the step wrote " +
-           std::to_string(total) + " bytes in all]\n";
+    out += "… [output cut at " + std::to_string(kept) + " bytes; the step wrote " + std::to_string(total) +
+           " bytes in all]\n";
   }
   return out;
 }
@@ -191,12 +191,11 @@ std::string_view to_string(Verification v) {
   return "not run";
 }
 
-
 struct StepExecutor::RunContext {
   SkillRun run;
   TemplateValues values;
   std::map<std::string, StepResult> results;  // by step id (latest)
-  std::map<std::string, StepEntry> rows;       // recorded steps by key (the latest per key)
+  std::map<std::string, StepEntry> rows;      // recorded steps by key (the latest per key)
   int next_seq = 1;
   bool remediated = false;
   std::vector<FindingResult> findings;  // as last told to on_findings
@@ -209,8 +208,8 @@ struct StepExecutor::DryRunShown {
   std::optional<StepResult> cancelled;
 };
 
-StepExecutor::StepExecutor(StepJournal& journal, process::ChildProcess& runner, ApprovalGate& gate,
-                           Clock& clock, ExecutorOptions options, Logger log)
+StepExecutor::StepExecutor(StepJournal& journal, process::ChildProcess& runner, ApprovalGate& gate, Clock& clock,
+                           ExecutorOptions options, Logger log)
     : journal_(journal),
       runner_(runner),
       gate_(gate),
@@ -275,8 +274,8 @@ Result<void> StepExecutor::prepare(RunContext& rs) {
       rs.rows[row.key] = row;
     }
     if (row.state == StepState::Running) {
-      return make_error(Errc::Conflict, "step " + row.key + " of run " + rs.run.run_id +
-                                            " is running (mark it interrupted first)");
+      return make_error(Errc::Conflict,
+                        "step " + row.key + " of run " + rs.run.run_id + " is running (mark it interrupted first)");
     }
   }
   event(rs.run.run_id, rs.rows.empty() ? StepEventKind::SkillStarted : StepEventKind::SkillResumed, skill.id);
@@ -338,8 +337,7 @@ Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& repo
         report.steps.push_back(std::move(res));
         co_return Verification::NotRun;
       }
-      const bool ok = res.state == StepState::Succeeded &&
-                      condition_holds(rs, step.expect, &res);
+      const bool ok = res.state == StepState::Succeeded && condition_holds(rs, step.expect, &res);
       report.steps.push_back(res);
       rs.results[step.id] = std::move(res);
       if (!ok) {
@@ -407,8 +405,7 @@ std::vector<FindingResult> StepExecutor::update_findings(RunContext& rs) {
   return found;
 }
 
-bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c,
-                                   const StepResult* subject) const {
+bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c, const StepResult* subject) const {
   const StepResult* r = subject;
   if (!c.step.empty()) {
     const auto it = rs.results.find(c.step);
@@ -428,8 +425,7 @@ bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c,
   if (!c.output_matches.empty()) {
     const auto found = regex_search(c.output_matches, output, RegexLines::Whole);
     if (!found) {
-      log_->warn("run={} when.output_matches {}; the condition does not hold", rs.run.run_id,
-                 found.error().detail);
+      log_->warn("run={} when.output_matches {}; the condition does not hold", rs.run.run_id, found.error().detail);
       return false;
     }
     return *found;
@@ -485,9 +481,8 @@ StepEntry StepExecutor::new_step(RunContext& rs, const std::string& key, const s
   return row;
 }
 
-StepResult StepExecutor::end_without_running(RunContext& rs, const Step& step, const std::string& key,
-                                             StepState state, const std::string& recorded_note,
-                                             const std::string& note) {
+StepResult StepExecutor::end_without_running(RunContext& rs, const Step& step, const std::string& key, StepState state,
+                                             const std::string& recorded_note, const std::string& note) {
   const StepEntry row = new_step(rs, key, step.run, step.mutating);
   journal_.finish(row, StepEnd::without_running(state, recorded_note));
   StepResult r;
@@ -501,8 +496,7 @@ StepResult StepExecutor::end_without_running(RunContext& rs, const Step& step, c
   return r;
 }
 
-Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Section section,
-                                        std::string key) {
+Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Section section, std::string key) {
   const auto existing = rs.rows.find(key);
   std::optional<StepEntry> row;
   if (existing != rs.rows.end()) {
@@ -519,9 +513,8 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
   }
 
   if (step.when && !condition_holds(rs, *step.when, nullptr)) {
-    StepResult skipped = end_without_running(rs, step, key, StepState::Skipped,
-                                             "condition not met: when " + step.when->step + " ...",
-                                             "condition not met");
+    StepResult skipped = end_without_running(
+        rs, step, key, StepState::Skipped, "condition not met: when " + step.when->step + " ...", "condition not met");
     co_return skipped;
   }
 
@@ -543,8 +536,7 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
             key + " was " + std::string(to_string(row->state)) + "; asking for a new approval");
       row.reset();
     }
-    co_return co_await run_gated(rs, step, key, std::move(*argv), std::move(row),
-                                 section == Section::Rollback);
+    co_return co_await run_gated(rs, step, key, std::move(*argv), std::move(row), section == Section::Rollback);
   }
 
   StepEntry fresh = (row && row->state == StepState::Pending) ? *row : new_step(rs, key, *argv, false);
@@ -562,8 +554,7 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
   co_return r;
 }
 
-Task<StepExecutor::DryRunShown> StepExecutor::show_dry_run(RunContext& rs, const Step& step,
-                                                           const std::string& key) {
+Task<StepExecutor::DryRunShown> StepExecutor::show_dry_run(RunContext& rs, const Step& step, const std::string& key) {
   DryRunShown shown;
   if (step.dry_run.empty()) {
     co_return shown;
@@ -757,8 +748,7 @@ std::string StepExecutor::output_file_for(const std::string& run_id, const StepE
   return (dir / (std::to_string(row.seq) + "-" + row.key + ".log")).string();
 }
 
-Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEntry row,
-                                       bool approved_mutation) {
+Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEntry row, bool approved_mutation) {
   StepResult r;
   r.key = row.key;
   r.step_id = step.id;
@@ -803,9 +793,8 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEnt
   co_return r;
 }
 
-void StepExecutor::keep_output(const std::string& run_id, const std::string& key,
-                               const process::ProcessResult& result, const std::string& output_file,
-                               StepResult& r) {
+void StepExecutor::keep_output(const std::string& run_id, const std::string& key, const process::ProcessResult& result,
+                               const std::string& output_file, StepResult& r) {
   r.exit_code = result.exit_code;
   r.signal = result.signal;
   std::string full = result.out;

@@ -87,9 +87,9 @@ struct StepResult {
   bool truncated = false;
   std::string output_path;
   bool gated = false;
-  bool reused = false;  // found finished in the store (a resumed run), not run again
-  bool dry_run = false; // the dry run of a gated step (its output goes on the approval card)
-  std::string note;     // why skipped / denied / refused
+  bool reused = false;   // found finished in the store (a resumed run), not run again
+  bool dry_run = false;  // the dry run of a gated step (its output goes on the approval card)
+  std::string note;      // why skipped / denied / refused
 };
 
 struct SkillRunReport {
@@ -137,22 +137,20 @@ class StepExecutor {
   /// After every main step: a dry run's result, or the verification of a remediation.
   Task<> conclude(RunContext& rs, SkillRunReport& report);
   Task<StepResult> run_step(RunContext& rs, const Step& step, Section section, std::string key);
-  Task<StepResult> run_gated(RunContext& rs, const Step& step, std::string key,
-                             std::vector<std::string> argv, std::optional<StepEntry> row,
-                             bool is_rollback);
+  Task<StepResult> run_gated(RunContext& rs, const Step& step, std::string key, std::vector<std::string> argv,
+                             std::optional<StepEntry> row, bool is_rollback);
   Task<DryRunShown> show_dry_run(RunContext& rs, const Step& step, const std::string& key);
   /// A dry run of the whole skill: the gated step is shown (its dry run), never asked for.
-  StepResult show_only(RunContext& rs, const Step& step, const std::string& key,
-                       const std::vector<std::string>& argv, const std::optional<StepEntry>& row,
-                       const std::string& dry_output);
+  StepResult show_only(RunContext& rs, const Step& step, const std::string& key, const std::vector<std::string>& argv,
+                       const std::optional<StepEntry>& row, const std::string& dry_output);
   GateRequest gate_request(RunContext& rs, const Step& step, const std::string& key,
-                           const std::vector<std::string>& argv, const StepEntry& gated,
-                           const DryRunShown& dry, bool is_rollback);
+                           const std::vector<std::string>& argv, const StepEntry& gated, const DryRunShown& dry,
+                           bool is_rollback);
   /// The gate said no (denied, expired, cancelled): the step ends so.
-  StepResult not_approved(RunContext& rs, const StepEntry& gated, const std::string& key,
-                          const GateDecision& decision, StepResult r);
-  Task<StepResult> run_approved(RunContext& rs, const Step& step, const StepEntry& gated,
-                                const GateDecision& decision, StepResult r);
+  StepResult not_approved(RunContext& rs, const StepEntry& gated, const std::string& key, const GateDecision& decision,
+                          StepResult r);
+  Task<StepResult> run_approved(RunContext& rs, const Step& step, const StepEntry& gated, const GateDecision& decision,
+                                StepResult r);
   Task<StepResult> execute(RunContext& rs, const Step& step, StepEntry row, bool approved_mutation);
   /// The child process for the step: kubectl with its kubeconfig, the allowed environment.
   Result<process::ProcessSpec> process_spec(const Step& step, const StepEntry& row, bool approved_mutation);
@@ -164,8 +162,7 @@ class StepExecutor {
   Task<bool> run_rollback(RunContext& rs, SkillRunReport& report);
   Task<Verification> run_verify(RunContext& rs, SkillRunReport& report);
 
-  StepEntry new_step(RunContext& rs, const std::string& key, const std::vector<std::string>& argv,
-                     bool mutating);
+  StepEntry new_step(RunContext& rs, const std::string& key, const std::vector<std::string>& argv, bool mutating);
   /// A step that ends without running (condition not met, refused): recorded and reported.
   StepResult end_without_running(RunContext& rs, const Step& step, const std::string& key, StepState state,
                                  const std::string& recorded_note, const std::string& note);

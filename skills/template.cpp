@@ -14,15 +14,14 @@ bool is_name(std::string_view s) {
     return false;
   }
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
 }
 
 bool is_label_key(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || c == '.' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.' || c == '/';
   });
 }
 
@@ -38,15 +37,14 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-const std::vector<std::string_view> kIncidentFields = {"id",       "title",  "alertname",
-                                                       "severity", "source", "fingerprint"};
+const std::vector<std::string_view> kIncidentFields = {"id", "title", "alertname", "severity", "source", "fingerprint"};
 
 Result<Placeholder> parse_placeholder(const std::string& expr) {
   Placeholder p;
   const auto dot = expr.find('.');
   if (dot == std::string::npos) {
-    return make_error(Errc::InvalidInput, "unknown template variable '" + expr +
-                                              "' (use params.x, steps.<id>.<capture> or incident.x)");
+    return make_error(Errc::InvalidInput,
+                      "unknown template variable '" + expr + "' (use params.x, steps.<id>.<capture> or incident.x)");
   }
   const std::string root = expr.substr(0, dot);
   const std::string rest = expr.substr(dot + 1);
@@ -61,8 +59,7 @@ Result<Placeholder> parse_placeholder(const std::string& expr) {
   if (root == "steps") {
     const auto d2 = rest.find('.');
     if (d2 == std::string::npos || !is_name(rest.substr(0, d2)) || !is_name(rest.substr(d2 + 1))) {
-      return make_error(Errc::InvalidInput,
-                        "bad capture reference '" + expr + "' (use steps.<step id>.<capture>)");
+      return make_error(Errc::InvalidInput, "bad capture reference '" + expr + "' (use steps.<step id>.<capture>)");
     }
     p.kind = Placeholder::Kind::Capture;
     p.step = rest.substr(0, d2);
@@ -79,12 +76,11 @@ Result<Placeholder> parse_placeholder(const std::string& expr) {
       p.name = rest;
       return p;
     }
-    return make_error(Errc::InvalidInput,
-                      "unknown incident field '" + rest +
-                          "' (id, title, alertname, severity, source, fingerprint, labels.<key>)");
+    return make_error(Errc::InvalidInput, "unknown incident field '" + rest +
+                                              "' (id, title, alertname, severity, source, fingerprint, labels.<key>)");
   }
-  return make_error(Errc::InvalidInput, "unknown template variable '" + expr +
-                                            "' (use params.x, steps.<id>.<capture> or incident.x)");
+  return make_error(Errc::InvalidInput,
+                    "unknown template variable '" + expr + "' (use params.x, steps.<id>.<capture> or incident.x)");
 }
 
 }  // namespace
@@ -119,14 +115,12 @@ Result<Template> Template::parse(const std::vector<std::string>& argv) {
       const auto close = s.find("}}", open + 2);
       if (close == std::string::npos) {
         return make_error(Errc::InvalidInput, "argv element " + std::to_string(i) + ", column " +
-                                                  std::to_string(open + 1) +
-                                                  ": '{{' without a closing '}}'");
+                                                  std::to_string(open + 1) + ": '{{' without a closing '}}'");
       }
       auto ph = parse_placeholder(trim(std::string_view(s).substr(open + 2, close - open - 2)));
       if (!ph) {
         return make_error(Errc::InvalidInput, "argv element " + std::to_string(i) + ", column " +
-                                                  std::to_string(open + 1) + ": " +
-                                                  ph.error().detail);
+                                                  std::to_string(open + 1) + ": " + ph.error().detail);
       }
       ph->column = static_cast<int>(open);
       parts.push_back({false, {}, t.placeholders_.size()});
@@ -181,10 +175,8 @@ Result<std::vector<std::string>> Template::render(const TemplateValues& values) 
       }
       // Parameters were checked against their own pattern when resolved; captured and incident
       // values are untrusted text and must look like a plain name.
-      if (ph.kind != Placeholder::Kind::Param &&
-          !full_match(std::string(kSafeValuePattern), *value)) {
-        return make_error(Errc::InvalidInput,
-                          ph.text() + ": value refused (not a plain name, path or number)");
+      if (ph.kind != Placeholder::Kind::Param && !full_match(std::string(kSafeValuePattern), *value)) {
+        return make_error(Errc::InvalidInput, ph.text() + ": value refused (not a plain name, path or number)");
       }
       arg += *value;
     }
@@ -218,19 +210,16 @@ Result<void> check_parameter_value(const Parameter& p, const std::string& value)
   if (auto shape = check_value_shape(value); !shape) {
     return make_error(Errc::InvalidInput, "parameter " + p.name + ": " + shape.error().detail);
   }
-  if (!p.enum_values.empty() &&
-      std::find(p.enum_values.begin(), p.enum_values.end(), value) == p.enum_values.end()) {
+  if (!p.enum_values.empty() && std::find(p.enum_values.begin(), p.enum_values.end(), value) == p.enum_values.end()) {
     std::string allowed;
     for (const auto& e : p.enum_values) {
       allowed += (allowed.empty() ? "" : ", ") + e;
     }
-    return make_error(Errc::InvalidInput,
-                      "parameter " + p.name + ": '" + value + "' is not one of " + allowed);
+    return make_error(Errc::InvalidInput, "parameter " + p.name + ": '" + value + "' is not one of " + allowed);
   }
   const auto pattern = p.effective_pattern();
   if (!pattern.empty() && !full_match(pattern, value)) {
-    return make_error(Errc::InvalidInput, "parameter " + p.name + ": value refused (must match " +
-                                              pattern + ")");
+    return make_error(Errc::InvalidInput, "parameter " + p.name + ": value refused (must match " + pattern + ")");
   }
   return {};
 }
@@ -248,9 +237,9 @@ std::optional<std::string> parameter_value(const Parameter& p, const std::map<st
   return p.default_value;
 }
 
-Result<std::map<std::string, std::string>> resolve_parameters(
-    const Skill& skill, const std::map<std::string, std::string>& given,
-    const std::map<std::string, std::string>& incident) {
+Result<std::map<std::string, std::string>> resolve_parameters(const Skill& skill,
+                                                              const std::map<std::string, std::string>& given,
+                                                              const std::map<std::string, std::string>& incident) {
   std::map<std::string, std::string> out;
   std::vector<std::string> problems;
   for (const auto& [name, value] : given) {

@@ -15,9 +15,9 @@ namespace vigil::skills {
 struct Placeholder {
   enum class Kind { Param, Capture, Incident };
   Kind kind = Kind::Param;
-  std::string name;  // parameter name, capture name, or incident key ("alertname", "labels.app")
-  std::string step;  // Capture: the step that captured it
-  int column = 0;    // 0-based offset of "{{" in its argv element
+  std::string name;          // parameter name, capture name, or incident key ("alertname", "labels.app")
+  std::string step;          // Capture: the step that captured it
+  int column = 0;            // 0-based offset of "{{" in its argv element
   std::string text() const;  // "params.x", "steps.s.x", "incident.x"
 };
 
@@ -72,8 +72,8 @@ std::optional<std::string> parameter_value(const Parameter& p, const std::map<st
 
 /// The parameter values of a run: given values, then `from_incident`, then defaults; every one
 /// checked; unknown names, missing required values and refused values are errors (all listed).
-Result<std::map<std::string, std::string>> resolve_parameters(
-    const Skill& skill, const std::map<std::string, std::string>& given,
-    const std::map<std::string, std::string>& incident);
+Result<std::map<std::string, std::string>> resolve_parameters(const Skill& skill,
+                                                              const std::map<std::string, std::string>& given,
+                                                              const std::map<std::string, std::string>& incident);
 
 }  // namespace vigil::skills

@@ -98,8 +98,8 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       oncall_(make_oncall(ex, config, ports, logging)),
       channels_(config.channels, ports.web, ports.clock),
       presenter_(ex, ports.store, ports.web, ports.clock, logging.make("slack.thread")),
-      gate_(ex, ports.store, ports.web, ports.clock, *redactor_, directory_, config.approvals,
-            logging.make("approval"), &ports.metrics, oncall_.get()),
+      gate_(ex, ports.store, ports.web, ports.clock, *redactor_, directory_, config.approvals, logging.make("approval"),
+            &ports.metrics, oncall_.get()),
       object_names_(make_object_names(config, runner_, logging)),
       step_journal_(ports.store, ports.clock),
       runs_(ex, ports.store, step_journal_, catalog_, runner_, gate_, ports.clock, *redactor_, knowledge_,
@@ -110,23 +110,22 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       notes_(make_notes(ex, config, ports, logging)),
       intake_(ports.store, runs_, ports.clock),
       alert_actions_(ports.store, runs_, ports.clock, *redactor_,
-                     AlertActions::Peers{ports.alertmanager, ports.pagerduty, ports.opsgenie},
-                     logging.make("alerts")),
+                     AlertActions::Peers{ports.alertmanager, ports.pagerduty, ports.opsgenie}, logging.make("alerts")),
       full_output_(ports.store, ports.web, *redactor_, ports.clock, full_output_options(config),
                    logging.make("full_output")),
       users_(ports.web, ports.clock),
       incidents_(ports.store, ports.clock, *redactor_),
-      context_{ports.store, runs_,   ports.web, channels_, gate_,      presenter_,
-               catalog_,    directory_, ports.clock, *redactor_, config_, logging.make("handlers"),
-               alert_actions_, full_output_, users_, incidents_},
+      context_{ports.store,    runs_,        ports.web,   channels_,  gate_,   presenter_,
+               catalog_,       directory_,   ports.clock, *redactor_, config_, logging.make("handlers"),
+               alert_actions_, full_output_, users_,      incidents_},
       slash_(context_),
       interactions_(context_),
       processed_(ports.store),
       client_(ports.socket_executor.value_or(ex), ports.transport, ports.web, ports.clock, processed_, ports.metrics,
               logging.make("slack.socket"), socket_options(config)),
-      inputs_(ex, kMaxHandlersInFlight,
-              [this](slack::InboundEvent e) -> Task<> { return handle(std::move(e)); }, router_log_,
-              &ports.metrics),
+      inputs_(
+          ex, kMaxHandlersInFlight, [this](slack::InboundEvent e) -> Task<> { return handle(std::move(e)); },
+          router_log_, &ports.metrics),
       chores_wake_(ex) {
   const auto load = catalog_.load_dirs(config.skills.dirs);
   for (const auto& e : load.errors) {
@@ -164,9 +163,8 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       return std::nullopt;
     }
     const auto command = e.payload.value("command", std::string());
-    const auto text = e.payload.contains("text") && e.payload["text"].is_string()
-                          ? e.payload["text"].get<std::string>()
-                          : std::string();
+    const auto text = e.payload.contains("text") && e.payload["text"].is_string() ? e.payload["text"].get<std::string>()
+                                                                                  : std::string();
     return handlers::SlashCommandHandler::ack_payload(command, text);
   });
 }
@@ -273,8 +271,7 @@ Task<> App::quiesce() {
     }
   }
   if (inputs_.waiting() > 0) {
-    log_->warn("stopping: {} acked inputs were still waiting for a handler and are not handled",
-               inputs_.waiting());
+    log_->warn("stopping: {} acked inputs were still waiting for a handler and are not handled", inputs_.waiting());
   }
 }
 

@@ -34,8 +34,7 @@ std::optional<Config> load_config_or_report(const std::string& cli_path, std::si
     std::cerr << e.to_string() << "\n";
   }
   if (!load.ok()) {
-    std::cerr << load.errors.size() << " problem" << (load.errors.size() == 1 ? "" : "s")
-              << " in the configuration\n";
+    std::cerr << load.errors.size() << " problem" << (load.errors.size() == 1 ? "" : "s") << " in the configuration\n";
     return std::nullopt;
   }
   return load.config;
@@ -48,8 +47,7 @@ std::string listen_failure_message(const std::string& address, const Error& erro
            ", or port 0 for a free one";
   }
   if (error.code == boost::system::errc::permission_denied) {
-    return head + "permission denied (a port below 1024 needs privileges): set " + setting +
-           " to a port above 1023";
+    return head + "permission denied (a port below 1024 needs privileges): set " + setting + " to a port above 1023";
   }
   if (error.code == boost::system::errc::address_not_available) {
     return head + "no network interface of this machine has this address: set " + setting +

@@ -79,7 +79,9 @@ std::string read_text(const fs::path& path) {
 
 Sandbox::Sandbox(SandboxOptions options) : options_(std::move(options)), log_(null_logger("sandbox")) {}
 
-Sandbox::~Sandbox() { stop(); }
+Sandbox::~Sandbox() {
+  stop();
+}
 
 void Sandbox::stop() {
   if (web_) {
@@ -90,7 +92,9 @@ void Sandbox::stop() {
   }
 }
 
-std::string Sandbox::page_url() const { return web_ ? web_->url() : std::string(); }
+std::string Sandbox::page_url() const {
+  return web_ ? web_->url() : std::string();
+}
 
 Result<void> Sandbox::prepare(Config& config) {
   // The state lives next to the database (.vigil/ under `make run`).
@@ -169,8 +173,8 @@ Result<void> Sandbox::open_page(const Logging& logging) {
   web_->add_action("demo-alert", "Fire a demo alert", [this] { return fire_alert(); });
   web_->every(std::chrono::milliseconds(500), [this] { check_resolved(); });
   if (auto started = web_->start(); !started) {
-    const auto message = listen_failure_message(options_.listen, started.error(),
-                                                "--sandbox=127.0.0.1:PORT or VIGIL_SANDBOX_ADDR");
+    const auto message =
+        listen_failure_message(options_.listen, started.error(), "--sandbox=127.0.0.1:PORT or VIGIL_SANDBOX_ADDR");
     return make_error(Errc::InvalidConfig, "the sandbox page " + message);
   }
   return {};
@@ -189,7 +193,9 @@ void Sandbox::announce() {
              demo_dir_.string());
 }
 
-std::string Sandbox::cluster_state() const { return read_text(demo_dir_ / "state" / "checkout"); }
+std::string Sandbox::cluster_state() const {
+  return read_text(demo_dir_ / "state" / "checkout");
+}
 
 Result<void> Sandbox::post_alert(const std::string& file) {
   const auto text = embedded_file("demo/alerts/" + file);
@@ -209,10 +215,13 @@ Result<void> Sandbox::post_alert(const std::string& file) {
 
 Result<std::string> Sandbox::fire_alert() {
   // The demo cluster breaks again, as it did before the first alert.
-  if (auto w = write_file(demo_dir_ / "state" / "checkout", "crashloop\n", fs::perms::owner_read | fs::perms::owner_write); !w) {
+  if (auto w =
+          write_file(demo_dir_ / "state" / "checkout", "crashloop\n", fs::perms::owner_read | fs::perms::owner_write);
+      !w) {
     return w.error();
   }
-  if (auto w = write_file(demo_dir_ / "state" / "alert", "firing\n", fs::perms::owner_read | fs::perms::owner_write); !w) {
+  if (auto w = write_file(demo_dir_ / "state" / "alert", "firing\n", fs::perms::owner_read | fs::perms::owner_write);
+      !w) {
     return w.error();
   }
   healthy_since_ = {};
@@ -240,7 +249,8 @@ void Sandbox::check_resolved() {
     return;
   }
   // Like Alertmanager: the condition has cleared for a while, so the alert resolves.
-  if (auto w = write_file(demo_dir_ / "state" / "alert", "resolved\n", fs::perms::owner_read | fs::perms::owner_write); !w) {
+  if (auto w = write_file(demo_dir_ / "state" / "alert", "resolved\n", fs::perms::owner_read | fs::perms::owner_write);
+      !w) {
     log_->error("demo alert: {}", w.error().detail);
     return;
   }

@@ -84,9 +84,9 @@ long long unix_now() {
 }
 
 std::string action_ts() {
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   char buf[32];
   std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(us / 1'000'000),
                 static_cast<long long>(us % 1'000'000));
@@ -139,7 +139,9 @@ json parse_if_string(const json& j) {
 }
 
 // json converts to anything, so Result<json> takes it only when told which side it is.
-Result<json> ok_json(json j) { return Result<json>(boost::system::in_place_value, std::move(j)); }
+Result<json> ok_json(json j) {
+  return Result<json>(boost::system::in_place_value, std::move(j));
+}
 
 bool is_loopback_host(const std::string& host) {
   return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
@@ -175,8 +177,11 @@ json channel_messages(const std::vector<slack::EmulatedMessage>& messages, std::
     for (const auto& id : m.file_ids) {
       if (const auto f = files_by_id.find(id); f != files_by_id.end()) {
         // The page shows a file's start; all of it is in the emulator's record.
-        shared.push_back(json{{"id", f->second.id}, {"name", f->second.name}, {"title", f->second.title},
-                              {"size", f->second.content.size()}, {"preview", f->second.content.substr(0, 20000)}});
+        shared.push_back(json{{"id", f->second.id},
+                              {"name", f->second.name},
+                              {"title", f->second.title},
+                              {"size", f->second.content.size()},
+                              {"preview", f->second.content.substr(0, 20000)}});
       }
     }
     j["files"] = std::move(shared);
@@ -195,7 +200,9 @@ json channel_messages(const std::vector<slack::EmulatedMessage>& messages, std::
 SandboxWeb::SandboxWeb(slack::SlackEmulator& emulator, SandboxWebOptions options, Logger log)
     : emulator_(emulator), options_(std::move(options)), log_(std::move(log)) {}
 
-SandboxWeb::~SandboxWeb() { stop(); }
+SandboxWeb::~SandboxWeb() {
+  stop();
+}
 
 void SandboxWeb::add_action(std::string name, std::string label, Action action) {
   actions_.push_back({std::move(name), std::move(label), std::move(action)});
@@ -359,8 +366,7 @@ Result<json> SandboxWeb::on_message(const json& b) {
 }
 
 Result<json> SandboxWeb::on_command(const json& b) {
-  auto sent =
-      slash_command(str(b, "user"), str(b, "channel"), str(b, "command"), str(b, "text"), str(b, "thread_ts"));
+  auto sent = slash_command(str(b, "user"), str(b, "channel"), str(b, "command"), str(b, "text"), str(b, "thread_ts"));
   if (!sent) {
     return sent.error();
   }
@@ -368,8 +374,8 @@ Result<json> SandboxWeb::on_command(const json& b) {
 }
 
 Result<json> SandboxWeb::on_action(const json& b) {
-  auto sent = click(str(b, "user"), str(b, "channel"), str(b, "message_ts"), str(b, "ephemeral_id"),
-                    str(b, "block_id"), str(b, "action_id"));
+  auto sent = click(str(b, "user"), str(b, "channel"), str(b, "message_ts"), str(b, "ephemeral_id"), str(b, "block_id"),
+                    str(b, "action_id"));
   if (!sent) {
     return sent.error();
   }
@@ -386,9 +392,8 @@ Result<json> SandboxWeb::on_view_submission(const json& b) {
   // each named input.
   const auto ack = emulator_.wait_for_ack(sent->envelope_id, std::chrono::seconds(3));
   if (ack && ack->payload.is_object() && str(ack->payload, "response_action") == "errors") {
-    return ok_json(json{{"ok", true},
-                        {"envelope_id", sent->envelope_id},
-                        {"errors", ack->payload.value("errors", json::object())}});
+    return ok_json(json{
+        {"ok", true}, {"envelope_id", sent->envelope_id}, {"errors", ack->payload.value("errors", json::object())}});
   }
   close_view(view_id);
   return ok_json(json{{"ok", true}, {"envelope_id", sent->envelope_id}});
@@ -439,8 +444,8 @@ Task<http::HttpResponse> SandboxWeb::serve_state(http::HttpRequest request) {
   }
   const auto since_text = query_value(request.url, "since");
   std::uint64_t since = 0;
-  const bool wait = !since_text.empty() && since_text.size() < 20 &&
-                    since_text.find_first_not_of("0123456789") == std::string::npos;
+  const bool wait =
+      !since_text.empty() && since_text.size() < 20 && since_text.find_first_not_of("0123456789") == std::string::npos;
   if (!since_text.empty() && !wait) {
     http::HttpResponse bad = error_response(400, "since must be a number");
     co_return bad;
@@ -513,8 +518,8 @@ std::string SandboxWeb::with_mentions(const std::string& text) const {
       for (const auto& [name, id] : names) {
         const auto end = i + 1 + name.size();
         if (text.compare(i + 1, name.size(), name) == 0 &&
-            (end == text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-' ||
-                                     text[end] == '_'))) {
+            (end == text.size() ||
+             !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-' || text[end] == '_'))) {
           out += "<@" + id + ">";
           i = end;
           replaced = true;
@@ -525,10 +530,17 @@ std::string SandboxWeb::with_mentions(const std::string& text) const {
     if (!replaced) {
       // Slack escapes these three in message text.
       switch (text[i]) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        default: out += text[i];
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        default:
+          out += text[i];
       }
       ++i;
     }
@@ -632,9 +644,15 @@ Result<SandboxWeb::Sent> SandboxWeb::post_as_user(const std::string& user, const
   const auto message_text = m.text;
   Sent sent;
   sent.ts = emulator_.post_message(std::move(m));
-  json event{{"type", "message"},      {"client_msg_id", new_uuid()}, {"text", message_text},
-             {"user", user},           {"ts", sent.ts},               {"team", options_.team_id},
-             {"channel", channel},     {"event_ts", sent.ts},         {"channel_type", "channel"}};
+  json event{{"type", "message"},
+             {"client_msg_id", new_uuid()},
+             {"text", message_text},
+             {"user", user},
+             {"ts", sent.ts},
+             {"team", options_.team_id},
+             {"channel", channel},
+             {"event_ts", sent.ts},
+             {"channel_type", "channel"}};
   if (!thread_ts.empty()) {
     event["thread_ts"] = thread_ts;
     if (!parent_user.empty()) {
@@ -645,8 +663,8 @@ Result<SandboxWeb::Sent> SandboxWeb::post_as_user(const std::string& user, const
   sent.envelope_id = send(event_envelope(event), c);
   // Slack sends both events for a mention of the app; Vigil handles the pair once.
   if (message_text.find("<@" + emulator_.options().bot_user_id + ">") != std::string::npos) {
-    json mention{{"type", "app_mention"}, {"text", message_text}, {"user", user},   {"ts", sent.ts},
-                 {"team", options_.team_id}, {"channel", channel}, {"event_ts", sent.ts}};
+    json mention{{"type", "app_mention"},    {"text", message_text}, {"user", user},       {"ts", sent.ts},
+                 {"team", options_.team_id}, {"channel", channel},   {"event_ts", sent.ts}};
     if (!thread_ts.empty()) {
       mention["thread_ts"] = thread_ts;
     }
@@ -674,9 +692,9 @@ Result<SandboxWeb::Sent> SandboxWeb::post_as_bot(const std::string& channel, con
   const auto attachments = m.attachments;
   Sent sent;
   sent.ts = emulator_.post_message(std::move(m));
-  json event{{"type", "message"},  {"subtype", "bot_message"}, {"text", text},       {"ts", sent.ts},
-             {"username", username}, {"bot_id", bot_id},       {"channel", channel}, {"event_ts", sent.ts},
-             {"channel_type", "channel"}};
+  json event{{"type", "message"},  {"subtype", "bot_message"}, {"text", text},
+             {"ts", sent.ts},      {"username", username},     {"bot_id", bot_id},
+             {"channel", channel}, {"event_ts", sent.ts},      {"channel_type", "channel"}};
   if (attachments.is_array() && !attachments.empty()) {
     event["attachments"] = attachments;
   }
@@ -741,7 +759,10 @@ Result<SandboxWeb::ClickTarget> SandboxWeb::click_target(const std::string& user
     if (m.ts == message_ts && !m.ephemeral && !m.deleted) {
       target.blocks = m.blocks;
       target.thread_ts = m.thread_ts;
-      target.message = json{{"type", "message"}, {"text", m.text}, {"ts", m.ts}, {"team", options_.team_id},
+      target.message = json{{"type", "message"},
+                            {"text", m.text},
+                            {"ts", m.ts},
+                            {"team", options_.team_id},
                             {"blocks", with_block_ids(m.blocks)}};
       if (m.user == eo.bot_user_id) {
         target.message["user"] = m.user;
@@ -865,14 +886,10 @@ Result<SandboxWeb::Sent> SandboxWeb::submit_view(const std::string& user, const 
       submitted[k] = "";
     }
   }
-  json payload{{"type", "view_submission"},
-               {"team", {{"id", options_.team_id}, {"domain", "vigil-sandbox"}}},
-               {"user", user_json(user)},
-               {"api_app_id", eo.app_id},
-               {"token", "sandbox"},
-               {"trigger_id", new_trigger_id(c)},
-               {"view", submitted},
-               {"response_urls", json::array()}};
+  json payload{{"type", "view_submission"}, {"team", {{"id", options_.team_id}, {"domain", "vigil-sandbox"}}},
+               {"user", user_json(user)},   {"api_app_id", eo.app_id},
+               {"token", "sandbox"},        {"trigger_id", new_trigger_id(c)},
+               {"view", submitted},         {"response_urls", json::array()}};
   Sent sent;
   sent.envelope_id =
       send(json{{"type", "interactive"}, {"accepts_response_payload", true}, {"payload", std::move(payload)}}, c);
@@ -893,8 +910,13 @@ json SandboxWeb::ephemerals_locked(const std::vector<slack::EmulatedMessage>& me
   json out = json::array();
   for (const auto& m : messages) {
     if (m.ephemeral) {
-      out.push_back({{"id", "e-" + m.ts}, {"user", m.user},   {"channel", m.channel}, {"thread_ts", m.thread_ts},
-                     {"text", m.text},    {"blocks", with_block_ids(m.blocks)}, {"source", "chat.postEphemeral"},
+      out.push_back({{"id", "e-" + m.ts},
+                     {"user", m.user},
+                     {"channel", m.channel},
+                     {"thread_ts", m.thread_ts},
+                     {"text", m.text},
+                     {"blocks", with_block_ids(m.blocks)},
+                     {"source", "chat.postEphemeral"},
                      {"anchor", m.ts}});
     }
   }

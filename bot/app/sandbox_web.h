@@ -32,9 +32,9 @@ struct SandboxWebOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::string workspace = "Vigil sandbox";
   std::string team_id = "T0SANDBOX";
-  std::string banner;                // the line across the top of the page (what is demo)
-  std::vector<SandboxUser> users;    // the first is the page's default user
-  std::string default_channel;       // channel id shown first
+  std::string banner;                           // the line across the top of the page (what is demo)
+  std::vector<SandboxUser> users;               // the first is the page's default user
+  std::string default_channel;                  // channel id shown first
   std::chrono::milliseconds poll_wait{25'000};  // longest wait of one /api/state long-poll
 };
 
@@ -135,8 +135,8 @@ class SandboxWeb {
     std::string thread_ts;
     std::string channel;
   };
-  Result<ClickTarget> click_target(const std::string& user, const std::string& channel,
-                                   const std::string& message_ts, const std::string& ephemeral_id) const;
+  Result<ClickTarget> click_target(const std::string& user, const std::string& channel, const std::string& message_ts,
+                                   const std::string& ephemeral_id) const;
 
   const SandboxUser* find_user(const std::string& id) const;
   bool channel_exists(const std::string& id) const;

@@ -27,8 +27,7 @@ struct ServeState {
   bool stop_requested = false;
 };
 
-Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log,
-               boost::asio::io_context& io) {
+Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log, boost::asio::io_context& io) {
   auto result = co_await app.run();
   if (!result) {
     log->error("{}", result.error().message());
@@ -105,8 +104,8 @@ std::unique_ptr<http::HttpServer> make_http_server(const Config& config, boost::
 
 }  // namespace
 
-int serve_slack(const Config& config, Store& store, const Logging& logging,
-                std::shared_ptr<const Redactor> redactor, const std::function<void()>& on_listening) {
+int serve_slack(const Config& config, Store& store, const Logging& logging, std::shared_ptr<const Redactor> redactor,
+                const std::function<void()>& on_listening) {
   boost::asio::io_context io{1};
   auto log = logging.make("main");
   SystemClock clock;
@@ -124,7 +123,8 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
   slack::BeastTransportOptions transport_options;
   transport_options.proxy = proxy;
   transport_options.pong_timeout = config.slack.pong_timeout;
-  auto transport = slack::make_beast_transport(socket_thread.executor(), transport_options, logging.make("slack.socket"));
+  auto transport =
+      slack::make_beast_transport(socket_thread.executor(), transport_options, logging.make("slack.socket"));
   const auto peers = make_peers(config, *http_client);
   App app(io.get_executor(), config,
           AppPorts{web, *transport, clock, store, metrics, peers.pagerduty.get(), peers.opsgenie.get(),
@@ -136,8 +136,9 @@ int serve_slack(const Config& config, Store& store, const Logging& logging,
     ~FinishSocketThread() { thread.finish(); }
   } finish_socket_thread{socket_thread};
   auto http_server = make_http_server(config, io, logging);
-  OpsEndpoints ops(config, store, metrics, app.alerts(), clock, [&app] { return app.connected(); }, &app.runs(),
-                   logging.make("webhook"));
+  OpsEndpoints ops(
+      config, store, metrics, app.alerts(), clock, [&app] { return app.connected(); }, &app.runs(),
+      logging.make("webhook"));
   ops.register_routes(*http_server);
   if (auto started = http_server->start(); !started) {
     log->error("{}", listen_failure_message(config.http.listen, started.error(), http_listen_setting(config)));

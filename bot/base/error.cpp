@@ -10,21 +10,36 @@ class VigilCategory final : public boost::system::error_category {
   const char* name() const noexcept override { return "vigil"; }
   std::string message(int ev) const override {
     switch (static_cast<Errc>(ev)) {
-      case Errc::SlackApi: return "Slack API error";
-      case Errc::RateLimited: return "rate limited";
-      case Errc::Timeout: return "timed out";
-      case Errc::Protocol: return "protocol error";
-      case Errc::Closed: return "connection closed";
-      case Errc::AgentFailed: return "agent failed";
-      case Errc::NotFound: return "not found";
-      case Errc::Forbidden: return "forbidden";
-      case Errc::Expired: return "expired";
-      case Errc::Conflict: return "conflict";
-      case Errc::InvalidConfig: return "invalid configuration";
-      case Errc::InvalidInput: return "invalid input";
-      case Errc::Io: return "I/O error";
-      case Errc::Cancelled: return "cancelled";
-      case Errc::Unavailable: return "unavailable";
+      case Errc::SlackApi:
+        return "Slack API error";
+      case Errc::RateLimited:
+        return "rate limited";
+      case Errc::Timeout:
+        return "timed out";
+      case Errc::Protocol:
+        return "protocol error";
+      case Errc::Closed:
+        return "connection closed";
+      case Errc::AgentFailed:
+        return "agent failed";
+      case Errc::NotFound:
+        return "not found";
+      case Errc::Forbidden:
+        return "forbidden";
+      case Errc::Expired:
+        return "expired";
+      case Errc::Conflict:
+        return "conflict";
+      case Errc::InvalidConfig:
+        return "invalid configuration";
+      case Errc::InvalidInput:
+        return "invalid input";
+      case Errc::Io:
+        return "I/O error";
+      case Errc::Cancelled:
+        return "cancelled";
+      case Errc::Unavailable:
+        return "unavailable";
     }
     return "unknown error";
   }

@@ -10,19 +10,19 @@ namespace vigil {
 
 /// What went wrong, in the words the core needs to decide what to do next.
 enum class Errc {
-  SlackApi = 1,     // Slack answered ok:false; detail holds Slack's error string
-  RateLimited,      // retries for a 429 exhausted
+  SlackApi = 1,  // Slack answered ok:false; detail holds Slack's error string
+  RateLimited,   // retries for a 429 exhausted
   Timeout,
-  Protocol,         // a peer sent something we cannot use
-  Closed,           // connection closed
+  Protocol,  // a peer sent something we cannot use
+  Closed,    // connection closed
   AgentFailed,
   NotFound,
   Forbidden,
   Expired,
-  Conflict,         // a conditional update lost
+  Conflict,  // a conditional update lost
   InvalidConfig,
-  InvalidInput,     // untrusted input rejected
-  Io,               // file system / process failure
+  InvalidInput,  // untrusted input rejected
+  Io,            // file system / process failure
   Cancelled,
   Unavailable,
 };
@@ -59,7 +59,8 @@ struct Error {
 template <class T = void>
 using Result = boost::system::result<T, Error>;
 
-inline Error make_error(Errc e, std::string detail = {}) { return Error(e, std::move(detail)); }
+inline Error make_error(Errc e, std::string detail = {}) {
+  return Error(e, std::move(detail));
+}
 
 }  // namespace vigil
-

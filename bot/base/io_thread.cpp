@@ -12,7 +12,9 @@ IoThread::~IoThread() {
   io_.reset();
 }
 
-boost::asio::any_io_executor IoThread::executor() { return io_->get_executor(); }
+boost::asio::any_io_executor IoThread::executor() {
+  return io_->get_executor();
+}
 
 void IoThread::finish() {
   if (finished_) {

@@ -17,19 +17,18 @@
 namespace vigil {
 namespace {
 
-constexpr std::array<std::string_view, 7> kContextKeys = {"run",  "incident", "envelope", "step",
-                                                          "approval", "channel", "user"};
+constexpr std::array<std::string_view, 7> kContextKeys = {"run",      "incident", "envelope", "step",
+                                                          "approval", "channel",  "user"};
 
 std::string iso_time(spdlog::log_clock::time_point tp) {
   const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(tp);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(tp - secs).count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(tp - secs).count();
   const std::time_t t = spdlog::log_clock::to_time_t(tp);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return buf;
 }
 
@@ -57,8 +56,7 @@ class JsonFormatter final : public spdlog::formatter {
       if (!value.empty() && value.back() == ':') {
         value.remove_suffix(1);
       }
-      if (std::find(kContextKeys.begin(), kContextKeys.end(), key) == kContextKeys.end() ||
-          value.empty()) {
+      if (std::find(kContextKeys.begin(), kContextKeys.end(), key) == kContextKeys.end() || value.empty()) {
         break;
       }
       line[std::string(key)] = std::string(value);
@@ -73,9 +71,7 @@ class JsonFormatter final : public spdlog::formatter {
     dest.append(out.data(), out.data() + out.size());
     dest.push_back('\n');
   }
-  std::unique_ptr<spdlog::formatter> clone() const override {
-    return std::make_unique<JsonFormatter>();
-  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
 // Redacts the message, then formats and forwards it to the target sink.
@@ -86,15 +82,14 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     if (json) {
       target_->set_formatter(std::make_unique<JsonFormatter>());
     } else {
-      target_->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-          "%Y-%m-%dT%H:%M:%S.%eZ %-5l %n: %v", spdlog::pattern_time_type::utc));
+      target_->set_formatter(std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%eZ %-5l %n: %v",
+                                                                         spdlog::pattern_time_type::utc));
     }
   }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
-    const std::string clean =
-        redactor_->redact(std::string_view(msg.payload.data(), msg.payload.size()));
+    const std::string clean = redactor_->redact(std::string_view(msg.payload.data(), msg.payload.size()));
     spdlog::details::log_msg copy(msg.time, msg.source, msg.logger_name, msg.level, clean);
     target_->log(copy);
   }
@@ -110,10 +105,8 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
 Logging::Logging(LogOptions options, std::shared_ptr<const Redactor> redactor)
     : Logging(options, std::move(redactor), std::make_shared<spdlog::sinks::stderr_sink_mt>()) {}
 
-Logging::Logging(LogOptions options, std::shared_ptr<const Redactor> redactor,
-                 spdlog::sink_ptr target)
-    : options_(options),
-      sink_(std::make_shared<RedactingSink>(std::move(redactor), std::move(target), options.json)) {}
+Logging::Logging(LogOptions options, std::shared_ptr<const Redactor> redactor, spdlog::sink_ptr target)
+    : options_(options), sink_(std::make_shared<RedactingSink>(std::move(redactor), std::move(target), options.json)) {}
 
 Logger Logging::make(const std::string& component) const {
   auto logger = std::make_shared<spdlog::logger>(component, sink_);

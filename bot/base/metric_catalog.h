@@ -35,12 +35,10 @@ struct MetricFamily {
 };
 
 /// Seconds: 100 µs … 10 s, enough resolution for ack latency (target p99 < 2 ms).
-inline constexpr double kLatencyBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005,
-                                             0.01,   0.025,   0.05,   0.1,   0.25,  0.5,
-                                             1,      2.5,     5,      10};
+inline constexpr double kLatencyBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025,
+                                             0.05,   0.1,     0.25,   0.5,   1,     2.5,   5,    10};
 /// Seconds: a run, from a second to about an hour (an approval alone may wait 30 minutes).
-inline constexpr double kRunBuckets[] = {1,   2.5, 5,    10,   30,   60,   120, 300,
-                                         600, 900, 1200, 1800, 2700, 3600, 7200};
+inline constexpr double kRunBuckets[] = {1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 7200};
 
 inline constexpr MetricFamily kMetricCatalog[] = {
     // ---- Socket Mode (integrations/slack/socket_mode_client.cpp)
@@ -73,18 +71,15 @@ inline constexpr MetricFamily kMetricCatalog[] = {
      "Slack inputs acked and waiting for a free handler (slash commands and messages)."},
     // ---- Runs (bot/ops/ops_endpoints.cpp, bot/core/run_manager.cpp)
     {"vigil_runs", MetricType::Gauge, "", "state", "Runs in the store, by state."},
-    {"vigil_runs_active", MetricType::Gauge, "", "",
-     "Runs being driven now (running or awaiting approval)."},
+    {"vigil_runs_active", MetricType::Gauge, "", "", "Runs being driven now (running or awaiting approval)."},
     {"vigil_run_queue_depth", MetricType::Gauge, "", "", "Runs waiting for a free slot."},
     {"vigil_runs_finished_total", MetricType::Counter, "", "backend state result",
      "Runs finished, by backend, final state and result (fixed, diagnosed, denied, nothing_to_do, "
      "skipped, needs_input, failed, cancelled, timed_out, interrupted)."},
     {"vigil_run_duration_seconds", MetricType::Histogram, "seconds", "state",
-     "Time a run took from start (or resumption) to its end, in seconds, by final state.",
-     kRunBuckets},
+     "Time a run took from start (or resumption) to its end, in seconds, by final state.", kRunBuckets},
     {"vigil_workspace_bytes", MetricType::Gauge, "bytes", "", "Bytes in the run workspaces."},
-    {"vigil_workspace_prunes_total", MetricType::Counter, "", "",
-     "Passes of the workspace retention policy."},
+    {"vigil_workspace_prunes_total", MetricType::Counter, "", "", "Passes of the workspace retention policy."},
     // ---- Approvals (bot/slack/slack_approval_gate.cpp)
     {"vigil_approvals_total", MetricType::Counter, "", "outcome",
      "Approval events, by kind: requested, click, vote, approved, denied, expired, refused, "
@@ -92,19 +87,32 @@ inline constexpr MetricFamily kMetricCatalog[] = {
     // ---- Webhooks (bot/ops/ops_endpoints.cpp)
     {"vigil_webhook_deliveries_total", MetricType::Counter, "", "source",
      "Webhook bodies accepted and stored, by source."},
-    {"vigil_webhook_rejected_total", MetricType::Counter, "", "reason",
-     "Webhook requests refused, by reason."},
+    {"vigil_webhook_rejected_total", MetricType::Counter, "", "reason", "Webhook requests refused, by reason."},
     // ---- Agent runs, under the names of the earlier triage runtime (bot/core/run_manager.cpp)
-    {"agent_runtime_invocations_total", MetricType::Counter, "", "cluster status",
-     "Agent runs finished, by cluster and final status.", {}, true},
+    {"agent_runtime_invocations_total",
+     MetricType::Counter,
+     "",
+     "cluster status",
+     "Agent runs finished, by cluster and final status.",
+     {},
+     true},
     {"agent_runtime_duration_seconds", MetricType::Histogram, "seconds", "cluster status",
      "Agent run duration in seconds, by cluster and final status.", kRunBuckets, true},
-    {"agent_runtime_active_agents", MetricType::Gauge, "", "cluster", "Agent runs in progress.",
-     {}, true},
-    {"agent_runtime_workspace_size_bytes", MetricType::Gauge, "bytes", "cluster",
-     "Bytes in the run workspaces.", {}, true},
-    {"agent_runtime_errors_total", MetricType::Counter, "", "cluster error_type",
-     "Agent runs that failed, by error type.", {}, true},
+    {"agent_runtime_active_agents", MetricType::Gauge, "", "cluster", "Agent runs in progress.", {}, true},
+    {"agent_runtime_workspace_size_bytes",
+     MetricType::Gauge,
+     "bytes",
+     "cluster",
+     "Bytes in the run workspaces.",
+     {},
+     true},
+    {"agent_runtime_errors_total",
+     MetricType::Counter,
+     "",
+     "cluster error_type",
+     "Agent runs that failed, by error type.",
+     {},
+     true},
 };
 
 inline constexpr std::size_t kMetricFamilies = std::size(kMetricCatalog);

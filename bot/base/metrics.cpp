@@ -78,17 +78,19 @@ void append_number(std::string& out, unsigned long long value) {
 
 const char* type_name(MetricType type) {
   switch (type) {
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Histogram: return "histogram";
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Histogram:
+      return "histogram";
   }
   return "untyped";
 }
 
 }  // namespace
 
-void Metrics::inc(CounterName name, const std::string& label_name, const std::string& label_value,
-                  double by) {
+void Metrics::inc(CounterName name, const std::string& label_name, const std::string& label_value, double by) {
   std::lock_guard lock(mutex_);
   families_[name.index()].values[label_key(label_name, label_value)] += by;
 }
@@ -98,8 +100,7 @@ void Metrics::inc(CounterName name, const Labels& labels, double by) {
   families_[name.index()].values[labels_key(labels)] += by;
 }
 
-void Metrics::set(GaugeName name, const std::string& label_name, const std::string& label_value,
-                  double value) {
+void Metrics::set(GaugeName name, const std::string& label_name, const std::string& label_value, double value) {
   std::lock_guard lock(mutex_);
   families_[name.index()].values[label_key(label_name, label_value)] = value;
 }
@@ -153,8 +154,7 @@ double Metrics::gauge(GaugeName name, const Labels& labels) const {
   return v == values.end() ? 0 : v->second;
 }
 
-double Metrics::counter(CounterName name, const std::string& label_name,
-                        const std::string& label_value) const {
+double Metrics::counter(CounterName name, const std::string& label_name, const std::string& label_value) const {
   std::lock_guard lock(mutex_);
   const auto& values = families_[name.index()].values;
   if (label_name.empty()) {
@@ -205,8 +205,7 @@ double Metrics::HistogramSnapshot::quantile(double q) const {
 std::string Metrics::render() const {
   std::lock_guard lock(mutex_);
   std::string out;
-  const auto sample = [&out](std::string_view name, std::string_view suffix, const std::string& labels,
-                             auto value) {
+  const auto sample = [&out](std::string_view name, std::string_view suffix, const std::string& labels, auto value) {
     out += name;
     out += suffix;
     if (!labels.empty()) {

@@ -22,8 +22,7 @@ class Metrics {
   using Labels = std::vector<std::pair<std::string, std::string>>;
 
   /// Adds `by` to counter `name` with one label (`label_value` empty: no label).
-  void inc(CounterName name, const std::string& label_name = "", const std::string& label_value = "",
-           double by = 1);
+  void inc(CounterName name, const std::string& label_name = "", const std::string& label_value = "", double by = 1);
   void inc(CounterName name, const Labels& labels, double by = 1);
   /// Sets gauge `name` (one series per label set) to `value`.
   void set(GaugeName name, const std::string& label_name, const std::string& label_value, double value);
@@ -35,12 +34,11 @@ class Metrics {
   void observe(HistogramName name, const Labels& labels, double value);
 
   /// With `label_name` empty: the sum over every series of the counter.
-  double counter(CounterName name, const std::string& label_name = "",
-                 const std::string& label_value = "") const;
+  double counter(CounterName name, const std::string& label_name = "", const std::string& label_value = "") const;
   double counter(CounterName name, const Labels& labels) const;
   double gauge(GaugeName name, const Labels& labels = {}) const;
   struct HistogramSnapshot {
-    std::vector<double> bounds;           // upper bounds (le)
+    std::vector<double> bounds;              // upper bounds (le)
     std::vector<unsigned long long> counts;  // cumulative per bound
     unsigned long long count = 0;
     double sum = 0;

@@ -24,8 +24,8 @@ constexpr const char* kMaskFmt = "[REDACTED]";
 // Kubernetes Secret objects: every value under data:/stringData: is replaced, in YAML and JSON.
 std::string redact_secret_objects(const std::string& text) {
   const bool yaml_secret = text.find("kind: Secret") != std::string::npos;
-  const bool json_secret = text.find("\"kind\": \"Secret\"") != std::string::npos ||
-                           text.find("\"kind\":\"Secret\"") != std::string::npos;
+  const bool json_secret =
+      text.find("\"kind\": \"Secret\"") != std::string::npos || text.find("\"kind\":\"Secret\"") != std::string::npos;
   std::string out = text;
   if (json_secret) {
     static const boost::regex json_data(R"re(("(?:data|stringData)"\s*:\s*\{)([^{}]*)(\}))re");
@@ -95,51 +95,35 @@ Redactor::Redactor() {
     rules_.push_back(Rule{boost::regex(re, f), replacement, std::move(needs_one_of), icase});
   };
   // PEM private keys (also a truncated one without its END line).
-  add(R"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----|.*\z))",
-      kMaskFmt, flags | boost::regex::mod_s,
-      {"-----BEGIN "});
+  add(R"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:.*?-----END [A-Z0-9 ]*PRIVATE KEY-----|.*\z))", kMaskFmt,
+      flags | boost::regex::mod_s, {"-----BEGIN "});
   // Slack tokens and webhook URLs.
-  add(R"(\bxox[abeoprs]-[A-Za-z0-9-]{6,})", kMaskFmt, flags,
-      {"xox"});
-  add(R"(\bxapp-[0-9]+-[A-Za-z0-9-]{6,})", kMaskFmt, flags,
-      {"xapp-"});
-  add(R"(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+)", kMaskFmt,
-      flags,
+  add(R"(\bxox[abeoprs]-[A-Za-z0-9-]{6,})", kMaskFmt, flags, {"xox"});
+  add(R"(\bxapp-[0-9]+-[A-Za-z0-9-]{6,})", kMaskFmt, flags, {"xapp-"});
+  add(R"(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+)", kMaskFmt, flags,
       {"https://hooks.slack.com/"});
   // AWS access key ids and secret keys written as key=value.
-  add(R"(\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b)", kMaskFmt, flags,
-      {"AKIA", "ASIA", "AROA", "AIDA"});
+  add(R"(\b(?:AKIA|ASIA|AROA|AIDA)[0-9A-Z]{16}\b)", kMaskFmt, flags, {"AKIA", "ASIA", "AROA", "AIDA"});
   add(R"((aws_secret_access_key|aws_session_token|secretaccesskey)(["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=]{16,})",
-      "$1$2[REDACTED]", icase,
-      {"aws_secret_access_key", "aws_session_token", "secretaccesskey"});
+      "$1$2[REDACTED]", icase, {"aws_secret_access_key", "aws_session_token", "secretaccesskey"});
   // GCP API keys and OAuth access tokens; service-account private keys are PEM (above).
-  add(R"(\bAIza[0-9A-Za-z_-]{35}\b)", kMaskFmt, flags,
-      {"AIza"});
-  add(R"(\bya29\.[0-9A-Za-z_-]{20,})", kMaskFmt, flags,
-      {"ya29."});
+  add(R"(\bAIza[0-9A-Za-z_-]{35}\b)", kMaskFmt, flags, {"AIza"});
+  add(R"(\bya29\.[0-9A-Za-z_-]{20,})", kMaskFmt, flags, {"ya29."});
   // GitHub tokens.
-  add(R"(\bgh[pousr]_[A-Za-z0-9]{30,})", kMaskFmt, flags,
-      {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"});
-  add(R"(\bgithub_pat_[A-Za-z0-9_]{20,})", kMaskFmt, flags,
-      {"github_pat_"});
+  add(R"(\bgh[pousr]_[A-Za-z0-9]{30,})", kMaskFmt, flags, {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"});
+  add(R"(\bgithub_pat_[A-Za-z0-9_]{20,})", kMaskFmt, flags, {"github_pat_"});
   // Anthropic / OpenAI style API keys.
-  add(R"(\bsk-(?:ant-)?[A-Za-z0-9_-]{20,})", kMaskFmt, flags,
-      {"sk-"});
+  add(R"(\bsk-(?:ant-)?[A-Za-z0-9_-]{20,})", kMaskFmt, flags, {"sk-"});
   // JWTs (Kubernetes service-account tokens among them).
-  add(R"(\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})", kMaskFmt, flags,
-      {"eyJ"});
+  add(R"(\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})", kMaskFmt, flags, {"eyJ"});
   // Authorization headers.
-  add(R"(\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,})", "$1[REDACTED]", icase,
-      {"bearer"});
-  add(R"(\b(basic\s+)[A-Za-z0-9+/=]{8,})", "$1[REDACTED]", icase,
-      {"basic"});
+  add(R"(\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,})", "$1[REDACTED]", icase, {"bearer"});
+  add(R"(\b(basic\s+)[A-Za-z0-9+/=]{8,})", "$1[REDACTED]", icase, {"basic"});
   // user:password@ in URLs.
-  add(R"(\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@)", "$1[REDACTED]@", icase,
-      {"://"});
+  add(R"(\b([a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@)", "$1[REDACTED]@", icase, {"://"});
   // password=..., token: ..., "api_key": "..."
   add(R"re(((?:password|passwd|pwd|secret|client_secret|token|api[_-]?key|access[_-]?key|private[_-]?key)["']?\s*[:=]\s*["']?)(?!\[REDACTED\])[^\s"',;&]{4,})re",
-      "$1[REDACTED]", icase,
-      {"password", "passwd", "pwd", "secret", "token", "api", "access", "private"});
+      "$1[REDACTED]", icase, {"password", "passwd", "pwd", "secret", "token", "api", "access", "private"});
 }
 
 Redactor::~Redactor() = default;

@@ -67,7 +67,9 @@ std::string pad(std::string text, std::size_t width) {
   return text;
 }
 
-std::string config_path_from(const CliState& s) { return resolve_config_path(s.config_path); }
+std::string config_path_from(const CliState& s) {
+  return resolve_config_path(s.config_path);
+}
 
 int cmd_config_check(const CliState& s) {
   return load_checked(config_path_from(s), false) ? kExitOk : kExitUsage;
@@ -360,9 +362,10 @@ int run_cli(int argc, char** argv) {
   int exit_code = kExitOk;
   auto* serve = app.add_subcommand(
       "serve", "connect to Slack and serve (the long-running process); without Slack tokens, the sandbox");
-  serve->add_option("--sandbox", state.sandbox_addr,
-                    "serve the built-in sandbox (Slack emulator, demo cluster, a page at ADDR; default "
-                    "$VIGIL_SANDBOX_ADDR or 127.0.0.1:8080), even when Slack tokens are set")
+  serve
+      ->add_option("--sandbox", state.sandbox_addr,
+                   "serve the built-in sandbox (Slack emulator, demo cluster, a page at ADDR; default "
+                   "$VIGIL_SANDBOX_ADDR or 127.0.0.1:8080), even when Slack tokens are set")
       ->expected(0, 1)
       ->type_name("ADDR");
   serve->callback([&] {
@@ -401,7 +404,8 @@ int run_cli(int argc, char** argv) {
   list_incidents->add_option("-n,--limit", state.limit, "how many")->check(CLI::Range(1, 100000));
   list_incidents->add_flag("--open", state.open_only, "only open incidents");
   list_incidents->callback([&] { exit_code = cmd_incidents_list(state); });
-  auto* show_incident = incidents->add_subcommand("show", "an incident's Markdown timeline (alerts, runs, approvals, actions)");
+  auto* show_incident =
+      incidents->add_subcommand("show", "an incident's Markdown timeline (alerts, runs, approvals, actions)");
   show_incident->add_option("id", state.run_id, "incident id (or a unique prefix)")->required();
   show_incident->callback([&] { exit_code = cmd_incidents_show(state); });
 

@@ -25,8 +25,7 @@ struct Fd {
 
 }  // namespace
 
-Result<int> probe_http(const std::string& listen, const std::string& path,
-                       std::chrono::milliseconds timeout) {
+Result<int> probe_http(const std::string& listen, const std::string& path, std::chrono::milliseconds timeout) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return make_error(Errc::InvalidInput, "expected host:port, got '" + listen + "'");
@@ -67,8 +66,7 @@ Result<int> probe_http(const std::string& listen, const std::string& path,
     }
     const std::string request =
         "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\nUser-Agent: vigil-healthcheck\r\n\r\n";
-    if (::send(s.fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(request.size())) {
+    if (::send(s.fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
       return make_error(Errc::Io, std::string("cannot send the request: ") + std::strerror(errno));
     }
     std::string head;

@@ -33,9 +33,12 @@ const std::vector<std::string> kAlertSources = {"alertmanager", "pagerduty", "op
 
 // The env variable holding each source's webhook secret (see apply_environment in bot/core/config_environment.cpp).
 std::string source_env_key(const std::string& source) {
-  if (source == "alertmanager") return "VIGIL_ALERTMANAGER_TOKEN";
-  if (source == "pagerduty") return "VIGIL_PAGERDUTY_WEBHOOK_SECRETS";
-  if (source == "opsgenie") return "VIGIL_OPSGENIE_TOKEN";
+  if (source == "alertmanager")
+    return "VIGIL_ALERTMANAGER_TOKEN";
+  if (source == "pagerduty")
+    return "VIGIL_PAGERDUTY_WEBHOOK_SECRETS";
+  if (source == "opsgenie")
+    return "VIGIL_OPSGENIE_TOKEN";
   return "VIGIL_GRAFANA_TOKEN";
 }
 
@@ -88,14 +91,13 @@ bool matches(const std::string& text, const char* pattern) {
   return boost::regex_match(text, boost::regex(pattern));
 }
 
-std::string token_problem(const std::string& value, const std::string& prefix,
-                          const std::string& other_prefix, const std::string& where) {
+std::string token_problem(const std::string& value, const std::string& prefix, const std::string& other_prefix,
+                          const std::string& where) {
   if (value.empty()) {
     return "a token is required (" + where + ")";
   }
   if (value.rfind(other_prefix, 0) == 0) {
-    return "that is a " + other_prefix + " token; this one starts with " + prefix + " (" + where +
-           ")";
+    return "that is a " + other_prefix + " token; this one starts with " + prefix + " (" + where + ")";
   }
   if (value.rfind(prefix, 0) != 0) {
     return "this token starts with " + prefix + " (" + where + ")";
@@ -106,14 +108,14 @@ std::string token_problem(const std::string& value, const std::string& prefix,
   return {};
 }
 
-bool is_channel_id(const std::string& s) { return matches(s, "[CG][A-Z0-9]{6,}"); }
+bool is_channel_id(const std::string& s) {
+  return matches(s, "[CG][A-Z0-9]{6,}");
+}
 
 // "#name" means exactly that channel name.
 std::string normalise_channel(const std::string& entry) {
   if (entry.size() > 1 && entry[0] == '#') {
-    return "^" + boost::regex_replace(entry.substr(1), boost::regex(R"([.^$|()\[\]{}*+?\\])"),
-                                      R"(\\$&)") +
-           "$";
+    return "^" + boost::regex_replace(entry.substr(1), boost::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\\$&)") + "$";
   }
   return entry;
 }
@@ -131,8 +133,7 @@ std::string channels_problem(const std::string& value) {
     try {
       boost::regex re(entry);
     } catch (const boost::regex_error& e) {
-      return "'" + raw + "' is neither a channel id (C…/G…) nor a valid regular expression: " +
-             e.what();
+      return "'" + raw + "' is neither a channel id (C…/G…) nor a valid regular expression: " + e.what();
     }
   }
   return {};
@@ -204,8 +205,7 @@ std::optional<std::pair<std::string, std::string>> parse_env_line(std::string li
     return std::nullopt;
   }
   auto value = line.substr(eq + 1);
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-      value.back() == value.front()) {
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
     value = value.substr(1, value.size() - 2);
   }
   return std::make_pair(line.substr(0, eq), value);
@@ -307,9 +307,9 @@ std::string updated_env_text(const EnvLines& old_lines, const EnvValues& values,
     if (kv && is_removed(removed, kv->first)) {
       continue;
     }
-    const auto ours = kv ? std::find_if(values.begin(), values.end(),
-                                        [&kv](const auto& value) { return value.first == kv->first; })
-                         : values.end();
+    const auto ours =
+        kv ? std::find_if(values.begin(), values.end(), [&kv](const auto& value) { return value.first == kv->first; })
+           : values.end();
     if (ours == values.end()) {
       env_text += line + "\n";
       continue;
@@ -409,8 +409,7 @@ Result<std::string> InitWizard::ask_value(const std::string& question, const std
     }
     if (!got) {
       out_ << "\n";
-      return make_error(Errc::InvalidInput,
-                        "the input ended before every question was answered; nothing was written");
+      return make_error(Errc::InvalidInput, "the input ended before every question was answered; nothing was written");
     }
     line = trim(line);
     const std::string value = line.empty() ? current : line;
@@ -423,12 +422,10 @@ Result<std::string> InitWizard::ask_value(const std::string& question, const std
 }
 
 Result<bool> InitWizard::ask_yes_no(const std::string& question, bool current) {
-  const auto answer = ask_value(question + " (yes/no)", current ? "yes" : "no",
-                                current ? "yes" : "no", [](const std::string& v) {
-                                  return v == "y" || v == "yes" || v == "n" || v == "no"
-                                             ? std::string()
-                                             : std::string("answer yes or no");
-                                });
+  const auto answer =
+      ask_value(question + " (yes/no)", current ? "yes" : "no", current ? "yes" : "no", [](const std::string& v) {
+        return v == "y" || v == "yes" || v == "n" || v == "no" ? std::string() : std::string("answer yes or no");
+      });
   if (!answer) {
     return answer.error();
   }
@@ -442,24 +439,27 @@ Result<void> InitWizard::ask_slack_tokens(const InitAnswers& current, InitAnswer
         return token_problem(v, "xapp-", "xoxb-", "Basic Information → App-Level Tokens, scope connections:write");
       },
       true);
-  if (!app) return app.error();
+  if (!app)
+    return app.error();
   a.app_token = *app;
 
-  auto bot = ask_value("Slack bot token (xoxb-…)", current.bot_token, mask(current.bot_token),
-                       [](const std::string& v) {
-                         return token_problem(v, "xoxb-", "xapp-", "OAuth & Permissions → Bot User OAuth Token");
-                       },
-                       true);
-  if (!bot) return bot.error();
+  auto bot = ask_value(
+      "Slack bot token (xoxb-…)", current.bot_token, mask(current.bot_token),
+      [](const std::string& v) {
+        return token_problem(v, "xoxb-", "xapp-", "OAuth & Permissions → Bot User OAuth Token");
+      },
+      true);
+  if (!bot)
+    return bot.error();
   a.bot_token = *bot;
   return {};
 }
 
 Result<void> InitWizard::ask_channels(const InitAnswers& current, InitAnswers& a) {
-  auto channels = ask_value(
-      "Incident channels: ids (C…/G…), #names or name patterns (regex), comma-separated",
-      join(current.channels), join(current.channels), channels_problem);
-  if (!channels) return channels.error();
+  auto channels = ask_value("Incident channels: ids (C…/G…), #names or name patterns (regex), comma-separated",
+                            join(current.channels), join(current.channels), channels_problem);
+  if (!channels)
+    return channels.error();
   a.channels.clear();
   for (const auto& c : split_list(*channels)) {
     a.channels.push_back(normalise_channel(c));
@@ -468,41 +468,42 @@ Result<void> InitWizard::ask_channels(const InitAnswers& current, InitAnswers& a
 }
 
 Result<void> InitWizard::ask_kubernetes(const InitAnswers& current, InitAnswers& a) {
-  auto k8s = ask_yes_no("Use Kubernetes (kubectl) for diagnostics and remediation?",
-                        current.kubernetes_enabled);
-  if (!k8s) return k8s.error();
+  auto k8s = ask_yes_no("Use Kubernetes (kubectl) for diagnostics and remediation?", current.kubernetes_enabled);
+  if (!k8s)
+    return k8s.error();
   a.kubernetes_enabled = *k8s;
   if (!a.kubernetes_enabled) {
     return {};
   }
   auto ro = ask_value("Read-only kubeconfig (get/list/watch; every investigation uses it)",
-                      current.read_only_kubeconfig, current.read_only_kubeconfig,
-                      kubeconfig_problem);
-  if (!ro) return ro.error();
+                      current.read_only_kubeconfig, current.read_only_kubeconfig, kubeconfig_problem);
+  if (!ro)
+    return ro.error();
   a.read_only_kubeconfig = absolute(*ro);
   const auto read_only = a.read_only_kubeconfig;
-  auto rem = ask_value(
-      "Remediation kubeconfig (used only for approved restart, rollback and scale)",
-      current.remediation_kubeconfig, current.remediation_kubeconfig,
-      [&read_only](const std::string& v) {
-        auto problem = kubeconfig_problem(v);
-        if (problem.empty() && same_file(v, read_only)) {
-          problem = "must differ from the read-only kubeconfig: investigation never gets write "
-                    "credentials";
-        }
-        return problem;
-      });
-  if (!rem) return rem.error();
+  auto rem =
+      ask_value("Remediation kubeconfig (used only for approved restart, rollback and scale)",
+                current.remediation_kubeconfig, current.remediation_kubeconfig, [&read_only](const std::string& v) {
+                  auto problem = kubeconfig_problem(v);
+                  if (problem.empty() && same_file(v, read_only)) {
+                    problem =
+                        "must differ from the read-only kubeconfig: investigation never gets write "
+                        "credentials";
+                  }
+                  return problem;
+                });
+  if (!rem)
+    return rem.error();
   a.remediation_kubeconfig = absolute(*rem);
   return {};
 }
 
 Result<void> InitWizard::ask_alert_sources(const InitAnswers& current, InitAnswers& a) {
   const auto shown_sources = current.alert_sources.empty() ? "none" : join(current.alert_sources);
-  auto sources = ask_value(
-      "Alert sources sending webhooks (alertmanager, pagerduty, opsgenie, grafana; or none)",
-      shown_sources, shown_sources, sources_problem);
-  if (!sources) return sources.error();
+  auto sources = ask_value("Alert sources sending webhooks (alertmanager, pagerduty, opsgenie, grafana; or none)",
+                           shown_sources, shown_sources, sources_problem);
+  if (!sources)
+    return sources.error();
   a.alert_sources.clear();
   for (const auto& s : kAlertSources) {  // canonical order, no duplicates
     const auto chosen = split_list(*sources);
@@ -510,18 +511,19 @@ Result<void> InitWizard::ask_alert_sources(const InitAnswers& current, InitAnswe
       a.alert_sources.push_back(s);
     }
   }
-  if (std::find(a.alert_sources.begin(), a.alert_sources.end(), "pagerduty") !=
-      a.alert_sources.end()) {
-    auto pd = ask_value("PagerDuty webhook signing secret (v3 webhook subscription)",
-                        current.pagerduty_secret, mask(current.pagerduty_secret),
-                        [](const std::string& v) {
-                          return matches(v, "[A-Za-z0-9+/=_-]{8,}")
-                                     ? std::string()
-                                     : std::string("expected the signing secret PagerDuty shows "
-                                                   "once when the subscription is created");
-                        },
-                        true);
-    if (!pd) return pd.error();
+  if (std::find(a.alert_sources.begin(), a.alert_sources.end(), "pagerduty") != a.alert_sources.end()) {
+    auto pd = ask_value(
+        "PagerDuty webhook signing secret (v3 webhook subscription)", current.pagerduty_secret,
+        mask(current.pagerduty_secret),
+        [](const std::string& v) {
+          return matches(v, "[A-Za-z0-9+/=_-]{8,}") ? std::string()
+                                                    : std::string(
+                                                          "expected the signing secret PagerDuty shows "
+                                                          "once when the subscription is created");
+        },
+        true);
+    if (!pd)
+      return pd.error();
     a.pagerduty_secret = *pd;
   }
   if (a.alert_sources.empty()) {
@@ -536,20 +538,22 @@ Result<void> InitWizard::ask_alert_sources(const InitAnswers& current, InitAnswe
   }
   auto channel = ask_value("Channel where webhook alerts are posted (http.alert_channel): a channel id, C…/G…",
                            suggested, suggested, [](const std::string& v) {
-                             return v.empty() ? std::string("webhook alerts need a channel; its id is at the "
-                                                            "bottom of the channel's details (C…)")
+                             return v.empty() ? std::string(
+                                                    "webhook alerts need a channel; its id is at the "
+                                                    "bottom of the channel's details (C…)")
                                               : slack_id_problem(v, SlackIdKind::Channel);
                            });
-  if (!channel) return channel.error();
+  if (!channel)
+    return channel.error();
   a.alert_channel = *channel;
   return {};
 }
 
 Result<void> InitWizard::ask_approvers(const InitAnswers& current, InitAnswers& a) {
-  auto approvers = ask_value(
-      "Approvers: Slack user ids (U…/W…) and user-group ids (S…), comma-separated",
-      join(current.approvers), join(current.approvers), approvers_problem);
-  if (!approvers) return approvers.error();
+  auto approvers = ask_value("Approvers: Slack user ids (U…/W…) and user-group ids (S…), comma-separated",
+                             join(current.approvers), join(current.approvers), approvers_problem);
+  if (!approvers)
+    return approvers.error();
   a.approvers = split_list(*approvers);
   return {};
 }
@@ -596,12 +600,15 @@ Result<InitAnswers> InitWizard::load(const fs::path& config_path, const fs::path
     if (!kv || kv->second.empty()) {
       continue;
     }
-    if (kv->first == "SLACK_APP_TOKEN") a.app_token = kv->second;
-    if (kv->first == "SLACK_BOT_TOKEN") a.bot_token = kv->second;
+    if (kv->first == "SLACK_APP_TOKEN")
+      a.app_token = kv->second;
+    if (kv->first == "SLACK_BOT_TOKEN")
+      a.bot_token = kv->second;
     for (const auto& s : kAlertSources) {
       if (kv->first == source_env_key(s)) {
         a.alert_sources.push_back(s);
-        if (s == "pagerduty") a.pagerduty_secret = kv->second;
+        if (s == "pagerduty")
+          a.pagerduty_secret = kv->second;
       }
     }
   }
@@ -654,10 +661,11 @@ Result<EnvValues> InitWizard::merge_env(const EnvValues& wanted, const fs::path&
     }
     bool replace = false;
     if (terminal_.interactive) {
-      auto yes = ask_yes_no("Replace " + key + " in " + file + " (" + mask(old->second) + ") with the new value (" +
-                                mask(value) + ")?",
-                            false);
-      if (!yes) return yes.error();
+      auto yes = ask_yes_no(
+          "Replace " + key + " in " + file + " (" + mask(old->second) + ") with the new value (" + mask(value) + ")?",
+          false);
+      if (!yes)
+        return yes.error();
       replace = *yes;
     } else {
       out_ << "  kept " << key << " as it is in " << file << piped << "\n";
@@ -672,9 +680,10 @@ Result<EnvValues> InitWizard::merge_env(const EnvValues& wanted, const fs::path&
     }
     bool remove = false;
     if (terminal_.interactive) {
-      auto yes = ask_yes_no("Remove " + key + " from " + file + "? While it is set, /webhooks/" + s + " takes alerts",
-                            false);
-      if (!yes) return yes.error();
+      auto yes =
+          ask_yes_no("Remove " + key + " from " + file + "? While it is set, /webhooks/" + s + " takes alerts", false);
+      if (!yes)
+        return yes.error();
       remove = *yes;
     } else {
       out_ << "  kept " << key << " in " << file << ": /webhooks/" << s << " still takes alerts" << piped << "\n";
@@ -749,12 +758,11 @@ Result<void> InitWizard::run(const fs::path& config_path, const fs::path& env_pa
   out_ << "\nWrote " << config_path.string() << " (no secrets) and " << env_path.string()
        << " (mode 0600: the tokens).\n";
   for (const auto& s : answers->alert_sources) {
-    out_ << "  " << s << ": POST http://<vigil-host>:9090/webhooks/" << s << ", secret in "
-         << source_env_key(s) << " (" << env_path.string() << "); alerts go to " << answers->alert_channel << "\n";
+    out_ << "  " << s << ": POST http://<vigil-host>:9090/webhooks/" << s << ", secret in " << source_env_key(s) << " ("
+         << env_path.string() << "); alerts go to " << answers->alert_channel << "\n";
   }
   out_ << "Next: vigil config check " << config_path.string() << "\n"
-       << "      set -a; . " << env_path.string() << "; set +a; vigil --config "
-       << config_path.string() << " serve\n";
+       << "      set -a; . " << env_path.string() << "; set +a; vigil --config " << config_path.string() << " serve\n";
   return {};
 }
 

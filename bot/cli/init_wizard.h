@@ -13,11 +13,11 @@ namespace vigil {
 /// What `vigil init` asks for. The secrets (tokens, the PagerDuty signing secret, generated webhook
 /// tokens) go only to the env file; the YAML never holds one.
 struct InitAnswers {
-  std::string app_token;  // xapp-…
-  std::string bot_token;  // xoxb-…
+  std::string app_token;              // xapp-…
+  std::string bot_token;              // xoxb-…
   std::vector<std::string> channels;  // C…/G… ids, or regular expressions on channel names
   bool kubernetes_enabled = false;
-  std::string read_only_kubeconfig;    // absolute paths
+  std::string read_only_kubeconfig;  // absolute paths
   std::string remediation_kubeconfig;
   std::vector<std::string> alert_sources;  // alertmanager, pagerduty, opsgenie, grafana
   std::string pagerduty_secret;            // PagerDuty v3 signing secret
@@ -53,8 +53,7 @@ class InitWizard {
   Result<InitAnswers> ask(const InitAnswers& current);
 
   /// The answers already in `config_path` and `env_path` (missing files: nothing yet).
-  static Result<InitAnswers> load(const std::filesystem::path& config_path,
-                                  const std::filesystem::path& env_path);
+  static Result<InitAnswers> load(const std::filesystem::path& config_path, const std::filesystem::path& env_path);
 
   /// The env file's values for `answers`: the Slack tokens and each chosen source's secret (the one
   /// already in `env_path` kept, else a generated one; PagerDuty's as answered).
@@ -64,8 +63,8 @@ class InitWizard {
   /// `values` replace their keys in place or are appended, the managed keys in `removed` are dropped,
   /// every other line is kept), after checking the YAML loads without errors with those values.
   static Result<void> write(const InitAnswers& answers, const EnvValues& values,
-                            const std::vector<std::string>& removed,
-                            const std::filesystem::path& config_path, const std::filesystem::path& env_path);
+                            const std::vector<std::string>& removed, const std::filesystem::path& config_path,
+                            const std::filesystem::path& env_path);
 
   /// load, ask, write, and say what to do next.
   Result<void> run(const std::filesystem::path& config_path, const std::filesystem::path& env_path);
@@ -76,8 +75,8 @@ class InitWizard {
 
   // Asks until `check` accepts; an empty answer means `current` (shown as `shown`). A `secret`
   // answer is typed with the terminal's echo off.
-  Result<std::string> ask_value(const std::string& question, const std::string& current,
-                                const std::string& shown, const Check& check, bool secret = false);
+  Result<std::string> ask_value(const std::string& question, const std::string& current, const std::string& shown,
+                                const Check& check, bool secret = false);
   Result<bool> ask_yes_no(const std::string& question, bool current);
 
   // The steps of ask(), in the order they are asked; each fills its part of `a`.

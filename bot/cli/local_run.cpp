@@ -32,9 +32,9 @@ LocalRun::LocalRun(const Config& config, const skills::SkillCatalog& catalog, Lo
   knowledge_.load(config.agent.knowledge_dirs);
   auto options = run_manager_options(config);
   options.on_runbook_report = std::move(settings.on_runbook_report);
-  manager_ = std::make_unique<RunManager>(io_.get_executor(), *store_, journal_, catalog, runner_, gate_, clock_, *redactor_,
-                                          knowledge_, executor_options(config), std::move(options),
-                                          logging_.make("run"));
+  manager_ =
+      std::make_unique<RunManager>(io_.get_executor(), *store_, journal_, catalog, runner_, gate_, clock_, *redactor_,
+                                   knowledge_, executor_options(config), std::move(options), logging_.make("run"));
 }
 
 LocalRun::~LocalRun() = default;

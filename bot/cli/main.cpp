@@ -1,3 +1,5 @@
 #include "bot/cli/cli.h"
 
-int main(int argc, char** argv) { return vigil::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+  return vigil::run_cli(argc, argv);
+}

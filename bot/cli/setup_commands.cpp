@@ -61,8 +61,7 @@ void set_terminal_echo(bool on) {
 
 int cmd_init(const InitOptions& o) {
   const std::filesystem::path output(o.output);
-  const auto env_file = o.env_file.empty() ? output.parent_path() / "vigil.env"
-                                           : std::filesystem::path(o.env_file);
+  const auto env_file = o.env_file.empty() ? output.parent_path() / "vigil.env" : std::filesystem::path(o.env_file);
   // A person at a terminal is asked before a value in the env file changes and types secrets
   // unseen; piped answers are read as lines and never replace what is there.
   InitTerminal terminal;
@@ -106,17 +105,17 @@ int cmd_healthcheck(const std::string& config_flag) {
 
 void add_setup_commands(CLI::App& app, const std::string& config_path, int& exit_code) {
   auto options = std::make_shared<InitOptions>();
-  auto* init = app.add_subcommand(
-      "init", "interactive set-up: asks for tokens, channels, kubeconfigs, alert sources, their alert "
-              "channel and approvers; writes the config file and merges the tokens into a 0600 env file "
-              "(creates no folder)");
+  auto* init =
+      app.add_subcommand("init",
+                         "interactive set-up: asks for tokens, channels, kubeconfigs, alert sources, their alert "
+                         "channel and approvers; writes the config file and merges the tokens into a 0600 env file "
+                         "(creates no folder)");
   init->add_option("-o,--output", options->output, "configuration file to write (default vigil.yaml)");
-  init->add_option("--env-file", options->env_file,
-                   "where the tokens go (default: vigil.env beside the output)");
+  init->add_option("--env-file", options->env_file, "where the tokens go (default: vigil.env beside the output)");
   init->callback([options, &exit_code] { exit_code = cmd_init(*options); });
 
-  auto* health = app.add_subcommand(
-      "healthcheck", "GET /healthz on http.listen; exit 0 when it answers 200 (for HEALTHCHECK)");
+  auto* health =
+      app.add_subcommand("healthcheck", "GET /healthz on http.listen; exit 0 when it answers 200 (for HEALTHCHECK)");
   health->callback([&config_path, &exit_code] { exit_code = cmd_healthcheck(config_path); });
 }
 

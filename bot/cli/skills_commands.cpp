@@ -68,8 +68,7 @@ int cmd_validate(const SkillsState& st) {
     total.errors.insert(total.errors.end(), load.errors.begin(), load.errors.end());
   }
   if (!total.ok()) {
-    std::cerr << total.errors.size() << " problem" << (total.errors.size() == 1 ? "" : "s")
-              << " in the skills\n";
+    std::cerr << total.errors.size() << " problem" << (total.errors.size() == 1 ? "" : "s") << " in the skills\n";
     return kExitUsage;
   }
   std::cout << count << " skill" << (count == 1 ? "" : "s") << " ok\n";
@@ -113,8 +112,8 @@ Result<StartResult> start_or_resume(RunManager& manager, Store& store, const Ski
     if (const auto existing = store.get_run(st.run_id)) {
       if (existing->skill != skill.id) {
         return make_error(Errc::InvalidInput, "run " + st.run_id + " is a run of " +
-                                                  (existing->skill.empty() ? "no skill" : existing->skill) +
-                                                  ", not " + skill.id);
+                                                  (existing->skill.empty() ? "no skill" : existing->skill) + ", not " +
+                                                  skill.id);
       }
       return manager.resume(st.run_id, user);
     }
@@ -165,8 +164,7 @@ void print_report(const skills::Skill& skill, const skills::SkillRunReport& r, c
 
 // 0 when the skill succeeded (or its dry run did), 1 for any other outcome.
 int skill_exit_code(const skills::SkillRunReport& r) {
-  return r.outcome == skills::RunOutcome::Succeeded || r.outcome == skills::RunOutcome::DryRun ? kExitOk
-                                                                                               : kExitFailure;
+  return r.outcome == skills::RunOutcome::Succeeded || r.outcome == skills::RunOutcome::DryRun ? kExitOk : kExitFailure;
 }
 
 // Runs a skill through the run manager (the run's row, states, timeline and result are its), with
@@ -237,8 +235,8 @@ void register_skills_commands(CLI::App& app, const std::string& config_path, int
   auto* list = skills->add_subcommand("list", "the loaded skills and whether they are available");
   list->callback([&config_path, &exit_code] { exit_code = cmd_list(config_path); });
 
-  auto* validate = skills->add_subcommand(
-      "validate", "check skill files; every problem as file:line:col, exit 2 on problems");
+  auto* validate =
+      skills->add_subcommand("validate", "check skill files; every problem as file:line:col, exit 2 on problems");
   validate->add_option("dirs", state->dirs, "skill directories")->required();
   validate->callback([state, &exit_code] { exit_code = cmd_validate(*state); });
 

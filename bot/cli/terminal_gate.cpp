@@ -36,9 +36,8 @@ void TerminalGate::refused(const GateRequest& request, const GateDecision& decis
 }
 
 void TerminalGate::show(const GateRequest& request) {
-  out_ << "\n== approval needed" << (request.is_rollback ? " (rollback)" : "") << ": "
-       << request.skill << " / " << request.step << " (risk " << to_string(request.risk)
-       << ")\n";
+  out_ << "\n== approval needed" << (request.is_rollback ? " (rollback)" : "") << ": " << request.skill << " / "
+       << request.step << " (risk " << to_string(request.risk) << ")\n";
   if (!request.title.empty()) {
     out_ << "   " << request.title << "\n";
   }

@@ -19,8 +19,7 @@ namespace vigil::skills {
 /// The request, its decision and a refused binding are rows of `store`'s audit log (approval.*).
 class TerminalGate final : public ApprovalGate {
  public:
-  TerminalGate(std::istream& in, std::ostream& out, bool auto_approve, std::string user, Store& store,
-               Clock& clock);
+  TerminalGate(std::istream& in, std::ostream& out, bool auto_approve, std::string user, Store& store, Clock& clock);
 
   Task<GateDecision> request(GateRequest request) override;
   void refused(const GateRequest& request, const GateDecision& decision) override;
@@ -30,8 +29,7 @@ class TerminalGate final : public ApprovalGate {
   void show(const GateRequest& request);
   /// Reads the answer (or approves for --yes).
   GateDecision ask(const GateRequest& request);
-  void audit(const std::string& actor, const std::string& action, const std::string& run_id,
-             const std::string& detail);
+  void audit(const std::string& actor, const std::string& action, const std::string& run_id, const std::string& detail);
 
   std::istream& in_;
   std::ostream& out_;

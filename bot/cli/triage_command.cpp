@@ -109,8 +109,8 @@ void load_skills_reporting(skills::SkillCatalog& catalog, const Config& config) 
 void print_outcome(Store& store, const std::string& run_id) {
   const auto run = store.get_run(run_id);
   std::cout << "\n" << (run ? run->summary : std::string()) << "\n";
-  std::cout << "run " << run_id << ": " << (run ? run->shown_status() : "unknown")
-            << " — `vigil runs show " << run_id.substr(0, 8) << "` for the timeline\n";
+  std::cout << "run " << run_id << ": " << (run ? run->shown_status() : "unknown") << " — `vigil runs show "
+            << run_id.substr(0, 8) << "` for the timeline\n";
 }
 
 int run_local_triage(const std::string& config_path, const TriageOptions& t) {

@@ -40,21 +40,31 @@ AlertClickOutcome done(const std::string& run_id) {
 
 std::string_view to_string(AlertAction a) {
   switch (a) {
-    case AlertAction::Acknowledge: return "acknowledge";
-    case AlertAction::Silence: return "silence";
-    case AlertAction::Snooze: return "snooze";
-    case AlertAction::Resolve: return "resolve";
-    case AlertAction::OpenSource: return "open_source";
+    case AlertAction::Acknowledge:
+      return "acknowledge";
+    case AlertAction::Silence:
+      return "silence";
+    case AlertAction::Snooze:
+      return "snooze";
+    case AlertAction::Resolve:
+      return "resolve";
+    case AlertAction::OpenSource:
+      return "open_source";
   }
   return "unknown";
 }
 
 std::optional<AlertAction> parse_alert_action(std::string_view id) {
-  if (id == slack::blocks::kActionAlertAck) return AlertAction::Acknowledge;
-  if (id == slack::blocks::kActionAlertSilence) return AlertAction::Silence;
-  if (id == slack::blocks::kActionAlertSnooze) return AlertAction::Snooze;
-  if (id == slack::blocks::kActionAlertResolve) return AlertAction::Resolve;
-  if (id == slack::blocks::kActionAlertSource) return AlertAction::OpenSource;
+  if (id == slack::blocks::kActionAlertAck)
+    return AlertAction::Acknowledge;
+  if (id == slack::blocks::kActionAlertSilence)
+    return AlertAction::Silence;
+  if (id == slack::blocks::kActionAlertSnooze)
+    return AlertAction::Snooze;
+  if (id == slack::blocks::kActionAlertResolve)
+    return AlertAction::Resolve;
+  if (id == slack::blocks::kActionAlertSource)
+    return AlertAction::OpenSource;
   return std::nullopt;
 }
 
@@ -104,10 +114,8 @@ bool is_web_link(std::string_view url) {
 }
 
 std::string source_display_name(const std::string& source) {
-  static const std::map<std::string, std::string> names = {{"alertmanager", "Alertmanager"},
-                                                           {"grafana", "Grafana"},
-                                                           {"pagerduty", "PagerDuty"},
-                                                           {"opsgenie", "OpsGenie"}};
+  static const std::map<std::string, std::string> names = {
+      {"alertmanager", "Alertmanager"}, {"grafana", "Grafana"}, {"pagerduty", "PagerDuty"}, {"opsgenie", "OpsGenie"}};
   const auto it = names.find(source);
   return it == names.end() ? std::string("source") : it->second;
 }
@@ -278,11 +286,12 @@ Task<AlertClickOutcome> AlertActions::acknowledge(const AlertClick& c, const Run
                                                   const AlertActionState& state) {
   if (!state.acknowledged_by.empty()) {
     audit(c.user, "alert.acknowledge_repeat", run.id, "already acknowledged by " + state.acknowledged_by);
-    const auto out = refused("Already acknowledged by " + mention(state.acknowledged_by) + "; nothing changed.", run.id);
+    const auto out =
+        refused("Already acknowledged by " + mention(state.acknowledged_by) + "; nothing changed.", run.id);
     co_return out;
   }
-  store_.append_incident_event({0, incident.id, to_unix_ms(clock_.now()), "acknowledged", c.user,
-                                "acknowledged in Slack"});
+  store_.append_incident_event(
+      {0, incident.id, to_unix_ms(clock_.now()), "acknowledged", c.user, "acknowledged in Slack"});
   audit(c.user, "alert.acknowledged", run.id, "incident " + incident.id);
   runs_.note(run.id, "acknowledged by <@" + c.user + ">", c.user);
   alerting::PagingService* upstream = alert.source == "pagerduty"  ? peers_.pagerduty
@@ -291,7 +300,8 @@ Task<AlertClickOutcome> AlertActions::acknowledge(const AlertClick& c, const Run
   if (upstream != nullptr && !alert.source_id.empty()) {
     const auto service = std::string(upstream->name());
     std::string id = alert.source_id;
-    std::string note = "Acknowledged in Slack by " + (c.user_name.empty() ? c.user : c.user_name + " (" + c.user + ")") +
+    std::string note = "Acknowledged in Slack by " +
+                       (c.user_name.empty() ? c.user : c.user_name + " (" + c.user + ")") +
                        " through Vigil (incident " + incident.id.substr(0, 8) + ").";
     auto acked = co_await upstream->acknowledge(std::move(id), std::move(note));
     if (acked) {
@@ -299,8 +309,10 @@ Task<AlertClickOutcome> AlertActions::acknowledge(const AlertClick& c, const Run
       runs_.note(run.id, "acknowledged in " + service + " too", c.user);
     } else {
       audit(c.user, "alert.acknowledge_upstream_failed", run.id, service + ": " + acked.error().message());
-      runs_.note(run.id, ":warning: could not acknowledge in " + service + ": " + acked.error().message() +
-                             " (acknowledged in Vigil only)", c.user);
+      runs_.note(run.id,
+                 ":warning: could not acknowledge in " + service + ": " + acked.error().message() +
+                     " (acknowledged in Vigil only)",
+                 c.user);
       log_->warn("run={} incident={}: {} acknowledge failed: {}", run.id, incident.id, service,
                  acked.error().message());
     }
@@ -309,20 +321,22 @@ Task<AlertClickOutcome> AlertActions::acknowledge(const AlertClick& c, const Run
   co_return out;
 }
 
-Task<AlertClickOutcome> AlertActions::silence(const AlertClick& c, const RunRecord& run,
-                                              const IncidentRecord& incident, const AlertSource& alert,
-                                              const AlertActionState& state) {
+Task<AlertClickOutcome> AlertActions::silence(const AlertClick& c, const RunRecord& run, const IncidentRecord& incident,
+                                              const AlertSource& alert, const AlertActionState& state) {
   const long long now = to_unix(clock_.now());
   if (state.silenced_until > now) {
     audit(c.user, "alert.silence_repeat", run.id, "already silenced by " + state.silenced_by);
-    const auto out = refused("Already silenced by " + mention(state.silenced_by) + ": " +
-                          slack::blocks::escape(state.silence_note) + ".", run.id);
+    const auto out = refused(
+        "Already silenced by " + mention(state.silenced_by) + ": " + slack::blocks::escape(state.silence_note) + ".",
+        run.id);
     co_return out;
   }
   if (peers_.alertmanager == nullptr || alert.source != "alertmanager") {
     audit(c.user, "alert.silence_refused", run.id, "no Alertmanager API configured for this alert");
-    const auto out = refused("Vigil cannot silence this alert: set alertmanager.url to Alertmanager's address. "
-                      "Snooze stops Vigil's own triage meanwhile.", run.id);
+    const auto out = refused(
+        "Vigil cannot silence this alert: set alertmanager.url to Alertmanager's address. "
+        "Snooze stops Vigil's own triage meanwhile.",
+        run.id);
     co_return out;
   }
   alertmanager::SilenceRequest request;
@@ -336,16 +350,17 @@ Task<AlertClickOutcome> AlertActions::silence(const AlertClick& c, const RunReco
   if (!created) {
     audit(c.user, "alert.silence_failed", run.id, created.error().message());
     runs_.note(run.id, ":warning: could not silence in Alertmanager: " + created.error().message(), c.user);
-    const auto out = refused("Alertmanager did not take the silence: " + slack::blocks::escape(created.error().message()),
-                      run.id);
+    const auto out =
+        refused("Alertmanager did not take the silence: " + slack::blocks::escape(created.error().message()), run.id);
     co_return out;
   }
   const auto until = human_time(now + std::chrono::duration_cast<std::chrono::seconds>(kAlertQuietFor).count());
   const auto note = "silence " + *created + " until " + until;
   store_.append_incident_event({0, incident.id, to_unix_ms(clock_.now()), "silenced", c.user, note});
   audit(c.user, "alert.silenced", run.id, "Alertmanager " + note);
-  runs_.note(run.id, ":no_bell: silenced in Alertmanager by <@" + c.user + "> until " + until + " (silence " +
-                         *created + ")", c.user);
+  runs_.note(run.id,
+             ":no_bell: silenced in Alertmanager by <@" + c.user + "> until " + until + " (silence " + *created + ")",
+             c.user);
   const auto out = done(run.id);
   co_return out;
 }
@@ -356,8 +371,9 @@ AlertClickOutcome AlertActions::snooze(const AlertClick& c, const RunRecord& run
   const auto key = snooze_key(incident.source, incident.fingerprint);
   if (const auto p = store_.get_auto_triage_pause(key); p && p->active(now)) {
     audit(c.user, "alert.snooze_repeat", run.id, "already snoozed until " + human_time(p->resume_at));
-    return refused("Already snoozed by " + mention(state.snoozed_by) + " until " + human_time(p->resume_at) +
-                       "; nothing changed.", run.id);
+    return refused(
+        "Already snoozed by " + mention(state.snoozed_by) + " until " + human_time(p->resume_at) + "; nothing changed.",
+        run.id);
   }
   AutoTriagePause p;
   p.key = key;
@@ -368,8 +384,10 @@ AlertClickOutcome AlertActions::snooze(const AlertClick& c, const RunRecord& run
   const auto until = human_time(p.resume_at);
   store_.append_incident_event({0, incident.id, to_unix_ms(clock_.now()), "snoozed", c.user, "snoozed until " + until});
   audit(c.user, "alert.snoozed", run.id, "fingerprint " + incident.fingerprint.substr(0, 200) + " until " + until);
-  runs_.note(run.id, ":zzz: snoozed by <@" + c.user + "> until " + until +
-                         ": Vigil starts no triage and posts no repeats for this alert until then", c.user);
+  runs_.note(run.id,
+             ":zzz: snoozed by <@" + c.user + "> until " + until +
+                 ": Vigil starts no triage and posts no repeats for this alert until then",
+             c.user);
   return done(run.id);
 }
 
@@ -379,8 +397,8 @@ AlertClickOutcome AlertActions::resolve(const AlertClick& c, const RunRecord& ru
     audit(c.user, "alert.resolve_repeat", run.id, "incident already resolved");
     return refused("The incident is already resolved; nothing changed.", run.id);
   }
-  store_.append_incident_event({0, incident.id, to_unix_ms(clock_.now()), "resolved", c.user,
-                                "resolved with the Resolve button"});
+  store_.append_incident_event(
+      {0, incident.id, to_unix_ms(clock_.now()), "resolved", c.user, "resolved with the Resolve button"});
   audit(c.user, "incident.resolved", run.id, incident.id);
   runs_.note(run.id, ":white_check_mark: incident resolved by <@" + c.user + ">", c.user);
   return done(run.id);

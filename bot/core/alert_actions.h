@@ -34,9 +34,9 @@ inline constexpr std::chrono::hours kAlertQuietFor{1};
 
 /// What a run's trigger says about the alert behind it. Every field is untrusted text.
 struct AlertSource {
-  std::string source;       // alertmanager, grafana, pagerduty, opsgenie, …
-  std::string url;          // generatorURL, the Grafana panel, PagerDuty's html_url, … (any scheme)
-  std::string source_id;    // PagerDuty incident id, OpsGenie alertId: acknowledged there too
+  std::string source;     // alertmanager, grafana, pagerduty, opsgenie, …
+  std::string url;        // generatorURL, the Grafana panel, PagerDuty's html_url, … (any scheme)
+  std::string source_id;  // PagerDuty incident id, OpsGenie alertId: acknowledged there too
   std::string fingerprint;
   std::map<std::string, std::string> labels;
 };
@@ -69,8 +69,7 @@ AlertActionState alert_action_state(const IncidentRecord& incident, const std::v
 /// Silence (Alertmanager alerts with labels, when Alertmanager's API is configured) or else Snooze
 /// while not already quiet, Resolve while open, and a link to the alert's source when it is http(s).
 slack::blocks::AlertActionsView alert_actions_view(const RunRecord& run, const AlertSource& alert,
-                                                   const AlertActionState& state, bool can_silence,
-                                                   long long now);
+                                                   const AlertActionState& state, bool can_silence, long long now);
 
 /// Why a click on an alert button is refused (empty: allowed). Anyone in the run's channel may
 /// acknowledge, snooze or resolve (Slack shows the buttons only to the channel's members; a click
@@ -113,8 +112,7 @@ class AlertActions {
   Task<AlertClickOutcome> click(AlertClick click);
 
  private:
-  void audit(const std::string& actor, const std::string& action, const std::string& run_id,
-             const std::string& detail);
+  void audit(const std::string& actor, const std::string& action, const std::string& run_id, const std::string& detail);
   Task<AlertClickOutcome> acknowledge(const AlertClick& c, const RunRecord& run, const IncidentRecord& incident,
                                       const AlertSource& alert, const AlertActionState& state);
   Task<AlertClickOutcome> silence(const AlertClick& c, const RunRecord& run, const IncidentRecord& incident,

@@ -65,8 +65,8 @@ RunTrigger alert_trigger(const alerting::AlertNotification& a, const AlertTarget
   t.incident.id = rec.id;
   t.incident.title = rec.title;
   t.incident_id = rec.id;
-  t.event = {{"source", a.source}, {"event", a.event}, {"fingerprint", a.fingerprint},
-             {"delivery", target.event_id}, {"url", a.url}, {"annotations", a.annotations}};
+  t.event = {{"source", a.source},          {"event", a.event}, {"fingerprint", a.fingerprint},
+             {"delivery", target.event_id}, {"url", a.url},     {"annotations", a.annotations}};
   if (!a.source_id.empty()) {
     t.event["source_id"] = a.source_id;  // incident notes write to it
   }
@@ -154,9 +154,10 @@ Result<AlertOutcome> AlertIntake::open_and_triage(const alerting::AlertNotificat
   if (auto created = store_.create_incident(rec); !created) {
     return created.error();
   }
-  store_.append_incident_event({0, rec.id, to_unix_ms(clock_.now()), "alert_fired", a.source,
-                                (a.alertname.empty() || a.alertname == rec.title ? rec.title : a.alertname + ": " + rec.title) +
-                                    (a.severity.empty() ? "" : " [" + a.severity + "]")});
+  store_.append_incident_event(
+      {0, rec.id, to_unix_ms(clock_.now()), "alert_fired", a.source,
+       (a.alertname.empty() || a.alertname == rec.title ? rec.title : a.alertname + ": " + rec.title) +
+           (a.severity.empty() ? "" : " [" + a.severity + "]")});
   out.incident_id = rec.id;
   auto started = runs_.start(alert_trigger(a, target, rec));
   if (!started) {
@@ -179,7 +180,8 @@ AlertOutcome AlertIntake::resolved(const alerting::AlertNotification& a, const s
   store_.append_incident_event({0, incident->id, to_unix_ms(clock_.now()), "alert_resolved", a.source,
                                 (a.alertname.empty() ? incident->title : a.alertname) + " resolved"});
   if (store_.resolve_incident(incident->id, now)) {
-    store_.append_incident_event({0, incident->id, to_unix_ms(clock_.now()), "resolved", a.source, "the alert source reports it resolved"});
+    store_.append_incident_event(
+        {0, incident->id, to_unix_ms(clock_.now()), "resolved", a.source, "the alert source reports it resolved"});
   }
   out.kind = AlertOutcome::Kind::Resolved;
   if (!out.run_id.empty()) {

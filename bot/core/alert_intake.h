@@ -56,8 +56,7 @@ struct AlertTarget {
 /// resolve, and note everything else in the run's thread.
 class AlertIntake {
  public:
-  AlertIntake(Store& store, RunManager& runs, Clock& clock,
-              std::chrono::seconds window = std::chrono::hours(4));
+  AlertIntake(Store& store, RunManager& runs, Clock& clock, std::chrono::seconds window = std::chrono::hours(4));
 
   Result<AlertOutcome> intake(const alerting::AlertNotification& alert, const AlertTarget& target);
 

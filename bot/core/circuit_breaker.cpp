@@ -10,9 +10,13 @@ namespace {
 // automatic ones, so it reads more than the threshold.
 constexpr int kHistoryRuns = 200;
 
-std::string short_id(const std::string& id) { return id.substr(0, 8); }
+std::string short_id(const std::string& id) {
+  return id.substr(0, 8);
+}
 
-std::string resume_hint(const std::string& key) { return "`/triage resume-auto " + key + "`"; }
+std::string resume_hint(const std::string& key) {
+  return "`/triage resume-auto " + key + "`";
+}
 
 }  // namespace
 
@@ -71,7 +75,8 @@ std::string skipped_text(const AutoTriagePause& p) {
 std::string pause_announcement(const AutoTriagePause& p) {
   return "Automatic triage with " + p.key + " is paused until " + human_time(p.resume_at) + ": " + p.reason +
          ".\nAlerts for it are recorded but not triaged meanwhile; each says so in its own thread. "
-         "Resume it now with " + resume_hint(p.key) + ".";
+         "Resume it now with " +
+         resume_hint(p.key) + ".";
 }
 
 CircuitBreaker::CircuitBreaker(Store& store, Clock& clock, int threshold, std::chrono::seconds pause_for)
@@ -111,9 +116,9 @@ std::optional<AutoTriagePause> CircuitBreaker::record_finish(const RunRecord& ru
   for (const auto& r : runs) {
     const auto shown = r.shown_result();
     // A run that finished "succeeded" before results were recorded worked: it counts as healthy.
-    const auto w = shown ? breaker_weight(is_automatic_trigger_kind(r.trigger_kind), *shown)
-                         : (is_automatic_trigger_kind(r.trigger_kind) ? BreakerWeight::Healthy
-                                                                      : BreakerWeight::Ignored);
+    const auto w = shown
+                       ? breaker_weight(is_automatic_trigger_kind(r.trigger_kind), *shown)
+                       : (is_automatic_trigger_kind(r.trigger_kind) ? BreakerWeight::Healthy : BreakerWeight::Ignored);
     weights.push_back(w);
     if (w == BreakerWeight::SystemFailure && static_cast<int>(failing.size()) < threshold_) {
       failing.push_back(&r);

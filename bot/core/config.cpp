@@ -70,9 +70,8 @@ std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
 
 std::vector<std::string> Config::secret_values() const {
   std::vector<std::string> out;
-  for (const auto* s : {&slack.app_token, &slack.bot_token, &http.alertmanager_token,
-                        &http.opsgenie_token, &http.grafana_token, &pagerduty.api_token,
-                        &opsgenie.api_key, &alertmanager.api_token}) {
+  for (const auto* s : {&slack.app_token, &slack.bot_token, &http.alertmanager_token, &http.opsgenie_token,
+                        &http.grafana_token, &pagerduty.api_token, &opsgenie.api_key, &alertmanager.api_token}) {
     if (!s->empty()) {
       out.push_back(*s);
     }
@@ -83,8 +82,7 @@ std::vector<std::string> Config::secret_values() const {
 
 // Read, resolve, apply the environment, check: the steps are in config_read.cpp,
 // config_environment.cpp and config_check.cpp.
-ConfigLoad load_config_text(const std::string& yaml, const std::string& file_name,
-                            const Environment& env) {
+ConfigLoad load_config_text(const std::string& yaml, const std::string& file_name, const Environment& env) {
   using namespace config_detail;
   ConfigLoad load;
   load.config.source_file = file_name;
@@ -93,8 +91,7 @@ ConfigLoad load_config_text(const std::string& yaml, const std::string& file_nam
   try {
     const auto docs = YAML::LoadAll(yaml);
     if (docs.size() > 1) {
-      load.errors.push_back({file_name, 0, 0, "", "expected one YAML document, found " +
-                                                       std::to_string(docs.size())});
+      load.errors.push_back({file_name, 0, 0, "", "expected one YAML document, found " + std::to_string(docs.size())});
     } else if (docs.size() == 1) {
       read_document(docs.front(), reader, load.config, marks);
     }

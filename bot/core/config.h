@@ -62,8 +62,8 @@ struct RetentionConfig {
 };
 
 struct AgentConfig {
-  std::string backend = "runbook";    // runbook, claude-code, codex, gemini, command
-  std::vector<std::string> command;   // argv for the command backend (or to override a CLI path)
+  std::string backend = "runbook";   // runbook, claude-code, codex, gemini, command
+  std::vector<std::string> command;  // argv for the command backend (or to override a CLI path)
   std::chrono::seconds timeout{15 * 60};
   std::chrono::seconds grace{30};
   int max_concurrent = 4;
@@ -86,10 +86,10 @@ struct KubernetesConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:9090";
-  std::string alertmanager_token;               // VIGIL_ALERTMANAGER_TOKEN
-  std::vector<std::string> pagerduty_secrets;   // VIGIL_PAGERDUTY_WEBHOOK_SECRETS (comma-separated)
-  std::string opsgenie_token;                   // VIGIL_OPSGENIE_TOKEN
-  std::string grafana_token;                    // VIGIL_GRAFANA_TOKEN
+  std::string alertmanager_token;              // VIGIL_ALERTMANAGER_TOKEN
+  std::vector<std::string> pagerduty_secrets;  // VIGIL_PAGERDUTY_WEBHOOK_SECRETS (comma-separated)
+  std::string opsgenie_token;                  // VIGIL_OPSGENIE_TOKEN
+  std::string grafana_token;                   // VIGIL_GRAFANA_TOKEN
   std::string alertmanager_token_file;
   std::string pagerduty_secrets_file;
   std::string opsgenie_token_file;
@@ -110,7 +110,7 @@ struct PagerDutyConfig {
 /// The OpsGenie REST API: who is on call (approvals.oncall) and notes on alerts.
 struct OpsGenieConfig {
   std::string api_url = "https://api.opsgenie.com";  // EU: https://api.eu.opsgenie.com
-  std::string api_key;  // VIGIL_OPSGENIE_API_KEY or api_key_file
+  std::string api_key;                               // VIGIL_OPSGENIE_API_KEY or api_key_file
   std::string api_key_file;
   bool notes = false;  // a note on the OpsGenie alert when triage starts and ends
 };
@@ -194,8 +194,7 @@ struct ConfigLoad {
 /// reports every problem at once.
 ConfigLoad load_config(const std::string& path, const Environment& env);
 /// Same, from YAML text (tests).
-ConfigLoad load_config_text(const std::string& yaml, const std::string& file_name,
-                            const Environment& env);
+ConfigLoad load_config_text(const std::string& yaml, const std::string& file_name, const Environment& env);
 
 /// The effective configuration as YAML, every secret shown as ***.
 std::string render_config(const Config& config);

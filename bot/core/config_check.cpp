@@ -70,9 +70,9 @@ void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoa
            "notes need an OpsGenie API key: set VIGIL_OPSGENIE_API_KEY or opsgenie.api_key_file");
   }
   if (oc.enabled() && c.approvals.users.empty() && c.approvals.groups.empty()) {
-    load.warnings.push_back(marks.diagnostic(
-        file, "approvals.oncall", "approvals.oncall",
-        "no approvals.users or approvals.groups: while the on-call lookup fails, nobody can approve"));
+    load.warnings.push_back(
+        marks.diagnostic(file, "approvals.oncall", "approvals.oncall",
+                         "no approvals.users or approvals.groups: while the on-call lookup fails, nobody can approve"));
   }
 }
 
@@ -86,9 +86,9 @@ void check_references(const DeferredMarks& marks, const std::string& file, Confi
   };
   std::error_code ec;
   if (c.kubernetes.enabled) {
-    for (const auto& [key, path] : {std::pair<std::string, std::string>{"kubernetes.read_only_kubeconfig",
-                                                                        c.kubernetes.read_only_kubeconfig},
-                                    {"kubernetes.remediation_kubeconfig", c.kubernetes.remediation_kubeconfig}}) {
+    for (const auto& [key, path] :
+         {std::pair<std::string, std::string>{"kubernetes.read_only_kubeconfig", c.kubernetes.read_only_kubeconfig},
+          {"kubernetes.remediation_kubeconfig", c.kubernetes.remediation_kubeconfig}}) {
       if (path.empty()) {
         warn("kubernetes.enabled", key, "not set: kubectl steps cannot run without it");
       } else if (!std::filesystem::is_regular_file(path, ec)) {
@@ -143,10 +143,14 @@ std::string webhook_channel_warning(const Config& c) {
     return {};
   }
   std::vector<std::string> sources;
-  if (!c.http.alertmanager_token.empty()) sources.emplace_back("alertmanager");
-  if (!c.http.pagerduty_secrets.empty()) sources.emplace_back("pagerduty");
-  if (!c.http.opsgenie_token.empty()) sources.emplace_back("opsgenie");
-  if (!c.http.grafana_token.empty()) sources.emplace_back("grafana");
+  if (!c.http.alertmanager_token.empty())
+    sources.emplace_back("alertmanager");
+  if (!c.http.pagerduty_secrets.empty())
+    sources.emplace_back("pagerduty");
+  if (!c.http.opsgenie_token.empty())
+    sources.emplace_back("opsgenie");
+  if (!c.http.grafana_token.empty())
+    sources.emplace_back("grafana");
   if (sources.empty()) {
     return {};
   }
@@ -154,7 +158,8 @@ std::string webhook_channel_warning(const Config& c) {
   for (const auto& s : sources) {
     list += (list.empty() ? "/webhooks/" : ", /webhooks/") + s;
   }
-  return "not set, so " + list + " answer every alert with 503 (no alert channel): set it to the channel id "
+  return "not set, so " + list +
+         " answer every alert with 503 (no alert channel): set it to the channel id "
          "(C…) where webhook alerts are posted";
 }
 

@@ -62,10 +62,14 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
     const auto it = env.find(name);
     return it == env.end() || it->second.empty() ? nullptr : &it->second;
   };
-  if (const auto* v = get("SLACK_APP_TOKEN")) c.slack.app_token = *v;
-  if (const auto* v = get("SLACK_BOT_TOKEN")) c.slack.bot_token = *v;
-  if (const auto* v = get("SLACK_API_URL")) c.slack.api_url = *v;
-  if (const auto* v = get("VIGIL_DB")) c.storage.database = *v;
+  if (const auto* v = get("SLACK_APP_TOKEN"))
+    c.slack.app_token = *v;
+  if (const auto* v = get("SLACK_BOT_TOKEN"))
+    c.slack.bot_token = *v;
+  if (const auto* v = get("SLACK_API_URL"))
+    c.slack.api_url = *v;
+  if (const auto* v = get("VIGIL_DB"))
+    c.storage.database = *v;
   if (const auto* v = get("VIGIL_HTTP_ADDR")) {
     if (valid_listen_address(*v)) {
       c.http.listen = *v;
@@ -73,29 +77,38 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
       load.errors.push_back({"", 0, 0, "VIGIL_HTTP_ADDR", "expected host:port, got '" + *v + "'"});
     }
   }
-  if (const auto* v = get("VIGIL_LOG_LEVEL")) c.logging.level = *v;
-  if (const auto* v = get("VIGIL_ALERTMANAGER_TOKEN")) c.http.alertmanager_token = *v;
-  if (const auto* v = get("VIGIL_PAGERDUTY_WEBHOOK_SECRETS")) c.http.pagerduty_secrets = split_comma(*v);
-  if (const auto* v = get("VIGIL_OPSGENIE_TOKEN")) c.http.opsgenie_token = *v;
-  if (const auto* v = get("VIGIL_GRAFANA_TOKEN")) c.http.grafana_token = *v;
-  if (const auto* v = get("VIGIL_WORKSPACE_ROOT")) c.agent.workspace_root = *v;
-  if (const auto* v = get("VIGIL_PAGERDUTY_API_TOKEN")) c.pagerduty.api_token = *v;
-  if (const auto* v = get("VIGIL_OPSGENIE_API_KEY")) c.opsgenie.api_key = *v;
+  if (const auto* v = get("VIGIL_LOG_LEVEL"))
+    c.logging.level = *v;
+  if (const auto* v = get("VIGIL_ALERTMANAGER_TOKEN"))
+    c.http.alertmanager_token = *v;
+  if (const auto* v = get("VIGIL_PAGERDUTY_WEBHOOK_SECRETS"))
+    c.http.pagerduty_secrets = split_comma(*v);
+  if (const auto* v = get("VIGIL_OPSGENIE_TOKEN"))
+    c.http.opsgenie_token = *v;
+  if (const auto* v = get("VIGIL_GRAFANA_TOKEN"))
+    c.http.grafana_token = *v;
+  if (const auto* v = get("VIGIL_WORKSPACE_ROOT"))
+    c.agent.workspace_root = *v;
+  if (const auto* v = get("VIGIL_PAGERDUTY_API_TOKEN"))
+    c.pagerduty.api_token = *v;
+  if (const auto* v = get("VIGIL_OPSGENIE_API_KEY"))
+    c.opsgenie.api_key = *v;
   if (const auto* v = get("VIGIL_ALERTMANAGER_URL")) {
     if (is_http_url(*v)) {
       c.alertmanager.url = *v;
     } else {
-      load.errors.push_back({"", 0, 0, "VIGIL_ALERTMANAGER_URL", "must start with https:// or http://, got '" + *v + "'"});
+      load.errors.push_back(
+          {"", 0, 0, "VIGIL_ALERTMANAGER_URL", "must start with https:// or http://, got '" + *v + "'"});
     }
   }
-  if (const auto* v = get("VIGIL_ALERTMANAGER_API_TOKEN")) c.alertmanager.api_token = *v;
+  if (const auto* v = get("VIGIL_ALERTMANAGER_API_TOKEN"))
+    c.alertmanager.api_token = *v;
   if (!c.slack.app_token.empty() && c.slack.app_token.rfind("xapp-", 0) != 0) {
-    load.errors.push_back({"", 0, 0, "SLACK_APP_TOKEN",
-                           "an app-level token starts with xapp- (Basic Information → App-Level Tokens)"});
+    load.errors.push_back(
+        {"", 0, 0, "SLACK_APP_TOKEN", "an app-level token starts with xapp- (Basic Information → App-Level Tokens)"});
   }
   if (!c.slack.bot_token.empty() && c.slack.bot_token.rfind("xoxb-", 0) != 0) {
-    load.errors.push_back({"", 0, 0, "SLACK_BOT_TOKEN",
-                           "a bot token starts with xoxb- (OAuth & Permissions)"});
+    load.errors.push_back({"", 0, 0, "SLACK_BOT_TOKEN", "a bot token starts with xoxb- (OAuth & Permissions)"});
   }
   if (c.slack.api_url.empty() || c.slack.api_url.back() != '/') {
     c.slack.api_url += '/';

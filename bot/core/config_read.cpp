@@ -28,8 +28,7 @@ void read_oncall(const YAML::Node& o, ConfigReader& r, OnCallConfig& oc, Deferre
   marks.keep(o["opsgenie_schedule"], "approvals.oncall.opsgenie_schedule");
   marks.keep(o, "approvals.oncall");
   if (!oc.pagerduty_schedule.empty() && !oc.opsgenie_schedule.empty()) {
-    r.error(o["opsgenie_schedule"], "approvals.oncall",
-            "set pagerduty_schedule or opsgenie_schedule, not both");
+    r.error(o["opsgenie_schedule"], "approvals.oncall", "set pagerduty_schedule or opsgenie_schedule, not both");
   }
   if (o["pagerduty_schedule"] && oc.pagerduty_schedule.empty()) {
     r.error(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule", "must not be empty");
@@ -37,9 +36,8 @@ void read_oncall(const YAML::Node& o, ConfigReader& r, OnCallConfig& oc, Deferre
   if (o["opsgenie_schedule"] && oc.opsgenie_schedule.empty()) {
     r.error(o["opsgenie_schedule"], "approvals.oncall.opsgenie_schedule", "must not be empty");
   }
-  if (!oc.pagerduty_schedule.empty() &&
-      !std::all_of(oc.pagerduty_schedule.begin(), oc.pagerduty_schedule.end(),
-                   [](unsigned char ch) { return std::isalnum(ch) != 0; })) {
+  if (!oc.pagerduty_schedule.empty() && !std::all_of(oc.pagerduty_schedule.begin(), oc.pagerduty_schedule.end(),
+                                                     [](unsigned char ch) { return std::isalnum(ch) != 0; })) {
     r.error(o["pagerduty_schedule"], "approvals.oncall.pagerduty_schedule",
             "a PagerDuty schedule id is letters and digits (e.g. PXXXXXX, from the schedule's URL)");
   }
@@ -83,18 +81,19 @@ void read_alertmanager(const YAML::Node& a, ConfigReader& r, AlertmanagerConfig&
   if (!r.check_map(a, "alertmanager", {"url", "api_token_file", "api_token"})) {
     return;
   }
-  r.refuse_inline_secret(a, "alertmanager", "api_token", "VIGIL_ALERTMANAGER_API_TOKEN",
-                         "alertmanager.api_token_file");
+  r.refuse_inline_secret(a, "alertmanager", "api_token", "VIGIL_ALERTMANAGER_API_TOKEN", "alertmanager.api_token_file");
   r.read_secret_file(a, "alertmanager", "api_token_file", am.api_token_file, am.api_token);
   r.read_string(a, "alertmanager", "url", am.url);
   if (!am.url.empty() && !is_http_url(am.url)) {
-    r.error(a["url"], "alertmanager.url", "must start with https:// or http:// (Alertmanager's own address, e.g. http://alertmanager:9093)");
+    r.error(a["url"], "alertmanager.url",
+            "must start with https:// or http:// (Alertmanager's own address, e.g. http://alertmanager:9093)");
   }
 }
 
 void read_slack(const YAML::Node& s, ConfigReader& r, SlackConfig& slack) {
-  if (!r.check_map(s, "slack", {"app_token_file", "bot_token_file", "api_url", "connections",
-                                "pong_timeout", "app_token", "bot_token"})) {
+  if (!r.check_map(
+          s, "slack",
+          {"app_token_file", "bot_token_file", "api_url", "connections", "pong_timeout", "app_token", "bot_token"})) {
     return;
   }
   r.refuse_inline_secret(s, "slack", "app_token", "SLACK_APP_TOKEN", "slack.app_token_file");
@@ -105,8 +104,7 @@ void read_slack(const YAML::Node& s, ConfigReader& r, SlackConfig& slack) {
   r.read_int(s, "slack", "connections", 1, 10, slack.connections);
   r.read_duration(s, "slack", "pong_timeout", std::chrono::seconds(1), slack.pong_timeout);
   const auto api = s["api_url"];
-  if (api && api.IsScalar() && api.Scalar().rfind("https://", 0) != 0 &&
-      api.Scalar().rfind("http://", 0) != 0) {
+  if (api && api.IsScalar() && api.Scalar().rfind("https://", 0) != 0 && api.Scalar().rfind("http://", 0) != 0) {
     r.error(api, "slack.api_url", "must start with https:// or http://");
   }
 }
@@ -127,8 +125,7 @@ std::optional<ChannelBinding> read_channel(const YAML::Node& ch, const std::stri
   }
   if (!b.id.empty() && (b.id.size() < 2 || (b.id[0] != 'C' && b.id[0] != 'G'))) {
     r.error(ch["id"], path + ".id", "a channel id starts with C or G (e.g. C0123ABCD)");
-  } else if (const auto problem = slack_id_problem(b.id, SlackIdKind::Channel);
-             !b.id.empty() && !problem.empty()) {
+  } else if (const auto problem = slack_id_problem(b.id, SlackIdKind::Channel); !b.id.empty() && !problem.empty()) {
     r.warning(ch["id"], path + ".id", problem);
   }
   for (std::size_t j = 0; j < b.alert_bots.size(); ++j) {
@@ -160,8 +157,8 @@ void read_channels(const YAML::Node& list, ConfigReader& r, std::vector<ChannelB
 }
 
 void read_approvals(const YAML::Node& a, ConfigReader& r, ApprovalsConfig& approvals, DeferredMarks& marks) {
-  if (!r.check_map(a, "approvals", {"users", "groups", "oncall", "expiry", "allow_self_approval",
-                                    "two_approvers_for"})) {
+  if (!r.check_map(a, "approvals",
+                   {"users", "groups", "oncall", "expiry", "allow_self_approval", "two_approvers_for"})) {
     return;
   }
   if (const auto o = a["oncall"]) {
@@ -178,8 +175,7 @@ void read_approvals(const YAML::Node& a, ConfigReader& r, ApprovalsConfig& appro
     }
   }
   for (std::size_t i = 0; i < approvals.groups.size(); ++i) {
-    if (const auto problem = slack_id_problem(approvals.groups[i], SlackIdKind::UserGroup);
-        !problem.empty()) {
+    if (const auto problem = slack_id_problem(approvals.groups[i], SlackIdKind::UserGroup); !problem.empty()) {
       r.error(a["groups"][i], "approvals.groups", problem);
     }
   }
@@ -193,9 +189,9 @@ void read_approvals(const YAML::Node& a, ConfigReader& r, ApprovalsConfig& appro
 }
 
 void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, DeferredMarks& marks) {
-  if (!r.check_map(g, "agent", {"backend", "command", "timeout", "grace", "max_concurrent",
-                                "workspace_root", "retention", "env_allowlist", "knowledge_dirs",
-                                "failure_threshold", "pause_for", "step_output_max_bytes"})) {
+  if (!r.check_map(g, "agent",
+                   {"backend", "command", "timeout", "grace", "max_concurrent", "workspace_root", "retention",
+                    "env_allowlist", "knowledge_dirs", "failure_threshold", "pause_for", "step_output_max_bytes"})) {
     return;
   }
   r.read_enum(g, "agent", "backend", kBackends, agent.backend);
@@ -218,22 +214,20 @@ void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, Deferr
     r.error(g["backend"], "agent.command", "the command backend needs agent.command (an argv list)");
   }
   if (agent.workspace_root.empty() || agent.workspace_root[0] != '/') {
-    r.error(g["workspace_root"] ? g["workspace_root"] : g, "agent.workspace_root",
-            "must be an absolute path");
+    r.error(g["workspace_root"] ? g["workspace_root"] : g, "agent.workspace_root", "must be an absolute path");
   }
   if (const auto ret = g["retention"]) {
     if (r.check_map(ret, "agent.retention", {"succeeded_days", "failed_days", "max_total_bytes"})) {
       r.read_int(ret, "agent.retention", "succeeded_days", 0, 3650, agent.retention.succeeded_days);
       r.read_int(ret, "agent.retention", "failed_days", 0, 3650, agent.retention.failed_days);
-      r.read_int(ret, "agent.retention", "max_total_bytes", 0, 1LL << 50,
-                 agent.retention.max_total_bytes);
+      r.read_int(ret, "agent.retention", "max_total_bytes", 0, 1LL << 50, agent.retention.max_total_bytes);
     }
   }
 }
 
 void read_kubernetes(const YAML::Node& k, ConfigReader& r, KubernetesConfig& kubernetes, DeferredMarks& marks) {
-  if (!r.check_map(k, "kubernetes", {"enabled", "kubectl", "read_only_kubeconfig",
-                                     "remediation_kubeconfig", "cluster"})) {
+  if (!r.check_map(k, "kubernetes",
+                   {"enabled", "kubectl", "read_only_kubeconfig", "remediation_kubeconfig", "cluster"})) {
     return;
   }
   r.read_bool(k, "kubernetes", "enabled", kubernetes.enabled);
@@ -252,26 +246,22 @@ void read_kubernetes(const YAML::Node& k, ConfigReader& r, KubernetesConfig& kub
 }
 
 void read_http(const YAML::Node& h, ConfigReader& r, HttpConfig& http, DeferredMarks& marks) {
-  if (!r.check_map(h, "http", {"listen", "alertmanager_token_file", "pagerduty_secrets_file",
-                               "opsgenie_token_file", "grafana_token_file", "alert_channel",
-                               "max_body_bytes", "alertmanager_token", "pagerduty_secrets",
-                               "opsgenie_token", "grafana_token"})) {
+  if (!r.check_map(h, "http",
+                   {"listen", "alertmanager_token_file", "pagerduty_secrets_file", "opsgenie_token_file",
+                    "grafana_token_file", "alert_channel", "max_body_bytes", "alertmanager_token", "pagerduty_secrets",
+                    "opsgenie_token", "grafana_token"})) {
     return;
   }
   r.read_string(h, "http", "listen", http.listen);
   if (h["listen"] && !valid_listen_address(http.listen)) {
     r.error(h["listen"], "http.listen", "expected host:port, e.g. 127.0.0.1:9090");
   }
-  r.refuse_inline_secret(h, "http", "alertmanager_token", "VIGIL_ALERTMANAGER_TOKEN",
-                         "http.alertmanager_token_file");
+  r.refuse_inline_secret(h, "http", "alertmanager_token", "VIGIL_ALERTMANAGER_TOKEN", "http.alertmanager_token_file");
   r.refuse_inline_secret(h, "http", "pagerduty_secrets", "VIGIL_PAGERDUTY_WEBHOOK_SECRETS",
                          "http.pagerduty_secrets_file");
-  r.refuse_inline_secret(h, "http", "opsgenie_token", "VIGIL_OPSGENIE_TOKEN",
-                         "http.opsgenie_token_file");
-  r.refuse_inline_secret(h, "http", "grafana_token", "VIGIL_GRAFANA_TOKEN",
-                         "http.grafana_token_file");
-  r.read_secret_file(h, "http", "alertmanager_token_file", http.alertmanager_token_file,
-                     http.alertmanager_token);
+  r.refuse_inline_secret(h, "http", "opsgenie_token", "VIGIL_OPSGENIE_TOKEN", "http.opsgenie_token_file");
+  r.refuse_inline_secret(h, "http", "grafana_token", "VIGIL_GRAFANA_TOKEN", "http.grafana_token_file");
+  r.read_secret_file(h, "http", "alertmanager_token_file", http.alertmanager_token_file, http.alertmanager_token);
   std::string pd;
   r.read_secret_file(h, "http", "pagerduty_secrets_file", http.pagerduty_secrets_file, pd);
   if (!pd.empty()) {
@@ -283,10 +273,8 @@ void read_http(const YAML::Node& h, ConfigReader& r, HttpConfig& http, DeferredM
       }
     }
   }
-  r.read_secret_file(h, "http", "opsgenie_token_file", http.opsgenie_token_file,
-                     http.opsgenie_token);
-  r.read_secret_file(h, "http", "grafana_token_file", http.grafana_token_file,
-                     http.grafana_token);
+  r.read_secret_file(h, "http", "opsgenie_token_file", http.opsgenie_token_file, http.opsgenie_token);
+  r.read_secret_file(h, "http", "grafana_token_file", http.grafana_token_file, http.grafana_token);
   r.read_string(h, "http", "alert_channel", http.alert_channel);
   if (const auto problem = slack_id_problem(http.alert_channel, SlackIdKind::Channel);
       !http.alert_channel.empty() && !problem.empty()) {
@@ -306,8 +294,7 @@ void read_redaction(const YAML::Node& red, ConfigReader& r, RedactionConfig& red
     try {
       boost::regex re(redaction.patterns[i], boost::regex::perl);
     } catch (const boost::regex_error& e) {
-      r.error(red["patterns"][i], "redaction.patterns",
-              std::string("invalid regular expression: ") + e.what());
+      r.error(red["patterns"][i], "redaction.patterns", std::string("invalid regular expression: ") + e.what());
     }
   }
 }
@@ -317,8 +304,7 @@ void read_storage(const YAML::Node& st, ConfigReader& r, StorageConfig& storage)
     return;
   }
   r.read_string(st, "storage", "database", storage.database);
-  r.read_duration(st, "storage", "processed_event_ttl", std::chrono::seconds(600),
-                  storage.processed_event_ttl);
+  r.read_duration(st, "storage", "processed_event_ttl", std::chrono::seconds(600), storage.processed_event_ttl);
   if (storage.database.empty()) {
     r.error(st["database"] ? st["database"] : st, "storage.database", "must not be empty");
   }
@@ -328,8 +314,7 @@ void read_logging(const YAML::Node& lg, ConfigReader& r, LoggingConfig& logging)
   if (!r.check_map(lg, "logging", {"level", "format"})) {
     return;
   }
-  r.read_enum(lg, "logging", "level",
-              {"trace", "debug", "info", "warn", "error", "critical", "off"}, logging.level);
+  r.read_enum(lg, "logging", "level", {"trace", "debug", "info", "warn", "error", "critical", "off"}, logging.level);
   r.read_enum(lg, "logging", "format", {"text", "json"}, logging.format);
 }
 
@@ -369,9 +354,9 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
   if (!root || root.IsNull()) {
     return;
   }
-  if (!r.check_map(root, "", {"slack", "channels", "approvals", "agent", "kubernetes", "http",
-                              "pagerduty", "opsgenie", "alertmanager", "redaction", "storage",
-                              "logging", "skills", "incidents"})) {
+  if (!r.check_map(root, "",
+                   {"slack", "channels", "approvals", "agent", "kubernetes", "http", "pagerduty", "opsgenie",
+                    "alertmanager", "redaction", "storage", "logging", "skills", "incidents"})) {
     return;
   }
   if (const auto s = root["slack"]) {

@@ -83,8 +83,7 @@ void ConfigReader::warning(const YAML::Node& node, const std::string& key, const
 }
 
 // Checks `node` is a map and warns on keys not in `known`.
-bool ConfigReader::check_map(const YAML::Node& node, const std::string& path,
-                             const std::vector<std::string>& known) {
+bool ConfigReader::check_map(const YAML::Node& node, const std::string& path, const std::vector<std::string>& known) {
   if (!node.IsMap()) {
     error(node, path, "expected a mapping");
     return false;
@@ -100,8 +99,7 @@ bool ConfigReader::check_map(const YAML::Node& node, const std::string& path,
   return true;
 }
 
-void ConfigReader::read_string(const YAML::Node& map, const std::string& path, const char* key,
-                               std::string& out) {
+void ConfigReader::read_string(const YAML::Node& map, const std::string& path, const char* key, std::string& out) {
   const auto node = map[key];
   if (!node) {
     return;
@@ -125,8 +123,7 @@ void ConfigReader::read_int(const YAML::Node& map, const std::string& path, cons
     return;
   }
   if (value < min || value > max) {
-    error(node, join(path, key),
-          "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    error(node, join(path, key), "must be between " + std::to_string(min) + " and " + std::to_string(max));
     return;
   }
   out = value;
@@ -207,8 +204,7 @@ void ConfigReader::read_enum(const YAML::Node& map, const std::string& path, con
   if (!node) {
     return;
   }
-  if (!node.IsScalar() ||
-      std::find(allowed.begin(), allowed.end(), node.Scalar()) == allowed.end()) {
+  if (!node.IsScalar() || std::find(allowed.begin(), allowed.end(), node.Scalar()) == allowed.end()) {
     std::string list;
     for (const auto& a : allowed) {
       list += (list.empty() ? "" : ", ") + a;
@@ -225,8 +221,7 @@ void ConfigReader::refuse_inline_secret(const YAML::Node& map, const std::string
   const auto node = map[key];
   if (node) {
     error(node, join(path, key),
-          "secrets are not read from the configuration file; set " + env_name + " or " +
-              file_key);
+          "secrets are not read from the configuration file; set " + env_name + " or " + file_key);
   }
 }
 
@@ -251,8 +246,7 @@ void ConfigReader::read_secret_file(const YAML::Node& map, const std::string& pa
   }
 }
 
-ConfigDiagnostic ConfigReader::make(const YAML::Node& node, const std::string& key,
-                                    const std::string& message) const {
+ConfigDiagnostic ConfigReader::make(const YAML::Node& node, const std::string& key, const std::string& message) const {
   ConfigDiagnostic d;
   d.file = file_;
   const auto mark = node.Mark();

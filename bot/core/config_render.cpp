@@ -10,7 +10,9 @@
 namespace vigil {
 namespace {
 
-std::string masked(const std::string& value) { return value.empty() ? std::string() : std::string("***"); }
+std::string masked(const std::string& value) {
+  return value.empty() ? std::string() : std::string("***");
+}
 
 void emit_list(YAML::Emitter& out, const std::vector<std::string>& values) {
   out << YAML::Flow << YAML::BeginSeq;
@@ -36,8 +38,10 @@ void emit_channels(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "channels" << YAML::Value << YAML::BeginSeq;
   for (const auto& b : c.channels) {
     out << YAML::BeginMap;
-    if (!b.id.empty()) out << YAML::Key << "id" << YAML::Value << b.id;
-    if (!b.name_pattern.empty()) out << YAML::Key << "name_pattern" << YAML::Value << b.name_pattern;
+    if (!b.id.empty())
+      out << YAML::Key << "id" << YAML::Value << b.id;
+    if (!b.name_pattern.empty())
+      out << YAML::Key << "name_pattern" << YAML::Value << b.name_pattern;
     out << YAML::Key << "backend" << YAML::Value << (b.backend.empty() ? c.agent.backend : b.backend);
     out << YAML::Key << "auto_triage" << YAML::Value << b.auto_triage;
     out << YAML::Key << "alert_bots" << YAML::Value;
@@ -62,8 +66,7 @@ void emit_approvals(YAML::Emitter& out, const Config& c) {
       out << YAML::Key << "opsgenie_schedule" << YAML::Value << c.approvals.oncall.opsgenie_schedule;
     }
     out << YAML::Key << "cache" << YAML::Value << (std::to_string(c.approvals.oncall.cache.count()) + "s");
-    out << YAML::Key << "max_stale" << YAML::Value
-        << (std::to_string(c.approvals.oncall.max_stale.count()) + "s");
+    out << YAML::Key << "max_stale" << YAML::Value << (std::to_string(c.approvals.oncall.max_stale.count()) + "s");
     out << YAML::EndMap;
   }
   out << YAML::Key << "expiry" << YAML::Value << (std::to_string(c.approvals.expiry.count()) + "s");

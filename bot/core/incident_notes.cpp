@@ -111,8 +111,8 @@ void IncidentNotes::on_progress(const RunRecord& run, const ProgressEvent& event
   }
   auto target = upstream_id(run, incident->source, incident->fingerprint);
   if (target.empty()) {
-    log_->debug("run={} incident={}: no {} id to write a note to (not started by its webhook)", run.id,
-                incident->id, service->name());
+    log_->debug("run={} incident={}: no {} id to write a note to (not started by its webhook)", run.id, incident->id,
+                service->name());
     return;
   }
   const auto link = slack_thread_link(run);
@@ -140,8 +140,8 @@ Task<> IncidentNotes::drain() {
       log_->info("run={}: note added to {} {}", n.run_id, n.service->name(), n.target);
     } else {
       ++failed_;
-      log_->warn("run={}: could not add a note to {} {}: {} (the run goes on)", n.run_id, n.service->name(),
-                 n.target, r.error().message());
+      log_->warn("run={}: could not add a note to {} {}: {} (the run goes on)", n.run_id, n.service->name(), n.target,
+                 r.error().message());
     }
   }
   draining_ = false;

@@ -78,8 +78,7 @@ class IncidentService {
   /// timeline row and an `incident.declared` audit row. The error is the store's.
   Result<IncidentRecord> declare(const IncidentDeclaration& declaration);
   /// The incident got a channel of its own, with the declarer invited: a `channel_created` row.
-  void record_channel_created(const std::string& incident_id, const std::string& channel,
-                              const std::string& invited);
+  void record_channel_created(const std::string& incident_id, const std::string& channel, const std::string& invited);
   /// Where the incident's root message is (`thread_ts` empty when it could not be posted).
   void set_root(const std::string& incident_id, const std::string& channel, const std::string& thread_ts);
 

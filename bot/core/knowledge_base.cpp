@@ -26,8 +26,8 @@ int count(const std::string& haystack, const std::string& needle) {
 }
 
 std::vector<std::string> words(const std::string& text) {
-  static const std::set<std::string> kStop = {"the", "and", "for", "with", "from", "this", "that", "are",
-                                              "was", "has", "not", "high", "low", "alert", "error"};
+  static const std::set<std::string> kStop = {"the", "and", "for", "with", "from", "this",  "that", "are",
+                                              "was", "has", "not", "high", "low",  "alert", "error"};
   std::vector<std::string> out;
   std::string w;
   for (char c : lower(text) + " ") {
@@ -88,8 +88,7 @@ void KnowledgeBase::load(const std::vector<std::string>& dirs) {
   }
 }
 
-std::vector<KnowledgeBase::Match> KnowledgeBase::relevant(const skills::Incident& incident,
-                                                          std::size_t limit) const {
+std::vector<KnowledgeBase::Match> KnowledgeBase::relevant(const skills::Incident& incident, std::size_t limit) const {
   std::vector<Match> out;
   const auto alertname = lower(incident.alertname);
   for (const auto& doc : docs_) {

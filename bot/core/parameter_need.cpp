@@ -14,8 +14,8 @@ std::string ParameterNeed::sentence() const {
 }
 
 json ParameterNeed::to_json() const {
-  return json{{"skill", skill},       {"found", found}, {"missing", missing}, {"problems", problems},
-              {"candidates", candidates}, {"note", note}};
+  return json{{"skill", skill},       {"found", found},           {"missing", missing},
+              {"problems", problems}, {"candidates", candidates}, {"note", note}};
 }
 
 ParameterNeed ParameterNeed::from_json(const json& j) {

@@ -35,9 +35,9 @@ std::string_view to_string(ProgressKind k);
 struct ProgressEvent {
   ProgressKind kind = ProgressKind::Note;
   std::string run_id;
-  std::string text;    // one line for people (already redacted)
-  std::string detail;  // longer text: tool output, step output, summary (already redacted)
-  std::string actor;   // who: a Slack user id, "agent", "system"
+  std::string text;                    // one line for people (already redacted)
+  std::string detail;                  // longer text: tool output, step output, summary (already redacted)
+  std::string actor;                   // who: a Slack user id, "agent", "system"
   RunState state = RunState::Running;  // the run's state after this event
   long long at_ms = 0;
   /// A step's output in `detail`: its step row (its full output can be shared), and whether

@@ -48,8 +48,8 @@ std::string excerpt(const std::string& text, bool more_than_text = false, const 
     }
   }
   if (out.size() < text.size() || more_than_text) {
-    out += "\n… (" + std::string(more_than_text ? "more than " : "") + std::to_string(text.size()) +
-           " bytes in all; " + (rest.empty() ? std::string("cut here") : rest) + ")";
+    out += "\n… (" + std::string(more_than_text ? "more than " : "") + std::to_string(text.size()) + " bytes in all; " +
+           (rest.empty() ? std::string("cut here") : rest) + ")";
   }
   return out;
 }
@@ -106,8 +106,8 @@ std::string evidence_excerpt(const std::string& output, const std::string& run_i
   std::string out = join(0, head);
   if (tail_from > head) {
     out += (out.empty() ? "" : "\n") + std::string("… (") + std::to_string(lines.size()) + " lines, " +
-           std::to_string(output.size()) + " bytes in all; the Full output button or `vigil runs show " + run_id.substr(0, 8) +
-           " --full` has the rest)";
+           std::to_string(output.size()) + " bytes in all; the Full output button or `vigil runs show " +
+           run_id.substr(0, 8) + " --full` has the rest)";
   }
   const auto tail = join(tail_from, lines.size());
   return tail.empty() ? out : out + "\n" + tail;
@@ -145,9 +145,8 @@ RunResult result_of(const skills::SkillRunReport& report) {
     case skills::RunOutcome::Succeeded:
       break;
   }
-  const bool changed = std::any_of(report.steps.begin(), report.steps.end(), [](const auto& s) {
-    return s.gated && s.state == StepState::Succeeded;
-  });
+  const bool changed = std::any_of(report.steps.begin(), report.steps.end(),
+                                   [](const auto& s) { return s.gated && s.state == StepState::Succeeded; });
   return changed ? RunResult::Fixed : RunResult::Diagnosed;
 }
 
@@ -263,9 +262,8 @@ class RunManager::RunGate final : public skills::ApprovalGate {
 };
 
 RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, skills::StepJournal& journal,
-                       const skills::SkillCatalog& catalog, process::ChildProcess& runner,
-                       skills::ApprovalGate& gate, Clock& clock,
-                       const Redactor& redactor, const KnowledgeBase& knowledge,
+                       const skills::SkillCatalog& catalog, process::ChildProcess& runner, skills::ApprovalGate& gate,
+                       Clock& clock, const Redactor& redactor, const KnowledgeBase& knowledge,
                        skills::ExecutorOptions executor_options, RunManagerOptions options, Logger log)
     : ex_(std::move(ex)),
       store_(store),
@@ -289,16 +287,15 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, skills::St
     on_findings(run_id, f);
   };
   executor_options.redact = [this](std::string_view text) { return redactor_.redact(text); };
-  executor_ = std::make_unique<skills::StepExecutor>(journal, runner_, *gate_, clock_,
-                                                     std::move(executor_options), log_);
+  executor_ =
+      std::make_unique<skills::StepExecutor>(journal, runner_, *gate_, clock_, std::move(executor_options), log_);
   if (options_.metrics != nullptr) {
     // Gauges exist from the start, so dashboards and alerts see 0 rather than no data.
     auto& m = *options_.metrics;
     const Metrics::Labels cluster{{"cluster", options_.cluster}};
     m.set("agent_runtime_active_agents", cluster, 0);
-    const auto bytes = options_.workspace_root.empty()
-                           ? 0.0
-                           : static_cast<double>(directory_bytes(options_.workspace_root));
+    const auto bytes =
+        options_.workspace_root.empty() ? 0.0 : static_cast<double>(directory_bytes(options_.workspace_root));
     m.set("agent_runtime_workspace_size_bytes", cluster, bytes);
     m.set("vigil_workspace_bytes", {}, bytes);
   }
@@ -306,9 +303,13 @@ RunManager::RunManager(boost::asio::any_io_executor ex, Store& store, skills::St
 
 RunManager::~RunManager() = default;
 
-void RunManager::add_observer(RunObserver* observer) { observers_.push_back(observer); }
+void RunManager::add_observer(RunObserver* observer) {
+  observers_.push_back(observer);
+}
 
-long long RunManager::now_ms() const { return to_unix_ms(clock_.now()); }
+long long RunManager::now_ms() const {
+  return to_unix_ms(clock_.now());
+}
 
 std::string RunManager::backend_for(const RunTrigger& t) const {
   if (!t.skill.empty()) {
@@ -325,11 +326,12 @@ std::size_t RunManager::running_runs() const {
   return n;
 }
 
-std::size_t RunManager::queue_depth() { return store_.queued_runs().size(); }
+std::size_t RunManager::queue_depth() {
+  return store_.queued_runs().size();
+}
 
-void RunManager::emit(const std::string& run_id, ProgressKind kind, const std::string& text,
-                      const std::string& detail, const std::string& actor, bool persist,
-                      std::int64_t output_step, bool output_cut) {
+void RunManager::emit(const std::string& run_id, ProgressKind kind, const std::string& text, const std::string& detail,
+                      const std::string& actor, bool persist, std::int64_t output_step, bool output_cut) {
   ProgressEvent e;
   e.output_step = output_step;
   e.output_cut = output_cut;
@@ -396,8 +398,8 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
     }
     return created.error();
   }
-  store_.append_event({0, run.id, now_ms(), "trigger", trigger.requester, trigger.kind,
-                       redactor_.redact(trigger.to_json().dump())});
+  store_.append_event(
+      {0, run.id, now_ms(), "trigger", trigger.requester, trigger.kind, redactor_.redact(trigger.to_json().dump())});
   if (skipped_by) {
     skip(run.id, backend, *skipped_by);
     const auto now = store_.get_run(run.id);
@@ -515,7 +517,8 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
   const auto trigger = load_trigger(run_id);
   log_->info("run={} {} {} backend={}", run_id, resume ? "resuming" : "starting", run->trigger_kind, run->backend);
   emit(run_id, ProgressKind::Started,
-       resume ? "resumed after a restart" : "investigating with " + run->backend + (run->skill.empty() ? "" : " (" + run->skill + ")"));
+       resume ? "resumed after a restart"
+              : "investigating with " + run->backend + (run->skill.empty() ? "" : " (" + run->skill + ")"));
   Outcome outcome;
   const auto drive_started = std::chrono::steady_clock::now();
   const bool is_agent = run->backend != "runbook";
@@ -596,8 +599,8 @@ void RunManager::finish(const std::string& run_id, Outcome outcome) {
   if (result) {
     store_.set_run_result(run_id, *result);
   }
-  store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued},
-                        outcome.state, now_ms(), "system", outcome.error);
+  store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued}, outcome.state,
+                        now_ms(), "system", outcome.error);
   active_.erase(run_id);
   // The line people read first: what the run came to ("fix denied, no change made: …").
   std::string text = result ? std::string(label_of(*result)) : std::string(to_string(outcome.state));
@@ -620,9 +623,9 @@ void RunManager::finish(const std::string& run_id, Outcome outcome) {
 void RunManager::skip(const std::string& run_id, const std::string& backend, const AutoTriagePause& pause) {
   log_->info("run={} skipped: automatic triage with {} is paused", run_id, pause.key);
   if (options_.metrics != nullptr) {
-    options_.metrics->inc("vigil_runs_finished_total",
-                          {{"backend", backend}, {"state", std::string(to_string(RunState::Succeeded))},
-                           {"result", std::string(to_string(RunResult::Skipped))}});
+    options_.metrics->inc("vigil_runs_finished_total", {{"backend", backend},
+                                                        {"state", std::string(to_string(RunState::Succeeded))},
+                                                        {"result", std::string(to_string(RunResult::Skipped))}});
   }
   finish(run_id, Outcome{RunState::Succeeded, skipped_text(pause), "", RunResult::Skipped});
 }
@@ -644,8 +647,8 @@ Result<void> RunManager::cancel(const std::string& run_id, const std::string& by
     }
     return {};
   }
-  if (store_.transition_run(run_id, {RunState::Queued, RunState::AwaitingApproval}, RunState::Cancelled,
-                            now_ms(), by, "cancelled by " + by)) {
+  if (store_.transition_run(run_id, {RunState::Queued, RunState::AwaitingApproval}, RunState::Cancelled, now_ms(), by,
+                            "cancelled by " + by)) {
     store_.set_run_result(run_id, RunResult::Cancelled);
     for (const auto& a : store_.pending_approvals()) {
       if (a.run_id == run_id) {
@@ -694,8 +697,7 @@ void RunManager::recover() {
       continue;
     }
     store_.set_run_result(run.id, RunResult::Interrupted);
-    store_.transition_run(run.id, {RunState::Running}, RunState::Interrupted, now * 1000, "system",
-                          "Vigil restarted");
+    store_.transition_run(run.id, {RunState::Running}, RunState::Interrupted, now * 1000, "system", "Vigil restarted");
     emit(run.id, ProgressKind::Finished,
          "interrupted: Vigil restarted while this run was in progress; nothing was re-run" + note);
   }
@@ -721,8 +723,7 @@ bool RunManager::resume_auto_triage(const std::string& key, const std::string& b
   return breaker_.resume(key, by);
 }
 
-std::optional<AutoTriagePause> RunManager::auto_triage_pause(const std::string& backend,
-                                                             const std::string& skill) {
+std::optional<AutoTriagePause> RunManager::auto_triage_pause(const std::string& backend, const std::string& skill) {
   return breaker_.active_pause(CircuitBreaker::key_for(backend, skill));
 }
 
@@ -793,13 +794,13 @@ RunManager::SkillChoice RunManager::choose_skill(const RunRecord& run, const Run
   if (!trigger.skill.empty()) {
     const skills::Skill* skill = catalog_.find(trigger.skill);
     if (!skill) {
-      choice.refused = Outcome{RunState::Failed, "", "no skill '" + trigger.skill + "' (see /runbook list)",
-                               RunResult::Failed};
+      choice.refused =
+          Outcome{RunState::Failed, "", "no skill '" + trigger.skill + "' (see /runbook list)", RunResult::Failed};
       return choice;
     }
     if (!catalog_.is_available(*skill)) {
-      choice.refused = Outcome{RunState::Failed, "", skill->id + " is " + catalog_.availability(*skill),
-                               RunResult::Failed};
+      choice.refused =
+          Outcome{RunState::Failed, "", skill->id + " is " + catalog_.availability(*skill), RunResult::Failed};
       return choice;
     }
     choice.skill = skill;
@@ -841,8 +842,9 @@ RunManager::Outcome RunManager::nothing_matches(const RunRecord& run, const RunT
   std::string summary = "No runbook matches this incident, so nothing was run.";
   if (!trigger.automatic) {
     // A person asked: say how to ask so that something runs.
-    summary += "\n`/runbook list` shows the runbooks and what they match; `/runbook run <runbook> "
-               "name=value …` runs one; `/triage <what is wrong>` matches by the words of an alert.";
+    summary +=
+        "\n`/runbook list` shows the runbooks and what they match; `/runbook run <runbook> "
+        "name=value …` runs one; `/triage <what is wrong>` matches by the words of an alert.";
   }
   if (!related.empty()) {
     summary += "\n*Related notes:*\n" + related;
@@ -851,9 +853,8 @@ RunManager::Outcome RunManager::nothing_matches(const RunRecord& run, const RunT
   return Outcome{RunState::Succeeded, summary, "", RunResult::NothingToDo};
 }
 
-Task<std::optional<RunManager::Outcome>> RunManager::fill_parameters(const RunRecord& run,
-                                                                    const skills::Skill& skill,
-                                                                    RunTrigger& trigger) {
+Task<std::optional<RunManager::Outcome>> RunManager::fill_parameters(const RunRecord& run, const skills::Skill& skill,
+                                                                     RunTrigger& trigger) {
   std::optional<Outcome> needs_input;
   // Parameters come from what was given, the alert's labels, and for free text from its words and
   // the names of objects that exist. What is still missing is asked for in the thread: the run
@@ -874,8 +875,8 @@ Task<std::optional<RunManager::Outcome>> RunManager::fill_parameters(const RunRe
   }
   if (!check.ok()) {
     const auto need = parameter_need(skill, check, from_text, trigger.incident.labels_note);
-    store_.append_event({0, run.id, now_ms(), kNeedsInputEvent, "system", need.sentence(),
-                         redactor_.redact(need.to_json().dump())});
+    store_.append_event(
+        {0, run.id, now_ms(), kNeedsInputEvent, "system", need.sentence(), redactor_.redact(need.to_json().dump())});
     if (!trigger.incident.labels_note.empty()) {
       emit(run.id, ProgressKind::Note, trigger.incident.labels_note);
     }
@@ -902,8 +903,7 @@ RunManager::Outcome RunManager::runbook_outcome(const RunRecord& run, const RunT
   const auto summary = runbook_summary(*report, result, *choice.skill, choice.reason, related);
   switch (report->outcome) {
     case skills::RunOutcome::Failed:
-      return Outcome{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message,
-                     result};
+      return Outcome{RunState::Failed, summary, report->message.empty() ? "a step failed" : report->message, result};
     case skills::RunOutcome::Cancelled:
       return Outcome{RunState::Cancelled, summary, "", result};
     default:
@@ -1162,7 +1162,8 @@ void RunManager::propose(const RunRecord& parent, const RunTrigger& trigger,
     child.incident_id = parent.incident_id;
     child.event = {{"proposed_by_run", parent.id}, {"reason", p.reason}};
     if (auto started = start(std::move(child)); !started) {
-      emit(parent.id, ProgressKind::ProposalRejected, "proposal " + p.skill + " not started: " + started.error().detail);
+      emit(parent.id, ProgressKind::ProposalRejected,
+           "proposal " + p.skill + " not started: " + started.error().detail);
     }
   }
 }
@@ -1173,8 +1174,8 @@ Result<void> RunManager::follow_up(const std::string& run_id, const std::string&
     return make_error(Errc::NotFound, "no run " + run_id);
   }
   if (!is_terminal(run->state)) {
-    return make_error(Errc::Conflict, "this run is still " + std::string(to_string(run->state)) +
-                                          "; ask again when it has finished");
+    return make_error(Errc::Conflict,
+                      "this run is still " + std::string(to_string(run->state)) + "; ask again when it has finished");
   }
   if (text.empty() || text.size() > 4000) {
     return make_error(Errc::InvalidInput, "a follow-up question must be 1 to 4000 characters");
@@ -1210,8 +1211,7 @@ Task<> RunManager::answer_follow_up(std::string run_id, std::string user, std::s
   }
   // Without a resumable session, the earlier summary is the context of a new turn.
   if (session.empty() || run->backend == "gemini" || run->backend == "command") {
-    (void)agents::write_private_file(ws->dir() / "context" / "earlier-summary.md",
-                                     redactor_.redact(run->summary));
+    (void)agents::write_private_file(ws->dir() / "context" / "earlier-summary.md", redactor_.redact(run->summary));
     session.clear();
   }
   auto cli_options = options_.agent;
@@ -1222,8 +1222,7 @@ Task<> RunManager::answer_follow_up(std::string run_id, std::string user, std::s
   agents::AgentCli::EventSink sink = [this, run_id](const agents::AgentEvent& e) { on_agent_event(run_id, e); };
   auto turn = co_await cli.run_turn(*ws, std::move(next_turn), std::move(sink));
   if (!turn || turn->status != agents::AgentTurnResult::Status::Succeeded) {
-    emit(run_id, ProgressKind::Note,
-         "the follow-up did not finish: " + (turn ? turn->error : turn.error().detail));
+    emit(run_id, ProgressKind::Note, "the follow-up did not finish: " + (turn ? turn->error : turn.error().detail));
   } else {
     const auto after = ws->collect().summary;
     if (!after.empty() && after != before) {

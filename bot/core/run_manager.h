@@ -42,7 +42,7 @@ struct RunManagerOptions {
   int failure_threshold = 3;
   std::chrono::seconds pause_for{3600};
   std::size_t knowledge_per_run = 3;
-  Metrics* metrics = nullptr;     // optional: run and agent_runtime_* metrics
+  Metrics* metrics = nullptr;       // optional: run and agent_runtime_* metrics
   std::string cluster = "default";  // the cluster label of agent_runtime_* metrics
   /// Names of namespaces, pods and deployments that exist (read-only kubectl), so free text can
   /// fill a skill's parameters; null: only what the text itself says.
@@ -72,8 +72,7 @@ class RunManager {
   /// manager is the one owner of each run's state.
   RunManager(boost::asio::any_io_executor ex, Store& store, skills::StepJournal& journal,
              const skills::SkillCatalog& catalog, process::ChildProcess& runner, skills::ApprovalGate& gate,
-             Clock& clock,
-             const Redactor& redactor, const KnowledgeBase& knowledge,
+             Clock& clock, const Redactor& redactor, const KnowledgeBase& knowledge,
              skills::ExecutorOptions executor_options, RunManagerOptions options, Logger log);
   ~RunManager();
 
@@ -152,8 +151,7 @@ class RunManager {
   Outcome nothing_matches(const RunRecord& run, const RunTrigger& trigger, const std::string& related);
   /// Fills the skill's parameters (from the text and the objects that exist, for free text); the
   /// run's outcome when some are still missing (asked for in the thread).
-  Task<std::optional<Outcome>> fill_parameters(const RunRecord& run, const skills::Skill& skill,
-                                               RunTrigger& trigger);
+  Task<std::optional<Outcome>> fill_parameters(const RunRecord& run, const skills::Skill& skill, RunTrigger& trigger);
   /// What the run came to, from the executor's report (or its refusal).
   Outcome runbook_outcome(const RunRecord& run, const RunTrigger& trigger, const SkillChoice& choice,
                           const std::string& related, const Result<skills::SkillRunReport>& report);
@@ -166,8 +164,7 @@ class RunManager {
   void finish(const std::string& run_id, Outcome outcome);
   /// An automatic trigger while its triage is paused: the run ends at once with result Skipped.
   void skip(const std::string& run_id, const std::string& backend, const AutoTriagePause& pause);
-  void propose(const RunRecord& parent, const RunTrigger& trigger,
-               const std::vector<agents::AgentProposal>& proposals);
+  void propose(const RunRecord& parent, const RunTrigger& trigger, const std::vector<agents::AgentProposal>& proposals);
 
   RunTrigger load_trigger(const std::string& run_id);
   std::string system_instructions() const;
@@ -182,9 +179,9 @@ class RunManager {
   void on_agent_event(const std::string& run_id, const agents::AgentEvent& event);
 
   /// Persists (unless already persisted) and tells every observer.
-  void emit(const std::string& run_id, ProgressKind kind, const std::string& text,
-            const std::string& detail = "", const std::string& actor = "system", bool persist = true,
-            std::int64_t output_step = 0, bool output_cut = false);
+  void emit(const std::string& run_id, ProgressKind kind, const std::string& text, const std::string& detail = "",
+            const std::string& actor = "system", bool persist = true, std::int64_t output_step = 0,
+            bool output_cut = false);
   long long now_ms() const;
 
   boost::asio::any_io_executor ex_;

@@ -25,8 +25,8 @@ struct RunTrigger {
   skills::Incident incident;
   std::string incident_id;
   nlohmann::json event = nlohmann::json::object();  // the input as received, for the agent's context
-  bool automatic = false;  // alerts and webhooks: subject to the circuit breaker
-  bool dry_run = false;    // runbook runs from the terminal: never ask, never change
+  bool automatic = false;                           // alerts and webhooks: subject to the circuit breaker
+  bool dry_run = false;                             // runbook runs from the terminal: never ask, never change
   /// The new run's id when the caller names it (`vigil skills run --run ID`); empty: a fresh one.
   /// Not persisted: it is the run's own id.
   std::string run_id;

@@ -51,9 +51,9 @@ StepOutput read_step_output(const StepRecord& step, const std::string& workspace
     why = "its file " + step.output_path + " is outside agent.workspace_root";
   } else if (std::ifstream in(step.output_path, std::ios::binary); !in) {
     std::error_code ec;
-    why = fs::exists(step.output_path, ec) ? "its file " + step.output_path + " cannot be read"
-                                           : "its file " + step.output_path +
-                                                 " is gone (workspace retention removes old runs' files)";
+    why = fs::exists(step.output_path, ec)
+              ? "its file " + step.output_path + " cannot be read"
+              : "its file " + step.output_path + " is gone (workspace retention removes old runs' files)";
   } else {
     // Room for the executor's own marker line after its cut.
     const std::size_t room = max_bytes + 1024;
@@ -75,8 +75,8 @@ StepOutput read_step_output(const StepRecord& step, const std::string& workspace
 }
 
 std::string step_output_section(const StepRecord& step, const StepOutput& output) {
-  std::string out = "=== " + (step.skill.empty() ? "" : step.skill + "/") + step.step + " (" +
-                    std::string(to_string(step.state));
+  std::string out =
+      "=== " + (step.skill.empty() ? "" : step.skill + "/") + step.step + " (" + std::string(to_string(step.state));
   if (step.exit_code) {
     out += ", exit " + std::to_string(*step.exit_code);
   }
@@ -113,7 +113,8 @@ std::string full_output_markdown(Store& store, const RunRecord& run, const std::
   }
   for (const auto& s : steps) {
     // The command line is redacted too (a secret given as an argument).
-    const auto section = redactor.redact(step_output_section(s, read_step_output(s, workspace_root, max_bytes, redactor)));
+    const auto section =
+        redactor.redact(step_output_section(s, read_step_output(s, workspace_root, max_bytes, redactor)));
     // A fence longer than any run of backticks in the output, so nothing in it can close the block.
     std::size_t longest = 0;
     std::size_t run_len = 0;

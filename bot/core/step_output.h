@@ -29,8 +29,8 @@ struct StepOutput {
 /// Reads a step's full output: its file when that lies inside `workspace_root` (a path from the
 /// database is never followed elsewhere), at most `max_bytes` of it; otherwise the database's text
 /// with a note saying it may be cut and why.
-StepOutput read_step_output(const StepRecord& step, const std::string& workspace_root,
-                            std::size_t max_bytes, const Redactor& redactor);
+StepOutput read_step_output(const StepRecord& step, const std::string& workspace_root, std::size_t max_bytes,
+                            const Redactor& redactor);
 
 /// Every step of a run with its full output, as `vigil runs show --full` prints it and the Full
 /// output file in Slack holds: a header per step (its name, command, result), then the output.

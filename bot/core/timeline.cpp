@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace vigil {
 
 std::string format_time(long long unix_seconds) {
@@ -27,12 +26,10 @@ std::string format_time_ms(long long unix_ms) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
   return buf;
 }
-
 
 std::string format_run_json(Store& store, const RunRecord& run) {
   using nlohmann::json;
@@ -42,8 +39,11 @@ std::string format_run_json(Store& store, const RunRecord& run) {
   const auto result = run.shown_result();
   j["result"] = result ? json(std::string(to_string(*result))) : json(nullptr);
   j["incident_id"] = run.incident_id;
-  j["trigger"] = {{"kind", run.trigger_kind}, {"key", run.trigger_key}, {"requester", run.requester},
-                  {"channel", run.channel}, {"thread_ts", run.thread_ts}};
+  j["trigger"] = {{"kind", run.trigger_kind},
+                  {"key", run.trigger_key},
+                  {"requester", run.requester},
+                  {"channel", run.channel},
+                  {"thread_ts", run.thread_ts}};
   j["text"] = run.text;
   j["backend"] = run.backend;
   j["skill"] = run.skill;
@@ -77,8 +77,8 @@ std::string format_run_json(Store& store, const RunRecord& run) {
   }
   j["audit"] = json::array();
   for (const auto& a : store.list_audit(run.id)) {
-    j["audit"].push_back({{"at", format_time_ms(a.at_ms)}, {"actor", a.actor}, {"action", a.action},
-                          {"detail", a.detail}});
+    j["audit"].push_back(
+        {{"at", format_time_ms(a.at_ms)}, {"actor", a.actor}, {"action", a.action}, {"detail", a.detail}});
   }
   return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }

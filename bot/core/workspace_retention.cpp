@@ -10,8 +10,8 @@
 
 namespace vigil {
 
-RetentionReport prune_workspaces(const std::filesystem::path& root, Store& store,
-                                 const RetentionConfig& policy, long long now) {
+RetentionReport prune_workspaces(const std::filesystem::path& root, Store& store, const RetentionConfig& policy,
+                                 long long now) {
   namespace fs = std::filesystem;
   struct Entry {
     fs::path dir;
@@ -44,7 +44,7 @@ RetentionReport prune_workspaces(const std::filesystem::path& root, Store& store
       }
     } else if (!run) {
       // A workspace without a run row (a crash between creating both): judged by its age.
-      struct stat st{};
+      struct stat st {};
       if (::lstat(e.dir.c_str(), &st) == 0) {
         e.finished_run = true;
         e.finished = st.st_mtime;
@@ -78,9 +78,11 @@ RetentionReport prune_workspaces(const std::filesystem::path& root, Store& store
     ++report.deleted;
     report.deleted_runs.push_back(e.run_id);
   }
-  report.kept = static_cast<int>(entries.size()) - static_cast<int>(std::count_if(entries.begin(), entries.end(), [&](const Entry& e) {
-                  return std::find(report.deleted_runs.begin(), report.deleted_runs.end(), e.run_id) != report.deleted_runs.end();
-                }));
+  report.kept =
+      static_cast<int>(entries.size()) -
+      static_cast<int>(std::count_if(entries.begin(), entries.end(), [&](const Entry& e) {
+        return std::find(report.deleted_runs.begin(), report.deleted_runs.end(), e.run_id) != report.deleted_runs.end();
+      }));
   report.bytes_after = total;
   return report;
 }

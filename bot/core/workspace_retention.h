@@ -24,7 +24,7 @@ struct RetentionReport {
 /// oldest finished ones until the total is under `max_total_bytes`. A workspace whose run is still
 /// queued, running or waiting for approval is never touched; folders that are not run UUIDs are
 /// left alone; symlinks are never followed.
-RetentionReport prune_workspaces(const std::filesystem::path& root, Store& store,
-                                 const RetentionConfig& policy, long long now);
+RetentionReport prune_workspaces(const std::filesystem::path& root, Store& store, const RetentionConfig& policy,
+                                 long long now);
 
 }  // namespace vigil

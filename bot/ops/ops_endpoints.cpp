@@ -25,7 +25,9 @@ http::HttpResponse json_response(int status, const nlohmann::json& body) {
   return r;
 }
 
-Task<http::HttpResponse> ready(http::HttpResponse response) { co_return response; }
+Task<http::HttpResponse> ready(http::HttpResponse response) {
+  co_return response;
+}
 
 std::string_view outcome_name(AlertOutcome::Kind k) {
   switch (k) {
@@ -51,9 +53,8 @@ long long epoch_seconds(const Clock& clock) {
 
 }  // namespace
 
-OpsEndpoints::OpsEndpoints(const Config& config, Store& store, Metrics& metrics,
-                           AlertIntake& intake, Clock& clock, std::function<bool()> slack_connected,
-                           RunManager* runs, Logger log)
+OpsEndpoints::OpsEndpoints(const Config& config, Store& store, Metrics& metrics, AlertIntake& intake, Clock& clock,
+                           std::function<bool()> slack_connected, RunManager* runs, Logger log)
     : config_(config),
       store_(store),
       metrics_(metrics),
@@ -69,13 +70,14 @@ void OpsEndpoints::register_routes(http::HttpServer& server) {
   server.route("GET", "/readyz", [this](http::HttpRequest) { return ready(readyz()); });
   server.route("GET", "/metrics", [this](http::HttpRequest) { return ready(metrics()); });
   for (const std::string source : {"alertmanager", "pagerduty", "opsgenie", "grafana"}) {
-    server.route("POST", "/webhooks/" + source, [this, source](http::HttpRequest request) {
-      return ready(webhook(source, request));
-    });
+    server.route("POST", "/webhooks/" + source,
+                 [this, source](http::HttpRequest request) { return ready(webhook(source, request)); });
   }
 }
 
-http::HttpResponse OpsEndpoints::healthz() const { return text(200, "ok\n"); }
+http::HttpResponse OpsEndpoints::healthz() const {
+  return text(200, "ok\n");
+}
 
 http::HttpResponse OpsEndpoints::readyz() {
   std::string reasons;
@@ -95,9 +97,8 @@ http::HttpResponse OpsEndpoints::readyz() {
 }
 
 void OpsEndpoints::refresh_gauges() {
-  for (const auto state : {RunState::Queued, RunState::Running, RunState::AwaitingApproval,
-                           RunState::Succeeded, RunState::Failed, RunState::Cancelled,
-                           RunState::TimedOut, RunState::Interrupted}) {
+  for (const auto state : {RunState::Queued, RunState::Running, RunState::AwaitingApproval, RunState::Succeeded,
+                           RunState::Failed, RunState::Cancelled, RunState::TimedOut, RunState::Interrupted}) {
     metrics_.set("vigil_runs", "state", std::string(to_string(state)), 0);
   }
   for (const auto& [state, count] : store_.count_runs_by_state()) {
@@ -116,8 +117,7 @@ http::HttpResponse OpsEndpoints::metrics() {
   return r;
 }
 
-http::HttpResponse OpsEndpoints::webhook(const std::string& source,
-                                         const http::HttpRequest& request) {
+http::HttpResponse OpsEndpoints::webhook(const std::string& source, const http::HttpRequest& request) {
   const auto reject = [&](int status, const std::string& reason, std::string body) {
     metrics_.inc("vigil_webhook_rejected_total", "reason", reason);
     log_->info("webhook {} refused ({}): {}", source, status, reason);
@@ -171,7 +171,7 @@ AlertTarget OpsEndpoints::webhook_target(const std::string& source, std::int64_t
 }
 
 nlohmann::json OpsEndpoints::intake_delivery(const std::string& source, std::int64_t delivery,
-                                          const std::vector<alerting::AlertNotification>& alerts) {
+                                             const std::vector<alerting::AlertNotification>& alerts) {
   const auto target = webhook_target(source, delivery);
   nlohmann::json outcomes = nlohmann::json::array();
   bool failed = false;
@@ -187,15 +187,13 @@ nlohmann::json OpsEndpoints::intake_delivery(const std::string& source, std::int
         failed = true;
         log_->warn("webhook {} delivery={} alert {}: {}", source, delivery, alert.fingerprint,
                    outcome.error().message());
-        outcomes.push_back({{"fingerprint", alert.fingerprint},
-                            {"outcome", "error"},
-                            {"error", outcome.error().detail}});
+        outcomes.push_back(
+            {{"fingerprint", alert.fingerprint}, {"outcome", "error"}, {"error", outcome.error().detail}});
       }
     } catch (const std::exception& e) {
       // The body is stored; a failed intake is visible in the delivery's status.
       failed = true;
-      log_->error("webhook {} delivery={} alert {} failed: {}", source, delivery, alert.fingerprint,
-                  e.what());
+      log_->error("webhook {} delivery={} alert {} failed: {}", source, delivery, alert.fingerprint, e.what());
       outcomes.push_back({{"fingerprint", alert.fingerprint}, {"outcome", "error"}});
     }
   }

@@ -26,8 +26,8 @@ class RunManager;
 /// 202; each alert then goes through the AlertIntake into http.alert_channel.
 class OpsEndpoints {
  public:
-  OpsEndpoints(const Config& config, Store& store, Metrics& metrics, AlertIntake& intake,
-               Clock& clock, std::function<bool()> slack_connected, RunManager* runs, Logger log);
+  OpsEndpoints(const Config& config, Store& store, Metrics& metrics, AlertIntake& intake, Clock& clock,
+               std::function<bool()> slack_connected, RunManager* runs, Logger log);
 
   void register_routes(http::HttpServer& server);
 

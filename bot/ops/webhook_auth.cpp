@@ -71,10 +71,8 @@ bool WebhookAuth::is_configured(std::string_view source) const {
   return false;
 }
 
-WebhookAuth::Decision WebhookAuth::check(std::string_view source,
-                                         const http::HttpRequest& request) const {
-  if (source != "alertmanager" && source != "grafana" && source != "opsgenie" &&
-      source != "pagerduty") {
+WebhookAuth::Decision WebhookAuth::check(std::string_view source, const http::HttpRequest& request) const {
+  if (source != "alertmanager" && source != "grafana" && source != "opsgenie" && source != "pagerduty") {
     return Decision::UnknownSource;
   }
   if (!is_configured(source)) {
@@ -82,16 +80,14 @@ WebhookAuth::Decision WebhookAuth::check(std::string_view source,
   }
   if (source == "pagerduty") {
     const auto signature = http::request_header(request, "x-pagerduty-signature");
-    return pagerduty::verify_v3_signature(signature, request.body, config_.pagerduty_secrets)
-               ? Decision::Accepted
-               : Decision::Unauthorized;
+    return pagerduty::verify_v3_signature(signature, request.body, config_.pagerduty_secrets) ? Decision::Accepted
+                                                                                              : Decision::Unauthorized;
   }
   const std::string& token = source == "alertmanager" ? config_.alertmanager_token
                              : source == "grafana"    ? config_.grafana_token
                                                       : config_.opsgenie_token;
-  return bearer_matches(http::request_header(request, "authorization"), token)
-             ? Decision::Accepted
-             : Decision::Unauthorized;
+  return bearer_matches(http::request_header(request, "authorization"), token) ? Decision::Accepted
+                                                                               : Decision::Unauthorized;
 }
 
 }  // namespace vigil

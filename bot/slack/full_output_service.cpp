@@ -23,7 +23,12 @@ std::string file_name(const RunRecord& run, const StepRecord& step) {
 
 FullOutputService::FullOutputService(Store& store, slack::WebApi& web, const Redactor& redactor, Clock& clock,
                                      FullOutputOptions options, Logger log)
-    : store_(store), web_(web), redactor_(redactor), clock_(clock), options_(std::move(options)), log_(std::move(log)) {}
+    : store_(store),
+      web_(web),
+      redactor_(redactor),
+      clock_(clock),
+      options_(std::move(options)),
+      log_(std::move(log)) {}
 
 void FullOutputService::audit(const std::string& user, const std::string& action, const std::string& run_id,
                               const std::string& detail) {
@@ -36,8 +41,8 @@ Task<FullOutputShare> FullOutputService::share(std::string value, std::string us
   const auto run = parsed ? store_.get_run(parsed->first) : std::nullopt;
   const auto step = parsed ? store_.get_step(parsed->second) : std::nullopt;
   if (!run || !step || step->run_id != run->id) {
-    audit(user, "step.output_refused", run ? run->id : "", "unknown run or step in a Full output button: " +
-                                                                   value.substr(0, 80));
+    audit(user, "step.output_refused", run ? run->id : "",
+          "unknown run or step in a Full output button: " + value.substr(0, 80));
     out.message = "That step is not known to Vigil; nothing was shared.";
     co_return out;
   }
@@ -58,8 +63,9 @@ Task<FullOutputShare> FullOutputService::share(std::string value, std::string us
   where.title = "Full output of " + step->step + " (run " + run->id.substr(0, 8) + ")";
   where.channel = run->channel;
   where.thread_ts = run->thread_ts;
-  where.initial_comment = ":page_facing_up: Full output of `" + slack::blocks::escape(step->step) + "`, asked for by <@" +
-                          user + ">" + (output.note.empty() ? "" : " (" + slack::blocks::escape(output.note) + ")");
+  where.initial_comment = ":page_facing_up: Full output of `" + slack::blocks::escape(step->step) +
+                          "`, asked for by <@" + user + ">" +
+                          (output.note.empty() ? "" : " (" + slack::blocks::escape(output.note) + ")");
   shared_at_[step->id] = now;
   std::string name = file_name(*run, *step);
   auto uploaded = co_await slack::upload_file(web_, std::move(name), std::move(content), std::move(where));
@@ -71,8 +77,8 @@ Task<FullOutputShare> FullOutputService::share(std::string value, std::string us
                   "); `vigil runs show " + run->id.substr(0, 8) + " --full` prints it.";
     co_return out;
   }
-  audit(user, "step.output_shared", run->id, step->step + " (step " + std::to_string(step->id) + "), " +
-                                                 std::to_string(bytes) + " bytes");
+  audit(user, "step.output_shared", run->id,
+        step->step + " (step " + std::to_string(step->id) + "), " + std::to_string(bytes) + " bytes");
   out.shared = true;
   co_return out;
 }

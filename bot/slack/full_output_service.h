@@ -18,9 +18,9 @@ class WebApi;
 }
 
 struct FullOutputOptions {
-  std::string workspace_root;                 // agent.workspace_root: step files are read only there
-  std::size_t max_bytes = 1024 * 1024;        // agent.step_output_max_bytes
-  std::chrono::seconds reshare_after{60};     // a second click within this shares nothing new
+  std::string workspace_root;              // agent.workspace_root: step files are read only there
+  std::size_t max_bytes = 1024 * 1024;     // agent.step_output_max_bytes
+  std::chrono::seconds reshare_after{60};  // a second click within this shares nothing new
 };
 
 /// What became of a Full output click; `message` is the private answer when nothing was shared.
@@ -35,15 +35,14 @@ struct FullOutputShare {
 /// can already read the thread, and the file goes nowhere else. Every share and refusal is audited.
 class FullOutputService {
  public:
-  FullOutputService(Store& store, slack::WebApi& web, const Redactor& redactor, Clock& clock,
-                    FullOutputOptions options, Logger log);
+  FullOutputService(Store& store, slack::WebApi& web, const Redactor& redactor, Clock& clock, FullOutputOptions options,
+                    Logger log);
 
   /// `value` is the button's value (run and step row); `channel` where the click came from.
   Task<FullOutputShare> share(std::string value, std::string user, std::string channel);
 
  private:
-  void audit(const std::string& user, const std::string& action, const std::string& run_id,
-             const std::string& detail);
+  void audit(const std::string& user, const std::string& action, const std::string& run_id, const std::string& detail);
 
   Store& store_;
   slack::WebApi& web_;

@@ -35,8 +35,7 @@ void InputQueue::push(slack::InboundEvent event) {
     return;
   }
   if (waiting_.empty()) {
-    log_->info("{} handlers busy; inputs wait their turn (first: envelope={})", workers_,
-               event.origin.envelope_id);
+    log_->info("{} handlers busy; inputs wait their turn (first: envelope={})", workers_, event.origin.envelope_id);
   }
   waiting_.push_back(std::move(event));
   publish_waiting();

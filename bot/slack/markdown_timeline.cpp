@@ -42,9 +42,13 @@ std::string cell(std::string_view text, std::size_t limit = kMaxCell) {
   return out;
 }
 
-std::string code(std::string_view text, std::size_t limit = kMaxCell) { return "`" + cell(text, limit) + "`"; }
+std::string code(std::string_view text, std::size_t limit = kMaxCell) {
+  return "`" + cell(text, limit) + "`";
+}
 
-std::string short_id(const std::string& id) { return id.substr(0, 8); }
+std::string short_id(const std::string& id) {
+  return id.substr(0, 8);
+}
 
 /// A row time: "2026-11-22 03:04:05".
 std::string row_time(long long unix_ms) {
@@ -98,11 +102,16 @@ const std::map<std::string, std::string>& run_kind_labels() {
 
 const std::map<std::string, std::string>& incident_kind_labels() {
   static const std::map<std::string, std::string> labels = {
-      {"declared", "Incident declared"},   {"alert_fired", "Alert fired"},
-      {"alert_repeat", "Alert repeated"},  {"alert_resolved", "Alert resolved"},
-      {"alert_note", "Alert update"},      {"channel_created", "Channel created"},
-      {"resolved", "Incident resolved"},   {"severity", "Severity changed"},
-      {"acknowledged", "Acknowledged"},    {"silenced", "Silenced in Alertmanager"},
+      {"declared", "Incident declared"},
+      {"alert_fired", "Alert fired"},
+      {"alert_repeat", "Alert repeated"},
+      {"alert_resolved", "Alert resolved"},
+      {"alert_note", "Alert update"},
+      {"channel_created", "Channel created"},
+      {"resolved", "Incident resolved"},
+      {"severity", "Severity changed"},
+      {"acknowledged", "Acknowledged"},
+      {"silenced", "Silenced in Alertmanager"},
       {"snoozed", "Snoozed"},
   };
   return labels;
@@ -110,7 +119,8 @@ const std::map<std::string, std::string>& incident_kind_labels() {
 
 bool is_user_id(const std::string& actor) {
   return actor.size() > 1 && (actor[0] == 'U' || actor[0] == 'W') &&
-         std::all_of(actor.begin() + 1, actor.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+         std::all_of(actor.begin() + 1, actor.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
 }
 
 std::string person(const PeopleNames& names, const std::string& id) {
@@ -161,7 +171,6 @@ std::string named(const PeopleNames& names, std::string_view text, std::size_t l
   }
   return out;
 }
-
 
 std::string trigger_detail(const RunRecord& run, const RunEvent& e) {
   std::string d = e.text.empty() ? run.trigger_kind : e.text;
@@ -385,8 +394,8 @@ std::string format_run_markdown(Store& store, const RunRecord& run, const People
   if (!run.text.empty()) {
     out << "| Request | " << cell(run.text) << " |\n";
   }
-  out << "| Backend | " << cell(run.backend, 32) << (run.skill.empty() ? "" : " (runbook `" + cell(run.skill, 64) + "`)")
-      << " |\n";
+  out << "| Backend | " << cell(run.backend, 32)
+      << (run.skill.empty() ? "" : " (runbook `" + cell(run.skill, 64) + "`)") << " |\n";
   out << "| Created | " << row_time(run.created_at * 1000) << " |\n";
   if (run.started_at) {
     out << "| Started | " << row_time(*run.started_at * 1000) << " |\n";
@@ -481,8 +490,7 @@ std::string format_incident_markdown(Store& store, const IncidentRecord& inciden
     if (!run.summary.empty()) {
       out << "\n**Run `" << short_id(run.id) << "`** (" << run.shown_status() << "): " << run.summary << "\n";
     } else if (!run.error.empty()) {
-      out << "\n**Run `" << short_id(run.id) << "`** (" << run.shown_status() << "): " << cell(run.error, 2000)
-          << "\n";
+      out << "\n**Run `" << short_id(run.id) << "`** (" << run.shown_status() << "): " << cell(run.error, 2000) << "\n";
     }
   }
   return out.str();

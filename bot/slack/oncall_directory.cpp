@@ -94,20 +94,23 @@ Task<OnCallSnapshot> OnCallDirectory::current() {
   const auto s = snapshot(now);
   if (first_failure) {
     if (s.source == OnCallSnapshot::Source::LastGood) {
-      log_->warn("on-call lookup in {} schedule {} failed: {}; using the answer from {} until it is {}s old, "
-                 "then only configured approvers can approve",
-                 service_name_, schedule_, problem_, format_time(s.as_of), options_.max_stale.count());
+      log_->warn(
+          "on-call lookup in {} schedule {} failed: {}; using the answer from {} until it is {}s old, "
+          "then only configured approvers can approve",
+          service_name_, schedule_, problem_, format_time(s.as_of), options_.max_stale.count());
     } else {
       reported_none_ = true;
-      log_->error("on-call lookup in {} schedule {} failed: {}; only configured approvers can approve until "
-                  "it works again",
-                  service_name_, schedule_, problem_);
+      log_->error(
+          "on-call lookup in {} schedule {} failed: {}; only configured approvers can approve until "
+          "it works again",
+          service_name_, schedule_, problem_);
     }
   } else if (s.source == OnCallSnapshot::Source::None && !reported_none_) {
     reported_none_ = true;
-    log_->error("on-call lookup in {} schedule {} still fails ({}); the last good answer is too old now, so "
-                "only configured approvers can approve until it works again",
-                service_name_, schedule_, problem_);
+    log_->error(
+        "on-call lookup in {} schedule {} still fails ({}); the last good answer is too old now, so "
+        "only configured approvers can approve until it works again",
+        service_name_, schedule_, problem_);
   }
   co_return s;
 }
@@ -151,8 +154,8 @@ Task<Result<std::optional<std::string>>> OnCallDirectory::slack_user(std::string
   }
   const auto known = emails_.find(email);
   if (!user && (known == emails_.end() || known->second.user)) {
-    log_->warn("{} on-call {} has no Slack user with that e-mail; they cannot approve through on-call",
-               service_name_, email);
+    log_->warn("{} on-call {} has no Slack user with that e-mail; they cannot approve through on-call", service_name_,
+               email);
   }
   emails_[email] = Mapped{user, now};
   co_return user;

@@ -29,12 +29,12 @@ struct OnCallSnapshot {
     None,      // the lookup failed and nothing recent is known: only configured approvers count
   };
   Source source = Source::None;
-  std::string service;                // PagerDuty, OpsGenie
+  std::string service;  // PagerDuty, OpsGenie
   std::string schedule;
-  std::vector<std::string> users;     // Slack user ids (U…)
-  std::vector<std::string> unmatched; // on-call e-mails with no Slack user
-  long long as_of = 0;                // when the answer used was fetched (unix seconds)
-  std::string problem;                // why it is not Live (the lookup's error)
+  std::vector<std::string> users;      // Slack user ids (U…)
+  std::vector<std::string> unmatched;  // on-call e-mails with no Slack user
+  long long as_of = 0;                 // when the answer used was fetched (unix seconds)
+  std::string problem;                 // why it is not Live (the lookup's error)
 
   bool contains(const std::string& user) const;
 };

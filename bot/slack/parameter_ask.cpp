@@ -40,7 +40,8 @@ std::string code_list(const std::vector<std::string>& names, std::size_t limit =
 }  // namespace
 
 json parameter_ask_blocks(const std::string& run_id, const ParameterNeed& need, const skills::Skill& skill) {
-  std::string text = ":question: *" + blocks::escape(need.sentence()) + "* to run (" + blocks::escape(skill.title) + ").";
+  std::string text =
+      ":question: *" + blocks::escape(need.sentence()) + "* to run (" + blocks::escape(skill.title) + ").";
   for (const auto& p : need.problems) {
     text += "\n• " + blocks::escape(p);
   }
@@ -72,7 +73,9 @@ json parameter_ask_blocks(const std::string& run_id, const ParameterNeed& need, 
   return out;
 }
 
-std::string parameter_block_id(const std::string& name) { return "param." + name; }
+std::string parameter_block_id(const std::string& name) {
+  return "param." + name;
+}
 
 json parameters_modal(const std::string& run_id, const skills::Skill& skill, const ParameterNeed& need) {
   json body = json::array();
@@ -125,7 +128,8 @@ json parameters_modal(const std::string& run_id, const skills::Skill& skill, con
               {"blocks", body}};
 }
 
-ParameterSubmission read_parameter_submission(const skills::Skill& skill, const std::map<std::string, std::string>& values,
+ParameterSubmission read_parameter_submission(const skills::Skill& skill,
+                                              const std::map<std::string, std::string>& values,
                                               const std::map<std::string, std::string>& incident) {
   ParameterSubmission out;
   std::map<std::string, std::string> given;

@@ -92,7 +92,8 @@ std::vector<long long> approval_reminder_times(long long created_at, long long e
 std::string approval_reminder_text(const std::string& mentions, long long waited_s, const std::string& card_link,
                                    const std::string& expires_at, bool last) {
   const auto who = mentions.empty() ? std::string("Approvers") : mentions;
-  const auto card = card_link.empty() ? std::string("the card above") : "<" + slack::blocks::escape(card_link) + "|the card>";
+  const auto card =
+      card_link.empty() ? std::string("the card above") : "<" + slack::blocks::escape(card_link) + "|the card>";
   const long long minutes = std::max<long long>(1, waited_s / 60);
   if (last) {
     return ":hourglass_flowing_sand: " + who + ": an approval expires at " + expires_at + " without a decision (" +
@@ -119,10 +120,9 @@ std::string slack_message_link(const std::string& channel, const std::string& ts
   return link;
 }
 
-SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
-                                     Clock& clock, const Redactor& redactor, ApproverDirectory& directory,
-                                     ApprovalsConfig config, Logger log, Metrics* metrics,
-                                     OnCallDirectory* oncall)
+SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
+                                     const Redactor& redactor, ApproverDirectory& directory, ApprovalsConfig config,
+                                     Logger log, Metrics* metrics, OnCallDirectory* oncall)
     : ex_(std::move(ex)),
       store_(store),
       web_(web),
@@ -136,7 +136,9 @@ SlackApprovalGate::SlackApprovalGate(boost::asio::any_io_executor ex, Store& sto
 
 SlackApprovalGate::~SlackApprovalGate() = default;
 
-long long SlackApprovalGate::now_s() const { return to_unix(clock_.now()); }
+long long SlackApprovalGate::now_s() const {
+  return to_unix(clock_.now());
+}
 
 void SlackApprovalGate::record(const std::string& actor, const std::string& action, const std::string& run_id,
                                const std::string& token, const std::string& detail) {
@@ -155,10 +157,18 @@ void SlackApprovalGate::audit(const std::string& actor, const std::string& actio
 skills::GateDecision SlackApprovalGate::decision_of(const ApprovalRecord& a) const {
   skills::GateDecision d;
   switch (a.state) {
-    case ApprovalState::Approved: d.outcome = skills::GateOutcome::Approved; break;
-    case ApprovalState::Denied: d.outcome = skills::GateOutcome::Denied; break;
-    case ApprovalState::Expired: d.outcome = skills::GateOutcome::Expired; break;
-    default: d.outcome = skills::GateOutcome::Cancelled; break;
+    case ApprovalState::Approved:
+      d.outcome = skills::GateOutcome::Approved;
+      break;
+    case ApprovalState::Denied:
+      d.outcome = skills::GateOutcome::Denied;
+      break;
+    case ApprovalState::Expired:
+      d.outcome = skills::GateOutcome::Expired;
+      break;
+    default:
+      d.outcome = skills::GateOutcome::Cancelled;
+      break;
   }
   d.argv_hash = a.argv_hash;  // the hash of the argv that was on the card
   d.decided_by = a.decided_by;
@@ -441,7 +451,7 @@ Task<SlackApprovalGate::Asked> SlackApprovalGate::ask_anew(const skills::GateReq
 }
 
 Task<skills::GateDecision> SlackApprovalGate::wait_for_decision(const skills::GateRequest& r,
-                                                               const ApprovalRecord& approval) {
+                                                                const ApprovalRecord& approval) {
   const auto token = approval.token;
   // A click can be decided while the card is on its way (a person sees it before Slack's answer
   // reaches Vigil): it found no waiter to wake and no card ts to update, so both happen here.
@@ -616,8 +626,8 @@ Task<std::optional<slack::blocks::OnCallView>> SlackApprovalGate::on_call_view(c
 std::string SlackApprovalGate::who_may_approve(const std::string& policy_text,
                                                const std::optional<OnCallSnapshot>& on_call) const {
   const auto policy = json::parse(policy_text, nullptr, false);
-  const auto configured = policy.is_discarded() ? std::string()
-                                                : mentions(strings_of(policy, "users"), strings_of(policy, "groups"));
+  const auto configured =
+      policy.is_discarded() ? std::string() : mentions(strings_of(policy, "users"), strings_of(policy, "groups"));
   if (!on_call) {
     return configured.empty() ? "Nobody is configured to approve it." : "Who may approve: " + configured + ".";
   }
@@ -727,8 +737,8 @@ Task<std::optional<std::string>> SlackApprovalGate::refuse_click(const ApprovalR
     co_return refusal;
   }
   if (!allowed.allowed) {
-    refusal = "You are not an approver for this step; nothing was done. " +
-              who_may_approve(approval.policy, allowed.on_call);
+    refusal =
+        "You are not an approver for this step; nothing was done. " + who_may_approve(approval.policy, allowed.on_call);
     std::string detail = "not an approver";
     if (allowed.on_call && allowed.on_call->source == OnCallSnapshot::Source::None) {
       detail += " (on-call lookup failing: " + allowed.on_call->problem + ")";
@@ -746,8 +756,8 @@ Task<std::optional<std::string>> SlackApprovalGate::refuse_click(const ApprovalR
   co_return refusal;
 }
 
-Task<std::optional<std::string>> SlackApprovalGate::count_vote(const ApprovalRecord& approval,
-                                                               const std::string& user, ClickOutcome& out) {
+Task<std::optional<std::string>> SlackApprovalGate::count_vote(const ApprovalRecord& approval, const std::string& user,
+                                                               ClickOutcome& out) {
   std::optional<std::string> decided_by;
   const auto& token = approval.token;
   const int votes = store_.add_approval_vote(token, user, now_s());
@@ -762,8 +772,8 @@ Task<std::optional<std::string>> SlackApprovalGate::count_vote(const ApprovalRec
                   " more approver(s) needed.";
     audit(user, "approval.vote", approval.run_id, token,
           std::to_string(votes) + " of " + std::to_string(approval.required_approvals));
-    const std::string vote_note = "approved by <@" + user + ">; " +
-                                  std::to_string(approval.required_approvals - votes) + " more needed";
+    const std::string vote_note =
+        "approved by <@" + user + ">; " + std::to_string(approval.required_approvals - votes) + " more needed";
     co_await update_card(approval, vote_note);
     co_return decided_by;
   }
@@ -801,15 +811,15 @@ Task<ClickOutcome> SlackApprovalGate::click(std::string token, std::string user,
   }
   if (!store_.claim_approval_decision(token, decision, decided_by, redactor_.redact(reason), now_s())) {
     const auto now = store_.get_approval(token);
-    out.message = "Someone else decided first: this approval is " +
-                  std::string(now ? to_string(now->state) : "gone") + ".";
+    out.message =
+        "Someone else decided first: this approval is " + std::string(now ? to_string(now->state) : "gone") + ".";
     audit(user, "approval.refused", approval->run_id, token, "lost the race");
     co_return out;
   }
   out.kind = ClickOutcome::Kind::Decided;
   out.message = decision == Decision::Approve ? "Approved; the step runs now." : "Denied; the step will not run.";
-  audit(decided_by, decision == Decision::Approve ? "approval.approved" : "approval.denied", approval->run_id,
-        token, reason);
+  audit(decided_by, decision == Decision::Approve ? "approval.approved" : "approval.denied", approval->run_id, token,
+        reason);
   const auto decided = store_.get_approval(token);
   const std::string no_status;
   co_await update_card(*decided, no_status);

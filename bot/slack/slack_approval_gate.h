@@ -66,8 +66,8 @@ std::string slack_message_link(const std::string& channel, const std::string& ts
 class SlackApprovalGate final : public skills::ApprovalGate {
  public:
   SlackApprovalGate(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
-                    const Redactor& redactor, ApproverDirectory& directory, ApprovalsConfig config,
-                    Logger log, Metrics* metrics = nullptr, OnCallDirectory* oncall = nullptr);
+                    const Redactor& redactor, ApproverDirectory& directory, ApprovalsConfig config, Logger log,
+                    Metrics* metrics = nullptr, OnCallDirectory* oncall = nullptr);
   ~SlackApprovalGate() override;
 
   Task<skills::GateDecision> request(skills::GateRequest request) override;
@@ -137,12 +137,11 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   /// Where the approval's card is, in the store and in `approval`.
   void record_card(ApprovalRecord& approval, const std::string& channel, const std::string& ts);
   /// The decision when the card cannot be shown: cancelled, said why (logged and audited once).
-  skills::GateDecision no_card_decision(const skills::GateRequest& request, const std::string& token,
-                                        const Error& why);
+  skills::GateDecision no_card_decision(const skills::GateRequest& request, const std::string& token, const Error& why);
   struct Authorisation {
     bool allowed = false;
-    std::optional<Error> lookup_failed;  // a group lookup failed: nothing can be said
-    std::string via;                     // how the user was allowed (for the audit), e.g. "on call in PagerDuty"
+    std::optional<Error> lookup_failed;     // a group lookup failed: nothing can be said
+    std::string via;                        // how the user was allowed (for the audit), e.g. "on call in PagerDuty"
     std::optional<OnCallSnapshot> on_call;  // when the policy includes the on-call person
   };
   Task<Authorisation> authorise(const ApprovalRecord& approval, const std::string& user);
@@ -151,11 +150,11 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   std::string who_may_approve(const std::string& policy, const std::optional<OnCallSnapshot>& on_call) const;
   skills::GateDecision decision_of(const ApprovalRecord& approval) const;
   /// An audit row, counted in vigil_approvals_total when it is an approval.* action.
-  void audit(const std::string& actor, const std::string& action, const std::string& run_id,
-             const std::string& token, const std::string& detail);
+  void audit(const std::string& actor, const std::string& action, const std::string& run_id, const std::string& token,
+             const std::string& detail);
   /// An audit row, not counted (a request that never became an approval, a refused binding).
-  void record(const std::string& actor, const std::string& action, const std::string& run_id,
-              const std::string& token, const std::string& detail);
+  void record(const std::string& actor, const std::string& action, const std::string& run_id, const std::string& token,
+              const std::string& detail);
   void wake(const std::string& token);
   long long now_s() const;
 
@@ -167,7 +166,7 @@ class SlackApprovalGate final : public skills::ApprovalGate {
   ApproverDirectory& directory_;
   ApprovalsConfig config_;
   Logger log_;
-  Metrics* metrics_ = nullptr;  // optional: vigil_approvals_total{outcome}
+  Metrics* metrics_ = nullptr;         // optional: vigil_approvals_total{outcome}
   OnCallDirectory* oncall_ = nullptr;  // optional: the on-call person may approve
   std::map<std::string, Waiter> waiters_;
   /// Each pending card's "Why this fix", by token, so a redrawn card keeps it.

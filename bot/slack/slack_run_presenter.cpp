@@ -23,7 +23,9 @@ constexpr const char* kRootEvent = "slack_root";
 constexpr const char* kRootPostEvent = "slack_root_post";
 
 // Escaped text with people's ids as mentions (Slack shows their names): "denied by <@U0…>".
-std::string shown(const std::string& text) { return mention_user_ids(slack::blocks::escape(text)); }
+std::string shown(const std::string& text) {
+  return mention_user_ids(slack::blocks::escape(text));
+}
 
 // Event text comes from agents, tools and people: escaped before it is shown.
 std::string line_for(const ProgressEvent& e) {
@@ -115,8 +117,8 @@ bool offers_full_output(const ProgressEvent& e) {
   return e.output_step != 0 && (e.output_cut || e.detail.size() > kDetailShown);
 }
 
-SlackRunPresenter::SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web,
-                                     Clock& clock, Logger log, std::chrono::milliseconds interval,
+SlackRunPresenter::SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
+                                     Logger log, std::chrono::milliseconds interval,
                                      std::chrono::milliseconds refresh_pace)
     : ex_(std::move(ex)),
       store_(store),
@@ -126,7 +128,9 @@ SlackRunPresenter::SlackRunPresenter(boost::asio::any_io_executor ex, Store& sto
       interval_(interval),
       refresh_pace_(refresh_pace) {}
 
-void SlackRunPresenter::set_incident_channel(std::string channel) { incident_channel_ = std::move(channel); }
+void SlackRunPresenter::set_incident_channel(std::string channel) {
+  incident_channel_ = std::move(channel);
+}
 
 void SlackRunPresenter::announce_pause(const RunRecord& run, const std::string& announcement) {
   const auto& channel = incident_channel_.empty() ? run.channel : incident_channel_;
@@ -266,8 +270,8 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
     v.root_looked_up = true;
     auto found = co_await find_unanswered_root(run_id, v);
     if (!found.empty()) {
-      log_->info("run={} channel={}: root message ts={} was posted but its answer never came; updating it",
-                 run_id, v.channel, found);
+      log_->info("run={} channel={}: root message ts={} was posted but its answer never came; updating it", run_id,
+                 v.channel, found);
       adopt_root(run_id, v, found);
     }
   }
@@ -286,8 +290,8 @@ Task<> SlackRunPresenter::post_root(const std::string& run_id, View& v) {
       // No answer is not no message: Slack may have taken it. Look before posting again.
       v.root_looked_up = !(posted.error().is(Errc::Timeout) || posted.error().is(Errc::Unavailable) ||
                            posted.error().is(Errc::Closed));
-      log_->warn("run={} channel={}: root message not posted ({} of {} tries): {}", run_id, v.channel,
-                 v.root_failures, kMaxRootFailures, posted.error().message());
+      log_->warn("run={} channel={}: root message not posted ({} of {} tries): {}", run_id, v.channel, v.root_failures,
+                 kMaxRootFailures, posted.error().message());
       co_return;
     }
     adopt_root(run_id, v, posted->ts);
@@ -355,8 +359,8 @@ Task<std::string> SlackRunPresenter::find_unanswered_root(const std::string& run
   const auto oldest = slack::ts_a_minute_before(*first_post_ms / 1000);
   auto listed = co_await web_.recent_messages(v.channel, v.thread_ts, oldest, 50);
   if (!listed) {
-    log_->warn("run={} channel={}: cannot look for a root posted before (a second one may show): {}", run_id,
-               v.channel, listed.error().message());
+    log_->warn("run={} channel={}: cannot look for a root posted before (a second one may show): {}", run_id, v.channel,
+               listed.error().message());
     co_return std::string();
   }
   const auto prefix = slack::blocks::run_root_text_prefix(run_id);
@@ -402,8 +406,7 @@ Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {
     co_await timer->async_wait(kToken);
   }
   v->flushing = true;
-  if (v->root_ts.empty() ||
-      (v->root_dirty && (force_root || clock_.now() - v->last_root_update >= interval_))) {
+  if (v->root_ts.empty() || (v->root_dirty && (force_root || clock_.now() - v->last_root_update >= interval_))) {
     co_await post_root(run_id, *v);
   }
   if (v->root_ts.empty()) {
@@ -412,8 +415,8 @@ Task<> SlackRunPresenter::flush(const std::string& run_id, bool force_root) {
   }
   std::string text;
   if (!v->tool_calls.empty()) {
-    text = ":wrench: " + std::to_string(v->tool_calls.size()) + " tool call" +
-           (v->tool_calls.size() == 1 ? "" : "s") + ":";
+    text = ":wrench: " + std::to_string(v->tool_calls.size()) + " tool call" + (v->tool_calls.size() == 1 ? "" : "s") +
+           ":";
     for (const auto& t : v->tool_calls) {
       text += "\n• `" + slack::blocks::escape(t.substr(0, 200)) + "`";
     }

@@ -44,8 +44,8 @@ bool offers_full_output(const ProgressEvent& event);
 class SlackRunPresenter final : public RunObserver {
  public:
   /// `refresh_pace`: how often the root of an unfinished run is shown again (its elapsed time).
-  SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock,
-                    Logger log, std::chrono::milliseconds interval = std::chrono::seconds(1),
+  SlackRunPresenter(boost::asio::any_io_executor ex, Store& store, slack::WebApi& web, Clock& clock, Logger log,
+                    std::chrono::milliseconds interval = std::chrono::seconds(1),
                     std::chrono::milliseconds refresh_pace = std::chrono::seconds(60));
 
   void on_progress(const RunRecord& run, const ProgressEvent& event) override;
@@ -74,12 +74,12 @@ class SlackRunPresenter final : public RunObserver {
     std::vector<std::string> lines;
     std::vector<std::string> tool_calls;
     std::vector<std::pair<std::string, std::int64_t>> output_buttons;  // step name, step row
-    std::string summary;  // posted once, after the run finished
+    std::string summary;                                               // posted once, after the run finished
     bool finished = false;
     bool summary_posted = false;
     bool loop_running = false;
     bool flushing = false;
-    int root_failures = 0;  // Slack refused the root (not_in_channel, …): given up after a few
+    int root_failures = 0;            // Slack refused the root (not_in_channel, …): given up after a few
     bool root_post_recorded = false;  // the kRootPostEvent row is written
     bool root_looked_up = false;      // Slack's history was searched for a post never answered
     std::chrono::system_clock::time_point last_root_update{};

@@ -98,10 +98,10 @@ Task<PeopleNames> UserDirectory::names(std::set<std::string> ids, std::size_t ma
     }
     const auto now = clock_.now();
     auto it = cache_.find(id);
-    const bool fresh = it != cache_.end() &&
-                       now - it->second.fetched < (it->second.name.empty()
-                                                       ? std::chrono::duration_cast<std::chrono::seconds>(kRetryFailedAfter)
-                                                       : ttl_);
+    const bool fresh =
+        it != cache_.end() &&
+        now - it->second.fetched <
+            (it->second.name.empty() ? std::chrono::duration_cast<std::chrono::seconds>(kRetryFailedAfter) : ttl_);
     if (!fresh) {
       if (lookups >= max_lookups) {
         continue;

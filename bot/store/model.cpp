@@ -17,8 +17,7 @@ std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& ta
 }
 
 template <class E, std::size_t N>
-std::optional<E> parse_of(const std::array<std::pair<E, std::string_view>, N>& table,
-                          std::string_view text) {
+std::optional<E> parse_of(const std::array<std::pair<E, std::string_view>, N>& table, std::string_view text) {
   for (const auto& [e, name] : table) {
     if (name == text) {
       return e;
@@ -87,10 +86,18 @@ constexpr std::array<std::pair<ApprovalState, std::string_view>, 5> kApprovalSta
 
 }  // namespace
 
-std::string_view to_string(RunResult r) { return name_of(kRunResults, r); }
-std::optional<RunResult> parse_run_result(std::string_view s) { return parse_of(kRunResults, s); }
-std::string_view label_of(RunResult r) { return name_of(kRunResultLabels, r); }
-std::string_view icon_of(RunResult r) { return name_of(kRunResultIcons, r); }
+std::string_view to_string(RunResult r) {
+  return name_of(kRunResults, r);
+}
+std::optional<RunResult> parse_run_result(std::string_view s) {
+  return parse_of(kRunResults, s);
+}
+std::string_view label_of(RunResult r) {
+  return name_of(kRunResultLabels, r);
+}
+std::string_view icon_of(RunResult r) {
+  return name_of(kRunResultIcons, r);
+}
 
 std::optional<RunResult> default_result_for(RunState terminal_state) {
   switch (terminal_state) {
@@ -124,14 +131,20 @@ std::string RunRecord::shown_status() const {
   return std::string(to_string(state));
 }
 
-std::string_view to_string(RunState s) { return name_of(kRunStates, s); }
-std::optional<RunState> parse_run_state(std::string_view s) { return parse_of(kRunStates, s); }
+std::string_view to_string(RunState s) {
+  return name_of(kRunStates, s);
+}
+std::optional<RunState> parse_run_state(std::string_view s) {
+  return parse_of(kRunStates, s);
+}
 bool is_terminal(RunState s) {
-  return s == RunState::Succeeded || s == RunState::Failed || s == RunState::TimedOut ||
-         s == RunState::Cancelled || s == RunState::Interrupted;
+  return s == RunState::Succeeded || s == RunState::Failed || s == RunState::TimedOut || s == RunState::Cancelled ||
+         s == RunState::Interrupted;
 }
 
-std::string_view to_string(ApprovalState s) { return name_of(kApprovalStates, s); }
+std::string_view to_string(ApprovalState s) {
+  return name_of(kApprovalStates, s);
+}
 std::optional<ApprovalState> parse_approval_state(std::string_view s) {
   return parse_of(kApprovalStates, s);
 }

@@ -74,14 +74,15 @@ Result<void> Store::check_readable(const std::string& path) const {
     const bool vigil = db_->tableExists("schema_version");
     const int current = vigil ? schema_version() : 0;
     if (!vigil || current == 0) {
-      return make_error(Errc::InvalidConfig, path + " is not a Vigil database (no schema version); check "
-                                                   "storage.database");
+      return make_error(Errc::InvalidConfig, path +
+                                                 " is not a Vigil database (no schema version); check "
+                                                 "storage.database");
     }
     if (current > kSchemaVersion) {
-      return make_error(Errc::InvalidConfig,
-                        "the database was written by a newer Vigil (schema version " + std::to_string(current) +
-                            ", this build knows up to " + std::to_string(kSchemaVersion) +
-                            "); upgrade Vigil or point storage.database at another file");
+      return make_error(Errc::InvalidConfig, "the database was written by a newer Vigil (schema version " +
+                                                 std::to_string(current) + ", this build knows up to " +
+                                                 std::to_string(kSchemaVersion) +
+                                                 "); upgrade Vigil or point storage.database at another file");
     }
     if (current < kSchemaVersion) {
       return make_error(Errc::InvalidConfig,

@@ -13,7 +13,7 @@
 namespace SQLite {
 class Database;
 class Statement;
-}
+}  // namespace SQLite
 
 namespace vigil {
 
@@ -66,8 +66,7 @@ class Store {
   int bump_incident_alert_count(const std::string& id);
   /// open → resolved; false when it was not open.
   bool resolve_incident(const std::string& id, long long at);
-  void set_incident_thread(const std::string& id, const std::string& channel,
-                           const std::string& thread_ts);
+  void set_incident_thread(const std::string& id, const std::string& channel, const std::string& thread_ts);
   /// Incidents whose id starts with `prefix` (the short id people copy from Slack), newest first.
   std::vector<IncidentRecord> find_incidents_by_prefix(const std::string& prefix, int limit);
   /// Open incidents whose thread lives in `channel`, newest first.
@@ -93,9 +92,8 @@ class Store {
   std::vector<RunRecord> queued_runs();
   /// Moves the run from one of `from` to `to`, recording the transition in run_events.
   /// Returns false (and changes nothing) when the run is not in one of `from`.
-  bool transition_run(const std::string& id, const std::vector<RunState>& from, RunState to,
-                      long long at_ms, const std::string& actor = "system",
-                      const std::string& note = "");
+  bool transition_run(const std::string& id, const std::vector<RunState>& from, RunState to, long long at_ms,
+                      const std::string& actor = "system", const std::string& note = "");
   void set_run_thread(const std::string& id, const std::string& channel, const std::string& thread_ts);
   void set_run_summary(const std::string& id, const std::string& summary);
   void set_run_result(const std::string& id, RunResult result);
@@ -105,8 +103,8 @@ class Store {
   void set_run_skill(const std::string& id, const std::string& skill);
   /// The newest finished runs of a backend (and skill, when not empty) that finished after
   /// `since`, newest first (the circuit breaker weighs them).
-  std::vector<RunRecord> recent_finished_runs(const std::string& backend, const std::string& skill,
-                                              long long since, int limit);
+  std::vector<RunRecord> recent_finished_runs(const std::string& backend, const std::string& skill, long long since,
+                                              int limit);
 
   // Automatic triage pauses (the circuit breaker's state)
   void pause_auto_triage(const AutoTriagePause& pause);
@@ -124,11 +122,9 @@ class Store {
   std::optional<StepRecord> get_step(std::int64_t id);
   std::vector<StepRecord> list_steps(const std::string& run_id);
   /// Conditional: moves the step from one of `from` to `to`.
-  bool transition_step(std::int64_t id, const std::vector<StepState>& from, StepState to,
-                       long long at);
-  void finish_step(std::int64_t id, StepState state, std::optional<int> exit_code,
-                   std::optional<int> signal, const std::string& output, bool truncated,
-                   const std::string& output_path, long long at);
+  bool transition_step(std::int64_t id, const std::vector<StepState>& from, StepState to, long long at);
+  void finish_step(std::int64_t id, StepState state, std::optional<int> exit_code, std::optional<int> signal,
+                   const std::string& output, bool truncated, const std::string& output_path, long long at);
   /// Steps caught running by a crash become interrupted; returns them.
   std::vector<StepRecord> interrupt_running_steps(long long at);
 
@@ -140,17 +136,15 @@ class Store {
   std::vector<ApprovalRecord> list_approvals(const std::string& run_id);
   /// The newest approval asked for a step (a resumed run finds its card again).
   std::optional<ApprovalRecord> find_approval_for_step(const std::string& run_id, std::int64_t step_id);
-  void set_approval_message(const std::string& token, const std::string& channel,
-                            const std::string& ts);
+  void set_approval_message(const std::string& token, const std::string& channel, const std::string& ts);
   /// Records one approver's vote (for approvals that need two distinct people). Returns the
   /// number of distinct votes, or 0 when this user had already voted.
   int add_approval_vote(const std::string& token, const std::string& user, long long at);
   std::vector<std::string> approval_voters(const std::string& token);
   /// The one conditional update that decides an approval:
   /// `… WHERE token=? AND state='pending' AND expires_at > now`. True for exactly one caller.
-  bool claim_approval_decision(const std::string& token, Decision decision,
-                               const std::string& decided_by, const std::string& reason,
-                               long long now);
+  bool claim_approval_decision(const std::string& token, Decision decision, const std::string& decided_by,
+                               const std::string& reason, long long now);
   /// Pending approvals past their expiry become expired; returns them.
   std::vector<ApprovalRecord> expire_approvals(long long now);
   bool cancel_approval(const std::string& token, long long now);
@@ -161,8 +155,7 @@ class Store {
 
   // Webhook deliveries
   /// Inserts (committed when it returns) a delivery in state received; returns its id.
-  std::int64_t record_webhook_delivery(const std::string& source, long long received_at,
-                                       const std::string& body);
+  std::int64_t record_webhook_delivery(const std::string& source, long long received_at, const std::string& body);
   /// received → `status` (processed or failed); false when it was not received.
   bool mark_webhook_processed(std::int64_t id, const std::string& status, long long at);
   /// Oldest first.

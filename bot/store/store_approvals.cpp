@@ -77,8 +77,8 @@ std::optional<ApprovalRecord> Store::get_approval(const std::string& token) {
 }
 
 std::vector<ApprovalRecord> Store::pending_approvals() {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kApprovalColumns +
-                                " FROM approvals WHERE state='pending' ORDER BY created_at");
+  SQLite::Statement q(
+      *db_, std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE state='pending' ORDER BY created_at");
   std::vector<ApprovalRecord> out;
   while (q.executeStep()) {
     out.push_back(read_approval(q));
@@ -87,8 +87,8 @@ std::vector<ApprovalRecord> Store::pending_approvals() {
 }
 
 std::vector<ApprovalRecord> Store::list_approvals(const std::string& run_id) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kApprovalColumns +
-                                " FROM approvals WHERE run_id=? ORDER BY created_at, rowid");
+  SQLite::Statement q(
+      *db_, std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE run_id=? ORDER BY created_at, rowid");
   q.bind(1, run_id);
   std::vector<ApprovalRecord> out;
   while (q.executeStep()) {
@@ -109,8 +109,7 @@ std::optional<ApprovalRecord> Store::find_approval_for_step(const std::string& r
   return std::nullopt;
 }
 
-void Store::set_approval_message(const std::string& token, const std::string& channel,
-                                 const std::string& ts) {
+void Store::set_approval_message(const std::string& token, const std::string& channel, const std::string& ts) {
   SQLite::Statement q(*db_, "UPDATE approvals SET channel=?, message_ts=? WHERE token=?");
   q.bind(1, channel);
   q.bind(2, ts);
@@ -145,9 +144,8 @@ std::vector<std::string> Store::approval_voters(const std::string& token) {
   return out;
 }
 
-bool Store::claim_approval_decision(const std::string& token, Decision decision,
-                                    const std::string& decided_by, const std::string& reason,
-                                    long long now) {
+bool Store::claim_approval_decision(const std::string& token, Decision decision, const std::string& decided_by,
+                                    const std::string& reason, long long now) {
   SQLite::Statement q(*db_,
                       "UPDATE approvals SET state=?, decided_by=?, decided_at=?, reason=? "
                       "WHERE token=? AND state='pending' AND expires_at > ?");
@@ -164,8 +162,8 @@ std::vector<ApprovalRecord> Store::expire_approvals(long long now) {
   SQLite::Transaction tx(*db_);
   std::vector<ApprovalRecord> out;
   {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kApprovalColumns +
-                                  " FROM approvals WHERE state='pending' AND expires_at <= ?");
+    SQLite::Statement q(
+        *db_, std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE state='pending' AND expires_at <= ?");
     q.bind(1, static_cast<std::int64_t>(now));
     while (q.executeStep()) {
       out.push_back(read_approval(q));

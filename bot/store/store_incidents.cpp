@@ -95,22 +95,19 @@ std::vector<IncidentRecord> Store::list_incidents(int limit, bool open_only) {
 }
 
 int Store::bump_incident_alert_count(const std::string& id) {
-  SQLite::Statement q(*db_,
-                      "UPDATE incidents SET alert_count = alert_count + 1 WHERE id=? RETURNING alert_count");
+  SQLite::Statement q(*db_, "UPDATE incidents SET alert_count = alert_count + 1 WHERE id=? RETURNING alert_count");
   q.bind(1, id);
   return q.executeStep() ? q.getColumn(0).getInt() : 0;
 }
 
 bool Store::resolve_incident(const std::string& id, long long at) {
-  SQLite::Statement q(*db_,
-                      "UPDATE incidents SET state='resolved', resolved_at=? WHERE id=? AND state='open'");
+  SQLite::Statement q(*db_, "UPDATE incidents SET state='resolved', resolved_at=? WHERE id=? AND state='open'");
   q.bind(1, static_cast<std::int64_t>(at));
   q.bind(2, id);
   return q.exec() == 1;
 }
 
-void Store::set_incident_thread(const std::string& id, const std::string& channel,
-                                const std::string& thread_ts) {
+void Store::set_incident_thread(const std::string& id, const std::string& channel, const std::string& thread_ts) {
   SQLite::Statement q(*db_, "UPDATE incidents SET channel=?, thread_ts=? WHERE id=?");
   q.bind(1, channel);
   q.bind(2, thread_ts);
@@ -148,8 +145,7 @@ std::vector<IncidentRecord> Store::open_incidents_in_channel(const std::string& 
 }
 
 std::int64_t Store::append_incident_event(const IncidentEvent& ev) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO incident_events(incident_id, at_ms, kind, actor, text) VALUES (?,?,?,?,?)");
+  SQLite::Statement q(*db_, "INSERT INTO incident_events(incident_id, at_ms, kind, actor, text) VALUES (?,?,?,?,?)");
   q.bind(1, ev.incident_id);
   q.bind(2, static_cast<std::int64_t>(ev.at_ms));
   q.bind(3, ev.kind);

@@ -176,17 +176,15 @@ Result<void> Store::migrate(int target) {
         "INTEGER NOT NULL)");
     const int current = schema_version();
     if (current > kSchemaVersion) {
-      return make_error(Errc::InvalidConfig,
-                        "the database was written by a newer Vigil (schema version " +
-                            std::to_string(current) + ", this build knows up to " +
-                            std::to_string(kSchemaVersion) +
-                            "); upgrade Vigil or point storage.database at another file");
+      return make_error(Errc::InvalidConfig, "the database was written by a newer Vigil (schema version " +
+                                                 std::to_string(current) + ", this build knows up to " +
+                                                 std::to_string(kSchemaVersion) +
+                                                 "); upgrade Vigil or point storage.database at another file");
     }
     for (int v = current + 1; v <= target; ++v) {
       SQLite::Transaction tx(*db_);
       db_->exec(kMigrations.at(static_cast<std::size_t>(v - 1)));
-      SQLite::Statement mark(*db_,
-                             "INSERT INTO schema_version(version, applied_at) VALUES (?, strftime('%s','now'))");
+      SQLite::Statement mark(*db_, "INSERT INTO schema_version(version, applied_at) VALUES (?, strftime('%s','now'))");
       mark.bind(1, v);
       mark.exec();
       tx.commit();

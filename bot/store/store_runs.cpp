@@ -67,8 +67,7 @@ Result<void> Store::create_run(const RunRecord& r) {
     const auto existing = find_run_by_trigger(r.trigger_key);
     return make_error(Errc::Conflict, existing ? existing->id : std::string());
   }
-  SQLite::Statement e(*db_,
-                      "INSERT INTO run_events(run_id, at_ms, kind, actor, text) VALUES (?,?,?,?,?)");
+  SQLite::Statement e(*db_, "INSERT INTO run_events(run_id, at_ms, kind, actor, text) VALUES (?,?,?,?,?)");
   e.bind(1, r.id);
   e.bind(2, static_cast<std::int64_t>(r.created_at) * 1000);
   e.bind(3, "created");
@@ -129,8 +128,7 @@ std::vector<RunRecord> Store::active_runs_in_channel(const std::string& channel)
   return out;
 }
 
-std::optional<RunRecord> Store::find_run_by_thread(const std::string& channel,
-                                                   const std::string& thread_ts) {
+std::optional<RunRecord> Store::find_run_by_thread(const std::string& channel, const std::string& thread_ts) {
   SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
                                 " FROM runs WHERE channel=? AND thread_ts=? ORDER BY created_at DESC LIMIT 1");
   q.bind(1, channel);
@@ -142,8 +140,7 @@ std::optional<RunRecord> Store::find_run_by_thread(const std::string& channel,
 }
 
 std::vector<RunRecord> Store::list_runs(int limit, std::optional<RunState> state) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns + " FROM runs" +
-                                (state ? " WHERE state=?" : "") +
+  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns + " FROM runs" + (state ? " WHERE state=?" : "") +
                                 " ORDER BY created_at DESC, rowid DESC LIMIT ?");
   int i = 1;
   if (state) {
@@ -158,8 +155,8 @@ std::vector<RunRecord> Store::list_runs(int limit, std::optional<RunState> state
 }
 
 std::vector<RunRecord> Store::queued_runs() {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
-                                " FROM runs WHERE state='queued' ORDER BY created_at, rowid");
+  SQLite::Statement q(
+      *db_, std::string("SELECT ") + kRunColumns + " FROM runs WHERE state='queued' ORDER BY created_at, rowid");
   std::vector<RunRecord> out;
   while (q.executeStep()) {
     out.push_back(read_run(q));
@@ -167,8 +164,8 @@ std::vector<RunRecord> Store::queued_runs() {
   return out;
 }
 
-bool Store::transition_run(const std::string& id, const std::vector<RunState>& from, RunState to,
-                           long long at_ms, const std::string& actor, const std::string& note) {
+bool Store::transition_run(const std::string& id, const std::vector<RunState>& from, RunState to, long long at_ms,
+                           const std::string& actor, const std::string& note) {
   std::string placeholders;
   for (std::size_t i = 0; i < from.size(); ++i) {
     placeholders += i ? ",?" : "?";
@@ -176,10 +173,9 @@ bool Store::transition_run(const std::string& id, const std::vector<RunState>& f
   SQLite::Transaction tx(*db_);
   const bool starting = to == RunState::Running;
   const bool ending = is_terminal(to);
-  SQLite::Statement q(*db_, "UPDATE runs SET state=?" +
-                                std::string(starting ? ", started_at=COALESCE(started_at, ?)" : "") +
-                                std::string(ending ? ", finished_at=?" : "") +
-                                " WHERE id=? AND state IN (" + placeholders + ")");
+  SQLite::Statement q(
+      *db_, "UPDATE runs SET state=?" + std::string(starting ? ", started_at=COALESCE(started_at, ?)" : "") +
+                std::string(ending ? ", finished_at=?" : "") + " WHERE id=? AND state IN (" + placeholders + ")");
   int i = 1;
   q.bind(i++, std::string(to_string(to)));
   if (starting || ending) {
@@ -192,8 +188,7 @@ bool Store::transition_run(const std::string& id, const std::vector<RunState>& f
   if (q.exec() != 1) {
     return false;
   }
-  SQLite::Statement e(*db_,
-                      "INSERT INTO run_events(run_id, at_ms, kind, actor, text) VALUES (?,?,'state',?,?)");
+  SQLite::Statement e(*db_, "INSERT INTO run_events(run_id, at_ms, kind, actor, text) VALUES (?,?,'state',?,?)");
   e.bind(1, id);
   e.bind(2, static_cast<std::int64_t>(at_ms));
   e.bind(3, actor);
@@ -203,8 +198,7 @@ bool Store::transition_run(const std::string& id, const std::vector<RunState>& f
   return true;
 }
 
-void Store::set_run_thread(const std::string& id, const std::string& channel,
-                           const std::string& thread_ts) {
+void Store::set_run_thread(const std::string& id, const std::string& channel, const std::string& thread_ts) {
   SQLite::Statement q(*db_, "UPDATE runs SET channel=?, thread_ts=? WHERE id=?");
   q.bind(1, channel);
   q.bind(2, thread_ts);
@@ -234,15 +228,14 @@ void Store::set_run_error(const std::string& id, const std::string& error) {
 }
 
 int Store::bump_run_repeat_count(const std::string& id) {
-  SQLite::Statement q(*db_,
-                      "UPDATE runs SET repeat_count = repeat_count + 1 WHERE id=? RETURNING repeat_count");
+  SQLite::Statement q(*db_, "UPDATE runs SET repeat_count = repeat_count + 1 WHERE id=? RETURNING repeat_count");
   q.bind(1, id);
   return q.executeStep() ? q.getColumn(0).getInt() : 0;
 }
 
 std::vector<RunRecord> Store::runs_for_incident(const std::string& incident_id) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
-                                " FROM runs WHERE incident_id=? ORDER BY created_at, rowid");
+  SQLite::Statement q(
+      *db_, std::string("SELECT ") + kRunColumns + " FROM runs WHERE incident_id=? ORDER BY created_at, rowid");
   q.bind(1, incident_id);
   std::vector<RunRecord> out;
   while (q.executeStep()) {
@@ -259,7 +252,7 @@ void Store::set_run_skill(const std::string& id, const std::string& skill) {
 }
 
 std::vector<RunRecord> Store::recent_finished_runs(const std::string& backend, const std::string& skill,
-                                                  long long since, int limit) {
+                                                   long long since, int limit) {
   SQLite::Statement q(*db_, std::string("SELECT ") + kRunColumns +
                                 " FROM runs WHERE backend=? AND (?='' OR skill=?) AND finished_at IS NOT NULL "
                                 "AND finished_at > ? ORDER BY finished_at DESC, rowid DESC LIMIT ?");

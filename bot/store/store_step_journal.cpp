@@ -42,7 +42,9 @@ StepRecord step_record_of(const skills::StepEntry& entry) {
   return r;
 }
 
-bool StoreStepJournal::has_run(const std::string& run_id) { return store_.get_run(run_id).has_value(); }
+bool StoreStepJournal::has_run(const std::string& run_id) {
+  return store_.get_run(run_id).has_value();
+}
 
 std::vector<skills::StepEntry> StoreStepJournal::steps(const std::string& run_id) {
   std::vector<skills::StepEntry> out;

@@ -10,7 +10,9 @@ namespace {
 
 using namespace store_detail;
 
-std::string argv_to_json(const std::vector<std::string>& argv) { return nlohmann::json(argv).dump(); }
+std::string argv_to_json(const std::vector<std::string>& argv) {
+  return nlohmann::json(argv).dump();
+}
 
 std::vector<std::string> argv_from_json(const std::string& text) {
   const auto j = nlohmann::json::parse(text, nullptr, false);
@@ -81,8 +83,7 @@ std::optional<StepRecord> Store::get_step(std::int64_t id) {
 }
 
 std::vector<StepRecord> Store::list_steps(const std::string& run_id) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kStepColumns +
-                                " FROM steps WHERE run_id=? ORDER BY seq");
+  SQLite::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id=? ORDER BY seq");
   q.bind(1, run_id);
   std::vector<StepRecord> out;
   while (q.executeStep()) {
@@ -91,15 +92,13 @@ std::vector<StepRecord> Store::list_steps(const std::string& run_id) {
   return out;
 }
 
-bool Store::transition_step(std::int64_t id, const std::vector<StepState>& from, StepState to,
-                            long long at) {
+bool Store::transition_step(std::int64_t id, const std::vector<StepState>& from, StepState to, long long at) {
   std::string placeholders;
   for (std::size_t i = 0; i < from.size(); ++i) {
     placeholders += i ? ",?" : "?";
   }
   const bool starting = to == StepState::Running;
-  SQLite::Statement q(*db_, "UPDATE steps SET state=?" +
-                                std::string(starting ? ", started_at=?" : "") +
+  SQLite::Statement q(*db_, "UPDATE steps SET state=?" + std::string(starting ? ", started_at=?" : "") +
                                 " WHERE id=? AND state IN (" + placeholders + ")");
   int i = 1;
   q.bind(i++, std::string(to_string(to)));
@@ -113,9 +112,8 @@ bool Store::transition_step(std::int64_t id, const std::vector<StepState>& from,
   return q.exec() == 1;
 }
 
-void Store::finish_step(std::int64_t id, StepState state, std::optional<int> exit_code,
-                        std::optional<int> signal, const std::string& output, bool truncated,
-                        const std::string& output_path, long long at) {
+void Store::finish_step(std::int64_t id, StepState state, std::optional<int> exit_code, std::optional<int> signal,
+                        const std::string& output, bool truncated, const std::string& output_path, long long at) {
   SQLite::Statement q(*db_,
                       "UPDATE steps SET state=?, exit_code=?, signal=?, output=?, output_truncated=?, "
                       "output_path=?, finished_at=? WHERE id=?");
@@ -134,14 +132,12 @@ std::vector<StepRecord> Store::interrupt_running_steps(long long at) {
   SQLite::Transaction tx(*db_);
   std::vector<StepRecord> out;
   {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kStepColumns +
-                                  " FROM steps WHERE state='running' ORDER BY id");
+    SQLite::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE state='running' ORDER BY id");
     while (q.executeStep()) {
       out.push_back(read_step(q));
     }
   }
-  SQLite::Statement u(*db_,
-                      "UPDATE steps SET state='interrupted', finished_at=? WHERE state='running'");
+  SQLite::Statement u(*db_, "UPDATE steps SET state='interrupted', finished_at=? WHERE state='running'");
   u.bind(1, static_cast<std::int64_t>(at));
   u.exec();
   tx.commit();

@@ -5,8 +5,7 @@
 namespace vigil {
 
 // Webhook deliveries
-std::int64_t Store::record_webhook_delivery(const std::string& source, long long received_at,
-                                           const std::string& body) {
+std::int64_t Store::record_webhook_delivery(const std::string& source, long long received_at, const std::string& body) {
   SQLite::Statement q(*db_,
                       "INSERT INTO webhook_deliveries(source, received_at, body, status) "
                       "VALUES (?, ?, ?, 'received')");

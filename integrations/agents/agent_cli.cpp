@@ -34,11 +34,16 @@ std::string follow_up_instruction() {
 
 std::string_view to_string(AgentTurnResult::Status s) {
   switch (s) {
-    case AgentTurnResult::Status::Succeeded: return "succeeded";
-    case AgentTurnResult::Status::Failed: return "failed";
-    case AgentTurnResult::Status::TimedOut: return "timed_out";
-    case AgentTurnResult::Status::Cancelled: return "cancelled";
-    case AgentTurnResult::Status::Killed: return "killed";
+    case AgentTurnResult::Status::Succeeded:
+      return "succeeded";
+    case AgentTurnResult::Status::Failed:
+      return "failed";
+    case AgentTurnResult::Status::TimedOut:
+      return "timed_out";
+    case AgentTurnResult::Status::Cancelled:
+      return "cancelled";
+    case AgentTurnResult::Status::Killed:
+      return "killed";
   }
   return "failed";
 }
@@ -46,10 +51,16 @@ std::string_view to_string(AgentTurnResult::Status s) {
 std::vector<std::string> agent_argv(const AgentCliOptions& o, const AgentTurn& turn) {
   const auto instruction = turn.question.empty() ? first_turn_instruction() : follow_up_instruction();
   if (o.backend == "claude-code") {
-    std::vector<std::string> argv = {program_for(o, "claude"), "-p", instruction,
-                                     "--output-format", "stream-json", "--verbose",
-                                     "--allowedTools", kClaudeAllowedTools,
-                                     "--disallowedTools", kClaudeDisallowedTools};
+    std::vector<std::string> argv = {program_for(o, "claude"),
+                                     "-p",
+                                     instruction,
+                                     "--output-format",
+                                     "stream-json",
+                                     "--verbose",
+                                     "--allowedTools",
+                                     kClaudeAllowedTools,
+                                     "--disallowedTools",
+                                     kClaudeDisallowedTools};
     if (!turn.session_id.empty()) {
       argv.insert(argv.end(), {"--resume", turn.session_id});
     }
@@ -57,11 +68,10 @@ std::vector<std::string> agent_argv(const AgentCliOptions& o, const AgentTurn& t
   }
   if (o.backend == "codex") {
     if (!turn.session_id.empty()) {
-      return {program_for(o, "codex"), "exec", "resume", turn.session_id, "--json",
+      return {program_for(o, "codex"), "exec",     "resume", turn.session_id, "--json",
               "--skip-git-repo-check", instruction};
     }
-    return {program_for(o, "codex"), "exec", "--json", "--sandbox", "read-only",
-            "--skip-git-repo-check", instruction};
+    return {program_for(o, "codex"), "exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", instruction};
   }
   if (o.backend == "gemini") {
     // No resume for gemini -p: a follow-up is a new turn whose context holds the earlier summary.

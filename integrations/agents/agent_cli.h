@@ -59,8 +59,7 @@ std::vector<std::string> agent_argv(const AgentCliOptions& options, const AgentT
 /// The environment: the allow-list, the backend's API-key variable, INCIDENT_ID,
 /// INCIDENT_WORKSPACE, VIGIL_READ_ONLY=true (and CLAUDE_READ_ONLY_MODE=true for Claude Code), and
 /// KUBECONFIG pointing at the read-only kubeconfig.
-std::map<std::string, std::string> agent_environment(const AgentCliOptions& options,
-                                                     const std::string& run_id,
+std::map<std::string, std::string> agent_environment(const AgentCliOptions& options, const std::string& run_id,
                                                      const std::string& workspace_dir);
 
 /// Runs agent CLIs in their workspace, turning their output stream into AgentEvents as it arrives.

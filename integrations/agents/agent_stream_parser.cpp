@@ -112,8 +112,7 @@ void read_codex_item(const json& item, bool done, std::vector<AgentEvent>& out) 
     if (!done) {
       out.push_back({AgentEvent::Kind::ToolCall, str(item, "id"), "shell", cap(str(item, "command"))});
     } else {
-      AgentEvent e{AgentEvent::Kind::ToolResult, str(item, "id"), "shell",
-                   cap(str(item, "aggregated_output"))};
+      AgentEvent e{AgentEvent::Kind::ToolResult, str(item, "id"), "shell", cap(str(item, "aggregated_output"))};
       if (item.contains("exit_code") && item["exit_code"].is_number_integer()) {
         e.exit_code = item["exit_code"].get<int>();
         e.is_error = *e.exit_code != 0;
@@ -154,8 +153,7 @@ StreamFormat detect_stream_format(const std::string& backend, std::string_view f
     return *f;
   }
   if (first_line.find("\"thread.started\"") != std::string_view::npos ||
-      first_line.find("\"turn.") != std::string_view::npos ||
-      first_line.find("\"item.") != std::string_view::npos) {
+      first_line.find("\"turn.") != std::string_view::npos || first_line.find("\"item.") != std::string_view::npos) {
     return StreamFormat::Codex;
   }
   if (first_line.find("\"type\":\"init\"") != std::string_view::npos ||

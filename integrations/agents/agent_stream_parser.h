@@ -60,8 +60,7 @@ class AgentStreamParser {
   // One parsed line of each dialect; events go to `out`.
   void feed_claude(const nlohmann::json& j, const std::string& type, std::vector<AgentEvent>& out);
   void feed_codex(const nlohmann::json& j, const std::string& type, std::vector<AgentEvent>& out);
-  void feed_gemini(const nlohmann::json& j, const std::string& type, bool is_delta,
-                   std::vector<AgentEvent>& out);
+  void feed_gemini(const nlohmann::json& j, const std::string& type, bool is_delta, std::vector<AgentEvent>& out);
 
   StreamFormat format_;
   std::string session_id_;

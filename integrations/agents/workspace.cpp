@@ -18,7 +18,7 @@ Result<void> make_private_dir(const fs::path& p) {
   if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) {
     return make_error(Errc::Io, "cannot create " + p.string() + ": " + std::strerror(errno));
   }
-  struct stat st{};
+  struct stat st {};
   if (::lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return make_error(Errc::Io, p.string() + " is not a directory (symlinks are refused)");
   }
@@ -40,7 +40,7 @@ Result<std::pair<std::string, bool>> read_regular_capped(const fs::path& p, std:
     }
     return make_error(Errc::Io, p.filename().string() + ": " + std::strerror(errno));
   }
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
     return make_error(Errc::Forbidden, p.filename().string() + " is not a regular file; refused");
@@ -113,8 +113,8 @@ Result<fs::path> Workspace::path_for(const fs::path& root, const std::string& ru
   return dir;
 }
 
-Result<Workspace> Workspace::create(const fs::path& root, const std::string& run_id,
-                                    const WorkspaceInputs& in, const Redactor& redactor) {
+Result<Workspace> Workspace::create(const fs::path& root, const std::string& run_id, const WorkspaceInputs& in,
+                                    const Redactor& redactor) {
   auto dir = path_for(root, run_id);
   if (!dir) {
     return dir.error();
@@ -124,8 +124,8 @@ Result<Workspace> Workspace::create(const fs::path& root, const std::string& run
   if (ec) {
     return make_error(Errc::Io, "cannot create workspace_root: " + ec.message());
   }
-  for (const auto& sub : {*dir, *dir / "context", *dir / "context" / "knowledge", *dir / "output",
-                          *dir / "output" / "artifacts"}) {
+  for (const auto& sub :
+       {*dir, *dir / "context", *dir / "context" / "knowledge", *dir / "output", *dir / "output" / "artifacts"}) {
     if (auto r = make_private_dir(sub); !r) {
       return r.error();
     }
@@ -161,7 +161,7 @@ Result<Workspace> Workspace::open(const fs::path& root, const std::string& run_i
   if (!dir) {
     return dir.error();
   }
-  struct stat st{};
+  struct stat st {};
   if (::lstat(dir->c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return make_error(Errc::NotFound, "no workspace for run " + run_id);
   }
@@ -194,8 +194,7 @@ void collect_summary(const fs::path& output, WorkspaceOutput& out) {
 }
 
 // Entry `i` (from 0) of proposals.json; none, with the reason in `errors`, when it is unusable.
-std::optional<AgentProposal> read_proposal(const nlohmann::json& e, std::size_t i,
-                                           std::vector<std::string>& errors) {
+std::optional<AgentProposal> read_proposal(const nlohmann::json& e, std::size_t i, std::vector<std::string>& errors) {
   const std::string where = "proposal " + std::to_string(i + 1);
   if (!e.is_object() || !e.contains("skill") || !e["skill"].is_string()) {
     errors.push_back(where + ": needs a \"skill\" string");
@@ -254,7 +253,7 @@ void collect_proposals(const fs::path& output, WorkspaceOutput& out) {
 // Regular files under output/artifacts; symlinks (not followed) and other kinds of file are refused.
 void collect_artifacts(const fs::path& output, WorkspaceOutput& out) {
   const auto artifacts = output / "artifacts";
-  struct stat st{};
+  struct stat st {};
   if (::lstat(artifacts.c_str(), &st) != 0) {
     return;
   }
@@ -263,8 +262,8 @@ void collect_artifacts(const fs::path& output, WorkspaceOutput& out) {
     return;
   }
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(artifacts, fs::directory_options::none, ec), end;
-       !ec && it != end; it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(artifacts, fs::directory_options::none, ec), end; !ec && it != end;
+       it.increment(ec)) {
     const auto rel = fs::relative(it->path(), artifacts, ec).string();
     std::error_code sec;
     const auto s = it->symlink_status(sec);

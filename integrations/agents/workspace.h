@@ -16,10 +16,10 @@ namespace vigil::agents {
 /// What goes into a run's workspace before the agent starts. Every text passes the redactor
 /// before it is written.
 struct WorkspaceInputs {
-  nlohmann::json incident;  // context/incident.json
-  nlohmann::json event;     // context/event.json (the trigger as received)
-  std::string system_instructions;  // context/system-instructions.txt
-  std::string prompt;               // PROMPT.md
+  nlohmann::json incident;                                     // context/incident.json
+  nlohmann::json event;                                        // context/event.json (the trigger as received)
+  std::string system_instructions;                             // context/system-instructions.txt
+  std::string prompt;                                          // PROMPT.md
   std::vector<std::pair<std::string, std::string>> knowledge;  // context/knowledge/<name>
 };
 
@@ -35,8 +35,8 @@ struct WorkspaceOutput {
   std::string summary;  // output/summary.md (capped)
   bool summary_truncated = false;
   std::vector<AgentProposal> proposals;
-  std::vector<std::string> proposal_errors;   // why an entry of proposals.json was unusable
-  std::vector<std::string> artifacts;         // paths relative to output/artifacts/
+  std::vector<std::string> proposal_errors;     // why an entry of proposals.json was unusable
+  std::vector<std::string> artifacts;           // paths relative to output/artifacts/
   std::vector<std::string> rejected_artifacts;  // symlinks and other things that were refused
 };
 
@@ -54,8 +54,7 @@ class Workspace {
   /// Opens an existing workspace.
   static Result<Workspace> open(const std::filesystem::path& root, const std::string& run_id);
   /// `<root>/<run_id>` after checking run_id is a UUID and the result stays inside root.
-  static Result<std::filesystem::path> path_for(const std::filesystem::path& root,
-                                                const std::string& run_id);
+  static Result<std::filesystem::path> path_for(const std::filesystem::path& root, const std::string& run_id);
   /// Total bytes of regular files under `dir` (symlinks not followed).
   static std::uintmax_t size_bytes(const std::filesystem::path& dir);
 

@@ -17,14 +17,14 @@
 namespace vigil::alerting {
 namespace {
 
-constexpr std::size_t kMaxScan = 8000;     // bytes of the body read, and kept as the alert's text
-constexpr std::size_t kMaxHead = 2000;     // bytes of a candidate first line
-constexpr std::size_t kMaxLines = 400;     // lines of the body scanned for labels
-constexpr std::size_t kMaxLabels = 32;     // labels per alert
-constexpr std::size_t kMaxAlerts = 50;     // "Labels:" sections (one per alert) read
-constexpr std::size_t kMaxValue = 256;     // bytes of one label value
-constexpr std::size_t kMaxTitle = 300;     // bytes of a title built from an unknown format
-constexpr std::size_t kMaxBlocks = 50;     // blocks read
+constexpr std::size_t kMaxScan = 8000;  // bytes of the body read, and kept as the alert's text
+constexpr std::size_t kMaxHead = 2000;  // bytes of a candidate first line
+constexpr std::size_t kMaxLines = 400;  // lines of the body scanned for labels
+constexpr std::size_t kMaxLabels = 32;  // labels per alert
+constexpr std::size_t kMaxAlerts = 50;  // "Labels:" sections (one per alert) read
+constexpr std::size_t kMaxValue = 256;  // bytes of one label value
+constexpr std::size_t kMaxTitle = 300;  // bytes of a title built from an unknown format
+constexpr std::size_t kMaxBlocks = 50;  // blocks read
 
 using Labels = std::map<std::string, std::string>;
 
@@ -124,8 +124,8 @@ struct Head {
   AlertStatus status = AlertStatus::Other;
   std::string event;
   std::string title;
-  std::string alertname;  // when the format names it; else from the labels
-  std::string number;     // PagerDuty incident number
+  std::string alertname;     // when the format names it; else from the labels
+  std::string number;        // PagerDuty incident number
   bool values_only = false;  // "[FIRING:1] v1 v2 (v3 v4)": Alertmanager's group title
   bool by_labels = false;    // the title is the sender's own words: the labels name the alert
 };
@@ -161,13 +161,15 @@ std::optional<Head> bracketed(std::string_view line, std::string& why) {
     std::size_t start = 0;
     while (start <= inner.size()) {
       const auto comma = inner.find(',', start);
-      const auto part = trim_view(inner.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+      const auto part =
+          trim_view(inner.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
       const auto colon = part.find(':');
       const auto name = lower(part.substr(0, colon));
       const auto count = colon == std::string_view::npos ? std::string_view() : part.substr(colon + 1);
       if ((name != "firing" && name != "resolved") ||
           (colon != std::string_view::npos &&
-           (count.empty() || !std::all_of(count.begin(), count.end(), [](unsigned char c) { return std::isdigit(c); })))) {
+           (count.empty() ||
+            !std::all_of(count.begin(), count.end(), [](unsigned char c) { return std::isdigit(c); })))) {
         return std::nullopt;
       }
       if (comma == std::string_view::npos) {
@@ -186,9 +188,10 @@ std::optional<Head> bracketed(std::string_view line, std::string& why) {
     h.values_only = true;  // until labels with names turn up in the body
     return h;
   }
-  static constexpr std::array<std::pair<std::string_view, AlertStatus>, 4> kLegacy{
-      {{"alerting", AlertStatus::Firing}, {"ok", AlertStatus::Resolved}, {"no data", AlertStatus::Other},
-       {"pending", AlertStatus::Other}}};
+  static constexpr std::array<std::pair<std::string_view, AlertStatus>, 4> kLegacy{{{"alerting", AlertStatus::Firing},
+                                                                                    {"ok", AlertStatus::Resolved},
+                                                                                    {"no data", AlertStatus::Other},
+                                                                                    {"pending", AlertStatus::Other}}};
   const auto state = lower(trim_view(inner));
   for (const auto& [name, status] : kLegacy) {
     if (state == name) {
@@ -221,7 +224,8 @@ std::optional<Head> transitions(std::string_view line) {
   std::size_t start = 0;
   while (true) {
     const auto arrow = states.find("\xE2\x86\x92", start);  // →
-    auto part = std::string(trim_view(std::string_view(states).substr(start, arrow == std::string::npos ? std::string::npos : arrow - start)));
+    auto part = std::string(trim_view(
+        std::string_view(states).substr(start, arrow == std::string::npos ? std::string::npos : arrow - start)));
     if (const auto paren = part.find(" ("); paren != std::string::npos && !part.empty() && part.back() == ')') {
       const auto count = std::string_view(part).substr(paren + 2, part.size() - paren - 3);
       if (count.empty() || !std::all_of(count.begin(), count.end(), [](unsigned char c) { return std::isdigit(c); })) {
@@ -406,7 +410,8 @@ std::optional<std::pair<std::string, std::string>> key_value(std::string_view li
   std::string_view rest = line.substr(i);
   if (rest.substr(0, 3) == "\xE2\x80\xA2") {  // •
     rest.remove_prefix(3);
-  } else if (!rest.empty() && (rest[0] == '-' || rest[0] == '*') && rest.size() > 1 && (rest[1] == ' ' || rest[1] == '\t')) {
+  } else if (!rest.empty() && (rest[0] == '-' || rest[0] == '*') && rest.size() > 1 &&
+             (rest[1] == ' ' || rest[1] == '\t')) {
     rest.remove_prefix(1);
   } else {
     return std::nullopt;
@@ -614,7 +619,8 @@ std::optional<Head> alert_head(const AlertMessage& m, const std::string& body, s
     }
   }
   if (!head) {
-    head = grafana_body(body, m.attachments.empty() ? std::string_view() : std::string_view(m.attachments.front().title));
+    head =
+        grafana_body(body, m.attachments.empty() ? std::string_view() : std::string_view(m.attachments.front().title));
   }
   return head;
 }

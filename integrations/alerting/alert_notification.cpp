@@ -87,7 +87,7 @@ Result<std::vector<AlertNotification>> parse_grouped(const json& j, const std::s
     n.annotations = string_map(a.value("annotations", json::object()));
     const auto status = a.contains("status") ? str(a, "status") : group_status;
     n.event = status;
-    n.status = status == "firing" ? AlertStatus::Firing
+    n.status = status == "firing"     ? AlertStatus::Firing
                : status == "resolved" ? AlertStatus::Resolved
                                       : AlertStatus::Other;
     n.alertname = n.labels.count("alertname") ? n.labels["alertname"] : std::string();
@@ -121,9 +121,12 @@ Result<std::vector<AlertNotification>> parse_grouped(const json& j, const std::s
 
 std::string_view to_string(AlertStatus s) {
   switch (s) {
-    case AlertStatus::Firing: return "firing";
-    case AlertStatus::Resolved: return "resolved";
-    case AlertStatus::Other: return "other";
+    case AlertStatus::Firing:
+      return "firing";
+    case AlertStatus::Resolved:
+      return "resolved";
+    case AlertStatus::Other:
+      return "other";
   }
   return "other";
 }
@@ -153,15 +156,13 @@ Result<std::vector<AlertNotification>> parse_grafana_webhook(std::string_view bo
   AlertNotification n;
   n.source = "grafana";
   n.event = state;
-  n.status = state == "alerting" ? AlertStatus::Firing
-             : state == "ok"     ? AlertStatus::Resolved
-                                 : AlertStatus::Other;
+  n.status = state == "alerting" ? AlertStatus::Firing : state == "ok" ? AlertStatus::Resolved : AlertStatus::Other;
   n.alertname = rule;
   n.title = str(*j, "title").empty() ? rule : str(*j, "title");
   n.text = str(*j, "message");
   n.url = str(*j, "ruleUrl");
-  n.fingerprint = "rule-" + (str(*j, "ruleId").empty() ? rule : str(*j, "ruleId")) + "-" +
-                  str(*j, "dashboardId") + "-" + str(*j, "panelId");
+  n.fingerprint = "rule-" + (str(*j, "ruleId").empty() ? rule : str(*j, "ruleId")) + "-" + str(*j, "dashboardId") +
+                  "-" + str(*j, "panelId");
   n.labels = string_map(j->value("tags", json::object()));
   n.labels["alertname"] = rule;
   return std::vector<AlertNotification>{std::move(n)};
@@ -182,9 +183,8 @@ Result<std::vector<AlertNotification>> parse_pagerduty_webhook(std::string_view 
   }
   const auto data = event->value("data", json::object());
   // incident.* events carry the incident as data; note events carry it as data.incident.
-  const json incident = data.is_object() && data.contains("incident") && data["incident"].is_object()
-                            ? data["incident"]
-                            : data;
+  const json incident =
+      data.is_object() && data.contains("incident") && data["incident"].is_object() ? data["incident"] : data;
   AlertNotification n;
   n.source = "pagerduty";
   n.event = type;
@@ -229,9 +229,7 @@ Result<std::vector<AlertNotification>> parse_opsgenie_webhook(std::string_view b
   AlertNotification n;
   n.source = "opsgenie";
   n.event = action;
-  n.status = action == "Create" ? AlertStatus::Firing
-             : action == "Close" ? AlertStatus::Resolved
-                                 : AlertStatus::Other;
+  n.status = action == "Create" ? AlertStatus::Firing : action == "Close" ? AlertStatus::Resolved : AlertStatus::Other;
   n.fingerprint = str(alert, "alias");
   if (n.fingerprint.empty()) {
     n.fingerprint = str(alert, "alertId");
@@ -271,10 +269,14 @@ Result<std::vector<AlertNotification>> parse_opsgenie_webhook(std::string_view b
 }
 
 Result<std::vector<AlertNotification>> parse_alert_webhook(std::string_view source, std::string_view body) {
-  if (source == "alertmanager") return parse_alertmanager_webhook(body);
-  if (source == "grafana") return parse_grafana_webhook(body);
-  if (source == "pagerduty") return parse_pagerduty_webhook(body);
-  if (source == "opsgenie") return parse_opsgenie_webhook(body);
+  if (source == "alertmanager")
+    return parse_alertmanager_webhook(body);
+  if (source == "grafana")
+    return parse_grafana_webhook(body);
+  if (source == "pagerduty")
+    return parse_pagerduty_webhook(body);
+  if (source == "opsgenie")
+    return parse_opsgenie_webhook(body);
   return make_error(Errc::NotFound, "unknown alert source");
 }
 

@@ -19,7 +19,7 @@ std::string_view to_string(AlertStatus s);
 
 /// One alert from any source, in Vigil's words. Every field is untrusted text.
 struct AlertNotification {
-  std::string source;       // alertmanager, pagerduty, opsgenie, grafana
+  std::string source;  // alertmanager, pagerduty, opsgenie, grafana
   AlertStatus status = AlertStatus::Other;
   std::string event;        // the source's own event name (incident.acknowledged, Close, …)
   std::string fingerprint;  // the source's dedup key: one incident per fingerprint while open

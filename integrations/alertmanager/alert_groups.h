@@ -34,9 +34,9 @@ std::string default_title(const AlertGroup& group);
 /// What a title of the default template says about the labels, once matched against the groups.
 struct TitleMatch {
   bool found = false;
-  LabelSet labels;                    // the group's common labels (all of one alert's when it is alone)
-  std::vector<std::string> differing; // label names whose values differ between the group's alerts
-  std::string why_not;                // when not found: what was looked at
+  LabelSet labels;                     // the group's common labels (all of one alert's when it is alone)
+  std::vector<std::string> differing;  // label names whose values differ between the group's alerts
+  std::string why_not;                 // when not found: what was looked at
 };
 
 /// Finds the group whose default title is `title` (trimmed, as the message showed it), among the

@@ -47,13 +47,12 @@ inline ssl::context make_client_tls_context() {
   ssl::context ctx(ssl::context::tls_client);
   ctx.set_default_verify_paths();
   ctx.set_verify_mode(ssl::verify_peer);
-  ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                  ssl::context::no_tlsv1_1);
+  ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   return ctx;
 }
 
-inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, ssl::context& tls_ctx,
-                                                    Url url, ProxySettings proxies,
+inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, ssl::context& tls_ctx, Url url,
+                                                    ProxySettings proxies,
                                                     std::chrono::steady_clock::time_point deadline,
                                                     bool always_tunnel = false) {
   const auto proxy = proxies.proxy_for(url);
@@ -93,8 +92,7 @@ inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, ssl
       co_return network_error(hec, "proxy CONNECT answer");
     }
     if (parser.get().result_int() != 200) {
-      co_return Error(Errc::Unavailable, "proxy refused CONNECT " + url.host + ":" + url.port +
-                                             " with HTTP " +
+      co_return Error(Errc::Unavailable, "proxy refused CONNECT " + url.host + ":" + url.port + " with HTTP " +
                                              std::to_string(parser.get().result_int()));
     }
   } else if (proxy) {

@@ -22,8 +22,7 @@ struct PooledConnection {
 };
 
 template <class Stream>
-Task<Result<HttpResponse>> exchange(Stream& stream, beast::tcp_stream& lowest,
-                                    beast::flat_buffer& buffer,
+Task<Result<HttpResponse>> exchange(Stream& stream, beast::tcp_stream& lowest, beast::flat_buffer& buffer,
                                     bhttp::request<bhttp::string_body>& req,
                                     std::chrono::steady_clock::time_point deadline, bool& keep_alive) {
   lowest.expires_at(deadline);
@@ -57,8 +56,7 @@ Task<Result<HttpResponse>> exchange(Stream& stream, beast::tcp_stream& lowest,
 class BeastHttpClient final : public HttpClient {
  public:
   BeastHttpClient(net::any_io_executor ex, BeastHttpClientOptions options, Logger log)
-      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)),
-        tls_(make_client_tls_context()) {
+      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)), tls_(make_client_tls_context()) {
     options_.max_connections_per_origin = std::max<std::size_t>(1, options_.max_connections_per_origin);
   }
   ~BeastHttpClient() override { *alive_ = false; }
@@ -88,8 +86,7 @@ class BeastHttpClient final : public HttpClient {
       }
       bhttp::request<bhttp::string_body> req;
       req.method(bhttp::string_to_verb(request.method));
-      req.target(conn->stream.via_proxy ? url->scheme + "://" + url->host_header() + url->target
-                                        : url->target);
+      req.target(conn->stream.via_proxy ? url->scheme + "://" + url->host_header() + url->target : url->target);
       req.version(11);
       req.set(bhttp::field::host, url->host_header());
       req.set(bhttp::field::user_agent, options_.user_agent);
@@ -97,8 +94,7 @@ class BeastHttpClient final : public HttpClient {
         req.set(k, v);
       }
       if (conn->stream.via_proxy && !options_.proxy.http_proxy->userinfo.empty()) {
-        req.set(bhttp::field::proxy_authorization,
-                basic_auth(url_decode(options_.proxy.http_proxy->userinfo)));
+        req.set(bhttp::field::proxy_authorization, basic_auth(url_decode(options_.proxy.http_proxy->userinfo)));
       }
       req.body() = request.body;
       req.keep_alive(true);
@@ -106,17 +102,15 @@ class BeastHttpClient final : public HttpClient {
       bool keep_alive = false;
       Result<HttpResponse> res = Error(Errc::Unavailable);
       if (conn->stream.tls) {
-        res = co_await exchange(*conn->stream.tls, beast::get_lowest_layer(*conn->stream.tls),
-                                conn->buffer, req, deadline, keep_alive);
-      } else {
-        res = co_await exchange(*conn->stream.plain, *conn->stream.plain, conn->buffer, req,
+        res = co_await exchange(*conn->stream.tls, beast::get_lowest_layer(*conn->stream.tls), conn->buffer, req,
                                 deadline, keep_alive);
+      } else {
+        res = co_await exchange(*conn->stream.plain, *conn->stream.plain, conn->buffer, req, deadline, keep_alive);
       }
       if (!res) {
         // A pooled connection the server closed while idle: once more on a fresh one, same slot.
         conn.reset();
-        if (reused && attempt == 0 && !res.error().is(Errc::Timeout) &&
-            std::chrono::steady_clock::now() < deadline) {
+        if (reused && attempt == 0 && !res.error().is(Errc::Timeout) && std::chrono::steady_clock::now() < deadline) {
           continue;
         }
         co_return res;
@@ -198,8 +192,7 @@ class BeastHttpClient final : public HttpClient {
     }
     if (!me.granted) {
       co_return Error(Errc::Timeout, "no free connection to " + origin + " before the deadline (" +
-                                         std::to_string(options_.max_connections_per_origin) +
-                                         " in use)");
+                                         std::to_string(options_.max_connections_per_origin) + " in use)");
     }
     me.consumed = true;
     co_return std::move(me.conn);
@@ -244,8 +237,8 @@ class BeastHttpClient final : public HttpClient {
 
 }  // namespace
 
-std::unique_ptr<HttpClient> make_beast_http_client(boost::asio::any_io_executor ex,
-                                                   BeastHttpClientOptions options, Logger log) {
+std::unique_ptr<HttpClient> make_beast_http_client(boost::asio::any_io_executor ex, BeastHttpClientOptions options,
+                                                   Logger log) {
   return std::make_unique<BeastHttpClient>(std::move(ex), std::move(options), std::move(log));
 }
 

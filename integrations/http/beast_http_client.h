@@ -12,7 +12,7 @@
 namespace vigil::http {
 
 struct BeastHttpClientOptions {
-  ProxySettings proxy;                 // usually ProxySettings::from_environment(...)
+  ProxySettings proxy;                  // usually ProxySettings::from_environment(...)
   std::size_t max_idle_per_origin = 4;  // keep-alive connections kept per scheme://host:port
   std::string user_agent = "vigil";
   /// Connections open at once per origin (in use and idle). More requests wait, first come first
@@ -25,7 +25,7 @@ struct BeastHttpClientOptions {
 /// HTTP/1.1 over Beast for http:// and https:// (TLS with SNI and verification against the system
 /// store), per-request deadline, keep-alive reuse and a cap on open connections per origin,
 /// HTTP(S)_PROXY support. Use it from one executor.
-std::unique_ptr<HttpClient> make_beast_http_client(boost::asio::any_io_executor ex,
-                                                   BeastHttpClientOptions options, Logger log);
+std::unique_ptr<HttpClient> make_beast_http_client(boost::asio::any_io_executor ex, BeastHttpClientOptions options,
+                                                   Logger log);
 
 }  // namespace vigil::http

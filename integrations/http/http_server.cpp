@@ -44,14 +44,13 @@ HttpResponse plain(int status, std::string body) {
 
 // Errors that mean the peer went away or its deadline passed: nothing to answer.
 bool is_disconnect(const beast::error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
-         ec == net::error::eof || ec == net::error::broken_pipe ||
+  return ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+         ec == net::error::connection_reset || ec == net::error::eof || ec == net::error::broken_pipe ||
          ec == bhttp::error::partial_message;
 }
 
-Task<bool> write_response(beast::tcp_stream& stream, const HttpResponse& response, unsigned version,
-                          bool keep_alive, std::chrono::milliseconds timeout) {
+Task<bool> write_response(beast::tcp_stream& stream, const HttpResponse& response, unsigned version, bool keep_alive,
+                          std::chrono::milliseconds timeout) {
   bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), version};
   for (const auto& [name, value] : response.headers) {
     res.set(name, value);
@@ -351,8 +350,8 @@ std::string_view request_path(std::string_view target) {
   return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
-std::unique_ptr<HttpServer> make_beast_http_server(boost::asio::any_io_executor ex,
-                                                   HttpServerOptions options, Logger log) {
+std::unique_ptr<HttpServer> make_beast_http_server(boost::asio::any_io_executor ex, HttpServerOptions options,
+                                                   Logger log) {
   return std::make_unique<BeastHttpServer>(std::move(ex), std::move(options), std::move(log));
 }
 

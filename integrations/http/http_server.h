@@ -20,11 +20,11 @@ namespace vigil::http {
 using HttpHandler = std::function<Task<HttpResponse>(HttpRequest)>;
 
 struct HttpServerOptions {
-  std::string listen = "127.0.0.1:9090";  // host:port; port 0 picks a free one
-  std::size_t max_body_bytes = 1024 * 1024;           // larger bodies get 413
-  std::size_t max_header_bytes = 16 * 1024;           // larger headers get 431
-  std::chrono::milliseconds header_timeout{10'000};   // the whole header, also idle keep-alive
-  std::chrono::milliseconds body_timeout{30'000};     // the whole body
+  std::string listen = "127.0.0.1:9090";             // host:port; port 0 picks a free one
+  std::size_t max_body_bytes = 1024 * 1024;          // larger bodies get 413
+  std::size_t max_header_bytes = 16 * 1024;          // larger headers get 431
+  std::chrono::milliseconds header_timeout{10'000};  // the whole header, also idle keep-alive
+  std::chrono::milliseconds body_timeout{30'000};    // the whole body
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t max_connections = 256;  // more are closed at once
 };
@@ -54,7 +54,7 @@ std::string request_header(const HttpRequest& request, std::string_view lower_na
 /// The path of a request target, without the query string.
 std::string_view request_path(std::string_view target);
 
-std::unique_ptr<HttpServer> make_beast_http_server(boost::asio::any_io_executor ex,
-                                                   HttpServerOptions options, Logger log);
+std::unique_ptr<HttpServer> make_beast_http_server(boost::asio::any_io_executor ex, HttpServerOptions options,
+                                                   Logger log);
 
 }  // namespace vigil::http

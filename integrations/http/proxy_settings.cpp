@@ -7,8 +7,7 @@
 namespace vigil::http {
 namespace {
 
-std::optional<std::string> pick(const std::map<std::string, std::string>& env, const char* lower,
-                                const char* upper) {
+std::optional<std::string> pick(const std::map<std::string, std::string>& env, const char* lower, const char* upper) {
   for (const char* name : {lower, upper}) {
     if (auto it = env.find(name); it != env.end() && !it->second.empty()) {
       return it->second;
@@ -26,8 +25,7 @@ std::optional<Url> parse_proxy(const std::optional<std::string>& text) {
 }
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -50,8 +48,7 @@ std::optional<Url> ProxySettings::proxy_for(const Url& target) const {
   std::stringstream list(no_proxy);
   std::string item;
   while (std::getline(list, item, ',')) {
-    item.erase(std::remove_if(item.begin(), item.end(), [](unsigned char c) { return std::isspace(c); }),
-               item.end());
+    item.erase(std::remove_if(item.begin(), item.end(), [](unsigned char c) { return std::isspace(c); }), item.end());
     item = lower(item);
     if (item.empty()) {
       continue;
@@ -59,9 +56,8 @@ std::optional<Url> ProxySettings::proxy_for(const Url& target) const {
     if (item == "*") {
       return std::nullopt;
     }
-    if (const auto colon = item.rfind(':'); colon != std::string::npos &&
-                                            item.find(']') == std::string::npos &&
-                                            item.find(':') == colon) {
+    if (const auto colon = item.rfind(':');
+        colon != std::string::npos && item.find(']') == std::string::npos && item.find(':') == colon) {
       if (item.substr(colon + 1) != target.port) {
         continue;
       }
@@ -70,9 +66,8 @@ std::optional<Url> ProxySettings::proxy_for(const Url& target) const {
     if (item[0] == '.') {
       item = item.substr(1);
     }
-    if (host == item ||
-        (host.size() > item.size() && host.compare(host.size() - item.size(), item.size(), item) == 0 &&
-         host[host.size() - item.size() - 1] == '.')) {
+    if (host == item || (host.size() > item.size() && host.compare(host.size() - item.size(), item.size(), item) == 0 &&
+                         host[host.size() - item.size() - 1] == '.')) {
       return std::nullopt;
     }
   }

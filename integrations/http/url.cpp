@@ -51,9 +51,8 @@ std::optional<Url> Url::parse(const std::string& text) {
   if (u.port.empty()) {
     u.port = default_port;
   }
-  if (u.host.empty() || !std::all_of(u.port.begin(), u.port.end(), [](unsigned char c) {
-        return std::isdigit(c) != 0;
-      })) {
+  if (u.host.empty() ||
+      !std::all_of(u.port.begin(), u.port.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
     return std::nullopt;
   }
   return u;
@@ -65,7 +64,9 @@ std::string Url::host_header() const {
   return default_port ? h : h + ":" + port;
 }
 
-std::string Url::origin() const { return scheme + "://" + host + ":" + port; }
+std::string Url::origin() const {
+  return scheme + "://" + host + ":" + port;
+}
 
 std::string url_encode(const std::string& s) {
   static const char* kHex = "0123456789ABCDEF";

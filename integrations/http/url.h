@@ -9,8 +9,8 @@ namespace vigil::http {
 struct Url {
   std::string scheme;  // http, https, ws, wss (lower case)
   std::string host;
-  std::string port;    // always set (default for the scheme)
-  std::string target;  // path + query, at least "/"
+  std::string port;      // always set (default for the scheme)
+  std::string target;    // path + query, at least "/"
   std::string userinfo;  // user:pass (proxies)
 
   bool is_tls() const { return scheme == "https" || scheme == "wss"; }

@@ -8,10 +8,22 @@ namespace {
 
 // Global kubectl flags that choose identity, cluster or credentials.
 constexpr std::array<std::string_view, 16> kForbiddenFlags = {
-    "--kubeconfig", "--token",   "--as",        "--as-group",
-    "--as-uid",     "--server",  "-s",          "--context",
-    "--cluster",    "--user",    "--username",  "--password",
-    "--client-key", "--client-certificate", "--certificate-authority", "--insecure-skip-tls-verify",
+    "--kubeconfig",
+    "--token",
+    "--as",
+    "--as-group",
+    "--as-uid",
+    "--server",
+    "-s",
+    "--context",
+    "--cluster",
+    "--user",
+    "--username",
+    "--password",
+    "--client-key",
+    "--client-certificate",
+    "--certificate-authority",
+    "--insecure-skip-tls-verify",
 };
 
 bool is_forbidden(std::string_view arg) {
@@ -34,8 +46,7 @@ bool Kubectl::is_kubectl(const std::vector<std::string>& argv) {
   return !argv.empty() && argv[0] == "kubectl";
 }
 
-Result<KubectlInvocation> Kubectl::prepare(const std::vector<std::string>& argv,
-                                           bool approved_mutation) const {
+Result<KubectlInvocation> Kubectl::prepare(const std::vector<std::string>& argv, bool approved_mutation) const {
   if (!is_kubectl(argv)) {
     return make_error(Errc::InvalidInput, "not a kubectl command");
   }
@@ -46,12 +57,10 @@ Result<KubectlInvocation> Kubectl::prepare(const std::vector<std::string>& argv,
                                              "the configuration");
     }
   }
-  const std::string& kubeconfig =
-      approved_mutation ? options_.remediation_kubeconfig : options_.read_only_kubeconfig;
+  const std::string& kubeconfig = approved_mutation ? options_.remediation_kubeconfig : options_.read_only_kubeconfig;
   if (kubeconfig.empty()) {
-    return make_error(Errc::InvalidConfig,
-                      approved_mutation ? "kubernetes.remediation_kubeconfig is not set"
-                                        : "kubernetes.read_only_kubeconfig is not set");
+    return make_error(Errc::InvalidConfig, approved_mutation ? "kubernetes.remediation_kubeconfig is not set"
+                                                             : "kubernetes.read_only_kubeconfig is not set");
   }
   KubectlInvocation inv;
   inv.argv = argv;

@@ -9,9 +9,9 @@
 namespace vigil::kubernetes {
 
 struct KubectlOptions {
-  std::string kubectl = "kubectl";       // the program run for argv[0] == "kubectl"
-  std::string read_only_kubeconfig;      // diagnostics and dry runs
-  std::string remediation_kubeconfig;    // only for an approved mutating step
+  std::string kubectl = "kubectl";     // the program run for argv[0] == "kubectl"
+  std::string read_only_kubeconfig;    // diagnostics and dry runs
+  std::string remediation_kubeconfig;  // only for an approved mutating step
 };
 
 /// What a kubectl invocation needs beyond its argv: the program and the KUBECONFIG variable.
@@ -29,8 +29,7 @@ class Kubectl {
 
   static bool is_kubectl(const std::vector<std::string>& argv);
   /// `approved_mutation`: the argv is an approved mutating step (remediation credentials).
-  Result<KubectlInvocation> prepare(const std::vector<std::string>& argv,
-                                    bool approved_mutation) const;
+  Result<KubectlInvocation> prepare(const std::vector<std::string>& argv, bool approved_mutation) const;
   const KubectlOptions& options() const { return options_; }
 
  private:

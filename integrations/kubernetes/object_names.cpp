@@ -113,8 +113,8 @@ Task<std::string> KubectlObjectNames::run(std::vector<std::string> argv) {
     co_return std::string();
   }
   if (!result->succeeded()) {
-    log_->debug("object names: {} {} failed (exit {}){}", argv.size() > 1 ? argv[1] : "", argv.size() > 2 ? argv[2] : "",
-                result->exit_code.value_or(-1), result->timed_out ? ", timed out" : "");
+    log_->debug("object names: {} {} failed (exit {}){}", argv.size() > 1 ? argv[1] : "",
+                argv.size() > 2 ? argv[2] : "", result->exit_code.value_or(-1), result->timed_out ? ", timed out" : "");
     co_return std::string();
   }
   co_return std::move(result->out);

@@ -46,8 +46,8 @@ std::vector<std::string> parse_names(std::string_view output, std::size_t limit 
 std::vector<NamespacedName> parse_namespaced_names(std::string_view output, std::size_t limit = 5000);
 
 struct ObjectNameOptions {
-  std::chrono::milliseconds timeout{5000};  // per kubectl call
-  std::size_t output_cap = 512 * 1024;      // bytes of output read per call
+  std::chrono::milliseconds timeout{5000};         // per kubectl call
+  std::size_t output_cap = 512 * 1024;             // bytes of output read per call
   std::map<std::string, std::string> environment;  // the child's environment (KUBECONFIG is added)
 };
 

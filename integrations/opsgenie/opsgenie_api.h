@@ -14,7 +14,7 @@ namespace vigil::opsgenie {
 
 struct OpsGenieApiOptions {
   std::string api_url = "https://api.opsgenie.com";  // EU accounts: https://api.eu.opsgenie.com
-  std::string api_key;  // "Authorization: GenieKey …"
+  std::string api_key;                               // "Authorization: GenieKey …"
   std::chrono::milliseconds timeout{5'000};
 };
 

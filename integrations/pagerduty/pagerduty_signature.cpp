@@ -20,14 +20,15 @@ std::string sign_v3(std::string_view secret, std::string_view body) {
   return out;
 }
 
-bool verify_v3_signature(std::string_view header, std::string_view body,
-                         const std::vector<std::string>& secrets) {
+bool verify_v3_signature(std::string_view header, std::string_view body, const std::vector<std::string>& secrets) {
   std::vector<std::string_view> given;
   while (!header.empty()) {
     const auto comma = header.find(',');
     auto part = header.substr(0, comma);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    while (!part.empty() && part.front() == ' ')
+      part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ')
+      part.remove_suffix(1);
     if (part.rfind("v1=", 0) == 0) {
       given.push_back(part);
     }
@@ -43,8 +44,7 @@ bool verify_v3_signature(std::string_view header, std::string_view body,
     }
     const auto expected = sign_v3(secret, body);
     for (const auto g : given) {
-      if (g.size() == expected.size() &&
-          CRYPTO_memcmp(g.data(), expected.data(), expected.size()) == 0) {
+      if (g.size() == expected.size() && CRYPTO_memcmp(g.data(), expected.data(), expected.size()) == 0) {
         ok = true;
       }
     }

@@ -179,8 +179,7 @@ bool exited_now(pid_t pid) {
   siginfo_t info{};
   info.si_pid = 0;
   // WNOWAIT: look without reaping, so the pid (and the group id) stay ours until we reap.
-  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-         info.si_pid == pid;
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
 }
 
 // The program argv[0] names, looked up in the child's own PATH.
@@ -189,8 +188,7 @@ Result<std::string> resolve_program(const ProcessSpec& spec) {
     return make_error(Errc::InvalidInput, "empty argv");
   }
   const auto path_it = spec.env.find("PATH");
-  const auto program =
-      find_program(spec.argv[0], path_it == spec.env.end() ? std::string() : path_it->second);
+  const auto program = find_program(spec.argv[0], path_it == spec.env.end() ? std::string() : path_it->second);
   if (!program) {
     return make_error(Errc::NotFound, "program not found: " + spec.argv[0]);
   }
@@ -245,8 +243,7 @@ void set_up_spawn(posix_spawn_file_actions_t& actions, posix_spawnattr_t& attr, 
   ::posix_spawnattr_setpgroup(&attr, 0);
   ::posix_spawnattr_setsigdefault(&attr, &all);
   ::posix_spawnattr_setsigmask(&attr, &none);
-  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                        POSIX_SPAWN_SETSIGMASK);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 }
 
 std::vector<std::string> environment_strings(const std::map<std::string, std::string>& env) {
@@ -374,8 +371,7 @@ void reap(pid_t pid, std::chrono::steady_clock::time_point started, ProcessResul
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
@@ -453,8 +449,7 @@ std::optional<std::string> find_program(const std::string& name, const std::stri
     }
     const std::string candidate = dir + "/" + name;
     struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        ::access(candidate.c_str(), X_OK) == 0) {
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
       return candidate;
     }
     start = end + 1;

@@ -19,11 +19,11 @@ namespace vigil::process {
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is a path, or a name looked up in env PATH
   std::map<std::string, std::string> env;
-  std::string working_dir;                 // empty: the current directory
-  std::chrono::milliseconds timeout{0};    // 0: no timeout
+  std::string working_dir;                  // empty: the current directory
+  std::chrono::milliseconds timeout{0};     // 0: no timeout
   std::chrono::milliseconds grace{30'000};  // SIGINT → grace → SIGKILL
-  std::size_t output_cap = 256 * 1024;     // bytes of each stream kept in memory
-  std::string output_file;                 // when set, every byte of both streams goes here (0600)
+  std::size_t output_cap = 256 * 1024;      // bytes of each stream kept in memory
+  std::string output_file;                  // when set, every byte of both streams goes here (0600)
   /// Called for each complete line (and a final unterminated one), stdout and stderr alike.
   std::function<void(std::string_view line, bool is_stderr)> on_line;
 };

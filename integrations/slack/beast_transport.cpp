@@ -18,8 +18,7 @@ Error ws_error(const boost::system::error_code& ec, const std::string& what) {
   if (ec == beast::error::timeout) {
     return Error(Errc::Timeout, what + ": no frame or pong within the deadline");
   }
-  if (ec == net::error::eof || ec == net::error::connection_reset ||
-      ec == net::ssl::error::stream_truncated) {
+  if (ec == net::error::eof || ec == net::error::connection_reset || ec == net::ssl::error::stream_truncated) {
     return Error(Errc::Closed, what + ": connection dropped (" + ec.message() + ")");
   }
   return network_error(ec, what);
@@ -28,22 +27,19 @@ Error ws_error(const boost::system::error_code& ec, const std::string& what) {
 template <class NextLayer>
 class BeastConnection final : public Connection {
  public:
-  BeastConnection(NextLayer&& next, const BeastTransportOptions& options)
-      : ws_(std::move(next)), options_(options) {}
+  BeastConnection(NextLayer&& next, const BeastTransportOptions& options) : ws_(std::move(next)), options_(options) {}
 
   Task<Result<void>> handshake(const http::Url& url, std::chrono::steady_clock::time_point deadline) {
     beast::get_lowest_layer(ws_).expires_at(deadline);
     // Handshake deadline on the lowest layer; then the websocket's own timeout takes over.
-    ws_.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-      req.set(bhttp::field::user_agent, "vigil");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& req) { req.set(bhttp::field::user_agent, "vigil"); }));
     ws_.read_message_max(options_.max_frame_bytes);
     websocket::response_type res;
     auto [ec] = co_await ws_.async_handshake(res, url.host_header(), url.target, kToken);
     if (ec) {
       if (res.result_int() != 0 && res.result_int() != 101) {
-        co_return Error(Errc::Protocol, "websocket upgrade refused: HTTP " +
-                                            std::to_string(res.result_int()) + " " +
+        co_return Error(Errc::Protocol, "websocket upgrade refused: HTTP " + std::to_string(res.result_int()) + " " +
                                             std::string(res.reason()) +
                                             " (expected 101; a proxy or middlebox in the way?)");
       }
@@ -52,10 +48,8 @@ class BeastConnection final : public Connection {
     beast::get_lowest_layer(ws_).expires_never();
     // The client preset has no idle timeout and no pings: set both, or a dead link goes unseen.
     websocket::stream_base::timeout t{};
-    t.handshake_timeout =
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.close_timeout);
-    t.idle_timeout =
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.pong_timeout);
+    t.handshake_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.close_timeout);
+    t.idle_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(options_.pong_timeout);
     t.keep_alive_pings = true;
     ws_.set_option(t);
     ws_.text(true);
@@ -120,8 +114,7 @@ class BeastConnection final : public Connection {
 class BeastTransport final : public Transport {
  public:
   BeastTransport(net::any_io_executor ex, BeastTransportOptions options, Logger log)
-      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)),
-        tls_(make_client_tls_context()) {}
+      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)), tls_(make_client_tls_context()) {}
 
   Task<Result<std::unique_ptr<Connection>>> connect(std::string url_text) override {
     const auto url = http::Url::parse(url_text);
@@ -135,16 +128,15 @@ class BeastTransport final : public Transport {
       co_return stream.error();
     }
     if (stream->tls) {
-      auto conn = std::make_unique<BeastConnection<beast::ssl_stream<beast::tcp_stream>>>(
-          std::move(*stream->tls), options_);
+      auto conn =
+          std::make_unique<BeastConnection<beast::ssl_stream<beast::tcp_stream>>>(std::move(*stream->tls), options_);
       auto ok = co_await conn->handshake(*url, deadline);
       if (!ok) {
         co_return ok.error();
       }
       co_return std::unique_ptr<Connection>(std::move(conn));
     }
-    auto conn = std::make_unique<BeastConnection<beast::tcp_stream>>(std::move(*stream->plain),
-                                                                     options_);
+    auto conn = std::make_unique<BeastConnection<beast::tcp_stream>>(std::move(*stream->plain), options_);
     auto ok = co_await conn->handshake(*url, deadline);
     if (!ok) {
       co_return ok.error();
@@ -161,8 +153,8 @@ class BeastTransport final : public Transport {
 
 }  // namespace
 
-std::unique_ptr<Transport> make_beast_transport(boost::asio::any_io_executor ex,
-                                                BeastTransportOptions options, Logger log) {
+std::unique_ptr<Transport> make_beast_transport(boost::asio::any_io_executor ex, BeastTransportOptions options,
+                                                Logger log) {
   return std::make_unique<BeastTransport>(std::move(ex), std::move(options), std::move(log));
 }
 

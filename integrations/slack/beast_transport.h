@@ -23,7 +23,7 @@ struct BeastTransportOptions {
 
 /// Websockets over Beast: ws:// and wss:// (SNI, certificate and host name verification against
 /// the system store), HTTPS_PROXY/NO_PROXY via HTTP CONNECT, keep-alive pings with a deadline.
-std::unique_ptr<Transport> make_beast_transport(boost::asio::any_io_executor ex,
-                                                BeastTransportOptions options, Logger log);
+std::unique_ptr<Transport> make_beast_transport(boost::asio::any_io_executor ex, BeastTransportOptions options,
+                                                Logger log);
 
 }  // namespace vigil::slack

@@ -18,7 +18,9 @@ json mrkdwn(const std::string& text) {
   return json{{"type", "mrkdwn"}, {"text", truncate(text, kMaxSectionText)}};
 }
 
-json section(const std::string& text) { return json{{"type", "section"}, {"text", mrkdwn(text)}}; }
+json section(const std::string& text) {
+  return json{{"type", "section"}, {"text", mrkdwn(text)}};
+}
 
 json context(const std::vector<std::string>& items) {
   json elements = json::array();
@@ -33,10 +35,11 @@ json context(const std::vector<std::string>& items) {
   return json{{"type", "context"}, {"elements", elements}};
 }
 
-std::string id(std::string_view s) { return std::string(s.substr(0, utf8_floor(s, kMaxId))); }
+std::string id(std::string_view s) {
+  return std::string(s.substr(0, utf8_floor(s, kMaxId)));
+}
 
-json button(std::string_view text, const char* action_id, const std::string& token,
-            const char* style = nullptr) {
+json button(std::string_view text, const char* action_id, const std::string& token, const char* style = nullptr) {
   json b{{"type", "button"},
          {"text", plain(text, kMaxButtonText)},
          {"action_id", id(action_id)},
@@ -47,7 +50,9 @@ json button(std::string_view text, const char* action_id, const std::string& tok
   return b;
 }
 
-std::string short_id(const std::string& run_id) { return run_id.substr(0, 8); }
+std::string short_id(const std::string& run_id) {
+  return run_id.substr(0, 8);
+}
 
 std::string user(const std::string& who) {
   if (who.empty()) {
@@ -69,25 +74,36 @@ std::string elapsed(std::chrono::seconds s) {
 }
 
 const char* status_emoji(const std::string& status) {
-  if (status == "queued") return ":hourglass:";
-  if (status == "running") return ":mag:";
-  if (status == "awaiting_approval") return ":raised_hand:";
-  if (status == "succeeded") return ":white_check_mark:";
-  if (status == "failed" || status == "timed_out") return ":x:";
-  if (status == "cancelled") return ":no_entry_sign:";
-  if (status == "interrupted") return ":warning:";
+  if (status == "queued")
+    return ":hourglass:";
+  if (status == "running")
+    return ":mag:";
+  if (status == "awaiting_approval")
+    return ":raised_hand:";
+  if (status == "succeeded")
+    return ":white_check_mark:";
+  if (status == "failed" || status == "timed_out")
+    return ":x:";
+  if (status == "cancelled")
+    return ":no_entry_sign:";
+  if (status == "interrupted")
+    return ":warning:";
   return ":grey_question:";
 }
 
 const char* risk_emoji(const std::string& risk) {
-  if (risk == "high") return ":red_circle:";
-  if (risk == "medium") return ":large_orange_circle:";
+  if (risk == "high")
+    return ":red_circle:";
+  if (risk == "medium")
+    return ":large_orange_circle:";
   return ":large_green_circle:";
 }
 
 const char* severity_emoji(const std::string& severity) {
-  if (severity == "critical") return ":red_circle:";
-  if (severity == "warning") return ":warning:";
+  if (severity == "critical")
+    return ":red_circle:";
+  if (severity == "warning")
+    return ":warning:";
   return ":information_source:";
 }
 
@@ -107,10 +123,17 @@ std::string escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -127,8 +150,9 @@ std::string truncate(std::string_view text, std::size_t limit, std::string_view 
     cut = nl;
   }
   // Never leave half an entity (&amp;) behind.
-  if (const auto amp = text.substr(0, cut).rfind('&'); amp != std::string_view::npos && cut - amp < 6 &&
-                                                         text.substr(amp, cut - amp).find(';') == std::string_view::npos) {
+  if (const auto amp = text.substr(0, cut).rfind('&');
+      amp != std::string_view::npos && cut - amp < 6 &&
+      text.substr(amp, cut - amp).find(';') == std::string_view::npos) {
     cut = amp;
   }
   std::string out(text.substr(0, cut));
@@ -175,7 +199,8 @@ json cap_blocks(json blocks) {
   for (std::size_t i = 0; i + 1 < kMaxBlocks; ++i) {
     kept.push_back(std::move(blocks[i]));
   }
-  kept.push_back(context({"…" + std::to_string(left_out) + " more not shown (Slack allows 50 blocks "
+  kept.push_back(context({"…" + std::to_string(left_out) +
+                          " more not shown (Slack allows 50 blocks "
                           "per message); the full record is in `vigil runs show`"}));
   return kept;
 }
@@ -189,14 +214,15 @@ Message run_root(const RunView& run) {
   }
   const bool has_result = !run.result_label.empty();
   const auto shown = has_result ? run.result_label : run.status;
-  std::string summary = (has_result && !run.result_icon.empty() ? run.result_icon : std::string(status_emoji(run.status))) +
-                        " *" + escape(shown) + "*";
+  std::string summary =
+      (has_result && !run.result_icon.empty() ? run.result_icon : std::string(status_emoji(run.status))) + " *" +
+      escape(shown) + "*";
   if (!run.incident.empty()) {
     summary += "  ·  incident *" + escape(run.incident) + "*";
   }
   blocks.push_back(section(summary));
-  std::vector<std::string> meta = {"run `" + escape(short_id(run.run_id)) + "`",
-                                   "requested by " + user(run.requester), "elapsed " + elapsed(run.elapsed)};
+  std::vector<std::string> meta = {"run `" + escape(short_id(run.run_id)) + "`", "requested by " + user(run.requester),
+                                   "elapsed " + elapsed(run.elapsed)};
   if (run.repeats > 1) {
     meta.push_back(":repeat: seen *" + std::to_string(run.repeats) + "* times");
   }
@@ -214,8 +240,7 @@ Message run_root(const RunView& run) {
   if (!run.cancel_token.empty()) {
     blocks.push_back(json{{"type", "actions"},
                           {"block_id", id("run:" + short_id(run.run_id))},
-                          {"elements", json::array({button("Cancel", kActionCancelRun,
-                                                            run.cancel_token, "danger")})}});
+                          {"elements", json::array({button("Cancel", kActionCancelRun, run.cancel_token, "danger")})}});
   }
   if (run.alert) {
     const auto& a = *run.alert;
@@ -239,16 +264,20 @@ Message run_root(const RunView& run) {
       elements.push_back(std::move(link));
     }
     if (!elements.empty()) {
-      blocks.push_back(json{{"type", "actions"}, {"block_id", id("alert:" + short_id(run.run_id))},
-                            {"elements", std::move(elements)}});
+      blocks.push_back(json{
+          {"type", "actions"}, {"block_id", id("alert:" + short_id(run.run_id))}, {"elements", std::move(elements)}});
     }
   }
   return finish(run_root_text_prefix(run.run_id) + shown + " — " + title, std::move(blocks));
 }
 
-std::string approval_card_block_id(const std::string& token) { return id("approval:" + token.substr(0, 32)); }
+std::string approval_card_block_id(const std::string& token) {
+  return id("approval:" + token.substr(0, 32));
+}
 
-std::string run_root_text_prefix(const std::string& run_id) { return "Triage run " + short_id(run_id) + ": "; }
+std::string run_root_text_prefix(const std::string& run_id) {
+  return "Triage run " + short_id(run_id) + ": ";
+}
 
 Message incident_root(const IncidentView& inc) {
   json blocks = json::array();
@@ -276,12 +305,13 @@ Message incident_root(const IncidentView& inc) {
   }
   blocks.push_back(context(meta));
   if (open) {
-    blocks.push_back(context({"`/incident status` · `/incident timeline` · `/incident resolve` · `/triage <what is wrong>` "
-                              "attaches a triage run"}));
+    blocks.push_back(
+        context({"`/incident status` · `/incident timeline` · `/incident resolve` · `/triage <what is wrong>` "
+                 "attaches a triage run"}));
   }
-  return finish(std::string(open ? "Incident open: " : "Incident resolved: ") + inc.title + " (" +
-                    short_id(inc.id) + ")",
-                std::move(blocks));
+  return finish(
+      std::string(open ? "Incident open: " : "Incident resolved: ") + inc.title + " (" + short_id(inc.id) + ")",
+      std::move(blocks));
 }
 
 Message document(const std::string& title, const std::string& body, const std::string& more) {
@@ -350,9 +380,9 @@ Message findings(const std::string& run_id, const std::vector<Finding>& items) {
   if (items.empty()) {
     blocks.push_back(section("_Nothing found._"));
   }
-  return finish(std::to_string(items.size()) + " finding" + (items.size() == 1 ? "" : "s") +
-                    " for run " + short_id(run_id),
-                std::move(blocks));
+  return finish(
+      std::to_string(items.size()) + " finding" + (items.size() == 1 ? "" : "s") + " for run " + short_id(run_id),
+      std::move(blocks));
 }
 
 std::string why_text(const WhyView& w) {
@@ -389,10 +419,9 @@ Message approval_card(const ApprovalView& a) {
   if (!a.dry_run_output.empty()) {
     blocks.push_back(section("*Dry run*\n" + code_block(a.dry_run_output, kMaxSectionText - 10)));
   }
-  blocks.push_back(context({std::string(risk_emoji(a.risk)) + " risk *" + escape(a.risk) + "*",
-                            "requested by " + user(a.requester),
-                            "expires " + escape(a.expires_at),
-                            "run `" + escape(short_id(a.run_id)) + "`"}));
+  blocks.push_back(
+      context({std::string(risk_emoji(a.risk)) + " risk *" + escape(a.risk) + "*", "requested by " + user(a.requester),
+               "expires " + escape(a.expires_at), "run `" + escape(short_id(a.run_id)) + "`"}));
   if (!a.status.empty()) {
     blocks.push_back(context({a.status}));
   }
@@ -400,27 +429,27 @@ Message approval_card(const ApprovalView& a) {
     blocks.push_back(context({on_call_line(*a.on_call)}));
   }
   json approve = button("Approve", kActionApprove, a.token, "primary");
-  approve["confirm"] = json{
-      {"title", plain("Run this step?", 100)},
-      {"text", plain("This runs: " + display_argv(a.argv), 300)},
-      {"confirm", plain("Approve and run", 30)},
-      {"deny", plain("Back", 30)},
-      {"style", a.risk == "high" ? "danger" : "primary"}};
+  approve["confirm"] = json{{"title", plain("Run this step?", 100)},
+                            {"text", plain("This runs: " + display_argv(a.argv), 300)},
+                            {"confirm", plain("Approve and run", 30)},
+                            {"deny", plain("Back", 30)},
+                            {"style", a.risk == "high" ? "danger" : "primary"}};
   blocks.push_back(json{{"type", "actions"},
                         {"block_id", approval_card_block_id(a.token)},
                         {"elements", json::array({approve, button("Deny", kActionDeny, a.token, "danger")})}});
-  return finish("Approval needed for " + a.step + " (" + a.risk + " risk): " + display_argv(a.argv),
-                std::move(blocks));
+  return finish("Approval needed for " + a.step + " (" + a.risk + " risk): " + display_argv(a.argv), std::move(blocks));
 }
 
 std::string on_call_line(const OnCallView& o) {
   const std::string service = escape(o.service);
   if (o.unavailable) {
-    return ":warning: The " + service + " on-call lookup is failing: only the configured approvers can approve "
+    return ":warning: The " + service +
+           " on-call lookup is failing: only the configured approvers can approve "
            "right now.";
   }
   if (o.users.empty()) {
-    return ":pager: Nobody on call in " + service + " has a Slack account Vigil can match; the configured "
+    return ":pager: Nobody on call in " + service +
+           " has a Slack account Vigil can match; the configured "
            "approvers can approve.";
   }
   std::string who;
@@ -437,8 +466,8 @@ std::string on_call_line(const OnCallView& o) {
 Message decision(const DecisionView& d) {
   json blocks = json::array();
   const std::string verb = d.approved ? "Approved" : "Denied";
-  blocks.push_back(section(std::string(d.approved ? ":white_check_mark:" : ":no_entry:") + " *" + verb +
-                           "* by " + user(d.by) + " at " + escape(d.at) + ": *" + escape(d.step) + "*"));
+  blocks.push_back(section(std::string(d.approved ? ":white_check_mark:" : ":no_entry:") + " *" + verb + "* by " +
+                           user(d.by) + " at " + escape(d.at) + ": *" + escape(d.step) + "*"));
   if (!d.argv.empty()) {
     blocks.push_back(section(code_block(display_argv(d.argv))));
   }
@@ -516,7 +545,8 @@ std::optional<std::pair<std::string, long long>> parse_full_output_value(std::st
   const auto run = value.substr(0, colon);
   const auto row = value.substr(colon + 1);
   if (row.empty() || !std::all_of(row.begin(), row.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-      !std::all_of(run.begin(), run.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {
+      !std::all_of(run.begin(), run.end(),
+                   [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-'; })) {
     return std::nullopt;
   }
   return std::make_pair(std::string(run), std::stoll(std::string(row)));

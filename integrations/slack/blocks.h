@@ -49,33 +49,33 @@ struct AlertActionsView {
   bool silence = false;  // Alertmanager's silence for 1 h
   bool snooze = false;   // Vigil's own snooze for 1 h
   bool resolve = false;
-  std::string source_url;   // http(s) only; empty: no link button
-  std::string source_name;  // "Alertmanager", "Grafana", …: the link button says "Open in <name>"
+  std::string source_url;                // http(s) only; empty: no link button
+  std::string source_name;               // "Alertmanager", "Grafana", …: the link button says "Open in <name>"
   std::vector<std::string> status = {};  // mrkdwn lines, already escaped
 };
 
 struct RunView {
-  std::string run_id;       // shown short (first 8 characters)
-  std::string status;       // queued, running, awaiting_approval, succeeded, …
-  std::string title;        // what was asked / the alert
-  std::string incident;     // incident id or name, may be empty
-  std::string requester;    // Slack user id (U…), or a source such as "alertmanager"
+  std::string run_id;     // shown short (first 8 characters)
+  std::string status;     // queued, running, awaiting_approval, succeeded, …
+  std::string title;      // what was asked / the alert
+  std::string incident;   // incident id or name, may be empty
+  std::string requester;  // Slack user id (U…), or a source such as "alertmanager"
   std::chrono::seconds elapsed{0};
-  std::string cancel_token; // empty: no Cancel button (finished runs)
-  int repeats = 1;          // how often the trigger came (an alert storm shows one count)
+  std::string cancel_token;             // empty: no Cancel button (finished runs)
+  int repeats = 1;                      // how often the trigger came (an alert storm shows one count)
   std::vector<std::string> steps = {};  // "step: state" lines
   // A finished run: what it came to, shown instead of its state (":no_entry_sign:", "Fix denied, no
   // change made"). Empty while it runs.
   std::string result_icon = {};
   std::string result_label = {};
   std::optional<AlertActionsView> alert = {};  // a run started by an alert
-  std::string diagnosis = {};  // one line: what is wrong (a skill's first finding); shown first
+  std::string diagnosis = {};                  // one line: what is wrong (a skill's first finding); shown first
 };
 
 struct Finding {
   std::string severity;  // info, warning, critical
   std::string title;
-  std::string detail;    // tool output excerpt etc.; shown as a code block
+  std::string detail;  // tool output excerpt etc.; shown as a code block
 };
 
 /// Who is on call, on a card whose approvers include the person on call in PagerDuty or OpsGenie.
@@ -96,14 +96,14 @@ struct WhyView {
 
 struct ApprovalView {
   std::string run_id;
-  std::string step;                // skill step id / title
-  std::vector<std::string> argv;   // the exact command that will run
-  std::string dry_run_output;      // may be empty
-  std::string risk;                // low, medium, high
-  std::string requester;           // U…
-  std::string expires_at;          // human time, e.g. "2026-11-22 03:41 UTC"
-  std::string token;               // opaque approval token: the only thing in the buttons
-  std::string status = {};         // e.g. "approved by @x; 1 more needed" (may be empty)
+  std::string step;                        // skill step id / title
+  std::vector<std::string> argv;           // the exact command that will run
+  std::string dry_run_output;              // may be empty
+  std::string risk;                        // low, medium, high
+  std::string requester;                   // U…
+  std::string expires_at;                  // human time, e.g. "2026-11-22 03:41 UTC"
+  std::string token;                       // opaque approval token: the only thing in the buttons
+  std::string status = {};                 // e.g. "approved by @x; 1 more needed" (may be empty)
   std::optional<OnCallView> on_call = {};  // when the on-call person may approve
   /// "Why this fix": the diagnosis and the evidence lines that chose it. Absent: not known (a card
   /// redrawn after a restart); present with an empty diagnosis: no finding matched.
@@ -120,7 +120,7 @@ struct DecisionView {
 };
 
 struct IncidentView {
-  std::string id;           // shown short
+  std::string id;  // shown short
   std::string title;
   std::string severity;     // sev1…sev4 or the source's word; may be empty
   std::string state;        // open, resolved
@@ -153,14 +153,13 @@ std::string on_call_line(const OnCallView& on_call);
 Message decision(const DecisionView& decision);
 Message error(const std::string& title, const std::string& detail);
 /// A card that can no longer be decided (expired, cancelled): no buttons, the reason.
-Message approval_closed(const std::string& step, const std::vector<std::string>& argv,
-                        const std::string& status);
+Message approval_closed(const std::string& step, const std::vector<std::string>& argv, const std::string& status);
 /// Thread replies and private answers whose text is already Slack mrkdwn (callers escape whatever
 /// came from outside): split into sections within the limits.
 Message text(const std::string& mrkdwn);
 /// A "Full output" button under thread lines that cut a step's output.
 struct FullOutputButton {
-  std::string step;     // the step's name, on the button
+  std::string step;  // the step's name, on the button
   std::string run_id;
   long long step_row = 0;
 };
@@ -182,8 +181,7 @@ bool is_user_id(std::string_view who);
 std::string escape(std::string_view text);
 /// At most `limit` bytes (never more characters than that), cut on a UTF-8 boundary, preferably at
 /// a line break, never inside an &entity;, with `note` appended when something was cut.
-std::string truncate(std::string_view text, std::size_t limit,
-                     std::string_view note = "\n…(truncated)");
+std::string truncate(std::string_view text, std::size_t limit, std::string_view note = "\n…(truncated)");
 /// ```text``` within `limit`, text escaped and cut so the fence stays closed.
 std::string code_block(std::string_view text, std::size_t limit = kMaxSectionText);
 /// Joins argv for display, quoting elements with spaces or quotes.

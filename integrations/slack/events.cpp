@@ -94,8 +94,13 @@ std::vector<MessageAttachment> attachments_of(const json& message) {
     if (!a.is_object() || out.size() >= kMaxAttachments) {
       continue;
     }
-    MessageAttachment m{str(a, "title"), str(a, "title_link"), str(a, "text"), str(a, "fallback"),
-                        str(a, "pretext"), str(a, "footer"), {}};
+    MessageAttachment m{str(a, "title"),
+                        str(a, "title_link"),
+                        str(a, "text"),
+                        str(a, "fallback"),
+                        str(a, "pretext"),
+                        str(a, "footer"),
+                        {}};
     if (const auto& fields = child(a, "fields"); fields.is_array()) {
       for (const auto& f : fields) {
         if (f.is_object() && m.fields.size() < kMaxAttachments) {
@@ -112,8 +117,7 @@ MessageContent content_of(const json& message) {
   return MessageContent{str(message, "text"), attachments_of(message), block_texts(child(message, "blocks"))};
 }
 
-std::variant<InboundEvent, Ignored> event(const Envelope& env, Origin origin,
-                                          const SelfIdentity& self) {
+std::variant<InboundEvent, Ignored> event(const Envelope& env, Origin origin, const SelfIdentity& self) {
   const auto& p = env.payload;
   const auto& e = child(p, "event");
   const auto type = str(e, "type");
@@ -189,8 +193,8 @@ std::string state_value(const json& v) {
   if (auto o = child(v, "selected_option"); o.is_object()) {
     return str(o, "value");
   }
-  for (const char* k : {"selected_user", "selected_channel", "selected_conversation",
-                        "selected_date", "selected_time"}) {
+  for (const char* k :
+       {"selected_user", "selected_channel", "selected_conversation", "selected_date", "selected_time"}) {
     if (auto s = str(v, k); !s.empty()) {
       return s;
     }
@@ -303,10 +307,14 @@ std::vector<std::string> block_texts(const json& blocks) {
 
 const char* to_string(MessageKind k) {
   switch (k) {
-    case MessageKind::ChannelMessage: return "channel_message";
-    case MessageKind::AppMention: return "app_mention";
-    case MessageKind::ThreadReply: return "thread_reply";
-    case MessageKind::BotMessage: return "bot_message";
+    case MessageKind::ChannelMessage:
+      return "channel_message";
+    case MessageKind::AppMention:
+      return "app_mention";
+    case MessageKind::ThreadReply:
+      return "thread_reply";
+    case MessageKind::BotMessage:
+      return "bot_message";
   }
   return "unknown";
 }
@@ -319,9 +327,12 @@ std::variant<InboundEvent, Ignored> normalize(const Envelope& envelope, const Se
   origin.retry_reason = envelope.retry_reason;
   origin.dedup_key = dedup_key(envelope);
   switch (envelope.type) {
-    case EnvelopeType::SlashCommands: return command(envelope, std::move(origin));
-    case EnvelopeType::EventsApi: return event(envelope, std::move(origin), self);
-    case EnvelopeType::Interactive: return interactive(envelope, std::move(origin));
+    case EnvelopeType::SlashCommands:
+      return command(envelope, std::move(origin));
+    case EnvelopeType::EventsApi:
+      return event(envelope, std::move(origin), self);
+    case EnvelopeType::Interactive:
+      return interactive(envelope, std::move(origin));
   }
   return Ignored{"unknown envelope type"};
 }
@@ -332,12 +343,10 @@ std::string describe(const InboundEvent& e) {
       return "slash_command " + c.command + " from " + c.user_id + " in " + c.channel_id;
     }
     std::string operator()(const MessageEvent& m) const {
-      return std::string(to_string(m.kind)) + " from " + (m.user.empty() ? m.bot_id : m.user) +
-             " in " + m.channel + " ts " + m.ts;
+      return std::string(to_string(m.kind)) + " from " + (m.user.empty() ? m.bot_id : m.user) + " in " + m.channel +
+             " ts " + m.ts;
     }
-    std::string operator()(const BlockAction& b) const {
-      return "block_action " + b.action_id + " from " + b.user_id;
-    }
+    std::string operator()(const BlockAction& b) const { return "block_action " + b.action_id + " from " + b.user_id; }
     std::string operator()(const ViewSubmission& v) const {
       return "view_submission " + v.callback_id + " from " + v.user_id;
     }

@@ -66,13 +66,13 @@ struct MessageEvent {
   std::string channel_type;  // channel, group, im, mpim
   std::string user;
   std::string bot_id;
-  std::string subtype;  // empty, bot_message, thread_broadcast, file_share, me_message, message_changed
-  std::string text;     // as Slack sent it (mrkdwn-escaped)
+  std::string subtype;   // empty, bot_message, thread_broadcast, file_share, me_message, message_changed
+  std::string text;      // as Slack sent it (mrkdwn-escaped)
   std::string bot_name;  // bot_profile.name or username, for bot messages
   std::vector<MessageAttachment> attachments;  // at most 20 kept
   std::vector<std::string> blocks;             // block_texts of its blocks
-  std::string ts;         // the event's own ts (for an edit: when it was edited)
-  std::string thread_ts;  // set for thread replies
+  std::string ts;                              // the event's own ts (for an edit: when it was edited)
+  std::string thread_ts;                       // set for thread replies
   std::string team_id;
   /// A bot that updated its message in place (message_changed; alert apps do on acknowledge and
   /// resolve): the ts of the message that changed, and what it showed before.

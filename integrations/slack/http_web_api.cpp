@@ -84,8 +84,7 @@ UserInfo user_from(const json& u) {
   return info;
 }
 
-std::chrono::milliseconds parse_retry_after(const std::string& value,
-                                            std::chrono::milliseconds fallback) {
+std::chrono::milliseconds parse_retry_after(const std::string& value, std::chrono::milliseconds fallback) {
   try {
     if (!value.empty()) {
       return std::chrono::seconds(std::max(0L, std::stol(value)));
@@ -109,22 +108,24 @@ bool is_rate_limited_answer(const std::string& body) {
 
 HttpWebApi::HttpWebApi(http::HttpClient& http, RateLimiter& limiter, Clock& clock, Logger log,
                        HttpWebApiOptions options, Metrics* metrics)
-    : http_(http), limiter_(limiter), clock_(clock), log_(std::move(log)),
-      options_(std::move(options)), metrics_(metrics) {
+    : http_(http),
+      limiter_(limiter),
+      clock_(clock),
+      log_(std::move(log)),
+      options_(std::move(options)),
+      metrics_(metrics) {
   if (options_.api_url.empty() || options_.api_url.back() != '/') {
     options_.api_url += '/';
   }
 }
 
-Task<Result<json>> HttpWebApi::call(std::string method, json args, Encoding encoding,
-                                    bool app_token) {
+Task<Result<json>> HttpWebApi::call(std::string method, json args, Encoding encoding, bool app_token) {
   const auto key = RateLimiter::key_for(method, str(args, "channel"));
   http::HttpRequest req;
   req.method = "POST";
   req.url = options_.api_url + method;
   req.timeout = options_.timeout;
-  req.headers.emplace_back("Authorization",
-                           "Bearer " + (app_token ? options_.app_token : options_.bot_token));
+  req.headers.emplace_back("Authorization", "Bearer " + (app_token ? options_.app_token : options_.bot_token));
   if (encoding == Encoding::Json) {
     req.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
     req.body = args.is_object() ? args.dump() : "{}";
@@ -155,8 +156,7 @@ Task<Result<json>> HttpWebApi::call(std::string method, json args, Encoding enco
       }
       if (++rate_limited > options_.max_rate_limit_retries) {
         co_return Error(Errc::RateLimited, method + ": still rate limited after " +
-                                               std::to_string(options_.max_rate_limit_retries) +
-                                               " waits");
+                                               std::to_string(options_.max_rate_limit_retries) + " waits");
       }
       log_->info("{} rate limited by Slack; waiting {} ms (Retry-After)", method, wait.count());
       continue;
@@ -170,8 +170,8 @@ Task<Result<json>> HttpWebApi::call(std::string method, json args, Encoding enco
         co_return Error(Errc::Unavailable, method + ": " + transient);
       }
       const auto wait = options_.error_backoff * (1 << std::min(failures - 1, 10));
-      log_->warn("{} failed ({}); retry {} of {} in {} ms", method, transient, failures,
-                 options_.max_error_retries, wait.count());
+      log_->warn("{} failed ({}); retry {} of {} in {} ms", method, transient, failures, options_.max_error_retries,
+                 wait.count());
       co_await clock_.sleep_for(wait);
       continue;
     }
@@ -324,8 +324,7 @@ Task<Result<ChannelInfo>> HttpWebApi::conversations_create(std::string name, boo
   co_return channel_from(r->value("channel", json::object()));
 }
 
-Task<Result<void>> HttpWebApi::conversations_invite(std::string channel,
-                                                    std::vector<std::string> users) {
+Task<Result<void>> HttpWebApi::conversations_invite(std::string channel, std::vector<std::string> users) {
   std::string list;
   for (const auto& u : users) {
     list += (list.empty() ? "" : ",") + u;

@@ -13,13 +13,13 @@
 namespace vigil::slack {
 
 struct HttpWebApiOptions {
-  std::string api_url = "https://slack.com/api/";  // slack.api_url / SLACK_API_URL
-  std::string bot_token;                            // xoxb-…
-  std::string app_token;                            // xapp-… (apps.connections.open only)
-  std::chrono::milliseconds timeout{10'000};        // per request
-  int max_rate_limit_retries = 5;                   // 429s waited out per call
-  int max_error_retries = 3;                        // 5xx / network errors per call
-  std::chrono::milliseconds error_backoff{500};     // doubled per retry
+  std::string api_url = "https://slack.com/api/";         // slack.api_url / SLACK_API_URL
+  std::string bot_token;                                  // xoxb-…
+  std::string app_token;                                  // xapp-… (apps.connections.open only)
+  std::chrono::milliseconds timeout{10'000};              // per request
+  int max_rate_limit_retries = 5;                         // 429s waited out per call
+  int max_error_retries = 3;                              // 5xx / network errors per call
+  std::chrono::milliseconds error_backoff{500};           // doubled per retry
   std::chrono::milliseconds default_retry_after{30'000};  // 429 without a Retry-After
 };
 
@@ -30,12 +30,11 @@ class HttpWebApi final : public WebApi {
  public:
   enum class Encoding { Json, Form };
 
-  HttpWebApi(http::HttpClient& http, RateLimiter& limiter, Clock& clock, Logger log,
-             HttpWebApiOptions options, Metrics* metrics = nullptr);
+  HttpWebApi(http::HttpClient& http, RateLimiter& limiter, Clock& clock, Logger log, HttpWebApiOptions options,
+             Metrics* metrics = nullptr);
 
   /// One method call with any arguments; returns Slack's whole answer when ok is true.
-  Task<Result<nlohmann::json>> call(std::string method, nlohmann::json args, Encoding encoding,
-                                    bool app_token = false);
+  Task<Result<nlohmann::json>> call(std::string method, nlohmann::json args, Encoding encoding, bool app_token = false);
 
   Task<Result<AuthInfo>> auth_test() override;
   Task<Result<std::string>> open_socket_url() override;

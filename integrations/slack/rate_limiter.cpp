@@ -12,14 +12,19 @@ RateLimit limit_for(Tier t) {
     // 100+). A pace of r a minute with a burst of b lets r + b - 1 calls into one 60 s window, so
     // each pace is set so that sum stays below the tier's figure, with a call to spare for
     // network jitter: a burst never buys a 429.
-    case Tier::Tier1: return {1, 1};
-    case Tier::Tier2: return {17, 2};
-    case Tier::Tier3: return {45, 4};
-    case Tier::Tier4: return {92, 7};
+    case Tier::Tier1:
+      return {1, 1};
+    case Tier::Tier2:
+      return {17, 2};
+    case Tier::Tier3:
+      return {45, 4};
+    case Tier::Tier4:
+      return {92, 7};
     // Slack: about one message per second per channel. Bursts are sometimes tolerated, but a burst
     // is exactly what starts a 429 loop in an alert storm, so Vigil never bursts, and it paces a
     // little under 1/s so network jitter cannot make two posts arrive less than a second apart.
-    case Tier::PostMessagePerChannel: return {55, 1};
+    case Tier::PostMessagePerChannel:
+      return {55, 1};
   }
   return limit_for(Tier::Tier3);
 }
@@ -55,7 +60,9 @@ std::string RateLimiter::key_for(const std::string& method, const std::string& c
   return method;
 }
 
-void RateLimiter::set_limit(const std::string& prefix, RateLimit limit) { overrides_[prefix] = limit; }
+void RateLimiter::set_limit(const std::string& prefix, RateLimit limit) {
+  overrides_[prefix] = limit;
+}
 
 RateLimit RateLimiter::limit_of(const std::string& key) const {
   const RateLimit* best = nullptr;
@@ -150,8 +157,7 @@ Task<RateLimiter::Turn> RateLimiter::acquire(std::string key) {
     const auto allowed_at = bucket.tat - tolerance;
     bucket.tat += interval;
     if (allowed_at > now) {
-      co_await clock_.sleep_for(
-          std::chrono::ceil<std::chrono::milliseconds>(allowed_at - now));
+      co_await clock_.sleep_for(std::chrono::ceil<std::chrono::milliseconds>(allowed_at - now));
     }
   }
   // A 429 may have arrived while we waited; honour it before going out.
@@ -161,8 +167,7 @@ Task<RateLimiter::Turn> RateLimiter::acquire(std::string key) {
     if (b.suspended_until <= now) {
       break;
     }
-    if (!co_await clock_.sleep_for(
-            std::chrono::ceil<std::chrono::milliseconds>(b.suspended_until - now))) {
+    if (!co_await clock_.sleep_for(std::chrono::ceil<std::chrono::milliseconds>(b.suspended_until - now))) {
       break;  // cancelled
     }
   }

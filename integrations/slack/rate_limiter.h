@@ -40,8 +40,7 @@ class RateLimiter {
   class Turn {
    public:
     Turn() = default;
-    Turn(RateLimiter* limiter, std::string key)
-        : limiter_(limiter), alive_(limiter->alive_), key_(std::move(key)) {}
+    Turn(RateLimiter* limiter, std::string key) : limiter_(limiter), alive_(limiter->alive_), key_(std::move(key)) {}
     Turn(Turn&& other) noexcept
         : limiter_(other.limiter_), alive_(std::move(other.alive_)), key_(std::move(other.key_)) {
       other.limiter_ = nullptr;

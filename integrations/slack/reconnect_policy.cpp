@@ -5,11 +5,9 @@
 namespace vigil::slack {
 
 ConnectFailure classify_connect_failure(const Error& e) {
-  static const std::set<std::string> kRefused{"invalid_auth",      "not_authed",
-                                              "account_inactive",  "token_revoked",
-                                              "not_allowed_token_type", "missing_scope",
-                                              "team_disabled",     "user_removed_from_team",
-                                              "no_permission"};
+  static const std::set<std::string> kRefused{
+      "invalid_auth",  "not_authed",    "account_inactive",       "token_revoked", "not_allowed_token_type",
+      "missing_scope", "team_disabled", "user_removed_from_team", "no_permission"};
   if (e.is(Errc::SlackApi) && kRefused.count(e.detail) > 0) {
     return ConnectFailure::Refused;
   }
@@ -41,8 +39,7 @@ ReconnectEvent ReconnectEvent::lost(std::chrono::milliseconds lived) {
   return ev;
 }
 
-ReconnectState initial_reconnect_state(std::chrono::milliseconds backoff_initial,
-                                       std::chrono::milliseconds backoff_max,
+ReconnectState initial_reconnect_state(std::chrono::milliseconds backoff_initial, std::chrono::milliseconds backoff_max,
                                        std::chrono::milliseconds crowded_initial) {
   const auto crowded_max = std::chrono::duration_cast<std::chrono::milliseconds>(kCrowdedBackoffMax);
   return ReconnectState{Backoff{backoff_initial, backoff_max}, Backoff{crowded_initial, crowded_max}};

@@ -35,8 +35,8 @@ struct ReconnectEvent {
   };
   Kind kind = Kind::Connected;
   ConnectFailure failure = ConnectFailure::Other;  // ConnectFailed, ReplacementFailed
-  std::string detail;                               // the failure's detail, or link_disabled's message
-  std::chrono::milliseconds lived{0};               // Lost: how long the connection had been open
+  std::string detail;                              // the failure's detail, or link_disabled's message
+  std::chrono::milliseconds lived{0};              // Lost: how long the connection had been open
 
   static ReconnectEvent of(Kind kind);
   static ReconnectEvent connect_failed(const Error& e);
@@ -71,8 +71,7 @@ inline constexpr std::chrono::minutes kCrowdedResetAfter{1};
 inline constexpr std::chrono::minutes kCrowdedBackoffMax{2};
 
 /// The state a slot starts with.
-ReconnectState initial_reconnect_state(std::chrono::milliseconds backoff_initial,
-                                       std::chrono::milliseconds backoff_max,
+ReconnectState initial_reconnect_state(std::chrono::milliseconds backoff_initial, std::chrono::milliseconds backoff_max,
                                        std::chrono::milliseconds crowded_initial);
 
 /// The decision. Advances the back-offs in `state` when it returns a delay; `random01` in [0, 1)

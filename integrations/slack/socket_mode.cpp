@@ -24,20 +24,28 @@ std::string nested(const json& j, const char* outer, const char* key) {
 
 const char* to_string(EnvelopeType t) {
   switch (t) {
-    case EnvelopeType::EventsApi: return "events_api";
-    case EnvelopeType::SlashCommands: return "slash_commands";
-    case EnvelopeType::Interactive: return "interactive";
+    case EnvelopeType::EventsApi:
+      return "events_api";
+    case EnvelopeType::SlashCommands:
+      return "slash_commands";
+    case EnvelopeType::Interactive:
+      return "interactive";
   }
   return "unknown";
 }
 
 const char* to_string(DisconnectReason r) {
   switch (r) {
-    case DisconnectReason::Warning: return "warning";
-    case DisconnectReason::RefreshRequested: return "refresh_requested";
-    case DisconnectReason::LinkDisabled: return "link_disabled";
-    case DisconnectReason::TooManyWebsockets: return "too_many_websockets";
-    case DisconnectReason::Unknown: return "unknown";
+    case DisconnectReason::Warning:
+      return "warning";
+    case DisconnectReason::RefreshRequested:
+      return "refresh_requested";
+    case DisconnectReason::LinkDisabled:
+      return "link_disabled";
+    case DisconnectReason::TooManyWebsockets:
+      return "too_many_websockets";
+    case DisconnectReason::Unknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -121,11 +129,14 @@ std::string make_ack(const std::string& envelope_id, const std::optional<json>& 
 
 DisconnectAction classify(DisconnectReason r) {
   switch (r) {
-    case DisconnectReason::LinkDisabled: return DisconnectAction::Stop;
-    case DisconnectReason::TooManyWebsockets: return DisconnectAction::BackOff;
+    case DisconnectReason::LinkDisabled:
+      return DisconnectAction::Stop;
+    case DisconnectReason::TooManyWebsockets:
+      return DisconnectAction::BackOff;
     case DisconnectReason::Warning:
     case DisconnectReason::RefreshRequested:
-    case DisconnectReason::Unknown: return DisconnectAction::ReplaceSoon;
+    case DisconnectReason::Unknown:
+      return DisconnectAction::ReplaceSoon;
   }
   return DisconnectAction::ReplaceSoon;
 }
@@ -145,8 +156,7 @@ std::string dedup_key(const Envelope& e, std::string* kind) {
   } else if (e.type == EnvelopeType::Interactive) {
     // A click is identified by who clicked what when; views by their id and hash.
     const auto user = nested(p, "user", "id");
-    if (auto a = p.find("actions"); a != p.end() && a->is_array() && !a->empty() &&
-                                    (*a)[0].is_object()) {
+    if (auto a = p.find("actions"); a != p.end() && a->is_array() && !a->empty() && (*a)[0].is_object()) {
       set_kind("interaction");
       return "action:" + user + ":" + str((*a)[0], "action_id") + ":" + str((*a)[0], "action_ts");
     }

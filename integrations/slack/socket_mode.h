@@ -20,7 +20,7 @@ const char* to_string(EnvelopeType t);
 struct Envelope {
   std::string envelope_id;
   EnvelopeType type = EnvelopeType::EventsApi;
-  nlohmann::json payload;           // Slack's payload as sent
+  nlohmann::json payload;  // Slack's payload as sent
   int retry_attempt = 0;
   std::string retry_reason;
   bool accepts_response_payload = false;
@@ -55,8 +55,7 @@ using Frame = std::variant<Envelope, Hello, Disconnect, BadFrame>;
 Frame parse_frame(std::string_view text);
 
 /// `{"envelope_id":"…"}`, optionally with `"payload"` (a slash command's immediate response).
-std::string make_ack(const std::string& envelope_id,
-                     const std::optional<nlohmann::json>& payload = std::nullopt);
+std::string make_ack(const std::string& envelope_id, const std::optional<nlohmann::json>& payload = std::nullopt);
 
 /// What the supervisor does about a disconnect message.
 enum class DisconnectAction {

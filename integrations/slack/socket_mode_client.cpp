@@ -18,9 +18,9 @@ struct SocketModeClient::Link {
   int slot = 0;
   std::unique_ptr<Connection> conn;
   bool hello = false;
-  bool superseded = false;  // replaced or being closed on purpose: its end is not a failure
-  bool awaiting_hello = true;  // establish() is still waiting for its hello (the watchdog runs)
-  net::steady_timer hello_wake;  // cancelled when establish() stops waiting for hello
+  bool superseded = false;                            // replaced or being closed on purpose: its end is not a failure
+  bool awaiting_hello = true;                         // establish() is still waiting for its hello (the watchdog runs)
+  net::steady_timer hello_wake;                       // cancelled when establish() stops waiting for hello
   std::chrono::system_clock::time_point opened_at{};  // on the client's Clock
   std::chrono::system_clock::time_point last_frame_at{};
 };
@@ -54,11 +54,17 @@ struct EndHelloWatch {
 
 }  // namespace
 
-SocketModeClient::SocketModeClient(net::any_io_executor ex, Transport& transport, WebApi& web,
-                                   Clock& clock, ProcessedEvents& processed, Metrics& metrics,
-                                   Logger log, SocketModeOptions options)
-    : ex_(ex), transport_(transport), web_(web), clock_(clock), processed_(processed),
-      metrics_(metrics), log_(std::move(log)), options_(std::move(options)), done_(ex),
+SocketModeClient::SocketModeClient(net::any_io_executor ex, Transport& transport, WebApi& web, Clock& clock,
+                                   ProcessedEvents& processed, Metrics& metrics, Logger log, SocketModeOptions options)
+    : ex_(ex),
+      transport_(transport),
+      web_(web),
+      clock_(clock),
+      processed_(processed),
+      metrics_(metrics),
+      log_(std::move(log)),
+      options_(std::move(options)),
+      done_(ex),
       random_(options_.jitter_seed) {
   options_.connections = std::clamp(options_.connections, 1, 10);
   options_.dedup_ttl = std::max(options_.dedup_ttl, std::chrono::seconds(600));
@@ -123,8 +129,8 @@ Task<Result<void>> SocketModeClient::run(Handler handler, net::any_io_executor h
   handler_ex_ = std::move(handler_ex);
   // The connections live on the client's executor; this coroutine resumes on the handler's.
   auto connections = run_connections();
-  auto result = co_await net::co_spawn(ex_, std::move(connections),
-                                       net::bind_executor(handler_ex_, net::use_awaitable));
+  auto result =
+      co_await net::co_spawn(ex_, std::move(connections), net::bind_executor(handler_ex_, net::use_awaitable));
   co_return result;
 }
 
@@ -137,8 +143,7 @@ Task<Result<void>> SocketModeClient::run_connections() {
     s.wake = std::make_unique<net::steady_timer>(ex_);
     slots_.push_back(std::move(s));
   }
-  log_->info("Socket Mode: opening {} connection{}", options_.connections,
-             options_.connections == 1 ? "" : "s");
+  log_->info("Socket Mode: opening {} connection{}", options_.connections, options_.connections == 1 ? "" : "s");
   for (int i = 0; i < options_.connections; ++i) {
     spawn(ex_, maintain(i), log_, "socket mode connection slot");
   }
@@ -175,7 +180,7 @@ Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::next_event(Sl
 }
 
 Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::pause(Slot& slot, std::chrono::milliseconds delay,
-                                                                        const Link* watched) {
+                                                                         const Link* watched) {
   const auto until = clock_.now() + delay;
   while (!stopping_) {
     while (!slot.events.empty()) {
@@ -204,8 +209,8 @@ Task<std::optional<SocketModeClient::SlotEvent>> SocketModeClient::pause(Slot& s
 Task<> SocketModeClient::maintain(int index) {
   TaskCount count(*this);
   auto& slot = slots_[static_cast<std::size_t>(index)];
-  auto state = initial_reconnect_state(options_.backoff_initial, options_.backoff_max,
-                                       options_.too_many_websockets_backoff);
+  auto state =
+      initial_reconnect_state(options_.backoff_initial, options_.backoff_max, options_.too_many_websockets_backoff);
   while (!stopping_) {
     if (!slot.current) {
       co_await connect(slot, state);
@@ -288,8 +293,7 @@ Task<> SocketModeClient::on_slot_event(Slot& slot, ReconnectState& state, SlotEv
     }
     case SlotEventKind::Replace: {
       metrics_.inc("vigil_socket_reconnects_total", "reason", ev.reason);
-      log_->info("connection={}: Slack asks for a refresh ({}); opening the replacement first", current->id,
-                 ev.reason);
+      log_->info("connection={}: Slack asks for a refresh ({}); opening the replacement first", current->id, ev.reason);
       if (next_action(state, ReconnectEvent::of(ReconnectEvent::Kind::RefreshRequested), draw()).kind ==
           ReconnectAction::Kind::Replace) {
         co_await replace(slot, state, current);
@@ -321,8 +325,8 @@ Task<> SocketModeClient::replace(Slot& slot, ReconnectState& state, std::shared_
       fail(Error(Errc::InvalidConfig, action.message));
       break;
     }
-    log_->warn("replacement for connection={} failed ({}); retrying in {} ms", current->id,
-               fresh.error().message(), action.delay.count());
+    log_->warn("replacement for connection={} failed ({}); retrying in {} ms", current->id, fresh.error().message(),
+               action.delay.count());
     // If the old one dies meanwhile, its Dead event is handled by maintain() next.
     if (auto dead = co_await pause(slot, action.delay, current.get())) {
       slot.events.push_front(std::move(*dead));
@@ -404,8 +408,9 @@ Task<Result<void>> SocketModeClient::await_hello(std::shared_ptr<Link> link) {
       publish_live();
       co_await let_go(link);
       if (d->reason == DisconnectReason::LinkDisabled) {
-        fail(Error(Errc::InvalidConfig, "Slack disabled Socket Mode for this app (link_disabled): "
-                                        "turn Socket Mode on in the app settings"));
+        fail(Error(Errc::InvalidConfig,
+                   "Slack disabled Socket Mode for this app (link_disabled): "
+                   "turn Socket Mode on in the app settings"));
       }
       std::string disconnect_reason = d->reason_text;
       if (disconnect_reason.empty()) {
@@ -430,8 +435,7 @@ Task<> SocketModeClient::read_loop(std::shared_ptr<Link> link) {
     auto frame = co_await link->conn->read();
     if (!frame) {
       if (!link->superseded && !stopping_) {
-        push(link->slot, SlotEvent{SlotEventKind::Dead, link,
-                                   frame.error().is(Errc::Timeout) ? "timeout" : "closed"});
+        push(link->slot, SlotEvent{SlotEventKind::Dead, link, frame.error().is(Errc::Timeout) ? "timeout" : "closed"});
         log_->debug("connection={} read ended: {}", link->id, frame.error().message());
       }
       break;
@@ -520,8 +524,8 @@ Task<bool> SocketModeClient::handle_frame(std::shared_ptr<Link> link, std::strin
     if (!link->hello) {
       link->hello = true;
       publish_live();
-      log_->debug("connection={} hello: num_connections={} host={} lifetime~{}s", link->id,
-                  h->num_connections, h->host, h->approximate_connection_time.count());
+      log_->debug("connection={} hello: num_connections={} host={} lifetime~{}s", link->id, h->num_connections, h->host,
+                  h->approximate_connection_time.count());
     }
     co_return true;
   }
@@ -556,8 +560,8 @@ Task<bool> SocketModeClient::handle_envelope(std::shared_ptr<Link> link, Envelop
   metrics_.observe("vigil_socket_ack_seconds", std::chrono::duration<double>(acked - received).count());
   metrics_.inc("vigil_socket_envelopes_total", "type", to_string(envelope.type));
   if (!written) {
-    log_->warn("envelope={} connection={}: ack not written ({}); Slack will redeliver", envelope.envelope_id,
-               link->id, written.error().message());
+    log_->warn("envelope={} connection={}: ack not written ({}); Slack will redeliver", envelope.envelope_id, link->id,
+               written.error().message());
   }
   // Everything after the ack happens on the handler executor; the reader goes back to reading.
   net::post(handler_ex_, [this, envelope = std::move(envelope)]() mutable { accept(std::move(envelope)); });
@@ -572,8 +576,7 @@ Task<bool> SocketModeClient::refuse_while_stopping(std::shared_ptr<Link> link, c
   // delivers twice, is answered in its ack.
   metrics_.inc("vigil_socket_refused_while_stopping_total", "type", to_string(envelope.type));
   if (envelope.type != EnvelopeType::SlashCommands || !envelope.accepts_response_payload) {
-    log_->info("envelope={} ({}) arrived while stopping; left unacked", envelope.envelope_id,
-               to_string(envelope.type));
+    log_->info("envelope={} ({}) arrived while stopping; left unacked", envelope.envelope_id, to_string(envelope.type));
     co_return true;
   }
   log_->info("envelope={} slash command arrived while stopping; asked to send it again", envelope.envelope_id);

@@ -60,9 +60,8 @@ class SocketModeClient {
   /// Optional: the payload of a slash command's ack (an immediate response), decided at once.
   using AckResponder = std::function<std::optional<nlohmann::json>(const Envelope&)>;
 
-  SocketModeClient(boost::asio::any_io_executor ex, Transport& transport, WebApi& web,
-                   Clock& clock, ProcessedEvents& processed, Metrics& metrics, Logger log,
-                   SocketModeOptions options);
+  SocketModeClient(boost::asio::any_io_executor ex, Transport& transport, WebApi& web, Clock& clock,
+                   ProcessedEvents& processed, Metrics& metrics, Logger log, SocketModeOptions options);
   ~SocketModeClient();
 
   /// Runs until stop() (ok) or until Slack says the app cannot connect (link_disabled,
@@ -116,8 +115,7 @@ class SocketModeClient {
   Task<Result<std::string>> open_socket_url();
   Task<> read_loop(std::shared_ptr<Link> link);
   Task<> retire(std::shared_ptr<Link> link);
-  Task<bool> handle_frame(std::shared_ptr<Link> link, std::string text,
-                          std::chrono::steady_clock::time_point received);
+  Task<bool> handle_frame(std::shared_ptr<Link> link, std::string text, std::chrono::steady_clock::time_point received);
   Task<bool> handle_envelope(std::shared_ptr<Link> link, Envelope envelope,
                              std::chrono::steady_clock::time_point received);
   /// While stopping: leaves the envelope unacked, or answers a slash command with "send it again".
@@ -129,8 +127,7 @@ class SocketModeClient {
   /// Waits `delay` on the clock (or until stop). Events arriving meanwhile are about connections
   /// no longer current and are dropped, except that `watched` dying ends the wait: that event is
   /// returned.
-  Task<std::optional<SlotEvent>> pause(Slot& slot, std::chrono::milliseconds delay,
-                                       const Link* watched = nullptr);
+  Task<std::optional<SlotEvent>> pause(Slot& slot, std::chrono::milliseconds delay, const Link* watched = nullptr);
   /// The jitter draw for next_action, in [0, 1).
   double draw();
   /// On the handler executor: drops redeliveries, normalises, calls the handler.

@@ -31,7 +31,7 @@ struct AuthInfo {
   std::string user_id;  // the bot user (U…)
   std::string bot_id;   // B…
   std::string team_id;
-  std::string user;     // bot user name
+  std::string user;  // bot user name
 };
 
 struct ChannelInfo {
@@ -87,7 +87,7 @@ struct FileShare {
 struct ResponseMessage {
   std::string text;
   nlohmann::json blocks;
-  bool in_channel = false;        // response_type in_channel instead of ephemeral
+  bool in_channel = false;  // response_type in_channel instead of ephemeral
   bool replace_original = false;
   bool delete_original = false;
   std::optional<std::string> thread_ts;
@@ -110,12 +110,10 @@ class WebApi {
   virtual Task<Result<void>> add_reaction(MessageRef where, std::string name) = 0;
   /// Returns the view id.
   virtual Task<Result<std::string>> views_open(std::string trigger_id, nlohmann::json view) = 0;
-  virtual Task<Result<void>> views_update(std::string view_id, nlohmann::json view,
-                                          std::string hash) = 0;
+  virtual Task<Result<void>> views_update(std::string view_id, nlohmann::json view, std::string hash) = 0;
   virtual Task<Result<ChannelInfo>> conversations_info(std::string channel) = 0;
   virtual Task<Result<ChannelInfo>> conversations_create(std::string name, bool is_private) = 0;
-  virtual Task<Result<void>> conversations_invite(std::string channel,
-                                                  std::vector<std::string> users) = 0;
+  virtual Task<Result<void>> conversations_invite(std::string channel, std::vector<std::string> users) = 0;
   /// The latest messages of a channel (conversations.history), or of a thread when `thread_ts` is
   /// given (conversations.replies: the parent and its replies), posted at or after `oldest` (a Slack
   /// ts; empty: any), at most `limit` (Slack's page size).

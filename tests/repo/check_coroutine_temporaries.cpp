@@ -26,13 +26,17 @@ int main(int argc, char** argv) {
   std::vector<fs::path> files;
   for (const auto& folder : folders) {
     const fs::path dir = root / folder;
-    if (!fs::is_directory(dir)) continue;
+    if (!fs::is_directory(dir))
+      continue;
     for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-      if (!entry.is_regular_file()) continue;
+      if (!entry.is_regular_file())
+        continue;
       const auto ext = entry.path().extension();
       const auto relative = fs::relative(entry.path(), root).generic_string();
-      if (relative.rfind("tests/fixtures/", 0) == 0 || relative.rfind("tests/repo/coroutine_lint_test", 0) == 0) continue;
-      if (ext == ".cpp" || ext == ".h" || ext == ".hpp") files.push_back(entry.path());
+      if (relative.rfind("tests/fixtures/", 0) == 0 || relative.rfind("tests/repo/coroutine_lint_test", 0) == 0)
+        continue;
+      if (ext == ".cpp" || ext == ".h" || ext == ".hpp")
+        files.push_back(entry.path());
     }
   }
   std::sort(files.begin(), files.end());
@@ -51,8 +55,8 @@ int main(int argc, char** argv) {
     buffer << in.rdbuf();
     for (const auto& f : vigil::repo::find_coroutine_temporaries(buffer.str())) {
       std::cout << fs::relative(file, root).generic_string() << ":" << f.line << ": " << f.problem << " inside "
-                << f.keyword << " (g++ 12 miscompiles it; name the value on its own line first): " << f.keyword
-                << " " << f.excerpt << "\n";
+                << f.keyword << " (g++ 12 miscompiles it; name the value on its own line first): " << f.keyword << " "
+                << f.excerpt << "\n";
       ++found;
     }
   }

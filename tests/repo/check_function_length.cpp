@@ -26,10 +26,12 @@ int main(int argc, char** argv) {
   std::vector<fs::path> files;
   for (const std::string folder : {"bot", "handlers", "integrations", "skills"}) {
     const fs::path dir = root / folder;
-    if (!fs::is_directory(dir)) continue;
+    if (!fs::is_directory(dir))
+      continue;
     for (const auto& entry : fs::recursive_directory_iterator(dir)) {
       const auto ext = entry.path().extension();
-      if (entry.is_regular_file() && (ext == ".cpp" || ext == ".h")) files.push_back(entry.path());
+      if (entry.is_regular_file() && (ext == ".cpp" || ext == ".h"))
+        files.push_back(entry.path());
     }
   }
   std::sort(files.begin(), files.end());

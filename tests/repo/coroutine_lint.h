@@ -17,10 +17,10 @@
 namespace vigil::repo {
 
 struct CoroutineFinding {
-  int line = 0;          // 1-based line of the co_await / co_return keyword
-  std::string keyword;   // "co_await" or "co_return"
-  std::string problem;   // "conditional expression", "lambda", "braced temporary", "string temporary"
-  std::string excerpt;   // the operand, on one line, shortened
+  int line = 0;         // 1-based line of the co_await / co_return keyword
+  std::string keyword;  // "co_await" or "co_return"
+  std::string problem;  // "conditional expression", "lambda", "braced temporary", "string temporary"
+  std::string excerpt;  // the operand, on one line, shortened
 };
 
 // Every finding in one source file's text, in order.

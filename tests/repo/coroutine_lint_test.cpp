@@ -38,38 +38,47 @@ TEST(CoroutineLint, FindsEachKindInsideCoAwait) {
   EXPECT_EQ(problems_in("co_await post(Message{c, t});"), (std::vector<std::string>{"1 co_await: braced temporary"}));
   EXPECT_EQ(problems_in("co_await post({c, t});"), (std::vector<std::string>{"1 co_await: braced temporary"}));
   EXPECT_EQ(problems_in("co_await state([](int t) { return t; });"), (std::vector<std::string>{"1 co_await: lambda"}));
-  EXPECT_EQ(problems_in("x = co_" "await wait(a ? b : c);"),
+  EXPECT_EQ(problems_in("x = co_"
+                        "await wait(a ? b : c);"),
             (std::vector<std::string>{"1 co_await: conditional expression"}));
 }
 
 TEST(CoroutineLint, FindsAggregatesBuiltInCoReturn) {
   EXPECT_EQ(problems_in("co_return Result<void>{};"), (std::vector<std::string>{"1 co_return: braced temporary"}));
   EXPECT_EQ(problems_in("co_return {};"), (std::vector<std::string>{"1 co_return: braced temporary"}));
-  EXPECT_EQ(problems_in("\n\nco_" "return MessageRef{a.empty() ? b : a, ts};"),
+  EXPECT_EQ(problems_in("\n\nco_"
+                        "return MessageRef{a.empty() ? b : a, ts};"),
             (std::vector<std::string>{"3 co_return: conditional expression", "3 co_return: braced temporary"}));
-  EXPECT_EQ(problems_in("co_" "return ok ? value : error;"),
+  EXPECT_EQ(problems_in("co_"
+                        "return ok ? value : error;"),
             (std::vector<std::string>{"1 co_return: conditional expression"}));
 }
 
 TEST(CoroutineLint, LeavesNamedValuesAndLookAlikesAlone) {
   const auto source =
       "Task<Result<MessageRef>> f() {\n"
-      "  const std::string method = \"chat.postMessage\";  // co_" "await call(\"x\" ? a : b)\n"
+      "  const std::string method = \"chat.postMessage\";  // co_"
+      "await call(\"x\" ? a : b)\n"
       "  auto r = co_await call(method, args[0], Encoding::Json);\n"
-      "  const auto text = \"co_" "await reply(c, \\\"text\\\" ? 1 : 2);\";\n"
+      "  const auto text = \"co_"
+      "await reply(c, \\\"text\\\" ? 1 : 2);\";\n"
       "  /* co_return Result<void>{}; */\n"
       "  const auto wait = r ? a : b;\n"
       "  co_await clock_.sleep_for(wait);\n"
       "  MessageRef ref{channel, ts};\n"
       "  if (co_await ready(ref)) co_return ref;\n"
-      "  auto raw = R\"(co_" "await x(\"y\") ? 1 : {})\";\n"
+      "  auto raw = R\"(co_"
+      "await x(\"y\") ? 1 : {})\";\n"
       "  co_return done;\n"
       "}\n";
   EXPECT_EQ(problems_in(source), std::vector<std::string>{});
 }
 
 TEST(CoroutineLint, AWordThatOnlyContainsTheKeywordIsNotOne) {
-  EXPECT_EQ(problems_in("int my_co_" "await_count = a ? 1 : 2; auto co_" "returned = T{};"), std::vector<std::string>{});
+  EXPECT_EQ(problems_in("int my_co_"
+                        "await_count = a ? 1 : 2; auto co_"
+                        "returned = T{};"),
+            std::vector<std::string>{});
 }
 
 }  // namespace

@@ -9,7 +9,8 @@ namespace {
 
 std::string trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
+  if (b == std::string_view::npos)
+    return {};
   const auto e = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(b, e - b + 1));
 }
@@ -22,7 +23,8 @@ std::string one_line(std::string_view s) {
       space = !out.empty();
       continue;
     }
-    if (space) out += ' ';
+    if (space)
+      out += ' ';
     space = false;
     out += c;
   }
@@ -37,16 +39,22 @@ bool is_function_head(const std::string& head) {
   // After the parameter list: qualifiers, a trailing return type, or a constructor's initialiser list.
   static const std::regex ends_like_a_signature(
       R"(\)\s*((const|noexcept|override|final|volatile|&|&&)\s*)*(->\s*[^(){};=]+)?$)");
-  if (head.find(')') == std::string::npos) return false;
-  if (std::regex_search(head, control) || std::regex_search(head, declaration)) return false;
-  if (std::regex_search(head, lambda)) return false;
+  if (head.find(')') == std::string::npos)
+    return false;
+  if (std::regex_search(head, control) || std::regex_search(head, declaration))
+    return false;
+  if (std::regex_search(head, lambda))
+    return false;
   if (head.find("operator") == std::string::npos) {
     int depth = 0;
     for (std::size_t i = 0; i < head.size(); ++i) {
       const char c = head[i];
-      if (c == '(' || c == '<' || c == '[') ++depth;
-      if ((c == ')' || c == '>' || c == ']') && depth > 0) --depth;
-      if (c == '=' && depth == 0) return false;  // an initialiser: `x = f(y) {` is not a signature
+      if (c == '(' || c == '<' || c == '[')
+        ++depth;
+      if ((c == ')' || c == '>' || c == ']') && depth > 0)
+        --depth;
+      if (c == '=' && depth == 0)
+        return false;  // an initialiser: `x = f(y) {` is not a signature
     }
   }
   return std::regex_search(head, ends_like_a_signature);
@@ -58,7 +66,8 @@ std::string blank_comments_and_literals(std::string_view s) {
   std::string out(s);
   const auto blank = [&](std::size_t from, std::size_t to) {
     for (std::size_t k = from; k < to && k < out.size(); ++k) {
-      if (out[k] != '\n') out[k] = ' ';
+      if (out[k] != '\n')
+        out[k] = ' ';
     }
   };
   std::size_t i = 0;
@@ -67,7 +76,8 @@ std::string blank_comments_and_literals(std::string_view s) {
     const char c = s[i];
     if (line_start && c == '#') {  // a preprocessor line, with its continuations
       std::size_t j = i;
-      while (j < s.size() && !(s[j] == '\n' && (j == 0 || s[j - 1] != '\\'))) ++j;
+      while (j < s.size() && !(s[j] == '\n' && (j == 0 || s[j - 1] != '\\')))
+        ++j;
       blank(i, j);
       i = j;
       continue;
@@ -77,7 +87,8 @@ std::string blank_comments_and_literals(std::string_view s) {
       ++i;
       continue;
     }
-    if (!std::isspace(static_cast<unsigned char>(c))) line_start = false;
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      line_start = false;
     if (c == '/' && i + 1 < s.size() && s[i + 1] == '/') {
       const auto j = std::min(s.find('\n', i), s.size());
       blank(i, j);
@@ -90,7 +101,8 @@ std::string blank_comments_and_literals(std::string_view s) {
     } else if (c == 'R' && i + 1 < s.size() && s[i + 1] == '"' &&
                (i == 0 || !(std::isalnum(static_cast<unsigned char>(s[i - 1])) || s[i - 1] == '_'))) {
       const auto open = s.find('(', i + 2);
-      if (open == std::string_view::npos) break;
+      if (open == std::string_view::npos)
+        break;
       const std::string closing = ")" + std::string(s.substr(i + 2, open - i - 2)) + "\"";
       const auto close = s.find(closing, open);
       const auto j = close == std::string_view::npos ? s.size() : close + closing.size();
@@ -104,7 +116,8 @@ std::string blank_comments_and_literals(std::string_view s) {
         continue;
       }
       std::size_t j = i + 1;
-      while (j < s.size() && s[j] != c && s[j] != '\n') j += s[j] == '\\' ? 2 : 1;
+      while (j < s.size() && s[j] != c && s[j] != '\n')
+        j += s[j] == '\\' ? 2 : 1;
       blank(i, std::min(j + 1, s.size()));
       i = j + 1;
     } else {
@@ -118,7 +131,8 @@ std::vector<LongFunction> find_long_functions(std::string_view source, int limit
   const std::string text = blank_comments_and_literals(source);
   std::vector<std::size_t> line_starts = {0};
   for (std::size_t i = 0; i < source.size(); ++i) {
-    if (source[i] == '\n') line_starts.push_back(i + 1);
+    if (source[i] == '\n')
+      line_starts.push_back(i + 1);
   }
   const auto line_of = [&](std::size_t offset) {
     return static_cast<int>(std::upper_bound(line_starts.begin(), line_starts.end(), offset) - line_starts.begin());
@@ -159,7 +173,8 @@ std::vector<LongFunction> find_long_functions(std::string_view source, int limit
           const int lines = line_of(i) - open_line + 1;
           if (lines > limit && !has_reason(first, open_line)) {
             auto signature = one_line(std::string_view(text).substr(signature_start, body_open - signature_start));
-            if (signature.size() > 100) signature = signature.substr(0, 97) + "...";
+            if (signature.size() > 100)
+              signature = signature.substr(0, 97) + "...";
             found.push_back({first, lines, signature});
           }
           body_depth = -1;

@@ -10,7 +10,8 @@ namespace {
 
 std::string body(int lines) {
   std::string out;
-  for (int i = 0; i < lines; ++i) out += "  step();\n";
+  for (int i = 0; i < lines; ++i)
+    out += "  step();\n";
   return out;
 }
 
@@ -23,7 +24,8 @@ std::vector<std::string> found_in(const std::string& source, int limit = 5) {
 }
 
 TEST(FunctionLength, ReportsABodyOverTheLimitAtItsSignature) {
-  const auto source = "#include <x>\n\nint short_one() {\n" + body(3) + "}\n\nTask<Result<int>> Run::long_one(int a,\n" +
+  const auto source = "#include <x>\n\nint short_one() {\n" + body(3) +
+                      "}\n\nTask<Result<int>> Run::long_one(int a,\n" +
                       "                                  int b) const {\n" + body(5) + "}\n";
   // The long body: its brace line, five steps and its closing line make 7 lines.
   EXPECT_EQ(found_in(source), (std::vector<std::string>{"9 7 Task<Result<int>> Run::long_one(int a, int b) const"}));
@@ -31,8 +33,8 @@ TEST(FunctionLength, ReportsABodyOverTheLimitAtItsSignature) {
 }
 
 TEST(FunctionLength, AReasonAboveTheSignatureKeepsItWhole) {
-  const auto source = "// long-function: one case per Slack method, in the order of the docs\nvoid api() {\n" +
-                      body(10) + "}\n";
+  const auto source =
+      "// long-function: one case per Slack method, in the order of the docs\nvoid api() {\n" + body(10) + "}\n";
   EXPECT_TRUE(found_in(source).empty());
   EXPECT_EQ(found_in("// a comment that gives no reason\nvoid api() {\n" + body(10) + "}\n").size(), 1u);
 }
@@ -44,8 +46,8 @@ TEST(FunctionLength, BracesInsideTheBodyAreOneFunction) {
 }
 
 TEST(FunctionLength, BracesInCommentsStringsAndCharactersDoNotCount) {
-  const auto source = "void f() {\n  // }\n  const char* s = \"}}\";\n  char c = '}';\n  auto r = R\"x(})x\";\n" +
-                      body(4) + "}\n";
+  const auto source =
+      "void f() {\n  // }\n  const char* s = \"}}\";\n  char c = '}';\n  auto r = R\"x(})x\";\n" + body(4) + "}\n";
   EXPECT_EQ(found_in(source), (std::vector<std::string>{"1 10 void f()"}));
 }
 
@@ -57,14 +59,15 @@ TEST(FunctionLength, ClassesNamespacesInitialisersAndLambdasAreNotFunctions) {
 }
 
 TEST(FunctionLength, MemberFunctionsInsideAClassBodyAreMeasured) {
-  const auto source = "class C {\n public:\n  int get() const { return 1; }\n  void work() override {\n" + body(6) +
-                      "  }\n};\n";
+  const auto source =
+      "class C {\n public:\n  int get() const { return 1; }\n  void work() override {\n" + body(6) + "  }\n};\n";
   EXPECT_EQ(found_in(source), (std::vector<std::string>{"4 8 void work() override"}));
 }
 
 TEST(FunctionLength, ConstructorsAndTrailingReturnTypesAreFunctions) {
   const auto source = "C::C(int a) : a_(a), b_(2) {\n" + body(6) + "}\nauto f() -> std::string {\n" + body(6) + "}\n";
-  EXPECT_EQ(found_in(source), (std::vector<std::string>{"1 8 C::C(int a) : a_(a), b_(2)", "9 8 auto f() -> std::string"}));
+  EXPECT_EQ(found_in(source),
+            (std::vector<std::string>{"1 8 C::C(int a) : a_(a), b_(2)", "9 8 auto f() -> std::string"}));
 }
 
 TEST(FunctionLength, PreprocessorLinesAreNotCode) {

@@ -41,9 +41,8 @@ class ChatOpsSession {
                        log_path());
     ASSERT_GT(pid_, 0);
     ++starts_;
-    ASSERT_TRUE(eventually(
-        [&] { return emu_.connections().size() >= 2 && emu_.connections_accepted() >= starts_ * 2; },
-        std::chrono::seconds(15)))
+    ASSERT_TRUE(eventually([&] { return emu_.connections().size() >= 2 && emu_.connections_accepted() >= starts_ * 2; },
+                           std::chrono::seconds(15)))
         << log();
   }
   /// SIGTERM and wait; the exit code (-1 when it was not running or did not end within `wait`).
@@ -102,9 +101,15 @@ class ChatOpsSession {
             {"type", "slash_commands"},
             {"accepts_response_payload", true},
             {"payload",
-             {{"command", command}, {"text", text}, {"user_id", user}, {"user_name", "u"},
-              {"channel_id", channel}, {"channel_name", channel_name}, {"team_id", "T1"},
-              {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}};
+             {{"command", command},
+              {"text", text},
+              {"user_id", user},
+              {"user_name", "u"},
+              {"channel_id", channel},
+              {"channel_name", channel_name},
+              {"team_id", "T1"},
+              {"response_url", emu_.response_url("cmd-" + n)},
+              {"trigger_id", "trig-" + n}}}};
   }
   std::string click(const std::string& action_id, const std::string& value, const std::string& user,
                     const std::string& channel) {
@@ -120,9 +125,11 @@ class ChatOpsSession {
                    {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", channel}}},
                    {"trigger_id", "trig-" + n},
                    {"response_url", emu_.response_url("click-" + n)},
-                   {"actions",
-                    json::array({{{"action_id", action_id}, {"block_id", "b"}, {"value", value},
-                                  {"type", "button"}, {"action_ts", "1700000000." + n}}})}}}});
+                   {"actions", json::array({{{"action_id", action_id},
+                                             {"block_id", "b"},
+                                             {"value", value},
+                                             {"type", "button"},
+                                             {"action_ts", "1700000000." + n}}})}}}});
   }
   const json& last_ack() const { return last_ack_; }
 

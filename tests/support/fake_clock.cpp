@@ -10,8 +10,8 @@ Task<bool> FakeClock::sleep_for(std::chrono::milliseconds d) {
   }
   auto sleeper = std::make_shared<Sleeper>();
   sleeper->due = now_ + d;
-  sleeper->timer = std::make_shared<boost::asio::steady_timer>(
-      co_await boost::asio::this_coro::executor, boost::asio::steady_timer::time_point::max());
+  sleeper->timer = std::make_shared<boost::asio::steady_timer>(co_await boost::asio::this_coro::executor,
+                                                               boost::asio::steady_timer::time_point::max());
   sleepers_.push_back(sleeper);
   co_await sleeper->timer->async_wait(kToken);
   sleepers_.remove(sleeper);

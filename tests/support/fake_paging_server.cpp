@@ -46,18 +46,28 @@ std::vector<std::string> query_values(const std::string& target, const std::stri
 }
 
 // Our own handler type: a plain call wrapped into the server's coroutine signature.
-Task<http::HttpResponse> ready(http::HttpResponse r) { co_return r; }
+Task<http::HttpResponse> ready(http::HttpResponse r) {
+  co_return r;
+}
 
 }  // namespace
 
 FakePagingServer::FakePagingServer(std::string pagerduty_token, std::string opsgenie_key)
     : pagerduty_token_(std::move(pagerduty_token)), opsgenie_key_(std::move(opsgenie_key)) {}
 
-FakePagingServer::~FakePagingServer() { stop(); }
+FakePagingServer::~FakePagingServer() {
+  stop();
+}
 
-void FakePagingServer::add_pagerduty_incident(const std::string& id) { incidents_.push_back(id); }
-void FakePagingServer::add_opsgenie_schedule(const std::string& s) { og_schedules_.push_back(s); }
-void FakePagingServer::add_opsgenie_alert(const std::string& id) { og_alerts_.push_back(id); }
+void FakePagingServer::add_pagerduty_incident(const std::string& id) {
+  incidents_.push_back(id);
+}
+void FakePagingServer::add_opsgenie_schedule(const std::string& s) {
+  og_schedules_.push_back(s);
+}
+void FakePagingServer::add_opsgenie_alert(const std::string& id) {
+  og_alerts_.push_back(id);
+}
 
 void FakePagingServer::route(const std::string& method, const std::string& path, const std::string& kind) {
   server_->route(method, path, [this, kind](http::HttpRequest r) { return ready(answer(kind, r)); });
@@ -83,8 +93,8 @@ void FakePagingServer::start() {
     throw std::runtime_error("fake paging server: " + started.error().message());
   }
   port_ = server_->port();
-  work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-      io_.get_executor());
+  work_ =
+      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(io_.get_executor());
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -103,7 +113,9 @@ void FakePagingServer::stop() {
   thread_.join();
 }
 
-std::string FakePagingServer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string FakePagingServer::url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
 
 void FakePagingServer::set_on_call(const std::string& schedule, std::vector<std::string> emails) {
   std::lock_guard lock(mutex_);
@@ -213,8 +225,8 @@ http::HttpResponse FakePagingServer::pagerduty_oncalls(const http::HttpRequest& 
                          {"end", "2026-11-23T00:00:00Z"}});
     }
   }
-  return json_answer(200, json{{"oncalls", oncalls}, {"limit", 100}, {"offset", 0}, {"more", false},
-                               {"total", nullptr}});
+  return json_answer(200,
+                     json{{"oncalls", oncalls}, {"limit", 100}, {"offset", 0}, {"more", false}, {"total", nullptr}});
 }
 
 http::HttpResponse FakePagingServer::opsgenie_on_calls(const std::string& schedule, const http::HttpRequest& request) {

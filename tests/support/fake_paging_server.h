@@ -19,7 +19,7 @@ namespace vigil::test {
 /// One request as the fake received it.
 struct PagingRequest {
   std::string method;
-  std::string target;  // path and query, as sent
+  std::string target;                          // path and query, as sent
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string header(const std::string& lower_name) const {

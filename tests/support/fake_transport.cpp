@@ -40,7 +40,9 @@ Task<> FakeConnection::close() {
   co_return;
 }
 
-void FakeConnection::abort() { socket_->drop(); }
+void FakeConnection::abort() {
+  socket_->drop();
+}
 
 Task<Result<std::unique_ptr<slack::Connection>>> FakeTransport::connect(std::string url) {
   urls.push_back(url);

@@ -79,8 +79,7 @@ class FakeWebApi final : public slack::WebApi {
   Task<Result<slack::ChannelInfo>> conversations_info(std::string) override { co_return unsupported(); }
   Task<Result<slack::ChannelInfo>> conversations_create(std::string, bool) override { co_return unsupported(); }
   Task<Result<void>> conversations_invite(std::string, std::vector<std::string>) override { co_return unsupported(); }
-  Task<Result<std::vector<slack::ListedMessage>>> recent_messages(std::string, std::string, std::string,
-                                                                  int) override {
+  Task<Result<std::vector<slack::ListedMessage>>> recent_messages(std::string, std::string, std::string, int) override {
     co_return unsupported();
   }
   Task<Result<slack::UserInfo>> users_info(std::string) override { co_return unsupported(); }

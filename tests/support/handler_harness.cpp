@@ -67,8 +67,8 @@ HandlerHarness::HandlerHarness(const std::function<void(Config&)>& adjust) {
   gate = std::make_unique<SlackApprovalGate>(io.get_executor(), *store, *web, clock, redactor, *directory,
                                              config.approvals, null_logger());
   journal = std::make_unique<StoreStepJournal>(*store, clock);
-  runs = std::make_unique<RunManager>(io.get_executor(), *store, *journal, *catalog, *runner, *gate, clock, redactor, knowledge,
-                                      executor_options(config), run_manager_options(config), null_logger());
+  runs = std::make_unique<RunManager>(io.get_executor(), *store, *journal, *catalog, *runner, *gate, clock, redactor,
+                                      knowledge, executor_options(config), run_manager_options(config), null_logger());
   runs->add_observer(presenter.get());
   alerts = std::make_unique<AlertActions>(*store, *runs, clock, redactor, AlertActions::Peers{}, null_logger());
   FullOutputOptions full;
@@ -77,8 +77,8 @@ HandlerHarness::HandlerHarness(const std::function<void(Config&)>& adjust) {
   users = std::make_unique<UserDirectory>(*web, clock);
   incidents = std::make_unique<IncidentService>(*store, clock, redactor);
   context.reset(new handlers::HandlerContext{*store, *runs, *web, *channels, *gate, *presenter, *catalog, *directory,
-                                             clock, redactor, config, null_logger("handlers"), *alerts,
-                                             *full_output, *users, *incidents});
+                                             clock, redactor, config, null_logger("handlers"), *alerts, *full_output,
+                                             *users, *incidents});
 }
 
 HandlerHarness::~HandlerHarness() {
@@ -114,8 +114,8 @@ bool HandlerHarness::run(Task<> task) {
   return ended;
 }
 
-slack::SlashCommand HandlerHarness::slash(const std::string& command, const std::string& text,
-                                          const std::string& user, const std::string& channel) {
+slack::SlashCommand HandlerHarness::slash(const std::string& command, const std::string& text, const std::string& user,
+                                          const std::string& channel) {
   const auto n = std::to_string(++counter_);
   slack::SlashCommand c;
   c.command = command;

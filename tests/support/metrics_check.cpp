@@ -20,9 +20,12 @@ const MetricFamily* catalogued(std::string_view name) {
 
 const char* type_name(MetricType type) {
   switch (type) {
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Histogram: return "histogram";
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Histogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -111,7 +114,9 @@ std::vector<std::string> catalogued_labels(const MetricFamily& family) {
   return out;
 }
 
-void record_every_family(Metrics& metrics) { record_all(metrics, std::make_index_sequence<kMetricFamilies>()); }
+void record_every_family(Metrics& metrics) {
+  record_all(metrics, std::make_index_sequence<kMetricFamilies>());
+}
 
 std::vector<std::string> exposition_problems(const std::string& text) {
   std::vector<std::string> problems;
@@ -201,7 +206,9 @@ std::vector<std::string> families_with_samples(const std::string& text) {
   return {names.begin(), names.end()};
 }
 
-std::optional<std::filesystem::path> find_promtool() { return find_on_path("promtool"); }
+std::optional<std::filesystem::path> find_promtool() {
+  return find_on_path("promtool");
+}
 
 ProcessOutput promtool_check_metrics(const std::filesystem::path& promtool, const std::string& text) {
   auto out = run_process({promtool.string(), "check", "metrics"}, {}, text);

@@ -76,7 +76,9 @@ PeerProcess::PeerProcess(std::vector<std::string> argv, std::filesystem::path lo
   posix_spawn_file_actions_destroy(&actions);
 }
 
-PeerProcess::~PeerProcess() { stop(); }
+PeerProcess::~PeerProcess() {
+  stop();
+}
 
 std::string PeerProcess::log() const {
   try {
@@ -98,7 +100,8 @@ int PeerProcess::stop(std::chrono::milliseconds grace) {
 
 std::optional<std::string> AlertmanagerPeer::missing() {
   if (!find_program({"prometheus-alertmanager", "alertmanager"})) {
-    return "Alertmanager is not installed (Debian package prometheus-alertmanager; scripts/bootstrap.sh peers installs it)";
+    return "Alertmanager is not installed (Debian package prometheus-alertmanager; scripts/bootstrap.sh peers installs "
+           "it)";
   }
   if (!find_program({"amtool"})) {
     return "amtool is not installed (Debian package prometheus-alertmanager)";
@@ -106,7 +109,8 @@ std::optional<std::string> AlertmanagerPeer::missing() {
   return std::nullopt;
 }
 
-AlertmanagerPeer::AlertmanagerPeer(const std::string& config_yaml, const std::vector<std::filesystem::path>& templates) {
+AlertmanagerPeer::AlertmanagerPeer(const std::string& config_yaml,
+                                   const std::vector<std::filesystem::path>& templates) {
   for (const auto& t : templates) {
     write_file(dir_ / t.filename().string(), read_file(t));
   }
@@ -117,17 +121,20 @@ AlertmanagerPeer::AlertmanagerPeer(const std::string& config_yaml, const std::ve
       std::vector<std::string>{binary ? binary->string() : "prometheus-alertmanager",
                                "--config.file=" + (dir_ / "alertmanager.yml").string(),
                                "--storage.path=" + (dir_ / "data").string(),
-                               "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                               "--web.external-url=" + url(), "--cluster.listen-address=", "--log.level=debug"},
+                               "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--web.external-url=" + url(),
+                               "--cluster.listen-address=", "--log.level=debug"},
       dir_ / "alertmanager.log");
 }
 
-std::string AlertmanagerPeer::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string AlertmanagerPeer::url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
 
 bool AlertmanagerPeer::wait_ready(std::chrono::milliseconds timeout) {
   return process_->running() &&
-         eventually([&] { return raw_http(port_, http_request("GET", "/-/ready"), std::chrono::seconds(1)).status == 200; },
-                    timeout);
+         eventually(
+             [&] { return raw_http(port_, http_request("GET", "/-/ready"), std::chrono::seconds(1)).status == 200; },
+             timeout);
 }
 
 ProcessOutput AlertmanagerPeer::amtool(const std::vector<std::string>& args) const {

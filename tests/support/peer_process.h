@@ -47,8 +47,7 @@ class AlertmanagerPeer {
   static std::optional<std::string> missing();
 
   /// `config_yaml` is the whole alertmanager.yml; `templates` are copied beside it by file name.
-  explicit AlertmanagerPeer(const std::string& config_yaml,
-                            const std::vector<std::filesystem::path>& templates = {});
+  explicit AlertmanagerPeer(const std::string& config_yaml, const std::vector<std::filesystem::path>& templates = {});
   /// Waits until /-/ready answers 200.
   bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   unsigned short port() const { return port_; }

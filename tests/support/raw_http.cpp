@@ -53,8 +53,7 @@ bool parse(const std::string& data, RawHttpResponse& out) {
 
 }  // namespace
 
-RawHttpResponse raw_http(unsigned short port, const std::string& request,
-                         std::chrono::milliseconds timeout) {
+RawHttpResponse raw_http(unsigned short port, const std::string& request, std::chrono::milliseconds timeout) {
   RawHttpResponse out;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) {
@@ -80,7 +79,8 @@ RawHttpResponse raw_http(unsigned short port, const std::string& request,
   std::string data;
   char buf[8192];
   while (!parse(data, out)) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       break;
     }

@@ -20,7 +20,6 @@ RawHttpResponse raw_http(unsigned short port, const std::string& request,
 
 /// A well-formed request with Content-Length and Connection: close.
 std::string http_request(const std::string& method, const std::string& target,
-                         const std::map<std::string, std::string>& headers = {},
-                         const std::string& body = "");
+                         const std::map<std::string, std::string>& headers = {}, const std::string& body = "");
 
 }  // namespace vigil::test

@@ -41,8 +41,12 @@ class SlackClientHarness::CountingProcessedEvents final : public slack::Processe
   SlackClientHarness& harness_;
 };
 
-std::string fake_app_token() { return std::string("xa") + "pp-1-A0VIGIL-0000-" + "emulated"; }
-std::string fake_bot_token() { return std::string("xo") + "xb-0000-0000-" + "emulated"; }
+std::string fake_app_token() {
+  return std::string("xa") + "pp-1-A0VIGIL-0000-" + "emulated";
+}
+std::string fake_bot_token() {
+  return std::string("xo") + "xb-0000-0000-" + "emulated";
+}
 
 SlackClientHarness::SlackClientHarness(slack::SlackEmulator& emulator, Options options)
     : emulator_(emulator), options_(std::move(options)) {
@@ -54,8 +58,7 @@ SlackClientHarness::SlackClientHarness(slack::SlackEmulator& emulator, Options o
   web.app_token = fake_app_token();
   web.bot_token = fake_bot_token();
   web.error_backoff = std::chrono::milliseconds(50);
-  web_ = std::make_unique<slack::HttpWebApi>(*http_, *limiter_, clock_, test_logger("slack.web"), web,
-                                             &metrics_);
+  web_ = std::make_unique<slack::HttpWebApi>(*http_, *limiter_, clock_, test_logger("slack.web"), web, &metrics_);
   slack::BeastTransportOptions t;
   t.pong_timeout = options_.pong_timeout;
   t.handshake_timeout = std::chrono::seconds(3);
@@ -90,9 +93,7 @@ Task<> SlackClientHarness::run_client() {
   auto handler_ex = options_.handlers_on_pool ? boost::asio::any_io_executor(pool_.get_executor())
                                               : boost::asio::any_io_executor(io_.get_executor());
   auto* self = this;
-  const slack::SocketModeClient::Handler handler = [self](slack::InboundEvent e) {
-    self->on_event(std::move(e));
-  };
+  const slack::SocketModeClient::Handler handler = [self](slack::InboundEvent e) { self->on_event(std::move(e)); };
   auto r = co_await client_->run(handler, handler_ex);
   std::lock_guard lock(mu_);
   result_ = std::move(r);

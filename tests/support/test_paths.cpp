@@ -14,10 +14,18 @@
 
 namespace vigil::test {
 
-std::filesystem::path fixtures_dir() { return VIGIL_FIXTURES_DIR; }
-std::filesystem::path test_data_dir() { return VIGIL_TEST_DATA_DIR; }
-std::filesystem::path shipped_skills_dir() { return test_data_dir().parent_path() / "skills" / "runbooks"; }
-std::filesystem::path vigil_binary() { return VIGIL_BINARY; }
+std::filesystem::path fixtures_dir() {
+  return VIGIL_FIXTURES_DIR;
+}
+std::filesystem::path test_data_dir() {
+  return VIGIL_TEST_DATA_DIR;
+}
+std::filesystem::path shipped_skills_dir() {
+  return test_data_dir().parent_path() / "skills" / "runbooks";
+}
+std::filesystem::path vigil_binary() {
+  return VIGIL_BINARY;
+}
 
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -89,8 +97,8 @@ std::optional<std::filesystem::path> find_on_path(const std::string& program) {
 }
 
 ProcessOutput run_process(const std::vector<std::string>& argv,
-                          const std::vector<std::pair<std::string, std::string>>& env,
-                          const std::string& input, const std::filesystem::path& working_dir) {
+                          const std::vector<std::pair<std::string, std::string>>& env, const std::string& input,
+                          const std::filesystem::path& working_dir) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe(in_pipe) || ::pipe(out_pipe) || ::pipe(err_pipe)) {
     throw std::runtime_error("pipe failed");

@@ -22,7 +22,6 @@ bool wait_until_ended(pid_t pid, std::chrono::milliseconds timeout);
 /// process does. It checks again as soon as a file is written where a process started by
 /// start_vigil writes its log (and store), and at least every 20 ms for what leaves no trace in a
 /// file (the in-process emulator's state).
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(20));
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace vigil::test

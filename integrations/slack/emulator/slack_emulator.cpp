@@ -50,8 +50,7 @@ bool blocks_valid(const json& blocks, std::string& why) {
     why = "more than 50 blocks";
     return false;
   }
-  std::function<bool(const json&, const std::string&)> walk = [&](const json& j,
-                                                                  const std::string& parent) {
+  std::function<bool(const json&, const std::string&)> walk = [&](const json& j, const std::string& parent) {
     if (j.is_object()) {
       for (const auto& [k, v] : j.items()) {
         if (v.is_string()) {
@@ -476,13 +475,17 @@ class SlackEmulator::Impl {
       return fail(call, "channel_not_found");
     }
     const auto text = jstr(a, "text");
-    const auto attachments = a.contains("attachments") && a["attachments"].is_array() ? a["attachments"] : json::array();
+    const auto attachments =
+        a.contains("attachments") && a["attachments"].is_array() ? a["attachments"] : json::array();
     const auto blocks = a.contains("blocks") && a["blocks"].is_array() ? a["blocks"] : json();
     if (text.empty() && attachments.empty() && blocks.is_null()) {
       return fail(call, "no_text");
     }
     auto shown = [&](const EmulatedMessage& msg) {
-      json j{{"type", "message"}, {"text", msg.text}, {"ts", msg.ts}, {"bot_id", bot.bot_id},
+      json j{{"type", "message"},
+             {"text", msg.text},
+             {"ts", msg.ts},
+             {"bot_id", bot.bot_id},
              {"bot_profile", {{"id", bot.bot_id}, {"name", bot.name}, {"app_id", "A" + bot.bot_id}}}};
       if (!msg.username.empty()) {
         j["username"] = msg.username;
@@ -504,9 +507,11 @@ class SlackEmulator::Impl {
           msg.attachments = attachments;
           msg.blocks = blocks;
           msg.edited = true;
-          json event{{"type", "message"},      {"subtype", "message_changed"}, {"hidden", true},
-                     {"channel", channel},     {"ts", next_ts()},              {"event_ts", ts},
-                     {"message", shown(msg)},  {"previous_message", before},   {"channel_type", "channel"}};
+          json event{{"type", "message"},        {"subtype", "message_changed"},
+                     {"hidden", true},           {"channel", channel},
+                     {"ts", next_ts()},          {"event_ts", ts},
+                     {"message", shown(msg)},    {"previous_message", before},
+                     {"channel_type", "channel"}};
           send_event(std::move(event));
           return reply(200, json{{"ok", true}, {"channel", channel}, {"ts", ts}, {"text", text}});
         }
@@ -682,8 +687,12 @@ class SlackEmulator::Impl {
   }
 
   Reply auth_test(EmulatedCall&) {
-    return ok(json{{"url", "https://emulated.slack.com/"}, {"team", "Emulated"}, {"user", "vigil"},
-                   {"team_id", "T111"}, {"user_id", options_.bot_user_id}, {"bot_id", options_.bot_id}});
+    return ok(json{{"url", "https://emulated.slack.com/"},
+                   {"team", "Emulated"},
+                   {"user", "vigil"},
+                   {"team_id", "T111"},
+                   {"user_id", options_.bot_user_id},
+                   {"bot_id", options_.bot_id}});
   }
 
   // chat.postMessage and chat.postEphemeral (the app's own posts).
@@ -705,8 +714,9 @@ class SlackEmulator::Impl {
     std::string why;
     if (has_blocks && !blocks_valid(a["blocks"], why)) {
       call.error = "invalid_blocks";
-      return reply(200, json{{"ok", false}, {"error", "invalid_blocks"},
-                             {"response_metadata", {{"messages", {"[ERROR] " + why}}}}});
+      return reply(
+          200,
+          json{{"ok", false}, {"error", "invalid_blocks"}, {"response_metadata", {{"messages", {"[ERROR] " + why}}}}});
     }
     EmulatedMessage msg;
     msg.channel = channel_id;
@@ -720,9 +730,14 @@ class SlackEmulator::Impl {
     if (msg.ephemeral) {
       return ok(json{{"message_ts", msg.ts}});
     }
-    return ok(json{{"channel", msg.channel}, {"ts", msg.ts},
-                   {"message", {{"type", "message"}, {"text", text}, {"ts", msg.ts},
-                                {"bot_id", options_.bot_id}, {"user", options_.bot_user_id}}}});
+    return ok(json{{"channel", msg.channel},
+                   {"ts", msg.ts},
+                   {"message",
+                    {{"type", "message"},
+                     {"text", text},
+                     {"ts", msg.ts},
+                     {"bot_id", options_.bot_id},
+                     {"user", options_.bot_user_id}}}});
   }
 
   Reply chat_update(EmulatedCall& call) {
@@ -801,9 +816,12 @@ class SlackEmulator::Impl {
     if (it == channels_.end()) {
       return fail(call, "channel_not_found");
     }
-    return ok(json{{"channel", {{"id", it->second.id}, {"name", it->second.name},
-                                {"is_private", it->second.is_private}, {"is_member", true},
-                                {"is_archived", false}}}});
+    return ok(json{{"channel",
+                    {{"id", it->second.id},
+                     {"name", it->second.name},
+                     {"is_private", it->second.is_private},
+                     {"is_member", true},
+                     {"is_archived", false}}}});
   }
 
   // A message as conversations.history and conversations.replies list it.
@@ -876,8 +894,8 @@ class SlackEmulator::Impl {
     }
     const auto id = "C" + std::to_string(1000 + channels_.size());
     channels_[id] = EmulatedChannel{id, name, jstr(call.args, "is_private") == "true", {}};
-    return ok(json{{"channel", {{"id", id}, {"name", name}, {"is_private", channels_[id].is_private},
-                                {"is_member", true}}}});
+    return ok(
+        json{{"channel", {{"id", id}, {"name", name}, {"is_private", channels_[id].is_private}, {"is_member", true}}}});
   }
 
   Reply conversations_invite(EmulatedCall& call) {
@@ -907,9 +925,14 @@ class SlackEmulator::Impl {
     const auto key = m == "users.info" ? jstr(call.args, "user") : jstr(call.args, "email");
     for (const auto& [id, u] : users_) {
       if ((m == "users.info" && id == key) || (m == "users.lookupByEmail" && u[2] == key)) {
-        return ok(json{{"user", {{"id", u[0]}, {"name", u[1]}, {"real_name", u[1]}, {"tz", "UTC"},
-                                 {"is_bot", false}, {"deleted", false},
-                                 {"profile", {{"email", u[2]}, {"real_name", u[1]}}}}}});
+        return ok(json{{"user",
+                        {{"id", u[0]},
+                         {"name", u[1]},
+                         {"real_name", u[1]},
+                         {"tz", "UTC"},
+                         {"is_bot", false},
+                         {"deleted", false},
+                         {"profile", {{"email", u[2]}, {"real_name", u[1]}}}}}});
       }
     }
     return fail(call, m == "users.info" ? "user_not_found" : "users_not_found");
@@ -931,8 +954,7 @@ class SlackEmulator::Impl {
     f.name = filename;
     f.length = length;
     files_.push_back(f);
-    return ok(json{{"upload_url", "http://127.0.0.1:" + std::to_string(port_) + "/upload/" + f.id},
-                   {"file_id", f.id}});
+    return ok(json{{"upload_url", "http://127.0.0.1:" + std::to_string(port_) + "/upload/" + f.id}, {"file_id", f.id}});
   }
 
   Reply files_complete_upload(EmulatedCall& call) {
@@ -1269,10 +1291,16 @@ class SlackEmulator::Impl {
 SlackEmulator::SlackEmulator(EmulatorOptions options)
     : options_(options), impl_(std::make_unique<Impl>(std::move(options))) {}
 
-SlackEmulator::~SlackEmulator() { stop(); }
+SlackEmulator::~SlackEmulator() {
+  stop();
+}
 
-void SlackEmulator::start() { port_ = impl_->start(); }
-void SlackEmulator::stop() { impl_->stop(); }
+void SlackEmulator::start() {
+  port_ = impl_->start();
+}
+void SlackEmulator::stop() {
+  impl_->stop();
+}
 
 std::string SlackEmulator::api_url() const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/api/";
@@ -1319,7 +1347,7 @@ void SlackEmulator::send_raw(int connection, std::string text) {
 }
 
 std::optional<EmulatedAck> SlackEmulator::wait_for_ack(const std::string& envelope_id,
-                                                        std::chrono::milliseconds timeout) {
+                                                       std::chrono::milliseconds timeout) {
   std::unique_lock lock(impl_->mu_);
   if (!impl_->cv_.wait_for(lock, timeout, [&] { return impl_->acks_.count(envelope_id) > 0; })) {
     return std::nullopt;
@@ -1420,8 +1448,7 @@ void SlackEmulator::set_random_faults(RandomFaults faults) {
   impl_->random_faults_ = std::move(faults);
 }
 
-void SlackEmulator::set_rate_limit(const std::string& method, int max_calls,
-                                   std::chrono::milliseconds window) {
+void SlackEmulator::set_rate_limit(const std::string& method, int max_calls, std::chrono::milliseconds window) {
   std::lock_guard lock(impl_->mu_);
   auto& w = impl_->limits_[method];
   w.max = max_calls;

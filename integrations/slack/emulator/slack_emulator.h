@@ -18,7 +18,7 @@ namespace vigil::slack {
 
 struct EmulatorOptions {
   std::chrono::milliseconds ack_deadline{3'000};  // Slack's 3 seconds
-  int max_redeliveries = 3;                        // events_api envelopes not acked in time
+  int max_redeliveries = 3;                       // events_api envelopes not acked in time
   bool redeliver = true;
   /// Also redeliver slash_commands and interactive envelopes that were not acked in time (Slack
   /// documents redelivery only for events; bolt-js#2188 suggests the others are retried too).
@@ -48,8 +48,8 @@ struct EmulatedCall {
   std::string content_type;
   std::string token;
   int status = 200;
-  std::string error;  // Slack's error string when ok:false or 429
-  nlohmann::json response;  // the JSON answer sent (ok, ts, view id, error …)
+  std::string error;                                    // Slack's error string when ok:false or 429
+  nlohmann::json response;                              // the JSON answer sent (ok, ts, view id, error …)
   std::chrono::steady_clock::time_point received_at{};  // when the request was read (benchmarks)
 };
 
@@ -63,7 +63,7 @@ struct EmulatedResponsePost {
 struct EmulatedAck {
   std::string envelope_id;
   int connection = 0;
-  nlohmann::json payload;  // null when the ack carried none
+  nlohmann::json payload;                // null when the ack carried none
   std::chrono::microseconds latency{0};  // envelope written → ack read
   bool late = false;                     // after the ack deadline
 };
@@ -92,10 +92,10 @@ struct EmulatedFile {
   std::string id;
   std::string name;
   std::string title;
-  std::size_t length = 0;   // as announced in files.getUploadURLExternal
-  std::string content;      // the bytes POSTed to the upload URL
+  std::size_t length = 0;  // as announced in files.getUploadURLExternal
+  std::string content;     // the bytes POSTed to the upload URL
   bool uploaded = false;
-  bool shared = false;      // completed: a message in `channel` (and `thread_ts`) shows it
+  bool shared = false;  // completed: a message in `channel` (and `thread_ts`) shows it
   std::string channel;
   std::string thread_ts;
 };
@@ -139,8 +139,7 @@ class SlackEmulator {
   std::string send_envelope(nlohmann::json envelope, int connection = 0);
   /// Sends any text frame as is (malformed frames).
   void send_raw(int connection, std::string text);
-  std::optional<EmulatedAck> wait_for_ack(const std::string& envelope_id,
-                                          std::chrono::milliseconds timeout);
+  std::optional<EmulatedAck> wait_for_ack(const std::string& envelope_id, std::chrono::milliseconds timeout);
   std::vector<EmulatedAck> acks() const;
   int redeliveries() const;
   /// {"type":"disconnect","reason":…}; after warning/refresh_requested the connection gets no new

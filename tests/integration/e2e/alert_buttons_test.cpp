@@ -28,7 +28,9 @@ constexpr const char* kOther = "C0ELSEWHERE";
 constexpr const char* kAna = "U0ONCALL01";
 constexpr const char* kSam = "U0TEAMMATE";
 
-std::string api_token() { return "pd-api-" + std::string("buttons-token"); }
+std::string api_token() {
+  return "pd-api-" + std::string("buttons-token");
+}
 
 class AlertButtonsE2E : public ::testing::Test {
  protected:
@@ -40,33 +42,46 @@ class AlertButtonsE2E : public ::testing::Test {
     emu_.start();
     paging_.add_pagerduty_incident("PFQZPSY");
     paging_.start();
-    test::write_file(dir_ / "vigil.yaml",
-                     "channels:\n  - id: " + std::string(kAlerts) + "\n    backend: runbook\n    auto_triage: true\n"
-                     "pagerduty:\n  api_url: " + paging_.url() + "\n  from_email: vigil@example.com\n"
-                     "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
-                     "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
-                     "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                     "http:\n  alert_channel: " + kAlerts + "\n"
-                     "logging:\n  level: debug\n");
-    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
-                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                              "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
-                              "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-webhook-secret",
-                              "VIGIL_PAGERDUTY_API_TOKEN=" + api_token()},
-                             (dir_ / "vigil.log").string());
+    test::write_file(dir_ / "vigil.yaml", "channels:\n  - id: " + std::string(kAlerts) +
+                                              "\n    backend: runbook\n    auto_triage: true\n"
+                                              "pagerduty:\n  api_url: " +
+                                              paging_.url() +
+                                              "\n  from_email: vigil@example.com\n"
+                                              "skills:\n  dirs: [" +
+                                              (test::test_data_dir() / "fixtures" / "skills_chatops").string() +
+                                              "]\n"
+                                              "agent:\n  workspace_root: " +
+                                              (dir_ / "ws").string() +
+                                              "\n  grace: 1s\n"
+                                              "storage:\n  database: " +
+                                              (dir_ / "v.db").string() +
+                                              "\n"
+                                              "http:\n  alert_channel: " +
+                                              kAlerts +
+                                              "\n"
+                                              "logging:\n  level: debug\n");
+    pid_ = test::start_vigil(
+        {"--config", (dir_ / "vigil.yaml").string(), "serve"},
+        {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+         "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
+         "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-webhook-secret", "VIGIL_PAGERDUTY_API_TOKEN=" + api_token()},
+        (dir_ / "vigil.log").string());
     ASSERT_GT(pid_, 0);
-    ASSERT_TRUE(test::eventually([&] {
-      const auto text = log();
-      const auto at = text.find("(port ");
-      if (at == std::string::npos) {
-        return false;
-      }
-      port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
-      return true;
-    }, 15s)) << log();
-    ASSERT_TRUE(test::eventually([&] {
-      return test::raw_http(port_, test::http_request("GET", "/readyz")).status == 200;
-    }, 15s)) << log();
+    ASSERT_TRUE(test::eventually(
+        [&] {
+          const auto text = log();
+          const auto at = text.find("(port ");
+          if (at == std::string::npos) {
+            return false;
+          }
+          port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
+          return true;
+        },
+        15s))
+        << log();
+    ASSERT_TRUE(test::eventually(
+        [&] { return test::raw_http(port_, test::http_request("GET", "/readyz")).status == 200; }, 15s))
+        << log();
   }
   void TearDown() override {
     if (pid_ > 0) {
@@ -81,30 +96,33 @@ class AlertButtonsE2E : public ::testing::Test {
     auto body = json::parse(test::read_file(test::fixtures_dir() / "pagerduty" / "v3_incident_triggered.json"));
     body["event"]["data"]["title"] = title;
     const auto text = body.dump();
-    return test::raw_http(port_, test::http_request("POST", "/webhooks/pagerduty",
-                                                    {{"Content-Type", "application/json"},
-                                                     {"X-PagerDuty-Signature",
-                                                      pagerduty::sign_v3("pd-webhook-secret", text)}},
-                                                    text))
+    return test::raw_http(port_,
+                          test::http_request("POST", "/webhooks/pagerduty",
+                                             {{"Content-Type", "application/json"},
+                                              {"X-PagerDuty-Signature", pagerduty::sign_v3("pd-webhook-secret", text)}},
+                                             text))
         .status;
   }
   void click(const std::string& action_id, const std::string& value, const std::string& user,
              const std::string& channel = kAlerts) {
     const auto n = std::to_string(++counter_);
-    const auto id = emu_.send_envelope(
-        {{"envelope_id", "env-click-" + n},
-         {"type", "interactive"},
-         {"accepts_response_payload", true},
-         {"payload",
-          {{"type", "block_actions"},
-           {"user", {{"id", user}, {"username", user == kAna ? "ana" : "sam"}, {"team_id", "T1"}}},
-           {"team", {{"id", "T1"}}},
-           {"channel", {{"id", channel}, {"name", "alerts"}}},
-           {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", channel}}},
-           {"trigger_id", "trig-" + n},
-           {"response_url", emu_.response_url("click-" + n)},
-           {"actions", json::array({{{"action_id", action_id}, {"block_id", "b"}, {"value", value},
-                                     {"type", "button"}, {"action_ts", "1700000000." + n}}})}}}});
+    const auto id =
+        emu_.send_envelope({{"envelope_id", "env-click-" + n},
+                            {"type", "interactive"},
+                            {"accepts_response_payload", true},
+                            {"payload",
+                             {{"type", "block_actions"},
+                              {"user", {{"id", user}, {"username", user == kAna ? "ana" : "sam"}, {"team_id", "T1"}}},
+                              {"team", {{"id", "T1"}}},
+                              {"channel", {{"id", channel}, {"name", "alerts"}}},
+                              {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", channel}}},
+                              {"trigger_id", "trig-" + n},
+                              {"response_url", emu_.response_url("click-" + n)},
+                              {"actions", json::array({{{"action_id", action_id},
+                                                        {"block_id", "b"},
+                                                        {"value", value},
+                                                        {"type", "button"},
+                                                        {"action_ts", "1700000000." + n}}})}}}});
     EXPECT_TRUE(emu_.wait_for_ack(id, 3s));
   }
   // The run's root as it is now (updates applied).
@@ -261,8 +279,9 @@ TEST_F(AlertButtonsE2E, AcknowledgeSnoozeAndResolveFromTheRoot) {
   // Resolve: the incident is resolved the way /incident resolve does it, and the buttons go.
   click("alert.resolve", run_id, kSam);
   ASSERT_TRUE(test::eventually([&] { return store()->get_incident(incident_id)->state == "resolved"; })) << log();
-  ASSERT_TRUE(test::eventually([&] { return thread().find("incident resolved by <@U0TEAMMATE>") != std::string::npos; }))
-      << thread();
+  ASSERT_TRUE(test::eventually([&] {
+    return thread().find("incident resolved by <@U0TEAMMATE>") != std::string::npos;
+  })) << thread();
   EXPECT_EQ(audited("incident.resolved", kSam), 1);
   ASSERT_TRUE(test::eventually([&] {
     const auto r = root();
@@ -295,7 +314,8 @@ TEST_F(AlertButtonsE2E, AnUpstreamAcknowledgeFailureIsShownInTheThread) {
   click("alert.ack", run_id, kAna);
   ASSERT_TRUE(test::eventually([&] {
     return thread().find("could not acknowledge in PagerDuty") != std::string::npos;
-  })) << thread() << log();
+  })) << thread()
+      << log();
   EXPECT_NE(thread().find("acknowledged by <@U0ONCALL01>"), std::string::npos) << thread();
   EXPECT_EQ(audited("alert.acknowledge_upstream_failed", kAna), 1);
 }

@@ -16,7 +16,9 @@ using nlohmann::json;
 
 constexpr const char* kChannel = "C0INC";
 
-std::string grafana_token() { return std::string("xo") + "xb-grafana-app"; }
+std::string grafana_token() {
+  return std::string("xo") + "xb-grafana-app";
+}
 
 class AlertMessages : public ::testing::Test {
  protected:
@@ -25,7 +27,9 @@ class AlertMessages : public ::testing::Test {
     session_.emulator().add_app_bot(grafana_token(), "B0GRAFANA", "Grafana");
     session_.start("channels:\n  - id: " + std::string(kChannel) +
                    "\n    backend: runbook\n    auto_triage: true\n"
-                   "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
+                   "skills:\n  dirs: [" +
+                   (test::test_data_dir() / "fixtures" / "skills_chatops").string() +
+                   "]\n"
                    "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n"
                    "storage:\n  database: {dir}/v.db\n"
                    "logging:\n  level: debug\n");
@@ -47,8 +51,9 @@ class AlertMessages : public ::testing::Test {
             {"attachments",
              {{{"title", title},
                {"title_link", "https://grafana.example/alerting/list"},
-               {"text", "**" + status_word + "**\n\nValue: A=97\nLabels:\n - alertname = ApiDown\n - namespace = prod\n"
-                        "Annotations:\n - summary = api answers 5xx\n"},
+               {"text", "**" + status_word +
+                            "**\n\nValue: A=97\nLabels:\n - alertname = ApiDown\n - namespace = prod\n"
+                            "Annotations:\n - summary = api answers 5xx\n"},
                {"fallback", title},
                {"footer", "Grafana v11.3.0"}}}}};
   }
@@ -91,9 +96,13 @@ TEST_F(AlertMessages, LookAlikesStartNothingAndTheLogSaysWhy) {
   session_.send({{"envelope_id", "env-paste"},
                  {"type", "events_api"},
                  {"payload",
-                  {{"type", "event_callback"}, {"event_id", "EvPaste"},
+                  {{"type", "event_callback"},
+                   {"event_id", "EvPaste"},
                    {"event",
-                    {{"type", "message"}, {"user", "U0PERSON"}, {"channel", kChannel}, {"ts", "1800000001.000001"},
+                    {{"type", "message"},
+                     {"user", "U0PERSON"},
+                     {"channel", kChannel},
+                     {"ts", "1800000001.000001"},
                      {"text", "[FIRING:1] ApiDown (prod) — is anyone on this?"}}}}}});
   // A garbled, partial alert from the app.
   ASSERT_TRUE(app_call("chat.postMessage", json{{"channel", kChannel}, {"text", "[FIRING:1]"}}).value("ok", false));

@@ -30,7 +30,9 @@ constexpr const char* kWebhookToken = "am-webhook-token-1";
 
 // Alertmanager's own Slack app: another bot in the workspace (the token is assembled at run time so
 // that nothing token-shaped is committed).
-std::string alertmanager_bot_token() { return std::string("xo") + "xb-alertmanager-app"; }
+std::string alertmanager_bot_token() {
+  return std::string("xo") + "xb-alertmanager-app";
+}
 
 std::string route(const std::string& receiver) {
   // Short waits so that a test sees the first notification and the resolve in seconds.
@@ -57,33 +59,44 @@ class RealAlertmanager : public ::testing::Test {
   }
 
   void start_vigil(const std::string& extra_yaml = "") {
-    test::write_file(dir_ / "vigil.yaml",
-                     "channels:\n  - id: " + std::string(kAlerts) +
-                         "\n    backend: runbook\n    auto_triage: true\n"
-                         "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_alerts").string() + "]\n"
-                         "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
-                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                         "http:\n  alert_channel: " + kAlerts + "\n"
-                         "logging:\n  level: debug\n" + extra_yaml);
+    test::write_file(dir_ / "vigil.yaml", "channels:\n  - id: " + std::string(kAlerts) +
+                                              "\n    backend: runbook\n    auto_triage: true\n"
+                                              "skills:\n  dirs: [" +
+                                              (test::test_data_dir() / "fixtures" / "skills_alerts").string() +
+                                              "]\n"
+                                              "agent:\n  workspace_root: " +
+                                              (dir_ / "ws").string() +
+                                              "\n  grace: 1s\n"
+                                              "storage:\n  database: " +
+                                              (dir_ / "v.db").string() +
+                                              "\n"
+                                              "http:\n  alert_channel: " +
+                                              kAlerts +
+                                              "\n"
+                                              "logging:\n  level: debug\n" +
+                                              extra_yaml);
     pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
                              {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
                               "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
                               std::string("VIGIL_ALERTMANAGER_TOKEN=") + kWebhookToken},
                              (dir_ / "vigil.log").string());
     ASSERT_GT(pid_, 0);
-    ASSERT_TRUE(test::eventually([&] {
-      const auto text = log();
-      const auto at = text.find("(port ");
-      if (at == std::string::npos) {
-        return false;
-      }
-      port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
-      return true;
-    }, 15s)) << log();
+    ASSERT_TRUE(test::eventually(
+        [&] {
+          const auto text = log();
+          const auto at = text.find("(port ");
+          if (at == std::string::npos) {
+            return false;
+          }
+          port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
+          return true;
+        },
+        15s))
+        << log();
     ASSERT_TRUE(test::eventually([&] { return emu_.connections().size() >= 2; }, 15s)) << log();
-    ASSERT_TRUE(test::eventually([&] {
-      return test::raw_http(port_, test::http_request("GET", "/readyz")).status == 200;
-    }, 15s)) << log();
+    ASSERT_TRUE(test::eventually(
+        [&] { return test::raw_http(port_, test::http_request("GET", "/readyz")).status == 200; }, 15s))
+        << log();
   }
 
   std::string log() const {
@@ -125,9 +138,13 @@ class RealAlertmanager : public ::testing::Test {
   std::string slack_receiver(const std::string& extra = "") const {
     return route("slack") +
            "receivers:\n  - name: slack\n    slack_configs:\n"
-           "      - api_url: " + emu_.api_url() + "chat.postMessage\n"
-           "        channel: '#alerts'\n        send_resolved: true\n" + extra +
-           "        http_config:\n          authorization:\n            credentials: " + alertmanager_bot_token() + "\n";
+           "      - api_url: " +
+           emu_.api_url() +
+           "chat.postMessage\n"
+           "        channel: '#alerts'\n        send_resolved: true\n" +
+           extra +
+           "        http_config:\n          authorization:\n            credentials: " + alertmanager_bot_token() +
+           "\n";
   }
 
   slack::SlackEmulator emu_;
@@ -136,14 +153,16 @@ class RealAlertmanager : public ::testing::Test {
   unsigned short port_ = 0;
 };
 
-const std::vector<std::string> kCrashLoop{"alertname=KubePodCrashLooping", "namespace=shop",
-                                          "pod=checkout-7d9f8-x2x4q", "container=app", "severity=critical"};
+const std::vector<std::string> kCrashLoop{"alertname=KubePodCrashLooping", "namespace=shop", "pod=checkout-7d9f8-x2x4q",
+                                          "container=app", "severity=critical"};
 
 TEST_F(RealAlertmanager, WebhookReceiverOpensGroupedIncidentsAndResolvesThem) {
   start_vigil();
   test::AlertmanagerPeer am(route("vigil") +
                             "receivers:\n  - name: vigil\n    webhook_configs:\n"
-                            "      - url: http://127.0.0.1:" + std::to_string(port_) + "/webhooks/alertmanager\n"
+                            "      - url: http://127.0.0.1:" +
+                            std::to_string(port_) +
+                            "/webhooks/alertmanager\n"
                             "        send_resolved: true\n"
                             "        http_config:\n          authorization:\n            credentials: " +
                             kWebhookToken + "\n");
@@ -156,15 +175,18 @@ TEST_F(RealAlertmanager, WebhookReceiverOpensGroupedIncidentsAndResolvesThem) {
   ASSERT_TRUE(test::eventually([&] { return incidents().size() == 2; }, 20s)) << log() << am.log();
   // Each alert's run describes its own pod.
   std::set<std::string> pods;
-  ASSERT_TRUE(test::eventually([&] {
-    pods.clear();
-    for (const auto& incident : incidents()) {
-      for (const auto& argv : steps_of_incident(incident)) {
-        pods.insert(argv.at(3) + " -n " + argv.at(5));  // echo describe pod <pod> -n <namespace>
-      }
-    }
-    return pods.size() == 2;
-  }, 20s)) << log();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        pods.clear();
+        for (const auto& incident : incidents()) {
+          for (const auto& argv : steps_of_incident(incident)) {
+            pods.insert(argv.at(3) + " -n " + argv.at(5));  // echo describe pod <pod> -n <namespace>
+          }
+        }
+        return pods.size() == 2;
+      },
+      20s))
+      << log();
   EXPECT_EQ(pods, (std::set<std::string>{"checkout-7d9f8-x2x4q -n shop", "checkout-7d9f8-b7k2p -n shop"}));
   for (const auto& incident : incidents()) {
     EXPECT_EQ(incident.source, "alertmanager");
@@ -178,17 +200,23 @@ TEST_F(RealAlertmanager, WebhookReceiverOpensGroupedIncidentsAndResolvesThem) {
 
   ASSERT_EQ(am.alert(kCrashLoop, true).exit_code, 0);
   ASSERT_EQ(am.alert(second, true).exit_code, 0);
-  EXPECT_TRUE(test::eventually([&] {
-    const auto all = incidents();
-    return all.size() == 2 && std::all_of(all.begin(), all.end(), [](const auto& i) { return i.state == "resolved"; });
-  }, 20s)) << log() << am.log();
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        const auto all = incidents();
+        return all.size() == 2 &&
+               std::all_of(all.begin(), all.end(), [](const auto& i) { return i.state == "resolved"; });
+      },
+      20s))
+      << log() << am.log();
 }
 
 TEST_F(RealAlertmanager, WebhookWithTheWrongTokenIsRefusedAndNothingIsStored) {
   start_vigil();
   test::AlertmanagerPeer am(route("vigil") +
                             "receivers:\n  - name: vigil\n    webhook_configs:\n"
-                            "      - url: http://127.0.0.1:" + std::to_string(port_) + "/webhooks/alertmanager\n"
+                            "      - url: http://127.0.0.1:" +
+                            std::to_string(port_) +
+                            "/webhooks/alertmanager\n"
                             "        http_config:\n          authorization:\n            credentials: not-the-token\n");
   ASSERT_TRUE(am.wait_ready()) << am.log();
   ASSERT_EQ(am.alert(kCrashLoop).exit_code, 0);
@@ -242,27 +270,33 @@ TEST_F(RealAlertmanager, SilenceButtonCreatesASilenceThatAmtoolSees) {
     }
     return std::nullopt;
   };
-  ASSERT_TRUE(test::eventually([&] {
-    const auto r = root();
-    return r && r->blocks.dump().find("\"alert.silence\"") != std::string::npos;
-  }, 20s)) << vigil_posts() << log();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto r = root();
+        return r && r->blocks.dump().find("\"alert.silence\"") != std::string::npos;
+      },
+      20s))
+      << vigil_posts() << log();
   const auto run_id = store()->runs_for_incident(incidents().at(0).id).at(0).id;
   int n = 0;
   const auto click = [&](const std::string& user, const std::string& name) {
-    const auto id = emu_.send_envelope(
-        {{"envelope_id", "env-silence-" + std::to_string(++n)},
-         {"type", "interactive"},
-         {"accepts_response_payload", true},
-         {"payload",
-          {{"type", "block_actions"},
-           {"user", {{"id", user}, {"username", name}, {"team_id", "T1"}}},
-           {"team", {{"id", "T1"}}},
-           {"channel", {{"id", kAlerts}, {"name", "alerts"}}},
-           {"container", {{"type", "message"}, {"message_ts", root()->ts}, {"channel_id", kAlerts}}},
-           {"trigger_id", "trig-" + std::to_string(n)},
-           {"response_url", emu_.response_url("silence-" + std::to_string(n))},
-           {"actions", json::array({{{"action_id", "alert.silence"}, {"block_id", "b"}, {"value", run_id},
-                                     {"type", "button"}, {"action_ts", "1700000000." + std::to_string(n)}}})}}}});
+    const auto id =
+        emu_.send_envelope({{"envelope_id", "env-silence-" + std::to_string(++n)},
+                            {"type", "interactive"},
+                            {"accepts_response_payload", true},
+                            {"payload",
+                             {{"type", "block_actions"},
+                              {"user", {{"id", user}, {"username", name}, {"team_id", "T1"}}},
+                              {"team", {{"id", "T1"}}},
+                              {"channel", {{"id", kAlerts}, {"name", "alerts"}}},
+                              {"container", {{"type", "message"}, {"message_ts", root()->ts}, {"channel_id", kAlerts}}},
+                              {"trigger_id", "trig-" + std::to_string(n)},
+                              {"response_url", emu_.response_url("silence-" + std::to_string(n))},
+                              {"actions", json::array({{{"action_id", "alert.silence"},
+                                                        {"block_id", "b"},
+                                                        {"value", run_id},
+                                                        {"type", "button"},
+                                                        {"action_ts", "1700000000." + std::to_string(n)}}})}}}});
     EXPECT_TRUE(emu_.wait_for_ack(id, 3s));
   };
   const auto silences = [&]() {
@@ -272,14 +306,17 @@ TEST_F(RealAlertmanager, SilenceButtonCreatesASilenceThatAmtoolSees) {
   };
   // Not an approver: refused, privately; no silence.
   click("U0TEAMMATE", "sam");
-  ASSERT_TRUE(test::eventually([&] {
-    for (const auto& [id, body] : emu_.response_posts()) {
-      if (body.dump().find("takes an approver") != std::string::npos) {
-        return true;
-      }
-    }
-    return false;
-  }, 10s)) << log();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        for (const auto& [id, body] : emu_.response_posts()) {
+          if (body.dump().find("takes an approver") != std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      10s))
+      << log();
   EXPECT_TRUE(silences().empty());
 
   click("U0ONCALL01", "ana");
@@ -300,25 +337,34 @@ TEST_F(RealAlertmanager, SilenceButtonCreatesASilenceThatAmtoolSees) {
   const auto id = silence.value("id", "");
   ASSERT_FALSE(id.empty());
   // The thread says who, until when and the silence id; the root too, without its Silence button.
-  ASSERT_TRUE(test::eventually([&] {
-    const auto posts = vigil_posts();
-    return posts.find("silenced in Alertmanager by <@U0ONCALL01> until") != std::string::npos &&
-           posts.find("(silence " + id + ")") != std::string::npos;
-  }, 10s)) << vigil_posts();
-  ASSERT_TRUE(test::eventually([&] {
-    const auto r = root();
-    return r && r->blocks.dump().find("Silenced in Alertmanager by <@U0ONCALL01>") != std::string::npos &&
-           r->blocks.dump().find("\"alert.silence\"") == std::string::npos;
-  }, 10s)) << (root() ? root()->blocks.dump() : "no root");
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto posts = vigil_posts();
+        return posts.find("silenced in Alertmanager by <@U0ONCALL01> until") != std::string::npos &&
+               posts.find("(silence " + id + ")") != std::string::npos;
+      },
+      10s))
+      << vigil_posts();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto r = root();
+        return r && r->blocks.dump().find("Silenced in Alertmanager by <@U0ONCALL01>") != std::string::npos &&
+               r->blocks.dump().find("\"alert.silence\"") == std::string::npos;
+      },
+      10s))
+      << (root() ? root()->blocks.dump() : "no root");
   int audited = 0;
   for (const auto& e : store()->list_audit()) {
     audited += e.action == "alert.silenced" && e.actor == "U0ONCALL01" && e.detail.find(id) != std::string::npos;
   }
   EXPECT_EQ(audited, 1);
   // The alert is silenced in Alertmanager itself.
-  EXPECT_TRUE(test::eventually([&] {
-    return am->amtool({"alert", "query", "--silenced", "-o", "json"}).out.find(id) != std::string::npos;
-  }, 10s)) << am->amtool({"alert", "query", "--silenced", "-o", "json"}).out;
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        return am->amtool({"alert", "query", "--silenced", "-o", "json"}).out.find(id) != std::string::npos;
+      },
+      10s))
+      << am->amtool({"alert", "query", "--silenced", "-o", "json"}).out;
 }
 
 // Without alertmanager.url Vigil never guesses a pod or namespace from a bare value list: the run
@@ -329,11 +375,14 @@ TEST_F(RealAlertmanager, DefaultSlackMessageWithoutTheApiUrlSaysWhatIsMissing) {
   ASSERT_TRUE(am.wait_ready()) << am.log();
   ASSERT_EQ(am.alert(kCrashLoop).exit_code, 0);
   ASSERT_TRUE(test::eventually([&] { return incidents().size() == 1; }, 20s)) << log() << am.log();
-  EXPECT_TRUE(test::eventually([&] {
-    const auto posts = vigil_posts();
-    return posts.find("deploy/alerting/alertmanager-slack.tmpl") != std::string::npos &&
-           posts.find("alertmanager.url") != std::string::npos;
-  }, 20s)) << vigil_posts();
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        const auto posts = vigil_posts();
+        return posts.find("deploy/alerting/alertmanager-slack.tmpl") != std::string::npos &&
+               posts.find("alertmanager.url") != std::string::npos;
+      },
+      20s))
+      << vigil_posts();
   // The thread asks for them (a button opens a form); the run needed input, it did not fail.
   EXPECT_TRUE(test::eventually([&] { return vigil_posts().find("needs namespace and pod") != std::string::npos; }, 20s))
       << vigil_posts();
@@ -350,13 +399,15 @@ TEST_F(RealAlertmanager, DefaultSlackMessageWithoutTheApiUrlSaysWhatIsMissing) {
 TEST_F(RealAlertmanager, VigilsSlackTemplateCarriesTheLabels) {
   start_vigil();
   const auto tmpl = test::test_data_dir().parent_path() / "deploy" / "alerting" / "alertmanager-slack.tmpl";
-  test::AlertmanagerPeer am("templates: ['*.tmpl']\n" +
-                                slack_receiver("        title: '{{ template \"vigil.slack.title\" . }}'\n"
-                                               "        text: '{{ template \"vigil.slack.text\" . }}'\n"),
-                            {tmpl});
+  test::AlertmanagerPeer am(
+      "templates: ['*.tmpl']\n" + slack_receiver("        title: '{{ template \"vigil.slack.title\" . }}'\n"
+                                                 "        text: '{{ template \"vigil.slack.text\" . }}'\n"),
+      {tmpl});
   ASSERT_TRUE(am.wait_ready()) << am.log();
-  ASSERT_EQ(am.alert(kCrashLoop, false, {"summary=checkout crash looping", "runbook_url=https://runbooks.example/crash"}).exit_code,
-            0);
+  ASSERT_EQ(
+      am.alert(kCrashLoop, false, {"summary=checkout crash looping", "runbook_url=https://runbooks.example/crash"})
+          .exit_code,
+      0);
   ASSERT_TRUE(test::eventually([&] { return incidents().size() == 1; }, 20s)) << log() << am.log();
   EXPECT_TRUE(test::eventually([&] { return !steps_of_incident(incidents().at(0)).empty(); }, 20s)) << log();
   EXPECT_EQ(steps_of_incident(incidents().at(0)).at(0),
@@ -397,9 +448,11 @@ TEST(GrafanaTemplate, RenderedByAmtoolItNamesEveryLabel) {
   EXPECT_EQ(title.out.substr(0, title.out.find_last_not_of('\n') + 1), "[FIRING:1] KubePodCrashLooping Kubernetes");
   alerting::AlertMessage m;
   m.bot_name = "Grafana";
-  m.attachments.push_back({title.out, "https://grafana.example/alerting/list", text.out, title.out, "", "Grafana v11", {}});
+  m.attachments.push_back(
+      {title.out, "https://grafana.example/alerting/list", text.out, title.out, "", "Grafana v11", {}});
   const auto parsed = alerting::parse_alert_message(m, false);
-  ASSERT_TRUE(std::holds_alternative<alerting::AlertNotification>(parsed)) << std::get<alerting::NotAnAlert>(parsed).reason;
+  ASSERT_TRUE(std::holds_alternative<alerting::AlertNotification>(parsed))
+      << std::get<alerting::NotAnAlert>(parsed).reason;
   const auto& a = std::get<alerting::AlertNotification>(parsed);
   EXPECT_EQ(a.source, "grafana");
   EXPECT_EQ(a.labels.at("namespace"), "shop");

@@ -64,8 +64,12 @@ std::string two_digits(int i) {
   std::snprintf(buf, sizeof buf, "%02d", i);
   return buf;
 }
-std::string tag_of(int run) { return "t" + two_digits(run); }
-std::string alertname_of(int run) { return "ChaosAlert_" + tag_of(run); }
+std::string tag_of(int run) {
+  return "t" + two_digits(run);
+}
+std::string alertname_of(int run) {
+  return "ChaosAlert_" + tag_of(run);
+}
 
 class Chaos : public ::testing::Test {
  protected:
@@ -99,24 +103,38 @@ class Chaos : public ::testing::Test {
     std::filesystem::create_directories(dir_ / "skills");
     for (int i = 0; i < kRuns; ++i) {
       const auto tag = tag_of(i);
-      test::write_file(dir_ / "skills" / ("chaos-" + tag + ".yaml"),
-                       "id: chaos-" + tag + "\n"
-                       "title: Fix chaos incident " + tag + "\n"
-                       "description: Looks, then fixes; a script stands in for kubectl and records every execution.\n"
-                       "triggers:\n"
-                       "  text: ['chaos incident " + tag + "\\b']\n"
-                       "  alertnames: [" + alertname_of(i) + "]\n"
-                       "steps:\n"
-                       "  - id: look\n"
-                       "    title: Look at it\n"
-                       "    run: ['" + tool + "', '" + side_effects + "', '-', look, " + tag + "]\n"
-                       "  - id: fix\n"
-                       "    title: Fix it\n"
-                       "    run: ['" + tool + "', '" + side_effects + "', '-', fix, " + tag + "]\n"
-                       "    dry_run: [echo, 'would fix', " + tag + "]\n"
-                       "    mutating: true\n"
-                       "    requires_approval: true\n"
-                       "    risk: medium\n");
+      test::write_file(
+          dir_ / "skills" / ("chaos-" + tag + ".yaml"),
+          "id: chaos-" + tag +
+              "\n"
+              "title: Fix chaos incident " +
+              tag +
+              "\n"
+              "description: Looks, then fixes; a script stands in for kubectl and records every execution.\n"
+              "triggers:\n"
+              "  text: ['chaos incident " +
+              tag +
+              "\\b']\n"
+              "  alertnames: [" +
+              alertname_of(i) +
+              "]\n"
+              "steps:\n"
+              "  - id: look\n"
+              "    title: Look at it\n"
+              "    run: ['" +
+              tool + "', '" + side_effects + "', '-', look, " + tag +
+              "]\n"
+              "  - id: fix\n"
+              "    title: Fix it\n"
+              "    run: ['" +
+              tool + "', '" + side_effects + "', '-', fix, " + tag +
+              "]\n"
+              "    dry_run: [echo, 'would fix', " +
+              tag +
+              "]\n"
+              "    mutating: true\n"
+              "    requires_approval: true\n"
+              "    risk: medium\n");
     }
   }
   void write_config() {
@@ -124,13 +142,19 @@ class Chaos : public ::testing::Test {
     for (const auto& c : kChannels) {
       channels += "  - id: " + c + "\n    backend: runbook\n    auto_triage: true\n";
     }
-    test::write_file(dir_ / "vigil.yaml",
-                     "channels:\n" + channels +
-                         "approvals:\n  users: [" + kApprover + ", " + kApprover2 + "]\n"
-                         "skills:\n  dirs: [" + (dir_ / "skills").string() + "]\n"
-                         "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
-                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                         "logging:\n  level: debug\n");
+    test::write_file(dir_ / "vigil.yaml", "channels:\n" + channels + "approvals:\n  users: [" + kApprover + ", " +
+                                              kApprover2 +
+                                              "]\n"
+                                              "skills:\n  dirs: [" +
+                                              (dir_ / "skills").string() +
+                                              "]\n"
+                                              "agent:\n  workspace_root: " +
+                                              (dir_ / "ws").string() +
+                                              "\n  grace: 1s\n"
+                                              "storage:\n  database: " +
+                                              (dir_ / "v.db").string() +
+                                              "\n"
+                                              "logging:\n  level: debug\n");
   }
   std::string log_path() const { return (dir_ / "vigil.log").string(); }
   std::string log() const { return test::read_file(log_path()); }
@@ -194,9 +218,15 @@ class Chaos : public ::testing::Test {
           {"type", "slash_commands"},
           {"accepts_response_payload", true},
           {"payload",
-           {{"command", "/triage"}, {"text", text}, {"user_id", kRequester}, {"user_name", "req"},
-            {"channel_id", channel}, {"channel_name", "inc"}, {"team_id", "T1"},
-            {"response_url", emu_.response_url(response_id)}, {"trigger_id", "trig-" + n}}}});
+           {{"command", "/triage"},
+            {"text", text},
+            {"user_id", kRequester},
+            {"user_name", "req"},
+            {"channel_id", channel},
+            {"channel_name", "inc"},
+            {"team_id", "T1"},
+            {"response_url", emu_.response_url(response_id)},
+            {"trigger_id", "trig-" + n}}}});
   }
   void alert(const std::string& channel, const std::string& title, const std::string& alertname) {
     const auto n = std::to_string(++counter_);
@@ -204,13 +234,21 @@ class Chaos : public ::testing::Test {
           {"type", "events_api"},
           {"accepts_response_payload", false},
           {"payload",
-           {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvAlert" + n},
+           {{"type", "event_callback"},
+            {"team_id", "T1"},
+            {"event_id", "EvAlert" + n},
             {"event",
-             {{"type", "message"}, {"subtype", "bot_message"}, {"bot_id", "B0ALERTMANAGER"},
-              {"username", "alertmanager"}, {"channel", channel}, {"ts", next_ts()}, {"text", ""},
-              {"attachments", json::array({{{"title", "[FIRING:1] " + title},
-                                            {"text", "*Labels:*\n• *alertname:* `" + alertname + "`\n• *severity:* `critical`"},
-                                            {"fallback", title}}})}}}}}});
+             {{"type", "message"},
+              {"subtype", "bot_message"},
+              {"bot_id", "B0ALERTMANAGER"},
+              {"username", "alertmanager"},
+              {"channel", channel},
+              {"ts", next_ts()},
+              {"text", ""},
+              {"attachments",
+               json::array({{{"title", "[FIRING:1] " + title},
+                             {"text", "*Labels:*\n• *alertname:* `" + alertname + "`\n• *severity:* `critical`"},
+                             {"fallback", title}}})}}}}}});
   }
   // Slack sends both an app_mention and a channel message for one mention.
   void mention(const std::string& channel, const std::string& text) {
@@ -220,9 +258,15 @@ class Chaos : public ::testing::Test {
       send({{"envelope_id", "env-mention-" + n},
             {"type", "events_api"},
             {"payload",
-             {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvMention" + n},
+             {{"type", "event_callback"},
+              {"team_id", "T1"},
+              {"event_id", "EvMention" + n},
               {"event",
-               {{"type", type}, {"user", kRequester}, {"channel", channel}, {"ts", ts}, {"event_ts", ts},
+               {{"type", type},
+                {"user", kRequester},
+                {"channel", channel},
+                {"ts", ts},
+                {"event_ts", ts},
                 {"text", "<@U0VIGIL> investigate " + text}}}}}});
     }
   }
@@ -231,9 +275,15 @@ class Chaos : public ::testing::Test {
     send({{"envelope_id", "env-msg-" + n},
           {"type", "events_api"},
           {"payload",
-           {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvMsg" + n},
-            {"event", {{"type", "message"}, {"user", kPerson}, {"channel", channel}, {"ts", next_ts()},
-                       {"text", "anyone else seeing this? " + n}}}}}});
+           {{"type", "event_callback"},
+            {"team_id", "T1"},
+            {"event_id", "EvMsg" + n},
+            {"event",
+             {{"type", "message"},
+              {"user", kPerson},
+              {"channel", channel},
+              {"ts", next_ts()},
+              {"text", "anyone else seeing this? " + n}}}}}});
   }
   void click(const std::string& channel, const std::string& message_ts, const std::string& token,
              const std::string& user) {
@@ -249,8 +299,11 @@ class Chaos : public ::testing::Test {
             {"container", {{"type", "message"}, {"message_ts", message_ts}, {"channel_id", channel}}},
             {"trigger_id", "trig-" + n},
             {"response_url", emu_.response_url("click-" + n)},
-            {"actions", json::array({{{"action_id", "approval.approve"}, {"block_id", "b"}, {"value", token},
-                                      {"type", "button"}, {"action_ts", "1800000200." + n}}})}}}});
+            {"actions", json::array({{{"action_id", "approval.approve"},
+                                      {"block_id", "b"},
+                                      {"value", token},
+                                      {"type", "button"},
+                                      {"action_ts", "1800000200." + n}}})}}}});
   }
 
   struct Card {
@@ -337,9 +390,9 @@ class Chaos : public ::testing::Test {
     for (const auto& [method, n] : per_method) {
       out += " " + method + "=" + std::to_string(n);
     }
-    out += "; web api faults=" + std::to_string(web_faults) + "; sockets accepted=" +
-           std::to_string(emu_.connections_accepted()) + "; redeliveries=" + std::to_string(emu_.redeliveries()) +
-           "; envelopes sent=" + std::to_string(sent_.size());
+    out += "; web api faults=" + std::to_string(web_faults) +
+           "; sockets accepted=" + std::to_string(emu_.connections_accepted()) +
+           "; redeliveries=" + std::to_string(emu_.redeliveries()) + "; envelopes sent=" + std::to_string(sent_.size());
     return out;
   }
 
@@ -424,15 +477,17 @@ TEST_F(Chaos, NoEnvelopeLostNoCommandLostNoSideEffectTwice) {
   };
   while (!all_succeeded() && std::chrono::steady_clock::now() < deadline) {
     std::vector<Card> fresh;
-    test::eventually([&] {
-      fresh.clear();
-      for (auto& c : open_cards()) {
-        if (!clicked.count(c.token)) {
-          fresh.push_back(c);
-        }
-      }
-      return !fresh.empty() || all_succeeded();
-    }, 30s);
+    test::eventually(
+        [&] {
+          fresh.clear();
+          for (auto& c : open_cards()) {
+            if (!clicked.count(c.token)) {
+              fresh.push_back(c);
+            }
+          }
+          return !fresh.empty() || all_succeeded();
+        },
+        30s);
     for (const auto& c : fresh) {
       clicked.insert(c.token);
       click(c.channel, c.ts, c.token, kApprover);
@@ -456,13 +511,16 @@ TEST_F(Chaos, NoEnvelopeLostNoCommandLostNoSideEffectTwice) {
   EXPECT_TRUE(test::eventually([&] { return unacked().empty(); }, 60s))
       << unacked().size() << " envelope(s) never acked, first " << unacked().front() << "; " << chaos_report();
   // Every run's thread got its summary (the presenter got through the faults too).
-  ASSERT_TRUE(test::eventually([&] {
-    int summaries = 0;
-    for (const auto& p : posts()) {
-      summaries += p.args.dump().find(":white_check_mark: *Fixed*") != std::string::npos ? 1 : 0;
-    }
-    return summaries >= kRuns;
-  }, 60s)) << chaos_report() << log();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        int summaries = 0;
+        for (const auto& p : posts()) {
+          summaries += p.args.dump().find(":white_check_mark: *Fixed*") != std::string::npos ? 1 : 0;
+        }
+        return summaries >= kRuns;
+      },
+      60s))
+      << chaos_report() << log();
 
   const auto shown = std::chrono::steady_clock::now();
   std::printf("runs done after %.1f s, all acked and shown after %.1f s\n",

@@ -28,8 +28,12 @@ class ChatOps : public ::testing::Test {
     emu_.add_channel("C0OTHER", "random");
     session_.start("channels:\n  - id: " + std::string(kChannel) +
                    "\n    backend: runbook\n    auto_triage: true\n"
-                   "approvals:\n  users: [" + kApprover + ", " + kApprover2 + ", U0APPROVER3]\n"
-                   "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
+                   "approvals:\n  users: [" +
+                   kApprover + ", " + kApprover2 +
+                   ", U0APPROVER3]\n"
+                   "skills:\n  dirs: [" +
+                   (test::test_data_dir() / "fixtures" / "skills_chatops").string() +
+                   "]\n"
                    "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n"
                    "storage:\n  database: {dir}/v.db\n"
                    "logging:\n  level: debug\n");
@@ -53,27 +57,41 @@ class ChatOps : public ::testing::Test {
   }
   std::string alert_message(const std::string& title, const std::string& ts) {
     const auto n = std::to_string(++counter_);
-    return send({{"envelope_id", "env-alert-" + n},
-                 {"type", "events_api"},
-                 {"accepts_response_payload", false},
-                 {"payload",
-                  {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvAlert" + n},
-                   {"event",
-                    {{"type", "message"}, {"subtype", "bot_message"}, {"bot_id", "B0ALERTMANAGER"},
-                     {"username", "alertmanager"}, {"channel", kChannel}, {"ts", ts}, {"text", ""},
-                     {"attachments", json::array({{{"title", title},
-                                                   {"text", "*Labels:*\n• *alertname:* `ApiDown`\n• *severity:* `critical`"},
-                                                   {"fallback", title}}})}}}}}});
+    return send(
+        {{"envelope_id", "env-alert-" + n},
+         {"type", "events_api"},
+         {"accepts_response_payload", false},
+         {"payload",
+          {{"type", "event_callback"},
+           {"team_id", "T1"},
+           {"event_id", "EvAlert" + n},
+           {"event",
+            {{"type", "message"},
+             {"subtype", "bot_message"},
+             {"bot_id", "B0ALERTMANAGER"},
+             {"username", "alertmanager"},
+             {"channel", kChannel},
+             {"ts", ts},
+             {"text", ""},
+             {"attachments", json::array({{{"title", title},
+                                           {"text", "*Labels:*\n• *alertname:* `ApiDown`\n• *severity:* `critical`"},
+                                           {"fallback", title}}})}}}}}});
   }
   std::string thread_reply(const std::string& thread_ts, const std::string& text, const std::string& user) {
     const auto n = std::to_string(++counter_);
     return send({{"envelope_id", "env-msg-" + n},
                  {"type", "events_api"},
                  {"payload",
-                  {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvMsg" + n},
+                  {{"type", "event_callback"},
+                   {"team_id", "T1"},
+                   {"event_id", "EvMsg" + n},
                    {"event",
-                    {{"type", "message"}, {"user", user}, {"channel", kChannel}, {"ts", "1800000100." + n},
-                     {"thread_ts", thread_ts}, {"text", text}}}}}});
+                    {{"type", "message"},
+                     {"user", user},
+                     {"channel", kChannel},
+                     {"ts", "1800000100." + n},
+                     {"thread_ts", thread_ts},
+                     {"text", text}}}}}});
   }
   std::vector<std::string> approval_tokens() { return session_.approval_tokens(); }
   std::string responses() { return session_.responses(); }
@@ -139,7 +157,8 @@ TEST_F(ChatOps, SlashCommandRootThreadCardApprovalStepOnceAndSummary) {
     return r && r->state == RunState::Succeeded;
   })) << log();
   EXPECT_EQ(executed("restart"), 1);
-  ASSERT_TRUE(test::eventually([&] { return all_posts().find(":white_check_mark: *Fixed*") != std::string::npos; })) << all_posts();
+  ASSERT_TRUE(test::eventually([&] { return all_posts().find(":white_check_mark: *Fixed*") != std::string::npos; }))
+      << all_posts();
   const auto after = all_posts();
   EXPECT_NE(after.find("Approved* by <@U0APPROVER>"), std::string::npos) << after;
   EXPECT_NE(after.find("deployment.apps/api restarted"), std::string::npos) << after;
@@ -189,8 +208,13 @@ TEST_F(ChatOps, DenyWithAReasonRunsNothing) {
          {{"type", "view_submission"},
           {"user", {{"id", kApprover}}},
           {"view",
-           {{"id", "V1"}, {"callback_id", "approval.deny_reason"}, {"private_metadata", token}, {"hash", "h"},
-            {"state", {{"values", {{"reason", {{"reason", {{"type", "plain_text_input"}, {"value", "not during peak"}}}}}}}}}}}}}});
+           {{"id", "V1"},
+            {"callback_id", "approval.deny_reason"},
+            {"private_metadata", token},
+            {"hash", "h"},
+            {"state",
+             {{"values",
+               {{"reason", {{"reason", {{"type", "plain_text_input"}, {"value", "not during peak"}}}}}}}}}}}}}});
   ASSERT_TRUE(test::eventually([&] {
     const auto r = only_run();
     return r && is_terminal(r->state);
@@ -205,7 +229,8 @@ TEST_F(ChatOps, HighRiskNeedsTwoDistinctApprovers) {
   ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
   const auto token = approval_tokens()[0];
   click("approval.approve", token, kApprover);
-  ASSERT_TRUE(test::eventually([&] { return responses().find("1 more approver") != std::string::npos; })) << responses();
+  ASSERT_TRUE(test::eventually([&] { return responses().find("1 more approver") != std::string::npos; }))
+      << responses();
   click("approval.approve", token, kApprover);  // the same person again does not count
   ASSERT_TRUE(test::eventually([&] { return responses().find("second, different approver") != std::string::npos; }));
   EXPECT_EQ(executed("scale"), 0);
@@ -223,14 +248,18 @@ TEST_F(ChatOps, CancelMidRunFromTheRootButton) {
   })) << log();
   // The step can start before Slack has taken the root message (they run side by side).
   ASSERT_TRUE(test::eventually([&] { return all_posts().find("run.cancel") != std::string::npos; }))
-      << "the root has a Cancel button\n" << all_posts();
+      << "the root has a Cancel button\n"
+      << all_posts();
   click("run.cancel", run->id, kStranger);
   ASSERT_TRUE(test::eventually([&] { return responses().find("Only the person who started") != std::string::npos; }));
   click("run.cancel", run->id, kRequester);
-  ASSERT_TRUE(test::eventually([&] {
-    const auto r = only_run();
-    return r && r->state == RunState::Cancelled;
-  }, 15s)) << log();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto r = only_run();
+        return r && r->state == RunState::Cancelled;
+      },
+      15s))
+      << log();
   EXPECT_TRUE(audit_has("run.cancelled", kRequester));
 }
 
@@ -257,11 +286,14 @@ TEST_F(ChatOps, AlertStormIsOneRunWithACounterAndNo429s) {
     std::snprintf(ts, sizeof ts, "1800000000.%06d", 100 + i);
     alert_message("[FIRING:" + std::to_string(1 + i % 3) + "] ApiDown (api prod)", ts);
   }
-  ASSERT_TRUE(test::eventually([&] {
-    auto s = store();
-    const auto runs = s->list_runs(10);
-    return runs.size() == 1 && runs[0].repeat_count == 200;
-  }, 30s)) << log();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        auto s = store();
+        const auto runs = s->list_runs(10);
+        return runs.size() == 1 && runs[0].repeat_count == 200;
+      },
+      30s))
+      << log();
   auto s = store();
   const auto incidents = s->list_incidents(10, false);
   ASSERT_EQ(incidents.size(), 1u);
@@ -301,7 +333,7 @@ TEST_F(ChatOps, MalformedPayloadsCauseNoActionButAnAuditRow) {
   slash("/triage", "api is down");
   ASSERT_TRUE(test::eventually([&] { return approval_tokens().size() == 1; })) << log();
   click("approval.approve", "0123456789abcdef0123456789abcdef", kApprover);  // forged token
-  click("something.else", "x", kApprover);                                     // unknown action
+  click("something.else", "x", kApprover);                                   // unknown action
   send({{"envelope_id", "env-bad-1"}, {"type", "interactive"}, {"payload", {{"type", "block_actions"}}}});
   send({{"envelope_id", "env-bad-2"}, {"type", "slash_commands"}, {"payload", {{"command", 5}}}});
   emu_.send_raw(1, "{not json");
@@ -323,8 +355,8 @@ namespace {
 TEST_F(ChatOps, AChannelThatRefusesPostsIsNotRetriedForever) {
   emu_.fail_next("chat.postMessage", "not_in_channel", 1000);
   slash("/triage", "api is down");
-  ASSERT_TRUE(test::eventually([&] { return log().find("giving up on showing this run in Slack") != std::string::npos; },
-                               30s))
+  ASSERT_TRUE(
+      test::eventually([&] { return log().find("giving up on showing this run in Slack") != std::string::npos; }, 30s))
       << log();
   const auto attempts = emu_.calls("chat.postMessage").size();
   EXPECT_LE(attempts, 8u);

@@ -74,23 +74,35 @@ class CrashRestart : public ::testing::Test {
                      "steps:\n"
                      "  - id: look\n"
                      "    title: Look at it\n"
-                     "    run: ['" + tool + "', '" + effects + "', '" + gates + "/look-{{ params.tag }}', look, '{{ params.tag }}']\n"
-                     "  - id: fix\n"
-                     "    title: Fix it\n"
-                     "    run: ['" + tool + "', '" + effects + "', '" + gates + "/fix-{{ params.tag }}', fix, '{{ params.tag }}']\n"
-                     "    dry_run: [echo, 'would fix', '{{ params.tag }}']\n"
-                     "    mutating: true\n"
-                     "    requires_approval: true\n"
-                     "    risk: medium\n");
+                     "    run: ['" +
+                         tool + "', '" + effects + "', '" + gates +
+                         "/look-{{ params.tag }}', look, '{{ params.tag }}']\n"
+                         "  - id: fix\n"
+                         "    title: Fix it\n"
+                         "    run: ['" +
+                         tool + "', '" + effects + "', '" + gates +
+                         "/fix-{{ params.tag }}', fix, '{{ params.tag }}']\n"
+                         "    dry_run: [echo, 'would fix', '{{ params.tag }}']\n"
+                         "    mutating: true\n"
+                         "    requires_approval: true\n"
+                         "    risk: medium\n");
   }
   void write_config() {
-    test::write_file(dir_ / "vigil.yaml",
-                     "channels:\n  - id: " + std::string(kChannel) + "\n    backend: runbook\n"
-                     "approvals:\n  users: [" + kApprover + "]\n"
-                     "skills:\n  dirs: [" + (dir_ / "skills").string() + "]\n"
-                     "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n  max_concurrent: 1\n"
-                     "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                     "logging:\n  level: debug\n");
+    test::write_file(dir_ / "vigil.yaml", "channels:\n  - id: " + std::string(kChannel) +
+                                              "\n    backend: runbook\n"
+                                              "approvals:\n  users: [" +
+                                              kApprover +
+                                              "]\n"
+                                              "skills:\n  dirs: [" +
+                                              (dir_ / "skills").string() +
+                                              "]\n"
+                                              "agent:\n  workspace_root: " +
+                                              (dir_ / "ws").string() +
+                                              "\n  grace: 1s\n  max_concurrent: 1\n"
+                                              "storage:\n  database: " +
+                                              (dir_ / "v.db").string() +
+                                              "\n"
+                                              "logging:\n  level: debug\n");
   }
   void start() {
     pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
@@ -99,8 +111,8 @@ class CrashRestart : public ::testing::Test {
                              log_path());
     ASSERT_GT(pid_, 0);
     ++starts_;
-    ASSERT_TRUE(test::eventually([&] { return emu_.connections().size() >= 2 && emu_.connections_accepted() >= starts_ * 2; },
-                                 30s))
+    ASSERT_TRUE(test::eventually(
+        [&] { return emu_.connections().size() >= 2 && emu_.connections_accepted() >= starts_ * 2; }, 30s))
         << log();
   }
   // SIGKILL, as an OOM kill would: no shutdown code runs. The step the process was running is
@@ -131,7 +143,8 @@ class CrashRestart : public ::testing::Test {
       } catch (const std::exception&) {
         continue;  // gone meanwhile
       }
-      if (cmdline.find("gated_tool.sh") != std::string::npos && cmdline.find(dir_.path().string()) != std::string::npos) {
+      if (cmdline.find("gated_tool.sh") != std::string::npos &&
+          cmdline.find(dir_.path().string()) != std::string::npos) {
         ::kill(static_cast<pid_t>(std::stol(name)), SIGKILL);
       }
     }
@@ -169,9 +182,15 @@ class CrashRestart : public ::testing::Test {
           {"type", "slash_commands"},
           {"accepts_response_payload", true},
           {"payload",
-           {{"command", "/runbook"}, {"text", "run crash-fix tag=" + tag}, {"user_id", kRequester},
-            {"user_name", "req"}, {"channel_id", kChannel}, {"channel_name", "inc-crash"}, {"team_id", "T1"},
-            {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}});
+           {{"command", "/runbook"},
+            {"text", "run crash-fix tag=" + tag},
+            {"user_id", kRequester},
+            {"user_name", "req"},
+            {"channel_id", kChannel},
+            {"channel_name", "inc-crash"},
+            {"team_id", "T1"},
+            {"response_url", emu_.response_url("cmd-" + n)},
+            {"trigger_id", "trig-" + n}}}});
   }
   void click(const std::string& token) {
     const auto n = std::to_string(++counter_);
@@ -186,8 +205,11 @@ class CrashRestart : public ::testing::Test {
             {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kChannel}}},
             {"trigger_id", "trig-" + n},
             {"response_url", emu_.response_url("click-" + n)},
-            {"actions", json::array({{{"action_id", "approval.approve"}, {"block_id", "b"}, {"value", token},
-                                      {"type", "button"}, {"action_ts", "1800000300." + n}}})}}}});
+            {"actions", json::array({{{"action_id", "approval.approve"},
+                                      {"block_id", "b"},
+                                      {"value", token},
+                                      {"type", "button"},
+                                      {"action_ts", "1800000300." + n}}})}}}});
   }
 
   std::unique_ptr<Store> store() {
@@ -421,7 +443,8 @@ TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheCardTheCardIsFoundAndStillWork
   click(token);
   ASSERT_TRUE(test::eventually([&] { return run_is(a.id, RunState::Succeeded); })) << log();
   ASSERT_TRUE(test::eventually([&] { return card_now(token).find("approval.approve") == std::string::npos; }))
-      << "the card lost its buttons in place\n" << card_now(token);
+      << "the card lost its buttons in place\n"
+      << card_now(token);
   EXPECT_EQ(card_tokens(a.id).size(), 1u) << "no second card";
   EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
   EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();

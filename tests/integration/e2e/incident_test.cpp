@@ -20,9 +20,15 @@ constexpr const char* kApprover = "U0APPROVER";
 std::string config(bool create_channel) {
   return std::string("channels:\n  - id: ") + kChannel +
          "\n    backend: runbook\n"
-         "approvals:\n  users: [" + kApprover + "]\n"
-         "incidents:\n  create_channel: " + (create_channel ? "true" : "false") + "\n"
-         "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
+         "approvals:\n  users: [" +
+         kApprover +
+         "]\n"
+         "incidents:\n  create_channel: " +
+         (create_channel ? "true" : "false") +
+         "\n"
+         "skills:\n  dirs: [" +
+         (test::test_data_dir() / "fixtures" / "skills_chatops").string() +
+         "]\n"
          "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n"
          "storage:\n  database: {dir}/v.db\n"
          "logging:\n  level: debug\n";
@@ -168,9 +174,8 @@ TEST_F(Incidents, DeclareInItsOwnChannelTriageApproveResolveAndTimeline) {
 
   // The terminal prints the same Markdown from the database.
   s_.stop();
-  const auto show = test::run_process(
-      {test::vigil_binary().string(), "--config", (s_.dir() / "vigil.yaml").string(), "incidents", "show",
-       incident.id.substr(0, 8)});
+  const auto show = test::run_process({test::vigil_binary().string(), "--config", (s_.dir() / "vigil.yaml").string(),
+                                       "incidents", "show", incident.id.substr(0, 8)});
   EXPECT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("# Incident: Checkout down for EU"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find("| approved | @U0APPROVER |"), std::string::npos) << show.out;
@@ -181,7 +186,8 @@ TEST_F(Incidents, DeclareInItsOwnChannelTriageApproveResolveAndTimeline) {
   const auto run_md = test::run_process(
       {test::vigil_binary().string(), "--config", (s_.dir() / "vigil.yaml").string(), "runs", "show", run_id});
   EXPECT_EQ(run_md.exit_code, 0) << run_md.err;
-  EXPECT_NE(run_md.out.find("| Incident | Checkout down for EU `" + incident.id.substr(0, 8) + "` |"), std::string::npos)
+  EXPECT_NE(run_md.out.find("| Incident | Checkout down for EU `" + incident.id.substr(0, 8) + "` |"),
+            std::string::npos)
       << run_md.out;
 }
 
@@ -194,8 +200,9 @@ TEST_F(Incidents, WithoutItsOwnChannelAndMistakes) {
   EXPECT_NE(s_.last_ack().dump().find("I don't know"), std::string::npos);
   // Nothing to resolve yet.
   s_.slash("/incident", "resolve", kCommander, kChannel);
-  ASSERT_TRUE(test::eventually([&] { return s_.responses().find("no open incident in this channel") != std::string::npos; }))
-      << s_.responses();
+  ASSERT_TRUE(test::eventually([&] {
+    return s_.responses().find("no open incident in this channel") != std::string::npos;
+  })) << s_.responses();
   s_.slash("/incident", "status", kCommander, kChannel);
   ASSERT_TRUE(test::eventually([&] { return s_.responses().find("No open incidents.") != std::string::npos; }));
 
@@ -215,15 +222,17 @@ TEST_F(Incidents, WithoutItsOwnChannelAndMistakes) {
   s_.slash("/incident", "status", kCommander, "C0ELSE");
   ASSERT_TRUE(test::eventually([&] { return s_.responses().find("*Open incidents*") != std::string::npos; }));
   s_.slash("/incident", "timeline ffffffff", kCommander, kChannel);
-  ASSERT_TRUE(test::eventually([&] { return s_.responses().find("There is no incident `ffffffff`") != std::string::npos; }));
+  ASSERT_TRUE(
+      test::eventually([&] { return s_.responses().find("There is no incident `ffffffff`") != std::string::npos; }));
 }
 
 TEST_F(Incidents, ChannelCreationFailureStillDeclares) {
   s_.emulator().fail_next("conversations.create", "restricted_action", 1);
   s_.start(config(true));
   s_.slash("/incident", "declare Search is slow", kCommander, kChannel);
-  ASSERT_TRUE(test::eventually([&] { return s_.responses().find("could not create its channel") != std::string::npos; }))
-      << s_.responses();
+  ASSERT_TRUE(test::eventually([&] {
+    return s_.responses().find("could not create its channel") != std::string::npos;
+  })) << s_.responses();
   EXPECT_NE(s_.responses().find("restricted_action"), std::string::npos);
   auto store = s_.store();
   const auto open = store->list_incidents(10, true);

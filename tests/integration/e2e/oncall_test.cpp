@@ -28,7 +28,9 @@ constexpr const char* kOnCall = "U0ONCALL1";
 constexpr const char* kStranger = "U0STRANGER";
 constexpr const char* kLead = "U0LEADER1";
 
-std::string api_token() { return "pd-api-" + std::string("e2e-token"); }
+std::string api_token() {
+  return "pd-api-" + std::string("e2e-token");
+}
 
 class OnCallE2E : public ::testing::Test {
  protected:
@@ -40,16 +42,28 @@ class OnCallE2E : public ::testing::Test {
     paging_.add_pagerduty_incident("PFQZPSY");
     paging_.start();
     paging_.set_on_call("PSCHED1", {"ana@example.com"});
-    test::write_file(dir_ / "vigil.yaml",
-                     "channels:\n  - id: " + std::string(kAlerts) + "\n    backend: runbook\n    auto_triage: true\n"
-                     "approvals:\n  users: [" + kLead + "]\n"
-                     "  oncall:\n    pagerduty_schedule: PSCHED1\n    cache: 60s\n"
-                     "pagerduty:\n  api_url: " + paging_.url() + "\n  notes: true\n  from_email: vigil@example.com\n"
-                     "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
-                     "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
-                     "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                     "http:\n  alert_channel: " + kAlerts + "\n"
-                     "logging:\n  level: debug\n");
+    test::write_file(dir_ / "vigil.yaml", "channels:\n  - id: " + std::string(kAlerts) +
+                                              "\n    backend: runbook\n    auto_triage: true\n"
+                                              "approvals:\n  users: [" +
+                                              kLead +
+                                              "]\n"
+                                              "  oncall:\n    pagerduty_schedule: PSCHED1\n    cache: 60s\n"
+                                              "pagerduty:\n  api_url: " +
+                                              paging_.url() +
+                                              "\n  notes: true\n  from_email: vigil@example.com\n"
+                                              "skills:\n  dirs: [" +
+                                              (test::test_data_dir() / "fixtures" / "skills_chatops").string() +
+                                              "]\n"
+                                              "agent:\n  workspace_root: " +
+                                              (dir_ / "ws").string() +
+                                              "\n  grace: 1s\n"
+                                              "storage:\n  database: " +
+                                              (dir_ / "v.db").string() +
+                                              "\n"
+                                              "http:\n  alert_channel: " +
+                                              kAlerts +
+                                              "\n"
+                                              "logging:\n  level: debug\n");
   }
   void TearDown() override {
     if (pid_ > 0) {
@@ -59,44 +73,50 @@ class OnCallE2E : public ::testing::Test {
     paging_.stop();
   }
   void start() {
-    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
-                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                              "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
-                              "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-webhook-secret",
-                              "VIGIL_PAGERDUTY_API_TOKEN=" + api_token()},
-                             (dir_ / "vigil.log").string());
+    pid_ = test::start_vigil(
+        {"--config", (dir_ / "vigil.yaml").string(), "serve"},
+        {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+         "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
+         "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-webhook-secret", "VIGIL_PAGERDUTY_API_TOKEN=" + api_token()},
+        (dir_ / "vigil.log").string());
     ASSERT_GT(pid_, 0);
-    ASSERT_TRUE(test::eventually([&] {
-      const auto text = log();
-      const auto at = text.find("(port ");
-      if (at == std::string::npos) {
-        return false;
-      }
-      port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
-      return true;
-    }, 15s)) << log();
-    ASSERT_TRUE(test::eventually([&] {
-      return test::raw_http(port_, test::http_request("GET", "/readyz")).status == 200;
-    }, 15s)) << log();
+    ASSERT_TRUE(test::eventually(
+        [&] {
+          const auto text = log();
+          const auto at = text.find("(port ");
+          if (at == std::string::npos) {
+            return false;
+          }
+          port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
+          return true;
+        },
+        15s))
+        << log();
+    ASSERT_TRUE(test::eventually(
+        [&] { return test::raw_http(port_, test::http_request("GET", "/readyz")).status == 200; }, 15s))
+        << log();
   }
   std::string log() const { return test::read_file(dir_ / "vigil.log"); }
 
   std::string click(const std::string& token, const std::string& user) {
     const auto n = std::to_string(++counter_);
-    const auto id = emu_.send_envelope(
-        {{"envelope_id", "env-click-" + n},
-         {"type", "interactive"},
-         {"accepts_response_payload", true},
-         {"payload",
-          {{"type", "block_actions"},
-           {"user", {{"id", user}, {"username", "u"}, {"team_id", "T1"}}},
-           {"team", {{"id", "T1"}}},
-           {"channel", {{"id", kAlerts}, {"name", "alerts"}}},
-           {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kAlerts}}},
-           {"trigger_id", "trig-" + n},
-           {"response_url", emu_.response_url("click-" + n)},
-           {"actions", json::array({{{"action_id", "approval.approve"}, {"block_id", "b"}, {"value", token},
-                                     {"type", "button"}, {"action_ts", "1700000000." + n}}})}}}});
+    const auto id =
+        emu_.send_envelope({{"envelope_id", "env-click-" + n},
+                            {"type", "interactive"},
+                            {"accepts_response_payload", true},
+                            {"payload",
+                             {{"type", "block_actions"},
+                              {"user", {{"id", user}, {"username", "u"}, {"team_id", "T1"}}},
+                              {"team", {{"id", "T1"}}},
+                              {"channel", {{"id", kAlerts}, {"name", "alerts"}}},
+                              {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kAlerts}}},
+                              {"trigger_id", "trig-" + n},
+                              {"response_url", emu_.response_url("click-" + n)},
+                              {"actions", json::array({{{"action_id", "approval.approve"},
+                                                        {"block_id", "b"},
+                                                        {"value", token},
+                                                        {"type", "button"},
+                                                        {"action_ts", "1700000000." + n}}})}}}});
     EXPECT_TRUE(emu_.wait_for_ack(id, 3s));
     return id;
   }
@@ -205,16 +225,16 @@ TEST_F(OnCallE2E, PagerDutyIncidentOnCallApprovalAndNotes) {
 }
 
 TEST_F(OnCallE2E, ConfigShowMasksTheApiToken) {
-  const auto r = test::run_process({test::vigil_binary().string(), "--config", (dir_ / "vigil.yaml").string(),
-                                    "config", "show"},
-                                   {{"VIGIL_PAGERDUTY_API_TOKEN", api_token()}});
+  const auto r =
+      test::run_process({test::vigil_binary().string(), "--config", (dir_ / "vigil.yaml").string(), "config", "show"},
+                        {{"VIGIL_PAGERDUTY_API_TOKEN", api_token()}});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find(api_token()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("pagerduty_schedule: PSCHED1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("api_token: \"***\""), std::string::npos) << r.out;
   // Without the token the configuration is refused, naming the place in the file.
-  const auto missing = test::run_process({test::vigil_binary().string(), "config", "check",
-                                          (dir_ / "vigil.yaml").string()});
+  const auto missing =
+      test::run_process({test::vigil_binary().string(), "config", "check", (dir_ / "vigil.yaml").string()});
   EXPECT_EQ(missing.exit_code, 2) << missing.out << missing.err;
   EXPECT_NE(missing.err.find("vigil.yaml:8:25: approvals.oncall.pagerduty_schedule: needs a PagerDuty API token"),
             std::string::npos)

@@ -40,15 +40,24 @@ class OpsHttp : public ::testing::Test {
   void SetUp() override {
     emu_.add_channel(kAlerts, "alerts");
     emu_.start();
-    test::write_file(dir_ / "vigil.yaml",
-                     "channels:\n  - id: " + std::string(kAlerts) +
-                         "\n    backend: runbook\n    auto_triage: true\n"
-                         "approvals:\n  users: [" + kApprover + "]\n"
-                         "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_chatops").string() + "]\n"
-                         "agent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  grace: 1s\n"
-                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n"
-                         "http:\n  alert_channel: " + kAlerts + "\n  max_body_bytes: 65536\n"
-                         "logging:\n  level: debug\n");
+    test::write_file(dir_ / "vigil.yaml", "channels:\n  - id: " + std::string(kAlerts) +
+                                              "\n    backend: runbook\n    auto_triage: true\n"
+                                              "approvals:\n  users: [" +
+                                              kApprover +
+                                              "]\n"
+                                              "skills:\n  dirs: [" +
+                                              (test::test_data_dir() / "fixtures" / "skills_chatops").string() +
+                                              "]\n"
+                                              "agent:\n  workspace_root: " +
+                                              (dir_ / "ws").string() +
+                                              "\n  grace: 1s\n"
+                                              "storage:\n  database: " +
+                                              (dir_ / "v.db").string() +
+                                              "\n"
+                                              "http:\n  alert_channel: " +
+                                              kAlerts +
+                                              "\n  max_body_bytes: 65536\n"
+                                              "logging:\n  level: debug\n");
   }
   void TearDown() override {
     if (pid_ > 0) {
@@ -57,25 +66,27 @@ class OpsHttp : public ::testing::Test {
     }
   }
   void start() {
-    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
-                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                              "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
-                              std::string("VIGIL_ALERTMANAGER_TOKEN=") + kAmToken,
-                              "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-old,pd-new",
-                              std::string("VIGIL_OPSGENIE_TOKEN=") + kOgToken,
-                              std::string("VIGIL_GRAFANA_TOKEN=") + kGfToken},
-                             (dir_ / "vigil.log").string());
+    pid_ = test::start_vigil(
+        {"--config", (dir_ / "vigil.yaml").string(), "serve"},
+        {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+         "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
+         std::string("VIGIL_ALERTMANAGER_TOKEN=") + kAmToken, "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-old,pd-new",
+         std::string("VIGIL_OPSGENIE_TOKEN=") + kOgToken, std::string("VIGIL_GRAFANA_TOKEN=") + kGfToken},
+        (dir_ / "vigil.log").string());
     ASSERT_GT(pid_, 0);
     // The bound port is in the log ("http listening on 127.0.0.1:0 (port N)").
-    ASSERT_TRUE(test::eventually([&] {
-      const auto text = log();
-      const auto at = text.find("(port ");
-      if (at == std::string::npos) {
-        return false;
-      }
-      port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
-      return true;
-    }, 15s)) << log();
+    ASSERT_TRUE(test::eventually(
+        [&] {
+          const auto text = log();
+          const auto at = text.find("(port ");
+          if (at == std::string::npos) {
+            return false;
+          }
+          port_ = static_cast<unsigned short>(std::stoi(text.substr(at + 6)));
+          return true;
+        },
+        15s))
+        << log();
   }
   // Connected to Slack, runs recovered, webhook intake open.
   void wait_connected() {
@@ -97,9 +108,15 @@ class OpsHttp : public ::testing::Test {
                  {"type", "slash_commands"},
                  {"accepts_response_payload", true},
                  {"payload",
-                  {{"command", command}, {"text", text}, {"user_id", kRequester}, {"user_name", "u"},
-                   {"channel_id", kAlerts}, {"channel_name", "alerts"}, {"team_id", "T1"},
-                   {"response_url", emu_.response_url("cmd-" + n)}, {"trigger_id", "trig-" + n}}}});
+                  {{"command", command},
+                   {"text", text},
+                   {"user_id", kRequester},
+                   {"user_name", "u"},
+                   {"channel_id", kAlerts},
+                   {"channel_name", "alerts"},
+                   {"team_id", "T1"},
+                   {"response_url", emu_.response_url("cmd-" + n)},
+                   {"trigger_id", "trig-" + n}}}});
   }
   // A button click; Slack may deliver the same click twice (same user, action and action_ts).
   json click(const std::string& action_id, const std::string& value, const std::string& action_ts) {
@@ -115,8 +132,11 @@ class OpsHttp : public ::testing::Test {
                    {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kAlerts}}},
                    {"trigger_id", "trig-" + n},
                    {"response_url", emu_.response_url("click-" + n)},
-                   {"actions", json::array({{{"action_id", action_id}, {"block_id", "b"}, {"value", value},
-                                             {"type", "button"}, {"action_ts", action_ts}}})}}}});
+                   {"actions", json::array({{{"action_id", action_id},
+                                             {"block_id", "b"},
+                                             {"value", value},
+                                             {"type", "button"},
+                                             {"action_ts", action_ts}}})}}}});
   }
   std::vector<std::string> approval_tokens() const {
     std::vector<std::string> out;
@@ -184,11 +204,14 @@ TEST_F(OpsHttp, ReadyOnlyAfterSlackSaysHello) {
   EXPECT_EQ(early.status, 202);
   EXPECT_NE(early.body.find("\"deferred\":true"), std::string::npos) << early.body;
   wait_connected();
-  EXPECT_TRUE(test::eventually([&] {
-    auto s = store();
-    const auto d = s->list_webhook_deliveries();
-    return d.size() == 1 && d[0].status == "processed" && !s->list_incidents(10, false).empty();
-  }, 10s)) << log();
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        auto s = store();
+        const auto d = s->list_webhook_deliveries();
+        return d.size() == 1 && d[0].status == "processed" && !s->list_incidents(10, false).empty();
+      },
+      10s))
+      << log();
 }
 
 TEST_F(OpsHttp, EveryWebhookFixtureIsAcceptedAndBecomesAnIncident) {
@@ -337,11 +360,9 @@ TEST_F(OpsHttp, MetricsAfterWebhooksATriageAndAClickPassPromtool) {
        {"vigil_webhook_deliveries_total{source=\"alertmanager\"} 1",
         "vigil_webhook_rejected_total{reason=\"unauthorized\"} 1",
         "vigil_socket_envelopes_total{type=\"slash_commands\"} 1",
-        "vigil_socket_envelopes_total{type=\"interactive\"} 2",
-        "vigil_socket_duplicates_total 1",
+        "vigil_socket_envelopes_total{type=\"interactive\"} 2", "vigil_socket_duplicates_total 1",
         "vigil_slack_api_rate_limited_total{method=\"chat.postMessage\"} 1",
-        "vigil_approvals_total{outcome=\"approved\"} 1",
-        "agent_runtime_active_agents{cluster=\"default\"} 0"}) {
+        "vigil_approvals_total{outcome=\"approved\"} 1", "agent_runtime_active_agents{cluster=\"default\"} 0"}) {
     EXPECT_NE(text.find("\n" + line + "\n"), std::string::npos) << line << "\n" << text;
   }
   // The approved /triage run: its state, and what it came to.
@@ -356,9 +377,9 @@ TEST_F(OpsHttp, MetricsAfterWebhooksATriageAndAClickPassPromtool) {
        {"vigil_socket_envelopes_total", "vigil_socket_ack_seconds", "vigil_socket_duplicates_total",
         "vigil_socket_bad_frames_total", "vigil_socket_connections_opened_total", "vigil_slack_api_calls_total",
         "vigil_slack_api_rate_limited_total", "vigil_inputs_waiting", "vigil_runs", "vigil_runs_active",
-        "vigil_run_queue_depth", "vigil_runs_finished_total", "vigil_run_duration_seconds",
-        "vigil_workspace_bytes", "vigil_approvals_total", "vigil_webhook_deliveries_total",
-        "vigil_webhook_rejected_total", "agent_runtime_active_agents", "agent_runtime_workspace_size_bytes"}) {
+        "vigil_run_queue_depth", "vigil_runs_finished_total", "vigil_run_duration_seconds", "vigil_workspace_bytes",
+        "vigil_approvals_total", "vigil_webhook_deliveries_total", "vigil_webhook_rejected_total",
+        "agent_runtime_active_agents", "agent_runtime_workspace_size_bytes"}) {
     EXPECT_NE(std::find(families.begin(), families.end(), family), families.end()) << family << "\n" << text;
   }
 }

@@ -25,10 +25,16 @@ class Outcomes : public ::testing::Test {
     emu_.add_channel(kAlertChannel, "alerts");
     session_.start("channels:\n  - id: " + std::string(kChannel) +
                    "\n    backend: runbook\n    auto_triage: true\n"
-                   "approvals:\n  users: [" + kApprover + "]\n"
-                   "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_outcomes").string() + "]\n"
+                   "approvals:\n  users: [" +
+                   kApprover +
+                   "]\n"
+                   "skills:\n  dirs: [" +
+                   (test::test_data_dir() / "fixtures" / "skills_outcomes").string() +
+                   "]\n"
                    "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n  failure_threshold: 3\n  pause_for: 1h\n"
-                   "http:\n  alert_channel: " + kAlertChannel + "\n"
+                   "http:\n  alert_channel: " +
+                   kAlertChannel +
+                   "\n"
                    "storage:\n  database: {dir}/v.db\n"
                    "logging:\n  level: debug\n");
   }
@@ -48,10 +54,17 @@ class Outcomes : public ::testing::Test {
                    {"type", "events_api"},
                    {"accepts_response_payload", false},
                    {"payload",
-                    {{"type", "event_callback"}, {"team_id", "T1"}, {"event_id", "EvAlert" + n},
+                    {{"type", "event_callback"},
+                     {"team_id", "T1"},
+                     {"event_id", "EvAlert" + n},
                      {"event",
-                      {{"type", "message"}, {"subtype", "bot_message"}, {"bot_id", "B0ALERTMANAGER"},
-                       {"username", "alertmanager"}, {"channel", kChannel}, {"ts", ts}, {"text", ""},
+                      {{"type", "message"},
+                       {"subtype", "bot_message"},
+                       {"bot_id", "B0ALERTMANAGER"},
+                       {"username", "alertmanager"},
+                       {"channel", kChannel},
+                       {"ts", ts},
+                       {"text", ""},
                        {"attachments", json::array({{{"title", title}, {"text", text}, {"fallback", title}}})}}}}}});
   }
   std::string log() const { return session_.log(); }
@@ -97,12 +110,14 @@ class Outcomes : public ::testing::Test {
     return test::run_process(argv, {{"VIGIL_DB", ""}, {"VIGIL_CONFIG", ""}});
   }
   bool eventually_terminal(std::size_t count) {
-    return test::eventually([&] {
-      const auto all = runs();
-      return all.size() == count && std::all_of(all.begin(), all.end(), [](const auto& r) {
-               return is_terminal(r.state) && r.result.has_value();
-             });
-    }, 20s);
+    return test::eventually(
+        [&] {
+          const auto all = runs();
+          return all.size() == count && std::all_of(all.begin(), all.end(), [](const auto& r) {
+                   return is_terminal(r.state) && r.result.has_value();
+                 });
+        },
+        20s);
   }
 
   test::ChatOpsSession session_;
@@ -123,8 +138,12 @@ TEST_F(Outcomes, ADeniedFixSaysFixDeniedInTheThreadTheRootTheListsAndTheCli) {
         {{"type", "view_submission"},
          {"user", {{"id", kApprover}}},
          {"view",
-          {{"id", "V1"}, {"callback_id", "approval.deny_reason"}, {"private_metadata", token}, {"hash", "h"},
-           {"state", {{"values", {{"reason", {{"reason", {{"type", "plain_text_input"}, {"value", "not now"}}}}}}}}}}}}}});
+          {{"id", "V1"},
+           {"callback_id", "approval.deny_reason"},
+           {"private_metadata", token},
+           {"hash", "h"},
+           {"state",
+            {{"values", {{"reason", {{"reason", {{"type", "plain_text_input"}, {"value", "not now"}}}}}}}}}}}}}});
   ASSERT_TRUE(test::eventually([&] {
     const auto r = only_run();
     return r && is_terminal(r->state);
@@ -144,8 +163,9 @@ TEST_F(Outcomes, ADeniedFixSaysFixDeniedInTheThreadTheRootTheListsAndTheCli) {
   EXPECT_EQ(root_text(run).find("succeeded"), std::string::npos) << root_text(run);
   // /triage list.
   slash("/triage", "list");
-  ASSERT_TRUE(test::eventually([&] { return responses().find(":no_entry_sign: *fix denied, no change made*") != std::string::npos; }))
-      << responses();
+  ASSERT_TRUE(test::eventually([&] {
+    return responses().find(":no_entry_sign: *fix denied, no change made*") != std::string::npos;
+  })) << responses();
   // vigil runs list.
   const auto list = runs_list();
   EXPECT_EQ(list.exit_code, 0) << list.err;
@@ -184,8 +204,9 @@ TEST_F(Outcomes, PeoplesFailedRequestsNeverPauseAutomaticTriage) {
     EXPECT_NE(r.result, RunResult::Diagnosed);
   }
   // Then a real, fully labelled alert: triaged, not paused.
-  alert_message("[FIRING:1] PodCrashLooping (demo checkout-1)", "1800000000.000200",
-                {{"alertname", "PodCrashLooping"}, {"namespace", "demo"}, {"pod", "checkout-1"}, {"severity", "critical"}});
+  alert_message(
+      "[FIRING:1] PodCrashLooping (demo checkout-1)", "1800000000.000200",
+      {{"alertname", "PodCrashLooping"}, {"namespace", "demo"}, {"pod", "checkout-1"}, {"severity", "critical"}});
   ASSERT_TRUE(eventually_terminal(4)) << log();
   const auto alert_run = runs()[0];
   EXPECT_EQ(alert_run.trigger_kind, "alert");
@@ -208,7 +229,8 @@ TEST_F(Outcomes, AutomaticSystemFailuresPauseAnnouncedAndTheSkippedAlertSaysSoIn
   }
   // Announced once, at the top of the incident channel: what, why, until when, how to resume.
   ASSERT_TRUE(test::eventually([&] {
-    return posted_in(kAlertChannel, "").find("Automatic triage with skill:disk-check is paused until") != std::string::npos;
+    return posted_in(kAlertChannel, "").find("Automatic triage with skill:disk-check is paused until") !=
+           std::string::npos;
   })) << posts();
   const auto announcement = posted_in(kAlertChannel, "");
   EXPECT_NE(announcement.find("3 automatic runs in a row failed"), std::string::npos) << announcement;
@@ -224,8 +246,8 @@ TEST_F(Outcomes, AutomaticSystemFailuresPauseAnnouncedAndTheSkippedAlertSaysSoIn
   EXPECT_EQ(skipped.result, RunResult::Skipped);
   EXPECT_EQ(skipped.thread_ts, "1800000000.000309");
   ASSERT_TRUE(test::eventually([&] {
-    return posted_in(kChannel, "1800000000.000309").find(":double_vertical_bar: *Skipped: automatic triage is paused*") !=
-           std::string::npos;
+    return posted_in(kChannel, "1800000000.000309")
+               .find(":double_vertical_bar: *Skipped: automatic triage is paused*") != std::string::npos;
   })) << posts();
   const auto thread = posted_in(kChannel, "1800000000.000309");
   EXPECT_NE(thread.find("automatic triage with skill:disk-check is paused since"), std::string::npos) << thread;

@@ -24,7 +24,9 @@ class Parameters : public ::testing::Test {
     session_.start("channels:\n  - id: " + std::string(kChannel) +
                    "\n    backend: runbook\n    auto_triage: true\n"
                    "approvals:\n  users: [U0APPROVER]\n"
-                   "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_params").string() + "]\n"
+                   "skills:\n  dirs: [" +
+                   (test::test_data_dir() / "fixtures" / "skills_params").string() +
+                   "]\n"
                    "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n"
                    "storage:\n  database: {dir}/v.db\n"
                    "logging:\n  level: debug\n");
@@ -54,7 +56,9 @@ class Parameters : public ::testing::Test {
                      {"user", {{"id", kHelper}}},
                      {"trigger_id", "trig-view-" + std::to_string(views_)},
                      {"view",
-                      {{"id", view_id}, {"callback_id", "runbook.parameters"}, {"private_metadata", run_id + " pod-crashloop"},
+                      {{"id", view_id},
+                       {"callback_id", "runbook.parameters"},
+                       {"private_metadata", run_id + " pod-crashloop"},
                        {"hash", "h" + std::to_string(views_)},
                        {"state",
                         {{"values",
@@ -72,10 +76,12 @@ TEST_F(Parameters, RunbookRunWithABadValueAnswersTheUsageAtOnceAndStartsNothing)
   ASSERT_TRUE(test::eventually([&] { return session_.responses().find("Usage") != std::string::npos; }))
       << session_.responses() << log();
   const auto answer = session_.responses();
-  EXPECT_NE(answer.find("pod: 'Bad_Pod!' is not a pod name (lowercase letters, digits, '-' and '.')"), std::string::npos)
+  EXPECT_NE(answer.find("pod: 'Bad_Pod!' is not a pod name (lowercase letters, digits, '-' and '.')"),
+            std::string::npos)
       << answer;
   EXPECT_NE(answer.find("namespace is required"), std::string::npos) << answer;
-  EXPECT_NE(answer.find("/runbook run pod-crashloop namespace=&lt;namespace&gt; pod=&lt;pod&gt;"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("/runbook run pod-crashloop namespace=&lt;namespace&gt; pod=&lt;pod&gt;"), std::string::npos)
+      << answer;
   EXPECT_NE(answer.find("the crash-looping pod"), std::string::npos) << "each parameter described: " << answer;
   EXPECT_EQ(answer.find("[a-z0-9]"), std::string::npos) << "no regex dump: " << answer;
   EXPECT_NE(answer.find("ephemeral"), std::string::npos) << answer;
@@ -96,8 +102,9 @@ TEST_F(Parameters, ATriageThatCannotFillParametersAsksAndTheModalStartsTheRunboo
 
   // A forged value opens nothing.
   session_.click("runbook.give_parameters", "not-a-run", kHelper, kChannel);
-  ASSERT_TRUE(test::eventually([&] { return session_.responses().find("not waiting for parameters") != std::string::npos; }))
-      << session_.responses();
+  ASSERT_TRUE(test::eventually([&] {
+    return session_.responses().find("not waiting for parameters") != std::string::npos;
+  })) << session_.responses();
   EXPECT_TRUE(session_.emulator().calls("views.open").empty());
 
   session_.click("runbook.give_parameters", asking.id, kHelper, kChannel);
@@ -118,21 +125,25 @@ TEST_F(Parameters, ATriageThatCannotFillParametersAsksAndTheModalStartsTheRunboo
   const auto ok = submit("V1", asking.id, "demo", "checkout-1");
   EXPECT_FALSE(ok.is_object() && ok.contains("response_action")) << ok.dump();
   std::optional<RunRecord> started;
-  ASSERT_TRUE(test::eventually([&] {
-    for (const auto& r : runs()) {
-      if (r.id != asking.id && is_terminal(r.state)) {
-        started = r;
-      }
-    }
-    return started.has_value();
-  }, 20s)) << log();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        for (const auto& r : runs()) {
+          if (r.id != asking.id && is_terminal(r.state)) {
+            started = r;
+          }
+        }
+        return started.has_value();
+      },
+      20s))
+      << log();
   EXPECT_EQ(started->trigger_kind, "runbook");
   EXPECT_EQ(started->requester, kHelper);
   EXPECT_EQ(started->skill, "pod-crashloop");
   EXPECT_EQ(started->thread_ts, asking.thread_ts);
   EXPECT_EQ(started->state, RunState::Succeeded) << started->error;
-  ASSERT_TRUE(test::eventually([&] { return session_.posts().find("describe pod checkout-1 -n demo") != std::string::npos; }))
-      << session_.posts();
+  ASSERT_TRUE(test::eventually([&] {
+    return session_.posts().find("describe pod checkout-1 -n demo") != std::string::npos;
+  })) << session_.posts();
 }
 
 }  // namespace

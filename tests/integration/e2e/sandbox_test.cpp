@@ -23,11 +23,15 @@ using nlohmann::json;
 class Sandbox : public ::testing::Test {
  protected:
   void SetUp() override {
-    test::write_file(dir_ / "vigil.yaml",
-                     "skills:\n  dirs: [" + (test::shipped_skills_dir()).string() + "]\n"
-                     "storage:\n  database: " + (dir_ / "state" / "vigil.db").string() + "\n"
-                     "agent:\n  workspace_root: " + (dir_ / "no-such-dir").string() + "\n  grace: 1s\n"
-                     "logging:\n  level: debug\n");
+    test::write_file(dir_ / "vigil.yaml", "skills:\n  dirs: [" + (test::shipped_skills_dir()).string() +
+                                              "]\n"
+                                              "storage:\n  database: " +
+                                              (dir_ / "state" / "vigil.db").string() +
+                                              "\n"
+                                              "agent:\n  workspace_root: " +
+                                              (dir_ / "no-such-dir").string() +
+                                              "\n  grace: 1s\n"
+                                              "logging:\n  level: debug\n");
     std::filesystem::create_directories(dir_ / "state");
     // No SLACK_* variables at all (start_vigil drops the test's own): plain `vigil serve` is the
     // sandbox, on the address VIGIL_SANDBOX_ADDR names (a free port here).
@@ -58,8 +62,8 @@ class Sandbox : public ::testing::Test {
     return j.is_discarded() ? json::object() : j;
   }
   json post(const std::string& path, const json& body) const {
-    const auto r = test::raw_http(page_port(), test::http_request("POST", path, {{"Content-Type", "application/json"}},
-                                                                  body.dump()));
+    const auto r = test::raw_http(
+        page_port(), test::http_request("POST", path, {{"Content-Type", "application/json"}}, body.dump()));
     EXPECT_EQ(r.status, 200) << path << ": " << r.body;
     return json::parse(r.body, nullptr, false);
   }
@@ -135,17 +139,28 @@ TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
   EXPECT_EQ(run->state, RunState::AwaitingApproval);
 
   // jordan is not an approver: refused, privately.
-  post("/api/action", {{"user", "U0DEMOJORDAN"}, {"channel", "C222"}, {"message_ts", card->first},
-                       {"block_id", card->second}, {"action_id", "approval.approve"}});
-  ASSERT_TRUE(test::eventually([&] { return get_state()["ephemerals"].dump().find("not an approver") != std::string::npos; }))
-      << get_state()["ephemerals"].dump();
-  post("/api/action", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"message_ts", card->first},
-                       {"block_id", card->second}, {"action_id", "approval.approve"}});
+  post("/api/action", {{"user", "U0DEMOJORDAN"},
+                       {"channel", "C222"},
+                       {"message_ts", card->first},
+                       {"block_id", card->second},
+                       {"action_id", "approval.approve"}});
   ASSERT_TRUE(test::eventually([&] {
-    const auto r = only_run();
-    return r && r->state == RunState::Succeeded;
-  }, 60s)) << everything() << log();
-  ASSERT_TRUE(test::eventually([&] { return everything().find("[RESOLVED] KubePodCrashLooping") != std::string::npos; }, 30s))
+    return get_state()["ephemerals"].dump().find("not an approver") != std::string::npos;
+  })) << get_state()["ephemerals"].dump();
+  post("/api/action", {{"user", "U0DEMOALEX"},
+                       {"channel", "C222"},
+                       {"message_ts", card->first},
+                       {"block_id", card->second},
+                       {"action_id", "approval.approve"}});
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto r = only_run();
+        return r && r->state == RunState::Succeeded;
+      },
+      60s))
+      << everything() << log();
+  ASSERT_TRUE(
+      test::eventually([&] { return everything().find("[RESOLVED] KubePodCrashLooping") != std::string::npos; }, 30s))
       << everything();
   ASSERT_TRUE(test::eventually([&] { return everything().find("incident marked resolved") != std::string::npos; }, 30s))
       << everything();
@@ -193,7 +208,9 @@ TEST_F(Sandbox, EveryExampleShownWorks) {
       post("/api/message", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"text", example}});
     } else {
       const auto space = example.find(' ');
-      post("/api/command", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"command", example.substr(0, space)},
+      post("/api/command", {{"user", "U0DEMOALEX"},
+                            {"channel", "C222"},
+                            {"command", example.substr(0, space)},
                             {"text", space == std::string::npos ? "" : example.substr(space + 1)}});
     }
   }
@@ -274,29 +291,41 @@ TEST_F(Sandbox, EvidenceAndTheDiagnosisComeBeforeTheCard) {
   }
   EXPECT_TRUE(root_has_it) << all;
 
-  post("/api/action", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"message_ts", card->first},
-                       {"block_id", card->second}, {"action_id", "approval.approve"}});
-  ASSERT_TRUE(test::eventually([&] {
-    const auto r = only_run();
-    return r && r->state == RunState::Succeeded;
-  }, 60s)) << everything() << log();
+  post("/api/action", {{"user", "U0DEMOALEX"},
+                       {"channel", "C222"},
+                       {"message_ts", card->first},
+                       {"block_id", card->second},
+                       {"action_id", "approval.approve"}});
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto r = only_run();
+        return r && r->state == RunState::Succeeded;
+      },
+      60s))
+      << everything() << log();
   // The summary leads with the diagnosis, then the other findings.
-  ASSERT_TRUE(test::eventually([&] {
-    return everything().find("*Also found:* latest rollout: revision 5 (image checkout:2.14.1)") != std::string::npos;
-  }, 30s)) << everything();
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        return everything().find("*Also found:* latest rollout: revision 5 (image checkout:2.14.1)") !=
+               std::string::npos;
+      },
+      30s))
+      << everything();
   // Counted on a state that was read whole (the page's state can be large once files are shared).
   std::size_t describes = 0;
-  EXPECT_TRUE(test::eventually([&] {
-    const auto st = get_state();
-    if (!st.contains("messages") || st["messages"].empty()) {
-      return false;
-    }
-    describes = 0;
-    for (const auto& m : st["messages"]) {
-      describes += m.dump().find("Controlled By:") != std::string::npos;
-    }
-    return true;
-  }, 10s));
+  EXPECT_TRUE(test::eventually(
+      [&] {
+        const auto st = get_state();
+        if (!st.contains("messages") || st["messages"].empty()) {
+          return false;
+        }
+        describes = 0;
+        for (const auto& m : st["messages"]) {
+          describes += m.dump().find("Controlled By:") != std::string::npos;
+        }
+        return true;
+      },
+      10s));
   EXPECT_EQ(describes, 1u) << "the description once, before the card" << everything();
 }
 

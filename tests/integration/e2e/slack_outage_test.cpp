@@ -98,7 +98,8 @@ TEST_F(SlackOutage, SlackStopsWhileAnswersAreQueuedAndVigilLivesThenExitsCleanly
   }
   // Slack goes away once Vigil has taken a quarter of the burst and before it has answered it all.
   ASSERT_TRUE(test::eventually([&] { return static_cast<int>(emu.acks().size()) >= commands / 4; }, 120s))
-      << "acked " << emu.acks().size() << " of " << commands << "\n" << log();
+      << "acked " << emu.acks().size() << " of " << commands << "\n"
+      << log();
   const int acked = static_cast<int>(emu.acks().size());
   const int answered = static_cast<int>(emu.response_posts().size());
   emu.stop();

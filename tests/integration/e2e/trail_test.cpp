@@ -21,8 +21,11 @@ class Trail : public ::testing::Test {
   void SetUp() override {
     emu_.add_channel(kChannel, "inc-api");
     emu_.add_channel("C0OTHER", "random");
-    session_.start("channels:\n  - id: " + std::string(kChannel) + "\n    backend: runbook\n"
-                   "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_trail").string() + "]\n"
+    session_.start("channels:\n  - id: " + std::string(kChannel) +
+                   "\n    backend: runbook\n"
+                   "skills:\n  dirs: [" +
+                   (test::test_data_dir() / "fixtures" / "skills_trail").string() +
+                   "]\n"
                    "agent:\n  workspace_root: {dir}/ws\n  grace: 1s\n"
                    "storage:\n  database: {dir}/v.db\n");
   }
@@ -93,7 +96,8 @@ TEST_F(Trail, FullOutputButtonUploadsTheWholeRedactedOutputToTheThread) {
   EXPECT_EQ(file.thread_ts, run.thread_ts);
   EXPECT_EQ(file.name, run.id.substr(0, 8) + "-1-logs.txt");
   EXPECT_EQ(file.title, "Full output of logs (run " + run.id.substr(0, 8) + ")");
-  EXPECT_EQ(file.content.rfind("=== long-logs/logs (succeeded, exit 0) ===\n$ seq -f ", 0), 0u) << file.content.substr(0, 200);
+  EXPECT_EQ(file.content.rfind("=== long-logs/logs (succeeded, exit 0) ===\n$ seq -f ", 0), 0u)
+      << file.content.substr(0, 200);
   EXPECT_NE(file.content.find("\nline 1 password=[REDACTED]\n"), std::string::npos);
   EXPECT_NE(file.content.find("\nline 3000 password=[REDACTED]\n"), std::string::npos) << "all of it";
   EXPECT_EQ(file.content.find("hunter2"), std::string::npos) << "redacted";
@@ -114,8 +118,9 @@ TEST_F(Trail, FullOutputButtonUploadsTheWholeRedactedOutputToTheThread) {
   EXPECT_EQ(emu_.files().size(), 1u);
 
   // The terminal has the same.
-  const auto shown = test::run_process({test::vigil_binary().string(), "--config", (session_.dir() / "vigil.yaml").string(),
-                                        "runs", "show", run.id.substr(0, 8), "--full"});
+  const auto shown =
+      test::run_process({test::vigil_binary().string(), "--config", (session_.dir() / "vigil.yaml").string(), "runs",
+                         "show", run.id.substr(0, 8), "--full"});
   EXPECT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_NE(shown.out.find("line 3000 password=[REDACTED]"), std::string::npos) << shown.out.substr(0, 2000);
   EXPECT_EQ(shown.out.find("hunter2"), std::string::npos);

@@ -124,8 +124,8 @@ TEST_F(IncidentCommandHandlerTest, StatusOfTheIncidentHereShowsItsStateAndRuns) 
   h_.clock.advance(5min);
   const auto replies = incident("status");
   ASSERT_EQ(replies.size(), 1u);
-  EXPECT_EQ(replies[0].rfind("*Checkout down* (`" + i.id.substr(0, 8) + "`)\n:rotating_light: open · sev2 · opened ", 0),
-            0u)
+  EXPECT_EQ(
+      replies[0].rfind("*Checkout down* (`" + i.id.substr(0, 8) + "`)\n:rotating_light: open · sev2 · opened ", 0), 0u)
       << replies[0];
   EXPECT_NE(replies[0].find(" by <@" + std::string(kCommander) + "> · open for 5m 0s\nNo triage runs yet."),
             std::string::npos)
@@ -139,9 +139,8 @@ TEST_F(IncidentCommandHandlerTest, StatusElsewhereListsTheOpenIncidents) {
   ASSERT_TRUE(h_.run(handler.handle(h_.slash("/incident", "status", kCommander, "C0ELSEWHERE"))));
   const auto replies = h_.replies();
   ASSERT_EQ(replies.size(), 2u);
-  EXPECT_EQ(replies[1].rfind("*Open incidents*\n• `" + i.id.substr(0, 8) + "` *Checkout down* (sev2) — open, opened ",
-                             0),
-            0u)
+  EXPECT_EQ(
+      replies[1].rfind("*Open incidents*\n• `" + i.id.substr(0, 8) + "` *Checkout down* (sev2) — open, opened ", 0), 0u)
       << replies[1];
 }
 
@@ -151,7 +150,8 @@ TEST_F(IncidentCommandHandlerTest, ResolveUpdatesTheRootTellsTheThreadAndAnswers
   h_.clock.advance(5min);
   const auto replies = incident("resolve");
   ASSERT_EQ(replies.size(), 1u);
-  EXPECT_EQ(replies[0], ":white_check_mark: Resolved incident `" + i.id.substr(0, 8) + "` *Checkout down* after 5m 0s.");
+  EXPECT_EQ(replies[0],
+            ":white_check_mark: Resolved incident `" + i.id.substr(0, 8) + "` *Checkout down* after 5m 0s.");
   const auto updates = h_.emulator.calls("chat.update");
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].args.value("ts", ""), i.thread_ts);

@@ -60,7 +60,8 @@ TEST_F(SlashCommandHandlerTest, TheSameRequestDeliveredTwiceStartsOneRun) {
   command(c);
   const auto again = command(c);
   const auto run = only_run();
-  EXPECT_EQ(again, std::vector<std::string>{"This request already started run `" + run.id.substr(0, 8) + "` (queued)."});
+  EXPECT_EQ(again,
+            std::vector<std::string>{"This request already started run `" + run.id.substr(0, 8) + "` (queued)."});
 }
 
 TEST_F(SlashCommandHandlerTest, TriageInTheChannelOfADeclaredIncidentBelongsToIt) {

@@ -38,9 +38,7 @@ class ChildProcessTest : public ::testing::Test {
     return std::move(*out);
   }
 
-  static std::map<std::string, std::string> base_env() {
-    return make_environment({"PATH"}, {}, process_environment());
-  }
+  static std::map<std::string, std::string> base_env() { return make_environment({"PATH"}, {}, process_environment()); }
 
   // A process is gone, or a zombie waiting for its parent (init) to reap it. SIGKILL is
   // delivered asynchronously: wait (bounded, on a pidfd) until the kernel has ended the process.
@@ -97,10 +95,9 @@ TEST_F(ChildProcessTest, ArgvIsNeverInterpretedByAShell) {
 TEST_F(ChildProcessTest, EnvironmentIsOnlyTheAllowListPlusExtras) {
   ProcessSpec spec;
   spec.argv = {"env"};
-  spec.env = make_environment({"PATH", "VIGIL_TEST_ALLOWED"}, {{"KUBECONFIG", "/etc/ro"}},
-                              {{"PATH", "/usr/bin:/bin"},
-                               {"VIGIL_TEST_ALLOWED", "yes"},
-                               {"SLACK_BOT_TOKEN", std::string("xo") + "xb-secret"}});
+  spec.env = make_environment(
+      {"PATH", "VIGIL_TEST_ALLOWED"}, {{"KUBECONFIG", "/etc/ro"}},
+      {{"PATH", "/usr/bin:/bin"}, {"VIGIL_TEST_ALLOWED", "yes"}, {"SLACK_BOT_TOKEN", std::string("xo") + "xb-secret"}});
   spec.working_dir = dir_.path().string();
   auto r = run(spec);
   ASSERT_TRUE(r);
@@ -184,8 +181,7 @@ TEST_F(ChildProcessTest, TimeoutIgnoringSigintIsKilledAfterGraceWithItsChildren)
   const auto pidfile = dir_ / "child.pid";
   ProcessSpec spec;
   // The shell ignores SIGINT and so does its background child (it inherits the disposition).
-  spec.argv = {"/bin/sh", "-c",
-               "trap '' INT; sleep 30 & echo $! > " + pidfile.string() + "; wait; wait; wait"};
+  spec.argv = {"/bin/sh", "-c", "trap '' INT; sleep 30 & echo $! > " + pidfile.string() + "; wait; wait; wait"};
   spec.env = base_env();
   spec.timeout = 200ms;
   spec.grace = 300ms;

@@ -93,8 +93,12 @@ class StepExecutorTest : public ::testing::Test {
     o.kubectl.kubectl = (test::test_data_dir() / "support" / "fake_kubectl.sh").string();
     o.kubectl.read_only_kubeconfig = "/etc/vigil/ro.kubeconfig";
     o.kubectl.remediation_kubeconfig = "/etc/vigil/rw.kubeconfig";
-    o.env_allowlist = {"PATH", "FAKE_KUBECTL_FIXTURES", "FAKE_KUBECTL_LOG",
-                       "FAKE_KUBECTL_ROLLOUT_FAIL", "FAKE_KUBECTL_FAIL", "FAKE_KUBECTL_PAD",
+    o.env_allowlist = {"PATH",
+                       "FAKE_KUBECTL_FIXTURES",
+                       "FAKE_KUBECTL_LOG",
+                       "FAKE_KUBECTL_ROLLOUT_FAIL",
+                       "FAKE_KUBECTL_FAIL",
+                       "FAKE_KUBECTL_PAD",
                        "FAKE_KUBECTL_LEAK"};
     o.environment = extra_env_;
     o.environment["PATH"] = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
@@ -119,8 +123,7 @@ class StepExecutorTest : public ::testing::Test {
     ASSERT_TRUE(store_->create_run(r));
   }
 
-  SkillRun make_run(const std::string& run_id, const std::string& skill,
-                    std::map<std::string, std::string> params) {
+  SkillRun make_run(const std::string& run_id, const std::string& skill, std::map<std::string, std::string> params) {
     SkillRun r;
     r.run_id = run_id;
     r.skill = shipped(skill);
@@ -196,10 +199,15 @@ struct Case {
 TEST_F(StepExecutorTest, EveryShippedSkillRunsEndToEnd) {
   const std::vector<Case> cases = {
       {"pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}, "restart", {}},
-      {"image-pull-failure", {{"namespace", "default"}, {"pod", "customer-relations-webapp-5d98ffcfd-tz4nc"}}, "undo", {}},
+      {"image-pull-failure",
+       {{"namespace", "default"}, {"pod", "customer-relations-webapp-5d98ffcfd-tz4nc"}},
+       "undo",
+       {}},
       {"oom-killed", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}, "restart", {}},
       {"node-not-ready", {{"node", "kind-double-node-worker"}}, "cordon", {}},
-      {"deployment-rollout-stuck", {{"namespace", "shop"}, {"deployment", "checkout"}}, "undo",
+      {"deployment-rollout-stuck",
+       {{"namespace", "shop"}, {"deployment", "checkout"}},
+       "undo",
        {{"FAKE_KUBECTL_FAIL", "--timeout=5s"}}},
       {"http-5xx-spike", {{"namespace", "shop"}, {"deployment", "checkout"}, {"replicas", "6"}}, "scale", {}},
   };
@@ -267,8 +275,9 @@ TEST_F(StepExecutorTest, StepOutputsAndFindingsAreToldBeforeTheGateAsks) {
   StepExecutor ex(journal, runner, gate_, clock_, o, null_logger());
   std::optional<Result<SkillRunReport>> out;
   spawn(io.get_executor(),
-        drive(ex, make_run("r-evidence", "pod-crashloop",
-                           {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}),
+        drive(ex,
+              make_run("r-evidence", "pod-crashloop",
+                       {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}),
               out),
         null_logger(), "test");
   while (!out) {
@@ -296,8 +305,8 @@ TEST_F(StepExecutorTest, StepOutputsAndFindingsAreToldBeforeTheGateAsks) {
 
 TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubeconfig) {
   create_run("r");
-  auto report = run(make_run("r", "pod-crashloop",
-                             {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  auto report = run(
+      make_run("r", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
   ASSERT_TRUE(report);
   const auto c = calls();
   ASSERT_GE(c.size(), 7u);
@@ -327,8 +336,8 @@ TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubec
 TEST_F(StepExecutorTest, ARegexThatGivesUpOnLongOutputSkipsInsteadOfCrashing) {
   extra_env_["FAKE_KUBECTL_PAD"] = "200000";
   create_run("r");
-  auto run_def = make_run("r", "pod-crashloop",
-                          {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
+  auto run_def =
+      make_run("r", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
   Skill& skill = run_def.skill;
   ASSERT_GE(skill.steps.size(), 4u);
   ASSERT_EQ(skill.steps[3].id, "rollout_history");
@@ -364,8 +373,8 @@ TEST_F(StepExecutorTest, FullOutputIsKeptRedactedAndBoundedOnDisk) {
     o.redact = [&](std::string_view text) { return redactor.redact(text); };
   };
   create_run("r");
-  auto run_def = make_run("r", "pod-crashloop",
-                          {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
+  auto run_def =
+      make_run("r", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
   run_def.skill.steps.resize(1);  // describe_pod
   auto report = run(std::move(run_def));
   ASSERT_TRUE(report) << report.error().message();
@@ -384,7 +393,8 @@ TEST_F(StepExecutorTest, FullOutputIsKeptRedactedAndBoundedOnDisk) {
   EXPECT_LE(file.size(), 64u * 1024 + 200);
   // Cut at the cap (less what redaction took out: the file holds the redacted text).
   EXPECT_NE(file.find("… [output cut at 655"), std::string::npos) << file.substr(file.size() - 200);
-  EXPECT_NE(file.find(" bytes; the step wrote 10"), std::string::npos) << "100,000 and more\n" << file.substr(file.size() - 200);
+  EXPECT_NE(file.find(" bytes; the step wrote 10"), std::string::npos) << "100,000 and more\n"
+                                                                       << file.substr(file.size() - 200);
   EXPECT_EQ(std::filesystem::status(s.output_path).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
@@ -399,12 +409,11 @@ TEST(BoundedOutput, CutsOnACharacterBoundaryWithAMarker) {
 }
 
 TEST_F(StepExecutorTest, InjectionAttemptsAreRefusedBeforeAnythingRuns) {
-  const auto marker = std::filesystem::temp_directory_path() /
-                      ("vigil-pwned-" + std::to_string(::getpid()));
+  const auto marker = std::filesystem::temp_directory_path() / ("vigil-pwned-" + std::to_string(::getpid()));
   std::filesystem::remove(marker);
-  const std::vector<std::string> attempts = {
-      "x; touch " + marker.string(), "$(touch " + marker.string() + ")", "--kubeconfig=/etc/x",
-      "web\ntouch " + marker.string(), "{{ params.namespace }}", "`id`"};
+  const std::vector<std::string> attempts = {"x; touch " + marker.string(), "$(touch " + marker.string() + ")",
+                                             "--kubeconfig=/etc/x",         "web\ntouch " + marker.string(),
+                                             "{{ params.namespace }}",      "`id`"};
   int n = 0;
   for (const auto& bad : attempts) {
     for (const std::string param : {"namespace", "pod"}) {
@@ -432,8 +441,8 @@ TEST_F(StepExecutorTest, InjectionAttemptsAreRefusedBeforeAnythingRuns) {
 TEST_F(StepExecutorTest, MismatchingArgvHashIsRefused) {
   create_run("h");
   gate_.script.push_back({GateOutcome::Approved, "sha256:0000", "U_APPROVER", ""});
-  auto report = run(make_run("h", "pod-crashloop",
-                             {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  auto report = run(
+      make_run("h", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
   ASSERT_TRUE(report);
   EXPECT_EQ(report->outcome, RunOutcome::Denied);
   for (const auto& c : calls()) {
@@ -479,8 +488,8 @@ TEST_F(StepExecutorTest, DenialAndExpiryAreRecordedAndNothingChanges) {
 TEST_F(StepExecutorTest, FailedVerificationOffersTheRollbackAsANewGatedProposal) {
   extra_env_ = {{"FAKE_KUBECTL_ROLLOUT_FAIL", "1"}};
   create_run("v");
-  auto report = run(make_run("v", "pod-crashloop",
-                             {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  auto report = run(
+      make_run("v", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
   ASSERT_TRUE(report);
   EXPECT_EQ(report->verification, Verification::NotVerified);
   EXPECT_EQ(report->outcome, RunOutcome::Failed);
@@ -616,7 +625,6 @@ TEST_F(StepExecutorTest, AStepFoundRunningIsNotStartedTwice) {
   EXPECT_TRUE(r.error().is(Errc::Conflict));
   EXPECT_TRUE(calls().empty());
 }
-
 
 /// Records every call the executor makes on its journal, and passes it on to the store's.
 class RecordingJournal final : public StepJournal {

@@ -71,8 +71,7 @@ TEST(ConfigExample, EveryValueItSetsIsTheBuiltInDefault) {
     for (const auto& e : load.errors) {
       ADD_FAILURE() << dotted(key) << ": " << e.to_string();
     }
-    EXPECT_EQ(render_config(load.config), expected)
-        << dotted(key) << " in the example is not the default:\n" << text;
+    EXPECT_EQ(render_config(load.config), expected) << dotted(key) << " in the example is not the default:\n" << text;
   }
   // The ones a first run trips over, by name.
   EXPECT_EQ(example["storage"]["database"].as<std::string>(), StorageConfig{}.database);

@@ -18,7 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path deploy_dir() { return test::test_data_dir().parent_path() / "deploy"; }
+fs::path deploy_dir() {
+  return test::test_data_dir().parent_path() / "deploy";
+}
 
 std::vector<YAML::Node> load_all(const fs::path& p) {
   return YAML::LoadAll(test::read_file(p));
@@ -108,16 +110,15 @@ TEST(SlackAppManifest, SocketModeInteractivityCommandsEventsAndOnlyAllowedScopes
   EXPECT_EQ(strings_of(m["settings"]["event_subscriptions"]["bot_events"]),
             (std::set<std::string>{"app_mention", "message.channels", "message.groups"}));
 
-  const std::set<std::string> allowed = {
-      "commands",      "chat:write",    "app_mentions:read", "channels:history",
-      "groups:history", "channels:read", "groups:read",       "channels:manage",
-      "reactions:write", "users:read",   "users:read.email",  "usergroups:read", "files:write"};
+  const std::set<std::string> allowed = {"commands",        "chat:write",    "app_mentions:read", "channels:history",
+                                         "groups:history",  "channels:read", "groups:read",       "channels:manage",
+                                         "reactions:write", "users:read",    "users:read.email",  "usergroups:read",
+                                         "files:write"};
   const auto scopes = strings_of(m["oauth_config"]["scopes"]["bot"]);
   for (const auto& s : scopes) {
     EXPECT_EQ(allowed.count(s), 1u) << "scope not on the allow-list: " << s;
   }
-  for (const auto* needed : {"commands", "chat:write", "app_mentions:read", "channels:history",
-                             "groups:history"}) {
+  for (const auto* needed : {"commands", "chat:write", "app_mentions:read", "channels:history", "groups:history"}) {
     EXPECT_EQ(scopes.count(needed), 1u) << needed;
   }
   EXPECT_FALSE(m["oauth_config"]["scopes"]["user"]) << "no user-token scopes";
@@ -156,8 +157,7 @@ TEST(KubernetesManifests, DeploymentHasProbesNonRootRecreateAndThePvc) {
   // The PVC is a volume, mounted where the database lives.
   std::string pvc_volume;
   for (const auto& v : pod["volumes"]) {
-    if (v["persistentVolumeClaim"] &&
-        v["persistentVolumeClaim"]["claimName"].as<std::string>() == "vigil-data") {
+    if (v["persistentVolumeClaim"] && v["persistentVolumeClaim"]["claimName"].as<std::string>() == "vigil-data") {
       pvc_volume = v["name"].as<std::string>();
     }
   }
@@ -165,8 +165,8 @@ TEST(KubernetesManifests, DeploymentHasProbesNonRootRecreateAndThePvc) {
   EXPECT_TRUE(find_object("PersistentVolumeClaim", "vigil-data"));
   bool mounted = false;
   for (const auto& m : c["volumeMounts"]) {
-    mounted = mounted || (m["name"].as<std::string>() == pvc_volume &&
-                          m["mountPath"].as<std::string>() == "/var/lib/vigil");
+    mounted =
+        mounted || (m["name"].as<std::string>() == pvc_volume && m["mountPath"].as<std::string>() == "/var/lib/vigil");
   }
   EXPECT_TRUE(mounted);
 
@@ -216,8 +216,8 @@ TEST(KubernetesManifests, ReadOnlyRoleOnlyReadsAndNeverSecrets) {
 TEST(KubernetesManifests, RemediationRoleCannotCreateDeleteOrReadSecrets) {
   const auto role = find_object("ClusterRole", "vigil-remediation");
   ASSERT_TRUE(role);
-  const std::set<std::string> forbidden = {"create", "delete", "deletecollection", "*",
-                                           "escalate", "bind", "impersonate"};
+  const std::set<std::string> forbidden = {"create",   "delete", "deletecollection", "*",
+                                           "escalate", "bind",   "impersonate"};
   bool patches_deployments = false;
   for_each_rule(role, [&](const auto& groups, const auto& resources, const auto& verbs) {
     EXPECT_EQ(groups.count("*"), 0u);
@@ -229,8 +229,7 @@ TEST(KubernetesManifests, RemediationRoleCannotCreateDeleteOrReadSecrets) {
       EXPECT_NE(r, "*");
       EXPECT_EQ(r.find("/exec"), std::string::npos) << r;
     }
-    patches_deployments = patches_deployments ||
-                          (resources.count("deployments") && verbs.count("patch"));
+    patches_deployments = patches_deployments || (resources.count("deployments") && verbs.count("patch"));
   });
   EXPECT_TRUE(patches_deployments) << "restart and rollback patch deployments";
   const auto binding = find_object("ClusterRoleBinding", "vigil-remediation");
@@ -255,14 +254,12 @@ TEST(KubernetesManifests, SecretsAreReferencesWithoutValues) {
 TEST(KubernetesManifests, ConfigMapConfigurationLoadsWithSeparateKubeconfigs) {
   const auto cm = find_object("ConfigMap", "vigil-config");
   ASSERT_TRUE(cm);
-  const auto load = load_config_text(cm["data"]["vigil.yaml"].as<std::string>(), "configmap",
-                                     Environment{});
+  const auto load = load_config_text(cm["data"]["vigil.yaml"].as<std::string>(), "configmap", Environment{});
   for (const auto& e : load.errors) {
     ADD_FAILURE() << e.to_string();
   }
   EXPECT_TRUE(load.config.kubernetes.enabled);
-  EXPECT_NE(load.config.kubernetes.read_only_kubeconfig,
-            load.config.kubernetes.remediation_kubeconfig);
+  EXPECT_NE(load.config.kubernetes.read_only_kubeconfig, load.config.kubernetes.remediation_kubeconfig);
   EXPECT_EQ(load.config.storage.database.rfind("/var/lib/vigil/", 0), 0u);
 }
 
@@ -313,11 +310,10 @@ TEST(SystemdUnit, IsHardened) {
   while (std::getline(in, line)) {
     lines.insert(line);
   }
-  for (const auto* required :
-       {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-        "PrivateDevices=yes", "CapabilityBoundingSet=", "Restart=on-failure",
-        "SystemCallFilter=@system-service", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
-        "StateDirectory=vigil", "EnvironmentFile=/etc/vigil/vigil.env"}) {
+  for (const auto* required : {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                               "PrivateDevices=yes", "CapabilityBoundingSet=", "Restart=on-failure",
+                               "SystemCallFilter=@system-service", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+                               "StateDirectory=vigil", "EnvironmentFile=/etc/vigil/vigil.env"}) {
     EXPECT_EQ(lines.count(required), 1u) << required;
   }
   EXPECT_EQ(text.find("User=root"), std::string::npos);

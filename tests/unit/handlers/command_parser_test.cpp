@@ -63,12 +63,11 @@ TEST(CommandParser, Incident) {
 // byte 64 in the middle of a character made the ack's JSON dump throw.
 TEST(CommandParser, UsageAnswersQuoteWholeCharacters) {
   const std::string word = std::string(63, 'K') + "\xF4\x8D\x9A\x8C";  // a 4-byte character at 63..66
-  for (const auto& [command, text] : std::vector<std::pair<std::string, std::string>>{
-           {"/triage", "status " + word},
-           {"/triage", "cancel " + word},
-           {"/runbook", word},
-           {"/runbook", "run skill " + word},
-           {"/incident", word}}) {
+  for (const auto& [command, text] : std::vector<std::pair<std::string, std::string>>{{"/triage", "status " + word},
+                                                                                      {"/triage", "cancel " + word},
+                                                                                      {"/runbook", word},
+                                                                                      {"/runbook", "run skill " + word},
+                                                                                      {"/incident", word}}) {
     const auto message = err(parse_command(command, text));
     EXPECT_NE(message.find(std::string(63, 'K') + "`"), std::string::npos) << command << " " << text;
     EXPECT_NO_THROW(((void)nlohmann::json{{"text", message}}.dump())) << command << " " << text;

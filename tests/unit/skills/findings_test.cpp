@@ -38,7 +38,9 @@ std::string kubectl_output(const std::string& name) {
   return text;
 }
 
-StepOutcome ok(const std::string& output) { return {"succeeded", output}; }
+StepOutcome ok(const std::string& output) {
+  return {"succeeded", output};
+}
 
 std::vector<FindingResult> evaluate(const Skill& skill, const FindingInputs& in) {
   std::vector<std::string> problems;
@@ -89,14 +91,16 @@ TEST(Findings, PodCrashloopExitCodeWithTheLastLogLineAndTheLatestRollout) {
   const auto skill = shipped("pod-crashloop");
   FindingInputs in;
   in.steps["describe_pod"] = ok(kubectl_output("kubectl_describe_pod_node_not_ready_event.txt"));
-  in.steps["previous_logs"] = ok("2025-08-12T03:44:58Z starting server on :8080\n"
-                                 "2025-08-12T03:45:01Z fatal: connection to db refused\n");
+  in.steps["previous_logs"] =
+      ok("2025-08-12T03:44:58Z starting server on :8080\n"
+         "2025-08-12T03:45:01Z fatal: connection to db refused\n");
   in.steps["rollout_history"] = ok(kubectl_output("kubectl_rollout_history_deployment.txt"));
   const auto found = evaluate(skill, in);
   ASSERT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0].id, "exit_code");
-  EXPECT_EQ(found[0].text,
-            "the container exits 255 (Unknown); its last log line: 2025-08-12T03:45:01Z fatal: connection to db refused");
+  EXPECT_EQ(
+      found[0].text,
+      "the container exits 255 (Unknown); its last log line: 2025-08-12T03:45:01Z fatal: connection to db refused");
   EXPECT_TRUE(has_line(found[0], "Exit Code:    255"));
   EXPECT_TRUE(has_line(found[0], "fatal: connection to db refused"));
   EXPECT_EQ(found[1].id, "latest_rollout");
@@ -119,8 +123,9 @@ TEST(Findings, OomKilledSkillCountsRestarts) {
   const auto skill = shipped("oom-killed");
   FindingInputs in;
   in.steps["describe_pod"] = ok(kubectl_output("kubectl_describe_pod_oomkilled_crashloop.txt"));
-  in.steps["memory_usage"] = ok("POD                                        NAME           CPU(cores)   MEMORY(bytes)\n"
-                                "analytics-exporter-fast-76897854c-cw5wh   memory-eater   1m           98Mi\n");
+  in.steps["memory_usage"] =
+      ok("POD                                        NAME           CPU(cores)   MEMORY(bytes)\n"
+         "analytics-exporter-fast-76897854c-cw5wh   memory-eater   1m           98Mi\n");
   const auto found = evaluate(skill, in);
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found[0].text, "the container was OOMKilled (exit 137) at its memory limit 100Mi, 6 restarts so far");
@@ -175,8 +180,9 @@ TEST(Findings, NodeNotReadyWithItsConditionMessage) {
   FindingInputs in;
   in.values.params = {{"node", "kind-double-node-worker"}};
   in.steps["describe_node"] = ok(kubectl_output("kubectl_describe_node_not_ready.txt"));
-  in.steps["nodes"] = ok("NAME                             STATUS     ROLES           AGE   VERSION\n"
-                         "kind-double-node-worker          NotReady   <none>          42d   v1.31.2\n");
+  in.steps["nodes"] =
+      ok("NAME                             STATUS     ROLES           AGE   VERSION\n"
+         "kind-double-node-worker          NotReady   <none>          42d   v1.31.2\n");
   const auto found = evaluate(skill, in);
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found[0].text,
@@ -202,8 +208,9 @@ TEST(Findings, Http5xxSpikeNamesFailingPodsAndTheLatestError) {
   FindingInputs in;
   in.values.params = {{"namespace", "namespace-54b"}, {"deployment", "checkout"}};
   in.steps["pods"] = ok(kubectl_output("kubectl_get_pods_wide_imagepullbackoff.txt"));
-  in.steps["recent_logs"] = ok("2025-08-12T03:44:58Z GET /cart 200\n2025-08-12T03:45:01Z GET /checkout 503 upstream "
-                               "error: connection refused\n2025-08-12T03:45:02Z GET /health 200\n");
+  in.steps["recent_logs"] =
+      ok("2025-08-12T03:44:58Z GET /cart 200\n2025-08-12T03:45:01Z GET /checkout 503 upstream "
+         "error: connection refused\n2025-08-12T03:45:02Z GET /health 200\n");
   const auto found = evaluate(skill, in);
   ASSERT_EQ(found.size(), 2u);
   EXPECT_EQ(found[0].text, "pods in namespace-54b are failing (ImagePullBackOff), which can explain the 5xx");

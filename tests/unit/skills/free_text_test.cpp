@@ -13,7 +13,8 @@ class FreeText : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(catalog_.load_dirs({(test::shipped_skills_dir()).string()}).ok());
     demo_.namespaces = {"default", "demo", "kube-system", "checkout"};
-    demo_.pods = {{"demo", "checkout-7d9f8b6c5-4hq7n"}, {"demo", "checkout-7d9f8b6c5-x2x9k"}, {"shop", "web-5c8d7-abcde"}};
+    demo_.pods = {
+        {"demo", "checkout-7d9f8b6c5-4hq7n"}, {"demo", "checkout-7d9f8b6c5-x2x9k"}, {"shop", "web-5c8d7-abcde"}};
     demo_.deployments = {{"demo", "checkout"}, {"shop", "web"}};
   }
   const Skill& skill(const std::string& id) { return *catalog_.find(id); }

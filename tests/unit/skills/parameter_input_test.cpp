@@ -10,9 +10,7 @@ namespace {
 
 class ParameterInput : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(catalog_.load_dirs({(test::shipped_skills_dir()).string()}).ok());
-  }
+  void SetUp() override { ASSERT_TRUE(catalog_.load_dirs({(test::shipped_skills_dir()).string()}).ok()); }
   const Skill& skill(const std::string& id) { return *catalog_.find(id); }
   SkillCatalog catalog_{true};
 };
@@ -35,7 +33,8 @@ TEST_F(ParameterInput, MissingUnknownAndIncidentValues) {
   EXPECT_TRUE(check.ok());
   EXPECT_EQ(check.values.at("pod"), "web-1");
   // Defaults count; a wrong integer says what it should be.
-  check = validate_parameters(skill("http-5xx-spike"), {{"namespace", "a"}, {"deployment", "b"}, {"replicas", "500"}}, {});
+  check =
+      validate_parameters(skill("http-5xx-spike"), {{"namespace", "a"}, {"deployment", "b"}, {"replicas", "500"}}, {});
   ASSERT_EQ(check.problems.size(), 1u);
   EXPECT_EQ(check.problems[0].message, "replicas: '500' is not a valid replicas (a whole number from 1 to 99)");
   check = validate_parameters(skill("http-5xx-spike"), {{"namespace", "a"}, {"deployment", "b"}}, {});

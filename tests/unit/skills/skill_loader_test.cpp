@@ -53,8 +53,9 @@ TEST(SkillLoader, LoadsAValidSkillAndForcesApprovalOnMutatingSteps) {
   EXPECT_TRUE(s.requires_kubernetes);
   EXPECT_TRUE(s.steps[1].requires_approval);
   EXPECT_EQ(s.steps[1].risk, Risk::Medium);
-  EXPECT_TRUE(has(l.warnings, "s.yaml:14:5: step restart: mutating steps always require approval "
-                              "(requires_approval forced on)"))
+  EXPECT_TRUE(has(l.warnings,
+                  "s.yaml:14:5: step restart: mutating steps always require approval "
+                  "(requires_approval forced on)"))
       << all(l);
 }
 
@@ -83,30 +84,35 @@ steps:
   EXPECT_FALSE(l.ok());
   EXPECT_TRUE(l.skills.empty());
   const auto text = all(l);
-  EXPECT_TRUE(has(l.errors, "b.yaml:3:1: skill: unknown key 'colour' (known: description, findings, id, "
-                            "parameters, requires_kubernetes, rollback, steps, title, triggers, "
-                            "verify)"))
+  EXPECT_TRUE(has(l.errors,
+                  "b.yaml:3:1: skill: unknown key 'colour' (known: description, findings, id, "
+                  "parameters, requires_kubernetes, rollback, steps, title, triggers, "
+                  "verify)"))
       << text;
-  EXPECT_TRUE(has(l.errors, "b.yaml:11:35: step one.run: parameter namespace is substituted into "
-                            "argv but has neither a pattern nor an enum"))
+  EXPECT_TRUE(has(l.errors,
+                  "b.yaml:11:35: step one.run: parameter namespace is substituted into "
+                  "argv but has neither a pattern nor an enum"))
       << text;
-  EXPECT_TRUE(has(l.errors, "b.yaml:12:14: step one.timeout: expected a duration such as 30s, 5m "
-                            "or 1h"))
+  EXPECT_TRUE(has(l.errors,
+                  "b.yaml:12:14: step one.timeout: expected a duration such as 30s, 5m "
+                  "or 1h"))
       << text;
   EXPECT_TRUE(has(l.errors, "b.yaml:13:9: step one: duplicate step id")) << text;
-  EXPECT_TRUE(has(l.errors, "b.yaml:14:17: step one.run: template variable {{ params.nope }} is "
-                            "not defined"))
+  EXPECT_TRUE(has(l.errors,
+                  "b.yaml:14:17: step one.run: template variable {{ params.nope }} is "
+                  "not defined"))
       << text;
-  EXPECT_TRUE(has(l.errors, "b.yaml:14:38: step one.run: template variable {{ steps.one.missing "
-                            "}} is not defined (no earlier step captures it)"))
+  EXPECT_TRUE(has(l.errors,
+                  "b.yaml:14:38: step one.run: template variable {{ steps.one.missing "
+                  "}} is not defined (no earlier step captures it)"))
       << text;
   EXPECT_TRUE(has(l.errors, "b.yaml:15:11: step one.risk: expected low, medium or high")) << text;
   EXPECT_TRUE(has(l.errors, "b.yaml:17:17: step three.run: '{{' without a closing '}}'")) << text;
-  EXPECT_TRUE(has(l.errors, "b.yaml:18:18: step three.when: step 'later' is not an earlier step"))
-      << text;
-  EXPECT_TRUE(has(l.errors, "b.yaml:19:5: step: unknown key 'retries' (known: allow_self_approval, "
-                            "approvers, capture, dry_run, id, mutating, on_failure, "
-                            "requires_approval, risk, run, timeout, title, when)"))
+  EXPECT_TRUE(has(l.errors, "b.yaml:18:18: step three.when: step 'later' is not an earlier step")) << text;
+  EXPECT_TRUE(has(l.errors,
+                  "b.yaml:19:5: step: unknown key 'retries' (known: allow_self_approval, "
+                  "approvers, capture, dry_run, id, mutating, on_failure, "
+                  "requires_approval, risk, run, timeout, title, when)"))
       << text;
 }
 
@@ -149,15 +155,17 @@ TEST(SkillLoader, FindingProblemsCarryTheirPlace) {
   const auto l = SkillLoader::load_text(yaml, "f.yaml");
   EXPECT_FALSE(l.ok());
   const auto text = all(l);
-  EXPECT_TRUE(has(l.errors, "f.yaml:24:5: finding: unknown key 'severity' (known: capture, evidence, id, say, "
-                            "when)"))
+  EXPECT_TRUE(has(l.errors,
+                  "f.yaml:24:5: finding: unknown key 'severity' (known: capture, evidence, id, say, "
+                  "when)"))
       << text;
   EXPECT_TRUE(has(l.errors, "f.yaml:19:18: finding bad.when: step 'nowhere' is not a step of this skill")) << text;
   EXPECT_NE(text.find("f.yaml:19:43: finding bad.when.output_matches: bad regular expression"), std::string::npos)
       << text;
   EXPECT_NE(text.find("f.yaml:21:13: finding bad.capture.code: bad regular expression"), std::string::npos) << text;
-  EXPECT_TRUE(has(l.errors, "f.yaml:22:10: finding bad.say: {{ env.HOME }}: expected findings.<capture>, "
-                            "params.<name>, steps.<step>.<capture> or incident.<key>"))
+  EXPECT_TRUE(has(l.errors,
+                  "f.yaml:22:10: finding bad.say: {{ env.HOME }}: expected findings.<capture>, "
+                  "params.<name>, steps.<step>.<capture> or incident.<key>"))
       << text;
   EXPECT_TRUE(has(l.errors, "f.yaml:23:28: finding bad.evidence: step 'gone' is not a step of this skill")) << text;
   EXPECT_TRUE(has(l.errors, "f.yaml:25:5: finding quiet: say is required (the one-line diagnosis)")) << text;
@@ -208,8 +216,9 @@ TEST(SkillLoader, HugeRepetitionCountsAndBackReferencesAreRefused) {
                "pattern: '[a-z0-9]([-a-z0-9]{0,555555555555555555555555555555555555555561}[a-z0-9])?'");
   auto l = SkillLoader::load_text(yaml, "r.yaml");
   EXPECT_FALSE(l.ok());
-  EXPECT_TRUE(has(l.errors, "r.yaml:7:14: parameters.namespace.pattern: bad regular expression: a "
-                            "repetition count or back-reference is too large"))
+  EXPECT_TRUE(has(l.errors,
+                  "r.yaml:7:14: parameters.namespace.pattern: bad regular expression: a "
+                  "repetition count or back-reference is too large"))
       << all(l);
   yaml = kGood;
   yaml.replace(yaml.find(pattern), pattern.size(), "pattern: '(a)\\99999999999999999999'");

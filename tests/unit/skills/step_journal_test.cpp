@@ -31,7 +31,8 @@ TEST(StepEventKind, EachKindKeepsItsTimelineName) {
 }
 
 TEST(StepEventKind, AGateDecisionIsRecordedAsApprovalAndItsOutcome) {
-  for (const auto outcome : {GateOutcome::Approved, GateOutcome::Denied, GateOutcome::Expired, GateOutcome::Cancelled}) {
+  for (const auto outcome :
+       {GateOutcome::Approved, GateOutcome::Denied, GateOutcome::Expired, GateOutcome::Cancelled}) {
     EXPECT_EQ(to_string(decision_event(outcome)), "approval_" + std::string(to_string(outcome)));
   }
 }

@@ -77,7 +77,7 @@ TEST(Template, CapturedAndIncidentValuesMustBePlainNames) {
 TEST(Template, InjectionAttemptsAreRefusedByThePattern) {
   const Skill s = skill_with_params();
   for (const std::string& bad : std::vector<std::string>{"x; touch /tmp/pwned", "$(id)", "--kubeconfig=/etc/x", "a\nb",
-                                "{{ params.mode }}", std::string("a\0b", 3), "-n", "Prod"}) {
+                                                         "{{ params.mode }}", std::string("a\0b", 3), "-n", "Prod"}) {
     auto r = resolve_parameters(s, {{"namespace", bad}}, {});
     EXPECT_FALSE(r) << "accepted: " << bad;
   }

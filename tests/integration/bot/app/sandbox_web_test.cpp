@@ -53,8 +53,8 @@ class SandboxWebApi : public ::testing::Test {
   }
 
   json post(const std::string& path, const json& body, int expect = 200) {
-    const auto r = test::raw_http(web_->port(), test::http_request("POST", path, {{"Content-Type", "application/json"}},
-                                                                   body.dump()));
+    const auto r = test::raw_http(
+        web_->port(), test::http_request("POST", path, {{"Content-Type", "application/json"}}, body.dump()));
     EXPECT_EQ(r.status, expect) << path << ": " << r.body;
     auto j = json::parse(r.body, nullptr, false);
     return j.is_discarded() ? json() : j;
@@ -67,11 +67,11 @@ class SandboxWebApi : public ::testing::Test {
   }
   // The app's side: a Web API call with the bot token, as Vigil makes it.
   json slack_api(const std::string& method, const json& args) {
-    const auto r = test::raw_http(
-        emu_.port(), test::http_request("POST", "/api/" + method,
-                                        {{"Content-Type", "application/json; charset=utf-8"},
-                                         {"Authorization", "Bearer " + test::fake_bot_token()}},
-                                        args.dump()));
+    const auto r =
+        test::raw_http(emu_.port(), test::http_request("POST", "/api/" + method,
+                                                       {{"Content-Type", "application/json; charset=utf-8"},
+                                                        {"Authorization", "Bearer " + test::fake_bot_token()}},
+                                                       args.dump()));
     return json::parse(r.body);
   }
   template <class T>
@@ -120,7 +120,8 @@ TEST_F(SandboxWebApi, ServesThePageOnLoopback) {
 
 TEST_F(SandboxWebApi, AMessageAndASlashCommandReachTheSocketModeClient) {
   std::size_t seen = 0;
-  const auto sent = post("/api/message", {{"user", kAlex}, {"channel", kChannel}, {"text", "hi @vigil, is checkout <ok>?"}});
+  const auto sent =
+      post("/api/message", {{"user", kAlex}, {"channel", kChannel}, {"text", "hi @vigil, is checkout <ok>?"}});
   ASSERT_TRUE(sent.value("ok", false));
   // Slack sends a message event and, as the bot is mentioned, an app_mention (in either order).
   const auto first = next_event<MessageEvent>(seen);
@@ -139,7 +140,8 @@ TEST_F(SandboxWebApi, AMessageAndASlashCommandReachTheSocketModeClient) {
   // The message is in the channel as the page shows it.
   EXPECT_EQ(find_message(state(), sent["ts"])["user"], kAlex);
 
-  const auto cmd = post("/api/command", {{"user", kAlex}, {"channel", kChannel}, {"command", "/triage"}, {"text", "status"}});
+  const auto cmd =
+      post("/api/command", {{"user", kAlex}, {"channel", kChannel}, {"command", "/triage"}, {"text", "status"}});
   ASSERT_TRUE(cmd.value("ok", false));
   const auto slash = next_event<SlashCommand>(seen);
   ASSERT_TRUE(slash);
@@ -187,21 +189,29 @@ TEST_F(SandboxWebApi, TheChangeFeedWaitsForAnEditAndShowsIt) {
 }
 
 TEST_F(SandboxWebApi, AButtonClickIsABlockActionsEnvelopeAndAModalCanBeSubmitted) {
-  const json blocks = json::array(
-      {{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", "Approve the restart?"}}}},
-       {{"type", "actions"},
-        {"block_id", "approval:tok123"},
-        {"elements",
-         json::array({{{"type", "button"}, {"action_id", "approval.approve"}, {"value", "tok123"}, {"style", "primary"},
-                       {"text", {{"type", "plain_text"}, {"text", "Approve"}}}},
-                      {{"type", "button"}, {"action_id", "approval.deny"}, {"value", "tok123"}, {"style", "danger"},
-                       {"text", {{"type", "plain_text"}, {"text", "Deny"}}}}})}}});
+  const json blocks =
+      json::array({{{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", "Approve the restart?"}}}},
+                   {{"type", "actions"},
+                    {"block_id", "approval:tok123"},
+                    {"elements", json::array({{{"type", "button"},
+                                               {"action_id", "approval.approve"},
+                                               {"value", "tok123"},
+                                               {"style", "primary"},
+                                               {"text", {{"type", "plain_text"}, {"text", "Approve"}}}},
+                                              {{"type", "button"},
+                                               {"action_id", "approval.deny"},
+                                               {"value", "tok123"},
+                                               {"style", "danger"},
+                                               {"text", {{"type", "plain_text"}, {"text", "Deny"}}}}})}}});
   const auto card = slack_api("chat.postMessage", {{"channel", kChannel}, {"text", "approval"}, {"blocks", blocks}});
   ASSERT_TRUE(card.value("ok", false)) << card.dump();
   const std::string ts = card["ts"];
   std::size_t seen = 0;
-  const auto clicked = post("/api/action", {{"user", kAlex}, {"channel", kChannel}, {"message_ts", ts},
-                                            {"block_id", "approval:tok123"}, {"action_id", "approval.deny"}});
+  const auto clicked = post("/api/action", {{"user", kAlex},
+                                            {"channel", kChannel},
+                                            {"message_ts", ts},
+                                            {"block_id", "approval:tok123"},
+                                            {"action_id", "approval.deny"}});
   ASSERT_TRUE(clicked.value("ok", false));
   const auto action = next_event<BlockAction>(seen);
   ASSERT_TRUE(action);
@@ -213,8 +223,12 @@ TEST_F(SandboxWebApi, AButtonClickIsABlockActionsEnvelopeAndAModalCanBeSubmitted
   EXPECT_EQ(action->container_type, "message");
   ASSERT_FALSE(action->trigger_id.empty());
   // No such button: nothing is sent.
-  post("/api/action", {{"user", kAlex}, {"channel", kChannel}, {"message_ts", ts}, {"block_id", "approval:tok123"},
-                       {"action_id", "approval.forged"}},
+  post("/api/action",
+       {{"user", kAlex},
+        {"channel", kChannel},
+        {"message_ts", ts},
+        {"block_id", "approval:tok123"},
+        {"action_id", "approval.forged"}},
        404);
 
   // The app opens a modal with the click's trigger_id; the page shows it to alex only.
@@ -236,7 +250,8 @@ TEST_F(SandboxWebApi, AButtonClickIsABlockActionsEnvelopeAndAModalCanBeSubmitted
   EXPECT_EQ(with_modal["views"][0]["user"], kAlex);
   EXPECT_EQ(with_modal["views"][0]["view"]["title"]["text"], "Deny this step");
 
-  post("/api/view_submission", {{"user", kAlex}, {"view_id", view_id}, {"values", {{"reason", {{"reason", "not at peak"}}}}}});
+  post("/api/view_submission",
+       {{"user", kAlex}, {"view_id", view_id}, {"values", {{"reason", {{"reason", "not at peak"}}}}}});
   const auto submission = next_event<ViewSubmission>(seen);
   ASSERT_TRUE(submission);
   EXPECT_EQ(submission->callback_id, "approval.deny_reason");
@@ -261,21 +276,21 @@ TEST_F(SandboxWebApi, AResponseUrlReplacesOrDeletesTheClickedMessageAndFilesShow
   std::size_t seen = 0;
   // Clicks the card's button; returns the path of the click's response_url.
   const auto click = [&](const std::string& ts, const std::string& block_id) -> std::string {
-    post("/api/action", {{"user", kAlex}, {"channel", kChannel}, {"message_ts", ts}, {"block_id", block_id},
-                         {"action_id", "go"}});
+    post("/api/action",
+         {{"user", kAlex}, {"channel", kChannel}, {"message_ts", ts}, {"block_id", block_id}, {"action_id", "go"}});
     const auto action = next_event<BlockAction>(seen);
     EXPECT_TRUE(action);
     return action ? action->response_url.substr(action->response_url.find("/response/")) : std::string();
   };
   const auto respond = [&](const std::string& path, const json& body) {
-    const auto r = test::raw_http(emu_.port(), test::http_request("POST", path, {{"Content-Type", "application/json"}},
-                                                                  body.dump()));
+    const auto r = test::raw_http(
+        emu_.port(), test::http_request("POST", path, {{"Content-Type", "application/json"}}, body.dump()));
     EXPECT_EQ(r.status, 200) << r.body;
   };
-  const std::string kept = slack_api("chat.postMessage",
-                                     {{"channel", kChannel}, {"text", "card one"}, {"blocks", card_blocks("one")}})["ts"];
-  const std::string gone = slack_api("chat.postMessage",
-                                     {{"channel", kChannel}, {"text", "card two"}, {"blocks", card_blocks("two")}})["ts"];
+  const std::string kept = slack_api(
+      "chat.postMessage", {{"channel", kChannel}, {"text", "card one"}, {"blocks", card_blocks("one")}})["ts"];
+  const std::string gone = slack_api(
+      "chat.postMessage", {{"channel", kChannel}, {"text", "card two"}, {"blocks", card_blocks("two")}})["ts"];
   respond(click(kept, "one"),
           {{"replace_original", true},
            {"text", "Approved by alex"},
@@ -286,11 +301,11 @@ TEST_F(SandboxWebApi, AResponseUrlReplacesOrDeletesTheClickedMessageAndFilesShow
   ASSERT_TRUE(upload.value("ok", false)) << upload;
   const std::string file_id = upload["file_id"];
   test::raw_http(emu_.port(), test::http_request("POST", "/upload/" + file_id, {}, "pod-1 Ready"));
-  const auto shared = slack_api("files.completeUploadExternal",
-                                {{"files", json::array({{{"id", file_id}, {"title", "Pods"}}}).dump()},
-                                 {"channel_id", kChannel},
-                                 {"thread_ts", kept},
-                                 {"initial_comment", "the pods"}});
+  const auto shared =
+      slack_api("files.completeUploadExternal", {{"files", json::array({{{"id", file_id}, {"title", "Pods"}}}).dump()},
+                                                 {"channel_id", kChannel},
+                                                 {"thread_ts", kept},
+                                                 {"initial_comment", "the pods"}});
   ASSERT_TRUE(shared.value("ok", false)) << shared;
 
   const auto messages = state()["messages"];
@@ -343,8 +358,8 @@ TEST_F(SandboxWebApi, HeaderActionsAndForeignPages) {
   int fired = 0;
   web_->add_action("demo-alert", "Fire a demo alert", [&]() -> Result<std::string> {
     ++fired;
-    auto sent = web_->post_as_bot(kChannel, {{"bot_id", "B0ALERTS"}, {"username", "Alertmanager (demo)"},
-                                             {"text", "[FIRING:1] Demo"}});
+    auto sent = web_->post_as_bot(
+        kChannel, {{"bot_id", "B0ALERTS"}, {"username", "Alertmanager (demo)"}, {"text", "[FIRING:1] Demo"}});
     if (!sent) {
       return sent.error();
     }
@@ -362,12 +377,13 @@ TEST_F(SandboxWebApi, HeaderActionsAndForeignPages) {
   EXPECT_EQ(alert->bot_name, "Alertmanager (demo)");
 
   // A form post from another web page, or a rebinding host name, gets nothing done.
-  const auto form = test::raw_http(web_->port(), test::http_request("POST", "/api/run/demo-alert",
-                                                                    {{"Content-Type", "text/plain"}}, "{}"));
+  const auto form = test::raw_http(
+      web_->port(), test::http_request("POST", "/api/run/demo-alert", {{"Content-Type", "text/plain"}}, "{}"));
   EXPECT_EQ(form.status, 415);
   const auto rebound = test::raw_http(
-      web_->port(), "POST /api/run/demo-alert HTTP/1.1\r\nHost: evil.example:8080\r\nContent-Type: application/json\r\n"
-                    "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+      web_->port(),
+      "POST /api/run/demo-alert HTTP/1.1\r\nHost: evil.example:8080\r\nContent-Type: application/json\r\n"
+      "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
   EXPECT_EQ(rebound.status, 403);
   EXPECT_EQ(fired, 1);
 }

@@ -38,8 +38,8 @@ TEST(VigilCli, BrokenConfigPrintsEveryProblemAndExitsTwo) {
   EXPECT_NE(r.err.find(f + ":2:16: slack.connections: must be between 1 and 10"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(f + ":3:14: slack.bot_token: secrets are not read"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(f + ":5:11: approvals.expiry: expected a duration"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(f + ":7:3: logging.levle: unknown key, did you mean 'level'? (warning)"),
-            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(f + ":7:3: logging.levle: unknown key, did you mean 'level'? (warning)"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("3 problems in the configuration"), std::string::npos) << r.err;
 }
 
@@ -57,10 +57,9 @@ TEST(VigilCli, ConfigShowMasksSecrets) {
 // only one of the two is a mistake worth stopping for.
 TEST(VigilCli, ServeWithOnlyOneSlackTokenSaysSoAndExitsTwo) {
   test::TempDir dir;
-  const auto r = run_process({vigil_binary().string(), "--config", example_config(), "serve"},
-                             {{"VIGIL_DB", (dir / "v.db").string()},
-                              {"SLACK_APP_TOKEN", ""},
-                              {"SLACK_BOT_TOKEN", test::fake_bot_token()}});
+  const auto r = run_process(
+      {vigil_binary().string(), "--config", example_config(), "serve"},
+      {{"VIGIL_DB", (dir / "v.db").string()}, {"SLACK_APP_TOKEN", ""}, {"SLACK_BOT_TOKEN", test::fake_bot_token()}});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("only one Slack token is set"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(test::fake_bot_token()), std::string::npos);
@@ -94,8 +93,8 @@ TEST(VigilCli, RunsListAndShowReadTheDatabase) {
   EXPECT_NE(show.out.find("| Run | `6f1c2d3e-0000-4000-8000-000000000001` |"), std::string::npos) << show.out;
   EXPECT_NE(show.out.find(" | Finding | runbook | p99 at 4s |"), std::string::npos) << show.out;
 
-  const auto json = run_process({vigil_binary().string(), "runs", "show", "--json",
-                                 "6f1c2d3e-0000-4000-8000-000000000001"}, {{"VIGIL_DB", db}});
+  const auto json = run_process(
+      {vigil_binary().string(), "runs", "show", "--json", "6f1c2d3e-0000-4000-8000-000000000001"}, {{"VIGIL_DB", db}});
   EXPECT_EQ(json.exit_code, 0);
   EXPECT_NE(json.out.find("\"state\": \"queued\""), std::string::npos) << json.out;
 
@@ -156,7 +155,8 @@ TEST(VigilCli, RunsShowFullPrintsEveryStepsFullOutput) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto section = r.out.find("\n## Full output\n");
   ASSERT_NE(section, std::string::npos) << r.out;
-  const auto describe = r.out.find("=== pod-crashloop/describe_pod (succeeded, exit 0) ===\n$ kubectl describe pod checkout-7d4\n", section);
+  const auto describe = r.out.find(
+      "=== pod-crashloop/describe_pod (succeeded, exit 0) ===\n$ kubectl describe pod checkout-7d4\n", section);
   ASSERT_NE(describe, std::string::npos) << r.out;
   EXPECT_NE(r.out.find("line 299 of the describe output\nthe last line\n", describe), std::string::npos)
       << "all of the file, not the database's 100 bytes";
@@ -164,11 +164,12 @@ TEST(VigilCli, RunsShowFullPrintsEveryStepsFullOutput) {
   EXPECT_NE(r.out.find("password=[REDACTED]"), std::string::npos) << r.out.substr(section, 400);
   const auto logs = r.out.find("=== pod-crashloop/logs (succeeded, exit 0) ===", describe);
   ASSERT_NE(logs, std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("(from the database: its file " + (ws / run_id / "steps" / "2-logs.log").string() +
-                           " is gone (workspace retention removes old runs' files); the database keeps the first 14 bytes)\n"
-                           "log start only\n",
-                       logs),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find("(from the database: its file " + (ws / run_id / "steps" / "2-logs.log").string() +
+                     " is gone (workspace retention removes old runs' files); the database keeps the first 14 bytes)\n"
+                     "log start only\n",
+                 logs),
+      std::string::npos)
       << r.out.substr(logs);
   EXPECT_NE(r.out.find("=== pod-crashloop/events (succeeded, exit 0) ===\n$ kubectl describe pod checkout-7d4\n"
                        "(from the database)\nno events\n"),
@@ -196,13 +197,15 @@ TEST(VigilCli, RunsShowNamesPeopleFromSlack) {
     run.backend = "runbook";
     run.created_at = 1'800'000'000;
     ASSERT_TRUE((*store)->create_run(run));
-    (*store)->append_event({0, run.id, 1'800'000'001'000, "approval_denied", "U0DEMOALEX", "restart: denied by U0DEMOALEX", ""});
+    (*store)->append_event(
+        {0, run.id, 1'800'000'001'000, "approval_denied", "U0DEMOALEX", "restart: denied by U0DEMOALEX", ""});
   }
   slack::SlackEmulator emu;
   emu.add_user("U0DEMOALEX", "alex", "alex@example.com");
   emu.start();
-  const auto r = run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e"},
-                             {{"VIGIL_DB", db}, {"SLACK_API_URL", emu.api_url()}, {"SLACK_BOT_TOKEN", test::fake_bot_token()}});
+  const auto r =
+      run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e"},
+                  {{"VIGIL_DB", db}, {"SLACK_API_URL", emu.api_url()}, {"SLACK_BOT_TOKEN", test::fake_bot_token()}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("| Trigger | slash_command by @alex (U0DEMOALEX) |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("| Denied | @alex (U0DEMOALEX) | restart: denied by @alex (U0DEMOALEX) |"), std::string::npos)
@@ -300,10 +303,12 @@ TEST(VigilCli, ConfigCheckWarnsAboutWhatWillNotWorkAndStillPasses) {
   const auto r = run_process(vigil_argv({"config", "check", config}), kNoConfiguration);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, config + ": configuration ok, 4 warnings (on stderr)\n");
-  EXPECT_EQ(r.err, config + ":2:12: agent.timeout: a number without a unit is read as seconds; write 15s (or m, h, "
-                            "d) to say which (warning)\n" +
-                       config + ":10:18: http.alert_channel: 'alerts' is not a Slack channel id (C… or G…); webhook "
-                                "alerts are posted there, and Slack's API takes the id (warning)\n" +
+  EXPECT_EQ(r.err, config +
+                       ":2:12: agent.timeout: a number without a unit is read as seconds; write 15s (or m, h, "
+                       "d) to say which (warning)\n" +
+                       config +
+                       ":10:18: http.alert_channel: 'alerts' is not a Slack channel id (C… or G…); webhook "
+                       "alerts are posted there, and Slack's API takes the id (warning)\n" +
                        config + ":6:27: kubernetes.remediation_kubeconfig: no file at /nowhere/rw.yaml (warning)\n" +
                        config + ":8:10: skills.dirs: no folder at " + (dir / "skills").string() + " (warning)\n");
 
@@ -315,9 +320,10 @@ TEST(VigilCli, ConfigCheckWarnsAboutWhatWillNotWorkAndStillPasses) {
   const auto webhook = run_process(vigil_argv({"config", "check", plain}), env);
   EXPECT_EQ(webhook.exit_code, 0) << webhook.err;
   EXPECT_EQ(webhook.out, plain + ": configuration ok, 1 warning (on stderr)\n");
-  EXPECT_EQ(webhook.err, plain + ":2:3: http.alert_channel: not set, so /webhooks/alertmanager answer every alert "
-                                 "with 503 (no alert channel): set it to the channel id (C…) where webhook alerts "
-                                 "are posted (warning)\n");
+  EXPECT_EQ(webhook.err, plain +
+                             ":2:3: http.alert_channel: not set, so /webhooks/alertmanager answer every alert "
+                             "with 503 (no alert channel): set it to the channel id (C…) where webhook alerts "
+                             "are posted (warning)\n");
 }
 
 TEST(VigilCli, ReadOnlyCommandsWithoutADatabaseSaySoAndCreateNothing) {
@@ -343,8 +349,8 @@ TEST(VigilCli, RelativeDatabaseIsReadNextToTheConfigurationFile) {
   std::filesystem::create_directories(dir / "elsewhere");
   const auto config = (dir / "etc" / "vigil.yaml").string();
   test::write_file(config, "storage:\n  database: state/vigil.db\n");
-  const auto missing = run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "",
-                                   dir / "elsewhere");
+  const auto missing =
+      run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "", dir / "elsewhere");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err, "vigil: no database at " + (dir / "etc" / "state" / "vigil.db").string() +
                              " (set storage.database in " + config +
@@ -354,8 +360,8 @@ TEST(VigilCli, RelativeDatabaseIsReadNextToTheConfigurationFile) {
 
   std::filesystem::create_directories(dir / "etc" / "state");
   { ASSERT_TRUE(Store::open((dir / "etc" / "state" / "vigil.db").string())); }
-  const auto found = run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "",
-                                 dir / "elsewhere");
+  const auto found =
+      run_process(vigil_argv({"--config", config, "runs", "list"}), kNoConfiguration, "", dir / "elsewhere");
   EXPECT_EQ(found.exit_code, 0) << found.err;
   EXPECT_EQ(found.out, "no runs\n");
   EXPECT_TRUE(std::filesystem::is_empty(dir / "elsewhere"));
@@ -377,8 +383,8 @@ TEST(VigilCli, RelativeSkillFoldersAreReadNextToTheConfigurationFile) {
   test::write_file(config, "skills:\n  dirs: [runbooks]\n");
   const auto shipped = test::shipped_skills_dir();
   test::write_file(dir / "etc" / "runbooks" / "oom-killed.yaml", test::read_file(shipped / "oom-killed.yaml"));
-  const auto r = run_process(vigil_argv({"--config", config, "skills", "list"}), kNoConfiguration, "",
-                             dir / "elsewhere");
+  const auto r =
+      run_process(vigil_argv({"--config", config, "skills", "list"}), kNoConfiguration, "", dir / "elsewhere");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("oom-killed"), std::string::npos) << r.out << r.err;
   // Only the configured folder: the shipped skills are not added behind the user's back.
@@ -414,12 +420,12 @@ TEST(VigilCli, ServeOnATakenHttpPortSaysWhatToChangeAndExitsTwo) {
   const TakenPort taken;
   const auto config = (dir / "vigil.yaml").string();
   test::write_file(config, "http:\n  listen: " + taken.address() + "\n");
-  const auto r = run_process(vigil_argv({"--config", config, "serve", "--sandbox=127.0.0.1:0"}),
-                             kNoConfiguration, "", dir.path());
+  const auto r =
+      run_process(vigil_argv({"--config", config, "serve", "--sandbox=127.0.0.1:0"}), kNoConfiguration, "", dir.path());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   const auto expected = "cannot listen on " + taken.address() +
-                        ": address already in use; another program has this port: set http.listen in " +
-                        config + " (or VIGIL_HTTP_ADDR), or port 0 for a free one";
+                        ": address already in use; another program has this port: set http.listen in " + config +
+                        " (or VIGIL_HTTP_ADDR), or port 0 for a free one";
   EXPECT_EQ(count(r.err, expected), 1u) << r.err;
   EXPECT_EQ(count(r.err, "cannot listen"), 1u) << r.err;
   // The sandbox page was bound, but its address is printed only once every listener is: nobody is
@@ -448,8 +454,7 @@ TEST(VigilCli, SandboxWithTheHttpPortTakenPrintsNoAddressAndNamesTheSetting) {
 TEST(VigilCli, SandboxOnATakenPagePortSaysWhatToChangeAndExitsTwo) {
   test::TempDir dir;
   const TakenPort taken;
-  const auto r = run_process(vigil_argv({"serve", "--sandbox=" + taken.address()}), kNoConfiguration, "",
-                             dir.path());
+  const auto r = run_process(vigil_argv({"serve", "--sandbox=" + taken.address()}), kNoConfiguration, "", dir.path());
   EXPECT_EQ(r.exit_code, 2) << r.err;
   const auto expected = "the sandbox page cannot listen on " + taken.address() +
                         ": address already in use; another program has this port: set --sandbox=127.0.0.1:PORT "

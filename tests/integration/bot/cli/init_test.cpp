@@ -26,10 +26,9 @@ TEST(VigilInit, PipedAnswersWriteAConfigThatChecksAndKeepsTokensOutOfTheYaml) {
   test::write_file(dir / "rem.kubeconfig", "apiVersion: v1\nkind: Config\n");
   std::filesystem::create_directories(dir / "etc");
   const auto config = (dir / "etc" / "vigil.yaml").string();
-  const std::string answers = "wrong-kind-of-token\n" + app + "\n" + bot + "\n" + "#incidents, C0123ABCD\n" +
-                              "yes\n" + (dir / "ro.kubeconfig").string() + "\n" +
-                              (dir / "rem.kubeconfig").string() + "\n" + "alertmanager\n" + "#incidents\n" +
-                              "C0123ABCD\n" + "U0123ABCD\n";
+  const std::string answers = "wrong-kind-of-token\n" + app + "\n" + bot + "\n" + "#incidents, C0123ABCD\n" + "yes\n" +
+                              (dir / "ro.kubeconfig").string() + "\n" + (dir / "rem.kubeconfig").string() + "\n" +
+                              "alertmanager\n" + "#incidents\n" + "C0123ABCD\n" + "U0123ABCD\n";
   const auto init = run_process({vigil_binary().string(), "init", "--output", config}, {}, answers);
   ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
   EXPECT_NE(init.out.find("this token starts with xapp-"), std::string::npos) << init.out;
@@ -48,17 +47,15 @@ TEST(VigilInit, PipedAnswersWriteAConfigThatChecksAndKeepsTokensOutOfTheYaml) {
 
   const auto token_at = env.find("VIGIL_ALERTMANAGER_TOKEN=") + 25;
   const auto alertmanager_token = env.substr(token_at, env.find('\n', token_at) - token_at);
-  const auto check = run_process({vigil_binary().string(), "config", "check", config},
-                                 {{"SLACK_APP_TOKEN", app},
-                                  {"SLACK_BOT_TOKEN", bot},
-                                  {"VIGIL_ALERTMANAGER_TOKEN", alertmanager_token}});
+  const auto check = run_process(
+      {vigil_binary().string(), "config", "check", config},
+      {{"SLACK_APP_TOKEN", app}, {"SLACK_BOT_TOKEN", bot}, {"VIGIL_ALERTMANAGER_TOKEN", alertmanager_token}});
   EXPECT_EQ(check.exit_code, 0) << check.err;
   EXPECT_EQ(check.out, config + ": configuration ok\n");
   EXPECT_EQ(check.err, "") << "the webhook has its alert channel";
 
   // Run again: Enter keeps every value.
-  const auto rerun =
-      run_process({vigil_binary().string(), "init", "--output", config}, {}, "\n\n\n\n\n\n\n\n\n");
+  const auto rerun = run_process({vigil_binary().string(), "init", "--output", config}, {}, "\n\n\n\n\n\n\n\n\n");
   ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
   EXPECT_NE(rerun.out.find("[^incidents$, C0123ABCD]"), std::string::npos) << rerun.out;
   EXPECT_EQ(test::read_file(config), yaml);
@@ -66,8 +63,7 @@ TEST(VigilInit, PipedAnswersWriteAConfigThatChecksAndKeepsTokensOutOfTheYaml) {
 
 TEST(VigilInit, EndOfInputExitsTwoAndWritesNothing) {
   test::TempDir dir;
-  const auto r = run_process({vigil_binary().string(), "init", "--output", (dir / "v.yaml").string()},
-                             {}, "");
+  const auto r = run_process({vigil_binary().string(), "init", "--output", (dir / "v.yaml").string()}, {}, "");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nothing was written"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "v.yaml"));
@@ -75,8 +71,8 @@ TEST(VigilInit, EndOfInputExitsTwoAndWritesNothing) {
 
 TEST(VigilInit, AMissingFolderIsRefusedNotCreated) {
   test::TempDir dir;
-  const auto r = run_process({vigil_binary().string(), "init", "--output", (dir / "etc" / "vigil.yaml").string()},
-                             {}, "");
+  const auto r =
+      run_process({vigil_binary().string(), "init", "--output", (dir / "etc" / "vigil.yaml").string()}, {}, "");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "vigil init: no folder " + (dir / "etc").string() +
                        " for vigil.yaml: vigil init creates no folders; create it first, or choose another path "
@@ -92,8 +88,9 @@ TEST(VigilInit, AnExistingEnvFileIsMergedAndItsTokensSurvive) {
   const auto app = std::string("xa") + "pp-1-A0INIT-4242-" + std::string(20, 'c');
   const auto old_bot = std::string("xo") + "xb-4242-4343-" + std::string(20, 'd');
   const auto new_bot = std::string("xo") + "xb-4242-4343-" + std::string(20, 'e');
-  const std::string existing = "# ours\nVIGIL_LOG_LEVEL=debug\nSLACK_APP_TOKEN=" + app + "\nSLACK_BOT_TOKEN=" +
-                               old_bot + "\nVIGIL_ALERTMANAGER_TOKEN=configured-in-alertmanager-0123\n";
+  const std::string existing = "# ours\nVIGIL_LOG_LEVEL=debug\nSLACK_APP_TOKEN=" + app +
+                               "\nSLACK_BOT_TOKEN=" + old_bot +
+                               "\nVIGIL_ALERTMANAGER_TOKEN=configured-in-alertmanager-0123\n";
   test::write_file(dir / "vigil.env", existing);
   const auto config = (dir / "vigil.yaml").string();
   const auto r = run_process({vigil_binary().string(), "init", "--output", config}, {},
@@ -149,7 +146,8 @@ class Terminal {
         seen_ = at + text.size();
         return true;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !read_some(static_cast<int>(left.count()))) {
         return false;
       }
@@ -219,8 +217,9 @@ TEST(VigilInit, AtATerminalTokensAreNotEchoedAndReplacingOneIsAskedFirst) {
   t.type("none");
   ASSERT_TRUE(t.expect("comma-separated: ")) << t.screen();
   t.type("U0123ABCD");
-  ASSERT_TRUE(t.expect("Replace SLACK_BOT_TOKEN in vigil.env (xoxb-***dddd) with the new value (xoxb-***eeee)? "
-                       "(yes/no) [no]: "))
+  ASSERT_TRUE(
+      t.expect("Replace SLACK_BOT_TOKEN in vigil.env (xoxb-***dddd) with the new value (xoxb-***eeee)? "
+               "(yes/no) [no]: "))
       << t.screen();
   t.type("yes");
   EXPECT_EQ(t.finish(), 0) << t.screen();
@@ -232,8 +231,8 @@ TEST(VigilInit, AtATerminalTokensAreNotEchoedAndReplacingOneIsAskedFirst) {
 
 TEST(VigilHealthcheck, FailsWhenNothingListens) {
   test::TempDir dir;
-  const auto r = run_process({vigil_binary().string(), "healthcheck"},
-                             {{"VIGIL_CONFIG", ""}, {"VIGIL_HTTP_ADDR", "127.0.0.1:1"}});
+  const auto r =
+      run_process({vigil_binary().string(), "healthcheck"}, {{"VIGIL_CONFIG", ""}, {"VIGIL_HTTP_ADDR", "127.0.0.1:1"}});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
 }

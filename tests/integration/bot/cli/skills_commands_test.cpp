@@ -17,15 +17,15 @@ class SkillsCli : public ::testing::Test {
  protected:
   std::string write_config(bool kubernetes_enabled) {
     const auto path = dir_ / "vigil.yaml";
-    test::write_file(
-        path, "agent:\n  workspace_root: " + (dir_ / "ws").string() +
-                  "\n  env_allowlist: [PATH, FAKE_KUBECTL_FIXTURES, FAKE_KUBECTL_LOG]\n"
-                  "kubernetes:\n  enabled: " + (kubernetes_enabled ? "true" : "false") +
-                  "\n  kubectl: " + (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
-                  "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
-                  "storage:\n  database: " + (dir_ / "v.db").string() +
-                  "\nskills:\n  dirs: [" + (test::shipped_skills_dir()).string() +
-                  "]\n");
+    test::write_file(path, "agent:\n  workspace_root: " + (dir_ / "ws").string() +
+                               "\n  env_allowlist: [PATH, FAKE_KUBECTL_FIXTURES, FAKE_KUBECTL_LOG]\n"
+                               "kubernetes:\n  enabled: " +
+                               (kubernetes_enabled ? "true" : "false") +
+                               "\n  kubectl: " + (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
+                               "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
+                               "storage:\n  database: " +
+                               (dir_ / "v.db").string() + "\nskills:\n  dirs: [" +
+                               (test::shipped_skills_dir()).string() + "]\n");
     return path.string();
   }
   std::vector<std::pair<std::string, std::string>> env() const {
@@ -48,21 +48,22 @@ TEST_F(SkillsCli, ValidateOfABrokenDirectoryListsEveryProblemAndExitsTwo) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   const auto one = (dir_ / "bad" / "one.yaml").string();
   const auto two = (dir_ / "bad" / "two.yaml").string();
-  EXPECT_NE(r.err.find(one + ":5:17: step a.run: template variable {{ params.who }} is not defined"),
-            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(one + ":5:17: step a.run: template variable {{ params.who }} is not defined"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find(one + ":7:5: step: unknown key 'colour'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(one + ":4:5: step a: mutating steps always require approval "
                              "(requires_approval forced on) (warning)"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find(two + ":7:35: step a.run: parameter ns is substituted into argv but has "
                              "neither a pattern nor an enum"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("3 problems in the skills"), std::string::npos) << r.err;
 }
 
 TEST_F(SkillsCli, ValidateOfTheShippedSkillsExitsZero) {
-  const auto r = run_process({vigil_binary().string(), "skills", "validate",
-                              (test::shipped_skills_dir()).string()});
+  const auto r = run_process({vigil_binary().string(), "skills", "validate", (test::shipped_skills_dir()).string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("6 skills ok"), std::string::npos);
   EXPECT_TRUE(r.err.empty()) << r.err;
@@ -72,21 +73,23 @@ TEST_F(SkillsCli, ListShowsKubernetesSkillsAsUnavailableWhenDisabled) {
   const auto r = run_process({vigil_binary().string(), "-c", write_config(false), "skills", "list"}, env());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("pod-crashloop  Pod crash-looping  [unavailable (kubernetes.enabled is false)]"),
-            std::string::npos) << r.out;
-  const auto run = run_process({vigil_binary().string(), "-c", write_config(false), "skills", "run",
-                                "node-not-ready", "node=n1", "--yes"}, env());
+            std::string::npos)
+      << r.out;
+  const auto run = run_process(
+      {vigil_binary().string(), "-c", write_config(false), "skills", "run", "node-not-ready", "node=n1", "--yes"},
+      env());
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("unavailable (kubernetes.enabled is false)"), std::string::npos) << run.err;
 }
 
 TEST_F(SkillsCli, RunWithYesApprovesOnTheTerminalAndPersistsTheRun) {
-  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
-                              "http-5xx-spike", "namespace=shop", "deployment=checkout", "--yes"},
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run", "http-5xx-spike",
+                              "namespace=shop", "deployment=checkout", "--yes"},
                              env());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("approved (--yes)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("[kubectl] [scale] [deployment/checkout] [-n] [shop] [--replicas=4]"),
-            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[kubectl] [scale] [deployment/checkout] [-n] [shop] [--replicas=4]"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("http-5xx-spike: succeeded"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(verified)"), std::string::npos) << r.out;
   auto store = Store::open((dir_ / "v.db").string());
@@ -99,21 +102,19 @@ TEST_F(SkillsCli, RunWithYesApprovesOnTheTerminalAndPersistsTheRun) {
 }
 
 TEST_F(SkillsCli, RunAnsweredNoOnTheTerminalIsDenied) {
-  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
-                              "node-not-ready", "node=kind-double-node-worker"},
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run", "node-not-ready",
+                              "node=kind-double-node-worker"},
                              env(), "no\n");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("type yes to approve"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("node-not-ready: denied"), std::string::npos) << r.out;
-  EXPECT_EQ(test::read_file(dir_ / "kubectl.log").find("\tcordon\tkind-double-node-worker\n"),
-            std::string::npos);
+  EXPECT_EQ(test::read_file(dir_ / "kubectl.log").find("\tcordon\tkind-double-node-worker\n"), std::string::npos);
 }
 
 TEST_F(SkillsCli, RunRefusesAnInjectedParameterBeforeAnythingRuns) {
   const auto marker = dir_ / "pwned";
-  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
-                              "pod-crashloop", "namespace=x; touch " + marker.string(), "pod=web-1",
-                              "--yes"},
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run", "pod-crashloop",
+                              "namespace=x; touch " + marker.string(), "pod=web-1", "--yes"},
                              env());
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("parameter namespace: value refused"), std::string::npos) << r.err;
@@ -163,8 +164,8 @@ TEST_F(SkillsCli, RunLeavesARunWithItsResultThatRunsShowReadsBack) {
 
 // --dry-run: the read-only steps run, the gated one shows its dry run only; the run is diagnosed.
 TEST_F(SkillsCli, DryRunChangesNothingAndIsRecordedAsDiagnosed) {
-  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run",
-                              "http-5xx-spike", "namespace=shop", "deployment=checkout", "--dry-run"},
+  const auto r = run_process({vigil_binary().string(), "-c", write_config(true), "skills", "run", "http-5xx-spike",
+                              "namespace=shop", "deployment=checkout", "--dry-run"},
                              env());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("http-5xx-spike (dry run)"), std::string::npos) << r.out;

@@ -12,10 +12,11 @@ class TriageCommandTest : public ::testing::Test {
   void SetUp() override {
     test::write_file(dir_ / "vigil.yaml",
                      "skills:\n  dirs: [" + (test::test_data_dir() / "fixtures" / "skills_runmanager").string() +
-                         "]\nagent:\n  workspace_root: " + (dir_ / "ws").string() +
-                         "\n  command: [" + (test::test_data_dir() / "support" / "agents" / "fake_agent.sh").string() +
+                         "]\nagent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  command: [" +
+                         (test::test_data_dir() / "support" / "agents" / "fake_agent.sh").string() +
                          "]\n  env_allowlist: [PATH, FAKE_AGENT_MODE, FAKE_AGENT_FIXTURES]\n"
-                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n");
+                         "storage:\n  database: " +
+                         (dir_ / "v.db").string() + "\n");
     test::write_file(dir_ / "alert.json", R"({"status":"firing","alerts":[{"status":"firing",
       "labels":{"alertname":"TestAlert","deployment":"checkout","namespace":"shop","severity":"critical"},
       "annotations":{"summary":"checkout is down"},"fingerprint":"abc"}]})");
@@ -88,8 +89,9 @@ TEST_F(TriageCommandTest, EvidenceAndDiagnosisArePrintedBeforeTheQuestion) {
                        "kubernetes:\n  enabled: true\n  kubectl: " +
                        (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
                        "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
-                       "storage:\n  database: " + (dir_ / "k.db").string() +
-                       "\nskills:\n  dirs: [" + (test::shipped_skills_dir()).string() + "]\n");
+                       "storage:\n  database: " +
+                       (dir_ / "k.db").string() + "\nskills:\n  dirs: [" + (test::shipped_skills_dir()).string() +
+                       "]\n");
   test::write_file(dir_ / "oom.json", R"({"status":"firing","alerts":[{"status":"firing",
       "labels":{"alertname":"KubePodCrashLooping","namespace":"default","pod":"analytics-exporter-fast-76897854c-cw5wh"},
       "annotations":{"summary":"analytics-exporter is crash looping"},"fingerprint":"oom1"}]})");

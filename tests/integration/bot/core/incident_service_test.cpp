@@ -128,7 +128,7 @@ TEST_F(IncidentServiceTest, DeclareWithoutSeverityAndItsOwnChannelAndRoot) {
   EXPECT_EQ(row->channel, "C_OWN");
   EXPECT_EQ(row->thread_ts, "1800000000.000100");
   EXPECT_EQ(event_lines(incident.id), (std::vector<std::string>{"declared by U1: declared in #incidents",
-                                                                 "channel_created by vigil: <#C_OWN>, U1 invited"}));
+                                                                "channel_created by vigil: <#C_OWN>, U1 invited"}));
 }
 
 TEST_F(IncidentServiceTest, FindTakesAFullIdAUniquePrefixOrThisChannelsNewestOpenIncident) {

@@ -98,8 +98,12 @@ class RunManagerTest : public ::testing::Test {
     o.agent.command = {(test::test_data_dir() / "support" / "agents" / "fake_agent.sh").string()};
     o.agent.timeout = timeout;
     o.agent.grace = grace;
-    o.agent.env_allowlist = {"PATH", "FAKE_AGENT_MODE", "FAKE_AGENT_FIXTURES", "FAKE_AGENT_RECORD",
-                             "FAKE_AGENT_PIDFILE", "FAKE_AGENT_OUTSIDE"};
+    o.agent.env_allowlist = {"PATH",
+                             "FAKE_AGENT_MODE",
+                             "FAKE_AGENT_FIXTURES",
+                             "FAKE_AGENT_RECORD",
+                             "FAKE_AGENT_PIDFILE",
+                             "FAKE_AGENT_OUTSIDE"};
     o.agent.environment = {{"PATH", "/usr/bin:/bin"},
                            {"FAKE_AGENT_MODE", mode},
                            {"FAKE_AGENT_FIXTURES", (test::fixtures_dir() / "agents").string()},
@@ -112,8 +116,8 @@ class RunManagerTest : public ::testing::Test {
     o.metrics = &metrics_;
     o.cluster = "test-cluster";
     journal_ = std::make_unique<StoreStepJournal>(*store_, clock_);
-    auto m = std::make_unique<RunManager>(io_.get_executor(), *store_, *journal_, catalog_, runner_, gate_, clock_, redactor_,
-                                          knowledge_, eo, o, log_);
+    auto m = std::make_unique<RunManager>(io_.get_executor(), *store_, *journal_, catalog_, runner_, gate_, clock_,
+                                          redactor_, knowledge_, eo, o, log_);
     m->add_observer(&recorder_);
     return m;
   }
@@ -190,7 +194,8 @@ TEST_F(RunManagerTest, AgentRunStreamsProgressKeepsSummaryAndTurnsProposalsIntoG
   EXPECT_NE(record.find("VIGIL_READ_ONLY=true"), std::string::npos);
   EXPECT_NE(record.find("KUBECONFIG=/etc/vigil/readonly.kubeconfig"), std::string::npos);
   EXPECT_NE(record.find("SECRET=\n"), std::string::npos) << record;
-  EXPECT_NE(record.find("cwd: " + fs::weakly_canonical(dir_ / "ws").string() + "/" + started->run_id), std::string::npos);
+  EXPECT_NE(record.find("cwd: " + fs::weakly_canonical(dir_ / "ws").string() + "/" + started->run_id),
+            std::string::npos);
   // The timeline has every transition.
   std::vector<std::string> kinds;
   for (const auto& e : store_->list_events(started->run_id)) {
@@ -229,13 +234,18 @@ TEST_F(RunManagerTest, AgentRunsAreCountedUnderTheAgentRuntimeNames) {
   EXPECT_EQ(metrics_.gauge("agent_runtime_active_agents", cluster), 0);
   ASSERT_TRUE(m->start(trigger("x")));
   ASSERT_TRUE(run_until([&] { return m->idle(); }));
-  EXPECT_EQ(metrics_.counter("agent_runtime_invocations_total", {{"cluster", "test-cluster"}, {"status", "failed"}}), 1);
-  EXPECT_EQ(metrics_.counter("agent_runtime_errors_total", {{"cluster", "test-cluster"}, {"error_type", "agent_failed"}}), 1);
-  EXPECT_EQ(metrics_.histogram("agent_runtime_duration_seconds", {{"cluster", "test-cluster"}, {"status", "failed"}}).count, 1u);
+  EXPECT_EQ(metrics_.counter("agent_runtime_invocations_total", {{"cluster", "test-cluster"}, {"status", "failed"}}),
+            1);
+  EXPECT_EQ(
+      metrics_.counter("agent_runtime_errors_total", {{"cluster", "test-cluster"}, {"error_type", "agent_failed"}}), 1);
+  EXPECT_EQ(
+      metrics_.histogram("agent_runtime_duration_seconds", {{"cluster", "test-cluster"}, {"status", "failed"}}).count,
+      1u);
   EXPECT_EQ(metrics_.gauge("agent_runtime_active_agents", cluster), 0);
   EXPECT_GT(metrics_.gauge("agent_runtime_workspace_size_bytes", cluster), 0);
   EXPECT_EQ(metrics_.counter("vigil_runs_finished_total",
-                             {{"backend", "command"}, {"state", "failed"}, {"result", "failed"}}), 1);
+                             {{"backend", "command"}, {"state", "failed"}, {"result", "failed"}}),
+            1);
 }
 
 TEST_F(RunManagerTest, TimeoutStopsTheAgent) {
@@ -441,7 +451,8 @@ TEST_F(RunManagerTest, CircuitBreakerPausesAutomaticTriageAfterThreeSystemFailur
       << run->summary;
   EXPECT_NE(run->summary.find("resume it now with `/triage resume-auto backend:command`"), std::string::npos);
   EXPECT_EQ(metrics_.counter("vigil_runs_finished_total",
-                             {{"backend", "command"}, {"state", "succeeded"}, {"result", "skipped"}}), 1);
+                             {{"backend", "command"}, {"state", "succeeded"}, {"result", "skipped"}}),
+            1);
   EXPECT_EQ(recorder_.count(ProgressKind::Started), 3) << "the skipped alert started nothing";
 
   // A person can still start runs by hand, and can resume automatic triage.
@@ -501,7 +512,8 @@ namespace vigil {
 namespace {
 
 TEST_F(RunManagerTest, RelevantKnowledgeIsCopiedAndListedInThePrompt) {
-  test::write_file(dir_ / "kb" / "checkout-oom.md", "# Checkout OOM runbook\nWhen KubePodOOMKilled fires for checkout, raise the limit.\n");
+  test::write_file(dir_ / "kb" / "checkout-oom.md",
+                   "# Checkout OOM runbook\nWhen KubePodOOMKilled fires for checkout, raise the limit.\n");
   test::write_file(dir_ / "kb" / "unrelated.md", "# Printer jams\nTurn it off and on.\n");
   knowledge_.load({(dir_ / "kb").string()});
   auto m = make_manager("replay");

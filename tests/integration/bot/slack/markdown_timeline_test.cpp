@@ -25,8 +25,10 @@ class MarkdownTimeline : public ::testing::Test {
     incident_.created_at = kT0;
     incident_.alert_count = 3;
     ASSERT_TRUE(store_->create_incident(incident_));
-    store_->append_incident_event({0, incident_.id, kT0 * 1000, "alert_fired", "alertmanager", "ApiDown: api 5xx [critical]"});
-    store_->append_incident_event({0, incident_.id, (kT0 + 300) * 1000, "alert_repeat", "alertmanager", "ApiDown fired again (2×)"});
+    store_->append_incident_event(
+        {0, incident_.id, kT0 * 1000, "alert_fired", "alertmanager", "ApiDown: api 5xx [critical]"});
+    store_->append_incident_event(
+        {0, incident_.id, (kT0 + 300) * 1000, "alert_repeat", "alertmanager", "ApiDown fired again (2×)"});
 
     run_.id = "6f1c2d3e-0000-4000-8000-000000000001";
     run_.incident_id = incident_.id;
@@ -86,7 +88,8 @@ class MarkdownTimeline : public ::testing::Test {
     a.created_at = kT0 + 6;
     a.expires_at = kT0 + 1806;
     ASSERT_TRUE(store_->create_approval(a));
-    ASSERT_TRUE(store_->claim_approval_decision(a.token, Decision::Approve, "U0APPROVER", "looks right | go", kT0 + 60));
+    ASSERT_TRUE(
+        store_->claim_approval_decision(a.token, Decision::Approve, "U0APPROVER", "looks right | go", kT0 + 60));
   }
 
   test::TempDir dir_;
@@ -103,11 +106,13 @@ TEST_F(MarkdownTimeline, RunHasTriggerToolCallsApprovalsActionsAndOutcome) {
   EXPECT_NE(md.find("| Backend | runbook (runbook `restart-api`) |"), std::string::npos) << md;
   EXPECT_NE(md.find("| 2027-01-15 08:00:01 | Triggered | alertmanager | webhook: ApiDown |"), std::string::npos) << md;
   // One line per row: the tool call's newline and pipe cannot break the table.
-  EXPECT_NE(md.find("| Tool call | agent | bash: kubectl get pods -n prod \\| grep api second line |"), std::string::npos)
+  EXPECT_NE(md.find("| Tool call | agent | bash: kubectl get pods -n prod \\| grep api second line |"),
+            std::string::npos)
       << md;
   EXPECT_EQ(md.find("internal musing"), std::string::npos) << "agent thinking stays out";
   EXPECT_NE(md.find("| 2027-01-15 08:01:00 | Approved | @U0APPROVER | approved |"), std::string::npos) << md;
-  EXPECT_NE(md.find("## Approvals\n\n| Step | Risk | Asked | By | Decision | Decided by | At | Reason |"), std::string::npos)
+  EXPECT_NE(md.find("## Approvals\n\n| Step | Risk | Asked | By | Decision | Decided by | At | Reason |"),
+            std::string::npos)
       << md;
   EXPECT_NE(md.find("| restart-api/restart | medium | 2027-01-15 08:00:06 | alertmanager | approved | @U0APPROVER | "
                     "2027-01-15 08:01:00 | looks right \\| go |"),
@@ -118,11 +123,13 @@ TEST_F(MarkdownTimeline, RunHasTriggerToolCallsApprovalsActionsAndOutcome) {
   const auto diagnostics = md.find("## Diagnostics");
   ASSERT_NE(actions, std::string::npos) << md;
   ASSERT_NE(diagnostics, std::string::npos) << md;
-  EXPECT_NE(md.find("| 2 | restart-api/restart | `kubectl rollout restart deployment/api -n prod` | succeeded, exit 0, 9s |"),
-            actions)
+  EXPECT_NE(
+      md.find("| 2 | restart-api/restart | `kubectl rollout restart deployment/api -n prod` | succeeded, exit 0, 9s |"),
+      actions)
       << md;
   EXPECT_GT(md.find("| 1 | restart-api/look |"), diagnostics) << md;
-  EXPECT_NE(md.find("## Outcome\n\n**succeeded** after 2m 3s\n\nRestarted *api*; p99 back under 300 ms.\n"), std::string::npos)
+  EXPECT_NE(md.find("## Outcome\n\n**succeeded** after 2m 3s\n\nRestarted *api*; p99 back under 300 ms.\n"),
+            std::string::npos)
       << md;
   // Every table row has the same number of cells as its header.
   std::size_t pos = 0;
@@ -148,8 +155,10 @@ TEST_F(MarkdownTimeline, RunHasTriggerToolCallsApprovalsActionsAndOutcome) {
 
 TEST_F(MarkdownTimeline, IncidentMergesItsEventsAndItsRunsInTimeOrder) {
   store_->resolve_incident(incident_.id, kT0 + 3600);
-  store_->append_incident_event({0, incident_.id, (kT0 + 3600) * 1000, "alert_resolved", "alertmanager", "ApiDown resolved"});
-  store_->append_incident_event({0, incident_.id, (kT0 + 3600) * 1000, "resolved", "alertmanager", "the alert source reports it resolved"});
+  store_->append_incident_event(
+      {0, incident_.id, (kT0 + 3600) * 1000, "alert_resolved", "alertmanager", "ApiDown resolved"});
+  store_->append_incident_event(
+      {0, incident_.id, (kT0 + 3600) * 1000, "resolved", "alertmanager", "the alert source reports it resolved"});
   const auto md = format_incident_markdown(*store_, *store_->get_incident(incident_.id));
   EXPECT_EQ(md.rfind("# Incident: ApiDown \\| prod\n", 0), 0u) << md;
   EXPECT_NE(md.find("| State | **resolved** |"), std::string::npos) << md;
@@ -179,7 +188,8 @@ TEST_F(MarkdownTimeline, IncidentMergesItsEventsAndItsRunsInTimeOrder) {
 // texts ("denied by U0…"); an id without a name stays an id.
 TEST_F(MarkdownTimeline, PeopleAreNamedWhereTheirNamesAreKnown) {
   store_->append_event({0, run_.id, (kT0 + 130) * 1000, "note", "U0DEMOSAM1", "cancel requested by U0DEMOSAM1", ""});
-  store_->append_event({0, run_.id, (kT0 + 131) * 1000, "approval_denied", "U0APPROVER", "undo: denied by U0APPROVER", ""});
+  store_->append_event(
+      {0, run_.id, (kT0 + 131) * 1000, "approval_denied", "U0APPROVER", "undo: denied by U0APPROVER", ""});
   const auto people = people_in_run(*store_, *store_->get_run(run_.id));
   EXPECT_EQ(people, (std::set<std::string>{"U0APPROVER", "U0DEMOSAM1"}));
   const PeopleNames names{{"U0APPROVER", "alex"}};
@@ -188,12 +198,14 @@ TEST_F(MarkdownTimeline, PeopleAreNamedWhereTheirNamesAreKnown) {
   EXPECT_NE(md.find("| Denied | @alex (U0APPROVER) | undo: denied by @alex (U0APPROVER) |"), std::string::npos) << md;
   EXPECT_NE(md.find("| approved | @alex (U0APPROVER) | 2027-01-15 08:01:00 |"), std::string::npos) << md;
   EXPECT_NE(md.find("| Note | @U0DEMOSAM1 | cancel requested by U0DEMOSAM1 |"), std::string::npos)
-      << "no name known: the id\n" << md;
+      << "no name known: the id\n"
+      << md;
   EXPECT_EQ(md.find("| @U0APPROVER |"), std::string::npos) << "never a bare id where a name is known\n" << md;
   const auto incident_md = format_incident_markdown(*store_, *store_->get_incident(incident_.id), names);
-  EXPECT_NE(incident_md.find("| `6f1c2d3e` | restart-api/restart | medium | 2027-01-15 08:00:06 | alertmanager | approved | "
-                             "@alex (U0APPROVER) |"),
-            std::string::npos)
+  EXPECT_NE(
+      incident_md.find("| `6f1c2d3e` | restart-api/restart | medium | 2027-01-15 08:00:06 | alertmanager | approved | "
+                       "@alex (U0APPROVER) |"),
+      std::string::npos)
       << incident_md;
 }
 

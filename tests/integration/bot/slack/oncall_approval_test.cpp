@@ -52,14 +52,15 @@ class OnCallApproval : public ::testing::TestWithParam<std::string> {
       service_ = std::make_unique<pagerduty::PagerDutyApi>(
           *http_, pagerduty::PagerDutyApiOptions{paging_.url(), pd_token(), "vigil@example.com", 5s});
     } else {
-      service_ = std::make_unique<opsgenie::OpsGenieApi>(*http_, opsgenie::OpsGenieApiOptions{paging_.url(), og_key(), 5s});
+      service_ =
+          std::make_unique<opsgenie::OpsGenieApi>(*http_, opsgenie::OpsGenieApiOptions{paging_.url(), og_key(), 5s});
     }
     OnCallOptions oc;
     oc.cache = 60s;
     oc.max_stale = 10min;
     oc.retry_after_failure = 10s;
-    oncall_ = std::make_unique<OnCallDirectory>(io_.get_executor(), *service_, schedule(), *web_, clock_, oc,
-                                                null_logger());
+    oncall_ =
+        std::make_unique<OnCallDirectory>(io_.get_executor(), *service_, schedule(), *web_, clock_, oc, null_logger());
     auto s = Store::open((dir_ / "v.db").string());
     ASSERT_TRUE(s);
     store_ = std::move(*s);
@@ -200,7 +201,9 @@ TEST_P(OnCallApproval, SomeoneNeitherOnCallNorConfiguredIsRefusedAndToldWhoMay) 
   const auto out = click(token, kStranger);
   EXPECT_EQ(out.kind, ClickOutcome::Kind::Refused);
   EXPECT_NE(out.message.find("not an approver"), std::string::npos) << out.message;
-  EXPECT_NE(out.message.find("Who may approve: on call now in " + service_name() + ": <@U0ONCALL1>; also <@U0LEADER1>."), std::string::npos)
+  EXPECT_NE(
+      out.message.find("Who may approve: on call now in " + service_name() + ": <@U0ONCALL1>; also <@U0LEADER1>."),
+      std::string::npos)
       << out.message;
   EXPECT_TRUE(store_->get_approval(token)->state == ApprovalState::Pending);
   // The configured approver still can.

@@ -287,8 +287,7 @@ TEST_F(ApprovalReminderTest, AfterFiveMinutesAndBeforeExpiryWithTheApproversMent
   const auto first = emu_.calls("chat.postMessage")[1].args;
   EXPECT_EQ(first["thread_ts"], "1800000000.000001");
   const auto text = first.dump();
-  EXPECT_NE(text.find("<@U0OKAPPROVER> <!subteam^S0SRETEAM>: an approval has waited 5 min"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("<@U0OKAPPROVER> <!subteam^S0SRETEAM>: an approval has waited 5 min"), std::string::npos) << text;
   std::string digits;
   for (const char c : card_ts) {
     if (c != '.') {
@@ -344,7 +343,8 @@ TEST_F(ApprovalReminderTest, ARestartedGateRemindsFromTheApprovalsOwnTimes) {
   a.argv_hash = "hash-1";
   a.requester = "U_REQ";
   a.risk = "medium";
-  a.policy = R"({"users":["U0OKAPPROVER"],"groups":[],"oncall":false,"allow_self_approval":false,"required_approvals":1})";
+  a.policy =
+      R"({"users":["U0OKAPPROVER"],"groups":[],"oncall":false,"allow_self_approval":false,"required_approvals":1})";
   a.created_at = to_unix(clock_.now()) - 6 * 60;
   a.expires_at = a.created_at + 1800;
   ASSERT_TRUE(store_->create_approval(a));
@@ -376,7 +376,6 @@ TEST_F(ApprovalReminderTest, ARestartedGateRemindsFromTheApprovalsOwnTimes) {
   clock_.advance(6min);
   ASSERT_TRUE(run_until([&] { return decision.has_value() && again.has_value(); }));
 }
-
 
 // The gate is the one writer of approval.* audit rows: one request, the click, one decision; and
 // when the executor refuses a decision that does not bind to its argv, the gate records that too.

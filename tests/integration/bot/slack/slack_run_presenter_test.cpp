@@ -44,11 +44,12 @@ class SlackRunPresenterTest : public ::testing::Test {
     run_.channel = "C1";
     run_.created_at = to_unix(clock_.now());
     ASSERT_TRUE(store_->create_run(run_));
-    presenter_ = std::make_unique<SlackRunPresenter>(io_.get_executor(), *store_, *web_, clock_, null_logger(), 1s, 60s);
+    presenter_ =
+        std::make_unique<SlackRunPresenter>(io_.get_executor(), *store_, *web_, clock_, null_logger(), 1s, 60s);
   }
 
-  void event(ProgressKind kind, const std::string& text, const std::string& detail = "",
-             std::int64_t output_step = 0, bool output_cut = false) {
+  void event(ProgressKind kind, const std::string& text, const std::string& detail = "", std::int64_t output_step = 0,
+             bool output_cut = false) {
     ProgressEvent e;
     e.kind = kind;
     e.run_id = run_.id;

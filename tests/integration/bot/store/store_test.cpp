@@ -111,8 +111,8 @@ TEST_F(StoreTest, MigratesFromEmptyToCurrentAndUsesWal) {
   EXPECT_EQ(store->schema_version(), Store::kSchemaVersion);
   SQLite::Database raw(path_);
   EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
-  for (const char* table : {"incidents", "runs", "run_events", "steps", "approvals", "audit_log",
-                            "processed_events", "approval_votes", "schema_version"}) {
+  for (const char* table : {"incidents", "runs", "run_events", "steps", "approvals", "audit_log", "processed_events",
+                            "approval_votes", "schema_version"}) {
     EXPECT_TRUE(raw.tableExists(table)) << table;
   }
   EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM schema_version").getInt(), Store::kSchemaVersion);
@@ -127,10 +127,12 @@ TEST_F(StoreTest, MigratesFromEveryOlderVersionKeepingData) {
       ASSERT_TRUE(old);
       EXPECT_EQ((*old)->schema_version(), from);
       SQLite::Database raw(path, SQLite::OPEN_READWRITE);
-      raw.exec("INSERT INTO runs(id, trigger_kind, trigger_key, backend, state, created_at) "
-               "VALUES ('r-old', 'cli', 'k-old', 'runbook', 'queued', 1)");
-      raw.exec("INSERT INTO approvals(token, run_id, argv_hash, created_at, expires_at) "
-               "VALUES ('t-old', 'r-old', 'h', 1, 99999999999)");
+      raw.exec(
+          "INSERT INTO runs(id, trigger_kind, trigger_key, backend, state, created_at) "
+          "VALUES ('r-old', 'cli', 'k-old', 'runbook', 'queued', 1)");
+      raw.exec(
+          "INSERT INTO approvals(token, run_id, argv_hash, created_at, expires_at) "
+          "VALUES ('t-old', 'r-old', 'h', 1, 99999999999)");
     }
     auto store = Store::open(path);
     ASSERT_TRUE(store);
@@ -194,7 +196,8 @@ TEST_F(StoreTest, RunTransitionsAreConditionalAndTimelined) {
   EXPECT_FALSE(store->transition_run("r1", {RunState::Queued}, RunState::Running, kNow * 1000 + 2000));
   EXPECT_TRUE(store->transition_run("r1", {RunState::Running}, RunState::AwaitingApproval, kNow * 1000 + 3000));
   EXPECT_TRUE(store->transition_run("r1", {RunState::AwaitingApproval}, RunState::Running, kNow * 1000 + 4000));
-  EXPECT_TRUE(store->transition_run("r1", {RunState::Running}, RunState::Succeeded, kNow * 1000 + 5000, "system", "done"));
+  EXPECT_TRUE(
+      store->transition_run("r1", {RunState::Running}, RunState::Succeeded, kNow * 1000 + 5000, "system", "done"));
   const auto run = store->get_run("r1");
   EXPECT_EQ(run->state, RunState::Succeeded);
   EXPECT_EQ(run->started_at, kNow + 1);
@@ -203,8 +206,7 @@ TEST_F(StoreTest, RunTransitionsAreConditionalAndTimelined) {
   for (const auto& e : store->list_events("r1")) {
     texts.push_back(e.text);
   }
-  EXPECT_EQ(texts, (std::vector<std::string>{"queued", "running", "awaiting_approval", "running",
-                                             "succeeded: done"}));
+  EXPECT_EQ(texts, (std::vector<std::string>{"queued", "running", "awaiting_approval", "running", "succeeded: done"}));
 }
 
 TEST_F(StoreTest, ApprovalDecisionHasExactlyOneWinner) {

@@ -92,8 +92,7 @@ class BeastHttpClientTest : public ::testing::Test {
     return make_beast_http_client(io_.get_executor(), options, null_logger());
   }
 
-  HttpRequest request(const std::string& path, const std::string& body,
-                      std::chrono::milliseconds timeout = 5s) const {
+  HttpRequest request(const std::string& path, const std::string& body, std::chrono::milliseconds timeout = 5s) const {
     HttpRequest r;
     r.url = "http://127.0.0.1:" + std::to_string(server_->port()) + path;
     r.body = body;
@@ -159,8 +158,7 @@ TEST_F(BeastHttpClientTest, ARequestWaitingForAConnectionFailsAtItsOwnDeadlineAn
   ASSERT_EQ(waiter.size(), 1u);
   ASSERT_FALSE(waiter[0]);
   EXPECT_TRUE(waiter[0].error().is(Errc::Timeout)) << waiter[0].error().message();
-  EXPECT_NE(waiter[0].error().message().find("no free connection"), std::string::npos)
-      << waiter[0].error().message();
+  EXPECT_NE(waiter[0].error().message().find("no free connection"), std::string::npos) << waiter[0].error().message();
 
   gate_.cancel();
   run_until([&] { return !holder.empty(); });

@@ -192,8 +192,7 @@ TEST_F(WebApiTest, ErrorsAreTypedWithSlacksErrorString) {
   ASSERT_TRUE(view);
   EXPECT_TRUE(run(web_->views_update(*view, json{{"type", "modal"}}, "h")));
   EXPECT_TRUE(run(web_->post_ephemeral("U111", OutgoingMessage{"C111", std::nullopt, "psst", {}, false})));
-  EXPECT_TRUE(run(web_->delete_message(MessageRef{"C111", "1800000000.999999"})).error().detail ==
-              "message_not_found");
+  EXPECT_TRUE(run(web_->delete_message(MessageRef{"C111", "1800000000.999999"})).error().detail == "message_not_found");
 }
 
 TEST_F(WebApiTest, Http429WaitsRetryAfterAndRetries5xxAreRetried) {
@@ -219,9 +218,7 @@ TEST_F(WebApiTest, ABurstToOneChannelIsPacedNeverRejected) {
   limiter_.set_limit("chat.postMessage", RateLimit{300, 5});
   int ok = 0;
   for (int i = 0; i < 20; ++i) {
-    ok += run(web_->post_message(OutgoingMessage{"C111", std::nullopt, "m" + std::to_string(i), {}, false}))
-              ? 1
-              : 0;
+    ok += run(web_->post_message(OutgoingMessage{"C111", std::nullopt, "m" + std::to_string(i), {}, false})) ? 1 : 0;
   }
   EXPECT_EQ(ok, 20);
   EXPECT_EQ(emu_.messages("C111").size(), 20u);

@@ -19,25 +19,24 @@ namespace vigil::slack {
 namespace {
 
 using namespace std::chrono_literals;
+using nlohmann::json;
 using test::start_vigil;
 using test::wait_exit;
-using nlohmann::json;
 
 TEST(VigilServe, ConnectsAcksASlashCommandAndStopsCleanlyOnSigterm) {
   test::TempDir dir;
   SlackEmulator emu;
   emu.start();
   const auto log = (dir / "vigil.log").string();
-  const pid_t pid = start_vigil({"serve"},
-                                {"SLACK_API_URL=" + emu.api_url(),
-                                 "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                                 "SLACK_BOT_TOKEN=" + test::fake_bot_token(),
-                                 "VIGIL_DB=" + (dir / "v.db").string(), "VIGIL_LOG_LEVEL=debug"},
-                                log);
+  const pid_t pid = start_vigil(
+      {"serve"},
+      {"SLACK_API_URL=" + emu.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+       "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_DB=" + (dir / "v.db").string(), "VIGIL_LOG_LEVEL=debug"},
+      log);
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(emu.wait_for_connections(2, 10s)) << test::read_file(log);
-  auto envelope = json::parse(
-      test::read_file(test::fixtures_dir() / "slack" / "socket_mode" / "slash_commands_envelope.json"));
+  auto envelope =
+      json::parse(test::read_file(test::fixtures_dir() / "slack" / "socket_mode" / "slash_commands_envelope.json"));
   const auto id = emu.send_envelope(envelope);
   auto ack = emu.wait_for_ack(id, 3s);
   ASSERT_TRUE(ack) << test::read_file(log);
@@ -58,10 +57,8 @@ TEST(VigilServe, RejectedBotTokenExitsTwo) {
   emu.fail_next("auth.test", "invalid_auth", 1);
   const auto log = (dir / "vigil.log").string();
   const pid_t pid = start_vigil({"serve"},
-                                {"SLACK_API_URL=" + emu.api_url(),
-                                 "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                                 "SLACK_BOT_TOKEN=" + test::fake_bot_token(),
-                                 "VIGIL_DB=" + (dir / "v.db").string()},
+                                {"SLACK_API_URL=" + emu.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+                                 "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_DB=" + (dir / "v.db").string()},
                                 log);
   ASSERT_GT(pid, 0);
   EXPECT_EQ(wait_exit(pid, 10s), 2);

@@ -9,7 +9,9 @@
 namespace vigil {
 namespace {
 
-std::string bot_token() { return std::string("xox") + "b-1111111111-2222222222-abcdefghijklmnopqrstuvwx"; }
+std::string bot_token() {
+  return std::string("xox") + "b-1111111111-2222222222-abcdefghijklmnopqrstuvwx";
+}
 
 struct Captured {
   std::ostringstream out;

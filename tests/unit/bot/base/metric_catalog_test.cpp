@@ -51,8 +51,8 @@ TEST(MetricCatalog, SnakeCaseIsWhatPrometheusLintsFor) {
   for (const char* good : {"vigil_runs", "error_type", "le", "vigil_socket_ack_seconds"}) {
     EXPECT_TRUE(snake_case(good)) << good;
   }
-  for (const char* bad : {"", "vigilRuns", "Vigil_runs", "vigil__runs", "vigil_runs_", "_vigil", "vigil:runs",
-                          "1vigil", "vigil-runs"}) {
+  for (const char* bad :
+       {"", "vigilRuns", "Vigil_runs", "vigil__runs", "vigil_runs_", "_vigil", "vigil:runs", "1vigil", "vigil-runs"}) {
     EXPECT_FALSE(snake_case(bad)) << bad;
   }
 }
@@ -78,9 +78,10 @@ TEST(MetricCatalog, NamesFollowThePrometheusConventions) {
       EXPECT_FALSE(words.count(type)) << "the type is not part of the name";
     }
     // Base units only, spelled out, as the last word (before _total).
-    for (const char* unit : {"ms", "us", "ns", "sec", "secs", "min", "mins", "hrs", "kb", "mb", "gb", "milliseconds",
-                             "microseconds", "nanoseconds", "minutes", "hours", "days", "kilobytes",
-                             "megabytes", "gigabytes", "bits", "percent"}) {
+    for (const char* unit :
+         {"ms",   "us",        "ns",        "sec",          "secs",         "min",         "mins",    "hrs",
+          "kb",   "mb",        "gb",        "milliseconds", "microseconds", "nanoseconds", "minutes", "hours",
+          "days", "kilobytes", "megabytes", "gigabytes",    "bits",         "percent"}) {
       EXPECT_FALSE(words.count(unit)) << "a unit that is not a base unit or is abbreviated: " << unit;
     }
     const std::string_view base = f.type == MetricType::Counter ? f.name.substr(0, f.name.size() - 6) : f.name;

@@ -84,8 +84,7 @@ TEST(Metrics, ValuesAreRenderedExactly) {
   m.observe("vigil_socket_ack_seconds", 0.1 + 0.2);
   const auto text = m.render();
   // A stream's default six digits would say 1.23457e+06: a scraper would see the counter go back.
-  EXPECT_NE(text.find("vigil_slack_api_calls_total{method=\"chat.postMessage\"} 1234567\n"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("vigil_slack_api_calls_total{method=\"chat.postMessage\"} 1234567\n"), std::string::npos) << text;
   EXPECT_NE(text.find("vigil_workspace_bytes 9007199254740\n"), std::string::npos) << text;
   EXPECT_NE(text.find("vigil_socket_ack_seconds_sum 0.30000000000000004\n"), std::string::npos) << text;
 }

@@ -9,9 +9,15 @@ namespace {
 
 // Fake-looking but shape-exact secrets, assembled at run time so no token-shaped literal sits in
 // the source tree.
-std::string slack_bot_token() { return std::string("xox") + "b-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"; }
-std::string slack_app_token() { return std::string("xap") + "p-1-A0123456789-1234567890123-abcdef0123456789"; }
-std::string aws_key() { return std::string("AKI") + "AIOSFODNN7EXAMPLE"; }
+std::string slack_bot_token() {
+  return std::string("xox") + "b-1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx";
+}
+std::string slack_app_token() {
+  return std::string("xap") + "p-1-A0123456789-1234567890123-abcdef0123456789";
+}
+std::string aws_key() {
+  return std::string("AKI") + "AIOSFODNN7EXAMPLE";
+}
 
 TEST(Redactor, RemovesSlackTokens) {
   Redactor r;
@@ -41,7 +47,8 @@ TEST(Redactor, RemovesAwsGcpGithubAndBearer) {
 
 TEST(Redactor, RemovesPemKeysAndUrlPasswords) {
   Redactor r;
-  const std::string pem = std::string("-----BEGIN RSA PRI") + "VATE KEY-----\nMIIEpAIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----";
+  const std::string pem =
+      std::string("-----BEGIN RSA PRI") + "VATE KEY-----\nMIIEpAIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----";
   const auto out = r.redact("before\n" + pem + "\nafter postgres://admin:hunter2@db:5432/app");
   EXPECT_EQ(out.find("MIIEpAIBAAKCAQEA"), std::string::npos) << out;
   EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
@@ -65,9 +72,10 @@ TEST(Redactor, FindsSecretsInAnyCaseAfterLongPlainText) {
   while (plain.size() < 100'000) {
     plain += "2026-12-04T14:00:00Z INFO checkout request path=/api/cart status=200\n";
   }
-  const auto out = r.redact(plain + "AUTHORIZATION: BEARER abcdefgh12345678\n"
-                                    "HTTPS://ADMIN:Hunter2Hunter2@db.internal/app\n"
-                                    "ApiKey=0123456789abcdef ClientSecret: zyxwvu987654\n" +
+  const auto out = r.redact(plain +
+                            "AUTHORIZATION: BEARER abcdefgh12345678\n"
+                            "HTTPS://ADMIN:Hunter2Hunter2@db.internal/app\n"
+                            "ApiKey=0123456789abcdef ClientSecret: zyxwvu987654\n" +
                             slack_bot_token());
   EXPECT_EQ(out.find("abcdefgh12345678"), std::string::npos);
   EXPECT_EQ(out.find("Hunter2Hunter2"), std::string::npos);
@@ -131,10 +139,15 @@ namespace {
 // Real-looking secrets inside real kubectl output and a real alert annotation.
 TEST(Redactor, SecretsInsideKubectlOutputAndAlertAnnotations) {
   Redactor r;
-  const std::string describe = test::read_file(test::fixtures_dir() / "kubernetes" / "kubectl_describe_pod_crashloopbackoff.txt");
-  const std::string leaked = describe + "\n    Environment:\n      DATABASE_URL:  postgres://app:Sup3rS3cret@db.prod:5432/app\n"
-                             "      AWS_ACCESS_KEY_ID:  " + std::string("AKI") + "AQWERTYUIOPASDFGH\n"
-                             "      SLACK_TOKEN:  " + std::string("xox") + "b-2222222222-3333333333-zzzzzzzzzzzzzzzzzzzzzzzz\n";
+  const std::string describe =
+      test::read_file(test::fixtures_dir() / "kubernetes" / "kubectl_describe_pod_crashloopbackoff.txt");
+  const std::string leaked = describe +
+                             "\n    Environment:\n      DATABASE_URL:  postgres://app:Sup3rS3cret@db.prod:5432/app\n"
+                             "      AWS_ACCESS_KEY_ID:  " +
+                             std::string("AKI") +
+                             "AQWERTYUIOPASDFGH\n"
+                             "      SLACK_TOKEN:  " +
+                             std::string("xox") + "b-2222222222-3333333333-zzzzzzzzzzzzzzzzzzzzzzzz\n";
   const auto out = r.redact(leaked);
   EXPECT_EQ(out.find("Sup3rS3cret"), std::string::npos);
   EXPECT_EQ(out.find("AQWERTYUIOPASDFGH"), std::string::npos);

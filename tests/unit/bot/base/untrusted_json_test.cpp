@@ -5,7 +5,9 @@
 namespace vigil {
 namespace {
 
-std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+std::string nested(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
 
 TEST(UntrustedJson, DepthIsCountedOutsideStringsOnly) {
   EXPECT_TRUE(json_depth_within(nested(kMaxJsonDepth)));

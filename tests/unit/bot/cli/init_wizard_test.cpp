@@ -12,8 +12,12 @@ namespace vigil {
 namespace {
 
 // Built at run time so no token-shaped literal sits in the repository.
-std::string app_token() { return std::string("xa") + "pp-1-A0TEST-1111-" + std::string(24, 'a'); }
-std::string bot_token() { return std::string("xo") + "xb-2222-3333-" + std::string(24, 'b'); }
+std::string app_token() {
+  return std::string("xa") + "pp-1-A0TEST-1111-" + std::string(24, 'a');
+}
+std::string bot_token() {
+  return std::string("xo") + "xb-2222-3333-" + std::string(24, 'b');
+}
 
 struct Files {
   test::TempDir dir;
@@ -27,8 +31,7 @@ struct Files {
   }
 };
 
-Result<void> run_wizard(const Files& f, const std::string& input, std::string& output,
-                        InitTerminal terminal = {}) {
+Result<void> run_wizard(const Files& f, const std::string& input, std::string& output, InitTerminal terminal = {}) {
   std::istringstream in(input);
   std::ostringstream out;
   InitWizard wizard(in, out, std::move(terminal));
@@ -39,13 +42,11 @@ Result<void> run_wizard(const Files& f, const std::string& input, std::string& o
 
 TEST(InitWizard, InvalidAnswersAreAskedAgainWithTheReason) {
   Files f;
-  const std::string input = std::string("not-a-token\n") + bot_token() + "\n" + app_token() + "\n" +
-                            app_token() + "\n" + bot_token() + "\n" +
-                            "inc-[\n" + "C0123ABCD, #ops-alerts, ^inc-.*\n" +
-                            "maybe\n" + "yes\n" + "/nonexistent/kubeconfig\n" + f.ro() + "\n" +
-                            f.ro() + "\n" + f.rem() + "\n" +
-                            "nagios\n" + "alertmanager, grafana\n" + "#ops-alerts\n" + "U0456\n" + "\n" +
-                            "@alice\n" + "U0123ABCD, S0456EFGH\n";
+  const std::string input = std::string("not-a-token\n") + bot_token() + "\n" + app_token() + "\n" + app_token() +
+                            "\n" + bot_token() + "\n" + "inc-[\n" + "C0123ABCD, #ops-alerts, ^inc-.*\n" + "maybe\n" +
+                            "yes\n" + "/nonexistent/kubeconfig\n" + f.ro() + "\n" + f.ro() + "\n" + f.rem() + "\n" +
+                            "nagios\n" + "alertmanager, grafana\n" + "#ops-alerts\n" + "U0456\n" + "\n" + "@alice\n" +
+                            "U0123ABCD, S0456EFGH\n";
   std::string out;
   const auto r = run_wizard(f, input, out);
   ASSERT_TRUE(r) << r.error().detail << "\n" << out;
@@ -103,8 +104,7 @@ TEST(InitWizard, RerunShowsCurrentValuesAndEnterKeepsThem) {
                    "agent:\n  timeout: 20m\nchannels:\n  - id: C0999ZZZZ\n    auto_triage: false\n"
                    "approvals:\n  users: [W0111AAAA]\n");
   test::write_file(f.env(), "VIGIL_LOG_LEVEL=debug\nSLACK_APP_TOKEN=" + app_token() +
-                                "\nSLACK_BOT_TOKEN=" + bot_token() +
-                                "\nVIGIL_OPSGENIE_TOKEN=keepme0123456789\n");
+                                "\nSLACK_BOT_TOKEN=" + bot_token() + "\nVIGIL_OPSGENIE_TOKEN=keepme0123456789\n");
   std::string out;
   const auto r = run_wizard(f, "\n\n\n\n\n\n\n", out);  // Enter everywhere
   ASSERT_TRUE(r) << r.error().detail << "\n" << out;

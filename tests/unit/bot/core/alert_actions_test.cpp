@@ -30,11 +30,16 @@ AlertSource alertmanager_alert() {
 
 std::vector<std::string> buttons_of(const slack::blocks::AlertActionsView& v) {
   std::vector<std::string> out;
-  if (v.acknowledge) out.push_back("ack");
-  if (v.silence) out.push_back("silence");
-  if (v.snooze) out.push_back("snooze");
-  if (v.resolve) out.push_back("resolve");
-  if (!v.source_url.empty()) out.push_back("link");
+  if (v.acknowledge)
+    out.push_back("ack");
+  if (v.silence)
+    out.push_back("silence");
+  if (v.snooze)
+    out.push_back("snooze");
+  if (v.resolve)
+    out.push_back("resolve");
+  if (!v.source_url.empty())
+    out.push_back("link");
   return out;
 }
 
@@ -132,8 +137,8 @@ TEST(AlertButtons, TheAlertIsReadFromTheRunsTrigger) {
   t.incident.source = "pagerduty";
   t.incident.fingerprint = "PFQZPSY";
   t.incident.labels = {{"service", "api"}};
-  t.event = {{"source", "pagerduty"}, {"url", "https://acme.pagerduty.com/incidents/PFQZPSY"},
-             {"source_id", "PFQZPSY"}};
+  t.event = {
+      {"source", "pagerduty"}, {"url", "https://acme.pagerduty.com/incidents/PFQZPSY"}, {"source_id", "PFQZPSY"}};
   const std::vector<RunEvent> events = {{1, "r", 0, "created", "system", "", ""},
                                         {2, "r", 0, "trigger", "system", "", t.to_json().dump()}};
   const auto a = alert_source_of(alert_run(), events);
@@ -150,9 +155,9 @@ TEST(AlertButtons, TheAlertIsReadFromTheRunsTrigger) {
 }
 
 TEST(AlertButtons, ActionIdsRoundTrip) {
-  for (const auto* id : {slack::blocks::kActionAlertAck, slack::blocks::kActionAlertSilence,
-                         slack::blocks::kActionAlertSnooze, slack::blocks::kActionAlertResolve,
-                         slack::blocks::kActionAlertSource}) {
+  for (const auto* id :
+       {slack::blocks::kActionAlertAck, slack::blocks::kActionAlertSilence, slack::blocks::kActionAlertSnooze,
+        slack::blocks::kActionAlertResolve, slack::blocks::kActionAlertSource}) {
     EXPECT_TRUE(parse_alert_action(id)) << id;
   }
   EXPECT_FALSE(parse_alert_action("run.cancel"));

@@ -44,9 +44,8 @@ TEST(CircuitBreakerDecisions, OpensOnThresholdFailuresInARowIgnoringPeoplesRuns)
   EXPECT_FALSE(breaker_should_open({W::SystemFailure, W::SystemFailure}, 3)) << "not enough yet";
   EXPECT_FALSE(breaker_should_open({W::SystemFailure, W::SystemFailure, W::Healthy, W::SystemFailure}, 3))
       << "a healthy automatic run ends the streak";
-  EXPECT_TRUE(breaker_should_open({W::SystemFailure, W::Ignored, W::Ignored, W::SystemFailure, W::Ignored,
-                                   W::SystemFailure, W::Healthy},
-                                  3))
+  EXPECT_TRUE(breaker_should_open(
+      {W::SystemFailure, W::Ignored, W::Ignored, W::SystemFailure, W::Ignored, W::SystemFailure, W::Healthy}, 3))
       << "people's runs between the failures neither count nor break the streak";
   EXPECT_FALSE(breaker_should_open({W::Ignored, W::Ignored, W::Ignored, W::Ignored}, 3))
       << "three failed /triage texts are not a system failure";
@@ -69,8 +68,9 @@ TEST(CircuitBreakerDecisions, SkipsOnlyAutomaticTriggersWhilePaused) {
 TEST(CircuitBreakerDecisions, TextsSayWhatWhySinceUntilAndHowToResume) {
   // 2026-11-22 03:00 UTC, paused for an hour.
   const long long at = 1'795'316'400;
-  const AutoTriagePause pause{"skill:disk-check", at, at + 3600,
-                              "3 automatic runs in a row failed: run 6f1c2d3e (a step failed)", "", std::nullopt};
+  const AutoTriagePause pause{
+      "skill:disk-check", at, at + 3600, "3 automatic runs in a row failed: run 6f1c2d3e (a step failed)", "",
+      std::nullopt};
   const auto skipped = skipped_text(pause);
   EXPECT_EQ(skipped,
             "automatic triage with skill:disk-check is paused since 2026-11-22 03:00 UTC (3 automatic runs in a "

@@ -74,7 +74,9 @@ TEST(ConfigOnCall, OpsGenieKeyFromAFileIsReadTrimmedAndRedacted) {
       "  oncall:\n"
       "    opsgenie_schedule: Primary On Call\n"
       "opsgenie:\n"
-      "  api_key_file: " + (dir / "og.key").string() + "\n"
+      "  api_key_file: " +
+      (dir / "og.key").string() +
+      "\n"
       "  notes: true\n";
   const auto load = load_config_text(yaml, "c.yaml", {});
   ASSERT_TRUE(load.ok()) << errors_of(load);
@@ -120,8 +122,8 @@ TEST(ConfigOnCall, BothSchedulesIsAnError) {
       "  oncall:\n"
       "    pagerduty_schedule: PSCHED1\n"
       "    opsgenie_schedule: ops\n";
-  const auto load = load_config_text(
-      yaml, "c.yaml", {{"VIGIL_PAGERDUTY_API_TOKEN", "t1"}, {"VIGIL_OPSGENIE_API_KEY", "k1"}});
+  const auto load =
+      load_config_text(yaml, "c.yaml", {{"VIGIL_PAGERDUTY_API_TOKEN", "t1"}, {"VIGIL_OPSGENIE_API_KEY", "k1"}});
   ASSERT_EQ(load.errors.size(), 1u) << errors_of(load);
   EXPECT_EQ(load.errors[0].to_string(),
             "c.yaml:5:24: approvals.oncall: set pagerduty_schedule or opsgenie_schedule, not both");
@@ -139,8 +141,7 @@ TEST(ConfigOnCall, NotesNeedATokenAndPagerDutyAFromAddress) {
   ASSERT_EQ(load.errors.size(), 4u) << text;
   EXPECT_NE(text.find("c.yaml:5:12: opsgenie.api_url: must start with https:// or http://"), std::string::npos) << text;
   EXPECT_NE(text.find("c.yaml:2:10: pagerduty.notes: notes need a PagerDuty API token"), std::string::npos) << text;
-  EXPECT_NE(text.find("c.yaml:2:10: pagerduty.from_email: notes need pagerduty.from_email"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("c.yaml:2:10: pagerduty.from_email: notes need pagerduty.from_email"), std::string::npos) << text;
   EXPECT_NE(text.find("c.yaml:4:10: opsgenie.notes: notes need an OpsGenie API key"), std::string::npos) << text;
 }
 
@@ -158,7 +159,8 @@ TEST(ConfigOnCall, BadScheduleIdAndUnknownKeys) {
   ASSERT_EQ(load.errors.size(), 2u) << text;
   EXPECT_EQ(load.errors[0].key, "approvals.oncall.pagerduty_schedule");
   EXPECT_EQ(load.errors[0].line, 4);
-  EXPECT_EQ(load.errors[1].to_string(), "c.yaml:7:15: pagerduty.from_email: expected the e-mail address of a PagerDuty user");
+  EXPECT_EQ(load.errors[1].to_string(),
+            "c.yaml:7:15: pagerduty.from_email: expected the e-mail address of a PagerDuty user");
   ASSERT_EQ(load.warnings.size(), 1u);
   EXPECT_EQ(load.warnings[0].to_string(), "c.yaml:5:5: approvals.oncall.cahce: unknown key, did you mean 'cache'?");
 }

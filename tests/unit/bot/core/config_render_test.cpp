@@ -6,13 +6,18 @@
 namespace vigil {
 namespace {
 
-std::string app_token() { return std::string("xap") + "p-1-A111-222-abcdef"; }
-std::string bot_token() { return std::string("xox") + "b-111-222-abcdefgh"; }
+std::string app_token() {
+  return std::string("xap") + "p-1-A111-222-abcdef";
+}
+std::string bot_token() {
+  return std::string("xox") + "b-111-222-abcdefgh";
+}
 
 TEST(ConfigRender, MasksSecrets) {
-  const auto load = load_config_text("", "", {{"SLACK_APP_TOKEN", app_token()},
-                                              {"SLACK_BOT_TOKEN", bot_token()},
-                                              {"VIGIL_GRAFANA_TOKEN", "grafana-token-xyz"}});
+  const auto load = load_config_text("", "",
+                                     {{"SLACK_APP_TOKEN", app_token()},
+                                      {"SLACK_BOT_TOKEN", bot_token()},
+                                      {"VIGIL_GRAFANA_TOKEN", "grafana-token-xyz"}});
   ASSERT_TRUE(load.ok());
   const auto text = render_config(load.config);
   EXPECT_EQ(text.find(app_token()), std::string::npos);
@@ -32,9 +37,8 @@ TEST(ConfigRender, ShowsEverySectionInOrderWithTheFilesValues) {
   ASSERT_TRUE(load.ok()) << (load.errors.empty() ? "" : load.errors[0].to_string());
   const auto text = render_config(load.config);
   std::size_t last = 0;
-  for (const auto* section : {"slack", "channels", "approvals", "agent", "kubernetes", "http", "pagerduty",
-                              "opsgenie", "alertmanager", "redaction", "storage", "logging", "skills",
-                              "incidents"}) {
+  for (const auto* section : {"slack", "channels", "approvals", "agent", "kubernetes", "http", "pagerduty", "opsgenie",
+                              "alertmanager", "redaction", "storage", "logging", "skills", "incidents"}) {
     const auto at = text.find(std::string("\n") + section + ":");
     const auto first = text.rfind(std::string(section) + ":", 0) == 0;
     ASSERT_TRUE(first || at != std::string::npos) << section << " missing in\n" << text;

@@ -10,8 +10,12 @@
 namespace vigil {
 namespace {
 
-std::string app_token() { return std::string("xap") + "p-1-A111-222-abcdef"; }
-std::string bot_token() { return std::string("xox") + "b-111-222-abcdefgh"; }
+std::string app_token() {
+  return std::string("xap") + "p-1-A111-222-abcdef";
+}
+std::string bot_token() {
+  return std::string("xox") + "b-111-222-abcdefgh";
+}
 
 TEST(Config, DefaultsWithoutFile) {
   const auto load = load_config("", {});
@@ -71,8 +75,7 @@ TEST(Config, ReportsEveryProblemWithLineAndColumn) {
   EXPECT_EQ(load.errors[0].to_string(), "bad.yaml:2:16: slack.connections: must be between 1 and 10");
   EXPECT_EQ(load.errors[1].to_string(),
             "bad.yaml:3:17: slack.pong_timeout: expected a duration such as 30s, 5m, 2h or 7d");
-  EXPECT_EQ(load.errors[2].to_string(),
-            "bad.yaml:5:17: approvals.users: 'bob' is not a Slack user id (U… or W…)");
+  EXPECT_EQ(load.errors[2].to_string(), "bad.yaml:5:17: approvals.users: 'bob' is not a Slack user id (U… or W…)");
   EXPECT_EQ(load.errors[3].to_string(),
             "bad.yaml:6:23: approvals.two_approvers_for: 'critical' is not a risk level (low, medium, high)");
   EXPECT_EQ(load.errors[4].line, 8);
@@ -90,17 +93,14 @@ TEST(Config, UnknownKeysAreWarningsWithSuggestion) {
   const auto load = load_config_text("slack:\n  conections: 3\nstorage:\n  databse: x.db\n", "w.yaml", {});
   EXPECT_TRUE(load.ok());
   ASSERT_EQ(load.warnings.size(), 2u);
-  EXPECT_EQ(load.warnings[0].to_string(),
-            "w.yaml:2:3: slack.conections: unknown key, did you mean 'connections'?");
-  EXPECT_EQ(load.warnings[1].to_string(),
-            "w.yaml:4:3: storage.databse: unknown key, did you mean 'database'?");
+  EXPECT_EQ(load.warnings[0].to_string(), "w.yaml:2:3: slack.conections: unknown key, did you mean 'connections'?");
+  EXPECT_EQ(load.warnings[1].to_string(), "w.yaml:4:3: storage.databse: unknown key, did you mean 'database'?");
 }
 
 TEST(Config, InlineSecretsAreRefused) {
   const auto load = load_config_text("slack:\n  bot_token: abc\n", "s.yaml", {});
   ASSERT_EQ(load.errors.size(), 1u);
-  EXPECT_NE(load.errors[0].to_string().find("s.yaml:2:14: slack.bot_token: secrets are not read"),
-            std::string::npos)
+  EXPECT_NE(load.errors[0].to_string().find("s.yaml:2:14: slack.bot_token: secrets are not read"), std::string::npos)
       << load.errors[0].to_string();
 }
 
@@ -108,8 +108,8 @@ TEST(Config, TokensFromFiles) {
   test::TempDir dir;
   test::write_file(dir / "app", app_token() + "\n");
   test::write_file(dir / "bot", bot_token() + "\n");
-  const auto yaml = "slack:\n  app_token_file: " + (dir / "app").string() +
-                    "\n  bot_token_file: " + (dir / "bot").string() + "\n";
+  const auto yaml =
+      "slack:\n  app_token_file: " + (dir / "app").string() + "\n  bot_token_file: " + (dir / "bot").string() + "\n";
   const auto load = load_config_text(yaml, "t.yaml", {});
   ASSERT_TRUE(load.ok());
   EXPECT_EQ(load.config.slack.app_token, app_token());
@@ -133,8 +133,7 @@ TEST(Config, YamlSyntaxErrorHasPosition) {
 
 TEST(Config, ChannelBindingsValidated) {
   const auto load = load_config_text(
-      "channels:\n  - id: C0123\n    backend: codex\n  - name_pattern: '(['\n  - auto_triage: false\n",
-      "ch.yaml", {});
+      "channels:\n  - id: C0123\n    backend: codex\n  - name_pattern: '(['\n  - auto_triage: false\n", "ch.yaml", {});
   ASSERT_EQ(load.errors.size(), 2u);
   EXPECT_EQ(load.errors[0].key, "channels[1].name_pattern");
   EXPECT_EQ(load.errors[1].key, "channels[2]");
@@ -157,8 +156,7 @@ TEST(Config, RelativePathsAreRelativeToTheFilesFolder) {
   ASSERT_TRUE(load.ok());
   const auto& c = load.config;
   EXPECT_EQ(c.storage.database, "/etc/vigil/state/v.db");
-  EXPECT_EQ(c.skills.dirs,
-            (std::vector<std::string>{"/etc/vigil/runbooks", "/opt/skills", "/etc/team-skills"}));
+  EXPECT_EQ(c.skills.dirs, (std::vector<std::string>{"/etc/vigil/runbooks", "/opt/skills", "/etc/team-skills"}));
   EXPECT_EQ(c.agent.knowledge_dirs, std::vector<std::string>{"/etc/vigil/notes"});
   EXPECT_EQ(c.kubernetes.read_only_kubeconfig, "/etc/vigil/kube/ro");
   EXPECT_EQ(c.kubernetes.remediation_kubeconfig, "/etc/kube/rw");
@@ -169,9 +167,9 @@ TEST(Config, DefaultDatabaseIsNextToTheFileAndTheEnvironmentsInTheWorkingDirecto
   EXPECT_EQ(load_config_text("", "", {}).config.storage.database, "vigil.db");
   EXPECT_EQ(load_config_text("", "/etc/vigil/vigil.yaml", {{"VIGIL_DB", "data/v.db"}}).config.storage.database,
             "data/v.db");
-  EXPECT_EQ(load_config_text("storage:\n  database: \":memory:\"\n", "/etc/vigil/vigil.yaml", {})
-                .config.storage.database,
-            ":memory:");
+  EXPECT_EQ(
+      load_config_text("storage:\n  database: \":memory:\"\n", "/etc/vigil/vigil.yaml", {}).config.storage.database,
+      ":memory:");
 }
 
 TEST(Config, SecretFilesAreReadRelativeToTheFilesFolder) {
@@ -251,8 +249,9 @@ TEST(Config, SlackIdsOfTheWrongKindSayWhatTheyAre) {
             "'S0123ABCD' is a Slack user group id (S…), not a Slack user id (U… or W…)");
   EXPECT_EQ(slack_id_problem("U0123ABCD", SlackIdKind::UserGroup),
             "'U0123ABCD' is a Slack user id (U… or W…), not a Slack user group id (S…)");
-  EXPECT_EQ(slack_id_problem("@alice", SlackIdKind::User), "'@alice' is a name, not a Slack user id (U… or W…) (e.g. "
-                                                            "U0123ABCD)");
+  EXPECT_EQ(slack_id_problem("@alice", SlackIdKind::User),
+            "'@alice' is a name, not a Slack user id (U… or W…) (e.g. "
+            "U0123ABCD)");
   EXPECT_EQ(slack_id_problem("alerts", SlackIdKind::Channel), "'alerts' is not a Slack channel id (C… or G…)");
   EXPECT_EQ(slack_id_problem("Calerts", SlackIdKind::Channel), "'Calerts' is not a Slack channel id (C… or G…)");
   EXPECT_EQ(slack_id_problem("", SlackIdKind::Bot), "'' is not a Slack bot id (B…)");
@@ -264,8 +263,9 @@ TEST(Config, IdsOfTheWrongKindInTheFileAreReportedAtTheirLine) {
       "channels:\n  - id: C0123ABCD\n    alert_bots: [U0ALERTS]\n",
       "ids.yaml", {});
   ASSERT_EQ(load.errors.size(), 2u);
-  EXPECT_EQ(load.errors[0].to_string(),
-            "ids.yaml:4:22: approvals.users: 'S0456EFGH' is a Slack user group id (S…), not a Slack user id (U… or W…)");
+  EXPECT_EQ(
+      load.errors[0].to_string(),
+      "ids.yaml:4:22: approvals.users: 'S0456EFGH' is a Slack user group id (S…), not a Slack user id (U… or W…)");
   EXPECT_EQ(load.errors[1].to_string(),
             "ids.yaml:5:12: approvals.groups: 'U0777' is a Slack user id (U… or W…), not a Slack user group id (S…)");
   ASSERT_EQ(load.warnings.size(), 2u);

@@ -56,8 +56,7 @@ TEST(WebhookAuth, PagerDutyAcceptsAnyConfiguredSecretDuringRotation) {
   EXPECT_EQ(auth.check("pagerduty", request({{"x-pagerduty-signature", forged + "," + by_new}}, body)),
             Decision::Accepted);
   EXPECT_EQ(auth.check("pagerduty", request({{"x-pagerduty-signature", forged}}, body)), Decision::Unauthorized);
-  EXPECT_EQ(auth.check("pagerduty", request({{"x-pagerduty-signature", by_old}}, body + " ")),
-            Decision::Unauthorized);
+  EXPECT_EQ(auth.check("pagerduty", request({{"x-pagerduty-signature", by_old}}, body + " ")), Decision::Unauthorized);
   EXPECT_EQ(auth.check("pagerduty", request({}, body)), Decision::Unauthorized);
 }
 

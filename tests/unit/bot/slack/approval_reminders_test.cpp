@@ -26,9 +26,10 @@ TEST(ApprovalReminders, TextMentionsTheApproversAndLinksTheCard) {
   const auto link = slack_message_link("C0ALERTS", "1800000000.000200", "1800000000.000100");
   EXPECT_EQ(link, "https://slack.com/archives/C0ALERTS/p1800000000000200?thread_ts=1800000000.000100&cid=C0ALERTS");
   const auto first = approval_reminder_text("<@U0ONCALL01> <!subteam^S0SRE>", 300, link, "08:30 UTC", false);
-  EXPECT_EQ(first, ":bell: <@U0ONCALL01> <!subteam^S0SRE>: an approval has waited 5 min for a decision "
-                   "(<https://slack.com/archives/C0ALERTS/p1800000000000200?thread_ts=1800000000.000100&amp;cid=C0ALERTS"
-                   "|the card>). It expires at 08:30 UTC.");
+  EXPECT_EQ(first,
+            ":bell: <@U0ONCALL01> <!subteam^S0SRE>: an approval has waited 5 min for a decision "
+            "(<https://slack.com/archives/C0ALERTS/p1800000000000200?thread_ts=1800000000.000100&amp;cid=C0ALERTS"
+            "|the card>). It expires at 08:30 UTC.");
   const auto last = approval_reminder_text("<@U0ONCALL01>", 1500, link, "08:30 UTC", true);
   EXPECT_NE(last.find("expires at 08:30 UTC without a decision"), std::string::npos) << last;
   EXPECT_NE(approval_reminder_text("", 300, "", "x", false).find("Approvers: "), std::string::npos);

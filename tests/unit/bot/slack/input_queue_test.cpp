@@ -44,7 +44,9 @@ slack::InboundEvent submission(const std::string& id) {
 // Handlers that hold their slot until the test opens the gate (a timer that never fires by itself).
 class GatedHandlers {
  public:
-  explicit GatedHandlers(boost::asio::io_context& io) : gate_(io) { gate_.expires_at(boost::asio::steady_timer::time_point::max()); }
+  explicit GatedHandlers(boost::asio::io_context& io) : gate_(io) {
+    gate_.expires_at(boost::asio::steady_timer::time_point::max());
+  }
 
   InputQueue::Handler handler() {
     return [this](slack::InboundEvent e) -> Task<> { return run(this, std::move(e)); };
@@ -75,7 +77,9 @@ class GatedHandlers {
   bool open_ = false;
 };
 
-Logger quiet() { return std::make_shared<spdlog::logger>("inputs", std::make_shared<spdlog::sinks::null_sink_mt>()); }
+Logger quiet() {
+  return std::make_shared<spdlog::logger>("inputs", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
 
 void settle(boost::asio::io_context& io) {
   io.restart();

@@ -85,8 +85,7 @@ class ScriptedSlackUsers final : public slack::WebApi {
   Task<Result<slack::ChannelInfo>> conversations_info(std::string) override { co_return no(); }
   Task<Result<slack::ChannelInfo>> conversations_create(std::string, bool) override { co_return no(); }
   Task<Result<void>> conversations_invite(std::string, std::vector<std::string>) override { co_return no(); }
-  Task<Result<std::vector<slack::ListedMessage>>> recent_messages(std::string, std::string, std::string,
-                                                                  int) override {
+  Task<Result<std::vector<slack::ListedMessage>>> recent_messages(std::string, std::string, std::string, int) override {
     co_return no();
   }
   Task<Result<slack::UserInfo>> users_info(std::string) override { co_return no(); }
@@ -117,8 +116,8 @@ class OnCallDirectoryTest : public ::testing::Test {
     o.max_stale = 15min;
     o.retry_after_failure = 10s;
     o.email_cache = 1h;
-    directory_ = std::make_unique<OnCallDirectory>(io_.get_executor(), paging_, "PSCHED1", slack_, clock_, o,
-                                                   null_logger());
+    directory_ =
+        std::make_unique<OnCallDirectory>(io_.get_executor(), paging_, "PSCHED1", slack_, clock_, o, null_logger());
   }
 
   // A named coroutine (a coroutine lambda's captures may die before it ends).

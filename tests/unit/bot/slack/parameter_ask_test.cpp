@@ -33,7 +33,8 @@ TEST_F(ParameterAsk, TheAskSaysWhatIsMissingWhatWasFoundAndCarriesOnlyTheRunId) 
   EXPECT_NE(text.find("*pod-crashloop needs pod*"), std::string::npos) << text;
   EXPECT_NE(text.find("Found: namespace `demo`"), std::string::npos) << text;
   EXPECT_NE(text.find("`pod` could be any of `checkout-1`, `checkout-2`"), std::string::npos) << text;
-  EXPECT_NE(text.find("/runbook run pod-crashloop namespace=&lt;namespace&gt; pod=&lt;pod&gt;"), std::string::npos) << text;
+  EXPECT_NE(text.find("/runbook run pod-crashloop namespace=&lt;namespace&gt; pod=&lt;pod&gt;"), std::string::npos)
+      << text;
   const auto button = blocks[1]["elements"][0];
   EXPECT_EQ(button["action_id"], kActionGiveParameters);
   EXPECT_EQ(button["text"]["text"], "Give parameters");
@@ -43,7 +44,8 @@ TEST_F(ParameterAsk, TheAskSaysWhatIsMissingWhatWasFoundAndCarriesOnlyTheRunId) 
   EXPECT_EQ(back.found, need_.found);
   EXPECT_EQ(back.missing, need_.missing);
   EXPECT_EQ(back.candidates, need_.candidates);
-  EXPECT_TRUE(ParameterNeed::from_json(json::parse(R"({"skill": 3, "found": [1], "missing": {"x": 1}})")).skill.empty());
+  EXPECT_TRUE(
+      ParameterNeed::from_json(json::parse(R"({"skill": 3, "found": [1], "missing": {"x": 1}})")).skill.empty());
 }
 
 TEST_F(ParameterAsk, TheModalHasOneDescribedInputPerParameterPrefilled) {
@@ -67,7 +69,8 @@ TEST_F(ParameterAsk, TheModalHasOneDescribedInputPerParameterPrefilled) {
 }
 
 TEST_F(ParameterAsk, ASubmissionIsCheckedWithThePatterns) {
-  auto s = read_parameter_submission(*skill_, {{"param.namespace.value", " demo "}, {"param.pod.value", "Bad_Pod!"}}, {});
+  auto s =
+      read_parameter_submission(*skill_, {{"param.namespace.value", " demo "}, {"param.pod.value", "Bad_Pod!"}}, {});
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.errors.at("param.pod"), "pod: 'Bad_Pod!' is not a pod name (lowercase letters, digits, '-' and '.')");
   EXPECT_EQ(s.errors.count("param.namespace"), 0u);
@@ -79,8 +82,9 @@ TEST_F(ParameterAsk, ASubmissionIsCheckedWithThePatterns) {
   EXPECT_EQ(s.errors.at("param.namespace"), "namespace is required (the pod's namespace)");
   EXPECT_EQ(s.errors.count("param.pod"), 0u) << "the incident still fills what was left empty";
 
-  s = read_parameter_submission(*skill_, {{"param.namespace.value", "demo"}, {"param.pod.value", "checkout-1"},
-                                          {"param.extra.value", "ignored"}}, {});
+  s = read_parameter_submission(
+      *skill_, {{"param.namespace.value", "demo"}, {"param.pod.value", "checkout-1"}, {"param.extra.value", "ignored"}},
+      {});
   EXPECT_TRUE(s.ok());
   EXPECT_EQ(s.values, (std::map<std::string, std::string>{{"namespace", "demo"}, {"pod", "checkout-1"}}));
 }

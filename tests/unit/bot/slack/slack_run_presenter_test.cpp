@@ -21,8 +21,8 @@ TEST(RootRefresh, AnUnfinishedRunIsShownAgainAtThePace) {
 
 TEST(RootRefresh, AFinishedRunIsNotRefreshed) {
   const TimePoint last(std::chrono::seconds(1'800'000'000));
-  for (const auto s : {RunState::Succeeded, RunState::Failed, RunState::Cancelled, RunState::TimedOut,
-                       RunState::Interrupted}) {
+  for (const auto s :
+       {RunState::Succeeded, RunState::Failed, RunState::Cancelled, RunState::TimedOut, RunState::Interrupted}) {
     EXPECT_EQ(root_refresh_due_in(s, last, last + 1h, 60s), std::nullopt) << to_string(s);
   }
   EXPECT_EQ(root_refresh_due_in(RunState::Running, last, last + 1h, 0ms), std::nullopt) << "pace 0: off";

@@ -9,8 +9,8 @@ namespace {
 TEST(UserIds, OnlyIdShapedWordsCount) {
   EXPECT_TRUE(looks_like_user_id("U0DEMOALEX"));
   EXPECT_TRUE(looks_like_user_id("W012A3CDE"));
-  EXPECT_FALSE(looks_like_user_id("UNKNOWN"));   // no digit: an ordinary word
-  EXPECT_FALSE(looks_like_user_id("U0demo"));    // lower case
+  EXPECT_FALSE(looks_like_user_id("UNKNOWN"));      // no digit: an ordinary word
+  EXPECT_FALSE(looks_like_user_id("U0demo"));       // lower case
   EXPECT_FALSE(looks_like_user_id("C0INCIDENT1"));  // a channel
   EXPECT_FALSE(looks_like_user_id("U12"));
   EXPECT_EQ(user_ids_in("restart: denied by U0DEMOALEX; asked <@U0DEMOSAM1> and UNKNOWN"),
@@ -18,8 +18,7 @@ TEST(UserIds, OnlyIdShapedWordsCount) {
 }
 
 TEST(UserIds, BareIdsBecomeMentionsOutsideCode) {
-  EXPECT_EQ(mention_user_ids("restart: denied by U0DEMOALEX: not now"),
-            "restart: denied by <@U0DEMOALEX>: not now");
+  EXPECT_EQ(mention_user_ids("restart: denied by U0DEMOALEX: not now"), "restart: denied by <@U0DEMOALEX>: not now");
   // Already a mention, or inside code: left alone.
   EXPECT_EQ(mention_user_ids("asked by <@U0DEMOALEX>"), "asked by <@U0DEMOALEX>");
   EXPECT_EQ(mention_user_ids("ask &lt;@U0DEMOALEX&gt; please"), "ask <@U0DEMOALEX> please") << "escaped on its way";

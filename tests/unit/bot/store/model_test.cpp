@@ -6,8 +6,8 @@ namespace vigil {
 namespace {
 
 TEST(Model, RunStatesRoundTrip) {
-  for (auto s : {RunState::Queued, RunState::Running, RunState::AwaitingApproval, RunState::Succeeded,
-                 RunState::Failed, RunState::TimedOut, RunState::Cancelled, RunState::Interrupted}) {
+  for (auto s : {RunState::Queued, RunState::Running, RunState::AwaitingApproval, RunState::Succeeded, RunState::Failed,
+                 RunState::TimedOut, RunState::Cancelled, RunState::Interrupted}) {
     EXPECT_EQ(parse_run_state(to_string(s)), s);
   }
   EXPECT_FALSE(parse_run_state("done"));
@@ -23,9 +23,9 @@ TEST(Model, StepAndApprovalStatesRoundTrip) {
 }
 
 TEST(RunResult, EveryResultHasANameALabelAndAnIconAndParsesBack) {
-  for (auto r : {RunResult::Fixed, RunResult::Diagnosed, RunResult::Denied, RunResult::NothingToDo,
-                 RunResult::Skipped, RunResult::NeedsInput, RunResult::Failed, RunResult::Cancelled,
-                 RunResult::TimedOut, RunResult::Interrupted}) {
+  for (auto r :
+       {RunResult::Fixed, RunResult::Diagnosed, RunResult::Denied, RunResult::NothingToDo, RunResult::Skipped,
+        RunResult::NeedsInput, RunResult::Failed, RunResult::Cancelled, RunResult::TimedOut, RunResult::Interrupted}) {
     EXPECT_EQ(parse_run_result(to_string(r)), r);
     EXPECT_NE(label_of(r), "unknown");
     EXPECT_EQ(icon_of(r).front(), ':');

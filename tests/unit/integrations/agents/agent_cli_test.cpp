@@ -9,8 +9,11 @@ AgentCliOptions options(const std::string& backend) {
   AgentCliOptions o;
   o.backend = backend;
   o.env_allowlist = {"PATH", "HOME"};
-  o.environment = {{"PATH", "/usr/bin"}, {"HOME", "/home/v"}, {"ANTHROPIC_API_KEY", "ak"},
-                   {"OPENAI_API_KEY", "ok"}, {"AWS_SECRET_ACCESS_KEY", "never"}};
+  o.environment = {{"PATH", "/usr/bin"},
+                   {"HOME", "/home/v"},
+                   {"ANTHROPIC_API_KEY", "ak"},
+                   {"OPENAI_API_KEY", "ok"},
+                   {"AWS_SECRET_ACCESS_KEY", "never"}};
   o.read_only_kubeconfig = "/etc/vigil/ro.kubeconfig";
   return o;
 }

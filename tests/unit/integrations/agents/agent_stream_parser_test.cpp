@@ -86,8 +86,8 @@ TEST(AgentStreamParser, CodexExecJson) {
   for (const auto& e : evs) {
     kinds.push_back(e.kind);
   }
-  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::Session, Kind::Thinking, Kind::ToolCall, Kind::ToolResult,
-                                      Kind::Thinking, Kind::Text, Kind::Result}));
+  EXPECT_EQ(kinds, (std::vector<Kind>{Kind::Session, Kind::Thinking, Kind::ToolCall, Kind::ToolResult, Kind::Thinking,
+                                      Kind::Text, Kind::Result}));
   EXPECT_EQ(evs[2].text, "bash -lc ls");
   EXPECT_EQ(evs[3].exit_code, 0);
   EXPECT_NE(evs[5].text.find("README.md"), std::string::npos);
@@ -124,7 +124,8 @@ TEST(AgentStreamParser, BrokenLinesAndUnknownTypesAreTolerated) {
 TEST(AgentStreamParser, HugeTextIsCapped) {
   AgentStreamParser p(StreamFormat::ClaudeCode);
   const std::string big(100000, 'x');
-  const auto evs = p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"text","text":")" + big + R"("}]}})");
+  const auto evs =
+      p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"text","text":")" + big + R"("}]}})");
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_LT(evs[0].text.size(), AgentStreamParser::kMaxEventText + 32);
 }
@@ -155,7 +156,9 @@ TEST(AgentStreamParser, CappedTextEndsOnACharacter) {
   EXPECT_EQ(evs[0].text, std::string(AgentStreamParser::kMaxEventText - 1, 'x') + "… [truncated]");
   EXPECT_NO_THROW((void)nlohmann::json(evs[0].text).dump());
   const std::string input = std::string(293, 'y') + "\xC3\xA9";  // {"a":"yy…é: é at bytes 299-300
-  const auto call = p.feed_line(R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"x","input":{"a":")" + input + R"("}}]}})");
+  const auto call = p.feed_line(
+      R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"x","input":{"a":")" + input +
+      R"("}}]}})");
   ASSERT_EQ(call.size(), 1u);
   EXPECT_EQ(call[0].text, R"({"a":")" + std::string(293, 'y') + "…");
   EXPECT_NO_THROW((void)nlohmann::json(call[0].text).dump());

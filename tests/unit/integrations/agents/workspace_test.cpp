@@ -24,7 +24,7 @@ WorkspaceInputs inputs() {
 }
 
 mode_t mode_of(const fs::path& p) {
-  struct stat st{};
+  struct stat st {};
   ::lstat(p.c_str(), &st);
   return st.st_mode & 0777;
 }
@@ -70,8 +70,9 @@ TEST(Workspace, CollectsSummaryProposalsAndArtifacts) {
   auto ws = Workspace::create(root.path(), new_uuid(), inputs(), Redactor());
   ASSERT_TRUE(ws);
   test::write_file(ws->output_dir() / "summary.md", "## Root cause\nOOM");
-  test::write_file(ws->output_dir() / "proposals.json",
-                   R"([{"skill":"pod-oomkilled","params":{"namespace":"prod","replicas":3,"force":true},"reason":"memory"},
+  test::write_file(
+      ws->output_dir() / "proposals.json",
+      R"([{"skill":"pod-oomkilled","params":{"namespace":"prod","replicas":3,"force":true},"reason":"memory"},
                        {"params":{}}, {"skill":"x","params":[1]}, {"skill":"y","params":{"a":{"b":1}}}])");
   test::write_file(ws->output_dir() / "artifacts" / "graph.txt", "data");
   test::write_file(ws->output_dir() / "artifacts" / "sub" / "more.txt", "data");
@@ -81,8 +82,8 @@ TEST(Workspace, CollectsSummaryProposalsAndArtifacts) {
   EXPECT_EQ(out.summary, "## Root cause\nOOM");
   ASSERT_EQ(out.proposals.size(), 1u);
   EXPECT_EQ(out.proposals[0].skill, "pod-oomkilled");
-  EXPECT_EQ(out.proposals[0].params,
-            (std::vector<std::pair<std::string, std::string>>{{"force", "true"}, {"namespace", "prod"}, {"replicas", "3"}}));
+  EXPECT_EQ(out.proposals[0].params, (std::vector<std::pair<std::string, std::string>>{
+                                         {"force", "true"}, {"namespace", "prod"}, {"replicas", "3"}}));
   EXPECT_EQ(out.proposal_errors.size(), 3u);
   auto artifacts = out.artifacts;
   std::sort(artifacts.begin(), artifacts.end());

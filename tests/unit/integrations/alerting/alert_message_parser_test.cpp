@@ -91,18 +91,21 @@ TEST(AlertMessageParser, CommunityTemplateWithTwoAlertsKeepsOnlyTheSharedLabels)
   EXPECT_FALSE(a.labels_without_keys);
   EXPECT_EQ(a.alertname, "InstanceDown");
   EXPECT_EQ(a.severity, "critical");
-  EXPECT_EQ(a.labels, (std::map<std::string, std::string>{
-                          {"alertname", "InstanceDown"}, {"env", "prod"}, {"job", "api-server"}, {"severity", "critical"}}));
+  EXPECT_EQ(a.labels,
+            (std::map<std::string, std::string>{
+                {"alertname", "InstanceDown"}, {"env", "prod"}, {"job", "api-server"}, {"severity", "critical"}}));
   EXPECT_EQ(a.differing_labels, std::vector<std::string>{"instance"});
 }
 
 // Alertmanager's thread mode edits its parent message: "FIRING (2): TestAlert" and later
 // "FIRING (2) → RESOLVED: TestAlert" (prometheus/alertmanager's slack_thread_test.go).
 TEST(AlertMessageParser, AlertmanagerThreadModeTitlesSayTheLatestState) {
-  const auto firing = alert_of("alertmanager/alertmanager_thread_parent_chat_update_firing2_partial.json", "Alertmanager");
+  const auto firing =
+      alert_of("alertmanager/alertmanager_thread_parent_chat_update_firing2_partial.json", "Alertmanager");
   EXPECT_EQ(firing.status, AlertStatus::Firing);
   EXPECT_EQ(firing.title, "TestAlert");
-  const auto resolved = alert_of("alertmanager/alertmanager_thread_parent_chat_update_resolved_partial.json", "Alertmanager");
+  const auto resolved =
+      alert_of("alertmanager/alertmanager_thread_parent_chat_update_resolved_partial.json", "Alertmanager");
   EXPECT_EQ(resolved.status, AlertStatus::Resolved);
   EXPECT_EQ(resolved.fingerprint, firing.fingerprint);
   const auto partial = alert(parse_alert_message(
@@ -130,10 +133,11 @@ TEST(AlertMessageParser, VigilsTemplateCarriesEveryLabelAndTheAnnotationsStayApa
 
 TEST(AlertMessageParser, LabelLinesNeedABulletANameAndAValue) {
   const auto a = alert(parse_alert_message(
-      attachment("alertmanager", "[FIRING:1] KubePodCrashLooping (checkout demo)",
-                 "*Alert:* Pod is crash looping\n*Labels:*\n\xE2\x80\xA2 *alertname:* `KubePodCrashLooping`\n"
-                 "\xE2\x80\xA2 *namespace:* `demo`\n\xE2\x80\xA2 *pod:* `checkout-7d9f8b6c5-x2x9k`\n- severity: warning\n"
-                 "\xE2\x80\xA2 *bad key:* `x`\nnot a bullet: y\n*Heading:* text\n- empty:\n- code: `a`b`"),
+      attachment(
+          "alertmanager", "[FIRING:1] KubePodCrashLooping (checkout demo)",
+          "*Alert:* Pod is crash looping\n*Labels:*\n\xE2\x80\xA2 *alertname:* `KubePodCrashLooping`\n"
+          "\xE2\x80\xA2 *namespace:* `demo`\n\xE2\x80\xA2 *pod:* `checkout-7d9f8b6c5-x2x9k`\n- severity: warning\n"
+          "\xE2\x80\xA2 *bad key:* `x`\nnot a bullet: y\n*Heading:* text\n- empty:\n- code: `a`b`"),
       false));
   EXPECT_EQ(a.labels, (std::map<std::string, std::string>{{"alertname", "KubePodCrashLooping"},
                                                           {"namespace", "demo"},
@@ -168,7 +172,8 @@ TEST(AlertMessageParser, GrafanaWithSeveralAlertsKeepsWhatTheyShare) {
   EXPECT_EQ(two.status, AlertStatus::Firing);
   EXPECT_EQ(two.labels, (std::map<std::string, std::string>{{"alertname", "alert1"}}));
   EXPECT_EQ(two.differing_labels, std::vector<std::string>{"lbl1"});
-  auto three = json::parse(test::read_file(test::fixtures_dir() / "slack_alerts" / "grafana" / "grafana_alerting_two_firing_custom_title.json"));
+  auto three = json::parse(test::read_file(test::fixtures_dir() / "slack_alerts" / "grafana" /
+                                           "grafana_alerting_two_firing_custom_title.json"));
   three["attachments"][0]["title"] = "3 firing, 0 resolved";
   EXPECT_EQ(alert(parse_body(three, "Grafana")).fingerprint, two.fingerprint);
 
@@ -186,8 +191,9 @@ TEST(AlertMessageParser, GrafanaTemplatesFromItsDocsAndVersion8) {
 
   // A template of the sender's own words with no status line and no labels is no alert, unless the
   // channel lists the bot as an alert source.
-  const auto runbook = json::parse(test::read_file(test::fixtures_dir() / "slack_alerts" / "grafana" /
-                                                   "grafana_docs_custom_template_runbook_firing_and_resolved_partial.json"));
+  const auto runbook =
+      json::parse(test::read_file(test::fixtures_dir() / "slack_alerts" / "grafana" /
+                                  "grafana_docs_custom_template_runbook_firing_and_resolved_partial.json"));
   EXPECT_TRUE(std::holds_alternative<NotAnAlert>(parse_body(runbook, "Grafana")));
   EXPECT_EQ(alert(parse_body(runbook, "Grafana", true)).title, "1 firing alert(s)");
 
@@ -218,7 +224,8 @@ TEST(AlertMessageParser, GrafanaLegacyAlertingAndOk) {
 TEST(AlertMessageParser, PagerDutyAsItsGuidesDescribeIt) {
   AlertMessage pd;
   pd.bot_name = "PagerDuty";
-  pd.text = ":red_circle: Triggered #1234: &lt;checkout&gt; 5xx rate above 5% on <https://x.pagerduty.com/incidents/P1|P1>";
+  pd.text =
+      ":red_circle: Triggered #1234: &lt;checkout&gt; 5xx rate above 5% on <https://x.pagerduty.com/incidents/P1|P1>";
   const auto p = alert(parse_alert_message(pd, false));
   EXPECT_EQ(p.source, "pagerduty");
   EXPECT_EQ(p.status, AlertStatus::Firing);
@@ -265,9 +272,9 @@ TEST(AlertMessageParser, BlockKitMessagesAreRead) {
          {"elements",
           {{{"type", "rich_text_list"},
             {"elements",
-             {{{"type", "rich_text_section"},
-               {"elements", {{{"type", "text"}, {"text", "container: app"}}}}}}}}}}},
-        {{"type", "context"}, {"elements", {{{"type", "image"}, {"image_url", "x"}}, {{"type", "mrkdwn"}, {"text", "from Alertmanager"}}}}},
+             {{{"type", "rich_text_section"}, {"elements", {{{"type", "text"}, {"text", "container: app"}}}}}}}}}}},
+        {{"type", "context"},
+         {"elements", {{{"type", "image"}, {"image_url", "x"}}, {{"type", "mrkdwn"}, {"text", "from Alertmanager"}}}}},
         {{"type", "divider"}}}}};
   const auto a = alert(parse_body(body, "alertmanager"));
   EXPECT_EQ(a.status, AlertStatus::Firing);
@@ -285,8 +292,8 @@ TEST(AlertMessageParser, AnEditCarriesTheMessageAsItIsAndAsItWas) {
   e["message"]["bot_id"] = "B0PD";
   e["message"]["bot_profile"] = {{"name", "PagerDuty"}};
   e["message"]["text"] = "Resolved #77: checkout down";
-  e["previous_message"] = {{"type", "message"}, {"bot_id", "B0PD"}, {"text", "Triggered #77: checkout down"},
-                           {"ts", e["message"]["ts"]}};
+  e["previous_message"] = {
+      {"type", "message"}, {"bot_id", "B0PD"}, {"text", "Triggered #77: checkout down"}, {"ts", e["message"]["ts"]}};
   slack::Envelope envelope;
   envelope.type = slack::EnvelopeType::EventsApi;
   envelope.payload = envelope_payload;
@@ -338,7 +345,8 @@ TEST(AlertMessageParser, AListedAlertSourcesOtherMessagesAreFiringAlerts) {
 }
 
 TEST(AlertMessageParser, FixtureBotMessagesAreNotAlerts) {
-  for (const auto* f : {"slack/events/message_subtype_bot_message.json", "slack/events/message_from_bot_with_bot_id.json"}) {
+  for (const auto* f :
+       {"slack/events/message_subtype_bot_message.json", "slack/events/message_from_bot_with_bot_id.json"}) {
     const auto j = json::parse(test::read_file(test::fixtures_dir() / f));
     AlertMessage m;
     m.text = j["event"]["text"].get<std::string>();
@@ -361,7 +369,8 @@ TEST(AlertMessageParser, HugeAndHostileTextIsBounded) {
 TEST(AlertMessageParser, PathologicalLinesFinishQuickly) {
   std::vector<std::string> bodies;
   bodies.push_back("- " + std::string(20000, '*') + "\n");
-  bodies.push_back("\xE2\x80\xA2 *" + std::string(300, 'a') + std::string(5000, ' ') + ":" + std::string(5000, ' ') + "\n");
+  bodies.push_back("\xE2\x80\xA2 *" + std::string(300, 'a') + std::string(5000, ' ') + ":" + std::string(5000, ' ') +
+                   "\n");
   std::string many;
   for (int i = 0; i < 2000; ++i) {
     many += "- k" + std::to_string(i) + ": `" + std::string(200, '`') + "\n";

@@ -8,7 +8,9 @@
 namespace vigil::alerting {
 namespace {
 
-std::string fixture(const std::string& rel) { return test::read_file(test::fixtures_dir() / rel); }
+std::string fixture(const std::string& rel) {
+  return test::read_file(test::fixtures_dir() / rel);
+}
 
 TEST(AlertNotification, AlertmanagerTwoAlertsFiring) {
   const auto r = parse_alertmanager_webhook(fixture("alertmanager/webhook_firing_two_alerts_zulip.json"));
@@ -43,8 +45,9 @@ TEST(AlertNotification, AlertmanagerResolvedAndMissingFingerprints) {
 }
 
 TEST(AlertNotification, GrafanaUnifiedAndLegacy) {
-  for (const auto* f : {"grafana/grafana_v11_alerting_firing_with_values.json", "grafana/grafana_v9_alerting_resolved.json",
-                        "grafana/grafana_alerting_oncall_example.json", "grafana/grafana_legacy_alerting_notification.json"}) {
+  for (const auto* f :
+       {"grafana/grafana_v11_alerting_firing_with_values.json", "grafana/grafana_v9_alerting_resolved.json",
+        "grafana/grafana_alerting_oncall_example.json", "grafana/grafana_legacy_alerting_notification.json"}) {
     const auto r = parse_grafana_webhook(fixture(f));
     ASSERT_TRUE(r) << f << ": " << r.error().message();
     EXPECT_FALSE(r->empty()) << f;
@@ -66,13 +69,13 @@ TEST(AlertNotification, PagerDutyEveryEvent) {
     const char* file;
     AlertStatus status;
   };
-  for (const auto& c : {Case{"v3_incident_triggered.json", AlertStatus::Firing},
-                        Case{"v3_incident_resolved.json", AlertStatus::Resolved},
-                        Case{"v3_incident_acknowledged.json", AlertStatus::Other},
-                        Case{"v3_incident_annotated.json", AlertStatus::Other},
-                        Case{"v3_incident_escalated.json", AlertStatus::Other},
-                        Case{"v3_incident_priority_updated.json", AlertStatus::Other},
-                        Case{"v3_incident_reassigned.json", AlertStatus::Other}}) {
+  for (const auto& c :
+       {Case{"v3_incident_triggered.json", AlertStatus::Firing},
+        Case{"v3_incident_resolved.json", AlertStatus::Resolved},
+        Case{"v3_incident_acknowledged.json", AlertStatus::Other},
+        Case{"v3_incident_annotated.json", AlertStatus::Other}, Case{"v3_incident_escalated.json", AlertStatus::Other},
+        Case{"v3_incident_priority_updated.json", AlertStatus::Other},
+        Case{"v3_incident_reassigned.json", AlertStatus::Other}}) {
     const auto r = parse_pagerduty_webhook(fixture(std::string("pagerduty/") + c.file));
     ASSERT_TRUE(r) << c.file << ": " << r.error().message();
     ASSERT_EQ(r->size(), 1u);
@@ -92,9 +95,10 @@ TEST(AlertNotification, OpsGenieEveryAction) {
     const char* file;
     AlertStatus status;
   };
-  for (const auto& c : {Case{"alert_create.json", AlertStatus::Firing}, Case{"alert_close.json", AlertStatus::Resolved},
-                        Case{"alert_acknowledge.json", AlertStatus::Other}, Case{"alert_addnote.json", AlertStatus::Other},
-                        Case{"alert_escalate.json", AlertStatus::Other}}) {
+  for (const auto& c :
+       {Case{"alert_create.json", AlertStatus::Firing}, Case{"alert_close.json", AlertStatus::Resolved},
+        Case{"alert_acknowledge.json", AlertStatus::Other}, Case{"alert_addnote.json", AlertStatus::Other},
+        Case{"alert_escalate.json", AlertStatus::Other}}) {
     const auto r = parse_opsgenie_webhook(fixture(std::string("opsgenie/") + c.file));
     ASSERT_TRUE(r) << c.file << ": " << r.error().message();
     EXPECT_EQ((*r)[0].status, c.status) << c.file;
@@ -125,8 +129,9 @@ TEST(AlertNotification, MalformedBodiesGiveShortReasons) {
 // two, and the labels could not be written as JSON (store, Slack).
 TEST(AlertNotification, CappedFieldsEndOnACharacter) {
   const std::string long_text = std::string(7999, 'v') + "\xC3\xA9";  // é at bytes 7999-8000
-  const auto body = nlohmann::json{{"alerts", {{{"labels", {{"alertname", "DiskFull"}, {"pod", long_text}}},
-                                                {"annotations", {{"description", long_text}}}}}}}
+  const auto body = nlohmann::json{{"alerts",
+                                    {{{"labels", {{"alertname", "DiskFull"}, {"pod", long_text}}},
+                                      {"annotations", {{"description", long_text}}}}}}}
                         .dump();
   const auto r = parse_alertmanager_webhook(body);
   ASSERT_TRUE(r) << r.error().message();
@@ -144,7 +149,8 @@ TEST(AlertNotification, CappedFieldsEndOnACharacter) {
 // the 1 MB webhook limit) overflowed the stack when the parser copied event.data.
 TEST(AlertNotification, DeeplyNestedBodiesAreRefused) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
-  const auto pd = parse_pagerduty_webhook(R"({"event":{"event_type":"incident.triggered","data":{"id":"P1","x":)" + deep + "}}}");
+  const auto pd =
+      parse_pagerduty_webhook(R"({"event":{"event_type":"incident.triggered","data":{"id":"P1","x":)" + deep + "}}}");
   ASSERT_FALSE(pd);
   EXPECT_EQ(pd.error().detail, "body nests deeper than 128 levels");
   EXPECT_FALSE(parse_alertmanager_webhook(R"({"alerts":[{"labels":{"alertname":"x"}}],"commonLabels":)" + deep + "}"));

@@ -67,7 +67,8 @@ TEST(AlertGroups, OddAnswersAreErrorsOrSkipped) {
   EXPECT_FALSE(parse_alert_groups("{}"));
   EXPECT_FALSE(parse_alert_groups("not json"));
   EXPECT_FALSE(parse_alert_groups(std::string(200, '[') + std::string(200, ']')));  // deeper than allowed
-  const auto odd = parse_alert_groups(R"([1, "x", {"labels": {"a": 1, "b": "x"}, "receiver": "r", "alerts": [3, {"labels": []}]}])");
+  const auto odd =
+      parse_alert_groups(R"([1, "x", {"labels": {"a": 1, "b": "x"}, "receiver": "r", "alerts": [3, {"labels": []}]}])");
   ASSERT_TRUE(odd);
   ASSERT_EQ(odd->size(), 1u);
   EXPECT_EQ((*odd)[0].labels, (LabelSet{{"b", "x"}}));

@@ -17,8 +17,9 @@ TEST(AlertmanagerSilence, BodyHasEqualityMatchersTimesAuthorAndComment) {
   s.comment = "Vigil incident 1234abcd";
   const auto j = nlohmann::json::parse(silence_body(s));
   ASSERT_EQ(j["matchers"].size(), 2u);  // the empty value is left out
-  EXPECT_EQ(j["matchers"][0], (nlohmann::json{{"name", "alertname"}, {"value", "KubePodCrashLooping"},
-                                               {"isRegex", false}, {"isEqual", true}}));
+  EXPECT_EQ(
+      j["matchers"][0],
+      (nlohmann::json{{"name", "alertname"}, {"value", "KubePodCrashLooping"}, {"isRegex", false}, {"isEqual", true}}));
   EXPECT_EQ(j["startsAt"], "2027-01-15T08:00:00Z");
   EXPECT_EQ(j["endsAt"], "2027-01-15T09:00:00Z");
   EXPECT_EQ(j["createdBy"], "ana (U0ONCALL01) via Vigil");

@@ -37,7 +37,7 @@ TEST(ProxySettings, HttpsProxyAndNoProxy) {
   EXPECT_TRUE(p.proxy_for(*Url::parse("wss://wss.slack.com/link")));
   EXPECT_FALSE(p.proxy_for(*Url::parse("https://api.internal/x")));
   EXPECT_FALSE(p.proxy_for(*Url::parse("https://127.0.0.1:9/x")));
-  EXPECT_FALSE(p.proxy_for(*Url::parse("http://slack.com/")) ) << "no HTTP_PROXY set";
+  EXPECT_FALSE(p.proxy_for(*Url::parse("http://slack.com/"))) << "no HTTP_PROXY set";
   auto all = ProxySettings::from_environment({{"https_proxy", "proxy:1"}, {"NO_PROXY", "*"}});
   EXPECT_FALSE(all.proxy_for(*Url::parse("https://slack.com/")));
   EXPECT_TRUE(ProxySettings::from_environment({{"HTTPS_PROXY", ""}}).https_proxy == std::nullopt);

@@ -10,8 +10,9 @@ TEST(ObjectNames, ParsesKubectlListingsAndDropsWhatIsNotAName) {
             (std::vector<std::string>{"default", "demo"}));
   EXPECT_EQ(parse_names("namespace/demo\nnamespace/kube-system\n"), (std::vector<std::string>{"demo", "kube-system"}));
   EXPECT_EQ(parse_names("$(rm -rf /) x\nBad_Name y\n-leading z\nok\n"), (std::vector<std::string>{"ok"}));
-  EXPECT_EQ(parse_namespaced_names("NAMESPACE   NAME   READY\ndemo        checkout-1   1/1\r\nshop web-2 0/1\nonlyone\n"),
-            (std::vector<NamespacedName>{{"demo", "checkout-1"}, {"shop", "web-2"}}));
+  EXPECT_EQ(
+      parse_namespaced_names("NAMESPACE   NAME   READY\ndemo        checkout-1   1/1\r\nshop web-2 0/1\nonlyone\n"),
+      (std::vector<NamespacedName>{{"demo", "checkout-1"}, {"shop", "web-2"}}));
   std::string many;
   for (int i = 0; i < 50; ++i) {
     many += "ns pod-" + std::to_string(i) + "\n";

@@ -12,7 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-json as_json(const Message& m) { return json{{"text", m.text}, {"blocks", m.blocks}}; }
+json as_json(const Message& m) {
+  return json{{"text", m.text}, {"blocks", m.blocks}};
+}
 
 // Golden files in tests/golden/; VIGIL_UPDATE_GOLDEN=1 rewrites them (review the diff!).
 void expect_golden(const std::string& name, const Message& m) {
@@ -22,8 +24,7 @@ void expect_golden(const std::string& name, const Message& m) {
     test::write_file(path, actual.dump(2) + "\n");
   }
   ASSERT_TRUE(std::filesystem::exists(path)) << path << " missing; run with VIGIL_UPDATE_GOLDEN=1";
-  EXPECT_EQ(json::parse(test::read_file(path)), actual) << "golden " << name << " differs:\n"
-                                                        << actual.dump(2);
+  EXPECT_EQ(json::parse(test::read_file(path)), actual) << "golden " << name << " differs:\n" << actual.dump(2);
 }
 
 // Every limit of slack-protocol.md §4 that our builders can touch.
@@ -78,8 +79,13 @@ ApprovalView sample_approval() {
 }
 
 TEST(Blocks, RunRootMatchesGolden) {
-  RunView run{"6f1c2d3e-0000-4000-8000-000000000001", "running", "checkout p99 latency > 2s",
-              "INC-42", "U0123ABCD", std::chrono::seconds(125), "cancel-token-1"};
+  RunView run{"6f1c2d3e-0000-4000-8000-000000000001",
+              "running",
+              "checkout p99 latency > 2s",
+              "INC-42",
+              "U0123ABCD",
+              std::chrono::seconds(125),
+              "cancel-token-1"};
   const auto m = run_root(run);
   expect_golden("run_root", m);
   expect_within_limits(m);
@@ -111,11 +117,14 @@ TEST(Blocks, ProgressFindingsDecisionAndErrorMatchGolden) {
                 findings("6f1c2d3e-0000", {{"critical", "checkout-7d9 is OOMKilled",
                                             "Last State: Terminated\n  Reason: OOMKilled\n  Exit Code: 137"},
                                            {"info", "node pool healthy", ""}}));
-  expect_golden("decision_approved", decision({true, "restart-deployment",
-                                                {"kubectl", "rollout", "restart", "deployment/checkout"},
-                                                "U0123ABCD", "03:12 UTC", ""}));
-  expect_golden("decision_denied", decision({false, "scale-up", {}, "U0999ZZZZ", "03:13 UTC",
-                                              "not during the freeze"}));
+  expect_golden("decision_approved", decision({true,
+                                               "restart-deployment",
+                                               {"kubectl", "rollout", "restart", "deployment/checkout"},
+                                               "U0123ABCD",
+                                               "03:12 UTC",
+                                               ""}));
+  expect_golden("decision_denied",
+                decision({false, "scale-up", {}, "U0999ZZZZ", "03:13 UTC", "not during the freeze"}));
   expect_golden("error", error("The agent failed", "exit code 2: permission denied"));
 }
 
@@ -130,8 +139,7 @@ TEST(Blocks, ApprovalCardMatchesGoldenWithConfirmDialogAndExactArgv) {
   EXPECT_EQ(approve["value"], "q3VbT0kq2m9yWJr1xk3d8A");
   EXPECT_TRUE(approve.contains("confirm"));
   EXPECT_EQ(actions["elements"][1]["action_id"], kActionDeny);
-  EXPECT_NE(m.blocks[1]["text"]["text"].get<std::string>().find(
-                "kubectl -n shop rollout restart deployment/checkout"),
+  EXPECT_NE(m.blocks[1]["text"]["text"].get<std::string>().find("kubectl -n shop rollout restart deployment/checkout"),
             std::string::npos);
 }
 
@@ -156,8 +164,8 @@ TEST(Blocks, HugeInputsAreCutCleanlyWithinEveryLimit) {
   expect_within_limits(f);
   EXPECT_EQ(f.blocks.size(), kMaxBlocks);
   EXPECT_NE(f.blocks.back().dump().find("72 more not shown"), std::string::npos) << f.blocks.back().dump();
-  expect_within_limits(run_root({"r", "running", std::string(1000, 'T'), std::string(4000, 'I'),
-                                 std::string(300, 'U'), std::chrono::seconds(1), std::string(5000, 'c')}));
+  expect_within_limits(run_root({"r", "running", std::string(1000, 'T'), std::string(4000, 'I'), std::string(300, 'U'),
+                                 std::chrono::seconds(1), std::string(5000, 'c')}));
   expect_within_limits(progress(std::string(50'000, 'p')));
   expect_within_limits(error(std::string(5000, 'e'), std::string(50'000, 'd')));
 }
@@ -177,8 +185,16 @@ TEST(Blocks, EscapesAndCutsOnBoundaries) {
 }
 
 TEST(Blocks, IncidentRootOpenAndResolvedMatchGolden) {
-  IncidentView open{"0b9d4e1a-0000-4000-8000-000000000002", "Checkout down for EU", "sev1", "open", "U0IC00001",
-                    "2026-11-22 03:04 UTC", "", "", "", "C0INC2"};
+  IncidentView open{"0b9d4e1a-0000-4000-8000-000000000002",
+                    "Checkout down for EU",
+                    "sev1",
+                    "open",
+                    "U0IC00001",
+                    "2026-11-22 03:04 UTC",
+                    "",
+                    "",
+                    "",
+                    "C0INC2"};
   const auto m = incident_root(open);
   expect_golden("incident_root", m);
   expect_within_limits(m);
@@ -226,8 +242,8 @@ TEST(Blocks, LongTextIsCutAtLineBreaksWithNothingLost) {
 TEST(Blocks, ACodeBlockCutBetweenSectionsStaysACodeBlockInEach) {
   std::string summary = "## Root cause\nThe pod ran out of memory:\n```\n";
   for (int i = 0; i < 120; ++i) {
-    summary += "checkout-7d9c8b6f5d-" + std::to_string(10000 + i) + "   0/1   OOMKilled   " + std::to_string(i) +
-               "   3m\n";
+    summary +=
+        "checkout-7d9c8b6f5d-" + std::to_string(10000 + i) + "   0/1   OOMKilled   " + std::to_string(i) + "   3m\n";
   }
   summary += "```\nRaise the memory limit to 512Mi.\n";
   ASSERT_GT(summary.size(), 4000u);
@@ -304,8 +320,8 @@ TEST(Blocks, FullOutputButtonsFollowTheLinesAndCarryRunAndStep) {
 }
 
 TEST(Blocks, AFullOutputValueNotMadeByVigilIsRefused) {
-  for (const char* bad : {"", "abc", ":12", "run:", "run:12x", "run:-1", "r'un:1", "run:99999999999999999999",
-                          "a/b:1"}) {
+  for (const char* bad :
+       {"", "abc", ":12", "run:", "run:12x", "run:-1", "r'un:1", "run:99999999999999999999", "a/b:1"}) {
     EXPECT_FALSE(parse_full_output_value(bad)) << bad;
   }
 }

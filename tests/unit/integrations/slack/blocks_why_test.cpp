@@ -6,7 +6,9 @@
 namespace vigil::slack::blocks {
 namespace {
 
-std::string all_text(const Message& m) { return m.blocks.dump(); }
+std::string all_text(const Message& m) {
+  return m.blocks.dump();
+}
 
 ApprovalView card() {
   ApprovalView a;
@@ -22,8 +24,13 @@ ApprovalView card() {
 }
 
 TEST(BlocksWhy, TheRootLeadsWithTheDiagnosis) {
-  RunView run{"6f1c2d3e-0000-4000-8000-000000000001", "awaiting_approval", "KubePodCrashLooping demo/checkout",
-              "", "alertmanager", std::chrono::seconds(4), "tok"};
+  RunView run{"6f1c2d3e-0000-4000-8000-000000000001",
+              "awaiting_approval",
+              "KubePodCrashLooping demo/checkout",
+              "",
+              "alertmanager",
+              std::chrono::seconds(4),
+              "tok"};
   run.diagnosis = "the container exits 1 (Error); its last log line: FATAL <corrupt> flag cache";
   const auto m = run_root(run);
   ASSERT_GE(m.blocks.size(), 2u);
@@ -37,7 +44,8 @@ TEST(BlocksWhy, TheRootLeadsWithTheDiagnosis) {
 
 TEST(BlocksWhy, TheCardSaysWhyBeforeTheCommand) {
   auto a = card();
-  a.why = WhyView{"the container exits 1 (Error)", {"Exit Code:    1", "FATAL refusing to start"},
+  a.why = WhyView{"the container exits 1 (Error)",
+                  {"Exit Code:    1", "FATAL refusing to start"},
                   {"latest rollout: revision 5 (image checkout:2.14.1), after revision 4"},
                   "`vigil runs show 6f1c2d3e`"};
   const auto m = approval_card(a);

@@ -78,7 +78,8 @@ TEST(Events, SlashCommandFromTheEnvelopeFixture) {
   Envelope e;
   e.type = EnvelopeType::SlashCommands;
   e.envelope_id = "E";
-  e.payload = json::parse(test::read_file(test::fixtures_dir() / "slack" / "socket_mode" / "slash_commands_envelope.json"))["payload"];
+  e.payload = json::parse(
+      test::read_file(test::fixtures_dir() / "slack" / "socket_mode" / "slash_commands_envelope.json"))["payload"];
   e.payload["text"] = "status run-1";
   auto c = as<SlashCommand>(normalize(e, kSelf));
   EXPECT_EQ(c.command, "/hello-socket-mode");

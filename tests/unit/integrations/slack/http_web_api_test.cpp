@@ -56,8 +56,8 @@ TEST_F(HttpWebApiAnswers, AnAnswerThatIsNotAnObjectIsAProtocolError) {
 // levels at -O2, fewer under ASan) overflows the stack. Refused before it is parsed.
 TEST_F(HttpWebApiAnswers, ADeeplyNestedAnswerIsAProtocolErrorNotACrash) {
   constexpr std::size_t kDepth = 200'000;
-  const std::string nested = R"({"ok":true,"user_id":"U0BOT00001","x":)" + std::string(kDepth, '[') +
-                             std::string(kDepth, ']') + "}";
+  const std::string nested =
+      R"({"ok":true,"user_id":"U0BOT00001","x":)" + std::string(kDepth, '[') + std::string(kDepth, ']') + "}";
   http_.answer(200, nested);
   const auto who = run(io_, web_->auth_test());
   ASSERT_FALSE(who);

@@ -12,9 +12,13 @@ using Do = ReconnectAction::Kind;
 using Kind = ReconnectEvent::Kind;
 
 // The defaults of SocketModeOptions: 500 ms doubling to 30 s; too_many_websockets from 5 s to 2 min.
-ReconnectState fresh_state() { return initial_reconnect_state(500ms, 30'000ms, 5'000ms); }
+ReconnectState fresh_state() {
+  return initial_reconnect_state(500ms, 30'000ms, 5'000ms);
+}
 
-ReconnectEvent event(Kind kind) { return ReconnectEvent::of(kind); }
+ReconnectEvent event(Kind kind) {
+  return ReconnectEvent::of(kind);
+}
 
 const Error kNetworkDown(Errc::Unavailable, "connection refused");
 

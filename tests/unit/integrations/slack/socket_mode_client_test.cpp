@@ -13,12 +13,13 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string event_frame(const std::string& envelope_id, const std::string& event_id, int retry = 0) {
-  return nlohmann::json{{"envelope_id", envelope_id},
-                        {"type", "events_api"},
-                        {"retry_attempt", retry},
-                        {"payload",
-                         {{"event_id", event_id},
-                          {"event", {{"type", "message"}, {"user", "U1"}, {"channel", "C1"}, {"text", "hi"}, {"ts", "1.1"}}}}}}
+  return nlohmann::json{
+      {"envelope_id", envelope_id},
+      {"type", "events_api"},
+      {"retry_attempt", retry},
+      {"payload",
+       {{"event_id", event_id},
+        {"event", {{"type", "message"}, {"user", "U1"}, {"channel", "C1"}, {"text", "hi"}, {"ts", "1.1"}}}}}}
       .dump();
 }
 
@@ -107,8 +108,11 @@ TEST(SocketModeClientUnit, WhileStoppingEventsAndClicksStayUnackedAndACommandIsA
                          {"type", "slash_commands"},
                          {"accepts_response_payload", true},
                          {"payload",
-                          {{"command", "/triage"}, {"text", "checkout is down"}, {"user_id", "U0ALEX0001"},
-                           {"channel_id", "C1"}, {"response_url", "https://hooks.slack.example/commands/1"},
+                          {{"command", "/triage"},
+                           {"text", "checkout is down"},
+                           {"user_id", "U0ALEX0001"},
+                           {"channel_id", "C1"},
+                           {"response_url", "https://hooks.slack.example/commands/1"},
                            {"trigger_id", "1.2"}}}}
               .dump());
   c->push(nlohmann::json{{"envelope_id", "B1"},
@@ -230,8 +234,8 @@ TEST(SocketModeClientUnit, AReconnectWaitsOutItsBackOffOnTheClock) {
   Fixture f;
   f.options.backoff_initial = 1000ms;
   f.options.backoff_max = 1000ms;
-  SocketModeClient slow{f.io.get_executor(), f.transport, f.web, f.clock, f.processed, f.metrics,
-                        null_logger(), f.options};
+  SocketModeClient slow{f.io.get_executor(), f.transport, f.web,         f.clock,
+                        f.processed,         f.metrics,   null_logger(), f.options};
   bool done = false;
   struct Runner {
     SocketModeClient& c;
@@ -281,8 +285,8 @@ TEST(SocketModeClientUnit, ASocketThatNeverSaysHelloIsDroppedAfterTheHelloTimeou
 TEST(SocketModeClientUnit, ConnectionsAreClampedToSlacksCapOfTen) {
   Fixture f;
   f.options.connections = 25;
-  SocketModeClient many{f.io.get_executor(), f.transport, f.web, f.clock, f.processed, f.metrics,
-                        null_logger(), f.options};
+  SocketModeClient many{f.io.get_executor(), f.transport, f.web,         f.clock,
+                        f.processed,         f.metrics,   null_logger(), f.options};
   struct Runner {
     SocketModeClient& c;
     Task<> run(boost::asio::any_io_executor ex) {

@@ -24,8 +24,7 @@ TEST(SocketMode, ParsesHelloWithItsDebugInfo) {
 }
 
 TEST(SocketMode, ParsesEveryDisconnectReasonAndClassifiesIt) {
-  EXPECT_EQ(std::get<Disconnect>(parse_frame(fixture("disconnect_warning.json"))).reason,
-            DisconnectReason::Warning);
+  EXPECT_EQ(std::get<Disconnect>(parse_frame(fixture("disconnect_warning.json"))).reason, DisconnectReason::Warning);
   EXPECT_EQ(std::get<Disconnect>(parse_frame(fixture("disconnect_link_disabled.json"))).reason,
             DisconnectReason::LinkDisabled);
   EXPECT_EQ(std::get<Disconnect>(parse_frame(fixture("disconnect_too_many_websockets.json"))).reason,
@@ -65,7 +64,8 @@ TEST(SocketMode, MalformedFramesBecomeBadFramesNeverExceptions) {
   EXPECT_TRUE(no_id.envelope_id.empty());
   const auto unknown = std::get<BadFrame>(parse_frame(R"({"type":"nope","envelope_id":"E1","payload":{}})"));
   EXPECT_EQ(unknown.envelope_id, "E1") << "acked anyway";
-  EXPECT_TRUE(std::holds_alternative<BadFrame>(parse_frame(R"({"type":"events_api","envelope_id":"E","payload":"x"})")));
+  EXPECT_TRUE(
+      std::holds_alternative<BadFrame>(parse_frame(R"({"type":"events_api","envelope_id":"E","payload":"x"})")));
 }
 
 TEST(SocketMode, RetryFieldsAreRead) {
@@ -128,7 +128,8 @@ TEST(SocketMode, HelloWithAFloatConnectionTimeIsIgnoredNotConverted) {
 TEST(SocketMode, DeeplyNestedFramesAreBadFrames) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   const auto f = parse_frame(R"({"type":"interactive","envelope_id":"e1","payload":{"type":"block_actions",)"
-                             R"("actions":[{"action_id":"a","selected_option":)" + deep + "}]}}");
+                             R"("actions":[{"action_id":"a","selected_option":)" +
+                             deep + "}]}}");
   const auto* bad = std::get_if<BadFrame>(&f);
   ASSERT_NE(bad, nullptr);
   EXPECT_NE(bad->reason.find("too deeply nested"), std::string::npos) << bad->reason;

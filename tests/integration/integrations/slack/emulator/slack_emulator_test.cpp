@@ -95,8 +95,7 @@ TEST_F(EmulatorWebApi, PostsEditsReactsDeletesAndListsMessages) {
   const auto limited = call("conversations.history", {{"channel", "C111"}, {"limit", "1"}});
   EXPECT_EQ(limited["messages"].size(), 1u);
   EXPECT_EQ(limited["has_more"], true);
-  EXPECT_EQ(error_of(call("conversations.history", {{"channel", "C111"}, {"limit", "many"}})),
-            "invalid_limit");
+  EXPECT_EQ(error_of(call("conversations.history", {{"channel", "C111"}, {"limit", "many"}})), "invalid_limit");
   const auto thread = call("conversations.replies", {{"channel", "C111"}, {"ts", ts}});
   ASSERT_EQ(thread["messages"].size(), 2u) << thread;
   EXPECT_EQ(thread["messages"][0]["text"], "root, edited");
@@ -105,25 +104,21 @@ TEST_F(EmulatorWebApi, PostsEditsReactsDeletesAndListsMessages) {
   EXPECT_EQ(error_of(call("conversations.replies", {{"channel", "C111"}})), "thread_not_found");
 
   EXPECT_EQ(call("chat.delete", {{"channel", "C111"}, {"ts", ts}})["ok"], true);
-  EXPECT_EQ(error_of(call("chat.update", {{"channel", "C111"}, {"ts", ts}, {"text", "gone"}})),
-            "message_not_found");
+  EXPECT_EQ(error_of(call("chat.update", {{"channel", "C111"}, {"ts", ts}, {"text", "gone"}})), "message_not_found");
   EXPECT_EQ(call("conversations.history", {{"channel", "C111"}})["messages"].size(), 1u);
 }
 
 TEST_F(EmulatorWebApi, RefusesBadMessagesWithSlacksErrors) {
   EXPECT_EQ(error_of(call("chat.postMessage", {{"text", "where"}})), "channel_not_found");
-  EXPECT_EQ(error_of(call("chat.postMessage", {{"channel", "C999"}, {"text", "where"}})),
-            "channel_not_found");
+  EXPECT_EQ(error_of(call("chat.postMessage", {{"channel", "C999"}, {"text", "where"}})), "channel_not_found");
   EXPECT_EQ(call("chat.postMessage", {{"channel", "D0DIRECT"}, {"text", "a DM"}})["ok"], true);
   EXPECT_EQ(error_of(call("chat.postMessage", {{"channel", "C111"}})), "no_text");
   EXPECT_EQ(error_of(call("chat.postMessage", {{"channel", "C111"}, {"text", std::string(40'001, 'x')}})),
             "msg_too_long");
   const json label{{"type", "plain_text"}, {"text", std::string(76, 'b')}};
-  const auto long_button =
-      json::array({{{"type", "actions"},
-                    {"elements", json::array({{{"type", "button"}, {"text", label}, {"action_id", "a"}}})}}});
-  const auto invalid =
-      call("chat.postMessage", {{"channel", "C111"}, {"text", "card"}, {"blocks", long_button}});
+  const auto long_button = json::array(
+      {{{"type", "actions"}, {"elements", json::array({{{"type", "button"}, {"text", label}, {"action_id", "a"}}})}}});
+  const auto invalid = call("chat.postMessage", {{"channel", "C111"}, {"text", "card"}, {"blocks", long_button}});
   EXPECT_EQ(error_of(invalid), "invalid_blocks");
   EXPECT_EQ(invalid["response_metadata"]["messages"][0], "[ERROR] button text longer than 75");
   EXPECT_EQ(emu_.calls("chat.postMessage").back().error, "invalid_blocks");
@@ -135,11 +130,10 @@ TEST_F(EmulatorWebApi, RefusesBadMessagesWithSlacksErrors) {
   person.user = "U111";
   person.text = "a person's";
   const auto theirs = emu_.post_message(person);
-  EXPECT_EQ(error_of(call("chat.update", {{"channel", "C111"}, {"ts", theirs}, {"text", "x"}})),
-            "cant_update_message");
-  EXPECT_EQ(error_of(call("chat.update",
-                          {{"channel", "C111"}, {"ts", own["ts"]}, {"text", "x"}, {"blocks", long_button}})),
-            "invalid_blocks");
+  EXPECT_EQ(error_of(call("chat.update", {{"channel", "C111"}, {"ts", theirs}, {"text", "x"}})), "cant_update_message");
+  EXPECT_EQ(
+      error_of(call("chat.update", {{"channel", "C111"}, {"ts", own["ts"]}, {"text", "x"}, {"blocks", long_button}})),
+      "invalid_blocks");
   EXPECT_EQ(error_of(call("chat.delete", {{"channel", "C999"}, {"ts", own["ts"]}})), "channel_not_found");
 }
 
@@ -163,11 +157,9 @@ TEST_F(EmulatorWebApi, CreatesChannelsInvitesAndLooksUpPeople) {
   EXPECT_EQ(created["channel"]["is_private"], true);
   EXPECT_EQ(error_of(call("conversations.create", {{"name", "inc-42"}})), "name_taken");
   EXPECT_EQ(error_of(call("conversations.create", json::object())), "invalid_name_required");
-  EXPECT_EQ(call("conversations.invite", {{"channel", id}, {"users", "U111,U222"}})["channel"]["name"],
-            "inc-42");
+  EXPECT_EQ(call("conversations.invite", {{"channel", id}, {"users", "U111,U222"}})["channel"]["name"], "inc-42");
   EXPECT_EQ(error_of(call("conversations.invite", {{"channel", id}})), "no_user");
-  EXPECT_EQ(error_of(call("conversations.invite", {{"channel", "C999"}, {"users", "U111"}})),
-            "channel_not_found");
+  EXPECT_EQ(error_of(call("conversations.invite", {{"channel", "C999"}, {"users", "U111"}})), "channel_not_found");
   bool found = false;
   for (const auto& c : emu_.channels()) {
     if (c.id == id) {
@@ -199,8 +191,7 @@ TEST_F(EmulatorWebApi, UploadsAFileAndSharesItInAThread) {
   const auto files = json::array({{{"id", file_id}, {"title", "Output"}}}).dump();
   EXPECT_EQ(error_of(call("files.completeUploadExternal", {{"files", files}, {"channel_id", "C111"}})),
             "file_not_found");  // not uploaded yet
-  const auto upload =
-      test::raw_http(emu_.port(), test::http_request("POST", "/upload/" + file_id, {}, "hello"));
+  const auto upload = test::raw_http(emu_.port(), test::http_request("POST", "/upload/" + file_id, {}, "hello"));
   EXPECT_EQ(upload.status, 200);
   EXPECT_EQ(upload.body, "OK - 5");
   EXPECT_EQ(error_of(call("files.completeUploadExternal", {{"files", "[]"}})), "invalid_arguments");
@@ -227,16 +218,14 @@ TEST_F(EmulatorWebApi, RefusesTokensBodiesAndUnknownMethodsLikeSlack) {
   EXPECT_EQ(error_of(json::parse(raw("auth.test", "{}", "").body)), "not_authed");
   EXPECT_EQ(error_of(call("chat.postMessage", {{"channel", "C111"}, {"text", "x"}}, test::fake_app_token())),
             "not_allowed_token_type");
-  EXPECT_EQ(error_of(call("apps.connections.open", json::object(), test::fake_bot_token())),
-            "not_allowed_token_type");
+  EXPECT_EQ(error_of(call("apps.connections.open", json::object(), test::fake_bot_token())), "not_allowed_token_type");
   EXPECT_EQ(error_of(call("auth.test", json::object(), "not-a-token")), "invalid_auth");
-  EXPECT_EQ(error_of(json::parse(raw("auth.test", "{not json", test::fake_bot_token()).body)),
-            "invalid_json");
+  EXPECT_EQ(error_of(json::parse(raw("auth.test", "{not json", test::fake_bot_token()).body)), "invalid_json");
   EXPECT_EQ(error_of(json::parse(raw("auth.test", "[1]", test::fake_bot_token()).body)), "json_not_object");
   EXPECT_EQ(error_of(call("chat.scheduleMessage", {{"channel", "C111"}})), "unknown_method");
   // A form body (and the token as a field) works as well as JSON.
-  const auto form = raw("chat.postMessage", "channel=C111&text=hello%20there&token=" + test::fake_bot_token(),
-                        "", "application/x-www-form-urlencoded");
+  const auto form = raw("chat.postMessage", "channel=C111&text=hello%20there&token=" + test::fake_bot_token(), "",
+                        "application/x-www-form-urlencoded");
   EXPECT_EQ(json::parse(form.body)["ok"], true) << form.body;
   EXPECT_EQ(emu_.messages("C111").back().text, "hello there");
   EXPECT_EQ(emu_.calls("chat.postMessage").back().token, test::fake_bot_token());
@@ -271,9 +260,8 @@ TEST_F(EmulatorWebApi, InjectedFailuresAndRateLimitsComeBeforeEverythingElse) {
   emu_.set_channel_rate_limit(1, 60s);
   EXPECT_EQ(call("chat.postMessage", {{"channel", "C111"}, {"text", "1"}})["ok"], true);
   EXPECT_EQ(call("chat.postMessage", {{"channel", "C222"}, {"text", "other channel"}})["ok"], true);
-  EXPECT_EQ(
-      raw("chat.postMessage", json{{"channel", "C111"}, {"text", "2"}}.dump(), test::fake_bot_token()).status,
-      429);
+  EXPECT_EQ(raw("chat.postMessage", json{{"channel", "C111"}, {"text", "2"}}.dump(), test::fake_bot_token()).status,
+            429);
   EXPECT_EQ(emu_.rate_limited_count(), 3);
 }
 
@@ -301,22 +289,20 @@ TEST_F(EmulatorWebApi, RandomFaultsNeverFailTheSameRequestMoreThanAllowedInARow)
 TEST_F(EmulatorWebApi, AnotherAppsBotPostsAndEditsItsOwnMessages) {
   const auto token = test::fake_bot_token() + "-grafana";
   emu_.add_app_bot(token, "B0GRAFANA", "Grafana");
-  const auto posted =
-      call("chat.postMessage", {{"channel", "#incidents"}, {"text", "[FIRING] api down"}}, token);
+  const auto posted = call("chat.postMessage", {{"channel", "#incidents"}, {"text", "[FIRING] api down"}}, token);
   ASSERT_EQ(posted["ok"], true) << posted;
   EXPECT_EQ(posted["channel"], "C222");
   EXPECT_EQ(posted["message"]["bot_id"], "B0GRAFANA");
   EXPECT_EQ(posted["message"]["bot_profile"]["name"], "Grafana");
-  const auto edited = call(
-      "chat.update", {{"channel", "C222"}, {"ts", posted["ts"]}, {"text", "[RESOLVED] api down"}}, token);
+  const auto edited =
+      call("chat.update", {{"channel", "C222"}, {"ts", posted["ts"]}, {"text", "[RESOLVED] api down"}}, token);
   EXPECT_EQ(edited["ok"], true) << edited;
   const auto messages = emu_.messages("C222");
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0].bot_id, "B0GRAFANA");
   EXPECT_EQ(messages[0].text, "[RESOLVED] api down");
   EXPECT_TRUE(messages[0].edited);
-  EXPECT_EQ(error_of(call("chat.postMessage", {{"channel", "#nowhere"}, {"text", "x"}}, token)),
-            "channel_not_found");
+  EXPECT_EQ(error_of(call("chat.postMessage", {{"channel", "#nowhere"}, {"text", "x"}}, token)), "channel_not_found");
 }
 
 }  // namespace
