@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <iostream>
+#include <variant>
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
@@ -13,6 +14,7 @@
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/core/config.h"
+#include "bot/core/run_lookup.h"
 #include "bot/app/runtime_setup.h"
 #include "bot/app/sandbox.h"
 #include "bot/cli/setup_commands.h"
@@ -205,33 +207,27 @@ int cmd_runs_show(const CliState& s) {
   if (!store) {
     return kExitFailure;
   }
-  auto run = store->get_run(s.run_id);
-  if (!run) {
-    // Accept a unique prefix, as people copy the short form from Slack.
-    for (const auto& r : store->list_runs(1000)) {
-      if (r.id.rfind(s.run_id, 0) == 0) {
-        if (run) {
-          std::cerr << "vigil: run id prefix '" << s.run_id << "' is ambiguous\n";
-          return kExitUsage;
-        }
-        run = r;
-      }
+  // A full id or a unique prefix, as people copy the short form from Slack.
+  const auto found = find_run(*store, s.run_id);
+  if (const auto* failure = std::get_if<RunLookupFailure>(&found)) {
+    if (*failure == RunLookupFailure::Ambiguous) {
+      std::cerr << "vigil: run id prefix '" << s.run_id << "' is ambiguous\n";
+      return kExitUsage;
     }
-  }
-  if (!run) {
     std::cerr << "vigil: no run " << s.run_id << "\n";
     return kExitFailure;
   }
+  const auto run = std::get<RunRecord>(found);
   if (s.json) {
-    std::cout << format_run_json(*store, *run);
+    std::cout << format_run_json(*store, run);
     return kExitOk;
   }
   // Redacted as /triage timeline is: commands and texts can hold secrets.
   const auto redactor = make_redactor(*config);
-  const auto names = slack_names(*config, people_in_run(*store, *run));
-  std::cout << redactor->redact(format_run_markdown(*store, *run, names));
+  const auto names = slack_names(*config, people_in_run(*store, run));
+  std::cout << redactor->redact(format_run_markdown(*store, run, names));
   if (s.full) {
-    std::cout << full_output_markdown(*store, *run, config->agent.workspace_root,
+    std::cout << full_output_markdown(*store, run, config->agent.workspace_root,
                                       static_cast<std::size_t>(config->agent.step_output_max_bytes), *redactor);
   }
   return kExitOk;

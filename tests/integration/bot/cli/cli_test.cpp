@@ -104,6 +104,21 @@ TEST(VigilCli, RunsListAndShowReadTheDatabase) {
 
   const auto bad_state = run_process({vigil_binary().string(), "runs", "list", "--state", "bogus"}, {{"VIGIL_DB", db}});
   EXPECT_EQ(bad_state.exit_code, 2);
+
+  // A prefix two runs share names neither.
+  {
+    auto store = Store::open(db);
+    ASSERT_TRUE(store);
+    RunRecord second;
+    second.id = "6f1c2d3e-0000-4000-8000-000000000002";
+    second.trigger_kind = "slash_command";
+    second.trigger_key = "k2";
+    second.backend = "runbook";
+    ASSERT_TRUE((*store)->create_run(second));
+  }
+  const auto ambiguous = run_process({vigil_binary().string(), "runs", "show", "6f1c2d3e"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_NE(ambiguous.err.find("run id prefix '6f1c2d3e' is ambiguous"), std::string::npos) << ambiguous.err;
 }
 
 // `runs show --full` prints every step's full output: from the file in the run's workspace (passed
