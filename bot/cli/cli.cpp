@@ -14,6 +14,7 @@
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/core/config.h"
+#include "bot/core/incident_service.h"
 #include "bot/core/run_lookup.h"
 #include "bot/app/runtime_setup.h"
 #include "bot/app/sandbox.h"
@@ -144,6 +145,26 @@ PeopleNames slack_names(const Config& config, std::set<std::string> ids) {
   return names;
 }
 
+// What the read-back commands (runs, incidents) start from: the configuration and its database, or
+// the exit code after saying why not (kExitUsage: the configuration; kExitFailure: the database).
+struct ReadBack {
+  Config config;
+  std::unique_ptr<Store> store;
+};
+std::optional<ReadBack> open_read_back(const CliState& s, int& exit_code) {
+  auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  auto store = open_store_or_report(*config);
+  if (!store) {
+    exit_code = kExitFailure;
+    return std::nullopt;
+  }
+  return ReadBack{std::move(*config), std::move(store)};
+}
+
 int cmd_runs_list(const CliState& s) {
   const auto config = load_checked(config_path_from(s), true);
   if (!config) {
@@ -199,14 +220,13 @@ int cmd_runs_list(const CliState& s) {
 }
 
 int cmd_runs_show(const CliState& s) {
-  const auto config = load_checked(config_path_from(s), true);
-  if (!config) {
-    return kExitUsage;
+  int exit_code = kExitOk;
+  auto opened = open_read_back(s, exit_code);
+  if (!opened) {
+    return exit_code;
   }
-  auto store = open_store_or_report(*config);
-  if (!store) {
-    return kExitFailure;
-  }
+  const Config* config = &opened->config;
+  std::unique_ptr<Store>& store = opened->store;
   // A full id or a unique prefix, as people copy the short form from Slack.
   const auto found = find_run(*store, s.run_id);
   if (const auto* failure = std::get_if<RunLookupFailure>(&found)) {
@@ -234,14 +254,12 @@ int cmd_runs_show(const CliState& s) {
 }
 
 int cmd_incidents_list(const CliState& s) {
-  const auto config = load_checked(config_path_from(s), true);
-  if (!config) {
-    return kExitUsage;
+  int exit_code = kExitOk;
+  auto opened = open_read_back(s, exit_code);
+  if (!opened) {
+    return exit_code;
   }
-  auto store = open_store_or_report(*config);
-  if (!store) {
-    return kExitFailure;
-  }
+  std::unique_ptr<Store>& store = opened->store;
   const auto incidents = store->list_incidents(s.limit, s.open_only);
   if (incidents.empty()) {
     std::cout << (s.open_only ? "no open incidents\n" : "no incidents\n");
@@ -256,31 +274,25 @@ int cmd_incidents_list(const CliState& s) {
 }
 
 int cmd_incidents_show(const CliState& s) {
-  const auto config = load_checked(config_path_from(s), true);
-  if (!config) {
-    return kExitUsage;
+  int exit_code = kExitOk;
+  auto opened = open_read_back(s, exit_code);
+  if (!opened) {
+    return exit_code;
   }
-  auto store = open_store_or_report(*config);
-  if (!store) {
-    return kExitFailure;
-  }
-  auto incident = store->get_incident(s.run_id);
-  if (!incident) {
-    const auto found = store->find_incidents_by_prefix(s.run_id, 2);
-    if (found.size() > 1) {
+  const Config* config = &opened->config;
+  std::unique_ptr<Store>& store = opened->store;
+  const auto found = find_incident(*store, s.run_id);
+  if (const auto* failure = std::get_if<IncidentLookupFailure>(&found)) {
+    if (*failure == IncidentLookupFailure::Ambiguous) {
       std::cerr << "vigil: incident id prefix '" << s.run_id << "' is ambiguous\n";
       return kExitUsage;
     }
-    if (found.size() == 1) {
-      incident = found.front();
-    }
-  }
-  if (!incident) {
     std::cerr << "vigil: no incident " << s.run_id << "\n";
     return kExitFailure;
   }
-  const auto names = slack_names(*config, people_in_incident(*store, *incident));
-  std::cout << make_redactor(*config)->redact(format_incident_markdown(*store, *incident, names));
+  const auto& incident = std::get<IncidentRecord>(found);
+  const auto names = slack_names(*config, people_in_incident(*store, incident));
+  std::cout << make_redactor(*config)->redact(format_incident_markdown(*store, incident, names));
   return kExitOk;
 }
 

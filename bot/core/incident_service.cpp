@@ -45,6 +45,20 @@ void IncidentService::set_root(const std::string& incident_id, const std::string
   store_.set_incident_thread(incident_id, channel, thread_ts);
 }
 
+IncidentLookup find_incident(Store& store, const std::string& id_or_prefix) {
+  if (auto exact = store.get_incident(id_or_prefix)) {
+    return *exact;
+  }
+  const auto found = store.find_incidents_by_prefix(id_or_prefix, 2);
+  if (found.empty()) {
+    return IncidentLookupFailure::NotFound;
+  }
+  if (found.size() > 1) {
+    return IncidentLookupFailure::Ambiguous;
+  }
+  return found.front();
+}
+
 IncidentLookup IncidentService::find(const std::string& argument, const std::string& channel) {
   if (argument.empty()) {
     const auto here = store_.open_incidents_in_channel(channel);
@@ -53,17 +67,7 @@ IncidentLookup IncidentService::find(const std::string& argument, const std::str
     }
     return here.front();
   }
-  if (auto exact = store_.get_incident(argument)) {
-    return *exact;
-  }
-  const auto found = store_.find_incidents_by_prefix(argument, 2);
-  if (found.empty()) {
-    return IncidentLookupFailure::NotFound;
-  }
-  if (found.size() > 1) {
-    return IncidentLookupFailure::Ambiguous;
-  }
-  return found.front();
+  return find_incident(store_, argument);
 }
 
 IncidentStatus IncidentService::status(const std::string& argument, const std::string& channel) {

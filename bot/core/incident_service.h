@@ -34,6 +34,10 @@ enum class IncidentLookupFailure {
 /// The incident a person named (full id or unique prefix) or meant (this channel's), or why none.
 using IncidentLookup = std::variant<IncidentRecord, IncidentLookupFailure>;
 
+/// The incident of a full id, or of a prefix only one incident has (people copy the short id), or
+/// NotFound / Ambiguous. `vigil incidents show` and the service's find both use it.
+IncidentLookup find_incident(Store& store, const std::string& id_or_prefix);
+
 /// `/incident status` with no argument in a channel without an open incident: the open ones
 /// everywhere, newest first.
 struct OpenIncidents {

@@ -478,5 +478,35 @@ TEST(VigilCli, SandboxOnATakenPagePortSaysWhatToChangeAndExitsTwo) {
   EXPECT_EQ(count(r.err, "cannot listen"), 1u) << r.err;
 }
 
+// `incidents show` takes a full id or a prefix only one incident has, as `runs show` does.
+TEST(VigilCli, IncidentsShowTakesAUniquePrefixAndRefusesAnAmbiguousOne) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  {
+    auto store = Store::open(db);
+    ASSERT_TRUE(store);
+    for (const auto* id : {"a1b2c3d4-0000-4000-8000-000000000001", "a1b2c3d4-0000-4000-8000-000000000002"}) {
+      IncidentRecord i;
+      i.id = id;
+      i.title = std::string("checkout down ") + id;
+      i.source = "slack";
+      i.created_at = 1'800'000'000;
+      ASSERT_TRUE((*store)->create_incident(i));
+    }
+  }
+  const auto unique = run_process(
+      {vigil_binary().string(), "incidents", "show", "a1b2c3d4-0000-4000-8000-000000000002"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(unique.exit_code, 0) << unique.err;
+  EXPECT_NE(unique.out.find("checkout down a1b2c3d4-0000-4000-8000-000000000002"), std::string::npos) << unique.out;
+
+  const auto ambiguous = run_process({vigil_binary().string(), "incidents", "show", "a1b2c3d4"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_NE(ambiguous.err.find("incident id prefix 'a1b2c3d4' is ambiguous"), std::string::npos) << ambiguous.err;
+
+  const auto missing = run_process({vigil_binary().string(), "incidents", "show", "zzzz"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no incident zzzz"), std::string::npos) << missing.err;
+}
+
 }  // namespace
 }  // namespace vigil
