@@ -7,7 +7,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all bootstrap build run test asan fuzz bench format clean
+.PHONY: all bootstrap build release run test asan fuzz bench format clean
 
 all: build
 
@@ -20,6 +20,14 @@ $(BUILD_DIR)/build.ninja $(BUILD_DIR)/Makefile: | bootstrap
 build: bootstrap
 	@cmake -S . -B $(BUILD_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# What to install: an optimised build, stripped, with its debug information kept apart in
+# $(RELEASE_DIR)/dist/vigil.debug (see deploy/README.md).
+RELEASE_DIR ?= build-release
+release: bootstrap
+	@cmake -S . -B $(RELEASE_DIR) $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(RELEASE_DIR) -j $(JOBS) --target vigil
+	@./scripts/release_binary.sh $(RELEASE_DIR)/vigil $(RELEASE_DIR)/dist
 
 # Starts Vigil: against Slack when SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set, else the sandbox
 # (a Slack emulator and a demo cluster, with a page on http://127.0.0.1:8080).
@@ -59,4 +67,4 @@ bench: build
 	@./scripts/bench.sh $(BUILD_DIR)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR) $(RELEASE_DIR)

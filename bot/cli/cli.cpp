@@ -1,5 +1,7 @@
 #include "bot/cli/cli.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -308,6 +310,9 @@ std::string sandbox_address(const CliState& s) {
 }
 
 int cmd_serve(const CliState& s) {
+  // Everything the long-running process writes (database, workspaces, step output, logs to files)
+  // is private to its user, whatever umask it was started with: a container runtime gives 022.
+  ::umask(0077);
   auto config = load_checked(config_path_from(s), true);
   if (!config) {
     return kExitUsage;

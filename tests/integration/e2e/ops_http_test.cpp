@@ -2,6 +2,7 @@
 // The webhooks carry the real payloads in tests/fixtures; what is checked is the answer each
 // sender gets and what ends up in the database.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -212,6 +213,16 @@ TEST_F(OpsHttp, ReadyOnlyAfterSlackSaysHello) {
       },
       10s))
       << log();
+}
+
+// Started with the usual umask 022 (what a container runtime gives), `vigil serve` makes its own
+// private, so nothing it writes is readable by other users.
+TEST_F(OpsHttp, ServeRunsWithAPrivateUmask) {
+  const mode_t before = ::umask(022);
+  start();
+  ::umask(before);
+  const auto status = test::read_file("/proc/" + std::to_string(pid_) + "/status");
+  EXPECT_NE(status.find("Umask:\t0077"), std::string::npos) << status;
 }
 
 TEST_F(OpsHttp, EveryWebhookFixtureIsAcceptedAndBecomesAnIncident) {
