@@ -311,8 +311,8 @@ void admit(const std::shared_ptr<Core>& core, tcp::socket socket) {
     close_evicted(*core, *admission.evict);
   }
   if (!admission.admitted) {
-    refuse_at_once(socket, *admission.refused);
     core->closed(*admission.refused);
+    refuse_at_once(socket, *admission.refused);
     return;
   }
   spawn(core->ex, session(core, std::move(socket), *admission.admitted), core->log, "http connection");
