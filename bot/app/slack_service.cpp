@@ -93,13 +93,42 @@ slack::HttpWebApiOptions web_api_options(const Config& config) {
   return o;
 }
 
-/// /healthz, /readyz, /metrics and the webhooks; they share the io_context with Slack.
-std::unique_ptr<http::HttpServer> make_http_server(const Config& config, boost::asio::io_context& io,
-                                                   const Logging& logging) {
+/// A listener of http.listen (`name` "main") or http.probe_listen ("probes") with the http
+/// limits; what it closes unserved is counted in vigil_http_connections_closed_total.
+std::unique_ptr<http::HttpServer> make_http_server(const Config& config, const std::string& listen,
+                                                   const std::string& name, boost::asio::io_context& io,
+                                                   const Logging& logging, Metrics& metrics) {
   http::HttpServerOptions o;
-  o.listen = config.http.listen;
+  o.listen = listen;
   o.max_body_bytes = static_cast<std::size_t>(std::max(1024LL, config.http.max_body_bytes));
+  o.max_connections = static_cast<std::size_t>(config.http.max_connections);
+  o.max_connections_per_client = static_cast<std::size_t>(config.http.max_connections_per_client);
+  o.first_byte_timeout = config.http.first_byte_timeout;
+  o.header_timeout = config.http.header_timeout;
+  o.on_close = [&metrics, name](http::CloseReason reason) {
+    metrics.inc("vigil_http_connections_closed_total",
+                {{"listener", name}, {"reason", std::string(to_string(reason))}});
+  };
   return http::make_beast_http_server(io.get_executor(), o, logging.make("http.server"));
+}
+
+/// The probe listener (http.probe_listen), when one is configured; false when it cannot listen.
+bool start_probe_server(const Config& config, std::unique_ptr<http::HttpServer>& server, OpsEndpoints& ops,
+                        boost::asio::io_context& io, const Logging& logging, Metrics& metrics, Logger& log) {
+  if (config.http.probe_listen.empty()) {
+    return true;
+  }
+  server = make_http_server(config, config.http.probe_listen, "probes", io, logging, metrics);
+  ops.register_probe_routes(*server);
+  if (auto started = server->start(); !started) {
+    const std::string setting = config.source_file.empty()
+                                    ? "http.probe_listen or VIGIL_HTTP_PROBE_ADDR"
+                                    : "http.probe_listen in " + config.source_file + " (or VIGIL_HTTP_PROBE_ADDR)";
+    log->error("{}", listen_failure_message(config.http.probe_listen, started.error(), setting));
+    return false;
+  }
+  log->info("http probes listening on {} (probe port {})", config.http.probe_listen, server->port());
+  return true;
 }
 
 }  // namespace
@@ -135,7 +164,8 @@ int serve_slack(const Config& config, Store& store, const Logging& logging, std:
     IoThread& thread;
     ~FinishSocketThread() { thread.finish(); }
   } finish_socket_thread{socket_thread};
-  auto http_server = make_http_server(config, io, logging);
+  auto http_server = make_http_server(config, config.http.listen, "main", io, logging, metrics);
+  std::unique_ptr<http::HttpServer> probe_server;
   OpsEndpoints ops(
       config, store, metrics, app.alerts(), clock, [&app] { return app.connected(); }, &app.runs(),
       logging.make("webhook"));
@@ -145,6 +175,9 @@ int serve_slack(const Config& config, Store& store, const Logging& logging, std:
     return 2;
   }
   log->info("http listening on {} (port {})", config.http.listen, http_server->port());
+  if (!start_probe_server(config, probe_server, ops, io, logging, metrics, log)) {
+    return 2;
+  }
   if (on_listening) {
     on_listening();
   }
@@ -153,6 +186,9 @@ int serve_slack(const Config& config, Store& store, const Logging& logging, std:
     log->info("stopping (signal); a second signal stops at once");
     state.stop_requested = true;
     http_server->stop();
+    if (probe_server) {
+      probe_server->stop();
+    }
     app.stop();
   });
   spawn(io.get_executor(), run_app(app, signals, state, log, io), log, "vigil");

@@ -84,6 +84,10 @@ inline constexpr MetricFamily kMetricCatalog[] = {
     {"vigil_approvals_total", MetricType::Counter, "", "outcome",
      "Approval events, by kind: requested, click, vote, approved, denied, expired, refused, "
      "cancelled."},
+    // ---- HTTP listeners (integrations/http/http_server.cpp, wired in bot/app/slack_service.cpp)
+    {"vigil_http_connections_closed_total", MetricType::Counter, "", "listener reason",
+     "Connections the HTTP listeners closed without serving them, by listener (main, probes) and reason "
+     "(client_limit, server_full, evicted, first_byte_timeout, header_timeout)."},
     // ---- Webhooks (bot/ops/ops_endpoints.cpp)
     {"vigil_webhook_deliveries_total", MetricType::Counter, "", "source",
      "Webhook bodies accepted and stored, by source."},

@@ -96,6 +96,13 @@ struct HttpConfig {
   std::string grafana_token_file;
   std::string alert_channel;  // where webhook alerts go when no channel matches
   long long max_body_bytes = 1024 * 1024;
+  /// A second listener for /healthz, /readyz and /metrics only (host:port; empty: none). Its
+  /// connections are counted apart, so clients flooding the webhook port cannot starve the probes.
+  std::string probe_listen;
+  long long max_connections = 256;             // open connections per listener at most
+  long long max_connections_per_client = 32;   // per client IP address and listener; 0: no limit
+  std::chrono::seconds first_byte_timeout{2};  // a connection's first byte, from the accept
+  std::chrono::seconds header_timeout{5};      // the whole request header, from its first byte
 };
 
 /// The PagerDuty REST API: who is on call (approvals.oncall) and notes on incidents.

@@ -77,6 +77,13 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
       load.errors.push_back({"", 0, 0, "VIGIL_HTTP_ADDR", "expected host:port, got '" + *v + "'"});
     }
   }
+  if (const auto* v = get("VIGIL_HTTP_PROBE_ADDR")) {
+    if (v->empty() || valid_listen_address(*v)) {
+      c.http.probe_listen = *v;
+    } else {
+      load.errors.push_back({"", 0, 0, "VIGIL_HTTP_PROBE_ADDR", "expected host:port, got '" + *v + "'"});
+    }
+  }
   if (const auto* v = get("VIGIL_LOG_LEVEL"))
     c.logging.level = *v;
   if (const auto* v = get("VIGIL_ALERTMANAGER_TOKEN"))

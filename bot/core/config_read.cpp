@@ -245,11 +245,25 @@ void read_kubernetes(const YAML::Node& k, ConfigReader& r, KubernetesConfig& kub
   }
 }
 
+// The probe listener and what one client may hold of a listener (issue 21: a listener that slow
+// clients cannot starve).
+void read_http_listener_limits(const YAML::Node& h, ConfigReader& r, HttpConfig& http) {
+  r.read_string(h, "http", "probe_listen", http.probe_listen);
+  if (h["probe_listen"] && !http.probe_listen.empty() && !valid_listen_address(http.probe_listen)) {
+    r.error(h["probe_listen"], "http.probe_listen", "expected host:port, e.g. 0.0.0.0:9091 (empty: no probe listener)");
+  }
+  r.read_int(h, "http", "max_connections", 16, 100'000, http.max_connections);
+  r.read_int(h, "http", "max_connections_per_client", 0, 100'000, http.max_connections_per_client);
+  r.read_duration(h, "http", "first_byte_timeout", std::chrono::seconds(1), http.first_byte_timeout);
+  r.read_duration(h, "http", "header_timeout", std::chrono::seconds(1), http.header_timeout);
+}
+
 void read_http(const YAML::Node& h, ConfigReader& r, HttpConfig& http, DeferredMarks& marks) {
   if (!r.check_map(h, "http",
                    {"listen", "alertmanager_token_file", "pagerduty_secrets_file", "opsgenie_token_file",
                     "grafana_token_file", "alert_channel", "max_body_bytes", "alertmanager_token", "pagerduty_secrets",
-                    "opsgenie_token", "grafana_token"})) {
+                    "opsgenie_token", "grafana_token", "probe_listen", "max_connections", "max_connections_per_client",
+                    "first_byte_timeout", "header_timeout"})) {
     return;
   }
   r.read_string(h, "http", "listen", http.listen);
@@ -283,6 +297,7 @@ void read_http(const YAML::Node& h, ConfigReader& r, HttpConfig& http, DeferredM
   }
   marks.keep(h["alert_channel"] ? h["alert_channel"] : h, "http.alert_channel");
   r.read_int(h, "http", "max_body_bytes", 1024, 64LL * 1024 * 1024, http.max_body_bytes);
+  read_http_listener_limits(h, r, http);
 }
 
 void read_redaction(const YAML::Node& red, ConfigReader& r, RedactionConfig& redaction) {

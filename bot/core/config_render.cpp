@@ -121,6 +121,11 @@ void emit_http(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "grafana_token" << YAML::Value << masked(c.http.grafana_token);
   out << YAML::Key << "alert_channel" << YAML::Value << c.http.alert_channel;
   out << YAML::Key << "max_body_bytes" << YAML::Value << c.http.max_body_bytes;
+  out << YAML::Key << "probe_listen" << YAML::Value << c.http.probe_listen;
+  out << YAML::Key << "max_connections" << YAML::Value << c.http.max_connections;
+  out << YAML::Key << "max_connections_per_client" << YAML::Value << c.http.max_connections_per_client;
+  out << YAML::Key << "first_byte_timeout" << YAML::Value << (std::to_string(c.http.first_byte_timeout.count()) + "s");
+  out << YAML::Key << "header_timeout" << YAML::Value << (std::to_string(c.http.header_timeout.count()) + "s");
   out << YAML::EndMap;
 }
 

@@ -65,10 +65,14 @@ OpsEndpoints::OpsEndpoints(const Config& config, Store& store, Metrics& metrics,
       auth_(config.http),
       log_(std::move(log)) {}
 
-void OpsEndpoints::register_routes(http::HttpServer& server) {
+void OpsEndpoints::register_probe_routes(http::HttpServer& server) {
   server.route("GET", "/healthz", [this](http::HttpRequest) { return ready(healthz()); });
   server.route("GET", "/readyz", [this](http::HttpRequest) { return ready(readyz()); });
   server.route("GET", "/metrics", [this](http::HttpRequest) { return ready(metrics()); });
+}
+
+void OpsEndpoints::register_routes(http::HttpServer& server) {
+  register_probe_routes(server);
   for (const std::string source : {"alertmanager", "pagerduty", "opsgenie", "grafana"}) {
     server.route("POST", "/webhooks/" + source,
                  [this, source](http::HttpRequest request) { return ready(webhook(source, request)); });

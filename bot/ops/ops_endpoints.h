@@ -29,7 +29,10 @@ class OpsEndpoints {
   OpsEndpoints(const Config& config, Store& store, Metrics& metrics, AlertIntake& intake, Clock& clock,
                std::function<bool()> slack_connected, RunManager* runs, Logger log);
 
+  /// /healthz, /readyz, /metrics and the webhooks.
   void register_routes(http::HttpServer& server);
+  /// Only /healthz, /readyz and /metrics (http.probe_listen's listener).
+  void register_probe_routes(http::HttpServer& server);
 
   http::HttpResponse healthz() const;
   http::HttpResponse readyz();

@@ -23,14 +23,25 @@ using tcp = net::ip::tcp;
 
 struct Core {
   Core(net::any_io_executor e, HttpServerOptions o, Logger l)
-      : ex(std::move(e)), options(std::move(o)), log(std::move(l)), acceptor(ex) {}
+      : ex(std::move(e)),
+        options(std::move(o)),
+        log(std::move(l)),
+        acceptor(ex),
+        table(ConnectionLimits{options.max_connections, options.max_connections_per_client}) {}
+
+  void closed(CloseReason reason) const {
+    if (options.on_close) {
+      options.on_close(reason);
+    }
+  }
 
   net::any_io_executor ex;
   HttpServerOptions options;
   Logger log;
   tcp::acceptor acceptor;
   std::map<std::pair<std::string, std::string>, HttpHandler> routes;  // (method, path)
-  std::size_t connections = 0;
+  ConnectionTable table;
+  std::map<ConnectionTable::Id, beast::tcp_stream*> streams;  // each session's, to close an evicted one
   bool stopped = false;
 };
 
@@ -167,23 +178,55 @@ HttpRequest request_of(bhttp::request<bhttp::string_body>& message) {
   return request;
 }
 
-Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
+// Reads a request header: its first byte within first_byte_timeout of the accept for the first
+// request, keep_alive_timeout of the last answer for the next ones (unless a pipelined request is
+// buffered already), then all of it within header_timeout. A deadline that passes is told to
+// core.closed (an idle kept-alive connection that ends is not).
+Task<beast::error_code> read_request_header(Core& core, beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                            bhttp::request_parser<bhttp::string_body>& parser, bool first) {
+  const auto& options = core.options;
+  if (buffer.size() == 0) {
+    stream.expires_after(first ? options.first_byte_timeout : options.keep_alive_timeout);
+    const auto space = buffer.prepare(4096);
+    auto [ec, n] = co_await stream.async_read_some(space, kToken);
+    if (ec) {
+      if (ec == beast::error::timeout && first) {
+        core.closed(CloseReason::FirstByteTimeout);
+      }
+      co_return ec;
+    }
+    buffer.commit(n);
+  }
+  // One deadline for the whole header: a client trickling bytes (slowloris) is cut off at it.
+  stream.expires_after(options.header_timeout);
+  auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kToken);
+  if (ec == beast::error::timeout) {
+    core.closed(CloseReason::HeaderTimeout);
+  }
+  co_return ec;
+}
+
+Task<> session(std::shared_ptr<Core> core, tcp::socket socket, ConnectionTable::Id id) {
   beast::tcp_stream stream(std::move(socket));
+  if (!core->table.holds(id)) {
+    co_return;  // evicted before it started
+  }
+  core->streams[id] = &stream;
   beast::flat_buffer buffer;
   const auto& options = core->options;
-  for (;;) {
+  for (bool first = true;; first = false) {
+    core->table.waiting(id);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    // One deadline for the whole header: a client trickling bytes (slowloris) is cut off at it.
-    stream.expires_after(options.header_timeout);
-    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kToken);
+    const auto ec = co_await read_request_header(*core, stream, buffer, parser, first);
     if (ec) {
       if (const auto refusal = header_refusal(ec)) {
         co_await refuse(stream, *refusal, 11, options.write_timeout);
       }
       break;
     }
+    core->table.header_received(id);
     const unsigned version = parser.get().version();
     const auto length = parser.content_length();
     if (length && *length > options.max_body_bytes) {
@@ -218,7 +261,61 @@ Task<> session(std::shared_ptr<Core> core, tcp::socket socket) {
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.socket().close(ignored);
-  --core->connections;
+  core->streams.erase(id);
+  core->table.release(id);
+}
+
+// The client's IP address, the key of the per-client limit.
+std::string client_address(const tcp::socket& socket) {
+  beast::error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (ec) {
+    return {};
+  }
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6());
+  }
+  return address.to_string();
+}
+
+// A short 503 written without waiting (into the empty send buffer of a new socket), then closed.
+void refuse_at_once(tcp::socket& socket, CloseReason reason) {
+  const std::string body =
+      reason == CloseReason::ClientLimit ? "too many connections from your address\n" : "too many connections\n";
+  const std::string response =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: vigil\r\nConnection: close\r\nRetry-After: 1\r\n"
+      "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  beast::error_code ignored;
+  socket.non_blocking(true, ignored);
+  socket.write_some(net::buffer(response), ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  socket.close(ignored);
+}
+
+// Closes the connection the table evicted; its session ends at its pending read.
+void close_evicted(Core& core, ConnectionTable::Id id) {
+  const auto it = core.streams.find(id);
+  if (it == core.streams.end()) {
+    return;
+  }
+  it->second->close();
+  core.streams.erase(it);
+  core.closed(CloseReason::Evicted);
+}
+
+// Keeps the accepted connection (spawning its session) or refuses it at once.
+void admit(const std::shared_ptr<Core>& core, tcp::socket socket) {
+  const auto admission = core->table.admit(client_address(socket));
+  if (admission.evict) {
+    close_evicted(*core, *admission.evict);
+  }
+  if (!admission.admitted) {
+    core->closed(*admission.refused);
+    refuse_at_once(socket, *admission.refused);
+    return;
+  }
+  spawn(core->ex, session(core, std::move(socket), *admission.admitted), core->log, "http connection");
 }
 
 Task<> accept_loop(std::shared_ptr<Core> core) {
@@ -237,13 +334,7 @@ Task<> accept_loop(std::shared_ptr<Core> core) {
       co_await pause.async_wait(kToken);
       continue;
     }
-    if (core->connections >= core->options.max_connections) {
-      beast::error_code ignored;
-      socket.close(ignored);
-      continue;
-    }
-    ++core->connections;
-    spawn(core->ex, session(core, std::move(socket)), core->log, "http connection");
+    admit(core, std::move(socket));
   }
 }
 

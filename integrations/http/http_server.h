@@ -11,6 +11,7 @@
 
 #include "bot/base/error.h"
 #include "bot/base/task.h"
+#include "integrations/http/connection_table.h"
 #include "integrations/http/http_client.h"
 
 namespace vigil::http {
@@ -20,18 +21,30 @@ namespace vigil::http {
 using HttpHandler = std::function<Task<HttpResponse>(HttpRequest)>;
 
 struct HttpServerOptions {
-  std::string listen = "127.0.0.1:9090";             // host:port; port 0 picks a free one
-  std::size_t max_body_bytes = 1024 * 1024;          // larger bodies get 413
-  std::size_t max_header_bytes = 16 * 1024;          // larger headers get 431
-  std::chrono::milliseconds header_timeout{10'000};  // the whole header, also idle keep-alive
-  std::chrono::milliseconds body_timeout{30'000};    // the whole body
+  std::string listen = "127.0.0.1:9090";     // host:port; port 0 picks a free one
+  std::size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413
+  std::size_t max_header_bytes = 16 * 1024;  // larger headers get 431
+  /// The first byte of a connection's first request, counted from the accept.
+  std::chrono::milliseconds first_byte_timeout{2'000};
+  /// The first byte of the next request on a kept-alive connection, counted from the last answer.
+  std::chrono::milliseconds keep_alive_timeout{10'000};
+  /// The whole request header, counted from its first byte; a client trickling bytes is cut off.
+  std::chrono::milliseconds header_timeout{5'000};
+  std::chrono::milliseconds body_timeout{30'000};  // the whole body
   std::chrono::milliseconds write_timeout{30'000};
-  std::size_t max_connections = 256;  // more are closed at once
+  /// Open connections at most; at the cap the one waiting longest for its header is closed to
+  /// make room, and only when none is waiting is the new one refused.
+  std::size_t max_connections = 256;
+  std::size_t max_connections_per_client = 32;  // per client IP address; more are refused (503); 0: no limit
+  /// Told each connection the listener closes without serving it (for a metric); may be empty.
+  std::function<void(CloseReason)> on_close;
 };
 
 /// A small HTTP/1.1 server: one listener, a coroutine per connection, keep-alive, a route table of
 /// exact method + path. Slow or broken clients are answered (400, 413, 431) or disconnected at
-/// their deadline; nothing they send can stop the listener.
+/// their deadline; nothing they send can stop the listener, and slow or idle clients cannot keep a
+/// prompt client out (see ConnectionTable): each address holds a bounded number of connections, and
+/// at the global cap the connection that has waited longest for its header makes room.
 class HttpServer {
  public:
   virtual ~HttpServer() = default;

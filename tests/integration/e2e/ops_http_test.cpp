@@ -1,8 +1,12 @@
 // End to end: the ops endpoints and alert webhooks of `vigil serve`, against the Slack emulator.
 // The webhooks carry the real payloads in tests/fixtures; what is checked is the answer each
 // sender gets and what ends up in the database.
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -66,14 +70,17 @@ class OpsHttp : public ::testing::Test {
       EXPECT_EQ(test::wait_exit(pid_, 20s), 0) << log();
     }
   }
-  void start() {
-    pid_ = test::start_vigil(
-        {"--config", (dir_ / "vigil.yaml").string(), "serve"},
-        {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-         "SLACK_BOT_TOKEN=" + test::fake_bot_token(), "VIGIL_HTTP_ADDR=127.0.0.1:0",
-         std::string("VIGIL_ALERTMANAGER_TOKEN=") + kAmToken, "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-old,pd-new",
-         std::string("VIGIL_OPSGENIE_TOKEN=") + kOgToken, std::string("VIGIL_GRAFANA_TOKEN=") + kGfToken},
-        (dir_ / "vigil.log").string());
+  void start(const std::vector<std::string>& extra_env = {}) {
+    std::vector<std::string> env{"SLACK_API_URL=" + emu_.api_url(),
+                                 "SLACK_APP_TOKEN=" + test::fake_app_token(),
+                                 "SLACK_BOT_TOKEN=" + test::fake_bot_token(),
+                                 "VIGIL_HTTP_ADDR=127.0.0.1:0",
+                                 std::string("VIGIL_ALERTMANAGER_TOKEN=") + kAmToken,
+                                 "VIGIL_PAGERDUTY_WEBHOOK_SECRETS=pd-old,pd-new",
+                                 std::string("VIGIL_OPSGENIE_TOKEN=") + kOgToken,
+                                 std::string("VIGIL_GRAFANA_TOKEN=") + kGfToken};
+    env.insert(env.end(), extra_env.begin(), extra_env.end());
+    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"}, env, (dir_ / "vigil.log").string());
     ASSERT_GT(pid_, 0);
     // The bound port is in the log ("http listening on 127.0.0.1:0 (port N)").
     ASSERT_TRUE(test::eventually(
@@ -392,6 +399,85 @@ TEST_F(OpsHttp, MetricsAfterWebhooksATriageAndAClickPassPromtool) {
         "vigil_approvals_total", "vigil_webhook_deliveries_total", "vigil_webhook_rejected_total",
         "agent_runtime_active_agents", "agent_runtime_workspace_size_bytes"}) {
     EXPECT_NE(std::find(families.begin(), families.end(), family), families.end()) << family << "\n" << text;
+  }
+}
+
+// A connection to 127.0.0.1:port that sends nothing; -1 when it fails.
+int connect_loopback(unsigned short port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// What the server sends until it closes or `timeout` passes.
+std::string read_until_closed(int fd, std::chrono::milliseconds timeout) {
+  std::string data;
+  char buf[1024];
+  for (const auto until = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < until;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) {
+      continue;
+    }
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      break;
+    }
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  return data;
+}
+
+// Issue 21: the probes on a listener of their own (VIGIL_HTTP_PROBE_ADDR), which serves nothing
+// else and answers while one address holds all it may of the webhook listener; the connection
+// refused there is counted in /metrics.
+TEST_F(OpsHttp, TheProbeListenerAnswersWhileTheWebhookPortIsCrowded) {
+  auto config = test::read_file(dir_ / "vigil.yaml");
+  const std::string limits = "  max_body_bytes: 65536\n";
+  config.replace(config.find(limits), limits.size(),
+                 limits + "  max_connections_per_client: 4\n  first_byte_timeout: 60s\n");
+  test::write_file(dir_ / "vigil.yaml", config);
+  start({"VIGIL_HTTP_PROBE_ADDR=127.0.0.1:0"});
+  unsigned short probes = 0;
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        const auto text = log();
+        const auto at = text.find("(probe port ");
+        if (at == std::string::npos) {
+          return false;
+        }
+        probes = static_cast<unsigned short>(std::stoi(text.substr(at + 12)));
+        return true;
+      },
+      15s))
+      << log();
+  ASSERT_NE(probes, port_);
+  const auto health = raw_http(probes, http_request("GET", "/healthz"));
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  EXPECT_EQ(raw_http(probes, http_request("POST", "/webhooks/alertmanager", {}, "{}")).status, 404);
+  // 4 idle connections from 127.0.0.1 (http.max_connections_per_client), then one more.
+  std::vector<int> held;
+  for (int i = 0; i < 5; ++i) {
+    held.push_back(connect_loopback(port_));
+    ASSERT_GE(held.back(), 0);
+  }
+  const auto refused = read_until_closed(held.back(), 2s);
+  EXPECT_NE(refused.find("HTTP/1.1 503"), std::string::npos) << refused;
+  EXPECT_NE(raw_http(port_, http_request("GET", "/healthz"), 1s).status, 200);
+  EXPECT_EQ(raw_http(probes, http_request("GET", "/healthz")).status, 200);
+  const auto metrics = raw_http(probes, http_request("GET", "/metrics"));
+  EXPECT_NE(metrics.body.find("\nvigil_http_connections_closed_total{listener=\"main\",reason=\"client_limit\"} 2\n"),
+            std::string::npos)
+      << metrics.body;
+  for (const int fd : held) {
+    ::close(fd);
   }
 }
 

@@ -137,17 +137,34 @@ TEST(KubernetesManifests, DeploymentHasProbesNonRootRecreateAndThePvc) {
   const auto c = pod["containers"][0];
   EXPECT_EQ(c["livenessProbe"]["httpGet"]["path"].as<std::string>(), "/healthz");
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/readyz");
+  // The probes go to the probe listener's own port (VIGIL_HTTP_PROBE_ADDR), which webhook clients
+  // cannot starve, and the Service exposes it (the ServiceMonitor scrapes it).
+  std::string probe_addr;
+  for (const auto& e : c["env"]) {
+    if (e["name"].as<std::string>() == "VIGIL_HTTP_PROBE_ADDR") {
+      probe_addr = e["value"].as<std::string>();
+    }
+  }
+  ASSERT_FALSE(probe_addr.empty()) << "VIGIL_HTTP_PROBE_ADDR";
+  const int probe_port = std::stoi(probe_addr.substr(probe_addr.rfind(':') + 1));
   std::string port_name;
   for (const auto& p : c["ports"]) {
-    if (p["containerPort"].as<int>() == 9090) {
+    if (p["containerPort"].as<int>() == probe_port) {
       port_name = p["name"].as<std::string>();
     }
   }
-  ASSERT_FALSE(port_name.empty()) << "container port 9090";
+  ASSERT_FALSE(port_name.empty()) << "container port " << probe_port;
   for (const auto* probe : {"livenessProbe", "readinessProbe"}) {
     const auto port = c[probe]["httpGet"]["port"].as<std::string>();
-    EXPECT_TRUE(port == port_name || port == "9090") << probe;
+    EXPECT_TRUE(port == port_name || port == std::to_string(probe_port)) << probe;
   }
+  const auto service = find_object("Service", "vigil");
+  ASSERT_TRUE(service);
+  bool exposed = false;
+  for (const auto& p : service["spec"]["ports"]) {
+    exposed = exposed || p["targetPort"].as<std::string>() == port_name;
+  }
+  EXPECT_TRUE(exposed) << "the Service exposes " << port_name;
   const auto sc = c["securityContext"];
   EXPECT_TRUE(sc["readOnlyRootFilesystem"].as<bool>());
   EXPECT_FALSE(sc["allowPrivilegeEscalation"].as<bool>());
