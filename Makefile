@@ -34,13 +34,13 @@ release: bootstrap
 run: build
 	@./scripts/run.sh $(BUILD_DIR)
 
-# The browser test needs chromium, node and npm, and the peer tests the real promtool and
-# Alertmanager: installed here when missing (as root), else those tests are skipped with a message.
+# The browser test needs chromium, node and npm, the peer tests the real promtool and
+# Alertmanager, and the agent argv test the three agent CLIs (npm): installed here when missing (as root), else those tests are skipped with a message.
 # A failed test is run once more (its first failure stays in the output): the crash-restart tests
 # kill and restart the binary on a loaded 2-core machine, and one of them has failed once in five
 # full runs; a deterministic failure fails both tries.
 test: build
-	@./scripts/bootstrap.sh browser peers format || echo "make test: chromium/node/prometheus/alertmanager/clang-format not all installed; the tests that need them will be skipped" >&2
+	@./scripts/bootstrap.sh browser peers format agents || echo "make test: chromium/node/prometheus/alertmanager/clang-format/agent CLIs not all installed; the tests that need them will be skipped" >&2
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600 --repeat until-pass:2
 
 # The whole suite built with clang (the second compiler, so one compiler's coroutine bug cannot

@@ -13,7 +13,10 @@ packages=(
 # Extra groups: `bootstrap.sh browser` adds what the browser test needs; `peers` the real programs
 # the suite runs Vigil against (Prometheus' promtool, Alertmanager and amtool); `clang` (or `fuzz`)
 # the second compiler, for the sanitizer build and the fuzzers; `format` clang-format, for the
-# formatting check.
+# formatting check; `agents` the three agent CLIs (npm, pinned below) whose --help the argv test
+# reads, installed outside the repository in $VIGIL_AGENT_CLIS_DIR (default /opt/vigil/agent-clis as
+# root, ${XDG_CACHE_HOME:-~/.cache}/vigil/agent-clis otherwise).
+agent_clis=()
 for extra in "$@"; do
   case "$extra" in
     browser)
@@ -26,6 +29,12 @@ for extra in "$@"; do
     fuzz | clang) packages+=(clang libclang-rt-14-dev) ;;
     peers) packages+=(prometheus prometheus-alertmanager) ;;
     format) packages+=(clang-format) ;;
+    agents)
+      command -v node >/dev/null 2>&1 || packages+=(nodejs)
+      command -v npm >/dev/null 2>&1 || packages+=(npm)
+      # The versions the argv test was written against; bump together with agent_cli.cpp.
+      agent_clis=(@anthropic-ai/claude-code@2.1.332 @openai/codex@0.171.0 @google/gemini-cli@0.61.0)
+      ;;
     *) echo "bootstrap: unknown extra '$extra'" >&2; exit 2 ;;
   esac
 done
@@ -36,7 +45,34 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+# The agent CLIs: one `npm install` into their own folder, skipped when those versions are there.
+install_agent_clis() {
+  [ ${#agent_clis[@]} -eq 0 ] && return 0
+  local dir="${VIGIL_AGENT_CLIS_DIR:-}"
+  if [ -z "$dir" ]; then
+    if [ "$(id -u)" -eq 0 ]; then dir=/opt/vigil/agent-clis; else dir="${XDG_CACHE_HOME:-$HOME/.cache}/vigil/agent-clis"; fi
+  fi
+  local wanted="${agent_clis[*]}"
+  [ -f "$dir/.vigil-installed" ] && [ "$(cat "$dir/.vigil-installed")" = "$wanted" ] && return 0
+  mkdir -p "$dir"
+  echo "bootstrap: installing the agent CLIs into $dir" >&2
+  local log
+  log=$(mktemp)
+  if ! npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "${agent_clis[@]}" >"$log" 2>&1; then
+    echo "bootstrap: npm install of the agent CLIs failed:" >&2
+    tail -n 20 "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+  echo "$wanted" >"$dir/.vigil-installed"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_agent_clis
+  exit $?
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
@@ -66,3 +102,4 @@ if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log"
   exit 1
 fi
 rm -f "$log"
+install_agent_clis

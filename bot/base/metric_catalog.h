@@ -117,6 +117,18 @@ inline constexpr MetricFamily kMetricCatalog[] = {
      "Agent runs that failed, by error type.",
      {},
      true},
+    // ---- Agent accounting, per turn of an agent CLI (bot/core/run_manager.cpp); per-incident sums
+    // are in the store (agent_turns) and the incident's timeline, never in labels here.
+    {"vigil_agent_turns_total", MetricType::Counter, "", "backend status",
+     "Agent CLI turns finished (first runs, retries and follow-ups), by backend and status."},
+    {"vigil_agent_turn_seconds_total", MetricType::Counter, "seconds", "backend",
+     "Seconds agent CLI turns ran, summed, by backend."},
+    {"vigil_agent_tokens_total", MetricType::Counter, "", "backend direction",
+     "Model tokens the agent CLIs reported, by backend and direction (input, output)."},
+    {"vigil_agent_cost_dollars_total", MetricType::Counter, "", "backend",
+     "Cost in US dollars the agent CLIs reported (Claude Code reports one), by backend."},
+    {"vigil_agent_retries_total", MetricType::Counter, "", "backend",
+     "Agent turns run a second time after a transient failure of the model's API, by backend."},
 };
 
 inline constexpr std::size_t kMetricFamilies = std::size(kMetricCatalog);

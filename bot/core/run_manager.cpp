@@ -12,6 +12,7 @@
 #include "bot/core/parameter_need.h"
 #include "bot/store/store.h"
 #include "bot/core/timeline.h"
+#include "integrations/agents/agent_failure.h"
 #include "integrations/agents/workspace.h"
 #include "skills/parameter_input.h"
 #include "skills/template.h"
@@ -1093,11 +1094,59 @@ RunManager::Outcome RunManager::agent_outcome(const RunRecord& run, const RunTri
   for (const auto& a : collected.rejected_artifacts) {
     emit(run.id, ProgressKind::Note, "artifact refused: " + a, "", "agent");
   }
+  if (summary.empty() && !turn.final_text.empty()) {
+    // A CLI that could not write output/summary.md still said its answer in its result event.
+    summary = turn.final_text;
+  }
   if (summary.empty()) {
     summary = "The agent finished without writing output/summary.md.";
   }
   propose(run, trigger, collected.proposals);
   return Outcome{RunState::Succeeded, summary, "", RunResult::Diagnosed};
+}
+
+Task<Result<agents::AgentTurnResult>> RunManager::agent_turn(agents::AgentCli& cli, const agents::Workspace& ws,
+                                                             const RunRecord& run, agents::AgentTurn turn, bool retry) {
+  const auto run_id = run.id;
+  const auto started_ms = now_ms();
+  agents::AgentCli::EventSink sink = [this, run_id](const agents::AgentEvent& e) { on_agent_event(run_id, e); };
+  auto result = co_await cli.run_turn(ws, std::move(turn), std::move(sink));
+  if (result) {
+    account_agent_turn(run, *result, started_ms, retry);
+  }
+  co_return result;
+}
+
+void RunManager::account_agent_turn(const RunRecord& run, const agents::AgentTurnResult& turn, long long started_ms,
+                                    bool retry) {
+  const std::string status(agents::to_string(turn.status));
+  store_.append_event({0, run.id, now_ms(), "agent_exit", "agent",
+                       status + (turn.exit_code ? " exit " + std::to_string(*turn.exit_code) : "") +
+                           (turn.signal ? " signal " + std::to_string(*turn.signal) : ""),
+                       ""});
+  store_.add_agent_turn({run.id, run.backend, started_ms, static_cast<long long>(turn.duration.count()), status, retry,
+                         turn.usage.input_tokens, turn.usage.output_tokens, turn.usage.cost_usd});
+  if (options_.metrics == nullptr) {
+    return;
+  }
+  auto& m = *options_.metrics;
+  m.inc("vigil_agent_turns_total", {{"backend", run.backend}, {"status", status}});
+  m.inc("vigil_agent_turn_seconds_total", {{"backend", run.backend}},
+        static_cast<double>(turn.duration.count()) / 1000);
+  if (turn.usage.input_tokens) {
+    m.inc("vigil_agent_tokens_total", {{"backend", run.backend}, {"direction", "input"}},
+          static_cast<double>(*turn.usage.input_tokens));
+  }
+  if (turn.usage.output_tokens) {
+    m.inc("vigil_agent_tokens_total", {{"backend", run.backend}, {"direction", "output"}},
+          static_cast<double>(*turn.usage.output_tokens));
+  }
+  if (turn.usage.cost_usd) {
+    m.inc("vigil_agent_cost_dollars_total", {{"backend", run.backend}}, *turn.usage.cost_usd);
+  }
+  if (retry) {
+    m.inc("vigil_agent_retries_total", {{"backend", run.backend}});
+  }
 }
 
 Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trigger) {
@@ -1109,22 +1158,29 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   auto cli_options = options_.agent;
   cli_options.backend = run.backend;
   agents::AgentCli cli(runner_, cli_options, log_);
-  const auto run_id = run.id;
   // Named arguments, never temporaries, in a co_await expression: g++ 12 destroys such temporaries
   // twice (GCC PR 100611).
-  agents::AgentTurn first_turn{run_id, "", ""};
-  agents::AgentCli::EventSink sink = [this, run_id](const agents::AgentEvent& e) { on_agent_event(run_id, e); };
-  auto turn = co_await cli.run_turn(*ws, std::move(first_turn), std::move(sink));
+  agents::AgentTurn first_turn{run.id, "", ""};
+  auto turn = co_await agent_turn(cli, *ws, run, std::move(first_turn), false);
   if (!turn) {
     Outcome result{RunState::Failed, "", "agent: " + turn.error().detail, RunResult::Failed};
     co_return result;
   }
-  store_.append_event({0, run_id, now_ms(), "agent_exit", "agent",
-                       std::string(agents::to_string(turn->status)) +
-                           (turn->exit_code ? " exit " + std::to_string(*turn->exit_code) : "") +
-                           (turn->signal ? " signal " + std::to_string(*turn->signal) : ""),
-                       ""});
-  Outcome outcome = agent_outcome(run, trigger, *turn, ws->collect());
+  auto collected = ws->collect();
+  // A transient failure of the model's API (agents/agent_failure.h) is run once more.
+  const bool left_output = !collected.summary.empty() || !collected.proposals.empty();
+  const auto retry = agents::decide_retry(*turn, left_output, false);
+  if (retry.retry) {
+    emit(run.id, ProgressKind::Note, "retried once after " + retry.reason);
+    agents::AgentTurn again{run.id, "", ""};
+    turn = co_await agent_turn(cli, *ws, run, std::move(again), true);
+    if (!turn) {
+      Outcome result{RunState::Failed, "", "agent: " + turn.error().detail, RunResult::Failed};
+      co_return result;
+    }
+    collected = ws->collect();
+  }
+  Outcome outcome = agent_outcome(run, trigger, *turn, collected);
   co_return outcome;
 }
 
@@ -1219,8 +1275,7 @@ Task<> RunManager::answer_follow_up(std::string run_id, std::string user, std::s
   agents::AgentCli cli(runner_, cli_options, log_);
   const auto before = ws->collect().summary;
   agents::AgentTurn next_turn{run_id, redactor_.redact(text), session};
-  agents::AgentCli::EventSink sink = [this, run_id](const agents::AgentEvent& e) { on_agent_event(run_id, e); };
-  auto turn = co_await cli.run_turn(*ws, std::move(next_turn), std::move(sink));
+  auto turn = co_await agent_turn(cli, *ws, *run, std::move(next_turn), false);
   if (!turn || turn->status != agents::AgentTurnResult::Status::Succeeded) {
     emit(run_id, ProgressKind::Note, "the follow-up did not finish: " + (turn ? turn->error : turn.error().detail));
   } else {

@@ -156,6 +156,11 @@ class RunManager {
   Outcome runbook_outcome(const RunRecord& run, const RunTrigger& trigger, const SkillChoice& choice,
                           const std::string& related, const Result<skills::SkillRunReport>& report);
   Task<Outcome> drive_agent(RunRecord run, RunTrigger trigger);
+  /// One turn of the run's agent, its progress as events, then its accounting: an agent_exit row,
+  /// an agent_turns row (duration, tokens, cost) and the vigil_agent_* counters.
+  Task<Result<agents::AgentTurnResult>> agent_turn(agents::AgentCli& cli, const agents::Workspace& ws,
+                                                   const RunRecord& run, agents::AgentTurn turn, bool retry);
+  void account_agent_turn(const RunRecord& run, const agents::AgentTurnResult& turn, long long started_ms, bool retry);
   agents::WorkspaceInputs workspace_inputs(const RunRecord& run, const RunTrigger& trigger) const;
   /// What an agent run came to from its turn and its workspace's output (proposals start here).
   Outcome agent_outcome(const RunRecord& run, const RunTrigger& trigger, const agents::AgentTurnResult& turn,

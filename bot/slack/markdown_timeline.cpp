@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdio>
 #include <sstream>
 
 #include "bot/core/timeline.h"
@@ -376,6 +377,45 @@ std::set<std::string> people_in_incident(Store& store, const IncidentRecord& inc
   return ids;
 }
 
+namespace {
+
+// "45,012" (built forwards: g++ 12 warns falsely about string::insert here).
+std::string thousands(long long n) {
+  const auto digits = std::to_string(n < 0 ? -n : n);
+  std::string out = n < 0 ? "-" : "";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string format_agent_usage(const AgentUsageTotals& u) {
+  if (u.turns == 0) {
+    return {};
+  }
+  std::ostringstream out;
+  out << "**Agent usage:** " << u.runs << (u.runs == 1 ? " run, " : " runs, ") << u.turns
+      << (u.turns == 1 ? " turn, " : " turns, ") << format_duration((u.duration_ms + 500) / 1000);
+  if (u.input_tokens || u.output_tokens) {
+    out << "; " << thousands(u.input_tokens.value_or(0)) << " tokens in, " << thousands(u.output_tokens.value_or(0))
+        << " out";
+  } else {
+    out << "; tokens not reported";
+  }
+  if (u.cost_usd) {
+    char cost[32];
+    std::snprintf(cost, sizeof cost, "%.4f", *u.cost_usd);
+    out << "; $" << cost;
+  }
+  out << " (as the agent CLIs reported)\n";
+  return out.str();
+}
+
 std::string format_run_markdown(Store& store, const RunRecord& run, const PeopleNames& names) {
   std::ostringstream out;
   out << "# Run " << short_id(run.id) << " — " << run.shown_status() << "\n\n";
@@ -420,6 +460,9 @@ std::string format_run_markdown(Store& store, const RunRecord& run, const People
   }
   if (!run.error.empty()) {
     out << "\n**Error:** " << named(names, run.error, 2000) << "\n";
+  }
+  if (const auto usage = format_agent_usage(store.agent_usage_for_run(run.id)); !usage.empty()) {
+    out << "\n" << usage;
   }
   return out.str();
 }
@@ -492,6 +535,9 @@ std::string format_incident_markdown(Store& store, const IncidentRecord& inciden
     } else if (!run.error.empty()) {
       out << "\n**Run `" << short_id(run.id) << "`** (" << run.shown_status() << "): " << cell(run.error, 2000) << "\n";
     }
+  }
+  if (const auto usage = format_agent_usage(store.agent_usage_for_incident(incident.id)); !usage.empty()) {
+    out << "\n" << usage;
   }
   return out.str();
 }

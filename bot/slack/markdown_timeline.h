@@ -26,6 +26,11 @@ std::string format_incident_markdown(Store& store, const IncidentRecord& inciden
 std::set<std::string> people_in_run(Store& store, const RunRecord& run);
 std::set<std::string> people_in_incident(Store& store, const IncidentRecord& incident);
 
+/// The agent accounting line at the end of a run's or an incident's timeline, e.g. "**Agent
+/// usage:** 2 runs, 3 turns, 4m 12s; 45,012 tokens in, 1,203 out; $0.4123 (as the agent CLIs
+/// reported)". Empty when no agent turn ran.
+std::string format_agent_usage(const AgentUsageTotals& usage);
+
 /// "1h 2m", "3m 4s", "5s".
 std::string format_duration(long long seconds);
 

@@ -125,6 +125,30 @@ struct RunEvent {
   std::string data;  // JSON, may be empty
 };
 
+/// One turn of an agent CLI (a run's investigation, its retry, a follow-up): how long it ran and,
+/// where the CLI's stream said, the tokens and the cost (unset: not reported).
+struct AgentTurnRecord {
+  std::string run_id;
+  std::string backend;
+  long long started_at_ms = 0;
+  long long duration_ms = 0;
+  std::string status;  // succeeded, failed, timed_out, cancelled, killed
+  bool retry = false;  // the second attempt after a transient failure
+  std::optional<long long> input_tokens;
+  std::optional<long long> output_tokens;
+  std::optional<double> cost_usd;
+};
+
+/// Agent turns summed (a run's, an incident's). Tokens and cost stay unset when no turn reported them.
+struct AgentUsageTotals {
+  int turns = 0;
+  int runs = 0;
+  long long duration_ms = 0;
+  std::optional<long long> input_tokens;
+  std::optional<long long> output_tokens;
+  std::optional<double> cost_usd;
+};
+
 struct StepRecord {
   std::int64_t id = 0;
   std::string run_id;

@@ -42,7 +42,7 @@ enum class StoreOpenMode {
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   /// Opens (creating if needed, unless `mode` says otherwise) and migrates. A database written by a
   /// newer Vigil is refused.
@@ -115,6 +115,12 @@ class Store {
   // Timeline
   std::int64_t append_event(const RunEvent& event);
   std::vector<RunEvent> list_events(const std::string& run_id);
+
+  // Agent turns (store_agent_turns.cpp): duration, tokens and cost of each agent CLI turn.
+  void add_agent_turn(const AgentTurnRecord& turn);
+  AgentUsageTotals agent_usage_for_run(const std::string& run_id);
+  /// Over every run attached to the incident.
+  AgentUsageTotals agent_usage_for_incident(const std::string& incident_id);
 
   // Steps
   /// Inserts a step; fills its id.

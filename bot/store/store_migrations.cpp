@@ -9,7 +9,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -162,6 +162,23 @@ CREATE INDEX incidents_channel ON incidents(channel, state, created_at);
     // 6: what a finished run came to (fixed, diagnosed, denied, nothing_to_do, skipped, …).
     R"sql(
 ALTER TABLE runs ADD COLUMN result TEXT NOT NULL DEFAULT '';
+)sql",
+    // 7: each turn of an agent CLI: how long it ran and, where its stream said, tokens and cost
+    // (NULL: not reported), summed per run and per incident.
+    R"sql(
+CREATE TABLE agent_turns (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  backend TEXT NOT NULL,
+  started_at_ms INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  retry INTEGER NOT NULL DEFAULT 0,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cost_usd REAL
+);
+CREATE INDEX agent_turns_run ON agent_turns(run_id);
 )sql",
 };
 static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),

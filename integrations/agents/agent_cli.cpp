@@ -7,12 +7,45 @@
 namespace vigil::agents {
 namespace {
 
-// Tools an investigating agent may use: reading files and read-only kubectl verbs.
+// Claude Code: reading files, read-only kubectl verbs, and editing only under output/. An Edit
+// rule covers every built-in tool that writes files (Write too; path rules are read only for Read
+// and Edit), and a path without a leading slash is relative to the working directory, the
+// workspace. Anything else that would need a permission prompt is denied (dontAsk), and the deny
+// list wins over the allow list. Should the rule not match, the summary comes from the final
+// `result` event instead (RunManager::agent_outcome).
 constexpr const char* kClaudeAllowedTools =
-    "Read,Grep,Glob,LS,"
+    "Read,Grep,Glob,LS,Edit(output/**),"
     "Bash(kubectl get:*),Bash(kubectl describe:*),Bash(kubectl logs:*),Bash(kubectl top:*),"
     "Bash(kubectl events:*),Bash(kubectl rollout history:*),Bash(kubectl rollout status:*)";
-constexpr const char* kClaudeDisallowedTools = "Edit,Write,NotebookEdit,WebFetch,WebSearch";
+constexpr const char* kClaudeDisallowedTools = "NotebookEdit,WebFetch,WebSearch";
+
+// Codex: its own sandbox stays on (workspace-write: writes only in the workspace, the working
+// directory) with network access for commands, so `kubectl` reaches the API server with the
+// read-only kubeconfig. Not --dangerously-bypass-approvals-and-sandbox: Vigil's sandbox already
+// contains the run, and Codex's is a second fence that keeps writes inside the workspace.
+constexpr const char* kCodexSandbox = "workspace-write";
+constexpr const char* kCodexNetwork = "sandbox_workspace_write.network_access=true";
+
+// Gemini: headless mode drops every tool that would ask for confirmation, so its shell tool is
+// allowed for the read-only kubectl verbs only (and its read tools); any other command would ask
+// and is refused. (--allowed-tools is marked deprecated in favour of policy files but still read.)
+const std::vector<std::string>& gemini_allowed_tools() {
+  static const std::vector<std::string> tools = {
+      "read_file",
+      "read_many_files",
+      "list_directory",
+      "glob",
+      "search_file_content",
+      "run_shell_command(kubectl get)",
+      "run_shell_command(kubectl describe)",
+      "run_shell_command(kubectl logs)",
+      "run_shell_command(kubectl top)",
+      "run_shell_command(kubectl events)",
+      "run_shell_command(kubectl rollout history)",
+      "run_shell_command(kubectl rollout status)",
+  };
+  return tools;
+}
 
 std::string program_for(const AgentCliOptions& o, const char* default_name) {
   return o.command.empty() ? std::string(default_name) : o.command.front();
@@ -57,6 +90,8 @@ std::vector<std::string> agent_argv(const AgentCliOptions& o, const AgentTurn& t
                                      "--output-format",
                                      "stream-json",
                                      "--verbose",
+                                     "--permission-mode",
+                                     "dontAsk",
                                      "--allowedTools",
                                      kClaudeAllowedTools,
                                      "--disallowedTools",
@@ -67,15 +102,31 @@ std::vector<std::string> agent_argv(const AgentCliOptions& o, const AgentTurn& t
     return argv;
   }
   if (o.backend == "codex") {
+    // `exec resume` takes no --sandbox: the same policy goes in as configuration.
     if (!turn.session_id.empty()) {
-      return {program_for(o, "codex"), "exec",     "resume", turn.session_id, "--json",
-              "--skip-git-repo-check", instruction};
+      return {program_for(o, "codex"),
+              "exec",
+              "resume",
+              "--json",
+              "--skip-git-repo-check",
+              "-c",
+              std::string("sandbox_mode=\"") + kCodexSandbox + "\"",
+              "-c",
+              kCodexNetwork,
+              turn.session_id,
+              instruction};
     }
-    return {program_for(o, "codex"), "exec", "--json", "--sandbox", "read-only", "--skip-git-repo-check", instruction};
+    return {program_for(o, "codex"), "exec",     "--json", "--sandbox", kCodexSandbox, "-c", kCodexNetwork,
+            "--skip-git-repo-check", instruction};
   }
   if (o.backend == "gemini") {
     // No resume for gemini -p: a follow-up is a new turn whose context holds the earlier summary.
-    return {program_for(o, "gemini"), "-p", instruction, "--output-format", "stream-json"};
+    std::vector<std::string> argv = {program_for(o, "gemini"), "-p",     instruction, "--output-format", "stream-json",
+                                     "--approval-mode",        "default"};
+    for (const auto& tool : gemini_allowed_tools()) {
+      argv.insert(argv.end(), {"--allowed-tools", tool});
+    }
+    return argv;
   }
   // command: the configured argv as given; the agent finds everything through the environment.
   return o.command;
@@ -157,6 +208,9 @@ Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, Age
     }
     result.session_id = (*parser)->session_id();
     result.malformed_lines = (*parser)->malformed_lines();
+    result.final_text = (*parser)->final_text();
+    result.usage = (*parser)->usage();
+    result.api_errors = (*parser)->api_errors();
   }
   if (ran->cancelled) {
     result.status = AgentTurnResult::Status::Cancelled;

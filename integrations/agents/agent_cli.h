@@ -49,12 +49,17 @@ struct AgentTurnResult {
   std::string error;       // why it failed, for people
   int malformed_lines = 0;
   std::chrono::milliseconds duration{0};
+  AgentUsage usage;                     // tokens and cost, where the stream reported them
+  std::vector<std::string> api_errors;  // errors of the model's API seen in the stream
 };
 
 std::string_view to_string(AgentTurnResult::Status s);
 
 /// The argv for a turn (no shell; the prompt is a file in the workspace, so untrusted incident text
-/// never lands in argv). Read-only tool allow-lists where the CLI has them.
+/// never lands in argv). Each CLI may investigate and report and no more: claude-code reads, runs
+/// read-only kubectl and writes only under output/; codex runs in its workspace-write sandbox with
+/// network for kubectl; gemini keeps its shell tool for read-only kubectl only. Every flag is
+/// checked against the real CLI's --help (tests/integration/integrations/agents/).
 std::vector<std::string> agent_argv(const AgentCliOptions& options, const AgentTurn& turn);
 /// The environment: the allow-list, the backend's API-key variable, INCIDENT_ID,
 /// INCIDENT_WORKSPACE, VIGIL_READ_ONLY=true (and CLAUDE_READ_ONLY_MODE=true for Claude Code), and

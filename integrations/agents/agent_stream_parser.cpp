@@ -26,6 +26,38 @@ std::string str(const json& j, const char* key) {
   return it->get<std::string>();
 }
 
+std::optional<long long> count(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer() || it->get<long long>() < 0) {
+    return std::nullopt;
+  }
+  return it->get<long long>();
+}
+
+// `a + b` where either may be unset: unset only when both are.
+std::optional<long long> plus(std::optional<long long> a, std::optional<long long> b) {
+  if (!a && !b) {
+    return std::nullopt;
+  }
+  return a.value_or(0) + b.value_or(0);
+}
+
+// Claude Code's `usage` counts cache reads and writes apart from `input_tokens`; all are input.
+AgentUsage claude_usage(const json& result) {
+  AgentUsage u;
+  const auto it = result.find("usage");
+  if (it != result.end() && it->is_object()) {
+    u.input_tokens = plus(plus(count(*it, "input_tokens"), count(*it, "cache_creation_input_tokens")),
+                          count(*it, "cache_read_input_tokens"));
+    u.output_tokens = count(*it, "output_tokens");
+  }
+  const auto cost = result.find("total_cost_usd");
+  if (cost != result.end() && cost->is_number() && cost->get<double>() >= 0) {
+    u.cost_usd = cost->get<double>();
+  }
+  return u;
+}
+
 // A one-line description of a tool's input: the command for shells, the path for file tools,
 // compact JSON otherwise.
 std::string summarize_input(const json& input) {
@@ -163,6 +195,13 @@ StreamFormat detect_stream_format(const std::string& backend, std::string_view f
   return StreamFormat::ClaudeCode;
 }
 
+void AgentStreamParser::note_api_error(std::string text) {
+  // Bounded: a stream that reports an error on every line keeps the first few.
+  if (api_errors_.size() < 20 && !text.empty()) {
+    api_errors_.push_back(cap(std::move(text)));
+  }
+}
+
 std::vector<AgentEvent> AgentStreamParser::finish() {
   std::vector<AgentEvent> out;
   if (!pending_delta_.empty()) {
@@ -221,9 +260,21 @@ void AgentStreamParser::feed_claude(const json& j, const std::string& type, std:
       out.push_back({AgentEvent::Kind::Session, sid, "", str(j, "model")});
     } else if (str(j, "subtype") == "task_started" || str(j, "subtype") == "task_progress") {
       out.push_back({AgentEvent::Kind::Thinking, "", "", cap(str(j, "description"))});
+    } else if (str(j, "subtype") == "api_retry") {
+      // The CLI retries the API itself; what failed is evidence if the turn fails in the end.
+      const auto status = j.find("error_status");
+      note_api_error((status != j.end() && status->is_number_integer() ? std::to_string(status->get<int>()) + " "
+                                                                       : std::string()) +
+                     str(j, "error"));
     }
     // other system subtypes (hooks, task updates, future ones) are timeline noise
   } else if (type == "assistant" || type == "user") {
+    if (type == "assistant" && !str(j, "error").empty()) {
+      // An API error in place of an answer: its kind (server_error, authentication_failed, …) and
+      // its text ("API Error: 529 …").
+      const auto msg = j.value("message", json::object());
+      note_api_error(str(j, "error") + ": " + content_text(msg.is_object() ? msg.value("content", json()) : json()));
+    }
     const auto msg = j.value("message", json::object());
     parse_claude_content(msg.is_object() ? msg.value("content", json()) : json(), out);
     if (type == "user") {
@@ -237,6 +288,13 @@ void AgentStreamParser::feed_claude(const json& j, const std::string& type, std:
     if (e.is_error && e.text.empty()) {
       e.text = str(j, "subtype");
     }
+    if (e.is_error && e.text.rfind("API Error", 0) == 0) {
+      note_api_error(e.text);
+    }
+    if (!e.is_error) {
+      final_text_ = str(j, "result");
+    }
+    usage_ = claude_usage(j);
     if (session_id_.empty()) {
       session_id_ = str(j, "session_id");
     }
@@ -257,13 +315,21 @@ void AgentStreamParser::feed_codex(const json& j, const std::string& type, std::
     read_codex_item(item, type == "item.completed", out);
   } else if (type == "turn.completed") {
     saw_result_ = true;
+    if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
+      // input_tokens includes the cached ones (cached_input_tokens is a part of it).
+      usage_.input_tokens = plus(usage_.input_tokens, count(*u, "input_tokens"));
+      usage_.output_tokens = plus(usage_.output_tokens, count(*u, "output_tokens"));
+    }
     out.push_back({AgentEvent::Kind::Result, session_id_, "", ""});
   } else if (type == "turn.failed" || type == "error") {
     saw_result_ = saw_result_ || type == "turn.failed";
+    // turn.failed nests its message in `error`; an error event has it at the top.
     const auto err = j.value("error", json::object());
+    const auto nested = err.is_object() ? str(err, "message") : std::string();
     AgentEvent e{type == "error" ? AgentEvent::Kind::Text : AgentEvent::Kind::Result, "", "",
-                 cap(err.is_object() ? str(err, "message") : str(j, "message"))};
+                 cap(nested.empty() ? str(j, "message") : nested)};
     e.is_error = true;
+    note_api_error(e.text);
     out.push_back(std::move(e));
   } else if (type == "turn.started" || type == "item.updated") {
     // known, nothing to show
@@ -302,11 +368,17 @@ void AgentStreamParser::feed_gemini(const json& j, const std::string& type, bool
     e.is_error = str(j, "status") != "success";
     if (e.is_error && j.contains("error") && j["error"].is_object()) {
       e.text = cap(str(j["error"], "message"));
+      note_api_error(str(j["error"], "type") + ": " + e.text);
+    }
+    if (const auto stats = j.find("stats"); stats != j.end() && stats->is_object()) {
+      usage_.input_tokens = count(*stats, "input_tokens");
+      usage_.output_tokens = count(*stats, "output_tokens");
     }
     out.push_back(std::move(e));
   } else if (type == "error") {
     AgentEvent e{AgentEvent::Kind::Text, "", "", cap(str(j, "message"))};
     e.is_error = true;
+    note_api_error(e.text);
     out.push_back(std::move(e));
   } else {
     ++unknown_;

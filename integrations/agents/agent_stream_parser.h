@@ -38,6 +38,15 @@ struct AgentEvent {
   std::optional<int> exit_code = std::nullopt;  // for command executions that report one
 };
 
+/// What a turn cost, where the stream says: tokens in and out, and the price the CLI computed
+/// (only Claude Code reports one). Unset: the stream did not say.
+struct AgentUsage {
+  std::optional<long long> input_tokens;
+  std::optional<long long> output_tokens;
+  std::optional<double> cost_usd;
+  bool reported() const { return input_tokens || output_tokens || cost_usd; }
+};
+
 /// Turns lines of an agent CLI's output into AgentEvents. Untrusted input: broken lines and
 /// unknown event types are counted and skipped, never fatal. No exceptions escape.
 class AgentStreamParser {
@@ -52,6 +61,15 @@ class AgentStreamParser {
   int malformed_lines() const { return malformed_; }
   int unknown_events() const { return unknown_; }
   bool saw_result() const { return saw_result_; }
+  /// Usage from the final event (Claude Code's and Gemini's `result`, Codex's `turn.completed`,
+  /// summed over the turns of one Codex stream).
+  const AgentUsage& usage() const { return usage_; }
+  /// The answer of the last successful result event (Claude Code's `result`), empty if none.
+  const std::string& final_text() const { return final_text_; }
+  /// Errors from the model's API the stream reported (Claude Code's api_retry and assistant
+  /// errors, Codex's error and turn.failed, Gemini's error events and failed result), in the
+  /// CLI's words, in order; classify_api_error (agent_failure.h) says which are transient.
+  const std::vector<std::string>& api_errors() const { return api_errors_; }
 
   /// Longest text kept per event; the rest is cut with a marker (the full stream is in agent.log).
   static constexpr std::size_t kMaxEventText = 4000;
@@ -62,7 +80,12 @@ class AgentStreamParser {
   void feed_codex(const nlohmann::json& j, const std::string& type, std::vector<AgentEvent>& out);
   void feed_gemini(const nlohmann::json& j, const std::string& type, bool is_delta, std::vector<AgentEvent>& out);
 
+  void note_api_error(std::string text);
+
   StreamFormat format_;
+  AgentUsage usage_;
+  std::string final_text_;
+  std::vector<std::string> api_errors_;
   std::string session_id_;
   std::string pending_delta_;
   int malformed_ = 0;

@@ -80,6 +80,26 @@ case "$mode" in
     fi
     echo '{"type":"result","subtype":"success","is_error":false,"result":"ok","session_id":"sess-42"}'
     ;;
+  transient | transient_twice | transient_with_output | auth)
+    # The model's API fails: overloaded (529), or the key is refused (auth). `transient` succeeds
+    # the second time; the attempts are counted in .fake-attempts in the workspace.
+    attempts=$(( $(cat .fake-attempts 2>/dev/null || echo 0) + 1 ))
+    echo "$attempts" > .fake-attempts
+    if [ "$mode" = transient ] && [ "$attempts" -ge 2 ]; then
+      echo '{"type":"system","subtype":"init","session_id":"s-second"}'
+      write_outputs
+      echo '{"type":"result","subtype":"success","is_error":false,"result":"done","total_cost_usd":0.25,"usage":{"input_tokens":1000,"cache_read_input_tokens":200,"output_tokens":300}}'
+      exit 0
+    fi
+    [ "$mode" = transient_with_output ] && write_outputs
+    if [ "$mode" = auth ]; then
+      echo '{"type":"assistant","message":{"content":[{"type":"text","text":"Invalid API key · Please run /login"}]},"error":"authentication_failed"}'
+      echo '{"type":"result","subtype":"success","is_error":true,"result":"Invalid API key · Please run /login","usage":{"input_tokens":0,"output_tokens":0}}'
+      exit 1
+    fi
+    grep -v '"subtype":"init"' "$fixtures/claude_code_stream_json_api_error_synthetic.jsonl"
+    exit 1
+    ;;
   *)
     echo "unknown FAKE_AGENT_MODE $mode" >&2
     exit 64

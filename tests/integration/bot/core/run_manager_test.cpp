@@ -248,6 +248,69 @@ TEST_F(RunManagerTest, AgentRunsAreCountedUnderTheAgentRuntimeNames) {
             1);
 }
 
+// The timeline rows of kind `kind` (whose text starts with `prefix`), in order.
+std::vector<std::string> texts_of(Store& store, const std::string& run_id, const std::string& kind,
+                                  const std::string& prefix = "") {
+  std::vector<std::string> out;
+  for (const auto& e : store.list_events(run_id)) {
+    if (e.kind == kind && e.text.rfind(prefix, 0) == 0) {
+      out.push_back(e.text);
+    }
+  }
+  return out;
+}
+
+TEST_F(RunManagerTest, AnOverloadedApiIsRetriedOnceAndTheTimelineSaysSo) {
+  auto m = make_manager("transient");
+  auto r = m->start(trigger("api is down"));
+  ASSERT_TRUE(run_until([&] { return m->idle() && recorder_.finished.count(r->run_id); }));
+  const auto run = store_->get_run(r->run_id);
+  EXPECT_EQ(run->state, RunState::Succeeded) << run->error;
+  EXPECT_NE(run->summary.find("OOMKilled"), std::string::npos);
+  EXPECT_EQ(texts_of(*store_, r->run_id, "agent_exit"),
+            (std::vector<std::string>{"failed exit 1", "succeeded exit 0"}));
+  const auto notes = texts_of(*store_, r->run_id, "note", "retried");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0], "retried once after a server error from the model's API (529 overloaded)");
+  EXPECT_EQ(metrics_.counter("vigil_agent_retries_total", {{"backend", "command"}}), 1);
+  EXPECT_EQ(metrics_.counter("vigil_agent_turns_total", {{"backend", "command"}, {"status", "failed"}}), 1);
+  EXPECT_EQ(metrics_.counter("vigil_agent_turns_total", {{"backend", "command"}, {"status", "succeeded"}}), 1);
+  // Accounting: both turns, the tokens and cost the second one reported (the first said 12 in).
+  const auto usage = store_->agent_usage_for_run(r->run_id);
+  EXPECT_EQ(usage.turns, 2);
+  EXPECT_EQ(usage.input_tokens, 12 + 1200);
+  EXPECT_EQ(usage.output_tokens, 0 + 300);
+  ASSERT_TRUE(usage.cost_usd);
+  EXPECT_DOUBLE_EQ(*usage.cost_usd, 0.25);
+  EXPECT_EQ(metrics_.counter("vigil_agent_tokens_total", {{"backend", "command"}, {"direction", "input"}}), 1212);
+  EXPECT_DOUBLE_EQ(metrics_.counter("vigil_agent_cost_dollars_total", {{"backend", "command"}}), 0.25);
+  EXPECT_GT(metrics_.counter("vigil_agent_turn_seconds_total", {{"backend", "command"}}), 0);
+}
+
+TEST_F(RunManagerTest, ATransientFailureIsRetriedOnlyOnce) {
+  auto m = make_manager("transient_twice");
+  auto r = m->start(trigger("api is down"));
+  ASSERT_TRUE(run_until([&] { return m->idle() && recorder_.finished.count(r->run_id); }));
+  EXPECT_EQ(store_->get_run(r->run_id)->state, RunState::Failed);
+  EXPECT_EQ(texts_of(*store_, r->run_id, "agent_exit").size(), 2u);
+  EXPECT_EQ(texts_of(*store_, r->run_id, "note", "retried").size(), 1u);
+}
+
+TEST_F(RunManagerTest, NoRetryAfterAnAuthFailureOrWhenTheAgentLeftOutput) {
+  for (const std::string mode : {"auth", "transient_with_output", "fail"}) {
+    recorder_.finished.clear();
+    auto m = make_manager(mode);
+    auto r = m->start(trigger("api is down " + mode));
+    ASSERT_TRUE(run_until([&] { return m->idle() && recorder_.finished.count(r->run_id); })) << mode;
+    EXPECT_EQ(texts_of(*store_, r->run_id, "agent_exit"),
+              (std::vector<std::string>{mode == "fail" ? "failed exit 3" : "failed exit 1"}))
+        << mode;
+    EXPECT_TRUE(texts_of(*store_, r->run_id, "note", "retried").empty()) << mode;
+    EXPECT_EQ(store_->get_run(r->run_id)->state, RunState::Failed) << mode;
+  }
+  EXPECT_EQ(metrics_.counter("vigil_agent_retries_total", {{"backend", "command"}}), 0);
+}
+
 TEST_F(RunManagerTest, TimeoutStopsTheAgent) {
   auto m = make_manager("sleep", 4, std::chrono::milliseconds(400));
   auto r = m->start(trigger("x"));
@@ -288,6 +351,8 @@ TEST_F(RunManagerTest, SymlinksOutOfTheWorkspaceAreRefused) {
   const auto run = store_->get_run(r->run_id);
   EXPECT_EQ(run->state, RunState::Succeeded);
   EXPECT_EQ(run->summary.find("root:"), std::string::npos) << run->summary;
+  // No usable output/summary.md: the answer of the CLI's result event is the summary.
+  EXPECT_EQ(run->summary, "done");
   EXPECT_NE(recorder_.all_text().find("symlink"), std::string::npos) << recorder_.all_text();
 }
 

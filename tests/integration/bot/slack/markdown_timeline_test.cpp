@@ -184,6 +184,37 @@ TEST_F(MarkdownTimeline, IncidentMergesItsEventsAndItsRunsInTimeOrder) {
   EXPECT_NE(md.find("**Run `6f1c2d3e`** (succeeded): Restarted *api*"), std::string::npos) << md;
 }
 
+// Every agent turn of every run of the incident is summed in one line at the end: duration, and
+// tokens and cost where the CLIs reported them; a run without agent turns has no such line.
+TEST_F(MarkdownTimeline, AgentUsageIsSummedPerIncidentInALineAtTheEnd) {
+  EXPECT_EQ(format_incident_markdown(*store_, incident_).find("Agent usage"), std::string::npos);
+  RunRecord agent = run_;
+  agent.id = "7a2b3c4d-0000-4000-8000-000000000003";
+  agent.trigger_key = "mention:1";
+  agent.backend = "claude-code";
+  agent.skill.clear();
+  ASSERT_TRUE(store_->create_run(agent));
+  RunRecord other = agent;
+  other.id = "8b3c4d5e-0000-4000-8000-000000000004";
+  other.trigger_key = "mention:2";
+  other.incident_id.clear();  // another incident's: not counted
+  ASSERT_TRUE(store_->create_run(other));
+  store_->add_agent_turn({agent.id, "claude-code", kT0 * 1000, 61'000, "failed", false, 12, 0, 0.0});
+  store_->add_agent_turn({agent.id, "claude-code", kT0 * 1000, 190'000, "succeeded", true, 45'000, 1'203, 0.4123});
+  store_->add_agent_turn(
+      {run_.id, "codex", kT0 * 1000, 1'000, "succeeded", false, std::nullopt, std::nullopt, std::nullopt});
+  store_->add_agent_turn({other.id, "claude-code", kT0 * 1000, 9'000'000, "succeeded", false, 1, 1, 100.0});
+  const auto md = format_incident_markdown(*store_, incident_);
+  const std::string line =
+      "**Agent usage:** 2 runs, 3 turns, 4m 12s; 45,012 tokens in, 1,203 out; $0.4123 (as the agent CLIs reported)\n";
+  ASSERT_NE(md.find(line), std::string::npos) << md;
+  EXPECT_EQ(md.size() - md.rfind(line), line.size()) << "the last line";
+  const auto run_md = format_run_markdown(*store_, *store_->get_run(run_.id));
+  EXPECT_NE(run_md.find("**Agent usage:** 1 run, 1 turn, 1s; tokens not reported (as the agent CLIs reported)"),
+            std::string::npos)
+      << run_md;
+}
+
 // People are named where their names are known: the Who column, approvers, and ids inside event
 // texts ("denied by U0…"); an id without a name stays an id.
 TEST_F(MarkdownTimeline, PeopleAreNamedWhereTheirNamesAreKnown) {

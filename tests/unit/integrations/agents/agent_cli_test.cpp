@@ -27,7 +27,18 @@ TEST(AgentCli, ClaudeCodeArgvIsNonInteractiveJsonWithReadOnlyTools) {
   const auto tools = std::find(argv.begin(), argv.end(), "--allowedTools");
   ASSERT_NE(tools, argv.end());
   EXPECT_NE((tools + 1)->find("Bash(kubectl get:*)"), std::string::npos);
-  EXPECT_EQ((tools + 1)->find("Edit"), std::string::npos);
+  // It may write its deliverables, and only there; anything else that would prompt is denied.
+  EXPECT_NE((tools + 1)->find("Edit(output/**)"), std::string::npos);
+  EXPECT_EQ((tools + 1)->find("Write,"), std::string::npos);
+  EXPECT_EQ((tools + 1)->find("Bash(kubectl delete"), std::string::npos);
+  const auto mode = std::find(argv.begin(), argv.end(), "--permission-mode");
+  ASSERT_NE(mode, argv.end());
+  EXPECT_EQ(*(mode + 1), "dontAsk");
+  const auto denied = std::find(argv.begin(), argv.end(), "--disallowedTools");
+  ASSERT_NE(denied, argv.end());
+  const auto denied_list = "," + *(denied + 1) + ",";
+  EXPECT_EQ(denied_list.find(",Write,"), std::string::npos) << "a denied Write would override Edit(output/**)";
+  EXPECT_EQ(denied_list.find(",Edit,"), std::string::npos);
   EXPECT_EQ(std::find(argv.begin(), argv.end(), "--resume"), argv.end());
   const auto resumed = agent_argv(options("claude-code"), {"r", "what next?", "sess-1"});
   const auto resume = std::find(resumed.begin(), resumed.end(), "--resume");
@@ -41,14 +52,31 @@ TEST(AgentCli, ClaudeCodeArgvIsNonInteractiveJsonWithReadOnlyTools) {
 
 TEST(AgentCli, CodexAndGeminiArgv) {
   const auto codex = agent_argv(options("codex"), {"r", "", ""});
-  EXPECT_EQ(std::vector<std::string>(codex.begin(), codex.begin() + 5),
-            (std::vector<std::string>{"codex", "exec", "--json", "--sandbox", "read-only"}));
+  // Codex's own sandbox stays on, with network for kubectl (read-only has none).
+  EXPECT_EQ(std::vector<std::string>(codex.begin(), codex.begin() + 7),
+            (std::vector<std::string>{"codex", "exec", "--json", "--sandbox", "workspace-write", "-c",
+                                      "sandbox_workspace_write.network_access=true"}));
+  EXPECT_EQ(std::find(codex.begin(), codex.end(), "--dangerously-bypass-approvals-and-sandbox"), codex.end());
   const auto resumed = agent_argv(options("codex"), {"r", "q", "th-1"});
-  EXPECT_EQ(std::vector<std::string>(resumed.begin(), resumed.begin() + 4),
-            (std::vector<std::string>{"codex", "exec", "resume", "th-1"}));
+  EXPECT_EQ(resumed, (std::vector<std::string>{"codex", "exec", "resume", "--json", "--skip-git-repo-check", "-c",
+                                               "sandbox_mode=\"workspace-write\"", "-c",
+                                               "sandbox_workspace_write.network_access=true", "th-1", resumed.back()}));
   const auto gemini = agent_argv(options("gemini"), {"r", "", ""});
   EXPECT_EQ(gemini[0], "gemini");
   EXPECT_NE(std::find(gemini.begin(), gemini.end(), "stream-json"), gemini.end());
+  // The shell tool for read-only kubectl only.
+  std::vector<std::string> allowed;
+  for (std::size_t i = 0; i + 1 < gemini.size(); ++i) {
+    if (gemini[i] == "--allowed-tools") {
+      allowed.push_back(gemini[i + 1]);
+    }
+  }
+  EXPECT_NE(std::find(allowed.begin(), allowed.end(), "run_shell_command(kubectl get)"), allowed.end());
+  for (const auto& tool : allowed) {
+    EXPECT_TRUE(tool.rfind("run_shell_command(", 0) != 0 || tool.rfind("run_shell_command(kubectl ", 0) == 0) << tool;
+    EXPECT_EQ(tool.find("write"), std::string::npos) << tool;
+  }
+  EXPECT_EQ(std::find(gemini.begin(), gemini.end(), "--yolo"), gemini.end());
   auto o = options("claude-code");
   o.command = {"/opt/claude/bin/claude"};
   EXPECT_EQ(agent_argv(o, {"r", "", ""})[0], "/opt/claude/bin/claude");

@@ -106,6 +106,63 @@ TEST(AgentStreamParser, GeminiStreamJsonAssemblesDeltas) {
   EXPECT_FALSE(evs[4].is_error);
 }
 
+// Usage where each CLI's final event reports it: Claude Code's result (input counts the cache
+// reads and writes too, and the cost), Codex's turn.completed, Gemini's result stats.
+TEST(AgentStreamParser, UsageAndCostFromEachCliFinalEvent) {
+  AgentStreamParser claude(StreamFormat::ClaudeCode);
+  auto text = test::read_file(test::fixtures_dir() / "agents" / "claude_code_stream_json_result_success.json");
+  std::erase(text, '\n');
+  (void)claude.feed_line(text);
+  EXPECT_EQ(claude.usage().input_tokens, 18 + 25067 + 17254);
+  EXPECT_EQ(claude.usage().output_tokens, 424);
+  ASSERT_TRUE(claude.usage().cost_usd);
+  EXPECT_DOUBLE_EQ(*claude.usage().cost_usd, 0.24722425);
+  EXPECT_EQ(claude.final_text(), "Here are the files in the current directory.")
+      << "the summary when no file was written";
+
+  AgentStreamParser codex(StreamFormat::Codex);
+  (void)parse_file(StreamFormat::Codex, "codex_exec_json_sample.jsonl", &codex);
+  EXPECT_EQ(codex.usage().input_tokens, 24763);
+  EXPECT_EQ(codex.usage().output_tokens, 122);
+  EXPECT_FALSE(codex.usage().cost_usd) << "codex reports no price";
+
+  AgentStreamParser gemini(StreamFormat::Gemini);
+  (void)parse_file(StreamFormat::Gemini, "gemini_cli_stream_json_docs_example.jsonl", &gemini);
+  EXPECT_EQ(gemini.usage().input_tokens, 50);
+  EXPECT_EQ(gemini.usage().output_tokens, 200);
+  EXPECT_FALSE(gemini.usage().cost_usd);
+
+  AgentStreamParser none(StreamFormat::ClaudeCode);
+  (void)none.feed_line(R"({"type":"result","subtype":"success","usage":{"input_tokens":-3,"output_tokens":"x"}})");
+  EXPECT_FALSE(none.usage().reported()) << "negative or non-numeric counts are not usage";
+  EXPECT_TRUE(claude.api_errors().empty());
+  EXPECT_TRUE(codex.api_errors().empty());
+  EXPECT_TRUE(gemini.api_errors().empty());
+}
+
+// The errors of the model's API each CLI reports in its stream, in the CLI's words.
+TEST(AgentStreamParser, ApiErrorsFromEachCli) {
+  AgentStreamParser claude(StreamFormat::ClaudeCode);
+  (void)parse_file(StreamFormat::ClaudeCode, "claude_code_stream_json_api_error_synthetic.jsonl", &claude);
+  ASSERT_EQ(claude.api_errors().size(), 3u);
+  EXPECT_EQ(claude.api_errors()[0], "529 overloaded");
+  EXPECT_EQ(claude.api_errors()[1].rfind("server_error: API Error: 529", 0), 0u) << claude.api_errors()[1];
+  EXPECT_EQ(claude.api_errors()[2].rfind("API Error: 529", 0), 0u);
+  EXPECT_EQ(claude.usage().input_tokens, 12);
+  EXPECT_EQ(claude.final_text(), "") << "an error is not an answer";
+
+  AgentStreamParser codex(StreamFormat::Codex);
+  (void)parse_file(StreamFormat::Codex, "codex_exec_json_error_synthetic.jsonl", &codex);
+  ASSERT_EQ(codex.api_errors().size(), 2u);
+  EXPECT_NE(codex.api_errors()[0].find("stream disconnected"), std::string::npos);
+  EXPECT_NE(codex.api_errors()[1].find("503"), std::string::npos);
+
+  AgentStreamParser gemini(StreamFormat::Gemini);
+  (void)parse_file(StreamFormat::Gemini, "gemini_cli_stream_json_error_synthetic.jsonl", &gemini);
+  ASSERT_EQ(gemini.api_errors().size(), 2u);
+  EXPECT_NE(gemini.api_errors()[1].find("UNAVAILABLE"), std::string::npos);
+}
+
 TEST(AgentStreamParser, BrokenLinesAndUnknownTypesAreTolerated) {
   AgentStreamParser p(StreamFormat::ClaudeCode);
   EXPECT_TRUE(p.feed_line("{not json").empty());
