@@ -9,7 +9,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -162,6 +162,18 @@ CREATE INDEX incidents_channel ON incidents(channel, state, created_at);
     // 6: what a finished run came to (fixed, diagnosed, denied, nothing_to_do, skipped, …).
     R"sql(
 ALTER TABLE runs ADD COLUMN result TEXT NOT NULL DEFAULT '';
+)sql",
+    // 7: data that ages out (storage.retention): what the pruner looks rows up by; webhook bodies
+    // already processed are not kept (they could hold secrets; failed ones are redacted by hand).
+    R"sql(
+CREATE INDEX runs_finished ON runs(finished_at);
+CREATE INDEX incidents_resolved ON incidents(state, resolved_at);
+CREATE INDEX webhook_deliveries_received ON webhook_deliveries(received_at);
+CREATE INDEX audit_log_at ON audit_log(at_ms);
+CREATE INDEX approvals_run ON approvals(run_id);
+CREATE INDEX approvals_step ON approvals(step_id);
+CREATE INDEX runs_incident ON runs(incident_id);
+UPDATE webhook_deliveries SET body = '' WHERE status = 'processed';
 )sql",
 };
 static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),
