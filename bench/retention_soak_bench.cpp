@@ -80,9 +80,9 @@ void write_hour(Store& store, long long now, long long hour) {
     (void)store.create_run(run);
     store.transition_run(run.id, {RunState::Queued}, RunState::Running, now * 1000);
     for (int e = 0; e < kEventsPerRun; ++e) {
-      store.append_event({0, run.id, now * 1000 + e, "tool_call", "agent",
-                          "kubectl get pods -n payments: 3 pods, 1 CrashLoopBackOff (restart " + std::to_string(e) + ")",
-                          ""});
+      store.append_event(
+          {0, run.id, now * 1000 + e, "tool_call", "agent",
+           "kubectl get pods -n payments: 3 pods, 1 CrashLoopBackOff (restart " + std::to_string(e) + ")", ""});
     }
     StepRecord step;
     step.run_id = run.id;
@@ -161,9 +161,10 @@ int main() {
   const auto dir = std::filesystem::temp_directory_path() / ("vigil-soak-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = (dir / "soak.db").string();
-  std::printf("retention soak: %d runs/hour x %d timeline rows, %d webhook deliveries/hour, an incident / 6 h;\n"
-              "retention runs 3d, incidents 5d, deliveries 1d, audit 10d; pruned hourly, %d batches of 500\n",
-              kRunsPerHour, kEventsPerRun, kDeliveriesPerHour, kBatchesPerChore);
+  std::printf(
+      "retention soak: %d runs/hour x %d timeline rows, %d webhook deliveries/hour, an incident / 6 h;\n"
+      "retention runs 3d, incidents 5d, deliveries 1d, audit 10d; pruned hourly, %d batches of 500\n",
+      kRunsPerHour, kEventsPerRun, kDeliveriesPerHour, kBatchesPerChore);
   std::printf("without pruning:\n");
   soak(path, false);
   std::printf("with pruning (storage.retention on):\n");

@@ -145,8 +145,8 @@ class App {
   StoreProcessedEvents processed_;
   slack::SocketModeClient client_;
   InputQueue inputs_;
-  long long last_row_prune_ = 0;  // unix seconds of the last storage.retention pass
-  bool row_backlog_ = false;      // the last pass stopped at its batch limit
+  long long last_row_prune_ = 0;           // unix seconds of the last storage.retention pass
+  bool row_backlog_ = false;               // the last pass stopped at its batch limit
   boost::asio::steady_timer chores_wake_;  // never expires; stop() cancels it to end the chores' pause
   bool stopping_ = false;
 };

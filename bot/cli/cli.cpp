@@ -47,7 +47,7 @@ struct CliState {
   std::string result_filter;
   std::string run_id;  // or an incident id
   bool open_only = false;
-  bool dry_run = false;  // runs prune --dry-run
+  bool dry_run = false;      // runs prune --dry-run
   bool sandbox = false;      // --sandbox given
   std::string sandbox_addr;  // its value, if any
 };

@@ -133,10 +133,10 @@ struct RedactionConfig {
 /// final and an open incident are never pruned, whatever their age.
 struct DataRetentionConfig {
   bool enabled = true;
-  std::chrono::seconds runs{30LL * 86400};                // final runs, their timeline, steps, approvals
-  std::chrono::seconds incidents{90LL * 86400};           // resolved incidents and their timeline
-  std::chrono::seconds webhook_deliveries{7LL * 86400};   // processed or failed deliveries
-  std::chrono::seconds audit{365LL * 86400};              // the audit log: kept longest
+  std::chrono::seconds runs{30LL * 86400};               // final runs, their timeline, steps, approvals
+  std::chrono::seconds incidents{90LL * 86400};          // resolved incidents and their timeline
+  std::chrono::seconds webhook_deliveries{7LL * 86400};  // processed or failed deliveries
+  std::chrono::seconds audit{365LL * 86400};             // the audit log: kept longest
   int batch_rows = 500;
   std::chrono::seconds every{60 * 60};
 };

@@ -30,7 +30,8 @@ PrunePass prune_aged_rows(Store& store, const DataRetentionConfig& policy, long 
 
 std::string format_prune_counts(const PruneCounts& counts) {
   std::string out;
-  for_each_kind(counts, [&](const char* kind, long long n) { out += std::string(kind) + ": " + std::to_string(n) + "\n"; });
+  for_each_kind(counts,
+                [&](const char* kind, long long n) { out += std::string(kind) + ": " + std::to_string(n) + "\n"; });
   out += "total: " + std::to_string(counts.total()) + "\n";
   return out;
 }

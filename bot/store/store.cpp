@@ -92,8 +92,7 @@ std::string Store::exposure_warning(const std::string& path) {
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   return "the database " + path + " has mode " + mode +
-         ": its group or others can read what Vigil recorded; `chmod 600 " + path +
-         "` (and its -wal and -shm files)";
+         ": its group or others can read what Vigil recorded; `chmod 600 " + path + "` (and its -wal and -shm files)";
 }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOpenMode mode) {

@@ -46,18 +46,17 @@ const std::string& sql_delete_approvals() {
 }
 
 const std::string& sql_delete_steps() {
-  static const std::string sql =
-      "DELETE FROM steps WHERE id IN (SELECT s.id FROM steps s WHERE s.run_id IN (" + final_run_ids() +
-      ") AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.step_id = s.id) LIMIT ?2)";
+  static const std::string sql = "DELETE FROM steps WHERE id IN (SELECT s.id FROM steps s WHERE s.run_id IN (" +
+                                 final_run_ids() +
+                                 ") AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.step_id = s.id) LIMIT ?2)";
   return sql;
 }
 
 const std::string& sql_delete_runs() {
-  static const std::string sql =
-      "DELETE FROM runs WHERE id IN (SELECT r.id FROM runs r WHERE " + final_run("r") +
-      " AND NOT EXISTS (SELECT 1 FROM run_events e WHERE e.run_id = r.id)"
-      " AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id)"
-      " AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.run_id = r.id) LIMIT ?2)";
+  static const std::string sql = "DELETE FROM runs WHERE id IN (SELECT r.id FROM runs r WHERE " + final_run("r") +
+                                 " AND NOT EXISTS (SELECT 1 FROM run_events e WHERE e.run_id = r.id)"
+                                 " AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.run_id = r.id)"
+                                 " AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.run_id = r.id) LIMIT ?2)";
   return sql;
 }
 
@@ -133,23 +132,22 @@ PruneCounts Store::prune_batch(const PruneCutoffs& c, int batch) {
 PruneCounts Store::count_prunable(const PruneCutoffs& c) {
   PruneCounts n;
   n.runs = count_where("SELECT COUNT(*) FROM runs r WHERE " + final_run("r"), c.runs_before);
-  n.run_events = count_where(
-      "SELECT COUNT(*) FROM run_events e JOIN runs r ON r.id = e.run_id WHERE " + final_run("r"), c.runs_before);
+  n.run_events = count_where("SELECT COUNT(*) FROM run_events e JOIN runs r ON r.id = e.run_id WHERE " + final_run("r"),
+                             c.runs_before);
   n.steps =
       count_where("SELECT COUNT(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE " + final_run("r"), c.runs_before);
-  n.approvals = count_where(
-      "SELECT COUNT(*) FROM approvals a JOIN runs r ON r.id = a.run_id WHERE " + final_run("r"), c.runs_before);
+  n.approvals = count_where("SELECT COUNT(*) FROM approvals a JOIN runs r ON r.id = a.run_id WHERE " + final_run("r"),
+                            c.runs_before);
   // An incident goes once every run that refers to it goes too (in this pass or an earlier one).
   const std::string incident_goes =
       "i.state = 'resolved' AND COALESCE(i.resolved_at, i.created_at) < ?1 AND NOT EXISTS (SELECT 1 FROM runs r "
       "WHERE r.incident_id = i.id AND NOT (" +
       final_run("r", "?2") + "))";
-  n.incidents = count_where("SELECT COUNT(*) FROM incidents i WHERE " + incident_goes, c.incidents_before,
-                            c.runs_before);
-  n.incident_events =
-      count_where("SELECT COUNT(*) FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE " +
-                      incident_goes,
-                  c.incidents_before, c.runs_before);
+  n.incidents =
+      count_where("SELECT COUNT(*) FROM incidents i WHERE " + incident_goes, c.incidents_before, c.runs_before);
+  n.incident_events = count_where(
+      "SELECT COUNT(*) FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE " + incident_goes,
+      c.incidents_before, c.runs_before);
   n.webhook_deliveries = count_where(
       "SELECT COUNT(*) FROM webhook_deliveries WHERE status != 'received' AND received_at < ?1", c.deliveries_before);
   n.audit = count_where("SELECT COUNT(*) FROM audit_log WHERE at_ms < ?1", c.audit_before * 1000);

@@ -327,24 +327,26 @@ TEST_F(OpsHttp, SecretsInAWebhookAreInNoTableOnceProcessed) {
   const std::string github_token = std::string("gh") + "p_" + std::string(36, 'Z');
   const std::string bearer = "b34r3r-s3cr3t-v4lu3";
   const std::string password = "hunter2-sekrit";
-  const json alert = {{"status", "firing"},
-                      {"labels",
-                       {{"alertname", "DbPasswordLeak"},
-                        {"severity", "critical"},
-                        {"password", password},
-                        {"instance", "db-1"}}},
-                      {"annotations",
-                       {{"title", "login failed with " + slack_token},
-                        {"description", "curl -H 'Authorization: Bearer " + bearer + "' api; push with " +
-                                            github_token + "; password: " + password}}},
-                      {"startsAt", "2023-06-12T08:24:38.326Z"},
-                      {"endsAt", "0001-01-01T00:00:00Z"},
-                      {"fingerprint", "5ec7e75ec7e75ec7"},
-                      {"generatorURL", ""}};
-  const json body_json = {{"receiver", "vigil"},         {"status", "firing"},
-                          {"alerts", json::array({alert})}, {"groupLabels", {{"alertname", "DbPasswordLeak"}}},
-                          {"commonLabels", json::object()}, {"commonAnnotations", json::object()},
-                          {"externalURL", ""},              {"version", "4"},
+  const json alert = {
+      {"status", "firing"},
+      {"labels",
+       {{"alertname", "DbPasswordLeak"}, {"severity", "critical"}, {"password", password}, {"instance", "db-1"}}},
+      {"annotations",
+       {{"title", "login failed with " + slack_token},
+        {"description",
+         "curl -H 'Authorization: Bearer " + bearer + "' api; push with " + github_token + "; password: " + password}}},
+      {"startsAt", "2023-06-12T08:24:38.326Z"},
+      {"endsAt", "0001-01-01T00:00:00Z"},
+      {"fingerprint", "5ec7e75ec7e75ec7"},
+      {"generatorURL", ""}};
+  const json body_json = {{"receiver", "vigil"},
+                          {"status", "firing"},
+                          {"alerts", json::array({alert})},
+                          {"groupLabels", {{"alertname", "DbPasswordLeak"}}},
+                          {"commonLabels", json::object()},
+                          {"commonAnnotations", json::object()},
+                          {"externalURL", ""},
+                          {"version", "4"},
                           {"groupKey", "{}:{alertname=\"DbPasswordLeak\"}"}};
   const auto body = body_json.dump();
   const auto r = post("alertmanager", body, auth_for("alertmanager", body));

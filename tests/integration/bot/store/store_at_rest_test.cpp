@@ -20,10 +20,18 @@ namespace {
 constexpr long long kNow = 1'800'000'000;
 
 // Token-shaped values, assembled at run time so that nothing token-shaped is committed.
-std::string slack_token() { return std::string("xo") + "xb-1234567890-abcdefghijkl"; }
-std::string github_token() { return std::string("gh") + "p_" + std::string(36, 'A'); }
-std::string bearer_value() { return "s3cr3tB34r3rV4lu3"; }
-std::string password_value() { return "hunter2-sekrit"; }
+std::string slack_token() {
+  return std::string("xo") + "xb-1234567890-abcdefghijkl";
+}
+std::string github_token() {
+  return std::string("gh") + "p_" + std::string(36, 'A');
+}
+std::string bearer_value() {
+  return "s3cr3tB34r3rV4lu3";
+}
+std::string password_value() {
+  return "hunter2-sekrit";
+}
 
 // One text with every kind of secret in it.
 std::string secret_text() {
@@ -31,7 +39,9 @@ std::string secret_text() {
          ", password: " + password_value();
 }
 
-std::vector<std::string> secrets() { return {slack_token(), github_token(), bearer_value(), password_value()}; }
+std::vector<std::string> secrets() {
+  return {slack_token(), github_token(), bearer_value(), password_value()};
+}
 
 unsigned mode_of(const std::string& path) {
   struct stat st {};
@@ -93,7 +103,8 @@ TEST(StoreAtRest, AReadableDatabaseIsWarnedAboutAndLeftAsItIs) {
   ASSERT_EQ(::chmod(db.c_str(), 0644), 0);
   EXPECT_EQ(Store::exposure_warning(db), "the database " + db +
                                              " has mode 0644: its group or others can read what Vigil recorded; "
-                                             "`chmod 600 " + db + "` (and its -wal and -shm files)");
+                                             "`chmod 600 " +
+                                             db + "` (and its -wal and -shm files)");
   { ASSERT_TRUE(Store::open(db)); }
   EXPECT_EQ(mode_of(db), 0644u) << "an existing file's mode is the operator's";
   EXPECT_EQ(Store::exposure_warning((dir / "missing.db").string()), "");
@@ -173,8 +184,8 @@ TEST(StoreAtRest, AWebhookBodyIsClearedOnceProcessedAndRedactedWhenItFailed) {
   auto opened = Store::open(db);
   ASSERT_TRUE(opened);
   auto& store = **opened;
-  const auto body = "{\"alerts\": [{\"labels\": {\"password\": \"" + password_value() + "\"}, \"annotations\": " +
-                    "{\"description\": \"" + secret_text() + "\"}}]}";
+  const auto body = "{\"alerts\": [{\"labels\": {\"password\": \"" + password_value() +
+                    "\"}, \"annotations\": " + "{\"description\": \"" + secret_text() + "\"}}]}";
   const auto ok = store.record_webhook_delivery("alertmanager", kNow, body);
   const auto bad = store.record_webhook_delivery("alertmanager", kNow, body);
   // Until processed, the body is kept as received: a crash before then loses nothing.

@@ -42,8 +42,8 @@ TEST(ConfigRetention, EveryKindIsRead) {
 }
 
 TEST(ConfigRetention, BadValuesSayWhereAndWhy) {
-  const auto load = load_config_text("storage:\n  retention:\n    runs: 1h\n    batch_rows: 0\n    rnus: 3d\n",
-                                     "b.yaml", {});
+  const auto load =
+      load_config_text("storage:\n  retention:\n    runs: 1h\n    batch_rows: 0\n    rnus: 3d\n", "b.yaml", {});
   ASSERT_EQ(load.errors.size(), 2u);
   EXPECT_EQ(load.errors[0].to_string(), "b.yaml:3:11: storage.retention.runs: must be at least 86400s");
   EXPECT_EQ(load.errors[1].to_string(), "b.yaml:4:17: storage.retention.batch_rows: must be between 10 and 100000");
