@@ -4,6 +4,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "bot/app/runtime_setup.h"
+#include "bot/core/data_retention.h"
 #include "bot/core/workspace_retention.h"
 #include "handlers/parameters_handler.h"
 
@@ -225,6 +226,27 @@ void App::prune(long long& last_retention) {
     if (report.deleted > 0) {
       log_->info("workspaces: deleted {}, {} bytes left", report.deleted, report.bytes_after);
     }
+  }
+  prune_aged_rows_when_due(now);
+}
+
+void App::prune_aged_rows_when_due(long long now) {
+  const auto& policy = config_.storage.retention;
+  if (!policy.enabled || (!row_backlog_ && now - last_row_prune_ < policy.every.count())) {
+    return;
+  }
+  last_row_prune_ = now;
+  const auto pass = prune_aged_rows(ports_.store, policy, now, kPruneBatchesPerChore);
+  row_backlog_ = !pass.drained;
+  for_each_kind(pass.deleted, [&](const char* kind, long long n) {
+    if (n > 0) {
+      ports_.metrics.inc("vigil_store_rows_pruned_total", "kind", kind, static_cast<double>(n));
+    }
+  });
+  if (pass.deleted.total() > 0) {
+    log_->info("retention: pruned {} rows ({} runs, {} incidents, {} webhook deliveries, {} audit rows){}",
+               pass.deleted.total(), pass.deleted.runs, pass.deleted.incidents, pass.deleted.webhook_deliveries,
+               pass.deleted.audit, row_backlog_ ? "; more at the next chore" : "");
   }
 }
 

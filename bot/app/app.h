@@ -102,8 +102,13 @@ class App {
   /// Every kChoresEvery on the Clock until stop(): expires approvals, prunes processed event ids
   /// and (hourly) old workspaces.
   Task<> chores();
-  /// The chores that need no Slack call: pruning processed event ids and (hourly) workspaces.
+  /// The chores that need no Slack call: pruning processed event ids, (hourly) workspaces and
+  /// the rows storage.retention lets go.
   void prune(long long& last_retention);
+  /// Every storage.retention.every, and at each chore while a backlog is left: at most
+  /// kPruneBatchesPerChore batches, so one chore never holds the io thread long.
+  void prune_aged_rows_when_due(long long now);
+  static constexpr int kPruneBatchesPerChore = 4;
   /// Waits kChoresEvery on the Clock; false when stop() cut the wait short.
   Task<bool> chores_pause();
   /// Something quiesce() waits for: a run doing work, an input or a Slack update in flight.
@@ -140,6 +145,8 @@ class App {
   StoreProcessedEvents processed_;
   slack::SocketModeClient client_;
   InputQueue inputs_;
+  long long last_row_prune_ = 0;           // unix seconds of the last storage.retention pass
+  bool row_backlog_ = false;               // the last pass stopped at its batch limit
   boost::asio::steady_timer chores_wake_;  // never expires; stop() cancels it to end the chores' pause
   bool stopping_ = false;
 };

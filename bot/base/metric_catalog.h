@@ -80,6 +80,9 @@ inline constexpr MetricFamily kMetricCatalog[] = {
      "Time a run took from start (or resumption) to its end, in seconds, by final state.", kRunBuckets},
     {"vigil_workspace_bytes", MetricType::Gauge, "bytes", "", "Bytes in the run workspaces."},
     {"vigil_workspace_prunes_total", MetricType::Counter, "", "", "Passes of the workspace retention policy."},
+    {"vigil_store_rows_pruned_total", MetricType::Counter, "", "kind",
+     "Database rows deleted by storage.retention, by kind (runs, run_events, incidents, webhook_deliveries, "
+     "audit, …)."},
     // ---- Approvals (bot/slack/slack_approval_gate.cpp)
     {"vigil_approvals_total", MetricType::Counter, "", "outcome",
      "Approval events, by kind: requested, click, vote, approved, denied, expired, refused, "

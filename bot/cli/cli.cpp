@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <ctime>
+#include <limits>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -16,6 +18,7 @@
 #include "bot/base/logging.h"
 #include "bot/base/redactor.h"
 #include "bot/core/config.h"
+#include "bot/core/data_retention.h"
 #include "bot/core/incident_service.h"
 #include "bot/core/run_lookup.h"
 #include "bot/app/runtime_setup.h"
@@ -46,6 +49,7 @@ struct CliState {
   std::string result_filter;
   std::string run_id;  // or an incident id
   bool open_only = false;
+  bool dry_run = false;      // runs prune --dry-run
   bool sandbox = false;      // --sandbox given
   std::string sandbox_addr;  // its value, if any
 };
@@ -77,7 +81,14 @@ std::string config_path_from(const CliState& s) {
 }
 
 int cmd_config_check(const CliState& s) {
-  return load_checked(config_path_from(s), false) ? kExitOk : kExitUsage;
+  const auto config = load_checked(config_path_from(s), false);
+  if (!config) {
+    return kExitUsage;
+  }
+  if (const auto exposed = Store::exposure_warning(config->storage.database); !exposed.empty()) {
+    std::cerr << "warning: " << exposed << "\n";
+  }
+  return kExitOk;
 }
 
 int cmd_config_show(const CliState& s) {
@@ -91,8 +102,8 @@ int cmd_config_show(const CliState& s) {
 
 // The commands that read the database back never write one: a missing file says where it was
 // looked for and what names it; a database of another schema version is refused, not upgraded.
-std::unique_ptr<Store> open_store_or_report(const Config& config) {
-  auto store = Store::open(config.storage.database, StoreOpenMode::ReadOnly);
+std::unique_ptr<Store> open_store_or_report(const Config& config, StoreOpenMode mode = StoreOpenMode::ReadOnly) {
+  auto store = Store::open(config.storage.database, mode);
   if (!store && store.error().is(Errc::NotFound)) {
     std::error_code ec;
     const auto where = std::filesystem::absolute(config.storage.database, ec).lexically_normal();
@@ -309,6 +320,29 @@ std::string sandbox_address(const CliState& s) {
   return SandboxOptions{}.listen;
 }
 
+// `vigil runs prune [--dry-run]`: what storage.retention lets go now, counted or deleted (the same
+// batches `vigil serve` deletes on its own; this one runs until nothing is left).
+int cmd_runs_prune(const CliState& s) {
+  auto config = load_checked(config_path_from(s), true);
+  if (!config) {
+    return kExitUsage;
+  }
+  auto store = open_store_or_report(*config, s.dry_run ? StoreOpenMode::ReadOnly : StoreOpenMode::MustExist);
+  if (!store) {
+    return kExitFailure;
+  }
+  const auto& policy = config->storage.retention;
+  const long long now = static_cast<long long>(std::time(nullptr));
+  if (s.dry_run) {
+    const auto counts = store->count_prunable(retention_cutoffs(policy, now));
+    std::cout << "would prune (dry run; nothing deleted):\n" << format_prune_counts(counts);
+    return kExitOk;
+  }
+  const auto pass = prune_aged_rows(*store, policy, now, std::numeric_limits<int>::max());
+  std::cout << "pruned:\n" << format_prune_counts(pass.deleted);
+  return kExitOk;
+}
+
 int cmd_serve(const CliState& s) {
   // Everything the long-running process writes (database, workspaces, step output, logs to files)
   // is private to its user, whatever umask it was started with: a container runtime gives 022.
@@ -345,6 +379,11 @@ int cmd_serve(const CliState& s) {
     return kExitFailure;
   }
   log->info("database {} at schema version {}", config->storage.database, (*store)->schema_version());
+  // What is written passes the same redactor as what is posted.
+  (*store)->set_redactor(redactor);
+  if (const auto exposed = Store::exposure_warning(config->storage.database); !exposed.empty()) {
+    log->warn("{}", exposed);
+  }
   if (sandbox) {
     if (auto opened = sandbox->open_page(logging); !opened) {
       log->error("{}", opened.error().detail);
@@ -410,6 +449,11 @@ int run_cli(int argc, char** argv) {
   show_run->add_flag("--full", state.full, "also every step's full output (redacted, from the run's workspace)")
       ->excludes(show_json);
   show_run->callback([&] { exit_code = cmd_runs_show(state); });
+
+  auto* prune = runs->add_subcommand(
+      "prune", "delete the runs, incidents, webhook deliveries and audit rows past storage.retention");
+  prune->add_flag("--dry-run", state.dry_run, "only count what would be deleted, per kind");
+  prune->callback([&] { exit_code = cmd_runs_prune(state); });
 
   auto* incidents = app.add_subcommand("incidents", "read incidents back from the database");
   incidents->require_subcommand(1);

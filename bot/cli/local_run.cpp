@@ -17,6 +17,7 @@ Result<std::unique_ptr<LocalRun>> LocalRun::open(const Config& config, const ski
   if (!opened) {
     return opened.error();
   }
+  (*opened)->set_redactor(redactor);
   return std::unique_ptr<LocalRun>(
       new LocalRun(config, catalog, std::move(settings), std::move(redactor), std::move(*opened)));
 }

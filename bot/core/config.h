@@ -135,10 +135,24 @@ struct RedactionConfig {
   std::vector<std::string> patterns;
 };
 
+/// How long each kind of row stays in the database (storage.retention). Pruned in batches of
+/// `batch_rows` (one short transaction each) every `every`, off the ack path; a run that is not
+/// final and an open incident are never pruned, whatever their age.
+struct DataRetentionConfig {
+  bool enabled = true;
+  std::chrono::seconds runs{30LL * 86400};               // final runs, their timeline, steps, approvals
+  std::chrono::seconds incidents{90LL * 86400};          // resolved incidents and their timeline
+  std::chrono::seconds webhook_deliveries{7LL * 86400};  // processed or failed deliveries
+  std::chrono::seconds audit{365LL * 86400};             // the audit log: kept longest
+  int batch_rows = 500;
+  std::chrono::seconds every{60 * 60};
+};
+
 struct StorageConfig {
   /// Relative: to the configuration file's folder (the working directory when there is none).
   std::string database = "vigil.db";
   std::chrono::seconds processed_event_ttl{60 * 60};
+  DataRetentionConfig retention;
 };
 
 struct LoggingConfig {

@@ -314,14 +314,38 @@ void read_redaction(const YAML::Node& red, ConfigReader& r, RedactionConfig& red
   }
 }
 
+void read_data_retention(const YAML::Node& ret, ConfigReader& r, DataRetentionConfig& retention) {
+  const char* path = "storage.retention";
+  if (!r.check_map(ret, path, {"enabled", "runs", "incidents", "webhook_deliveries", "audit", "batch_rows", "every"})) {
+    return;
+  }
+  const std::chrono::seconds day(86400);
+  r.read_bool(ret, path, "enabled", retention.enabled);
+  r.read_duration(ret, path, "runs", day, retention.runs);
+  r.read_duration(ret, path, "incidents", day, retention.incidents);
+  r.read_duration(ret, path, "webhook_deliveries", std::chrono::seconds(3600), retention.webhook_deliveries);
+  r.read_duration(ret, path, "audit", day, retention.audit);
+  r.read_int(ret, path, "batch_rows", 10, 100000, retention.batch_rows);
+  r.read_duration(ret, path, "every", std::chrono::seconds(60), retention.every);
+  const auto shorter = std::max({retention.runs, retention.incidents, retention.webhook_deliveries});
+  if (retention.audit < shorter) {
+    r.warning(ret["audit"] ? ret["audit"] : ret, "storage.retention.audit",
+              "is shorter than another kind's retention: the audit log outlives what it audits only when it "
+              "is kept longest");
+  }
+}
+
 void read_storage(const YAML::Node& st, ConfigReader& r, StorageConfig& storage) {
-  if (!r.check_map(st, "storage", {"database", "processed_event_ttl"})) {
+  if (!r.check_map(st, "storage", {"database", "processed_event_ttl", "retention"})) {
     return;
   }
   r.read_string(st, "storage", "database", storage.database);
   r.read_duration(st, "storage", "processed_event_ttl", std::chrono::seconds(600), storage.processed_event_ttl);
   if (storage.database.empty()) {
     r.error(st["database"] ? st["database"] : st, "storage.database", "must not be empty");
+  }
+  if (const auto ret = st["retention"]) {
+    read_data_retention(ret, r, storage.retention);
   }
 }
 

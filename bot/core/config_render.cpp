@@ -168,6 +168,17 @@ void emit_storage(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "database" << YAML::Value << c.storage.database;
   out << YAML::Key << "processed_event_ttl" << YAML::Value
       << (std::to_string(c.storage.processed_event_ttl.count()) + "s");
+  const auto& ret = c.storage.retention;
+  const auto seconds = [](std::chrono::seconds s) { return std::to_string(s.count()) + "s"; };
+  out << YAML::Key << "retention" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "enabled" << YAML::Value << ret.enabled;
+  out << YAML::Key << "runs" << YAML::Value << seconds(ret.runs);
+  out << YAML::Key << "incidents" << YAML::Value << seconds(ret.incidents);
+  out << YAML::Key << "webhook_deliveries" << YAML::Value << seconds(ret.webhook_deliveries);
+  out << YAML::Key << "audit" << YAML::Value << seconds(ret.audit);
+  out << YAML::Key << "batch_rows" << YAML::Value << ret.batch_rows;
+  out << YAML::Key << "every" << YAML::Value << seconds(ret.every);
+  out << YAML::EndMap;
   out << YAML::EndMap;
 }
 

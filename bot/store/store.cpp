@@ -4,18 +4,49 @@
 // store_webhooks.cpp and store_event_dedup.cpp (processed Slack event ids).
 #include "bot/store/store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "bot/base/redactor.h"
+
 namespace vigil {
 namespace {
+
+// A new database file is created here, 0600 whatever the umask, before SQLite opens it: SQLite
+// then creates the -wal and -shm files with the database's own mode. An existing file is left as
+// it is (Store::exposure_warning tells about a readable one).
+Result<void> create_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return {};
+    }
+    return make_error(Errc::Io, "cannot create database " + path + ": " + std::strerror(errno));
+  }
+  const int changed = ::fchmod(fd, 0600);
+  ::close(fd);
+  if (changed != 0) {
+    return make_error(Errc::Io, "cannot make database " + path + " private: " + std::strerror(errno));
+  }
+  return {};
+}
 
 Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path, StoreOpenMode mode) {
   const bool read_only = mode == StoreOpenMode::ReadOnly;
   int flags = (read_only ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) | SQLite::OPEN_FULLMUTEX;
   if (mode == StoreOpenMode::CreateIfMissing) {
     flags |= SQLite::OPEN_CREATE;
+    if (auto created = create_private_file(path); !created) {
+      return created.error();
+    }
   } else if (std::error_code ec; !std::filesystem::is_regular_file(path, ec)) {
     return make_error(Errc::NotFound, "no database at " + path);
   }
@@ -36,8 +67,33 @@ Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
 
 }  // namespace
 
-Store::Store(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+Store::Store(std::unique_ptr<SQLite::Database> db)
+    : db_(std::move(db)), redactor_(std::make_shared<const Redactor>()) {}
 Store::~Store() = default;
+
+void Store::set_redactor(std::shared_ptr<const Redactor> redactor) {
+  if (redactor) {
+    redactor_ = std::move(redactor);
+  }
+}
+
+std::string Store::scrub(const std::string& text) const {
+  if (text.empty()) {
+    return text;
+  }
+  return redactor_->redact(text);
+}
+
+std::string Store::exposure_warning(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 0077) == 0) {
+    return "";
+  }
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return "the database " + path + " has mode " + mode +
+         ": its group or others can read what Vigil recorded; `chmod 600 " + path + "` (and its -wal and -shm files)";
+}
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOpenMode mode) {
   return open_with(path, kSchemaVersion, mode);

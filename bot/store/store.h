@@ -10,6 +10,10 @@
 #include "bot/base/error.h"
 #include "bot/store/model.h"
 
+namespace vigil {
+class Redactor;
+}
+
 namespace SQLite {
 class Database;
 class Statement;
@@ -26,6 +30,33 @@ struct WebhookDelivery {
   std::string status;
 };
 
+/// Cut-offs (unix seconds) of what may be pruned: a final run that finished before `runs_before`
+/// (with its events, steps and approvals), a resolved incident resolved before `incidents_before`
+/// that no run still refers to, a processed or failed webhook delivery received before
+/// `deliveries_before`, an audit row written before `audit_before`.
+struct PruneCutoffs {
+  long long runs_before = 0;
+  long long incidents_before = 0;
+  long long deliveries_before = 0;
+  long long audit_before = 0;
+};
+
+/// Rows per kind: what one pruning pass deleted, or (dry run) what it would delete.
+struct PruneCounts {
+  long long runs = 0;
+  long long run_events = 0;
+  long long steps = 0;
+  long long approvals = 0;
+  long long incidents = 0;
+  long long incident_events = 0;
+  long long webhook_deliveries = 0;
+  long long audit = 0;
+  long long total() const {
+    return runs + run_events + steps + approvals + incidents + incident_events + webhook_deliveries + audit;
+  }
+  PruneCounts& operator+=(const PruneCounts& o);
+};
+
 /// What Store::open does when the file is not there.
 enum class StoreOpenMode {
   CreateIfMissing,  // serving: a new, empty database
@@ -35,14 +66,18 @@ enum class StoreOpenMode {
   ReadOnly,
 };
 
-/// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on). Methods are named
+/// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on), created 0600
+/// whatever the umask (SQLite gives its -wal and -shm files the database's mode). Every free text
+/// written (titles, timelines, summaries, errors, step output, approval reasons, audit details)
+/// passes the Redactor first: the built-in rules until set_redactor() gives the configured one.
+/// A webhook body is the one text kept verbatim, and only until it is processed. Methods are named
 /// for what the core needs; every state change is a conditional update, so of two writers racing
 /// for the same change exactly one wins. Synchronous and short: called on the io thread.
 /// Throws SQLite::Exception only when the database itself fails.
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   /// Opens (creating if needed, unless `mode` says otherwise) and migrates. A database written by a
   /// newer Vigil is refused.
@@ -53,6 +88,11 @@ class Store {
   ~Store();
 
   int schema_version() const;
+  /// The filter every free text passes before it is written (the same one as Slack posts).
+  void set_redactor(std::shared_ptr<const Redactor> redactor);
+  /// A warning when the database file at `path` can be read or written by its group or others
+  /// (empty when it cannot, or when there is no file).
+  static std::string exposure_warning(const std::string& path);
   /// True when a write succeeds now (readiness probe).
   bool is_writable();
 
@@ -162,7 +202,8 @@ class Store {
   // Webhook deliveries
   /// Inserts (committed when it returns) a delivery in state received; returns its id.
   std::int64_t record_webhook_delivery(const std::string& source, long long received_at, const std::string& body);
-  /// received → `status` (processed or failed); false when it was not received.
+  /// received → `status` (processed or failed); false when it was not received. The body is not
+  /// kept past this: cleared when processed, a redacted copy when failed (to see why).
   bool mark_webhook_processed(std::int64_t id, const std::string& status, long long at);
   /// Oldest first.
   std::vector<WebhookDelivery> list_webhook_deliveries(int limit = 1000);
@@ -176,6 +217,14 @@ class Store {
   /// Deletes ids older than `before`; returns how many.
   int prune_processed_events(long long before);
 
+  // Retention (store_retention.cpp)
+  /// What prune_batch would delete, in all, per kind (`vigil runs prune --dry-run`).
+  PruneCounts count_prunable(const PruneCutoffs& cutoffs);
+  /// Deletes at most `batch` rows of each kind, children before their parents, each kind in its own
+  /// transaction. A run not final and an open incident are never deleted. Call again until it
+  /// returns zero rows.
+  PruneCounts prune_batch(const PruneCutoffs& cutoffs, int batch);
+
  private:
   explicit Store(std::unique_ptr<SQLite::Database> db);
   static Result<std::unique_ptr<Store>> open_with(const std::string& path, int version, StoreOpenMode mode);
@@ -185,7 +234,15 @@ class Store {
   /// lookups, the dedup insert), reset and unbound. Not for a statement still being stepped.
   SQLite::Statement& prepared(const char* sql);
 
+  /// `text` through the redactor, as it is written.
+  std::string scrub(const std::string& text) const;
+  /// One DELETE of at most `batch` rows in its own transaction; returns the rows deleted.
+  long long delete_in_transaction(const std::string& sql, long long cutoff, int batch);
+  /// A COUNT(*) with ?1 bound to `first` and ?2 (when the query has it) to `second`.
+  long long count_where(const std::string& sql, long long first, long long second = 0);
+
   std::unique_ptr<SQLite::Database> db_;
+  std::shared_ptr<const Redactor> redactor_;
   std::map<const char*, std::unique_ptr<SQLite::Statement>> prepared_;  // keyed by the literal
 };
 

@@ -152,7 +152,7 @@ bool Store::claim_approval_decision(const std::string& token, Decision decision,
   q.bind(1, decision == Decision::Approve ? "approved" : "denied");
   q.bind(2, decided_by);
   q.bind(3, static_cast<std::int64_t>(now));
-  q.bind(4, reason);
+  q.bind(4, scrub(reason));
   q.bind(5, token);
   q.bind(6, static_cast<std::int64_t>(now));
   return q.exec() == 1;

@@ -15,7 +15,7 @@ void Store::append_audit(const AuditEntry& a) {
   q.bind(3, a.action);
   q.bind(4, a.run_id);
   q.bind(5, a.approval_token);
-  q.bind(6, a.detail);
+  q.bind(6, scrub(a.detail));
   q.exec();
 }
 

@@ -39,7 +39,7 @@ Result<void> Store::create_incident(const IncidentRecord& i) {
                       "INSERT INTO incidents(id, title, severity, state, source, fingerprint, channel, "
                       "thread_ts, declared_by, created_at, alert_count) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, i.id);
-  q.bind(2, i.title);
+  q.bind(2, scrub(i.title));
   q.bind(3, i.severity);
   q.bind(4, i.state);
   q.bind(5, i.source);
@@ -150,7 +150,7 @@ std::int64_t Store::append_incident_event(const IncidentEvent& ev) {
   q.bind(2, static_cast<std::int64_t>(ev.at_ms));
   q.bind(3, ev.kind);
   q.bind(4, ev.actor);
-  q.bind(5, ev.text);
+  q.bind(5, scrub(ev.text));
   q.exec();
   return db_->getLastInsertRowid();
 }

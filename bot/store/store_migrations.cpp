@@ -180,6 +180,18 @@ CREATE TABLE agent_turns (
 );
 CREATE INDEX agent_turns_run ON agent_turns(run_id);
 )sql",
+    // 8: data that ages out (storage.retention): what the pruner looks rows up by; webhook bodies
+    // already processed are not kept (they could hold secrets; failed ones are redacted by hand).
+    R"sql(
+CREATE INDEX runs_finished ON runs(finished_at);
+CREATE INDEX incidents_resolved ON incidents(state, resolved_at);
+CREATE INDEX webhook_deliveries_received ON webhook_deliveries(received_at);
+CREATE INDEX audit_log_at ON audit_log(at_ms);
+CREATE INDEX approvals_run ON approvals(run_id);
+CREATE INDEX approvals_step ON approvals(step_id);
+CREATE INDEX runs_incident ON runs(incident_id);
+UPDATE webhook_deliveries SET body = '' WHERE status = 'processed';
+)sql",
 };
 static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),
               "Store::kSchemaVersion is the number of the newest migration");

@@ -12,8 +12,8 @@ std::int64_t Store::append_event(const RunEvent& ev) {
   q.bind(2, static_cast<std::int64_t>(ev.at_ms));
   q.bind(3, ev.kind);
   q.bind(4, ev.actor);
-  q.bind(5, ev.text);
-  q.bind(6, ev.data);
+  q.bind(5, scrub(ev.text));
+  q.bind(6, scrub(ev.data));
   q.exec();
   return db_->getLastInsertRowid();
 }

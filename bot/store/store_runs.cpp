@@ -55,7 +55,7 @@ Result<void> Store::create_run(const RunRecord& r) {
   q.bind(3, r.trigger_kind);
   q.bind(4, r.trigger_key.empty() ? r.id : r.trigger_key);
   q.bind(5, r.requester);
-  q.bind(6, r.text);
+  q.bind(6, scrub(r.text));
   q.bind(7, r.backend);
   q.bind(8, r.skill);
   q.bind(9, std::string(to_string(r.state)));
@@ -192,7 +192,7 @@ bool Store::transition_run(const std::string& id, const std::vector<RunState>& f
   e.bind(1, id);
   e.bind(2, static_cast<std::int64_t>(at_ms));
   e.bind(3, actor);
-  e.bind(4, std::string(to_string(to)) + (note.empty() ? "" : ": " + note));
+  e.bind(4, std::string(to_string(to)) + (note.empty() ? "" : ": " + scrub(note)));
   e.exec();
   tx.commit();
   return true;
@@ -208,7 +208,7 @@ void Store::set_run_thread(const std::string& id, const std::string& channel, co
 
 void Store::set_run_summary(const std::string& id, const std::string& summary) {
   SQLite::Statement q(*db_, "UPDATE runs SET summary=? WHERE id=?");
-  q.bind(1, summary);
+  q.bind(1, scrub(summary));
   q.bind(2, id);
   q.exec();
 }
@@ -222,7 +222,7 @@ void Store::set_run_result(const std::string& id, RunResult result) {
 
 void Store::set_run_error(const std::string& id, const std::string& error) {
   SQLite::Statement q(*db_, "UPDATE runs SET error=? WHERE id=?");
-  q.bind(1, error);
+  q.bind(1, scrub(error));
   q.bind(2, id);
   q.exec();
 }

@@ -120,7 +120,7 @@ void Store::finish_step(std::int64_t id, StepState state, std::optional<int> exi
   q.bind(1, std::string(to_string(state)));
   bind_opt(q, 2, exit_code);
   bind_opt(q, 3, signal);
-  q.bind(4, output);
+  q.bind(4, scrub(output));
   q.bind(5, truncated ? 1 : 0);
   q.bind(6, output_path);
   q.bind(7, static_cast<std::int64_t>(at));

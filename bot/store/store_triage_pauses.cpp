@@ -21,7 +21,7 @@ void Store::pause_auto_triage(const AutoTriagePause& p) {
   q.bind(1, p.key);
   q.bind(2, static_cast<std::int64_t>(p.paused_at));
   q.bind(3, static_cast<std::int64_t>(p.resume_at));
-  q.bind(4, p.reason);
+  q.bind(4, scrub(p.reason));
   q.exec();
 }
 

@@ -5,6 +5,8 @@
 namespace vigil {
 
 // Webhook deliveries
+
+// The one text stored verbatim: a delivery must be replayable after a crash until it is processed.
 std::int64_t Store::record_webhook_delivery(const std::string& source, long long received_at, const std::string& body) {
   SQLite::Statement q(*db_,
                       "INSERT INTO webhook_deliveries(source, received_at, body, status) "
@@ -17,12 +19,23 @@ std::int64_t Store::record_webhook_delivery(const std::string& source, long long
 }
 
 bool Store::mark_webhook_processed(std::int64_t id, const std::string& status, long long at) {
+  // The raw body was kept only so that a crash before processing loses nothing: it goes now. A
+  // failed delivery keeps a redacted copy, so that someone can see why it failed.
+  std::string kept;
+  if (status != "processed") {
+    SQLite::Statement body(*db_, "SELECT body FROM webhook_deliveries WHERE id = ? AND status = 'received'");
+    body.bind(1, id);
+    if (body.executeStep()) {
+      kept = scrub(body.getColumn(0).getString());
+    }
+  }
   SQLite::Statement q(*db_,
-                      "UPDATE webhook_deliveries SET status = ?, processed_at = ? "
+                      "UPDATE webhook_deliveries SET status = ?, processed_at = ?, body = ? "
                       "WHERE id = ? AND status = 'received'");
   q.bind(1, status);
   q.bind(2, static_cast<std::int64_t>(at));
-  q.bind(3, id);
+  q.bind(3, kept);
+  q.bind(4, id);
   return q.exec() == 1;
 }
 

@@ -124,6 +124,10 @@ Result<Workspace> Workspace::create(const fs::path& root, const std::string& run
   if (ec) {
     return make_error(Errc::Io, "cannot create workspace_root: " + ec.message());
   }
+  // The root too: 0700 whatever the umask, so no other user lists the runs or reads into them.
+  if (auto r = make_private_dir(dir->parent_path()); !r) {
+    return r.error();
+  }
   for (const auto& sub :
        {*dir, *dir / "context", *dir / "context" / "knowledge", *dir / "output", *dir / "output" / "artifacts"}) {
     if (auto r = make_private_dir(sub); !r) {

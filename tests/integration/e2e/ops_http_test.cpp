@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <set>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include "bot/slack/markdown_timeline.h"
@@ -309,6 +310,86 @@ TEST_F(OpsHttp, BadAuthMalformedAndOversizeStoreNothing) {
   ASSERT_TRUE(s);
   EXPECT_TRUE(s->list_webhook_deliveries().empty());
   EXPECT_TRUE(s->list_incidents(100, false).empty());
+}
+
+// Every text of every row of every table of the database at `path`.
+std::string every_stored_text(const std::string& path) {
+  SQLite::Database raw(path, SQLite::OPEN_READONLY);
+  std::vector<std::string> tables;
+  SQLite::Statement names(raw, "SELECT name FROM sqlite_master WHERE type = 'table'");
+  while (names.executeStep()) {
+    tables.push_back(names.getColumn(0).getString());
+  }
+  std::string out;
+  for (const auto& table : tables) {
+    SQLite::Statement rows(raw, "SELECT * FROM \"" + table + "\"");
+    while (rows.executeStep()) {
+      for (int i = 0; i < rows.getColumnCount(); ++i) {
+        out += table + "." + rows.getColumnName(i) + "=" + rows.getColumn(i).getString() + "\n";
+      }
+    }
+  }
+  return out;
+}
+
+// Issue 21, point 2: an alert carrying secrets (a password label, a Slack token, a bearer header, a
+// GitHub token) is processed into an incident and a run, and none of them is in any table after;
+// the database and its WAL and SHM were created 0600 under the usual umask.
+TEST_F(OpsHttp, SecretsInAWebhookAreInNoTableOnceProcessed) {
+  const mode_t old_mask = ::umask(022);
+  start();
+  ::umask(old_mask);
+  wait_connected();
+  const std::string slack_token = std::string("xo") + "xb-99887766-secretslacktoken";
+  const std::string github_token = std::string("gh") + "p_" + std::string(36, 'Z');
+  const std::string bearer = "b34r3r-s3cr3t-v4lu3";
+  const std::string password = "hunter2-sekrit";
+  const json alert = {
+      {"status", "firing"},
+      {"labels",
+       {{"alertname", "DbPasswordLeak"}, {"severity", "critical"}, {"password", password}, {"instance", "db-1"}}},
+      {"annotations",
+       {{"title", "login failed with " + slack_token},
+        {"description",
+         "curl -H 'Authorization: Bearer " + bearer + "' api; push with " + github_token + "; password: " + password}}},
+      {"startsAt", "2023-06-12T08:24:38.326Z"},
+      {"endsAt", "0001-01-01T00:00:00Z"},
+      {"fingerprint", "5ec7e75ec7e75ec7"},
+      {"generatorURL", ""}};
+  const json body_json = {{"receiver", "vigil"},
+                          {"status", "firing"},
+                          {"alerts", json::array({alert})},
+                          {"groupLabels", {{"alertname", "DbPasswordLeak"}}},
+                          {"commonLabels", json::object()},
+                          {"commonAnnotations", json::object()},
+                          {"externalURL", ""},
+                          {"version", "4"},
+                          {"groupKey", "{}:{alertname=\"DbPasswordLeak\"}"}};
+  const auto body = body_json.dump();
+  const auto r = post("alertmanager", body, auth_for("alertmanager", body));
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_TRUE(test::eventually(
+      [&] {
+        auto s = store();
+        return s && !s->list_runs(10).empty() && !s->list_webhook_deliveries().empty() &&
+               s->list_webhook_deliveries()[0].status == "processed";
+      },
+      15s))
+      << log();
+  auto s = store();
+  ASSERT_EQ(s->list_incidents(10, false).size(), 1u);
+  const auto db = (dir_ / "v.db").string();
+  const auto all = every_stored_text(db);
+  // The alert's text was written (redacted), not left out.
+  EXPECT_NE(all.find("[REDACTED]"), std::string::npos) << all;
+  for (const auto& secret : {slack_token, github_token, bearer, password}) {
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret << " is in the database:\n" << all;
+  }
+  for (const auto& file : {db, db + "-wal", db + "-shm"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
 }
 
 // The value of one series in a /metrics text (-1 when it is not there).

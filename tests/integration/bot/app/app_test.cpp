@@ -179,6 +179,58 @@ TEST(App, ChoresRunWhenTheClockPassesThirtySeconds) {
   EXPECT_TRUE(*f.result);
 }
 
+// A final run that finished `days_ago`, with `events` timeline rows besides its own.
+void finished_run(Store& store, const std::string& id, long long now, long long days_ago, int events) {
+  RunRecord r;
+  r.id = id;
+  r.trigger_kind = "alert";
+  r.trigger_key = "k-" + id;
+  r.backend = "runbook";
+  r.created_at = now - days_ago * 86400;
+  ASSERT_TRUE(store.create_run(r));
+  for (int i = 0; i < events; ++i) {
+    store.append_event({0, id, r.created_at * 1000 + i, "text", "agent", "line", ""});
+  }
+  ASSERT_TRUE(store.transition_run(id, {RunState::Queued}, RunState::Running, r.created_at * 1000));
+  ASSERT_TRUE(store.transition_run(id, {RunState::Running}, RunState::Succeeded, r.created_at * 1000 + 1));
+}
+
+// storage.retention is applied by the chores (off the ack path): at start, then every
+// storage.retention.every; a backlog bigger than one chore's batches goes on at the next chores,
+// 30 s later, not an hour later. What went is counted per kind.
+TEST(App, ChoresPruneAgedRowsInBatchesAndCountThem) {
+  AppFixture f;
+  f.config.storage.retention.batch_rows = 10;  // App::kPruneBatchesPerChore (4) x 10 rows per chore
+  const long long t0 = to_unix(f.clock.now());
+  finished_run(*f.store, "r-old", t0, 40, 97);  // 97 lines + created + 2 state rows = 100 rows
+  finished_run(*f.store, "r-recent", t0, 2, 3);
+  spawn(f.io.get_executor(), f.run(), null_logger(), "app");
+  f.poll();
+  EXPECT_EQ(f.metrics.counter("vigil_store_rows_pruned_total", "kind", "run_events"), 40);
+  EXPECT_TRUE(f.store->get_run("r-old")) << "its timeline goes first, 40 rows a chore";
+  f.clock.advance(30s);
+  f.poll();
+  EXPECT_EQ(f.metrics.counter("vigil_store_rows_pruned_total", "kind", "run_events"), 80);
+  f.clock.advance(30s);
+  f.poll();
+  EXPECT_EQ(f.metrics.counter("vigil_store_rows_pruned_total", "kind", "run_events"), 100);
+  EXPECT_EQ(f.metrics.counter("vigil_store_rows_pruned_total", "kind", "runs"), 1);
+  EXPECT_FALSE(f.store->get_run("r-old"));
+  EXPECT_TRUE(f.store->get_run("r-recent")) << "2 days old: kept (runs: 30d)";
+  EXPECT_EQ(f.store->list_events("r-recent").size(), 6u);
+
+  // Drained: the next pass waits for storage.retention.every (1 h), however many chores pass.
+  finished_run(*f.store, "r-old-2", t0, 40, 1);
+  f.clock.advance(30s);
+  f.poll();
+  EXPECT_TRUE(f.store->get_run("r-old-2")) << "not due yet";
+  f.clock.advance(std::chrono::seconds(3600));
+  f.poll();
+  EXPECT_FALSE(f.store->get_run("r-old-2")) << "pruned by the hourly pass";
+  f.app.stop();
+  f.poll();
+}
+
 TEST(App, StopEndsTheChoresPauseAndQuiesceEndsWithoutTimePassing) {
   AppFixture f;
   spawn(f.io.get_executor(), f.run(), null_logger(), "app");

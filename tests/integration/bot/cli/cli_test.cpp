@@ -1,4 +1,5 @@
 // End-to-end: the vigil binary itself.
+#include <ctime>
 #include <filesystem>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -226,6 +227,59 @@ TEST(VigilCli, RunsShowNamesPeopleFromSlack) {
   EXPECT_NE(r.out.find("| Denied | @alex (U0DEMOALEX) | restart: denied by @alex (U0DEMOALEX) |"), std::string::npos)
       << r.out;
   EXPECT_EQ(emu.calls("users.info").size(), 1u) << "one lookup per person";
+}
+
+// storage.retention by hand: --dry-run counts per kind and deletes nothing; without it, the same
+// rows go, and a run that is not final stays whatever its age.
+TEST(VigilCli, RunsPruneDryRunCountsPerKindAndPruneDeletesThem) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  const long long old = static_cast<long long>(std::time(nullptr)) - 400LL * 86400;
+  {
+    auto store = Store::open(db);
+    ASSERT_TRUE(store);
+    for (const char* id : {"6f1c2d3e-0000-4000-8000-00000000000a", "6f1c2d3e-0000-4000-8000-00000000000b"}) {
+      RunRecord run;
+      run.id = id;
+      run.trigger_kind = "alert";
+      run.trigger_key = id;
+      run.backend = "runbook";
+      run.created_at = old;
+      ASSERT_TRUE((*store)->create_run(run));
+    }
+    ASSERT_TRUE((*store)->transition_run("6f1c2d3e-0000-4000-8000-00000000000a", {RunState::Queued},
+                                         RunState::Cancelled, old * 1000));
+    (*store)->mark_webhook_processed((*store)->record_webhook_delivery("grafana", old, "{}"), "processed", old);
+  }
+  const auto dry = run_process({vigil_binary().string(), "runs", "prune", "--dry-run"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(dry.out,
+            "would prune (dry run; nothing deleted):\nrun_events: 2\napprovals: 0\nsteps: 0\nruns: 1\n"
+            "incident_events: 0\nincidents: 0\nwebhook_deliveries: 1\naudit: 0\ntotal: 4\n");
+  const auto pruned = run_process({vigil_binary().string(), "runs", "prune"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_EQ(pruned.out,
+            "pruned:\nrun_events: 2\napprovals: 0\nsteps: 0\nruns: 1\nincident_events: 0\nincidents: 0\n"
+            "webhook_deliveries: 1\naudit: 0\ntotal: 4\n");
+  auto store = Store::open(db);
+  ASSERT_TRUE(store);
+  EXPECT_FALSE((*store)->get_run("6f1c2d3e-0000-4000-8000-00000000000a"));
+  EXPECT_TRUE((*store)->get_run("6f1c2d3e-0000-4000-8000-00000000000b")) << "queued: never pruned";
+  EXPECT_TRUE((*store)->list_webhook_deliveries().empty());
+}
+
+TEST(VigilCli, ConfigCheckWarnsAboutADatabaseOthersCanRead) {
+  test::TempDir dir;
+  const auto db = (dir / "v.db").string();
+  { ASSERT_TRUE(Store::open(db)); }
+  const auto private_db = run_process({vigil_binary().string(), "config", "check"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(private_db.exit_code, 0) << private_db.err;
+  EXPECT_EQ(private_db.err.find("has mode"), std::string::npos) << private_db.err;
+  std::filesystem::permissions(db, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                       std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  const auto readable = run_process({vigil_binary().string(), "config", "check"}, {{"VIGIL_DB", db}});
+  EXPECT_EQ(readable.exit_code, 0) << "a warning, not an error";
+  EXPECT_NE(readable.err.find("warning: the database " + db + " has mode 0644"), std::string::npos) << readable.err;
 }
 
 TEST(VigilCli, UsageErrorsExitTwoAndHelpExitsZero) {

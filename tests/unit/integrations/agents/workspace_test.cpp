@@ -47,6 +47,21 @@ TEST(Workspace, CreatesPrivateLayoutWithRedactedContext) {
   EXPECT_TRUE(fs::is_directory(ws->output_dir() / "artifacts"));
 }
 
+// Issue 21: the root is private too, whatever the umask and whoever created it first.
+TEST(Workspace, RootIsCreated0700UnderUmask022AndMadePrivateWhenItWasNot) {
+  test::TempDir parent;
+  const auto root = parent.path() / "workspaces";
+  const mode_t old_mask = ::umask(022);
+  auto ws = Workspace::create(root, new_uuid(), inputs(), Redactor());
+  ::umask(old_mask);
+  ASSERT_TRUE(ws) << ws.error().message();
+  EXPECT_EQ(mode_of(root), 0700u);
+
+  ASSERT_EQ(::chmod(root.c_str(), 0755), 0);
+  ASSERT_TRUE(Workspace::create(root, new_uuid(), inputs(), Redactor()));
+  EXPECT_EQ(mode_of(root), 0700u);
+}
+
 TEST(Workspace, RefusesIdsThatAreNotUuids) {
   test::TempDir root;
   for (const std::string bad : {"../etc", "a/b", "", "0b8f2c1e-1111-4222-8333-44445555666/"}) {
