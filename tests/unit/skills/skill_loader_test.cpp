@@ -231,5 +231,23 @@ TEST(SkillLoader, HugeRepetitionCountsAndBackReferencesAreRefused) {
   EXPECT_TRUE(l.ok()) << all(l);
 }
 
+TEST(SkillLoader, ReadsWhoMayStartTheSkill) {
+  const std::string yaml = std::string(kGood) + "start:\n  users: [U0ALICE1]\n  groups: [S0SRE001]\n";
+  const auto l = SkillLoader::load_text(yaml, "s.yaml");
+  ASSERT_TRUE(l.ok()) << all(l);
+  EXPECT_EQ(l.skills[0].start.users, std::vector<std::string>{"U0ALICE1"});
+  EXPECT_EQ(l.skills[0].start.groups, std::vector<std::string>{"S0SRE001"});
+  EXPECT_FALSE(SkillLoader::load_text(kGood, "s.yaml").skills[0].start.restricted()) << "no start: everyone";
+}
+
+TEST(SkillLoader, WhoMayStartNamesSlackIdsOrIsRefusedWithItsPlace) {
+  const std::string yaml = std::string(kGood) + "start:\n  users: ['#oncall']\n  groups: [U0ALICE1]\n  team: [x]\n";
+  const auto l = SkillLoader::load_text(yaml, "s.yaml");
+  EXPECT_FALSE(l.ok());
+  EXPECT_TRUE(has(l.errors, "s.yaml:18:11: start.users: '#oncall' is not a Slack user id (U… or W…)")) << all(l);
+  EXPECT_TRUE(has(l.errors, "s.yaml:19:12: start.groups: 'U0ALICE1' is not a Slack user group id (S…)")) << all(l);
+  EXPECT_NE(all(l).find("start: unknown key 'team'"), std::string::npos) << all(l);
+}
+
 }  // namespace
 }  // namespace vigil::skills
