@@ -86,8 +86,8 @@ steps:
   const auto text = all(l);
   EXPECT_TRUE(has(l.errors,
                   "b.yaml:3:1: skill: unknown key 'colour' (known: description, findings, id, "
-                  "parameters, requires_kubernetes, rollback, steps, title, triggers, "
-                  "verify)"))
+                  "parameters, requires_kubernetes, rollback, start, steps, title, "
+                  "triggers, verify)"))
       << text;
   EXPECT_TRUE(has(l.errors,
                   "b.yaml:11:35: step one.run: parameter namespace is substituted into "
