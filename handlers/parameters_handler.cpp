@@ -84,8 +84,12 @@ Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
   ctx_.audit(v.user_id, "run.requested", parent.id, t.text);
   const std::string no_response_url;
   const auto binding = co_await ctx_.channels.find(parent.channel);
-  StartAsk ask{{StartKind::Runbook, "runbook", binding, asking->skill}, v.user_id, parent.channel, no_response_url,
-               t.key, t.text};
+  StartAsk ask{{StartKind::Runbook, "runbook", binding, asking->skill},
+               v.user_id,
+               parent.channel,
+               no_response_url,
+               t.key,
+               t.text};
   const bool may = co_await may_start(ctx_, std::move(ask));
   if (!may) {
     co_return;

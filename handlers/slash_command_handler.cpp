@@ -172,7 +172,8 @@ Task<> SlashCommandHandler::run_status(const slack::SlashCommand& c, const Parse
       text += "\n" + run_line(r, now);
     }
     text += "\n" + ctx_.start_limits.standing(LimitedRun::Agent, c.user_id, c.channel_id, ctx_.clock.now());
-    if (const auto& rl = ctx_.start_limits.limits(LimitedRun::Runbook); rl.per_user.enabled() || rl.per_channel.enabled()) {
+    if (const auto& rl = ctx_.start_limits.limits(LimitedRun::Runbook);
+        rl.per_user.enabled() || rl.per_channel.enabled()) {
       text += "\n" + ctx_.start_limits.standing(LimitedRun::Runbook, c.user_id, c.channel_id, ctx_.clock.now());
     }
     co_await reply(c, text);
@@ -336,7 +337,11 @@ Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
     t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id}};
     ctx_.audit(c.user_id, "run.requested", "", "/runbook run " + s->id);
     const auto binding = co_await ctx_.channels.find(c.channel_id);
-    StartAsk ask{{StartKind::Runbook, "runbook", binding, s}, c.user_id, c.channel_id, c.response_url, t.key,
+    StartAsk ask{{StartKind::Runbook, "runbook", binding, s},
+                 c.user_id,
+                 c.channel_id,
+                 c.response_url,
+                 t.key,
                  "/runbook run " + s->id};
     const bool may = co_await may_start(ctx_, std::move(ask));
     if (!may) {

@@ -816,7 +816,8 @@ class Parser {
     if (id.size() < 2 || letters.find(id[0]) == std::string_view::npos) {
       return false;
     }
-    return std::all_of(id.begin() + 1, id.end(), [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'); });
+    return std::all_of(id.begin() + 1, id.end(),
+                       [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'); });
   }
 
   void parse_verify(const YAML::Node& v, Skill& skill) {

@@ -71,8 +71,7 @@ void emit_start(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "start" << YAML::Value << YAML::BeginMap;
   emit_start_rules(out, c.start.who, true);
   out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
-  const std::pair<const char*, const StartLimits*> kinds[] = {{"agent", &c.start.agent},
-                                                              {"runbook", &c.start.runbook}};
+  const std::pair<const char*, const StartLimits*> kinds[] = {{"agent", &c.start.agent}, {"runbook", &c.start.runbook}};
   for (const auto& [key, limits] : kinds) {
     out << YAML::Key << key << YAML::Value << YAML::BeginMap;
     emit_rate_limit(out, "per_user", limits->per_user);

@@ -32,9 +32,9 @@ struct AppliedStartRule {
 /// One person's request to start work.
 struct StartRequest {
   StartKind kind = StartKind::Triage;
-  std::string backend;                        // the backend the run will use
-  std::optional<ChannelBinding> binding;      // the channel's binding, if any
-  const skills::Skill* skill = nullptr;       // `/runbook run`'s skill
+  std::string backend;                    // the backend the run will use
+  std::optional<ChannelBinding> binding;  // the channel's binding, if any
+  const skills::Skill* skill = nullptr;   // `/runbook run`'s skill
 };
 
 /// The restricted rules `request` must pass, in the order they are checked: the kind (triage or

@@ -109,8 +109,7 @@ std::string StartRateLimiter::standing(LimitedRun run, const std::string& user, 
   }
   if (l.per_channel.enabled()) {
     text += l.per_user.enabled() ? "; " : "";
-    text += one_line("this channel", tokens_left(bucket(channels_, {run, channel}), l.per_channel, now),
-                     l.per_channel);
+    text += one_line("this channel", tokens_left(bucket(channels_, {run, channel}), l.per_channel, now), l.per_channel);
   }
   return text + ".";
 }
