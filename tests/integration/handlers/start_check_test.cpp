@@ -98,8 +98,6 @@ TEST_F(TriageRulesTest, AMentionFromSomeoneOutsideTheGroupIsRefusedPrivately) {
 }
 
 TEST_F(TriageRulesTest, AGroupSlackCannotListIsRefusedNotWaivedThrough) {
-  h_.emulator.add_usergroup(kSre, {});
-  h_.directory->clear();
   h_.emulator.fail_next("usergroups.users.list", "internal_error");
   const auto replies = command("/triage", "checkout 5xx", kMember);
   ASSERT_EQ(replies.size(), 1u);
