@@ -32,7 +32,8 @@ Task<bool> may_start(HandlerContext& ctx, StartAsk ask) {
     co_return true;  // delivered again: the run manager answers with the run it already started
   }
   const auto rules = start_rules(ctx.config.start, ask.request);
-  const auto answers = co_await look_up_groups(ctx, groups_to_check(rules, ask.user), ask.user);
+  auto groups = groups_to_check(rules, ask.user);
+  const auto answers = co_await look_up_groups(ctx, std::move(groups), ask.user);
   const auto decision = decide_start(rules, ask.user, answers);
   if (!decision.allowed) {
     ctx.audit(ask.user, "run.start_refused", "", decision.audit_detail + ": " + ask.what);
