@@ -10,6 +10,7 @@
 #include "bot/core/incident_service.h"
 #include "bot/slack/full_output_service.h"
 #include "bot/core/run_manager.h"
+#include "bot/core/start_rate_limit.h"
 #include "bot/slack/slack_approval_gate.h"
 #include "bot/slack/slack_run_presenter.h"
 #include "bot/store/store.h"
@@ -37,6 +38,8 @@ struct HandlerContext {
   FullOutputService& full_output;
   UserDirectory& users;        // names in timelines
   IncidentService& incidents;  // `/incident` and `/triage` in an incident's channel
+  /// How often each person and channel may start runs (start.limits); kept for the App's lifetime.
+  StartRateLimiter start_limits{config.start};
 
   void audit(const std::string& actor, const std::string& action, const std::string& run_id,
              const std::string& detail) const {

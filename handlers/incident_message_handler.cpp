@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "handlers/replies.h"
+#include "handlers/start_check.h"
 #include "integrations/alerting/alert_message_parser.h"
 #include "integrations/slack/blocks.h"
 
@@ -212,9 +213,19 @@ Task<> IncidentMessageHandler::mention(const slack::MessageEvent& m) {
   t.incident.text = text;
   t.event = {{"type", "app_mention"}, {"user", m.user}, {"channel", m.channel}, {"ts", m.ts}};
   ctx_.audit(m.user, "run.requested", "", "mention: " + text);
+  const std::string no_response_url;
+  StartAsk ask{{StartKind::Triage, triage_backend(ctx_.config, binding), binding, nullptr},
+               m.user,
+               m.channel,
+               no_response_url,
+               t.key,
+               "mention: " + text};
+  const bool may = co_await may_start(ctx_, std::move(ask));
+  if (!may) {
+    co_return;
+  }
   const auto started = ctx_.runs.start(std::move(t));
   if (!started) {
-    const std::string no_response_url;
     const std::string start_failed_note =
         ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail);
     co_await reply_privately(ctx_.web, ctx_.log, no_response_url, m.channel, m.user, start_failed_note);

@@ -4,6 +4,7 @@
 #include "bot/core/run_trigger.h"
 #include "bot/slack/parameter_ask.h"
 #include "handlers/replies.h"
+#include "handlers/start_check.h"
 #include "integrations/slack/blocks.h"
 
 namespace vigil::handlers {
@@ -81,8 +82,19 @@ Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
   t.incident_id = parent_trigger.incident_id;
   t.event = {{"type", "view_submission"}, {"callback_id", v.callback_id}, {"user", v.user_id}, {"run", parent.id}};
   ctx_.audit(v.user_id, "run.requested", parent.id, t.text);
-  const auto started = ctx_.runs.start(std::move(t));
   const std::string no_response_url;
+  const auto binding = co_await ctx_.channels.find(parent.channel);
+  StartAsk ask{{StartKind::Runbook, "runbook", binding, asking->skill},
+               v.user_id,
+               parent.channel,
+               no_response_url,
+               t.key,
+               t.text};
+  const bool may = co_await may_start(ctx_, std::move(ask));
+  if (!may) {
+    co_return;
+  }
+  const auto started = ctx_.runs.start(std::move(t));
   if (!started) {
     const std::string note = ":warning: Could not start a run: " + slack::blocks::escape(started.error().detail);
     co_await reply_privately(ctx_.web, ctx_.log, no_response_url, parent.channel, v.user_id, note);

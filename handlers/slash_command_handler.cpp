@@ -4,6 +4,7 @@
 #include "bot/slack/markdown_timeline.h"
 #include "handlers/command_parser.h"
 #include "handlers/replies.h"
+#include "handlers/start_check.h"
 #include "integrations/slack/blocks.h"
 #include "skills/parameter_input.h"
 
@@ -147,6 +148,16 @@ Task<> SlashCommandHandler::start_triage(const slack::SlashCommand& c, const Par
   const auto binding = co_await ctx_.channels.find(c.channel_id);
   auto t = triage_trigger(c, cmd, binding);
   ctx_.audit(c.user_id, "run.requested", "", "/triage " + cmd.argument);
+  StartAsk ask{{StartKind::Triage, triage_backend(ctx_.config, binding), binding, nullptr},
+               c.user_id,
+               c.channel_id,
+               c.response_url,
+               t.key,
+               "/triage " + cmd.argument};
+  const bool may = co_await may_start(ctx_, std::move(ask));
+  if (!may) {
+    co_return;
+  }
   const auto started = ctx_.runs.start(std::move(t));
   const auto text = start_result_text(started);
   co_await reply(c, text);
@@ -159,6 +170,11 @@ Task<> SlashCommandHandler::run_status(const slack::SlashCommand& c, const Parse
     std::string text = runs.empty() ? "No active runs in this channel." : "*Active runs here*";
     for (const auto& r : runs) {
       text += "\n" + run_line(r, now);
+    }
+    text += "\n" + ctx_.start_limits.standing(LimitedRun::Agent, c.user_id, c.channel_id, ctx_.clock.now());
+    if (const auto& rl = ctx_.start_limits.limits(LimitedRun::Runbook);
+        rl.per_user.enabled() || rl.per_channel.enabled()) {
+      text += "\n" + ctx_.start_limits.standing(LimitedRun::Runbook, c.user_id, c.channel_id, ctx_.clock.now());
     }
     co_await reply(c, text);
     co_return;
@@ -293,39 +309,54 @@ Task<> SlashCommandHandler::runbook(const slack::SlashCommand& c) {
     }
     co_await reply(c, text);
   } else if (cmd->verb == "run") {
-    const auto* s = ctx_.catalog.find(cmd->argument);
-    if (!s) {
-      const std::string no_such_runbook_note =
-          "There is no runbook `" + slack::blocks::escape(cmd->argument.substr(0, 64)) + "`.";
-      co_await reply(c, no_such_runbook_note);
-      co_return;
-    }
-    // Every parameter is checked before anything starts: a mistake gets the usage at once and no run.
-    const std::map<std::string, std::string> no_incident;
-    const auto check = skills::validate_parameters(*s, cmd->params, no_incident);
-    if (!check.ok()) {
-      ctx_.audit(c.user_id, "run.refused", "", "/runbook run " + s->id + ": " + check.problems.front().message);
-      const auto usage = runbook_run_usage(*s, check);
-      co_await reply(c, usage);
-      co_return;
-    }
-    RunTrigger t;
-    t.kind = "runbook";
-    t.key = "slack:command:" + (c.trigger_id.empty() ? c.channel_id + ":" + c.text : c.trigger_id);
-    t.requester = c.user_id;
-    t.text = "/runbook run " + s->id;
-    t.channel = c.channel_id;
-    t.skill = s->id;
-    t.params = cmd->params;
-    t.incident.title = s->title;
-    t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id}};
-    ctx_.audit(c.user_id, "run.requested", "", "/runbook run " + s->id);
-    const auto started = ctx_.runs.start(std::move(t));
-    const std::string text = started ? ":rocket: Running `" + s->id + "` as run `" + short_id(started->run_id) +
-                                           "`; steps that change something will ask for approval."
-                                     : ":warning: " + slack::blocks::escape(started.error().detail);
-    co_await reply(c, text);
+    co_await run_runbook(c, *cmd);
   }
+}
+
+Task<> SlashCommandHandler::run_runbook(const slack::SlashCommand& c, const ParsedCommand& cmd) {
+  const auto* s = ctx_.catalog.find(cmd.argument);
+  if (!s) {
+    const std::string no_such_runbook_note =
+        "There is no runbook `" + slack::blocks::escape(cmd.argument.substr(0, 64)) + "`.";
+    co_await reply(c, no_such_runbook_note);
+    co_return;
+  }
+  // Every parameter is checked before anything starts: a mistake gets the usage at once and no run.
+  const std::map<std::string, std::string> no_incident;
+  const auto check = skills::validate_parameters(*s, cmd.params, no_incident);
+  if (!check.ok()) {
+    ctx_.audit(c.user_id, "run.refused", "", "/runbook run " + s->id + ": " + check.problems.front().message);
+    const auto usage = runbook_run_usage(*s, check);
+    co_await reply(c, usage);
+    co_return;
+  }
+  RunTrigger t;
+  t.kind = "runbook";
+  t.key = "slack:command:" + (c.trigger_id.empty() ? c.channel_id + ":" + c.text : c.trigger_id);
+  t.requester = c.user_id;
+  t.text = "/runbook run " + s->id;
+  t.channel = c.channel_id;
+  t.skill = s->id;
+  t.params = cmd.params;
+  t.incident.title = s->title;
+  t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id}};
+  ctx_.audit(c.user_id, "run.requested", "", "/runbook run " + s->id);
+  const auto binding = co_await ctx_.channels.find(c.channel_id);
+  StartAsk ask{{StartKind::Runbook, "runbook", binding, s},
+               c.user_id,
+               c.channel_id,
+               c.response_url,
+               t.key,
+               "/runbook run " + s->id};
+  const bool may = co_await may_start(ctx_, std::move(ask));
+  if (!may) {
+    co_return;
+  }
+  const auto started = ctx_.runs.start(std::move(t));
+  const std::string text = started ? ":rocket: Running `" + s->id + "` as run `" + short_id(started->run_id) +
+                                         "`; steps that change something will ask for approval."
+                                   : ":warning: " + slack::blocks::escape(started.error().detail);
+  co_await reply(c, text);
 }
 
 }  // namespace vigil::handlers

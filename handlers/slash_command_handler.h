@@ -47,6 +47,8 @@ class SlashCommandHandler {
   RunTrigger triage_trigger(const slack::SlashCommand& c, const ParsedCommand& cmd,
                             const std::optional<ChannelBinding>& binding);
   Task<> runbook(const slack::SlashCommand& c);
+  /// `/runbook run <skill> key=value…`: parameters checked, then who may start it, then the run.
+  Task<> run_runbook(const slack::SlashCommand& c, const ParsedCommand& cmd);
   Task<> reply(const slack::SlashCommand& c, const std::string& text);
   /// A run by its full id or a unique prefix; an error text otherwise.
   std::variant<RunRecord, std::string> resolve_run(const std::string& id);

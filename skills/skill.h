@@ -126,6 +126,14 @@ struct Triggers {
   bool empty() const { return alertnames.empty() && labels.empty() && text.empty(); }
 };
 
+/// Who may start a skill with `/runbook run` (or its parameters form): Slack users (U…) and user
+/// groups (S…), on top of the channel's and the global `start.runbook`. Neither set: everyone.
+struct SkillStartRule {
+  std::vector<std::string> users;
+  std::vector<std::string> groups;
+  bool restricted() const { return !users.empty() || !groups.empty(); }
+};
+
 struct Skill {
   std::string id;
   std::string title;
@@ -138,6 +146,7 @@ struct Skill {
   std::vector<Step> rollback;
   std::vector<Finding> findings;
   bool requires_kubernetes = false;
+  SkillStartRule start;
 
   const Parameter* find_parameter(std::string_view name) const;
   const Step* find_step(std::string_view id) const;

@@ -734,7 +734,7 @@ class Parser {
   std::optional<Skill> parse(const YAML::Node& root) {
     if (!check_map(root, "skill",
                    {"id", "title", "description", "triggers", "parameters", "steps", "verify", "rollback", "findings",
-                    "requires_kubernetes"})) {
+                    "requires_kubernetes", "start"})) {
       return std::nullopt;
     }
     Skill skill;
@@ -784,7 +784,40 @@ class Parser {
       }
     }
     read_requires_kubernetes(root, skill);
+    if (const auto st = root["start"]) {
+      read_start(st, skill.start);
+    }
     return skill;
+  }
+
+  // `start: {users: [U…], groups: [S…]}`: who may start this skill; ids checked by their shape.
+  void read_start(const YAML::Node& n, SkillStartRule& start) {
+    if (!check_map(n, "start", {"users", "groups"})) {
+      return;
+    }
+    std::vector<YAML::Node> user_nodes;
+    std::vector<YAML::Node> group_nodes;
+    read_list(n, "users", "start", start.users, &user_nodes);
+    read_list(n, "groups", "start", start.groups, &group_nodes);
+    for (std::size_t i = 0; i < start.users.size(); ++i) {
+      if (!slack_id_shaped(start.users[i], "UW")) {
+        error(user_nodes[i], "start.users: '" + start.users[i] + "' is not a Slack user id (U… or W…)");
+      }
+    }
+    for (std::size_t i = 0; i < start.groups.size(); ++i) {
+      if (!slack_id_shaped(start.groups[i], "S")) {
+        error(group_nodes[i], "start.groups: '" + start.groups[i] + "' is not a Slack user group id (S…)");
+      }
+    }
+  }
+
+  // Its first letter one of `letters`, then upper-case letters and digits.
+  static bool slack_id_shaped(const std::string& id, std::string_view letters) {
+    if (id.size() < 2 || letters.find(id[0]) == std::string_view::npos) {
+      return false;
+    }
+    return std::all_of(id.begin() + 1, id.end(),
+                       [](char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'); });
   }
 
   void parse_verify(const YAML::Node& v, Skill& skill) {

@@ -27,12 +27,48 @@ struct SlackConfig {
   bool has_tokens() const { return !app_token.empty() && !bot_token.empty(); }
 };
 
+/// Who may start one kind of work: Slack users (U…) and user groups (S…). Neither set: everyone.
+struct StartRule {
+  std::vector<std::string> users;   // U… or W…
+  std::vector<std::string> groups;  // S… (resolved like approvals.groups)
+  bool restricted() const { return !users.empty() || !groups.empty(); }
+};
+
+/// Who may start each kind of work. In a channel binding, a kind that is set replaces the global rule
+/// for that kind; a kind left unset there falls back to the global `start:`.
+struct StartRules {
+  StartRule triage;   // `/triage <text>` and `@vigil <text>` (automatic triage of alerts is no person starting)
+  StartRule runbook;  // `/runbook run` and the parameters form
+  StartRule agent;    // any run on an agent backend (claude-code, codex, gemini, command), on top of triage
+};
+
+/// A token bucket: `burst` starts at once, then one more every `every`. burst 0: no limit.
+struct RateLimit {
+  int burst = 0;
+  std::chrono::seconds every{0};
+  bool enabled() const { return burst > 0 && every.count() > 0; }
+};
+
+/// The limits on one kind of run, for each person and for each channel.
+struct StartLimits {
+  RateLimit per_user;
+  RateLimit per_channel;
+};
+
+/// `start:` — who may start work, and how often (issue 21).
+struct StartConfig {
+  StartRules who;  // the keys triage, runbook and agent
+  StartLimits agent{{5, std::chrono::minutes(5)}, {10, std::chrono::minutes(2)}};
+  StartLimits runbook;  // off unless configured
+};
+
 struct ChannelBinding {
   std::string id;            // C… (exact), or empty
   std::string name_pattern;  // regular expression on the channel name, or empty
   std::string backend;       // empty: agent.backend
   bool auto_triage = true;
   std::vector<std::string> alert_bots;  // bot ids whose messages are alerts; empty: any bot
+  StartRules start;                     // who may start work here; unset kinds: the global `start:`
 };
 
 /// Whoever is on call now in one PagerDuty or OpsGenie schedule may approve too.
@@ -189,6 +225,7 @@ struct Config {
   LoggingConfig logging;
   SkillsConfig skills;
   IncidentsConfig incidents;
+  StartConfig start;
 
   /// Every secret value, so the redactor can remove them wherever they appear.
   std::vector<std::string> secret_values() const;

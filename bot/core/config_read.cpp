@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 #include <sstream>
+#include <utility>
 
 #include <boost/regex.hpp>
 
@@ -109,9 +110,88 @@ void read_slack(const YAML::Node& s, ConfigReader& r, SlackConfig& slack) {
   }
 }
 
+// One `{users: [U…], groups: [S…]}` of `start:` (globally, per channel binding).
+void read_start_rule(const YAML::Node& n, const std::string& path, ConfigReader& r, StartRule& rule) {
+  if (!r.check_map(n, path, {"users", "groups"})) {
+    return;
+  }
+  r.read_list(n, path, "users", rule.users);
+  r.read_list(n, path, "groups", rule.groups);
+  for (std::size_t i = 0; i < rule.users.size(); ++i) {
+    if (const auto problem = slack_id_problem(rule.users[i], SlackIdKind::User); !problem.empty()) {
+      r.error(n["users"][i], path + ".users", problem);
+    }
+  }
+  for (std::size_t i = 0; i < rule.groups.size(); ++i) {
+    if (const auto problem = slack_id_problem(rule.groups[i], SlackIdKind::UserGroup); !problem.empty()) {
+      r.error(n["groups"][i], path + ".groups", problem);
+    }
+  }
+}
+
+// The kinds of work under a `start:` (triage, runbook, agent); `extra` are further keys allowed there.
+void read_start_rules(const YAML::Node& n, const std::string& path, ConfigReader& r, StartRules& rules,
+                      std::vector<std::string> extra = {}) {
+  std::vector<std::string> known{"triage", "runbook", "agent"};
+  known.insert(known.end(), extra.begin(), extra.end());
+  if (!r.check_map(n, path, known)) {
+    return;
+  }
+  const std::pair<const char*, StartRule*> kinds[] = {
+      {"triage", &rules.triage}, {"runbook", &rules.runbook}, {"agent", &rules.agent}};
+  for (const auto& [key, rule] : kinds) {
+    if (const auto k = n[key]) {
+      read_start_rule(k, path + "." + key, r, *rule);
+    }
+  }
+}
+
+// `{burst: N, every: 5m}`; `off` (or burst 0) turns the limit off.
+void read_rate_limit(const YAML::Node& n, const std::string& path, ConfigReader& r, RateLimit& limit) {
+  if (n.IsScalar() && (n.Scalar() == "off" || n.Scalar() == "false")) {
+    limit = RateLimit{};
+    return;
+  }
+  if (!r.check_map(n, path, {"burst", "every"})) {
+    return;
+  }
+  r.read_int(n, path, "burst", 0, 10000, limit.burst);
+  r.read_duration(n, path, "every", std::chrono::seconds(1), limit.every);
+  if (limit.burst > 0 && limit.every.count() <= 0) {
+    r.error(n, path + ".every", "a limit with a burst needs a pace, e.g. every: 5m");
+  }
+}
+
+void read_start_limits(const YAML::Node& n, const std::string& path, ConfigReader& r, StartLimits& limits) {
+  if (!r.check_map(n, path, {"per_user", "per_channel"})) {
+    return;
+  }
+  if (const auto u = n["per_user"]) {
+    read_rate_limit(u, path + ".per_user", r, limits.per_user);
+  }
+  if (const auto c = n["per_channel"]) {
+    read_rate_limit(c, path + ".per_channel", r, limits.per_channel);
+  }
+}
+
+// `start:`: who may start each kind of work, and `limits:` on agent and runbook runs.
+void read_start(const YAML::Node& n, ConfigReader& r, StartConfig& start) {
+  read_start_rules(n, "start", r, start.who, {"limits"});
+  const auto limits = n.IsMap() ? n["limits"] : YAML::Node();
+  if (!limits || !r.check_map(limits, "start.limits", {"agent", "runbook"})) {
+    return;
+  }
+  if (const auto a = limits["agent"]) {
+    read_start_limits(a, "start.limits.agent", r, start.agent);
+  }
+  if (const auto rb = limits["runbook"]) {
+    read_start_limits(rb, "start.limits.runbook", r, start.runbook);
+  }
+}
+
 // One entry of `channels:`; nullopt when it is not a mapping.
 std::optional<ChannelBinding> read_channel(const YAML::Node& ch, const std::string& path, ConfigReader& r) {
-  if (!r.check_map(ch, path, {"id", "name_pattern", "backend", "auto_triage", "alert_bots"})) {
+  if (!r.check_map(ch, path, {"id", "name_pattern", "backend", "auto_triage", "alert_bots", "start"})) {
     return std::nullopt;
   }
   ChannelBinding b;
@@ -120,6 +200,9 @@ std::optional<ChannelBinding> read_channel(const YAML::Node& ch, const std::stri
   r.read_enum(ch, path, "backend", kBackends, b.backend);
   r.read_bool(ch, path, "auto_triage", b.auto_triage);
   r.read_list(ch, path, "alert_bots", b.alert_bots);
+  if (const auto st = ch["start"]) {
+    read_start_rules(st, path + ".start", r, b.start);
+  }
   if (b.id.empty() && b.name_pattern.empty()) {
     r.error(ch, path, "needs an id (C…) or a name_pattern");
   }
@@ -395,7 +478,7 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
   }
   if (!r.check_map(root, "",
                    {"slack", "channels", "approvals", "agent", "kubernetes", "http", "pagerduty", "opsgenie",
-                    "alertmanager", "redaction", "storage", "logging", "skills", "incidents"})) {
+                    "alertmanager", "redaction", "storage", "logging", "skills", "incidents", "start"})) {
     return;
   }
   if (const auto s = root["slack"]) {
@@ -440,6 +523,9 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
   }
   if (const auto in = root["incidents"]) {
     read_incidents(in, r, c.incidents);
+  }
+  if (const auto st = root["start"]) {
+    read_start(st, r, c.start);
   }
 }
 

@@ -1,6 +1,7 @@
 // `vigil config show`: the effective configuration as YAML, one function per section, every secret
 // shown as *** (set) or empty (not set).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -34,6 +35,53 @@ void emit_slack(YAML::Emitter& out, const Config& c) {
   out << YAML::EndMap;
 }
 
+void emit_start_rule(YAML::Emitter& out, const char* key, const StartRule& rule) {
+  out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "users" << YAML::Value;
+  emit_list(out, rule.users);
+  out << YAML::Key << "groups" << YAML::Value;
+  emit_list(out, rule.groups);
+  out << YAML::EndMap;
+}
+
+// The kinds that are restricted (`all`: every kind, as the global `start:` shows them).
+void emit_start_rules(YAML::Emitter& out, const StartRules& rules, bool all) {
+  const std::pair<const char*, const StartRule*> kinds[] = {
+      {"triage", &rules.triage}, {"runbook", &rules.runbook}, {"agent", &rules.agent}};
+  for (const auto& [key, rule] : kinds) {
+    if (all || rule->restricted()) {
+      emit_start_rule(out, key, *rule);
+    }
+  }
+}
+
+void emit_rate_limit(YAML::Emitter& out, const char* key, const RateLimit& limit) {
+  out << YAML::Key << key << YAML::Value;
+  if (!limit.enabled()) {
+    out << "off";
+    return;
+  }
+  out << YAML::Flow << YAML::BeginMap;
+  out << YAML::Key << "burst" << YAML::Value << limit.burst;
+  out << YAML::Key << "every" << YAML::Value << (std::to_string(limit.every.count()) + "s");
+  out << YAML::EndMap;
+}
+
+void emit_start(YAML::Emitter& out, const Config& c) {
+  out << YAML::Key << "start" << YAML::Value << YAML::BeginMap;
+  emit_start_rules(out, c.start.who, true);
+  out << YAML::Key << "limits" << YAML::Value << YAML::BeginMap;
+  const std::pair<const char*, const StartLimits*> kinds[] = {{"agent", &c.start.agent}, {"runbook", &c.start.runbook}};
+  for (const auto& [key, limits] : kinds) {
+    out << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    emit_rate_limit(out, "per_user", limits->per_user);
+    emit_rate_limit(out, "per_channel", limits->per_channel);
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+}
+
 void emit_channels(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "channels" << YAML::Value << YAML::BeginSeq;
   for (const auto& b : c.channels) {
@@ -46,6 +94,11 @@ void emit_channels(YAML::Emitter& out, const Config& c) {
     out << YAML::Key << "auto_triage" << YAML::Value << b.auto_triage;
     out << YAML::Key << "alert_bots" << YAML::Value;
     emit_list(out, b.alert_bots);
+    if (b.start.triage.restricted() || b.start.runbook.restricted() || b.start.agent.restricted()) {
+      out << YAML::Key << "start" << YAML::Value << YAML::BeginMap;
+      emit_start_rules(out, b.start, false);
+      out << YAML::EndMap;
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;
@@ -211,6 +264,7 @@ std::string render_config(const Config& c) {
   emit_slack(out, c);
   emit_channels(out, c);
   emit_approvals(out, c);
+  emit_start(out, c);
   emit_agent(out, c);
   emit_kubernetes(out, c);
   emit_http(out, c);

@@ -20,8 +20,13 @@ constexpr const char* kRunId = "00000000-0000-4000-8000-0000000000d1";
 
 class ParametersHandlerTest : public ::testing::Test {
  protected:
-  ParametersHandlerTest()
-      : h_([](Config& c) { c.skills.dirs = {(test::fixtures_dir() / "skills_params").string()}; }) {}
+  explicit ParametersHandlerTest(const std::function<void(Config&)>& more = {})
+      : h_([&more](Config& c) {
+          c.skills.dirs = {(test::fixtures_dir() / "skills_params").string()};
+          if (more) {
+            more(c);
+          }
+        }) {}
 
   /// A run of an alert that could not fill pod-crashloop's `pod`, as the run manager leaves it.
   void waiting_run() {
@@ -120,6 +125,21 @@ TEST_F(ParametersHandlerTest, AFormForARunNoLongerWaitingStartsNothing) {
   submit({{"param.namespace.value", "prod"}, {"param.pod.value", "api-7"}});
   EXPECT_TRUE(h_.store->list_runs(10).empty());
   EXPECT_EQ(h_.audit_actions(), std::vector<std::string>{"params.refused"});
+}
+
+/// Only U0LEAD0001 may run runbooks (start.runbook).
+class RestrictedParametersTest : public ParametersHandlerTest {
+ protected:
+  RestrictedParametersTest() : ParametersHandlerTest([](Config& c) { c.start.who.runbook.users = {"U0LEAD0001"}; }) {}
+};
+
+TEST_F(RestrictedParametersTest, AFilledFormFromSomeoneWhoMayNotRunRunbooksIsRefusedPrivately) {
+  waiting_run();
+  submit({{"param.namespace.value", "prod"}, {"param.pod.value", "api-7"}});
+  EXPECT_EQ(h_.store->list_runs(10).size(), 1u) << "only the run that was waiting";
+  EXPECT_EQ(h_.replies(),
+            std::vector<std::string>{":no_entry: Only <@U0LEAD0001> may run runbooks. Nothing was started."});
+  EXPECT_EQ(h_.audit_actions(), std::vector<std::string>({"run.requested", "run.start_refused"}));
 }
 
 }  // namespace

@@ -78,7 +78,9 @@ TEST_F(SlashCommandHandlerTest, TriageInTheChannelOfADeclaredIncidentBelongsToIt
 }
 
 TEST_F(SlashCommandHandlerTest, StatusAndListWithoutRunsSaySo) {
-  EXPECT_EQ(command("/triage", "status"), std::vector<std::string>{"No active runs in this channel."});
+  EXPECT_EQ(command("/triage", "status"),
+            std::vector<std::string>{"No active runs in this channel.\n*Limits on agent runs*: you 5 of 5 left (one "
+                                     "more every 5m); this channel 10 of 10 left (one more every 2m)."});
   EXPECT_EQ(command("/triage", "list"), std::vector<std::string>{"No runs yet."});
   EXPECT_EQ(command("/triage", "status abcdef12"), std::vector<std::string>{"There is no run `abcdef12`."});
 }

@@ -86,8 +86,8 @@ steps:
   const auto text = all(l);
   EXPECT_TRUE(has(l.errors,
                   "b.yaml:3:1: skill: unknown key 'colour' (known: description, findings, id, "
-                  "parameters, requires_kubernetes, rollback, steps, title, triggers, "
-                  "verify)"))
+                  "parameters, requires_kubernetes, rollback, start, steps, title, "
+                  "triggers, verify)"))
       << text;
   EXPECT_TRUE(has(l.errors,
                   "b.yaml:11:35: step one.run: parameter namespace is substituted into "
@@ -229,6 +229,24 @@ TEST(SkillLoader, HugeRepetitionCountsAndBackReferencesAreRefused) {
   yaml.replace(yaml.find(pattern), pattern.size(), "pattern: '[a-z]{1,63}\\{12345678\\}x12345678(\\d{4})\\1'");
   l = SkillLoader::load_text(yaml, "r.yaml");
   EXPECT_TRUE(l.ok()) << all(l);
+}
+
+TEST(SkillLoader, ReadsWhoMayStartTheSkill) {
+  const std::string yaml = std::string(kGood) + "start:\n  users: [U0ALICE1]\n  groups: [S0SRE001]\n";
+  const auto l = SkillLoader::load_text(yaml, "s.yaml");
+  ASSERT_TRUE(l.ok()) << all(l);
+  EXPECT_EQ(l.skills[0].start.users, std::vector<std::string>{"U0ALICE1"});
+  EXPECT_EQ(l.skills[0].start.groups, std::vector<std::string>{"S0SRE001"});
+  EXPECT_FALSE(SkillLoader::load_text(kGood, "s.yaml").skills[0].start.restricted()) << "no start: everyone";
+}
+
+TEST(SkillLoader, WhoMayStartNamesSlackIdsOrIsRefusedWithItsPlace) {
+  const std::string yaml = std::string(kGood) + "start:\n  users: ['#oncall']\n  groups: [U0ALICE1]\n  team: [x]\n";
+  const auto l = SkillLoader::load_text(yaml, "s.yaml");
+  EXPECT_FALSE(l.ok());
+  EXPECT_TRUE(has(l.errors, "s.yaml:18:11: start.users: '#oncall' is not a Slack user id (U… or W…)")) << all(l);
+  EXPECT_TRUE(has(l.errors, "s.yaml:19:12: start.groups: 'U0ALICE1' is not a Slack user group id (S…)")) << all(l);
+  EXPECT_NE(all(l).find("start: unknown key 'team'"), std::string::npos) << all(l);
 }
 
 }  // namespace
