@@ -22,7 +22,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (out.find("fuzz-configured-secret-value") != std::string::npos) {
     std::abort();  // a configured secret survived
   }
-  if (redactor.redact(text + "fuzz-configured-secret-value" + text).find("fuzz-configured-secret-value") !=
+  // The secret between pieces of the input: what sits next to it is what could hide it, so the
+  // input's first and last 256 bytes are enough (the whole input twice over made every run three
+  // times as long as the input alone).
+  constexpr std::size_t kSide = 256;
+  const std::string before = text.substr(0, kSide);
+  const std::string after = text.size() > kSide ? text.substr(text.size() - kSide) : text;
+  if (redactor.redact(after + "fuzz-configured-secret-value" + before).find("fuzz-configured-secret-value") !=
       std::string::npos) {
     std::abort();
   }

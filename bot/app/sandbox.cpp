@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/app/runtime_setup.h"
+#include "bot/app/sandbox_database.h"
 #include "bot/app/sandbox_web.h"
 #include "bot/base/embedded_files.h"
 #include "bot/base/ids.h"
@@ -97,6 +98,10 @@ std::string Sandbox::page_url() const {
 }
 
 Result<void> Sandbox::prepare(Config& config) {
+  // Never production rows: only a database the sandbox created itself.
+  if (auto claimed = claim_sandbox_database(config.storage.database); !claimed) {
+    return claimed.error();
+  }
   // The state lives next to the database (.vigil/ under `make run`).
   std::error_code ec;
   const auto db = fs::absolute(config.storage.database, ec);

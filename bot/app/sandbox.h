@@ -40,6 +40,7 @@ class Sandbox {
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
+  /// Refuses (InvalidConfig) a database the sandbox did not create (bot/app/sandbox_database.h).
   Result<void> prepare(Config& config);
   /// Binds the page's listener and serves it; prints nothing (see announce()).
   Result<void> open_page(const Logging& logging);

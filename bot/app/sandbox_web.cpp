@@ -57,6 +57,40 @@ std::string content_type(const std::string& name) {
   return "application/octet-stream";
 }
 
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The media type of a Content-Type value: before any parameter, trimmed, lower case.
+std::string media_type(std::string_view content_type) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) {
+    type.remove_prefix(1);
+  }
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) {
+    type.remove_suffix(1);
+  }
+  return lower_ascii(type);
+}
+
+// Equal, in a time that does not depend on where they differ.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+// The placeholder of index.html's <meta name="vigil-sandbox-token"> that serving fills in.
+constexpr std::string_view kTokenPlaceholder = "{{VIGIL_SANDBOX_TOKEN}}";
+
 std::string query_value(const std::string& url, const std::string& key) {
   const auto q = url.find('?');
   if (q == std::string::npos) {
@@ -197,8 +231,21 @@ json channel_messages(const std::vector<slack::EmulatedMessage>& messages, std::
 
 }  // namespace
 
+std::string sandbox_post_refusal(const SandboxPostHeaders& post, std::string_view page_token) {
+  if (media_type(post.content_type) != "application/json") {
+    return "refused: the content type must be application/json, not '" + post.content_type + "'";
+  }
+  if (!post.origin.empty() && lower_ascii(post.origin) != "http://" + lower_ascii(post.host)) {
+    return "refused: a request from another origin (" + post.origin + "); only the sandbox page itself may post";
+  }
+  if (post.token.empty() || !same_secret(post.token, page_token)) {
+    return "refused: missing or wrong page token (X-Vigil-Sandbox-Token); reload the sandbox page";
+  }
+  return {};
+}
+
 SandboxWeb::SandboxWeb(slack::SlackEmulator& emulator, SandboxWebOptions options, Logger log)
-    : emulator_(emulator), options_(std::move(options)), log_(std::move(log)) {}
+    : emulator_(emulator), options_(std::move(options)), log_(std::move(log)), page_token_(random_hex(16)) {}
 
 SandboxWeb::~SandboxWeb() {
   stop();
@@ -346,6 +393,9 @@ void SandboxWeb::register_page_files() {
     r.headers["content-security-policy"] =
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
     r.body = std::string(f.data);
+    if (const auto at = r.body.find(kTokenPlaceholder); at != std::string::npos) {
+      r.body.replace(at, kTokenPlaceholder.size(), page_token_);
+    }
     auto handler = [this, r](http::HttpRequest request) -> Task<http::HttpResponse> {
       http::HttpResponse answer = host_allowed(request) ? r : error_response(403, "forbidden_host");
       co_return answer;
@@ -422,8 +472,12 @@ http::HttpResponse SandboxWeb::serve_post(const http::HttpRequest& request,
   if (!host_allowed(request)) {
     return error_response(403, "forbidden_host");
   }
-  if (http::request_header(request, "content-type").find("application/json") == std::string::npos) {
-    return error_response(415, "send application/json");
+  const SandboxPostHeaders headers{http::request_header(request, "content-type"),
+                                   http::request_header(request, "origin"), http::request_header(request, "host"),
+                                   http::request_header(request, kSandboxTokenHeader)};
+  if (const auto refusal = sandbox_post_refusal(headers, page_token_); !refusal.empty()) {
+    log_->warn("sandbox page: {} {}", request.url, refusal);
+    return error_response(403, refusal);
   }
   const auto body = parse_untrusted_json(request.body);
   if (body.is_discarded() || !body.is_object()) {

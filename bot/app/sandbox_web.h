@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -20,6 +21,22 @@
 #include "integrations/slack/emulator/slack_emulator.h"
 
 namespace vigil {
+
+/// The header a POST to the sandbox page carries its page token in.
+inline constexpr std::string_view kSandboxTokenHeader = "x-vigil-sandbox-token";
+
+/// What a POST to the sandbox page showed of itself.
+struct SandboxPostHeaders {
+  std::string content_type;
+  std::string origin;  // empty: none sent (curl, tests); a browser always sends one with a POST
+  std::string host;
+  std::string token;
+};
+
+/// Why the sandbox page refuses a POST, or an empty string when it takes it: the content type
+/// must be application/json (parameters such as `; charset=utf-8` allowed), an Origin must be the
+/// page's own (http://<Host>), and the page's token must be sent.
+std::string sandbox_post_refusal(const SandboxPostHeaders& post, std::string_view page_token);
 
 /// A person the sandbox page can act as.
 struct SandboxUser {
@@ -55,8 +72,11 @@ struct SandboxWebOptions {
 /// Everything it sends to Vigil is an envelope shaped like Slack's (see the fixtures), delivered
 /// through the emulator's Socket Mode connection; replies come back through the emulator's Web API
 /// and response_url records. Runs on its own thread and io_context; the public functions are
-/// thread-safe. POSTs must be JSON (so a foreign web page cannot send one without a CORS
-/// preflight, which is never answered), and on loopback the Host header must be a loopback name.
+/// thread-safe. Only the person at the keyboard drives it: a POST must be exactly JSON (a foreign
+/// page cannot send that without a CORS preflight, which is never answered), come from the page's
+/// own origin (or from a client that sends no Origin), and carry the page's token (random per
+/// process, in the served page, sent back in the X-Vigil-Sandbox-Token header); on loopback the Host
+/// header must be a loopback name. Anything else gets 403 and why.
 class SandboxWeb {
  public:
   /// A header button: returns a line to show, or an error.
@@ -76,6 +96,8 @@ class SandboxWeb {
   Result<void> start();
   void stop();
   unsigned short port() const { return port_; }
+  /// The page's token: what a POST must send in X-Vigil-Sandbox-Token.
+  const std::string& page_token() const { return page_token_; }
   /// http://host:port/ as a browser would open it.
   std::string url() const;
 
@@ -162,6 +184,7 @@ class SandboxWeb {
   std::thread thread_;
   unsigned short port_ = 0;
   std::string host_;
+  std::string page_token_;
   bool stopping_ = false;  // the page's thread only
 
   struct HeaderAction {

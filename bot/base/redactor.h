@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,10 +9,21 @@
 
 namespace vigil {
 
+/// A half-open byte range [begin, end) of a text.
+struct TextSpan {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
 /// The one filter every outgoing text passes through: Slack posts, log lines, an agent's context.
 /// It removes Slack/AWS/GCP/GitHub tokens, bearer and basic credentials, PEM private keys,
 /// passwords in URLs and key=value pairs, JWTs, Kubernetes Secret data values, the exact values of
 /// configured secrets, and any configured extra pattern.
+///
+/// Tokens (and configured secrets) are found wherever they start, also glued to a word, and also
+/// once the text is unescaped: percent-encoded (`%2D`), JSON- or C-escaped (`\u002d`, `\x2d`),
+/// or wrapped over lines (raw or escaped line breaks are ignored inside a token). What is replaced
+/// is the token's span in the text as given, escapes and line breaks included.
 class Redactor {
  public:
   Redactor();
@@ -31,6 +43,11 @@ class Redactor {
 
  private:
   struct Rule;
+  bool tokens_may_match(const std::string& text) const;
+  void find_tokens(const std::string& text, std::vector<TextSpan>& spans) const;
+  std::string redact_tokens(const std::string& text) const;
+  std::string redact_in_context(std::string text) const;
+
   std::vector<Rule> rules_;
   std::vector<std::string> secrets_;
 };

@@ -23,6 +23,8 @@
   window.sandbox = { loadedAt: Date.now(), updates: 0, state: () => S.data };
 
   const $ = (id) => document.getElementById(id);
+  // Sent with every POST: the server takes posts only from a page it served.
+  const pageToken = document.querySelector('meta[name="vigil-sandbox-token"]')?.content || '';
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
   // ------------------------------------------------------------------ text
@@ -375,7 +377,8 @@
   }
   async function post(path, body) {
     try {
-      const r = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const headers = { 'Content-Type': 'application/json', 'X-Vigil-Sandbox-Token': pageToken };
+      const r = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
       const j = await r.json().catch(() => ({ ok: false, error: `HTTP ${r.status}` }));
       if (!j.ok) toast(`Not sent: ${j.error || r.status}`, true);
       return j;

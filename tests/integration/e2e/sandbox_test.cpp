@@ -61,9 +61,18 @@ class Sandbox : public ::testing::Test {
     auto j = json::parse(r.body, nullptr, false);
     return j.is_discarded() ? json::object() : j;
   }
+  // The page's token, as the page's script reads it from the page.
+  std::string page_token() const {
+    static const std::regex meta(R"re(<meta name="vigil-sandbox-token" content="([0-9a-f]{32})">)re");
+    const auto page = test::raw_http(page_port(), test::http_request("GET", "/"));
+    std::smatch m;
+    return std::regex_search(page.body, m, meta) ? m[1].str() : std::string();
+  }
   json post(const std::string& path, const json& body) const {
     const auto r = test::raw_http(
-        page_port(), test::http_request("POST", path, {{"Content-Type", "application/json"}}, body.dump()));
+        page_port(), test::http_request("POST", path,
+                                        {{"Content-Type", "application/json"}, {"X-Vigil-Sandbox-Token", page_token()}},
+                                        body.dump()));
     EXPECT_EQ(r.status, 200) << path << ": " << r.body;
     return json::parse(r.body, nullptr, false);
   }
@@ -122,6 +131,21 @@ TEST_F(Sandbox, ServeWithoutTokensPrintsTheAddressAndServesThePage) {
   post("/api/command", {{"user", "U0DEMOALEX"}, {"channel", "C222"}, {"command", "/triage"}, {"text", "help"}});
   ASSERT_TRUE(test::eventually([&] { return get_state()["ephemerals"].dump().find("/triage") != std::string::npos; }))
       << get_state()["ephemerals"].dump() << log();
+}
+
+// A post without the page's token (what another web page could send) changes nothing.
+TEST_F(Sandbox, APostWithoutThePageTokenIsRefused) {
+  const auto r = test::raw_http(
+      page_port(),
+      test::http_request("POST", "/api/run/demo-alert",
+                         {{"Content-Type", "application/json"}, {"Origin", "https://evil.example"}}, "{}"));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("another origin"), std::string::npos) << r.body;
+  const auto tokenless = test::raw_http(
+      page_port(), test::http_request("POST", "/api/run/demo-alert", {{"Content-Type", "application/json"}}, "{}"));
+  EXPECT_EQ(tokenless.status, 403) << tokenless.body;
+  EXPECT_NE(tokenless.body.find("page token"), std::string::npos) << tokenless.body;
+  EXPECT_EQ(get_state()["messages"].dump().find("KubePodCrashLooping"), std::string::npos) << "no alert was posted";
 }
 
 TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
@@ -327,6 +351,54 @@ TEST_F(Sandbox, EvidenceAndTheDiagnosisComeBeforeTheCard) {
       },
       10s));
   EXPECT_EQ(describes, 1u) << "the description once, before the card" << everything();
+}
+
+// `vigil serve --sandbox` with a configuration whose database the sandbox did not create (a
+// production vigil.db) refuses to start: exit 1, why on stderr, the database untouched.
+TEST(SandboxDatabase, ServeRefusesADatabaseTheSandboxDidNotCreate) {
+  test::TempDir dir;
+  const auto db = dir.path() / "vigil.db";
+  {
+    auto store = Store::open(db.string());
+    ASSERT_TRUE(store);
+  }
+  const auto size_before = std::filesystem::file_size(db);
+  test::write_file(dir.path() / "vigil.yaml", "skills:\n  dirs: [" + test::shipped_skills_dir().string() +
+                                                  "]\nstorage:\n  database: " + db.string() + "\n");
+  const auto log = (dir.path() / "vigil.log").string();
+  const pid_t pid = test::start_vigil({"--config", (dir.path() / "vigil.yaml").string(), "serve", "--sandbox"},
+                                      {"VIGIL_SANDBOX_ADDR=127.0.0.1:0"}, log);
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(test::wait_exit(pid, 20s), 1) << test::read_file(log);
+  const auto err = test::read_file(log);
+  EXPECT_NE(err.find("vigil: sandbox: refusing to run the sandbox on " + db.string() +
+                     ": the sandbox did not create this database"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("Sandbox: open"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "vigil-sandbox")) << "nothing was written beside it";
+  EXPECT_EQ(std::filesystem::file_size(db), size_before);
+}
+
+// A database the sandbox created is its own the next time: a restarted sandbox starts on it.
+TEST(SandboxDatabase, ServeReusesTheDatabaseItCreated) {
+  test::TempDir dir;
+  const auto db = dir.path() / "state" / "vigil.db";
+  test::write_file(dir.path() / "vigil.yaml", "skills:\n  dirs: [" + test::shipped_skills_dir().string() +
+                                                  "]\nstorage:\n  database: " + db.string() + "\n");
+  for (int start = 0; start < 2; ++start) {
+    const auto log = (dir.path() / ("vigil-" + std::to_string(start) + ".log")).string();
+    const pid_t pid = test::start_vigil({"--config", (dir.path() / "vigil.yaml").string(), "serve", "--sandbox"},
+                                        {"VIGIL_SANDBOX_ADDR=127.0.0.1:0"}, log);
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(test::eventually(
+        [&] { return test::read_file(log).find("Sandbox: open http://127.0.0.1:") != std::string::npos; }, 20s))
+        << "start " << start << ": " << test::read_file(log);
+    ::kill(pid, SIGTERM);
+    EXPECT_EQ(test::wait_exit(pid, 20s), 0) << test::read_file(log);
+  }
+  EXPECT_EQ(std::filesystem::status(db).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 }  // namespace

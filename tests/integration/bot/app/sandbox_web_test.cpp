@@ -53,8 +53,10 @@ class SandboxWebApi : public ::testing::Test {
   }
 
   json post(const std::string& path, const json& body, int expect = 200) {
-    const auto r = test::raw_http(
-        web_->port(), test::http_request("POST", path, {{"Content-Type", "application/json"}}, body.dump()));
+    const auto r = test::raw_http(web_->port(), test::http_request("POST", path,
+                                                                   {{"Content-Type", "application/json"},
+                                                                    {"X-Vigil-Sandbox-Token", web_->page_token()}},
+                                                                   body.dump()));
     EXPECT_EQ(r.status, expect) << path << ": " << r.body;
     auto j = json::parse(r.body, nullptr, false);
     return j.is_discarded() ? json() : j;
@@ -379,13 +381,88 @@ TEST_F(SandboxWebApi, HeaderActionsAndForeignPages) {
   // A form post from another web page, or a rebinding host name, gets nothing done.
   const auto form = test::raw_http(
       web_->port(), test::http_request("POST", "/api/run/demo-alert", {{"Content-Type", "text/plain"}}, "{}"));
-  EXPECT_EQ(form.status, 415);
+  EXPECT_EQ(form.status, 403);
   const auto rebound = test::raw_http(
       web_->port(),
       "POST /api/run/demo-alert HTTP/1.1\r\nHost: evil.example:8080\r\nContent-Type: application/json\r\n"
-      "Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+      "X-Vigil-Sandbox-Token: " +
+          web_->page_token() + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
   EXPECT_EQ(rebound.status, 403);
   EXPECT_EQ(fired, 1);
+}
+
+// What a browser on another site can send without a preflight, and what a client without the
+// page's token sends, is refused with 403 and why; the page itself (its origin, its token) is served.
+TEST_F(SandboxWebApi, OnlyThePageItselfMayPost) {
+  web_->stop();
+  SandboxWebOptions o;
+  o.listen = "127.0.0.1:0";
+  o.users = {{kAlex, "alex", "approver"}};
+  web_ = std::make_unique<SandboxWeb>(emu_, o, null_logger());
+  int fired = 0;
+  web_->add_action("demo-alert", "Fire a demo alert", [&]() -> Result<std::string> {
+    ++fired;
+    return std::string("posted");
+  });
+  ASSERT_TRUE(web_->start());
+  const auto own_origin = "http://127.0.0.1:" + std::to_string(web_->port());
+  const auto& token = web_->page_token();
+  // As a browser sends it: the Host with the page's port.
+  auto post_with = [&](const std::vector<std::pair<std::string, std::string>>& headers) {
+    std::string request = "POST /api/run/demo-alert HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(web_->port()) +
+                          "\r\nConnection: close\r\nContent-Length: 2\r\n";
+    for (const auto& [name, value] : headers) {
+      request += name + ": " + value + "\r\n";
+    }
+    const auto r = test::raw_http(web_->port(), request + "\r\n{}");
+    const auto body = json::parse(r.body, nullptr, false);
+    return std::make_pair(r.status, body.is_object() ? body.value("error", "") : std::string());
+  };
+
+  // The page carries its token (and nothing else in it names one).
+  const auto page = test::raw_http(web_->port(), test::http_request("GET", "/"));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(token.size(), 32u);
+  EXPECT_NE(page.body.find("<meta name=\"vigil-sandbox-token\" content=\"" + token + "\">"), std::string::npos);
+  EXPECT_EQ(page.body.find("{{"), std::string::npos) << "the placeholder is filled in";
+
+  // The content type is application/json exactly; parameters are fine.
+  const auto sneaky = post_with({{"Content-Type", "text/plain;charset=application/json"},
+                                 {"Origin", own_origin},
+                                 {"X-Vigil-Sandbox-Token", token}});
+  EXPECT_EQ(sneaky.first, 403);
+  EXPECT_EQ(sneaky.second,
+            "refused: the content type must be application/json, not 'text/plain;charset=application/json'");
+  EXPECT_EQ(post_with({{"Content-Type", "application/jsonx"}, {"X-Vigil-Sandbox-Token", token}}).first, 403);
+  EXPECT_EQ(fired, 0);
+
+  // Another site's page, even one that somehow had the token.
+  const auto foreign = post_with(
+      {{"Content-Type", "application/json"}, {"Origin", "https://evil.example"}, {"X-Vigil-Sandbox-Token", token}});
+  EXPECT_EQ(foreign.first, 403);
+  EXPECT_EQ(foreign.second,
+            "refused: a request from another origin (https://evil.example); only the sandbox page itself may post");
+  EXPECT_EQ(
+      post_with({{"Content-Type", "application/json"}, {"Origin", "null"}, {"X-Vigil-Sandbox-Token", token}}).first,
+      403);
+  EXPECT_EQ(fired, 0);
+
+  // No token, or a wrong one, from the right origin or none.
+  const auto tokenless = post_with({{"Content-Type", "application/json"}, {"Origin", own_origin}});
+  EXPECT_EQ(tokenless.first, 403);
+  EXPECT_EQ(tokenless.second, "refused: missing or wrong page token (X-Vigil-Sandbox-Token); reload the sandbox page");
+  EXPECT_EQ(post_with({{"Content-Type", "application/json"}, {"X-Vigil-Sandbox-Token", std::string(32, '0')}}).first,
+            403);
+  EXPECT_EQ(fired, 0);
+
+  // The page itself, and a non-browser client with the token.
+  EXPECT_EQ(post_with({{"Content-Type", "application/json; charset=utf-8"},
+                       {"Origin", own_origin},
+                       {"X-Vigil-Sandbox-Token", token}})
+                .first,
+            200);
+  EXPECT_EQ(post_with({{"Content-Type", "Application/JSON"}, {"X-Vigil-Sandbox-Token", token}}).first, 200);
+  EXPECT_EQ(fired, 2);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "bot/base/redactor.h"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include "tests/support/test_paths.h"
@@ -161,6 +163,78 @@ TEST(Redactor, SecretsInsideKubectlOutputAndAlertAnnotations) {
   const auto aout = r.redact(alert);
   EXPECT_EQ(aout.find("abcdef0123456789abcdef"), std::string::npos);
   EXPECT_NE(aout.find("High CPU Temperature"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// Issue 21: the token rules used to start with \b, so a token glued to a word slipped through,
+// and so did one percent-encoded, JSON-escaped or wrapped over two lines.
+TEST(Redactor, TokensGluedToAWordLetterDigitOrUnderscore) {
+  Redactor r;
+  EXPECT_EQ(r.redact("abc" + slack_bot_token() + " end"), "abc[REDACTED] end");
+  EXPECT_EQ(r.redact("_" + slack_bot_token()), "_[REDACTED]");
+  EXPECT_EQ(r.redact("id9" + aws_key() + "."), "id9[REDACTED].");
+  EXPECT_EQ(r.redact("x" + slack_app_token()), "x[REDACTED]");
+  EXPECT_EQ(r.redact("TOKEN_" + std::string("gh") + "p_abcdefghijklmnopqrstuvwxyz0123456789"), "TOKEN_[REDACTED]");
+}
+
+TEST(Redactor, PercentEncodedTokens) {
+  Redactor r;
+  const std::string encoded = std::string("xox") + "b%2D1234567890%2d0987654321%2DAbCdEfGhIjKlMnOpQrStUvWx";
+  EXPECT_EQ(r.redact("GET /hook?token=" + encoded + "&ok=1"), "GET /hook?token=[REDACTED]&ok=1");
+  // Every character encoded, and an AWS key id in a query string.
+  std::string all;
+  for (const char c : aws_key()) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+    all += buf;
+  }
+  EXPECT_EQ(r.redact("key=" + all + " done"), "key=[REDACTED] done");
+}
+
+TEST(Redactor, TokenSplitAcrossALineBreak) {
+  Redactor r;
+  const auto token = slack_bot_token();
+  EXPECT_EQ(r.redact("token " + token.substr(0, 16) + "\n" + token.substr(16) + " end"), "token [REDACTED] end");
+  EXPECT_EQ(r.redact("token " + token.substr(0, 3) + "\r\n" + token.substr(3) + "\nnext line"),
+            "token [REDACTED]\nnext line");
+  // An escaped line break inside a JSON string.
+  EXPECT_EQ(r.redact(R"({"log":")" + token.substr(0, 20) + "\\n" + token.substr(20) + R"("})"),
+            R"({"log":"[REDACTED]"})");
+}
+
+TEST(Redactor, JsonEscapedTokens) {
+  Redactor r;
+  const std::string escaped = std::string("xox") + "b\\u002d1234567890\\u002D0987654321\\u002dAbCdEfGhIjKlMnOpQrStUvWx";
+  EXPECT_EQ(r.redact(R"({"text":")" + escaped + R"(","ok":true})"), R"({"text":"[REDACTED]","ok":true})");
+  // JSON inside a JSON string: the backslash itself escaped.
+  const std::string twice = std::string("gh") + "p\\\\u005fabcdefghijklmnopqrstuvwxyz0123456789";
+  EXPECT_EQ(r.redact(R"({"body":"{\"t\":\")" + twice + R"(\"}"})"), R"({"body":"{\"t\":\"[REDACTED]\"}"})");
+}
+
+TEST(Redactor, ConfiguredSecretsAlsoEncoded) {
+  Redactor r;
+  r.add_secret("webhook-shared-secret-42");
+  EXPECT_EQ(r.redact("sig=webhook%2Dshared%2Dsecret%2D42 ok"), "sig=[REDACTED] ok");
+}
+
+TEST(Redactor, OrdinaryWordsAndEscapesStay) {
+  Redactor r;
+  for (const std::string text : {
+           "PWD=/home/x",
+           "OLDPWD=/home/alex PWD=~/src",
+           "node disk-pressure-threshold-exceeded on task-runner-2024-Q3-report",
+           "CPU at 95%, memory 50%-60%",
+           "path C:\\new\\temp and a \\u00e9 and a%20b",
+           "line one ends with sk\n-and the next starts with a dash",
+           "tokens: 5, passwords rotated, secrets synced",
+       }) {
+    EXPECT_EQ(r.redact(text), text);
+  }
 }
 
 }  // namespace
