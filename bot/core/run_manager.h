@@ -39,6 +39,9 @@ struct RunManagerOptions {
   int max_concurrent = 4;
   std::string workspace_root;
   agents::AgentCliOptions agent;  // backend is set per run
+  /// Where agent turns run (agent.isolation: kubernetes gives a Pod per turn); empty: an AgentCli
+  /// child process of this one.
+  agents::AgentRunnerFactory agent_runner;
   int failure_threshold = 3;
   std::chrono::seconds pause_for{3600};
   std::size_t knowledge_per_run = 3;
@@ -156,6 +159,7 @@ class RunManager {
   Outcome runbook_outcome(const RunRecord& run, const RunTrigger& trigger, const SkillChoice& choice,
                           const std::string& related, const Result<skills::SkillRunReport>& report);
   Task<Outcome> drive_agent(RunRecord run, RunTrigger trigger);
+  std::unique_ptr<agents::AgentRunner> make_agent_runner(const std::string& backend) const;
   agents::WorkspaceInputs workspace_inputs(const RunRecord& run, const RunTrigger& trigger) const;
   /// What an agent run came to from its turn and its workspace's output (proposals start here).
   Outcome agent_outcome(const RunRecord& run, const RunTrigger& trigger, const agents::AgentTurnResult& turn,
