@@ -105,7 +105,11 @@ Task<int> run_cli(const AgentPodArgs& args, std::ostream& out) {
     out << kStderrFrame << "agent-pod: " << ran.error().message() << '\n';
     co_return 127;
   }
-  co_return ran->exit_code ? *ran->exit_code : 128 + ran->signal.value_or(0);
+  int code = 128 + ran->signal.value_or(0);
+  if (ran->exit_code) {
+    code = *ran->exit_code;
+  }
+  co_return code;
 }
 
 }  // namespace

@@ -56,7 +56,7 @@ Result<KubeApiOptions> resolve_kube_api(KubeApiOptions o, const std::map<std::st
 
 KubeApi::KubeApi(http::HttpClient& http, KubeApiOptions options) : http_(http), options_(std::move(options)) {}
 
-Task<Result<http::HttpResponse>> KubeApi::send(std::string method, std::string path, std::string body) {
+http::HttpRequest KubeApi::request(const std::string& method, const std::string& path, std::string body) const {
   http::HttpRequest request;
   request.method = method;
   request.url = options_.api_server + path;
@@ -69,6 +69,12 @@ Task<Result<http::HttpResponse>> KubeApi::send(std::string method, std::string p
   }
   request.body = std::move(body);
   request.timeout = std::chrono::seconds(30);
+  return request;
+}
+
+Task<Result<http::HttpResponse>> KubeApi::send(http::HttpRequest request) {
+  const auto method = request.method;
+  const auto path = request.url.substr(options_.api_server.size());
   auto response = co_await http_.send(std::move(request));
   if (!response) {
     co_return response.error();
@@ -80,7 +86,8 @@ Task<Result<http::HttpResponse>> KubeApi::send(std::string method, std::string p
 }
 
 Task<Result<nlohmann::json>> KubeApi::get(std::string path) {
-  auto response = co_await send("GET", path, "");
+  auto req = request("GET", path, "");
+  auto response = co_await send(std::move(req));
   if (!response) {
     co_return response.error();
   }
@@ -93,7 +100,8 @@ Task<Result<nlohmann::json>> KubeApi::get(std::string path) {
 }
 
 Task<Result<std::string>> KubeApi::get_text(std::string path) {
-  auto response = co_await send("GET", path, "");
+  auto req = request("GET", path, "");
+  auto response = co_await send(std::move(req));
   if (!response) {
     co_return response.error();
   }
@@ -101,7 +109,8 @@ Task<Result<std::string>> KubeApi::get_text(std::string path) {
 }
 
 Task<Result<nlohmann::json>> KubeApi::create(std::string collection_path, nlohmann::json object) {
-  auto response = co_await send("POST", collection_path, object.dump());
+  auto req = request("POST", collection_path, object.dump());
+  auto response = co_await send(std::move(req));
   if (!response) {
     co_return response.error();
   }
@@ -115,7 +124,8 @@ Task<Result<nlohmann::json>> KubeApi::create(std::string collection_path, nlohma
 
 Task<Result<void>> KubeApi::remove(std::string path) {
   const nlohmann::json options = {{"kind", "DeleteOptions"}, {"apiVersion", "v1"}, {"propagationPolicy", "Background"}};
-  auto response = co_await send("DELETE", path + "?propagationPolicy=Background", options.dump());
+  auto req = request("DELETE", path + "?propagationPolicy=Background", options.dump());
+  auto response = co_await send(std::move(req));
   if (!response) {
     co_return response.error();
   }

@@ -38,7 +38,8 @@ class KubeApi {
   const KubeApiOptions& options() const { return options_; }
 
  private:
-  Task<Result<http::HttpResponse>> send(std::string method, std::string path, std::string body);
+  http::HttpRequest request(const std::string& method, const std::string& path, std::string body) const;
+  Task<Result<http::HttpResponse>> send(http::HttpRequest request);
 
   http::HttpClient& http_;
   KubeApiOptions options_;

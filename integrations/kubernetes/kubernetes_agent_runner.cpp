@@ -185,13 +185,15 @@ std::string KubernetesAgentRunner::ns_path(const std::string& api, const std::st
 Task<Result<void>> KubernetesAgentRunner::create_job(const AgentJobRequest& request,
                                                      const std::vector<std::pair<std::string, std::string>>& files) {
   const auto job_object = agent_job(options_.job, request);
-  auto job = co_await api_.create(ns_path("/apis/batch/v1", "jobs"), job_object);
+  const auto jobs = ns_path("/apis/batch/v1", "jobs");
+  auto job = co_await api_.create(jobs, job_object);
   if (!job) {
     co_return job.error();
   }
   const auto uid = string_at(*job, {"metadata", "uid"});
   const auto map_object = context_config_map(options_.job, request, files, uid);
-  auto map = co_await api_.create(ns_path("/api/v1", "configmaps"), map_object);
+  const auto maps = ns_path("/api/v1", "configmaps");
+  auto map = co_await api_.create(maps, map_object);
   if (!map) {
     co_await delete_job(request.name, "its context could not be created");
     co_return map.error();
@@ -202,7 +204,8 @@ Task<Result<void>> KubernetesAgentRunner::create_job(const AgentJobRequest& requ
 
 Task<void> KubernetesAgentRunner::delete_job(const std::string& name, const char* why) {
   co_await net::this_coro::reset_cancellation_state();
-  auto removed = co_await api_.remove(ns_path("/apis/batch/v1", "jobs/" + name));
+  const auto job = ns_path("/apis/batch/v1", "jobs/" + name);
+  auto removed = co_await api_.remove(job);
   if (!removed && !removed.error().is(Errc::NotFound)) {
     log_->warn("agent job {} ({}) could not be deleted: {}", name, why, removed.error().message());
   } else {
@@ -218,16 +221,19 @@ Task<KubernetesAgentRunner::Followed> KubernetesAgentRunner::follow(const AgentJ
   LogFollower logs(workspace, request.backend, sink, cli_.output_cap * 32);
   const auto deadline = clock_.now() + cli_.timeout + options_.start_allowance;
   const auto selector = http::url_encode("job-name=" + request.name);
+  const auto job_path = ns_path("/apis/batch/v1", "jobs/" + request.name);
   std::string pod;
   for (;;) {
     if (pod.empty()) {
-      auto pods = co_await api_.get(ns_path("/api/v1", "pods") + "?labelSelector=" + selector);
+      const auto list = ns_path("/api/v1", "pods") + "?labelSelector=" + selector;
+      auto pods = co_await api_.get(list);
       if (pods && at(*pods, {"items"}) != nullptr && (*pods)["items"].is_array() && !(*pods)["items"].empty()) {
         pod = string_at((*pods)["items"][0], {"metadata", "name"});
       }
     }
     if (!pod.empty()) {
-      auto status = co_await api_.get(ns_path("/api/v1", "pods/" + pod));
+      const auto pod_path = ns_path("/api/v1", "pods/" + pod);
+      auto status = co_await api_.get(pod_path);
       f.phase = status ? string_at(*status, {"status", "phase"}) : "";
       if (!f.phase.empty() && f.phase != "Pending") {
         const auto log_path = ns_path("/api/v1", "pods/" + pod + "/log") +
@@ -240,7 +246,7 @@ Task<KubernetesAgentRunner::Followed> KubernetesAgentRunner::follow(const AgentJ
         break;
       }
     }
-    auto job = co_await api_.get(ns_path("/apis/batch/v1", "jobs/" + request.name));
+    auto job = co_await api_.get(job_path);
     if (!job && job.error().is(Errc::NotFound)) {
       f.end = Followed::End::ApiError;
       f.error = make_error(Errc::AgentFailed, "the agent's Job is gone");
@@ -262,7 +268,8 @@ Task<KubernetesAgentRunner::Followed> KubernetesAgentRunner::follow(const AgentJ
   }
   logs.finish();
   if (f.end == Followed::End::Finished && f.job_failure.empty() && f.phase == "Failed") {
-    if (auto job = co_await api_.get(ns_path("/apis/batch/v1", "jobs/" + request.name))) {
+    auto job = co_await api_.get(job_path);
+    if (job) {
       f.job_failure = job_failure(*job);
     }
   }
