@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "bot/base/logging.h"
 #include "bot/base/metrics.h"
 #include "bot/core/run_manager.h"
 #include "bot/store/store.h"

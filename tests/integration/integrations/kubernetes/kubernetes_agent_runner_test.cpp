@@ -6,9 +6,11 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "bot/base/logging.h"
 #include "integrations/http/beast_http_client.h"
 #include "integrations/kubernetes/agent_pod_frames.h"
 #include "tests/support/fake_clock.h"
