@@ -220,10 +220,10 @@ void read_agent_kubernetes(const YAML::Node& k, ConfigReader& r, AgentKubernetes
 }
 
 void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, DeferredMarks& marks) {
-  if (!r.check_map(g, "agent",
-                   {"backend", "command", "timeout", "grace", "max_concurrent", "workspace_root", "retention",
-                    "env_allowlist", "knowledge_dirs", "failure_threshold", "pause_for", "step_output_max_bytes",
-                    "isolation", "kubernetes"})) {
+  if (!r.check_map(
+          g, "agent",
+          {"backend", "command", "timeout", "grace", "max_concurrent", "workspace_root", "retention", "env_allowlist",
+           "knowledge_dirs", "failure_threshold", "pause_for", "step_output_max_bytes", "isolation", "kubernetes"})) {
     return;
   }
   r.read_enum(g, "agent", "isolation", {"auto", "bubblewrap", "none", "kubernetes"}, agent.isolation);

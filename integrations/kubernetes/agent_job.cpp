@@ -93,8 +93,8 @@ std::vector<std::string> api_key_variables(const std::string& backend) {
 }
 
 std::vector<std::string> agent_pod_argv(const AgentJobRequest& r) {
-  std::vector<std::string> argv = {"vigil",       "agent-pod", "--backend", r.backend,     "--context",
-                                   kContextMount, "--workspace", kWorkspaceMount};
+  std::vector<std::string> argv = {"vigil",     "agent-pod",   "--backend",   r.backend,
+                                   "--context", kContextMount, "--workspace", kWorkspaceMount};
   if (!r.session_id.empty()) {
     argv.insert(argv.end(), {"--session", r.session_id});
   }

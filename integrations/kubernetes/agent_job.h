@@ -32,10 +32,10 @@ struct AgentJobOptions {
 struct AgentJobRequest {
   std::string name;  // agent_job_name()
   std::string run_id;
-  std::string backend;                  // claude-code, codex, gemini, command
-  std::vector<std::string> command;     // the command backend's argv
+  std::string backend;                    // claude-code, codex, gemini, command
+  std::vector<std::string> command;       // the command backend's argv
   std::chrono::seconds timeout{15 * 60};  // activeDeadlineSeconds
-  std::string session_id;               // resume, may be empty
+  std::string session_id;                 // resume, may be empty
   bool follow_up = false;
 };
 

@@ -78,8 +78,8 @@ Task<int> run_cli(const AgentPodArgs& args, std::ostream& out) {
     const auto kubeconfig = args.workspace_dir / ".kube" / "config";
     std::error_code ec;
     fs::create_directories(kubeconfig.parent_path(), ec);
-    (void)agents::write_private_file(kubeconfig,
-                                     in_cluster_kubeconfig("https://" + host->second + ":" + port, args.service_account_dir));
+    (void)agents::write_private_file(
+        kubeconfig, in_cluster_kubeconfig("https://" + host->second + ":" + port, args.service_account_dir));
     o.read_only_kubeconfig = kubeconfig.string();
   }
   agents::AgentTurn turn;

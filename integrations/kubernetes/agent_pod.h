@@ -17,7 +17,7 @@ struct AgentPodArgs {
   std::filesystem::path workspace_dir;  // an emptyDir
   std::string session_id;
   bool follow_up = false;
-  std::vector<std::string> command;            // the command backend's argv
+  std::vector<std::string> command;                // the command backend's argv
   std::map<std::string, std::string> environment;  // the Pod's own
   std::string service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 };

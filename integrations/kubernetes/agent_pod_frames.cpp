@@ -29,7 +29,9 @@ std::optional<std::string> decode(std::string_view text) {
 
 }  // namespace
 
-bool is_returned_output(std::string_view name) { return name == "summary.md" || name == "proposals.json"; }
+bool is_returned_output(std::string_view name) {
+  return name == "summary.md" || name == "proposals.json";
+}
 
 std::size_t returned_output_cap(std::string_view name) {
   return name == "summary.md" ? 64 * 1024 : 256 * 1024;
@@ -44,7 +46,9 @@ std::vector<std::string> output_frames(const std::string& name, std::string_view
   return lines;
 }
 
-std::string exit_frame(int code) { return std::string(kExitFrame) + std::to_string(code); }
+std::string exit_frame(int code) {
+  return std::string(kExitFrame) + std::to_string(code);
+}
 
 bool PodFrameReader::feed(std::string_view line) {
   if (line.starts_with(kStderrFrame)) {

@@ -19,11 +19,12 @@ std::string read_token(const std::string& file) {
 
 Error status_error(const std::string& method, const std::string& path, const http::HttpResponse& r) {
   std::string message;
-  if (auto body = nlohmann::json::parse(r.body, nullptr, false); body.is_object() && body.contains("message") &&
-                                                                  body["message"].is_string()) {
+  if (auto body = nlohmann::json::parse(r.body, nullptr, false);
+      body.is_object() && body.contains("message") && body["message"].is_string()) {
     message = body["message"].get<std::string>();
   }
-  const auto detail = method + " " + path + ": HTTP " + std::to_string(r.status) + (message.empty() ? "" : ": ") + message;
+  const auto detail =
+      method + " " + path + ": HTTP " + std::to_string(r.status) + (message.empty() ? "" : ": ") + message;
   if (r.status == 404) {
     return make_error(Errc::NotFound, detail);
   }

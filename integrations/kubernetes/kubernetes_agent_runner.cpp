@@ -47,7 +47,9 @@ bool read_regular(const fs::path& file, std::string& out) {
 class LogFollower {
  public:
   LogFollower(const agents::Workspace& ws, std::string backend, agents::AgentRunner::EventSink sink, std::size_t cap)
-      : log_(ws.log_path(), std::ios::binary | std::ios::app), backend_(std::move(backend)), sink_(std::move(sink)),
+      : log_(ws.log_path(), std::ios::binary | std::ios::app),
+        backend_(std::move(backend)),
+        sink_(std::move(sink)),
         cap_(cap) {}
 
   /// `full` is the whole log so far; `final`: the Pod has ended, an unterminated last line counts.
@@ -102,7 +104,9 @@ class LogFollower {
   std::optional<agents::AgentStreamParser> parser_;
 };
 
-bool pod_ended(const std::string& phase) { return phase == "Succeeded" || phase == "Failed"; }
+bool pod_ended(const std::string& phase) {
+  return phase == "Succeeded" || phase == "Failed";
+}
 
 std::optional<int> terminated_exit_code(const json& pod) {
   const auto* statuses = at(pod, {"status", "containerStatuses"});

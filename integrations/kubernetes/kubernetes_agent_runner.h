@@ -22,14 +22,14 @@ struct KubernetesRunnerOptions {
   /// Vigil's own deadline is the run timeout plus this (scheduling, image pull); the Job's
   /// activeDeadlineSeconds is the run timeout itself.
   std::chrono::milliseconds start_allowance{5 * 60 * 1000};
-  std::size_t log_cap = 8 * 1024 * 1024;        // limitBytes of a pods/log read
-  std::size_t context_cap = 900 * 1024;         // the ConfigMap's files (the API takes 1 MiB)
+  std::size_t log_cap = 8 * 1024 * 1024;  // limitBytes of a pods/log read
+  std::size_t context_cap = 900 * 1024;   // the ConfigMap's files (the API takes 1 MiB)
 };
 
 /// The files of a workspace that go into a turn's ConfigMap: PROMPT.md, context/** and an
 /// earlier output/summary.md, regular files only (symlinks are never followed), relative paths.
 std::vector<std::pair<std::string, std::string>> agent_context_files(const agents::Workspace& workspace,
-                                                                    std::size_t cap);
+                                                                     std::size_t cap);
 
 /// Runs each agent turn as a Job of its own in the agents namespace: the context goes in as a
 /// ConfigMap owned by the Job, the stream comes back by reading the Pod's log as it grows, the

@@ -33,7 +33,9 @@ Task<http::HttpResponse> ready(http::HttpResponse r) {
 FakeKubeApi::FakeKubeApi(std::string namespace_name, std::string token)
     : ns_(std::move(namespace_name)), token_(std::move(token)) {}
 
-FakeKubeApi::~FakeKubeApi() { stop(); }
+FakeKubeApi::~FakeKubeApi() {
+  stop();
+}
 
 void FakeKubeApi::set_script(FakePodScript script) {
   std::lock_guard lock(mutex_);
@@ -75,7 +77,9 @@ void FakeKubeApi::stop() {
   thread_.join();
 }
 
-std::string FakeKubeApi::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string FakeKubeApi::url() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
 
 void FakeKubeApi::add_job_routes(const std::string& job) {
   route("GET", "/apis/batch/v1/namespaces/" + ns_ + "/jobs/" + job, "job:" + job);
@@ -88,8 +92,8 @@ http::HttpResponse FakeKubeApi::handle(const std::string& kind, const http::Http
   const auto auth = http::request_header(request, "authorization");
   {
     std::lock_guard lock(mutex_);
-    requests_.push_back({kind.substr(0, kind.find(':')) == "delete-job" ? "DELETE" : request.method, request.url,
-                         auth, request.body});
+    requests_.push_back(
+        {kind.substr(0, kind.find(':')) == "delete-job" ? "DELETE" : request.method, request.url, auth, request.body});
   }
   if (auth != "Bearer " + token_) {
     return status_answer(401, "Unauthorized");
@@ -149,11 +153,11 @@ http::HttpResponse FakeKubeApi::create_job(const http::HttpRequest& request) {
 
 http::HttpResponse FakeKubeApi::pod(const std::string& job) {
   const bool done = !script_.hang && log_reads_[job] >= script_.log_chunks.size();
-  json status = {{"phase", done ? (script_.exit_code == 0 && !script_.deadline_exceeded ? "Succeeded" : "Failed")
-                                : "Running"}};
+  json status = {
+      {"phase", done ? (script_.exit_code == 0 && !script_.deadline_exceeded ? "Succeeded" : "Failed") : "Running"}};
   if (done && !script_.deadline_exceeded) {
-    status["containerStatuses"] = json::array(
-        {{{"name", "agent"}, {"state", {{"terminated", {{"exitCode", script_.exit_code}}}}}}});
+    status["containerStatuses"] =
+        json::array({{{"name", "agent"}, {"state", {{"terminated", {{"exitCode", script_.exit_code}}}}}}});
   }
   return answer(200, {{"kind", "Pod"}, {"metadata", {{"name", job + "-pod"}}}, {"status", status}});
 }
@@ -162,8 +166,7 @@ http::HttpResponse FakeKubeApi::job_status(const std::string& job) {
   const bool done = !script_.hang && log_reads_[job] >= script_.log_chunks.size();
   json status = json::object();
   if (done && script_.deadline_exceeded) {
-    status["conditions"] =
-        json::array({{{"type", "Failed"}, {"status", "True"}, {"reason", "DeadlineExceeded"}}});
+    status["conditions"] = json::array({{{"type", "Failed"}, {"status", "True"}, {"reason", "DeadlineExceeded"}}});
   }
   return answer(200, {{"kind", "Job"}, {"metadata", {{"name", job}}}, {"status", status}});
 }

@@ -18,7 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path kube_dir() { return test::test_data_dir().parent_path() / "deploy" / "kubernetes"; }
+fs::path kube_dir() {
+  return test::test_data_dir().parent_path() / "deploy" / "kubernetes";
+}
 
 std::vector<YAML::Node> objects() {
   std::vector<YAML::Node> out;
@@ -156,9 +158,9 @@ TEST(AgentPodManifests, TheConfigurationRunsAgentsAsPodsWithTheAgentServiceAccou
 
 TEST(AgentPodManifests, TheAgentImageCarriesTheThreeClisKubectlAndVigilAsANonRootEntrypoint) {
   const auto text = test::read_file(kube_dir().parent_path() / "Dockerfile.agent");
-  for (const auto* needed : {"@anthropic-ai/claude-code", "@openai/codex", "@google/gemini-cli",
-                             "/usr/local/bin/kubectl", "/usr/local/bin/vigil", "ENTRYPOINT [\"vigil\"]",
-                             "USER 10001:10001"}) {
+  for (const auto* needed :
+       {"@anthropic-ai/claude-code", "@openai/codex", "@google/gemini-cli", "/usr/local/bin/kubectl",
+        "/usr/local/bin/vigil", "ENTRYPOINT [\"vigil\"]", "USER 10001:10001"}) {
     EXPECT_NE(text.find(needed), std::string::npos) << needed;
   }
   for (const auto* bad : {"| sh", "|sh", "| bash", "curl -", "wget "}) {

@@ -29,16 +29,18 @@ class NoGate final : public skills::ApprovalGate {
 };
 
 struct Finished final : RunObserver {
-  void on_progress(const RunRecord&, const ProgressEvent& e) override {
-    events.push_back(e);
-  }
+  void on_progress(const RunRecord&, const ProgressEvent& e) override { events.push_back(e); }
   std::vector<ProgressEvent> events;
 };
 
 std::vector<std::string> pod_log() {
-  std::string log = R"({"type":"system","subtype":"init","session_id":"sess-pod"})" "\n";
-  log += R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"kubectl describe pod api-0 -n prod"}}]}})" "\n";
-  std::string tail = R"({"type":"result","subtype":"success","result":"done","session_id":"sess-pod"})" "\n";
+  std::string log = R"({"type":"system","subtype":"init","session_id":"sess-pod"})"
+                    "\n";
+  log +=
+      R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"kubectl describe pod api-0 -n prod"}}]}})"
+      "\n";
+  std::string tail = R"({"type":"result","subtype":"success","result":"done","session_id":"sess-pod"})"
+                     "\n";
   for (const auto& line : kubernetes::output_frames("summary.md", "api-0 is OOMKilled: raise its memory limit.\n")) {
     tail += line + "\n";
   }

@@ -27,10 +27,13 @@ constexpr const char* kRunId = "4f1c2a9e-8d7b-4c3a-9e2f-1a2b3c4d5e6f";
 
 std::string agent_log_with_outputs(int exit_code) {
   std::string log =
-      R"({"type":"system","subtype":"init","session_id":"sess-k8s"})" "\n"
-      R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"kubectl get pods -n prod"}}]}})" "\n";
+      R"({"type":"system","subtype":"init","session_id":"sess-k8s"})"
+      "\n"
+      R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"kubectl get pods -n prod"}}]}})"
+      "\n";
   std::string tail = std::string(kStderrFrame) + "npm warn: deprecated\n";
-  tail += R"({"type":"result","subtype":"success","result":"api pods are OOMKilled","session_id":"sess-k8s"})" "\n";
+  tail += R"({"type":"result","subtype":"success","result":"api pods are OOMKilled","session_id":"sess-k8s"})"
+          "\n";
   for (const auto& line : output_frames("summary.md", "The api pods are OOMKilled.\n")) {
     tail += line + "\n";
   }
@@ -177,7 +180,11 @@ TEST_F(KubernetesAgentRunnerTest, ATurnIsAJobWhoseLogIsTheStreamAndWhoseOutputsL
 }
 
 TEST_F(KubernetesAgentRunnerTest, CancelDeletesTheJobInTheBackground) {
-  api_server_.set_script({{R"({"type":"system","subtype":"init","session_id":"s"})" "\n"}, 0, true, false});
+  api_server_.set_script({{R"({"type":"system","subtype":"init","session_id":"s"})"
+                           "\n"},
+                          0,
+                          true,
+                          false});
   auto r = runner();
   boost::asio::cancellation_signal cancel;
   std::optional<Result<agents::AgentTurnResult>> result;
@@ -204,7 +211,11 @@ TEST_F(KubernetesAgentRunnerTest, CancelDeletesTheJobInTheBackground) {
 }
 
 TEST_F(KubernetesAgentRunnerTest, TheJobsDeadlineEndsTheTurnAsTimedOut) {
-  api_server_.set_script({{R"({"type":"system","subtype":"init","session_id":"s"})" "\n"}, 0, false, true});
+  api_server_.set_script({{R"({"type":"system","subtype":"init","session_id":"s"})"
+                           "\n"},
+                          0,
+                          false,
+                          true});
   auto r = runner();
   std::optional<Result<agents::AgentTurnResult>> result;
   boost::asio::co_spawn(

@@ -29,7 +29,9 @@ AgentJobRequest request(const std::string& backend = "claude-code") {
   return r;
 }
 
-const json& pod_spec(const json& job) { return job["spec"]["template"]["spec"]; }
+const json& pod_spec(const json& job) {
+  return job["spec"]["template"]["spec"];
+}
 
 TEST(AgentJob, TheJobRunsOnceWithinTheRunTimeoutAndIsCleanedUp) {
   const auto job = agent_job(options(), request());
@@ -89,8 +91,8 @@ TEST(AgentJob, NothingOfVigilsReachesThePodOnlyTheAgentsOwnKey) {
   for (const auto& v : spec["volumes"]) {
     EXPECT_TRUE(v.contains("configMap") || v.contains("emptyDir")) << v.dump();
   }
-  EXPECT_EQ(spec["volumes"][0]["configMap"]["name"], agent_job_name("0b7c9c1e-5a43-4f0e-9d55-2f3b8f0c6a11",
-                                                                    1'800'000'000'123));
+  EXPECT_EQ(spec["volumes"][0]["configMap"]["name"],
+            agent_job_name("0b7c9c1e-5a43-4f0e-9d55-2f3b8f0c6a11", 1'800'000'000'123));
   EXPECT_EQ(c["volumeMounts"][0]["mountPath"], "/vigil/context");
   EXPECT_EQ(c["volumeMounts"][0]["readOnly"], true);
   // A codex Pod gets codex's key only.
