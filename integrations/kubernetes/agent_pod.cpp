@@ -7,8 +7,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 
+#include "bot/base/logging.h"
 #include "integrations/agents/agent_cli.h"
 #include "integrations/kubernetes/agent_job.h"
 #include "integrations/kubernetes/agent_pod_frames.h"
@@ -64,7 +64,9 @@ Result<void> place(const fs::path& workspace, const fs::path& rel, const std::st
 
 Task<int> run_cli(const AgentPodArgs& args, std::ostream& out) {
   SystemClock clock;
-  auto log = std::make_shared<spdlog::logger>("agent-pod", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  // Nothing but the agent's own stream and the frames may reach the Pod's log (stdout and stderr
+  // both end up there): the child-process log stays silent.
+  auto log = null_logger("agent-pod");
   process::ChildProcess runner(clock, log);
   agents::AgentCliOptions o;
   o.backend = args.backend;
