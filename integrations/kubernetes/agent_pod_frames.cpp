@@ -20,7 +20,8 @@ std::string encode(std::string_view raw) {
 std::optional<std::string> decode(std::string_view text) {
   std::string out(b64::decoded_size(text.size()), '\0');
   const auto [written, read] = b64::decode(out.data(), text.data(), text.size());
-  if (read != text.size()) {
+  // Beast stops at the padding: only '=' may follow what it read.
+  if (text.find_first_not_of('=', read) != std::string_view::npos) {
     return std::nullopt;
   }
   out.resize(written);
