@@ -199,7 +199,8 @@ Task<Result<void>> KubernetesAgentRunner::create_job(const AgentJobRequest& requ
   const auto maps = ns_path("/api/v1", "configmaps");
   auto map = co_await api_.create(maps, map_object);
   if (!map) {
-    co_await delete_job(request.name, "its context could not be created");
+    const char* why = "its context could not be created";
+    co_await delete_job(request.name, why);
     co_return map.error();
   }
   log_->info("agent job {}/{} created for run {}", options_.job.namespace_name, request.name, request.run_id);
@@ -324,11 +325,13 @@ Task<Result<agents::AgentTurnResult>> KubernetesAgentRunner::run_turn(const agen
   using Status = agents::AgentTurnResult::Status;
   using End = Followed::End;
   if (followed.end == End::Cancelled) {
-    co_await delete_job(request.name, "cancelled");
+    const char* why = "cancelled";
+    co_await delete_job(request.name, why);
     result.status = Status::Cancelled;
     result.error = "cancelled";
   } else if (followed.end == End::VigilDeadline || followed.job_failure == "DeadlineExceeded") {
-    co_await delete_job(request.name, "timed out");
+    const char* why = "timed out";
+    co_await delete_job(request.name, why);
     result.status = Status::TimedOut;
     result.error = "timed out after " + std::to_string(request.timeout.count()) + "s";
   } else if (followed.end == End::ApiError) {
