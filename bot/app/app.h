@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "bot/app/agent_pods.h"
 #include "bot/core/alert_intake.h"
 #include "bot/slack/approver_directory.h"
 #include "bot/base/clock.h"
@@ -130,6 +131,7 @@ class App {
   SlackApprovalGate gate_;
   std::unique_ptr<kubernetes::KubectlObjectNames> object_names_;  // when kubernetes.enabled
   StoreStepJournal step_journal_;
+  std::unique_ptr<AgentPods> agent_pods_;  // when agent.isolation is kubernetes
   RunManager runs_;
   ParameterAskPoster parameter_asks_;
   std::unique_ptr<IncidentNotes> notes_;  // when pagerduty.notes or opsgenie.notes is on

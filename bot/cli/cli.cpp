@@ -23,6 +23,7 @@
 #include "bot/core/run_lookup.h"
 #include "bot/app/runtime_setup.h"
 #include "bot/app/sandbox.h"
+#include "bot/cli/agent_pod_command.h"
 #include "bot/cli/setup_commands.h"
 #include "bot/cli/skills_commands.h"
 #include "bot/app/slack_service.h"
@@ -469,6 +470,7 @@ int run_cli(int argc, char** argv) {
   register_skills_commands(app, state.config_path, exit_code);
   add_setup_commands(app, state.config_path, exit_code);
   register_triage_command(app, state.config_path, exit_code);
+  register_agent_pod_command(app, exit_code);
 
   auto* version = app.add_subcommand("version", "print the version");
   version->callback([&] { std::cout << "vigil " << VIGIL_VERSION << "\n"; });

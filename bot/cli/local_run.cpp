@@ -31,7 +31,8 @@ LocalRun::LocalRun(const Config& config, const skills::SkillCatalog& catalog, Lo
       gate_(std::cin, std::cout, settings.auto_approve, settings.requester, *store_, clock_),
       journal_(*store_, clock_) {
   knowledge_.load(config.agent.knowledge_dirs);
-  auto options = run_manager_options(config);
+  agent_pods_ = AgentPods::make(io_.get_executor(), config, clock_, logging_);
+  auto options = with_agent_pods(run_manager_options(config), agent_pods_.get());
   options.on_runbook_report = std::move(settings.on_runbook_report);
   manager_ =
       std::make_unique<RunManager>(io_.get_executor(), *store_, journal_, catalog, runner_, gate_, clock_, *redactor_,

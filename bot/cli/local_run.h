@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "bot/app/agent_pods.h"
 #include "bot/base/clock.h"
 #include "bot/base/error.h"
 #include "bot/base/logging.h"
@@ -66,6 +67,7 @@ class LocalRun {
   process::ChildProcess runner_;
   skills::TerminalGate gate_;
   StoreStepJournal journal_;
+  std::unique_ptr<AgentPods> agent_pods_;  // agent.isolation: kubernetes
   std::unique_ptr<RunManager> manager_;
 };
 

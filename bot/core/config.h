@@ -97,6 +97,26 @@ struct RetentionConfig {
   long long max_total_bytes = 5LL * 1024 * 1024 * 1024;
 };
 
+/// `agent.kubernetes`: where agent Pods run when agent.isolation is kubernetes (one Job per turn).
+struct AgentKubernetesConfig {
+  std::string namespace_name = "vigil-agents";
+  std::string image;                                    // the agent image (deploy/Dockerfile.agent); required
+  std::string service_account = "vigil-agent";          // bound to the read-only ClusterRole
+  std::string api_key_secret = "vigil-agent-api-keys";  // the agents' own API keys, nothing of Vigil's
+  std::string cpu_request = "250m";
+  std::string memory_request = "512Mi";
+  std::string cpu_limit = "2";
+  std::string memory_limit = "2Gi";
+  std::string workspace_size = "1Gi";
+  std::chrono::seconds ttl_after_finished{3600};
+  std::chrono::seconds poll{2};  // how often the Pod's phase and log are read
+  // The API server and Vigil's credentials there; empty api_server: in-cluster
+  // (KUBERNETES_SERVICE_HOST/PORT and the mounted ServiceAccount's token and CA).
+  std::string api_server;
+  std::string token_file = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+  std::string ca_file = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+};
+
 struct AgentConfig {
   std::string backend = "runbook";   // runbook, claude-code, codex, gemini, command
   std::vector<std::string> command;  // argv for the command backend (or to override a CLI path)
@@ -110,6 +130,10 @@ struct AgentConfig {
   std::vector<std::string> knowledge_dirs;
   int failure_threshold = 3;  // consecutive failures before automatic triage pauses
   std::chrono::seconds pause_for{60 * 60};
+  // Where agent runs are fenced off: auto, bubblewrap, none, or kubernetes (a Pod per turn,
+  // agent.kubernetes).
+  std::string isolation = "auto";
+  AgentKubernetesConfig kubernetes;
 };
 
 struct KubernetesConfig {

@@ -271,11 +271,50 @@ void read_approvals(const YAML::Node& a, ConfigReader& r, ApprovalsConfig& appro
   }
 }
 
-void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, DeferredMarks& marks) {
-  if (!r.check_map(g, "agent",
-                   {"backend", "command", "timeout", "grace", "max_concurrent", "workspace_root", "retention",
-                    "env_allowlist", "knowledge_dirs", "failure_threshold", "pause_for", "step_output_max_bytes"})) {
+void read_agent_kubernetes(const YAML::Node& k, ConfigReader& r, AgentKubernetesConfig& o) {
+  const std::string path = "agent.kubernetes";
+  if (!r.check_map(k, path,
+                   {"namespace", "image", "service_account", "api_key_secret", "resources", "ttl_after_finished",
+                    "poll", "api_server", "token_file", "ca_file"})) {
     return;
+  }
+  r.read_string(k, path, "namespace", o.namespace_name);
+  r.read_string(k, path, "image", o.image);
+  r.read_string(k, path, "service_account", o.service_account);
+  r.read_string(k, path, "api_key_secret", o.api_key_secret);
+  r.read_duration(k, path, "ttl_after_finished", std::chrono::seconds(0), o.ttl_after_finished);
+  r.read_duration(k, path, "poll", std::chrono::seconds(1), o.poll);
+  r.read_string(k, path, "api_server", o.api_server);
+  r.read_string(k, path, "token_file", o.token_file);
+  r.read_string(k, path, "ca_file", o.ca_file);
+  if (const auto res = k["resources"]) {
+    const std::string rp = path + ".resources";
+    if (r.check_map(res, rp, {"cpu_request", "memory_request", "cpu_limit", "memory_limit", "workspace_size"})) {
+      r.read_string(res, rp, "cpu_request", o.cpu_request);
+      r.read_string(res, rp, "memory_request", o.memory_request);
+      r.read_string(res, rp, "cpu_limit", o.cpu_limit);
+      r.read_string(res, rp, "memory_limit", o.memory_limit);
+      r.read_string(res, rp, "workspace_size", o.workspace_size);
+    }
+  }
+  if (!o.api_server.empty() && !o.api_server.starts_with("https://") && !o.api_server.starts_with("http://")) {
+    r.error(k["api_server"], path + ".api_server", "must be an http:// or https:// URL");
+  }
+}
+
+void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, DeferredMarks& marks) {
+  if (!r.check_map(
+          g, "agent",
+          {"backend", "command", "timeout", "grace", "max_concurrent", "workspace_root", "retention", "env_allowlist",
+           "knowledge_dirs", "failure_threshold", "pause_for", "step_output_max_bytes", "isolation", "kubernetes"})) {
+    return;
+  }
+  r.read_enum(g, "agent", "isolation", {"auto", "bubblewrap", "none", "kubernetes"}, agent.isolation);
+  if (const auto k = g["kubernetes"]) {
+    read_agent_kubernetes(k, r, agent.kubernetes);
+  }
+  if (agent.isolation == "kubernetes" && agent.kubernetes.image.empty()) {
+    r.error(g["isolation"], "agent.kubernetes.image", "agent.isolation: kubernetes needs the agent image");
   }
   r.read_enum(g, "agent", "backend", kBackends, agent.backend);
   r.read_list(g, "agent", "command", agent.command);

@@ -129,6 +129,27 @@ void emit_approvals(YAML::Emitter& out, const Config& c) {
   out << YAML::EndMap;
 }
 
+void emit_agent_kubernetes(YAML::Emitter& out, const AgentKubernetesConfig& k) {
+  out << YAML::Key << "kubernetes" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "namespace" << YAML::Value << k.namespace_name;
+  out << YAML::Key << "image" << YAML::Value << k.image;
+  out << YAML::Key << "service_account" << YAML::Value << k.service_account;
+  out << YAML::Key << "api_key_secret" << YAML::Value << k.api_key_secret;
+  out << YAML::Key << "resources" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "cpu_request" << YAML::Value << k.cpu_request;
+  out << YAML::Key << "memory_request" << YAML::Value << k.memory_request;
+  out << YAML::Key << "cpu_limit" << YAML::Value << k.cpu_limit;
+  out << YAML::Key << "memory_limit" << YAML::Value << k.memory_limit;
+  out << YAML::Key << "workspace_size" << YAML::Value << k.workspace_size;
+  out << YAML::EndMap;
+  out << YAML::Key << "ttl_after_finished" << YAML::Value << (std::to_string(k.ttl_after_finished.count()) + "s");
+  out << YAML::Key << "poll" << YAML::Value << (std::to_string(k.poll.count()) + "s");
+  out << YAML::Key << "api_server" << YAML::Value << k.api_server;
+  out << YAML::Key << "token_file" << YAML::Value << k.token_file;
+  out << YAML::Key << "ca_file" << YAML::Value << k.ca_file;
+  out << YAML::EndMap;
+}
+
 void emit_agent(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "agent" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "backend" << YAML::Value << c.agent.backend;
@@ -150,6 +171,8 @@ void emit_agent(YAML::Emitter& out, const Config& c) {
   emit_list(out, c.agent.knowledge_dirs);
   out << YAML::Key << "failure_threshold" << YAML::Value << c.agent.failure_threshold;
   out << YAML::Key << "pause_for" << YAML::Value << (std::to_string(c.agent.pause_for.count()) + "s");
+  out << YAML::Key << "isolation" << YAML::Value << c.agent.isolation;
+  emit_agent_kubernetes(out, c.agent.kubernetes);
   out << YAML::EndMap;
 }
 

@@ -1105,12 +1105,12 @@ RunManager::Outcome RunManager::agent_outcome(const RunRecord& run, const RunTri
   return Outcome{RunState::Succeeded, summary, "", RunResult::Diagnosed};
 }
 
-Task<Result<agents::AgentTurnResult>> RunManager::agent_turn(agents::AgentCli& cli, const agents::Workspace& ws,
+Task<Result<agents::AgentTurnResult>> RunManager::agent_turn(agents::AgentRunner& runner, const agents::Workspace& ws,
                                                              const RunRecord& run, agents::AgentTurn turn, bool retry) {
   const auto run_id = run.id;
   const auto started_ms = now_ms();
-  agents::AgentCli::EventSink sink = [this, run_id](const agents::AgentEvent& e) { on_agent_event(run_id, e); };
-  auto result = co_await cli.run_turn(ws, std::move(turn), std::move(sink));
+  agents::AgentRunner::EventSink sink = [this, run_id](const agents::AgentEvent& e) { on_agent_event(run_id, e); };
+  auto result = co_await runner.run_turn(ws, std::move(turn), std::move(sink));
   if (result) {
     account_agent_turn(run, *result, started_ms, retry);
   }
@@ -1149,19 +1149,26 @@ void RunManager::account_agent_turn(const RunRecord& run, const agents::AgentTur
   }
 }
 
+std::unique_ptr<agents::AgentRunner> RunManager::make_agent_runner(const std::string& backend) const {
+  auto cli_options = options_.agent;
+  cli_options.backend = backend;
+  if (options_.agent_runner) {
+    return options_.agent_runner(cli_options);
+  }
+  return std::make_unique<agents::AgentCli>(runner_, cli_options, log_);
+}
+
 Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trigger) {
   auto ws = agents::Workspace::create(options_.workspace_root, run.id, workspace_inputs(run, trigger), redactor_);
   if (!ws) {
     Outcome result{RunState::Failed, "", "workspace: " + ws.error().detail, RunResult::Failed};
     co_return result;
   }
-  auto cli_options = options_.agent;
-  cli_options.backend = run.backend;
-  agents::AgentCli cli(runner_, cli_options, log_);
+  auto cli = make_agent_runner(run.backend);
   // Named arguments, never temporaries, in a co_await expression: g++ 12 destroys such temporaries
   // twice (GCC PR 100611).
   agents::AgentTurn first_turn{run.id, "", ""};
-  auto turn = co_await agent_turn(cli, *ws, run, std::move(first_turn), false);
+  auto turn = co_await agent_turn(*cli, *ws, run, std::move(first_turn), false);
   if (!turn) {
     Outcome result{RunState::Failed, "", "agent: " + turn.error().detail, RunResult::Failed};
     co_return result;
@@ -1173,7 +1180,7 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
   if (retry.retry) {
     emit(run.id, ProgressKind::Note, "retried once after " + retry.reason);
     agents::AgentTurn again{run.id, "", ""};
-    turn = co_await agent_turn(cli, *ws, run, std::move(again), true);
+    turn = co_await agent_turn(*cli, *ws, run, std::move(again), true);
     if (!turn) {
       Outcome result{RunState::Failed, "", "agent: " + turn.error().detail, RunResult::Failed};
       co_return result;
@@ -1270,12 +1277,10 @@ Task<> RunManager::answer_follow_up(std::string run_id, std::string user, std::s
     (void)agents::write_private_file(ws->dir() / "context" / "earlier-summary.md", redactor_.redact(run->summary));
     session.clear();
   }
-  auto cli_options = options_.agent;
-  cli_options.backend = run->backend;
-  agents::AgentCli cli(runner_, cli_options, log_);
+  auto cli = make_agent_runner(run->backend);
   const auto before = ws->collect().summary;
   agents::AgentTurn next_turn{run_id, redactor_.redact(text), session};
-  auto turn = co_await agent_turn(cli, *ws, *run, std::move(next_turn), false);
+  auto turn = co_await agent_turn(*cli, *ws, *run, std::move(next_turn), false);
   if (!turn || turn->status != agents::AgentTurnResult::Status::Succeeded) {
     emit(run_id, ProgressKind::Note, "the follow-up did not finish: " + (turn ? turn->error : turn.error().detail));
   } else {

@@ -39,6 +39,9 @@ struct RunManagerOptions {
   int max_concurrent = 4;
   std::string workspace_root;
   agents::AgentCliOptions agent;  // backend is set per run
+  /// Where agent turns run (agent.isolation: kubernetes gives a Pod per turn); empty: an AgentCli
+  /// child process of this one.
+  agents::AgentRunnerFactory agent_runner;
   int failure_threshold = 3;
   std::chrono::seconds pause_for{3600};
   std::size_t knowledge_per_run = 3;
@@ -158,9 +161,10 @@ class RunManager {
   Task<Outcome> drive_agent(RunRecord run, RunTrigger trigger);
   /// One turn of the run's agent, its progress as events, then its accounting: an agent_exit row,
   /// an agent_turns row (duration, tokens, cost) and the vigil_agent_* counters.
-  Task<Result<agents::AgentTurnResult>> agent_turn(agents::AgentCli& cli, const agents::Workspace& ws,
+  Task<Result<agents::AgentTurnResult>> agent_turn(agents::AgentRunner& runner, const agents::Workspace& ws,
                                                    const RunRecord& run, agents::AgentTurn turn, bool retry);
   void account_agent_turn(const RunRecord& run, const agents::AgentTurnResult& turn, long long started_ms, bool retry);
+  std::unique_ptr<agents::AgentRunner> make_agent_runner(const std::string& backend) const;
   agents::WorkspaceInputs workspace_inputs(const RunRecord& run, const RunTrigger& trigger) const;
   /// What an agent run came to from its turn and its workspace's output (proposals start here).
   Outcome agent_outcome(const RunRecord& run, const RunTrigger& trigger, const agents::AgentTurnResult& turn,

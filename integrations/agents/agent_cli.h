@@ -10,6 +10,7 @@
 #include "bot/base/error.h"
 #include "bot/base/redactor.h"
 #include "bot/base/task.h"
+#include "integrations/agents/agent_runner.h"
 #include "integrations/agents/agent_stream_parser.h"
 #include "integrations/agents/workspace.h"
 
@@ -31,30 +32,6 @@ struct AgentCliOptions {
   std::size_t output_cap = 256 * 1024;
 };
 
-/// One turn of an agent: the first investigation or a follow-up question.
-struct AgentTurn {
-  std::string run_id;
-  std::string question;    // empty for the first turn; a follow-up otherwise
-  std::string session_id;  // the CLI's session from an earlier turn (resume), may be empty
-};
-
-/// How a turn ended.
-struct AgentTurnResult {
-  enum class Status { Succeeded, Failed, TimedOut, Cancelled, Killed };
-  Status status = Status::Failed;
-  std::optional<int> exit_code;
-  std::optional<int> signal;
-  std::string session_id;
-  std::string final_text;  // the CLI's result text, if it gave one
-  std::string error;       // why it failed, for people
-  int malformed_lines = 0;
-  std::chrono::milliseconds duration{0};
-  AgentUsage usage;                     // tokens and cost, where the stream reported them
-  std::vector<std::string> api_errors;  // errors of the model's API seen in the stream
-};
-
-std::string_view to_string(AgentTurnResult::Status s);
-
 /// The argv for a turn (no shell; the prompt is a file in the workspace, so untrusted incident text
 /// never lands in argv). Each CLI may investigate and report and no more: claude-code reads, runs
 /// read-only kubectl and writes only under output/; codex runs in its workspace-write sandbox with
@@ -68,15 +45,13 @@ std::map<std::string, std::string> agent_environment(const AgentCliOptions& opti
                                                      const std::string& workspace_dir);
 
 /// Runs agent CLIs in their workspace, turning their output stream into AgentEvents as it arrives.
-class AgentCli {
+class AgentCli : public AgentRunner {
  public:
-  using EventSink = std::function<void(const AgentEvent&)>;
-
   AgentCli(process::ChildProcess& runner, AgentCliOptions options, Logger log);
 
   /// Runs one turn to its end (cancel through the awaiting coroutine's cancellation slot: SIGINT to
   /// the agent's process group, then SIGKILL after the grace). Output goes to agent.log in full.
-  Task<Result<AgentTurnResult>> run_turn(const Workspace& workspace, AgentTurn turn, EventSink sink);
+  Task<Result<AgentTurnResult>> run_turn(const Workspace& workspace, AgentTurn turn, EventSink sink) override;
 
   const AgentCliOptions& options() const { return options_; }
 

@@ -58,6 +58,13 @@ class BeastHttpClient final : public HttpClient {
   BeastHttpClient(net::any_io_executor ex, BeastHttpClientOptions options, Logger log)
       : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)), tls_(make_client_tls_context()) {
     options_.max_connections_per_origin = std::max<std::size_t>(1, options_.max_connections_per_origin);
+    if (!options_.ca_file.empty()) {
+      boost::system::error_code ec;
+      tls_.load_verify_file(options_.ca_file, ec);
+      if (ec) {
+        log_->error("CA file {} not loaded: {}", options_.ca_file, ec.message());
+      }
+    }
   }
   ~BeastHttpClient() override { *alive_ = false; }
 

@@ -20,6 +20,8 @@ struct BeastHttpClientOptions {
   /// slash commands acked at once) then costs a queue of small coroutines instead of thousands
   /// of sockets and their buffers, on our side and on Slack's.
   std::size_t max_connections_per_origin = 16;
+  /// A PEM file of CAs trusted besides the system store (the cluster CA of the Kubernetes API).
+  std::string ca_file;
 };
 
 /// HTTP/1.1 over Beast for http:// and https:// (TLS with SNI and verification against the system
