@@ -291,6 +291,8 @@ Task<KubernetesAgentRunner::Followed> KubernetesAgentRunner::follow(const AgentJ
   if (logs.parser()) {
     session_ = logs.parser()->session_id();
     malformed_ = logs.parser()->malformed_lines();
+    usage_ = logs.parser()->usage();
+    api_errors_ = logs.parser()->api_errors();
   }
   co_return f;
 }
@@ -322,6 +324,8 @@ Task<Result<agents::AgentTurnResult>> KubernetesAgentRunner::run_turn(const agen
   result.exit_code = followed.exit_code;
   result.session_id = session_;
   result.malformed_lines = malformed_;
+  result.usage = usage_;  // tokens and cost, as the CLI's stream in the Pod's log reported them
+  result.api_errors = api_errors_;
   using Status = agents::AgentTurnResult::Status;
   using End = Followed::End;
   if (followed.end == End::Cancelled) {

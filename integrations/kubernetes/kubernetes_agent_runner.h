@@ -59,6 +59,8 @@ class KubernetesAgentRunner final : public agents::AgentRunner {
   Logger log_;
   std::string session_;  // of the last turn's stream
   int malformed_ = 0;
+  agents::AgentUsage usage_;
+  std::vector<std::string> api_errors_;
 };
 
 }  // namespace vigil::kubernetes

@@ -32,7 +32,8 @@ std::string agent_log_with_outputs(int exit_code) {
       R"({"type":"assistant","message":{"content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"kubectl get pods -n prod"}}]}})"
       "\n";
   std::string tail = std::string(kStderrFrame) + "npm warn: deprecated\n";
-  tail += R"({"type":"result","subtype":"success","result":"api pods are OOMKilled","session_id":"sess-k8s"})"
+  tail += R"({"type":"result","subtype":"success","result":"api pods are OOMKilled","session_id":"sess-k8s",)"
+          R"("usage":{"input_tokens":1200,"output_tokens":80},"total_cost_usd":0.0125})"
           "\n";
   for (const auto& line : output_frames("summary.md", "The api pods are OOMKilled.\n")) {
     tail += line + "\n";
@@ -125,6 +126,10 @@ TEST_F(KubernetesAgentRunnerTest, ATurnIsAJobWhoseLogIsTheStreamAndWhoseOutputsL
   EXPECT_EQ((*result)->status, agents::AgentTurnResult::Status::Succeeded) << (*result)->error;
   EXPECT_EQ((*result)->exit_code, 0);
   EXPECT_EQ((*result)->session_id, "sess-k8s");
+  // Tokens and cost from the CLI's stream in the Pod's log, for the run's accounting.
+  EXPECT_EQ((*result)->usage.input_tokens, 1200);
+  EXPECT_EQ((*result)->usage.output_tokens, 80);
+  EXPECT_EQ((*result)->usage.cost_usd, 0.0125);
 
   // The Job: in the agents namespace, its own ServiceAccount, the run timeout as its deadline.
   const auto jobs = api_server_.jobs();
