@@ -169,7 +169,7 @@ TEST_F(RealAgentCli, GeminiListsEveryFlagAndChoice) {
 TEST(AgentCliVersions, TheBootstrapAndTheAgentImagePinTheSameVersions) {
   const auto root = test::test_data_dir().parent_path();
   const auto bootstrap = test::read_file(root / "scripts" / "bootstrap.sh");
-  const auto image = test::read_file(root / "deploy" / "agent.Dockerfile");
+  const auto image = test::read_file(root / "deploy" / "Dockerfile.agent");
   for (const std::string package : {"@anthropic-ai/claude-code@", "@openai/codex@", "@google/gemini-cli@"}) {
     const auto pinned = [&](const std::string& text) {
       const auto at = text.find(package);
@@ -180,7 +180,7 @@ TEST(AgentCliVersions, TheBootstrapAndTheAgentImagePinTheSameVersions) {
       return text.substr(at, end - at);
     };
     EXPECT_FALSE(pinned(bootstrap).empty()) << package << " is not pinned in scripts/bootstrap.sh";
-    EXPECT_EQ(pinned(bootstrap), pinned(image)) << "deploy/agent.Dockerfile";
+    EXPECT_EQ(pinned(bootstrap), pinned(image)) << "deploy/Dockerfile.agent";
   }
 }
 
