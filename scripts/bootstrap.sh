@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev
   googletest libgmock-dev libgtest-dev
   libboost1.81-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev
+  bubblewrap
 )
 
 # Extra groups: `bootstrap.sh browser` adds what the browser test needs; `peers` the real programs

@@ -106,8 +106,9 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
       agent_pods_(AgentPods::make(ex, config, ports.clock, logging)),
       runs_(ex, ports.store, step_journal_, catalog_, runner_, gate_, ports.clock, *redactor_, knowledge_,
             executor_options(config),
-            with_agent_pods(with_object_names(with_metrics(run_manager_options(config), ports.metrics, config),
-                                              object_names_.get()),
+            with_agent_pods(with_object_names(
+                                with_metrics(run_manager_options(config, logging.make("agent")), ports.metrics, config),
+                                object_names_.get()),
                             agent_pods_.get()),
             logging.make("run")),
       parameter_asks_(ex, ports.store, ports.web, presenter_, catalog_, logging.make("slack.params")),
@@ -272,6 +273,7 @@ Task<Result<void>> App::run() {
   client_.set_self({who->user_id, who->bot_id});
   runs_.recover();
   spawn(ex_, chores(), log_, "chores");
+  spawn(ex_, decide_agent_isolation(), log_, "agent isolation");
   if (stopping_) {
     Result<void> done;
     co_return done;
@@ -280,6 +282,17 @@ Task<Result<void>> App::run() {
   slack::SocketModeClient::Handler handler = [this](slack::InboundEvent e) { dispatch(std::move(e)); };
   auto result = co_await client_.run(std::move(handler), ex_);
   co_return result;
+}
+
+Task<> App::decide_agent_isolation() {
+  bool agents_configured = config_.agent.backend != "runbook" || config_.agent.isolation == "none";
+  for (const auto& binding : config_.channels) {
+    agents_configured = agents_configured || (!binding.backend.empty() && binding.backend != "runbook");
+  }
+  const auto& gate = runs_.options().agent.isolation;
+  if (agents_configured && gate && config_.agent.isolation != "kubernetes") {
+    co_await gate->choice(runner_);
+  }
 }
 
 bool App::busy() const {

@@ -103,6 +103,9 @@ class App {
   /// Every kChoresEvery on the Clock until stop(): expires approvals, prunes processed event ids
   /// and (hourly) old workspaces.
   Task<> chores();
+  /// Decides, and logs, how agent runs are fenced off when any configured backend is an agent's or
+  /// isolation is none: a missing sandbox is said at start, not at an incident's first agent run.
+  Task<> decide_agent_isolation();
   /// The chores that need no Slack call: pruning processed event ids, (hourly) workspaces and
   /// the rows storage.retention lets go.
   void prune(long long& last_retention);

@@ -95,7 +95,7 @@ skills::ExecutorOptions executor_options(const Config& config) {
   return o;
 }
 
-RunManagerOptions run_manager_options(const Config& config) {
+RunManagerOptions run_manager_options(const Config& config, Logger agent_log) {
   RunManagerOptions o;
   o.default_backend = config.agent.backend;
   o.max_concurrent = config.agent.max_concurrent;
@@ -108,6 +108,12 @@ RunManagerOptions run_manager_options(const Config& config) {
   o.agent.env_allowlist = config.agent.env_allowlist;
   o.agent.environment = process::process_environment();
   o.agent.read_only_kubeconfig = config.kubernetes.enabled ? config.kubernetes.read_only_kubeconfig : "";
+  o.agent.read_only_paths = config.agent.read_only_paths;
+  o.agent.kubectl = config.kubernetes.kubectl;
+  // One decision for the process, probed where the workspaces live (the sandbox binds them).
+  o.agent.isolation =
+      std::make_shared<agents::IsolationGate>(config.agent.isolation, config.agent.bwrap,
+                                              config.agent.workspace_root + "/.sandbox-probe", std::move(agent_log));
   return o;
 }
 

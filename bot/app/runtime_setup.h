@@ -35,6 +35,7 @@ LogOptions log_options(const Config& config);
 
 /// Step executor and run manager settings from the configuration.
 skills::ExecutorOptions executor_options(const Config& config);
-RunManagerOptions run_manager_options(const Config& config);
+/// `agent_log` is where the agents' isolation decision is logged (once, at the first need).
+RunManagerOptions run_manager_options(const Config& config, Logger agent_log);
 
 }  // namespace vigil

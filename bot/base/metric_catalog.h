@@ -132,6 +132,9 @@ inline constexpr MetricFamily kMetricCatalog[] = {
      "Cost in US dollars the agent CLIs reported (Claude Code reports one), by backend."},
     {"vigil_agent_retries_total", MetricType::Counter, "", "backend",
      "Agent turns run a second time after a transient failure of the model's API, by backend."},
+    {"vigil_agent_check_ok", MetricType::Gauge, "", "backend",
+     "1 when the agents check (CLI, credentials, sandbox, read-only cluster access) passed before the "
+     "backend's first run, 0 when it failed (vigil agents check says why)."},
 };
 
 inline constexpr std::size_t kMetricFamilies = std::size(kMetricCatalog);

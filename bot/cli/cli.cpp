@@ -22,8 +22,10 @@
 #include "bot/core/incident_service.h"
 #include "bot/core/run_lookup.h"
 #include "bot/app/runtime_setup.h"
+#include "bot/app/secret_environment.h"
 #include "bot/app/sandbox.h"
 #include "bot/cli/agent_pod_command.h"
+#include "bot/cli/agents_command.h"
 #include "bot/cli/setup_commands.h"
 #include "bot/cli/skills_commands.h"
 #include "bot/app/slack_service.h"
@@ -352,6 +354,9 @@ int cmd_serve(const CliState& s) {
   if (!config) {
     return kExitUsage;
   }
+  // The configuration holds the secrets now: none stays in the environment for children (or
+  // anyone reading /proc/<pid>/environ).
+  forget_secret_environment(secret_environment_names());
   // No Slack tokens at all (or --sandbox): the built-in sandbox. Only one of the two is a mistake.
   std::unique_ptr<Sandbox> sandbox;
   const bool some_token = !config->slack.app_token.empty() || !config->slack.bot_token.empty();
@@ -404,37 +409,8 @@ int cmd_serve(const CliState& s) {
   return code;
 }
 
-}  // namespace
-
-int run_cli(int argc, char** argv) {
-  CLI::App app{"Vigil: an on-call engineer that lives in Slack"};
-  app.require_subcommand(1);
-  CliState state;
-  app.add_option("-c,--config", state.config_path, "configuration file (default: $VIGIL_CONFIG)");
-
-  int exit_code = kExitOk;
-  auto* serve = app.add_subcommand(
-      "serve", "connect to Slack and serve (the long-running process); without Slack tokens, the sandbox");
-  serve
-      ->add_option("--sandbox", state.sandbox_addr,
-                   "serve the built-in sandbox (Slack emulator, demo cluster, a page at ADDR; default "
-                   "$VIGIL_SANDBOX_ADDR or 127.0.0.1:8080), even when Slack tokens are set")
-      ->expected(0, 1)
-      ->type_name("ADDR");
-  serve->callback([&] {
-    state.sandbox = serve->count("--sandbox") > 0;
-    exit_code = cmd_serve(state);
-  });
-
-  auto* config = app.add_subcommand("config", "check or show the configuration");
-  config->require_subcommand(1);
-  auto* check = config->add_subcommand("check", "validate a configuration file; exit 2 on problems");
-  check->add_option("file", state.config_path, "configuration file");
-  check->callback([&] { exit_code = cmd_config_check(state); });
-  auto* show = config->add_subcommand("show", "print the effective configuration, secrets as ***");
-  show->add_option("file", state.config_path, "configuration file");
-  show->callback([&] { exit_code = cmd_config_show(state); });
-
+// `vigil runs …` and `vigil incidents …`: what the database holds, read back (and pruned).
+void register_read_back_commands(CLI::App& app, CliState& state, int& exit_code) {
   auto* runs = app.add_subcommand("runs", "read runs back from the database");
   runs->require_subcommand(1);
   auto* list = runs->add_subcommand("list", "list recent runs, newest first");
@@ -466,11 +442,46 @@ int run_cli(int argc, char** argv) {
       incidents->add_subcommand("show", "an incident's Markdown timeline (alerts, runs, approvals, actions)");
   show_incident->add_option("id", state.run_id, "incident id (or a unique prefix)")->required();
   show_incident->callback([&] { exit_code = cmd_incidents_show(state); });
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"Vigil: an on-call engineer that lives in Slack"};
+  app.require_subcommand(1);
+  CliState state;
+  app.add_option("-c,--config", state.config_path, "configuration file (default: $VIGIL_CONFIG)");
+
+  int exit_code = kExitOk;
+  auto* serve = app.add_subcommand(
+      "serve", "connect to Slack and serve (the long-running process); without Slack tokens, the sandbox");
+  serve
+      ->add_option("--sandbox", state.sandbox_addr,
+                   "serve the built-in sandbox (Slack emulator, demo cluster, a page at ADDR; default "
+                   "$VIGIL_SANDBOX_ADDR or 127.0.0.1:8080), even when Slack tokens are set")
+      ->expected(0, 1)
+      ->type_name("ADDR");
+  serve->callback([&] {
+    state.sandbox = serve->count("--sandbox") > 0;
+    exit_code = cmd_serve(state);
+  });
+
+  auto* config = app.add_subcommand("config", "check or show the configuration");
+  config->require_subcommand(1);
+  auto* check = config->add_subcommand("check", "validate a configuration file; exit 2 on problems");
+  check->add_option("file", state.config_path, "configuration file");
+  check->callback([&] { exit_code = cmd_config_check(state); });
+  auto* show = config->add_subcommand("show", "print the effective configuration, secrets as ***");
+  show->add_option("file", state.config_path, "configuration file");
+  show->callback([&] { exit_code = cmd_config_show(state); });
+
+  register_read_back_commands(app, state, exit_code);
 
   register_skills_commands(app, state.config_path, exit_code);
   add_setup_commands(app, state.config_path, exit_code);
   register_triage_command(app, state.config_path, exit_code);
   register_agent_pod_command(app, exit_code);
+  register_agents_command(app, state.config_path, exit_code);
 
   auto* version = app.add_subcommand("version", "print the version");
   version->callback([&] { std::cout << "vigil " << VIGIL_VERSION << "\n"; });

@@ -32,7 +32,7 @@ LocalRun::LocalRun(const Config& config, const skills::SkillCatalog& catalog, Lo
       journal_(*store_, clock_) {
   knowledge_.load(config.agent.knowledge_dirs);
   agent_pods_ = AgentPods::make(io_.get_executor(), config, clock_, logging_);
-  auto options = with_agent_pods(run_manager_options(config), agent_pods_.get());
+  auto options = with_agent_pods(run_manager_options(config, logging_.make("agent")), agent_pods_.get());
   options.on_runbook_report = std::move(settings.on_runbook_report);
   manager_ =
       std::make_unique<RunManager>(io_.get_executor(), *store_, journal_, catalog, runner_, gate_, clock_, *redactor_,

@@ -110,6 +110,7 @@ ConfigLoad load_config_text(const std::string& yaml, const std::string& file_nam
   apply_environment(env, load);
   check_paging(marks, file_name, load);
   check_references(marks, file_name, load);
+  check_sandbox_binds(marks, file_name, load);
   return load;
 }
 

@@ -133,6 +133,10 @@ struct AgentConfig {
   // Where agent runs are fenced off: auto, bubblewrap, none, or kubernetes (a Pod per turn,
   // agent.kubernetes).
   std::string isolation = "auto";
+  std::string bwrap = "bwrap";  // the bubblewrap program (isolation auto or bubblewrap)
+  /// Files and folders bound read-only into each agent's sandbox (the agent CLIs' own credentials,
+  /// runbooks); never one holding Vigil's database, secrets or remediation kubeconfig.
+  std::vector<std::string> read_only_paths;
   AgentKubernetesConfig kubernetes;
 };
 

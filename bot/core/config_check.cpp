@@ -115,6 +115,49 @@ void check_references(const DeferredMarks& marks, const std::string& file, Confi
   }
 }
 
+// What agent.read_only_paths may not bind into an agent's sandbox: anything that is, or holds,
+// Vigil's database, a secret file, the remediation kubeconfig, or other runs' workspaces.
+void check_sandbox_binds(const DeferredMarks& marks, const std::string& file, ConfigLoad& load) {
+  const auto& c = load.config;
+  std::vector<std::pair<std::string, std::string>> guarded = {
+      {"storage.database", c.storage.database},
+      {"kubernetes.remediation_kubeconfig", c.kubernetes.remediation_kubeconfig},
+      {"agent.workspace_root", c.agent.workspace_root},
+      {"slack.app_token_file", c.slack.app_token_file},
+      {"slack.bot_token_file", c.slack.bot_token_file},
+      {"http.alertmanager_token_file", c.http.alertmanager_token_file},
+      {"http.pagerduty_secrets_file", c.http.pagerduty_secrets_file},
+      {"http.opsgenie_token_file", c.http.opsgenie_token_file},
+      {"http.grafana_token_file", c.http.grafana_token_file},
+      {"pagerduty.api_token_file", c.pagerduty.api_token_file},
+      {"opsgenie.api_key_file", c.opsgenie.api_key_file},
+      {"alertmanager.api_token_file", c.alertmanager.api_token_file},
+  };
+  if (!c.source_file.empty()) {
+    guarded.emplace_back("the configuration file",
+                         std::filesystem::absolute(c.source_file).lexically_normal().string());
+  }
+  for (std::size_t i = 0; i < c.agent.read_only_paths.size(); ++i) {
+    const auto key = "agent.read_only_paths[" + std::to_string(i) + "]";
+    const auto bind = std::filesystem::path(c.agent.read_only_paths[i]).lexically_normal();
+    if (!bind.is_absolute()) {
+      load.errors.push_back(marks.diagnostic(file, key, "agent.read_only_paths", "must be an absolute path"));
+      continue;
+    }
+    for (const auto& [what, path] : guarded) {
+      if (path.empty() || path == ":memory:") {
+        continue;
+      }
+      const auto relative = std::filesystem::absolute(path).lexically_normal().lexically_relative(bind);
+      if (!relative.empty() && *relative.begin() != "..") {
+        load.errors.push_back(marks.diagnostic(
+            file, key, "agent.read_only_paths",
+            bind.string() + " would give agents " + what + " (" + path + "); bind only what agents need"));
+      }
+    }
+  }
+}
+
 }  // namespace config_detail
 
 std::string slack_id_problem(const std::string& value, SlackIdKind kind) {

@@ -38,6 +38,9 @@ void resolve_paths(const std::filesystem::path& folder, Config& c) {
   for (auto& dir : c.agent.knowledge_dirs) {
     dir = relative_to(folder, dir);
   }
+  for (auto& path : c.agent.read_only_paths) {
+    path = relative_to(folder, path);
+  }
   c.kubernetes.read_only_kubeconfig = relative_to(folder, c.kubernetes.read_only_kubeconfig);
   c.kubernetes.remediation_kubeconfig = relative_to(folder, c.kubernetes.remediation_kubeconfig);
   if (!c.skills.shipped) {

@@ -303,10 +303,10 @@ void read_agent_kubernetes(const YAML::Node& k, ConfigReader& r, AgentKubernetes
 }
 
 void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, DeferredMarks& marks) {
-  if (!r.check_map(
-          g, "agent",
-          {"backend", "command", "timeout", "grace", "max_concurrent", "workspace_root", "retention", "env_allowlist",
-           "knowledge_dirs", "failure_threshold", "pause_for", "step_output_max_bytes", "isolation", "kubernetes"})) {
+  if (!r.check_map(g, "agent",
+                   {"backend", "command", "timeout", "grace", "max_concurrent", "workspace_root", "retention",
+                    "env_allowlist", "knowledge_dirs", "failure_threshold", "pause_for", "step_output_max_bytes",
+                    "isolation", "kubernetes", "bwrap", "read_only_paths"})) {
     return;
   }
   r.read_enum(g, "agent", "isolation", {"auto", "bubblewrap", "none", "kubernetes"}, agent.isolation);
@@ -315,6 +315,13 @@ void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, Deferr
   }
   if (agent.isolation == "kubernetes" && agent.kubernetes.image.empty()) {
     r.error(g["isolation"], "agent.kubernetes.image", "agent.isolation: kubernetes needs the agent image");
+  }
+  r.read_string(g, "agent", "bwrap", agent.bwrap);
+  r.read_list(g, "agent", "read_only_paths", agent.read_only_paths);
+  if (const auto ro = g["read_only_paths"]; ro && ro.IsSequence()) {
+    for (std::size_t i = 0; i < ro.size(); ++i) {
+      marks.keep(ro[i], "agent.read_only_paths[" + std::to_string(i) + "]");
+    }
   }
   r.read_enum(g, "agent", "backend", kBackends, agent.backend);
   r.read_list(g, "agent", "command", agent.command);

@@ -111,5 +111,7 @@ void apply_environment(const Environment& env, ConfigLoad& load);
 void check_paging(const DeferredMarks& marks, const std::string& file, ConfigLoad& load);
 /// Files and folders named that are not there, settings that cannot work: warnings (config_check.cpp).
 void check_references(const DeferredMarks& marks, const std::string& file, ConfigLoad& load);
+/// agent.read_only_paths that would bind Vigil's database, secrets or remediation kubeconfig: errors.
+void check_sandbox_binds(const DeferredMarks& marks, const std::string& file, ConfigLoad& load);
 
 }  // namespace vigil::config_detail

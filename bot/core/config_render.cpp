@@ -172,6 +172,9 @@ void emit_agent(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "failure_threshold" << YAML::Value << c.agent.failure_threshold;
   out << YAML::Key << "pause_for" << YAML::Value << (std::to_string(c.agent.pause_for.count()) + "s");
   out << YAML::Key << "isolation" << YAML::Value << c.agent.isolation;
+  out << YAML::Key << "bwrap" << YAML::Value << c.agent.bwrap;
+  out << YAML::Key << "read_only_paths" << YAML::Value;
+  emit_list(out, c.agent.read_only_paths);
   emit_agent_kubernetes(out, c.agent.kubernetes);
   out << YAML::EndMap;
 }

@@ -12,6 +12,7 @@
 #include "bot/core/parameter_need.h"
 #include "bot/store/store.h"
 #include "bot/core/timeline.h"
+#include "integrations/agents/agent_check.h"
 #include "integrations/agents/agent_failure.h"
 #include "integrations/agents/workspace.h"
 #include "skills/parameter_input.h"
@@ -1149,6 +1150,26 @@ void RunManager::account_agent_turn(const RunRecord& run, const agents::AgentTur
   }
 }
 
+Task<> RunManager::check_backend_once(const RunRecord& run) {
+  // Pods are checked in the cluster, not here; without an isolation gate there is nothing to fence.
+  if (options_.agent_runner || !options_.agent.isolation || !checked_backends_.insert(run.backend).second) {
+    co_return;
+  }
+  auto cli_options = options_.agent;
+  cli_options.backend = run.backend;
+  const auto scratch = options_.workspace_root + "/.agents-check-" + run.id;
+  const auto report = co_await agents::check_agent_backend(runner_, cli_options, scratch);
+  if (options_.metrics) {
+    options_.metrics->set("vigil_agent_check_ok", {{"backend", run.backend}}, report.ok() ? 1 : 0);
+  }
+  for (const auto& line : report.lines) {
+    if (!line.ok) {
+      log_->warn("agents check of {}: {}: {}", run.backend, line.what, line.detail);
+      emit(run.id, ProgressKind::Note, "agents check: " + line.what + ": " + line.detail);
+    }
+  }
+}
+
 std::unique_ptr<agents::AgentRunner> RunManager::make_agent_runner(const std::string& backend) const {
   auto cli_options = options_.agent;
   cli_options.backend = backend;
@@ -1164,6 +1185,7 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
     Outcome result{RunState::Failed, "", "workspace: " + ws.error().detail, RunResult::Failed};
     co_return result;
   }
+  co_await check_backend_once(run);
   auto cli = make_agent_runner(run.backend);
   // Named arguments, never temporaries, in a co_await expression: g++ 12 destroys such temporaries
   // twice (GCC PR 100611).

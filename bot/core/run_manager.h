@@ -110,6 +110,7 @@ class RunManager {
   bool resume_auto_triage(const std::string& key, const std::string& by);
   std::optional<AutoTriagePause> auto_triage_pause(const std::string& backend, const std::string& skill);
 
+  const RunManagerOptions& options() const { return options_; }
   std::size_t active_runs() const { return active_.size(); }
   std::size_t running_runs() const;  // active and not waiting for an approval
   std::size_t queue_depth();
@@ -164,6 +165,9 @@ class RunManager {
   Task<Result<agents::AgentTurnResult>> agent_turn(agents::AgentRunner& runner, const agents::Workspace& ws,
                                                    const RunRecord& run, agents::AgentTurn turn, bool retry);
   void account_agent_turn(const RunRecord& run, const agents::AgentTurnResult& turn, long long started_ms, bool retry);
+  /// Before a backend's first run on this host: the agents check (agents/agent_check.h), its result
+  /// in vigil_agent_check_ok and, when it failed, a note in the run's timeline saying what.
+  Task<> check_backend_once(const RunRecord& run);
   std::unique_ptr<agents::AgentRunner> make_agent_runner(const std::string& backend) const;
   agents::WorkspaceInputs workspace_inputs(const RunRecord& run, const RunTrigger& trigger) const;
   /// What an agent run came to from its turn and its workspace's output (proposals start here).
@@ -200,6 +204,7 @@ class RunManager {
   Clock& clock_;
   const Redactor& redactor_;
   const KnowledgeBase& knowledge_;
+  std::set<std::string> checked_backends_;  // agent backends whose check has run
   RunManagerOptions options_;
   Logger log_;
   std::unique_ptr<RunGate> gate_;

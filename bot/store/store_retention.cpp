@@ -126,7 +126,11 @@ long long Store::count_where(const std::string& sql, long long first, long long 
 PruneCounts Store::prune_batch(const PruneCutoffs& c, int batch) {
   PruneCounts n;
   n.run_events = delete_in_transaction(sql_delete_run_events(), c.runs_before, batch);
-  n.run_events += delete_in_transaction(sql_delete_agent_turns(), c.runs_before, batch);
+  // A run's agent turns count with its timeline, within the same batch.
+  if (n.run_events < batch) {
+    n.run_events +=
+        delete_in_transaction(sql_delete_agent_turns(), c.runs_before, static_cast<int>(batch - n.run_events));
+  }
   delete_in_transaction(sql_delete_votes(), c.runs_before, batch);
   n.approvals = delete_in_transaction(sql_delete_approvals(), c.runs_before, batch);
   n.steps = delete_in_transaction(sql_delete_steps(), c.runs_before, batch);

@@ -63,6 +63,29 @@ std::string follow_up_instruction() {
          "context/system-instructions.txt.";
 }
 
+// How a turn's process ended, for people: the status and, unless it succeeded, why.
+void classify_ending(const process::ProcessResult& ran, std::chrono::milliseconds timeout, AgentTurnResult& result) {
+  if (ran.cancelled) {
+    result.status = AgentTurnResult::Status::Cancelled;
+    result.error = "cancelled";
+  } else if (ran.timed_out) {
+    result.status = AgentTurnResult::Status::TimedOut;
+    result.error = "timed out after " + std::to_string(timeout.count() / 1000) + "s";
+  } else if (ran.signal) {
+    result.status = AgentTurnResult::Status::Killed;
+    result.error = "killed by signal " + std::to_string(*ran.signal);
+  } else if (ran.exit_code && *ran.exit_code == 0) {
+    result.status = AgentTurnResult::Status::Succeeded;
+  } else {
+    result.status = AgentTurnResult::Status::Failed;
+    result.error = "exited with code " + std::to_string(ran.exit_code.value_or(-1));
+    if (!ran.err.empty()) {
+      auto tail = ran.err.substr(ran.err.size() > 500 ? ran.err.size() - 500 : 0);
+      result.error += ": " + tail;
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(AgentTurnResult::Status s) {
@@ -133,7 +156,7 @@ std::vector<std::string> agent_argv(const AgentCliOptions& o, const AgentTurn& t
 }
 
 std::map<std::string, std::string> agent_environment(const AgentCliOptions& o, const std::string& run_id,
-                                                     const std::string& workspace_dir) {
+                                                     const std::string& workspace_dir, bool sandboxed) {
   auto allow = o.env_allowlist;
   // API keys only through the environment, and only the chosen backend's.
   if (o.backend == "claude-code") {
@@ -156,7 +179,26 @@ std::map<std::string, std::string> agent_environment(const AgentCliOptions& o, c
   } else {
     extra["KUBECONFIG"] = "/dev/null";  // never a default (possibly writable) kubeconfig
   }
+  if (sandboxed) {
+    // Its own home inside the workspace: the CLIs keep their sessions and caches there.
+    extra["HOME"] = workspace_dir + "/home";
+  }
   return process::make_environment(allow, extra, o.environment);
+}
+
+SandboxSpec turn_sandbox(const AgentCliOptions& o, const std::string& workspace_dir,
+                         const std::string& program_folder) {
+  SandboxSpec spec;
+  spec.bwrap = o.isolation ? o.isolation->bwrap() : "bwrap";
+  spec.workspace = workspace_dir;
+  if (!o.read_only_kubeconfig.empty()) {
+    spec.read_only.push_back(o.read_only_kubeconfig);
+  }
+  spec.read_only.insert(spec.read_only.end(), o.read_only_paths.begin(), o.read_only_paths.end());
+  if (!program_folder.empty()) {
+    spec.read_only.push_back(program_folder);
+  }
+  return spec;
 }
 
 AgentCli::AgentCli(process::ChildProcess& runner, AgentCliOptions options, Logger log)
@@ -171,9 +213,26 @@ Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, Age
       co_return r.error();
     }
   }
+  auto isolation = Isolation::None;
+  if (options_.isolation) {
+    const auto choice = co_await options_.isolation->choice(runner_);
+    if (choice.mode == Isolation::Refused) {
+      co_return make_error(Errc::Forbidden, choice.refusal);
+    }
+    isolation = choice.mode;
+  }
+  const auto dir = workspace.dir().string();
   process::ProcessSpec spec;
   spec.argv = agent_argv(options_, turn);
-  spec.env = agent_environment(options_, turn.run_id, workspace.dir().string());
+  spec.env = agent_environment(options_, turn.run_id, dir, isolation == Isolation::Bubblewrap);
+  if (isolation == Isolation::Bubblewrap && !spec.argv.empty()) {
+    if (auto home = ensure_private_dir(workspace.dir() / "home"); !home) {
+      co_return home.error();
+    }
+    const auto path = spec.env.count("PATH") ? spec.env.at("PATH") : std::string();
+    const auto sandbox = turn_sandbox(options_, dir, program_folder_to_bind(spec.argv.front(), path));
+    spec.argv = sandbox_argv(sandbox, spec.argv);
+  }
   spec.working_dir = workspace.dir().string();
   spec.timeout = options_.timeout;
   spec.grace = options_.grace;
@@ -212,25 +271,7 @@ Task<Result<AgentTurnResult>> AgentCli::run_turn(const Workspace& workspace, Age
     result.usage = (*parser)->usage();
     result.api_errors = (*parser)->api_errors();
   }
-  if (ran->cancelled) {
-    result.status = AgentTurnResult::Status::Cancelled;
-    result.error = "cancelled";
-  } else if (ran->timed_out) {
-    result.status = AgentTurnResult::Status::TimedOut;
-    result.error = "timed out after " + std::to_string(options_.timeout.count() / 1000) + "s";
-  } else if (ran->signal) {
-    result.status = AgentTurnResult::Status::Killed;
-    result.error = "killed by signal " + std::to_string(*ran->signal);
-  } else if (ran->exit_code && *ran->exit_code == 0) {
-    result.status = AgentTurnResult::Status::Succeeded;
-  } else {
-    result.status = AgentTurnResult::Status::Failed;
-    result.error = "exited with code " + std::to_string(ran->exit_code.value_or(-1));
-    if (!ran->err.empty()) {
-      auto tail = ran->err.substr(ran->err.size() > 500 ? ran->err.size() - 500 : 0);
-      result.error += ": " + tail;
-    }
-  }
+  classify_ending(*ran, options_.timeout, result);
   co_return result;
 }
 

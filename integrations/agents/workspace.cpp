@@ -12,9 +12,8 @@
 
 namespace vigil::agents {
 namespace fs = std::filesystem;
-namespace {
 
-Result<void> make_private_dir(const fs::path& p) {
+Result<void> ensure_private_dir(const fs::path& p) {
   if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) {
     return make_error(Errc::Io, "cannot create " + p.string() + ": " + std::strerror(errno));
   }
@@ -28,9 +27,12 @@ Result<void> make_private_dir(const fs::path& p) {
   return {};
 }
 
-// Reads at most `cap` bytes of a regular file that is not a symlink. Empty optional: absent.
-Result<std::pair<std::string, bool>> read_regular_capped(const fs::path& p, std::size_t cap) {
-  const int fd = ::open(p.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+namespace {
+
+// Reads at most `cap` bytes of a regular file that is not a symlink, in the folder open as `dir_fd`
+// (so a folder swapped for a symlink after it was opened changes nothing).
+Result<std::pair<std::string, bool>> read_regular_capped(int dir_fd, const fs::path& p, std::size_t cap) {
+  const int fd = ::openat(dir_fd, p.filename().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) {
       return make_error(Errc::NotFound, p.filename().string() + " is missing");
@@ -125,12 +127,12 @@ Result<Workspace> Workspace::create(const fs::path& root, const std::string& run
     return make_error(Errc::Io, "cannot create workspace_root: " + ec.message());
   }
   // The root too: 0700 whatever the umask, so no other user lists the runs or reads into them.
-  if (auto r = make_private_dir(dir->parent_path()); !r) {
+  if (auto r = ensure_private_dir(dir->parent_path()); !r) {
     return r.error();
   }
   for (const auto& sub :
        {*dir, *dir / "context", *dir / "context" / "knowledge", *dir / "output", *dir / "output" / "artifacts"}) {
-    if (auto r = make_private_dir(sub); !r) {
+    if (auto r = ensure_private_dir(sub); !r) {
       return r.error();
     }
   }
@@ -188,8 +190,8 @@ std::uintmax_t Workspace::size_bytes(const fs::path& dir) {
 
 namespace {
 
-void collect_summary(const fs::path& output, WorkspaceOutput& out) {
-  if (auto s = read_regular_capped(output / "summary.md", Workspace::kMaxSummaryBytes)) {
+void collect_summary(int output_fd, const fs::path& output, WorkspaceOutput& out) {
+  if (auto s = read_regular_capped(output_fd, output / "summary.md", Workspace::kMaxSummaryBytes)) {
     out.summary = std::move(s->first);
     out.summary_truncated = s->second;
   } else if (!s.error().is(Errc::NotFound)) {
@@ -225,8 +227,8 @@ std::optional<AgentProposal> read_proposal(const nlohmann::json& e, std::size_t 
   return prop;
 }
 
-void collect_proposals(const fs::path& output, WorkspaceOutput& out) {
-  auto p = read_regular_capped(output / "proposals.json", Workspace::kMaxProposalsBytes);
+void collect_proposals(int output_fd, const fs::path& output, WorkspaceOutput& out) {
+  auto p = read_regular_capped(output_fd, output / "proposals.json", Workspace::kMaxProposalsBytes);
   if (!p) {
     if (!p.error().is(Errc::NotFound)) {
       out.proposal_errors.push_back(p.error().detail);
@@ -287,8 +289,19 @@ void collect_artifacts(const fs::path& output, WorkspaceOutput& out) {
 WorkspaceOutput Workspace::collect() const {
   WorkspaceOutput out;
   const auto output = output_dir();
-  collect_summary(output, out);
-  collect_proposals(output, out);
+  // The agent owns output/: it may have replaced the folder with a symlink to something of Vigil's.
+  const int output_fd = ::open(output.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (output_fd < 0) {
+    if (errno != ENOENT) {
+      out.proposal_errors.push_back(errno == ELOOP || errno == ENOTDIR
+                                        ? "output is not a folder (a symlink?); refused"
+                                        : std::string("output: ") + std::strerror(errno));
+    }
+    return out;
+  }
+  collect_summary(output_fd, output, out);
+  collect_proposals(output_fd, output, out);
+  ::close(output_fd);
   collect_artifacts(output, out);
   return out;
 }

@@ -71,6 +71,8 @@ class Workspace {
   std::filesystem::path dir_;
 };
 
+/// Creates a folder 0700 (or makes an existing one 0700), refusing a symlink in its place.
+Result<void> ensure_private_dir(const std::filesystem::path& path);
 /// Writes `content` to `path` with mode 0600, refusing to follow a symlink at `path`.
 Result<void> write_private_file(const std::filesystem::path& path, const std::string& content);
 

@@ -68,7 +68,8 @@ HandlerHarness::HandlerHarness(const std::function<void(Config&)>& adjust) {
                                              config.approvals, null_logger());
   journal = std::make_unique<StoreStepJournal>(*store, clock);
   runs = std::make_unique<RunManager>(io.get_executor(), *store, *journal, *catalog, *runner, *gate, clock, redactor,
-                                      knowledge, executor_options(config), run_manager_options(config), null_logger());
+                                      knowledge, executor_options(config), run_manager_options(config, null_logger()),
+                                      null_logger());
   runs->add_observer(presenter.get());
   alerts = std::make_unique<AlertActions>(*store, *runs, clock, redactor, AlertActions::Peers{}, null_logger());
   FullOutputOptions full;

@@ -153,4 +153,12 @@ ProcessOutput run_process(const std::vector<std::string>& argv,
   return result;
 }
 
+bool bubblewrap_starts() {
+  const auto bwrap = find_on_path("bwrap");
+  return bwrap &&
+         run_process({bwrap->string(), "--unshare-all", "--ro-bind", "/usr", "/usr", "--ro-bind-try", "/bin", "/bin",
+                      "--ro-bind-try", "/lib", "/lib", "--ro-bind-try", "/lib64", "/lib64", "--", "/bin/true"})
+                 .exit_code == 0;
+}
+
 }  // namespace vigil::test

@@ -42,6 +42,8 @@ struct ProcessOutput {
 
 /// The first executable `program` in the directories of PATH, if any.
 std::optional<std::filesystem::path> find_on_path(const std::string& program);
+/// Whether bubblewrap (bwrap) is installed and can make a sandbox here (user namespaces allowed).
+bool bubblewrap_starts();
 
 /// Runs argv (no shell) with extra environment variables set, stdin from `input`, in `working_dir`
 /// (empty: the test's), and waits.

@@ -233,6 +233,20 @@ TEST_F(OpsHttp, ServeRunsWithAPrivateUmask) {
   EXPECT_NE(status.find("Umask:\t0077"), std::string::npos) << status;
 }
 
+// The Slack tokens and webhook secrets were given in the environment; once read they are held in
+// memory only: the process's environ (what a child, or a process of the same user reading
+// /proc/<pid>/environ, would see) no longer has them, and Vigil still connects with them.
+TEST_F(OpsHttp, ServeForgetsItsSecretsFromItsEnvironment) {
+  start();
+  wait_connected();
+  const auto environ_text = test::read_file("/proc/" + std::to_string(pid_) + "/environ");
+  EXPECT_NE(environ_text.find("SLACK_API_URL="), std::string::npos);
+  for (const std::string& secret : {test::fake_app_token(), test::fake_bot_token(), std::string(kAmToken),
+                                    std::string("pd-old,pd-new"), std::string(kOgToken), std::string(kGfToken)}) {
+    EXPECT_EQ(environ_text.find(secret), std::string::npos) << "still in environ: " << secret.substr(0, 6);
+  }
+}
+
 TEST_F(OpsHttp, EveryWebhookFixtureIsAcceptedAndBecomesAnIncident) {
   start();
   wait_connected();

@@ -334,7 +334,9 @@ TEST(SystemdUnit, IsHardened) {
   for (const auto* required : {"NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
                                "PrivateDevices=yes", "CapabilityBoundingSet=", "Restart=on-failure",
                                "SystemCallFilter=@system-service", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
-                               "StateDirectory=vigil", "EnvironmentFile=/etc/vigil/vigil.env"}) {
+                               "StateDirectory=vigil", "EnvironmentFile=/etc/vigil/vigil.env",
+                               // what the agents' bubblewrap sandbox needs, and no more namespaces
+                               "SystemCallFilter=@mount", "RestrictNamespaces=user mnt pid ipc uts cgroup"}) {
     EXPECT_EQ(lines.count(required), 1u) << required;
   }
   EXPECT_EQ(text.find("User=root"), std::string::npos);

@@ -15,8 +15,12 @@ class TriageCommandTest : public ::testing::Test {
                          "]\nagent:\n  workspace_root: " + (dir_ / "ws").string() + "\n  command: [" +
                          (test::test_data_dir() / "support" / "agents" / "fake_agent.sh").string() +
                          "]\n  env_allowlist: [PATH, FAKE_AGENT_MODE, FAKE_AGENT_FIXTURES]\n"
-                         "storage:\n  database: " +
-                         (dir_ / "v.db").string() + "\n");
+                         // the agent runs in its sandbox: the fixtures it replays are bound in
+                         // (unfenced where this machine cannot make one: the sandbox has tests of its own)
+                         "  read_only_paths: [" +
+                         (test::fixtures_dir() / "agents").string() + "]\n" +
+                         (test::bubblewrap_starts() ? "" : "  isolation: none\n") +
+                         "storage:\n  database: " + (dir_ / "v.db").string() + "\n");
     test::write_file(dir_ / "alert.json", R"({"status":"firing","alerts":[{"status":"firing",
       "labels":{"alertname":"TestAlert","deployment":"checkout","namespace":"shop","severity":"critical"},
       "annotations":{"summary":"checkout is down"},"fingerprint":"abc"}]})");
