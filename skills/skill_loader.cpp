@@ -263,6 +263,10 @@ class Parser {
         std::string why;
         if (!valid_regex(p.pattern, why)) {
           error(pn["pattern"], where + ".pattern: bad regular expression: " + why);
+        } else if (const auto dash = option_like_match(p.pattern); dash && *dash) {
+          error(pn["pattern"], where + ".pattern: matches '" + **dash +
+                                   "', a value starting with '-' that a program would read as an option; "
+                                   "start the pattern with a letter or digit");
         }
       }
       read_list(pn, "enum", where, p.enum_values);
@@ -506,6 +510,9 @@ class Parser {
           std::string why;
           if (!valid_regex(c.pattern, why)) {
             error(kv.second["pattern"], where + ".capture." + c.name + ".pattern: bad regular expression: " + why);
+          } else if (const auto dash = option_like_match(c.pattern); dash && *dash) {
+            error(kv.second["pattern"], where + ".capture." + c.name + ".pattern: matches '" + **dash +
+                                            "', a value starting with '-' that a program would read as an option");
           }
         }
       } else {

@@ -93,6 +93,45 @@ Result<std::vector<std::string>> regex_matching_lines(const std::string& pattern
   }
 }
 
+Result<std::optional<std::string>> option_like_match(const std::string& pattern) {
+  std::vector<std::string> probes = {"-",
+                                     "--",
+                                     "-shttp://127.0.0.1:16443",
+                                     "-s=https://127.0.0.1",
+                                     "--server=https://127.0.0.1",
+                                     "--as=system:admin",
+                                     "--as-group=system:masters",
+                                     "--as_group=system:masters",
+                                     "--kubeconfig=/tmp/k",
+                                     "--token=abc",
+                                     "--context=prod",
+                                     "--insecure-skip-tls-verify=true",
+                                     "--dry-run=none",
+                                     "-n",
+                                     "-1",
+                                     "-o=json"};
+  for (char a = '!'; a <= '~'; ++a) {
+    probes.push_back(std::string("-") + a);
+    probes.push_back(std::string("-") + std::string(5, a));
+    probes.push_back(std::string("-") + std::string(40, a));
+    for (char b = '!'; b <= '~'; ++b) {
+      probes.push_back(std::string("-") + a + b);
+    }
+  }
+  try {
+    const boost::regex re(pattern, flags(RegexLines::Whole, false));
+    for (const auto& probe : probes) {
+      if (boost::regex_match(probe.begin(), probe.end(), re)) {
+        std::optional<std::string> found = probe;
+        return found;
+      }
+    }
+    return std::optional<std::string>();
+  } catch (const std::exception& e) {
+    return failed(pattern, e);
+  }
+}
+
 Result<bool> regex_full_match(const std::string& pattern, std::string_view value) {
   try {
     const boost::regex re(pattern, flags(RegexLines::Whole, false));

@@ -42,4 +42,10 @@ Result<std::vector<std::string>> regex_matching_lines(const std::string& pattern
 /// Whether `pattern` matches the whole of `value`.
 Result<bool> regex_full_match(const std::string& pattern, std::string_view value);
 
+/// A value starting with "-" that `pattern` matches whole, found by trying many ("-", "-s",
+/// "-shttp://…", "--as=…", "-" and one or two letters, digits or punctuation, …): a parameter
+/// whose pattern admits one could hand kubectl (or any program) an option instead of a name.
+/// nullopt when none of them matches.
+Result<std::optional<std::string>> option_like_match(const std::string& pattern);
+
 }  // namespace vigil::skills

@@ -173,6 +173,12 @@ Result<std::vector<std::string>> Template::render(const TemplateValues& values) 
       if (auto shape = check_value_shape(*value); !shape) {
         return make_error(Errc::InvalidInput, ph.text() + ": " + shape.error().detail);
       }
+      // Whatever its pattern said: a value that would begin an argument with "-" is an option to
+      // the program, not a name (kubectl would read "-shttp://…" as --server).
+      if (arg.empty() && !value->empty() && value->front() == '-') {
+        return make_error(Errc::InvalidInput,
+                          ph.text() + ": value refused (starts with '-', which " + "would be read as an option)");
+      }
       // Parameters were checked against their own pattern when resolved; captured and incident
       // values are untrusted text and must look like a plain name.
       if (ph.kind != Placeholder::Kind::Param && !full_match(std::string(kSafeValuePattern), *value)) {

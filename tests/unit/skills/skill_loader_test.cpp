@@ -251,3 +251,45 @@ TEST(SkillLoader, WhoMayStartNamesSlackIdsOrIsRefusedWithItsPlace) {
 
 }  // namespace
 }  // namespace vigil::skills
+
+namespace vigil::skills {
+namespace {
+
+// A parameter (or capture) pattern that admits a value starting with "-" would let a value such as
+// "-shttp://127.0.0.1:16443" reach kubectl as its --server flag: the loader refuses it, saying
+// which value it would let through.
+TEST(SkillLoader, PatternsThatCanMatchAnOptionAreRefused) {
+  const std::string yaml = R"(id: opt
+title: Options
+parameters:
+  - name: deployment
+    pattern: '[a-z0-9-]{1,40}'
+  - name: anything
+    pattern: '.+'
+  - name: namespace
+    pattern: '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?'
+steps:
+  - id: get
+    run: [kubectl, get, 'deployment/{{ params.deployment }}', -n, '{{ params.namespace }}', '{{ params.anything }}']
+    capture:
+      owner: {regex: 'Owner:\s+(\S+)', pattern: '-?[a-z]+'}
+)";
+  const auto l = SkillLoader::load_text(yaml, "o.yaml");
+  EXPECT_TRUE(has(l.errors,
+                  "o.yaml:5:14: parameters.deployment.pattern: matches '-', a value starting with '-' that "
+                  "a program would read as an option; start the pattern with a letter or digit"))
+      << all(l);
+  EXPECT_NE(all(l).find("parameters.anything.pattern: matches '-"), std::string::npos) << all(l);
+  EXPECT_NE(all(l).find("capture.owner.pattern: matches '-"), std::string::npos) << all(l);
+  EXPECT_EQ(all(l).find("namespace.pattern"), std::string::npos) << "a DNS-label pattern cannot start with '-'";
+}
+
+// Every shipped runbook's patterns start with a letter or digit.
+TEST(SkillLoader, ShippedSkillsAdmitNoOptionLikeValue) {
+  const auto l = SkillLoader::load_dir(test::shipped_skills_dir().string());
+  EXPECT_TRUE(l.ok()) << all(l);
+  EXPECT_FALSE(l.skills.empty());
+}
+
+}  // namespace
+}  // namespace vigil::skills

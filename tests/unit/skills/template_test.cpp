@@ -58,6 +58,21 @@ TEST(Template, UnknownRootsAndUnclosedMarkersAreErrors) {
   EXPECT_EQ(ok->placeholders().size(), 2u);
 }
 
+// Whatever a parameter's pattern allowed, a value that would begin an argument with "-" is refused:
+// kubectl would read "-shttp://…" as its --server flag.
+TEST(Template, AValueThatWouldStartAnArgumentWithADashIsRefused) {
+  auto t = Template::parse({"kubectl", "get", "{{ params.what }}", "deployment/{{ params.name }}"});
+  ASSERT_TRUE(t);
+  TemplateValues v;
+  v.params["what"] = "pods";
+  v.params["name"] = "-web";  // inside an argument ("deployment/-web") it is no option
+  EXPECT_TRUE(t->render(v));
+  v.params["what"] = "-shttp://127.0.0.1:16443";
+  const auto r = t->render(v);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().detail, "params.what: value refused (starts with '-', which would be read as an option)");
+}
+
 TEST(Template, CapturedAndIncidentValuesMustBePlainNames) {
   auto t = Template::parse({"kubectl", "get", "pod/{{ steps.s.pod }}", "{{ incident.labels.ns }}"});
   ASSERT_TRUE(t);
