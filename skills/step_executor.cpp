@@ -716,7 +716,12 @@ Result<process::ProcessSpec> StepExecutor::process_spec(const Step& step, const 
   process::ProcessSpec spec;
   std::map<std::string, std::string> extra;
   if (kubernetes::Kubectl::is_kubectl(row.argv)) {
-    auto inv = kubectl_.prepare(row.argv, approved_mutation);
+    // A gated step's dry run (its row key ends ".dry-run") may need the write identity: kubectl.h.
+    const bool dry_run = row.key.ends_with(".dry-run");
+    const auto identity = approved_mutation ? kubernetes::KubectlIdentity::Remediation
+                          : dry_run         ? kubernetes::KubectlIdentity::DryRun
+                                            : kubernetes::KubectlIdentity::ReadOnly;
+    auto inv = kubectl_.prepare(row.argv, identity);
     if (!inv) {
       return inv.error();
     }

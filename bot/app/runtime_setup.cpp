@@ -87,6 +87,7 @@ skills::ExecutorOptions executor_options(const Config& config) {
   o.kubectl.kubectl = config.kubernetes.kubectl;
   o.kubectl.read_only_kubeconfig = config.kubernetes.read_only_kubeconfig;
   o.kubectl.remediation_kubeconfig = config.kubernetes.remediation_kubeconfig;
+  o.kubectl.dry_run_kubeconfig = config.kubernetes.dry_run_kubeconfig;
   o.env_allowlist = config.agent.env_allowlist;
   o.environment = process::process_environment();
   o.workspace_root = config.agent.workspace_root;

@@ -145,6 +145,9 @@ struct KubernetesConfig {
   std::string kubectl = "kubectl";
   std::string read_only_kubeconfig;
   std::string remediation_kubeconfig;
+  /// The identity of server-side dry runs (--dry-run=server) on approval cards; empty: the
+  /// remediation kubeconfig (a server-side dry run is authorised like the write and persists nothing).
+  std::string dry_run_kubeconfig;
   std::string cluster = "default";  // label on metrics
 };
 

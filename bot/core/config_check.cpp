@@ -122,6 +122,7 @@ void check_sandbox_binds(const DeferredMarks& marks, const std::string& file, Co
   std::vector<std::pair<std::string, std::string>> guarded = {
       {"storage.database", c.storage.database},
       {"kubernetes.remediation_kubeconfig", c.kubernetes.remediation_kubeconfig},
+      {"kubernetes.dry_run_kubeconfig", c.kubernetes.dry_run_kubeconfig},
       {"agent.workspace_root", c.agent.workspace_root},
       {"slack.app_token_file", c.slack.app_token_file},
       {"slack.bot_token_file", c.slack.bot_token_file},

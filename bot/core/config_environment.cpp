@@ -43,6 +43,7 @@ void resolve_paths(const std::filesystem::path& folder, Config& c) {
   }
   c.kubernetes.read_only_kubeconfig = relative_to(folder, c.kubernetes.read_only_kubeconfig);
   c.kubernetes.remediation_kubeconfig = relative_to(folder, c.kubernetes.remediation_kubeconfig);
+  c.kubernetes.dry_run_kubeconfig = relative_to(folder, c.kubernetes.dry_run_kubeconfig);
   if (!c.skills.shipped) {
     for (auto& dir : c.skills.dirs) {
       dir = relative_to(folder, dir);

@@ -355,14 +355,16 @@ void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, Deferr
 }
 
 void read_kubernetes(const YAML::Node& k, ConfigReader& r, KubernetesConfig& kubernetes, DeferredMarks& marks) {
-  if (!r.check_map(k, "kubernetes",
-                   {"enabled", "kubectl", "read_only_kubeconfig", "remediation_kubeconfig", "cluster"})) {
+  if (!r.check_map(
+          k, "kubernetes",
+          {"enabled", "kubectl", "read_only_kubeconfig", "remediation_kubeconfig", "dry_run_kubeconfig", "cluster"})) {
     return;
   }
   r.read_bool(k, "kubernetes", "enabled", kubernetes.enabled);
   r.read_string(k, "kubernetes", "kubectl", kubernetes.kubectl);
   r.read_string(k, "kubernetes", "read_only_kubeconfig", kubernetes.read_only_kubeconfig);
   r.read_string(k, "kubernetes", "remediation_kubeconfig", kubernetes.remediation_kubeconfig);
+  r.read_string(k, "kubernetes", "dry_run_kubeconfig", kubernetes.dry_run_kubeconfig);
   marks.keep(k["read_only_kubeconfig"], "kubernetes.read_only_kubeconfig");
   marks.keep(k["remediation_kubeconfig"], "kubernetes.remediation_kubeconfig");
   marks.keep(k["enabled"] ? k["enabled"] : k, "kubernetes.enabled");

@@ -185,6 +185,7 @@ void emit_kubernetes(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "kubectl" << YAML::Value << c.kubernetes.kubectl;
   out << YAML::Key << "read_only_kubeconfig" << YAML::Value << c.kubernetes.read_only_kubeconfig;
   out << YAML::Key << "remediation_kubeconfig" << YAML::Value << c.kubernetes.remediation_kubeconfig;
+  out << YAML::Key << "dry_run_kubeconfig" << YAML::Value << c.kubernetes.dry_run_kubeconfig;
   out << YAML::Key << "cluster" << YAML::Value << c.kubernetes.cluster;
   out << YAML::EndMap;
 }

@@ -184,7 +184,8 @@ Task<Result<std::string>> SlackApprovalGate::post_card(const RunRecord& run, con
   for (const auto& arg : r.argv) {
     view.argv.push_back(redactor_.redact(arg));
   }
-  view.dry_run_output = redactor_.redact(r.dry_run_ok ? r.dry_run_output : "(dry run failed)\n" + r.dry_run_output);
+  view.dry_run_output = redactor_.redact(r.dry_run_output);
+  view.dry_run_ok = r.dry_run_ok;
   view.why = why_view(r);
   why_[a.token] = *view.why;
   view.risk = a.risk;

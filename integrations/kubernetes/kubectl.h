@@ -10,8 +10,16 @@ namespace vigil::kubernetes {
 
 struct KubectlOptions {
   std::string kubectl = "kubectl";     // the program run for argv[0] == "kubectl"
-  std::string read_only_kubeconfig;    // diagnostics and dry runs
-  std::string remediation_kubeconfig;  // only for an approved mutating step
+  std::string read_only_kubeconfig;    // diagnostics, and dry runs that are not server-side
+  std::string remediation_kubeconfig;  // an approved mutating step, and server-side dry runs
+  std::string dry_run_kubeconfig;      // server-side dry runs, when set (else the remediation one)
+};
+
+/// Whose credentials a kubectl call runs with.
+enum class KubectlIdentity {
+  ReadOnly,     // diagnostics
+  DryRun,       // the dry run shown on an approval card: see Kubectl::prepare
+  Remediation,  // an approved mutating step
 };
 
 /// What a kubectl invocation needs beyond its argv: the program and the KUBECONFIG variable.
@@ -22,14 +30,23 @@ struct KubectlInvocation {
 
 /// Chooses the credentials of a kubectl step. The kubeconfig always travels as the KUBECONFIG
 /// environment variable, never as an argument, and an argv that tries to pick its own credentials
-/// or cluster (--kubeconfig, --token, --as, --server, --context, …) is refused.
+/// or cluster (--kubeconfig, --token, --as, --server, --context, …, in any form kubectl reads:
+/// kubectl_args.h) is refused.
+///
+/// A dry run with --dry-run=server runs as the remediation identity (or kubernetes.dry_run_kubeconfig):
+/// the API server authorises a server-side dry run exactly like the write itself, so with the
+/// read-only identity every such dry run would be Forbidden, and it guarantees that a dry run
+/// persists nothing. Any other dry run (client-side, or a read such as `rollout history`) runs read-only.
 class Kubectl {
  public:
   explicit Kubectl(KubectlOptions options);
 
   static bool is_kubectl(const std::vector<std::string>& argv);
+  Result<KubectlInvocation> prepare(const std::vector<std::string>& argv, KubectlIdentity identity) const;
   /// `approved_mutation`: the argv is an approved mutating step (remediation credentials).
-  Result<KubectlInvocation> prepare(const std::vector<std::string>& argv, bool approved_mutation) const;
+  Result<KubectlInvocation> prepare(const std::vector<std::string>& argv, bool approved_mutation) const {
+    return prepare(argv, approved_mutation ? KubectlIdentity::Remediation : KubectlIdentity::ReadOnly);
+  }
   const KubectlOptions& options() const { return options_; }
 
  private:

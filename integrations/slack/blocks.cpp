@@ -118,6 +118,36 @@ bool is_user_id(std::string_view who) {
          std::all_of(who.begin(), who.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
 }
 
+std::string dry_run_failure_line(std::string_view output) {
+  std::string first;
+  std::size_t at = 0;
+  while (at <= output.size()) {
+    auto end = output.find('\n', at);
+    if (end == std::string_view::npos) {
+      end = output.size();
+    }
+    auto line = output.substr(at, end - at);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) {
+      line.remove_suffix(1);
+    }
+    while (!line.empty() && line.front() == ' ') {
+      line.remove_prefix(1);
+    }
+    if (!line.empty() && first.empty()) {
+      first = std::string(line);
+    }
+    if (line.find("rror") != std::string_view::npos || line.find("refused") != std::string_view::npos) {
+      first = std::string(line);
+      break;
+    }
+    at = end + 1;
+  }
+  if (first.empty()) {
+    first = "no output";
+  }
+  return first.size() > 300 ? first.substr(0, 297) + "..." : first;
+}
+
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -416,8 +446,11 @@ Message approval_card(const ApprovalView& a) {
   if (a.why) {
     blocks.push_back(section(why_text(*a.why)));
   }
-  if (!a.dry_run_output.empty()) {
+  if (!a.dry_run_output.empty() && a.dry_run_ok) {
     blocks.push_back(section("*Dry run*\n" + code_block(a.dry_run_output, kMaxSectionText - 10)));
+  } else if (!a.dry_run_ok) {
+    blocks.push_back(
+        section(":warning: *The dry run could not run:* " + escape(dry_run_failure_line(a.dry_run_output))));
   }
   blocks.push_back(
       context({std::string(risk_emoji(a.risk)) + " risk *" + escape(a.risk) + "*", "requested by " + user(a.requester),

@@ -99,6 +99,7 @@ struct ApprovalView {
   std::string step;                        // skill step id / title
   std::vector<std::string> argv;           // the exact command that will run
   std::string dry_run_output;              // may be empty
+  bool dry_run_ok = true;                  // false: the dry run could not run (its output says why)
   std::string risk;                        // low, medium, high
   std::string requester;                   // U…
   std::string expires_at;                  // human time, e.g. "2026-11-22 03:41 UTC"
@@ -179,6 +180,9 @@ nlohmann::json deny_reason_modal(const std::string& callback_id, const std::stri
 bool is_user_id(std::string_view who);
 /// Escapes &, <, > for mrkdwn (log excerpts, user text).
 std::string escape(std::string_view text);
+/// Why a dry run could not run, in one line: its first line that names an error (kubectl's
+/// "Error from server (Forbidden): …"), else its first non-empty line, at most 300 characters.
+std::string dry_run_failure_line(std::string_view output);
 /// At most `limit` bytes (never more characters than that), cut on a UTF-8 boundary, preferably at
 /// a line break, never inside an &entity;, with `note` appended when something was cut.
 std::string truncate(std::string_view text, std::size_t limit, std::string_view note = "\n…(truncated)");

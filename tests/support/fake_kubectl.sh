@@ -35,7 +35,16 @@ case "$verb" in
     echo "Error from server (NotFound): pods \"$name\" not found" >&2; exit 1 ;;
   get)
     case "$1" in
-      nodes|node) show kubectl_get_nodes.txt ;;
+      nodes|node)
+        case " $* " in
+          *"jsonpath={.spec.unschedulable}"*)
+            # "true" once an approved (not dry-run) cordon was logged; kubectl prints nothing otherwise.
+            tab=$(printf '\t')
+            if [ -n "$FAKE_KUBECTL_LOG" ] && grep -v -e '--dry-run' "$FAKE_KUBECTL_LOG" | grep -q "${tab}cordon${tab}"; then
+              echo true
+            fi ;;
+          *) show kubectl_get_nodes.txt ;;
+        esac ;;
       pods|pod)
         case " $* " in
           *" yaml "*|*"-o=yaml"*) show kubectl_get_pod_yaml_crashloop.txt ;;
@@ -68,5 +77,6 @@ case "$verb" in
     esac ;;
   scale) echo "${1%%/*}.apps/${1#*/} scaled$dry" ;;
   cordon) echo "node/$1 cordoned$dry" ;;
+  patch) echo "${1%%/*}.apps/${1#*/} patched$dry" ;;
   *) echo "fake kubectl: unsupported command $verb" >&2; exit 1 ;;
 esac

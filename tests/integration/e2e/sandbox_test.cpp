@@ -157,7 +157,7 @@ TEST_F(Sandbox, TheDemoAlertFlowEndsResolved) {
   const auto findings = everything();
   EXPECT_NE(findings.find("runbook: Pod crash-looping"), std::string::npos) << findings;
   EXPECT_NE(findings.find("previous_logs: succeeded"), std::string::npos) << findings;
-  EXPECT_NE(findings.find("deployment.apps/checkout restarted (server dry run)"), std::string::npos) << findings;
+  EXPECT_NE(findings.find("deployment.apps/checkout patched (server dry run)"), std::string::npos) << findings;
   const auto run = only_run();
   ASSERT_TRUE(run);
   EXPECT_EQ(run->state, RunState::AwaitingApproval);
@@ -242,7 +242,7 @@ TEST_F(Sandbox, EveryExampleShownWorks) {
   ASSERT_TRUE(test::eventually([&] { return approval_card().has_value(); }, 60s)) << everything() << log();
   const auto all = everything() + get_state()["ephemerals"].dump();
   EXPECT_NE(all.find("runbook: HTTP 5xx or latency spike (words: errors)"), std::string::npos) << all;
-  EXPECT_NE(all.find("deployment.apps/checkout restarted (server dry run)"), std::string::npos) << all;
+  EXPECT_NE(all.find("deployment.apps/checkout patched (server dry run)"), std::string::npos) << all;
   EXPECT_EQ(all.find("o runbook matches"), std::string::npos) << all;
   const auto answers = get_state()["ephemerals"].dump();
   EXPECT_GE(get_state()["ephemerals"].size(), examples.size() - 1) << answers;

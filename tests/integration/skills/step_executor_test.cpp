@@ -237,6 +237,9 @@ TEST_F(StepExecutorTest, EveryShippedSkillRunsEndToEnd) {
       if (mutation && !is_dry(call)) {
         mutated = mutated || has_arg(call, c.mutation);
         EXPECT_EQ(call[0], "KUBECONFIG=/etc/vigil/rw.kubeconfig");
+      } else if (is_dry(call)) {
+        // A server-side dry run is authorised like the write: it runs as the write identity.
+        EXPECT_EQ(call[0], "KUBECONFIG=/etc/vigil/rw.kubeconfig") << call[1];
       } else {
         EXPECT_EQ(call[0], "KUBECONFIG=/etc/vigil/ro.kubeconfig") << call[1];
       }
@@ -515,11 +518,19 @@ TEST_F(StepExecutorTest, DryRunShowsGatedStepsWithoutAskingOrExecuting) {
   EXPECT_EQ(report->outcome, RunOutcome::DryRun);
   EXPECT_TRUE(gate_.requests.empty());
   for (const auto& c : calls()) {
-    EXPECT_EQ(c[0], "KUBECONFIG=/etc/vigil/ro.kubeconfig");
-    if (c[1] == "scale" || (c[1] == "rollout" && c[2] == "restart")) {
-      EXPECT_TRUE(is_dry(c));
+    // Diagnostics read-only; the server-side dry runs of the gated steps as the write identity
+    // (the API server authorises them like the write and persists nothing).
+    EXPECT_EQ(c[0], is_dry(c) ? "KUBECONFIG=/etc/vigil/rw.kubeconfig" : "KUBECONFIG=/etc/vigil/ro.kubeconfig") << c[1];
+    if (c[1] == "scale" || c[1] == "patch") {
+      EXPECT_TRUE(is_dry(c)) << "nothing changes in a dry run";
     }
+    EXPECT_FALSE(c[1] == "rollout" && c[2] == "restart") << "nothing changes in a dry run";
   }
+  int dry_runs = 0;
+  for (const auto& c : calls()) {
+    dry_runs += is_dry(c);
+  }
+  EXPECT_EQ(dry_runs, 2) << "the restart's and the scale's";
 }
 
 TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce) {

@@ -78,6 +78,27 @@ ApprovalView sample_approval() {
   return a;
 }
 
+// A dry run that could not run is said in one line, where the result would be: what kubectl
+// answered, not its whole output.
+TEST(Blocks, ADryRunThatCouldNotRunIsOneLineSayingWhy) {
+  auto a = sample_approval();
+  a.dry_run_ok = false;
+  a.dry_run_output =
+      "I1207 12:00:00.000000 1 request.go:700] Waited for 1.0s\n"
+      "Error from server (Forbidden): deployments.apps \"checkout\" is forbidden: User "
+      "\"system:serviceaccount:vigil:vigil-readonly\" cannot patch resource \"deployments\" in API group \"apps\"\n"
+      "more detail nobody reads\n";
+  const auto text = approval_card(a).blocks.dump();
+  EXPECT_NE(text.find(":warning: *The dry run could not run:* Error from server (Forbidden): deployments.apps"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("more detail nobody reads"), std::string::npos);
+  EXPECT_EQ(text.find("*Dry run*"), std::string::npos);
+  EXPECT_EQ(dry_run_failure_line("\n  only line  \n"), "only line");
+  EXPECT_EQ(dry_run_failure_line(""), "no output");
+  EXPECT_EQ(dry_run_failure_line(std::string(400, 'x')).size(), 300u);
+}
+
 TEST(Blocks, RunRootMatchesGolden) {
   RunView run{"6f1c2d3e-0000-4000-8000-000000000001",
               "running",
