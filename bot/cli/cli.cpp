@@ -26,6 +26,7 @@
 #include "bot/app/sandbox.h"
 #include "bot/cli/agent_pod_command.h"
 #include "bot/cli/agents_command.h"
+#include "bot/cli/doctor_command.h"
 #include "bot/cli/setup_commands.h"
 #include "bot/cli/skills_commands.h"
 #include "bot/app/slack_service.h"
@@ -482,6 +483,7 @@ int run_cli(int argc, char** argv) {
   register_triage_command(app, state.config_path, exit_code);
   register_agent_pod_command(app, exit_code);
   register_agents_command(app, state.config_path, exit_code);
+  register_doctor_command(app, state.config_path, exit_code);
 
   auto* version = app.add_subcommand("version", "print the version");
   version->callback([&] { std::cout << "vigil " << VIGIL_VERSION << "\n"; });

@@ -87,11 +87,24 @@ TEST(AgentPodManifests, TheAgentServiceAccountIsBoundToTheReadOnlyClusterRoleOnl
         EXPECT_EQ(s["namespace"].as<std::string>(), "vigil-agents");
         EXPECT_EQ(kind, "ClusterRoleBinding");
         EXPECT_EQ(o["roleRef"]["kind"].as<std::string>(), "ClusterRole");
-        EXPECT_EQ(o["roleRef"]["name"].as<std::string>(), "vigil-readonly");
+        EXPECT_EQ(o["roleRef"]["name"].as<std::string>(), "vigil-agent-readonly");
       }
     }
   }
   EXPECT_EQ(bindings, 1);
+  // That role only reads, and never Secrets or ConfigMaps.
+  const auto role = object("ClusterRole", "vigil-agent-readonly");
+  ASSERT_TRUE(role);
+  for (const auto& rule : role["rules"]) {
+    for (const auto& verb : rule["verbs"]) {
+      const auto v = verb.as<std::string>();
+      EXPECT_TRUE(v == "get" || v == "list" || v == "watch") << v;
+    }
+    for (const auto& resource : rule["resources"]) {
+      const auto r = resource.as<std::string>();
+      EXPECT_TRUE(r != "secrets" && r != "configmaps" && r != "*" && r.find("/exec") == std::string::npos) << r;
+    }
+  }
 }
 
 TEST(AgentPodManifests, VigilMayOnlyRunAgentJobsInTheAgentsNamespace) {

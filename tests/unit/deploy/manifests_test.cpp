@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <iterator>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -11,6 +12,9 @@
 #include <vector>
 
 #include "bot/core/config.h"
+#include "integrations/kubernetes/kubectl_access.h"
+#include "skills/skill_access.h"
+#include "skills/skill_loader.h"
 #include "tests/support/test_paths.h"
 
 namespace vigil {
@@ -253,6 +257,105 @@ TEST(KubernetesManifests, RemediationRoleCannotCreateDeleteOrReadSecrets) {
   const auto binding = find_object("ClusterRoleBinding", "vigil-remediation");
   ASSERT_TRUE(binding);
   EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(), "vigil-remediation");
+}
+
+// What a ClusterRole grants, one permission per (group, resource, verb).
+std::set<kubernetes::KubeAccess> grants_of(const YAML::Node& role) {
+  std::set<kubernetes::KubeAccess> out;
+  for_each_rule(role, [&](const auto& groups, const auto& resources, const auto& verbs) {
+    for (const auto& g : groups) {
+      for (const auto& r : resources) {
+        for (const auto& v : verbs) {
+          out.insert({v, r, g});
+        }
+      }
+    }
+  });
+  return out;
+}
+
+std::string listed(const std::set<kubernetes::KubeAccess>& set) {
+  std::string out;
+  for (const auto& a : set) {
+    out += "  " + a.verb + " " + a.resource + " (" + (a.group.empty() ? "core" : a.group) + ")\n";
+  }
+  return out;
+}
+
+// What the shipped runbooks ask of the API server: reads (diagnostic and verification steps, and
+// dry runs that are not server-side) run as vigil-readonly; writes (approved mutating steps,
+// rollbacks, and the server-side dry runs on approval cards, authorised like the write) as
+// vigil-remediation, with the reads those commands make first.
+struct SkillsAccess {
+  std::set<kubernetes::KubeAccess> reads;
+  std::set<kubernetes::KubeAccess> writes;
+};
+
+SkillsAccess shipped_skills_access() {
+  SkillsAccess need;
+  const auto load = skills::SkillLoader::load_dir(test::shipped_skills_dir().string());
+  EXPECT_TRUE(load.ok());
+  for (const auto& skill : load.skills) {
+    for (const auto& step : skills::skill_access(skill)) {
+      EXPECT_TRUE(step.error.empty()) << step.skill << " " << step.step << ": " << step.error;
+      auto& set = step.identity == skills::StepIdentity::ReadOnly ? need.reads : need.writes;
+      set.insert(step.needs.begin(), step.needs.end());
+    }
+  }
+  return need;
+}
+
+TEST(KubernetesManifests, TheRolesGrantExactlyWhatTheShippedSkillsUse) {
+  const auto need = shipped_skills_access();
+  ASSERT_FALSE(need.reads.empty());
+  ASSERT_FALSE(need.writes.empty());
+  const auto readonly = grants_of(find_object("ClusterRole", "vigil-readonly"));
+  const auto remediation = grants_of(find_object("ClusterRole", "vigil-remediation"));
+  std::set<kubernetes::KubeAccess> missing;
+  std::set<kubernetes::KubeAccess> extra;
+  std::set_difference(need.reads.begin(), need.reads.end(), readonly.begin(), readonly.end(),
+                      std::inserter(missing, missing.end()));
+  std::set_difference(readonly.begin(), readonly.end(), need.reads.begin(), need.reads.end(),
+                      std::inserter(extra, extra.end()));
+  EXPECT_TRUE(missing.empty()) << "vigil-readonly lacks what the skills read:\n" << listed(missing);
+  EXPECT_TRUE(extra.empty()) << "vigil-readonly grants what no skill reads:\n" << listed(extra);
+  missing.clear();
+  extra.clear();
+  std::set_difference(need.writes.begin(), need.writes.end(), remediation.begin(), remediation.end(),
+                      std::inserter(missing, missing.end()));
+  std::set_difference(remediation.begin(), remediation.end(), need.writes.begin(), need.writes.end(),
+                      std::inserter(extra, extra.end()));
+  EXPECT_TRUE(missing.empty()) << "vigil-remediation lacks what the skills change:\n" << listed(missing);
+  EXPECT_TRUE(extra.empty()) << "vigil-remediation grants what no skill changes:\n" << listed(extra);
+  // The cordon of node-not-ready is one of them.
+  EXPECT_EQ(remediation.count({"patch", "nodes", ""}), 1u);
+}
+
+// The permission table itself, for the commands whose needs are easy to get wrong.
+TEST(KubernetesManifests, KubectlCommandsNeedWhatTheApiServerChecks) {
+  using kubernetes::KubeAccess;
+  using V = std::vector<KubeAccess>;
+  auto need = [](std::vector<std::string> argv) {
+    auto a = kubernetes::required_access(argv);
+    EXPECT_TRUE(a) << a.error().detail;
+    return a ? *a : V{};
+  };
+  EXPECT_EQ(need({"kubectl", "rollout", "undo", "deployment/web", "-n", "shop"}),
+            (V{{"get", "deployments", "apps"}, {"list", "replicasets", "apps"}, {"patch", "deployments", "apps"}}));
+  EXPECT_EQ(need({"kubectl", "scale", "deployment/web", "--replicas=4"}),
+            (V{{"get", "deployments", "apps"}, {"patch", "deployments/scale", "apps"}}));
+  EXPECT_EQ(need({"kubectl", "cordon", "node-1"}), (V{{"get", "nodes", ""}, {"patch", "nodes", ""}}));
+  EXPECT_EQ(need({"kubectl", "logs", "web-1", "-n", "shop", "--previous"}),
+            (V{{"get", "pods", ""}, {"get", "pods/log", ""}}));
+  EXPECT_EQ(need({"kubectl", "describe", "pod", "web-1", "-n", "shop"}),
+            (V{{"get", "pods", ""}, {"list", "events", ""}}));
+  EXPECT_EQ(need({"kubectl", "get", "pods", "-n", "shop", "-o", "wide"}), (V{{"list", "pods", ""}}));
+  EXPECT_FALSE(kubernetes::required_access({"kubectl", "exec", "web-1", "--", "sh"}))
+      << "an unknown command is an error, never an empty need";
+  EXPECT_EQ(kubernetes::can_i_argv({"patch", "deployments/scale", "apps"}, ""),
+            (std::vector<std::string>{"auth", "can-i", "patch", "deployments.apps", "--subresource=scale", "-A"}));
+  EXPECT_EQ(kubernetes::can_i_argv({"patch", "nodes", ""}, "shop"),
+            (std::vector<std::string>{"auth", "can-i", "patch", "nodes"}));
 }
 
 TEST(KubernetesManifests, SecretsAreReferencesWithoutValues) {
