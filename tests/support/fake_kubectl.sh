@@ -51,8 +51,19 @@ case "$verb" in
           *) show kubectl_get_pods_wide_imagepullbackoff.txt ;;
         esac ;;
       deployment|deployments|deployment/*)
-        echo "NAME        READY   UP-TO-DATE   AVAILABLE   AGE"
-        echo "checkout    3/3     3            3           12d" ;;
+        case " $* " in
+          *"jsonpath={.metadata.labels}"*)
+            # The labels, then the annotations; $FAKE_KUBECTL_GITOPS: argocd or flux manages it.
+            case "${FAKE_KUBECTL_GITOPS:-}" in
+              argocd) echo '{"app.kubernetes.io/instance":"shop-checkout","argocd.argoproj.io/instance":"shop-checkout"}' ;;
+              flux) echo '{"app":"checkout","kustomize.toolkit.fluxcd.io/name":"apps","kustomize.toolkit.fluxcd.io/namespace":"flux-system"}' ;;
+              *) echo '{"app":"checkout"}' ;;
+            esac
+            echo '{"deployment.kubernetes.io/revision":"5"}' ;;
+          *)
+            echo "NAME        READY   UP-TO-DATE   AVAILABLE   AGE"
+            echo "checkout    3/3     3            3           12d" ;;
+        esac ;;
       *) echo "NAME   AGE" ;;
     esac ;;
   events) show kubectl_events_pod_backoff.txt ;;

@@ -99,7 +99,8 @@ class StepExecutorTest : public ::testing::Test {
                        "FAKE_KUBECTL_ROLLOUT_FAIL",
                        "FAKE_KUBECTL_FAIL",
                        "FAKE_KUBECTL_PAD",
-                       "FAKE_KUBECTL_LEAK"};
+                       "FAKE_KUBECTL_LEAK",
+                       "FAKE_KUBECTL_GITOPS"};
     o.environment = extra_env_;
     o.environment["PATH"] = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
     o.environment["FAKE_KUBECTL_FIXTURES"] = (test::fixtures_dir() / "kubernetes").string();
@@ -292,6 +293,7 @@ TEST_F(StepExecutorTest, StepOutputsAndFindingsAreToldBeforeTheGateAsks) {
       "step previous_logs with output",
       "step events with output",
       "step rollout_history with output",
+      "step managed_by with output",
       "step restart_deployment.dry-run (dry run) with output",
       "findings the container was OOMKilled (exit 137) at its memory limit 100Mi",
   };
@@ -306,6 +308,39 @@ TEST_F(StepExecutorTest, StepOutputsAndFindingsAreToldBeforeTheGateAsks) {
   EXPECT_EQ((*out)->findings, why) << "the same findings at the end: nothing ran after the gate";
 }
 
+// A deployment that Argo CD or Flux manages is said so on the card, with what the next sync does
+// to the change; an unmanaged one is not.
+TEST_F(StepExecutorTest, AGitOpsManagedDeploymentIsFlaggedOnTheCard) {
+  const std::map<std::string, std::string> managers = {
+      {"argocd",
+       "the deployment is managed by Argo CD (application shop-checkout): its next sync puts back what Git says, so a "
+       "change made here lasts only until then unless Git changes too"},
+      {"flux",
+       "the deployment is managed by Flux (kustomize apps): its next reconciliation puts back what Git says, so a "
+       "change made here lasts only until then unless Git changes too"},
+      {"", ""},
+  };
+  int n = 0;
+  for (const auto& [manager, said] : managers) {
+    SCOPED_TRACE(manager);
+    extra_env_ = {{"FAKE_KUBECTL_GITOPS", manager}};
+    const std::string id = "gitops-" + std::to_string(++n);
+    create_run(id);
+    const auto before = gate_.requests.size();
+    auto report = run(make_run(id, "http-5xx-spike", {{"namespace", "shop"}, {"deployment", "checkout"}}));
+    ASSERT_TRUE(report) << report.error().detail;
+    ASSERT_GT(gate_.requests.size(), before);
+    bool flagged = false;
+    for (const auto& f : gate_.requests[before].findings) {
+      flagged = flagged || f.text.find("managed by") != std::string::npos;
+      if (!said.empty() && f.text.find("managed by") != std::string::npos) {
+        EXPECT_EQ(f.text, said);
+      }
+    }
+    EXPECT_EQ(flagged, !said.empty());
+  }
+}
+
 TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubeconfig) {
   create_run("r");
   auto report = run(
@@ -315,10 +350,13 @@ TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubec
   ASSERT_GE(c.size(), 7u);
   EXPECT_EQ(c[0], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/ro.kubeconfig", "describe", "pod",
                                             "analytics-exporter-fast-76897854c-cw5wh", "-n", "default"}));
-  // rollout history of the captured deployment, dry run, then the approved restart.
+  // rollout history and owner labels of the captured deployment, dry run, then the approved restart.
   EXPECT_EQ(c[3][3], "deployment/analytics-exporter-fast");
-  EXPECT_TRUE(is_dry(c[4]));
-  EXPECT_EQ(c[5], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/rw.kubeconfig", "rollout", "restart",
+  EXPECT_EQ(c[4], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/ro.kubeconfig", "get",
+                                            "deployment/analytics-exporter-fast", "-n", "default", "-o",
+                                            "jsonpath={.metadata.labels}{\"\\n\"}{.metadata.annotations}"}));
+  EXPECT_TRUE(is_dry(c[5]));
+  EXPECT_EQ(c[6], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/rw.kubeconfig", "rollout", "restart",
                                             "deployment/analytics-exporter-fast", "-n", "default"}));
   ASSERT_EQ(gate_.requests.size(), 1u);
   EXPECT_EQ(gate_.requests[0].argv, (std::vector<std::string>{"kubectl", "rollout", "restart",
@@ -563,7 +601,7 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
     EXPECT_EQ(store_->get_run("p")->state, RunState::AwaitingApproval);
   }
   const auto before = calls();
-  ASSERT_EQ(before.size(), 5u);  // describe, logs, events, history, dry run
+  ASSERT_EQ(before.size(), 6u);  // describe, logs, events, history, owner labels, dry run
   options_hook_ = nullptr;
   reopen();
   store_->transition_run("p", {RunState::AwaitingApproval}, RunState::Running, 2);
@@ -576,10 +614,10 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
   ASSERT_EQ(gate_.requests.size(), 1u);
   EXPECT_EQ(gate_.requests[0].step_id, paused_step);  // the same step, not a new one
   auto after = calls();
-  ASSERT_EQ(after.size(), 7u);  // only the restart and one verification poll are new
-  EXPECT_EQ(after[5][2], "restart");
-  EXPECT_FALSE(is_dry(after[5]));
-  EXPECT_EQ(after[6][2], "status");
+  ASSERT_EQ(after.size(), 8u);  // only the restart and one verification poll are new
+  EXPECT_EQ(after[6][2], "restart");
+  EXPECT_FALSE(is_dry(after[6]));
+  EXPECT_EQ(after[7][2], "status");
   EXPECT_EQ(store_->get_step(paused_step)->state, StepState::Succeeded);
 
   // A third start finds everything done: nothing runs, nothing is asked.
@@ -588,7 +626,7 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
   ASSERT_TRUE(again);
   EXPECT_EQ(again->outcome, RunOutcome::Succeeded);
   EXPECT_TRUE(gate_.requests.empty());
-  EXPECT_EQ(calls().size(), 7u);
+  EXPECT_EQ(calls().size(), 8u);
 }
 
 TEST_F(StepExecutorTest, InterruptedMutatingStepNeedsANewApproval) {

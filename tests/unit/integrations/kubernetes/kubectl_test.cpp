@@ -46,7 +46,7 @@ TEST(KubectlArgs, EveryFormKubectlReadsAsAnIdentityFlagIsFound) {
 }
 
 TEST(KubectlArgs, OrdinaryArgumentsPass) {
-  for (const std::vector<std::string> fine : std::vector<std::vector<std::string>>{
+  for (const std::vector<std::string>& fine : std::vector<std::vector<std::string>>{
            {"-n", "kube-system"},
            {"-nkube-system"},  // -n takes the rest as its value: "kube-system", not -s
            {"-n=kube-system"},
