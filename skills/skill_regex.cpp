@@ -110,11 +110,16 @@ Result<std::optional<std::string>> option_like_match(const std::string& pattern)
                                      "-n",
                                      "-1",
                                      "-o=json"};
+  // Every printable character after the dash, alone and repeated; then every pair of the
+  // characters names, paths and flags are made of (a pattern loaded at start must stay cheap).
+  const std::string word_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=";
   for (char a = '!'; a <= '~'; ++a) {
     probes.push_back(std::string("-") + a);
     probes.push_back(std::string("-") + std::string(5, a));
     probes.push_back(std::string("-") + std::string(40, a));
-    for (char b = '!'; b <= '~'; ++b) {
+  }
+  for (const char a : word_chars) {
+    for (const char b : word_chars) {
       probes.push_back(std::string("-") + a + b);
     }
   }
