@@ -56,6 +56,8 @@ struct Condition {
   std::string output_contains;
   std::string output_not_contains;
   std::string output_matches;  // a regular expression searched in the output
+  /// The output, a whole number, is below this parameter's value (scale out only, never in).
+  std::string output_below_param;
   SourceMark mark;
   bool empty() const { return step.empty(); }
 };

@@ -301,8 +301,13 @@ class Parser {
     });
   }
 
-  void parse_condition(const YAML::Node& n, const std::string& where, Condition& c, bool needs_step) {
+  // `skill`: for output_below_param, whose parameter it names (null where that key is refused).
+  void parse_condition(const YAML::Node& n, const std::string& where, Condition& c, bool needs_step,
+                       const Skill* skill = nullptr) {
     std::set<std::string> keys{"status", "output_contains", "output_not_contains", "output_matches"};
+    if (skill) {
+      keys.insert("output_below_param");
+    }
     if (needs_step) {
       keys.insert("step");
     }
@@ -323,6 +328,13 @@ class Parser {
       std::string why;
       if (!valid_regex(c.output_matches, why)) {
         error(n["output_matches"], where + ".output_matches: bad regular expression: " + why);
+      }
+    }
+    if (read_string(n, "output_below_param", where, c.output_below_param)) {
+      const Parameter* p = skill ? skill->find_parameter(c.output_below_param) : nullptr;
+      if (!p || p->type != "integer") {
+        error(n["output_below_param"],
+              where + ".output_below_param: '" + c.output_below_param + "' is not an integer parameter of this skill");
       }
     }
   }
@@ -411,7 +423,7 @@ class Parser {
     read_on_failure(n, where, s);
     if (const auto w = n["when"]) {
       Condition c;
-      parse_condition(w, where + ".when", c, true);
+      parse_condition(w, where + ".when", c, true, &skill);
       if (!c.step.empty() && !captures_.count(c.step)) {
         error(w["step"] ? w["step"] : w, where + ".when: step '" + c.step + "' is not an earlier step");
       }

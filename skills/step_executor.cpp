@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -405,6 +406,32 @@ std::vector<FindingResult> StepExecutor::update_findings(RunContext& rs) {
   return found;
 }
 
+namespace {
+
+// A whole number of at most 9 digits, blanks around it allowed; none otherwise.
+std::optional<long> whole_number(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return std::stol(std::string(text));
+}
+
+}  // namespace
+
+bool output_below(const std::string& output, const std::map<std::string, std::string>& params,
+                  const std::string& param) {
+  const auto it = params.find(param);
+  const auto have = whole_number(output);
+  const auto wanted = it == params.end() ? std::nullopt : whole_number(it->second);
+  return have && wanted && *have < *wanted;
+}
+
 bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c, const StepResult* subject) const {
   const StepResult* r = subject;
   if (!c.step.empty()) {
@@ -420,6 +447,9 @@ bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c, con
     return false;
   }
   if (!c.output_not_contains.empty() && output.find(c.output_not_contains) != std::string::npos) {
+    return false;
+  }
+  if (!c.output_below_param.empty() && !output_below(output, rs.values.params, c.output_below_param)) {
     return false;
   }
   if (!c.output_matches.empty()) {

@@ -25,6 +25,11 @@
 
 namespace vigil::skills {
 
+/// `when: {output_below_param: p}`: the step's output is a whole number below parameter p's (both
+/// must be whole numbers; anything else does not hold, so nothing scales on a misread).
+bool output_below(const std::string& output, const std::map<std::string, std::string>& params,
+                  const std::string& param);
+
 struct StepResult;
 
 struct ExecutorOptions {

@@ -169,6 +169,16 @@ Result<std::vector<KubeAccess>> required_access(const std::vector<std::string>& 
     return std::vector<KubeAccess>{{"patch", kind->resource, kind->group}};
   }
   if (command == "scale" && words.size() >= 2) {
+    // With a precondition (--current-replicas) kubectl reads the scale and updates it; without, it
+    // patches it.
+    const bool precondition = std::any_of(argv.begin(), argv.end(), [](const std::string& a) {
+      return a.rfind("--current-replicas", 0) == 0 || a.rfind("--current_replicas", 0) == 0;
+    });
+    if (precondition) {
+      return std::vector<KubeAccess>{{"get", "deployments", "apps"},
+                                     {"get", "deployments/scale", "apps"},
+                                     {"update", "deployments/scale", "apps"}};
+    }
     return std::vector<KubeAccess>{{"get", "deployments", "apps"}, {"patch", "deployments/scale", "apps"}};
   }
   if ((command == "cordon" || command == "uncordon") && words.size() >= 2) {

@@ -52,6 +52,7 @@ case "$verb" in
         esac ;;
       deployment|deployments|deployment/*)
         case " $* " in
+          *"jsonpath={.spec.replicas}"*) echo 3 ;;
           *"jsonpath={.metadata.labels}"*)
             # The labels, then the annotations; $FAKE_KUBECTL_GITOPS: argocd or flux manages it.
             case "${FAKE_KUBECTL_GITOPS:-}" in

@@ -18,7 +18,7 @@ std::string sample(const Placeholder& p) {
   if (p.name == "namespace" || p.name.ends_with(".namespace")) {
     return "shop";
   }
-  if (p.name == "replicas" || p.name == "max_replicas" || p.name == "ceiling") {
+  if (p.name == "replicas" || p.name == "count" || p.name == "ceiling") {
     return "4";
   }
   if (p.name == "node") {

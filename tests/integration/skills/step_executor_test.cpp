@@ -341,6 +341,41 @@ TEST_F(StepExecutorTest, AGitOpsManagedDeploymentIsFlaggedOnTheCard) {
   }
 }
 
+// Scaling goes out only, from the count read just before (kubectl refuses if it changed since),
+// and never past the parameter's ceiling; asked for no more than there are, nothing is scaled.
+TEST_F(StepExecutorTest, ScalingGoesOutOnlyFromTheCurrentCount) {
+  create_run("out");
+  auto report =
+      run(make_run("out", "http-5xx-spike", {{"namespace", "shop"}, {"deployment", "checkout"}, {"replicas", "6"}}));
+  ASSERT_TRUE(report) << report.error().detail;
+  bool scaled = false;
+  for (const auto& c : calls()) {
+    if (c[1] == "scale" && !is_dry(c)) {
+      scaled = true;
+      EXPECT_EQ(c, (std::vector<std::string>{"KUBECONFIG=/etc/vigil/rw.kubeconfig", "scale", "deployment/checkout",
+                                             "-n", "shop", "--current-replicas=3", "--replicas=6"}));
+    }
+  }
+  EXPECT_TRUE(scaled);
+
+  std::filesystem::remove(log_);
+  create_run("in");
+  const auto before = gate_.requests.size();
+  report =
+      run(make_run("in", "http-5xx-spike", {{"namespace", "shop"}, {"deployment", "checkout"}, {"replicas", "2"}}));
+  ASSERT_TRUE(report) << report.error().detail;
+  for (const auto& c : calls()) {
+    EXPECT_NE(c[1], "scale") << "3 replicas now: scaling to 2 would scale in";
+  }
+  for (auto i = before; i < gate_.requests.size(); ++i) {
+    EXPECT_NE(gate_.requests[i].step, "scale_out");
+  }
+  // The ceiling is the parameter's pattern.
+  create_run("ceiling");
+  EXPECT_FALSE(run(
+      make_run("ceiling", "http-5xx-spike", {{"namespace", "shop"}, {"deployment", "checkout"}, {"replicas", "21"}})));
+}
+
 TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubeconfig) {
   create_run("r");
   auto report = run(

@@ -344,6 +344,10 @@ TEST(KubernetesManifests, KubectlCommandsNeedWhatTheApiServerChecks) {
             (V{{"get", "deployments", "apps"}, {"list", "replicasets", "apps"}, {"patch", "deployments", "apps"}}));
   EXPECT_EQ(need({"kubectl", "scale", "deployment/web", "--replicas=4"}),
             (V{{"get", "deployments", "apps"}, {"patch", "deployments/scale", "apps"}}));
+  EXPECT_EQ(need({"kubectl", "scale", "deployment/web", "--current-replicas=3", "--replicas=4"}),
+            (V{{"get", "deployments", "apps"},
+               {"get", "deployments/scale", "apps"},
+               {"update", "deployments/scale", "apps"}}));
   EXPECT_EQ(need({"kubectl", "cordon", "node-1"}), (V{{"get", "nodes", ""}, {"patch", "nodes", ""}}));
   EXPECT_EQ(need({"kubectl", "logs", "web-1", "-n", "shop", "--previous"}),
             (V{{"get", "pods", ""}, {"get", "pods/log", ""}}));

@@ -223,7 +223,7 @@ TEST(Findings, Http5xxSpikeNamesFailingPodsAndTheLatestError) {
 TEST(Findings, EvidenceAndValuesAreBounded) {
   Finding f;
   f.id = "big";
-  f.when = {Condition{"s", "", "", "", "x", {}}};
+  f.when = {Condition{"s", "", "", "", "x", "", {}}};
   f.captures = {FindingCapture{"v", "s", "(x+)", false, "unknown", {}}};
   f.say = "value {{ findings.v }}";
   f.evidence = {EvidencePattern{"s", "x", {}}};
@@ -243,7 +243,7 @@ TEST(Findings, EvidenceAndValuesAreBounded) {
 TEST(Findings, ARegexThatGivesUpIsAProblemNotACrash) {
   Finding f;
   f.id = "slow";
-  f.when = {Condition{"s", "", "", "", "(a+)+$", {}}};
+  f.when = {Condition{"s", "", "", "", "(a+)+$", "", {}}};
   f.say = "never";
   FindingInputs in;
   in.steps["s"] = ok(std::string(1000, 'a') + "!");

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "skills/step_executor.h"
 #include "tests/support/test_paths.h"
 
 namespace vigil::skills {
@@ -289,6 +290,49 @@ TEST(SkillLoader, ShippedSkillsAdmitNoOptionLikeValue) {
   const auto l = SkillLoader::load_dir(test::shipped_skills_dir().string());
   EXPECT_TRUE(l.ok()) << all(l);
   EXPECT_FALSE(l.skills.empty());
+}
+
+}  // namespace
+}  // namespace vigil::skills
+
+namespace vigil::skills {
+namespace {
+
+TEST(SkillCondition, OutputBelowAParameterComparesWholeNumbersOnly) {
+  const std::map<std::string, std::string> params{{"replicas", "6"}, {"word", "six"}};
+  EXPECT_TRUE(output_below("3\n", params, "replicas"));
+  EXPECT_TRUE(output_below(" 5 ", params, "replicas"));
+  EXPECT_FALSE(output_below("6", params, "replicas"));
+  EXPECT_FALSE(output_below("12", params, "replicas"));
+  EXPECT_FALSE(output_below("", params, "replicas")) << "a misread never scales";
+  EXPECT_FALSE(output_below("3 replicas", params, "replicas"));
+  EXPECT_FALSE(output_below("-1", params, "replicas"));
+  EXPECT_FALSE(output_below("3", params, "word"));
+  EXPECT_FALSE(output_below("3", params, "missing"));
+}
+
+TEST(SkillLoader, OutputBelowParamMustNameAnIntegerParameter) {
+  const auto l = SkillLoader::load_text(R"(id: b
+title: B
+parameters:
+  - name: replicas
+    type: integer
+  - name: name
+    pattern: '[a-z]+'
+steps:
+  - id: count
+    run: [echo, '3']
+  - id: one
+    when: {step: count, output_below_param: replicas}
+    run: [echo, one]
+  - id: two
+    when: {step: count, output_below_param: name}
+    run: [echo, two]
+)",
+                                        "b.yaml");
+  EXPECT_EQ(l.errors.size(), 1u) << all(l);
+  EXPECT_NE(all(l).find("output_below_param: 'name' is not an integer parameter of this skill"), std::string::npos)
+      << all(l);
 }
 
 }  // namespace
