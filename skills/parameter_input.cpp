@@ -111,6 +111,9 @@ std::string expected_form(const Parameter& p) {
     if (p.pattern == "[1-9][0-9]?") {
       return "a whole number from 1 to 99";
     }
+    if (p.pattern == "[1-9]|1[0-9]|20") {
+      return "a whole number from 1 to 20";
+    }
     return "a whole number";
   }
   return {};

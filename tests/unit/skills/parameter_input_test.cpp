@@ -36,7 +36,7 @@ TEST_F(ParameterInput, MissingUnknownAndIncidentValues) {
   check =
       validate_parameters(skill("http-5xx-spike"), {{"namespace", "a"}, {"deployment", "b"}, {"replicas", "500"}}, {});
   ASSERT_EQ(check.problems.size(), 1u);
-  EXPECT_EQ(check.problems[0].message, "replicas: '500' is not a valid replicas (a whole number from 1 to 99)");
+  EXPECT_EQ(check.problems[0].message, "replicas: '500' is not a valid replicas (a whole number from 1 to 20)");
   check = validate_parameters(skill("http-5xx-spike"), {{"namespace", "a"}, {"deployment", "b"}}, {});
   EXPECT_TRUE(check.ok());
   EXPECT_EQ(check.values.at("replicas"), "4");

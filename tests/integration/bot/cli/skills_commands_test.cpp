@@ -88,7 +88,8 @@ TEST_F(SkillsCli, RunWithYesApprovesOnTheTerminalAndPersistsTheRun) {
                              env());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("approved (--yes)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("[kubectl] [scale] [deployment/checkout] [-n] [shop] [--replicas=4]"), std::string::npos)
+  EXPECT_NE(r.out.find("[kubectl] [scale] [deployment/checkout] [-n] [shop] [--current-replicas=3] [--replicas=4]"),
+            std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("http-5xx-spike: succeeded"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(verified)"), std::string::npos) << r.out;
