@@ -77,3 +77,26 @@ TEST(AgentCheck, ReportPassesOnlyWhenEveryLineDoes) {
 
 }  // namespace
 }  // namespace vigil::agents
+
+namespace vigil::agents {
+namespace {
+
+// kubectl's answer is tool output: rows without brackets, a header only, binary noise or a huge
+// answer give no grant and no crash; a write grant on an odd row is still found.
+TEST(AgentCheck, MalformedCanIOutputIsReadSafely) {
+  EXPECT_TRUE(write_grants("").empty());
+  EXPECT_TRUE(write_grants("Resources   Non-Resource URLs   Resource Names   Verbs\n").empty());
+  EXPECT_TRUE(write_grants("header\npods no brackets at all\n]] [[ reversed\n\x01\x02\xff\n").empty());
+  EXPECT_EQ(write_grants("header\npods [] [] [get patch\ndeployments.apps [] [] [delete]\n"),
+            std::vector<std::string>{"delete on deployments.apps"});
+  std::string huge = "header\n";
+  for (int i = 0; i < 20000; ++i) {
+    huge += "pods [] [] [get list watch]\n";
+  }
+  EXPECT_TRUE(write_grants(huge).empty());
+  EXPECT_TRUE(cluster_line(0, huge, "").ok);
+  EXPECT_FALSE(cluster_line(-1, "", "").ok) << "kubectl killed or not started is no pass";
+}
+
+}  // namespace
+}  // namespace vigil::agents
