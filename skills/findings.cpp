@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "skills/condition_values.h"
 #include "skills/skill_regex.h"
 
 namespace vigil::skills {
@@ -49,6 +50,9 @@ bool condition_holds(const Condition& c, const FindingInputs& in, std::vector<st
     return false;
   }
   if (!c.output_not_contains.empty() && step.output.find(c.output_not_contains) != std::string::npos) {
+    return false;
+  }
+  if (!extra_conditions_hold(c, step.output, in.values.captures)) {
     return false;
   }
   if (!c.output_matches.empty()) {

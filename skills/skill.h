@@ -49,6 +49,20 @@ struct Capture {
   SourceMark mark;
 };
 
+/// A capture of an earlier step, written `step.capture` in a skill.
+struct CaptureRef {
+  std::string step;
+  std::string name;
+  bool operator==(const CaptureRef&) const = default;
+};
+
+/// `began_within: {after: S.c, at_most: D}` (skills/condition_values.h).
+struct TimeWindow {
+  CaptureRef after;
+  std::chrono::seconds at_most{0};
+  bool operator==(const TimeWindow&) const = default;
+};
+
 /// A condition on an earlier step's result; every field that is set must hold.
 struct Condition {
   std::string step;    // an earlier step id
@@ -59,6 +73,11 @@ struct Condition {
   /// The output, a whole number, is below this parameter's value (scale out only, never in).
   std::string output_below_param;
   SourceMark mark;
+  /// The earliest time in the output falls in a window after a captured time (a crash that began
+  /// with the latest rollout).
+  std::optional<TimeWindow> began_within;
+  /// The output, trimmed, is this capture (the crashing pod runs the deployment's latest revision).
+  std::optional<CaptureRef> same_as;
   bool empty() const { return step.empty(); }
 };
 
@@ -74,7 +93,7 @@ struct Step {
   std::vector<std::string> approvers;  // Slack user ids / group ids; empty: the configured ones
   bool allow_self_approval = false;
   std::vector<Capture> captures;
-  std::optional<Condition> when;
+  std::vector<Condition> when;  // every one must hold, else the step is skipped
   OnFailure on_failure = OnFailure::Stop;
   Condition expect;  // verify steps only: extra checks on the output (step field unused)
   SourceMark mark;

@@ -301,6 +301,46 @@ class Parser {
     });
   }
 
+  // "step.capture" naming a capture of a step parsed so far (at a finding: of any step).
+  std::optional<CaptureRef> read_capture_ref(const YAML::Node& n, const std::string& where) {
+    if (!n.IsScalar()) {
+      error(n, where + ": expected step.capture");
+      return std::nullopt;
+    }
+    const std::string text = n.Scalar();
+    const auto dot = text.find('.');
+    CaptureRef ref;
+    if (dot != std::string::npos) {
+      ref = CaptureRef{text.substr(0, dot), text.substr(dot + 1)};
+    }
+    const auto it = captures_.find(ref.step);
+    if (dot == std::string::npos || it == captures_.end() || !it->second.count(ref.name)) {
+      error(n, where + ": '" + text + "' is not step.capture of an earlier step");
+      return std::nullopt;
+    }
+    return ref;
+  }
+
+  // began_within: {after: step.capture, at_most: 30m} and same_as: step.capture.
+  void read_capture_conditions(const YAML::Node& n, const std::string& where, Condition& c) {
+    if (const auto w = n["began_within"]) {
+      const std::string at = where + ".began_within";
+      if (check_map(w, at, {"after", "at_most"})) {
+        TimeWindow window;
+        read_duration(w, "at_most", at, window.at_most);
+        if (!w["after"] || !w["at_most"]) {
+          error(w, at + ": expected {after: step.capture, at_most: a duration}");
+        } else if (const auto ref = read_capture_ref(w["after"], at + ".after"); ref && window.at_most.count() > 0) {
+          window.after = *ref;
+          c.began_within = window;
+        }
+      }
+    }
+    if (const auto v = n["same_as"]) {
+      c.same_as = read_capture_ref(v, where + ".same_as");
+    }
+  }
+
   // `skill`: for output_below_param, whose parameter it names (null where that key is refused).
   void parse_condition(const YAML::Node& n, const std::string& where, Condition& c, bool needs_step,
                        const Skill* skill = nullptr) {
@@ -309,7 +349,7 @@ class Parser {
       keys.insert("output_below_param");
     }
     if (needs_step) {
-      keys.insert("step");
+      keys.insert({"step", "began_within", "same_as"});
     }
     if (!check_map(n, where, keys)) {
       return;
@@ -330,6 +370,7 @@ class Parser {
         error(n["output_matches"], where + ".output_matches: bad regular expression: " + why);
       }
     }
+    read_capture_conditions(n, where, c);
     if (read_string(n, "output_below_param", where, c.output_below_param)) {
       const Parameter* p = skill ? skill->find_parameter(c.output_below_param) : nullptr;
       if (!p || p->type != "integer") {
@@ -379,6 +420,29 @@ class Parser {
     }
   }
 
+  // A step's `when`: one condition, or a list of them that must all hold.
+  void read_step_when(const YAML::Node& w, const std::string& where, const Skill& skill, Step& s) {
+    std::vector<YAML::Node> conds;
+    if (w.IsSequence()) {
+      for (const auto& c : w) {
+        conds.push_back(c);
+      }
+      if (conds.empty()) {
+        error(w, where + ": expected at least one condition");
+      }
+    } else {
+      conds.push_back(w);
+    }
+    for (const auto& cn : conds) {
+      Condition c;
+      parse_condition(cn, where, c, true, &skill);
+      if (!c.step.empty() && !captures_.count(c.step)) {
+        error(cn["step"] ? cn["step"] : cn, where + ": step '" + c.step + "' is not an earlier step");
+      }
+      s.when.push_back(std::move(c));
+    }
+  }
+
   std::optional<Step> parse_step(const YAML::Node& n, Section section, const Skill& skill) {
     std::set<std::string> keys{"id",
                                "title",
@@ -422,12 +486,7 @@ class Parser {
     read_bool(n, "allow_self_approval", where, s.allow_self_approval);
     read_on_failure(n, where, s);
     if (const auto w = n["when"]) {
-      Condition c;
-      parse_condition(w, where + ".when", c, true, &skill);
-      if (!c.step.empty() && !captures_.count(c.step)) {
-        error(w["step"] ? w["step"] : w, where + ".when: step '" + c.step + "' is not an earlier step");
-      }
-      s.when = c;
+      read_step_when(w, where + ".when", skill, s);
     }
     if (const auto e = n["expect"]) {
       parse_condition(e, where + ".expect", s.expect, false);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -13,6 +14,7 @@
 
 #include "bot/base/utf8.h"
 #include "integrations/process/child_process.h"
+#include "skills/condition_values.h"
 #include "skills/argv_hash.h"
 #include "skills/skill_regex.h"
 
@@ -366,7 +368,10 @@ Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& repo
 
 Task<bool> StepExecutor::run_rollback(RunContext& rs, SkillRunReport& report) {
   event(rs.run.run_id, StepEventKind::RollbackOffered, "rollback offered as a new gated proposal");
+  // Rolled back only when a rollback step ran and none failed: every one skipped (their `when`
+  // did not hold) is not a rollback.
   bool all_ok = true;
+  bool any_ran = false;
   for (const auto& step : rs.run.skill.rollback) {
     const std::string rollback_key = "rollback." + step.id;
     auto res = co_await run_step(rs, step, Section::Rollback, rollback_key);
@@ -375,12 +380,14 @@ Task<bool> StepExecutor::run_rollback(RunContext& rs, SkillRunReport& report) {
     if (state == StepState::Skipped) {
       continue;
     }
+    any_ran = true;
     if (state != StepState::Succeeded) {
       all_ok = false;
       break;
     }
   }
-  co_return all_ok;
+  const bool rolled_back = all_ok && any_ran;
+  co_return rolled_back;
 }
 
 std::vector<FindingResult> StepExecutor::update_findings(RunContext& rs) {
@@ -450,6 +457,9 @@ bool StepExecutor::condition_holds(const RunContext& rs, const Condition& c, con
     return false;
   }
   if (!c.output_below_param.empty() && !output_below(output, rs.values.params, c.output_below_param)) {
+    return false;
+  }
+  if (!extra_conditions_hold(c, output, rs.values.captures)) {
     return false;
   }
   if (!c.output_matches.empty()) {
@@ -542,9 +552,11 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
     co_return r;
   }
 
-  if (step.when && !condition_holds(rs, *step.when, nullptr)) {
-    StepResult skipped = end_without_running(
-        rs, step, key, StepState::Skipped, "condition not met: when " + step.when->step + " ...", "condition not met");
+  const auto unmet = std::find_if(step.when.begin(), step.when.end(),
+                                  [&](const Condition& c) { return !condition_holds(rs, c, nullptr); });
+  if (unmet != step.when.end()) {
+    const std::string note = "condition not met: when " + unmet->step + " ...";
+    StepResult skipped = end_without_running(rs, step, key, StepState::Skipped, note, "condition not met");
     co_return skipped;
   }
 

@@ -178,9 +178,8 @@ int serve_slack(const Config& config, Store& store, const Logging& logging, std:
   if (!start_probe_server(config, probe_server, ops, io, logging, metrics, log)) {
     return 2;
   }
-  if (on_listening) {
-    on_listening();
-  }
+  // Signals are caught before anyone is told Vigil is up: a SIGTERM right after "Sandbox: open"
+  // used to find the default action (exit 143) instead of a clean stop.
   ServeState state;
   ShutdownSignals signals(io, [&] {
     log->info("stopping (signal); a second signal stops at once");
@@ -191,6 +190,9 @@ int serve_slack(const Config& config, Store& store, const Logging& logging, std:
     }
     app.stop();
   });
+  if (on_listening) {
+    on_listening();
+  }
   spawn(io.get_executor(), run_app(app, signals, state, log, io), log, "vigil");
   spawn(io.get_executor(), open_intake_when_connected(app, ops, clock), log, "webhook intake");
   io.run();

@@ -4,6 +4,10 @@
 # $FAKE_KUBECTL_FAIL: a word; an invocation containing it as an argument exits 1.
 # $FAKE_KUBECTL_PAD: a number of bytes; `describe` prints a line of that many "a" first.
 # $FAKE_KUBECTL_LEAK: a line `describe` prints first (a secret in tool output, for redaction tests).
+# The crash-loop skill's evidence for choosing a rollback or a restart: the crashing pod's
+# ReplicaSet is revision $FAKE_KUBECTL_POD_REVISION (default 2, the latest) created at
+# $FAKE_KUBECTL_ROLLED_OUT_AT; the kubelet first backed off at $FAKE_KUBECTL_BACKOFF_AT (default:
+# no back-off event left).
 fixtures="${FAKE_KUBECTL_FIXTURES:?}"
 if [ -n "$FAKE_KUBECTL_LOG" ]; then
   { printf 'KUBECONFIG=%s' "$KUBECONFIG"; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >>"$FAKE_KUBECTL_LOG"
@@ -45,6 +49,12 @@ case "$verb" in
             fi ;;
           *) show kubectl_get_nodes.txt ;;
         esac ;;
+      replicaset/*|replicasets/*|rs/*)
+        echo "${FAKE_KUBECTL_POD_REVISION:-2} rolled out at ${FAKE_KUBECTL_ROLLED_OUT_AT:-2025-08-12T03:40:00Z}" ;;
+      events|event)
+        echo "${FAKE_KUBECTL_BACKOFF_AT:-} " ;;
+      pod/*)
+        echo "app: started 2025-08-12T03:44:50Z, crashed 2025-08-12T03:44:58Z, restarts 7" ;;
       pods|pod)
         case " $* " in
           *" yaml "*|*"-o=yaml"*) show kubectl_get_pod_yaml_crashloop.txt ;;
@@ -53,6 +63,7 @@ case "$verb" in
       deployment|deployments|deployment/*)
         case " $* " in
           *"jsonpath={.spec.replicas}"*) echo 3 ;;
+          *"jsonpath={.metadata.annotations.deployment"*) echo 2 ;;
           *"jsonpath={.metadata.labels}"*)
             # The labels, then the annotations; $FAKE_KUBECTL_GITOPS: argocd or flux manages it.
             case "${FAKE_KUBECTL_GITOPS:-}" in

@@ -27,7 +27,7 @@ std::string sample(const Placeholder& p) {
   if (p.name == "pod") {
     return "checkout-7d9c8b6f5d-x2x9q";
   }
-  if (p.name == "revision") {
+  if (p.name == "revision" || p.name == "previous") {
     return "2";
   }
   return "checkout";

@@ -100,7 +100,10 @@ class StepExecutorTest : public ::testing::Test {
                        "FAKE_KUBECTL_FAIL",
                        "FAKE_KUBECTL_PAD",
                        "FAKE_KUBECTL_LEAK",
-                       "FAKE_KUBECTL_GITOPS"};
+                       "FAKE_KUBECTL_GITOPS",
+                       "FAKE_KUBECTL_POD_REVISION",
+                       "FAKE_KUBECTL_ROLLED_OUT_AT",
+                       "FAKE_KUBECTL_BACKOFF_AT"};
     o.environment = extra_env_;
     o.environment["PATH"] = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
     o.environment["FAKE_KUBECTL_FIXTURES"] = (test::fixtures_dir() / "kubernetes").string();
@@ -293,6 +296,10 @@ TEST_F(StepExecutorTest, StepOutputsAndFindingsAreToldBeforeTheGateAsks) {
       "step previous_logs with output",
       "step events with output",
       "step rollout_history with output",
+      "step pod_revision with output",
+      "step latest_revision with output",
+      "step first_backoff with output",
+      "step container_starts with output",
       "step managed_by with output",
       "step restart_deployment.dry-run (dry run) with output",
       "findings the container was OOMKilled (exit 137) at its memory limit 100Mi",
@@ -341,6 +348,109 @@ TEST_F(StepExecutorTest, AGitOpsManagedDeploymentIsFlaggedOnTheCard) {
   }
 }
 
+// The crash-loop skill chooses its fix from the evidence and says which evidence chose it: a
+// rollback to the revision before only when the pod runs the latest revision and the kubelet first
+// backed off within 30 minutes of that rollout; a restart in every other case, including when the
+// evidence is missing. After a restart that did not help, the rollback names the revision before
+// the latest deploy, so it goes past the restart's own revision.
+TEST_F(StepExecutorTest, CrashLoopRollsBackOnlyWhenTheCrashBeganWithTheLatestRollout) {
+  struct Choice {
+    std::string name;
+    std::map<std::string, std::string> env;
+    std::string step;  // the first proposal
+    std::string said;  // the finding that says why
+  };
+  const std::vector<Choice> choices = {
+      {"began 4 minutes after the rollout",
+       {{"FAKE_KUBECTL_BACKOFF_AT", "2025-08-12T03:44:00Z"}},
+       "undo_bad_rollout",
+       "a rollback, not a restart: the pod runs revision 2, the latest, rolled out at 2025-08-12T03:40:00Z, and "
+       "the kubelet first backed off at 2025-08-12T03:44:00Z, within 30 minutes of it; the rollback goes to "
+       "revision 1"},
+      {"began three days after the rollout",
+       {{"FAKE_KUBECTL_BACKOFF_AT", "2025-08-15T09:00:00Z"}},
+       "restart_deployment",
+       "a restart, not a rollback: the evidence does not show the crash beginning with the latest rollout (the pod "
+       "runs revision 2 of latest 2, rolled out at 2025-08-12T03:40:00Z; first back-off 2025-08-15T09:00:00Z); a "
+       "rollback is proposed only when the pod runs the latest revision and first backed off within 30 minutes of "
+       "it"},
+      {"no back-off event left",
+       {},
+       "restart_deployment",
+       "a restart, not a rollback: the evidence does not show the crash beginning with the latest rollout (the pod "
+       "runs revision 2 of latest 2, rolled out at 2025-08-12T03:40:00Z; first back-off unknown (no back-off event "
+       "left)); a rollback is proposed only when the pod runs the latest revision and first backed off within 30 "
+       "minutes of it"},
+      {"the pod runs an older revision",
+       {{"FAKE_KUBECTL_BACKOFF_AT", "2025-08-12T03:44:00Z"}, {"FAKE_KUBECTL_POD_REVISION", "1"}},
+       "restart_deployment",
+       "a restart, not a rollback: the evidence does not show the crash beginning with the latest rollout (the pod "
+       "runs revision 1 of latest 2, rolled out at 2025-08-12T03:40:00Z; first back-off 2025-08-12T03:44:00Z); a "
+       "rollback is proposed only when the pod runs the latest revision and first backed off within 30 minutes of "
+       "it"},
+  };
+  int n = 0;
+  for (const auto& choice : choices) {
+    SCOPED_TRACE(choice.name);
+    std::filesystem::remove(log_);
+    extra_env_ = choice.env;
+    const std::string id = "choice-" + std::to_string(++n);
+    create_run(id);
+    const auto before = gate_.requests.size();
+    auto report = run(
+        make_run(id, "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+    ASSERT_TRUE(report) << report.error().detail;
+    ASSERT_EQ(gate_.requests.size(), before + 1) << "one proposal, never both";
+    const auto& req = gate_.requests[before];
+    EXPECT_EQ(req.step, choice.step);
+    const bool rollback = choice.step == "undo_bad_rollout";
+    const std::vector<std::string> undo = {"kubectl", "rollout", "undo",           "deployment/analytics-exporter-fast",
+                                           "-n",      "default", "--to-revision=1"};
+    const std::vector<std::string> restart = {"kubectl", "rollout", "restart", "deployment/analytics-exporter-fast",
+                                              "-n",      "default"};
+    EXPECT_EQ(req.argv, rollback ? undo : restart);
+    std::vector<std::string> said;
+    for (const auto& f : req.findings) {
+      said.push_back(f.text);
+    }
+    ASSERT_GE(said.size(), 2u);
+    EXPECT_EQ(said[0], "the container was OOMKilled (exit 137) at its memory limit 100Mi") << "the diagnosis first";
+    EXPECT_NE(std::find(said.begin(), said.end(), choice.said), said.end()) << ::testing::PrintToString(said);
+    const auto why = std::find(said.begin(), said.end(), choice.said) - said.begin();
+    EXPECT_LT(why, 4) << "among the four findings a card shows";
+    for (const auto& c : calls()) {
+      EXPECT_NE(c[2], rollback ? "restart" : "undo") << "the other fix never runs";
+    }
+  }
+
+  // A restart that did not help: the rollback goes to revision 1 by name, past the restart's own.
+  std::filesystem::remove(log_);
+  extra_env_ = {{"FAKE_KUBECTL_ROLLOUT_FAIL", "1"}};
+  create_run("restart-failed");
+  const auto before = gate_.requests.size();
+  auto report = run(make_run("restart-failed", "pod-crashloop",
+                             {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  ASSERT_TRUE(report) << report.error().detail;
+  ASSERT_EQ(gate_.requests.size(), before + 2);
+  EXPECT_EQ(gate_.requests[before + 1].argv,
+            (std::vector<std::string>{"kubectl", "rollout", "undo", "deployment/analytics-exporter-fast", "-n",
+                                      "default", "--to-revision=1"}));
+  EXPECT_TRUE(report->rolled_back);
+
+  // A rollback that did not help offers no second rollback, and the run does not claim one.
+  std::filesystem::remove(log_);
+  extra_env_ = {{"FAKE_KUBECTL_ROLLOUT_FAIL", "1"}, {"FAKE_KUBECTL_BACKOFF_AT", "2025-08-12T03:44:00Z"}};
+  create_run("undo-failed");
+  const auto before_undo = gate_.requests.size();
+  report = run(make_run("undo-failed", "pod-crashloop",
+                        {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
+  ASSERT_TRUE(report) << report.error().detail;
+  ASSERT_EQ(gate_.requests.size(), before_undo + 1);
+  EXPECT_EQ(gate_.requests[before_undo].step, "undo_bad_rollout");
+  EXPECT_FALSE(report->rolled_back);
+  EXPECT_EQ(report->verification, Verification::NotVerified);
+}
+
 // Scaling goes out only, from the count read just before (kubectl refuses if it changed since),
 // and never past the parameter's ceiling; asked for no more than there are, nothing is scaled.
 TEST_F(StepExecutorTest, ScalingGoesOutOnlyFromTheCurrentCount) {
@@ -382,17 +492,19 @@ TEST_F(StepExecutorTest, CaptureFeedsLaterStepsAndDiagnosticsUseTheReadOnlyKubec
       make_run("r", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}}));
   ASSERT_TRUE(report);
   const auto c = calls();
-  ASSERT_GE(c.size(), 7u);
+  ASSERT_GE(c.size(), 11u);
   EXPECT_EQ(c[0], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/ro.kubeconfig", "describe", "pod",
                                             "analytics-exporter-fast-76897854c-cw5wh", "-n", "default"}));
-  // rollout history and owner labels of the captured deployment, dry run, then the approved restart.
+  // rollout history of the captured deployment, the revision of the pod's captured ReplicaSet, …,
+  // owner labels, dry run, then the approved restart.
   EXPECT_EQ(c[3][3], "deployment/analytics-exporter-fast");
-  EXPECT_EQ(c[4], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/ro.kubeconfig", "get",
+  EXPECT_EQ(c[4][2], "replicaset/analytics-exporter-fast-76897854c");
+  EXPECT_EQ(c[8], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/ro.kubeconfig", "get",
                                             "deployment/analytics-exporter-fast", "-n", "default", "-o",
                                             "jsonpath={.metadata.labels}{\"\\n\"}{.metadata.annotations}"}));
-  EXPECT_TRUE(is_dry(c[5]));
-  EXPECT_EQ(c[6], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/rw.kubeconfig", "rollout", "restart",
-                                            "deployment/analytics-exporter-fast", "-n", "default"}));
+  EXPECT_TRUE(is_dry(c[9]));
+  EXPECT_EQ(c[10], (std::vector<std::string>{"KUBECONFIG=/etc/vigil/rw.kubeconfig", "rollout", "restart",
+                                             "deployment/analytics-exporter-fast", "-n", "default"}));
   ASSERT_EQ(gate_.requests.size(), 1u);
   EXPECT_EQ(gate_.requests[0].argv, (std::vector<std::string>{"kubectl", "rollout", "restart",
                                                               "deployment/analytics-exporter-fast", "-n", "default"}));
@@ -418,7 +530,7 @@ TEST_F(StepExecutorTest, ARegexThatGivesUpOnLongOutputSkipsInsteadOfCrashing) {
   ASSERT_GE(skill.steps.size(), 4u);
   ASSERT_EQ(skill.steps[3].id, "rollout_history");
   skill.steps[0].captures[0].regex = "[a-z ]+ down";
-  skill.steps[3].when->output_matches = ".*OOMKilled";
+  skill.steps[3].when.front().output_matches = ".*OOMKilled";
   skill.steps.resize(4);
   skill.steps.erase(skill.steps.begin() + 1, skill.steps.begin() + 3);  // describe_pod, rollout_history
   auto report = run(std::move(run_def));
@@ -636,7 +748,9 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
     EXPECT_EQ(store_->get_run("p")->state, RunState::AwaitingApproval);
   }
   const auto before = calls();
-  ASSERT_EQ(before.size(), 6u);  // describe, logs, events, history, owner labels, dry run
+  // describe, logs, events, history, the pod's revision, the latest revision, the first back-off,
+  // the container starts, owner labels, dry run
+  ASSERT_EQ(before.size(), 10u);
   options_hook_ = nullptr;
   reopen();
   store_->transition_run("p", {RunState::AwaitingApproval}, RunState::Running, 2);
@@ -649,10 +763,10 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
   ASSERT_EQ(gate_.requests.size(), 1u);
   EXPECT_EQ(gate_.requests[0].step_id, paused_step);  // the same step, not a new one
   auto after = calls();
-  ASSERT_EQ(after.size(), 8u);  // only the restart and one verification poll are new
-  EXPECT_EQ(after[6][2], "restart");
-  EXPECT_FALSE(is_dry(after[6]));
-  EXPECT_EQ(after[7][2], "status");
+  ASSERT_EQ(after.size(), 12u);  // only the restart and one verification poll are new
+  EXPECT_EQ(after[10][2], "restart");
+  EXPECT_FALSE(is_dry(after[10]));
+  EXPECT_EQ(after[11][2], "status");
   EXPECT_EQ(store_->get_step(paused_step)->state, StepState::Succeeded);
 
   // A third start finds everything done: nothing runs, nothing is asked.
@@ -661,7 +775,7 @@ TEST_F(StepExecutorTest, RestartWhilePausedAtTheGateResumesAtThatStepExactlyOnce
   ASSERT_TRUE(again);
   EXPECT_EQ(again->outcome, RunOutcome::Succeeded);
   EXPECT_TRUE(gate_.requests.empty());
-  EXPECT_EQ(calls().size(), 8u);
+  EXPECT_EQ(calls().size(), 12u);
 }
 
 TEST_F(StepExecutorTest, InterruptedMutatingStepNeedsANewApproval) {

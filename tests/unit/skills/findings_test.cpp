@@ -8,6 +8,13 @@
 namespace vigil::skills {
 namespace {
 
+Condition matching(const std::string& step, const std::string& regex) {
+  Condition c;
+  c.step = step;
+  c.output_matches = regex;
+  return c;
+}
+
 Skill shipped(const std::string& id) {
   const auto path = test::shipped_skills_dir() / (id + ".yaml");
   auto load = SkillLoader::load_file(path.string());
@@ -223,7 +230,7 @@ TEST(Findings, Http5xxSpikeNamesFailingPodsAndTheLatestError) {
 TEST(Findings, EvidenceAndValuesAreBounded) {
   Finding f;
   f.id = "big";
-  f.when = {Condition{"s", "", "", "", "x", "", {}}};
+  f.when = {matching("s", "x")};
   f.captures = {FindingCapture{"v", "s", "(x+)", false, "unknown", {}}};
   f.say = "value {{ findings.v }}";
   f.evidence = {EvidencePattern{"s", "x", {}}};
@@ -243,7 +250,7 @@ TEST(Findings, EvidenceAndValuesAreBounded) {
 TEST(Findings, ARegexThatGivesUpIsAProblemNotACrash) {
   Finding f;
   f.id = "slow";
-  f.when = {Condition{"s", "", "", "", "(a+)+$", "", {}}};
+  f.when = {matching("s", "(a+)+$")};
   f.say = "never";
   FindingInputs in;
   in.steps["s"] = ok(std::string(1000, 'a') + "!");

@@ -335,5 +335,77 @@ steps:
       << all(l);
 }
 
+TEST(SkillLoader, AStepsWhenMayBeAListAndNameEarlierCaptures) {
+  const auto l = SkillLoader::load_text(R"(id: c
+title: C
+steps:
+  - id: pod
+    run: [echo, '7 2026-12-07T14:00:00Z']
+    capture:
+      revision: {regex: '^(\d+)', pattern: '[0-9]+'}
+      at: {regex: ' (\S+)$', pattern: '[0-9][0-9TZ:-]+'}
+  - id: latest
+    run: [echo, '7']
+  - id: undo
+    when:
+      - {step: latest, same_as: pod.revision}
+      - {step: latest, began_within: {after: pod.at, at_most: 30m}}
+    run: [echo, undo]
+)",
+                                        "c.yaml");
+  ASSERT_TRUE(l.errors.empty()) << all(l);
+  ASSERT_EQ(l.skills.size(), 1u);
+  const auto& when = l.skills[0].steps[2].when;
+  ASSERT_EQ(when.size(), 2u);
+  EXPECT_EQ(when[0].same_as, (CaptureRef{"pod", "revision"}));
+  ASSERT_TRUE(when[1].began_within.has_value());
+  EXPECT_EQ(when[1].began_within->after, (CaptureRef{"pod", "at"}));
+  EXPECT_EQ(when[1].began_within->at_most, std::chrono::minutes{30});
+}
+
+TEST(SkillLoader, CaptureConditionsNameACaptureOfAnEarlierStep) {
+  const auto l = SkillLoader::load_text(R"(id: d
+title: D
+steps:
+  - id: pod
+    run: [echo, '7']
+    capture:
+      revision: {regex: '^(\d+)', pattern: '[0-9]+'}
+  - id: one
+    when: {step: pod, same_as: pod.nothing}
+    run: [echo, one]
+  - id: two
+    when: {step: pod, same_as: later.revision}
+    run: [echo, two]
+  - id: three
+    when: {step: pod, began_within: {after: pod.revision}}
+    run: [echo, three]
+  - id: four
+    when: {step: pod, began_within: {after: pod.revision, at_most: soon}}
+    run: [echo, four]
+  - id: five
+    when: []
+    run: [echo, five]
+  - id: later
+    run: [echo, '7']
+    capture:
+      revision: {regex: '^(\d+)', pattern: '[0-9]+'}
+)",
+                                        "d.yaml");
+  const auto text = all(l);
+  EXPECT_NE(text.find("d.yaml:9:"), std::string::npos) << text;
+  EXPECT_NE(text.find("step one.when.same_as: 'pod.nothing' is not step.capture of an earlier step"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("step two.when.same_as: 'later.revision' is not step.capture of an earlier step"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("step three.when.began_within: expected {after: step.capture, at_most: a duration}"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("step four.when.began_within.at_most: expected a duration"), std::string::npos) << text;
+  EXPECT_NE(text.find("step five.when: expected at least one condition"), std::string::npos) << text;
+  EXPECT_EQ(l.errors.size(), 5u) << text;
+}
+
 }  // namespace
 }  // namespace vigil::skills
