@@ -126,6 +126,7 @@ Task<> IncidentMessageHandler::alert(const slack::MessageEvent& m) {
   target.channel = m.channel;
   target.thread_ts = !m.thread_ts.empty() ? m.thread_ts : !m.edited_ts.empty() ? m.edited_ts : m.ts;
   target.backend = binding->backend;
+  target.cluster = binding->cluster;
   target.auto_triage = binding->auto_triage;
   target.event_id = m.event_id;
   target.edited_ts = m.edited_ts;
@@ -209,6 +210,7 @@ Task<> IncidentMessageHandler::mention(const slack::MessageEvent& m) {
   t.channel = m.channel;
   t.thread_ts = m.thread_ts.empty() ? m.ts : m.thread_ts;
   t.backend = binding && !binding->backend.empty() ? binding->backend : "";
+  t.cluster = binding ? binding->cluster : "";
   t.incident.title = text;
   t.incident.text = text;
   t.event = {{"type", "app_mention"}, {"user", m.user}, {"channel", m.channel}, {"ts", m.ts}};

@@ -78,6 +78,7 @@ Task<> ParametersHandler::submit(const slack::ViewSubmission& v) {
   t.thread_ts = parent.thread_ts;
   t.skill = asking->skill->id;
   t.params = submission.values;
+  t.cluster = parent_trigger.cluster;
   t.incident = parent_trigger.incident;
   t.incident_id = parent_trigger.incident_id;
   t.event = {{"type", "view_submission"}, {"callback_id", v.callback_id}, {"user", v.user_id}, {"run", parent.id}};

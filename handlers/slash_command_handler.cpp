@@ -113,6 +113,7 @@ RunTrigger SlashCommandHandler::triage_trigger(const slack::SlashCommand& c, con
   t.text = cmd.argument;
   t.channel = c.channel_id;
   t.backend = binding && !binding->backend.empty() ? binding->backend : "";
+  t.cluster = binding ? binding->cluster : "";
   t.incident.title = cmd.argument;
   t.incident.text = cmd.argument;
   // In a channel with a declared incident, the run belongs to it (the newest open one).
@@ -342,6 +343,7 @@ Task<> SlashCommandHandler::run_runbook(const slack::SlashCommand& c, const Pars
   t.event = {{"type", "slash_command"}, {"command", c.command}, {"text", c.text}, {"user", c.user_id}};
   ctx_.audit(c.user_id, "run.requested", "", "/runbook run " + s->id);
   const auto binding = co_await ctx_.channels.find(c.channel_id);
+  t.cluster = binding ? binding->cluster : "";
   StartAsk ask{{StartKind::Runbook, "runbook", binding, s},
                c.user_id,
                c.channel_id,

@@ -35,6 +35,8 @@ struct GateRequest {
   /// Why this fix: the skill's findings that hold over the steps run so far (the first is the
   /// diagnosis), with the lines of output behind them. Empty: no finding matched.
   std::vector<FindingResult> findings = {};
+  /// The cluster the step runs against, when several are configured (the card names it).
+  std::string cluster = {};
 };
 
 struct GateDecision {

@@ -201,7 +201,8 @@ struct StepExecutor::RunContext {
   std::map<std::string, StepEntry> rows;      // recorded steps by key (the latest per key)
   int next_seq = 1;
   bool remediated = false;
-  std::vector<FindingResult> findings;  // as last told to on_findings
+  std::vector<FindingResult> findings;         // as last told to on_findings
+  std::optional<kubernetes::Kubectl> kubectl;  // the run's cluster's identities
 };
 
 /// A gated step's dry run as the approver sees it; `cancelled` when the run was cancelled meanwhile.
@@ -228,6 +229,9 @@ void StepExecutor::event(const std::string& run_id, StepEventKind kind, const st
   e.kind = kind;
   e.actor = actor;
   e.text = text;
+  if (const auto cluster = run_clusters_.find(run_id); cluster != run_clusters_.end()) {
+    e.text = "[" + cluster->second + "] " + text;  // several clusters: every timeline line names its own
+  }
   journal_.record(e);
   if (options_.on_event) {
     options_.on_event(e);
@@ -238,6 +242,14 @@ Task<Result<SkillRunReport>> StepExecutor::run(SkillRun run) {
   co_await net::this_coro::throw_if_cancelled(false);
   RunContext rs;
   rs.run = std::move(run);
+  struct ClusterNamed {
+    std::map<std::string, std::string>& clusters;
+    std::string run_id;
+    ~ClusterNamed() { clusters.erase(run_id); }
+  } named{run_clusters_, rs.run.run_id};
+  if (!rs.run.cluster.empty()) {
+    run_clusters_[rs.run.run_id] = rs.run.cluster;
+  }
   if (auto ready = prepare(rs); !ready) {
     co_return ready.error();
   }
@@ -255,6 +267,30 @@ Task<Result<SkillRunReport>> StepExecutor::run(SkillRun run) {
   co_return report;
 }
 
+Result<kubernetes::KubectlOptions> StepExecutor::cluster_for(const SkillRun& run,
+                                                             const std::map<std::string, std::string>& params) const {
+  const std::string name = run.cluster.empty() ? options_.default_cluster : run.cluster;
+  if (name.empty() || options_.clusters.empty()) {
+    return options_.kubectl;
+  }
+  const auto it = options_.clusters.find(name);
+  if (it == options_.clusters.end()) {
+    return make_error(Errc::InvalidConfig, "cluster '" + name + "' is not configured (kubernetes.clusters)");
+  }
+  const auto& allowed = it->second.namespaces;
+  const auto ns = params.find("namespace");
+  if (!allowed.empty() && ns != params.end() &&
+      std::find(allowed.begin(), allowed.end(), ns->second) == allowed.end()) {
+    std::string names;
+    for (const auto& n : allowed) {
+      names += (names.empty() ? "" : ", ") + n;
+    }
+    return make_error(Errc::Forbidden,
+                      "namespace '" + ns->second + "' is not one cluster " + name + " lets runs name (" + names + ")");
+  }
+  return it->second.kubectl;
+}
+
 Result<void> StepExecutor::prepare(RunContext& rs) {
   const Skill& skill = rs.run.skill;
   if (!journal_.has_run(rs.run.run_id)) {
@@ -269,6 +305,13 @@ Result<void> StepExecutor::prepare(RunContext& rs) {
     return params.error();
   }
   rs.values.params = std::move(*params);
+  if (auto target = cluster_for(rs.run, rs.values.params); !target) {
+    event(rs.run.run_id, StepEventKind::SkillRefused, skill.id + ": " + target.error().detail);
+    log_->warn("run={} skill {} refused: {}", rs.run.run_id, skill.id, target.error().detail);
+    return target.error();
+  } else {
+    rs.kubectl.emplace(*target);
+  }
 
   for (const auto& row : journal_.steps(rs.run.run_id)) {
     rs.next_seq = std::max(rs.next_seq, row.seq + 1);
@@ -645,6 +688,7 @@ GateRequest StepExecutor::gate_request(RunContext& rs, const Step& step, const s
                                        const DryRunShown& dry, bool is_rollback) {
   GateRequest req;
   req.run_id = rs.run.run_id;
+  req.cluster = rs.run.cluster;
   req.step_id = gated.id;
   req.skill = rs.run.skill.id;
   req.step = step.id;
@@ -753,7 +797,7 @@ Task<StepResult> StepExecutor::run_approved(RunContext& rs, const Step& step, co
   co_return res;
 }
 
-Result<process::ProcessSpec> StepExecutor::process_spec(const Step& step, const StepEntry& row,
+Result<process::ProcessSpec> StepExecutor::process_spec(const RunContext& rs, const Step& step, const StepEntry& row,
                                                         bool approved_mutation) {
   process::ProcessSpec spec;
   std::map<std::string, std::string> extra;
@@ -763,7 +807,7 @@ Result<process::ProcessSpec> StepExecutor::process_spec(const Step& step, const 
     const auto identity = approved_mutation ? kubernetes::KubectlIdentity::Remediation
                           : dry_run         ? kubernetes::KubectlIdentity::DryRun
                                             : kubernetes::KubectlIdentity::ReadOnly;
-    auto inv = kubectl_.prepare(row.argv, identity);
+    auto inv = rs.kubectl ? rs.kubectl->prepare(row.argv, identity) : kubectl_.prepare(row.argv, identity);
     if (!inv) {
       return inv.error();
     }
@@ -804,7 +848,7 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEnt
   r.gated = step.is_gated();
   r.dry_run = row.key.size() > 8 && row.key.ends_with(".dry-run");
 
-  auto spec = process_spec(step, row, approved_mutation);
+  auto spec = process_spec(rs, step, row, approved_mutation);
   if (!spec) {
     r.state = StepState::Failed;
     r.note = "refused: " + spec.error().detail;

@@ -32,8 +32,19 @@ bool output_below(const std::string& output, const std::map<std::string, std::st
 
 struct StepResult;
 
-struct ExecutorOptions {
+/// A cluster a run may target: its kubectl identities and the namespaces its runs may name.
+struct ClusterTarget {
   kubernetes::KubectlOptions kubectl;
+  std::vector<std::string> namespaces;  // empty: any
+};
+
+struct ExecutorOptions {
+  /// The identities of a run that names no cluster (and of every run when `clusters` is empty).
+  kubernetes::KubectlOptions kubectl;
+  /// The clusters a run may name (SkillRun::cluster): kubernetes.clusters and the default one.
+  std::map<std::string, ClusterTarget> clusters;
+  /// The cluster of a run that names none (its namespaces apply to it too).
+  std::string default_cluster;
   std::vector<std::string> env_allowlist{"PATH", "HOME", "LANG", "LC_ALL", "TZ"};
   /// The environment the allow-list picks from (the process environment in production).
   std::map<std::string, std::string> environment;
@@ -69,6 +80,8 @@ struct SkillRun {
   std::string requester;
   /// Read-only steps run; gated steps show their dry run and are never asked for or executed.
   bool dry_run = false;
+  /// The cluster every kubectl step runs against (ExecutorOptions::clusters); empty: the default.
+  std::string cluster;
 };
 
 /// What a step's output file holds: `text` (already redacted) cut at `cap` bytes on a UTF-8 boundary,
@@ -158,7 +171,12 @@ class StepExecutor {
                                 StepResult r);
   Task<StepResult> execute(RunContext& rs, const Step& step, StepEntry row, bool approved_mutation);
   /// The child process for the step: kubectl with its kubeconfig, the allowed environment.
-  Result<process::ProcessSpec> process_spec(const Step& step, const StepEntry& row, bool approved_mutation);
+  /// The identities of `run`'s cluster; an error when it is not configured or `params` name a
+  /// namespace it does not let runs name.
+  Result<kubernetes::KubectlOptions> cluster_for(const SkillRun& run,
+                                                 const std::map<std::string, std::string>& params) const;
+  Result<process::ProcessSpec> process_spec(const RunContext& rs, const Step& step, const StepEntry& row,
+                                            bool approved_mutation);
   /// The step's output as kept (redacted, capped; the full output on disk) and its state.
   void keep_output(const std::string& run_id, const std::string& key, const process::ProcessResult& result,
                    const std::string& output_file, StepResult& r);
@@ -183,6 +201,7 @@ class StepExecutor {
   ApprovalGate& gate_;
   Clock& clock_;
   ExecutorOptions options_;
+  std::map<std::string, std::string> run_clusters_;  // run id → its cluster, while it runs (named in events)
   kubernetes::Kubectl kubectl_;
   Logger log_;
 };

@@ -82,12 +82,31 @@ LogOptions log_options(const Config& config) {
   return o;
 }
 
+namespace {
+
+kubernetes::KubectlOptions kubectl_options(const std::string& kubectl, const ClusterConfig& cluster) {
+  kubernetes::KubectlOptions o;
+  o.kubectl = kubectl;
+  o.read_only_kubeconfig = cluster.read_only_kubeconfig;
+  o.remediation_kubeconfig = cluster.remediation_kubeconfig;
+  o.dry_run_kubeconfig = cluster.dry_run_kubeconfig;
+  o.read_only_context = cluster.read_only_context;
+  o.remediation_context = cluster.remediation_context;
+  o.dry_run_context = cluster.dry_run_context;
+  return o;
+}
+
+}  // namespace
+
 skills::ExecutorOptions executor_options(const Config& config) {
   skills::ExecutorOptions o;
-  o.kubectl.kubectl = config.kubernetes.kubectl;
-  o.kubectl.read_only_kubeconfig = config.kubernetes.read_only_kubeconfig;
-  o.kubectl.remediation_kubeconfig = config.kubernetes.remediation_kubeconfig;
-  o.kubectl.dry_run_kubeconfig = config.kubernetes.dry_run_kubeconfig;
+  const auto clusters = config.kubernetes.all_clusters();
+  o.kubectl = kubectl_options(config.kubernetes.kubectl, clusters.front());
+  o.default_cluster = clusters.front().name;
+  for (const auto& cluster : clusters) {
+    o.clusters[cluster.name] =
+        skills::ClusterTarget{kubectl_options(config.kubernetes.kubectl, cluster), cluster.namespaces};
+  }
   o.env_allowlist = config.agent.env_allowlist;
   o.environment = process::process_environment();
   o.workspace_root = config.agent.workspace_root;
@@ -108,7 +127,9 @@ RunManagerOptions run_manager_options(const Config& config, Logger agent_log) {
   o.agent.grace = std::chrono::duration_cast<std::chrono::milliseconds>(config.agent.grace);
   o.agent.env_allowlist = config.agent.env_allowlist;
   o.agent.environment = process::process_environment();
-  o.agent.read_only_kubeconfig = config.kubernetes.enabled ? config.kubernetes.read_only_kubeconfig : "";
+  o.agent.read_only_kubeconfig =
+      config.kubernetes.enabled ? config.kubernetes.all_clusters().front().read_only_kubeconfig : "";
+  o.kubernetes = config.kubernetes;
   o.agent.read_only_paths = config.agent.read_only_paths;
   o.agent.kubectl = config.kubernetes.kubectl;
   // One decision for the process, probed where the workspaces live (the sandbox binds them).

@@ -21,12 +21,25 @@ namespace {
 
 using kubernetes::KubeAccess;
 
-// One `kubectl auth can-i` question: with this kubeconfig, is this allowed?
-struct Question {
+// Whose credentials: a kubeconfig, and the context in it (empty: its current-context).
+struct Identity {
   std::string kubeconfig;
+  std::string context;
+  bool operator<(const Identity& o) const {
+    return kubeconfig != o.kubeconfig ? kubeconfig < o.kubeconfig : context < o.context;
+  }
+  std::string to_string() const { return kubeconfig + (context.empty() ? "" : " (context " + context + ")"); }
+};
+
+// One `kubectl auth can-i` question: with this identity, is this allowed?
+struct Question {
+  Identity identity;
   KubeAccess access;
   bool operator<(const Question& o) const {
-    return kubeconfig != o.kubeconfig ? kubeconfig < o.kubeconfig : access < o.access;
+    if (identity < o.identity || o.identity < identity) {
+      return identity < o.identity;
+    }
+    return access < o.access;
   }
 };
 
@@ -35,19 +48,20 @@ struct Answer {
   std::string said;  // what kubectl said when it could not answer yes or no
 };
 
+// One cluster's identities, as a skill's kubectl steps get them (kubectl.h).
 struct DoctorSetup {
   std::string kubectl;
-  std::string read_only;
-  std::string remediation;
-  std::string dry_run;
+  Identity read_only;
+  Identity remediation;
+  Identity dry_run;  // empty kubeconfig: the remediation identity's
   std::string namespace_name;
   std::vector<std::string> env_allowlist;
-  std::string kubeconfig_for(skills::StepIdentity identity) const {
+  Identity identity_for(skills::StepIdentity identity) const {
     switch (identity) {
       case skills::StepIdentity::ReadOnly:
         return read_only;
       case skills::StepIdentity::DryRun:
-        return dry_run.empty() ? remediation : dry_run;
+        return dry_run.kubeconfig.empty() ? remediation : dry_run;
       case skills::StepIdentity::Remediation:
         return remediation;
     }
@@ -60,11 +74,14 @@ Task<> ask_all(process::ChildProcess& runner, const DoctorSetup& setup, const st
   for (const auto& q : questions) {
     process::ProcessSpec spec;
     spec.argv = {setup.kubectl};
+    if (!q.identity.context.empty()) {
+      spec.argv.push_back("--context=" + q.identity.context);
+    }
     const auto args = kubernetes::can_i_argv(q.access, setup.namespace_name);
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     // The environment a skill's kubectl step gets (agent.env_allowlist), with the step's kubeconfig.
-    spec.env =
-        process::make_environment(setup.env_allowlist, {{"KUBECONFIG", q.kubeconfig}}, process::process_environment());
+    spec.env = process::make_environment(setup.env_allowlist, {{"KUBECONFIG", q.identity.kubeconfig}},
+                                         process::process_environment());
     spec.timeout = std::chrono::seconds(30);
     spec.grace = std::chrono::seconds(1);
     auto ran = co_await runner.run(std::move(spec));
@@ -99,10 +116,10 @@ int report_skills(const skills::SkillCatalog& catalog, const DoctorSetup& setup,
         problems.push_back(step.step + ": " + step.error);
         continue;
       }
-      const auto kubeconfig = setup.kubeconfig_for(step.identity);
+      const auto identity = setup.identity_for(step.identity);
       for (const auto& need : step.needs) {
         ++checked;
-        const auto& answer = answers.at({kubeconfig, need});
+        const auto& answer = answers.at({identity, need});
         if (!answer.allowed) {
           problems.push_back(step.step + " (" + std::string(to_string(step.identity)) +
                              " kubeconfig): " + why_not(need, answer));
@@ -147,37 +164,34 @@ int report_read_only(const DoctorSetup& setup, const std::map<Question, Answer>&
   return static_cast<int>(granted.size());
 }
 
-int cmd_doctor(const std::string& config_path, const std::string& namespace_name) {
-  const auto config = load_config_or_report(config_path);
-  if (!config) {
-    return kExitUsage;
-  }
-  if (!config->kubernetes.enabled) {
-    std::cout << "kubernetes.enabled is false: no cluster to check\n";
-    return kExitOk;
-  }
-  const DoctorSetup setup{config->kubernetes.kubectl,
-                          config->kubernetes.read_only_kubeconfig,
-                          config->kubernetes.remediation_kubeconfig,
-                          config->kubernetes.dry_run_kubeconfig,
-                          namespace_name,
-                          config->agent.env_allowlist};
-  skills::SkillCatalog catalog(true);
-  catalog.load_dirs(config->skills.dirs);
+DoctorSetup setup_for(const Config& config, const ClusterConfig& cluster, const std::string& namespace_name) {
+  return DoctorSetup{config.kubernetes.kubectl,
+                     {cluster.read_only_kubeconfig, cluster.read_only_context},
+                     {cluster.remediation_kubeconfig, cluster.remediation_context},
+                     {cluster.dry_run_kubeconfig, cluster.dry_run_context},
+                     namespace_name,
+                     config.agent.env_allowlist};
+}
+
+// Asks one cluster every question and prints what would fail; returns how many problems.
+int check_cluster(const skills::SkillCatalog& catalog, const DoctorSetup& setup) {
   std::set<Question> questions;
   for (const auto* skill : catalog.all()) {
     for (const auto& step : skills::skill_access(*skill)) {
       for (const auto& need : step.needs) {
-        questions.insert({setup.kubeconfig_for(step.identity), need});
+        questions.insert({setup.identity_for(step.identity), need});
       }
     }
   }
   for (const auto& access : must_be_refused()) {
     questions.insert({setup.read_only, access});
   }
-  std::cout << "kubeconfigs: read-only " << setup.read_only << ", remediation " << setup.remediation << ", dry runs "
-            << setup.kubeconfig_for(skills::StepIdentity::DryRun) << "; "
-            << (namespace_name.empty() ? std::string("in every namespace") : "in namespace " + namespace_name) << "\n";
+  std::cout << "kubeconfigs: read-only " << setup.read_only.to_string() << ", remediation "
+            << setup.remediation.to_string() << ", dry runs "
+            << setup.identity_for(skills::StepIdentity::DryRun).to_string() << "; "
+            << (setup.namespace_name.empty() ? std::string("in every namespace")
+                                             : "in namespace " + setup.namespace_name)
+            << "\n";
   boost::asio::io_context io{1};
   SystemClock clock;
   process::ChildProcess runner(clock, null_logger());
@@ -186,9 +200,38 @@ int cmd_doctor(const std::string& config_path, const std::string& namespace_name
   io.run();
   if (answers.size() != questions.size()) {
     std::cerr << "vigil doctor: not every question was answered\n";
-    return kExitFailure;
+    return 1;
   }
-  const int failing = report_skills(catalog, setup, answers) + report_read_only(setup, answers);
+  return report_skills(catalog, setup, answers) + report_read_only(setup, answers);
+}
+
+int cmd_doctor(const std::string& config_path, const std::string& namespace_name, const std::string& only_cluster) {
+  const auto config = load_config_or_report(config_path);
+  if (!config) {
+    return kExitUsage;
+  }
+  if (!config->kubernetes.enabled) {
+    std::cout << "kubernetes.enabled is false: no cluster to check\n";
+    return kExitOk;
+  }
+  auto clusters = config->kubernetes.all_clusters();
+  if (!only_cluster.empty()) {
+    std::erase_if(clusters, [&](const ClusterConfig& c) { return c.name != only_cluster; });
+    if (clusters.empty()) {
+      std::cerr << "vigil doctor: no cluster named " << only_cluster << " (kubernetes.cluster, kubernetes.clusters)\n";
+      return kExitUsage;
+    }
+  }
+  skills::SkillCatalog catalog(true);
+  catalog.load_dirs(config->skills.dirs);
+  int failing = 0;
+  const bool several = config->kubernetes.several_clusters();
+  for (const auto& cluster : clusters) {
+    if (several) {
+      std::cout << "cluster " << cluster.name << ":\n";
+    }
+    failing += check_cluster(catalog, setup_for(*config, cluster, namespace_name));
+  }
   if (failing == 0) {
     std::cout << "nothing would fail\n";
     return kExitOk;
@@ -203,12 +246,15 @@ int cmd_doctor(const std::string& config_path, const std::string& namespace_name
 
 void register_doctor_command(CLI::App& app, const std::string& config_path, int& exit_code) {
   auto namespace_name = std::make_shared<std::string>();
+  auto only_cluster = std::make_shared<std::string>();
   auto* doctor = app.add_subcommand(
       "doctor", "ask the cluster (kubectl auth can-i) whether every skill step may run, before an incident does");
   doctor->add_option("-n,--namespace", *namespace_name,
                      "check in this namespace (default: every namespace, as a ClusterRoleBinding grants)");
-  doctor->callback(
-      [&config_path, &exit_code, namespace_name] { exit_code = cmd_doctor(config_path, *namespace_name); });
+  doctor->add_option("--cluster", *only_cluster, "check only this cluster (default: every configured cluster)");
+  doctor->callback([&config_path, &exit_code, namespace_name, only_cluster] {
+    exit_code = cmd_doctor(config_path, *namespace_name, *only_cluster);
+  });
 }
 
 }  // namespace vigil

@@ -1,5 +1,6 @@
 #include "bot/cli/skills_commands.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@ struct SkillsState {
   bool dry_run = false;
   bool yes = false;
   std::string run_id;
+  std::string cluster;  // --cluster: the cluster to work on (several configured)
 };
 
 void print_diagnostics(const skills::SkillLoad& load) {
@@ -128,6 +130,7 @@ Result<StartResult> start_or_resume(RunManager& manager, Store& store, const Ski
   trigger.skill = skill.id;
   trigger.params = std::move(params);
   trigger.dry_run = st.dry_run;
+  trigger.cluster = st.cluster;
   return manager.start(std::move(trigger));
 }
 
@@ -189,6 +192,17 @@ int cmd_run(const std::string& config_path, const SkillsState& st) {
     std::cerr << "vigil: " << resolved.error().detail << "\n";
     return kExitUsage;
   }
+  if (!st.cluster.empty()) {
+    const auto clusters = config->kubernetes.all_clusters();
+    std::string names;
+    for (const auto& c : clusters) {
+      names += (names.empty() ? "" : ", ") + c.name;
+    }
+    if (std::none_of(clusters.begin(), clusters.end(), [&](const ClusterConfig& c) { return c.name == st.cluster; })) {
+      std::cerr << "vigil: --cluster " << st.cluster << ": no such cluster (" << names << ")\n";
+      return kExitUsage;
+    }
+  }
   const std::string user = cli_actor();
   std::map<std::string, skills::SkillRunReport> reports;  // by run id
   LocalRunSettings settings;
@@ -246,6 +260,7 @@ void register_skills_commands(CLI::App& app, const std::string& config_path, int
   run->add_flag("--dry-run", state->dry_run, "run read-only steps; show gated steps' dry runs only");
   run->add_flag("--yes", state->yes, "approve every gated step without asking");
   run->add_option("--run", state->run_id, "resume this run id (or create it)");
+  run->add_option("--cluster", state->cluster, "work on this cluster (kubernetes.clusters; default: the default one)");
   run->callback([state, &config_path, &exit_code] { exit_code = cmd_run(config_path, *state); });
 }
 

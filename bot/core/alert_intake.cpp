@@ -58,6 +58,7 @@ RunTrigger alert_trigger(const alerting::AlertNotification& a, const AlertTarget
   t.channel = target.channel;
   t.thread_ts = target.thread_ts;
   t.backend = target.backend;
+  t.cluster = target.cluster;
   t.incident = incident_from_alert(a);
   if (!target.labels_note.empty()) {
     t.incident.labels_note = target.labels_note;

@@ -41,6 +41,7 @@ struct AlertTarget {
   std::string channel;
   std::string thread_ts;
   std::string backend;
+  std::string cluster;  // the channel binding's (kubernetes.clusters); the alert's label wins
   bool auto_triage = true;
   std::string event_id;  // the Slack event or webhook delivery, for the timeline
   /// The alert bot edited its message (ts of that message): the incident is found by the message

@@ -130,3 +130,29 @@ ConfigLoad load_config(const std::string& path, const Environment& env) {
 }
 
 }  // namespace vigil
+
+namespace vigil {
+
+std::vector<ClusterConfig> KubernetesConfig::all_clusters() const {
+  std::vector<ClusterConfig> out;
+  if (!read_only_kubeconfig.empty() || clusters.empty()) {
+    ClusterConfig top;
+    top.name = cluster;
+    top.read_only_kubeconfig = read_only_kubeconfig;
+    top.remediation_kubeconfig = remediation_kubeconfig;
+    top.dry_run_kubeconfig = dry_run_kubeconfig;
+    top.read_only_context = read_only_context;
+    top.remediation_context = remediation_context;
+    top.dry_run_context = dry_run_context;
+    top.namespaces = namespaces;
+    out.push_back(std::move(top));
+  }
+  out.insert(out.end(), clusters.begin(), clusters.end());
+  return out;
+}
+
+std::string KubernetesConfig::default_cluster() const {
+  return all_clusters().front().name;
+}
+
+}  // namespace vigil

@@ -69,6 +69,7 @@ struct ChannelBinding {
   bool auto_triage = true;
   std::vector<std::string> alert_bots;  // bot ids whose messages are alerts; empty: any bot
   StartRules start;                     // who may start work here; unset kinds: the global `start:`
+  std::string cluster;                  // the cluster runs here use (kubernetes.clusters); empty: default
 };
 
 /// Whoever is on call now in one PagerDuty or OpsGenie schedule may approve too.
@@ -140,6 +141,21 @@ struct AgentConfig {
   AgentKubernetesConfig kubernetes;
 };
 
+/// One cluster Vigil may read and change: its identities (a kubeconfig, and optionally a context
+/// in it, passed to kubectl as --context) and the namespaces runs there may name.
+struct ClusterConfig {
+  std::string name;
+  std::string read_only_kubeconfig;
+  std::string remediation_kubeconfig;
+  /// The identity of server-side dry runs (--dry-run=server) on approval cards; empty: the
+  /// remediation kubeconfig (a server-side dry run is authorised like the write and persists nothing).
+  std::string dry_run_kubeconfig;
+  std::string read_only_context;    // empty: the kubeconfig's current-context
+  std::string remediation_context;  // also the dry run's when dry_run_kubeconfig is empty
+  std::string dry_run_context;
+  std::vector<std::string> namespaces;  // empty: any
+};
+
 struct KubernetesConfig {
   bool enabled = false;
   std::string kubectl = "kubectl";
@@ -148,7 +164,22 @@ struct KubernetesConfig {
   /// The identity of server-side dry runs (--dry-run=server) on approval cards; empty: the
   /// remediation kubeconfig (a server-side dry run is authorised like the write and persists nothing).
   std::string dry_run_kubeconfig;
-  std::string cluster = "default";  // label on metrics
+  std::string read_only_context;
+  std::string remediation_context;
+  std::string dry_run_context;
+  std::vector<std::string> namespaces;
+  std::string cluster = "default";  // the name of the cluster above (label on metrics, cards)
+  /// More clusters (`kubernetes.clusters`): an alert's `cluster` label or a channel's `cluster`
+  /// picks one; nothing picks the default.
+  std::vector<ClusterConfig> clusters;
+
+  /// Every cluster, the default first: the one the keys above describe when they name a read-only
+  /// kubeconfig or no other cluster is listed, else the first of `clusters`.
+  std::vector<ClusterConfig> all_clusters() const;
+  /// The name of the cluster a run uses when nothing picks one.
+  std::string default_cluster() const;
+  /// Whether more than one cluster is configured (cards and timelines then name the cluster).
+  bool several_clusters() const { return all_clusters().size() > 1; }
 };
 
 struct HttpConfig {

@@ -95,6 +95,17 @@ void check_references(const DeferredMarks& marks, const std::string& file, Confi
         warn(key, key, "no file at " + path);
       }
     }
+    for (std::size_t i = 0; i < c.kubernetes.clusters.size(); ++i) {
+      const auto& cluster = c.kubernetes.clusters[i];
+      const auto base = "kubernetes.clusters[" + std::to_string(i) + "]";
+      for (const auto& [key, path] :
+           {std::pair<std::string, std::string>{base + ".read_only_kubeconfig", cluster.read_only_kubeconfig},
+            {base + ".remediation_kubeconfig", cluster.remediation_kubeconfig}}) {
+        if (!path.empty() && !std::filesystem::is_regular_file(path, ec)) {
+          warn(key, key, "no file at " + path + " (cluster " + cluster.name + ")");
+        }
+      }
+    }
   }
   if (!c.skills.shipped) {
     for (std::size_t i = 0; i < c.skills.dirs.size(); ++i) {
@@ -134,6 +145,10 @@ void check_sandbox_binds(const DeferredMarks& marks, const std::string& file, Co
       {"opsgenie.api_key_file", c.opsgenie.api_key_file},
       {"alertmanager.api_token_file", c.alertmanager.api_token_file},
   };
+  for (const auto& cluster : c.kubernetes.clusters) {
+    guarded.emplace_back("cluster " + cluster.name + "'s remediation_kubeconfig", cluster.remediation_kubeconfig);
+    guarded.emplace_back("cluster " + cluster.name + "'s dry_run_kubeconfig", cluster.dry_run_kubeconfig);
+  }
   if (!c.source_file.empty()) {
     guarded.emplace_back("the configuration file",
                          std::filesystem::absolute(c.source_file).lexically_normal().string());

@@ -44,6 +44,11 @@ void resolve_paths(const std::filesystem::path& folder, Config& c) {
   c.kubernetes.read_only_kubeconfig = relative_to(folder, c.kubernetes.read_only_kubeconfig);
   c.kubernetes.remediation_kubeconfig = relative_to(folder, c.kubernetes.remediation_kubeconfig);
   c.kubernetes.dry_run_kubeconfig = relative_to(folder, c.kubernetes.dry_run_kubeconfig);
+  for (auto& cluster : c.kubernetes.clusters) {
+    cluster.read_only_kubeconfig = relative_to(folder, cluster.read_only_kubeconfig);
+    cluster.remediation_kubeconfig = relative_to(folder, cluster.remediation_kubeconfig);
+    cluster.dry_run_kubeconfig = relative_to(folder, cluster.dry_run_kubeconfig);
+  }
   if (!c.skills.shipped) {
     for (auto& dir : c.skills.dirs) {
       dir = relative_to(folder, dir);

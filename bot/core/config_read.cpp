@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -191,7 +192,7 @@ void read_start(const YAML::Node& n, ConfigReader& r, StartConfig& start) {
 
 // One entry of `channels:`; nullopt when it is not a mapping.
 std::optional<ChannelBinding> read_channel(const YAML::Node& ch, const std::string& path, ConfigReader& r) {
-  if (!r.check_map(ch, path, {"id", "name_pattern", "backend", "auto_triage", "alert_bots", "start"})) {
+  if (!r.check_map(ch, path, {"id", "name_pattern", "backend", "auto_triage", "alert_bots", "start", "cluster"})) {
     return std::nullopt;
   }
   ChannelBinding b;
@@ -200,6 +201,7 @@ std::optional<ChannelBinding> read_channel(const YAML::Node& ch, const std::stri
   r.read_enum(ch, path, "backend", kBackends, b.backend);
   r.read_bool(ch, path, "auto_triage", b.auto_triage);
   r.read_list(ch, path, "alert_bots", b.alert_bots);
+  r.read_string(ch, path, "cluster", b.cluster);
   if (const auto st = ch["start"]) {
     read_start_rules(st, path + ".start", r, b.start);
   }
@@ -354,25 +356,121 @@ void read_agent(const YAML::Node& g, ConfigReader& r, AgentConfig& agent, Deferr
   }
 }
 
+bool is_cluster_name(const std::string& s) {
+  static const boost::regex re("[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?");
+  return boost::regex_match(s, re);
+}
+
+// The keys a cluster shares with the top-level `kubernetes:` (its identities and namespaces).
+void read_cluster_identities(const YAML::Node& n, const std::string& path, ConfigReader& r, ClusterConfig& c) {
+  r.read_string(n, path, "read_only_kubeconfig", c.read_only_kubeconfig);
+  r.read_string(n, path, "remediation_kubeconfig", c.remediation_kubeconfig);
+  r.read_string(n, path, "dry_run_kubeconfig", c.dry_run_kubeconfig);
+  r.read_string(n, path, "read_only_context", c.read_only_context);
+  r.read_string(n, path, "remediation_context", c.remediation_context);
+  r.read_string(n, path, "dry_run_context", c.dry_run_context);
+  r.read_list(n, path, "namespaces", c.namespaces);
+  for (std::size_t i = 0; i < c.namespaces.size(); ++i) {
+    if (!is_cluster_name(c.namespaces[i]) || c.namespaces[i].find_first_of("_.") != std::string::npos) {
+      r.error(n["namespaces"][i], path + ".namespaces", "'" + c.namespaces[i] + "' is not a namespace name");
+    }
+  }
+  for (const char* key : {"read_only_context", "remediation_context", "dry_run_context"}) {
+    const auto v = n[key];
+    if (v && v.IsScalar() &&
+        (v.Scalar().empty() || v.Scalar()[0] == '-' || v.Scalar().find('\n') != std::string::npos)) {
+      r.error(v, path + "." + key, "expected a context name from the kubeconfig");
+    }
+  }
+  if (!c.read_only_kubeconfig.empty() && c.read_only_kubeconfig == c.remediation_kubeconfig) {
+    r.error(n["remediation_kubeconfig"], path + ".remediation_kubeconfig",
+            "must differ from read_only_kubeconfig: investigation never gets write credentials");
+  }
+}
+
+void read_clusters(const YAML::Node& list, ConfigReader& r, KubernetesConfig& kubernetes) {
+  if (!list.IsSequence()) {
+    r.error(list, "kubernetes.clusters", "expected a list of clusters");
+    return;
+  }
+  std::set<std::string> names;
+  if (!kubernetes.read_only_kubeconfig.empty()) {
+    names.insert(kubernetes.cluster);  // the top-level keys are a cluster too
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto path = "kubernetes.clusters[" + std::to_string(i) + "]";
+    if (!r.check_map(list[i], path,
+                     {"name", "read_only_kubeconfig", "remediation_kubeconfig", "dry_run_kubeconfig",
+                      "read_only_context", "remediation_context", "dry_run_context", "namespaces"})) {
+      continue;
+    }
+    ClusterConfig c;
+    r.read_string(list[i], path, "name", c.name);
+    read_cluster_identities(list[i], path, r, c);
+    if (!is_cluster_name(c.name)) {
+      r.error(list[i]["name"] ? list[i]["name"] : list[i], path + ".name",
+              "expected a cluster name (lower case letters, digits, '-', '_' and '.'; at most 63)");
+    } else if (!names.insert(c.name).second) {
+      r.error(list[i]["name"], path + ".name", "'" + c.name + "' names another cluster already");
+    }
+    if (c.read_only_kubeconfig.empty() || c.remediation_kubeconfig.empty()) {
+      r.error(list[i], path, "needs read_only_kubeconfig and remediation_kubeconfig");
+    }
+    kubernetes.clusters.push_back(std::move(c));
+  }
+}
+
 void read_kubernetes(const YAML::Node& k, ConfigReader& r, KubernetesConfig& kubernetes, DeferredMarks& marks) {
   if (!r.check_map(
           k, "kubernetes",
-          {"enabled", "kubectl", "read_only_kubeconfig", "remediation_kubeconfig", "dry_run_kubeconfig", "cluster"})) {
+          {"enabled", "kubectl", "read_only_kubeconfig", "remediation_kubeconfig", "dry_run_kubeconfig",
+           "read_only_context", "remediation_context", "dry_run_context", "namespaces", "cluster", "clusters"})) {
     return;
   }
   r.read_bool(k, "kubernetes", "enabled", kubernetes.enabled);
   r.read_string(k, "kubernetes", "kubectl", kubernetes.kubectl);
-  r.read_string(k, "kubernetes", "read_only_kubeconfig", kubernetes.read_only_kubeconfig);
-  r.read_string(k, "kubernetes", "remediation_kubeconfig", kubernetes.remediation_kubeconfig);
-  r.read_string(k, "kubernetes", "dry_run_kubeconfig", kubernetes.dry_run_kubeconfig);
+  ClusterConfig top;
+  read_cluster_identities(k, "kubernetes", r, top);
+  kubernetes.read_only_kubeconfig = top.read_only_kubeconfig;
+  kubernetes.remediation_kubeconfig = top.remediation_kubeconfig;
+  kubernetes.dry_run_kubeconfig = top.dry_run_kubeconfig;
+  kubernetes.read_only_context = top.read_only_context;
+  kubernetes.remediation_context = top.remediation_context;
+  kubernetes.dry_run_context = top.dry_run_context;
+  kubernetes.namespaces = top.namespaces;
   marks.keep(k["read_only_kubeconfig"], "kubernetes.read_only_kubeconfig");
   marks.keep(k["remediation_kubeconfig"], "kubernetes.remediation_kubeconfig");
   marks.keep(k["enabled"] ? k["enabled"] : k, "kubernetes.enabled");
   r.read_string(k, "kubernetes", "cluster", kubernetes.cluster);
-  if (kubernetes.enabled && !kubernetes.read_only_kubeconfig.empty() &&
-      kubernetes.read_only_kubeconfig == kubernetes.remediation_kubeconfig) {
-    r.error(k["remediation_kubeconfig"], "kubernetes.remediation_kubeconfig",
-            "must differ from read_only_kubeconfig: investigation never gets write credentials");
+  if (!is_cluster_name(kubernetes.cluster)) {
+    r.error(k["cluster"], "kubernetes.cluster",
+            "expected a cluster name (lower case letters, digits, '-', '_' and '.'; at most 63)");
+  }
+  if (const auto list = k["clusters"]) {
+    read_clusters(list, r, kubernetes);
+    for (std::size_t i = 0; i < kubernetes.clusters.size() && i < list.size(); ++i) {
+      const auto base = "kubernetes.clusters[" + std::to_string(i) + "]";
+      marks.keep(list[i]["read_only_kubeconfig"], base + ".read_only_kubeconfig");
+      marks.keep(list[i]["remediation_kubeconfig"], base + ".remediation_kubeconfig");
+    }
+  }
+}
+
+// A channel's `cluster` names one of the configured clusters.
+void check_channel_clusters(const YAML::Node& list, ConfigReader& r, const Config& c) {
+  const auto clusters = c.kubernetes.all_clusters();
+  std::string known;
+  for (const auto& cl : clusters) {
+    known += (known.empty() ? "" : ", ") + cl.name;
+  }
+  for (std::size_t i = 0; i < c.channels.size() && i < list.size(); ++i) {
+    const auto& want = c.channels[i].cluster;
+    const bool found =
+        std::any_of(clusters.begin(), clusters.end(), [&](const ClusterConfig& cl) { return cl.name == want; });
+    if (!want.empty() && !found) {
+      r.error(list[i]["cluster"], "channels[" + std::to_string(i) + "].cluster",
+              "'" + want + "' is not a configured cluster (" + known + ")");
+    }
   }
 }
 
@@ -574,6 +672,9 @@ void read_document(const YAML::Node& root, ConfigReader& r, Config& c, DeferredM
   }
   if (const auto st = root["start"]) {
     read_start(st, r, c.start);
+  }
+  if (const auto list = root["channels"]; list && list.IsSequence()) {
+    check_channel_clusters(list, r, c);
   }
 }
 

@@ -94,6 +94,9 @@ void emit_channels(YAML::Emitter& out, const Config& c) {
     out << YAML::Key << "auto_triage" << YAML::Value << b.auto_triage;
     out << YAML::Key << "alert_bots" << YAML::Value;
     emit_list(out, b.alert_bots);
+    if (!b.cluster.empty()) {
+      out << YAML::Key << "cluster" << YAML::Value << b.cluster;
+    }
     if (b.start.triage.restricted() || b.start.runbook.restricted() || b.start.agent.restricted()) {
       out << YAML::Key << "start" << YAML::Value << YAML::BeginMap;
       emit_start_rules(out, b.start, false);
@@ -186,7 +189,40 @@ void emit_kubernetes(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "read_only_kubeconfig" << YAML::Value << c.kubernetes.read_only_kubeconfig;
   out << YAML::Key << "remediation_kubeconfig" << YAML::Value << c.kubernetes.remediation_kubeconfig;
   out << YAML::Key << "dry_run_kubeconfig" << YAML::Value << c.kubernetes.dry_run_kubeconfig;
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"read_only_context", &c.kubernetes.read_only_context},
+        {"remediation_context", &c.kubernetes.remediation_context},
+        {"dry_run_context", &c.kubernetes.dry_run_context}}) {
+    if (!value->empty()) {
+      out << YAML::Key << key << YAML::Value << *value;
+    }
+  }
+  if (!c.kubernetes.namespaces.empty()) {
+    out << YAML::Key << "namespaces" << YAML::Value << YAML::Flow << c.kubernetes.namespaces;
+  }
   out << YAML::Key << "cluster" << YAML::Value << c.kubernetes.cluster;
+  if (!c.kubernetes.clusters.empty()) {
+    out << YAML::Key << "clusters" << YAML::Value << YAML::BeginSeq;
+    for (const auto& cl : c.kubernetes.clusters) {
+      out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << cl.name;
+      out << YAML::Key << "read_only_kubeconfig" << YAML::Value << cl.read_only_kubeconfig;
+      out << YAML::Key << "remediation_kubeconfig" << YAML::Value << cl.remediation_kubeconfig;
+      for (const auto& [key, value] :
+           {std::pair<const char*, const std::string*>{"dry_run_kubeconfig", &cl.dry_run_kubeconfig},
+            {"read_only_context", &cl.read_only_context},
+            {"remediation_context", &cl.remediation_context},
+            {"dry_run_context", &cl.dry_run_context}}) {
+        if (!value->empty()) {
+          out << YAML::Key << key << YAML::Value << *value;
+        }
+      }
+      if (!cl.namespaces.empty()) {
+        out << YAML::Key << "namespaces" << YAML::Value << YAML::Flow << cl.namespaces;
+      }
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
+  }
   out << YAML::EndMap;
 }
 

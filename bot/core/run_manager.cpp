@@ -9,6 +9,7 @@
 
 #include "bot/base/ids.h"
 #include "bot/base/metrics.h"
+#include "bot/core/cluster_choice.h"
 #include "bot/core/parameter_need.h"
 #include "bot/store/store.h"
 #include "bot/core/timeline.h"
@@ -366,6 +367,7 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
     return make_error(Errc::Unavailable, "Vigil is shutting down; try again in a moment");
   }
   const auto backend = backend_for(trigger);
+  choose_run_cluster(trigger);
   // An automatic trigger while its backend (or requested skill) is paused is still recorded, as a
   // run that is skipped at once and says so in its own thread.
   std::optional<AutoTriagePause> skipped_by;
@@ -496,6 +498,48 @@ void RunManager::launch(const std::string& run_id, bool resume) {
   spawn(ex_, drive(run_id, resume), log_, "run " + run_id, slot, std::move(active));
 }
 
+void RunManager::choose_run_cluster(RunTrigger& trigger) const {
+  if (!options_.kubernetes.several_clusters()) {
+    trigger.cluster.clear();  // one cluster: nothing to choose, nothing to name
+    return;
+  }
+  auto chosen = choose_cluster(options_.kubernetes, trigger.incident.labels, trigger.cluster);
+  if (!chosen) {
+    trigger.cluster.clear();
+    trigger.cluster_problem = chosen.error().detail;
+    return;
+  }
+  trigger.cluster = chosen->name;
+}
+
+std::string RunManager::cluster_prefix(const std::string& run_id) const {
+  const auto it = active_.find(run_id);
+  if (it == active_.end() || it->second->cluster.empty()) {
+    return "";
+  }
+  return "[" + it->second->cluster + "] ";
+}
+
+std::string RunManager::agent_cluster_problem(const std::string& cluster) const {
+  if (cluster.empty()) {
+    return "";
+  }
+  if (options_.agent_runner && cluster != options_.kubernetes.default_cluster()) {
+    return "agents run as Pods in the default cluster (" + options_.kubernetes.default_cluster() +
+           ") and cannot investigate cluster " + cluster +
+           "; use the runbook backend there, or agent.isolation "
+           "bubblewrap";
+  }
+  for (const auto& c : options_.kubernetes.all_clusters()) {
+    if (c.name == cluster && !c.read_only_context.empty()) {
+      return "cluster " + cluster + " picks its read-only identity by context (" + c.read_only_context +
+             "), which an agent's kubectl cannot be given; give it a read-only kubeconfig whose current-context is "
+             "that cluster";
+    }
+  }
+  return "";
+}
+
 RunTrigger RunManager::load_trigger(const std::string& run_id) {
   for (const auto& e : store_.list_events(run_id)) {
     if (e.kind == "trigger") {
@@ -518,9 +562,13 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
   }
   const auto trigger = load_trigger(run_id);
   log_->info("run={} {} {} backend={}", run_id, resume ? "resuming" : "starting", run->trigger_kind, run->backend);
+  if (const auto it = active_.find(run_id); it != active_.end()) {
+    it->second->cluster = trigger.cluster;
+  }
+  const std::string on = trigger.cluster.empty() ? "" : " on cluster " + trigger.cluster;
   emit(run_id, ProgressKind::Started,
-       resume ? "resumed after a restart"
-              : "investigating with " + run->backend + (run->skill.empty() ? "" : " (" + run->skill + ")"));
+       resume ? "resumed after a restart" + on
+              : "investigating with " + run->backend + (run->skill.empty() ? "" : " (" + run->skill + ")") + on);
   Outcome outcome;
   const auto drive_started = std::chrono::steady_clock::now();
   const bool is_agent = run->backend != "runbook";
@@ -529,7 +577,9 @@ Task<> RunManager::drive(std::string run_id, bool resume) {
   }
   try {
     // Two statements, not a conditional expression: g++ 12 mishandles one inside a co_await.
-    if (run->backend == "runbook") {
+    if (!trigger.cluster_problem.empty()) {
+      outcome = {RunState::Failed, "", trigger.cluster_problem, RunResult::Failed};
+    } else if (run->backend == "runbook") {
       outcome = co_await drive_runbook(*run, trigger);
     } else {
       outcome = co_await drive_agent(*run, trigger);
@@ -734,7 +784,7 @@ void RunManager::on_executor_event(const skills::StepEvent& e) {
   if (!kind) {
     return;  // shown by on_step_finished, with the step's output
   }
-  emit(e.run_id, *kind, e.text, "", e.actor, false);
+  emit(e.run_id, *kind, e.text, "", e.actor, false);  // the executor named the cluster
 }
 
 void RunManager::on_awaiting_approval(const std::string& run_id, const std::string& step_key) {
@@ -743,7 +793,7 @@ void RunManager::on_awaiting_approval(const std::string& run_id, const std::stri
 }
 
 void RunManager::on_step_finished(const std::string& run_id, const skills::StepResult& r) {
-  std::string text = r.key + ": " + std::string(to_string(r.state));
+  std::string text = cluster_prefix(run_id) + r.key + ": " + std::string(to_string(r.state));
   if (r.exit_code) {
     text += " (exit " + std::to_string(*r.exit_code) + ")";
   }
@@ -751,7 +801,7 @@ void RunManager::on_step_finished(const std::string& run_id, const skills::StepR
     text += " (signal " + std::to_string(*r.signal) + ")";
   }
   if (!r.exit_code && !r.signal && r.state == StepState::Failed && !r.note.empty()) {
-    text = r.key + ": failed to start: " + r.note;
+    text = cluster_prefix(run_id) + r.key + ": failed to start: " + r.note;
   }
   // A dry run's output goes on the approval card; every other step's output is evidence.
   std::string detail;
@@ -784,9 +834,9 @@ void RunManager::on_findings(const std::string& run_id, const std::vector<skills
       }
       data["finding"] = f.id;
       store_.append_event({0, run_id, now_ms(), "diagnosis", "system", redactor_.redact(f.text), data.dump()});
-      emit(run_id, ProgressKind::Finding, "Diagnosis: " + f.text, evidence, "system", false);
+      emit(run_id, ProgressKind::Finding, cluster_prefix(run_id) + "Diagnosis: " + f.text, evidence, "system", false);
     } else {
-      emit(run_id, ProgressKind::Finding, f.text, evidence);
+      emit(run_id, ProgressKind::Finding, cluster_prefix(run_id) + f.text, evidence);
     }
   }
 }
@@ -946,6 +996,7 @@ Task<RunManager::Outcome> RunManager::drive_runbook(RunRecord run, RunTrigger tr
   sr.incident = trigger.incident;
   sr.requester = trigger.requester;
   sr.dry_run = trigger.dry_run;
+  sr.cluster = trigger.cluster;
   auto report = co_await executor_->run(std::move(sr));
   if (report && options_.on_runbook_report) {
     options_.on_runbook_report(run.id, *report);
@@ -1170,9 +1221,15 @@ Task<> RunManager::check_backend_once(const RunRecord& run) {
   }
 }
 
-std::unique_ptr<agents::AgentRunner> RunManager::make_agent_runner(const std::string& backend) const {
+std::unique_ptr<agents::AgentRunner> RunManager::make_agent_runner(const std::string& backend,
+                                                                   const std::string& cluster) const {
   auto cli_options = options_.agent;
   cli_options.backend = backend;
+  for (const auto& c : options_.kubernetes.all_clusters()) {
+    if (!cluster.empty() && c.name == cluster) {
+      cli_options.read_only_kubeconfig = c.read_only_kubeconfig;  // the run's cluster, read-only
+    }
+  }
   if (options_.agent_runner) {
     return options_.agent_runner(cli_options);
   }
@@ -1185,8 +1242,12 @@ Task<RunManager::Outcome> RunManager::drive_agent(RunRecord run, RunTrigger trig
     Outcome result{RunState::Failed, "", "workspace: " + ws.error().detail, RunResult::Failed};
     co_return result;
   }
+  if (const auto problem = agent_cluster_problem(trigger.cluster); !problem.empty()) {
+    Outcome refused{RunState::Failed, "", problem, RunResult::Failed};
+    co_return refused;
+  }
   co_await check_backend_once(run);
-  auto cli = make_agent_runner(run.backend);
+  auto cli = make_agent_runner(run.backend, trigger.cluster);
   // Named arguments, never temporaries, in a co_await expression: g++ 12 destroys such temporaries
   // twice (GCC PR 100611).
   agents::AgentTurn first_turn{run.id, "", ""};
@@ -1244,6 +1305,7 @@ void RunManager::propose(const RunRecord& parent, const RunTrigger& trigger,
     child.skill = skill->id;
     child.params = given;
     child.incident = trigger.incident;
+    child.cluster = trigger.cluster;  // a proposal works on the cluster its agent investigated
     child.incident_id = parent.incident_id;
     child.event = {{"proposed_by_run", parent.id}, {"reason", p.reason}};
     if (auto started = start(std::move(child)); !started) {
@@ -1299,7 +1361,8 @@ Task<> RunManager::answer_follow_up(std::string run_id, std::string user, std::s
     (void)agents::write_private_file(ws->dir() / "context" / "earlier-summary.md", redactor_.redact(run->summary));
     session.clear();
   }
-  auto cli = make_agent_runner(run->backend);
+  const auto cluster = load_trigger(run_id).cluster;
+  auto cli = make_agent_runner(run->backend, cluster);
   const auto before = ws->collect().summary;
   agents::AgentTurn next_turn{run_id, redactor_.redact(text), session};
   auto turn = co_await agent_turn(*cli, *ws, *run, std::move(next_turn), false);

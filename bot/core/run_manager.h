@@ -18,6 +18,7 @@
 #include "bot/base/redactor.h"
 #include "bot/base/task.h"
 #include "bot/core/circuit_breaker.h"
+#include "bot/core/config.h"
 #include "bot/core/knowledge_base.h"
 #include "bot/store/model.h"
 #include "bot/core/progress.h"
@@ -47,6 +48,9 @@ struct RunManagerOptions {
   std::size_t knowledge_per_run = 3;
   Metrics* metrics = nullptr;       // optional: run and agent_runtime_* metrics
   std::string cluster = "default";  // the cluster label of agent_runtime_* metrics
+  /// The clusters (kubernetes.clusters): with several, each run works on the one its alert's
+  /// `cluster` label or its channel picks (cluster_choice.h), and its thread and cards name it.
+  KubernetesConfig kubernetes;
   /// Names of namespaces, pods and deployments that exist (read-only kubectl), so free text can
   /// fill a skill's parameters; null: only what the text itself says.
   kubernetes::ObjectNameLookup* object_names = nullptr;
@@ -124,6 +128,7 @@ class RunManager {
     std::string cancelled_by;
     bool waiting_for_approval = false;
     std::set<std::string> findings_shown;  // finding sentences already in the thread
+    std::string cluster;                   // named on its timeline lines (several clusters)
   };
   struct Outcome {
     RunState state = RunState::Succeeded;
@@ -168,7 +173,8 @@ class RunManager {
   /// Before a backend's first run on this host: the agents check (agents/agent_check.h), its result
   /// in vigil_agent_check_ok and, when it failed, a note in the run's timeline saying what.
   Task<> check_backend_once(const RunRecord& run);
-  std::unique_ptr<agents::AgentRunner> make_agent_runner(const std::string& backend) const;
+  /// `cluster`: the run's; its read-only kubeconfig is the agent's (empty: the default's).
+  std::unique_ptr<agents::AgentRunner> make_agent_runner(const std::string& backend, const std::string& cluster) const;
   agents::WorkspaceInputs workspace_inputs(const RunRecord& run, const RunTrigger& trigger) const;
   /// What an agent run came to from its turn and its workspace's output (proposals start here).
   Outcome agent_outcome(const RunRecord& run, const RunTrigger& trigger, const agents::AgentTurnResult& turn,
@@ -180,6 +186,13 @@ class RunManager {
   void propose(const RunRecord& parent, const RunTrigger& trigger, const std::vector<agents::AgentProposal>& proposals);
 
   RunTrigger load_trigger(const std::string& run_id);
+  /// Settles `trigger.cluster` (or `cluster_problem`) before the run is recorded.
+  void choose_run_cluster(RunTrigger& trigger) const;
+  /// "[prod-eu] " when several clusters are configured and the run has one; else "".
+  std::string cluster_prefix(const std::string& run_id) const;
+  /// Why an agent cannot investigate `cluster` here (Pods see only the cluster they run in; a
+  /// context cannot be handed to an agent's kubectl); empty: it can.
+  std::string agent_cluster_problem(const std::string& cluster) const;
   std::string system_instructions() const;
   std::string prompt_for(const RunTrigger& trigger) const;
   void on_executor_event(const skills::StepEvent& event);

@@ -29,7 +29,9 @@ nlohmann::json RunTrigger::to_json() const {
           {"incident_id", incident_id},
           {"event", event},
           {"automatic", automatic},
-          {"dry_run", dry_run}};
+          {"dry_run", dry_run},
+          {"cluster", cluster},
+          {"cluster_problem", cluster_problem}};
 }
 
 RunTrigger RunTrigger::from_json(const nlohmann::json& j) {
@@ -48,6 +50,8 @@ RunTrigger RunTrigger::from_json(const nlohmann::json& j) {
   t.thread_ts = s(j, "thread_ts");
   t.backend = s(j, "backend");
   t.skill = s(j, "skill");
+  t.cluster = s(j, "cluster");
+  t.cluster_problem = s(j, "cluster_problem");
   if (j.contains("params") && j["params"].is_object()) {
     for (const auto& [k, v] : j["params"].items()) {
       if (v.is_string()) {

@@ -27,6 +27,11 @@ struct RunTrigger {
   nlohmann::json event = nlohmann::json::object();  // the input as received, for the agent's context
   bool automatic = false;                           // alerts and webhooks: subject to the circuit breaker
   bool dry_run = false;                             // runbook runs from the terminal: never ask, never change
+  /// Before the run starts: the cluster of the channel's binding (or `vigil skills run --cluster`);
+  /// after: the cluster the run works on (cluster_choice.h), empty when only one is configured.
+  std::string cluster;
+  /// Why no cluster could be chosen (an unknown `cluster` label): the run fails with it, touching none.
+  std::string cluster_problem;
   /// The new run's id when the caller names it (`vigil skills run --run ID`); empty: a fresh one.
   /// Not persisted: it is the run's own id.
   std::string run_id;

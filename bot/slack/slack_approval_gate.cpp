@@ -188,6 +188,7 @@ Task<Result<std::string>> SlackApprovalGate::post_card(const RunRecord& run, con
   view.dry_run_ok = r.dry_run_ok;
   view.why = why_view(r);
   why_[a.token] = *view.why;
+  view.cluster = a.cluster;
   view.risk = a.risk;
   view.requester = a.requester;
   view.expires_at = human_time(a.expires_at);
@@ -249,6 +250,7 @@ Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string
     d.by = a.decided_by;
     d.at = human_time(a.decided_at.value_or(now_s()));
     d.reason = redactor_.redact(a.reason);
+    d.cluster = a.cluster;
     built = slack::blocks::decision(d);
   } else if (a.state == ApprovalState::Pending) {
     slack::blocks::ApprovalView view;
@@ -260,6 +262,7 @@ Task<> SlackApprovalGate::update_card(const ApprovalRecord& a, const std::string
     view.expires_at = human_time(a.expires_at);
     view.token = a.token;
     view.status = status_line;
+    view.cluster = a.cluster;
     if (const auto why = why_.find(a.token); why != why_.end()) {
       view.why = why->second;
     }
@@ -393,6 +396,7 @@ ApprovalRecord SlackApprovalGate::new_approval(const skills::GateRequest& r) con
   }
   a.argv_hash = r.argv_hash;
   a.requester = r.requester;
+  a.cluster = r.cluster;
   a.risk = std::string(skills::to_string(r.risk));
   const bool two = std::find(config_.two_approvers_for.begin(), config_.two_approvers_for.end(), a.risk) !=
                    config_.two_approvers_for.end();

@@ -185,6 +185,7 @@ struct ApprovalRecord {
   std::string reason;
   std::string channel;
   std::string message_ts;
+  std::string cluster;  // the cluster the change runs against; empty: only one is configured
 };
 
 /// Automatic triage for a backend or a skill, paused after repeated failures.

@@ -77,7 +77,7 @@ enum class StoreOpenMode {
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   /// Opens (creating if needed, unless `mode` says otherwise) and migrates. A database written by a
   /// newer Vigil is refused.

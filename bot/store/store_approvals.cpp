@@ -11,7 +11,7 @@ using namespace store_detail;
 
 constexpr const char* kApprovalColumns =
     "token, run_id, step_id, argv_hash, requester, policy, risk, required_approvals, state, "
-    "created_at, expires_at, decided_by, decided_at, reason, channel, message_ts";
+    "created_at, expires_at, decided_by, decided_at, reason, channel, message_ts, cluster";
 
 ApprovalRecord read_approval(SQLite::Statement& q) {
   ApprovalRecord a;
@@ -31,6 +31,7 @@ ApprovalRecord read_approval(SQLite::Statement& q) {
   a.reason = q.getColumn(13).getString();
   a.channel = q.getColumn(14).getString();
   a.message_ts = q.getColumn(15).getString();
+  a.cluster = q.getColumn(16).getString();
   return a;
 }
 
@@ -41,8 +42,8 @@ ApprovalRecord read_approval(SQLite::Statement& q) {
 Result<void> Store::create_approval(const ApprovalRecord& a) {
   SQLite::Statement q(*db_,
                       "INSERT INTO approvals(token, run_id, step_id, argv_hash, requester, policy, risk, "
-                      "required_approvals, state, created_at, expires_at, channel, message_ts) "
-                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                      "required_approvals, state, created_at, expires_at, channel, message_ts, cluster) "
+                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   q.bind(1, a.token);
   q.bind(2, a.run_id);
   bind_opt(q, 3, a.step_id);
@@ -56,6 +57,7 @@ Result<void> Store::create_approval(const ApprovalRecord& a) {
   q.bind(11, static_cast<std::int64_t>(a.expires_at));
   q.bind(12, a.channel);
   q.bind(13, a.message_ts);
+  q.bind(14, a.cluster);
   try {
     q.exec();
   } catch (const SQLite::Exception& e) {

@@ -9,7 +9,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -191,6 +191,10 @@ CREATE INDEX approvals_run ON approvals(run_id);
 CREATE INDEX approvals_step ON approvals(step_id);
 CREATE INDEX runs_incident ON runs(incident_id);
 UPDATE webhook_deliveries SET body = '' WHERE status = 'processed';
+)sql",
+    // 9: the cluster an approval's change runs against (kubernetes.clusters), named on its card.
+    R"sql(
+ALTER TABLE approvals ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
 )sql",
 };
 static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),

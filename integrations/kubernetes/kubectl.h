@@ -13,6 +13,12 @@ struct KubectlOptions {
   std::string read_only_kubeconfig;    // diagnostics, and dry runs that are not server-side
   std::string remediation_kubeconfig;  // an approved mutating step, and server-side dry runs
   std::string dry_run_kubeconfig;      // server-side dry runs, when set (else the remediation one)
+  /// A context in the chosen kubeconfig (kubectl --context, added by Vigil after the argv was
+  /// checked); empty: the kubeconfig's current-context. The dry run's is the remediation one's
+  /// unless dry_run_kubeconfig is set.
+  std::string read_only_context;
+  std::string remediation_context;
+  std::string dry_run_context;
 };
 
 /// Whose credentials a kubectl call runs with.

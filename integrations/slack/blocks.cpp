@@ -440,8 +440,10 @@ std::string why_text(const WhyView& w) {
 
 Message approval_card(const ApprovalView& a) {
   json blocks = json::array();
-  blocks.push_back(json{{"type", "header"}, {"text", plain("Approval needed: " + a.step, kMaxHeaderText)}});
-  blocks.push_back(section("This step *changes* something. It runs exactly this command:\n" +
+  const std::string on = a.cluster.empty() ? "" : " on " + a.cluster;
+  blocks.push_back(json{{"type", "header"}, {"text", plain("Approval needed: " + a.step + on, kMaxHeaderText)}});
+  const std::string where = a.cluster.empty() ? "" : " on cluster *" + escape(a.cluster) + "*";
+  blocks.push_back(section("This step *changes* something" + where + ". It runs exactly this command:\n" +
                            code_block(display_argv(a.argv), kMaxSectionText - 60)));
   if (a.why) {
     blocks.push_back(section(why_text(*a.why)));
@@ -463,14 +465,15 @@ Message approval_card(const ApprovalView& a) {
   }
   json approve = button("Approve", kActionApprove, a.token, "primary");
   approve["confirm"] = json{{"title", plain("Run this step?", 100)},
-                            {"text", plain("This runs: " + display_argv(a.argv), 300)},
+                            {"text", plain("This runs" + on + ": " + display_argv(a.argv), 300)},
                             {"confirm", plain("Approve and run", 30)},
                             {"deny", plain("Back", 30)},
                             {"style", a.risk == "high" ? "danger" : "primary"}};
   blocks.push_back(json{{"type", "actions"},
                         {"block_id", approval_card_block_id(a.token)},
                         {"elements", json::array({approve, button("Deny", kActionDeny, a.token, "danger")})}});
-  return finish("Approval needed for " + a.step + " (" + a.risk + " risk): " + display_argv(a.argv), std::move(blocks));
+  return finish("Approval needed for " + a.step + on + " (" + a.risk + " risk): " + display_argv(a.argv),
+                std::move(blocks));
 }
 
 std::string on_call_line(const OnCallView& o) {
@@ -499,15 +502,16 @@ std::string on_call_line(const OnCallView& o) {
 Message decision(const DecisionView& d) {
   json blocks = json::array();
   const std::string verb = d.approved ? "Approved" : "Denied";
+  const std::string on = d.cluster.empty() ? "" : " on " + d.cluster;
   blocks.push_back(section(std::string(d.approved ? ":white_check_mark:" : ":no_entry:") + " *" + verb + "* by " +
-                           user(d.by) + " at " + escape(d.at) + ": *" + escape(d.step) + "*"));
+                           user(d.by) + " at " + escape(d.at) + ": *" + escape(d.step + on) + "*"));
   if (!d.argv.empty()) {
     blocks.push_back(section(code_block(display_argv(d.argv))));
   }
   if (!d.reason.empty()) {
     blocks.push_back(context({escape(d.reason)}));
   }
-  return finish(verb + " by " + d.by + " at " + d.at + ": " + d.step, std::move(blocks));
+  return finish(verb + " by " + d.by + " at " + d.at + ": " + d.step + on, std::move(blocks));
 }
 
 Message error(const std::string& title, const std::string& detail) {

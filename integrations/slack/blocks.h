@@ -109,15 +109,18 @@ struct ApprovalView {
   /// "Why this fix": the diagnosis and the evidence lines that chose it. Absent: not known (a card
   /// redrawn after a restart); present with an empty diagnosis: no finding matched.
   std::optional<WhyView> why = {};
+  /// The cluster the command runs against; empty when only one is configured (not named then).
+  std::string cluster = {};
 };
 
 struct DecisionView {
   bool approved = false;
   std::string step;
   std::vector<std::string> argv;
-  std::string by;      // U…
-  std::string at;      // human time
-  std::string reason;  // optional
+  std::string by;            // U…
+  std::string at;            // human time
+  std::string reason;        // optional
+  std::string cluster = {};  // as ApprovalView::cluster
 };
 
 struct IncidentView {

@@ -23,6 +23,9 @@ for a in "$@"; do
   fi
 done
 
+# A context Vigil put first (kubernetes.clusters) is logged above and otherwise ignored.
+case "$1" in --context=*) shift ;; esac
+
 # Prints a HolmesGPT fixture without its two JSON header lines (and a leading "stdout:" line).
 show() { tail -n +3 "$fixtures/$1" | sed '1{/^stdout:$/d;}'; }
 

@@ -451,6 +451,58 @@ TEST_F(StepExecutorTest, CrashLoopRollsBackOnlyWhenTheCrashBeganWithTheLatestRol
   EXPECT_EQ(report->verification, Verification::NotVerified);
 }
 
+// Several clusters: every kubectl call of a run goes to its cluster's identities (kubeconfig and
+// context), the card names the cluster, and a namespace the cluster does not let runs name is
+// refused before anything runs.
+TEST_F(StepExecutorTest, ARunWorksOnItsClusterOnly) {
+  options_hook_ = [](ExecutorOptions& o) {
+    ClusterTarget us{o.kubectl, {}};
+    ClusterTarget eu{o.kubectl, {"default"}};
+    eu.kubectl.read_only_kubeconfig = "/etc/vigil/eu-ro.kubeconfig";
+    eu.kubectl.remediation_kubeconfig = "/etc/vigil/eu-rw.kubeconfig";
+    eu.kubectl.read_only_context = "eu-reader";
+    eu.kubectl.remediation_context = "eu-admin";
+    ClusterTarget ap{o.kubectl, {"shop"}};
+    o.clusters = {{"us", us}, {"eu", eu}, {"ap", ap}};
+    o.default_cluster = "us";
+  };
+  create_run("eu");
+  auto run_def =
+      make_run("eu", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
+  run_def.cluster = "eu";
+  auto report = run(run_def);
+  ASSERT_TRUE(report) << report.error().detail;
+  ASSERT_EQ(gate_.requests.size(), 1u);
+  EXPECT_EQ(gate_.requests[0].cluster, "eu");
+  const auto c = calls();
+  ASSERT_GE(c.size(), 11u);
+  for (const auto& call : c) {
+    const bool write = is_dry(call) || call[3] == "restart";
+    EXPECT_EQ(call[0], write ? "KUBECONFIG=/etc/vigil/eu-rw.kubeconfig" : "KUBECONFIG=/etc/vigil/eu-ro.kubeconfig")
+        << ::testing::PrintToString(call);
+    EXPECT_EQ(call[1], write ? "--context=eu-admin" : "--context=eu-reader") << ::testing::PrintToString(call);
+  }
+
+  std::filesystem::remove(log_);
+  create_run("ap");
+  auto elsewhere =
+      make_run("ap", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
+  elsewhere.cluster = "ap";
+  report = run(elsewhere);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().detail, "namespace 'default' is not one cluster ap lets runs name (shop)");
+  EXPECT_TRUE(calls().empty()) << "nothing ran";
+
+  create_run("mars");
+  auto unknown =
+      make_run("mars", "pod-crashloop", {{"namespace", "default"}, {"pod", "analytics-exporter-fast-76897854c-cw5wh"}});
+  unknown.cluster = "mars";
+  report = run(unknown);
+  ASSERT_FALSE(report);
+  EXPECT_EQ(report.error().detail, "cluster 'mars' is not configured (kubernetes.clusters)");
+  EXPECT_TRUE(calls().empty());
+}
+
 // Scaling goes out only, from the count read just before (kubectl refuses if it changed since),
 // and never past the parameter's ceiling; asked for no more than there are, nothing is scaled.
 TEST_F(StepExecutorTest, ScalingGoesOutOnlyFromTheCurrentCount) {

@@ -1,6 +1,7 @@
 // `vigil skills …` (bot/cli/skills_commands.cpp) run as the real binary.
 #include <algorithm>
 #include <filesystem>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -15,17 +16,16 @@ using test::vigil_binary;
 
 class SkillsCli : public ::testing::Test {
  protected:
-  std::string write_config(bool kubernetes_enabled) {
+  std::string write_config(bool kubernetes_enabled, const std::string& more_clusters = "") {
     const auto path = dir_ / "vigil.yaml";
     test::write_file(path, "agent:\n  workspace_root: " + (dir_ / "ws").string() +
                                "\n  env_allowlist: [PATH, FAKE_KUBECTL_FIXTURES, FAKE_KUBECTL_LOG]\n"
                                "kubernetes:\n  enabled: " +
                                (kubernetes_enabled ? "true" : "false") +
                                "\n  kubectl: " + (test::test_data_dir() / "support" / "fake_kubectl.sh").string() +
-                               "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n"
-                               "storage:\n  database: " +
-                               (dir_ / "v.db").string() + "\nskills:\n  dirs: [" +
-                               (test::shipped_skills_dir()).string() + "]\n");
+                               "\n  read_only_kubeconfig: /etc/vigil/ro\n  remediation_kubeconfig: /etc/vigil/rw\n" +
+                               more_clusters + "storage:\n  database: " + (dir_ / "v.db").string() +
+                               "\nskills:\n  dirs: [" + (test::shipped_skills_dir()).string() + "]\n");
     return path.string();
   }
   std::vector<std::pair<std::string, std::string>> env() const {
@@ -182,6 +182,48 @@ TEST_F(SkillsCli, DryRunChangesNothingAndIsRecordedAsDiagnosed) {
   for (const auto& s : (*store)->list_steps(runs[0].id)) {
     EXPECT_FALSE(s.mutating && s.state == StepState::Succeeded) << s.step;
   }
+}
+
+// --cluster: every kubectl call goes to that cluster's identities (its kubeconfigs and contexts), and
+// its timeline names it; a cluster that is not configured is a usage mistake before anything runs.
+TEST_F(SkillsCli, RunOnAnotherClusterUsesItsIdentitiesOnly) {
+  const auto config = write_config(true,
+                                   "  cluster: us\n  clusters:\n    - name: eu\n"
+                                   "      read_only_kubeconfig: /etc/vigil/all-ro\n"
+                                   "      remediation_kubeconfig: /etc/vigil/all-rw\n"
+                                   "      read_only_context: eu-reader\n      remediation_context: eu-admin\n");
+  auto r = run_process({vigil_binary().string(), "-c", config, "skills", "run", "http-5xx-spike", "namespace=shop",
+                        "deployment=checkout", "--dry-run", "--cluster", "eu"},
+                       env());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto log = test::read_file(dir_ / "kubectl.log");
+  int calls = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line); ++calls) {
+    const bool ro = line.starts_with("KUBECONFIG=/etc/vigil/all-ro\t--context=eu-reader\t");
+    const bool rw = line.starts_with("KUBECONFIG=/etc/vigil/all-rw\t--context=eu-admin\t") &&
+                    line.find("--dry-run=server") != std::string::npos;
+    EXPECT_TRUE(ro || rw) << line;
+  }
+  EXPECT_GE(calls, 6) << log;
+  auto store = Store::open((dir_ / "v.db").string());
+  ASSERT_TRUE(store);
+  const auto runs = (*store)->list_runs(10);
+  ASSERT_EQ(runs.size(), 1u);
+  std::string timeline;
+  for (const auto& e : (*store)->list_events(runs[0].id)) {
+    timeline += e.text + "\n";
+  }
+  EXPECT_NE(timeline.find("investigating with runbook (http-5xx-spike) on cluster eu"), std::string::npos) << timeline;
+  EXPECT_NE(timeline.find("[eu] deployment: succeeded"), std::string::npos) << timeline;
+
+  std::filesystem::remove(dir_ / "kubectl.log");
+  r = run_process({vigil_binary().string(), "-c", config, "skills", "run", "http-5xx-spike", "namespace=shop",
+                   "deployment=checkout", "--dry-run", "--cluster", "mars"},
+                  env());
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("vigil: --cluster mars: no such cluster (us, eu)"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "kubectl.log")) << "nothing ran";
 }
 
 }  // namespace

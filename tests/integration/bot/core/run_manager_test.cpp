@@ -115,6 +115,7 @@ class RunManagerTest : public ::testing::Test {
     o.failure_threshold = 3;
     o.metrics = &metrics_;
     o.cluster = "test-cluster";
+    o.kubernetes = kubernetes_;
     journal_ = std::make_unique<StoreStepJournal>(*store_, clock_);
     auto m = std::make_unique<RunManager>(io_.get_executor(), *store_, *journal_, catalog_, runner_, gate_, clock_,
                                           redactor_, knowledge_, eo, o, log_);
@@ -162,6 +163,7 @@ class RunManagerTest : public ::testing::Test {
   KnowledgeBase knowledge_;
   Recorder recorder_;
   Metrics metrics_;
+  KubernetesConfig kubernetes_;  // one cluster unless a test configures more
 };
 
 TEST_F(RunManagerTest, AgentRunStreamsProgressKeepsSummaryAndTurnsProposalsIntoGatedRuns) {
@@ -452,6 +454,68 @@ TEST_F(RunManagerTest, RunbookBackendMatchesSkillRunsDiagnosticsAndGatedStep) {
   const auto steps = store_->list_steps(r->run_id);
   ASSERT_FALSE(steps.empty());
   EXPECT_EQ(steps.back().state, StepState::Succeeded);
+}
+
+// Several clusters: each run works on the one its alert's `cluster` label, else its channel, else
+// the default picks; its timeline lines and its card name it. An alert naming a cluster Vigil does
+// not know fails its run with the reason, and nothing runs anywhere.
+TEST_F(RunManagerTest, EachRunWorksOnTheClusterItsAlertOrChannelPicks) {
+  kubernetes_.cluster = "us";
+  kubernetes_.read_only_kubeconfig = "/etc/vigil/us-ro";
+  kubernetes_.remediation_kubeconfig = "/etc/vigil/us-rw";
+  ClusterConfig eu;
+  eu.name = "eu";
+  eu.read_only_kubeconfig = "/etc/vigil/eu-ro";
+  eu.remediation_kubeconfig = "/etc/vigil/eu-rw";
+  kubernetes_.clusters = {eu};
+  auto m = make_manager("replay");
+  struct Case {
+    std::string key;
+    std::string label;
+    std::string channel_cluster;
+    std::string cluster;
+  };
+  for (const auto& c : std::vector<Case>{{"by-label", "eu", "", "eu"},
+                                         {"label-over-channel", "us", "eu", "us"},
+                                         {"by-channel", "", "eu", "eu"},
+                                         {"default", "", "", "us"}}) {
+    SCOPED_TRACE(c.key);
+    recorder_ = Recorder{};
+    gate_.requests.clear();
+    auto t = trigger("api is down", c.key);
+    t.backend = "runbook";
+    t.cluster = c.channel_cluster;
+    if (!c.label.empty()) {
+      t.incident.labels["cluster"] = c.label;
+    }
+    auto r = m->start(t);
+    ASSERT_TRUE(r) << r.error().detail;
+    ASSERT_TRUE(run_until([&] { return m->idle(); }));
+    const auto run = store_->get_run(r->run_id);
+    EXPECT_EQ(run->state, RunState::Succeeded) << run->error;
+    ASSERT_EQ(gate_.requests.size(), 1u);
+    EXPECT_EQ(gate_.requests[0].cluster, c.cluster) << "the card names it";
+    const auto text = recorder_.all_text();
+    EXPECT_NE(text.find("investigating with runbook on cluster " + c.cluster), std::string::npos) << text;
+    EXPECT_NE(text.find("[" + c.cluster + "] restart: succeeded"), std::string::npos) << text;
+  }
+
+  recorder_ = Recorder{};
+  gate_.requests.clear();
+  auto t = trigger("api is down", "unknown");
+  t.backend = "runbook";
+  t.incident.labels["cluster"] = "mars";
+  auto r = m->start(t);
+  ASSERT_TRUE(r);
+  ASSERT_TRUE(run_until([&] { return m->idle(); }));
+  const auto run = store_->get_run(r->run_id);
+  EXPECT_EQ(run->state, RunState::Failed);
+  EXPECT_EQ(
+      run->error,
+      "the alert's cluster label names 'mars', which is not a configured cluster (us, eu); nothing was run on any "
+      "cluster");
+  EXPECT_TRUE(store_->list_steps(r->run_id).empty()) << "no step ran";
+  EXPECT_TRUE(gate_.requests.empty());
 }
 
 // The run manager is the one owner of a run's state: the executor says its gated step awaits

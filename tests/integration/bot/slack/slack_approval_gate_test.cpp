@@ -142,6 +142,32 @@ TEST_F(SlackApprovalGateTest, ExpiryUpdatesTheCardAndRunsNothing) {
   EXPECT_NE(late->message.find("already expired"), std::string::npos) << late->message;
 }
 
+// Several clusters: the card names the cluster the command changes, the approval row keeps it, and
+// the card redrawn after the decision still names it.
+TEST_F(SlackApprovalGateTest, TheCardAndItsDecisionNameTheCluster) {
+  std::optional<skills::GateDecision> decision;
+  auto r = request();
+  r.cluster = "prod-eu";
+  spawn(io_.get_executor(), ask(std::move(r), decision), null_logger(), "ask");
+  ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1 && emu_.calls("chat.postMessage").size() == 1; }));
+  const auto card = emu_.calls("chat.postMessage")[0].args.dump();
+  EXPECT_NE(card.find(" on prod-eu"), std::string::npos) << card;
+  EXPECT_NE(card.find("This step *changes* something on cluster *prod-eu*."), std::string::npos) << card;
+  const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
+  EXPECT_EQ(store_->get_approval(token)->cluster, "prod-eu");
+  std::optional<ClickOutcome> clicked;
+  auto click = [&]() -> Task<> {
+    const std::string approver = "U_OK";
+    const std::string no_reason;
+    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
+  };
+  spawn(io_.get_executor(), click(), null_logger(), "click");
+  ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
+  EXPECT_EQ(decision->outcome, skills::GateOutcome::Approved);
+  ASSERT_TRUE(run_until([&] { return updates().find("Approved") != std::string::npos; })) << updates();
+  EXPECT_NE(updates().find(" on prod-eu*"), std::string::npos) << updates();
+}
+
 TEST_F(SlackApprovalGateTest, ApprovedWhileNobodyWaitedIsFoundAgainAfterARestart) {
   std::optional<skills::GateDecision> first;
   spawn(io_.get_executor(), ask(request(), first), null_logger(), "ask");

@@ -112,6 +112,35 @@ TEST_F(KubectlIdentities, AServerDryRunRunsAsTheWriteIdentityAndNothingElseDoes)
   EXPECT_EQ(kubeconfig(Kubectl(with_dry).prepare(server_dry, KubectlIdentity::DryRun)), "/etc/vigil/dry");
 }
 
+// A cluster picked by context: Vigil adds --context right after the program, after the argv was
+// checked (a skill's own --context is refused), so it comes before any `--`.
+TEST_F(KubectlIdentities, AContextIsEachIdentitysOwnAndComesFirst) {
+  auto o = options();
+  o.read_only_context = "eu-reader";
+  o.remediation_context = "eu-admin";
+  const Kubectl k(o);
+  const std::vector<std::string> logs = {"kubectl", "logs", "-n", "shop", "--", "web-1"};
+  const auto read = k.prepare(logs, KubectlIdentity::ReadOnly);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->argv,
+            (std::vector<std::string>{"/usr/bin/kubectl", "--context=eu-reader", "logs", "-n", "shop", "--", "web-1"}));
+  EXPECT_EQ(read->env.at("KUBECONFIG"), "/etc/vigil/ro");
+  const std::vector<std::string> restart = {"kubectl", "rollout", "restart", "deployment/web", "-n", "shop"};
+  const auto write = k.prepare(restart, KubectlIdentity::Remediation);
+  ASSERT_TRUE(write);
+  EXPECT_EQ(write->argv[1], "--context=eu-admin");
+  auto dry = restart;
+  dry.push_back("--dry-run=server");
+  EXPECT_EQ(k.prepare(dry, KubectlIdentity::DryRun)->argv[1], "--context=eu-admin") << "the write identity's";
+  o.dry_run_kubeconfig = "/etc/vigil/dry";
+  o.dry_run_context = "eu-dry";
+  EXPECT_EQ(Kubectl(o).prepare(dry, KubectlIdentity::DryRun)->argv[1], "--context=eu-dry");
+  auto own = logs;
+  own.insert(own.begin() + 1, "--context=prod");
+  EXPECT_FALSE(k.prepare(own, KubectlIdentity::ReadOnly)) << "a skill never picks its own context";
+  EXPECT_EQ(Kubectl(options()).prepare(logs, KubectlIdentity::ReadOnly)->argv[1], "logs") << "no context: none added";
+}
+
 TEST_F(KubectlIdentities, AnIdentityFlagIsRefusedWhateverTheIdentity) {
   const Kubectl k(options());
   for (const auto identity : {KubectlIdentity::ReadOnly, KubectlIdentity::DryRun, KubectlIdentity::Remediation}) {

@@ -99,6 +99,29 @@ TEST(Blocks, ADryRunThatCouldNotRunIsOneLineSayingWhy) {
   EXPECT_EQ(dry_run_failure_line(std::string(400, 'x')).size(), 300u);
 }
 
+// With several clusters the card says which one the command changes, in the header, the text
+// above the command, the confirmation dialog and the notification; with one it says nothing.
+TEST(Blocks, TheCardNamesTheClusterTheCommandChanges) {
+  auto a = sample_approval();
+  EXPECT_EQ(approval_card(a).blocks.dump().find("cluster"), std::string::npos);
+  a.cluster = "prod-eu";
+  const auto m = approval_card(a);
+  const auto blocks = m.blocks.dump();
+  EXPECT_EQ(m.blocks[0]["text"]["text"], "Approval needed: " + a.step + " on prod-eu");
+  EXPECT_NE(blocks.find("This step *changes* something on cluster *prod-eu*. It runs exactly this command:"),
+            std::string::npos)
+      << blocks;
+  EXPECT_NE(blocks.find("This runs on prod-eu: "), std::string::npos) << blocks;
+  EXPECT_NE(m.text.find("Approval needed for " + a.step + " on prod-eu (medium risk)"), std::string::npos) << m.text;
+  DecisionView d;
+  d.approved = true;
+  d.step = "Restart";
+  d.by = "U1";
+  d.at = "now";
+  d.cluster = "prod-eu";
+  EXPECT_NE(decision(d).blocks.dump().find("*Restart on prod-eu*"), std::string::npos);
+}
+
 TEST(Blocks, RunRootMatchesGolden) {
   RunView run{"6f1c2d3e-0000-4000-8000-000000000001",
               "running",
