@@ -32,6 +32,7 @@
 #include "bot/app/slack_service.h"
 #include "bot/slack/markdown_timeline.h"
 #include "bot/core/step_output.h"
+#include "bot/store/database_lock.h"
 #include "bot/store/store.h"
 #include "bot/core/timeline.h"
 #include "bot/cli/triage_command.h"
@@ -380,6 +381,12 @@ int cmd_serve(const CliState& s) {
   auto redactor = make_redactor(*config);
   Logging logging(log_options(*config), redactor);
   auto log = logging.make("main");
+  // Before the database is opened (and migrated, and its runs recovered): never two at once.
+  auto lock = DatabaseLock::acquire(config->storage.database);
+  if (!lock) {
+    log->error("{}", lock.error().detail);
+    return kExitFailure;
+  }
   auto store = Store::open(config->storage.database);
   if (!store) {
     log->error("{}", store.error().detail);

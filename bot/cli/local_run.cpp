@@ -13,13 +13,19 @@ namespace vigil {
 Result<std::unique_ptr<LocalRun>> LocalRun::open(const Config& config, const skills::SkillCatalog& catalog,
                                                  LocalRunSettings settings) {
   auto redactor = make_redactor(config);
+  auto lock = DatabaseLock::acquire(config.storage.database);
+  if (!lock) {
+    return lock.error();
+  }
   auto opened = Store::open(config.storage.database);
   if (!opened) {
     return opened.error();
   }
   (*opened)->set_redactor(redactor);
-  return std::unique_ptr<LocalRun>(
+  auto run = std::unique_ptr<LocalRun>(
       new LocalRun(config, catalog, std::move(settings), std::move(redactor), std::move(*opened)));
+  run->lock_ = std::make_unique<DatabaseLock>(std::move(*lock));
+  return run;
 }
 
 LocalRun::LocalRun(const Config& config, const skills::SkillCatalog& catalog, LocalRunSettings settings,

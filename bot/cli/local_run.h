@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "bot/store/database_lock.h"
 #include "bot/app/agent_pods.h"
 #include "bot/base/clock.h"
 #include "bot/base/error.h"
@@ -60,6 +61,7 @@ class LocalRun {
 
   std::shared_ptr<Redactor> redactor_;
   Logging logging_;
+  std::unique_ptr<DatabaseLock> lock_;  // held while this runs (one process per SQLite file)
   std::unique_ptr<Store> store_;
   KnowledgeBase knowledge_;
   boost::asio::io_context io_;

@@ -641,18 +641,25 @@ void RunManager::record_run_metrics(const std::string& backend, const Outcome& o
 
 void RunManager::finish(const std::string& run_id, Outcome outcome) {
   auto run = store_.get_run(run_id);
-  if (!outcome.summary.empty()) {
-    store_.set_run_summary(run_id, redactor_.redact(outcome.summary));
-  }
-  if (!outcome.error.empty()) {
-    store_.set_run_error(run_id, redactor_.redact(outcome.error));
-  }
   const auto result = outcome.result ? outcome.result : default_result_for(outcome.state);
-  if (result) {
-    store_.set_run_result(run_id, *result);
+  // What the run came to is written only by the writer whose conditional transition wins: a run
+  // another writer finished (or marked interrupted) keeps what that one wrote.
+  const bool moved = store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued},
+                                           outcome.state, now_ms(), "system", outcome.error);
+  if (moved) {
+    if (!outcome.summary.empty()) {
+      store_.set_run_summary(run_id, redactor_.redact(outcome.summary));
+    }
+    if (!outcome.error.empty()) {
+      store_.set_run_error(run_id, redactor_.redact(outcome.error));
+    }
+    if (result) {
+      store_.set_run_result(run_id, *result);
+    }
+  } else {
+    log_->warn("run={} was already {} when it finished as {}; what it came to is kept", run_id,
+               run ? to_string(run->state) : std::string_view("gone"), to_string(outcome.state));
   }
-  store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued}, outcome.state,
-                        now_ms(), "system", outcome.error);
   active_.erase(run_id);
   // The line people read first: what the run came to ("fix denied, no change made: …").
   std::string text = result ? std::string(label_of(*result)) : std::string(to_string(outcome.state));

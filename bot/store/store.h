@@ -169,7 +169,8 @@ class Store {
   std::vector<StepRecord> list_steps(const std::string& run_id);
   /// Conditional: moves the step from one of `from` to `to`.
   bool transition_step(std::int64_t id, const std::vector<StepState>& from, StepState to, long long at);
-  void finish_step(std::int64_t id, StepState state, std::optional<int> exit_code, std::optional<int> signal,
+  /// False when the step was final already (nothing changes then).
+  bool finish_step(std::int64_t id, StepState state, std::optional<int> exit_code, std::optional<int> signal,
                    const std::string& output, bool truncated, const std::string& output_path, long long at);
   /// Steps caught running by a crash become interrupted; returns them.
   std::vector<StepRecord> interrupt_running_steps(long long at);

@@ -112,11 +112,14 @@ bool Store::transition_step(std::int64_t id, const std::vector<StepState>& from,
   return q.exec() == 1;
 }
 
-void Store::finish_step(std::int64_t id, StepState state, std::optional<int> exit_code, std::optional<int> signal,
+bool Store::finish_step(std::int64_t id, StepState state, std::optional<int> exit_code, std::optional<int> signal,
                         const std::string& output, bool truncated, const std::string& output_path, long long at) {
+  // Only a step not final yet: a stale writer never overwrites what another process concluded
+  // (a step it marked interrupted stays interrupted).
   SQLite::Statement q(*db_,
                       "UPDATE steps SET state=?, exit_code=?, signal=?, output=?, output_truncated=?, "
-                      "output_path=?, finished_at=? WHERE id=?");
+                      "output_path=?, finished_at=? WHERE id=? AND state IN ('pending', 'awaiting_approval', "
+                      "'running')");
   q.bind(1, std::string(to_string(state)));
   bind_opt(q, 2, exit_code);
   bind_opt(q, 3, signal);
@@ -125,7 +128,7 @@ void Store::finish_step(std::int64_t id, StepState state, std::optional<int> exi
   q.bind(6, output_path);
   q.bind(7, static_cast<std::int64_t>(at));
   q.bind(8, static_cast<std::int64_t>(id));
-  q.exec();
+  return q.exec() == 1;
 }
 
 std::vector<StepRecord> Store::interrupt_running_steps(long long at) {

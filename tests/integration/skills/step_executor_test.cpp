@@ -843,7 +843,7 @@ TEST_F(StepExecutorTest, InterruptedMutatingStepNeedsANewApproval) {
     }
   }
   ASSERT_NE(cordon, 0);
-  store_->finish_step(cordon, StepState::Running, std::nullopt, std::nullopt, "", false, "", 3);
+  ASSERT_TRUE(store_->transition_step(cordon, {StepState::Succeeded}, StepState::Running, 3));
   EXPECT_EQ(store_->interrupt_running_steps(4).size(), 1u);
   gate_.requests.clear();
   const auto cordons_before = calls().size();

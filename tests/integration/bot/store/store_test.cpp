@@ -331,6 +331,10 @@ TEST_F(StoreTest, StepsAndInterruptionAfterCrash) {
   EXPECT_EQ(step->state, StepState::Interrupted);
   EXPECT_EQ(step->argv, s.argv);
   EXPECT_TRUE(step->mutating);
+  // A stale writer's finish never overwrites what another concluded: interrupted stays interrupted.
+  EXPECT_FALSE(store->finish_step(s.id, StepState::Succeeded, 0, std::nullopt, "restarted", false, "", kNow + 9));
+  EXPECT_EQ(store->get_step(s.id)->state, StepState::Interrupted);
+  EXPECT_EQ(store->get_step(s.id)->output, "");
 }
 
 TEST_F(StoreTest, ProcessedEventsPrunedByTtl) {
