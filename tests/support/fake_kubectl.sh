@@ -7,7 +7,7 @@
 # The crash-loop skill's evidence for choosing a rollback or a restart: the crashing pod's
 # ReplicaSet is revision $FAKE_KUBECTL_POD_REVISION (default 2, the latest) created at
 # $FAKE_KUBECTL_ROLLED_OUT_AT; the kubelet first backed off at $FAKE_KUBECTL_BACKOFF_AT (default:
-# no back-off event left).
+# no back-off event left). The node's Ready condition is $FAKE_KUBECTL_NODE_READY (default False).
 fixtures="${FAKE_KUBECTL_FIXTURES:?}"
 if [ -n "$FAKE_KUBECTL_LOG" ]; then
   { printf 'KUBECONFIG=%s' "$KUBECONFIG"; for a in "$@"; do printf '\t%s' "$a"; done; printf '\n'; } >>"$FAKE_KUBECTL_LOG"
@@ -44,6 +44,7 @@ case "$verb" in
     case "$1" in
       nodes|node)
         case " $* " in
+          *"jsonpath={.status.conditions"*) echo "${FAKE_KUBECTL_NODE_READY:-False}" ;;
           *"jsonpath={.spec.unschedulable}"*)
             # "true" once an approved (not dry-run) cordon was logged; kubectl prints nothing otherwise.
             tab=$(printf '\t')

@@ -103,7 +103,8 @@ class StepExecutorTest : public ::testing::Test {
                        "FAKE_KUBECTL_GITOPS",
                        "FAKE_KUBECTL_POD_REVISION",
                        "FAKE_KUBECTL_ROLLED_OUT_AT",
-                       "FAKE_KUBECTL_BACKOFF_AT"};
+                       "FAKE_KUBECTL_BACKOFF_AT",
+                       "FAKE_KUBECTL_NODE_READY"};
     o.environment = extra_env_;
     o.environment["PATH"] = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
     o.environment["FAKE_KUBECTL_FIXTURES"] = (test::fixtures_dir() / "kubernetes").string();
@@ -501,6 +502,43 @@ TEST_F(StepExecutorTest, ARunWorksOnItsClusterOnly) {
   ASSERT_FALSE(report);
   EXPECT_EQ(report.error().detail, "cluster 'mars' is not configured (kubernetes.clusters)");
   EXPECT_TRUE(calls().empty());
+}
+
+// A node-not-ready alert can be stale: a node whose Ready condition is True again is not cordoned,
+// and the run says why; one that is NotReady (False or Unknown) is, and the cordon is verified by
+// the node being unschedulable.
+TEST_F(StepExecutorTest, OnlyANodeThatIsNotReadyNowIsCordoned) {
+  for (const std::string ready : {"True", "Unknown"}) {
+    SCOPED_TRACE(ready);
+    std::filesystem::remove(log_);
+    extra_env_ = {{"FAKE_KUBECTL_NODE_READY", ready}};
+    const std::string id = "node-" + ready;
+    create_run(id);
+    const auto before = gate_.requests.size();
+    auto report = run(make_run(id, "node-not-ready", {{"node", "kind-double-node-worker"}}));
+    ASSERT_TRUE(report) << report.error().detail;
+    bool cordoned = false;
+    for (const auto& c : calls()) {
+      cordoned = cordoned || (c[1] == "cordon" && !is_dry(c));
+    }
+    std::vector<std::string> said;
+    for (const auto& f : report->findings) {
+      said.push_back(f.text);
+    }
+    const std::string again =
+        "node kind-double-node-worker is Ready again (its Ready condition is True now): no cordon is proposed";
+    if (ready == "True") {
+      EXPECT_EQ(gate_.requests.size(), before) << "nothing to approve";
+      EXPECT_FALSE(cordoned);
+      EXPECT_NE(std::find(said.begin(), said.end(), again), said.end()) << ::testing::PrintToString(said);
+    } else {
+      ASSERT_EQ(gate_.requests.size(), before + 1);
+      EXPECT_EQ(gate_.requests[before].step, "cordon");
+      EXPECT_TRUE(cordoned);
+      EXPECT_EQ(report->verification, Verification::Verified);
+      EXPECT_EQ(std::find(said.begin(), said.end(), again), said.end());
+    }
+  }
 }
 
 // Scaling goes out only, from the count read just before (kubectl refuses if it changed since),
