@@ -4,6 +4,7 @@
 #include "handlers/slash_command_handler.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/handler_harness.h"
 
@@ -53,6 +54,34 @@ TEST_F(SlashCommandHandlerTest, TriageRecordsTheRunAndSaysWhereItStands) {
   EXPECT_EQ(run.trigger_kind, "slash_command");
   EXPECT_TRUE(run.incident_id.empty()) << "no incident declared here";
   EXPECT_EQ(h_.audit_actions(), std::vector<std::string>{"run.requested"});
+}
+
+// Several clusters: a run started in a channel bound to one works on it (its trigger, kept with
+// the run, says so); in an unbound channel, or with one cluster, on the default.
+TEST(SlashCommandClusters, ARunInABoundChannelWorksOnThatChannelsCluster) {
+  HandlerHarness h([](Config& c) {
+    c.skills.dirs = {(test::fixtures_dir() / "skills_params").string()};
+    c.kubernetes.cluster = "us";
+    c.kubernetes.read_only_kubeconfig = "/etc/vigil/us-ro";
+    c.kubernetes.remediation_kubeconfig = "/etc/vigil/us-rw";
+    ClusterConfig eu;
+    eu.name = "eu";
+    eu.read_only_kubeconfig = "/etc/vigil/eu-ro";
+    eu.remediation_kubeconfig = "/etc/vigil/eu-rw";
+    c.kubernetes.clusters = {eu};
+    c.channels.front().cluster = "eu";
+  });
+  SlashCommandHandler handler(*h.context);
+  ASSERT_TRUE(h.run(handler.handle(h.slash("/triage", "checkout 5xx", kRequester))));
+  const auto runs = h.store->list_runs(10);
+  ASSERT_EQ(runs.size(), 1u);
+  std::string cluster;
+  for (const auto& e : h.store->list_events(runs[0].id)) {
+    if (e.kind == "trigger") {
+      cluster = nlohmann::json::parse(e.data).value("cluster", "");
+    }
+  }
+  EXPECT_EQ(cluster, "eu");
 }
 
 TEST_F(SlashCommandHandlerTest, TheSameRequestDeliveredTwiceStartsOneRun) {
