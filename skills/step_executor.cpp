@@ -222,16 +222,13 @@ StepExecutor::StepExecutor(StepJournal& journal, process::ChildProcess& runner, 
       kubectl_(options_.kubectl),
       log_(std::move(log)) {}
 
-void StepExecutor::event(const std::string& run_id, StepEventKind kind, const std::string& text,
-                         const std::string& actor) {
+void StepExecutor::event(const RunContext& rs, StepEventKind kind, const std::string& text, const std::string& actor) {
   StepEvent e;
-  e.run_id = run_id;
+  e.run_id = rs.run.run_id;
   e.kind = kind;
   e.actor = actor;
-  e.text = text;
-  if (const auto cluster = run_clusters_.find(run_id); cluster != run_clusters_.end()) {
-    e.text = "[" + cluster->second + "] " + text;  // several clusters: every timeline line names its own
-  }
+  // Several clusters: every timeline line names the run's own.
+  e.text = rs.run.cluster.empty() ? text : "[" + rs.run.cluster + "] " + text;
   journal_.record(e);
   if (options_.on_event) {
     options_.on_event(e);
@@ -242,14 +239,6 @@ Task<Result<SkillRunReport>> StepExecutor::run(SkillRun run) {
   co_await net::this_coro::throw_if_cancelled(false);
   RunContext rs;
   rs.run = std::move(run);
-  struct ClusterNamed {
-    std::map<std::string, std::string>& clusters;
-    std::string run_id;
-    ~ClusterNamed() { clusters.erase(run_id); }
-  } named{run_clusters_, rs.run.run_id};
-  if (!rs.run.cluster.empty()) {
-    run_clusters_[rs.run.run_id] = rs.run.cluster;
-  }
   if (auto ready = prepare(rs); !ready) {
     co_return ready.error();
   }
@@ -262,7 +251,7 @@ Task<Result<SkillRunReport>> StepExecutor::run(SkillRun run) {
     report.message = "all steps done";
   }
   report.findings = update_findings(rs);
-  event(rs.run.run_id, StepEventKind::SkillFinished,
+  event(rs, StepEventKind::SkillFinished,
         rs.run.skill.id + ": " + std::string(to_string(report.outcome)) + " (" + report.message + ")");
   co_return report;
 }
@@ -300,13 +289,13 @@ Result<void> StepExecutor::prepare(RunContext& rs) {
   // Every parameter is checked before anything runs.
   auto params = resolve_parameters(skill, rs.run.params, rs.values.incident);
   if (!params) {
-    event(rs.run.run_id, StepEventKind::SkillRefused, skill.id + ": " + params.error().detail);
+    event(rs, StepEventKind::SkillRefused, skill.id + ": " + params.error().detail);
     log_->warn("run={} skill {} refused: {}", rs.run.run_id, skill.id, params.error().detail);
     return params.error();
   }
   rs.values.params = std::move(*params);
   if (auto target = cluster_for(rs.run, rs.values.params); !target) {
-    event(rs.run.run_id, StepEventKind::SkillRefused, skill.id + ": " + target.error().detail);
+    event(rs, StepEventKind::SkillRefused, skill.id + ": " + target.error().detail);
     log_->warn("run={} skill {} refused: {}", rs.run.run_id, skill.id, target.error().detail);
     return target.error();
   } else {
@@ -324,7 +313,7 @@ Result<void> StepExecutor::prepare(RunContext& rs) {
                         "step " + row.key + " of run " + rs.run.run_id + " is running (mark it interrupted first)");
     }
   }
-  event(rs.run.run_id, rs.rows.empty() ? StepEventKind::SkillStarted : StepEventKind::SkillResumed, skill.id);
+  event(rs, rs.rows.empty() ? StepEventKind::SkillStarted : StepEventKind::SkillResumed, skill.id);
   return {};
 }
 
@@ -392,7 +381,7 @@ Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& repo
       }
     }
     if (all_ok) {
-      event(rs.run.run_id, StepEventKind::Verified, "verified after " + std::to_string(attempt) + " attempt(s)");
+      event(rs, StepEventKind::Verified, "verified after " + std::to_string(attempt) + " attempt(s)");
       co_return Verification::Verified;
     }
     if (attempt < verify.attempts) {
@@ -404,13 +393,12 @@ Task<Verification> StepExecutor::run_verify(RunContext& rs, SkillRunReport& repo
       }
     }
   }
-  event(rs.run.run_id, StepEventKind::NotVerified,
-        "not verified after " + std::to_string(verify.attempts) + " attempt(s)");
+  event(rs, StepEventKind::NotVerified, "not verified after " + std::to_string(verify.attempts) + " attempt(s)");
   co_return Verification::NotVerified;
 }
 
 Task<bool> StepExecutor::run_rollback(RunContext& rs, SkillRunReport& report) {
-  event(rs.run.run_id, StepEventKind::RollbackOffered, "rollback offered as a new gated proposal");
+  event(rs, StepEventKind::RollbackOffered, "rollback offered as a new gated proposal");
   // Rolled back only when a rollback step ran and none failed: every one skipped (their `when`
   // did not hold) is not a rollback.
   bool all_ok = true;
@@ -617,7 +605,7 @@ Task<StepResult> StepExecutor::run_step(RunContext& rs, const Step& step, Sectio
   if (step.is_gated()) {
     if (row && (row->state == StepState::Interrupted || row->state == StepState::Cancelled)) {
       // Caught by a crash or a cancel: a new row and a new approval, never the old one.
-      event(rs.run.run_id, StepEventKind::StepInterruptedReapproval,
+      event(rs, StepEventKind::StepInterruptedReapproval,
             key + " was " + std::string(to_string(row->state)) + "; asking for a new approval");
       row.reset();
     }
@@ -730,7 +718,7 @@ Task<StepResult> StepExecutor::run_gated(RunContext& rs, const Step& step, std::
   if (options_.on_awaiting_approval) {
     options_.on_awaiting_approval(rs.run.run_id, key);
   }
-  event(rs.run.run_id, StepEventKind::ApprovalRequested, key + ": " + join_argv(argv));
+  event(rs, StepEventKind::ApprovalRequested, key + ": " + join_argv(argv));
   GateRequest req = gate_request(rs, step, key, argv, gated, dry, is_rollback);
   const GateRequest asked = req;
   const GateDecision decision = co_await gate_.request(std::move(req));
@@ -765,7 +753,7 @@ StepResult StepExecutor::not_approved(RunContext& rs, const StepEntry& gated, co
            (decision.decided_by.empty() ? "" : " by " + decision.decided_by) +
            (decision.reason.empty() ? "" : ": " + decision.reason);
   journal_.finish(gated, StepEnd::without_running(state, r.note));
-  event(rs.run.run_id, decision_event(decision.outcome), key + ": " + r.note,
+  event(rs, decision_event(decision.outcome), key + ": " + r.note,
         decision.decided_by.empty() ? "system" : decision.decided_by);
   r.state = state;
   return r;
@@ -780,7 +768,7 @@ Task<StepResult> StepExecutor::run_approved(RunContext& rs, const Step& step, co
     r.note = "the step was decided elsewhere";
     co_return r;
   }
-  event(rs.run.run_id, StepEventKind::ApprovalApproved, gated.key + " by " + decision.decided_by, actor);
+  event(rs, StepEventKind::ApprovalApproved, gated.key + " by " + decision.decided_by, actor);
   auto res = co_await execute(rs, step, gated, step.mutating);
   res.gated = true;
   ExecutionRecord executed;
@@ -857,7 +845,7 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEnt
     co_return r;
   }
   const std::string output_file = output_file_for(rs.run.run_id, row);
-  event(rs.run.run_id, StepEventKind::StepStarted, row.key + ": " + join_argv(row.argv));
+  event(rs, StepEventKind::StepStarted, row.key + ": " + join_argv(row.argv));
   log_->info("run={} step={} running {}", rs.run.run_id, row.key, join_argv(row.argv));
   auto result = co_await runner_.run(std::move(*spec));
   if (!result) {
@@ -865,7 +853,7 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEnt
     r.output = result.error().detail;
     r.note = result.error().detail;
     journal_.finish(row, StepEnd::without_running(r.state, r.output));
-    event(rs.run.run_id, StepEventKind::StepFinished, row.key + ": failed to start: " + r.output);
+    event(rs, StepEventKind::StepFinished, row.key + ": failed to start: " + r.output);
     if (options_.on_step_finished) {
       options_.on_step_finished(rs.run.run_id, r);
     }
@@ -874,7 +862,7 @@ Task<StepResult> StepExecutor::execute(RunContext& rs, const Step& step, StepEnt
   keep_output(rs.run.run_id, row.key, *result, output_file, r);
   journal_.finish(row, outcome_of(r));
   rs.rows[row.key].state = r.state;
-  event(rs.run.run_id, StepEventKind::StepFinished,
+  event(rs, StepEventKind::StepFinished,
         row.key + ": " + std::string(to_string(r.state)) +
             (r.exit_code ? " (exit " + std::to_string(*r.exit_code) + ")" : "") +
             (r.signal ? " (signal " + std::to_string(*r.signal) + ")" : ""));

@@ -193,15 +193,13 @@ class StepExecutor {
   bool condition_holds(const RunContext& rs, const Condition& c, const StepResult* subject) const;
   /// Evaluates the skill's findings over the steps so far; tells on_findings when they changed.
   std::vector<FindingResult> update_findings(RunContext& rs);
-  void event(const std::string& run_id, StepEventKind kind, const std::string& text,
-             const std::string& actor = "system");
+  void event(const RunContext& rs, StepEventKind kind, const std::string& text, const std::string& actor = "system");
 
   StepJournal& journal_;
   process::ChildProcess& runner_;
   ApprovalGate& gate_;
   Clock& clock_;
   ExecutorOptions options_;
-  std::map<std::string, std::string> run_clusters_;  // run id → its cluster, while it runs (named in events)
   kubernetes::Kubectl kubectl_;
   Logger log_;
 };
