@@ -77,6 +77,12 @@ class SlackApprovalGateTest : public ::testing::Test {
     out = co_await gate_->request(std::move(r));
   }
 
+  /// `user` clicks Approve on the card of `token`; `out` holds what the click came to.
+  Task<> approve(std::string token, std::string user, std::optional<ClickOutcome>& out) {
+    const std::string no_reason;
+    out = co_await gate_->click(token, user, Decision::Approve, no_reason);
+  }
+
   template <class Pred>
   bool run_until(Pred pred) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -131,12 +137,7 @@ TEST_F(SlackApprovalGateTest, ExpiryUpdatesTheCardAndRunsNothing) {
   // A click after expiry is refused and changes nothing.
   std::optional<ClickOutcome> late;
   const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
-  auto click = [&]() -> Task<> {
-    const std::string approver = "U_OK";
-    const std::string no_reason;
-    late = co_await gate_->click(token, approver, Decision::Approve, no_reason);
-  };
-  spawn(io_.get_executor(), click(), null_logger(), "click");
+  spawn(io_.get_executor(), approve(token, "U_OK", late), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return late.has_value(); }));
   EXPECT_EQ(late->kind, ClickOutcome::Kind::Refused);
   EXPECT_NE(late->message.find("already expired"), std::string::npos) << late->message;
@@ -156,12 +157,7 @@ TEST_F(SlackApprovalGateTest, TheCardAndItsDecisionNameTheCluster) {
   const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
   EXPECT_EQ(store_->get_approval(token)->cluster, "prod-eu");
   std::optional<ClickOutcome> clicked;
-  auto click = [&]() -> Task<> {
-    const std::string approver = "U_OK";
-    const std::string no_reason;
-    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
-  };
-  spawn(io_.get_executor(), click(), null_logger(), "click");
+  spawn(io_.get_executor(), approve(token, "U_OK", clicked), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
   EXPECT_EQ(decision->outcome, skills::GateOutcome::Approved);
   ASSERT_TRUE(run_until([&] { return updates().find("Approved") != std::string::npos; })) << updates();
@@ -206,12 +202,7 @@ TEST_F(SlackApprovalGateTest, AClickDecidedWhileTheCardIsBeingPostedIsNotMissed)
   ASSERT_TRUE(run_until([&] { return !store_->pending_approvals().empty(); }));
   const auto token = store_->pending_approvals()[0].token;
   std::optional<ClickOutcome> clicked;
-  auto click = [&]() -> Task<> {
-    const std::string approver = "U_OK";
-    const std::string no_reason;
-    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
-  };
-  spawn(io_.get_executor(), click(), null_logger(), "click");
+  spawn(io_.get_executor(), approve(token, "U_OK", clicked), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return clicked.has_value(); }));
   EXPECT_EQ(clicked->kind, ClickOutcome::Kind::Decided) << clicked->message;
   EXPECT_TRUE(emu_.calls("chat.postMessage").empty()) << "the click came before the card's answer";
@@ -345,12 +336,7 @@ TEST_F(ApprovalReminderTest, NoReminderAfterADecision) {
   clock_.advance(2min);
   const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
   std::optional<ClickOutcome> clicked;
-  auto click = [&]() -> Task<> {
-    const std::string approver = "U0OKAPPROVER";
-    const std::string no_reason;
-    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
-  };
-  spawn(io_.get_executor(), click(), null_logger(), "click");
+  spawn(io_.get_executor(), approve(token, "U0OKAPPROVER", clicked), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
   EXPECT_EQ(decision->outcome, skills::GateOutcome::Approved);
   clock_.advance(10min);
@@ -413,12 +399,7 @@ TEST_F(SlackApprovalGateTest, TheGateWritesEachApprovalRowOnceAndARefusedBinding
   ASSERT_TRUE(run_until([&] { return gate_->waiters() == 1; }));
   const auto token = store_->find_approval_for_step(step_.run_id, step_.id)->token;
   std::optional<ClickOutcome> clicked;
-  auto click = [&]() -> Task<> {
-    const std::string approver = "U_OK";
-    const std::string no_reason;
-    clicked = co_await gate_->click(token, approver, Decision::Approve, no_reason);
-  };
-  spawn(io_.get_executor(), click(), null_logger(), "click");
+  spawn(io_.get_executor(), approve(token, "U_OK", clicked), null_logger(), "click");
   ASSERT_TRUE(run_until([&] { return decision.has_value(); }));
   EXPECT_EQ(decision->outcome, skills::GateOutcome::Approved);
 
