@@ -227,8 +227,7 @@ void StepExecutor::event(const RunContext& rs, StepEventKind kind, const std::st
   e.run_id = rs.run.run_id;
   e.kind = kind;
   e.actor = actor;
-  // Several clusters: every timeline line names the run's own.
-  e.text = rs.run.cluster.empty() ? text : "[" + rs.run.cluster + "] " + text;
+  e.text = cluster_tag(rs.run.cluster) + text;  // several clusters: every line names the run's own
   journal_.record(e);
   if (options_.on_event) {
     options_.on_event(e);
@@ -461,6 +460,10 @@ std::optional<long> whole_number(std::string_view text) {
 }
 
 }  // namespace
+
+std::string cluster_tag(const std::string& cluster) {
+  return cluster.empty() ? std::string() : "[" + cluster + "] ";
+}
 
 bool output_below(const std::string& output, const std::map<std::string, std::string>& params,
                   const std::string& param) {

@@ -32,6 +32,10 @@ bool output_below(const std::string& output, const std::map<std::string, std::st
 
 struct StepResult;
 
+/// How a timeline line names its run's cluster when several are configured: "[prod-eu] "; "" for
+/// a run that names none.
+std::string cluster_tag(const std::string& cluster);
+
 /// A cluster a run may target: its kubectl identities and the namespaces its runs may name.
 struct ClusterTarget {
   kubernetes::KubectlOptions kubectl;

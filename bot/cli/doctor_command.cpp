@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include <boost/asio/io_context.hpp>
 #include <CLI/CLI.hpp>
@@ -25,9 +26,7 @@ using kubernetes::KubeAccess;
 struct Identity {
   std::string kubeconfig;
   std::string context;
-  bool operator<(const Identity& o) const {
-    return kubeconfig != o.kubeconfig ? kubeconfig < o.kubeconfig : context < o.context;
-  }
+  bool operator<(const Identity& o) const { return std::tie(kubeconfig, context) < std::tie(o.kubeconfig, o.context); }
   std::string to_string() const { return kubeconfig + (context.empty() ? "" : " (context " + context + ")"); }
 };
 
@@ -36,10 +35,8 @@ struct Question {
   Identity identity;
   KubeAccess access;
   bool operator<(const Question& o) const {
-    if (identity < o.identity || o.identity < identity) {
-      return identity < o.identity;
-    }
-    return access < o.access;
+    return std::tie(identity.kubeconfig, identity.context, access) <
+           std::tie(o.identity.kubeconfig, o.identity.context, o.access);
   }
 };
 

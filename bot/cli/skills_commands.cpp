@@ -1,6 +1,5 @@
 #include "bot/cli/skills_commands.h"
 
-#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -192,16 +191,10 @@ int cmd_run(const std::string& config_path, const SkillsState& st) {
     std::cerr << "vigil: " << resolved.error().detail << "\n";
     return kExitUsage;
   }
-  if (!st.cluster.empty()) {
-    const auto clusters = config->kubernetes.all_clusters();
-    std::string names;
-    for (const auto& c : clusters) {
-      names += (names.empty() ? "" : ", ") + c.name;
-    }
-    if (std::none_of(clusters.begin(), clusters.end(), [&](const ClusterConfig& c) { return c.name == st.cluster; })) {
-      std::cerr << "vigil: --cluster " << st.cluster << ": no such cluster (" << names << ")\n";
-      return kExitUsage;
-    }
+  if (!st.cluster.empty() && !config->kubernetes.find_cluster(st.cluster)) {
+    std::cerr << "vigil: --cluster " << st.cluster << ": no such cluster (" << config->kubernetes.cluster_names()
+              << ")\n";
+    return kExitUsage;
   }
   const std::string user = cli_actor();
   std::map<std::string, skills::SkillRunReport> reports;  // by run id

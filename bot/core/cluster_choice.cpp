@@ -1,20 +1,12 @@
 #include "bot/core/cluster_choice.h"
 
-#include <algorithm>
-
 namespace vigil {
 
 Result<ClusterChoice> choose_cluster(const KubernetesConfig& kubernetes,
                                      const std::map<std::string, std::string>& labels,
                                      const std::string& channel_cluster) {
-  const auto clusters = kubernetes.all_clusters();
-  const auto known = [&](const std::string& name) {
-    return std::any_of(clusters.begin(), clusters.end(), [&](const ClusterConfig& c) { return c.name == name; });
-  };
-  std::string names;
-  for (const auto& c : clusters) {
-    names += (names.empty() ? "" : ", ") + c.name;
-  }
+  const auto known = [&](const std::string& name) { return kubernetes.find_cluster(name).has_value(); };
+  const auto names = kubernetes.cluster_names();
   if (const auto label = labels.find("cluster"); label != labels.end() && !label->second.empty()) {
     if (!known(label->second)) {
       return make_error(Errc::InvalidInput, "the alert's cluster label names '" + label->second +

@@ -133,9 +133,14 @@ ConfigLoad load_config(const std::string& path, const Environment& env) {
 
 namespace vigil {
 
+// The top-level keys describe a cluster when they name a read-only kubeconfig or nothing else does.
+static bool top_level_is_a_cluster(const KubernetesConfig& k) {
+  return !k.read_only_kubeconfig.empty() || k.clusters.empty();
+}
+
 std::vector<ClusterConfig> KubernetesConfig::all_clusters() const {
   std::vector<ClusterConfig> out;
-  if (!read_only_kubeconfig.empty() || clusters.empty()) {
+  if (top_level_is_a_cluster(*this)) {
     ClusterConfig top;
     top.name = cluster;
     top.read_only_kubeconfig = read_only_kubeconfig;
@@ -152,7 +157,28 @@ std::vector<ClusterConfig> KubernetesConfig::all_clusters() const {
 }
 
 std::string KubernetesConfig::default_cluster() const {
-  return all_clusters().front().name;
+  return top_level_is_a_cluster(*this) ? cluster : clusters.front().name;
+}
+
+bool KubernetesConfig::several_clusters() const {
+  return clusters.size() + (top_level_is_a_cluster(*this) ? 1 : 0) > 1;
+}
+
+std::optional<ClusterConfig> KubernetesConfig::find_cluster(const std::string& name) const {
+  for (auto& c : all_clusters()) {
+    if (c.name == name) {
+      return std::move(c);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string KubernetesConfig::cluster_names() const {
+  std::string names;
+  for (const auto& c : all_clusters()) {
+    names += (names.empty() ? "" : ", ") + c.name;
+  }
+  return names;
 }
 
 }  // namespace vigil

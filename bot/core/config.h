@@ -179,7 +179,11 @@ struct KubernetesConfig {
   /// The name of the cluster a run uses when nothing picks one.
   std::string default_cluster() const;
   /// Whether more than one cluster is configured (cards and timelines then name the cluster).
-  bool several_clusters() const { return all_clusters().size() > 1; }
+  bool several_clusters() const;
+  /// The cluster of that name, or nullopt.
+  std::optional<ClusterConfig> find_cluster(const std::string& name) const;
+  /// Every cluster's name, the default first, as messages list them: "us, eu".
+  std::string cluster_names() const;
 };
 
 struct HttpConfig {

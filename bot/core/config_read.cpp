@@ -458,18 +458,11 @@ void read_kubernetes(const YAML::Node& k, ConfigReader& r, KubernetesConfig& kub
 
 // A channel's `cluster` names one of the configured clusters.
 void check_channel_clusters(const YAML::Node& list, ConfigReader& r, const Config& c) {
-  const auto clusters = c.kubernetes.all_clusters();
-  std::string known;
-  for (const auto& cl : clusters) {
-    known += (known.empty() ? "" : ", ") + cl.name;
-  }
   for (std::size_t i = 0; i < c.channels.size() && i < list.size(); ++i) {
     const auto& want = c.channels[i].cluster;
-    const bool found =
-        std::any_of(clusters.begin(), clusters.end(), [&](const ClusterConfig& cl) { return cl.name == want; });
-    if (!want.empty() && !found) {
+    if (!want.empty() && !c.kubernetes.find_cluster(want)) {
       r.error(list[i]["cluster"], "channels[" + std::to_string(i) + "].cluster",
-              "'" + want + "' is not a configured cluster (" + known + ")");
+              "'" + want + "' is not a configured cluster (" + c.kubernetes.cluster_names() + ")");
     }
   }
 }

@@ -514,10 +514,7 @@ void RunManager::choose_run_cluster(RunTrigger& trigger) const {
 
 std::string RunManager::cluster_prefix(const std::string& run_id) const {
   const auto it = active_.find(run_id);
-  if (it == active_.end() || it->second->cluster.empty()) {
-    return "";
-  }
-  return "[" + it->second->cluster + "] ";
+  return it == active_.end() ? std::string() : skills::cluster_tag(it->second->cluster);
 }
 
 std::string RunManager::agent_cluster_problem(const std::string& cluster) const {
@@ -530,12 +527,10 @@ std::string RunManager::agent_cluster_problem(const std::string& cluster) const 
            "; use the runbook backend there, or agent.isolation "
            "bubblewrap";
   }
-  for (const auto& c : options_.kubernetes.all_clusters()) {
-    if (c.name == cluster && !c.read_only_context.empty()) {
-      return "cluster " + cluster + " picks its read-only identity by context (" + c.read_only_context +
-             "), which an agent's kubectl cannot be given; give it a read-only kubeconfig whose current-context is "
-             "that cluster";
-    }
+  if (const auto c = options_.kubernetes.find_cluster(cluster); c && !c->read_only_context.empty()) {
+    return "cluster " + cluster + " picks its read-only identity by context (" + c->read_only_context +
+           "), which an agent's kubectl cannot be given; give it a read-only kubeconfig whose current-context is "
+           "that cluster";
   }
   return "";
 }
@@ -1232,10 +1227,8 @@ std::unique_ptr<agents::AgentRunner> RunManager::make_agent_runner(const std::st
                                                                    const std::string& cluster) const {
   auto cli_options = options_.agent;
   cli_options.backend = backend;
-  for (const auto& c : options_.kubernetes.all_clusters()) {
-    if (!cluster.empty() && c.name == cluster) {
-      cli_options.read_only_kubeconfig = c.read_only_kubeconfig;  // the run's cluster, read-only
-    }
+  if (const auto c = options_.kubernetes.find_cluster(cluster)) {
+    cli_options.read_only_kubeconfig = c->read_only_kubeconfig;  // the run's cluster, read-only
   }
   if (options_.agent_runner) {
     return options_.agent_runner(cli_options);
