@@ -7,12 +7,13 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git ca-certificates
   nlohmann-json3-dev libyaml-cpp-dev libsqlitecpp-dev libsqlite3-dev
   googletest libgmock-dev libgtest-dev
-  libboost1.81-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev
+  libboost1.81-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev libpq-dev
   bubblewrap
 )
 
 # Extra groups: `bootstrap.sh browser` adds what the browser test needs; `peers` the real programs
-# the suite runs Vigil against (Prometheus' promtool, Alertmanager and amtool); `clang` (or `fuzz`)
+# the suite runs Vigil against (Prometheus' promtool, Alertmanager and amtool, PostgreSQL's server
+# for the store suite, started by the tests themselves as an unprivileged user); `clang` (or `fuzz`)
 # the second compiler, for the sanitizer build and the fuzzers; `format` clang-format, for the
 # formatting check; `agents` the three agent CLIs (npm, pinned below) whose --help the argv test
 # reads, installed outside the repository in $VIGIL_AGENT_CLIS_DIR (default /opt/vigil/agent-clis as
@@ -28,7 +29,7 @@ for extra in "$@"; do
       command -v npm >/dev/null 2>&1 || packages+=(npm)
       ;;
     fuzz | clang) packages+=(clang libclang-rt-14-dev) ;;
-    peers) packages+=(prometheus prometheus-alertmanager) ;;
+    peers) packages+=(prometheus prometheus-alertmanager postgresql) ;;
     format) packages+=(clang-format) ;;
     agents)
       command -v node >/dev/null 2>&1 || packages+=(nodejs)

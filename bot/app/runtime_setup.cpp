@@ -8,6 +8,7 @@
 
 #include <boost/system/errc.hpp>
 
+#include "bot/store/sql_dialect.h"
 #include "integrations/process/child_process.h"
 
 namespace vigil {
@@ -62,6 +63,40 @@ std::string http_listen_setting(const Config& config) {
     return "http.listen in a configuration file (--config) or VIGIL_HTTP_ADDR";
   }
   return "http.listen in " + config.source_file + " (or VIGIL_HTTP_ADDR)";
+}
+
+Result<HeldStore> open_held_store(const StorageConfig& storage) {
+  HeldStore held;
+  if (storage.postgres()) {
+    auto store = Store::open_postgres(storage.postgres_dsn);
+    if (!store) {
+      return store.error();
+    }
+    if (auto locked = (*store)->hold_single_writer_lock(); !locked) {
+      return locked.error();
+    }
+    held.store = std::move(*store);
+    return held;
+  }
+  // Before the database is opened (and migrated, and its runs recovered): never two at once.
+  auto lock = DatabaseLock::acquire(storage.database);
+  if (!lock) {
+    return lock.error();
+  }
+  auto store = Store::open(storage.database);
+  if (!store) {
+    return store.error();
+  }
+  held.lock = std::make_unique<DatabaseLock>(std::move(*lock));
+  held.store = std::move(*store);
+  return held;
+}
+
+std::string storage_description(const StorageConfig& storage) {
+  if (storage.postgres()) {
+    return "PostgreSQL " + sql::redacted_dsn(storage.postgres_dsn);
+  }
+  return "database " + storage.database;
 }
 
 std::shared_ptr<Redactor> make_redactor(const Config& config) {

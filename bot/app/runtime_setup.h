@@ -8,6 +8,8 @@
 #include "bot/base/redactor.h"
 #include "bot/core/config.h"
 #include "bot/core/run_manager.h"
+#include "bot/store/database_lock.h"
+#include "bot/store/store.h"
 #include "skills/step_executor.h"
 
 namespace vigil {
@@ -31,6 +33,16 @@ std::string cli_actor();
 
 /// The redactor for a configuration: built-in patterns, configured ones, and every secret value.
 std::shared_ptr<Redactor> make_redactor(const Config& config);
+
+/// The Store storage.* names, for this process alone while it lives (`vigil serve`, local runs):
+/// a SQLite file under its DatabaseLock, a PostgreSQL database under its session lock.
+struct HeldStore {
+  std::unique_ptr<DatabaseLock> lock;  // SQLite only
+  std::unique_ptr<Store> store;
+};
+Result<HeldStore> open_held_store(const StorageConfig& storage);
+/// Where the data is, for a log line: the SQLite file, or the PostgreSQL DSN without its password.
+std::string storage_description(const StorageConfig& storage);
 LogOptions log_options(const Config& config);
 
 /// Step executor and run manager settings from the configuration.

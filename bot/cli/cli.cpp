@@ -27,6 +27,7 @@
 #include "bot/cli/agent_pod_command.h"
 #include "bot/cli/agents_command.h"
 #include "bot/cli/doctor_command.h"
+#include "bot/cli/store_command.h"
 #include "bot/cli/setup_commands.h"
 #include "bot/cli/skills_commands.h"
 #include "bot/app/slack_service.h"
@@ -108,7 +109,8 @@ int cmd_config_show(const CliState& s) {
 // The commands that read the database back never write one: a missing file says where it was
 // looked for and what names it; a database of another schema version is refused, not upgraded.
 std::unique_ptr<Store> open_store_or_report(const Config& config, StoreOpenMode mode = StoreOpenMode::ReadOnly) {
-  auto store = Store::open(config.storage.database, mode);
+  auto store = config.storage.postgres() ? Store::open_postgres(config.storage.postgres_dsn, mode)
+                                         : Store::open(config.storage.database, mode);
   if (!store && store.error().is(Errc::NotFound)) {
     std::error_code ec;
     const auto where = std::filesystem::absolute(config.storage.database, ec).lexically_normal();
@@ -369,6 +371,12 @@ int cmd_serve(const CliState& s) {
     return kExitUsage;
   }
   if (s.sandbox || !config->slack.has_tokens()) {
+    // The sandbox's demo runs, incidents and approvals must never land among real ones.
+    if (config->storage.postgres()) {
+      std::cerr << "vigil: the sandbox keeps its demo data in a SQLite file of its own, never in PostgreSQL: "
+                   "unset VIGIL_POSTGRES_DSN (and storage.postgres_dsn*), or set the Slack tokens\n";
+      return kExitUsage;
+    }
     SandboxOptions options;
     options.listen = sandbox_address(s);
     sandbox = std::make_unique<Sandbox>(options);
@@ -381,21 +389,18 @@ int cmd_serve(const CliState& s) {
   auto redactor = make_redactor(*config);
   Logging logging(log_options(*config), redactor);
   auto log = logging.make("main");
-  // Before the database is opened (and migrated, and its runs recovered): never two at once.
-  auto lock = DatabaseLock::acquire(config->storage.database);
-  if (!lock) {
-    log->error("{}", lock.error().detail);
+  // Held before the database is migrated and its runs recovered: never two processes at once.
+  auto held = open_held_store(config->storage);
+  if (!held) {
+    log->error("{}", held.error().detail);
     return kExitFailure;
   }
-  auto store = Store::open(config->storage.database);
-  if (!store) {
-    log->error("{}", store.error().detail);
-    return kExitFailure;
-  }
-  log->info("database {} at schema version {}", config->storage.database, (*store)->schema_version());
+  auto& store = held->store;
+  log->info("{} at schema version {}", storage_description(config->storage), store->schema_version());
   // What is written passes the same redactor as what is posted.
-  (*store)->set_redactor(redactor);
-  if (const auto exposed = Store::exposure_warning(config->storage.database); !exposed.empty()) {
+  store->set_redactor(redactor);
+  if (const auto exposed = Store::exposure_warning(config->storage.database);
+      !config->storage.postgres() && !exposed.empty()) {
     log->warn("{}", exposed);
   }
   if (sandbox) {
@@ -410,7 +415,7 @@ int cmd_serve(const CliState& s) {
   if (sandbox) {
     announce = [&sandbox] { sandbox->announce(); };
   }
-  const int code = serve_slack(*config, **store, logging, redactor, announce);
+  const int code = serve_slack(*config, *store, logging, redactor, announce);
   if (sandbox) {
     sandbox->stop();
   }
@@ -491,6 +496,7 @@ int run_cli(int argc, char** argv) {
   register_agent_pod_command(app, exit_code);
   register_agents_command(app, state.config_path, exit_code);
   register_doctor_command(app, state.config_path, exit_code);
+  register_store_command(app, state.config_path, exit_code);
 
   auto* version = app.add_subcommand("version", "print the version");
   version->callback([&] { std::cout << "vigil " << VIGIL_VERSION << "\n"; });

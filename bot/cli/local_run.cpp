@@ -13,18 +13,14 @@ namespace vigil {
 Result<std::unique_ptr<LocalRun>> LocalRun::open(const Config& config, const skills::SkillCatalog& catalog,
                                                  LocalRunSettings settings) {
   auto redactor = make_redactor(config);
-  auto lock = DatabaseLock::acquire(config.storage.database);
-  if (!lock) {
-    return lock.error();
-  }
-  auto opened = Store::open(config.storage.database);
+  auto opened = open_held_store(config.storage);
   if (!opened) {
     return opened.error();
   }
-  (*opened)->set_redactor(redactor);
+  opened->store->set_redactor(redactor);
   auto run = std::unique_ptr<LocalRun>(
-      new LocalRun(config, catalog, std::move(settings), std::move(redactor), std::move(*opened)));
-  run->lock_ = std::make_unique<DatabaseLock>(std::move(*lock));
+      new LocalRun(config, catalog, std::move(settings), std::move(redactor), std::move(opened->store)));
+  run->lock_ = std::move(opened->lock);
   return run;
 }
 

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bot/core/config_reader.h"
+#include "bot/store/sql_dialect.h"
 
 extern char** environ;
 
@@ -77,6 +78,12 @@ std::vector<std::string> Config::secret_values() const {
     }
   }
   out.insert(out.end(), http.pagerduty_secrets.begin(), http.pagerduty_secrets.end());
+  if (storage.postgres()) {
+    out.push_back(storage.postgres_dsn);
+    if (const auto password = sql::dsn_password(storage.postgres_dsn); !password.empty()) {
+      out.push_back(password);
+    }
+  }
   return out;
 }
 

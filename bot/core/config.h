@@ -253,6 +253,12 @@ struct DataRetentionConfig {
 struct StorageConfig {
   /// Relative: to the configuration file's folder (the working directory when there is none).
   std::string database = "vigil.db";
+  /// When set, the Store is this PostgreSQL database instead of the SQLite file: a libpq
+  /// connection string from VIGIL_POSTGRES_DSN, storage.postgres_dsn_file, or (without a
+  /// password) storage.postgres_dsn. A secret: shown only through sql::redacted_dsn.
+  std::string postgres_dsn;
+  std::string postgres_dsn_file;
+  bool postgres() const { return !postgres_dsn.empty(); }
   std::chrono::seconds processed_event_ttl{60 * 60};
   DataRetentionConfig retention;
 };

@@ -79,6 +79,8 @@ void apply_environment(const Environment& env, ConfigLoad& load) {
     c.slack.api_url = *v;
   if (const auto* v = get("VIGIL_DB"))
     c.storage.database = *v;
+  if (const auto* v = get("VIGIL_POSTGRES_DSN"))
+    c.storage.postgres_dsn = *v;
   if (const auto* v = get("VIGIL_HTTP_ADDR")) {
     if (valid_listen_address(*v)) {
       c.http.listen = *v;

@@ -10,6 +10,7 @@
 #include <boost/regex.hpp>
 
 #include "bot/core/config_reader.h"
+#include "bot/store/sql_dialect.h"
 
 namespace vigil::config_detail {
 namespace {
@@ -558,10 +559,24 @@ void read_data_retention(const YAML::Node& ret, ConfigReader& r, DataRetentionCo
 }
 
 void read_storage(const YAML::Node& st, ConfigReader& r, StorageConfig& storage) {
-  if (!r.check_map(st, "storage", {"database", "processed_event_ttl", "retention"})) {
+  if (!r.check_map(st, "storage",
+                   {"database", "processed_event_ttl", "retention", "postgres_dsn", "postgres_dsn_file"})) {
     return;
   }
   r.read_string(st, "storage", "database", storage.database);
+  // A DSN without a password (PGPASSFILE, client certificates) may sit in the file; one with a
+  // password is a secret like any other.
+  r.read_string(st, "storage", "postgres_dsn", storage.postgres_dsn);
+  if (!sql::dsn_password(storage.postgres_dsn).empty()) {
+    r.error(st["postgres_dsn"], "storage.postgres_dsn",
+            "this DSN holds a password, and secrets are not read from the configuration file; set "
+            "VIGIL_POSTGRES_DSN or storage.postgres_dsn_file");
+    storage.postgres_dsn.clear();
+  }
+  if (st["postgres_dsn"] && st["postgres_dsn_file"]) {
+    r.error(st["postgres_dsn_file"], "storage.postgres_dsn_file", "set storage.postgres_dsn or this, not both");
+  }
+  r.read_secret_file(st, "storage", "postgres_dsn_file", storage.postgres_dsn_file, storage.postgres_dsn);
   r.read_duration(st, "storage", "processed_event_ttl", std::chrono::seconds(600), storage.processed_event_ttl);
   if (storage.database.empty()) {
     r.error(st["database"] ? st["database"] : st, "storage.database", "must not be empty");

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "bot/core/config.h"
+#include "bot/store/sql_dialect.h"
 
 namespace vigil {
 namespace {
@@ -282,6 +283,12 @@ void emit_redaction(YAML::Emitter& out, const Config& c) {
 void emit_storage(YAML::Emitter& out, const Config& c) {
   out << YAML::Key << "storage" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "database" << YAML::Value << c.storage.database;
+  if (c.storage.postgres()) {  // the data is here, not in the file above; never with its password
+    out << YAML::Key << "postgres_dsn" << YAML::Value << sql::redacted_dsn(c.storage.postgres_dsn);
+  }
+  if (!c.storage.postgres_dsn_file.empty()) {
+    out << YAML::Key << "postgres_dsn_file" << YAML::Value << c.storage.postgres_dsn_file;
+  }
   out << YAML::Key << "processed_event_ttl" << YAML::Value
       << (std::to_string(c.storage.processed_event_ttl.count()) + "s");
   const auto& ret = c.storage.retention;

@@ -11,11 +11,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "bot/base/redactor.h"
+#include "bot/store/sql.h"
+#include "bot/store/sql_dialect.h"
+#include "bot/store/sql_postgres.h"
+#include "bot/store/sql_sqlite.h"
 
 namespace vigil {
 namespace {
@@ -65,10 +70,12 @@ Result<std::unique_ptr<SQLite::Database>> open_database(const std::string& path,
   }
 }
 
+// The key of the PostgreSQL advisory lock one `vigil serve` holds (any 64-bit number Vigil owns).
+constexpr std::int64_t kSingleWriterLockKey = 0x5669'6769'6c00'0001;  // "Vigil" 1
+
 }  // namespace
 
-Store::Store(std::unique_ptr<SQLite::Database> db)
-    : db_(std::move(db)), redactor_(std::make_shared<const Redactor>()) {}
+Store::Store(std::unique_ptr<sql::Connection> db) : db_(std::move(db)), redactor_(std::make_shared<const Redactor>()) {}
 Store::~Store() = default;
 
 void Store::set_redactor(std::shared_ptr<const Redactor> redactor) {
@@ -108,9 +115,30 @@ Result<std::unique_ptr<Store>> Store::open_with(const std::string& path, int ver
   if (!db) {
     return db.error();
   }
-  std::unique_ptr<Store> store(new Store(std::move(*db)));
+  std::unique_ptr<Store> store(new Store(sql::sqlite_connection(std::move(*db))));
+  return prepare_opened(std::move(store), path, version, mode);
+}
+
+Result<std::unique_ptr<Store>> Store::open_postgres(const std::string& dsn, StoreOpenMode mode, int version) {
+  auto connection = sql::postgres_connection(dsn);
+  if (!connection) {
+    return connection.error();
+  }
+  std::unique_ptr<Store> store(new Store(std::move(*connection)));
   if (mode == StoreOpenMode::ReadOnly) {
-    if (auto r = store->check_readable(path); !r) {
+    try {
+      store->db_->exec("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+    } catch (const sql::Error& e) {
+      return make_error(Errc::Io, std::string("cannot open PostgreSQL read-only: ") + e.what());
+    }
+  }
+  return prepare_opened(std::move(store), sql::redacted_dsn(dsn), version, mode);
+}
+
+Result<std::unique_ptr<Store>> Store::prepare_opened(std::unique_ptr<Store> store, const std::string& where,
+                                                     int version, StoreOpenMode mode) {
+  if (mode == StoreOpenMode::ReadOnly) {
+    if (auto r = store->check_readable(where); !r) {
       return r.error();
     }
     return store;
@@ -121,13 +149,42 @@ Result<std::unique_ptr<Store>> Store::open_with(const std::string& path, int ver
   return store;
 }
 
+std::string Store::backend() const {
+  return db_->dialect() == sql::Dialect::PostgreSQL ? "postgresql" : "sqlite";
+}
+
+Result<void> Store::hold_single_writer_lock() {
+  if (db_->dialect() != sql::Dialect::PostgreSQL) {
+    return {};
+  }
+  try {
+    if (db_->hold_session_lock(kSingleWriterLockKey)) {
+      return {};
+    }
+    sql::Statement holder(*db_,
+                          "SELECT a.application_name, COALESCE(host(a.client_addr), 'a local socket') FROM pg_locks l "
+                          "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                          "AND l.classid = ? AND l.objid = ? LIMIT 1");
+    holder.bind(1, static_cast<std::int64_t>(static_cast<std::uint64_t>(kSingleWriterLockKey) >> 32));
+    holder.bind(2, static_cast<std::int64_t>(kSingleWriterLockKey & 0xffffffff));
+    std::string who = "another process";
+    if (holder.step()) {
+      who = "'" + holder.column(0).as_text() + "' (connected from " + holder.column(1).as_text() + ")";
+    }
+    return make_error(Errc::Conflict, "another Vigil is serving from this PostgreSQL database: " + who +
+                                          "; one `vigil serve` per database, stop it first");
+  } catch (const sql::Error& e) {
+    return make_error(Errc::Io, std::string("cannot take the PostgreSQL lock: ") + e.what());
+  }
+}
+
 int Store::schema_version() const {
-  return db_->execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_version").getInt();
+  return static_cast<int>(sql::query_int64(*db_, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
 }
 
 Result<void> Store::check_readable(const std::string& path) const {
   try {
-    const bool vigil = db_->tableExists("schema_version");
+    const bool vigil = db_->table_exists("schema_version");
     const int current = vigil ? schema_version() : 0;
     if (!vigil || current == 0) {
       return make_error(Errc::InvalidConfig, path +
@@ -147,31 +204,34 @@ Result<void> Store::check_readable(const std::string& path) const {
                             "; commands that only read never upgrade it: `vigil serve` upgrades it when it "
                             "starts (back the file up first), or read it with the Vigil that wrote it");
     }
-  } catch (const SQLite::Exception& e) {
-    return make_error(Errc::Io, "cannot read database " + path + ": " + e.what());
+  } catch (const sql::Error& e) {
+    return make_error(Errc::Io, "cannot read " + path + ": " + e.what());
   }
   return {};
 }
 
+// A write that touches nothing else: one row of its own table, created on first use.
 bool Store::is_writable() {
   try {
-    SQLite::Transaction tx(*db_);
-    db_->exec("CREATE TABLE IF NOT EXISTS health_probe (id INTEGER PRIMARY KEY, at INTEGER)");
-    db_->exec("INSERT OR REPLACE INTO health_probe(id, at) VALUES (1, strftime('%s','now'))");
+    sql::Transaction tx(*db_);
+    db_->exec("CREATE TABLE IF NOT EXISTS health_probe (id BIGINT PRIMARY KEY, at BIGINT)");
+    sql::Statement q(*db_,
+                     "INSERT INTO health_probe(id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at");
+    q.bind(1, static_cast<std::int64_t>(std::time(nullptr)));
+    q.exec();
     tx.commit();
     return true;
-  } catch (const SQLite::Exception&) {
+  } catch (const sql::Error&) {
     return false;
   }
 }
 
-SQLite::Statement& Store::prepared(const char* sql) {
-  auto& slot = prepared_[sql];
+sql::Statement& Store::prepared(const char* text) {
+  auto& slot = prepared_[text];
   if (!slot) {
-    slot = std::make_unique<SQLite::Statement>(*db_, sql);
+    slot = std::make_unique<sql::Statement>(db_->prepare(text, true));
   } else {
     slot->reset();
-    slot->clearBindings();
   }
   return *slot;
 }

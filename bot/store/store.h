@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bot/base/error.h"
@@ -14,10 +15,10 @@ namespace vigil {
 class Redactor;
 }
 
-namespace SQLite {
-class Database;
+namespace vigil::sql {
+class Connection;
 class Statement;
-}  // namespace SQLite
+}  // namespace vigil::sql
 
 namespace vigil {
 
@@ -57,7 +58,8 @@ struct PruneCounts {
   PruneCounts& operator+=(const PruneCounts& o);
 };
 
-/// What Store::open does when the file is not there.
+/// What Store::open does when the file is not there (PostgreSQL: the database must exist; its
+/// tables are created unless ReadOnly).
 enum class StoreOpenMode {
   CreateIfMissing,  // serving: a new, empty database
   MustExist,        // Errc::NotFound when missing, and no file is created; migrated like the first
@@ -66,14 +68,16 @@ enum class StoreOpenMode {
   ReadOnly,
 };
 
-/// Everything Vigil did, in one SQLite file (WAL, busy timeout, foreign keys on), created 0600
-/// whatever the umask (SQLite gives its -wal and -shm files the database's mode). Every free text
+/// Everything Vigil did: in one SQLite file (WAL, busy timeout, foreign keys on; the default),
+/// created 0600 whatever the umask (SQLite gives its -wal and -shm files the database's mode), or
+/// in a PostgreSQL database (storage.postgres_dsn). Both run the same SQL, migrations and
+/// conditional updates through one port (sql.h); the tests run one suite against both. Every free text
 /// written (titles, timelines, summaries, errors, step output, approval reasons, audit details)
 /// passes the Redactor first: the built-in rules until set_redactor() gives the configured one.
 /// A webhook body is the one text kept verbatim, and only until it is processed. Methods are named
 /// for what the core needs; every state change is a conditional update, so of two writers racing
 /// for the same change exactly one wins. Synchronous and short: called on the io thread.
-/// Throws SQLite::Exception only when the database itself fails.
+/// Throws sql::Error only when the database itself fails.
 class Store {
  public:
   /// The schema version this build writes.
@@ -85,7 +89,23 @@ class Store {
                                              StoreOpenMode mode = StoreOpenMode::CreateIfMissing);
   /// Opens and migrates only up to `version` (tests of migration paths).
   static Result<std::unique_ptr<Store>> open_at_version(const std::string& path, int version);
+  /// The same on PostgreSQL: `dsn` is a libpq connection string (a secret: errors redact it).
+  static Result<std::unique_ptr<Store>> open_postgres(const std::string& dsn,
+                                                      StoreOpenMode mode = StoreOpenMode::CreateIfMissing,
+                                                      int version = kSchemaVersion);
   ~Store();
+
+  /// "sqlite" or "postgresql".
+  std::string backend() const;
+  /// PostgreSQL: takes the session lock that lets one `vigil serve` at a time use the database,
+  /// held (and taken again after a reconnect) for as long as this Store lives; refused with the
+  /// holder's pid and address when another process has it. SQLite: nothing to do (DatabaseLock).
+  Result<void> hold_single_writer_lock();
+  /// Copies every row of this Store into `destination` (`vigil store migrate --to …`), table by
+  /// table in one transaction of the destination's, in the order rows were written, with its id
+  /// sequences moved past the copied ids. Refused when the destination holds runs, incidents or
+  /// audit rows already. Both must be at kSchemaVersion. Returns the rows copied per table.
+  Result<std::vector<std::pair<std::string, long long>>> copy_into(Store& destination);
 
   int schema_version() const;
   /// The filter every free text passes before it is written (the same one as Slack posts).
@@ -227,13 +247,16 @@ class Store {
   PruneCounts prune_batch(const PruneCutoffs& cutoffs, int batch);
 
  private:
-  explicit Store(std::unique_ptr<SQLite::Database> db);
+  explicit Store(std::unique_ptr<sql::Connection> db);
   static Result<std::unique_ptr<Store>> open_with(const std::string& path, int version, StoreOpenMode mode);
+  /// Migrates (or, ReadOnly, checks) a Store just connected to `where` (named in errors).
+  static Result<std::unique_ptr<Store>> prepare_opened(std::unique_ptr<Store> store, const std::string& where,
+                                                       int version, StoreOpenMode mode);
   Result<void> migrate(int target);
-  Result<void> check_readable(const std::string& path) const;
+  Result<void> check_readable(const std::string& where) const;
   /// A prepared statement kept for the hot single-row queries (an agent's timeline rows, run
   /// lookups, the dedup insert), reset and unbound. Not for a statement still being stepped.
-  SQLite::Statement& prepared(const char* sql);
+  sql::Statement& prepared(const char* sql);
 
   /// `text` through the redactor, as it is written.
   std::string scrub(const std::string& text) const;
@@ -242,9 +265,9 @@ class Store {
   /// A COUNT(*) with ?1 bound to `first` and ?2 (when the query has it) to `second`.
   long long count_where(const std::string& sql, long long first, long long second = 0);
 
-  std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<sql::Connection> db_;
   std::shared_ptr<const Redactor> redactor_;
-  std::map<const char*, std::unique_ptr<SQLite::Statement>> prepared_;  // keyed by the literal
+  std::map<const char*, std::unique_ptr<sql::Statement>> prepared_;  // keyed by the literal
 };
 
 }  // namespace vigil

@@ -1,27 +1,27 @@
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "bot/store/sql.h"
 
 #include "bot/store/store.h"
 
 namespace vigil {
 namespace {
 
-std::optional<long long> optional_int(const SQLite::Column& c) {
-  if (c.isNull()) {
+std::optional<long long> optional_int(const sql::Column& c) {
+  if (c.is_null()) {
     return std::nullopt;
   }
-  return c.getInt64();
+  return c.as_int64();
 }
 
-AgentUsageTotals read_totals(SQLite::Statement& q) {
+AgentUsageTotals read_totals(sql::Statement& q) {
   AgentUsageTotals t;
-  if (q.executeStep()) {
-    t.turns = q.getColumn(0).getInt();
-    t.runs = q.getColumn(1).getInt();
-    t.duration_ms = q.getColumn(2).isNull() ? 0 : q.getColumn(2).getInt64();
-    t.input_tokens = optional_int(q.getColumn(3));
-    t.output_tokens = optional_int(q.getColumn(4));
-    if (!q.getColumn(5).isNull()) {
-      t.cost_usd = q.getColumn(5).getDouble();
+  if (q.step()) {
+    t.turns = q.column(0).as_int();
+    t.runs = q.column(1).as_int();
+    t.duration_ms = q.column(2).is_null() ? 0 : q.column(2).as_int64();
+    t.input_tokens = optional_int(q.column(3));
+    t.output_tokens = optional_int(q.column(4));
+    if (!q.column(5).is_null()) {
+      t.cost_usd = q.column(5).as_double();
     }
   }
   return t;
@@ -34,9 +34,9 @@ constexpr const char* kTotals =
 }  // namespace
 
 void Store::add_agent_turn(const AgentTurnRecord& turn) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO agent_turns(run_id, backend, started_at_ms, duration_ms, status, retry, "
-                      "input_tokens, output_tokens, cost_usd) VALUES (?,?,?,?,?,?,?,?,?)");
+  sql::Statement q(*db_,
+                   "INSERT INTO agent_turns(run_id, backend, started_at_ms, duration_ms, status, retry, "
+                   "input_tokens, output_tokens, cost_usd) VALUES (?,?,?,?,?,?,?,?,?)");
   q.bind(1, turn.run_id);
   q.bind(2, turn.backend);
   q.bind(3, static_cast<std::int64_t>(turn.started_at_ms));
@@ -56,13 +56,13 @@ void Store::add_agent_turn(const AgentTurnRecord& turn) {
 }
 
 AgentUsageTotals Store::agent_usage_for_run(const std::string& run_id) {
-  SQLite::Statement q(*db_, std::string(kTotals) + "WHERE t.run_id=?");
+  sql::Statement q(*db_, std::string(kTotals) + "WHERE t.run_id=?");
   q.bind(1, run_id);
   return read_totals(q);
 }
 
 AgentUsageTotals Store::agent_usage_for_incident(const std::string& incident_id) {
-  SQLite::Statement q(*db_, std::string(kTotals) + "JOIN runs r ON r.id = t.run_id WHERE r.incident_id=?");
+  sql::Statement q(*db_, std::string(kTotals) + "JOIN runs r ON r.id = t.run_id WHERE r.incident_id=?");
   q.bind(1, incident_id);
   return read_totals(q);
 }

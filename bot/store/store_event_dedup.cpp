@@ -1,6 +1,6 @@
 #include "bot/store/store.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "bot/store/sql.h"
 
 namespace vigil {
 
@@ -15,7 +15,7 @@ bool Store::mark_event_processed(const std::string& id, const std::string& kind,
 }
 
 int Store::prune_processed_events(long long before) {
-  SQLite::Statement q(*db_, "DELETE FROM processed_events WHERE seen_at < ?");
+  sql::Statement q(*db_, "DELETE FROM processed_events WHERE seen_at < ?");
   q.bind(1, static_cast<std::int64_t>(before));
   return q.exec();
 }

@@ -1,8 +1,10 @@
 #include "bot/store/store.h"
 
 #include <array>
+#include <ctime>
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "bot/store/sql.h"
+#include "bot/store/sql_dialect.h"
 
 namespace vigil {
 namespace {
@@ -200,13 +202,33 @@ ALTER TABLE approvals ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
 static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),
               "Store::kSchemaVersion is the number of the newest migration");
 
+constexpr const char* kSchemaVersionTable =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
+
+// The migration as this connection's database creates it (sql_dialect.h).
+std::string schema_sql(sql::Connection& db, const char* migration) {
+  return db.dialect() == sql::Dialect::PostgreSQL ? sql::postgres_schema(migration) : std::string(migration);
+}
+
+// PostgreSQL: several processes may start at once on one database; each migration's transaction
+// first takes this lock, so they apply one after the other and the later ones find it applied.
+// SQLite: the database lock (one process per file) already does this.
+void lock_migrations(sql::Connection& db) {
+  if (db.dialect() == sql::Dialect::PostgreSQL) {
+    sql::query_int64(db, "SELECT 1 FROM (SELECT pg_advisory_xact_lock(6224411250443501570)) AS locked");
+  }
+}
+
 }  // namespace
 
 Result<void> Store::migrate(int target) {
   try {
-    db_->exec(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at "
-        "INTEGER NOT NULL)");
+    {
+      sql::Transaction tx(*db_);
+      lock_migrations(*db_);
+      db_->exec(schema_sql(*db_, kSchemaVersionTable));
+      tx.commit();
+    }
     const int current = schema_version();
     if (current > kSchemaVersion) {
       return make_error(Errc::InvalidConfig, "the database was written by a newer Vigil (schema version " +
@@ -215,14 +237,19 @@ Result<void> Store::migrate(int target) {
                                                  "); upgrade Vigil or point storage.database at another file");
     }
     for (int v = current + 1; v <= target; ++v) {
-      SQLite::Transaction tx(*db_);
-      db_->exec(kMigrations.at(static_cast<std::size_t>(v - 1)));
-      SQLite::Statement mark(*db_, "INSERT INTO schema_version(version, applied_at) VALUES (?, strftime('%s','now'))");
+      sql::Transaction tx(*db_);
+      lock_migrations(*db_);
+      if (schema_version() >= v) {
+        continue;  // another process applied it meanwhile
+      }
+      db_->exec(schema_sql(*db_, kMigrations.at(static_cast<std::size_t>(v - 1))));
+      sql::Statement mark(*db_, "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)");
       mark.bind(1, v);
+      mark.bind(2, static_cast<std::int64_t>(std::time(nullptr)));
       mark.exec();
       tx.commit();
     }
-  } catch (const SQLite::Exception& e) {
+  } catch (const sql::Error& e) {
     return make_error(Errc::Io, std::string("database migration failed: ") + e.what());
   }
   return {};

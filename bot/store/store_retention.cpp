@@ -1,6 +1,6 @@
 // Retention: what ages out of the database (storage.retention), deleted in small batches, children
 // before their parents, each kind in its own short transaction so the io thread is never held long.
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "bot/store/sql.h"
 
 #include "bot/store/store.h"
 
@@ -105,8 +105,8 @@ PruneCounts& PruneCounts::operator+=(const PruneCounts& o) {
 }
 
 long long Store::delete_in_transaction(const std::string& sql, long long cutoff, int batch) {
-  SQLite::Transaction tx(*db_);
-  SQLite::Statement q(*db_, sql);
+  sql::Transaction tx(*db_);
+  sql::Statement q(*db_, sql);
   q.bind(1, static_cast<std::int64_t>(cutoff));
   q.bind(2, batch);
   const long long deleted = q.exec();
@@ -115,12 +115,12 @@ long long Store::delete_in_transaction(const std::string& sql, long long cutoff,
 }
 
 long long Store::count_where(const std::string& sql, long long first, long long second) {
-  SQLite::Statement q(*db_, sql);
+  sql::Statement q(*db_, sql);
   q.bind(1, static_cast<std::int64_t>(first));
   if (sql.find("?2") != std::string::npos) {
     q.bind(2, static_cast<std::int64_t>(second));
   }
-  return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  return q.step() ? q.column(0).as_int64() : 0;
 }
 
 PruneCounts Store::prune_batch(const PruneCutoffs& c, int batch) {

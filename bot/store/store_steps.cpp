@@ -1,6 +1,6 @@
 #include "bot/store/store.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "bot/store/sql.h"
 #include <nlohmann/json.hpp>
 
 #include "bot/store/store_sql.h"
@@ -31,24 +31,24 @@ constexpr const char* kStepColumns =
     "id, run_id, skill, step, seq, argv, argv_hash, mutating, state, exit_code, signal, output, "
     "output_truncated, output_path, started_at, finished_at";
 
-StepRecord read_step(SQLite::Statement& q) {
+StepRecord read_step(sql::Statement& q) {
   StepRecord s;
-  s.id = q.getColumn(0).getInt64();
-  s.run_id = q.getColumn(1).getString();
-  s.skill = q.getColumn(2).getString();
-  s.step = q.getColumn(3).getString();
-  s.seq = q.getColumn(4).getInt();
-  s.argv = argv_from_json(q.getColumn(5).getString());
-  s.argv_hash = q.getColumn(6).getString();
-  s.mutating = q.getColumn(7).getInt() != 0;
-  s.state = parse_step_state(q.getColumn(8).getString()).value_or(StepState::Failed);
-  s.exit_code = opt_int(q.getColumn(9));
-  s.signal = opt_int(q.getColumn(10));
-  s.output = q.getColumn(11).getString();
-  s.output_truncated = q.getColumn(12).getInt() != 0;
-  s.output_path = q.getColumn(13).getString();
-  s.started_at = opt_int64(q.getColumn(14));
-  s.finished_at = opt_int64(q.getColumn(15));
+  s.id = q.column(0).as_int64();
+  s.run_id = q.column(1).as_text();
+  s.skill = q.column(2).as_text();
+  s.step = q.column(3).as_text();
+  s.seq = q.column(4).as_int();
+  s.argv = argv_from_json(q.column(5).as_text());
+  s.argv_hash = q.column(6).as_text();
+  s.mutating = q.column(7).as_int() != 0;
+  s.state = parse_step_state(q.column(8).as_text()).value_or(StepState::Failed);
+  s.exit_code = opt_int(q.column(9));
+  s.signal = opt_int(q.column(10));
+  s.output = q.column(11).as_text();
+  s.output_truncated = q.column(12).as_int() != 0;
+  s.output_path = q.column(13).as_text();
+  s.started_at = opt_int64(q.column(14));
+  s.finished_at = opt_int64(q.column(15));
   return s;
 }
 
@@ -57,9 +57,9 @@ StepRecord read_step(SQLite::Statement& q) {
 // Steps
 
 std::int64_t Store::create_step(StepRecord& s) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO steps(run_id, skill, step, seq, argv, argv_hash, mutating, state) "
-                      "VALUES (?,?,?,?,?,?,?,?)");
+  sql::Statement q(*db_,
+                   "INSERT INTO steps(run_id, skill, step, seq, argv, argv_hash, mutating, state) "
+                   "VALUES (?,?,?,?,?,?,?,?) RETURNING id");
   q.bind(1, s.run_id);
   q.bind(2, s.skill);
   q.bind(3, s.step);
@@ -68,25 +68,24 @@ std::int64_t Store::create_step(StepRecord& s) {
   q.bind(6, s.argv_hash);
   q.bind(7, s.mutating ? 1 : 0);
   q.bind(8, std::string(to_string(s.state)));
-  q.exec();
-  s.id = db_->getLastInsertRowid();
+  s.id = inserted_id(q);
   return s.id;
 }
 
 std::optional<StepRecord> Store::get_step(std::int64_t id) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE id=?");
+  sql::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE id=?");
   q.bind(1, static_cast<std::int64_t>(id));
-  if (q.executeStep()) {
+  if (q.step()) {
     return read_step(q);
   }
   return std::nullopt;
 }
 
 std::vector<StepRecord> Store::list_steps(const std::string& run_id) {
-  SQLite::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id=? ORDER BY seq");
+  sql::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id=? ORDER BY seq");
   q.bind(1, run_id);
   std::vector<StepRecord> out;
-  while (q.executeStep()) {
+  while (q.step()) {
     out.push_back(read_step(q));
   }
   return out;
@@ -98,8 +97,8 @@ bool Store::transition_step(std::int64_t id, const std::vector<StepState>& from,
     placeholders += i ? ",?" : "?";
   }
   const bool starting = to == StepState::Running;
-  SQLite::Statement q(*db_, "UPDATE steps SET state=?" + std::string(starting ? ", started_at=?" : "") +
-                                " WHERE id=? AND state IN (" + placeholders + ")");
+  sql::Statement q(*db_, "UPDATE steps SET state=?" + std::string(starting ? ", started_at=?" : "") +
+                             " WHERE id=? AND state IN (" + placeholders + ")");
   int i = 1;
   q.bind(i++, std::string(to_string(to)));
   if (starting) {
@@ -116,10 +115,10 @@ bool Store::finish_step(std::int64_t id, StepState state, std::optional<int> exi
                         const std::string& output, bool truncated, const std::string& output_path, long long at) {
   // Only a step not final yet: a stale writer never overwrites what another process concluded
   // (a step it marked interrupted stays interrupted).
-  SQLite::Statement q(*db_,
-                      "UPDATE steps SET state=?, exit_code=?, signal=?, output=?, output_truncated=?, "
-                      "output_path=?, finished_at=? WHERE id=? AND state IN ('pending', 'awaiting_approval', "
-                      "'running')");
+  sql::Statement q(*db_,
+                   "UPDATE steps SET state=?, exit_code=?, signal=?, output=?, output_truncated=?, "
+                   "output_path=?, finished_at=? WHERE id=? AND state IN ('pending', 'awaiting_approval', "
+                   "'running')");
   q.bind(1, std::string(to_string(state)));
   bind_opt(q, 2, exit_code);
   bind_opt(q, 3, signal);
@@ -132,15 +131,15 @@ bool Store::finish_step(std::int64_t id, StepState state, std::optional<int> exi
 }
 
 std::vector<StepRecord> Store::interrupt_running_steps(long long at) {
-  SQLite::Transaction tx(*db_);
+  sql::Transaction tx(*db_);
   std::vector<StepRecord> out;
   {
-    SQLite::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE state='running' ORDER BY id");
-    while (q.executeStep()) {
+    sql::Statement q(*db_, std::string("SELECT ") + kStepColumns + " FROM steps WHERE state='running' ORDER BY id");
+    while (q.step()) {
       out.push_back(read_step(q));
     }
   }
-  SQLite::Statement u(*db_, "UPDATE steps SET state='interrupted', finished_at=? WHERE state='running'");
+  sql::Statement u(*db_, "UPDATE steps SET state='interrupted', finished_at=? WHERE state='running'");
   u.bind(1, static_cast<std::int64_t>(at));
   u.exec();
   tx.commit();

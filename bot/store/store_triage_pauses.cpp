@@ -1,6 +1,6 @@
 #include "bot/store/store.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "bot/store/sql.h"
 
 #include "bot/store/store_sql.h"
 
@@ -14,10 +14,10 @@ using namespace store_detail;
 // Automatic triage pauses
 
 void Store::pause_auto_triage(const AutoTriagePause& p) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO auto_triage_pauses(key, paused_at, resume_at, reason) VALUES (?,?,?,?) "
-                      "ON CONFLICT(key) DO UPDATE SET paused_at=excluded.paused_at, resume_at=excluded.resume_at, "
-                      "reason=excluded.reason, resumed_by='', resumed_at=NULL");
+  sql::Statement q(*db_,
+                   "INSERT INTO auto_triage_pauses(key, paused_at, resume_at, reason) VALUES (?,?,?,?) "
+                   "ON CONFLICT(key) DO UPDATE SET paused_at=excluded.paused_at, resume_at=excluded.resume_at, "
+                   "reason=excluded.reason, resumed_by='', resumed_at=NULL");
   q.bind(1, p.key);
   q.bind(2, static_cast<std::int64_t>(p.paused_at));
   q.bind(3, static_cast<std::int64_t>(p.resume_at));
@@ -26,27 +26,27 @@ void Store::pause_auto_triage(const AutoTriagePause& p) {
 }
 
 std::optional<AutoTriagePause> Store::get_auto_triage_pause(const std::string& key) {
-  SQLite::Statement q(*db_,
-                      "SELECT key, paused_at, resume_at, reason, resumed_by, resumed_at FROM auto_triage_pauses "
-                      "WHERE key=?");
+  sql::Statement q(*db_,
+                   "SELECT key, paused_at, resume_at, reason, resumed_by, resumed_at FROM auto_triage_pauses "
+                   "WHERE key=?");
   q.bind(1, key);
-  if (!q.executeStep()) {
+  if (!q.step()) {
     return std::nullopt;
   }
   AutoTriagePause p;
-  p.key = q.getColumn(0).getString();
-  p.paused_at = q.getColumn(1).getInt64();
-  p.resume_at = q.getColumn(2).getInt64();
-  p.reason = q.getColumn(3).getString();
-  p.resumed_by = q.getColumn(4).getString();
-  p.resumed_at = opt_int64(q.getColumn(5));
+  p.key = q.column(0).as_text();
+  p.paused_at = q.column(1).as_int64();
+  p.resume_at = q.column(2).as_int64();
+  p.reason = q.column(3).as_text();
+  p.resumed_by = q.column(4).as_text();
+  p.resumed_at = opt_int64(q.column(5));
   return p;
 }
 
 bool Store::resume_auto_triage(const std::string& key, const std::string& by, long long now) {
-  SQLite::Statement q(*db_,
-                      "UPDATE auto_triage_pauses SET resumed_by=?, resumed_at=? WHERE key=? AND resumed_at IS "
-                      "NULL AND resume_at > ?");
+  sql::Statement q(*db_,
+                   "UPDATE auto_triage_pauses SET resumed_by=?, resumed_at=? WHERE key=? AND resumed_at IS "
+                   "NULL AND resume_at > ?");
   q.bind(1, by);
   q.bind(2, static_cast<std::int64_t>(now));
   q.bind(3, key);

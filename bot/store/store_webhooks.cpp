@@ -1,6 +1,7 @@
 #include "bot/store/store.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
+#include "bot/store/sql.h"
+#include "bot/store/store_sql.h"
 
 namespace vigil {
 
@@ -8,14 +9,13 @@ namespace vigil {
 
 // The one text stored verbatim: a delivery must be replayable after a crash until it is processed.
 std::int64_t Store::record_webhook_delivery(const std::string& source, long long received_at, const std::string& body) {
-  SQLite::Statement q(*db_,
-                      "INSERT INTO webhook_deliveries(source, received_at, body, status) "
-                      "VALUES (?, ?, ?, 'received')");
+  sql::Statement q(*db_,
+                   "INSERT INTO webhook_deliveries(source, received_at, body, status) "
+                   "VALUES (?, ?, ?, 'received') RETURNING id");
   q.bind(1, source);
   q.bind(2, static_cast<std::int64_t>(received_at));
   q.bind(3, body);
-  q.exec();
-  return db_->getLastInsertRowid();
+  return store_detail::inserted_id(q);
 }
 
 bool Store::mark_webhook_processed(std::int64_t id, const std::string& status, long long at) {
@@ -23,15 +23,15 @@ bool Store::mark_webhook_processed(std::int64_t id, const std::string& status, l
   // failed delivery keeps a redacted copy, so that someone can see why it failed.
   std::string kept;
   if (status != "processed") {
-    SQLite::Statement body(*db_, "SELECT body FROM webhook_deliveries WHERE id = ? AND status = 'received'");
+    sql::Statement body(*db_, "SELECT body FROM webhook_deliveries WHERE id = ? AND status = 'received'");
     body.bind(1, id);
-    if (body.executeStep()) {
-      kept = scrub(body.getColumn(0).getString());
+    if (body.step()) {
+      kept = scrub(body.column(0).as_text());
     }
   }
-  SQLite::Statement q(*db_,
-                      "UPDATE webhook_deliveries SET status = ?, processed_at = ?, body = ? "
-                      "WHERE id = ? AND status = 'received'");
+  sql::Statement q(*db_,
+                   "UPDATE webhook_deliveries SET status = ?, processed_at = ?, body = ? "
+                   "WHERE id = ? AND status = 'received'");
   q.bind(1, status);
   q.bind(2, static_cast<std::int64_t>(at));
   q.bind(3, kept);
@@ -40,18 +40,18 @@ bool Store::mark_webhook_processed(std::int64_t id, const std::string& status, l
 }
 
 std::vector<WebhookDelivery> Store::list_webhook_deliveries(int limit) {
-  SQLite::Statement q(*db_,
-                      "SELECT id, source, received_at, body, status FROM webhook_deliveries "
-                      "ORDER BY id LIMIT ?");
+  sql::Statement q(*db_,
+                   "SELECT id, source, received_at, body, status FROM webhook_deliveries "
+                   "ORDER BY id LIMIT ?");
   q.bind(1, limit);
   std::vector<WebhookDelivery> out;
-  while (q.executeStep()) {
+  while (q.step()) {
     WebhookDelivery d;
-    d.id = q.getColumn(0).getInt64();
-    d.source = q.getColumn(1).getString();
-    d.received_at = q.getColumn(2).getInt64();
-    d.body = q.getColumn(3).getString();
-    d.status = q.getColumn(4).getString();
+    d.id = q.column(0).as_int64();
+    d.source = q.column(1).as_text();
+    d.received_at = q.column(2).as_int64();
+    d.body = q.column(3).as_text();
+    d.status = q.column(4).as_text();
     out.push_back(std::move(d));
   }
   return out;

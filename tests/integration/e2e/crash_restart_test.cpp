@@ -19,6 +19,7 @@
 #include "bot/store/store.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/slack_harness.h"
+#include "tests/support/store_backends.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/vigil_process.h"
 
@@ -39,9 +40,14 @@ slack::EmulatorOptions emulator_options() {
   return o;
 }
 
-class CrashRestart : public ::testing::Test {
+// On each backend: a SQLite file, and a real PostgreSQL server.
+class CrashRestart : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    std::string why;
+    if (!backend_.start(GetParam(), &why)) {
+      GTEST_SKIP() << why;
+    }
     emu_.add_channel(kChannel, "inc-crash");
     emu_.start();
     std::filesystem::create_directories(dir_ / "gates");
@@ -107,7 +113,7 @@ class CrashRestart : public ::testing::Test {
   void start() {
     pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
                              {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                              "SLACK_BOT_TOKEN=" + test::fake_bot_token()},
+                              "SLACK_BOT_TOKEN=" + test::fake_bot_token(), backend_.environment()},
                              log_path());
     ASSERT_GT(pid_, 0);
     ++starts_;
@@ -213,7 +219,7 @@ class CrashRestart : public ::testing::Test {
   }
 
   std::unique_ptr<Store> store() {
-    auto s = Store::open((dir_ / "v.db").string());
+    auto s = backend_.open();
     return s ? std::move(*s) : nullptr;
   }
   // Waits for the run the last command created (the newest one not seen before).
@@ -345,6 +351,7 @@ class CrashRestart : public ::testing::Test {
   }
 
   test::TempDir dir_;
+  test::StoreBackend backend_;
   SlackEmulator emu_{emulator_options()};
   pid_t pid_ = -1;
   int starts_ = 0;
@@ -352,7 +359,9 @@ class CrashRestart : public ::testing::Test {
   std::set<std::string> known_runs_;
 };
 
-TEST_F(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
+INSTANTIATE_TEST_SUITE_P(Backends, CrashRestart, test::kStoreBackends, test::store_backend_name);
+
+TEST_P(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
   runbook("a");
   const auto a = new_run();
   ASSERT_TRUE(a);
@@ -393,7 +402,7 @@ TEST_F(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
 
 // Slack took the root message but the process died before the answer (its ts) came: the new
 // process finds that root in the channel and carries on in it instead of posting a second one.
-TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheRootTheRootIsFoundNotPostedAgain) {
+TEST_P(CrashRestart, KilledBeforeSlacksAnswerToTheRootTheRootIsFoundNotPostedAgain) {
   emu_.hold_answers("chat.postMessage", 120s, 1);  // the run's first post is its root
   runbook("a");
   const auto a = new_run();
@@ -428,7 +437,7 @@ TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheRootTheRootIsFoundNotPostedAga
 
 // Slack took the approval card but the process died before the answer (the card's ts): after the
 // restart the card is found in the thread, its click works, and it changes in place.
-TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheCardTheCardIsFoundAndStillWorks) {
+TEST_P(CrashRestart, KilledBeforeSlacksAnswerToTheCardTheCardIsFoundAndStillWorks) {
   emu_.hold_answers("chat.postMessage", 120s, 1, "approval.approve");
   const auto a = run_to_the_card("a");  // the card is in Slack; Vigil has no answer
   const auto token = card_tokens(a.id)[0];
@@ -452,7 +461,7 @@ TEST_F(CrashRestart, KilledBeforeSlacksAnswerToTheCardTheCardIsFoundAndStillWork
 
 // The process died with the card on its way, before Slack took it: after the restart the same
 // approval's card is posted (nobody could have decided without it), and it works.
-TEST_F(CrashRestart, KilledBeforeSlackTookTheCardTheCardIsPostedAfterTheRestart) {
+TEST_P(CrashRestart, KilledBeforeSlackTookTheCardTheCardIsPostedAfterTheRestart) {
   emu_.stall_next("chat.postMessage", 120s, 1, "approval.approve");
   open_gate("look", "a");
   runbook("a");
@@ -478,7 +487,7 @@ TEST_F(CrashRestart, KilledBeforeSlackTookTheCardTheCardIsPostedAfterTheRestart)
   EXPECT_EQ(count("start", "fix", "a"), 1) << side_effects();
 }
 
-TEST_F(CrashRestart, KilledWhileWaitingForApprovalTheOldCardStillWorks) {
+TEST_P(CrashRestart, KilledWhileWaitingForApprovalTheOldCardStillWorks) {
   const auto a = run_to_the_card("a");
   const auto token = card_tokens(a.id)[0];
   crash();
@@ -496,7 +505,7 @@ TEST_F(CrashRestart, KilledWhileWaitingForApprovalTheOldCardStillWorks) {
   EXPECT_EQ(roots(a.id), 1) << all_posts();
 }
 
-TEST_F(CrashRestart, KilledRightAfterTheApproveClickWasAcked) {
+TEST_P(CrashRestart, KilledRightAfterTheApproveClickWasAcked) {
   const auto a = run_to_the_card("a");
   const auto token = card_tokens(a.id)[0];
   click(token);  // returns once the emulator has the ack
@@ -542,7 +551,7 @@ TEST_F(CrashRestart, KilledRightAfterTheApproveClickWasAcked) {
   EXPECT_EQ(roots(a.id), 1) << all_posts();
 }
 
-TEST_F(CrashRestart, KilledInsideARemediationItIsNeverRerunWithoutANewApproval) {
+TEST_P(CrashRestart, KilledInsideARemediationItIsNeverRerunWithoutANewApproval) {
   const auto a = run_to_the_card("a");
   const auto token = card_tokens(a.id)[0];
   click(token);

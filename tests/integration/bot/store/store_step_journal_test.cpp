@@ -6,17 +6,21 @@
 
 #include "bot/store/store.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/test_paths.h"
+#include "tests/support/store_backends.h"
 
 namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
 
-class StoreStepJournalTest : public ::testing::Test {
+class StoreStepJournalTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto opened = Store::open((dir_ / "vigil.db").string());
+    std::string why;
+    if (!backend_.start(GetParam(), &why)) {
+      GTEST_SKIP() << why;
+    }
+    auto opened = backend_.open();
     ASSERT_TRUE(opened);
     store_ = std::move(*opened);
     RunRecord run;
@@ -42,13 +46,15 @@ class StoreStepJournalTest : public ::testing::Test {
     return step;
   }
 
-  test::TempDir dir_;
+  test::StoreBackend backend_;
   test::FakeClock clock_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<StoreStepJournal> journal_;
 };
 
-TEST_F(StoreStepJournalTest, AStepFinishedThroughTheJournalIsTheRowTheStoreHolds) {
+INSTANTIATE_TEST_SUITE_P(Backends, StoreStepJournalTest, test::kStoreBackends, test::store_backend_name);
+
+TEST_P(StoreStepJournalTest, AStepFinishedThroughTheJournalIsTheRowTheStoreHolds) {
   const auto added = journal_->add_step(restart_step());
   ASSERT_NE(added.id, 0);
   auto row = store_->get_step(added.id);
@@ -95,7 +101,7 @@ TEST_F(StoreStepJournalTest, AStepFinishedThroughTheJournalIsTheRowTheStoreHolds
   EXPECT_EQ(steps[0].output_path, outcome.output_path);
 }
 
-TEST_F(StoreStepJournalTest, ATransitionIsConditionalAndAStepThatNeverRanKeepsItsNote) {
+TEST_P(StoreStepJournalTest, ATransitionIsConditionalAndAStepThatNeverRanKeepsItsNote) {
   const auto added = journal_->add_step(restart_step());
   EXPECT_FALSE(journal_->transition(added, StepState::AwaitingApproval, StepState::Running));
   EXPECT_EQ(store_->get_step(added.id)->state, StepState::Pending);
@@ -112,7 +118,7 @@ TEST_F(StoreStepJournalTest, ATransitionIsConditionalAndAStepThatNeverRanKeepsIt
   EXPECT_FALSE(row->output_truncated);
 }
 
-TEST_F(StoreStepJournalTest, EventsAreTimelineRowsAndAnExecutionIsAnAuditRow) {
+TEST_P(StoreStepJournalTest, EventsAreTimelineRowsAndAnExecutionIsAnAuditRow) {
   EXPECT_TRUE(journal_->has_run("r1"));
   EXPECT_FALSE(journal_->has_run("r2"));
 

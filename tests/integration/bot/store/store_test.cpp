@@ -11,6 +11,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/store_backends.h"
 #include "tests/support/test_paths.h"
 
 namespace vigil {
@@ -106,6 +107,28 @@ class StoreTest : public ::testing::Test {
   }
 };
 
+// The same suite on each backend: a SQLite file, and a real PostgreSQL server (Debian's, started
+// by the test on a loopback port as an unprivileged user) with a new database per test.
+class StoreBackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!backend_.start(GetParam(), &why)) {
+      GTEST_SKIP() << why;
+    }
+  }
+  Result<std::unique_ptr<Store>> open_at(int version) { return backend_.open(version); }
+  std::unique_ptr<Store> open() {
+    auto s = backend_.open();
+    EXPECT_TRUE(s) << (s ? "" : s.error().message());
+    return s ? std::move(*s) : nullptr;
+  }
+
+  test::StoreBackend backend_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreBackendTest, test::kStoreBackends, test::store_backend_name);
+
 TEST_F(StoreTest, MigratesFromEmptyToCurrentAndUsesWal) {
   auto store = open();
   EXPECT_EQ(store->schema_version(), Store::kSchemaVersion);
@@ -118,45 +141,41 @@ TEST_F(StoreTest, MigratesFromEmptyToCurrentAndUsesWal) {
   EXPECT_EQ(raw.execAndGet("SELECT COUNT(*) FROM schema_version").getInt(), Store::kSchemaVersion);
 }
 
-TEST_F(StoreTest, MigratesFromEveryOlderVersionKeepingData) {
+TEST_P(StoreBackendTest, MigratesFromEveryOlderVersionKeepingData) {
   for (int from = 1; from < Store::kSchemaVersion; ++from) {
-    test::TempDir d;
-    const auto path = (d / "old.db").string();
+    SCOPED_TRACE("from version " + std::to_string(from));
+    backend_.start_over();
     {
-      auto old = Store::open_at_version(path, from);
-      ASSERT_TRUE(old);
+      auto old = open_at(from);
+      ASSERT_TRUE(old) << old.error().message();
       EXPECT_EQ((*old)->schema_version(), from);
-      SQLite::Database raw(path, SQLite::OPEN_READWRITE);
-      raw.exec(
+      backend_.exec(
           "INSERT INTO runs(id, trigger_kind, trigger_key, backend, state, created_at) "
           "VALUES ('r-old', 'cli', 'k-old', 'runbook', 'queued', 1)");
-      raw.exec(
+      backend_.exec(
           "INSERT INTO approvals(token, run_id, argv_hash, created_at, expires_at) "
           "VALUES ('t-old', 'r-old', 'h', 1, 99999999999)");
     }
-    auto store = Store::open(path);
+    auto store = open();
     ASSERT_TRUE(store);
-    EXPECT_EQ((*store)->schema_version(), Store::kSchemaVersion);
-    ASSERT_TRUE((*store)->get_run("r-old"));
-    const auto approval = (*store)->get_approval("t-old");
+    EXPECT_EQ(store->schema_version(), Store::kSchemaVersion);
+    ASSERT_TRUE(store->get_run("r-old"));
+    const auto approval = store->get_approval("t-old");
     ASSERT_TRUE(approval);
     EXPECT_EQ(approval->required_approvals, 1);
   }
 }
 
-TEST_F(StoreTest, RefusesDatabaseFromNewerVersion) {
+TEST_P(StoreBackendTest, RefusesDatabaseFromNewerVersion) {
   { open(); }
-  {
-    SQLite::Database raw(path_, SQLite::OPEN_READWRITE);
-    raw.exec("INSERT INTO schema_version(version, applied_at) VALUES (99, 0)");
-  }
-  auto store = Store::open(path_);
+  backend_.exec("INSERT INTO schema_version(version, applied_at) VALUES (99, 0)");
+  auto store = open_at(Store::kSchemaVersion);
   ASSERT_FALSE(store);
   EXPECT_NE(store.error().detail.find("written by a newer Vigil (schema version 99"), std::string::npos)
       << store.error().detail;
 }
 
-TEST_F(StoreTest, ReopenKeepsEverything) {
+TEST_P(StoreBackendTest, ReopenKeepsEverything) {
   {
     auto store = open();
     ASSERT_TRUE(store->create_run(make_run("r1", "slack:cmd:1")));
@@ -179,7 +198,7 @@ TEST_F(StoreTest, ReopenKeepsEverything) {
   EXPECT_FALSE(store->mark_event_processed("Ev1", "events_api", kNow + 1));
 }
 
-TEST_F(StoreTest, DuplicateTriggerFindsExistingRun) {
+TEST_P(StoreBackendTest, DuplicateTriggerFindsExistingRun) {
   auto store = open();
   ASSERT_TRUE(store->create_run(make_run("r1", "slack:event:Ev9")));
   const auto again = store->create_run(make_run("r2", "slack:event:Ev9"));
@@ -189,7 +208,7 @@ TEST_F(StoreTest, DuplicateTriggerFindsExistingRun) {
   EXPECT_FALSE(store->get_run("r2"));
 }
 
-TEST_F(StoreTest, RunTransitionsAreConditionalAndTimelined) {
+TEST_P(StoreBackendTest, RunTransitionsAreConditionalAndTimelined) {
   auto store = open();
   ASSERT_TRUE(store->create_run(make_run("r1", "k1")));
   EXPECT_TRUE(store->transition_run("r1", {RunState::Queued}, RunState::Running, kNow * 1000 + 1000));
@@ -209,7 +228,7 @@ TEST_F(StoreTest, RunTransitionsAreConditionalAndTimelined) {
   EXPECT_EQ(texts, (std::vector<std::string>{"queued", "running", "awaiting_approval", "running", "succeeded: done"}));
 }
 
-TEST_F(StoreTest, ApprovalDecisionHasExactlyOneWinner) {
+TEST_P(StoreBackendTest, ApprovalDecisionHasExactlyOneWinner) {
   auto store = open();
   ASSERT_TRUE(store->create_run(make_run("r1", "k1")));
   ASSERT_TRUE(store->create_approval(make_approval("tok1", "r1")));
@@ -220,7 +239,7 @@ TEST_F(StoreTest, ApprovalDecisionHasExactlyOneWinner) {
   EXPECT_EQ(a->decided_by, "U222");
 }
 
-TEST_F(StoreTest, ExpiredApprovalCannotBeClaimed) {
+TEST_P(StoreBackendTest, ExpiredApprovalCannotBeClaimed) {
   auto store = open();
   ASSERT_TRUE(store->create_run(make_run("r1", "k1")));
   ASSERT_TRUE(store->create_approval(make_approval("tok1", "r1")));
@@ -231,7 +250,7 @@ TEST_F(StoreTest, ExpiredApprovalCannotBeClaimed) {
   EXPECT_TRUE(store->pending_approvals().empty());
 }
 
-TEST_F(StoreTest, VotesCountDistinctApprovers) {
+TEST_P(StoreBackendTest, VotesCountDistinctApprovers) {
   auto store = open();
   ASSERT_TRUE(store->create_run(make_run("r1", "k1")));
   ASSERT_TRUE(store->create_approval(make_approval("tok1", "r1")));
@@ -242,7 +261,7 @@ TEST_F(StoreTest, VotesCountDistinctApprovers) {
 }
 
 // Two connections on the same file race for the same decision, many times over.
-TEST_F(StoreTest, ConditionalUpdateRacingItselfHasOneWinner) {
+TEST_P(StoreBackendTest, ConditionalUpdateRacingItselfHasOneWinner) {
   constexpr int kApprovals = 200;
   {
     auto store = open();
@@ -253,7 +272,7 @@ TEST_F(StoreTest, ConditionalUpdateRacingItselfHasOneWinner) {
   }
   std::atomic<int> wins{0};
   auto racer = [&](const std::string& user) {
-    auto store = Store::open(path_);
+    auto store = open_at(Store::kSchemaVersion);
     ASSERT_TRUE(store);
     for (int i = 0; i < kApprovals; ++i) {
       if ((*store)->claim_approval_decision("tok" + std::to_string(i), Decision::Approve, user, "", kNow)) {
@@ -311,7 +330,7 @@ TEST_F(StoreTest, ChildKilledMidTransactionLeavesDatabaseConsistent) {
   EXPECT_TRUE(store->transition_run("r1", {RunState::Queued}, RunState::Running, kNow * 1000));
 }
 
-TEST_F(StoreTest, StepsAndInterruptionAfterCrash) {
+TEST_P(StoreBackendTest, StepsAndInterruptionAfterCrash) {
   auto store = open();
   ASSERT_TRUE(store->create_run(make_run("r1", "k1")));
   StepRecord s;
@@ -337,7 +356,7 @@ TEST_F(StoreTest, StepsAndInterruptionAfterCrash) {
   EXPECT_EQ(store->get_step(s.id)->output, "");
 }
 
-TEST_F(StoreTest, ProcessedEventsPrunedByTtl) {
+TEST_P(StoreBackendTest, ProcessedEventsPrunedByTtl) {
   auto store = open();
   EXPECT_TRUE(store->mark_event_processed("a", "events_api", kNow));
   EXPECT_TRUE(store->mark_event_processed("b", "events_api", kNow + 700));
@@ -346,7 +365,7 @@ TEST_F(StoreTest, ProcessedEventsPrunedByTtl) {
   EXPECT_FALSE(store->mark_event_processed("b", "events_api", kNow + 800));
 }
 
-TEST_F(StoreTest, IncidentsByFingerprint) {
+TEST_P(StoreBackendTest, IncidentsByFingerprint) {
   auto store = open();
   IncidentRecord i;
   i.id = "inc1";
@@ -369,11 +388,10 @@ TEST_F(StoreTest, IncidentsByFingerprint) {
 namespace vigil {
 namespace {
 
-TEST(StorePauses, PauseResumeAndRecentStates) {
-  test::TempDir dir;
-  auto store = Store::open((dir / "p.db").string());
+TEST_P(StoreBackendTest, PauseResumeAndRecentStates) {
+  auto store = open();
   ASSERT_TRUE(store);
-  auto& s = **store;
+  auto& s = *store;
   EXPECT_FALSE(s.get_auto_triage_pause("backend:codex"));
   s.pause_auto_triage({"backend:codex", kNow, kNow + 3600, "3 consecutive failures", "", std::nullopt});
   auto p = s.get_auto_triage_pause("backend:codex");
@@ -408,11 +426,10 @@ TEST(StorePauses, PauseResumeAndRecentStates) {
 namespace vigil {
 namespace {
 
-TEST(StoreWebhooks, DeliveriesAreStoredAndMarkedOnce) {
-  test::TempDir dir;
-  auto store = Store::open((dir / "v.db").string());
+TEST_P(StoreBackendTest, WebhookDeliveriesAreStoredAndMarkedOnce) {
+  auto store = open();
   ASSERT_TRUE(store);
-  auto& s = **store;
+  auto& s = *store;
   const auto id = s.record_webhook_delivery("grafana", 1700000000, "{\"a\":1}");
   EXPECT_GT(id, 0);
   auto all = s.list_webhook_deliveries();
