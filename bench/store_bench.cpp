@@ -1,9 +1,12 @@
-// Store throughput on a real SQLite file (WAL): the writes a busy incident makes.
+// Store throughput on a real SQLite file (WAL), and on PostgreSQL when VIGIL_BENCH_POSTGRES_DSN
+// names an empty database (scripts/bench.sh starts a throwaway server): the writes a busy
+// incident makes.
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "bot/store/store.h"
@@ -17,17 +20,7 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-}  // namespace
-
-int main() {
-  const auto dir = std::filesystem::temp_directory_path() / ("vigil-bench-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto opened = Store::open((dir / "bench.db").string());
-  if (!opened) {
-    std::fprintf(stderr, "%s\n", opened.error().message().c_str());
-    return 1;
-  }
-  auto& store = **opened;
+void measure(Store& store) {
   constexpr int kRuns = 2000;
   constexpr int kEvents = 20000;
   constexpr int kDedup = 20000;
@@ -72,7 +65,34 @@ int main() {
   }
   std::printf("approval create+claim: %8.0f /s (winners %d of %d double clicks)\n", kRuns / seconds_since(t), wins,
               kRuns);
+}
 
+}  // namespace
+
+int main() {
+  const auto dir = std::filesystem::temp_directory_path() / ("vigil-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto opened = Store::open((dir / "bench.db").string());
+  if (!opened) {
+    std::fprintf(stderr, "%s\n", opened.error().message().c_str());
+    return 1;
+  }
+  std::printf("SQLite (%s)\n", (dir / "bench.db").c_str());
+  measure(**opened);
+  opened->reset();
+  if (const char* dsn = std::getenv("VIGIL_BENCH_POSTGRES_DSN"); dsn != nullptr && *dsn != '\0') {
+    auto postgres = Store::open_postgres(dsn);
+    if (!postgres) {
+      std::fprintf(stderr, "%s\n", postgres.error().message().c_str());
+      return 1;
+    }
+    std::printf("PostgreSQL (loopback, a throwaway server, synchronous_commit off)\n");
+    measure(**postgres);
+  } else {
+    std::printf(
+        "PostgreSQL: skipped (VIGIL_BENCH_POSTGRES_DSN not set; make bench sets it when postgresql is "
+        "installed)\n");
+  }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("peak RSS:              %8ld KiB\n", ru.ru_maxrss);

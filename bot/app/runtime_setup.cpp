@@ -65,15 +65,17 @@ std::string http_listen_setting(const Config& config) {
   return "http.listen in " + config.source_file + " (or VIGIL_HTTP_ADDR)";
 }
 
-Result<HeldStore> open_held_store(const StorageConfig& storage) {
+Result<HeldStore> open_held_store(const StorageConfig& storage, PostgresLock postgres_lock) {
   HeldStore held;
   if (storage.postgres()) {
     auto store = Store::open_postgres(storage.postgres_dsn);
     if (!store) {
       return store.error();
     }
-    if (auto locked = (*store)->hold_single_writer_lock(); !locked) {
-      return locked.error();
+    if (postgres_lock == PostgresLock::Now) {
+      if (auto locked = (*store)->hold_single_writer_lock(); !locked) {
+        return locked.error();
+      }
     }
     held.store = std::move(*store);
     return held;

@@ -35,12 +35,14 @@ std::string cli_actor();
 std::shared_ptr<Redactor> make_redactor(const Config& config);
 
 /// The Store storage.* names, for this process alone while it lives (`vigil serve`, local runs):
-/// a SQLite file under its DatabaseLock, a PostgreSQL database under its session lock.
+/// a SQLite file under its DatabaseLock, a PostgreSQL database under its session lock; with
+/// `WhenLeading`, the PostgreSQL lock is left for the replica to take when it leads (serve_slack).
 struct HeldStore {
   std::unique_ptr<DatabaseLock> lock;  // SQLite only
   std::unique_ptr<Store> store;
 };
-Result<HeldStore> open_held_store(const StorageConfig& storage);
+enum class PostgresLock { Now, WhenLeading };
+Result<HeldStore> open_held_store(const StorageConfig& storage, PostgresLock postgres_lock = PostgresLock::Now);
 /// Where the data is, for a log line: the SQLite file, or the PostgreSQL DSN without its password.
 std::string storage_description(const StorageConfig& storage);
 LogOptions log_options(const Config& config);

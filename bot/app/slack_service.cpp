@@ -9,6 +9,7 @@
 #include "bot/base/io_thread.h"
 #include "bot/base/metrics.h"
 #include "bot/ops/ops_endpoints.h"
+#include "bot/store/sql.h"
 #include "bot/app/runtime_setup.h"
 #include "bot/app/shutdown_signals.h"
 #include "integrations/http/beast_http_client.h"
@@ -42,15 +43,97 @@ Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log
 }
 
 // The App recovers its runs before it connects to Slack; webhook alerts are taken in after that.
-// Looks every 100 ms on the Clock.
-Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, Clock& clock) {
+// Looks every 100 ms on the Clock. With standby replicas (PostgreSQL) storing deliveries for the
+// leader, it then takes in what they stored, every second.
+Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, Clock& clock, const ServeState& state, bool replicas) {
   while (!app.connected()) {
     const bool slept = co_await clock.sleep_for(std::chrono::milliseconds(100));
-    if (!slept) {
+    if (!slept || state.stop_requested) {
       co_return;
     }
   }
   ops.open_intake();
+  while (replicas && !state.stop_requested) {
+    const bool slept = co_await clock.sleep_for(std::chrono::seconds(1));
+    if (!slept || state.stop_requested) {
+      co_return;
+    }
+    ops.take_in_received();
+  }
+}
+
+// PostgreSQL: replicas share one database, and the one holding its session lock leads: it
+// recovers the runs, connects to Slack and does the work. The others stand by (they answer the
+// probes and store webhook deliveries for the leader) and try for the lock every second; the
+// server frees it when the leader stops, dies or is cut off. True once this process leads.
+Task<bool> wait_to_lead(Store& store, std::string& standby, const ServeState& state, Clock& clock, Logger log) {
+  std::string said;
+  while (!state.stop_requested) {
+    auto held = store.hold_single_writer_lock();
+    if (held) {
+      if (!said.empty()) {
+        log->info("leading now: took the database lock from the replica that held it");
+      }
+      standby.clear();
+      co_return true;
+    }
+    standby = held.error().detail;
+    if (standby != said) {
+      log->info("standing by: {}; this replica takes over when that one stops", standby);
+      said = standby;
+    }
+    const bool slept = co_await clock.sleep_for(std::chrono::seconds(1));
+    if (!slept) {
+      co_return false;
+    }
+  }
+  co_return false;
+}
+
+// The leader checks every second that it still holds the lock. A reconnect that found it taken by
+// another replica means that one leads now: this process stops at once (exit 1), and its
+// statements fail until it does, so two replicas never act on the database together.
+Task<> keep_leading(App& app, Store& store, ServeState& state, Clock& clock, Logger log) {
+  while (!state.stop_requested) {
+    const bool slept = co_await clock.sleep_for(std::chrono::seconds(1));
+    if (!slept || state.stop_requested) {
+      co_return;
+    }
+    try {
+      store.schema_version();  // a statement: reconnects, and retakes the lock, when the connection dropped
+    } catch (const sql::Error& e) {
+      log->warn("the database: {}", e.what());
+    }
+    if (store.lost_single_writer_lock()) {
+      log->error(
+          "another replica took the database lock while this one's connection was down: it leads now; "
+          "stopping this one");
+      state.exit_code = 1;
+      state.stop_requested = true;
+      app.stop();
+      co_return;
+    }
+  }
+}
+
+struct Leadership {
+  std::string standby;  // why this replica does not lead yet ("" when it leads)
+};
+
+Task<> serve_when_leading(App& app, OpsEndpoints& ops, Store& store, ShutdownSignals& signals, ServeState& state,
+                          Leadership& leadership, Clock& clock, Logger log, boost::asio::io_context& io) {
+  const bool replicas = store.backend() == "postgresql";
+  if (replicas) {
+    const bool leading = co_await wait_to_lead(store, leadership.standby, state, clock, log);
+    if (!leading) {
+      signals.release();
+      io.stop();
+      co_return;
+    }
+    spawn(io.get_executor(), keep_leading(app, store, state, clock, log), log, "leadership");
+  }
+  spawn(io.get_executor(), open_intake_when_connected(app, ops, clock, state, replicas), log, "webhook intake");
+  co_await run_app(app, signals, state, log, io);
 }
 
 /// The peers beside Slack, each made only when configured: PagerDuty and OpsGenie REST APIs
@@ -190,11 +273,13 @@ int serve_slack(const Config& config, Store& store, const Logging& logging, std:
     }
     app.stop();
   });
+  Leadership leadership;
+  ops.set_standby_reason([&leadership] { return leadership.standby; });
   if (on_listening) {
     on_listening();
   }
-  spawn(io.get_executor(), run_app(app, signals, state, log, io), log, "vigil");
-  spawn(io.get_executor(), open_intake_when_connected(app, ops, clock), log, "webhook intake");
+  spawn(io.get_executor(), serve_when_leading(app, ops, store, signals, state, leadership, clock, log, io), log,
+        "vigil");
   io.run();
   log->info("stopped");
   return state.exit_code;

@@ -389,8 +389,9 @@ int cmd_serve(const CliState& s) {
   auto redactor = make_redactor(*config);
   Logging logging(log_options(*config), redactor);
   auto log = logging.make("main");
-  // Held before the database is migrated and its runs recovered: never two processes at once.
-  auto held = open_held_store(config->storage);
+  // Held before the database is migrated and its runs recovered: never two processes at once. On
+  // PostgreSQL the replicas wait for the lock in serve_slack, standing by until they lead.
+  auto held = open_held_store(config->storage, PostgresLock::WhenLeading);
   if (!held) {
     log->error("{}", held.error().detail);
     return kExitFailure;

@@ -78,11 +78,10 @@ std::vector<std::string> Config::secret_values() const {
     }
   }
   out.insert(out.end(), http.pagerduty_secrets.begin(), http.pagerduty_secrets.end());
-  if (storage.postgres()) {
+  // A DSN with a password is a secret, whole and the password alone; without one it is an address.
+  if (const auto password = sql::dsn_password(storage.postgres_dsn); !password.empty()) {
     out.push_back(storage.postgres_dsn);
-    if (const auto password = sql::dsn_password(storage.postgres_dsn); !password.empty()) {
-      out.push_back(password);
-    }
+    out.push_back(password);
   }
   return out;
 }

@@ -84,6 +84,12 @@ http::HttpResponse OpsEndpoints::healthz() const {
 }
 
 http::HttpResponse OpsEndpoints::readyz() {
+  if (const auto standby = standby_reason_ ? standby_reason_() : std::string(); !standby.empty()) {
+    if (!store_.is_writable()) {
+      return text(503, "store: the database is not writable\n");
+    }
+    return text(200, "standby: " + standby + "\n");
+  }
   std::string reasons;
   if (!slack_connected_ || !slack_connected_()) {
     reasons += "slack: no Socket Mode connection has received hello\n";
@@ -208,24 +214,29 @@ nlohmann::json OpsEndpoints::intake_delivery(const std::string& source, std::int
 
 int OpsEndpoints::open_intake() {
   intake_open_ = true;
-  if (config_.http.alert_channel.empty()) {
+  int taken = 0;
+  for (int pass = take_in_received(); pass > 0; pass = take_in_received()) {
+    taken += pass;
+  }
+  return taken;
+}
+
+int OpsEndpoints::take_in_received() {
+  if (!intake_open_ || config_.http.alert_channel.empty()) {
     return 0;
   }
-  int replayed = 0;
-  for (const auto& d : store_.list_webhook_deliveries(100'000)) {
-    if (d.status != "received") {
-      continue;
-    }
+  int taken = 0;
+  for (const auto& d : store_.received_webhook_deliveries(1000)) {
     const auto alerts = alerting::parse_alert_webhook(d.source, d.body);
+    ++taken;
     if (!alerts) {
       store_.mark_webhook_processed(d.id, "failed", epoch_seconds(clock_));
       continue;
     }
     log_->info("webhook {} delivery={}: taking in a stored delivery", d.source, d.id);
     intake_delivery(d.source, d.id, *alerts);
-    ++replayed;
   }
-  return replayed;
+  return taken;
 }
 
 }  // namespace vigil

@@ -45,6 +45,12 @@ class OpsEndpoints {
   /// returns how many.
   int open_intake();
   bool is_intake_open() const { return intake_open_; }
+  /// Takes in what is stored but not taken in yet (a standby replica's deliveries, on PostgreSQL);
+  /// returns how many. Nothing before open_intake().
+  int take_in_received();
+  /// A standby replica (PostgreSQL): while `reason` says why it does not lead, /readyz answers 200
+  /// "standby: <reason>" when the database is writable (its webhooks are stored for the leader).
+  void set_standby_reason(std::function<std::string()> reason) { standby_reason_ = std::move(reason); }
 
  private:
   void refresh_gauges();
@@ -63,6 +69,7 @@ class OpsEndpoints {
   WebhookAuth auth_;
   Logger log_;
   bool intake_open_ = false;
+  std::function<std::string()> standby_reason_;
 };
 
 }  // namespace vigil

@@ -63,6 +63,8 @@ class Connection {
   /// taken again after a reconnect, and every later statement fails if another session took it
   /// meanwhile). False when another session holds it. SQLite: true (a file lock does this there).
   virtual bool hold_session_lock(std::int64_t key) = 0;
+  /// True once a reconnect found the session lock taken by another session.
+  virtual bool lost_session_lock() const = 0;
 };
 
 /// One column of the current row.

@@ -117,6 +117,7 @@ class PgConnection final : public Connection {
     return q.step();
   }
 
+  bool lost_session_lock() const override { return lost_lock_; }
   bool hold_session_lock(std::int64_t key) override {
     if (!try_lock(live(), key)) {
       return false;
@@ -139,6 +140,7 @@ class PgConnection final : public Connection {
     }
     PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
     ++generation_;
+    set_up_session();
     if (session_lock_ && !try_lock(conn_, *session_lock_)) {
       lost_lock_ = true;  // every later statement fails: another process owns the database now
       throw Error(kLostLock);
@@ -146,6 +148,15 @@ class PgConnection final : public Connection {
     return conn_;
   }
   std::uint64_t generation() const { return generation_; }
+
+  /// The server's side of the heartbeat: it drops a session (and its lock) whose peer stopped
+  /// answering within about 10 s, not the kernel's default two hours.
+  void set_up_session() {
+    ResultPtr r(PQexec(conn_,
+                       "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; "
+                       "SET tcp_user_timeout = 10000"));
+    check(r, conn_, PGRES_COMMAND_OK);
+  }
   std::string next_statement_name() { return "vigil_" + std::to_string(++statements_); }
 
  private:
@@ -225,9 +236,13 @@ std::int64_t PgCursor::int64(int column) const {
 
 Result<std::unique_ptr<Connection>> postgres_connection(const std::string& dsn) {
   const std::string application = "vigil pid=" + std::to_string(::getpid());
-  // The DSN's own settings win over the defaults before it; UTF-8 is not negotiable.
-  const char* keywords[] = {"connect_timeout", "application_name", "dbname", "client_encoding", nullptr};
-  const char* values[] = {"10", application.c_str(), dsn.c_str(), "UTF8", nullptr};
+  // The DSN's own settings win over the defaults before it; UTF-8 is not negotiable. TCP
+  // keepalives every few seconds are the session lock's heartbeat: a holder cut off or gone
+  // without closing is noticed in about 10 s on this side, and (tcp_* below) on the server's.
+  const char* keywords[] = {
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval", "keepalives_count",
+      "tcp_user_timeout", "application_name", "dbname",          "client_encoding",     nullptr};
+  const char* values[] = {"10", "1", "5", "2", "3", "10000", application.c_str(), dsn.c_str(), "UTF8", nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, 1);
   if (conn == nullptr) {
     return make_error(Errc::Io, "cannot connect to PostgreSQL at " + redacted_dsn(dsn) + ": out of memory");
@@ -237,7 +252,13 @@ Result<std::unique_ptr<Connection>> postgres_connection(const std::string& dsn) 
     PQfinish(conn);
     return make_error(Errc::Io, "cannot connect to PostgreSQL at " + redacted_dsn(dsn) + ": " + why);
   }
-  return std::unique_ptr<Connection>(std::make_unique<PgConnection>(conn));
+  auto connection = std::make_unique<PgConnection>(conn);
+  try {
+    connection->set_up_session();
+  } catch (const Error& e) {
+    return make_error(Errc::Io, "cannot set up the PostgreSQL session at " + redacted_dsn(dsn) + ": " + e.what());
+  }
+  return std::unique_ptr<Connection>(std::move(connection));
 }
 
 }  // namespace vigil::sql

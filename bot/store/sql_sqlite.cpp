@@ -86,6 +86,7 @@ class SqliteConnection final : public Connection {
     }
   }
   bool hold_session_lock(std::int64_t /*key*/) override { return true; }
+  bool lost_session_lock() const override { return false; }
   bool table_exists(const std::string& name) override {
     try {
       return db_->tableExists(name);

@@ -171,11 +171,14 @@ Result<void> Store::hold_single_writer_lock() {
     if (holder.step()) {
       who = "'" + holder.column(0).as_text() + "' (connected from " + holder.column(1).as_text() + ")";
     }
-    return make_error(Errc::Conflict, "another Vigil is serving from this PostgreSQL database: " + who +
-                                          "; one `vigil serve` per database, stop it first");
+    return make_error(Errc::Conflict, "another Vigil leads on this PostgreSQL database: " + who);
   } catch (const sql::Error& e) {
     return make_error(Errc::Io, std::string("cannot take the PostgreSQL lock: ") + e.what());
   }
+}
+
+bool Store::lost_single_writer_lock() const {
+  return db_->lost_session_lock();
 }
 
 int Store::schema_version() const {

@@ -97,10 +97,16 @@ class Store {
 
   /// "sqlite" or "postgresql".
   std::string backend() const;
-  /// PostgreSQL: takes the session lock that lets one `vigil serve` at a time use the database,
-  /// held (and taken again after a reconnect) for as long as this Store lives; refused with the
-  /// holder's pid and address when another process has it. SQLite: nothing to do (DatabaseLock).
+  /// PostgreSQL: takes the session lock that lets one process at a time write the database (the
+  /// leading `vigil serve`, a local run, `store migrate`), held for as long as this Store lives.
+  /// It is a lease whose heartbeat is the session itself (TCP keepalives every few seconds): the
+  /// server drops it when the holder dies or is cut off, and another replica takes it. Refused
+  /// (Conflict) with the holder's pid and address when another process has it. SQLite: nothing to
+  /// do (DatabaseLock).
   Result<void> hold_single_writer_lock();
+  /// True once the connection dropped and, reconnected, found the lock taken by another process:
+  /// every statement fails from then on, and the process must stop (it no longer leads).
+  bool lost_single_writer_lock() const;
   /// Copies every row of this Store into `destination` (`vigil store migrate --to …`), table by
   /// table in one transaction of the destination's, in the order rows were written, with its id
   /// sequences moved past the copied ids. Refused when the destination holds runs, incidents or
@@ -228,6 +234,9 @@ class Store {
   bool mark_webhook_processed(std::int64_t id, const std::string& status, long long at);
   /// Oldest first.
   std::vector<WebhookDelivery> list_webhook_deliveries(int limit = 1000);
+  /// The deliveries still to take in (status received), oldest first: stored by this process
+  /// before its intake opened, or by a standby replica (PostgreSQL).
+  std::vector<WebhookDelivery> received_webhook_deliveries(int limit);
 
   /// Number of runs per state name (for /metrics).
   std::map<std::string, int> count_runs_by_state();

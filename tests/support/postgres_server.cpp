@@ -1,5 +1,6 @@
 #include "tests/support/postgres_server.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -172,7 +173,18 @@ bool PostgresServer::stop(const std::string& mode) {
 }
 
 PostgresServer::~PostgresServer() {
-  stop();
+  if (stop()) {
+    return;
+  }
+  // pg_ctl could not stop it: SIGQUIT to the postmaster (an immediate shutdown), so no server
+  // outlives the test process.
+  try {
+    const auto pid = std::stol(read_file(data_ / "postmaster.pid"));
+    if (pid > 0) {
+      ::kill(static_cast<pid_t>(pid), SIGQUIT);
+    }
+  } catch (const std::exception&) {  // no pid file: nothing runs
+  }
 }
 
 std::string PostgresServer::dsn(const std::string& database) const {

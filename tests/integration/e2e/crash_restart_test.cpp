@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -18,6 +19,7 @@
 
 #include "bot/store/store.h"
 #include "integrations/slack/emulator/slack_emulator.h"
+#include "tests/support/raw_http.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/store_backends.h"
 #include "tests/support/test_paths.h"
@@ -33,6 +35,7 @@ using slack::SlackEmulator;
 constexpr const char* kChannel = "C0CRASH";
 constexpr const char* kRequester = "U0REQ";
 constexpr const char* kApprover = "U0APPROVER";
+constexpr const char* kWebhookToken = "crash-webhook-token-1";
 
 slack::EmulatorOptions emulator_options() {
   slack::EmulatorOptions o;
@@ -60,6 +63,10 @@ class CrashRestart : public ::testing::TestWithParam<std::string> {
       ::kill(pid_, SIGTERM);
       EXPECT_EQ(test::wait_exit(pid_, 30s), 0) << log();
       pid_ = -1;
+    }
+    for (const auto& standby : standbys_) {  // a standby stops cleanly too
+      ::kill(standby.pid, SIGTERM);
+      EXPECT_EQ(test::wait_exit(standby.pid, 30s), 0) << test::read_file(standby.log);
     }
     kill_orphaned_tools();
   }
@@ -108,13 +115,18 @@ class CrashRestart : public ::testing::TestWithParam<std::string> {
                                               "storage:\n  database: " +
                                               (dir_ / "v.db").string() +
                                               "\n"
+                                              "http:\n  alert_channel: " +
+                                              kChannel +
+                                              "\n"
                                               "logging:\n  level: debug\n");
   }
+  std::vector<std::string> serve_environment() const {
+    return {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
+            "SLACK_BOT_TOKEN=" + test::fake_bot_token(), backend_.environment(),
+            std::string("VIGIL_ALERTMANAGER_TOKEN=") + kWebhookToken};
+  }
   void start() {
-    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"},
-                             {"SLACK_API_URL=" + emu_.api_url(), "SLACK_APP_TOKEN=" + test::fake_app_token(),
-                              "SLACK_BOT_TOKEN=" + test::fake_bot_token(), backend_.environment()},
-                             log_path());
+    pid_ = test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"}, serve_environment(), log_path());
     ASSERT_GT(pid_, 0);
     ++starts_;
     ASSERT_TRUE(test::eventually(
@@ -156,7 +168,61 @@ class CrashRestart : public ::testing::TestWithParam<std::string> {
     }
   }
 
-  std::string log_path() const { return (dir_ / "vigil.log").string(); }
+  // PostgreSQL: one more `vigil serve` on the same database, standing by (not connected to Slack)
+  // until it leads.
+  void start_standby() {
+    const auto path = (dir_ / ("replica-" + std::to_string(++replicas_started_) + ".log")).string();
+    const pid_t pid =
+        test::start_vigil({"--config", (dir_ / "vigil.yaml").string(), "serve"}, serve_environment(), path);
+    ASSERT_GT(pid, 0);
+    standbys_.push_back({pid, path});
+    ASSERT_TRUE(test::eventually(
+        [&] { return test::read_file(path).find("standing by: another Vigil leads") != std::string::npos; }, 30s))
+        << test::read_file(path);
+  }
+  // SIGKILL to the leader (a node lost), and a standby takes over: it connects to Slack, having
+  // recovered the runs. Returns how long that took, from the kill to its Socket Mode connections.
+  std::chrono::milliseconds fail_over() {
+    const auto accepted = emu_.connections_accepted();
+    const auto killed_at = std::chrono::steady_clock::now();
+    ::kill(pid_, SIGKILL);
+    EXPECT_EQ(test::wait_exit(pid_, 30s), 128 + SIGKILL);
+    pid_ = -1;
+    kill_orphaned_tools();  // before a standby can start any: those left are the dead leader's
+    test::write_file(log_path(), test::read_file(log_path()) + "\n----- SIGKILL -----\n\n");
+    EXPECT_TRUE(test::eventually([&] { return emu_.connections_accepted() >= accepted + 2; }, 30s))
+        << "no standby took over";
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed_at);
+    for (auto it = standbys_.begin(); it != standbys_.end(); ++it) {
+      if (test::read_file(it->log).find("leading now") != std::string::npos) {
+        pid_ = it->pid;
+        log_path_ = it->log;
+        standbys_.erase(it);
+        return took;
+      }
+    }
+    ADD_FAILURE() << "no standby says it leads";
+    return took;
+  }
+
+  // The port a replica's http.listen took (its log says so).
+  static unsigned short http_port(const std::string& log_file) {
+    unsigned short port = 0;
+    EXPECT_TRUE(test::eventually([&] {
+      const auto text = test::read_file(log_file);
+      const std::string said = "http listening on 127.0.0.1:0 (port ";
+      const auto at = text.find(said);
+      if (at == std::string::npos) {
+        return false;
+      }
+      port = static_cast<unsigned short>(std::stoi(text.substr(at + said.size())));
+      return true;
+    })) << test::read_file(log_file);
+    return port;
+  }
+
+  std::string log_path() const { return log_path_.empty() ? (dir_ / "vigil.log").string() : log_path_; }
   std::string log() const { return test::read_file(log_path()); }
   std::string side_effects() const {
     return std::filesystem::exists(dir_ / "side-effects.log") ? test::read_file(dir_ / "side-effects.log") : "";
@@ -354,6 +420,13 @@ class CrashRestart : public ::testing::TestWithParam<std::string> {
   test::StoreBackend backend_;
   SlackEmulator emu_{emulator_options()};
   pid_t pid_ = -1;
+  std::string log_path_;  // the leader's log ("": vigil.log)
+  struct Replica {
+    pid_t pid;
+    std::string log;
+  };
+  std::vector<Replica> standbys_;
+  int replicas_started_ = 0;
   int starts_ = 0;
   int counter_ = 0;
   std::set<std::string> known_runs_;
@@ -574,6 +647,108 @@ TEST_P(CrashRestart, KilledInsideARemediationItIsNeverRerunWithoutANewApproval) 
   EXPECT_EQ(count("done", "fix", "a"), 0) << side_effects();
   EXPECT_EQ(count("start", "look", "a"), 1) << side_effects();
   EXPECT_EQ(roots(a.id), 1) << all_posts();
+}
+
+// Several replicas on one PostgreSQL database: one leads, two stand by. The leader is killed
+// (SIGKILL, a node lost) at each awkward moment of a run, a standby takes over, and the killed
+// one comes back as a standby. Nothing is lost (every command became a run that ends in a final
+// state), no step runs twice, a remediation caught by the kill is never re-run without a new
+// approval, and a card posted by a dead leader still works on the next.
+using Replicas = CrashRestart;
+INSTANTIATE_TEST_SUITE_P(Postgres, Replicas, ::testing::Values(std::string("postgresql")), test::store_backend_name);
+
+TEST_P(Replicas, TakeOverFromALeaderKilledAtEveryAwkwardMoment) {
+  start_standby();
+  start_standby();
+  EXPECT_EQ(emu_.connections_accepted(), 2) << "only the leader is connected to Slack";
+  std::vector<std::chrono::milliseconds> takeovers;
+
+  // A standby is ready (it answers probes, and stores a webhook delivery for the leader to take in).
+  const auto port = http_port(standbys_[0].log);
+  const auto ready = test::raw_http(port, test::http_request("GET", "/readyz"));
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_NE(ready.body.find(
+                "standby: another Vigil leads on this PostgreSQL database: 'vigil pid=" + std::to_string(pid_) + "'"),
+            std::string::npos)
+      << ready.body;
+  const auto posted = test::raw_http(
+      port, test::http_request(
+                "POST", "/webhooks/alertmanager",
+                {{"Authorization", std::string("Bearer ") + kWebhookToken}, {"Content-Type", "application/json"}},
+                test::read_file(test::fixtures_dir() / "alertmanager" / "webhook_firing_oncall_example.json")));
+  EXPECT_EQ(posted.status, 202) << posted.body;
+  EXPECT_NE(posted.body.find("\"deferred\":true"), std::string::npos) << posted.body;
+  ASSERT_TRUE(test::eventually([&] {
+    const auto deliveries = store()->list_webhook_deliveries();
+    return deliveries.size() == 1 && deliveries[0].status == "processed";
+  })) << "the leader took it in\n"
+      << log();
+  EXPECT_EQ(store()->list_incidents(10, true).size(), 2u) << "the fixture holds two alerts";
+  for (const auto& r : store()->list_runs(100)) {
+    known_runs_.insert(r.id);  // what the alerts started: new_run() below looks for the commands' runs
+  }
+
+  // 1. Inside a diagnostic step: interrupted, said so in its thread, never re-run.
+  runbook("a");
+  const auto a = new_run();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(test::eventually([&] { return count("start", "look", "a") == 1; })) << log();
+  ASSERT_TRUE(test::eventually([&] { return root_recorded(a->id); })) << log();
+  takeovers.push_back(fail_over());
+  start_standby();
+  ASSERT_TRUE(test::eventually([&] { return run_is(a->id, RunState::Interrupted); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return thread_says(a->id, "Vigil restarted while this run was in progress"); }))
+      << all_posts();
+
+  // 2. Waiting for approval: the dead leader's card works on the new one.
+  const auto b = run_to_the_card("b");
+  takeovers.push_back(fail_over());
+  start_standby();
+  open_gate("fix", "b");
+  click(card_tokens(b.id)[0]);
+  ASSERT_TRUE(test::eventually([&] { return run_is(b.id, RunState::Succeeded); })) << log();
+
+  // 3. One run in its diagnostic step, one queued behind it: the queued one starts on the next.
+  runbook("c");
+  const auto c = new_run();
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(test::eventually([&] { return count("start", "look", "c") == 1; })) << log();
+  open_gate("look", "d");
+  runbook("d");
+  const auto d = new_run();
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(test::eventually([&] { return run_is(d->id, RunState::Queued); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return root_recorded(c->id) && root_recorded(d->id); })) << log();
+  takeovers.push_back(fail_over());
+  start_standby();
+  ASSERT_TRUE(test::eventually([&] { return run_is(c->id, RunState::Interrupted); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return card_tokens(d->id).size() == 1; })) << log() << all_posts();
+  open_gate("fix", "d");
+  click(card_tokens(d->id)[0]);
+  ASSERT_TRUE(test::eventually([&] { return run_is(d->id, RunState::Succeeded); })) << log();
+
+  // 4. Inside an approved remediation: interrupted, and never run again without a new approval.
+  const auto e = run_to_the_card("e");
+  click(card_tokens(e.id)[0]);
+  ASSERT_TRUE(test::eventually([&] { return count("start", "fix", "e") == 1; })) << log();
+  takeovers.push_back(fail_over());
+  ASSERT_TRUE(test::eventually([&] { return run_is(e.id, RunState::Interrupted); })) << log();
+  EXPECT_EQ(step(e.id, "fix")->state, StepState::Interrupted);
+
+  for (const auto& [tag, times] : std::map<std::string, int>{{"a", 0}, {"b", 1}, {"c", 0}, {"d", 1}, {"e", 1}}) {
+    EXPECT_EQ(count("start", "fix", tag), times) << tag << "\n" << side_effects();
+  }
+  for (const auto& tag : {"a", "b", "c", "d", "e"}) {
+    EXPECT_LE(count("start", "look", tag), 1) << tag << "\n" << side_effects();
+  }
+  for (const auto& id : {a->id, b.id, c->id, d->id, e.id}) {
+    EXPECT_EQ(roots(id), 1) << "one root message per run, whoever leads\n" << all_posts();
+  }
+  std::string figures;
+  for (const auto& t : takeovers) {
+    figures += " " + std::to_string(t.count()) + " ms";
+  }
+  std::cout << "takeovers (kill -9 to the next leader's Socket Mode connections):" << figures << "\n";
 }
 
 }  // namespace

@@ -211,6 +211,53 @@ void for_each_rule(const YAML::Node& role, F check) {
   }
 }
 
+// deploy/kubernetes-ha, rendered by the real kustomize inside kubectl (where one is installed): the
+// base with three replicas rolled one at a time, spread over nodes, the DSN from a Secret (never a
+// value), no shared volume claim, and a budget that keeps two replicas through a drain.
+TEST(KubernetesManifests, TheHighAvailabilityOverlayRendersThreeReplicasOnPostgres) {
+  const auto kubectl = test::find_on_path("kubectl");
+  if (!kubectl) {
+    GTEST_SKIP() << "no kubectl client installed: the overlay is rendered by `kubectl kustomize`";
+  }
+  const auto rendered = test::run_process({kubectl->string(), "kustomize", (deploy_dir() / "kubernetes-ha").string()});
+  ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
+  YAML::Node deployment;
+  YAML::Node budget;
+  for (const auto& doc : YAML::LoadAll(rendered.out)) {
+    const auto kind = doc["kind"].as<std::string>();
+    EXPECT_NE(kind, "PersistentVolumeClaim") << "the data lives in PostgreSQL";
+    if (kind == "Deployment") {
+      deployment = doc;
+    } else if (kind == "PodDisruptionBudget") {
+      budget = doc;
+    }
+  }
+  ASSERT_TRUE(deployment);
+  EXPECT_EQ(deployment["spec"]["replicas"].as<int>(), 3);
+  EXPECT_EQ(deployment["spec"]["strategy"]["type"].as<std::string>(), "RollingUpdate");
+  EXPECT_EQ(deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"].as<int>(), 1);
+  const auto pod = deployment["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["podAffinityTerm"]
+               ["topologyKey"]
+                   .as<std::string>(),
+            "kubernetes.io/hostname");
+  bool dsn_from_secret = false;
+  for (const auto& e : pod["containers"][0]["env"]) {
+    if (e["name"].as<std::string>() == "VIGIL_POSTGRES_DSN") {
+      EXPECT_FALSE(e["value"]) << "a reference, never a value";
+      dsn_from_secret = e["valueFrom"]["secretKeyRef"]["name"].as<std::string>() == "vigil-postgres";
+    }
+  }
+  EXPECT_TRUE(dsn_from_secret);
+  for (const auto& v : pod["volumes"]) {
+    EXPECT_FALSE(v["persistentVolumeClaim"]) << v["name"].as<std::string>();
+  }
+  EXPECT_EQ(pod["containers"][0]["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/readyz");
+  ASSERT_TRUE(budget);
+  EXPECT_EQ(budget["spec"]["minAvailable"].as<int>(), 2);
+  EXPECT_EQ(budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>(), "vigil");
+}
+
 TEST(KubernetesManifests, ReadOnlyRoleOnlyReadsAndNeverSecrets) {
   const auto role = find_object("ClusterRole", "vigil-readonly");
   ASSERT_TRUE(role);

@@ -57,7 +57,7 @@ TEST_F(StorePostgres, OneServeAtATimeAndTheRefusalNamesTheHolder) {
   const auto refused = second->hold_single_writer_lock();
   ASSERT_FALSE(refused);
   EXPECT_TRUE(refused.error().is(Errc::Conflict));
-  EXPECT_NE(refused.error().detail.find("another Vigil is serving from this PostgreSQL database: 'vigil pid=" +
+  EXPECT_NE(refused.error().detail.find("another Vigil leads on this PostgreSQL database: 'vigil pid=" +
                                         std::to_string(::getpid()) + "' (connected from 127.0.0.1)"),
             std::string::npos)
       << refused.error().detail;
