@@ -700,8 +700,16 @@ TEST_P(Replicas, TakeOverFromALeaderKilledAtEveryAwkwardMoment) {
   ASSERT_TRUE(test::eventually([&] { return thread_says(a->id, "Vigil restarted while this run was in progress"); }))
       << all_posts();
 
-  // 2. Waiting for approval: the dead leader's card works on the new one.
+  // 2. Waiting for approval: a standby killed meanwhile changes nothing; then the leader is, and
+  // its card works on the next one.
   const auto b = run_to_the_card("b");
+  const auto accepted = emu_.connections_accepted();
+  ::kill(standbys_[0].pid, SIGKILL);
+  EXPECT_EQ(test::wait_exit(standbys_[0].pid, 30s), 128 + SIGKILL);
+  standbys_.erase(standbys_.begin());
+  start_standby();
+  EXPECT_EQ(emu_.connections_accepted(), accepted) << "the leader kept its connections";
+  EXPECT_TRUE(run_is(b.id, RunState::AwaitingApproval));
   takeovers.push_back(fail_over());
   start_standby();
   open_gate("fix", "b");
