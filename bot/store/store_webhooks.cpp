@@ -4,6 +4,24 @@
 #include "bot/store/store_sql.h"
 
 namespace vigil {
+namespace {
+
+// The rows of a SELECT id, source, received_at, body, status.
+std::vector<WebhookDelivery> read_deliveries(sql::Statement& q) {
+  std::vector<WebhookDelivery> out;
+  while (q.step()) {
+    WebhookDelivery d;
+    d.id = q.column(0).as_int64();
+    d.source = q.column(1).as_text();
+    d.received_at = q.column(2).as_int64();
+    d.body = q.column(3).as_text();
+    d.status = q.column(4).as_text();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
 
 // Webhook deliveries
 
@@ -44,17 +62,7 @@ std::vector<WebhookDelivery> Store::list_webhook_deliveries(int limit) {
                    "SELECT id, source, received_at, body, status FROM webhook_deliveries "
                    "ORDER BY id LIMIT ?");
   q.bind(1, limit);
-  std::vector<WebhookDelivery> out;
-  while (q.step()) {
-    WebhookDelivery d;
-    d.id = q.column(0).as_int64();
-    d.source = q.column(1).as_text();
-    d.received_at = q.column(2).as_int64();
-    d.body = q.column(3).as_text();
-    d.status = q.column(4).as_text();
-    out.push_back(std::move(d));
-  }
-  return out;
+  return read_deliveries(q);
 }
 
 std::vector<WebhookDelivery> Store::received_webhook_deliveries(int limit) {
@@ -62,17 +70,7 @@ std::vector<WebhookDelivery> Store::received_webhook_deliveries(int limit) {
                    "SELECT id, source, received_at, body, status FROM webhook_deliveries WHERE status = 'received' "
                    "ORDER BY id LIMIT ?");
   q.bind(1, limit);
-  std::vector<WebhookDelivery> out;
-  while (q.step()) {
-    WebhookDelivery d;
-    d.id = q.column(0).as_int64();
-    d.source = q.column(1).as_text();
-    d.received_at = q.column(2).as_int64();
-    d.body = q.column(3).as_text();
-    d.status = q.column(4).as_text();
-    out.push_back(std::move(d));
-  }
-  return out;
+  return read_deliveries(q);
 }
 
 }  // namespace vigil
