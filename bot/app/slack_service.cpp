@@ -121,9 +121,11 @@ struct Leadership {
 };
 
 Task<> serve_when_leading(App& app, OpsEndpoints& ops, Store& store, ShutdownSignals& signals, ServeState& state,
-                          Leadership& leadership, Clock& clock, Logger log, boost::asio::io_context& io) {
+                          Leadership& leadership, Metrics& metrics, Clock& clock, Logger log,
+                          boost::asio::io_context& io) {
   const bool replicas = store.backend() == "postgresql";
   if (replicas) {
+    metrics.set("vigil_leader", {}, 0);
     const bool leading = co_await wait_to_lead(store, leadership.standby, state, clock, log);
     if (!leading) {
       signals.release();
@@ -132,6 +134,7 @@ Task<> serve_when_leading(App& app, OpsEndpoints& ops, Store& store, ShutdownSig
     }
     spawn(io.get_executor(), keep_leading(app, store, state, clock, log), log, "leadership");
   }
+  metrics.set("vigil_leader", {}, 1);
   spawn(io.get_executor(), open_intake_when_connected(app, ops, clock, state, replicas), log, "webhook intake");
   co_await run_app(app, signals, state, log, io);
 }
@@ -278,8 +281,8 @@ int serve_slack(const Config& config, Store& store, const Logging& logging, std:
   if (on_listening) {
     on_listening();
   }
-  spawn(io.get_executor(), serve_when_leading(app, ops, store, signals, state, leadership, clock, log, io), log,
-        "vigil");
+  spawn(io.get_executor(), serve_when_leading(app, ops, store, signals, state, leadership, metrics, clock, log, io),
+        log, "vigil");
   io.run();
   log->info("stopped");
   return state.exit_code;

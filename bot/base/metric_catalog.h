@@ -69,6 +69,10 @@ inline constexpr MetricFamily kMetricCatalog[] = {
     // ---- Inputs (bot/slack/input_queue.cpp)
     {"vigil_inputs_waiting", MetricType::Gauge, "", "",
      "Slack inputs acked and waiting for a free handler (slash commands and messages)."},
+    // ---- Leadership (bot/app/slack_service.cpp)
+    {"vigil_leader", MetricType::Gauge, "", "",
+     "1 while this process leads (it holds the database; always, on SQLite), 0 while it stands by for "
+     "another replica (PostgreSQL)."},
     // ---- Runs (bot/ops/ops_endpoints.cpp, bot/core/run_manager.cpp)
     {"vigil_runs", MetricType::Gauge, "", "state", "Runs in the store, by state."},
     {"vigil_runs_active", MetricType::Gauge, "", "", "Runs being driven now (running or awaiting approval)."},

@@ -671,6 +671,10 @@ TEST_P(Replicas, TakeOverFromALeaderKilledAtEveryAwkwardMoment) {
                 "standby: another Vigil leads on this PostgreSQL database: 'vigil pid=" + std::to_string(pid_) + "'"),
             std::string::npos)
       << ready.body;
+  const auto metrics = test::raw_http(port, test::http_request("GET", "/metrics"));
+  EXPECT_NE(metrics.body.find("\nvigil_leader 0\n"), std::string::npos) << metrics.body;
+  const auto leader_metrics = test::raw_http(http_port(log_path()), test::http_request("GET", "/metrics"));
+  EXPECT_NE(leader_metrics.body.find("\nvigil_leader 1\n"), std::string::npos) << leader_metrics.body;
   const auto posted = test::raw_http(
       port, test::http_request(
                 "POST", "/webhooks/alertmanager",
