@@ -198,25 +198,16 @@ std::string PostgresServer::create_database() {
 }
 
 void PostgresServer::exec(const std::string& database_dsn, const std::string& sql) const {
-  Connection c(database_dsn);
-  PGresult* r = PQexec(c.conn, sql.c_str());
-  const auto status = PQresultStatus(r);
-  const std::string message = PQresultErrorMessage(r);
-  PQclear(r);
-  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    throw std::runtime_error("PostgreSQL refused `" + sql + "`: " + message);
-  }
+  query(database_dsn, sql);
 }
 
 std::string PostgresServer::query(const std::string& database_dsn, const std::string& sql) const {
   Connection c(database_dsn);
   PGresult* r = PQexec(c.conn, sql.c_str());
-  std::string value;
-  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
-    value = PQgetvalue(r, 0, 0);
-  }
+  const auto status = PQresultStatus(r);
+  const bool failed = status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK;
+  const std::string value = status == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
   const std::string message = PQresultErrorMessage(r);
-  const bool failed = PQresultStatus(r) != PGRES_TUPLES_OK;
   PQclear(r);
   if (failed) {
     throw std::runtime_error("PostgreSQL refused `" + sql + "`: " + message);

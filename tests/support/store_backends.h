@@ -17,7 +17,6 @@ class StoreBackend {
  public:
   /// "sqlite" or "postgresql"; false (and `why`) when PostgreSQL cannot be started here.
   bool start(const std::string& backend, std::string* why);
-  bool postgres() const { return server_ != nullptr; }
   /// A Store on this backend, migrated up to `version`.
   Result<std::unique_ptr<Store>> open(int version = Store::kSchemaVersion) const;
   /// Points at a new, empty database (or file) of the same backend.
