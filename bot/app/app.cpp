@@ -7,6 +7,7 @@
 #include "bot/core/data_retention.h"
 #include "bot/core/workspace_retention.h"
 #include "handlers/parameters_handler.h"
+#include "integrations/slack/socket_mode.h"
 
 namespace vigil {
 namespace {
@@ -262,7 +263,13 @@ Task<bool> App::chores_pause() {
   co_return first.index() == 1;
 }
 
-Task<Result<void>> App::run() {
+Task<Result<void>> App::run(Role role) {
+  if (role == Role::StandBy && !lead_requested_) {
+    // From the first envelope: nothing read while standing by is handled here.
+    client_.set_relay([this](const slack::Envelope& e, const std::string& key, const std::string& kind, long long now) {
+      return relay(e, key, kind, now);
+    });
+  }
   auto who = co_await ports_.web.auth_test();
   if (!who) {
     log_->error("auth.test with the bot token failed: {} (check SLACK_BOT_TOKEN)", who.error().message());
@@ -271,9 +278,11 @@ Task<Result<void>> App::run() {
   log_->info("Slack: bot user {} (bot {}) in team {}", who->user_id, who->bot_id, who->team_id);
   messages_ = std::make_unique<handlers::IncidentMessageHandler>(context_, intake_, who->user_id, ports_.alertmanager);
   client_.set_self({who->user_id, who->bot_id});
-  runs_.recover();
-  spawn(ex_, chores(), log_, "chores");
-  spawn(ex_, decide_agent_isolation(), log_, "agent isolation");
+  authenticated_ = true;
+  lead_requested_ = lead_requested_ || role == Role::Lead;
+  if (lead_requested_) {
+    start_leading();
+  }
   if (stopping_) {
     Result<void> done;
     co_return done;
@@ -282,6 +291,52 @@ Task<Result<void>> App::run() {
   slack::SocketModeClient::Handler handler = [this](slack::InboundEvent e) { dispatch(std::move(e)); };
   auto result = co_await client_.run(std::move(handler), ex_);
   co_return result;
+}
+
+void App::lead() {
+  lead_requested_ = true;
+  if (authenticated_) {
+    start_leading();
+  }
+}
+
+void App::start_leading() {
+  if (leading_ || stopping_) {
+    return;
+  }
+  leading_ = true;
+  // Recovered first: a click read from now on finds its run where the dead leader left it.
+  runs_.recover();
+  client_.set_relay(nullptr);
+  spawn(ex_, chores(), log_, "chores");
+  spawn(ex_, decide_agent_isolation(), log_, "agent isolation");
+}
+
+bool App::relay(const slack::Envelope& envelope, const std::string& key, const std::string& kind, long long now) {
+  return ports_.store.relay_envelope(key, kind, now, slack::relay_frame(envelope));
+}
+
+std::size_t App::take_in_relayed(int limit) {
+  if (!leading_ || stopping_) {
+    return 0;
+  }
+  std::vector<std::string> frames;
+  try {
+    frames = ports_.store.take_relayed_envelopes(limit);
+  } catch (const std::exception& e) {
+    log_->warn("relayed envelopes not taken in: {}; trying again", e.what());
+    return 0;
+  }
+  for (const auto& text : frames) {
+    auto frame = slack::parse_frame(text);
+    if (auto* envelope = std::get_if<slack::Envelope>(&frame)) {
+      ports_.metrics.inc("vigil_socket_envelopes_taken_in_total");
+      client_.deliver_relayed(std::move(*envelope));
+    } else {
+      log_->error("a relayed envelope could not be read back ({} bytes); dropped", text.size());
+    }
+  }
+  return frames.size();
 }
 
 Task<> App::decide_agent_isolation() {

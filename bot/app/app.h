@@ -72,8 +72,19 @@ class App {
       std::shared_ptr<const Redactor> redactor);
   ~App();
 
+  /// Lead: do the work (the only process on its database, or the replica holding it). Stand by:
+  /// keep Socket Mode connections like the leader, but store every envelope for it (relay) and
+  /// touch no run until lead().
+  enum class Role { Lead, StandBy };
   /// Runs until stop() or until Slack refuses the app (an error saying what to fix).
-  Task<Result<void>> run();
+  Task<Result<void>> run(Role role = Role::Lead);
+  /// A standby replica became the leader: recovers the runs, starts the chores and handles the
+  /// envelopes it reads from now on (before run() has authenticated: as soon as it has).
+  void lead();
+  /// While leading: hands the envelopes standby replicas stored to the handlers, oldest first, at
+  /// most `limit`; returns how many.
+  std::size_t take_in_relayed(int limit = kRelayedPerTurn);
+  static constexpr int kRelayedPerTurn = 500;
   /// Graceful stop: closes the sockets, stops active runs (runs waiting for approval stay so).
   void stop();
   /// After stop(): waits (bounded by agent.grace + 10 s on the Clock) until no run is doing work
@@ -117,6 +128,10 @@ class App {
   Task<bool> chores_pause();
   /// Something quiesce() waits for: a run doing work, an input or a Slack update in flight.
   bool busy() const;
+  /// Recovers the runs, starts the chores and stops relaying (once, after auth.test).
+  void start_leading();
+  /// Stores a standby's envelope (with its dedup key) for the leader: the client's Relay.
+  bool relay(const slack::Envelope& envelope, const std::string& key, const std::string& kind, long long now);
 
   boost::asio::any_io_executor ex_;
   const Config& config_;
@@ -154,6 +169,9 @@ class App {
   bool row_backlog_ = false;               // the last pass stopped at its batch limit
   boost::asio::steady_timer chores_wake_;  // never expires; stop() cancels it to end the chores' pause
   bool stopping_ = false;
+  bool authenticated_ = false;   // run() has asked auth.test who the bot is
+  bool lead_requested_ = false;  // Role::Lead, or lead() was called
+  bool leading_ = false;         // runs recovered, chores started
 };
 
 }  // namespace vigil

@@ -28,12 +28,14 @@ struct ServeState {
   bool stop_requested = false;
 };
 
-Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log, boost::asio::io_context& io) {
-  auto result = co_await app.run();
+Task<> run_app(App& app, App::Role role, ShutdownSignals& signals, ServeState& state, Logger log,
+               boost::asio::io_context& io) {
+  auto result = co_await app.run(role);
   if (!result) {
     log->error("{}", result.error().message());
     state.exit_code = result.error().is(Errc::InvalidConfig) || result.error().is(Errc::SlackApi) ? 2 : 1;
   }
+  state.stop_requested = true;
   app.stop();
   co_await app.quiesce();
   signals.release();
@@ -42,9 +44,14 @@ Task<> run_app(App& app, ShutdownSignals& signals, ServeState& state, Logger log
   io.stop();
 }
 
+// How often the leader takes in what standby replicas stored: Slack envelopes (a person waits for
+// the answer) every kRelayedEvery, webhook deliveries every kDeliveriesEvery.
+constexpr std::chrono::milliseconds kRelayedEvery{100};
+constexpr int kDeliveriesEveryTurns = 10;
+
 // The App recovers its runs before it connects to Slack; webhook alerts are taken in after that.
-// Looks every 100 ms on the Clock. With standby replicas (PostgreSQL) storing deliveries for the
-// leader, it then takes in what they stored, every second.
+// Looks every 100 ms on the Clock. With standby replicas (PostgreSQL) storing envelopes and
+// deliveries for the leader, it then takes in what they stored.
 Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, Clock& clock, const ServeState& state, bool replicas) {
   while (!app.connected()) {
     const bool slept = co_await clock.sleep_for(std::chrono::milliseconds(100));
@@ -53,19 +60,25 @@ Task<> open_intake_when_connected(App& app, OpsEndpoints& ops, Clock& clock, con
     }
   }
   ops.open_intake();
-  while (replicas && !state.stop_requested) {
-    const bool slept = co_await clock.sleep_for(std::chrono::seconds(1));
+  for (int turn = 0; replicas && !state.stop_requested; ++turn) {
+    // A full batch means more are waiting: the next one at once (after the handlers had a turn).
+    const bool more = app.take_in_relayed() == static_cast<std::size_t>(App::kRelayedPerTurn);
+    if (turn % kDeliveriesEveryTurns == 0) {
+      ops.take_in_received();
+    }
+    const auto pause = more ? std::chrono::milliseconds(0) : kRelayedEvery;
+    const bool slept = co_await clock.sleep_for(pause);
     if (!slept || state.stop_requested) {
       co_return;
     }
-    ops.take_in_received();
   }
 }
 
 // PostgreSQL: replicas share one database, and the one holding its session lock leads: it
-// recovers the runs, connects to Slack and does the work. The others stand by (they answer the
-// probes and store webhook deliveries for the leader) and try for the lock every second; the
-// server frees it when the leader stops, dies or is cut off. True once this process leads.
+// recovers the runs and does the work. The others stand by: connected to Slack like the leader,
+// they ack what Slack sends them and store it (and webhook deliveries) for the leader, answer the
+// probes, and try for the lock every second; the server frees it when the leader stops, dies or
+// is cut off. True once this process leads.
 Task<bool> wait_to_lead(Store& store, std::string& standby, const ServeState& state, Clock& clock, Logger log) {
   std::string said;
   while (!state.stop_requested) {
@@ -89,7 +102,6 @@ Task<bool> wait_to_lead(Store& store, std::string& standby, const ServeState& st
   }
   co_return false;
 }
-
 // The leader checks every second that it still holds the lock. A reconnect that found it taken by
 // another replica means that one leads now: this process stops at once (exit 1), and its
 // statements fail until it does, so two replicas never act on the database together.
@@ -124,19 +136,24 @@ Task<> serve_when_leading(App& app, OpsEndpoints& ops, Store& store, ShutdownSig
                           Leadership& leadership, Metrics& metrics, Clock& clock, Logger log,
                           boost::asio::io_context& io) {
   const bool replicas = store.backend() == "postgresql";
-  if (replicas) {
-    metrics.set("vigil_leader", {}, 0);
-    const bool leading = co_await wait_to_lead(store, leadership.standby, state, clock, log);
-    if (!leading) {
-      signals.release();
-      io.stop();
-      co_return;
-    }
-    spawn(io.get_executor(), keep_leading(app, store, state, clock, log), log, "leadership");
+  if (!replicas) {
+    metrics.set("vigil_leader", {}, 1);
+    spawn(io.get_executor(), open_intake_when_connected(app, ops, clock, state, false), log, "webhook intake");
+    co_await run_app(app, App::Role::Lead, signals, state, log, io);
+    co_return;
   }
+  metrics.set("vigil_leader", {}, 0);
+  // Connected to Slack from the start, whether it leads or not: Slack spreads envelopes over
+  // every replica's connections, and a takeover needs no new connection.
+  spawn(io.get_executor(), run_app(app, App::Role::StandBy, signals, state, log, io), log, "vigil");
+  const bool leading = co_await wait_to_lead(store, leadership.standby, state, clock, log);
+  if (!leading) {
+    co_return;  // stopping: run_app ends the loop
+  }
+  app.lead();
   metrics.set("vigil_leader", {}, 1);
-  spawn(io.get_executor(), open_intake_when_connected(app, ops, clock, state, replicas), log, "webhook intake");
-  co_await run_app(app, signals, state, log, io);
+  spawn(io.get_executor(), keep_leading(app, store, state, clock, log), log, "leadership");
+  co_await open_intake_when_connected(app, ops, clock, state, true);
 }
 
 /// The peers beside Slack, each made only when configured: PagerDuty and OpsGenie REST APIs

@@ -84,17 +84,14 @@ http::HttpResponse OpsEndpoints::healthz() const {
 }
 
 http::HttpResponse OpsEndpoints::readyz() {
-  if (const auto standby = standby_reason_ ? standby_reason_() : std::string(); !standby.empty()) {
-    if (!store_.is_writable()) {
-      return text(503, "store: the database is not writable\n");
-    }
-    return text(200, "standby: " + standby + "\n");
-  }
+  // A standby replica takes Slack's envelopes and webhooks for the leader: it needs its own Socket
+  // Mode connection and the database, not the leader's intake.
+  const auto standby = standby_reason_ ? standby_reason_() : std::string();
   std::string reasons;
   if (!slack_connected_ || !slack_connected_()) {
     reasons += "slack: no Socket Mode connection has received hello\n";
   }
-  if (!intake_open_) {
+  if (!intake_open_ && standby.empty()) {
     reasons += "alerts: webhook intake opens once runs are recovered\n";
   }
   if (!store_.is_writable()) {
@@ -103,7 +100,7 @@ http::HttpResponse OpsEndpoints::readyz() {
   if (!reasons.empty()) {
     return text(503, reasons);
   }
-  return text(200, "ready\n");
+  return text(200, standby.empty() ? std::string("ready\n") : "standby: " + standby + "\n");
 }
 
 void OpsEndpoints::refresh_gauges() {

@@ -49,7 +49,8 @@ class OpsEndpoints {
   /// returns how many. Nothing before open_intake().
   int take_in_received();
   /// A standby replica (PostgreSQL): while `reason` says why it does not lead, /readyz answers 200
-  /// "standby: <reason>" when the database is writable (its webhooks are stored for the leader).
+  /// "standby: <reason>" when the database is writable and its own Socket Mode connection said
+  /// hello (it stores envelopes and webhooks for the leader).
   void set_standby_reason(std::function<std::string()> reason) { standby_reason_ = std::move(reason); }
 
  private:

@@ -81,7 +81,7 @@ enum class StoreOpenMode {
 class Store {
  public:
   /// The schema version this build writes.
-  static constexpr int kSchemaVersion = 9;
+  static constexpr int kSchemaVersion = 10;
 
   /// Opens (creating if needed, unless `mode` says otherwise) and migrates. A database written by a
   /// newer Vigil is refused.
@@ -246,6 +246,15 @@ class Store {
   bool mark_event_processed(const std::string& id, const std::string& kind, long long now);
   /// Deletes ids older than `before`; returns how many.
   int prune_processed_events(long long before);
+  /// A standby replica's envelope (`frame`, as slack::relay_frame writes it): in one transaction,
+  /// its dedup key is marked processed and the frame stored for the leader. False, and nothing
+  /// stored, when the key was seen before.
+  bool relay_envelope(const std::string& key, const std::string& kind, long long now, const std::string& frame);
+  /// The leader takes in (and deletes, in one statement) at most `limit` relayed frames, oldest
+  /// first.
+  std::vector<std::string> take_relayed_envelopes(int limit);
+  /// Relayed frames not yet taken in.
+  long long count_relayed_envelopes();
 
   // Retention (store_retention.cpp)
   /// What prune_batch would delete, in all, per kind (`vigil runs prune --dry-run`).

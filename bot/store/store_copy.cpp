@@ -14,7 +14,7 @@ struct CopiedTable {
   const char* name;
   bool integer_id;
 };
-constexpr std::array<CopiedTable, 12> kTables = {{
+constexpr std::array<CopiedTable, 13> kTables = {{
     {"incidents", false},
     {"runs", false},
     {"run_events", true},
@@ -27,8 +27,9 @@ constexpr std::array<CopiedTable, 12> kTables = {{
     {"auto_triage_pauses", false},
     {"webhook_deliveries", true},
     {"agent_turns", true},
+    {"relayed_envelopes", true},
 }};
-static_assert(Store::kSchemaVersion == 9, "a new table (or column) in a migration: copy it here too");
+static_assert(Store::kSchemaVersion == 10, "a new table (or column) in a migration: copy it here too");
 
 std::string placeholders(int count) {
   std::string out;

@@ -11,7 +11,7 @@ namespace {
 
 // Numbered migrations. Each runs in one transaction together with its schema_version row.
 // Never edit a migration that has shipped; add a new one.
-constexpr std::array<const char*, 9> kMigrations = {
+constexpr std::array<const char*, 10> kMigrations = {
     // 1: the core tables.
     R"sql(
 CREATE TABLE incidents (
@@ -197,6 +197,15 @@ UPDATE webhook_deliveries SET body = '' WHERE status = 'processed';
     // 9: the cluster an approval's change runs against (kubernetes.clusters), named on its card.
     R"sql(
 ALTER TABLE approvals ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
+)sql",
+    // 10: Socket Mode envelopes a standby replica read and acked, whole, until the replica that
+    // leads takes them in (and deletes them). Their dedup keys are in processed_events.
+    R"sql(
+CREATE TABLE relayed_envelopes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  received_at INTEGER NOT NULL,
+  envelope TEXT NOT NULL
+);
 )sql",
 };
 static_assert(kMigrations.size() == static_cast<std::size_t>(Store::kSchemaVersion),

@@ -119,6 +119,18 @@ Frame parse_frame(std::string_view text) {
   return e;
 }
 
+std::string relay_frame(const Envelope& e) {
+  json frame{{"envelope_id", e.envelope_id}, {"type", to_string(e.type)}, {"payload", e.payload}};
+  if (frame["payload"].is_object()) {
+    frame["payload"].erase("token");
+  }
+  frame["retry_attempt"] = e.retry_attempt;
+  frame["retry_reason"] = e.retry_reason;
+  frame["accepts_response_payload"] = e.accepts_response_payload;
+  // Payload text was parsed from UTF-8, but a replacement keeps a stray byte from ever throwing.
+  return frame.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string make_ack(const std::string& envelope_id, const std::optional<json>& payload) {
   json ack{{"envelope_id", envelope_id}};
   if (payload) {

@@ -54,6 +54,11 @@ using Frame = std::variant<Envelope, Hello, Disconnect, BadFrame>;
 /// become BadFrame.
 Frame parse_frame(std::string_view text);
 
+/// The envelope as a frame parse_frame reads back the same (a replica stores it for the one that
+/// leads). Slack's legacy verification `token` is left out of the payload: it is a credential, and
+/// nothing reads it.
+std::string relay_frame(const Envelope& e);
+
 /// `{"envelope_id":"…"}`, optionally with `"payload"` (a slash command's immediate response).
 std::string make_ack(const std::string& envelope_id, const std::optional<nlohmann::json>& payload = std::nullopt);
 

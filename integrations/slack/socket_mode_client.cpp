@@ -493,23 +493,43 @@ void SocketModeClient::accept(Envelope envelope) {
     prune_processed();
     std::string kind;
     const auto key = dedup_key(envelope, &kind);
-    if (!processed_.first_time(key, kind, to_unix(clock_.now()))) {
+    const auto now = to_unix(clock_.now());
+    const bool first = relay_ ? relay_(envelope, key, kind, now) : processed_.first_time(key, kind, now);
+    if (!first) {
       metrics_.inc("vigil_socket_duplicates_total");
       log_->info("envelope={} {} already handled (retry_attempt={} {}); dropped", envelope.envelope_id, key,
                  envelope.retry_attempt, envelope.retry_reason);
       return;
     }
-    auto normalized = normalize(envelope, options_.self);
-    if (auto* ignored = std::get_if<Ignored>(&normalized)) {
-      log_->debug("envelope={} ignored: {}", envelope.envelope_id, ignored->reason);
+    if (relay_) {
+      metrics_.inc("vigil_socket_envelopes_relayed_total");
+      log_->debug("envelope={} {} stored for the replica that leads", envelope.envelope_id, key);
       return;
     }
-    if (handler_) {
-      handler_(std::get<InboundEvent>(std::move(normalized)));
-    }
+    deliver(std::move(envelope));
   } catch (const std::exception& e) {
     // A database failure: the envelope is acked already; the error is logged once, here.
     log_->error("envelope={}: not handled: {}", envelope.envelope_id, e.what());
+  }
+}
+
+void SocketModeClient::deliver(Envelope envelope) {
+  auto normalized = normalize(envelope, options_.self);
+  if (auto* ignored = std::get_if<Ignored>(&normalized)) {
+    log_->debug("envelope={} ignored: {}", envelope.envelope_id, ignored->reason);
+    return;
+  }
+  if (handler_) {
+    handler_(std::get<InboundEvent>(std::move(normalized)));
+  }
+}
+
+void SocketModeClient::deliver_relayed(Envelope envelope) {
+  const auto id = envelope.envelope_id;
+  try {
+    deliver(std::move(envelope));
+  } catch (const std::exception& e) {
+    log_->error("envelope={} (relayed): not handled: {}", id, e.what());
   }
 }
 

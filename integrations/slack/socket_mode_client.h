@@ -57,6 +57,10 @@ class SocketModeClient {
  public:
   /// Called with every new input, posted to the handler executor (never inside the read loop).
   using Handler = std::function<void(InboundEvent)>;
+  /// Standby mode (replicas sharing one database): a first-time envelope is stored whole for the
+  /// replica that leads instead of being handled here. Called with its dedup key and kind and the
+  /// time (unix seconds); false when the key was seen before (by any replica).
+  using Relay = std::function<bool(const Envelope&, const std::string& key, const std::string& kind, long long now)>;
   /// Optional: the payload of a slash command's ack (an immediate response), decided at once.
   using AckResponder = std::function<std::optional<nlohmann::json>(const Envelope&)>;
 
@@ -72,6 +76,11 @@ class SocketModeClient {
   /// called from any thread.
   void stop();
   void set_ack_responder(AckResponder responder) { ack_responder_ = std::move(responder); }
+  /// Relay (standby) or, when null, handle here (leading). On the handler executor.
+  void set_relay(Relay relay) { relay_ = std::move(relay); }
+  /// An envelope a standby replica relayed (deduplicated there): normalised and handed to the
+  /// handler like one read here. On the handler executor, after run() started.
+  void deliver_relayed(Envelope envelope);
   /// Who the bot is (from auth.test, known only once connected to the Web API).
   void set_self(SelfIdentity self) { options_.self = std::move(self); }
 
@@ -130,8 +139,10 @@ class SocketModeClient {
   Task<std::optional<SlotEvent>> pause(Slot& slot, std::chrono::milliseconds delay, const Link* watched = nullptr);
   /// The jitter draw for next_action, in [0, 1).
   double draw();
-  /// On the handler executor: drops redeliveries, normalises, calls the handler.
+  /// On the handler executor: drops redeliveries, then relays or delivers.
   void accept(Envelope envelope);
+  /// Normalises and calls the handler (the bot's own messages and unknown events are dropped).
+  void deliver(Envelope envelope);
   void prune_processed();
   void push(int slot, SlotEvent event);
   void stop_here();
@@ -150,6 +161,7 @@ class SocketModeClient {
   Handler handler_;
   boost::asio::any_io_executor handler_ex_;
   AckResponder ack_responder_;
+  Relay relay_;
   std::vector<Slot> slots_;
   std::set<std::shared_ptr<Link>> links_;  // every connection not yet gone
   boost::asio::steady_timer done_;

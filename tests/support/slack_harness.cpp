@@ -72,6 +72,15 @@ SlackClientHarness::~SlackClientHarness() {
   pool_.join();
 }
 
+void SlackClientHarness::deliver_relayed(slack::Envelope envelope) {
+  std::promise<void> done;
+  boost::asio::post(io_, [&] {
+    client_->deliver_relayed(std::move(envelope));
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
 void SlackClientHarness::collect(slack::InboundEvent e) {
   std::lock_guard lock(mu_);
   events_.push_back(std::move(e));
@@ -84,6 +93,16 @@ void SlackClientHarness::start() {
                                                       metrics_, test_logger("slack.socket"), options_.socket);
   if (options_.ack_responder) {
     client_->set_ack_responder(options_.ack_responder);
+  }
+  if (options_.relay) {
+    client_->set_relay(
+        [this](const slack::Envelope& e, const std::string& key, const std::string& kind, long long now) {
+          const bool first = options_.relay(e, key, kind, now);
+          std::lock_guard lock(mu_);
+          ++checked_;
+          cv_.notify_all();
+          return first;
+        });
   }
   spawn(io_.get_executor(), run_client(), null_logger(), "test client");
   thread_ = std::thread([this] { io_.run(); });

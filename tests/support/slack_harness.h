@@ -37,6 +37,8 @@ class SlackClientHarness {
     slack::ProcessedEvents* processed = nullptr;  // default: in memory
     bool handlers_on_pool = false;                // run the handler on a thread pool
     slack::SocketModeClient::AckResponder ack_responder;
+    /// Standby mode: envelopes go here (counted as checked) instead of to the handler.
+    slack::SocketModeClient::Relay relay;
   };
   SlackClientHarness(slack::SlackEmulator& emulator, Options options);
   ~SlackClientHarness();
@@ -57,6 +59,8 @@ class SlackClientHarness {
   /// everything the client will make of them. Used instead of "wait a while, nothing more comes".
   /// Exact when the handlers run on the client's own thread (handlers_on_pool false).
   bool wait_until_handled(std::size_t envelopes, std::chrono::milliseconds timeout);
+  /// Hands an envelope another replica relayed to the client, on its thread, and waits for it.
+  void deliver_relayed(slack::Envelope envelope);
   Metrics& metrics() { return metrics_; }
   slack::HttpWebApi& web() { return *web_; }
   boost::asio::io_context& io() { return io_; }

@@ -166,6 +166,30 @@ TEST_P(StoreBackendTest, MigratesFromEveryOlderVersionKeepingData) {
   }
 }
 
+// Replicas on one database: each standby stores what Slack sent it, a key any replica saw is
+// stored once, and the leader takes the frames in oldest first, each once.
+TEST_P(StoreBackendTest, RelayedEnvelopesAreStoredOnceAndTakenInOnceInOrder) {
+  auto leader = open();
+  auto standby_a = open();
+  auto standby_b = open();
+  ASSERT_TRUE(leader && standby_a && standby_b);
+  EXPECT_TRUE(standby_a->relay_envelope("Ev1", "event", 100, "frame 1"));
+  EXPECT_FALSE(standby_b->relay_envelope("Ev1", "event", 101, "frame 1 again")) << "seen by another replica";
+  EXPECT_FALSE(leader->mark_event_processed("Ev1", "event", 101)) << "and by the leader's own connections";
+  EXPECT_TRUE(leader->mark_event_processed("Ev2", "event", 102));
+  EXPECT_FALSE(standby_a->relay_envelope("Ev2", "event", 103, "frame 2")) << "the leader handled it already";
+  EXPECT_TRUE(standby_b->relay_envelope("Ev3", "event", 104, "frame 3"));
+  EXPECT_TRUE(standby_a->relay_envelope("Ev4", "event", 105, "frame 4"));
+  EXPECT_EQ(leader->count_relayed_envelopes(), 3);
+
+  EXPECT_EQ(leader->take_relayed_envelopes(2), (std::vector<std::string>{"frame 1", "frame 3"}));
+  EXPECT_EQ(leader->take_relayed_envelopes(2), (std::vector<std::string>{"frame 4"}));
+  EXPECT_TRUE(leader->take_relayed_envelopes(2).empty());
+  EXPECT_EQ(leader->count_relayed_envelopes(), 0);
+  EXPECT_FALSE(standby_b->relay_envelope("Ev4", "event", 106, "frame 4 again")) << "taken in is still seen";
+  EXPECT_EQ(leader->count_relayed_envelopes(), 0);
+}
+
 TEST_P(StoreBackendTest, RefusesDatabaseFromNewerVersion) {
   { open(); }
   backend_.exec("INSERT INTO schema_version(version, applied_at) VALUES (99, 0)");

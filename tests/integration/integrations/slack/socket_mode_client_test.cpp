@@ -415,5 +415,49 @@ TEST(SocketModeClient, SlashCommandAckCarriesTheResponsePayload) {
   EXPECT_TRUE(client.stop());
 }
 
+// A standby replica: every envelope is acked, a new one is stored whole for the leader and a
+// redelivery is not; nothing is handled here. The leader handles what it takes in.
+TEST(SocketModeClient, AStandbyStoresEachNewEnvelopeForTheLeaderAndHandlesNone) {
+  SlackEmulator emu;
+  emu.start();
+  MemoryProcessedEvents shared;  // the database the replicas share
+  std::mutex mu;
+  std::vector<std::string> stored;
+  auto options = fast_options(1);
+  options.relay = [&](const Envelope& e, const std::string& key, const std::string& kind, long long now) {
+    if (!shared.first_time(key, kind, now)) {
+      return false;
+    }
+    std::lock_guard lock(mu);
+    stored.push_back(relay_frame(e));
+    return true;
+  };
+  SlackClientHarness client(emu, options);
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  for (const auto& envelope : {event_envelope("EvA"), event_envelope("EvB"), event_envelope("EvA", 1)}) {
+    ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(envelope), 2s));
+  }
+  ASSERT_TRUE(client.wait_until_handled(3, 5s));
+  EXPECT_TRUE(client.events().empty()) << "a standby handles nothing";
+  EXPECT_EQ(client.metrics().counter("vigil_socket_envelopes_relayed_total"), 2);
+  EXPECT_EQ(client.metrics().counter("vigil_socket_duplicates_total"), 1);
+  std::vector<std::string> frames;
+  {
+    std::lock_guard lock(mu);
+    frames = stored;
+  }
+  ASSERT_EQ(frames.size(), 2u);
+
+  // Read back by the leader (here the same client, as after a takeover): handled like any other.
+  for (const auto& text : frames) {
+    auto frame = parse_frame(text);
+    ASSERT_TRUE(std::holds_alternative<Envelope>(frame)) << text;
+    client.deliver_relayed(std::get<Envelope>(std::move(frame)));
+  }
+  EXPECT_EQ(event_ids(client.events()), (std::set<std::string>{"EvA", "EvB"}));
+  EXPECT_TRUE(client.stop());
+}
+
 }  // namespace
 }  // namespace vigil::slack

@@ -55,6 +55,43 @@ TEST(SocketMode, EveryEnvelopeFixtureParses) {
   EXPECT_TRUE(cmd.accepts_response_payload);
 }
 
+// What a standby replica stores for the leader reads back as the same envelope, without the
+// legacy verification token (a credential) and with a stray byte replaced, not thrown.
+TEST(SocketMode, ARelayFrameReadsBackAsTheSameEnvelopeWithoutItsToken) {
+  int envelopes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(test::fixtures_dir() / "slack" / "socket_mode")) {
+    const auto original = parse_frame(test::read_file(entry.path()));
+    const auto* e = std::get_if<Envelope>(&original);
+    if (e == nullptr) {
+      continue;
+    }
+    ++envelopes;
+    const auto text = relay_frame(*e);
+    EXPECT_EQ(text.find("\"token\""), std::string::npos) << entry.path();
+    const auto back = std::get<Envelope>(parse_frame(text));
+    EXPECT_EQ(back.envelope_id, e->envelope_id);
+    EXPECT_EQ(back.type, e->type);
+    EXPECT_EQ(back.retry_attempt, e->retry_attempt);
+    EXPECT_EQ(back.retry_reason, e->retry_reason);
+    EXPECT_EQ(back.accepts_response_payload, e->accepts_response_payload);
+    auto without_token = e->payload;
+    without_token.erase("token");
+    EXPECT_EQ(back.payload, without_token) << entry.path();
+    EXPECT_EQ(dedup_key(back), dedup_key(*e)) << "a taken-in envelope keeps its identity";
+  }
+  EXPECT_EQ(envelopes, 8);
+  Envelope odd;
+  odd.envelope_id = "e1";
+  odd.type = EnvelopeType::SlashCommands;
+  odd.payload = {{"text", std::string("restart \xff api")}, {"token", "legacy-verification"}};
+  odd.retry_attempt = 2;
+  odd.retry_reason = "timeout";
+  const auto back = std::get<Envelope>(parse_frame(relay_frame(odd)));
+  EXPECT_EQ(back.payload.value("text", ""), "restart \xEF\xBF\xBD api");
+  EXPECT_FALSE(back.payload.contains("token"));
+  EXPECT_EQ(back.retry_attempt, 2);
+}
+
 TEST(SocketMode, MalformedFramesBecomeBadFramesNeverExceptions) {
   EXPECT_TRUE(std::holds_alternative<BadFrame>(parse_frame("{not json")));
   EXPECT_TRUE(std::holds_alternative<BadFrame>(parse_frame("[1]")));
