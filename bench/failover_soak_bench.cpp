@@ -1,18 +1,19 @@
 // The failover soak: N `vigil serve` replicas on one PostgreSQL database and the Slack emulator,
 // under a steady load of slash commands, Alertmanager webhooks and approval clicks, while a random
-// replica is killed with SIGKILL at random moments (with its step processes, as a lost node takes
-// them) and started again a moment later. What a person would notice is counted from the outside:
-// commands and alerts that never became a run or an incident, steps and remediations that ran
-// twice (each tool execution appends to a side-effect file), a second root message or card, runs
-// that never reached a final state. Then the same load without kills, as fast as the replicas
-// take it, for the throughput.
+// replica (every other time the leader) is killed with SIGKILL at random moments (with its step processes, as a lost
+// node takes them) and started again a moment later. What a person would notice is counted from the outside: commands
+// and alerts that never became a run or an incident, steps and remediations that ran twice (each tool execution appends
+// to a side-effect file), a second root message or card, runs that never reached a final state. Then the same load
+// without kills, as fast as the replicas take it, for the throughput.
 //
 // Prints, for 1, 3 and 5 replicas: throughput (runs per second, commands in to runs finished),
 // kills and where the runs were at each, takeovers (kill to "leading now", and kill to the first
 // run moving on under the new leader) and the loss and duplicate counts, which must be 0.
 //
 // FAILOVER_SOAK_SECONDS (default 60) is each soak's length; FAILOVER_SOAK_REPLICAS ("1 3 5") the
-// replica counts. Needs Debian's postgresql (the bootstrap's peers); without it, says so and exits
+// replica counts; FAILOVER_SOAK_DEBUG prints the emulator's calls and the runs' states every few
+// seconds while settling. A run left not final is explained on stderr (its approvals, the log lines
+// that name it). Needs Debian's postgresql (the bootstrap's peers); without it, says so and exits
 // 0.
 #include <signal.h>
 #include <sys/types.h>
@@ -68,14 +69,6 @@ std::string read_text(const std::filesystem::path& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::size_t occurrences(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 // The processes a replica started (its step tools), found through /proc before it is killed.
@@ -142,6 +135,7 @@ struct Figures {
   int runs = 0;
   std::map<std::string, int> states;  // runs per state at the end
   double seconds = 0;                 // first command to the last run final
+  double settle_seconds = 0;          // the last command (and kill) to the last run final
 };
 
 class Soak {
@@ -341,6 +335,8 @@ class Soak {
             const auto token = e.value("value", "");
             if (++cards_[token] == 1) {
               card_channel_[token] = c.args.value("channel", kChannel);
+              // The remediation takes a moment after the click, so kills land inside it too.
+              gate_later("fix-" + tag_of(token));
               click(token);
             }
           }
@@ -348,6 +344,20 @@ class Soak {
       }
     }
     seen_posts_ = calls.size();
+  }
+  // The tag of the command that started an approval's run (its trigger is "trig-<tag>").
+  std::string tag_of(const std::string& token) {
+    if (!store_) {
+      auto opened = Store::open_postgres(dsn_, StoreOpenMode::MustExist);
+      if (!opened) {
+        return "";
+      }
+      store_ = std::move(*opened);
+    }
+    const auto approval = store_->get_approval(token);
+    const auto run = approval ? store_->get_run(approval->run_id) : std::nullopt;
+    const std::string prefix = "slack:command:trig-";
+    return run && run->trigger_key.rfind(prefix, 0) == 0 ? run->trigger_key.substr(prefix.size()) : "";
   }
   void click(const std::string& token) {
     const auto n = std::to_string(++clicks_sent_);
@@ -381,25 +391,18 @@ class Soak {
   }
   void open_due_gates() {
     const auto now = std::chrono::steady_clock::now();
-    std::vector<std::string> fixes;
     for (auto it = gates_.begin(); it != gates_.end();) {
       if (it->first <= now) {
         std::ofstream(dir_ / "gates" / it->second) << "open\n";
-        if (it->second.rfind("look-", 0) == 0) {
-          fixes.push_back("fix-" + it->second.substr(5));  // the fix waits behind its approval anyway
-        }
         it = gates_.erase(it);
       } else {
         ++it;
       }
     }
-    for (const auto& gate : fixes) {
-      gate_later(gate);
-    }
   }
 
   // Where the leader's runs were when it was killed (a kill may count under several).
-  std::vector<std::string> leader_moment(Store& store) {
+  std::vector<std::string> leader_moment(Store& store, const std::vector<pid_t>& tools) {
     std::vector<std::string> moment;
     const auto add = [&](const std::string& what) { moment.push_back(what); };
     if (!store.list_runs(1, RunState::Queued).empty()) {
@@ -408,14 +411,21 @@ class Soak {
     if (!store.list_runs(1, RunState::AwaitingApproval).empty()) {
       add("a run awaiting approval");
     }
-    const auto effects = read_text(dir_ / "side-effects.log");
-    const auto started = [&](const std::string& step) {
-      return occurrences(effects, "start " + step + " ") > occurrences(effects, "done " + step + " ");
-    };
-    if (started("look")) {
+    // The step tools running under the leader now: a diagnostic step or a remediation.
+    bool looking = false;
+    bool fixing = false;
+    for (const pid_t tool : tools) {
+      auto argv = read_text("/proc/" + std::to_string(tool) + "/cmdline");
+      std::replace(argv.begin(), argv.end(), '\0', ' ');
+      if (argv.find("gated_tool.sh") != std::string::npos) {
+        looking = looking || argv.find(" look ") != std::string::npos;
+        fixing = fixing || argv.find(" fix ") != std::string::npos;
+      }
+    }
+    if (looking) {
       add("inside a diagnostic step");
     }
-    if (started("fix")) {
+    if (fixing) {
       add("inside a remediation");
     }
     const auto now = std::chrono::steady_clock::now();
@@ -450,12 +460,21 @@ class Soak {
     if (live.empty()) {
       return;
     }
-    const auto i = live[std::uniform_int_distribution<std::size_t>(0, live.size() - 1)(random_)];
+    // Every other kill is the leader's (when one is up): a standby's death costs little, and the
+    // leader's is what must lose nothing.
+    auto i = live[std::uniform_int_distribution<std::size_t>(0, live.size() - 1)(random_)];
+    if (figures_.kills % 2 == 0) {
+      for (const auto candidate : live) {
+        if (is_leader(replicas_[candidate])) {
+          i = candidate;
+        }
+      }
+    }
     auto& r = replicas_[i];
     const bool leader = is_leader(r);
     auto store = Store::open_postgres(dsn_, StoreOpenMode::MustExist);
-    const auto moment = leader && store ? leader_moment(**store) : std::vector<std::string>{"a standby"};
     const auto tools = descendants(r.pid);
+    const auto moment = leader && store ? leader_moment(**store, tools) : std::vector<std::string>{"a standby"};
     const auto killed_at = std::chrono::steady_clock::now();
     const long long killed_ms = to_unix_ms(std::chrono::system_clock::now());
     ::kill(r.pid, SIGKILL);
@@ -509,14 +528,15 @@ class Soak {
   };
 
   // No more load or kills: every replica up, cards clicked (again, after 5 s, when a click died
-  // with its replica) and gates opened until every run is final, for at most three minutes.
+  // with its replica) and gates opened until every run is final, for at most five minutes.
   void settle(SteadyTime begin) {
     for (std::size_t i = 0; i < replicas_.size(); ++i) {
       if (replicas_[i].pid < 0) {
         start(i);
       }
     }
-    const auto deadline = std::chrono::steady_clock::now() + 180s;
+    const auto settle_from = std::chrono::steady_clock::now();
+    const auto deadline = settle_from + 300s;
     auto store = Store::open_postgres(dsn_, StoreOpenMode::MustExist);
     while (std::chrono::steady_clock::now() < deadline && store) {
       watch_takeovers();
@@ -541,6 +561,7 @@ class Soak {
       std::this_thread::sleep_for(50ms);
     }
     figures_.seconds = ms_between(begin, std::chrono::steady_clock::now()) / 1000.0;
+    figures_.settle_seconds = ms_between(settle_from, std::chrono::steady_clock::now()) / 1000.0;
     if (store) {
       count(**store);
     }
@@ -577,11 +598,13 @@ class Soak {
   }
 
   void count(Store& store);
+  void explain(Store& store, const RunRecord& run);
 
   std::string dsn_;
   int count_ = 0;
   test::TempDir dir_;
   std::unique_ptr<slack::SlackEmulator> emu_;
+  std::unique_ptr<Store> store_;  // the driver's own connection
   std::vector<Replica> replicas_;
   std::mt19937 random_{20261207};
   Figures figures_;
@@ -601,6 +624,25 @@ class Soak {
   SteadyTime last_change_ = std::chrono::steady_clock::now();
 };
 
+// Why a run is not final: its approvals and every log line that names it.
+void Soak::explain(Store& store, const RunRecord& run) {
+  std::fprintf(stderr, "run %s (%s) is %s\n", run.id.c_str(), run.trigger_key.c_str(),
+               std::string(to_string(run.state)).c_str());
+  for (const auto& a : store.list_approvals(run.id)) {
+    std::fprintf(stderr, "  approval %s: %s; cards posted %d; clicked %s\n", a.token.substr(0, 8).c_str(),
+                 std::string(to_string(a.state)).c_str(), cards_.count(a.token) ? cards_.at(a.token) : 0,
+                 clicked_at_.count(a.token) ? "yes" : "no");
+  }
+  for (const auto& r : replicas_) {
+    std::istringstream lines(read_text(r.log));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find(run.id.substr(0, 8)) != std::string::npos || line.find("SIGKILL") != std::string::npos) {
+        std::fprintf(stderr, "  %s: %s\n", r.log.substr(r.log.rfind('/') + 1).c_str(), line.substr(0, 240).c_str());
+      }
+    }
+  }
+}
+
 void Soak::count(Store& store) {
   const auto runs = store.list_runs(100000);
   figures_.runs = static_cast<int>(runs.size());
@@ -609,6 +651,9 @@ void Soak::count(Store& store) {
   for (const auto& r : runs) {
     ++per_key[r.trigger_key];
     figures_.not_final += is_terminal(r.state) ? 0 : 1;
+    if (!is_terminal(r.state)) {
+      explain(store, r);
+    }
   }
   for (const auto& tag : tags_) {
     const auto n = per_key["slack:command:trig-" + tag];
@@ -682,6 +727,7 @@ void print(const Figures& f, const Figures& fast) {
   for (const auto& [moment, n] : f.kill_moments) {
     std::printf("    killed %s: %d\n", moment.c_str(), n);
   }
+  std::printf("  after the last command and kill, every run final in %.0f s\n", f.settle_seconds);
   std::printf("  kill → a replica leads: %s\n", spread(f.takeover_ms).c_str());
   std::printf("  kill → the first run moves on: %s\n", spread(f.moving_on_ms).c_str());
   std::printf(
@@ -723,7 +769,7 @@ int main() {
         std::printf("%d replica(s): did not start\n", n);
         return 1;
       }
-      fast = soak.throughput(40);
+      fast = soak.throughput(20);
     }
     Soak soak(*db, n);
     if (!soak.start_all()) {
