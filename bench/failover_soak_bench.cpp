@@ -38,6 +38,7 @@
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/raw_http.h"
+#include "tests/support/slack_envelopes.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/test_paths.h"
 #include "tests/support/vigil_process.h"
@@ -363,22 +364,13 @@ class Soak {
     const auto n = std::to_string(++clicks_sent_);
     const auto channel = card_channel_.count(token) ? card_channel_[token] : std::string(kChannel);
     clicked_at_[token] = std::chrono::steady_clock::now();
-    emu_->send_envelope({{"envelope_id", "env-click-" + n},
-                         {"type", "interactive"},
-                         {"accepts_response_payload", true},
-                         {"payload",
-                          {{"type", "block_actions"},
-                           {"user", {{"id", kApprover}, {"username", "approver"}, {"team_id", "T1"}}},
-                           {"team", {{"id", "T1"}}},
-                           {"channel", {{"id", channel}, {"name", "inc-soak"}}},
-                           {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", channel}}},
-                           {"trigger_id", "trig-click-" + n},
-                           {"response_url", emu_->response_url("click-" + n)},
-                           {"actions", json::array({{{"action_id", "approval.approve"},
-                                                     {"block_id", "b"},
-                                                     {"value", token},
-                                                     {"type", "button"},
-                                                     {"action_ts", "1800000300." + n}}})}}}});
+    emu_->send_envelope(test::button_click_envelope({.id = n,
+                                                     .action_id = "approval.approve",
+                                                     .value = token,
+                                                     .user = kApprover,
+                                                     .channel = channel,
+                                                     .channel_name = "inc-soak",
+                                                     .response_url = emu_->response_url("click-" + n)}));
     ++figures_.clicks;
   }
 

@@ -45,7 +45,7 @@ Task<> run_app(App& app, App::Role role, ShutdownSignals& signals, ServeState& s
 }
 
 // How often the leader takes in what standby replicas stored: Slack envelopes (a person waits for
-// the answer) every kRelayedEvery, webhook deliveries every kDeliveriesEvery.
+// the answer) every kRelayedEvery, webhook deliveries every kDeliveriesEveryTurns of that.
 constexpr std::chrono::milliseconds kRelayedEvery{100};
 constexpr int kDeliveriesEveryTurns = 10;
 
@@ -102,6 +102,7 @@ Task<bool> wait_to_lead(Store& store, std::string& standby, const ServeState& st
   }
   co_return false;
 }
+
 // The leader checks every second that it still holds the lock. A reconnect that found it taken by
 // another replica means that one leads now: this process stops at once (exit 1), and its
 // statements fail until it does, so two replicas never act on the database together.

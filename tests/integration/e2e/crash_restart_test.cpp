@@ -20,6 +20,7 @@
 #include "bot/store/store.h"
 #include "integrations/slack/emulator/slack_emulator.h"
 #include "tests/support/raw_http.h"
+#include "tests/support/slack_envelopes.h"
 #include "tests/support/slack_harness.h"
 #include "tests/support/store_backends.h"
 #include "tests/support/test_paths.h"
@@ -289,22 +290,13 @@ class CrashRestart : public ::testing::TestWithParam<std::string> {
   }
   void click(const std::string& token) {
     const auto n = std::to_string(++counter_);
-    send({{"envelope_id", "env-click-" + n},
-          {"type", "interactive"},
-          {"accepts_response_payload", true},
-          {"payload",
-           {{"type", "block_actions"},
-            {"user", {{"id", kApprover}, {"username", "approver"}, {"team_id", "T1"}}},
-            {"team", {{"id", "T1"}}},
-            {"channel", {{"id", kChannel}, {"name", "inc-crash"}}},
-            {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", kChannel}}},
-            {"trigger_id", "trig-" + n},
-            {"response_url", emu_.response_url("click-" + n)},
-            {"actions", json::array({{{"action_id", "approval.approve"},
-                                      {"block_id", "b"},
-                                      {"value", token},
-                                      {"type", "button"},
-                                      {"action_ts", "1800000300." + n}}})}}}});
+    send(test::button_click_envelope({.id = n,
+                                      .action_id = "approval.approve",
+                                      .value = token,
+                                      .user = kApprover,
+                                      .channel = kChannel,
+                                      .channel_name = "inc-crash",
+                                      .response_url = emu_.response_url("click-" + n)}));
   }
 
   std::unique_ptr<Store> store() {
@@ -687,7 +679,9 @@ TEST_P(Replicas, TakeOverFromALeaderKilledAtEveryAwkwardMoment) {
   std::vector<std::chrono::milliseconds> takeovers;
 
   // Slack spreads envelopes over every connection: what reaches a standby is stored for the
-  // leader, which takes it in. One event to each connection: four reach the two standbys.
+  // leader, which takes it in. One event to each connection: four reach the two standbys. A row
+  // that is not a frame (a damaged database) is said and dropped; the rest are handled.
+  backend_.exec("INSERT INTO relayed_envelopes(received_at, envelope) VALUES (1, '{\"type\":\"events_api\"')");
   int sent = 0;
   for (const int connection : emu_.connections()) {
     const auto n = std::to_string(++sent);
@@ -711,6 +705,7 @@ TEST_P(Replicas, TakeOverFromALeaderKilledAtEveryAwkwardMoment) {
            counter(log_path(), "vigil_socket_envelopes_taken_in_total") == 4;
   })) << log();
   EXPECT_EQ(store()->count_relayed_envelopes(), 0) << "taken in, and gone from the database";
+  EXPECT_NE(log().find("a relayed envelope could not be read back (20 bytes); dropped"), std::string::npos) << log();
 
   // A standby is ready (it answers probes, and stores a webhook delivery for the leader to take in).
   const auto port = http_port(standbys_[0].log);
