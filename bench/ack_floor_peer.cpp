@@ -2,10 +2,14 @@
 // One connection over the same Beast websocket transport as `vigil serve`, on one thread; no
 // dedup, no normalising, no handlers, no replies. What the emulator measures for it (frame queued
 // → ack read) is what the emulator, the kernel and a wake-up cost on this machine: no app acks
-// faster through the same path. Reads SLACK_API_URL and SLACK_APP_TOKEN; stops on SIGTERM.
+// faster through the same path. With --answer (answer_burst_bench's floor) it also POSTs a one-line
+// answer to each slash command's response_url through the same HTTP client as Vigil, concurrently
+// with the next reads: the most answers a second the emulator and this machine allow. Reads
+// SLACK_API_URL and SLACK_APP_TOKEN; stops on SIGTERM.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -22,7 +26,14 @@ using namespace vigil;
 
 namespace {
 
-Task<> ack_everything(slack::HttpWebApi& web, slack::Transport& transport, boost::asio::io_context& io) {
+Task<> answer(slack::HttpWebApi& web, std::string response_url) {
+  slack::ResponseMessage m;
+  m.text = "ok";
+  co_await web.respond(std::move(response_url), std::move(m));
+}
+
+Task<> ack_everything(slack::HttpWebApi& web, slack::Transport& transport, boost::asio::io_context& io, bool answers,
+                      const Logger& log) {
   auto url = co_await web.open_socket_url();
   if (!url) {
     std::fprintf(stderr, "ack_floor_peer: apps.connections.open: %s\n", url.error().message().c_str());
@@ -48,6 +59,10 @@ Task<> ack_everything(slack::HttpWebApi& web, slack::Transport& transport, boost
       if (!written) {
         break;
       }
+      if (answers && e->type == slack::EnvelopeType::SlashCommands && e->payload.is_object()) {
+        auto url = e->payload.value("response_url", std::string());
+        spawn(io.get_executor(), answer(web, std::move(url)), log, "answer");
+      }
     }
   }
   io.stop();
@@ -55,7 +70,8 @@ Task<> ack_everything(slack::HttpWebApi& web, slack::Transport& transport, boost
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const bool answers = argc > 1 && std::strcmp(argv[1], "--answer") == 0;
   const char* api_url = std::getenv("SLACK_API_URL");
   const char* app_token = std::getenv("SLACK_APP_TOKEN");
   if (api_url == nullptr || app_token == nullptr) {
@@ -74,7 +90,7 @@ int main() {
   auto transport = slack::make_beast_transport(io.get_executor(), slack::BeastTransportOptions{}, log);
   boost::asio::signal_set signals(io, SIGTERM, SIGINT);
   signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
-  spawn(io.get_executor(), ack_everything(web, *transport, io), log, "ack floor peer");
+  spawn(io.get_executor(), ack_everything(web, *transport, io, answers, log), log, "ack floor peer");
   io.run();
   return 0;
 }

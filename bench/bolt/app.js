@@ -1,7 +1,8 @@
-// Reference Bolt app for bench/bolt_compare_bench.cpp: Socket Mode, one listener that does what
-// `vigil serve` does for the same envelope, the slash command `/triage help`: ack the envelope,
-// then answer with one POST to the command's response_url (an ephemeral reply with the usage text,
-// as Vigil's, a section block and its fallback text).
+// Reference Bolt app for bench/bolt_compare_bench.cpp and bench/answer_burst_bench.cpp: Socket
+// Mode, one listener that answers the slash command `/triage` as `vigil serve` does, as far as the
+// answer goes: ack the envelope, then one POST to the command's response_url, an ephemeral reply
+// (a section block and its fallback text). `/triage help` gets the usage text; `/triage <text>`
+// gets a "Starting run …" line, as Vigil's first answer (Bolt starts no run).
 //
 // Environment: SLACK_API_URL (the emulator's http://127.0.0.1:PORT/api/), SLACK_BOT_TOKEN,
 // SLACK_APP_TOKEN.
@@ -44,12 +45,18 @@ const usage = [
   '`/triage help` this help',
 ].join('\n');
 
-app.command('/triage', async ({ ack, respond }) => {
+let runs = 0;
+app.command('/triage', async ({ ack, command, respond }) => {
   await ack();
+  runs += command.text.trim() === 'help' ? 0 : 1;
+  const text =
+    command.text.trim() === 'help'
+      ? usage
+      : `:rocket: Starting run \`${String(runs).padStart(8, '0')}\`; follow it in the thread I'm posting here.`;
   await respond({
     response_type: 'ephemeral',
-    text: usage,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: usage } }],
+    text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   });
 });
 
