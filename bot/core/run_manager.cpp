@@ -330,7 +330,7 @@ std::size_t RunManager::running_runs() const {
 }
 
 std::size_t RunManager::queue_depth() {
-  return store_.queued_runs().size();
+  return store_.count_queued_runs();
 }
 
 void RunManager::emit(const std::string& run_id, ProgressKind kind, const std::string& text, const std::string& detail,
@@ -392,6 +392,8 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
   run.channel = trigger.channel;
   run.thread_ts = trigger.thread_ts;
   run.created_at = to_unix(clock_.now());
+  // The run's row, its trigger and its first timeline row commit together, once.
+  auto unit = store_.unit();
   if (auto created = store_.create_run(run); !created) {
     if (created.error().is(Errc::Conflict)) {
       const auto existing = store_.get_run(created.error().detail);
@@ -405,14 +407,17 @@ Result<StartResult> RunManager::start(RunTrigger trigger) {
   store_.append_event(
       {0, run.id, now_ms(), "trigger", trigger.requester, trigger.kind, redactor_.redact(trigger.to_json().dump())});
   if (skipped_by) {
+    unit.commit();
     skip(run.id, backend, *skipped_by);
     const auto now = store_.get_run(run.id);
     return StartResult{run.id, true, now ? now->state : RunState::Succeeded, 0};
   }
-  const auto queued_before = store_.queued_runs().size() - 1;
+  queued_known_ = queued_known_ ? *queued_known_ + 1 : store_.count_queued_runs();
+  const auto queued_before = *queued_known_ - 1;
   const bool starts_now = running_runs() < static_cast<std::size_t>(options_.max_concurrent) && queued_before == 0;
   emit(run.id, ProgressKind::Queued,
        starts_now ? "starting" : "queued behind " + std::to_string(queued_before + running_runs()) + " run(s)");
+  unit.commit();
   pump();
   const auto now = store_.get_run(run.id);
   return StartResult{run.id, true, now ? now->state : RunState::Queued,
@@ -433,6 +438,7 @@ Result<StartResult> RunManager::resume(const std::string& run_id, const std::str
   if (load_trigger(run_id).kind.empty()) {
     return make_error(Errc::Conflict, "run " + run_id + " has no recorded trigger to resume from");
   }
+  queued_known_.reset();
   if (!store_.transition_run(run_id, {RunState::AwaitingApproval, RunState::Interrupted, RunState::Queued},
                              RunState::Running, now_ms(), by, "resumed from the CLI")) {
     return make_error(Errc::Conflict, "run " + run_id + " is " + std::string(to_string(run->state)) +
@@ -471,7 +477,9 @@ void RunManager::pump() {
     return;
   }
   while (running_runs() < static_cast<std::size_t>(options_.max_concurrent)) {
-    const auto queued = store_.queued_runs();
+    // The oldest few rows only: the queue may hold thousands, and one that is active here already
+    // (resumed from the CLI while queued) is passed over.
+    const auto queued = store_.queued_runs(static_cast<int>(active_.size()) + 1);
     const RunRecord* next = nullptr;
     for (const auto& r : queued) {
       if (!active_.count(r.id)) {
@@ -482,6 +490,7 @@ void RunManager::pump() {
     if (!next) {
       return;
     }
+    queued_known_.reset();
     if (!store_.transition_run(next->id, {RunState::Queued}, RunState::Running, now_ms())) {
       continue;  // cancelled meanwhile
     }
@@ -639,6 +648,7 @@ void RunManager::finish(const std::string& run_id, Outcome outcome) {
   const auto result = outcome.result ? outcome.result : default_result_for(outcome.state);
   // What the run came to is written only by the writer whose conditional transition wins: a run
   // another writer finished (or marked interrupted) keeps what that one wrote.
+  queued_known_.reset();
   const bool moved = store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued},
                                            outcome.state, now_ms(), "system", outcome.error);
   if (moved) {
@@ -701,6 +711,7 @@ Result<void> RunManager::cancel(const std::string& run_id, const std::string& by
     }
     return {};
   }
+  queued_known_.reset();
   if (store_.transition_run(run_id, {RunState::Queued, RunState::AwaitingApproval}, RunState::Cancelled, now_ms(), by,
                             "cancelled by " + by)) {
     store_.set_run_result(run_id, RunResult::Cancelled);
@@ -729,6 +740,7 @@ void RunManager::stop_all() {
 }
 
 void RunManager::recover() {
+  queued_known_.reset();
   const long long now = to_unix(clock_.now());
   const auto interrupted = store_.interrupt_running_steps(now);
   for (const auto& run : store_.list_runs(100000, RunState::Running)) {

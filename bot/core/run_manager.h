@@ -227,6 +227,10 @@ class RunManager {
   /// Shared with the run's coroutine: Asio uses the cancellation slot of `signal` until the
   /// coroutine has completed, which is after finish() has taken the run out of this map.
   std::map<std::string, std::shared_ptr<ActiveRun>> active_;
+  // How many runs are queued, counted once and then kept by start() while nothing else moves a run
+  // in or out of the queue (a count of thousands of rows per command would cost more than the rest
+  // of the start); any other move forgets it. Only the position told to the person hangs on it.
+  std::optional<std::size_t> queued_known_;
   int followups_ = 0;
   std::vector<std::shared_ptr<boost::asio::steady_timer>> slot_waiters_;
   bool stopping_ = false;

@@ -171,6 +171,12 @@ void SlackRunPresenter::on_progress(const RunRecord& run, const ProgressEvent& e
   if (run.channel.empty() || given_up_.count(run.id)) {
     return;  // a run from the terminal, or one Slack refused to show
   }
+  if (e.kind == ProgressKind::Queued && !views_.count(run.id)) {
+    // A queued run is only its database row: its card is posted when it starts (or ends while
+    // queued). The person who asked was told its place in the queue, and an alert storm that
+    // queues thousands of runs neither floods the channels nor holds a card per run in memory.
+    return;
+  }
   auto& v = views_[run.id];
   if (v.channel.empty()) {
     v.channel = run.channel;

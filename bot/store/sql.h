@@ -65,6 +65,10 @@ class Connection {
   virtual bool hold_session_lock(std::int64_t key) = 0;
   /// True once a reconnect found the session lock taken by another session.
   virtual bool lost_session_lock() const = 0;
+
+ private:
+  friend class Transaction;
+  int open_transactions_ = 0;  // Transactions open on this connection (nested ones are savepoints)
 };
 
 /// One column of the current row.
@@ -113,14 +117,21 @@ class Statement {
   std::unique_ptr<Cursor> cursor_;
 };
 
-/// BEGIN now; ROLLBACK when it goes out of scope without commit().
+/// BEGIN now; ROLLBACK when it goes out of scope without commit(). Inside another Transaction on
+/// the same connection it is a SAVEPOINT of it instead (RELEASE, or ROLLBACK TO): a Store call that
+/// keeps its own writes atomic can also be one part of a larger unit that commits once.
 class Transaction {
  public:
-  explicit Transaction(Connection& connection) : connection_(connection) { connection_.exec("BEGIN"); }
+  explicit Transaction(Connection& connection) : connection_(connection), depth_(connection.open_transactions_) {
+    connection_.exec(depth_ == 0 ? std::string("BEGIN") : "SAVEPOINT " + savepoint());
+    ++connection_.open_transactions_;
+  }
   ~Transaction() {
     if (!done_) {
+      --connection_.open_transactions_;
       try {
-        connection_.exec("ROLLBACK");
+        connection_.exec(depth_ == 0 ? std::string("ROLLBACK")
+                                     : "ROLLBACK TO " + savepoint() + "; RELEASE " + savepoint());
       } catch (const Error&) {  // the connection is gone; the server rolled back for us
       }
     }
@@ -128,12 +139,16 @@ class Transaction {
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
   void commit() {
-    connection_.exec("COMMIT");
+    connection_.exec(depth_ == 0 ? std::string("COMMIT") : "RELEASE " + savepoint());
+    --connection_.open_transactions_;
     done_ = true;
   }
 
  private:
+  std::string savepoint() const { return "vigil_" + std::to_string(depth_); }
+
   Connection& connection_;
+  int depth_;
   bool done_ = false;
 };
 

@@ -239,4 +239,16 @@ sql::Statement& Store::prepared(const char* text) {
   return *slot;
 }
 
+Store::Unit::Unit(std::unique_ptr<sql::Transaction> tx) : tx_(std::move(tx)) {}
+Store::Unit::~Unit() = default;
+Store::Unit::Unit(Unit&&) noexcept = default;
+
+void Store::Unit::commit() {
+  tx_->commit();
+}
+
+Store::Unit Store::unit() {
+  return Unit(std::make_unique<sql::Transaction>(*db_));
+}
+
 }  // namespace vigil

@@ -18,6 +18,7 @@ class Redactor;
 namespace vigil::sql {
 class Connection;
 class Statement;
+class Transaction;
 }  // namespace vigil::sql
 
 namespace vigil {
@@ -154,8 +155,26 @@ class Store {
   std::optional<RunRecord> find_run_by_thread(const std::string& channel, const std::string& thread_ts);
   /// Newest first; `state` filters when set.
   std::vector<RunRecord> list_runs(int limit, std::optional<RunState> state = std::nullopt);
-  /// Queued runs, oldest first (the persisted queue).
-  std::vector<RunRecord> queued_runs();
+  /// The oldest `limit` queued runs, oldest first (the persisted queue: a queued run is only its row).
+  std::vector<RunRecord> queued_runs(int limit);
+  /// How many runs are queued (an index count: cheap with thousands queued).
+  std::size_t count_queued_runs();
+  /// Several Store calls as one transaction, one commit instead of one each: begun by unit(),
+  /// committed by commit(), rolled back when dropped uncommitted. A call inside it that keeps its
+  /// own writes atomic becomes a savepoint of it. Synchronous code only: never held across a
+  /// co_await, where other coroutines' writes would join it.
+  class Unit {
+   public:
+    explicit Unit(std::unique_ptr<sql::Transaction> tx);
+    ~Unit();
+    Unit(Unit&&) noexcept;
+    Unit& operator=(Unit&&) = delete;
+    void commit();
+
+   private:
+    std::unique_ptr<sql::Transaction> tx_;
+  };
+  Unit unit();
   /// Moves the run from one of `from` to `to`, recording the transition in run_events.
   /// Returns false (and changes nothing) when the run is not in one of `from`.
   bool transition_run(const std::string& id, const std::vector<RunState>& from, RunState to, long long at_ms,

@@ -154,9 +154,10 @@ std::vector<RunRecord> Store::list_runs(int limit, std::optional<RunState> state
   return out;
 }
 
-std::vector<RunRecord> Store::queued_runs() {
-  sql::Statement q(*db_,
-                   std::string("SELECT ") + kRunColumns + " FROM runs WHERE state='queued' ORDER BY created_at, rowid");
+std::vector<RunRecord> Store::queued_runs(int limit) {
+  sql::Statement q(*db_, std::string("SELECT ") + kRunColumns +
+                             " FROM runs WHERE state='queued' ORDER BY created_at, rowid LIMIT ?");
+  q.bind(1, limit);
   std::vector<RunRecord> out;
   while (q.step()) {
     out.push_back(read_run(q));
@@ -266,6 +267,11 @@ std::vector<RunRecord> Store::recent_finished_runs(const std::string& backend, c
     out.push_back(read_run(q));
   }
   return out;
+}
+
+std::size_t Store::count_queued_runs() {
+  sql::Statement q(*db_, "SELECT COUNT(*) FROM runs WHERE state='queued'");
+  return q.step() ? static_cast<std::size_t>(q.column(0).as_int64()) : 0;
 }
 
 std::map<std::string, int> Store::count_runs_by_state() {

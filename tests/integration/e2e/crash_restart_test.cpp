@@ -458,10 +458,12 @@ TEST_P(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
   const auto b = new_run();
   ASSERT_TRUE(b);
   ASSERT_TRUE(test::eventually([&] { return run_is(b->id, RunState::Queued); })) << log();
-  ASSERT_TRUE(test::eventually([&] { return roots(a->id) == 1 && roots(b->id) == 1; })) << all_posts();
-  // Killed once both roots are recorded. A kill between Slack taking a post and its ts reaching the
+  ASSERT_TRUE(test::eventually([&] { return roots(a->id) == 1; })) << all_posts();
+  // Killed once a's root is recorded. A kill between Slack taking a post and its ts reaching the
   // store (a known window, microseconds long; slower under ASan) would post a second root.
-  ASSERT_TRUE(test::eventually([&] { return root_recorded(a->id) && root_recorded(b->id); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return root_recorded(a->id); })) << log();
+  // A queued run is only its row: no card in the channel until it starts.
+  EXPECT_EQ(roots(b->id), 0) << all_posts();
 
   crash();
   open_gate("look", "b");
@@ -483,7 +485,7 @@ TEST_P(CrashRestart, KilledWithOneRunInADiagnosticStepAndOneQueued) {
   EXPECT_EQ(count("start", "fix", "a"), 0) << side_effects();
   EXPECT_EQ(count("start", "look", "b"), 1) << side_effects();
   EXPECT_EQ(count("start", "fix", "b"), 1) << side_effects();
-  // Each run kept its one root message, updated in place after the restart.
+  // a kept its one root message, updated in place after the restart; b got its one when it started.
   EXPECT_EQ(roots(a->id), 1) << all_posts();
   EXPECT_EQ(roots(b->id), 1) << all_posts();
 }
@@ -796,7 +798,8 @@ TEST_P(Replicas, TakeOverFromALeaderKilledAtEveryAwkwardMoment) {
   const auto d = new_run();
   ASSERT_TRUE(d);
   ASSERT_TRUE(test::eventually([&] { return run_is(d->id, RunState::Queued); })) << log();
-  ASSERT_TRUE(test::eventually([&] { return root_recorded(c->id) && root_recorded(d->id); })) << log();
+  ASSERT_TRUE(test::eventually([&] { return root_recorded(c->id); })) << log();
+  EXPECT_EQ(roots(d->id), 0) << "queued: no card yet";
   takeovers.push_back(fail_over());
   start_standby();
   ASSERT_TRUE(test::eventually([&] { return run_is(c->id, RunState::Interrupted); })) << log();

@@ -396,6 +396,35 @@ TEST_F(RunManagerTest, ConcurrencyLimitAndQueueOrder) {
   }
 }
 
+// The place in the queue each start is told stays right while runs leave the queue: by a cancel,
+// and by a slot coming free.
+TEST_F(RunManagerTest, EachStartIsToldItsPlaceInTheQueue) {
+  auto m = make_manager("sleep", 1);
+  std::vector<StartResult> started;
+  for (int i = 0; i < 4; ++i) {
+    auto r = m->start(trigger("run " + std::to_string(i)));
+    ASSERT_TRUE(r);
+    started.push_back(*r);
+  }
+  EXPECT_EQ(started[0].queue_position, 0) << "the first starts at once";
+  EXPECT_EQ(started[1].queue_position, 1);
+  EXPECT_EQ(started[3].queue_position, 3);
+  ASSERT_TRUE(m->cancel(started[1].run_id, "U_CANCELLER"));  // leaves the queue
+  auto fifth = m->start(trigger("run 4"));
+  ASSERT_TRUE(fifth);
+  EXPECT_EQ(fifth->queue_position, 3) << "two were queued before it, and it is the third";
+  EXPECT_EQ(m->queue_depth(), 3u);
+  ASSERT_TRUE(m->cancel(started[0].run_id, "U_CANCELLER"));  // the running one: a slot comes free
+  ASSERT_TRUE(run_until([&] { return store_->get_run(started[2].run_id)->state == RunState::Running; }));
+  auto sixth = m->start(trigger("run 5"));
+  ASSERT_TRUE(sixth);
+  EXPECT_EQ(sixth->queue_position, 3) << "runs 3 and 4 wait before it";
+  for (const auto& id : {started[2].run_id, started[3].run_id, fifth->run_id, sixth->run_id}) {
+    m->cancel(id, "U_CANCELLER");
+  }
+  ASSERT_TRUE(run_until([&] { return m->idle(); }, std::chrono::seconds(20)));
+}
+
 TEST_F(RunManagerTest, RestartInterruptsRunningAndStartsQueued) {
   {
     auto m = make_manager("codex", 1);

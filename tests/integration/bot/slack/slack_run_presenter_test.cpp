@@ -177,6 +177,23 @@ TEST_F(SlackRunPresenterTest, ElapsedTimeMovesWhileTheRunWaitsAndStopsWhenItIsOv
   EXPECT_EQ(emu_.calls("chat.update").size(), final_updates) << "no refresh after the run finished";
 }
 
+// A queued run is only its database row: nothing is posted, and the presenter holds nothing for it,
+// until it starts; then its card is posted once, showing it running.
+TEST_F(SlackRunPresenterTest, AQueuedRunHasNoCardUntilItStarts) {
+  event(ProgressKind::Queued, "queued behind 4 run(s)");
+  EXPECT_TRUE(presenter_->idle());
+  settle();
+  clock_.advance(5s);
+  settle();
+  EXPECT_TRUE(emu_.calls("chat.postMessage").empty()) << "no card while it waits in the queue";
+
+  move_to(RunState::Queued, RunState::Running);
+  event(ProgressKind::Started, "investigating");
+  ASSERT_TRUE(run_until([&] { return root_blocks().find("running") != std::string::npos && presenter_->idle(); }))
+      << root_blocks();
+  EXPECT_EQ(emu_.calls("chat.postMessage").size(), 1u);
+}
+
 TEST_F(SlackRunPresenterTest, ACutStepOutputGetsAFullOutputButton) {
   StepRecord step;
   step.run_id = run_.id;

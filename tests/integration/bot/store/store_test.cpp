@@ -232,6 +232,31 @@ TEST_P(StoreBackendTest, DuplicateTriggerFindsExistingRun) {
   EXPECT_FALSE(store->get_run("r2"));
 }
 
+// The persisted queue is read a few rows at a time, oldest first, and counted without reading it:
+// thousands of queued runs cost the run manager one index count and a row or two per decision.
+TEST_P(StoreBackendTest, QueuedRunsAreReadOldestFirstAFewAtATimeAndCounted) {
+  auto store = open();
+  for (int i = 0; i < 6; ++i) {
+    auto r = make_run("r" + std::to_string(i), "k" + std::to_string(i));
+    r.created_at = kNow + (i == 4 ? -10 : i);  // r4 came first
+    ASSERT_TRUE(store->create_run(r));
+  }
+  ASSERT_TRUE(store->transition_run("r4", {RunState::Queued}, RunState::Running, kNow * 1000));
+  EXPECT_EQ(store->count_queued_runs(), 5u);
+  std::vector<std::string> ids;
+  for (const auto& r : store->queued_runs(2)) {
+    ids.push_back(r.id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"r0", "r1"}));
+  ids.clear();
+  for (const auto& r : store->queued_runs(100)) {
+    ids.push_back(r.id);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"r0", "r1", "r2", "r3", "r5"}));
+  ASSERT_TRUE(store->transition_run("r0", {RunState::Queued}, RunState::Cancelled, kNow * 1000));
+  EXPECT_EQ(store->count_queued_runs(), 4u);
+}
+
 TEST_P(StoreBackendTest, RunTransitionsAreConditionalAndTimelined) {
   auto store = open();
   ASSERT_TRUE(store->create_run(make_run("r1", "k1")));
