@@ -131,7 +131,7 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
               logging.make("slack.socket"), socket_options(config)),
       inputs_(
           ex, kMaxHandlersInFlight, [this](slack::InboundEvent e) -> Task<> { return handle(std::move(e)); },
-          router_log_, &ports.metrics),
+          router_log_, &ports.metrics, &ports.clock),
       chores_wake_(ex) {
   const auto load = catalog_.load_dirs(config.skills.dirs);
   for (const auto& e : load.errors) {
@@ -158,6 +158,11 @@ App::App(boost::asio::any_io_executor ex, const Config& config, AppPorts ports, 
   }
   presenter_.set_alert_view([this](const RunRecord& run) { return alert_actions_.root_view(run); });
   gate_.set_before_card([this](std::string run_id) -> Task<> { return presenter_.flush_now(std::move(run_id)); });
+  // Back-pressure: while inputs wait for a handler and the handlers are getting through them,
+  // Socket Mode reads on only once the queue is empty, so a burst's answers do not trail its acks
+  // by the length of an ever longer queue here (InputQueue::has_room).
+  client_.set_room([this] { return inputs_.has_room(ports_.clock.now()); });
+  inputs_.set_on_room([this] { client_.room_freed(); });
   // A usage mistake in a slash command is answered in the ack itself: instantly, no Web API call.
   runs_.add_observer(&parameter_asks_);
   client_.set_ack_responder([this](const slack::Envelope& e) -> std::optional<nlohmann::json> {

@@ -7,15 +7,23 @@
 namespace vigil {
 
 InputQueue::InputQueue(boost::asio::any_io_executor ex, std::size_t max_in_flight, Handler handler, Logger log,
-                       Metrics* metrics)
+                       Metrics* metrics, const Clock* clock)
     : ex_(std::move(ex)),
       max_in_flight_(std::max<std::size_t>(1, max_in_flight)),
       handler_(std::move(handler)),
       log_(std::move(log)),
-      metrics_(metrics) {
+      metrics_(metrics),
+      clock_(clock) {
   if (metrics_ != nullptr) {
     publish_waiting();
   }
+}
+
+bool InputQueue::has_room(std::chrono::system_clock::time_point now) const {
+  if (clock_ == nullptr || waiting_now_.load(std::memory_order_relaxed) == 0) {
+    return true;
+  }
+  return to_unix_ms(now) - last_done_ms_.load(std::memory_order_relaxed) >= kStalledAfter.count();
 }
 
 bool InputQueue::jumps_the_queue(const slack::InboundEvent& event) {
@@ -58,6 +66,9 @@ Task<> InputQueue::work(slack::InboundEvent first, bool then_drain) {
   for (;;) {
     auto step = handle_one(std::move(event));
     co_await std::move(step);
+    if (clock_ != nullptr) {
+      last_done_ms_.store(to_unix_ms(clock_->now()), std::memory_order_relaxed);
+    }
     if (!then_drain || waiting_.empty()) {
       break;
     }
@@ -73,6 +84,10 @@ Task<> InputQueue::work(slack::InboundEvent first, bool then_drain) {
 }
 
 void InputQueue::publish_waiting() {
+  const auto before = waiting_now_.exchange(waiting_.size(), std::memory_order_relaxed);
+  if (before > 0 && waiting_.empty() && on_room_) {
+    on_room_();
+  }
   if (metrics_ != nullptr) {
     metrics_->set("vigil_inputs_waiting", Metrics::Labels{}, static_cast<double>(waiting_.size()));
   }

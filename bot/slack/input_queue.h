@@ -1,11 +1,15 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "bot/base/clock.h"
 #include "bot/base/metrics.h"
 #include "bot/base/task.h"
 #include "integrations/slack/events.h"
@@ -29,7 +33,7 @@ class InputQueue {
 
   /// `metrics` (may be null) gets the gauge vigil_inputs_waiting.
   InputQueue(boost::asio::any_io_executor ex, std::size_t max_in_flight, Handler handler, Logger log,
-             Metrics* metrics = nullptr);
+             Metrics* metrics = nullptr, const Clock* clock = nullptr);
 
   /// Starts the handler now when a slot is free (or the input is a click), else queues the input.
   void push(slack::InboundEvent event);
@@ -39,6 +43,16 @@ class InputQueue {
   /// Inputs acked and waiting for a free slot.
   std::size_t waiting() const { return waiting_.size(); }
   bool idle() const { return in_flight() == 0 && waiting_.empty(); }
+  /// Whether Socket Mode should read (and ack) more envelopes now (any thread): yes unless inputs
+  /// wait for a slot while the handlers are getting through them. Then reading pauses, and a
+  /// burst waits upstream (Slack holds what it sent and was not acked) rather than as thousands
+  /// of acked inputs here, each answered later the longer the queue. Handlers that finished
+  /// nothing for `kStalledAfter` (a Web API outage) do not hold reading up: acks never wait on
+  /// them, and the queue takes in as before.
+  bool has_room(std::chrono::system_clock::time_point now) const;
+  static constexpr std::chrono::milliseconds kStalledAfter{200};
+  /// Called (on this executor) when the last waiting input got a slot: has_room() is true again.
+  void set_on_room(std::function<void()> on_room) { on_room_ = std::move(on_room); }
 
  private:
   static bool jumps_the_queue(const slack::InboundEvent& event);
@@ -52,9 +66,14 @@ class InputQueue {
   Handler handler_;
   Logger log_;
   Metrics* metrics_;
+  const Clock* clock_;  // null: has_room() is always true
+  std::function<void()> on_room_;
   std::deque<slack::InboundEvent> waiting_;
   std::size_t workers_ = 0;           // coroutines that drain the queue (at most max_in_flight_)
   std::size_t clicks_in_flight_ = 0;  // clicks and submissions, outside the bound
+  // For has_room(), read on the socket's thread: how many wait, and when a handler last finished.
+  std::atomic<std::size_t> waiting_now_{0};
+  std::atomic<std::int64_t> last_done_ms_{0};
 };
 
 }  // namespace vigil

@@ -64,6 +64,7 @@ SocketModeClient::SocketModeClient(net::any_io_executor ex, Transport& transport
       metrics_(metrics),
       log_(std::move(log)),
       options_(std::move(options)),
+      room_wake_(ex),
       done_(ex),
       random_(options_.jitter_seed) {
   options_.connections = std::clamp(options_.connections, 1, 10);
@@ -107,6 +108,7 @@ void SocketModeClient::stop_here() {
   for (auto& s : slots_) {
     s.wake->cancel();
   }
+  room_wake_.cancel();
   // Connections still in their handshake or waiting for hello are dropped at once.
   for (const auto& l : links_) {
     if (!l->hello) {
@@ -429,9 +431,29 @@ Task<Result<void>> SocketModeClient::await_hello(std::shared_ptr<Link> link) {
   co_return ok;
 }
 
+void SocketModeClient::room_freed() {
+  net::post(ex_, [this] { room_wake_.cancel(); });
+}
+
+Task<> SocketModeClient::wait_for_room() {
+  if (!room_) {
+    co_return;
+  }
+  const auto started = clock_.now();
+  auto full = [this] { return in_transit_.load(std::memory_order_relaxed) >= kMaxInTransit || !room_(); };
+  while (!stopping_ && full() && clock_.now() - started < kRoomWaitMax) {
+    // Woken by room_freed(), or after a while to ask again (the handlers may have stalled).
+    room_wake_.expires_at(net::steady_timer::time_point::max());
+    auto woken = room_wake_.async_wait(kToken);
+    auto asked_again = clock_.sleep_for(std::chrono::milliseconds(50));
+    co_await (std::move(woken) || std::move(asked_again));
+  }
+}
+
 Task<> SocketModeClient::read_loop(std::shared_ptr<Link> link) {
   TaskCount count(*this);
   for (;;) {
+    co_await wait_for_room();
     auto frame = co_await link->conn->read();
     if (!frame) {
       if (!link->superseded && !stopping_) {
@@ -584,7 +606,13 @@ Task<bool> SocketModeClient::handle_envelope(std::shared_ptr<Link> link, Envelop
                written.error().message());
   }
   // Everything after the ack happens on the handler executor; the reader goes back to reading.
-  net::post(handler_ex_, [this, envelope = std::move(envelope)]() mutable { accept(std::move(envelope)); });
+  in_transit_.fetch_add(1, std::memory_order_relaxed);
+  net::post(handler_ex_, [this, envelope = std::move(envelope)]() mutable {
+    if (in_transit_.fetch_sub(1, std::memory_order_relaxed) == kMaxInTransit && room_) {
+      room_freed();
+    }
+    accept(std::move(envelope));
+  });
   co_return written.has_value();
 }
 

@@ -61,6 +61,14 @@ class SocketModeClient {
   /// replica that leads instead of being handled here. Called with its dedup key and kind and the
   /// time (unix seconds); false when the key was seen before (by any replica).
   using Relay = std::function<bool(const Envelope&, const std::string& key, const std::string& kind, long long now)>;
+  /// Optional, asked before each read (on the socket's executor): whether the app takes more
+  /// envelopes now. When not, the connection waits for room_freed() before reading on, for at most
+  /// kRoomWaitMax at a time, so an ack is never held near Slack's 3 s deadline.
+  /// With a Room, envelopes acked but not yet taken by the handler executor count too: at most
+  /// kMaxInTransit before reading waits.
+  using Room = std::function<bool()>;
+  static constexpr std::chrono::milliseconds kRoomWaitMax{1000};
+  static constexpr int kMaxInTransit = 64;
   /// Optional: the payload of a slash command's ack (an immediate response), decided at once.
   using AckResponder = std::function<std::optional<nlohmann::json>(const Envelope&)>;
 
@@ -76,6 +84,10 @@ class SocketModeClient {
   /// called from any thread.
   void stop();
   void set_ack_responder(AckResponder responder) { ack_responder_ = std::move(responder); }
+  /// Before run().
+  void set_room(Room room) { room_ = std::move(room); }
+  /// The app has room again (any thread): waiting connections read on.
+  void room_freed();
   /// Relay (standby) or, when null, handle here (leading). On the handler executor.
   void set_relay(Relay relay) { relay_ = std::move(relay); }
   /// An envelope a standby replica relayed (deduplicated there): normalised and handed to the
@@ -123,6 +135,7 @@ class SocketModeClient {
   Task<> watch_hello(std::shared_ptr<Link> link);
   Task<Result<std::string>> open_socket_url();
   Task<> read_loop(std::shared_ptr<Link> link);
+  Task<> wait_for_room();
   Task<> retire(std::shared_ptr<Link> link);
   Task<bool> handle_frame(std::shared_ptr<Link> link, std::string text, std::chrono::steady_clock::time_point received);
   Task<bool> handle_envelope(std::shared_ptr<Link> link, Envelope envelope,
@@ -162,6 +175,9 @@ class SocketModeClient {
   boost::asio::any_io_executor handler_ex_;
   AckResponder ack_responder_;
   Relay relay_;
+  Room room_;
+  boost::asio::steady_timer room_wake_;
+  std::atomic<int> in_transit_{0};  // acked, posted to the handler executor, not yet taken
   std::vector<Slot> slots_;
   std::set<std::shared_ptr<Link>> links_;  // every connection not yet gone
   boost::asio::steady_timer done_;

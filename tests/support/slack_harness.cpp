@@ -94,6 +94,9 @@ void SlackClientHarness::start() {
   if (options_.ack_responder) {
     client_->set_ack_responder(options_.ack_responder);
   }
+  if (options_.room) {
+    client_->set_room(options_.room);
+  }
   if (options_.relay) {
     client_->set_relay(
         [this](const slack::Envelope& e, const std::string& key, const std::string& kind, long long now) {

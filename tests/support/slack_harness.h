@@ -39,6 +39,8 @@ class SlackClientHarness {
     slack::SocketModeClient::AckResponder ack_responder;
     /// Standby mode: envelopes go here (counted as checked) instead of to the handler.
     slack::SocketModeClient::Relay relay;
+    /// Back-pressure: asked before each read (SocketModeClient::set_room).
+    slack::SocketModeClient::Room room;
   };
   SlackClientHarness(slack::SlackEmulator& emulator, Options options);
   ~SlackClientHarness();
@@ -61,6 +63,8 @@ class SlackClientHarness {
   bool wait_until_handled(std::size_t envelopes, std::chrono::milliseconds timeout);
   /// Hands an envelope another replica relayed to the client, on its thread, and waits for it.
   void deliver_relayed(slack::Envelope envelope);
+  /// SocketModeClient::room_freed().
+  void room_freed() { client_->room_freed(); }
   Metrics& metrics() { return metrics_; }
   slack::HttpWebApi& web() { return *web_; }
   boost::asio::io_context& io() { return io_; }

@@ -2,6 +2,7 @@
 // loopback.
 #include "integrations/slack/socket_mode_client.h"
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -456,6 +457,43 @@ TEST(SocketModeClient, AStandbyStoresEachNewEnvelopeForTheLeaderAndHandlesNone) 
     client.deliver_relayed(std::get<Envelope>(std::move(frame)));
   }
   EXPECT_EQ(event_ids(client.events()), (std::set<std::string>{"EvA", "EvB"}));
+  EXPECT_TRUE(client.stop());
+}
+
+// Back-pressure: while the app says it has no room, the connection reads nothing more (Slack keeps
+// what it sent, unacked); room_freed() lets it read on at once; and an app that never finds room
+// again holds an ack back for at most kRoomWaitMax, well inside Slack's 3 s. (Room is asked before
+// each read: the read already waiting when room goes still takes its one frame.)
+TEST(SocketModeClient, WhileTheAppHasNoRoomNothingMoreIsReadUntilItSaysSo) {
+  SlackEmulator emu;
+  emu.start();
+  std::atomic<bool> room{true};
+  auto options = fast_options(1);
+  options.room = [&] { return room.load(); };
+  SlackClientHarness client(emu, options);
+  client.start();
+  ASSERT_TRUE(emu.wait_for_connections(1, 5s));
+  ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvA")), 2s));
+
+  room = false;
+  ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvB")), 2s)) << "the read already waiting";
+  const auto held = emu.send_envelope(event_envelope("EvC"));
+  EXPECT_FALSE(emu.wait_for_ack(held, 300ms)) << "read while the app had no room";
+  const auto freed_at = std::chrono::steady_clock::now();
+  room = true;
+  client.room_freed();
+  ASSERT_TRUE(emu.wait_for_ack(held, 2s));
+  EXPECT_LT(std::chrono::steady_clock::now() - freed_at, 500ms) << "read on when told, not at the next poll";
+
+  room = false;  // and never again
+  ASSERT_TRUE(emu.wait_for_ack(emu.send_envelope(event_envelope("EvD")), 2s));
+  const auto ack = emu.wait_for_ack(emu.send_envelope(event_envelope("EvE")), 3s);
+  ASSERT_TRUE(ack) << "an ack was held past Slack's deadline";
+  EXPECT_FALSE(ack->late);
+  EXPECT_GE(ack->latency, std::chrono::microseconds(std::chrono::milliseconds(800)))
+      << "held for about kRoomWaitMax, then read anyway";
+  ASSERT_TRUE(client.wait_until_handled(5, 5s));
+  EXPECT_EQ(event_ids(client.events()), (std::set<std::string>{"EvA", "EvB", "EvC", "EvD", "EvE"}));
   EXPECT_TRUE(client.stop());
 }
 

@@ -1,5 +1,7 @@
 #include "bot/slack/input_queue.h"
 
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -8,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
+
+#include "tests/support/fake_clock.h"
 
 namespace vigil {
 namespace {
@@ -111,6 +115,50 @@ TEST(InputQueue, AtMostTheBoundRunAndTheRestStartInArrivalOrder) {
   EXPECT_TRUE(queue.idle());
   EXPECT_EQ(metrics.gauge("vigil_inputs_waiting"), 0);
   EXPECT_NE(metrics.render().find("vigil_inputs_waiting 0"), std::string::npos);
+}
+
+// Back-pressure for Socket Mode: no room while inputs wait and the handlers are getting through
+// them; room again when the last waiting input got a slot (said once), or when the handlers have
+// finished nothing for kStalledAfter (then the queue takes in rather than hold acks up).
+TEST(InputQueue, HasRoomUnlessInputsWaitWhileHandlersProgress) {
+  boost::asio::io_context io;
+  test::FakeClock clock;
+  std::map<std::string, std::shared_ptr<boost::asio::steady_timer>> gates;
+  std::vector<std::string> done;
+  InputQueue::Handler handler = [&](slack::InboundEvent e) -> Task<> {
+    auto gate = std::make_shared<boost::asio::steady_timer>(io, boost::asio::steady_timer::time_point::max());
+    gates[e.origin.envelope_id] = gate;
+    return [](std::shared_ptr<boost::asio::steady_timer> g, std::string id, std::vector<std::string>& out) -> Task<> {
+      co_await g->async_wait(kToken);
+      out.push_back(id);
+    }(gate, e.origin.envelope_id, done);
+  };
+  InputQueue queue(io.get_executor(), 1, handler, quiet(), nullptr, &clock);
+  int rooms = 0;
+  queue.set_on_room([&] { ++rooms; });
+  EXPECT_TRUE(queue.has_room(clock.now())) << "nothing waits";
+  for (const auto* id : {"a", "b", "c"}) {
+    queue.push(slash(id));
+  }
+  settle(io);
+  EXPECT_EQ(queue.waiting(), 2u);
+  gates["a"]->cancel();
+  settle(io);
+  EXPECT_EQ(done, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(queue.waiting(), 1u);
+  EXPECT_FALSE(queue.has_room(clock.now())) << "c waits while the handlers move";
+  EXPECT_FALSE(queue.has_room(clock.now() + InputQueue::kStalledAfter - std::chrono::milliseconds(1)));
+  EXPECT_TRUE(queue.has_room(clock.now() + InputQueue::kStalledAfter)) << "stalled handlers hold nothing up";
+  EXPECT_EQ(rooms, 0);
+  gates["b"]->cancel();
+  settle(io);
+  EXPECT_EQ(queue.waiting(), 0u);
+  EXPECT_EQ(rooms, 1) << "c got its slot: room again";
+  EXPECT_TRUE(queue.has_room(clock.now()));
+  gates["c"]->cancel();
+  settle(io);
+  EXPECT_EQ(done, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(rooms, 1);
 }
 
 TEST(InputQueue, ClicksAndSubmissionsNeverWaitBehindCommands) {
