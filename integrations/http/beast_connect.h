@@ -14,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "bot/base/error.h"
+#include "bot/base/logging.h"
 #include "bot/base/task.h"
 #include "integrations/http/proxy_settings.h"
 #include "integrations/http/url.h"
@@ -51,7 +52,35 @@ inline ssl::context make_client_tls_context() {
   return ctx;
 }
 
-inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, ssl::context& tls_ctx, Url url,
+/// make_client_tls_context() on first use: reading the system's CA store takes tens of
+/// milliseconds (strace of `vigil serve`: two of them were most of the start before the first
+/// connection), and a connection over plain HTTP (a proxy or a stand-in on loopback) never needs it.
+/// `ca_file`, when set, is trusted too. One executor only.
+class LazyClientTls {
+ public:
+  explicit LazyClientTls(std::string ca_file = "", Logger log = nullptr)
+      : ca_file_(std::move(ca_file)), log_(std::move(log)) {}
+  ssl::context& get() {
+    if (!ctx_) {
+      ctx_.emplace(make_client_tls_context());
+      if (!ca_file_.empty()) {
+        boost::system::error_code ec;
+        ctx_->load_verify_file(ca_file_, ec);
+        if (ec && log_) {
+          log_->error("CA file {} not loaded: {}", ca_file_, ec.message());
+        }
+      }
+    }
+    return *ctx_;
+  }
+
+ private:
+  std::string ca_file_;
+  Logger log_;
+  std::optional<ssl::context> ctx_;
+};
+
+inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, LazyClientTls& tls_ctx, Url url,
                                                     ProxySettings proxies,
                                                     std::chrono::steady_clock::time_point deadline,
                                                     bool always_tunnel = false) {
@@ -103,7 +132,7 @@ inline Task<Result<ConnectedStream>> connect_stream(net::any_io_executor ex, ssl
     out.plain.emplace(std::move(stream));
     co_return out;
   }
-  out.tls.emplace(std::move(stream), tls_ctx);
+  out.tls.emplace(std::move(stream), tls_ctx.get());
   auto& tls = *out.tls;
   // SNI: Slack's edge needs it to pick the certificate.
   if (!SSL_set_tlsext_host_name(tls.native_handle(), url.host.c_str())) {

@@ -56,15 +56,8 @@ Task<Result<HttpResponse>> exchange(Stream& stream, beast::tcp_stream& lowest, b
 class BeastHttpClient final : public HttpClient {
  public:
   BeastHttpClient(net::any_io_executor ex, BeastHttpClientOptions options, Logger log)
-      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)), tls_(make_client_tls_context()) {
+      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)), tls_(options_.ca_file, log_) {
     options_.max_connections_per_origin = std::max<std::size_t>(1, options_.max_connections_per_origin);
-    if (!options_.ca_file.empty()) {
-      boost::system::error_code ec;
-      tls_.load_verify_file(options_.ca_file, ec);
-      if (ec) {
-        log_->error("CA file {} not loaded: {}", options_.ca_file, ec.message());
-      }
-    }
   }
   ~BeastHttpClient() override { *alive_ = false; }
 
@@ -237,7 +230,7 @@ class BeastHttpClient final : public HttpClient {
   net::any_io_executor ex_;
   BeastHttpClientOptions options_;
   Logger log_;
-  ssl::context tls_;
+  LazyClientTls tls_;
   std::map<std::string, Origin> origins_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -114,7 +114,7 @@ class BeastConnection final : public Connection {
 class BeastTransport final : public Transport {
  public:
   BeastTransport(net::any_io_executor ex, BeastTransportOptions options, Logger log)
-      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)), tls_(make_client_tls_context()) {}
+      : ex_(std::move(ex)), options_(std::move(options)), log_(std::move(log)) {}
 
   Task<Result<std::unique_ptr<Connection>>> connect(std::string url_text) override {
     const auto url = http::Url::parse(url_text);
@@ -148,7 +148,7 @@ class BeastTransport final : public Transport {
   net::any_io_executor ex_;
   BeastTransportOptions options_;
   Logger log_;
-  ssl::context tls_;
+  LazyClientTls tls_;
 };
 
 }  // namespace
