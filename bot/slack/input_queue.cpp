@@ -20,7 +20,7 @@ InputQueue::InputQueue(boost::asio::any_io_executor ex, std::size_t max_in_fligh
 }
 
 bool InputQueue::has_room(std::chrono::system_clock::time_point now) const {
-  if (clock_ == nullptr || waiting_now_.load(std::memory_order_relaxed) == 0) {
+  if (clock_ == nullptr || waiting_now_.load(std::memory_order_relaxed) < kWaitingHighWater) {
     return true;
   }
   return to_unix_ms(now) - last_done_ms_.load(std::memory_order_relaxed) >= kStalledAfter.count();

@@ -43,14 +43,17 @@ class InputQueue {
   /// Inputs acked and waiting for a free slot.
   std::size_t waiting() const { return waiting_.size(); }
   bool idle() const { return in_flight() == 0 && waiting_.empty(); }
-  /// Whether Socket Mode should read (and ack) more envelopes now (any thread): yes unless inputs
-  /// wait for a slot while the handlers are getting through them. Then reading pauses, and a
+  /// Whether Socket Mode should read (and ack) more envelopes now (any thread): yes unless
+  /// kWaitingHighWater inputs wait for a slot while the handlers are getting through them. Then reading pauses, and a
   /// burst waits upstream (Slack holds what it sent and was not acked) rather than as thousands
   /// of acked inputs here, each answered later the longer the queue. Handlers that finished
   /// nothing for `kStalledAfter` (a Web API outage) do not hold reading up: acks never wait on
   /// them, and the queue takes in as before.
   bool has_room(std::chrono::system_clock::time_point now) const;
   static constexpr std::chrono::milliseconds kStalledAfter{200};
+  /// No room from this many waiting inputs on, room again once none waits (a reader woken reads a
+  /// batch, not one frame per wake-up).
+  static constexpr std::size_t kWaitingHighWater = 64;
   /// Called (on this executor) when the last waiting input got a slot: has_room() is true again.
   void set_on_room(std::function<void()> on_room) { on_room_ = std::move(on_room); }
 

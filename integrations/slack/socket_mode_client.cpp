@@ -432,15 +432,22 @@ Task<Result<void>> SocketModeClient::await_hello(std::shared_ptr<Link> link) {
 }
 
 void SocketModeClient::room_freed() {
-  net::post(ex_, [this] { room_wake_.cancel(); });
+  if (readers_waiting_.load(std::memory_order_relaxed) > 0) {
+    net::post(ex_, [this] { room_wake_.cancel(); });
+  }
 }
 
 Task<> SocketModeClient::wait_for_room() {
   if (!room_) {
     co_return;
   }
+  if (in_transit_.load(std::memory_order_relaxed) < kMaxInTransit && room_()) {
+    co_return;
+  }
+  // Counted before looking again: a room_freed() from now on wakes this reader.
+  readers_waiting_.fetch_add(1, std::memory_order_relaxed);
   const auto started = clock_.now();
-  auto full = [this] { return in_transit_.load(std::memory_order_relaxed) >= kMaxInTransit || !room_(); };
+  auto full = [this] { return in_transit_.load(std::memory_order_relaxed) > kInTransitLowWater || !room_(); };
   while (!stopping_ && full() && clock_.now() - started < kRoomWaitMax) {
     // Woken by room_freed(), or after a while to ask again (the handlers may have stalled).
     room_wake_.expires_at(net::steady_timer::time_point::max());
@@ -448,6 +455,7 @@ Task<> SocketModeClient::wait_for_room() {
     auto asked_again = clock_.sleep_for(std::chrono::milliseconds(50));
     co_await (std::move(woken) || std::move(asked_again));
   }
+  readers_waiting_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 Task<> SocketModeClient::read_loop(std::shared_ptr<Link> link) {
@@ -608,7 +616,7 @@ Task<bool> SocketModeClient::handle_envelope(std::shared_ptr<Link> link, Envelop
   // Everything after the ack happens on the handler executor; the reader goes back to reading.
   in_transit_.fetch_add(1, std::memory_order_relaxed);
   net::post(handler_ex_, [this, envelope = std::move(envelope)]() mutable {
-    if (in_transit_.fetch_sub(1, std::memory_order_relaxed) == kMaxInTransit && room_) {
+    if (in_transit_.fetch_sub(1, std::memory_order_relaxed) == kInTransitLowWater + 1 && room_) {
       room_freed();
     }
     accept(std::move(envelope));

@@ -65,10 +65,11 @@ class SocketModeClient {
   /// envelopes now. When not, the connection waits for room_freed() before reading on, for at most
   /// kRoomWaitMax at a time, so an ack is never held near Slack's 3 s deadline.
   /// With a Room, envelopes acked but not yet taken by the handler executor count too: at most
-  /// kMaxInTransit before reading waits.
+  /// kMaxInTransit before reading waits, until kInTransitLowWater.
   using Room = std::function<bool()>;
   static constexpr std::chrono::milliseconds kRoomWaitMax{1000};
   static constexpr int kMaxInTransit = 64;
+  static constexpr int kInTransitLowWater = 16;  // a reader waiting on kMaxInTransit reads on from here
   /// Optional: the payload of a slash command's ack (an immediate response), decided at once.
   using AckResponder = std::function<std::optional<nlohmann::json>(const Envelope&)>;
 
@@ -177,7 +178,8 @@ class SocketModeClient {
   Relay relay_;
   Room room_;
   boost::asio::steady_timer room_wake_;
-  std::atomic<int> in_transit_{0};  // acked, posted to the handler executor, not yet taken
+  std::atomic<int> in_transit_{0};       // acked, posted to the handler executor, not yet taken
+  std::atomic<int> readers_waiting_{0};  // in wait_for_room(): room_freed() wakes them
   std::vector<Slot> slots_;
   std::set<std::shared_ptr<Link>> links_;  // every connection not yet gone
   boost::asio::steady_timer done_;

@@ -117,10 +117,11 @@ TEST(InputQueue, AtMostTheBoundRunAndTheRestStartInArrivalOrder) {
   EXPECT_NE(metrics.render().find("vigil_inputs_waiting 0"), std::string::npos);
 }
 
-// Back-pressure for Socket Mode: no room while inputs wait and the handlers are getting through
-// them; room again when the last waiting input got a slot (said once), or when the handlers have
-// finished nothing for kStalledAfter (then the queue takes in rather than hold acks up).
-TEST(InputQueue, HasRoomUnlessInputsWaitWhileHandlersProgress) {
+// Back-pressure for Socket Mode: no room while kWaitingHighWater inputs wait and the handlers are
+// getting through them; room again below the mark, or when the handlers have finished nothing for
+// kStalledAfter (then the queue takes in rather than hold acks up); said once the last waiting
+// input got a slot.
+TEST(InputQueue, HasRoomUnlessManyInputsWaitWhileHandlersProgress) {
   boost::asio::io_context io;
   test::FakeClock clock;
   std::map<std::string, std::shared_ptr<boost::asio::steady_timer>> gates;
@@ -136,29 +137,31 @@ TEST(InputQueue, HasRoomUnlessInputsWaitWhileHandlersProgress) {
   InputQueue queue(io.get_executor(), 1, handler, quiet(), nullptr, &clock);
   int rooms = 0;
   queue.set_on_room([&] { ++rooms; });
-  EXPECT_TRUE(queue.has_room(clock.now())) << "nothing waits";
-  for (const auto* id : {"a", "b", "c"}) {
-    queue.push(slash(id));
+  const std::size_t mark = InputQueue::kWaitingHighWater;
+  for (std::size_t i = 0; i <= mark + 1; ++i) {
+    queue.push(slash("e" + std::to_string(i)));
   }
   settle(io);
-  EXPECT_EQ(queue.waiting(), 2u);
-  gates["a"]->cancel();
+  EXPECT_EQ(queue.waiting(), mark + 1);
+  gates["e0"]->cancel();
   settle(io);
-  EXPECT_EQ(done, (std::vector<std::string>{"a"}));
-  EXPECT_EQ(queue.waiting(), 1u);
-  EXPECT_FALSE(queue.has_room(clock.now())) << "c waits while the handlers move";
+  EXPECT_EQ(done, (std::vector<std::string>{"e0"}));
+  EXPECT_EQ(queue.waiting(), mark);
+  EXPECT_FALSE(queue.has_room(clock.now())) << "the mark waits while the handlers move";
   EXPECT_FALSE(queue.has_room(clock.now() + InputQueue::kStalledAfter - std::chrono::milliseconds(1)));
   EXPECT_TRUE(queue.has_room(clock.now() + InputQueue::kStalledAfter)) << "stalled handlers hold nothing up";
+  gates["e1"]->cancel();
+  settle(io);
+  EXPECT_EQ(queue.waiting(), mark - 1);
+  EXPECT_TRUE(queue.has_room(clock.now())) << "below the mark";
   EXPECT_EQ(rooms, 0);
-  gates["b"]->cancel();
-  settle(io);
-  EXPECT_EQ(queue.waiting(), 0u);
-  EXPECT_EQ(rooms, 1) << "c got its slot: room again";
-  EXPECT_TRUE(queue.has_room(clock.now()));
-  gates["c"]->cancel();
-  settle(io);
-  EXPECT_EQ(done, (std::vector<std::string>{"a", "b", "c"}));
-  EXPECT_EQ(rooms, 1);
+  for (std::size_t i = 2; i <= mark + 1; ++i) {
+    gates["e" + std::to_string(i)]->cancel();
+    settle(io);
+  }
+  EXPECT_EQ(done.size(), mark + 2);
+  EXPECT_TRUE(queue.idle());
+  EXPECT_EQ(rooms, 1) << "said once, when the last waiting input got its slot";
 }
 
 TEST(InputQueue, ClicksAndSubmissionsNeverWaitBehindCommands) {
