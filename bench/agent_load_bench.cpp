@@ -42,11 +42,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::max(1, std::atoi(v)) : fallback;
-}
-
 std::string channel_id(int i) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "C0LOAD%04d", i);

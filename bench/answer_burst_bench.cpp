@@ -51,11 +51,6 @@ constexpr int kChannels = 50;
 constexpr auto kNoAnswerAfter = 5s;
 constexpr auto kDrainLimit = 60s;
 
-int env_int(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
-
 // ANSWER_BURST_PEERS (default "vigil bolt floor") picks the peers, e.g. "vigil" while profiling.
 bool wanted(const std::string& peer) {
   const char* v = std::getenv("ANSWER_BURST_PEERS");
@@ -75,9 +70,7 @@ struct Peer {
 struct Pass {
   std::string label;
   int sent = 0;
-  int acked = 0;
-  int late = 0;
-  double ack_p50 = 0, ack_p99 = 0, ack_max = 0;
+  AckFigures acks;
   int answered = 0;
   int runs_answered = 0;  // answers that name a run started or queued
   double first_p50 = 0, first_p99 = 0, first_max = 0;
@@ -104,23 +97,7 @@ std::string channel_of(int i) {
 json slash_command(const std::string& id, const std::string& response_url, const std::string& text, int i) {
   char user[16];
   std::snprintf(user, sizeof user, "U%07d", 2000 + i % 97);
-  return json{{"envelope_id", "env-" + id},
-              {"type", "slash_commands"},
-              {"accepts_response_payload", true},
-              {"payload",
-               {{"token", "unused"},
-                {"team_id", "T111"},
-                {"team_domain", "emulated"},
-                {"channel_id", channel_of(i)},
-                {"channel_name", "burst-" + std::to_string(i % kChannels)},
-                {"user_id", user},
-                {"user_name", "bench"},
-                {"command", "/triage"},
-                {"text", text},
-                {"api_app_id", "A0VIGIL"},
-                {"is_enterprise_install", "false"},
-                {"response_url", response_url},
-                {"trigger_id", "1337." + id}}}};
+  return slash_command_envelope(id, response_url, text, channel_of(i), user);
 }
 
 std::string answer_text(const json& body) {
@@ -156,20 +133,8 @@ Pass drive(slack::SlackEmulator& emu, pid_t pid, const std::string& label, const
     }
   }
   p.sent = count;
-  std::vector<double> ack_ms;
-  const auto ack_deadline = Steady::now() + kDrainLimit;
-  for (const auto& id : envelope_ids) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ack_deadline - Steady::now());
-    if (auto a = emu.wait_for_ack(id, std::max(left, 0ms))) {
-      ack_ms.push_back(static_cast<double>(a->latency.count()) / 1000.0);
-      p.late += a->late ? 1 : 0;
-    }
-  }
+  p.acks = collect_acks(emu, envelope_ids, kDrainLimit);
   const auto last_ack = Steady::now();
-  p.acked = static_cast<int>(ack_ms.size());
-  p.ack_p50 = quantile(ack_ms, 0.50);
-  p.ack_p99 = quantile(ack_ms, 0.99);
-  p.ack_max = max_of(ack_ms);
   // Answers: counted at kNoAnswerAfter after the last ack, then waited for up to kDrainLimit.
   auto answered_now = [&] {
     int n = 0;
@@ -205,12 +170,6 @@ Pass drive(slack::SlackEmulator& emu, pid_t pid, const std::string& label, const
   const double span = std::chrono::duration<double>(last_answer - t0).count();
   p.answers_per_s = span > 0 ? p.answered / span : 0;
   return p;
-}
-
-std::string tail_of(const std::string& path, std::size_t bytes = 1500) {
-  std::ifstream in(path);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
 }
 
 // One pass in a fresh process: start it, wait for its connections, warm up, drive, stop.
@@ -287,8 +246,8 @@ void print_peer(const std::string& title, const PeerResult& r, bool creates_runs
               "ack p99", "ack max", "answered", "1st p50", "1st p99", "1st max", "answers/s", "no ans 5s", "peak RSS");
   for (const auto& p : r.passes) {
     std::printf("%-7s %6d %6d %5d %6.2fms %6.2fms %6.1fms %8d %7.2fms %7.1fms %7.0fms %9.0f %8d %6.1fMiB\n",
-                p.label.c_str(), p.sent, p.acked, p.late, p.ack_p50, p.ack_p99, p.ack_max, p.answered, p.first_p50,
-                p.first_p99, p.first_max, p.answers_per_s, p.unanswered, mib(p.peak_kib));
+                p.label.c_str(), p.sent, p.acks.acked, p.acks.late, p.acks.p50, p.acks.p99, p.acks.max, p.answered,
+                p.first_p50, p.first_p99, p.first_max, p.answers_per_s, p.unanswered, mib(p.peak_kib));
     if (creates_runs) {
       std::printf("        %d of the answers name the run started or queued\n", p.runs_answered);
     }
@@ -408,7 +367,7 @@ int main(int, char** argv) {
   std::printf("-- Targets (issue 23)\n");
   verdict("200/s: first-answer p99", fmt("%.2f ms", vr.first_p99), vr.first_p99 <= 3, "<= 3 ms");
   if (f.ran) {
-    const double over = vr.ack_p99 - f.passes[0].ack_p99;
+    const double over = vr.acks.p99 - f.passes[0].acks.p99;
     verdict("200/s: ack p99 over the floor's (same run)", fmt("%+.2f ms", over), over <= 0.2, "<= +0.2 ms");
   }
   verdict("burst: every command answered", std::to_string(vb.answered) + "/" + std::to_string(vb.sent),

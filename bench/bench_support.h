@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "integrations/slack/emulator/slack_emulator.h"
+
 extern char** environ;
 
 namespace vigil::bench {
@@ -121,6 +123,43 @@ inline nlohmann::json channel_message_envelope(const std::string& envelope_id, c
                             {"ts", ts}}}}}};
 }
 
+/// A slash_commands envelope as Slack sends it over Socket Mode: `/triage <text>` from `user` in
+/// `channel`, answered through `response_url`.
+inline nlohmann::json slash_command_envelope(const std::string& id, const std::string& response_url,
+                                             const std::string& text, const std::string& channel = "C111",
+                                             const std::string& user = "U0BENCH0001") {
+  return nlohmann::json{{"envelope_id", "env-" + id},
+                        {"type", "slash_commands"},
+                        {"accepts_response_payload", true},
+                        {"payload",
+                         {{"token", "unused"},
+                          {"team_id", "T111"},
+                          {"team_domain", "emulated"},
+                          {"channel_id", channel},
+                          {"channel_name", "general"},
+                          {"user_id", user},
+                          {"user_name", "bench"},
+                          {"command", "/triage"},
+                          {"text", text},
+                          {"api_app_id", "A0VIGIL"},
+                          {"is_enterprise_install", "false"},
+                          {"response_url", response_url},
+                          {"trigger_id", "1337." + id}}}};
+}
+
+/// The last `bytes` of a file (a child's log, when it did not come up).
+inline std::string tail_of(const std::string& path, std::size_t bytes = 1500) {
+  std::ifstream in(path);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
+}
+
+/// A positive integer from the environment, or `fallback`.
+inline int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::max(1, std::atoi(v)) : fallback;
+}
+
 /// User + system CPU seconds of the process (all its threads), from /proc/<pid>/stat.
 inline double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -170,6 +209,33 @@ inline double quantile(std::vector<double> values, double q) {
 
 inline double max_of(const std::vector<double>& values) {
   return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+}
+
+/// The acks of envelopes the emulator sent, waited for until `limit` from now: how many came, how
+/// many after Slack's deadline, and their latency (frame written → ack read) in milliseconds.
+struct AckFigures {
+  int acked = 0;
+  int late = 0;
+  double p50 = 0, p99 = 0, max = 0;
+};
+inline AckFigures collect_acks(slack::SlackEmulator& emu, const std::vector<std::string>& envelope_ids,
+                               std::chrono::milliseconds limit) {
+  AckFigures f;
+  std::vector<double> ack_ms;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (const auto& id : envelope_ids) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (auto a = emu.wait_for_ack(id, std::max(left, std::chrono::milliseconds(0)))) {
+      ack_ms.push_back(static_cast<double>(a->latency.count()) / 1000.0);
+      f.late += a->late ? 1 : 0;
+    }
+  }
+  f.acked = static_cast<int>(ack_ms.size());
+  f.p50 = quantile(ack_ms, 0.50);
+  f.p99 = quantile(ack_ms, 0.99);
+  f.max = max_of(ack_ms);
+  return f;
 }
 
 }  // namespace vigil::bench

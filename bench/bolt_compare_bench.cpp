@@ -79,26 +79,6 @@ struct AppResult {
   std::string log_tail;  // when it reconnected
 };
 
-json slash_command(const std::string& id, const std::string& response_url) {
-  return json{{"envelope_id", "env-" + id},
-              {"type", "slash_commands"},
-              {"accepts_response_payload", true},
-              {"payload",
-               {{"token", "unused"},
-                {"team_id", "T111"},
-                {"team_domain", "emulated"},
-                {"channel_id", "C111"},
-                {"channel_name", "general"},
-                {"user_id", "U0BENCH0001"},
-                {"user_name", "bench"},
-                {"command", "/triage"},
-                {"text", "help"},
-                {"api_app_id", "A0VIGIL"},
-                {"is_enterprise_install", "false"},
-                {"response_url", response_url},
-                {"trigger_id", "1337." + id}}}};
-}
-
 // Sends `count` envelopes (paced at `rate` per second, or all at once when 0), waits for their acks
 // and replies, and measures.
 Row run_scenario(slack::SlackEmulator& emu, pid_t pid, const std::string& label, const std::string& prefix, int rate,
@@ -117,27 +97,20 @@ Row run_scenario(slack::SlackEmulator& emu, pid_t pid, const std::string& label,
   for (int i = 0; i < count; ++i) {
     const auto id = prefix + std::to_string(i);
     sent_at[id] = Steady::now();
-    envelope_ids.push_back(emu.send_envelope(slash_command(id, emu.response_url(id))));
+    envelope_ids.push_back(emu.send_envelope(slash_command_envelope(id, emu.response_url(id), "help")));
     if (rate > 0) {
       next += interval;
       std::this_thread::sleep_until(next);
     }
   }
   row.sent = count;
-  const auto ack_deadline = Steady::now() + kDrainLimit;
-  std::vector<double> ack_ms;
-  for (const auto& id : envelope_ids) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ack_deadline - Steady::now());
-    if (auto a = emu.wait_for_ack(id, std::max(left, 0ms))) {
-      ack_ms.push_back(static_cast<double>(a->latency.count()) / 1000.0);
-      row.late += a->late ? 1 : 0;
-    }
-  }
+  const auto acks = collect_acks(emu, envelope_ids, kDrainLimit);
   const auto t_acked = Steady::now();
-  row.acked = static_cast<int>(ack_ms.size());
-  row.ack_p50 = quantile(ack_ms, 0.50);
-  row.ack_p99 = quantile(ack_ms, 0.99);
-  row.ack_max = max_of(ack_ms);
+  row.acked = acks.acked;
+  row.late = acks.late;
+  row.ack_p50 = acks.p50;
+  row.ack_p99 = acks.p99;
+  row.ack_max = acks.max;
   row.achieved = row.acked / std::chrono::duration<double>(t_acked - t0).count();
   // The replies: wait until every envelope's arrived (or the limit passed).
   const auto reply_deadline = Steady::now() + kDrainLimit;
@@ -160,12 +133,6 @@ Row run_scenario(slack::SlackEmulator& emu, pid_t pid, const std::string& label,
   row.e2e_p50 = quantile(e2e_ms, 0.50);
   row.e2e_p99 = quantile(e2e_ms, 0.99);
   return row;
-}
-
-std::string tail_of(const std::string& path, std::size_t bytes = 1500) {
-  std::ifstream in(path);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return all.size() > bytes ? all.substr(all.size() - bytes) : all;
 }
 
 AppResult run_app(const Target& t, const std::string& log_path) {

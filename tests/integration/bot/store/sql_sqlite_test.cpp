@@ -19,18 +19,22 @@ std::unique_ptr<Connection> open_in(const test::TempDir& dir) {
   return c;
 }
 
+const std::string kInsert = "INSERT INTO t (k, v) VALUES (?, ?)";
+
+// One use of the kept INSERT: the rows it changed.
+long long insert(Connection& c, const std::string& key, int value) {
+  Statement s(c, kInsert);
+  s.bind(1, key);
+  s.bind(2, value);
+  return s.exec();
+}
+
 TEST(SqliteConnection, AStatementUsedAgainStartsWithNoParametersAndNoRow) {
   test::TempDir dir;
   auto c = open_in(dir);
-  const std::string insert = "INSERT INTO t (k, v) VALUES (?, ?)";
+  EXPECT_EQ(insert(*c, "a", 1), 1);
   {
-    Statement s(*c, insert);
-    s.bind(1, "a");
-    s.bind(2, 1);
-    EXPECT_EQ(s.exec(), 1);
-  }
-  {
-    Statement s(*c, insert);  // the kept statement: the old "a" and 1 are not bound any more
+    Statement s(*c, kInsert);  // the kept statement: the old "a" and 1 are not bound any more
     s.bind(1, "b");
     EXPECT_EQ(s.exec(), 1);
   }
@@ -62,27 +66,15 @@ TEST(SqliteConnection, TwoCursorsOfOneStatementAtOnceAreIndependent) {
 TEST(SqliteConnection, AConstraintErrorIsSaidAndTheStatementStillWorks) {
   test::TempDir dir;
   auto c = open_in(dir);
-  const std::string insert = "INSERT INTO t (k, v) VALUES (?, ?)";
-  {
-    Statement s(*c, insert);
-    s.bind(1, "a");
-    s.bind(2, 1);
-    s.exec();
-  }
+  insert(*c, "a", 1);
   try {
-    Statement s(*c, insert);
-    s.bind(1, "a");
-    s.bind(2, 2);
-    s.exec();
+    insert(*c, "a", 2);
     FAIL() << "a duplicate key was inserted";
   } catch (const Error& e) {
     EXPECT_TRUE(e.constraint());
     EXPECT_NE(std::string(e.what()).find("UNIQUE constraint failed: t.k"), std::string::npos) << e.what();
   }
-  Statement s(*c, insert);
-  s.bind(1, "c");
-  s.bind(2, 3);
-  EXPECT_EQ(s.exec(), 1);
+  EXPECT_EQ(insert(*c, "c", 3), 1);
   EXPECT_EQ(query_int64(*c, "SELECT COUNT(*) FROM t"), 2);
 }
 
