@@ -59,8 +59,10 @@ Task<> ack_everything(slack::HttpWebApi& web, slack::Transport& transport, boost
       if (!written) {
         break;
       }
-      if (answers && e->type == slack::EnvelopeType::SlashCommands && e->payload.is_object()) {
-        auto url = e->payload.value("response_url", std::string());
+      const bool has_url = e->type == slack::EnvelopeType::SlashCommands && e->payload.is_object() &&
+                           e->payload.contains("response_url") && e->payload["response_url"].is_string();
+      if (answers && has_url) {
+        auto url = e->payload["response_url"].get<std::string>();
         spawn(io.get_executor(), answer(web, std::move(url)), log, "answer");
       }
     }

@@ -279,8 +279,7 @@ int main(int, char** argv) {
   const fs::path bolt_dir = source_dir / "bench" / "bolt";
   const auto tmp = fs::temp_directory_path() / ("vigil-answer-burst-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
-  const char* path_env = std::getenv("PATH");
-  const std::string path = std::string("PATH=") + (path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
+  const std::string path = path_variable();
   std::printf(
       "`/triage <text>` from %d channels: %d a second for %d s, then a burst of %d with at most %d unacked; each "
       "pass in a fresh process after %d `/triage help` at %d/s\n\n",
@@ -327,11 +326,11 @@ int main(int, char** argv) {
 
   PeerResult b;
   std::string bolt_title = "Bolt";
-  const auto node = fs::exists("/usr/bin/node") ? std::optional<fs::path>("/usr/bin/node") : std::nullopt;
+  const auto node = find_on_path("node");
   if (!wanted("bolt")) {
     b.why = "not in ANSWER_BURST_PEERS";
   } else if (!node) {
-    b.why = "node not found at /usr/bin/node (install it with: sudo ./scripts/bootstrap.sh browser)";
+    b.why = "node not found on PATH (install it with: sudo ./scripts/bootstrap.sh browser)";
   } else if (!fs::exists(bolt_dir / "node_modules/@slack/bolt/package.json")) {
     b.why = "@slack/bolt is not installed in " + bolt_dir.string() + " (scripts/bench.sh runs `npm ci` there)";
   } else {

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -145,6 +146,31 @@ inline nlohmann::json slash_command_envelope(const std::string& id, const std::s
                           {"is_enterprise_install", "false"},
                           {"response_url", response_url},
                           {"trigger_id", "1337." + id}}}};
+}
+
+/// "PATH=…" for a child's environment: this process's PATH, or the usual one.
+inline std::string path_variable() {
+  const char* path = std::getenv("PATH");
+  return std::string("PATH=") + (path ? path : "/usr/local/bin:/usr/bin:/bin");
+}
+
+/// Where `name` is on PATH (an executable file), if anywhere.
+inline std::optional<std::filesystem::path> find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  const std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t pos = 0;
+  while (pos <= p.size()) {
+    const auto colon = p.find(':', pos);
+    const std::filesystem::path dir = p.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
+    if (!dir.empty() && ::access((dir / name).c_str(), X_OK) == 0) {
+      return dir / name;
+    }
+    if (colon == std::string::npos) {
+      break;
+    }
+    pos = colon + 1;
+  }
+  return std::nullopt;
 }
 
 /// The last `bytes` of a file (a child's log, when it did not come up).

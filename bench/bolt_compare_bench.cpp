@@ -204,24 +204,6 @@ void print_app(const std::string& name, const AppResult& r) {
   std::printf("\n");
 }
 
-std::optional<fs::path> find_on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::string p = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  std::size_t pos = 0;
-  while (pos <= p.size()) {
-    const auto colon = p.find(':', pos);
-    const fs::path dir = p.substr(pos, colon == std::string::npos ? std::string::npos : colon - pos);
-    if (!dir.empty() && ::access((dir / name).c_str(), X_OK) == 0) {
-      return dir / name;
-    }
-    if (colon == std::string::npos) {
-      break;
-    }
-    pos = colon + 1;
-  }
-  return std::nullopt;
-}
-
 std::string bolt_version(const fs::path& bolt_dir) {
   std::ifstream in(bolt_dir / "node_modules/@slack/bolt/package.json");
   auto j = json::parse(in, nullptr, false);
@@ -242,8 +224,7 @@ int main(int, char** argv) {
   const fs::path bolt_dir = source_dir / "bench" / "bolt";
   const auto tmp = fs::temp_directory_path() / ("vigil-bolt-compare-" + std::to_string(::getpid()));
   fs::create_directories(tmp);
-  const char* path_env = std::getenv("PATH");
-  const std::string path = std::string("PATH=") + (path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
+  const std::string path = path_variable();
   std::printf(
       "envelope: slash_commands `/triage help`, answered with one POST to its response_url; "
       "%d s at each fixed rate (at least %d envelopes), %d flat out, after 200 warm-up envelopes\n\n",

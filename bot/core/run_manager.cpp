@@ -22,6 +22,18 @@
 namespace vigil {
 namespace {
 
+// A run's transition from one of `from`: when that can take it out of the queue, the count of
+// queued runs RunManager keeps between starts is forgotten first, so the place told to the next
+// start is counted again. Every such transition goes through here.
+bool transition_counting_queue(Store& store, std::optional<std::size_t>& queued_known, const std::string& id,
+                               const std::vector<RunState>& from, RunState to, long long at_ms,
+                               const std::string& actor = "system", const std::string& note = "") {
+  if (std::find(from.begin(), from.end(), RunState::Queued) != from.end()) {
+    queued_known.reset();
+  }
+  return store.transition_run(id, from, to, at_ms, actor, note);
+}
+
 std::uintmax_t directory_bytes(const std::filesystem::path& root) {
   std::error_code ec;
   std::uintmax_t total = 0;
@@ -438,9 +450,9 @@ Result<StartResult> RunManager::resume(const std::string& run_id, const std::str
   if (load_trigger(run_id).kind.empty()) {
     return make_error(Errc::Conflict, "run " + run_id + " has no recorded trigger to resume from");
   }
-  queued_known_.reset();
-  if (!store_.transition_run(run_id, {RunState::AwaitingApproval, RunState::Interrupted, RunState::Queued},
-                             RunState::Running, now_ms(), by, "resumed from the CLI")) {
+  if (!transition_counting_queue(store_, queued_known_, run_id,
+                                 {RunState::AwaitingApproval, RunState::Interrupted, RunState::Queued},
+                                 RunState::Running, now_ms(), by, "resumed from the CLI")) {
     return make_error(Errc::Conflict, "run " + run_id + " is " + std::string(to_string(run->state)) +
                                           "; only a run waiting for approval, interrupted or queued resumes");
   }
@@ -490,8 +502,7 @@ void RunManager::pump() {
     if (!next) {
       return;
     }
-    queued_known_.reset();
-    if (!store_.transition_run(next->id, {RunState::Queued}, RunState::Running, now_ms())) {
+    if (!transition_counting_queue(store_, queued_known_, next->id, {RunState::Queued}, RunState::Running, now_ms())) {
       continue;  // cancelled meanwhile
     }
     launch(next->id, false);
@@ -648,9 +659,9 @@ void RunManager::finish(const std::string& run_id, Outcome outcome) {
   const auto result = outcome.result ? outcome.result : default_result_for(outcome.state);
   // What the run came to is written only by the writer whose conditional transition wins: a run
   // another writer finished (or marked interrupted) keeps what that one wrote.
-  queued_known_.reset();
-  const bool moved = store_.transition_run(run_id, {RunState::Running, RunState::AwaitingApproval, RunState::Queued},
-                                           outcome.state, now_ms(), "system", outcome.error);
+  const bool moved = transition_counting_queue(store_, queued_known_, run_id,
+                                               {RunState::Running, RunState::AwaitingApproval, RunState::Queued},
+                                               outcome.state, now_ms(), "system", outcome.error);
   if (moved) {
     if (!outcome.summary.empty()) {
       store_.set_run_summary(run_id, redactor_.redact(outcome.summary));
@@ -711,9 +722,8 @@ Result<void> RunManager::cancel(const std::string& run_id, const std::string& by
     }
     return {};
   }
-  queued_known_.reset();
-  if (store_.transition_run(run_id, {RunState::Queued, RunState::AwaitingApproval}, RunState::Cancelled, now_ms(), by,
-                            "cancelled by " + by)) {
+  if (transition_counting_queue(store_, queued_known_, run_id, {RunState::Queued, RunState::AwaitingApproval},
+                                RunState::Cancelled, now_ms(), by, "cancelled by " + by)) {
     store_.set_run_result(run_id, RunResult::Cancelled);
     for (const auto& a : store_.pending_approvals()) {
       if (a.run_id == run_id) {

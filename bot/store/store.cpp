@@ -229,6 +229,8 @@ bool Store::is_writable() {
   }
 }
 
+// On SQLite every statement is kept by the connection now (sql_sqlite.cpp's StatementPool); what
+// this adds is PostgreSQL's server-side prepare (`keep`) for the hottest statements.
 sql::Statement& Store::prepared(const char* text) {
   auto& slot = prepared_[text];
   if (!slot) {
